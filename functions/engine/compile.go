@@ -1,0 +1,115 @@
+// Package engine runs functions in goja: transpile at deploy, compile once
+// per version (cached), and run each invocation in a fresh, hardened runtime.
+package engine
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/dop251/goja"
+	"github.com/dop251/goja/parser"
+	"github.com/evanw/esbuild/pkg/api"
+)
+
+// MaxSourceBytes bounds what one deploy may send: large enough for a bundled
+// App, small enough that a compile cannot take the gateway down.
+const MaxSourceBytes = 2 << 20
+
+// CompileError is source that does not compile, with a 1-based position.
+type CompileError struct {
+	Line    int    `json:"line"`
+	Column  int    `json:"column"` // 1-based
+	Message string `json:"message"`
+}
+
+func (e *CompileError) Error() string {
+	if e.Line == 0 {
+		return e.Message
+	}
+	return fmt.Sprintf("line %d, column %d: %s", e.Line, e.Column, e.Message)
+}
+
+// Transpiled is deployable code: Code is CommonJS that goja runs, Hash keys
+// the compiled-program cache.
+type Transpiled struct {
+	Code string
+	Hash string
+}
+
+// Transpile turns user source (CommonJS, ES module, or a plain script that
+// declares main) into CommonJS that goja can run, and checks that goja
+// accepts it. It is called at deploy so that bad source never becomes a version.
+func Transpile(name, source string) (Transpiled, error) {
+	if len(source) > MaxSourceBytes {
+		return Transpiled{}, &CompileError{Message: fmt.Sprintf("source is %d bytes; the limit is %d", len(source), MaxSourceBytes)}
+	}
+	if strings.TrimSpace(source) == "" {
+		return Transpiled{}, &CompileError{Message: "source is empty"}
+	}
+	res := api.Transform(source, api.TransformOptions{
+		Sourcefile: name,
+		Loader:     api.LoaderJS,
+		Format:     api.FormatCommonJS,
+		// goja parses ES2022 except async iteration; esbuild lowers the rest.
+		Target: api.ES2022,
+		// An inline map keeps runtime line numbers pointing at the user's
+		// source. It is the only map goja may load: see compile.
+		Sourcemap:      api.SourceMapInline,
+		SourcesContent: api.SourcesContentExclude,
+		LegalComments:  api.LegalCommentsNone,
+		LogLevel:       api.LogLevelSilent,
+	})
+	if len(res.Errors) > 0 {
+		return Transpiled{}, esbuildError(res.Errors[0])
+	}
+	code := string(res.Code)
+	if _, err := compile(name, code); err != nil {
+		return Transpiled{}, err
+	}
+	sum := sha256.Sum256(res.Code)
+	return Transpiled{Code: code, Hash: hex.EncodeToString(sum[:])}, nil
+}
+
+func esbuildError(m api.Message) *CompileError {
+	e := &CompileError{Message: m.Text}
+	if m.Location != nil {
+		e.Line, e.Column = m.Location.Line, m.Location.Column+1
+	}
+	return e
+}
+
+// compile parses and compiles CommonJS code produced by Transpile.
+//
+// goja's default source-map loader reads any file a sourceMappingURL comment
+// names (file:///etc/passwd included). Our loader refuses everything, so only
+// the inline data: map that esbuild wrote is ever used.
+func compile(name, code string) (*goja.Program, error) {
+	ast, err := goja.Parse(name, code, parser.WithSourceMapLoader(refuseSourceMap))
+	if err != nil {
+		return nil, parseError(err)
+	}
+	prg, err := goja.CompileAST(ast, false)
+	if err != nil {
+		return nil, parseError(err)
+	}
+	return prg, nil
+}
+
+func refuseSourceMap(string) ([]byte, error) {
+	return nil, errors.New("external source maps are not loaded")
+}
+
+func parseError(err error) error {
+	var list parser.ErrorList
+	if errors.As(err, &list) && len(list) > 0 {
+		return &CompileError{Line: list[0].Position.Line, Column: list[0].Position.Column, Message: list[0].Message}
+	}
+	var ce *goja.CompilerSyntaxError
+	if errors.As(err, &ce) {
+		return &CompileError{Line: ce.File.Position(ce.Offset).Line, Column: ce.File.Position(ce.Offset).Column, Message: ce.Message}
+	}
+	return &CompileError{Message: err.Error()}
+}

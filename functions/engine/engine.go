@@ -1,0 +1,347 @@
+package engine
+
+import (
+	"context"
+	_ "embed"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/dlclark/regexp2/v2"
+	"github.com/dop251/goja"
+	"github.com/dop251/goja/parser"
+
+	"github.com/scriptforge/scriptforge/cache"
+	"github.com/scriptforge/scriptforge/functions"
+)
+
+// Config tunes the engine. Zero values take the documented defaults.
+type Config struct {
+	// Programs caches compiled programs by version hash. Default: 64 MiB.
+	Programs *cache.Cache[*goja.Program]
+	// Host is EXEC_HOST as functions see it.
+	Host string
+	// MaxCallDepth caps the JS call stack (goja's default is unbounded). Default 2000.
+	MaxCallDepth int
+	// MaxResultBytes caps a serialized return value or Response body. Default 6 MiB.
+	MaxResultBytes int
+	// MaxLogLines and MaxLogBytes cap console output kept per run. Defaults 1000 and 256 KiB.
+	MaxLogLines int
+	MaxLogBytes int
+}
+
+// Engine runs invocations in-process, each in a fresh goja runtime. It is
+// safe for concurrent use.
+type Engine struct {
+	cfg Config
+}
+
+var _ functions.Executor = (*Engine)(nil)
+
+// regexpTimeout bounds one regexp2 match. goja falls back to regexp2 for
+// patterns RE2 cannot run (backreferences, lookaround); its default timeout
+// is forever, and Interrupt does not stop a match in progress. goja reads
+// the package default when it compiles a pattern, so it is set once here.
+const regexpTimeout = time.Second
+
+var setRegexpTimeout sync.Once
+
+// New returns an engine.
+func New(cfg Config) *Engine {
+	if cfg.Programs == nil {
+		cfg.Programs = cache.New[*goja.Program](64 << 20)
+	}
+	if cfg.MaxCallDepth == 0 {
+		cfg.MaxCallDepth = 2000
+	}
+	if cfg.MaxResultBytes == 0 {
+		cfg.MaxResultBytes = 6 << 20
+	}
+	if cfg.MaxLogLines == 0 {
+		cfg.MaxLogLines = 1000
+	}
+	if cfg.MaxLogBytes == 0 {
+		cfg.MaxLogBytes = 256 << 10
+	}
+	setRegexpTimeout.Do(func() { regexp2.DefaultMatchTimeout = regexpTimeout })
+	return &Engine{cfg: cfg}
+}
+
+//go:embed prelude.js
+var preludeSource string
+
+// prelude is compiled once per process: parsing it per run would cost more than the run.
+var prelude = sync.OnceValue(func() *goja.Program {
+	return goja.MustCompile("scriptforge:prelude", preludeSource, true)
+})
+
+// interruption is the value passed to Runtime.Interrupt, so the error
+// mapping can tell a timeout from a cancelled request.
+type interruption struct {
+	code    string
+	message string
+}
+
+// Execute runs one invocation. A *functions.RunError is returned for any
+// failure the caller should see; other errors are the engine's own.
+func (e *Engine) Execute(ctx context.Context, inv *functions.Invocation) (res *functions.Result, err error) {
+	start := time.Now()
+	prg, err := e.cfg.Programs.Get(inv.Hash, func() (*goja.Program, int64, error) {
+		p, err := compile(inv.Function.Name+".js", inv.Code)
+		// goja gives no size for a Program; its footprint tracks the code's length.
+		return p, int64(len(inv.Code)) * 4, err
+	})
+	if err != nil {
+		return nil, &functions.RunError{Status: http.StatusInternalServerError, Code: functions.CodeCompile, Message: err.Error()}
+	}
+	r := newRun(e, inv)
+	defer func() {
+		// A panic in a binding must fail this run, not the gateway.
+		if p := recover(); p != nil {
+			res, err = nil, r.fail(&functions.RunError{Status: http.StatusInternalServerError, Code: functions.CodeFunctionError, Message: fmt.Sprintf("internal error: %v", p)})
+		}
+	}()
+
+	timer := time.AfterFunc(inv.Timeout, func() {
+		r.vm.Interrupt(interruption{functions.CodeTimeout, fmt.Sprintf("function exceeded its time limit of %d ms", inv.Timeout.Milliseconds())})
+	})
+	defer timer.Stop()
+	stop := context.AfterFunc(ctx, func() {
+		r.vm.Interrupt(interruption{"canceled", "the run was cancelled: " + context.Cause(ctx).Error()})
+	})
+	defer stop()
+
+	out, err := r.run(prg)
+	if err != nil {
+		return nil, r.fail(err)
+	}
+	out.Logs = r.logs
+	out.Duration = time.Since(start)
+	return out, nil
+}
+
+// run is the state of one invocation.
+type run struct {
+	e        *Engine
+	inv      *functions.Invocation
+	vm       *goja.Runtime
+	logs     []functions.LogLine
+	logBytes int
+	logCut   bool
+	private  []string // values of private env vars, masked in logs
+	overMem  bool     // an allocation guard fired during the run
+
+	// Captured before user code runs, which may replace the globals.
+	parse, stringify goja.Callable
+	unwrap           goja.Callable // set once Response is first used
+	prelude          *goja.Object  // the prelude's factories, once run
+	console          goja.Value    // built on first use
+	env              *goja.Object
+	global           *lazyGlobal
+}
+
+func newRun(e *Engine, inv *functions.Invocation) *run {
+	vm := goja.New()
+	vm.SetMaxCallStackSize(e.cfg.MaxCallDepth)
+	// Code reaching eval or new Function is parsed with this too.
+	vm.SetParserOptions(parser.WithDisableSourceMaps)
+	r := &run{e: e, inv: inv, vm: vm}
+	for _, v := range inv.Env {
+		if v.Flag == functions.EnvPrivate && len(v.Value) >= 4 {
+			r.private = append(r.private, v.Value)
+		}
+	}
+	return r
+}
+
+func (r *run) run(prg *goja.Program) (*functions.Result, error) {
+	r.setup()
+	if _, err := r.vm.RunProgram(prg); err != nil {
+		return nil, err
+	}
+	fn, err := r.export()
+	if err != nil {
+		return nil, err
+	}
+	data, err := r.parse(goja.Undefined(), r.vm.ToValue(string(r.inv.Data)))
+	if err != nil {
+		return nil, fmt.Errorf("request data: %w", err)
+	}
+	ret, err := fn(goja.Undefined(), data, r.context())
+	if err != nil {
+		return nil, err
+	}
+	ret, err = r.settle(ret)
+	if err != nil {
+		return nil, err
+	}
+	return r.result(ret)
+}
+
+// settle unwraps a returned Promise. goja drains the job queue before a
+// call returns, so a promise still pending here can never settle: nothing
+// (no timers yet) is left to resolve it.
+func (r *run) settle(v goja.Value) (goja.Value, error) {
+	p, ok := v.Export().(*goja.Promise)
+	if !ok {
+		return v, nil
+	}
+	if r.inv.Type == functions.TypeScript {
+		return nil, &functions.RunError{Status: http.StatusInternalServerError, Code: functions.CodeFunctionError,
+			Message: "Script functions are synchronous, but main returned a Promise; deploy the function as type 'app' to use async code"}
+	}
+	switch p.State() {
+	case goja.PromiseStateFulfilled:
+		return p.Result(), nil
+	case goja.PromiseStateRejected:
+		return nil, rejection(p.Result())
+	default:
+		return nil, &functions.RunError{Status: http.StatusInternalServerError, Code: functions.CodeFunctionError,
+			Message: "the function returned a Promise that never settles"}
+	}
+}
+
+// export finds the function to call: module.exports[name], then, for
+// main, a default export, a module.exports that is itself a function, or a
+// top-level function main(data) as classic scripts declare it.
+func (r *run) export() (goja.Callable, error) {
+	name := r.inv.Export
+	if name == "" {
+		name = "main"
+	}
+	exports := r.vm.Get("module").ToObject(r.vm).Get("exports")
+	candidates := []goja.Value{}
+	if obj, ok := exports.(*goja.Object); ok {
+		candidates = append(candidates, obj.Get(name))
+		if name == "main" {
+			candidates = append(candidates, obj.Get("default"), exports, r.vm.Get("main"))
+		}
+	}
+	for _, c := range candidates {
+		if fn, ok := goja.AssertFunction(c); ok {
+			return fn, nil
+		}
+	}
+	return nil, &functions.RunError{Status: http.StatusNotFound, Code: functions.CodeExportNotFound,
+		Message: fmt.Sprintf("the function has no export %q (exports: %s)", name, r.exportNames(exports))}
+}
+
+func (r *run) exportNames(exports goja.Value) string {
+	var names []string
+	if obj, ok := exports.(*goja.Object); ok {
+		for _, k := range obj.Keys() {
+			if _, ok := goja.AssertFunction(obj.Get(k)); ok {
+				names = append(names, k)
+			}
+		}
+	}
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
+}
+
+// result turns the returned value into a Response or JSON.
+func (r *run) result(v goja.Value) (*functions.Result, error) {
+	if r.unwrap != nil { // no Response can exist unless the function read the global
+		if parts, err := r.unwrap(goja.Undefined(), v); err != nil {
+			return nil, err
+		} else if arr, ok := parts.(*goja.Object); ok {
+			return r.response(arr)
+		}
+	}
+	if goja.IsUndefined(v) {
+		return &functions.Result{JSON: []byte("null")}, nil
+	}
+	s, err := r.stringify(goja.Undefined(), v)
+	if err != nil {
+		return nil, &functions.RunError{Status: http.StatusInternalServerError, Code: functions.CodeBadResult,
+			Message: "the return value is not JSON-serializable: " + exceptionText(err)}
+	}
+	if goja.IsUndefined(s) { // a function or symbol
+		return &functions.Result{JSON: []byte("null")}, nil
+	}
+	out := s.String()
+	if len(out) > r.e.cfg.MaxResultBytes {
+		return nil, tooLarge(len(out), r.e.cfg.MaxResultBytes)
+	}
+	return &functions.Result{JSON: []byte(out)}, nil
+}
+
+func (r *run) response(parts *goja.Object) (*functions.Result, error) {
+	resp := &functions.HTTPResponse{
+		Status:  int(parts.Get("0").ToInteger()),
+		Headers: map[string]string{},
+	}
+	hdrs := parts.Get("1").ToObject(r.vm)
+	for _, k := range hdrs.Keys() {
+		resp.Headers[k] = hdrs.Get(k).String()
+	}
+	switch body := parts.Get("2").Export().(type) {
+	case string:
+		resp.Body = []byte(body)
+	case goja.ArrayBuffer:
+		resp.Body = body.Bytes()
+	}
+	if len(resp.Body) > r.e.cfg.MaxResultBytes {
+		return nil, tooLarge(len(resp.Body), r.e.cfg.MaxResultBytes)
+	}
+	return &functions.Result{Response: resp}, nil
+}
+
+func tooLarge(n, limit int) error {
+	return &functions.RunError{Status: http.StatusInternalServerError, Code: functions.CodeBadResult,
+		Message: fmt.Sprintf("the response is %d bytes; the limit is %d", n, limit)}
+}
+
+// fail maps any error of a run to a RunError carrying the run's logs.
+func (r *run) fail(err error) *functions.RunError {
+	re := r.classify(err)
+	re.Logs = r.logs
+	return re
+}
+
+func (r *run) classify(err error) *functions.RunError {
+	var re *functions.RunError
+	if errors.As(err, &re) {
+		return re
+	}
+	var intr *goja.InterruptedError
+	if errors.As(err, &intr) {
+		if i, ok := intr.Value().(interruption); ok {
+			status := http.StatusGatewayTimeout
+			if i.code != functions.CodeTimeout {
+				status = 499 // the client went away; nobody reads this
+			}
+			return &functions.RunError{Status: status, Code: i.code, Message: i.message}
+		}
+	}
+	var so *goja.StackOverflowError
+	if errors.As(err, &so) {
+		return &functions.RunError{Status: http.StatusInternalServerError, Code: functions.CodeFunctionError,
+			Message: fmt.Sprintf("RangeError: maximum call stack size exceeded (limit %d frames)", r.e.cfg.MaxCallDepth)}
+	}
+	var ex *goja.Exception
+	if errors.As(err, &ex) {
+		re := rejection(ex.Value())
+		if re.SIPCode == 0 {
+			re.Stack = safeText(ex.String)
+			if r.overMem {
+				re.Code = functions.CodeMemoryLimit
+			}
+		}
+		return re
+	}
+	return &functions.RunError{Status: http.StatusInternalServerError, Code: functions.CodeFunctionError, Message: err.Error()}
+}
+
+func exceptionText(err error) string {
+	var ex *goja.Exception
+	if errors.As(err, &ex) && ex.Value() != nil {
+		return ex.Value().String()
+	}
+	return err.Error()
+}

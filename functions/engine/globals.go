@@ -1,0 +1,306 @@
+package engine
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dop251/goja"
+
+	"github.com/scriptforge/scriptforge/functions"
+)
+
+// defaultMemoryMB applies when an invocation names no memory budget.
+const defaultMemoryMB = 128
+
+// maxLogLine caps one console line; longer lines are cut with a marker.
+const maxLogLine = 8 << 10
+
+// typedArrays are guarded on first use: their constructors allocate.
+var typedArrays = []string{"Int8Array", "Uint8Array", "Uint8ClampedArray", "Int16Array", "Uint16Array",
+	"Int32Array", "Uint32Array", "Float32Array", "Float64Array", "BigInt64Array", "BigUint64Array"}
+
+// setup prepares the fresh runtime before user code runs: allocation
+// guards, CommonJS globals, and the lazily resolved extras (console,
+// Response, process, require, the Script restrictions; see lazyGlobal).
+// Nothing of the host is reachable.
+func (r *run) setup() {
+	vm := r.vm
+	json := vm.Get("JSON").ToObject(vm)
+	r.parse, _ = goja.AssertFunction(json.Get("parse"))
+	r.stringify, _ = goja.AssertFunction(json.Get("stringify"))
+	g := newLazyGlobal(vm)
+	r.global = g
+	r.guardPrototypes()
+	for _, name := range typedArrays {
+		name := name
+		g.guards[name] = func(orig goja.Value) goja.Value { return r.guardTypedArray(name, orig) }
+	}
+	g.guards["ArrayBuffer"] = r.guardArrayBuffer
+	g.guards["Reflect"] = r.guardReflect
+	g.extras["console"] = r.consoleObject
+	g.extras["Response"] = func() goja.Value {
+		cls := must(r.helper("makeResponse")(goja.Undefined())).ToObject(vm)
+		r.unwrap, _ = goja.AssertFunction(cls.Get("unwrap"))
+		_ = cls.Delete("unwrap")
+		return cls
+	}
+	g.extras["process"] = r.process
+	if r.inv.Type == functions.TypeScript {
+		r.restrictScript(g)
+	} else {
+		g.extras["require"] = func() goja.Value { return vm.ToValue(r.require) }
+	}
+	g.install()
+
+	module := vm.NewObject()
+	exports := vm.NewObject()
+	_ = module.Set("exports", exports)
+	_ = g.global.Set("module", module)
+	_ = g.global.Set("exports", exports)
+}
+
+// helper returns a factory of the prelude, running the prelude on first use.
+func (r *run) helper(name string) goja.Callable {
+	if r.prelude == nil {
+		init, _ := goja.AssertFunction(must(r.vm.RunProgram(prelude())))
+		r.prelude = must(init(goja.Undefined(), r.vm.ToValue(r.emit))).ToObject(r.vm)
+	}
+	f, ok := goja.AssertFunction(r.prelude.Get(name))
+	if !ok {
+		panic("engine: the prelude has no " + name)
+	}
+	return f
+}
+
+// consoleObject creates the run's console once; require('console') and
+// ctx.log share it.
+func (r *run) consoleObject() goja.Value {
+	if r.console == nil {
+		r.console = must(r.helper("makeConsole")(goja.Undefined()))
+	}
+	return r.console
+}
+
+// process is the run's process object: env and nothing of the host.
+func (r *run) process() goja.Value {
+	vm := r.vm
+	process := vm.NewObject()
+	_ = process.Set("env", r.envObject())
+	_ = process.Set("exit", func(goja.FunctionCall) goja.Value {
+		panic(r.newError("Error", "process.exit is not available: return from main, or throw an error to fail the run"))
+	})
+	return process
+}
+
+func (r *run) envObject() *goja.Object {
+	if r.env != nil {
+		return r.env
+	}
+	r.env = r.vm.NewObject()
+	for _, v := range r.inv.Env {
+		_ = r.env.Set(v.Name, v.Value)
+	}
+	f := r.inv.Function
+	for _, kv := range [...][2]string{
+		{"SCRIPTFORGE_ID", f.ID}, {"SCRIPTFORGE_UUID", f.UUID}, {"SCRIPTFORGE_NAME", f.Name},
+		{"APP_ID", f.ID}, {"EXEC_HOST", r.e.cfg.Host},
+	} {
+		_ = r.env.Set(kv[0], kv[1])
+	}
+	return r.env
+}
+
+// restrictScript leaves Scripts the synchronous language only, with errors
+// that say what to do instead of a bare ReferenceError.
+func (r *run) restrictScript(g *lazyGlobal) {
+	vm := r.vm
+	deny := func(what string) string {
+		return what + " is not available in Script functions; deploy the function as type 'app' to use it"
+	}
+	for _, name := range []string{"require", "setTimeout", "setInterval", "setImmediate", "clearTimeout", "clearInterval", "queueMicrotask"} {
+		msg := deny(name)
+		g.extras[name] = func() goja.Value {
+			return vm.ToValue(func(goja.FunctionCall) goja.Value { panic(r.newError("Error", msg)) })
+		}
+	}
+	msg := deny("Promise")
+	g.guards["Promise"] = func(orig goja.Value) goja.Value {
+		throw := func() { panic(r.newError("Error", msg)) }
+		return vm.ToValue(vm.NewProxy(orig.ToObject(vm), &goja.ProxyTrapConfig{
+			Get:       func(*goja.Object, string, goja.Value) goja.Value { throw(); return nil },
+			Construct: func(*goja.Object, []goja.Value, *goja.Object) *goja.Object { throw(); return nil },
+			Apply:     func(*goja.Object, goja.Value, []goja.Value) goja.Value { throw(); return nil },
+		}))
+	}
+}
+
+// modules is the registry of what an App may require. Issue-by-issue it
+// grows; it never falls back to the host file system.
+var modules = map[string]func(r *run) goja.Value{
+	"console": (*run).consoleObject,
+}
+
+func moduleNames() string {
+	names := make([]string, 0, len(modules))
+	for n := range modules {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
+
+func (r *run) require(call goja.FunctionCall) goja.Value {
+	name := strings.TrimPrefix(call.Argument(0).String(), "node:")
+	load, ok := modules[name]
+	if !ok {
+		panic(r.newError("Error", fmt.Sprintf("module '%s' is not allowed; allowed modules: %s", name, moduleNames())))
+	}
+	return load(r)
+}
+
+// context builds ctx, the second argument of main. Its parts are built on
+// first read: most functions never look at most of them.
+func (r *run) context() goja.Value {
+	vm := r.vm
+	ctx := vm.NewObject()
+	_ = ctx.Set("requestId", r.inv.RequestID)
+	lazy := func(name string, build func() goja.Value) {
+		var v goja.Value
+		_ = ctx.DefineAccessorProperty(name, vm.ToValue(func(goja.FunctionCall) goja.Value {
+			if v == nil {
+				v = build()
+			}
+			return v
+		}), nil, goja.FLAG_TRUE, goja.FLAG_TRUE)
+	}
+	fromJSON := func(x any) func() goja.Value {
+		return func() goja.Value {
+			b, err := json.Marshal(x)
+			if err != nil { // plain data only: cannot happen
+				panic(err)
+			}
+			return must(r.parse(goja.Undefined(), vm.ToValue(string(b))))
+		}
+	}
+	lazy("request", fromJSON(r.inv.Request))
+	lazy("auth", fromJSON(r.inv.Auth))
+	lazy("function", fromJSON(r.inv.Function))
+	lazy("env", func() goja.Value { return r.envObject() })
+	lazy("log", func() goja.Value { return r.consoleObject().ToObject(vm).Get("log") })
+	return ctx
+}
+
+// newError builds an error with a constructor of goja's own global, which
+// user code cannot replace.
+func (r *run) newError(ctor string, msg string) *goja.Object {
+	obj, err := r.vm.New(r.global.orig.Get(ctor), r.vm.ToValue(msg))
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// exceeded is called by the prelude's allocation guards: it records the
+// breach and returns the RangeError to throw.
+func (r *run) exceeded(what string, bytes float64) *goja.Object {
+	r.overMem = true
+	return r.newError("RangeError", fmt.Sprintf("%s would allocate %s, over this function's memory limit of %d MB",
+		what, humanBytes(bytes), r.memoryMB()))
+}
+
+func (r *run) memoryMB() int {
+	if r.inv.MemoryMB <= 0 {
+		return defaultMemoryMB
+	}
+	return r.inv.MemoryMB
+}
+
+func humanBytes(b float64) string {
+	switch {
+	case math.IsInf(b, 0) || math.IsNaN(b):
+		return "an unbounded amount"
+	case b >= 1<<40:
+		return fmt.Sprintf("%.0f TiB", b/(1<<40))
+	case b >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", b/(1<<30))
+	default:
+		return fmt.Sprintf("%.0f MiB", b/(1<<20))
+	}
+}
+
+// emit keeps one console line: timestamped, masked, and capped per line and per run.
+func (r *run) emit(level, msg string) {
+	if r.logCut {
+		return
+	}
+	if len(r.logs) >= r.e.cfg.MaxLogLines || r.logBytes+len(msg) > r.e.cfg.MaxLogBytes {
+		r.logCut = true
+		r.logs = append(r.logs, functions.LogLine{Time: time.Now().UTC(), Level: "warn",
+			Message: fmt.Sprintf("console output truncated: the limit is %d lines or %d bytes per run", r.e.cfg.MaxLogLines, r.e.cfg.MaxLogBytes)})
+		return
+	}
+	if len(msg) > maxLogLine {
+		msg = msg[:maxLogLine] + "… (line truncated)"
+	}
+	for _, p := range r.private {
+		msg = strings.ReplaceAll(msg, p, "[private]")
+	}
+	r.logBytes += len(msg)
+	r.logs = append(r.logs, functions.LogLine{Time: time.Now().UTC(), Level: level, Message: msg})
+}
+
+// sipPattern matches "480 Temporarily Unavailable": a SIP-style status
+// code (1xx–6xx) at the start of an error message.
+var sipPattern = regexp.MustCompile(`^([1-6][0-9][0-9])(?:\s+(.*))?$`)
+
+// rejection maps a thrown or rejected value to a RunError. SIP-style codes
+// (an Error whose message starts with one, or [code, "message"]) are kept.
+func rejection(v goja.Value) *functions.RunError {
+	if obj, ok := v.(*goja.Object); ok && obj.ClassName() == "Array" {
+		code := obj.Get("0")
+		if n, ok := code.Export().(int64); ok && n >= 100 && n <= 699 {
+			return functions.SIPError(int(n), safeString(obj.Get("1")))
+		}
+	}
+	msg := safeString(v)
+	if obj, ok := v.(*goja.Object); ok && obj.ClassName() == "Error" {
+		if m := sipPattern.FindStringSubmatch(safeString(obj.Get("message"))); m != nil {
+			code, _ := strconv.Atoi(m[1])
+			return functions.SIPError(code, m[2])
+		}
+	} else if m := sipPattern.FindStringSubmatch(msg); m != nil {
+		code, _ := strconv.Atoi(m[1])
+		return functions.SIPError(code, m[2])
+	}
+	return &functions.RunError{Status: http.StatusInternalServerError, Code: functions.CodeFunctionError, Message: msg}
+}
+
+// safeString converts a JS value for an error message.
+func safeString(v goja.Value) string {
+	if v == nil || goja.IsUndefined(v) {
+		return "undefined"
+	}
+	s := safeText(v.String)
+	if len(s) > 4096 {
+		s = s[:4096] + "…"
+	}
+	return s
+}
+
+// safeText calls a conversion that may run user JS (a hostile toString may
+// throw or be interrupted): that must not escape as a Go panic.
+func safeText(f func() string) (s string) {
+	defer func() {
+		if recover() != nil {
+			s = "[value that cannot be converted to a string]"
+		}
+	}()
+	return f()
+}

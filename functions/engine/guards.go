@@ -1,0 +1,257 @@
+package engine
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/dop251/goja"
+)
+
+// Allocation guards. goja has no heap limit, and some built-ins allocate
+// their whole result in one Go call that Interrupt cannot stop: a single
+// 'x'.repeat(2**40) ends the process with a fatal out-of-memory that no
+// recover catches. Each guard estimates the bytes a call would allocate and
+// throws a RangeError over the run's memory budget instead. They are written
+// in Go and hold the originals in Go closures, so user code can neither
+// reach an unguarded original nor tamper with how a guard calls it.
+
+const (
+	elementBytes   = 16      // a goja array slot is an interface value
+	arrayFromBytes = 64      // Array.from builds each element in one Go loop; ~200 B each measured, 64 is the floor
+	maxArgs        = 1 << 16 // a huge array-like spread into arguments is one Go slice; V8 refuses this order too
+)
+
+type estimator func(this goja.Value, args []goja.Value) float64
+
+// guardPrototypes wraps the allocating methods reachable from any literal
+// (strings, arrays, functions): they cannot wait for a global to be read.
+func (r *run) guardPrototypes() {
+	vm := r.vm
+	str := vm.Get("String").ToObject(vm).Get("prototype").ToObject(vm)
+	r.wrapMethod(str, "repeat", func(this goja.Value, a []goja.Value) float64 {
+		return float64(strLen(this)) * nonNeg(arg(a, 0)) * 2
+	})
+	pad := func(this goja.Value, a []goja.Value) float64 {
+		if f := arg(a, 1); !goja.IsUndefined(f) && strLen(f) == 0 {
+			return 0
+		}
+		return nonNeg(arg(a, 0)) * 2
+	}
+	r.wrapMethod(str, "padStart", pad)
+	r.wrapMethod(str, "padEnd", pad)
+	r.wrapMethod(str, "concat", func(this goja.Value, a []goja.Value) float64 {
+		n := strLen(this)
+		for _, v := range a {
+			n += strLen(v)
+		}
+		return float64(n) * 2
+	})
+
+	array := vm.Get("Array").ToObject(vm)
+	arr := array.Get("prototype").ToObject(vm)
+	r.wrapMethod(arr, "fill", func(this goja.Value, a []goja.Value) float64 {
+		n := r.lengthOf(this)
+		return (relIndex(arg(a, 2), n, n) - relIndex(arg(a, 1), n, 0)) * elementBytes
+	})
+	r.wrapMethod(arr, "join", r.joinEstimate)
+	r.wrapMethod(arr, "concat", func(this goja.Value, a []goja.Value) float64 {
+		n := r.lengthOf(this)
+		for _, v := range a {
+			if o, ok := v.(*goja.Object); ok {
+				n += r.lengthOf(o)
+			} else {
+				n++
+			}
+		}
+		return n * elementBytes
+	})
+	// Array is reachable from any array literal ([].constructor), so its
+	// static from is guarded here, not lazily with the global.
+	r.wrapMethod(array, "from", func(_ goja.Value, a []goja.Value) float64 {
+		if src := arg(a, 0); !goja.IsUndefined(src) && !goja.IsNull(src) {
+			return r.lengthOf(src) * arrayFromBytes
+		}
+		return 0
+	})
+
+	fn := vm.Get("Function").ToObject(vm).Get("prototype").ToObject(vm)
+	origApply, _ := goja.AssertFunction(fn.Get("apply"))
+	r.define(fn, "apply", func(call goja.FunctionCall) goja.Value {
+		r.checkArgCount(arg(call.Arguments, 1))
+		return must(origApply(call.This, call.Arguments...))
+	})
+}
+
+// guardReflect wraps Reflect.apply and Reflect.construct, which spread an
+// array-like into arguments like Function.prototype.apply.
+func (r *run) guardReflect(v goja.Value) goja.Value {
+	R := v.ToObject(r.vm)
+	for name, at := range map[string]int{"apply": 2, "construct": 1} {
+		orig, _ := goja.AssertFunction(R.Get(name))
+		at := at
+		r.define(R, name, func(call goja.FunctionCall) goja.Value {
+			r.checkArgCount(arg(call.Arguments, at))
+			return must(orig(call.This, call.Arguments...))
+		})
+	}
+	return R
+}
+
+// guardConstructor returns a constructor that checks its arguments, then
+// constructs the original. It shares the original's prototype (instanceof
+// holds, subclasses work) and static members, but does not inherit from
+// the original, so the original is unreachable from user code.
+func (r *run) guardConstructor(name string, origV goja.Value, estimate func(args []goja.Value) float64) goja.Value {
+	vm := r.vm
+	orig := origV.ToObject(vm)
+	construct, _ := goja.AssertConstructor(orig)
+	var wrapper *goja.Object
+	wrapper = vm.ToValue(func(call goja.ConstructorCall) *goja.Object {
+		if n := estimate(call.Arguments); n > r.budget() {
+			panic(r.exceeded(name, n))
+		}
+		target := call.NewTarget
+		if target == wrapper {
+			target = orig
+		}
+		return must(construct(target, call.Arguments...))
+	}).ToObject(vm)
+	_ = wrapper.SetPrototype(orig.Prototype())
+	for _, k := range orig.GetOwnPropertyNames() {
+		switch k {
+		case "prototype", "length", "name":
+		default:
+			_ = wrapper.DefineDataProperty(k, orig.Get(k), goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+		}
+	}
+	_ = wrapper.DefineDataProperty("name", vm.ToValue(name), goja.FLAG_FALSE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+	proto := orig.Get("prototype").ToObject(vm)
+	_ = wrapper.DefineDataProperty("prototype", proto, goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_FALSE)
+	_ = proto.DefineDataProperty("constructor", wrapper, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+	return wrapper
+}
+
+func (r *run) guardTypedArray(name string, orig goja.Value) goja.Value {
+	bpe := orig.ToObject(r.vm).Get("BYTES_PER_ELEMENT").ToFloat()
+	buffer := r.global.resolve("ArrayBuffer").ToObject(r.vm)
+	return r.guardConstructor(name, orig, func(a []goja.Value) float64 {
+		switch v := arg(a, 0).(type) {
+		case *goja.Object:
+			// A buffer is shared, not copied; anything else is copied element by element.
+			if v.Get("byteLength") != nil && r.vm.InstanceOf(v, buffer) {
+				return 0
+			}
+			return r.lengthOf(v) * bpe
+		default:
+			if goja.IsUndefined(v) {
+				return 0
+			}
+			return nonNeg(v) * bpe
+		}
+	})
+}
+
+func (r *run) guardArrayBuffer(orig goja.Value) goja.Value {
+	return r.guardConstructor("ArrayBuffer", orig, func(a []goja.Value) float64 { return nonNeg(arg(a, 0)) })
+}
+
+// joinEstimate sums the separators and the string elements, stopping as
+// soon as the budget is passed.
+func (r *run) joinEstimate(this goja.Value, a []goja.Value) float64 {
+	obj := this.ToObject(r.vm)
+	n := r.lengthOf(obj)
+	sepLen := 1
+	if s := arg(a, 0); !goja.IsUndefined(s) {
+		sepLen = strLen(s)
+	}
+	budget := r.budget()
+	bytes := max(n-1, 0) * float64(sepLen) * 2
+	if bytes > budget || n*2 > budget {
+		return max(bytes, n*2)
+	}
+	for i := 0; i < int(n) && bytes <= budget; i++ {
+		if s, ok := obj.Get(strconv.Itoa(i)).(goja.String); ok {
+			bytes += float64(s.Length()) * 2
+		} else {
+			bytes += 24
+		}
+	}
+	return bytes
+}
+
+// wrapMethod replaces obj[name] with a guarded version of itself.
+func (r *run) wrapMethod(obj *goja.Object, name string, estimate estimator) {
+	orig, _ := goja.AssertFunction(obj.Get(name))
+	r.define(obj, name, func(call goja.FunctionCall) goja.Value {
+		if n := estimate(call.This, call.Arguments); n > r.budget() {
+			panic(r.exceeded(name, n))
+		}
+		return must(orig(call.This, call.Arguments...))
+	})
+}
+
+// define sets a native method the way built-in methods are set. (Its
+// name and length stay those of a Go function: setting them costs a
+// measurable share of a run, and nothing depends on them.)
+func (r *run) define(obj *goja.Object, name string, f func(goja.FunctionCall) goja.Value) {
+	_ = obj.DefineDataProperty(name, r.vm.ToValue(f), goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+}
+
+func (r *run) checkArgCount(list goja.Value) {
+	if o, ok := list.(*goja.Object); ok {
+		if n := r.lengthOf(o); n > maxArgs {
+			panic(r.newError("RangeError", fmt.Sprintf("too many arguments (%.0f); the limit is %d", n, maxArgs)))
+		}
+	}
+}
+
+func (r *run) budget() float64 { return float64(r.memoryMB()) * (1 << 20) }
+
+func (r *run) lengthOf(v goja.Value) float64 {
+	return nonNeg(v.ToObject(r.vm).Get("length"))
+}
+
+// must passes a JS exception (or an interrupt) from a wrapped original on
+// to the caller, as if the original had been called directly.
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+func arg(a []goja.Value, i int) goja.Value {
+	if i < len(a) {
+		return a[i]
+	}
+	return goja.Undefined()
+}
+
+func nonNeg(v goja.Value) float64 {
+	if v == nil {
+		return 0
+	}
+	if n := v.ToFloat(); n > 0 {
+		return n
+	}
+	return 0
+}
+
+func strLen(v goja.Value) int {
+	if s, ok := v.ToString().(goja.String); ok {
+		return s.Length()
+	}
+	return len(v.String())
+}
+
+// relIndex resolves a relative start/end argument as Array.prototype.fill does.
+func relIndex(v goja.Value, length, dflt float64) float64 {
+	if goja.IsUndefined(v) {
+		return dflt
+	}
+	n := v.ToFloat()
+	if n < 0 {
+		return max(length+n, 0)
+	}
+	return min(n, length)
+}

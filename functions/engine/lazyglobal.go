@@ -1,0 +1,122 @@
+package engine
+
+import (
+	"github.com/dop251/goja"
+)
+
+// A fresh goja runtime is cheap because goja builds each builtin only when
+// it is first read. Guarding builtins (and adding console, Response,
+// process) eagerly in every run would build them all and cost ~0.5 ms a run.
+// So each run gets a new, empty global object whose prototype is a proxy of
+// goja's original global: a name read for the first time resolves through
+// the proxy, which builds it, guards it if it needs guarding, and caches it
+// as an own property of the new global. Later reads hit the cache.
+//
+// The proxy is reachable (Object.getPrototypeOf(globalThis)), so every trap
+// that could hand out a value answers with the resolved, guarded one: the
+// original of a guarded builtin never reaches user code.
+
+// lazyGlobal is the per-run global object and its resolvers.
+type lazyGlobal struct {
+	vm     *goja.Runtime
+	global *goja.Object // what user code sees as globalThis
+	orig   *goja.Object // goja's own global, never exposed
+	// guards wrap a builtin of orig on first use; extras create names orig
+	// does not have (console, process, Response, …).
+	guards map[string]func(orig goja.Value) goja.Value
+	extras map[string]func() goja.Value
+	// describe reads a property descriptor of orig (Object.getOwnPropertyDescriptor).
+	describe goja.Callable
+}
+
+func newLazyGlobal(vm *goja.Runtime) *lazyGlobal {
+	g := &lazyGlobal{
+		vm:     vm,
+		global: vm.NewObject(),
+		orig:   vm.GlobalObject(),
+		guards: map[string]func(goja.Value) goja.Value{},
+		extras: map[string]func() goja.Value{},
+	}
+	return g
+}
+
+// install makes the lazy global the runtime's global object.
+func (g *lazyGlobal) install() {
+	proxy := g.vm.NewProxy(g.orig, &goja.ProxyTrapConfig{
+		Get: func(_ *goja.Object, prop string, _ goja.Value) goja.Value {
+			return g.resolve(prop)
+		},
+		Has: func(_ *goja.Object, prop string) bool {
+			if _, ok := g.extras[prop]; ok {
+				return true
+			}
+			return g.orig.Get(prop) != nil
+		},
+		GetOwnPropertyDescriptor: func(_ *goja.Object, prop string) goja.PropertyDescriptor {
+			return g.descriptor(prop)
+		},
+	})
+	_ = g.global.SetPrototype(g.vm.ToValue(proxy).ToObject(g.vm))
+	g.vm.SetGlobalObject(g.global)
+}
+
+// resolve returns the value user code sees for a global name not yet cached.
+func (g *lazyGlobal) resolve(prop string) goja.Value {
+	var v goja.Value
+	if make, ok := g.extras[prop]; ok {
+		v = make()
+	} else {
+		v = g.orig.Get(prop)
+		if v == nil {
+			return nil
+		}
+		if guard, ok := g.guards[prop]; ok {
+			v = guard(v)
+		}
+	}
+	// Cached like a builtin: writable, configurable, not enumerable. A
+	// non-configurable builtin (NaN, undefined) is left on orig, where reads
+	// find it through the proxy.
+	if !fixedGlobals[prop] {
+		_ = g.global.DefineDataProperty(prop, v, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+	}
+	return v
+}
+
+// descriptor answers Object.getOwnPropertyDescriptor on the proxy with the
+// resolved value, so that it cannot reveal an unguarded original.
+func (g *lazyGlobal) descriptor(prop string) goja.PropertyDescriptor {
+	_, guarded := g.guards[prop]
+	if guarded || g.extras[prop] != nil {
+		v := g.resolve(prop)
+		if v == nil {
+			return goja.PropertyDescriptor{}
+		}
+		return goja.PropertyDescriptor{Value: v, Writable: goja.FLAG_TRUE, Configurable: goja.FLAG_TRUE, Enumerable: goja.FLAG_FALSE}
+	}
+	d, err := g.describe(goja.Undefined(), g.orig, g.vm.ToValue(prop))
+	if err != nil || goja.IsUndefined(d) {
+		return goja.PropertyDescriptor{}
+	}
+	obj := d.ToObject(g.vm)
+	desc := goja.PropertyDescriptor{
+		Configurable: flag(obj.Get("configurable")),
+		Enumerable:   flag(obj.Get("enumerable")),
+	}
+	if get, set := obj.Get("get"), obj.Get("set"); get != nil || set != nil {
+		desc.Getter, desc.Setter = get, set
+	} else {
+		desc.Value, desc.Writable = obj.Get("value"), flag(obj.Get("writable"))
+	}
+	return desc
+}
+
+func flag(v goja.Value) goja.Flag {
+	if v != nil && v.ToBoolean() {
+		return goja.FLAG_TRUE
+	}
+	return goja.FLAG_FALSE
+}
+
+// fixedGlobals are the non-configurable builtins: never shadowed.
+var fixedGlobals = map[string]bool{"NaN": true, "Infinity": true, "undefined": true}

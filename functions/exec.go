@@ -1,0 +1,110 @@
+package functions
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// Executor runs one invocation. The in-process goja engine is one
+// implementation; the sandbox-process pool is another. All fields are plain
+// data so that an invocation can cross a process boundary as JSON.
+type Executor interface {
+	Execute(ctx context.Context, inv *Invocation) (*Result, error)
+}
+
+// Invocation is everything a run needs; nothing else of the host reaches it.
+type Invocation struct {
+	RequestID string          `json:"request_id"`
+	Function  FunctionInfo    `json:"function"`
+	Type      Type            `json:"type"`
+	Code      string          `json:"code"`
+	Hash      string          `json:"hash"`
+	Export    string          `json:"export"` // "" means main
+	Env       []EnvVar        `json:"env"`
+	Timeout   time.Duration   `json:"timeout"`
+	MemoryMB  int             `json:"memory_mb"`
+	Data      json.RawMessage `json:"data"` // first argument; must be valid JSON
+	Request   RequestInfo     `json:"request"`
+	Auth      map[string]any  `json:"auth,omitempty"` // verified claims, if any
+}
+
+// FunctionInfo identifies the running function to itself (process.env, ctx).
+type FunctionInfo struct {
+	ID      string `json:"id"`
+	UUID    string `json:"uuid"`
+	Name    string `json:"name"`
+	Tenant  string `json:"tenant"`
+	Version int    `json:"version"`
+}
+
+// RequestInfo is the HTTP request as the function sees it on ctx.request.
+type RequestInfo struct {
+	Method  string              `json:"method"`
+	URL     string              `json:"url"`
+	Path    string              `json:"path"`
+	Query   map[string][]string `json:"query"`
+	Headers map[string]string   `json:"headers"`
+	IP      string              `json:"ip"`
+}
+
+// Result is a finished run: either a JSON value or an explicit Response.
+type Result struct {
+	// JSON is the serialized return value when the function returned a plain value.
+	JSON json.RawMessage `json:"json,omitempty"`
+	// Response is set when the function returned new Response(...).
+	Response *HTTPResponse `json:"response,omitempty"`
+	Logs     []LogLine     `json:"logs"`
+	Duration time.Duration `json:"duration"`
+}
+
+// HTTPResponse is a Response object returned by a function.
+type HTTPResponse struct {
+	Status  int               `json:"status"`
+	Headers map[string]string `json:"headers"`
+	Body    []byte            `json:"body"`
+}
+
+// LogLine is one console line of a run.
+type LogLine struct {
+	Time    time.Time `json:"time"`
+	Level   string    `json:"level"`
+	Message string    `json:"message"`
+}
+
+// Error codes of a failed run, stable for clients to match on.
+const (
+	CodeFunctionError  = "function_error"   // the function threw
+	CodeTimeout        = "timeout"          // it overran its time limit
+	CodeMemoryLimit    = "memory_limit"     // it overran its memory limit
+	CodeExportNotFound = "export_not_found" // no such export
+	CodeBadResult      = "bad_result"       // return value could not be sent
+	CodeCompile        = "compile_error"    // the code does not compile
+)
+
+// RunError is a run that ended in an error the caller should see. Status is
+// the HTTP status; SIPCode is set when the function rejected with a SIP-style
+// code (throw new Error("480 Temporarily Unavailable"), Promise.reject([604, "msg"])).
+type RunError struct {
+	Status  int       `json:"status"`
+	Code    string    `json:"code"`
+	SIPCode int       `json:"sip_code,omitempty"`
+	Message string    `json:"message"`
+	Stack   string    `json:"stack,omitempty"` // kept in the run record, not sent to callers
+	Logs    []LogLine `json:"logs,omitempty"`
+}
+
+func (e *RunError) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Message) }
+
+// SIPError builds the error for a SIP-style rejection. The HTTP status is
+// the code itself when HTTP defines it (403, 404, 503, …); other SIP codes
+// (480, 486, 604, …) are the function's deliberate refusal: 422.
+func SIPError(code int, message string) *RunError {
+	status := http.StatusUnprocessableEntity
+	if code >= 400 && code <= 599 && http.StatusText(code) != "" {
+		status = code
+	}
+	return &RunError{Status: status, Code: fmt.Sprint(code), SIPCode: code, Message: message}
+}

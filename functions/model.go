@@ -1,0 +1,108 @@
+// Package functions holds the function model shared by the store, the
+// runtime and the gateway: functions, their immutable versions, environment
+// variables, the Store interface and the execution contract.
+package functions
+
+import (
+	"crypto/rand"
+	"encoding/base32"
+	"strings"
+	"time"
+)
+
+// Type says how a function runs.
+type Type string
+
+const (
+	// TypeScript is a synchronous main(data): no require, no timers, no Promises.
+	TypeScript Type = "script"
+	// TypeApp may be async, require whitelisted modules and export several functions.
+	TypeApp Type = "app"
+)
+
+// Valid reports whether t is a type this gateway can run.
+func (t Type) Valid() bool { return t == TypeScript || t == TypeApp }
+
+// EnvFlag says who may read an environment variable back through the API.
+type EnvFlag string
+
+const (
+	// EnvPlain values are shown back in the admin API.
+	EnvPlain EnvFlag = "plain"
+	// EnvProtected values are write-only once set: the API shows the name, never the value.
+	EnvProtected EnvFlag = "protected"
+	// EnvPrivate values are never shown back and are masked in the run's console output.
+	EnvPrivate EnvFlag = "private"
+)
+
+// Valid reports whether f is a known flag.
+func (f EnvFlag) Valid() bool { return f == EnvPlain || f == EnvProtected || f == EnvPrivate }
+
+// EnvVar is one environment variable of a version.
+type EnvVar struct {
+	Name  string  `json:"name"`
+	Value string  `json:"value"`
+	Flag  EnvFlag `json:"flag"`
+}
+
+// Function is the mutable head of a deployed function: identity, exposure
+// and which version is live. Everything that runs lives in a Version.
+type Function struct {
+	ID            string    `json:"id"` // File ID: stable, internal
+	Tenant        string    `json:"tenant"`
+	UUID          string    `json:"uuid"` // exposes the function at /v1/fn/<uuid>; rotatable
+	Name          string    `json:"name"`
+	LiveVersion   int       `json:"live_version"`
+	LatestVersion int       `json:"latest_version"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
+}
+
+// Version is an immutable snapshot of what runs: source, compiled code and
+// configuration. Rolling back makes an older snapshot live again, config and all.
+type Version struct {
+	FunctionID string    `json:"function_id"`
+	Number     int       `json:"version"`
+	Type       Type      `json:"type"`
+	Source     string    `json:"source"` // what the user deployed
+	Code       string    `json:"-"`      // what the runtime executes (ESM transpiled to CommonJS)
+	Hash       string    `json:"hash"`   // sha256 of Code: the compiled-program cache key
+	Env        []EnvVar  `json:"env"`
+	TimeoutMS  int       `json:"timeout_ms"`
+	MemoryMB   int       `json:"memory_mb"`
+	CreatedAt  time.Time `json:"created_at"`
+}
+
+// Deployed is a function with its live version: what an invocation needs.
+type Deployed struct {
+	Function
+	Version Version
+}
+
+// idEncoding is lower-case base32 without padding: readable, copyable, URL-safe.
+var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
+// NewID returns a random identifier with the given prefix, e.g. "fn_2q3x…".
+// 80 random bits: unique without coordination between gateways.
+func NewID(prefix string) string {
+	var b [10]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("functions: no randomness: " + err.Error()) // crypto/rand never fails on Linux
+	}
+	return prefix + idEncoding.EncodeToString(b[:])
+}
+
+// ReservedEnv are the variables the runtime sets itself; users cannot set them.
+var ReservedEnv = []string{"SCRIPTFORGE_ID", "SCRIPTFORGE_UUID", "SCRIPTFORGE_NAME", "APP_ID", "EXEC_HOST"}
+
+func isReservedEnv(name string) bool {
+	if strings.HasPrefix(name, "SCRIPTFORGE_") {
+		return true
+	}
+	for _, r := range ReservedEnv {
+		if r == name {
+			return true
+		}
+	}
+	return false
+}

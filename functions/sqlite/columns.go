@@ -1,0 +1,60 @@
+package sqlite
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// jsonColumn scans a TEXT column holding a JSON array into *dst. An empty
+// array (or NULL) becomes an empty, non-nil slice, so values read back
+// encode as [] rather than null in API responses.
+type jsonColumn[T any] struct{ dst *[]T }
+
+func (c jsonColumn[T]) Scan(src any) error {
+	var b []byte
+	switch v := src.(type) {
+	case nil:
+	case string:
+		b = []byte(v)
+	case []byte:
+		b = v
+	default:
+		return fmt.Errorf("json column: unexpected %T", src)
+	}
+	var out []T
+	if len(b) > 0 {
+		if err := json.Unmarshal(b, &out); err != nil {
+			return fmt.Errorf("json column: %w", err)
+		}
+	}
+	if out == nil {
+		out = []T{}
+	}
+	*c.dst = out
+	return nil
+}
+
+// encodeJSON encodes a slice for a jsonColumn; nil is stored as [].
+func encodeJSON[T any](v []T) (string, error) {
+	if v == nil {
+		return "[]", nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
+}
+
+// millisColumn scans an INTEGER unix-milliseconds column into a UTC time.
+type millisColumn struct{ dst *time.Time }
+
+func (c millisColumn) Scan(src any) error {
+	ms, ok := src.(int64)
+	if !ok {
+		return fmt.Errorf("time column: unexpected %T", src)
+	}
+	*c.dst = fromMillis(ms)
+	return nil
+}

@@ -1,0 +1,120 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// migrations are applied in order, each once; step i has version i+1.
+// Append only: never edit or reorder a step that may have shipped, because
+// databases in the field record which versions they already ran.
+//
+// Times are INTEGER unix milliseconds (UTC): they sort and compare as
+// numbers, and do not depend on how the driver formats time.Time.
+// JSON columns (env, logs, scopes) are TEXT holding a JSON array.
+var migrations = []string{
+	// 1: initial schema.
+	`
+CREATE TABLE functions (
+	id             TEXT    PRIMARY KEY,
+	tenant         TEXT    NOT NULL,
+	uuid           TEXT    NOT NULL UNIQUE,
+	name           TEXT    NOT NULL,
+	live_version   INTEGER NOT NULL,
+	latest_version INTEGER NOT NULL,
+	created_at     INTEGER NOT NULL,
+	updated_at     INTEGER NOT NULL,
+	UNIQUE (tenant, name)
+);
+
+CREATE TABLE versions (
+	function_id TEXT    NOT NULL REFERENCES functions (id) ON DELETE CASCADE,
+	version     INTEGER NOT NULL,
+	type        TEXT    NOT NULL,
+	source      TEXT    NOT NULL,
+	code        TEXT    NOT NULL,
+	hash        TEXT    NOT NULL,
+	env         TEXT    NOT NULL DEFAULT '[]',
+	timeout_ms  INTEGER NOT NULL,
+	memory_mb   INTEGER NOT NULL,
+	created_at  INTEGER NOT NULL,
+	PRIMARY KEY (function_id, version)
+);
+
+-- runs has no foreign key on purpose: run records are written in batches
+-- after the fact, and one run of a function deleted meanwhile must not make
+-- the whole batch fail. Delete removes a function's runs explicitly.
+CREATE TABLE runs (
+	request_id  TEXT    PRIMARY KEY,
+	function_id TEXT    NOT NULL,
+	tenant      TEXT    NOT NULL,
+	version     INTEGER NOT NULL,
+	export      TEXT    NOT NULL,
+	status      INTEGER NOT NULL,
+	error_code  TEXT    NOT NULL DEFAULT '',
+	error       TEXT    NOT NULL DEFAULT '',
+	logs        TEXT    NOT NULL DEFAULT '[]',
+	duration_us INTEGER NOT NULL,
+	started_at  INTEGER NOT NULL
+);
+CREATE INDEX runs_function_started ON runs (function_id, started_at);
+CREATE INDEX runs_started ON runs (started_at);
+
+CREATE TABLE api_keys (
+	id         TEXT    PRIMARY KEY,
+	tenant     TEXT    NOT NULL,
+	name       TEXT    NOT NULL,
+	hash       TEXT    NOT NULL UNIQUE,
+	scopes     TEXT    NOT NULL DEFAULT '[]',
+	created_at INTEGER NOT NULL
+);
+CREATE INDEX api_keys_tenant ON api_keys (tenant);
+`,
+}
+
+// migrate brings the schema up to date. Each step runs in its own
+// transaction together with its bookkeeping row, so a crash leaves either
+// the whole step or none of it. Transactions begin IMMEDIATE (see Open),
+// so two processes opening the same file at once cannot both apply a step.
+func migrate(ctx context.Context, db *sql.DB, now func() int64) error {
+	if _, err := db.ExecContext(ctx, `
+CREATE TABLE IF NOT EXISTS schema_migrations (
+	version    INTEGER PRIMARY KEY,
+	applied_at INTEGER NOT NULL
+)`); err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
+	}
+	for i, step := range migrations {
+		version := i + 1
+		if err := applyMigration(ctx, db, version, step, now()); err != nil {
+			return fmt.Errorf("migration %d: %w", version, err)
+		}
+	}
+	return nil
+}
+
+func applyMigration(ctx context.Context, db *sql.DB, version int, step string, appliedAt int64) error {
+	return inTx(ctx, db, func(tx *sql.Tx) error {
+		// Checked inside the write transaction, not before it, so a
+		// concurrent Open that got there first is seen.
+		var done bool
+		if err := tx.QueryRowContext(ctx,
+			`SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?)`, version,
+		).Scan(&done); err != nil {
+			return fmt.Errorf("check: %w", err)
+		}
+		if done {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, step); err != nil {
+			return fmt.Errorf("apply: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx,
+			`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, version, appliedAt,
+		); err != nil {
+			return fmt.Errorf("record: %w", err)
+		}
+		return nil
+	})
+}

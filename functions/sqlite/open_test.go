@@ -1,0 +1,221 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/scriptforge/scriptforge/auth"
+	"github.com/scriptforge/scriptforge/functions"
+)
+
+// Every pooled connection, not only the first, must carry the pragmas:
+// the driver applies them per connection from the DSN.
+func TestOpenPragmasOnEveryConnection(t *testing.T) {
+	s, path := openTest(t)
+	ctx := context.Background()
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("database file not created: %v", err)
+	}
+	for i := 0; i < 3; i++ {
+		// Hold each connection so the next one is a different one.
+		conn, err := s.db.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		pragmas := []struct{ name, want string }{
+			{"journal_mode", "wal"},
+			{"synchronous", "2"}, // FULL
+			{"foreign_keys", "1"},
+			{"busy_timeout", "5000"},
+		}
+		for _, p := range pragmas {
+			var got string
+			if err := conn.QueryRowContext(ctx, "PRAGMA "+p.name).Scan(&got); err != nil {
+				t.Fatalf("PRAGMA %s: %v", p.name, err)
+			}
+			if got != p.want {
+				t.Errorf("connection %d: PRAGMA %s = %q, want %q", i, p.name, got, p.want)
+			}
+		}
+	}
+	if st, err := os.Stat(filepath.Dir(path)); err != nil || st.Mode().Perm() != 0o700 {
+		t.Errorf("data directory mode = %v, %v; want 0700", st.Mode().Perm(), err)
+	}
+}
+
+// Write transactions must take the write lock at BEGIN: while one is open,
+// a second BEGIN waits (here: until its context ends) instead of starting a
+// deferred transaction that would fail later, mid-way.
+func TestWriteTransactionsBeginImmediate(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	short, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	tx2, err := s.db.BeginTx(short, nil)
+	if err == nil {
+		tx2.Rollback()
+		t.Fatal("second write transaction began while the first held the lock")
+	}
+	if time.Since(start) < 150*time.Millisecond {
+		t.Errorf("second BEGIN failed after %v without waiting: %v", time.Since(start), err)
+	}
+}
+
+func TestOpenAwkwardPaths(t *testing.T) {
+	for _, dir := range []string{"with space", "q?mark", "hash#tag", "pct%41", "semi;colon&amp"} {
+		t.Run(dir, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), dir, "x.db")
+			s, err := Open(path)
+			if err != nil {
+				t.Fatalf("Open(%q): %v", path, err)
+			}
+			defer s.Close()
+			if _, err := s.Create(context.Background(), "t", "f", sampleVersion("x")); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := os.Stat(path); err != nil {
+				t.Errorf("database not at %q: %v", path, err)
+			}
+		})
+	}
+}
+
+func TestOpenRejectsNonFile(t *testing.T) {
+	for _, p := range []string{"", ":memory:", "file::memory:?cache=shared"} {
+		if s, err := Open(p); err == nil {
+			s.Close()
+			t.Errorf("Open(%q) succeeded, want an error", p)
+		}
+	}
+}
+
+func TestMigrationsIdempotent(t *testing.T) {
+	s, path := openTest(t)
+	type applied struct{ version, at int64 }
+	read := func(s *Store) []applied {
+		rows, err := s.db.Query(`SELECT version, applied_at FROM schema_migrations ORDER BY version`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []applied
+		for rows.Next() {
+			var a applied
+			if err := rows.Scan(&a.version, &a.at); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, a)
+		}
+		return out
+	}
+	first := read(s)
+	if len(first) != len(migrations) {
+		t.Fatalf("applied %d migrations, want %d", len(first), len(migrations))
+	}
+	for i, a := range first {
+		if a.version != int64(i+1) {
+			t.Errorf("migration %d recorded as version %d", i+1, a.version)
+		}
+	}
+	s.Close()
+
+	for i := 0; i < 2; i++ {
+		s2, err := Open(path)
+		if err != nil {
+			t.Fatalf("reopen %d: %v", i, err)
+		}
+		if got := read(s2); !reflect.DeepEqual(got, first) {
+			t.Errorf("reopen %d: schema_migrations = %v, want unchanged %v", i, got, first)
+		}
+		s2.Close()
+	}
+}
+
+func TestDurableAcrossReopen(t *testing.T) {
+	s, path := openTest(t)
+	ctx := context.Background()
+	nv := sampleVersion("v1")
+	nv.Env = []functions.EnvVar{{Name: "TOKEN", Value: "abc", Flag: functions.EnvPrivate}}
+	d, err := s.Create(ctx, "acme", "durable", nv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d2, err := s.Deploy(ctx, "acme", d.ID, sampleVersion("v2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Rollback(ctx, "acme", d.ID, 1); err != nil {
+		t.Fatal(err)
+	}
+	run := functions.Run{RequestID: "r", FunctionID: d.ID, Tenant: "acme", Version: 1, Export: "main", Status: 200,
+		Logs: []functions.LogLine{}, StartedAt: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
+	if err := s.SaveRuns(ctx, []functions.Run{run}); err != nil {
+		t.Fatal(err)
+	}
+	key := auth.Key{ID: "k", Tenant: "acme", Name: "n", Hash: "h", Scopes: []string{auth.ScopeAdmin},
+		CreatedAt: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
+	if err := s.CreateKey(ctx, key); err != nil {
+		t.Fatal(err)
+	}
+	want, err := s.Get(ctx, "acme", d.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantVersions, err := s.Versions(ctx, "acme", d.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s2, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if err := s2.Ping(ctx); err != nil {
+		t.Fatalf("Ping: %v", err)
+	}
+	got, err := s2.ByUUID(ctx, d.UUID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) || got.LiveVersion != 1 || got.LatestVersion != d2.Version.Number {
+		t.Errorf("after reopen = %+v\nwant %+v", got, want)
+	}
+	if vs, err := s2.Versions(ctx, "acme", d.ID); err != nil || !reflect.DeepEqual(vs, wantVersions) {
+		t.Errorf("versions after reopen = %+v, %v\nwant %+v", vs, err, wantVersions)
+	}
+	if r, err := s2.RunByID(ctx, "acme", "r"); err != nil || !reflect.DeepEqual(r, run) {
+		t.Errorf("run after reopen = %+v, %v; want %+v", r, err, run)
+	}
+	if k, err := s2.KeyByHash(ctx, "h"); err != nil || !reflect.DeepEqual(k, key) {
+		t.Errorf("key after reopen = %+v, %v; want %+v", k, err, key)
+	}
+	// The name is still taken: constraints survived too.
+	if _, err := s2.Create(ctx, "acme", "durable", sampleVersion("x")); !errors.Is(err, functions.ErrNameTaken) {
+		t.Errorf("Create duplicate after reopen: err = %v, want ErrNameTaken", err)
+	}
+}
+
+func TestClosedStoreFails(t *testing.T) {
+	s, _ := openTest(t)
+	s.Close()
+	if err := s.Ping(context.Background()); err == nil || !strings.Contains(err.Error(), "sqlite: ping") {
+		t.Errorf("Ping on closed store: err = %v, want a wrapped error", err)
+	}
+}

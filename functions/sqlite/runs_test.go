@@ -1,0 +1,151 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/scriptforge/scriptforge/functions"
+)
+
+func TestRuns(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	fn := mustCreate(t, s, "acme", "router")
+	other := mustCreate(t, s, "acme", "other")
+	base := time.Date(2025, 6, 1, 10, 0, 0, 0, time.UTC)
+	logTime := time.Date(2025, 6, 1, 10, 0, 0, 123456789, time.UTC)
+
+	full := functions.Run{
+		RequestID: "req-0", FunctionID: fn.ID, Tenant: "acme", Version: 1, Export: "main",
+		Status: 502, ErrorCode: functions.CodeFunctionError, Error: "boom",
+		Logs: []functions.LogLine{
+			{Time: logTime, Level: "log", Message: "hello"},
+			{Time: logTime.Add(time.Millisecond), Level: "error", Message: "bad \"thing\""},
+		},
+		DurationUS: 1234, StartedAt: base,
+	}
+	batch := []functions.Run{full}
+	for i := 1; i <= 4; i++ {
+		batch = append(batch, functions.Run{
+			RequestID: "req-" + string(rune('0'+i)), FunctionID: fn.ID, Tenant: "acme", Version: 1,
+			Export: "main", Status: 200, StartedAt: base.Add(time.Duration(i) * time.Minute),
+		})
+	}
+	batch = append(batch, functions.Run{RequestID: "req-other", FunctionID: other.ID, Tenant: "acme", Status: 200, StartedAt: base.Add(time.Hour)})
+	if err := s.SaveRuns(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	// A retried batch with a changed record is ignored, not an error.
+	dup := full
+	dup.Status = 200
+	if err := s.SaveRuns(ctx, []functions.Run{dup}); err != nil {
+		t.Fatalf("SaveRuns duplicate: %v", err)
+	}
+	if err := s.SaveRuns(ctx, nil); err != nil {
+		t.Fatalf("SaveRuns(nil): %v", err)
+	}
+
+	t.Run("by id", func(t *testing.T) {
+		got, err := s.RunByID(ctx, "acme", "req-0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, full) {
+			t.Errorf("RunByID = %+v\nwant %+v", got, full)
+		}
+		got, err = s.RunByID(ctx, "acme", "req-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Logs == nil || len(got.Logs) != 0 {
+			t.Errorf("run without logs read back Logs = %#v, want empty non-nil", got.Logs)
+		}
+		if _, err := s.RunByID(ctx, "acme", "nope"); !errors.Is(err, functions.ErrNotFound) {
+			t.Errorf("RunByID unknown: err = %v, want ErrNotFound", err)
+		}
+	})
+
+	tests := []struct {
+		name  string
+		id    string
+		limit int
+		want  []string
+	}{
+		{"newest first", fn.ID, 10, []string{"req-4", "req-3", "req-2", "req-1", "req-0"}},
+		{"limit", fn.ID, 2, []string{"req-4", "req-3"}},
+		{"default limit", fn.ID, 0, []string{"req-4", "req-3", "req-2", "req-1", "req-0"}},
+		{"only this function", other.ID, 10, []string{"req-other"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			runs, err := s.Runs(ctx, "acme", tt.id, tt.limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, r := range runs {
+				got = append(got, r.RequestID)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("Runs = %v, want %v", got, tt.want)
+			}
+		})
+	}
+	if _, err := s.Runs(ctx, "acme", "fn_nope", 10); !errors.Is(err, functions.ErrNotFound) {
+		t.Errorf("Runs of unknown function: err = %v, want ErrNotFound", err)
+	}
+
+	t.Run("prune", func(t *testing.T) {
+		prunes := []struct {
+			before time.Time
+			want   int64
+			left   int
+		}{
+			{base, 0, 6}, // strictly before: req-0 stays
+			{base.Add(2*time.Minute + time.Second), 3, 3}, // req-0, req-1, req-2
+			{base.Add(2*time.Minute + time.Second), 0, 3}, // idempotent
+			{base.Add(2 * time.Hour), 3, 0},
+		}
+		for _, p := range prunes {
+			n, err := s.PruneRuns(ctx, p.before)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n != p.want {
+				t.Errorf("PruneRuns(%v) = %d, want %d", p.before, n, p.want)
+			}
+			if left := count(t, s, `SELECT count(*) FROM runs`); left != p.left {
+				t.Errorf("after PruneRuns(%v) %d runs left, want %d", p.before, left, p.left)
+			}
+		}
+	})
+}
+
+func TestRunsSameMillisecondNewestInsertedFirst(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	fn := mustCreate(t, s, "acme", "f")
+	at := time.Date(2025, 6, 1, 10, 0, 0, 500_000, time.UTC)
+	for _, id := range []string{"b", "a", "c"} {
+		if err := s.SaveRuns(ctx, []functions.Run{{RequestID: id, FunctionID: fn.ID, Tenant: "acme", StartedAt: at}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runs, err := s.Runs(ctx, "acme", fn.ID, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range runs {
+		got = append(got, r.RequestID)
+		if !r.StartedAt.Equal(at.Truncate(time.Millisecond)) {
+			t.Errorf("StartedAt = %v, want %v at millisecond precision", r.StartedAt, at)
+		}
+	}
+	if want := []string{"c", "a", "b"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("Runs = %v, want %v", got, want)
+	}
+}

@@ -1,0 +1,149 @@
+// Package sqlite is the embedded store: functions, versions, runs and API
+// keys in one SQLite file, through the pure-Go modernc.org/sqlite driver so
+// the binary needs no cgo and nothing else installed.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/scriptforge/scriptforge/auth"
+	"github.com/scriptforge/scriptforge/functions"
+)
+
+var (
+	_ functions.Store = (*Store)(nil)
+	_ auth.KeyStore   = (*Store)(nil)
+)
+
+// Store is a functions.Store and an auth.KeyStore backed by one SQLite file.
+// It is safe for concurrent use.
+type Store struct {
+	db *sql.DB
+	// now is the clock; tests replace it to get distinct, ordered times.
+	now func() time.Time
+}
+
+// Open opens (creating if needed) the database file at path and migrates it
+// to the current schema. path must name a file: an in-memory database would
+// be a different, empty database on every pooled connection.
+func Open(path string) (*Store, error) {
+	if path == "" || strings.HasPrefix(path, ":memory:") || strings.HasPrefix(path, "file:") {
+		return nil, fmt.Errorf("sqlite: open %q: need a file path", path)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %q: %w", path, err)
+	}
+	// 0700: the file holds source code and environment secrets.
+	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
+		return nil, fmt.Errorf("sqlite: create data directory: %w", err)
+	}
+	db, err := sql.Open("sqlite", dsn(abs))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
+	}
+	s := &Store{db: db, now: time.Now}
+	ctx := context.Background()
+	// Ping opens a real connection, so a bad path or DSN fails here.
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
+	}
+	if err := migrate(ctx, db, func() int64 { return toMillis(s.now()) }); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: migrate %s: %w", abs, err)
+	}
+	return s, nil
+}
+
+// dsn builds the modernc connection string. The driver applies the query
+// parameters to every new pooled connection (busy_timeout first, then the
+// other _pragma values); with a "file:" prefix the whole string also goes
+// to sqlite3_open_v2 as a URI, which ignores parameters it does not know.
+//
+//   - journal_mode(WAL): readers do not block the writer, nor it them.
+//   - synchronous(FULL): WAL is fsynced at every commit, so a write that
+//     returned survives power loss; NORMAL may lose the last commits.
+//   - foreign_keys(1): off by default in SQLite; versions cascade on delete.
+//   - busy_timeout(5000): wait for the write lock instead of failing at once.
+//   - _txlock=immediate: BEGIN IMMEDIATE takes the write lock up front, so a
+//     read-then-write transaction (Deploy) never hits SQLITE_BUSY mid-way
+//     where busy_timeout cannot help.
+func dsn(absPath string) string {
+	q := url.Values{}
+	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)", "busy_timeout(5000)"} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	return "file:" + uriPath(absPath) + "?" + q.Encode()
+}
+
+// uriPath escapes what would end or alter the path part of an SQLite URI.
+// SQLite decodes %HH in the path; '?' and '#' would start the query or
+// fragment (and the driver splits the DSN at the first '?').
+func uriPath(p string) string {
+	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(p)
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.db.PingContext(ctx); err != nil {
+		return fmt.Errorf("sqlite: ping: %w", err)
+	}
+	return nil
+}
+
+// Close closes the database. The last connection to close checkpoints the
+// WAL into the main file.
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("sqlite: close: %w", err)
+	}
+	return nil
+}
+
+// inTx runs fn in a transaction and commits it; any error rolls back.
+// Because of _txlock=immediate, it holds the write lock throughout.
+func inTx(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback() // fn's error is the one that matters
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// isUniqueViolation reports whether err is a UNIQUE constraint failure.
+// The driver's typed error carries the extended result code (the driver
+// turns extended codes on), which tells UNIQUE apart from other constraints.
+func isUniqueViolation(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE
+}
+
+// Times are stored as unix milliseconds in UTC. Values handed back to the
+// caller are rounded the same way, so what a write returns equals what a
+// later read returns.
+func toMillis(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMillis(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
+
+// stamp returns the current time at storage precision.
+func (s *Store) stamp() time.Time { return fromMillis(toMillis(s.now())) }

@@ -1,0 +1,74 @@
+package functions
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Errors a Store returns; callers match them with errors.Is.
+var (
+	ErrNotFound      = errors.New("not found")
+	ErrNameTaken     = errors.New("a function with this name already exists")
+	ErrNoSuchVersion = errors.New("no such version")
+)
+
+// NewVersion is what a deploy writes: the store numbers it.
+type NewVersion struct {
+	Type      Type
+	Source    string
+	Code      string
+	Hash      string
+	Env       []EnvVar
+	TimeoutMS int
+	MemoryMB  int
+}
+
+// Run is the record of one invocation, kept for logs and debugging.
+type Run struct {
+	RequestID  string    `json:"request_id"`
+	FunctionID string    `json:"function_id"`
+	Tenant     string    `json:"tenant"`
+	Version    int       `json:"version"`
+	Export     string    `json:"export"`
+	Status     int       `json:"status"` // HTTP status sent to the caller
+	ErrorCode  string    `json:"error_code,omitempty"`
+	Error      string    `json:"error,omitempty"`
+	Logs       []LogLine `json:"logs"`
+	DurationUS int64     `json:"duration_us"`
+	StartedAt  time.Time `json:"started_at"`
+}
+
+// Store keeps functions, versions and runs. Every method is scoped by
+// tenant except the invocation lookup, whose key (the UUID) is the secret.
+// Writes return only once they are durable.
+type Store interface {
+	// Create inserts a function with its first version, which becomes live.
+	Create(ctx context.Context, tenant, name string, v NewVersion) (Deployed, error)
+	// Deploy appends a version and makes it live.
+	Deploy(ctx context.Context, tenant, id string, v NewVersion) (Deployed, error)
+	// Rollback makes an existing version live.
+	Rollback(ctx context.Context, tenant, id string, version int) (Deployed, error)
+	// RotateUUID gives the function a new UUID; the old one stops working.
+	RotateUUID(ctx context.Context, tenant, id, newUUID string) (Function, error)
+	Delete(ctx context.Context, tenant, id string) error
+
+	Get(ctx context.Context, tenant, id string) (Deployed, error)
+	GetByName(ctx context.Context, tenant, name string) (Deployed, error)
+	List(ctx context.Context, tenant string) ([]Function, error)
+	Versions(ctx context.Context, tenant, id string) ([]Version, error)
+	// ByUUID finds the live version for an invocation.
+	ByUUID(ctx context.Context, uuid string) (Deployed, error)
+
+	// SaveRuns appends run records in one transaction.
+	SaveRuns(ctx context.Context, runs []Run) error
+	// Runs lists a function's most recent runs, newest first.
+	Runs(ctx context.Context, tenant, id string, limit int) ([]Run, error)
+	// RunByID finds one run by its request id.
+	RunByID(ctx context.Context, tenant, requestID string) (Run, error)
+	// PruneRuns deletes run records that started before the cutoff.
+	PruneRuns(ctx context.Context, before time.Time) (int64, error)
+
+	Ping(ctx context.Context) error
+	Close() error
+}
