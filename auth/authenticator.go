@@ -1,0 +1,80 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Errors of Authenticate, matched with errors.Is: the gateway answers 401.
+var (
+	ErrNoCredentials  = errors.New("missing credentials: send Authorization: Bearer <api key>")
+	ErrBadCredentials = errors.New("invalid API key")
+)
+
+// Authenticator checks bearer API keys: the operator's key from the
+// environment, if set, and keys stored hashed in a KeyStore.
+type Authenticator struct {
+	keys KeyStore
+	// envKeyHash is the hash of SCRIPTFORGE_ADMIN_KEY; "" when unset.
+	envKeyHash string
+}
+
+// NewAuthenticator returns an Authenticator. envKey is the operator's
+// admin key from the environment, or "".
+func NewAuthenticator(keys KeyStore, envKey string) *Authenticator {
+	a := &Authenticator{keys: keys}
+	if envKey != "" {
+		a.envKeyHash = HashKey(envKey)
+	}
+	return a
+}
+
+// Authenticate returns the key an Authorization header value carries.
+func (a *Authenticator) Authenticate(ctx context.Context, header string) (Key, error) {
+	scheme, secret, ok := strings.Cut(strings.TrimSpace(header), " ")
+	if header == "" {
+		return Key{}, ErrNoCredentials
+	}
+	if !ok || !strings.EqualFold(scheme, "Bearer") || secret == "" {
+		return Key{}, fmt.Errorf("%w: use the Bearer scheme", ErrBadCredentials)
+	}
+	hash := HashKey(strings.TrimSpace(secret))
+	if a.envKeyHash != "" && equalSecret(hash, a.envKeyHash) {
+		return Key{ID: "env", Tenant: DefaultTenant, Name: "SCRIPTFORGE_ADMIN_KEY", Scopes: []string{ScopeAdmin}}, nil
+	}
+	k, err := a.keys.KeyByHash(ctx, hash)
+	if errors.Is(err, ErrKeyNotFound) {
+		return Key{}, ErrBadCredentials
+	}
+	if err != nil {
+		return Key{}, fmt.Errorf("looking up API key: %w", err)
+	}
+	return k, nil
+}
+
+// Bootstrap makes sure an admin can log in on first start. With envKey
+// set, that key is the admin key and nothing is stored. Otherwise, if the
+// default tenant has no key yet, it creates one and returns its secret,
+// which the caller prints once: only its hash is kept.
+func Bootstrap(ctx context.Context, keys KeyStore, envKey string) (secret string, err error) {
+	if envKey != "" {
+		return "", nil
+	}
+	n, err := keys.CountKeys(ctx, DefaultTenant)
+	if err != nil {
+		return "", fmt.Errorf("counting API keys: %w", err)
+	}
+	if n > 0 {
+		return "", nil
+	}
+	secret = NewSecret()
+	k := Key{ID: "key_bootstrap", Tenant: DefaultTenant, Name: "bootstrap admin key", Hash: HashKey(secret),
+		Scopes: []string{ScopeAdmin}, CreatedAt: time.Now().UTC()}
+	if err := keys.CreateKey(ctx, k); err != nil {
+		return "", fmt.Errorf("storing the bootstrap admin key: %w", err)
+	}
+	return secret, nil
+}

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+type envFlags struct {
+	plain, protected, private []string
+}
+
+func (e *envFlags) register(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringArrayVar(&e.plain, "env", nil, "environment variable NAME=value (repeatable)")
+	f.StringArrayVar(&e.protected, "protected-env", nil, "write-only variable NAME=value: never shown back")
+	f.StringArrayVar(&e.private, "private-env", nil, "secret NAME=value: never shown back, masked in logs")
+}
+
+func (e *envFlags) given() bool { return len(e.plain)+len(e.protected)+len(e.private) > 0 }
+
+// entries returns the variables as the admin API takes them.
+func (e *envFlags) entries() (map[string]any, error) {
+	out := map[string]any{}
+	for flag, list := range map[string][]string{"plain": e.plain, "protected": e.protected, "private": e.private} {
+		for _, kv := range list {
+			name, value, ok := strings.Cut(kv, "=")
+			if !ok || name == "" {
+				return nil, fmt.Errorf("environment variable %q: write NAME=value", kv)
+			}
+			if _, dup := out[name]; dup {
+				return nil, fmt.Errorf("environment variable %s is given twice", name)
+			}
+			out[name] = map[string]string{"value": value, "flag": flag}
+		}
+	}
+	return out, nil
+}
+
+func newDeployCmd(cf *clientFlags) *cobra.Command {
+	var (
+		name, typ string
+		timeout   time.Duration
+		memory    int
+		env       envFlags
+	)
+	cmd := &cobra.Command{
+		Use:   "deploy FILE",
+		Short: "Deploy a JavaScript file as a function (a new version if the name exists)",
+		Long: `Deploy FILE as a function. The name defaults to the file name without its
+extension. If a function of that name exists, this deploys a new version of
+it and makes it live; otherwise it creates the function.
+
+Environment flags replace the function's whole set of variables; give none
+to keep the current ones.`,
+		Example: `  scriptforge deploy route.js
+  scriptforge deploy hook.js --type app --env API_URL=https://api.example.com --private-env TOKEN=s3cret`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			src, err := os.ReadFile(args[0])
+			if err != nil {
+				return fmt.Errorf("reading %s: %w", args[0], err)
+			}
+			if name == "" {
+				name = strings.TrimSuffix(filepath.Base(args[0]), filepath.Ext(args[0]))
+			}
+			body := map[string]any{"source": string(src)}
+			if cmd.Flags().Changed("type") {
+				body["type"] = typ
+			}
+			if timeout > 0 {
+				body["timeout_ms"] = timeout.Milliseconds()
+			}
+			if memory > 0 {
+				body["memory_mb"] = memory
+			}
+			if env.given() {
+				if body["env"], err = env.entries(); err != nil {
+					return err
+				}
+			}
+			c, ctx := cf.client(), cmd.Context()
+			fmt.Fprintf(cmd.ErrOrStderr(), "Deploying %s as %q to %s …\n", args[0], name, c.base)
+			existing, err := findByName(cmd, c, name)
+			if err != nil {
+				return err
+			}
+			var out function
+			var data []byte
+			if existing == nil {
+				if !cmd.Flags().Changed("type") {
+					body["type"] = typ
+				}
+				body["name"] = name
+				data, err = c.call(ctx, "POST", "/v1/functions", body, &out)
+			} else {
+				data, err = c.call(ctx, "PUT", "/v1/functions/"+url.PathEscape(existing.ID), body, &out)
+			}
+			if err != nil {
+				return err
+			}
+			if cf.json {
+				printJSON(cmd.OutOrStdout(), data)
+				return nil
+			}
+			verb := "Created"
+			if existing != nil {
+				verb = "Updated"
+			}
+			w := cmd.OutOrStdout()
+			fmt.Fprintf(w, "%s %s: version %d is live\n", verb, out.Name, out.Version)
+			fmt.Fprintf(w, "  File ID: %s\n  UUID:    %s\n  URL:     %s\n", out.ID, out.UUID, out.URL)
+			return nil
+		},
+	}
+	cf.register(cmd)
+	f := cmd.Flags()
+	f.StringVar(&name, "name", "", "function name (default: the file name)")
+	f.StringVar(&typ, "type", "script", "function type: script (synchronous main) or app (async, modules)")
+	f.DurationVar(&timeout, "timeout", 0, "time limit per run, e.g. 500ms (default: the gateway's)")
+	f.IntVar(&memory, "memory", 0, "memory budget in MB (default: the gateway's)")
+	env.register(cmd)
+	return cmd
+}
+
+// findByName returns the tenant's function of that name, or nil.
+func findByName(cmd *cobra.Command, c *client, name string) (*function, error) {
+	var list struct {
+		Functions []function `json:"functions"`
+	}
+	if _, err := c.call(cmd.Context(), "GET", "/v1/functions", nil, &list); err != nil {
+		return nil, err
+	}
+	for i := range list.Functions {
+		if list.Functions[i].Name == name {
+			return &list.Functions[i], nil
+		}
+	}
+	return nil, nil
+}

@@ -1,0 +1,180 @@
+package main
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+func newFnCmd(cf *clientFlags) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "fn",
+		Short: "Manage deployed functions: list, show, versions, rollback, runs, rotate-uuid, delete",
+	}
+	cf.register(cmd)
+	cmd.AddCommand(
+		&cobra.Command{
+			Use: "list", Short: "List functions", Args: cobra.NoArgs,
+			RunE: func(cmd *cobra.Command, _ []string) error {
+				var list struct {
+					Functions []function `json:"functions"`
+				}
+				data, err := cf.client().call(cmd.Context(), "GET", "/v1/functions", nil, &list)
+				if err != nil || cf.json {
+					return jsonOr(cmd, data, err)
+				}
+				if len(list.Functions) == 0 {
+					fmt.Fprintln(cmd.ErrOrStderr(), "No functions yet: deploy one with 'scriptforge deploy FILE'.")
+					return nil
+				}
+				w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+				fmt.Fprintln(w, "NAME\tTYPE\tVERSION\tFILE ID\tUUID\tUPDATED")
+				for _, f := range list.Functions {
+					fmt.Fprintf(w, "%s\t%s\t%d\t%s\t%s\t%s\n", f.Name, f.Type, f.Version, f.ID, f.UUID, f.UpdatedAt.Local().Format(time.DateTime))
+				}
+				return w.Flush()
+			},
+		},
+		&cobra.Command{
+			Use: "show ID", Short: "Show a function, its settings and source", Args: cobra.ExactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				var f function
+				data, err := cf.client().call(cmd.Context(), "GET", fnPath(args[0]), nil, &f)
+				if err != nil || cf.json {
+					return jsonOr(cmd, data, err)
+				}
+				w := cmd.OutOrStdout()
+				fmt.Fprintf(w, "Name:     %s (%s)\nFile ID:  %s\nUUID:     %s\nURL:      %s\nVersion:  %d live, %d latest\nLimits:   %d ms, %d MB\n",
+					f.Name, f.Type, f.ID, f.UUID, f.URL, f.Version, f.LatestVersion, f.TimeoutMS, f.MemoryMB)
+				for _, e := range f.Env {
+					v := "(hidden)"
+					if e.Value != nil {
+						v = *e.Value
+					}
+					fmt.Fprintf(w, "Env:      %s=%s [%s]\n", e.Name, v, e.Flag)
+				}
+				fmt.Fprintf(w, "\n%s\n", f.Source)
+				return nil
+			},
+		},
+		&cobra.Command{
+			Use: "versions ID", Short: "List a function's versions", Args: cobra.ExactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				var list struct {
+					Versions []struct {
+						Version   int       `json:"version"`
+						Type      string    `json:"type"`
+						Hash      string    `json:"hash"`
+						Live      bool      `json:"live"`
+						CreatedAt time.Time `json:"created_at"`
+					} `json:"versions"`
+				}
+				data, err := cf.client().call(cmd.Context(), "GET", fnPath(args[0])+"/versions", nil, &list)
+				if err != nil || cf.json {
+					return jsonOr(cmd, data, err)
+				}
+				w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+				fmt.Fprintln(w, "VERSION\tLIVE\tTYPE\tHASH\tCREATED")
+				for _, v := range list.Versions {
+					live := ""
+					if v.Live {
+						live = "*"
+					}
+					fmt.Fprintf(w, "%d\t%s\t%s\t%.12s\t%s\n", v.Version, live, v.Type, v.Hash, v.CreatedAt.Local().Format(time.DateTime))
+				}
+				return w.Flush()
+			},
+		},
+		&cobra.Command{
+			Use: "rollback ID VERSION", Short: "Make an earlier version live", Args: cobra.ExactArgs(2),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				n, err := strconv.Atoi(args[1])
+				if err != nil || n < 1 {
+					return fmt.Errorf("VERSION must be a version number, not %q (see 'scriptforge fn versions %s')", args[1], args[0])
+				}
+				var f function
+				data, err := cf.client().call(cmd.Context(), "POST", fnPath(args[0])+"/rollback", map[string]int{"version": n}, &f)
+				if err != nil || cf.json {
+					return jsonOr(cmd, data, err)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "%s: version %d is live\n", f.Name, f.Version)
+				return nil
+			},
+		},
+		&cobra.Command{
+			Use: "rotate-uuid ID", Short: "Give a function a new UUID (the old URL stops working)", Args: cobra.ExactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				var f function
+				data, err := cf.client().call(cmd.Context(), "POST", fnPath(args[0])+"/rotate-uuid", nil, &f)
+				if err != nil || cf.json {
+					return jsonOr(cmd, data, err)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "%s: new UUID %s\n  URL: %s\n", f.Name, f.UUID, f.URL)
+				return nil
+			},
+		},
+		&cobra.Command{
+			Use: "runs ID", Short: "Show a function's recent runs and their console output", Args: cobra.ExactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				var list struct {
+					Runs []struct {
+						RequestID  string    `json:"request_id"`
+						Version    int       `json:"version"`
+						Status     int       `json:"status"`
+						ErrorCode  string    `json:"error_code"`
+						Error      string    `json:"error"`
+						DurationUS int64     `json:"duration_us"`
+						StartedAt  time.Time `json:"started_at"`
+						Logs       []struct {
+							Time    time.Time `json:"time"`
+							Level   string    `json:"level"`
+							Message string    `json:"message"`
+						} `json:"logs"`
+					} `json:"runs"`
+				}
+				data, err := cf.client().call(cmd.Context(), "GET", fnPath(args[0])+"/runs?limit=20", nil, &list)
+				if err != nil || cf.json {
+					return jsonOr(cmd, data, err)
+				}
+				w := cmd.OutOrStdout()
+				for _, r := range list.Runs {
+					fmt.Fprintf(w, "%s  v%d  %d  %s  %s\n", r.StartedAt.Local().Format(time.DateTime), r.Version, r.Status,
+						time.Duration(r.DurationUS)*time.Microsecond, r.RequestID)
+					for _, l := range r.Logs {
+						fmt.Fprintf(w, "    %-5s %s\n", l.Level, l.Message)
+					}
+					if r.ErrorCode != "" {
+						fmt.Fprintf(w, "    error %s: %s\n", r.ErrorCode, r.Error)
+					}
+				}
+				return nil
+			},
+		},
+		&cobra.Command{
+			Use: "delete ID", Short: "Delete a function and all its versions", Args: cobra.ExactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				if _, err := cf.client().call(cmd.Context(), "DELETE", fnPath(args[0]), nil, nil); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "Deleted %s\n", args[0])
+				return nil
+			},
+		},
+	)
+	return cmd
+}
+
+func fnPath(id string) string { return "/v1/functions/" + url.PathEscape(id) }
+
+// jsonOr prints the raw answer for --json, or passes the error on.
+func jsonOr(cmd *cobra.Command, data []byte, err error) error {
+	if err != nil {
+		return err
+	}
+	printJSON(cmd.OutOrStdout(), data)
+	return nil
+}

@@ -1,0 +1,162 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/dop251/goja"
+	"github.com/spf13/cobra"
+
+	"github.com/scriptforge/scriptforge/auth"
+	"github.com/scriptforge/scriptforge/cache"
+	"github.com/scriptforge/scriptforge/functions"
+	"github.com/scriptforge/scriptforge/functions/engine"
+	"github.com/scriptforge/scriptforge/functions/sqlite"
+	"github.com/scriptforge/scriptforge/gateway"
+)
+
+type serveOptions struct {
+	addr           string
+	dataDir        string
+	publicURL      string
+	maxBody        int
+	defaultTimeout time.Duration
+	maxTimeout     time.Duration
+	defaultMemory  int
+	maxMemory      int
+	cacheBytes     int64
+	runRetention   time.Duration
+	logFormat      string
+	logLevel       string
+	shutdownGrace  time.Duration
+}
+
+func newServeCmd() *cobra.Command {
+	o := serveOptions{}
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the gateway (embedded SQLite store by default)",
+		Long: `Run the gateway. With no flags it listens on :8080 and keeps everything in
+one SQLite file under ./data: nothing else to install.
+
+On first start, unless SCRIPTFORGE_ADMIN_KEY is set, it creates an admin API
+key and prints it once: keep it, only its hash is stored.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return serve(cmd.Context(), o) },
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.addr, "addr", envOr("SCRIPTFORGE_ADDR", ":8080"), "address to listen on (env SCRIPTFORGE_ADDR)")
+	f.StringVar(&o.dataDir, "data-dir", envOr("SCRIPTFORGE_DATA_DIR", "./data"), "directory of the SQLite store (env SCRIPTFORGE_DATA_DIR)")
+	f.StringVar(&o.publicURL, "public-url", os.Getenv("SCRIPTFORGE_PUBLIC_URL"), "base URL of function links, e.g. https://fn.example.com (default: from each request)")
+	f.IntVar(&o.maxBody, "max-body", 1<<20, "largest invocation body in bytes")
+	f.DurationVar(&o.defaultTimeout, "default-timeout", 2*time.Second, "a function's time limit unless it sets one")
+	f.DurationVar(&o.maxTimeout, "max-timeout", 30*time.Second, "the largest time limit a function may set")
+	f.IntVar(&o.defaultMemory, "default-memory", 128, "a function's memory budget in MB unless it sets one")
+	f.IntVar(&o.maxMemory, "max-memory", 1024, "the largest memory budget in MB a function may set")
+	f.Int64Var(&o.cacheBytes, "cache-bytes", 64<<20, "size of the compiled-program cache in bytes")
+	f.DurationVar(&o.runRetention, "run-retention", 72*time.Hour, "how long run records and their logs are kept")
+	f.StringVar(&o.logFormat, "log-format", "json", "log format: json or text")
+	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	f.DurationVar(&o.shutdownGrace, "shutdown-grace", 30*time.Second, "how long in-flight requests may finish on SIGTERM")
+	return cmd
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func newLogger(format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level: %w", err)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "json":
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts)), nil
+	case "text":
+		return slog.New(slog.NewTextHandler(os.Stderr, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format must be json or text, not %q", format)
+}
+
+func serve(ctx context.Context, o serveOptions) error {
+	log, err := newLogger(o.logFormat, o.logLevel)
+	if err != nil {
+		return err
+	}
+	if o.maxTimeout < o.defaultTimeout || o.maxMemory < o.defaultMemory {
+		return errors.New("--max-timeout and --max-memory must not be below their defaults")
+	}
+	dbPath := filepath.Join(o.dataDir, "scriptforge.db")
+	store, err := sqlite.Open(dbPath)
+	if err != nil {
+		return fmt.Errorf("opening the store at %s: %w", dbPath, err)
+	}
+	defer store.Close()
+
+	envKey := os.Getenv("SCRIPTFORGE_ADMIN_KEY")
+	secret, err := auth.Bootstrap(ctx, store, envKey)
+	if err != nil {
+		return err
+	}
+	if secret != "" {
+		fmt.Fprintf(os.Stderr, "\nCreated the admin API key (shown once, only its hash is stored):\n\n    %s\n\n"+
+			"Use it as 'Authorization: Bearer <key>', or export SCRIPTFORGE_ADMIN_KEY=<key> for the CLI.\n\n", secret)
+	}
+
+	host, _ := os.Hostname()
+	programs := cache.New[*goja.Program](o.cacheBytes)
+	gw, err := gateway.New(gateway.Config{
+		Store:        store,
+		Keys:         store,
+		Executor:     engine.New(engine.Config{Programs: programs, Host: host}),
+		Logger:       log,
+		AdminKey:     envKey,
+		PublicURL:    o.publicURL,
+		MaxBodyBytes: o.maxBody,
+		Limits: functions.Limits{
+			DefaultTimeoutMS: int(o.defaultTimeout.Milliseconds()), MaxTimeoutMS: int(o.maxTimeout.Milliseconds()),
+			DefaultMemoryMB: o.defaultMemory, MaxMemoryMB: o.maxMemory,
+		},
+		RunRetention: o.runRetention,
+		CacheStats:   programs.Stats,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w (is another server running? choose another with --addr)", o.addr, err)
+	}
+	log.Info("gateway listening", slog.String("addr", ln.Addr().String()), slog.String("store", dbPath))
+
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	served := make(chan error, 1)
+	go func() { served <- gw.Serve(ln) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing in-flight requests", slog.Duration("grace", o.shutdownGrace))
+	sctx, cancel := context.WithTimeout(context.Background(), o.shutdownGrace)
+	defer cancel()
+	if err := gw.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}

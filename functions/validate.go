@@ -1,0 +1,107 @@
+package functions
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+)
+
+// Limits on what a deploy may carry. Lambda allows 4 KB of environment in
+// total; we allow more per value but bound the whole set.
+const (
+	MaxNameLen    = 64
+	MaxEnvVars    = 100
+	MaxEnvValue   = 4096
+	MaxEnvTotal   = 32 << 10
+	MinMemoryMB   = 16
+	MinTimeoutMS  = 1
+	maxEnvNameLen = 128
+)
+
+var (
+	nameRE    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+	envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	exportRE  = regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$]*$`)
+)
+
+// ValidationError is input that breaks a rule; Field names the offender.
+type ValidationError struct {
+	Field   string
+	Message string
+}
+
+func (e *ValidationError) Error() string { return e.Field + ": " + e.Message }
+
+func invalid(field, format string, args ...any) error {
+	return &ValidationError{Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// ValidateName checks a function name: URL- and shell-friendly, 1–64 characters.
+func ValidateName(name string) error {
+	if name == "" || len(name) > MaxNameLen || !nameRE.MatchString(name) {
+		return invalid("name", "must be 1–%d letters, digits, '.', '_' or '-', starting with a letter or digit", MaxNameLen)
+	}
+	return nil
+}
+
+// ValidExport reports whether s can name an exported function.
+func ValidExport(s string) bool { return len(s) <= 128 && exportRE.MatchString(s) }
+
+// ValidateEnv checks names, flags and sizes and returns the set sorted by name.
+func ValidateEnv(env []EnvVar) ([]EnvVar, error) {
+	if len(env) > MaxEnvVars {
+		return nil, invalid("env", "at most %d variables", MaxEnvVars)
+	}
+	total := 0
+	out := make([]EnvVar, len(env))
+	copy(out, env)
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	for i, v := range out {
+		field := "env." + v.Name
+		switch {
+		case len(v.Name) > maxEnvNameLen || !envNameRE.MatchString(v.Name):
+			return nil, invalid(field, "a name must be letters, digits and '_', not starting with a digit")
+		case isReservedEnv(v.Name):
+			return nil, invalid(field, "is set by the runtime and cannot be overridden")
+		case !v.Flag.Valid():
+			return nil, invalid(field, "flag must be plain, protected or private")
+		case len(v.Value) > MaxEnvValue:
+			return nil, invalid(field, "value is longer than %d bytes", MaxEnvValue)
+		case i > 0 && out[i-1].Name == v.Name:
+			return nil, invalid(field, "is set twice")
+		}
+		total += len(v.Name) + len(v.Value)
+	}
+	if total > MaxEnvTotal {
+		return nil, invalid("env", "names and values add up to %d bytes; the limit is %d", total, MaxEnvTotal)
+	}
+	return out, nil
+}
+
+// Limits bounds per-function settings; the operator sets the maxima.
+type Limits struct {
+	DefaultTimeoutMS, MaxTimeoutMS int
+	DefaultMemoryMB, MaxMemoryMB   int
+}
+
+// Timeout returns the timeout to store: the default when unset, an error when out of range.
+func (l Limits) Timeout(ms *int) (int, error) {
+	if ms == nil {
+		return l.DefaultTimeoutMS, nil
+	}
+	if *ms < MinTimeoutMS || *ms > l.MaxTimeoutMS {
+		return 0, invalid("timeout_ms", "must be between %d and %d", MinTimeoutMS, l.MaxTimeoutMS)
+	}
+	return *ms, nil
+}
+
+// Memory returns the memory budget to store, like Timeout.
+func (l Limits) Memory(mb *int) (int, error) {
+	if mb == nil {
+		return l.DefaultMemoryMB, nil
+	}
+	if *mb < MinMemoryMB || *mb > l.MaxMemoryMB {
+		return 0, invalid("memory_mb", "must be between %d and %d", MinMemoryMB, l.MaxMemoryMB)
+	}
+	return *mb, nil
+}

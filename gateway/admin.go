@@ -1,0 +1,455 @@
+package gateway
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+
+	"github.com/scriptforge/scriptforge/functions"
+	"github.com/scriptforge/scriptforge/functions/engine"
+)
+
+// deployRequest is the body of POST and PUT /v1/functions. Pointers tell
+// "absent" from "zero", which PUT needs.
+type deployRequest struct {
+	Name      *string             `json:"name"`
+	Type      *functions.Type     `json:"type"`
+	Source    *string             `json:"source"`
+	Env       map[string]envInput `json:"env"`
+	TimeoutMS *int                `json:"timeout_ms"`
+	MemoryMB  *int                `json:"memory_mb"`
+}
+
+// envInput is "value" or {"value": "...", "flag": "private"}.
+type envInput struct {
+	Value *string
+	Flag  functions.EnvFlag
+}
+
+func (e *envInput) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		e.Value = &s
+		return nil
+	}
+	var obj struct {
+		Value *string           `json:"value"`
+		Flag  functions.EnvFlag `json:"flag"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&obj); err != nil {
+		return fmt.Errorf("an env entry is a string or {\"value\", \"flag\"}: %w", err)
+	}
+	e.Value, e.Flag = obj.Value, obj.Flag
+	return nil
+}
+
+// decodeStrict reads a JSON body into v: unknown fields, wrong types and
+// trailing data are the caller's errors, each with a message that says where.
+func decodeStrict(body []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var te *json.UnmarshalTypeError
+		var se *json.SyntaxError
+		switch {
+		case errors.Is(err, io.EOF):
+			return apiError(http.StatusBadRequest, "invalid_json", "the request body is empty; send a JSON object")
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			return apiError(http.StatusBadRequest, "invalid_json", "malformed JSON: the body ends in the middle of a value")
+		case errors.As(err, &te):
+			return apiError(http.StatusBadRequest, "invalid_json", "field %q must be %s, not %s", te.Field, jsonKind(te.Type.Kind().String()), te.Value)
+		case errors.As(err, &se):
+			return apiError(http.StatusBadRequest, "invalid_json", "malformed JSON at byte %d: %v", se.Offset, err)
+		}
+		return apiError(http.StatusBadRequest, "invalid_json", "%v", err)
+	}
+	if dec.More() {
+		return apiError(http.StatusBadRequest, "invalid_json", "unexpected data after the JSON object")
+	}
+	return nil
+}
+
+func jsonKind(goKind string) string {
+	switch goKind {
+	case "int", "int64", "float64":
+		return "a number"
+	case "string":
+		return "a string"
+	case "map", "struct":
+		return "an object"
+	case "slice":
+		return "an array"
+	}
+	return goKind
+}
+
+// functionView is a function as the API shows it: env values that are
+// not plain are never sent back.
+type functionView struct {
+	ID            string         `json:"id"`
+	UUID          string         `json:"uuid"`
+	Name          string         `json:"name"`
+	Tenant        string         `json:"tenant"`
+	Type          functions.Type `json:"type"`
+	Version       int            `json:"version"`
+	LatestVersion int            `json:"latest_version"`
+	URL           string         `json:"url"`
+	TimeoutMS     int            `json:"timeout_ms"`
+	MemoryMB      int            `json:"memory_mb"`
+	Env           []envView      `json:"env"`
+	Hash          string         `json:"hash"`
+	CreatedAt     time.Time      `json:"created_at"`
+	UpdatedAt     time.Time      `json:"updated_at"`
+	Source        string         `json:"source,omitempty"`
+}
+
+type envView struct {
+	Name  string            `json:"name"`
+	Flag  functions.EnvFlag `json:"flag"`
+	Value *string           `json:"value,omitempty"`
+}
+
+type versionView struct {
+	Version   int            `json:"version"`
+	Type      functions.Type `json:"type"`
+	Hash      string         `json:"hash"`
+	TimeoutMS int            `json:"timeout_ms"`
+	MemoryMB  int            `json:"memory_mb"`
+	Env       []envView      `json:"env"`
+	CreatedAt time.Time      `json:"created_at"`
+	Live      bool           `json:"live"`
+	Source    string         `json:"source,omitempty"`
+}
+
+func envViews(env []functions.EnvVar) []envView {
+	out := make([]envView, 0, len(env))
+	for _, v := range env {
+		ev := envView{Name: v.Name, Flag: v.Flag}
+		if v.Flag == functions.EnvPlain {
+			value := v.Value
+			ev.Value = &value
+		}
+		out = append(out, ev)
+	}
+	return out
+}
+
+func (g *Gateway) view(c *fiber.Ctx, d functions.Deployed, withSource bool) functionView {
+	v := functionView{
+		ID: d.ID, UUID: d.UUID, Name: d.Name, Tenant: d.Tenant, Type: d.Version.Type,
+		Version: d.LiveVersion, LatestVersion: d.LatestVersion, URL: g.functionURL(c, d.UUID),
+		TimeoutMS: d.Version.TimeoutMS, MemoryMB: d.Version.MemoryMB, Env: envViews(d.Version.Env),
+		Hash: d.Version.Hash, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
+	}
+	if withSource {
+		v.Source = d.Version.Source
+	}
+	return v
+}
+
+func (g *Gateway) functionURL(c *fiber.Ctx, id string) string {
+	base := g.cfg.PublicURL
+	if base == "" {
+		base = c.BaseURL()
+	}
+	return strings.TrimRight(base, "/") + "/v1/fn/" + id
+}
+
+// buildVersion validates a deploy request against the previous version (nil
+// on create) and compiles the source. Fields a PUT omits keep their value.
+func (g *Gateway) buildVersion(req deployRequest, prev *functions.Version) (functions.NewVersion, error) {
+	var nv functions.NewVersion
+	switch {
+	case req.Type != nil:
+		nv.Type = *req.Type
+	case prev != nil:
+		nv.Type = prev.Type
+	default:
+		nv.Type = functions.TypeScript
+	}
+	if !nv.Type.Valid() {
+		return nv, &functions.ValidationError{Field: "type", Message: `must be "script" or "app"`}
+	}
+	switch {
+	case req.Source != nil:
+		nv.Source = *req.Source
+	case prev != nil:
+		nv.Source = prev.Source
+	default:
+		return nv, &functions.ValidationError{Field: "source", Message: "is required"}
+	}
+	var err error
+	limits := g.cfg.Limits
+	if req.TimeoutMS == nil && prev != nil {
+		nv.TimeoutMS = prev.TimeoutMS
+	} else if nv.TimeoutMS, err = limits.Timeout(req.TimeoutMS); err != nil {
+		return nv, err
+	}
+	if req.MemoryMB == nil && prev != nil {
+		nv.MemoryMB = prev.MemoryMB
+	} else if nv.MemoryMB, err = limits.Memory(req.MemoryMB); err != nil {
+		return nv, err
+	}
+	if nv.Env, err = mergeEnv(req.Env, prev); err != nil {
+		return nv, err
+	}
+	if prev != nil && req.Source == nil && nv.Type == prev.Type {
+		nv.Code, nv.Hash = prev.Code, prev.Hash
+		return nv, nil
+	}
+	tr, err := engine.Transpile("function.js", nv.Source)
+	if err != nil {
+		return nv, err
+	}
+	nv.Code, nv.Hash = tr.Code, tr.Hash
+	return nv, nil
+}
+
+// mergeEnv applies the env of a request. Absent env keeps the previous set;
+// an entry without a value keeps its previous value (so a protected secret
+// can be kept without knowing it).
+func mergeEnv(in map[string]envInput, prev *functions.Version) ([]functions.EnvVar, error) {
+	if in == nil {
+		if prev != nil {
+			return prev.Env, nil
+		}
+		return []functions.EnvVar{}, nil
+	}
+	old := map[string]functions.EnvVar{}
+	if prev != nil {
+		for _, v := range prev.Env {
+			old[v.Name] = v
+		}
+	}
+	out := make([]functions.EnvVar, 0, len(in))
+	for name, e := range in {
+		v := functions.EnvVar{Name: name, Flag: e.Flag}
+		was, existed := old[name]
+		if v.Flag == "" {
+			v.Flag = functions.EnvPlain
+			if existed {
+				v.Flag = was.Flag
+			}
+		}
+		switch {
+		case e.Value != nil:
+			v.Value = *e.Value
+		case existed:
+			v.Value = was.Value
+		default:
+			return nil, &functions.ValidationError{Field: "env." + name, Message: "needs a value"}
+		}
+		out = append(out, v)
+	}
+	return functions.ValidateEnv(out)
+}
+
+func (g *Gateway) createFunction(c *fiber.Ctx) error {
+	var req deployRequest
+	if err := decodeStrict(c.Body(), &req); err != nil {
+		return err
+	}
+	if req.Name == nil {
+		return &functions.ValidationError{Field: "name", Message: "is required"}
+	}
+	if err := functions.ValidateName(*req.Name); err != nil {
+		return err
+	}
+	nv, err := g.buildVersion(req, nil)
+	if err != nil {
+		return err
+	}
+	d, err := g.cfg.Store.Create(c.UserContext(), tenantOf(c), *req.Name, nv)
+	if err != nil {
+		return err
+	}
+	return c.Status(http.StatusCreated).JSON(g.view(c, d, false))
+}
+
+func (g *Gateway) updateFunction(c *fiber.Ctx) error {
+	var req deployRequest
+	if err := decodeStrict(c.Body(), &req); err != nil {
+		return err
+	}
+	ctx, tenant, id := c.UserContext(), tenantOf(c), c.Params("id")
+	cur, err := g.cfg.Store.Get(ctx, tenant, id)
+	if err != nil {
+		return err
+	}
+	if req.Name != nil && *req.Name != cur.Name {
+		return &functions.ValidationError{Field: "name", Message: "cannot be changed; deploy a new function instead"}
+	}
+	nv, err := g.buildVersion(req, &cur.Version)
+	if err != nil {
+		return err
+	}
+	d, err := g.cfg.Store.Deploy(ctx, tenant, id, nv)
+	if err != nil {
+		return err
+	}
+	g.lookups.forget(d.UUID)
+	return c.JSON(g.view(c, d, false))
+}
+
+func (g *Gateway) listFunctions(c *fiber.Ctx) error {
+	ctx, tenant := c.UserContext(), tenantOf(c)
+	list, err := g.cfg.Store.List(ctx, tenant)
+	if err != nil {
+		return err
+	}
+	out := make([]functionView, 0, len(list))
+	for _, f := range list {
+		d, err := g.cfg.Store.Get(ctx, tenant, f.ID)
+		if errors.Is(err, functions.ErrNotFound) { // deleted meanwhile
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		out = append(out, g.view(c, d, false))
+	}
+	return c.JSON(fiber.Map{"functions": out})
+}
+
+func (g *Gateway) getFunction(c *fiber.Ctx) error {
+	d, err := g.cfg.Store.Get(c.UserContext(), tenantOf(c), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(g.view(c, d, true))
+}
+
+func (g *Gateway) deleteFunction(c *fiber.Ctx) error {
+	ctx, tenant, id := c.UserContext(), tenantOf(c), c.Params("id")
+	d, err := g.cfg.Store.Get(ctx, tenant, id)
+	if err != nil {
+		return err
+	}
+	if err := g.cfg.Store.Delete(ctx, tenant, id); err != nil {
+		return err
+	}
+	g.lookups.forget(d.UUID)
+	return c.SendStatus(http.StatusNoContent)
+}
+
+func (g *Gateway) versions(c *fiber.Ctx) ([]versionView, []functions.Version, error) {
+	ctx, tenant, id := c.UserContext(), tenantOf(c), c.Params("id")
+	d, err := g.cfg.Store.Get(ctx, tenant, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	vs, err := g.cfg.Store.Versions(ctx, tenant, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	views := make([]versionView, 0, len(vs))
+	for _, v := range vs {
+		views = append(views, versionView{
+			Version: v.Number, Type: v.Type, Hash: v.Hash, TimeoutMS: v.TimeoutMS, MemoryMB: v.MemoryMB,
+			Env: envViews(v.Env), CreatedAt: v.CreatedAt, Live: v.Number == d.LiveVersion,
+		})
+	}
+	return views, vs, nil
+}
+
+func (g *Gateway) listVersions(c *fiber.Ctx) error {
+	views, _, err := g.versions(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"versions": views})
+}
+
+func (g *Gateway) getVersion(c *fiber.Ctx) error {
+	n, err := atoiParam(c, "version")
+	if err != nil {
+		return err
+	}
+	views, vs, err := g.versions(c)
+	if err != nil {
+		return err
+	}
+	for i, v := range vs {
+		if v.Number == n {
+			views[i].Source = v.Source
+			return c.JSON(views[i])
+		}
+	}
+	return functions.ErrNoSuchVersion
+}
+
+func (g *Gateway) rollback(c *fiber.Ctx) error {
+	var req struct {
+		Version *int `json:"version"`
+	}
+	if err := decodeStrict(c.Body(), &req); err != nil {
+		return err
+	}
+	if req.Version == nil || *req.Version < 1 {
+		return &functions.ValidationError{Field: "version", Message: "must be a version number (see GET .../versions)"}
+	}
+	d, err := g.cfg.Store.Rollback(c.UserContext(), tenantOf(c), c.Params("id"), *req.Version)
+	if err != nil {
+		return err
+	}
+	g.lookups.forget(d.UUID)
+	return c.JSON(g.view(c, d, false))
+}
+
+func (g *Gateway) rotateUUID(c *fiber.Ctx) error {
+	ctx, tenant, id := c.UserContext(), tenantOf(c), c.Params("id")
+	old, err := g.cfg.Store.Get(ctx, tenant, id)
+	if err != nil {
+		return err
+	}
+	if _, err := g.cfg.Store.RotateUUID(ctx, tenant, id, uuid.NewString()); err != nil {
+		return err
+	}
+	g.lookups.forget(old.UUID)
+	d, err := g.cfg.Store.Get(ctx, tenant, id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(g.view(c, d, false))
+}
+
+func (g *Gateway) listRuns(c *fiber.Ctx) error {
+	limit := 100
+	if s := c.Query("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 1000 {
+			return apiError(http.StatusBadRequest, "bad_request", "limit must be between 1 and 1000")
+		}
+		limit = n
+	}
+	runs, err := g.cfg.Store.Runs(c.UserContext(), tenantOf(c), c.Params("id"), limit)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"runs": runs})
+}
+
+func (g *Gateway) getRun(c *fiber.Ctx) error {
+	run, err := g.cfg.Store.RunByID(c.UserContext(), tenantOf(c), c.Params("requestId"))
+	if errors.Is(err, functions.ErrNotFound) {
+		return apiError(http.StatusNotFound, "not_found", "no such run (runs are stored a moment after they end)")
+	}
+	if err != nil {
+		return err
+	}
+	return c.JSON(run)
+}

@@ -1,0 +1,485 @@
+package gateway_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/scriptforge/scriptforge/functions"
+	"github.com/scriptforge/scriptforge/functions/engine"
+	"github.com/scriptforge/scriptforge/functions/sqlite"
+	"github.com/scriptforge/scriptforge/gateway"
+)
+
+const adminKey = "sfk_test_admin_key_0123456789"
+
+// server is a real gateway on a free port, with a SQLite store in a temp dir.
+type server struct {
+	t    *testing.T
+	url  string
+	dir  string
+	stop func()
+}
+
+func startServer(t *testing.T, dir string) *server {
+	t.Helper()
+	store, err := sqlite.Open(filepath.Join(dir, "scriptforge.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw, err := gateway.New(gateway.Config{
+		Store: store, Keys: store, Executor: engine.New(engine.Config{Host: "test"}),
+		AdminKey: adminKey, MaxBodyBytes: 64 << 10,
+		Limits: functions.Limits{DefaultTimeoutMS: 500, MaxTimeoutMS: 5000, DefaultMemoryMB: 64, MaxMemoryMB: 256},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { _ = gw.Serve(ln); close(done) }()
+	s := &server{t: t, url: "http://" + ln.Addr().String(), dir: dir}
+	stopped := false
+	s.stop = func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := gw.Shutdown(ctx); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+		<-done
+		store.Close()
+	}
+	t.Cleanup(s.stop)
+	return s
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r response) json(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.body, &m); err != nil {
+		t.Fatalf("answer is not a JSON object: %v: %s", err, r.body)
+	}
+	return m
+}
+
+// errorCode returns error.code of an error answer.
+func (r response) errorCode(t *testing.T) string {
+	e, _ := r.json(t)["error"].(map[string]any)
+	if e == nil {
+		t.Fatalf("not an error answer: %s", r.body)
+	}
+	if rid, _ := e["request_id"].(string); rid == "" || rid != r.header.Get("X-Request-Id") {
+		t.Fatalf("error without the request id of the response: %s (header %q)", r.body, r.header.Get("X-Request-Id"))
+	}
+	code, _ := e["code"].(string)
+	return code
+}
+
+func (s *server) do(method, path string, body any, headers map[string]string) response {
+	s.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		enc, err := json.Marshal(b)
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		rd = bytes.NewReader(enc)
+	}
+	req, err := http.NewRequest(method, s.url+path, rd)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if resp.Header.Get("X-Request-Id") == "" {
+		s.t.Fatalf("%s %s: no X-Request-Id", method, path)
+	}
+	return response{status: resp.StatusCode, header: resp.Header, body: data}
+}
+
+func (s *server) admin(method, path string, body any) response {
+	s.t.Helper()
+	return s.do(method, path, body, map[string]string{"Authorization": "Bearer " + adminKey, "Content-Type": "application/json"})
+}
+
+// deploy creates a function and returns its id and uuid.
+func (s *server) deploy(name, typ, source string) (id, uuid string) {
+	s.t.Helper()
+	r := s.admin("POST", "/v1/functions", map[string]any{"name": name, "type": typ, "source": source})
+	if r.status != http.StatusCreated {
+		s.t.Fatalf("deploy %s: %d %s", name, r.status, r.body)
+	}
+	m := r.json(s.t)
+	return m["id"].(string), m["uuid"].(string)
+}
+
+func TestFunctionLifecycle(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	r := s.admin("POST", "/v1/functions", map[string]any{
+		"name": "router", "type": "script",
+		"source": `function main(data) { return {v: 1, routing: data.routing} }`,
+		"env":    map[string]any{"PLAIN": "p", "SECRET": map[string]string{"value": "hunter2", "flag": "private"}, "PROT": map[string]string{"value": "x", "flag": "protected"}},
+	})
+	if r.status != http.StatusCreated {
+		t.Fatalf("create: %d %s", r.status, r.body)
+	}
+	fn := r.json(t)
+	id, uuid := fn["id"].(string), fn["uuid"].(string)
+	if !strings.HasPrefix(id, "fn_") || fn["version"].(float64) != 1 || fn["url"] != s.url+"/v1/fn/"+uuid {
+		t.Fatalf("unexpected create answer: %s", r.body)
+	}
+	if bytes.Contains(r.body, []byte("hunter2")) || !bytes.Contains(r.body, []byte(`"value":"p"`)) {
+		t.Fatalf("env values shown wrongly: %s", r.body)
+	}
+
+	call := func(wantV float64) {
+		t.Helper()
+		r := s.do("POST", "/v1/fn/"+uuid, `{"routing":{"to":"+15550100"}}`, map[string]string{"Content-Type": "application/json"})
+		if r.status != 200 || r.json(t)["v"] != wantV || r.header.Get("Content-Type") != "application/json" {
+			t.Fatalf("invoke: want v=%v, got %d %s", wantV, r.status, r.body)
+		}
+	}
+	call(1)
+
+	// A new version goes live at once; env entries without a value keep theirs.
+	r = s.admin("PUT", "/v1/functions/"+id, map[string]any{
+		"source": `function main(data) { return {v: 2, secret: process.env.SECRET, prot: process.env.PROT} }`,
+		"env":    map[string]any{"SECRET": map[string]any{}, "PROT": map[string]any{}},
+	})
+	if r.status != 200 || r.json(t)["version"].(float64) != 2 {
+		t.Fatalf("update: %d %s", r.status, r.body)
+	}
+	r = s.do("POST", "/v1/fn/"+uuid, nil, nil)
+	if m := r.json(t); m["v"] != 2.0 || m["secret"] != "hunter2" || m["prot"] != "x" {
+		t.Fatalf("v2 run: %s", r.body)
+	}
+
+	r = s.admin("GET", "/v1/functions/"+id+"/versions", nil)
+	var vs struct {
+		Versions []struct {
+			Version int  `json:"version"`
+			Live    bool `json:"live"`
+		} `json:"versions"`
+	}
+	if err := json.Unmarshal(r.body, &vs); err != nil || len(vs.Versions) != 2 || vs.Versions[0].Version != 2 || !vs.Versions[0].Live {
+		t.Fatalf("versions: %s", r.body)
+	}
+	r = s.admin("GET", "/v1/functions/"+id+"/versions/1", nil)
+	if !strings.Contains(r.json(t)["source"].(string), "v: 1") {
+		t.Fatalf("version 1 source: %s", r.body)
+	}
+
+	r = s.admin("POST", "/v1/functions/"+id+"/rollback", map[string]int{"version": 1})
+	if r.status != 200 || r.json(t)["version"].(float64) != 1 {
+		t.Fatalf("rollback: %d %s", r.status, r.body)
+	}
+	call(1)
+	if r = s.admin("POST", "/v1/functions/"+id+"/rollback", map[string]int{"version": 9}); r.status != 404 || r.errorCode(t) != "version_not_found" {
+		t.Fatalf("rollback to a missing version: %d %s", r.status, r.body)
+	}
+
+	r = s.admin("POST", "/v1/functions/"+id+"/rotate-uuid", nil)
+	newUUID := r.json(t)["uuid"].(string)
+	if r.status != 200 || newUUID == uuid {
+		t.Fatalf("rotate: %d %s", r.status, r.body)
+	}
+	if r = s.do("POST", "/v1/fn/"+uuid, nil, nil); r.status != 404 || r.errorCode(t) != "not_found" {
+		t.Fatalf("old uuid still answers: %d %s", r.status, r.body)
+	}
+	uuid = newUUID
+	call(1)
+
+	r = s.admin("GET", "/v1/functions", nil)
+	if list := r.json(t)["functions"].([]any); len(list) != 1 {
+		t.Fatalf("list: %s", r.body)
+	}
+	if r = s.admin("DELETE", "/v1/functions/"+id, nil); r.status != 204 {
+		t.Fatalf("delete: %d %s", r.status, r.body)
+	}
+	if r = s.do("POST", "/v1/fn/"+uuid, nil, nil); r.status != 404 {
+		t.Fatalf("deleted function still answers: %d", r.status)
+	}
+	if r = s.admin("GET", "/v1/functions/"+id, nil); r.status != 404 {
+		t.Fatalf("deleted function still listed: %d", r.status)
+	}
+}
+
+func TestAdminErrors(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	id, _ := s.deploy("taken", "script", "function main() {}")
+	auth := map[string]string{"Authorization": "Bearer " + adminKey}
+	cases := []struct {
+		name, method, path string
+		body               any
+		headers            map[string]string
+		status             int
+		code, msg          string
+	}{
+		{"no key", "GET", "/v1/functions", nil, nil, 401, "unauthorized", "missing credentials"},
+		{"wrong key", "GET", "/v1/functions", nil, map[string]string{"Authorization": "Bearer nope"}, 401, "unauthorized", "invalid API key"},
+		{"wrong scheme", "GET", "/v1/functions", nil, map[string]string{"Authorization": "Basic " + adminKey}, 401, "unauthorized", "Bearer"},
+		{"malformed json", "POST", "/v1/functions", `{"name":`, auth, 400, "invalid_json", "malformed JSON"},
+		{"empty body", "POST", "/v1/functions", ``, auth, 400, "invalid_json", "empty"},
+		{"unknown field", "POST", "/v1/functions", `{"name":"a","source":"x","colour":1}`, auth, 400, "invalid_json", "colour"},
+		{"wrong type", "POST", "/v1/functions", `{"name":42,"source":"x"}`, auth, 400, "invalid_json", `must be a string, not number`},
+		{"trailing data", "POST", "/v1/functions", `{"name":"a","source":"x"} {}`, auth, 400, "invalid_json", "after the JSON"},
+		{"missing source", "POST", "/v1/functions", `{"name":"a"}`, auth, 400, "invalid_source", "required"},
+		{"bad name", "POST", "/v1/functions", `{"name":"../etc","source":"x"}`, auth, 400, "invalid_name", "letters"},
+		{"bad type", "POST", "/v1/functions", `{"name":"a","type":"worker","source":"x"}`, auth, 400, "invalid_type", "script"},
+		{"timeout too long", "POST", "/v1/functions", `{"name":"a","source":"x","timeout_ms":60000}`, auth, 400, "invalid_timeout_ms", "between 1 and 5000"},
+		{"reserved env", "POST", "/v1/functions", `{"name":"a","source":"x","env":{"SCRIPTFORGE_ID":"x"}}`, auth, 400, "invalid_env", "set by the runtime"},
+		{"bad env flag", "POST", "/v1/functions", `{"name":"a","source":"x","env":{"A":{"value":"1","flag":"secret"}}}`, auth, 400, "invalid_env", "flag"},
+		{"compile error", "POST", "/v1/functions", `{"name":"a","source":"function main() {\n  return 1 +;\n}"}`, auth, 400, "compile_error", "line 2, column 13"},
+		{"name taken", "POST", "/v1/functions", `{"name":"taken","source":"function main(){}"}`, auth, 409, "name_taken", "exists"},
+		{"rename", "PUT", "/v1/functions/" + id, `{"name":"other"}`, auth, 400, "invalid_name", "cannot be changed"},
+		{"unknown function", "GET", "/v1/functions/fn_nope", nil, auth, 404, "not_found", "no such function"},
+		{"bad version", "GET", "/v1/functions/" + id + "/versions/x", nil, auth, 400, "bad_request", "positive integer"},
+		{"unknown route", "GET", "/v2/nothing", nil, nil, 404, "not_found", "no route"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			h := map[string]string{"Content-Type": "application/json"}
+			for k, v := range c.headers {
+				h[k] = v
+			}
+			r := s.do(c.method, c.path, c.body, h)
+			code := r.errorCode(t)
+			if r.status != c.status || code != c.code || !strings.Contains(string(r.body), c.msg) {
+				t.Fatalf("got %d %s; want %d %s containing %q", r.status, r.body, c.status, c.code, c.msg)
+			}
+			if c.status == 401 && r.header.Get("WWW-Authenticate") == "" {
+				t.Fatal("401 without WWW-Authenticate")
+			}
+		})
+	}
+	// Nothing half-written: the store holds exactly the one function.
+	r := s.admin("GET", "/v1/functions", nil)
+	if list := r.json(t)["functions"].([]any); len(list) != 1 {
+		t.Fatalf("bad input left something behind: %s", r.body)
+	}
+}
+
+func TestInvocationContract(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	_, echo := s.deploy("echo", "app", `
+		export function main(data, ctx) { return {data, method: ctx.request.method, q: ctx.request.query, h: ctx.request.headers["x-custom"], rid: ctx.requestId} }
+		export const hello = (data) => "hello " + data.name;
+		export function respond() { return new Response("<Response><Say>hi</Say></Response>", {status: 201, headers: {"Content-Type": "application/xml", "X-Extra": "1", "Content-Length": "999"}}) }
+		export function sip() { throw new Error("480 Temporarily Unavailable") }
+		export async function sipReject() { return Promise.reject([604, "Does Not Exist Anywhere"]) }
+		export function boom() { throw new TypeError("bad input") }
+		export function spin() { for (;;) {} }`)
+	json := map[string]string{"Content-Type": "application/json"}
+	cases := []struct {
+		name, method, path string
+		body               any
+		headers            map[string]string
+		status             int
+		want               string // substring of the body
+		code               string // error code, for errors
+	}{
+		{"post json", "POST", "", `{"a":[1,2]}`, json, 200, `"data":{"a":[1,2]}`, ""},
+		{"post json scalar", "POST", "", `42`, json, 200, `"data":42`, ""},
+		{"empty body", "POST", "", ``, nil, 200, `"data":{}`, ""},
+		{"get query", "GET", "?a=1&b=2&b=3", nil, nil, 200, `"data":{"a":"1","b":["2","3"]}`, ""},
+		{"form", "POST", "", `CallSid=CA1&Digits=5`, map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, 200, `"data":{"CallSid":"CA1","Digits":"5"}`, ""},
+		{"text", "POST", "", `plain words`, map[string]string{"Content-Type": "text/plain"}, 200, `"data":"plain words"`, ""},
+		{"headers reach ctx", "POST", "", `{}`, map[string]string{"Content-Type": "application/json", "X-Custom": "yes"}, 200, `"h":"yes"`, ""},
+		{"export", "POST", "/hello", `{"name":"ada"}`, json, 200, `"hello ada"`, ""},
+		{"response object", "POST", "/respond", `{}`, json, 201, `<Say>hi</Say>`, ""},
+		{"sip code", "POST", "/sip", `{}`, json, 422, `"sip_code":480`, "480"},
+		{"sip rejection", "POST", "/sipReject", `{}`, json, 422, `"Does Not Exist Anywhere"`, "604"},
+		{"thrown error", "POST", "/boom", `{}`, json, 500, `TypeError: bad input`, "function_error"},
+		{"timeout", "POST", "/spin", `{}`, json, 504, `time limit of 500 ms`, "timeout"},
+		{"missing export", "POST", "/nope", `{}`, json, 404, `no export \"nope\"`, "export_not_found"},
+		{"bad export name", "POST", "/a-b", `{}`, json, 404, `not a valid export`, "export_not_found"},
+		{"malformed json", "POST", "", `{"a":`, json, 400, `not valid JSON`, "invalid_json"},
+		{"unsupported type", "POST", "", `x`, map[string]string{"Content-Type": "application/octet-stream"}, 415, `not accepted`, "unsupported_media_type"},
+		{"too large", "POST", "", `"` + strings.Repeat("x", 70<<10) + `"`, json, 413, `limit is 65536`, "payload_too_large"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			path := "/v1/fn/" + echo
+			if strings.HasPrefix(c.path, "?") || strings.HasPrefix(c.path, "/") {
+				path += c.path
+			}
+			r := s.do(c.method, path, c.body, c.headers)
+			if r.status != c.status || !strings.Contains(string(r.body), c.want) {
+				t.Fatalf("got %d %s; want %d containing %q", r.status, r.body, c.status, c.want)
+			}
+			if c.code != "" && r.errorCode(t) != c.code {
+				t.Fatalf("error code %q, want %q", r.errorCode(t), c.code)
+			}
+		})
+	}
+	r := s.do("POST", "/v1/fn/"+echo+"/respond", nil, nil)
+	if r.header.Get("Content-Type") != "application/xml" || r.header.Get("X-Extra") != "1" || r.header.Get("Content-Length") == "999" {
+		t.Fatalf("Response headers not passed through as expected: %v", r.header)
+	}
+	for _, p := range []string{"/v1/fn/not-a-uuid", "/v1/fn/8f14e45f-ceea-467f-a8f2-0e2c1f3b9a11"} {
+		if r := s.do("POST", p, nil, nil); r.status != 404 || r.errorCode(t) != "not_found" {
+			t.Fatalf("%s: %d %s", p, r.status, r.body)
+		}
+	}
+	// A body over the server's hard limit is refused from its Content-Length,
+	// before it is read, still as JSON with a request id.
+	conn, err := net.Dial("tcp", strings.TrimPrefix(s.url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /v1/fn/%s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", echo, 64<<20)
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	huge := response{status: resp.StatusCode, header: resp.Header, body: body}
+	if huge.status != 413 || huge.errorCode(t) != "payload_too_large" {
+		t.Fatalf("huge body: %d %s", huge.status, huge.body)
+	}
+}
+
+// Each attack ends in a clear error, and the gateway keeps serving a
+// neighbour function correctly right after.
+func TestHostileFunctions(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	_, neighbour := s.deploy("neighbour", "script", `function main(d) { return {ok: d.n * 2} }`)
+	cases := []struct {
+		name, typ, src string
+		status         int
+		code, msg      string
+	}{
+		{"infinite loop", "script", `function main() { while (true) {} }`, 504, "timeout", "time limit"},
+		{"recursion", "script", `function main() { const f = () => f(); return f() }`, 500, "function_error", "call stack"},
+		{"repeat bomb", "script", `function main() { return 'x'.repeat(2**40) }`, 500, "memory_limit", "memory limit"},
+		{"arraybuffer bomb", "script", `function main() { return new ArrayBuffer(2**40) }`, 500, "memory_limit", "ArrayBuffer"},
+		{"fill bomb", "script", `function main() { return new Array(2**32-1).fill(0) }`, 500, "memory_limit", "fill"},
+		{"require fs", "app", `const fs = require('fs'); exports.main = () => fs.readFileSync('/etc/passwd')`, 500, "function_error", "module 'fs' is not allowed"},
+		{"host env", "script", `function main() { if (process.env.HOME || process.env.PATH) throw new Error('leak'); return Object.keys(process.env).length }`, 200, "", "5"},
+		{"source map to host file", "script", "function main() { throw new Error('x') }\n//# sourceMappingURL=file:///etc/passwd", 500, "function_error", "Error: x"},
+	}
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, u := s.deploy(fmt.Sprintf("hostile-%d", i), c.typ, c.src)
+			r := s.do("POST", "/v1/fn/"+u, `{}`, map[string]string{"Content-Type": "application/json"})
+			if r.status != c.status || !strings.Contains(string(r.body), c.msg) {
+				t.Fatalf("got %d %s; want %d containing %q", r.status, r.body, c.status, c.msg)
+			}
+			if c.code != "" && r.errorCode(t) != c.code {
+				t.Fatalf("code %q, want %q", r.errorCode(t), c.code)
+			}
+			if strings.Contains(string(r.body), "root:") {
+				t.Fatal("host file content leaked")
+			}
+			n := s.do("POST", "/v1/fn/"+neighbour, fmt.Sprintf(`{"n":%d}`, i), map[string]string{"Content-Type": "application/json"})
+			if n.status != 200 || string(n.body) != fmt.Sprintf(`{"ok":%d}`, i*2) {
+				t.Fatalf("neighbour after %s: %d %s", c.name, n.status, n.body)
+			}
+		})
+	}
+}
+
+// Console output and errors are kept in the run record.
+func TestRunRecords(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	id, u := s.deploy("logger", "script", `function main(d) { console.log("got", d); if (d.fail) throw new Error("asked to fail"); return 1 }`)
+	ok := s.do("POST", "/v1/fn/"+u, `{"x":1}`, map[string]string{"Content-Type": "application/json"})
+	bad := s.do("POST", "/v1/fn/"+u, `{"fail":true}`, map[string]string{"Content-Type": "application/json"})
+	var run map[string]any
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		r := s.admin("GET", "/v1/runs/"+bad.header.Get("X-Request-Id"), nil)
+		if r.status == 200 {
+			run = r.json(t)
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("run record never appeared: %d %s", r.status, r.body)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	logs, _ := run["logs"].([]any)
+	if run["status"].(float64) != 500 || run["error_code"] != "function_error" || !strings.Contains(run["error"].(string), "asked to fail") ||
+		len(logs) != 1 || logs[0].(map[string]any)["message"] != `got {"fail":true}` {
+		t.Fatalf("unexpected run record: %v", run)
+	}
+	r := s.admin("GET", "/v1/functions/"+id+"/runs", nil)
+	runs := r.json(t)["runs"].([]any)
+	if len(runs) != 2 || runs[1].(map[string]any)["request_id"] != ok.header.Get("X-Request-Id") {
+		t.Fatalf("runs list: %s", r.body)
+	}
+}
+
+// A deploy is durable once acknowledged: a restarted gateway serves it.
+func TestRestartKeepsFunctions(t *testing.T) {
+	dir := t.TempDir()
+	s := startServer(t, dir)
+	id, u := s.deploy("durable", "script", `function main() { return "still here" }`)
+	s.admin("PUT", "/v1/functions/"+id, map[string]any{"source": `function main() { return "v2 still here" }`})
+	s.stop()
+	s2 := startServer(t, dir)
+	r := s2.do("GET", "/v1/fn/"+u, nil, nil)
+	if r.status != 200 || string(r.body) != `"v2 still here"` {
+		t.Fatalf("after restart: %d %s", r.status, r.body)
+	}
+}
+
+func TestOpsEndpoints(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	_, u := s.deploy("m", "script", `function main() { return 1 }`)
+	s.do("POST", "/v1/fn/"+u, nil, nil)
+	for path, want := range map[string]string{
+		"/healthz":      `"ok"`,
+		"/readyz":       `"ready"`,
+		"/metrics":      `scriptforge_invocations_total{outcome="ok"} 1`,
+		"/openapi.json": `"openapi"`,
+	} {
+		r := s.do("GET", path, nil, nil)
+		if r.status != 200 || !strings.Contains(string(r.body), want) {
+			t.Errorf("%s: %d, want %q in %.300s", path, r.status, want, r.body)
+		}
+	}
+	// The secret UUID never becomes a metrics label.
+	if r := s.do("GET", "/metrics", nil, nil); strings.Contains(string(r.body), u) {
+		t.Error("metrics expose a function UUID")
+	}
+}

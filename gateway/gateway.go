@@ -1,0 +1,175 @@
+// Package gateway is the HTTP face of ScriptForge: the fiber app, its
+// middleware order, the admin API and function invocation. It wires the
+// other packages together; none of them imports it.
+package gateway
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/scriptforge/scriptforge/auth"
+	"github.com/scriptforge/scriptforge/cache"
+	"github.com/scriptforge/scriptforge/functions"
+	"github.com/scriptforge/scriptforge/functions/engine"
+	"github.com/scriptforge/scriptforge/openapi"
+)
+
+// Config is everything the gateway needs. Zero values take the defaults noted.
+type Config struct {
+	Store    functions.Store    // required
+	Keys     auth.KeyStore      // required
+	Executor functions.Executor // required
+	Logger   *slog.Logger       // default: discard
+	// AdminKey is SCRIPTFORGE_ADMIN_KEY; "" means stored keys only.
+	AdminKey string
+	// PublicURL is the base of the function URLs the API returns, e.g.
+	// https://fn.example.com. Default: the scheme and host of each request.
+	PublicURL string
+	// MaxBodyBytes caps an invocation body. Default 1 MiB.
+	MaxBodyBytes int
+	// Limits bound per-function timeout and memory. Defaults 2 s / 30 s, 128 / 1024 MB.
+	Limits functions.Limits
+	// RunRetention is how long run records (logs) are kept. Default 72 h.
+	RunRetention time.Duration
+	// CacheStats exposes the program cache on /metrics, if set.
+	CacheStats func() cache.Stats
+}
+
+// maxAdminBody bounds an admin request: a deploy carries the source as a
+// JSON string, which escaping can make larger than the source itself.
+const maxAdminBody = 3 * engine.MaxSourceBytes
+
+// Gateway serves the API. Create it with New, run it with Serve, stop it
+// with Shutdown.
+type Gateway struct {
+	cfg     Config
+	log     *slog.Logger
+	app     *fiber.App
+	auth    *auth.Authenticator
+	lookups *lookupCache
+	runs    *runRecorder
+	metrics *metrics
+}
+
+// New builds the gateway; it starts only the run-record writer.
+func New(cfg Config) (*Gateway, error) {
+	if cfg.Store == nil || cfg.Keys == nil || cfg.Executor == nil {
+		return nil, errors.New("gateway: Store, Keys and Executor are required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = 1 << 20
+	}
+	l := &cfg.Limits
+	l.DefaultTimeoutMS = orDefault(l.DefaultTimeoutMS, 2000)
+	l.MaxTimeoutMS = orDefault(l.MaxTimeoutMS, 30000)
+	l.DefaultMemoryMB = orDefault(l.DefaultMemoryMB, 128)
+	l.MaxMemoryMB = orDefault(l.MaxMemoryMB, 1024)
+	if cfg.RunRetention <= 0 {
+		cfg.RunRetention = 72 * time.Hour
+	}
+	g := &Gateway{
+		cfg:     cfg,
+		log:     cfg.Logger,
+		auth:    auth.NewAuthenticator(cfg.Keys, cfg.AdminKey),
+		lookups: newLookupCache(cfg.Store, 10000, 30*time.Second),
+		metrics: newMetrics(cfg.CacheStats),
+	}
+	g.runs = newRunRecorder(cfg.Store, cfg.Logger, cfg.RunRetention, g.metrics.runsDropped.Inc)
+	g.app = fiber.New(fiber.Config{
+		AppName:               "scriptforge",
+		DisableStartupMessage: true,
+		ErrorHandler:          g.errorHandler,
+		BodyLimit:             max(cfg.MaxBodyBytes, maxAdminBody),
+		ReadBufferSize:        16 << 10, // the request line plus headers
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          time.Duration(l.MaxTimeoutMS)*time.Millisecond + 30*time.Second,
+		IdleTimeout:           2 * time.Minute,
+	})
+	g.routes()
+	return g, nil
+}
+
+func orDefault(v, d int) int {
+	if v <= 0 {
+		return d
+	}
+	return v
+}
+
+// routes is the whole request pipeline in one place: middleware first, in
+// order, then each route with the scope it needs.
+func (g *Gateway) routes() {
+	app := g.app
+	app.Use(g.observe)                                            // request id, access log, metrics
+	app.Use(recover.New(recover.Config{EnableStackTrace: false})) // a handler panic is a 500, not a crash
+
+	app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
+	app.Get("/readyz", g.ready)
+	app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(g.metrics.registry, promhttp.HandlerOpts{})))
+	app.Get("/openapi.json", func(c *fiber.Ctx) error {
+		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+		return c.Send(openapi.Spec())
+	})
+
+	// Invocation: the UUID is the address; auth per function comes later.
+	app.All("/v1/fn/:uuid", g.invoke)
+	app.All("/v1/fn/:uuid/:export", g.invoke)
+
+	// Admin API.
+	read, write := g.requireScope(auth.ScopeFunctionsRead), g.requireScope(auth.ScopeFunctionsWrite)
+	fn := app.Group("/v1/functions")
+	fn.Post("/", write, g.createFunction)
+	fn.Get("/", read, g.listFunctions)
+	fn.Get("/:id", read, g.getFunction)
+	fn.Put("/:id", write, g.updateFunction)
+	fn.Delete("/:id", write, g.deleteFunction)
+	fn.Get("/:id/versions", read, g.listVersions)
+	fn.Get("/:id/versions/:version", read, g.getVersion)
+	fn.Post("/:id/rollback", write, g.rollback)
+	fn.Post("/:id/rotate-uuid", write, g.rotateUUID)
+	fn.Get("/:id/runs", read, g.listRuns)
+	app.Get("/v1/runs/:requestId", read, g.getRun)
+
+	app.Use(func(c *fiber.Ctx) error {
+		return apiError(http.StatusNotFound, "not_found", "no route for %s %s", c.Method(), c.Path())
+	})
+}
+
+func (g *Gateway) ready(c *fiber.Ctx) error {
+	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
+	defer cancel()
+	if err := g.cfg.Store.Ping(ctx); err != nil {
+		return apiError(http.StatusServiceUnavailable, "not_ready", "store unreachable: %v", err)
+	}
+	return c.JSON(fiber.Map{"status": "ready"})
+}
+
+// Serve accepts connections on ln until Shutdown.
+func (g *Gateway) Serve(ln net.Listener) error {
+	return g.app.Listener(ln)
+}
+
+// Shutdown stops accepting requests, lets in-flight ones (and their runs)
+// finish until ctx ends, then flushes the run records.
+func (g *Gateway) Shutdown(ctx context.Context) error {
+	err := g.app.ShutdownWithContext(ctx)
+	g.runs.close()
+	return err
+}
+
+// Test lets tests drive the app without a listener.
+func (g *Gateway) Test(req *http.Request) (*http.Response, error) {
+	return g.app.Test(req, -1)
+}

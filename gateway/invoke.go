@@ -1,0 +1,173 @@
+package gateway
+
+import (
+	"encoding/json"
+	"errors"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+
+	"github.com/scriptforge/scriptforge/functions"
+)
+
+// invoke runs a function: lookup by UUID, request → data and ctx, run,
+// result → response, run record.
+func (g *Gateway) invoke(c *fiber.Ctx) error {
+	started := time.Now()
+	// fiber's strings point into fasthttp's reused buffers: clone what outlives the handler.
+	id := strings.Clone(c.Params("uuid"))
+	if _, err := uuid.Parse(id); err != nil {
+		return apiError(http.StatusNotFound, "not_found", "no function at this URL")
+	}
+	d, err := g.lookups.get(c.UserContext(), id)
+	if errors.Is(err, functions.ErrNotFound) {
+		return apiError(http.StatusNotFound, "not_found", "no function at this URL")
+	}
+	if err != nil {
+		return err
+	}
+	c.Locals(keyFunctionID, d.ID)
+	export := strings.Clone(c.Params("export"))
+	if export != "" && !functions.ValidExport(export) {
+		return apiError(http.StatusNotFound, functions.CodeExportNotFound, "%q is not a valid export name", export)
+	}
+	data, err := g.requestData(c)
+	if err != nil {
+		return err
+	}
+	rid := requestID(c)
+	inv := &functions.Invocation{
+		RequestID: rid,
+		Function:  functions.FunctionInfo{ID: d.ID, UUID: d.UUID, Name: d.Name, Tenant: d.Tenant, Version: d.LiveVersion},
+		Type:      d.Version.Type,
+		Code:      d.Version.Code,
+		Hash:      d.Version.Hash,
+		Export:    export,
+		Env:       d.Version.Env,
+		Timeout:   time.Duration(d.Version.TimeoutMS) * time.Millisecond,
+		MemoryMB:  d.Version.MemoryMB,
+		Data:      data,
+		Request:   requestInfo(c),
+	}
+	res, runErr := g.cfg.Executor.Execute(c.UserContext(), inv)
+
+	record := functions.Run{
+		RequestID: rid, FunctionID: d.ID, Tenant: d.Tenant, Version: d.LiveVersion, Export: export,
+		StartedAt: started.UTC(), DurationUS: time.Since(started).Microseconds(),
+	}
+	if runErr != nil {
+		record.Status = toAPIError(runErr).Status
+		var re *functions.RunError
+		if errors.As(runErr, &re) {
+			record.Logs, record.ErrorCode, record.Error = re.Logs, re.Code, re.Message
+			if re.Stack != "" {
+				record.Error = re.Stack
+			}
+			g.metrics.invocations.WithLabelValues(re.Code).Inc()
+		} else {
+			record.ErrorCode, record.Error = "internal", runErr.Error()
+			g.metrics.invocations.WithLabelValues("internal").Inc()
+		}
+		g.runs.record(record)
+		return runErr
+	}
+	record.Logs, record.Status = res.Logs, http.StatusOK
+	if res.Response != nil {
+		record.Status = res.Response.Status
+	}
+	g.runs.record(record)
+	g.metrics.invocations.WithLabelValues("ok").Inc()
+	g.metrics.runSeconds.Observe(res.Duration.Seconds())
+	if r := res.Response; r != nil {
+		for k, v := range r.Headers {
+			if !reservedHeader(k) {
+				c.Set(k, v)
+			}
+		}
+		if r.Headers["content-type"] == "" {
+			c.Set(fiber.HeaderContentType, fiber.MIMEOctetStream)
+		}
+		return c.Status(r.Status).Send(r.Body)
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	return c.Send(res.JSON)
+}
+
+// reservedHeader lists headers a function may not set: framing is the
+// server's, and the request id is the gateway's.
+func reservedHeader(name string) bool {
+	switch strings.ToLower(name) {
+	case "content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "x-request-id", "date", "server":
+		return true
+	}
+	return false
+}
+
+// requestData turns the request into the function's first argument, as JSON.
+func (g *Gateway) requestData(c *fiber.Ctx) (json.RawMessage, error) {
+	switch c.Method() {
+	case http.MethodGet, http.MethodHead, http.MethodDelete, http.MethodOptions:
+		return json.Marshal(queryObject(c.Context().QueryArgs().String()))
+	}
+	body := c.Body()
+	if len(body) > g.cfg.MaxBodyBytes {
+		return nil, apiError(http.StatusRequestEntityTooLarge, "payload_too_large",
+			"the request body is %d bytes; the limit is %d", len(body), g.cfg.MaxBodyBytes)
+	}
+	ct := c.Get(fiber.HeaderContentType)
+	mediaType, _, _ := mime.ParseMediaType(ct)
+	switch {
+	case ct == "" || mediaType == "application/json" || strings.HasSuffix(mediaType, "+json"):
+		if len(body) == 0 {
+			return json.RawMessage("{}"), nil
+		}
+		if !json.Valid(body) {
+			return nil, apiError(http.StatusBadRequest, "invalid_json", "the request body is not valid JSON")
+		}
+		return append(json.RawMessage(nil), body...), nil
+	case mediaType == "application/x-www-form-urlencoded":
+		return json.Marshal(queryObject(string(body)))
+	case strings.HasPrefix(mediaType, "text/") || strings.HasSuffix(mediaType, "/xml") || strings.HasSuffix(mediaType, "+xml"):
+		return json.Marshal(string(body))
+	}
+	return nil, apiError(http.StatusUnsupportedMediaType, "unsupported_media_type",
+		"content type %q is not accepted; send JSON, a form, or text", ct)
+}
+
+// queryObject maps a query string to an object: one value → string, a
+// repeated key → array of strings.
+func queryObject(raw string) map[string]any {
+	values, _ := url.ParseQuery(raw) // keeps what parses; a bad pair is skipped
+	out := make(map[string]any, len(values))
+	for k, v := range values {
+		if len(v) == 1 {
+			out[k] = v[0]
+		} else {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// requestInfo is ctx.request. Strings are copied: fasthttp reuses its
+// buffers once the handler returns.
+func requestInfo(c *fiber.Ctx) functions.RequestInfo {
+	headers := map[string]string{}
+	c.Request().Header.VisitAll(func(k, v []byte) {
+		headers[strings.ToLower(string(k))] = string(v)
+	})
+	query, _ := url.ParseQuery(string(c.Context().QueryArgs().QueryString()))
+	return functions.RequestInfo{
+		Method:  strings.Clone(c.Method()),
+		URL:     strings.Clone(c.OriginalURL()),
+		Path:    strings.Clone(c.Path()),
+		Query:   query,
+		Headers: headers,
+		IP:      strings.Clone(c.IP()),
+	}
+}

@@ -1,0 +1,71 @@
+package gateway
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/scriptforge/scriptforge/cache"
+)
+
+// metrics are the gateway's Prometheus series, on a registry of its own
+// (no package-global state; two gateways in one test process don't clash).
+type metrics struct {
+	registry    *prometheus.Registry
+	httpTotal   *prometheus.CounterVec
+	httpSeconds *prometheus.HistogramVec
+	invocations *prometheus.CounterVec
+	runSeconds  prometheus.Histogram
+	runsDropped prometheus.Counter
+}
+
+func newMetrics(cacheStats func() cache.Stats) *metrics {
+	reg := prometheus.NewRegistry()
+	m := &metrics{
+		registry: reg,
+		httpTotal: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "scriptforge_http_requests_total", Help: "HTTP requests by route pattern and status.",
+		}, []string{"route", "status"}),
+		httpSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "scriptforge_http_request_duration_seconds", Help: "HTTP request latency by route pattern.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		}, []string{"route"}),
+		invocations: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "scriptforge_invocations_total", Help: "Function runs by outcome (ok or the error code).",
+		}, []string{"outcome"}),
+		runSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "scriptforge_run_duration_seconds", Help: "Time spent running functions.",
+			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		}),
+		runsDropped: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "scriptforge_run_records_dropped_total", Help: "Run records not stored because the writer was behind.",
+		}),
+	}
+	reg.MustRegister(m.httpTotal, m.httpSeconds, m.invocations, m.runSeconds, m.runsDropped,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if cacheStats != nil {
+		counter := func(name, help string, f func(cache.Stats) uint64) prometheus.Collector {
+			return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help},
+				func() float64 { return float64(f(cacheStats())) })
+		}
+		gauge := func(name, help string, f func(cache.Stats) int64) prometheus.Collector {
+			return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help},
+				func() float64 { return float64(f(cacheStats())) })
+		}
+		reg.MustRegister(
+			counter("scriptforge_program_cache_hits_total", "Compiled-program cache hits.", func(s cache.Stats) uint64 { return s.Hits }),
+			counter("scriptforge_program_cache_misses_total", "Compiled-program cache misses (compiles).", func(s cache.Stats) uint64 { return s.Misses }),
+			counter("scriptforge_program_cache_evictions_total", "Programs evicted for space.", func(s cache.Stats) uint64 { return s.Evictions }),
+			gauge("scriptforge_program_cache_bytes", "Estimated bytes of cached programs.", func(s cache.Stats) int64 { return s.Bytes }),
+			gauge("scriptforge_program_cache_entries", "Cached programs.", func(s cache.Stats) int64 { return int64(s.Entries) }),
+		)
+	}
+	return m
+}
+
+func (m *metrics) observeHTTP(route string, status int, d time.Duration) {
+	m.httpTotal.WithLabelValues(route, strconv.Itoa(status)).Inc()
+	m.httpSeconds.WithLabelValues(route).Observe(d.Seconds())
+}

@@ -1,0 +1,109 @@
+package gateway
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/scriptforge/scriptforge/auth"
+)
+
+type localKey int
+
+const (
+	keyRequestID localKey = iota
+	keyAPIKey
+	keyFunctionID
+)
+
+// newRequestID returns 16 random bytes in hex. The gateway always makes its
+// own id, so a client cannot collide with another request's run record.
+func newRequestID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("gateway: no randomness: " + err.Error())
+	}
+	return hex.EncodeToString(b[:])
+}
+
+// requestID returns the request's id, creating it for requests rejected
+// before the middleware ran (fasthttp's body and header limits).
+func requestID(c *fiber.Ctx) string {
+	if id, ok := c.Locals(keyRequestID).(string); ok {
+		return id
+	}
+	id := newRequestID()
+	c.Locals(keyRequestID, id)
+	return id
+}
+
+// observe is the first middleware: request id, then one access-log line
+// and the HTTP metrics for every request, whatever the outcome.
+func (g *Gateway) observe(c *fiber.Ctx) error {
+	start := time.Now()
+	rid := requestID(c)
+	c.Set(fiber.HeaderXRequestID, rid)
+	err := c.Next()
+	if err != nil {
+		// Write the error body now so the status below is the one sent.
+		if herr := g.errorHandler(c, err); herr != nil {
+			return herr
+		}
+	}
+	status := c.Response().StatusCode()
+	route := c.Route().Path // the pattern: never the secret UUID itself
+	elapsed := time.Since(start)
+	g.metrics.observeHTTP(route, status, elapsed)
+	attrs := []slog.Attr{
+		slog.String("request_id", rid),
+		slog.String("method", c.Method()),
+		slog.String("route", route),
+		slog.Int("status", status),
+		slog.Duration("duration", elapsed),
+		slog.String("ip", c.IP()),
+	}
+	if id, ok := c.Locals(keyFunctionID).(string); ok {
+		attrs = append(attrs, slog.String("function_id", id))
+	}
+	level := slog.LevelInfo
+	if status >= 500 {
+		level = slog.LevelWarn
+	}
+	g.log.LogAttrs(c.UserContext(), level, "request", attrs...)
+	return nil
+}
+
+// requireScope authenticates the admin API caller and checks one scope.
+func (g *Gateway) requireScope(scope string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		key, err := g.auth.Authenticate(c.UserContext(), c.Get(fiber.HeaderAuthorization))
+		if err != nil {
+			return err
+		}
+		if !key.HasScope(scope) {
+			return apiError(http.StatusForbidden, "forbidden", "this API key lacks the %s scope", scope)
+		}
+		c.Locals(keyAPIKey, key)
+		return c.Next()
+	}
+}
+
+func tenantOf(c *fiber.Ctx) string {
+	if k, ok := c.Locals(keyAPIKey).(auth.Key); ok {
+		return k.Tenant
+	}
+	return auth.DefaultTenant
+}
+
+func atoiParam(c *fiber.Ctx, name string) (int, error) {
+	n, err := strconv.Atoi(c.Params(name))
+	if err != nil || n < 1 {
+		return 0, apiError(http.StatusBadRequest, "bad_request", "%s must be a positive integer", name)
+	}
+	return n, nil
+}
