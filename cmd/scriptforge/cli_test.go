@@ -1,0 +1,264 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The CLI is tested as users run it: the real binary, a real server.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "scriptforge-cli")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "scriptforge")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "building the CLI: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// gatewayProcess is `scriptforge serve` in a temp data dir, started with no
+// admin key in the environment so that it bootstraps and prints one.
+type gatewayProcess struct {
+	cmd    *exec.Cmd
+	url    string
+	key    string
+	stderr *bytes.Buffer
+}
+
+func startGateway(t *testing.T) *gatewayProcess {
+	t.Helper()
+	addr := freeAddr(t)
+	cmd := exec.Command(binary, "serve", "--addr", addr, "--data-dir", t.TempDir(), "--log-format", "text", "--shutdown-grace", "5s")
+	cmd.Env = withoutEnv(os.Environ(), "SCRIPTFORGE_ADMIN_KEY")
+	pipe, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	g := &gatewayProcess{cmd: cmd, url: "http://" + addr, stderr: &bytes.Buffer{}}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	keyRE := regexp.MustCompile(`sfk_[A-Za-z0-9_-]{32}`)
+	lines := bufio.NewScanner(pipe)
+	deadline := time.After(20 * time.Second)
+	ready := make(chan struct{})
+	go func() {
+		for lines.Scan() {
+			line := lines.Text()
+			g.stderr.WriteString(line + "\n")
+			if k := keyRE.FindString(line); k != "" && g.key == "" {
+				g.key = k
+			}
+			if strings.Contains(line, "gateway listening") {
+				close(ready)
+				break
+			}
+		}
+		_, _ = io.Copy(io.Discard, pipe)
+	}()
+	select {
+	case <-ready:
+	case <-deadline:
+		t.Fatalf("gateway did not start: %s", g.stderr)
+	}
+	if g.key == "" {
+		t.Fatalf("no admin key printed on first start: %s", g.stderr)
+	}
+	return g
+}
+
+func withoutEnv(env []string, name string) []string {
+	out := env[:0:0]
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, name+"=") {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+// cli runs the binary against the gateway and returns stdout, stderr and the exit code.
+func (g *gatewayProcess) cli(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = append(withoutEnv(os.Environ(), "SCRIPTFORGE_ADMIN_KEY"), "SCRIPTFORGE_URL="+g.url, "SCRIPTFORGE_ADMIN_KEY="+g.key)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return out.String(), errb.String(), code
+}
+
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestCLIAgainstServer(t *testing.T) {
+	g := startGateway(t)
+	file := writeFile(t, "route.js", `function main(data) { console.log("seen"); data.routing.carrier = process.env.CARRIER; return data }`)
+
+	out, errOut, code := g.cli(t, "deploy", file, "--env", "CARRIER=acme")
+	if code != 0 || !strings.Contains(out, "Created route: version 1 is live") || !strings.Contains(errOut, "Deploying") {
+		t.Fatalf("deploy: %d\n%s\n%s", code, out, errOut)
+	}
+	uuid := regexp.MustCompile(`UUID:\s+(\S+)`).FindStringSubmatch(out)[1]
+	id := regexp.MustCompile(`File ID:\s+(\S+)`).FindStringSubmatch(out)[1]
+
+	out, _, code = g.cli(t, "invoke", uuid, "--data", `{"routing":{"to":"+15550100"}}`)
+	var got map[string]map[string]string
+	if code != 0 || json.Unmarshal([]byte(out), &got) != nil || got["routing"]["carrier"] != "acme" || got["routing"]["to"] != "+15550100" {
+		t.Fatalf("invoke: %d %s", code, out)
+	}
+
+	// Deploying the same name again makes version 2; rollback brings back 1.
+	if err := os.WriteFile(file, []byte(`function main() { return "v2" }`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, _, code = g.cli(t, "deploy", file)
+	if code != 0 || !strings.Contains(out, "Updated route: version 2 is live") {
+		t.Fatalf("redeploy: %d %s", code, out)
+	}
+	if out, _, _ = g.cli(t, "invoke", uuid); strings.TrimSpace(out) != `"v2"` {
+		t.Fatalf("v2 not live: %s", out)
+	}
+	out, _, code = g.cli(t, "fn", "versions", id)
+	if code != 0 || !regexp.MustCompile(`(?m)^2\s+\*`).MatchString(out) || !regexp.MustCompile(`(?m)^1\s`).MatchString(out) {
+		t.Fatalf("versions: %s", out)
+	}
+	if out, _, code = g.cli(t, "fn", "rollback", id, "1"); code != 0 || !strings.Contains(out, "version 1 is live") {
+		t.Fatalf("rollback: %d %s", code, out)
+	}
+	if out, _, _ = g.cli(t, "invoke", uuid, "--data", `{"routing":{}}`); !strings.Contains(out, "acme") {
+		t.Fatalf("rollback did not take effect: %s", out)
+	}
+	out, _, code = g.cli(t, "fn", "list")
+	if code != 0 || !strings.Contains(out, "route") || !strings.Contains(out, id) {
+		t.Fatalf("list: %s", out)
+	}
+	out, _, code = g.cli(t, "fn", "show", id)
+	if code != 0 || !strings.Contains(out, "CARRIER=acme") || !strings.Contains(out, "process.env.CARRIER") {
+		t.Fatalf("show: %s", out)
+	}
+	// Errors say what went wrong and exit 1.
+	_, errOut, code = g.cli(t, "invoke", "8f14e45f-ceea-467f-a8f2-0e2c1f3b9a11")
+	if code != 1 || !strings.Contains(errOut, "HTTP 404") {
+		t.Fatalf("unknown uuid: %d %s", code, errOut)
+	}
+	_, errOut, code = g.cli(t, "fn", "list", "--key", "sfk_wrong")
+	if code != 1 || !strings.Contains(errOut, "SCRIPTFORGE_ADMIN_KEY") {
+		t.Fatalf("bad key: %d %s", code, errOut)
+	}
+	_, errOut, code = g.cli(t, "fn", "list", "--server", "http://"+freeAddr(t))
+	if code != 1 || !strings.Contains(errOut, "is 'scriptforge serve' running?") {
+		t.Fatalf("no server: %d %s", code, errOut)
+	}
+}
+
+func TestCLIRunLocally(t *testing.T) {
+	g := &gatewayProcess{} // no server: run needs none
+	ok := writeFile(t, "ok.js", `export async function main(data) { console.warn("hi", process.env.X); return {twice: data.n * 2} }`)
+	out, errOut, code := g.cli(t, "run", ok, "--type", "app", "--data", `{"n":21}`, "--env", "X=y")
+	if code != 0 || !strings.Contains(out, `"twice": 42`) || !strings.Contains(errOut, "warn  hi y") {
+		t.Fatalf("run: %d\n%s\n%s", code, out, errOut)
+	}
+	bad := writeFile(t, "bad.js", "function main() {\n  return 1 +;\n}")
+	_, errOut, code = g.cli(t, "run", bad)
+	if code != 1 || !strings.Contains(errOut, "line 2, column 13") {
+		t.Fatalf("compile error: %d %s", code, errOut)
+	}
+	loop := writeFile(t, "loop.js", `function main() { for (;;) {} }`)
+	_, errOut, code = g.cli(t, "run", loop, "--timeout", "100ms")
+	if code != 1 || !strings.Contains(errOut, "time limit of 100 ms") {
+		t.Fatalf("timeout: %d %s", code, errOut)
+	}
+	out, _, code = g.cli(t, "deploy", "--help")
+	if code != 0 || !strings.Contains(out, "--private-env") || !strings.Contains(out, "Example") {
+		t.Fatalf("help: %s", out)
+	}
+}
+
+// SIGTERM lets a run in flight finish before the process exits.
+func TestGracefulShutdown(t *testing.T) {
+	g := startGateway(t)
+	slow := writeFile(t, "slow.js", `function main() { const t = Date.now(); while (Date.now() - t < 700) {} return "finished" }`)
+	out, _, code := g.cli(t, "deploy", slow)
+	if code != 0 {
+		t.Fatalf("deploy: %s", out)
+	}
+	uuid := regexp.MustCompile(`UUID:\s+(\S+)`).FindStringSubmatch(out)[1]
+	type result struct {
+		status int
+		body   string
+		err    error
+	}
+	done := make(chan result, 1)
+	go func() {
+		resp, err := http.Post(g.url+"/v1/fn/"+uuid, "application/json", strings.NewReader("{}"))
+		if err != nil {
+			done <- result{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		done <- result{status: resp.StatusCode, body: string(b)}
+	}()
+	time.Sleep(200 * time.Millisecond) // the run is under way
+	if err := g.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	r := <-done
+	if r.err != nil || r.status != 200 || r.body != `"finished"` {
+		t.Fatalf("in-flight run cut short: %+v", r)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- g.cmd.Wait() }()
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("server exit: %v\n%s", err, g.stderr)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("server did not exit after SIGTERM")
+	}
+}

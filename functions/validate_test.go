@@ -1,0 +1,72 @@
+package functions
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestValidateEnv(t *testing.T) {
+	ok := EnvVar{Name: "A", Value: "1", Flag: EnvPlain}
+	cases := []struct {
+		name string
+		env  []EnvVar
+		msg  string // "" = valid
+	}{
+		{"valid", []EnvVar{{Name: "B_2", Value: "x", Flag: EnvPrivate}, ok}, ""},
+		{"digit first", []EnvVar{{Name: "1A", Flag: EnvPlain}}, "letters, digits"},
+		{"dash", []EnvVar{{Name: "A-B", Flag: EnvPlain}}, "letters, digits"},
+		{"reserved", []EnvVar{{Name: "EXEC_HOST", Flag: EnvPlain}}, "set by the runtime"},
+		{"reserved prefix", []EnvVar{{Name: "SCRIPTFORGE_X", Flag: EnvPlain}}, "set by the runtime"},
+		{"bad flag", []EnvVar{{Name: "A", Flag: "secret"}}, "flag"},
+		{"duplicate", []EnvVar{ok, ok}, "twice"},
+		{"long value", []EnvVar{{Name: "A", Value: strings.Repeat("x", MaxEnvValue+1), Flag: EnvPlain}}, "longer than"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out, err := ValidateEnv(c.env)
+			if c.msg == "" {
+				if err != nil || out[0].Name != "A" {
+					t.Fatalf("want valid and sorted, got %v %v", out, err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), c.msg) {
+				t.Fatalf("got %v, want %q", err, c.msg)
+			}
+		})
+	}
+	many := make([]EnvVar, 0, 40)
+	for i := 0; i < 40; i++ {
+		many = append(many, EnvVar{Name: "V" + strings.Repeat("A", i), Value: strings.Repeat("x", 1000), Flag: EnvPlain})
+	}
+	if _, err := ValidateEnv(many); err == nil || !strings.Contains(err.Error(), "add up") {
+		t.Fatalf("total size not enforced: %v", err)
+	}
+}
+
+func TestLimitsAndNames(t *testing.T) {
+	l := Limits{DefaultTimeoutMS: 2000, MaxTimeoutMS: 30000, DefaultMemoryMB: 128, MaxMemoryMB: 1024}
+	n := func(v int) *int { return &v }
+	if v, err := l.Timeout(nil); v != 2000 || err != nil {
+		t.Fatal("default timeout")
+	}
+	for _, bad := range []int{0, -1, 30001} {
+		if _, err := l.Timeout(n(bad)); err == nil {
+			t.Fatalf("timeout %d accepted", bad)
+		}
+	}
+	if _, err := l.Memory(n(8)); err == nil {
+		t.Fatal("memory below the minimum accepted")
+	}
+	if v, _ := l.Memory(n(256)); v != 256 {
+		t.Fatal("memory 256 refused")
+	}
+	for name, valid := range map[string]bool{"route": true, "a.b-c_d": true, "": false, "-x": false, "a/b": false, strings.Repeat("a", 65): false} {
+		if (ValidateName(name) == nil) != valid {
+			t.Fatalf("name %q: valid=%v", name, !valid)
+		}
+	}
+	if !ValidExport("main") || !ValidExport("$x_1") || ValidExport("a-b") || ValidExport("1a") {
+		t.Fatal("export names")
+	}
+}
