@@ -277,6 +277,7 @@ func (g *Gateway) createFunction(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	g.lookups.forget(d.UUID)
 	return c.Status(http.StatusCreated).JSON(g.view(c, d, false))
 }
 
@@ -419,11 +420,11 @@ func (g *Gateway) rotateUUID(c *fiber.Ctx) error {
 	if _, err := g.cfg.Store.RotateUUID(ctx, tenant, id, uuid.NewString()); err != nil {
 		return err
 	}
-	g.lookups.forget(old.UUID)
 	d, err := g.cfg.Store.Get(ctx, tenant, id)
 	if err != nil {
 		return err
 	}
+	g.lookups.forget(old.UUID, d.UUID)
 	return c.JSON(g.view(c, d, false))
 }
 

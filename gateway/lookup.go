@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/hashicorp/golang-lru/v2/expirable"
@@ -12,20 +13,35 @@ import (
 // lookupCache maps a UUID to its live deployment so that invocations do
 // not query the store each time. Admin writes through this gateway remove
 // the entry at once; the TTL bounds staleness for writes made elsewhere.
+//
+// Unknown UUIDs are remembered too, briefly, so that a flood of guesses
+// does not reach the store. That is safe because a UUID is random: no one
+// can probe one before it exists.
 type lookupCache struct {
-	store functions.Store
-	lru   *expirable.LRU[string, functions.Deployed]
+	store   functions.Store
+	lru     *expirable.LRU[string, functions.Deployed]
+	missing *expirable.LRU[string, struct{}]
 }
 
 func newLookupCache(store functions.Store, size int, ttl time.Duration) *lookupCache {
-	return &lookupCache{store: store, lru: expirable.NewLRU[string, functions.Deployed](size, nil, ttl)}
+	return &lookupCache{
+		store:   store,
+		lru:     expirable.NewLRU[string, functions.Deployed](size, nil, ttl),
+		missing: expirable.NewLRU[string, struct{}](size, nil, ttl),
+	}
 }
 
 func (l *lookupCache) get(ctx context.Context, uuid string) (functions.Deployed, error) {
 	if d, ok := l.lru.Get(uuid); ok {
 		return d, nil
 	}
+	if _, ok := l.missing.Get(uuid); ok {
+		return functions.Deployed{}, functions.ErrNotFound
+	}
 	d, err := l.store.ByUUID(ctx, uuid)
+	if errors.Is(err, functions.ErrNotFound) {
+		l.missing.Add(uuid, struct{}{})
+	}
 	if err != nil {
 		return functions.Deployed{}, err
 	}
@@ -36,5 +52,6 @@ func (l *lookupCache) get(ctx context.Context, uuid string) (functions.Deployed,
 func (l *lookupCache) forget(uuids ...string) {
 	for _, u := range uuids {
 		l.lru.Remove(u)
+		l.missing.Remove(u)
 	}
 }

@@ -12,7 +12,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/dop251/goja"
 	"github.com/spf13/cobra"
 
 	"github.com/scriptforge/scriptforge/auth"
@@ -117,7 +116,7 @@ func serve(ctx context.Context, o serveOptions) error {
 	}
 
 	host, _ := os.Hostname()
-	programs := cache.New[*goja.Program](o.cacheBytes)
+	programs := cache.New[*engine.Program](o.cacheBytes)
 	gw, err := gateway.New(gateway.Config{
 		Store:        store,
 		Keys:         store,

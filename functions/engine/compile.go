@@ -49,6 +49,9 @@ func Transpile(name, source string) (Transpiled, error) {
 	if strings.TrimSpace(source) == "" {
 		return Transpiled{}, &CompileError{Message: "source is empty"}
 	}
+	if line, deep := tooDeep(source); deep {
+		return Transpiled{}, &CompileError{Line: line, Column: 1, Message: fmt.Sprintf("brackets nest more than %d levels deep", maxNesting)}
+	}
 	res := api.Transform(source, api.TransformOptions{
 		Sourcefile: name,
 		Loader:     api.LoaderJS,
@@ -112,4 +115,57 @@ func parseError(err error) error {
 		return &CompileError{Line: ce.File.Position(ce.Offset).Line, Column: ce.File.Position(ce.Offset).Column, Message: ce.Message}
 	}
 	return &CompileError{Message: err.Error()}
+}
+
+// maxNesting bounds how deep brackets may nest in code and JSON that goja
+// parses. Its parsers recurse once per level: 10^5 levels take seconds, and
+// 10^7 exhaust the goroutine stack, a fatal error no recover catches.
+const maxNesting = 1000
+
+// tooDeep reports whether ( [ { nest deeper than maxNesting in JavaScript
+// source or JSON, and the line where they first do. It skips strings and
+// comments; inside regex literals and templates it may over-count a little,
+// which only matters for code no one writes.
+func tooDeep(src string) (line int, deep bool) {
+	depth, line := 0, 1
+	for i := 0; i < len(src); i++ {
+		switch c := src[i]; c {
+		case '\n':
+			line++
+		case '\\':
+			i++ // an escaped character (in a regex literal) is not a bracket
+		case '"', '\'', '`':
+			for i++; i < len(src) && src[i] != c; i++ {
+				switch src[i] {
+				case '\\':
+					i++
+				case '\n':
+					line++
+				}
+			}
+		case '/':
+			if i+1 < len(src) && src[i+1] == '/' {
+				for i < len(src) && src[i] != '\n' {
+					i++
+				}
+				line++
+			} else if i+1 < len(src) && src[i+1] == '*' {
+				end := strings.Index(src[i+2:], "*/")
+				if end < 0 {
+					return line, false
+				}
+				line += strings.Count(src[i:i+2+end], "\n")
+				i += end + 3
+			}
+		case '(', '[', '{':
+			if depth++; depth > maxNesting {
+				return line, true
+			}
+		case ')', ']', '}':
+			if depth > 0 {
+				depth--
+			}
+		}
+	}
+	return line, false
 }

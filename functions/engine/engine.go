@@ -21,7 +21,7 @@ import (
 // Config tunes the engine. Zero values take the documented defaults.
 type Config struct {
 	// Programs caches compiled programs by version hash. Default: 64 MiB.
-	Programs *cache.Cache[*goja.Program]
+	Programs *cache.Cache[*Program]
 	// Host is EXEC_HOST as functions see it.
 	Host string
 	// MaxCallDepth caps the JS call stack (goja's default is unbounded). Default 2000.
@@ -52,7 +52,7 @@ var setRegexpTimeout sync.Once
 // New returns an engine.
 func New(cfg Config) *Engine {
 	if cfg.Programs == nil {
-		cfg.Programs = cache.New[*goja.Program](64 << 20)
+		cfg.Programs = cache.New[*Program](64 << 20)
 	}
 	if cfg.MaxCallDepth == 0 {
 		cfg.MaxCallDepth = 2000
@@ -78,6 +78,14 @@ var prelude = sync.OnceValue(func() *goja.Program {
 	return goja.MustCompile("scriptforge:prelude", preludeSource, true)
 })
 
+// Program is compiled code, cached per version hash.
+type Program struct {
+	prg *goja.Program
+	// makesFunctionKinds: the code may create async or generator functions,
+	// whose constructors must then be guarded before it runs.
+	makesFunctionKinds bool
+}
+
 // interruption is the value passed to Runtime.Interrupt, so the error
 // mapping can tell a timeout from a cancelled request.
 type interruption struct {
@@ -89,10 +97,13 @@ type interruption struct {
 // failure the caller should see; other errors are the engine's own.
 func (e *Engine) Execute(ctx context.Context, inv *functions.Invocation) (res *functions.Result, err error) {
 	start := time.Now()
-	prg, err := e.cfg.Programs.Get(inv.Hash, func() (*goja.Program, int64, error) {
+	prg, err := e.cfg.Programs.Get(inv.Hash, func() (*Program, int64, error) {
 		p, err := compile(inv.Function.Name+".js", inv.Code)
+		if err != nil {
+			return nil, 0, err
+		}
 		// goja gives no size for a Program; its footprint tracks the code's length.
-		return p, int64(len(inv.Code)) * 4, err
+		return &Program{prg: p, makesFunctionKinds: makesFunctionKinds(inv.Code)}, int64(len(inv.Code)) * 4, nil
 	})
 	if err != nil {
 		return nil, &functions.RunError{Status: http.StatusInternalServerError, Code: functions.CodeCompile, Message: err.Error()}
@@ -141,6 +152,7 @@ type run struct {
 	console          goja.Value    // built on first use
 	env              *goja.Object
 	global           *lazyGlobal
+	kindsGuarded     bool // AsyncFunction and GeneratorFunction are guarded
 }
 
 func newRun(e *Engine, inv *functions.Invocation) *run {
@@ -157,9 +169,12 @@ func newRun(e *Engine, inv *functions.Invocation) *run {
 	return r
 }
 
-func (r *run) run(prg *goja.Program) (*functions.Result, error) {
+func (r *run) run(prg *Program) (*functions.Result, error) {
 	r.setup()
-	if _, err := r.vm.RunProgram(prg); err != nil {
+	if prg.makesFunctionKinds {
+		r.guardFunctionKinds()
+	}
+	if _, err := r.vm.RunProgram(prg.prg); err != nil {
 		return nil, err
 	}
 	fn, err := r.export()
@@ -255,6 +270,10 @@ func (r *run) result(v goja.Value) (*functions.Result, error) {
 	}
 	if goja.IsUndefined(v) {
 		return &functions.Result{JSON: []byte("null")}, nil
+	}
+	if deep := r.checkNesting(v); deep != nil {
+		return nil, &functions.RunError{Status: http.StatusInternalServerError, Code: functions.CodeBadResult,
+			Message: "the return value is not JSON-serializable: " + safeString(deep)}
 	}
 	s, err := r.stringify(goja.Undefined(), v)
 	if err != nil {

@@ -67,6 +67,7 @@ func TestRunResults(t *testing.T) {
 			return ["console" in globalThis, typeof Response, typeof nope, globalThis.NaN !== globalThis.NaN, new Float64Array(1).constructor === Float64Array,
 				new Bytes(2).length, Object.keys(globalThis).includes("main"), typeof globalThis.process.env, Reflect.apply(Math.max, null, [1, 5])]
 		}`, "", `{}`, `[true,"function","undefined",true,true,2,true,"object",5]`},
+		{"code from strings still works", "script", `function main() { return [eval("1 + 1"), new Function("a", "return a * 3")(2), JSON.parse("[[1]]")[0][0], (function () {}).constructor === Function] }`, "", `{}`, `[2,6,1,true]`},
 		{"json semantics", "script", `function main() { return {d: new Date(0), n: NaN} }`, "", `{}`, `{"d":"1970-01-01T00:00:00.000Z","n":null}`},
 	}
 	for _, c := range cases {
@@ -111,6 +112,16 @@ func TestRunErrors(t *testing.T) {
 		{"bomb through the global's prototype", "script", `function main() { const F = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(globalThis), "Float64Array").value; return new F(2**31).length }`, "", 500, "memory_limit", 0, "Float64Array"},
 		{"bomb through the wrapper's prototype", "script", `function main() { const F = Object.getPrototypeOf(Uint8Array); return new F(2**40).length }`, "", 500, "function_error", 0, "TypeError"},
 		{"bomb through an instance", "script", `function main() { const B = new Uint8Array(1).buffer.constructor; return new B(2**40).byteLength }`, "", 500, "memory_limit", 0, "ArrayBuffer"},
+		{"deep JSON.parse", "script", `function main() { return JSON.parse("[".repeat(1e7)) }`, "", 500, "function_error", 0, "SyntaxError: brackets nest more than 1000 levels deep"},
+		{"deep JSON.stringify", "script", `function main() { let a = []; for (let i = 0; i < 1e4; i++) a = [a]; return JSON.stringify(a).length }`, "", 500, "function_error", 0, "RangeError: the value nests more than 1000"},
+		{"deep result", "script", `function main() { let a = []; for (let i = 0; i < 1e4; i++) a = [a]; return a }`, "", 500, "bad_result", 0, "nests more than 1000"},
+		{"deep eval", "script", `function main() { return eval("[".repeat(1e7)) }`, "", 500, "function_error", 0, "SyntaxError: brackets nest"},
+		{"deep new Function", "script", `function main() { return new Function("return " + "[".repeat(1e7))() }`, "", 500, "function_error", 0, "SyntaxError: brackets nest"},
+		{"deep Function via a literal", "script", `function main() { return (function () {}).constructor("[".repeat(1e7))() }`, "", 500, "function_error", 0, "SyntaxError: brackets nest"},
+		{"deep AsyncFunction", "app", `exports.main = async () => (async function () {}).constructor("[".repeat(1e7))`, "", 500, "function_error", 0, "SyntaxError: brackets nest"},
+		{"deep GeneratorFunction", "script", `function main() { return (function* () {}).constructor("[".repeat(1e7)) }`, "", 500, "function_error", 0, "SyntaxError: brackets nest"},
+		{"AsyncFunction made by eval", "script", `function main() { return eval("(async function () {})").constructor("[".repeat(1e7)) }`, "", 500, "function_error", 0, "SyntaxError: brackets nest"},
+		{"Function behind the AsyncFunction wrapper", "script", `function main() { const F = Object.getPrototypeOf((async function () {}).constructor); return F("[".repeat(1e7)) }`, "", 500, "function_error", 0, "SyntaxError: brackets nest"},
 		{"reflect bomb", "script", `function main() { return Reflect.apply(Math.max, null, {length: 2**32-1}) }`, "", 500, "function_error", 0, "too many arguments"},
 		{"sparse array fill bomb", "script", `function main() { const a = []; a.length = 2**32-1; return a.fill(0).length }`, "", 500, "memory_limit", 0, "fill"},
 		{"join bomb", "script", `function main() { const a = []; a.length = 2**28; return a.join("abcd").length }`, "", 500, "memory_limit", 0, "join"},

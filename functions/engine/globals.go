@@ -37,13 +37,15 @@ func (r *run) setup() {
 	r.stringify, _ = goja.AssertFunction(json.Get("stringify"))
 	g := newLazyGlobal(vm)
 	r.global = g
-	r.guardPrototypes()
 	for _, name := range typedArrays {
 		name := name
 		g.guards[name] = func(orig goja.Value) goja.Value { return r.guardTypedArray(name, orig) }
 	}
 	g.guards["ArrayBuffer"] = r.guardArrayBuffer
 	g.guards["Reflect"] = r.guardReflect
+	g.guards["JSON"] = r.guardJSON
+	g.guards["eval"] = r.guardEval
+	g.guards["Function"] = r.guardFunction
 	g.extras["console"] = r.consoleObject
 	g.extras["Response"] = func() goja.Value {
 		cls := must(r.helper("makeResponse")(goja.Undefined())).ToObject(vm)
@@ -57,6 +59,7 @@ func (r *run) setup() {
 	} else {
 		g.extras["require"] = func() goja.Value { return vm.ToValue(r.require) }
 	}
+	r.guardPrototypes() // after the guards above: it resolves Function
 	g.install()
 
 	module := vm.NewObject()

@@ -2,7 +2,10 @@ package engine
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
+	"strings"
+	"sync"
 
 	"github.com/dop251/goja"
 )
@@ -80,6 +83,129 @@ func (r *run) guardPrototypes() {
 		r.checkArgCount(arg(call.Arguments, 1))
 		return must(origApply(call.This, call.Arguments...))
 	})
+
+	// Code built from strings is parsed by goja's recursive parser: every
+	// function constructor checks its source's nesting first. Function is
+	// reachable from any function literal's .constructor.
+	r.global.resolve("Function")
+}
+
+// guardFunctionKinds guards the AsyncFunction and GeneratorFunction
+// constructors, reachable from an async or generator function's
+// .constructor. Making them costs a fifth of a trivial run, so it happens
+// only for code that can create such functions: code whose text has one
+// (see makesFunctionKinds), or that builds code from strings.
+func (r *run) guardFunctionKinds() {
+	if r.kindsGuarded {
+		return
+	}
+	r.kindsGuarded = true
+	function := r.global.resolve("Function").ToObject(r.vm)
+	ctors := must(r.vm.RunProgram(functionKinds())).ToObject(r.vm)
+	for i, name := range []string{"AsyncFunction", "GeneratorFunction"} {
+		r.guardConstructor(name, ctors.Get(strconv.Itoa(i)), function, r.checkSources)
+	}
+}
+
+// generatorRE finds generator syntax: function* and *method() in classes
+// and object literals. A false match only costs a little time.
+var generatorRE = regexp.MustCompile(`function\s*\*|[{};,]\s*(?:static\s+)?\*\s*[A-Za-z_$\[]`)
+
+// makesFunctionKinds reports whether code may create async or generator functions.
+func makesFunctionKinds(code string) bool {
+	return strings.Contains(code, "async") || generatorRE.MatchString(code)
+}
+
+// functionKinds evaluates to the constructors of the other function kinds
+// (goja has no async generators).
+var functionKinds = sync.OnceValue(func() *goja.Program {
+	return goja.MustCompile("scriptforge:kinds", "[(async function () {}).constructor, (function* () {}).constructor]", true)
+})
+
+// guardFunction guards the Function constructor (see guardPrototypes).
+func (r *run) guardFunction(orig goja.Value) goja.Value {
+	return r.guardConstructor("Function", orig, nil, r.checkSources)
+}
+
+// guardEval makes eval check its source's nesting. The wrapper makes every
+// eval indirect (global scope), as a renamed eval is in any engine.
+func (r *run) guardEval(orig goja.Value) goja.Value {
+	eval, _ := goja.AssertFunction(orig)
+	return r.vm.ToValue(func(call goja.FunctionCall) goja.Value {
+		r.checkSources(call.Arguments)
+		return must(eval(goja.Undefined(), call.Arguments...))
+	})
+}
+
+// guardJSON checks nesting before JSON.parse (recursive, fatal when deep)
+// and JSON.stringify (quadratic in depth, and no interrupt stops it).
+func (r *run) guardJSON(v goja.Value) goja.Value {
+	J := v.ToObject(r.vm)
+	parse, _ := goja.AssertFunction(J.Get("parse"))
+	stringify, _ := goja.AssertFunction(J.Get("stringify"))
+	r.define(J, "parse", func(call goja.FunctionCall) goja.Value {
+		r.checkSources(call.Arguments[:min(1, len(call.Arguments))])
+		return must(parse(call.This, call.Arguments...))
+	})
+	r.define(J, "stringify", func(call goja.FunctionCall) goja.Value {
+		if err := r.checkNesting(arg(call.Arguments, 0)); err != nil {
+			panic(err)
+		}
+		return must(stringify(call.This, call.Arguments...))
+	})
+	return J
+}
+
+// checkSources throws a SyntaxError when a string argument nests too deep.
+func (r *run) checkSources(args []goja.Value) float64 {
+	r.guardFunctionKinds() // the code may create async or generator functions
+	for _, a := range args {
+		if s, ok := a.(goja.String); ok {
+			if _, deep := tooDeep(s.String()); deep {
+				panic(r.newError("SyntaxError", fmt.Sprintf("brackets nest more than %d levels deep", maxNesting)))
+			}
+		}
+	}
+	return 0
+}
+
+// checkNesting walks a value as JSON.stringify would and fails past
+// maxNesting levels. Shared objects are walked once.
+func (r *run) checkNesting(v goja.Value) *goja.Object {
+	type frame struct {
+		obj   *goja.Object
+		depth int
+	}
+	var stack []frame
+	seen := map[*goja.Object]struct{}{}
+	push := func(v goja.Value, depth int) *goja.Object {
+		o, ok := v.(*goja.Object)
+		if !ok {
+			return nil
+		}
+		if _, dup := seen[o]; dup {
+			return nil
+		}
+		if depth > maxNesting {
+			return r.newError("RangeError", fmt.Sprintf("the value nests more than %d levels deep", maxNesting))
+		}
+		seen[o] = struct{}{}
+		stack = append(stack, frame{o, depth})
+		return nil
+	}
+	if err := push(v, 1); err != nil {
+		return err
+	}
+	for len(stack) > 0 {
+		f := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for _, k := range f.obj.Keys() {
+			if err := push(f.obj.Get(k), f.depth+1); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // guardReflect wraps Reflect.apply and Reflect.construct, which spread an
@@ -101,7 +227,11 @@ func (r *run) guardReflect(v goja.Value) goja.Value {
 // constructs the original. It shares the original's prototype (instanceof
 // holds, subclasses work) and static members, but does not inherit from
 // the original, so the original is unreachable from user code.
-func (r *run) guardConstructor(name string, origV goja.Value, estimate func(args []goja.Value) float64) goja.Value {
+//
+// proto is the wrapper's [[Prototype]]: the original's own when nil. It is
+// given where the original's would lead back to an unguarded constructor.
+// estimate returns the bytes a call would allocate; it may also throw.
+func (r *run) guardConstructor(name string, origV goja.Value, proto *goja.Object, estimate func(args []goja.Value) float64) goja.Value {
 	vm := r.vm
 	orig := origV.ToObject(vm)
 	construct, _ := goja.AssertConstructor(orig)
@@ -116,7 +246,10 @@ func (r *run) guardConstructor(name string, origV goja.Value, estimate func(args
 		}
 		return must(construct(target, call.Arguments...))
 	}).ToObject(vm)
-	_ = wrapper.SetPrototype(orig.Prototype())
+	if proto == nil {
+		proto = orig.Prototype()
+	}
+	_ = wrapper.SetPrototype(proto)
 	for _, k := range orig.GetOwnPropertyNames() {
 		switch k {
 		case "prototype", "length", "name":
@@ -125,16 +258,16 @@ func (r *run) guardConstructor(name string, origV goja.Value, estimate func(args
 		}
 	}
 	_ = wrapper.DefineDataProperty("name", vm.ToValue(name), goja.FLAG_FALSE, goja.FLAG_TRUE, goja.FLAG_FALSE)
-	proto := orig.Get("prototype").ToObject(vm)
-	_ = wrapper.DefineDataProperty("prototype", proto, goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_FALSE)
-	_ = proto.DefineDataProperty("constructor", wrapper, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+	instances := orig.Get("prototype").ToObject(vm)
+	_ = wrapper.DefineDataProperty("prototype", instances, goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_FALSE)
+	_ = instances.DefineDataProperty("constructor", wrapper, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
 	return wrapper
 }
 
 func (r *run) guardTypedArray(name string, orig goja.Value) goja.Value {
 	bpe := orig.ToObject(r.vm).Get("BYTES_PER_ELEMENT").ToFloat()
 	buffer := r.global.resolve("ArrayBuffer").ToObject(r.vm)
-	return r.guardConstructor(name, orig, func(a []goja.Value) float64 {
+	return r.guardConstructor(name, orig, nil, func(a []goja.Value) float64 {
 		switch v := arg(a, 0).(type) {
 		case *goja.Object:
 			// A buffer is shared, not copied; anything else is copied element by element.
@@ -152,7 +285,7 @@ func (r *run) guardTypedArray(name string, orig goja.Value) goja.Value {
 }
 
 func (r *run) guardArrayBuffer(orig goja.Value) goja.Value {
-	return r.guardConstructor("ArrayBuffer", orig, func(a []goja.Value) float64 { return nonNeg(arg(a, 0)) })
+	return r.guardConstructor("ArrayBuffer", orig, nil, func(a []goja.Value) float64 { return nonNeg(arg(a, 0)) })
 }
 
 // joinEstimate sums the separators and the string elements, stopping as
