@@ -39,7 +39,7 @@ func startServer(t *testing.T, dir string) *server {
 	gw, err := gateway.New(gateway.Config{
 		Store: store, Keys: store, Executor: engine.New(engine.Config{Host: "test"}),
 		AdminKey: adminKey, MaxBodyBytes: 64 << 10,
-		Limits: functions.Limits{DefaultTimeoutMS: 500, MaxTimeoutMS: 5000, DefaultMemoryMB: 64, MaxMemoryMB: 256},
+		Limits: functions.Limits{DefaultTimeoutMS: 1000, MaxTimeoutMS: 5000, DefaultMemoryMB: 64, MaxMemoryMB: 256},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -328,7 +328,7 @@ func TestInvocationContract(t *testing.T) {
 		{"sip code", "POST", "/sip", `{}`, json, 422, `"sip_code":480`, "480"},
 		{"sip rejection", "POST", "/sipReject", `{}`, json, 422, `"Does Not Exist Anywhere"`, "604"},
 		{"thrown error", "POST", "/boom", `{}`, json, 500, `TypeError: bad input`, "function_error"},
-		{"timeout", "POST", "/spin", `{}`, json, 504, `time limit of 500 ms`, "timeout"},
+		{"timeout", "POST", "/spin", `{}`, json, 504, `time limit of 1000 ms`, "timeout"},
 		{"missing export", "POST", "/nope", `{}`, json, 404, `no export \"nope\"`, "export_not_found"},
 		{"bad export name", "POST", "/a-b", `{}`, json, 404, `not a valid export`, "export_not_found"},
 		{"malformed json", "POST", "", `{"a":`, json, 400, `not valid JSON`, "invalid_json"},

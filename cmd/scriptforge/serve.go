@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -36,6 +37,7 @@ type serveOptions struct {
 	logFormat      string
 	logLevel       string
 	shutdownGrace  time.Duration
+	gcPercent      int
 }
 
 func newServeCmd() *cobra.Command {
@@ -65,6 +67,7 @@ key and prints it once: keep it, only its hash is stored.`,
 	f.StringVar(&o.logFormat, "log-format", "json", "log format: json or text")
 	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	f.DurationVar(&o.shutdownGrace, "shutdown-grace", 30*time.Second, "how long in-flight requests may finish on SIGTERM")
+	f.IntVar(&o.gcPercent, "gc-percent", 400, "Go GC target (GOGC); ignored when the GOGC variable is set")
 	return cmd
 }
 
@@ -97,6 +100,13 @@ func serve(ctx context.Context, o serveOptions) error {
 	}
 	if o.maxTimeout < o.defaultTimeout || o.maxMemory < o.defaultMemory {
 		return errors.New("--max-timeout and --max-memory must not be below their defaults")
+	}
+	// Every run builds a fresh JavaScript runtime: lots of short-lived
+	// garbage over a small live heap. At Go's default GOGC=100 the GC runs
+	// so often that it costs as much as the runs (measured: a trivial run
+	// takes 76 µs at 100, 38 µs at 400).
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(o.gcPercent)
 	}
 	dbPath := filepath.Join(o.dataDir, "scriptforge.db")
 	store, err := sqlite.Open(dbPath)

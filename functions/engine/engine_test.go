@@ -98,7 +98,7 @@ func TestRunErrors(t *testing.T) {
 		{"sip rejection array", "app", `exports.main = async () => Promise.reject([604, "Does Not Exist Anywhere"])`, "", 422, "604", 604, "Does Not Exist Anywhere"},
 		{"rejected error", "app", `exports.main = async () => { throw new TypeError("bad") }`, "", 500, "function_error", 0, "TypeError: bad"},
 		{"missing export", "app", `exports.a = () => 1`, "nope", 404, "export_not_found", 0, `no export "nope" (exports: a)`},
-		{"infinite loop", "script", `function main() { while (true) {} }`, "", 504, "timeout", 0, "time limit of 300 ms"},
+		{"infinite loop", "script", `function main() { while (true) {} }`, "", 504, "timeout", 0, "time limit of 1000 ms"},
 		{"infinite async loop", "app", `exports.main = async () => { for (;;) { await null } }`, "", 504, "timeout", 0, "time limit"},
 		{"promise chain loop", "app", `exports.main = () => { const f = () => Promise.resolve().then(f); return f() }`, "", 504, "timeout", 0, "time limit"},
 		{"never settles", "app", `exports.main = () => new Promise(() => {})`, "", 500, "function_error", 0, "never settles"},
@@ -112,16 +112,16 @@ func TestRunErrors(t *testing.T) {
 		{"bomb through the global's prototype", "script", `function main() { const F = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(globalThis), "Float64Array").value; return new F(2**31).length }`, "", 500, "memory_limit", 0, "Float64Array"},
 		{"bomb through the wrapper's prototype", "script", `function main() { const F = Object.getPrototypeOf(Uint8Array); return new F(2**40).length }`, "", 500, "function_error", 0, "TypeError"},
 		{"bomb through an instance", "script", `function main() { const B = new Uint8Array(1).buffer.constructor; return new B(2**40).byteLength }`, "", 500, "memory_limit", 0, "ArrayBuffer"},
-		{"deep JSON.parse", "script", `function main() { return JSON.parse("[".repeat(1e7)) }`, "", 500, "function_error", 0, "SyntaxError: brackets nest more than 1000 levels deep"},
+		{"deep JSON.parse", "script", `function main() { return JSON.parse("[".repeat(2e4)) }`, "", 500, "function_error", 0, "SyntaxError: brackets nest more than 1000 levels deep"},
 		{"deep JSON.stringify", "script", `function main() { let a = []; for (let i = 0; i < 1e4; i++) a = [a]; return JSON.stringify(a).length }`, "", 500, "function_error", 0, "RangeError: the value nests more than 1000"},
 		{"deep result", "script", `function main() { let a = []; for (let i = 0; i < 1e4; i++) a = [a]; return a }`, "", 500, "bad_result", 0, "nests more than 1000"},
-		{"deep eval", "script", `function main() { return eval("[".repeat(1e7)) }`, "", 500, "function_error", 0, "SyntaxError: brackets nest"},
-		{"deep new Function", "script", `function main() { return new Function("return " + "[".repeat(1e7))() }`, "", 500, "function_error", 0, "SyntaxError: brackets nest"},
-		{"deep Function via a literal", "script", `function main() { return (function () {}).constructor("[".repeat(1e7))() }`, "", 500, "function_error", 0, "SyntaxError: brackets nest"},
-		{"deep AsyncFunction", "app", `exports.main = async () => (async function () {}).constructor("[".repeat(1e7))`, "", 500, "function_error", 0, "SyntaxError: brackets nest"},
-		{"deep GeneratorFunction", "script", `function main() { return (function* () {}).constructor("[".repeat(1e7)) }`, "", 500, "function_error", 0, "SyntaxError: brackets nest"},
-		{"AsyncFunction made by eval", "script", `function main() { return eval("(async function () {})").constructor("[".repeat(1e7)) }`, "", 500, "function_error", 0, "SyntaxError: brackets nest"},
-		{"Function behind the AsyncFunction wrapper", "script", `function main() { const F = Object.getPrototypeOf((async function () {}).constructor); return F("[".repeat(1e7)) }`, "", 500, "function_error", 0, "SyntaxError: brackets nest"},
+		{"deep eval", "script", `function main() { return eval("[".repeat(2e4)) }`, "", 500, "function_error", 0, "SyntaxError: brackets nest"},
+		{"deep new Function", "script", `function main() { return new Function("return " + "[".repeat(2e4))() }`, "", 500, "function_error", 0, "SyntaxError: brackets nest"},
+		{"deep Function via a literal", "script", `function main() { return (function () {}).constructor("[".repeat(2e4))() }`, "", 500, "function_error", 0, "SyntaxError: brackets nest"},
+		{"deep AsyncFunction", "app", `exports.main = async () => (async function () {}).constructor("[".repeat(2e4))`, "", 500, "function_error", 0, "SyntaxError: brackets nest"},
+		{"deep GeneratorFunction", "script", `function main() { return (function* () {}).constructor("[".repeat(2e4)) }`, "", 500, "function_error", 0, "SyntaxError: brackets nest"},
+		{"AsyncFunction made by eval", "script", `function main() { return eval("(async function () {})").constructor("[".repeat(2e4)) }`, "", 500, "function_error", 0, "SyntaxError: brackets nest"},
+		{"Function behind the AsyncFunction wrapper", "script", `function main() { const F = Object.getPrototypeOf((async function () {}).constructor); return F("[".repeat(2e4)) }`, "", 500, "function_error", 0, "SyntaxError: brackets nest"},
 		{"reflect bomb", "script", `function main() { return Reflect.apply(Math.max, null, {length: 2**32-1}) }`, "", 500, "function_error", 0, "too many arguments"},
 		{"sparse array fill bomb", "script", `function main() { const a = []; a.length = 2**32-1; return a.fill(0).length }`, "", 500, "memory_limit", 0, "fill"},
 		{"join bomb", "script", `function main() { const a = []; a.length = 2**28; return a.join("abcd").length }`, "", 500, "memory_limit", 0, "join"},
@@ -140,7 +140,7 @@ func TestRunErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, rerr := invoke(t, e, functions.Type(c.typ), c.src, c.export, `{}`, 300*time.Millisecond)
+			_, rerr := invoke(t, e, functions.Type(c.typ), c.src, c.export, `{}`, time.Second)
 			if rerr == nil {
 				t.Fatal("run succeeded; want an error")
 			}
@@ -148,6 +148,22 @@ func TestRunErrors(t *testing.T) {
 				t.Fatalf("got status %d code %q sip %d message %q; want %d %q %d containing %q", rerr.Status, rerr.Code, rerr.SIPCode, rerr.Message, c.status, c.code, c.sip, c.msg)
 			}
 		})
+	}
+}
+
+// Nesting that would exhaust the goroutine stack in goja's parsers (a
+// fatal error, not a panic) ends as a SyntaxError instead.
+func TestParserStackBombs(t *testing.T) {
+	e := New(Config{})
+	for _, src := range []string{
+		`function main() { return JSON.parse("[".repeat(1e7)) }`,
+		`function main() { return eval("[".repeat(1e7)) }`,
+		`function main() { return new Function("return " + "[".repeat(1e7))() }`,
+	} {
+		_, rerr := invoke(t, e, functions.TypeScript, src, "", `{}`, 20*time.Second)
+		if rerr == nil || !strings.Contains(rerr.Message, "SyntaxError: brackets nest more than 1000 levels deep") {
+			t.Fatalf("%s: %+v", src, rerr)
+		}
 	}
 }
 

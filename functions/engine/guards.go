@@ -30,7 +30,9 @@ type estimator func(this goja.Value, args []goja.Value) float64
 // (strings, arrays, functions): they cannot wait for a global to be read.
 func (r *run) guardPrototypes() {
 	vm := r.vm
-	str := vm.Get("String").ToObject(vm).Get("prototype").ToObject(vm)
+	// Prototypes are taken from instances: reading String.prototype through
+	// the String constructor would build the constructor too, for nothing.
+	str := vm.ToValue("").ToObject(vm).Prototype()
 	r.wrapMethod(str, "repeat", func(this goja.Value, a []goja.Value) float64 {
 		return float64(strLen(this)) * nonNeg(arg(a, 0)) * 2
 	})
@@ -77,7 +79,7 @@ func (r *run) guardPrototypes() {
 		return 0
 	})
 
-	fn := vm.Get("Function").ToObject(vm).Get("prototype").ToObject(vm)
+	fn := vm.ToValue(func(goja.FunctionCall) goja.Value { return nil }).ToObject(vm).Prototype()
 	origApply, _ := goja.AssertFunction(fn.Get("apply"))
 	r.define(fn, "apply", func(call goja.FunctionCall) goja.Value {
 		r.checkArgCount(arg(call.Arguments, 1))
