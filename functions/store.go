@@ -55,7 +55,8 @@ type Store interface {
 
 	Get(ctx context.Context, tenant, id string) (Deployed, error)
 	GetByName(ctx context.Context, tenant, name string) (Deployed, error)
-	List(ctx context.Context, tenant string) ([]Function, error)
+	// List returns the tenant's functions with their live versions, oldest first.
+	List(ctx context.Context, tenant string) ([]Deployed, error)
 	Versions(ctx context.Context, tenant, id string) ([]Version, error)
 	// ByUUID finds the live version for an invocation.
 	ByUUID(ctx context.Context, uuid string) (Deployed, error)

@@ -307,20 +307,12 @@ func (g *Gateway) updateFunction(c *fiber.Ctx) error {
 }
 
 func (g *Gateway) listFunctions(c *fiber.Ctx) error {
-	ctx, tenant := c.UserContext(), tenantOf(c)
-	list, err := g.cfg.Store.List(ctx, tenant)
+	list, err := g.cfg.Store.List(c.UserContext(), tenantOf(c))
 	if err != nil {
 		return err
 	}
 	out := make([]functionView, 0, len(list))
-	for _, f := range list {
-		d, err := g.cfg.Store.Get(ctx, tenant, f.ID)
-		if errors.Is(err, functions.ErrNotFound) { // deleted meanwhile
-			continue
-		}
-		if err != nil {
-			return err
-		}
+	for _, d := range list {
 		out = append(out, g.view(c, d, false))
 	}
 	return c.JSON(fiber.Map{"functions": out})

@@ -206,20 +206,19 @@ func (s *Store) ByUUID(ctx context.Context, id string) (functions.Deployed, erro
 
 // List returns the tenant's functions, oldest first; id breaks ties so the
 // order is stable.
-func (s *Store) List(ctx context.Context, tenant string) ([]functions.Function, error) {
-	rows, err := s.db.QueryContext(ctx,
-		`SELECT `+functionCols+` FROM functions WHERE tenant = ? ORDER BY created_at, id`, tenant)
+func (s *Store) List(ctx context.Context, tenant string) ([]functions.Deployed, error) {
+	rows, err := s.db.QueryContext(ctx, deployedSelect+`WHERE f.tenant = ? ORDER BY f.created_at, f.id`, tenant)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list functions: %w", err)
 	}
 	defer rows.Close()
-	out := []functions.Function{} // empty, not nil: encodes as [] in JSON
+	out := []functions.Deployed{} // empty, not nil: encodes as [] in JSON
 	for rows.Next() {
-		f, err := scanFunction(rows)
+		d, err := scanDeployed(rows)
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: list functions: %w", err)
 		}
-		out = append(out, f)
+		out = append(out, d)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlite: list functions: %w", err)
@@ -289,19 +288,26 @@ func getFunction(ctx context.Context, q querier, tenant, id string) (functions.F
 // getDeployed reads one function joined with its live version, in one query.
 // where filters on the functions table aliased as f.
 func getDeployed(ctx context.Context, q querier, where string, args ...any) (functions.Deployed, error) {
+	d, err := scanDeployed(q.QueryRowContext(ctx, deployedSelect+`WHERE `+where, args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return functions.Deployed{}, functions.ErrNotFound
+	}
+	return d, err
+}
+
+// deployedSelect reads functions joined with their live version.
+const deployedSelect = `
+SELECT f.id, f.tenant, f.uuid, f.name, f.live_version, f.latest_version, f.created_at, f.updated_at, ` + versionCols + `
+FROM functions f JOIN versions v ON v.function_id = f.id AND v.version = f.live_version
+`
+
+func scanDeployed(row interface{ Scan(...any) error }) (functions.Deployed, error) {
 	var d functions.Deployed
 	var created, updated int64
 	dest := append([]any{
 		&d.ID, &d.Tenant, &d.UUID, &d.Name, &d.LiveVersion, &d.LatestVersion, &created, &updated,
 	}, versionDest(&d.Version)...)
-	err := q.QueryRowContext(ctx, `
-SELECT f.id, f.tenant, f.uuid, f.name, f.live_version, f.latest_version, f.created_at, f.updated_at, `+versionCols+`
-FROM functions f JOIN versions v ON v.function_id = f.id AND v.version = f.live_version
-WHERE `+where, args...).Scan(dest...)
-	if errors.Is(err, sql.ErrNoRows) {
-		return functions.Deployed{}, functions.ErrNotFound
-	}
-	if err != nil {
+	if err := row.Scan(dest...); err != nil {
 		return functions.Deployed{}, err
 	}
 	d.CreatedAt, d.UpdatedAt = fromMillis(created), fromMillis(updated)

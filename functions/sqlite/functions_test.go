@@ -445,3 +445,20 @@ func TestList(t *testing.T) {
 		t.Errorf("List order = %v, want %v", got, want)
 	}
 }
+
+// List carries each function's live version, so callers need no query per function.
+func TestListShowsLiveVersion(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	d := mustCreate(t, s, "acme", "f")
+	if _, err := s.Deploy(ctx, "acme", d.ID, sampleVersion("v2")); err != nil {
+		t.Fatal(err)
+	}
+	l, err := s.List(ctx, "acme")
+	if err != nil || len(l) != 1 {
+		t.Fatalf("List: %v %v", l, err)
+	}
+	if l[0].LiveVersion != 2 || l[0].Version.Number != 2 || l[0].Version.Source != "v2" {
+		t.Fatalf("List shows %+v, want live version 2", l[0])
+	}
+}
