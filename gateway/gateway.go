@@ -42,6 +42,8 @@ type Config struct {
 	RunRetention time.Duration
 	// CacheStats exposes the program cache on /metrics, if set.
 	CacheStats func() cache.Stats
+	// HeapTrips exposes the engine's heap-limit trips on /metrics, if set.
+	HeapTrips func() uint64
 }
 
 // maxAdminBody bounds an admin request: a deploy carries the source as a
@@ -84,7 +86,7 @@ func New(cfg Config) (*Gateway, error) {
 		log:     cfg.Logger,
 		auth:    auth.NewAuthenticator(cfg.Keys, cfg.AdminKey),
 		lookups: newLookupCache(cfg.Store, 10000, 30*time.Second),
-		metrics: newMetrics(cfg.CacheStats),
+		metrics: newMetrics(cfg.CacheStats, cfg.HeapTrips),
 	}
 	g.runs = newRunRecorder(cfg.Store, cfg.Logger, cfg.RunRetention, g.metrics.runsDropped.Inc)
 	g.app = fiber.New(fiber.Config{

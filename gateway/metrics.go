@@ -21,7 +21,7 @@ type metrics struct {
 	runsDropped prometheus.Counter
 }
 
-func newMetrics(cacheStats func() cache.Stats) *metrics {
+func newMetrics(cacheStats func() cache.Stats, heapTrips func() uint64) *metrics {
 	reg := prometheus.NewRegistry()
 	m := &metrics{
 		registry: reg,
@@ -45,6 +45,11 @@ func newMetrics(cacheStats func() cache.Stats) *metrics {
 	}
 	reg.MustRegister(m.httpTotal, m.httpSeconds, m.invocations, m.runSeconds, m.runsDropped,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if heapTrips != nil {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "scriptforge_heap_limit_trips_total", Help: "Times the heap passed its limit and runs in progress were stopped.",
+		}, func() float64 { return float64(heapTrips()) }))
+	}
 	if cacheStats != nil {
 		counter := func(name, help string, f func(cache.Stats) uint64) prometheus.Collector {
 			return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help},

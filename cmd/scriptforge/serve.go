@@ -38,6 +38,7 @@ type serveOptions struct {
 	logLevel       string
 	shutdownGrace  time.Duration
 	gcPercent      int
+	maxHeap        uint64
 }
 
 func newServeCmd() *cobra.Command {
@@ -68,6 +69,7 @@ key and prints it once: keep it, only its hash is stored.`,
 	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	f.DurationVar(&o.shutdownGrace, "shutdown-grace", 30*time.Second, "how long in-flight requests may finish on SIGTERM")
 	f.IntVar(&o.gcPercent, "gc-percent", 400, "Go GC target (GOGC); ignored when the GOGC variable is set")
+	f.Uint64Var(&o.maxHeap, "max-heap", availableMemory()/2, "heap bytes past which every run in progress is stopped (0: off; default: half the memory)")
 	return cmd
 }
 
@@ -108,6 +110,10 @@ func serve(ctx context.Context, o serveOptions) error {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(o.gcPercent)
 	}
+	// Near the heap limit the GC works harder, whatever GOGC says.
+	if o.maxHeap > 0 && os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(int64(o.maxHeap))
+	}
 	dbPath := filepath.Join(o.dataDir, "scriptforge.db")
 	store, err := sqlite.Open(dbPath)
 	if err != nil {
@@ -127,10 +133,12 @@ func serve(ctx context.Context, o serveOptions) error {
 
 	host, _ := os.Hostname()
 	programs := cache.New[*engine.Program](o.cacheBytes)
+	eng := engine.New(engine.Config{Programs: programs, Host: host, HeapLimit: o.maxHeap})
+	defer eng.Close()
 	gw, err := gateway.New(gateway.Config{
 		Store:        store,
 		Keys:         store,
-		Executor:     engine.New(engine.Config{Programs: programs, Host: host}),
+		Executor:     eng,
 		Logger:       log,
 		AdminKey:     envKey,
 		PublicURL:    o.publicURL,
@@ -141,6 +149,7 @@ func serve(ctx context.Context, o serveOptions) error {
 		},
 		RunRetention: o.runRetention,
 		CacheStats:   programs.Stats,
+		HeapTrips:    eng.HeapTrips,
 	})
 	if err != nil {
 		return err

@@ -31,12 +31,18 @@ type Config struct {
 	// MaxLogLines and MaxLogBytes cap console output kept per run. Defaults 1000 and 256 KiB.
 	MaxLogLines int
 	MaxLogBytes int
+	// HeapLimit, if set, interrupts every run in progress when the Go heap
+	// passes it (see heapWatch). Call Close to stop the watcher.
+	HeapLimit uint64
+	// HeapCheckEvery is how often the heap is sampled. Default 10 ms.
+	HeapCheckEvery time.Duration
 }
 
 // Engine runs invocations in-process, each in a fresh goja runtime. It is
 // safe for concurrent use.
 type Engine struct {
-	cfg Config
+	cfg  Config
+	heap *heapWatch // nil without a HeapLimit
 }
 
 var _ functions.Executor = (*Engine)(nil)
@@ -66,8 +72,30 @@ func New(cfg Config) *Engine {
 	if cfg.MaxLogBytes == 0 {
 		cfg.MaxLogBytes = 256 << 10
 	}
+	if cfg.HeapCheckEvery == 0 {
+		cfg.HeapCheckEvery = 10 * time.Millisecond
+	}
 	setRegexpTimeout.Do(func() { regexp2.DefaultMatchTimeout = regexpTimeout })
-	return &Engine{cfg: cfg}
+	e := &Engine{cfg: cfg}
+	if cfg.HeapLimit > 0 {
+		e.heap = newHeapWatch(cfg.HeapLimit, cfg.HeapCheckEvery)
+	}
+	return e
+}
+
+// Close stops the heap watcher, if any. Runs in progress are not affected.
+func (e *Engine) Close() {
+	if e.heap != nil {
+		e.heap.close()
+	}
+}
+
+// HeapTrips counts the times the heap watcher stopped runs.
+func (e *Engine) HeapTrips() uint64 {
+	if e.heap == nil {
+		return 0
+	}
+	return e.heap.trips.Load()
 }
 
 //go:embed prelude.js
@@ -124,6 +152,10 @@ func (e *Engine) Execute(ctx context.Context, inv *functions.Invocation) (res *f
 		r.vm.Interrupt(interruption{"canceled", "the run was cancelled: " + context.Cause(ctx).Error()})
 	})
 	defer stop()
+	if e.heap != nil {
+		e.heap.add(r.vm)
+		defer e.heap.remove(r.vm)
+	}
 
 	out, err := r.run(prg)
 	if err != nil {
@@ -271,9 +303,13 @@ func (r *run) result(v goja.Value) (*functions.Result, error) {
 	if goja.IsUndefined(v) {
 		return &functions.Result{JSON: []byte("null")}, nil
 	}
-	if deep := r.checkNesting(v); deep != nil {
-		return nil, &functions.RunError{Status: http.StatusInternalServerError, Code: functions.CodeBadResult,
-			Message: "the return value is not JSON-serializable: " + safeString(deep)}
+	if bad := r.checkJSON(v); bad != nil {
+		code := functions.CodeBadResult
+		if r.overMem {
+			code = functions.CodeMemoryLimit
+		}
+		return nil, &functions.RunError{Status: http.StatusInternalServerError, Code: code,
+			Message: "the return value cannot be sent: " + safeString(bad)}
 	}
 	s, err := r.stringify(goja.Undefined(), v)
 	if err != nil {
@@ -331,11 +367,7 @@ func (r *run) classify(err error) *functions.RunError {
 	var intr *goja.InterruptedError
 	if errors.As(err, &intr) {
 		if i, ok := intr.Value().(interruption); ok {
-			status := http.StatusGatewayTimeout
-			if i.code != functions.CodeTimeout {
-				status = 499 // the client went away; nobody reads this
-			}
-			return &functions.RunError{Status: status, Code: i.code, Message: i.message}
+			return &functions.RunError{Status: interruptStatus(i.code), Code: i.code, Message: i.message}
 		}
 	}
 	var so *goja.StackOverflowError

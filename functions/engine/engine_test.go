@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -67,6 +68,7 @@ func TestRunResults(t *testing.T) {
 			return ["console" in globalThis, typeof Response, typeof nope, globalThis.NaN !== globalThis.NaN, new Float64Array(1).constructor === Float64Array,
 				new Bytes(2).length, Object.keys(globalThis).includes("main"), typeof globalThis.process.env, Reflect.apply(Math.max, null, [1, 5])]
 		}`, "", `{}`, `[true,"function","undefined",true,true,2,true,"object",5]`},
+		{"cycles and shared objects", "script", `function main() { const s = {v: 1}; const c = {}; c.self = c; let err = ""; try { JSON.stringify(c) } catch (e) { err = e.name } return [JSON.stringify([s, s]), err] }`, "", `{}`, `["[{\"v\":1},{\"v\":1}]","TypeError"]`},
 		{"code from strings still works", "script", `function main() { return [eval("1 + 1"), new Function("a", "return a * 3")(2), JSON.parse("[[1]]")[0][0], (function () {}).constructor === Function] }`, "", `{}`, `[2,6,1,true]`},
 		{"json semantics", "script", `function main() { return {d: new Date(0), n: NaN} }`, "", `{}`, `{"d":"1970-01-01T00:00:00.000Z","n":null}`},
 	}
@@ -115,6 +117,9 @@ func TestRunErrors(t *testing.T) {
 		{"deep JSON.parse", "script", `function main() { return JSON.parse("[".repeat(2e4)) }`, "", 500, "function_error", 0, "SyntaxError: brackets nest more than 1000 levels deep"},
 		{"deep JSON.stringify", "script", `function main() { let a = []; for (let i = 0; i < 1e4; i++) a = [a]; return JSON.stringify(a).length }`, "", 500, "function_error", 0, "RangeError: the value nests more than 1000"},
 		{"deep result", "script", `function main() { let a = []; for (let i = 0; i < 1e4; i++) a = [a]; return a }`, "", 500, "bad_result", 0, "nests more than 1000"},
+		{"stringify of a shared string", "script", `function main() { const x = "x".repeat(1e6); return JSON.stringify(new Array(100).fill(x)).length }`, "", 500, "memory_limit", 0, "JSON.stringify would allocate"},
+		{"stringify of a DAG", "script", `function main() { let a = [1]; for (let i = 0; i < 60; i++) a = [a, a]; return JSON.stringify(a).length }`, "", 500, "memory_limit", 0, "JSON.stringify would allocate"},
+		{"huge result by sharing", "script", `function main() { const x = {s: "x".repeat(1e6)}; return new Array(100).fill(x) }`, "", 500, "memory_limit", 0, "cannot be sent"},
 		{"deep eval", "script", `function main() { return eval("[".repeat(2e4)) }`, "", 500, "function_error", 0, "SyntaxError: brackets nest"},
 		{"deep new Function", "script", `function main() { return new Function("return " + "[".repeat(2e4))() }`, "", 500, "function_error", 0, "SyntaxError: brackets nest"},
 		{"deep Function via a literal", "script", `function main() { return (function () {}).constructor("[".repeat(2e4))() }`, "", 500, "function_error", 0, "SyntaxError: brackets nest"},
@@ -340,5 +345,41 @@ func BenchmarkTrivialRun(b *testing.B) {
 		if _, err := e.Execute(context.Background(), inv); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// A backtracking regex (lookahead forces goja onto regexp2) stops at the
+// match timeout instead of running for as long as the pattern allows.
+func TestCatastrophicRegexStops(t *testing.T) {
+	e := New(Config{})
+	start := time.Now()
+	res, rerr := invoke(t, e, functions.TypeScript, `function main() {
+		return /^(?=(a+)+b)/.test("a".repeat(40) + "!")
+	}`, "", `{}`, 10*time.Second)
+	if took := time.Since(start); took > 5*time.Second {
+		t.Fatalf("regex ran for %v", took)
+	}
+	if rerr != nil || string(res.JSON) != "false" {
+		t.Fatalf("got %v %v", res, rerr)
+	}
+}
+
+// String doubling calls no built-in a guard could wrap; the heap watcher
+// stops it (and every other run in progress) before the process dies.
+func TestHeapWatchStopsUnguardedGrowth(t *testing.T) {
+	e := New(Config{HeapLimit: 256 << 20, HeapCheckEvery: 2 * time.Millisecond})
+	defer e.Close()
+	_, rerr := invoke(t, e, functions.TypeScript, `function main() { let s = "x"; for (;;) s += s + "y"; }`, "", `{}`, 30*time.Second)
+	if rerr == nil || rerr.Code != functions.CodeMemoryLimit || rerr.Status != 503 || !strings.Contains(rerr.Message, "limit of 256 MiB") {
+		t.Fatalf("got %+v", rerr)
+	}
+	if e.HeapTrips() == 0 {
+		t.Fatal("no trip counted")
+	}
+	// The engine keeps working afterwards.
+	runtime.GC()
+	res, rerr := invoke(t, e, functions.TypeScript, `function main() { return 1 }`, "", `{}`, time.Second)
+	if rerr != nil || string(res.JSON) != "1" {
+		t.Fatalf("after the trip: %v %v", res, rerr)
 	}
 }

@@ -140,7 +140,8 @@ func (r *run) guardEval(orig goja.Value) goja.Value {
 }
 
 // guardJSON checks nesting before JSON.parse (recursive, fatal when deep)
-// and JSON.stringify (quadratic in depth, and no interrupt stops it).
+// and nesting and size before JSON.stringify (quadratic in depth, builds
+// its whole text in one Go call, and no interrupt stops it).
 func (r *run) guardJSON(v goja.Value) goja.Value {
 	J := v.ToObject(r.vm)
 	parse, _ := goja.AssertFunction(J.Get("parse"))
@@ -150,7 +151,7 @@ func (r *run) guardJSON(v goja.Value) goja.Value {
 		return must(parse(call.This, call.Arguments...))
 	})
 	r.define(J, "stringify", func(call goja.FunctionCall) goja.Value {
-		if err := r.checkNesting(arg(call.Arguments, 0)); err != nil {
+		if err := r.checkJSON(arg(call.Arguments, 0)); err != nil {
 			panic(err)
 		}
 		return must(stringify(call.This, call.Arguments...))
@@ -171,41 +172,48 @@ func (r *run) checkSources(args []goja.Value) float64 {
 	return 0
 }
 
-// checkNesting walks a value as JSON.stringify would and fails past
-// maxNesting levels. Shared objects are walked once.
-func (r *run) checkNesting(v goja.Value) *goja.Object {
-	type frame struct {
-		obj   *goja.Object
-		depth int
+// checkJSON walks a value as JSON.stringify would and fails past
+// maxNesting levels or when the text would not fit the memory budget.
+// A shared object is walked once but counted each time it appears, as
+// stringify writes it out each time; a cycle counts nothing (stringify
+// rejects cycles itself).
+func (r *run) checkJSON(v goja.Value) *goja.Object {
+	budget := r.budget()
+	sizes := map[*goja.Object]float64{}
+	var walk func(v goja.Value, depth int) (float64, *goja.Object)
+	walk = func(v goja.Value, depth int) (float64, *goja.Object) {
+		switch x := v.(type) {
+		case goja.String:
+			return float64(x.Length()) + 2, nil
+		case *goja.Object:
+			if n, ok := sizes[x]; ok {
+				return n, nil
+			}
+			if depth > maxNesting {
+				return 0, r.newError("RangeError", fmt.Sprintf("the value nests more than %d levels deep", maxNesting))
+			}
+			sizes[x] = 0 // in progress
+			total := 2.0
+			for _, k := range x.Keys() {
+				n, err := walk(x.Get(k), depth+1)
+				if err != nil {
+					return 0, err
+				}
+				if total += n + float64(len(k)) + 4; total > budget {
+					return total, nil // enough: it does not fit
+				}
+			}
+			sizes[x] = total
+			return total, nil
+		}
+		return 8, nil
 	}
-	var stack []frame
-	seen := map[*goja.Object]struct{}{}
-	push := func(v goja.Value, depth int) *goja.Object {
-		o, ok := v.(*goja.Object)
-		if !ok {
-			return nil
-		}
-		if _, dup := seen[o]; dup {
-			return nil
-		}
-		if depth > maxNesting {
-			return r.newError("RangeError", fmt.Sprintf("the value nests more than %d levels deep", maxNesting))
-		}
-		seen[o] = struct{}{}
-		stack = append(stack, frame{o, depth})
-		return nil
-	}
-	if err := push(v, 1); err != nil {
+	n, err := walk(v, 1)
+	if err != nil {
 		return err
 	}
-	for len(stack) > 0 {
-		f := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		for _, k := range f.obj.Keys() {
-			if err := push(f.obj.Get(k), f.depth+1); err != nil {
-				return err
-			}
-		}
+	if n > budget {
+		return r.exceeded("JSON.stringify", n)
 	}
 	return nil
 }

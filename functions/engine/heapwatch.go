@@ -1,0 +1,97 @@
+package engine
+
+import (
+	"fmt"
+	"net/http"
+	"runtime/metrics"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/dop251/goja"
+
+	"github.com/scriptforge/scriptforge/functions"
+)
+
+// heapWatch is the in-process safety net behind the allocation guards.
+// Some allocations cannot be guarded (s += s doubles a string each step,
+// and the language operator calls no built-in we could wrap), and goja has
+// no heap limit. So a goroutine samples the Go heap, and when it passes
+// the limit every run in progress is interrupted: a memory bomb then fails
+// its neighbours' runs instead of killing the process. The sandbox
+// processes of a later issue make this a per-tenant boundary.
+type heapWatch struct {
+	limit  uint64
+	every  time.Duration
+	mu     sync.Mutex
+	active map[*goja.Runtime]struct{}
+	trips  atomic.Uint64
+	stop   chan struct{}
+	done   chan struct{}
+}
+
+const heapMetric = "/memory/classes/heap/objects:bytes"
+
+func newHeapWatch(limit uint64, every time.Duration) *heapWatch {
+	h := &heapWatch{limit: limit, every: every, active: map[*goja.Runtime]struct{}{},
+		stop: make(chan struct{}), done: make(chan struct{})}
+	go h.loop()
+	return h
+}
+
+func (h *heapWatch) add(vm *goja.Runtime) {
+	h.mu.Lock()
+	h.active[vm] = struct{}{}
+	h.mu.Unlock()
+}
+
+func (h *heapWatch) remove(vm *goja.Runtime) {
+	h.mu.Lock()
+	delete(h.active, vm)
+	h.mu.Unlock()
+}
+
+func (h *heapWatch) loop() {
+	defer close(h.done)
+	sample := []metrics.Sample{{Name: heapMetric}}
+	tick := time.NewTicker(h.every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-h.stop:
+			return
+		case <-tick.C:
+		}
+		metrics.Read(sample)
+		if sample[0].Value.Kind() != metrics.KindUint64 || sample[0].Value.Uint64() <= h.limit {
+			continue
+		}
+		h.mu.Lock()
+		if len(h.active) > 0 {
+			h.trips.Add(1)
+		}
+		for vm := range h.active {
+			vm.Interrupt(interruption{functions.CodeMemoryLimit, fmt.Sprintf(
+				"the gateway's heap passed its limit of %d MiB while this function ran; runs in progress were stopped", h.limit>>20)})
+		}
+		h.mu.Unlock()
+	}
+}
+
+func (h *heapWatch) close() {
+	close(h.stop)
+	<-h.done
+}
+
+// interruptStatus is the HTTP status of a run stopped by an interruption.
+func interruptStatus(code string) int {
+	switch code {
+	case functions.CodeTimeout:
+		return http.StatusGatewayTimeout
+	case functions.CodeMemoryLimit:
+		// Every run in progress is stopped, not only the culprit: a retry
+		// will most likely succeed.
+		return http.StatusServiceUnavailable
+	}
+	return 499 // the client went away; nobody reads this
+}
