@@ -50,10 +50,29 @@ func (g *lazyGlobal) install() {
 			if _, ok := g.extras[prop]; ok {
 				return true
 			}
+			if hiddenGlobals[prop] {
+				return false
+			}
 			return g.orig.Get(prop) != nil
 		},
 		GetOwnPropertyDescriptor: func(_ *goja.Object, prop string) goja.PropertyDescriptor {
 			return g.descriptor(prop)
+		},
+		// Enumeration lists the extras too, so what exists can be seen.
+		OwnKeys: func(target *goja.Object) *goja.Object {
+			keys := make([]any, 0, 64)
+			for _, k := range target.GetOwnPropertyNames() {
+				if !hiddenGlobals[k] {
+					keys = append(keys, k)
+				}
+			}
+			for _, s := range target.Symbols() {
+				keys = append(keys, s)
+			}
+			for k := range g.extras {
+				keys = append(keys, k)
+			}
+			return g.vm.NewArray(keys...)
 		},
 	})
 	_ = g.global.SetPrototype(g.vm.ToValue(proxy).ToObject(g.vm))
@@ -63,6 +82,9 @@ func (g *lazyGlobal) install() {
 // resolve returns the value user code sees for a global name not yet cached.
 func (g *lazyGlobal) resolve(prop string) goja.Value {
 	var v goja.Value
+	if hiddenGlobals[prop] {
+		return nil
+	}
 	if make, ok := g.extras[prop]; ok {
 		v = make()
 	} else {
@@ -87,6 +109,9 @@ func (g *lazyGlobal) resolve(prop string) goja.Value {
 // resolved value, so that it cannot reveal an unguarded original.
 func (g *lazyGlobal) descriptor(prop string) goja.PropertyDescriptor {
 	_, guarded := g.guards[prop]
+	if hiddenGlobals[prop] {
+		return goja.PropertyDescriptor{}
+	}
 	if guarded || g.extras[prop] != nil {
 		v := g.resolve(prop)
 		if v == nil {
@@ -117,6 +142,10 @@ func flag(v goja.Value) goja.Flag {
 	}
 	return goja.FLAG_FALSE
 }
+
+// hiddenGlobals are goja's own additions to the standard globals.
+// GoError wraps Go errors for embedders; functions have no use for it.
+var hiddenGlobals = map[string]bool{"GoError": true}
 
 // fixedGlobals are the non-configurable builtins: never shadowed.
 var fixedGlobals = map[string]bool{"NaN": true, "Infinity": true, "undefined": true}
