@@ -112,7 +112,12 @@ func parseError(err error) error {
 	}
 	var ce *goja.CompilerSyntaxError
 	if errors.As(err, &ce) {
-		return &CompileError{Line: ce.File.Position(ce.Offset).Line, Column: ce.File.Position(ce.Offset).Column, Message: ce.Message}
+		e := &CompileError{Message: ce.Message}
+		if ce.File != nil { // goja leaves it nil for some errors (found by FuzzTranspile)
+			pos := ce.File.Position(ce.Offset)
+			e.Line, e.Column = pos.Line, pos.Column
+		}
+		return e
 	}
 	return &CompileError{Message: err.Error()}
 }
