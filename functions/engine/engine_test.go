@@ -198,6 +198,13 @@ func TestResponse(t *testing.T) {
 	if r := res.Response; r.Status != 200 || string(r.Body) != "\x01\x02\x03" {
 		t.Fatalf("unexpected binary response %+v", r)
 	}
+	res, rerr = invoke(t, e, functions.TypeApp, `export async function main() {
+		const r = new Response(new Uint8Array([104, 105]), {status: 203});
+		return [await r.text(), r.status, r.ok, await new Response('{"a":2}').json()];
+	}`, "", `{}`, time.Second)
+	if rerr != nil || string(res.JSON) != `["hi",203,true,{"a":2}]` {
+		t.Fatalf("Response methods: %v %v", res, rerr)
+	}
 	// A look-alike object is plain data, not a Response.
 	res, rerr = invoke(t, e, functions.TypeScript, `function main() { return {status: 500, body: "x"} }`, "", `{}`, time.Second)
 	if rerr != nil || res.Response != nil || string(res.JSON) != `{"status":500,"body":"x"}` {

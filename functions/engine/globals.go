@@ -32,9 +32,11 @@ var typedArrays = []string{"Int8Array", "Uint8Array", "Uint8ClampedArray", "Int1
 // Nothing of the host is reachable.
 func (r *run) setup() {
 	vm := r.vm
-	json := vm.Get("JSON").ToObject(vm)
-	r.parse, _ = goja.AssertFunction(json.Get("parse"))
-	r.stringify, _ = goja.AssertFunction(json.Get("stringify"))
+	// Captured before user code can replace them; guardJSON wraps the
+	// object's own methods later, not these.
+	j := vm.Get("JSON").ToObject(vm)
+	r.parse, _ = goja.AssertFunction(j.Get("parse"))
+	r.stringify, _ = goja.AssertFunction(j.Get("stringify"))
 	g := newLazyGlobal(vm)
 	r.global = g
 	for _, name := range typedArrays {

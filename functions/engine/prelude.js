@@ -72,7 +72,12 @@
     get headers() { return Object.assign({}, this.#headers); }
     text() {
       const b = this.#body;
-      return Promise.resolve(typeof b === "string" ? b : String.fromCharCode(...new Uint8Array(b)));
+      if (typeof b === "string") return Promise.resolve(b);
+      // Bytes as Latin-1, in chunks: one spread of a large body would be one huge argument list.
+      const bytes = new Uint8Array(b);
+      let s = "";
+      for (let i = 0; i < bytes.length; i += 8192) s += String.fromCharCode.apply(null, bytes.subarray(i, i + 8192));
+      return Promise.resolve(s);
     }
     json() { return this.text().then(parse); }
     static json(data, init = {}) {
