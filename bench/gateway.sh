@@ -16,6 +16,7 @@
 # Knobs (environment)
 #   ROUNDS=3  DURATION=5s  WARMUP=1s  CONCURRENCY=32
 #     DURATION and WARMUP take seconds: 5, 5s, 0.5s or 500ms.
+#   APP_SOURCE='exports.main = (data) => ({ok: true, n: data.n})' changes the App.
 #   PIN=0     1 pins the servers to CPU 0 and the loadgen to CPU 1 (taskset):
 #             a cleaner split on a 2-core machine, see the note on CPU below.
 #
@@ -133,7 +134,10 @@ wait_healthy "$bare" "$bare_pid" "$work/bare.log"
 wait_healthy "$gw" "$gw_pid" "$work/gateway.log"
 
 # The trivial App both sides imitate.
-echo 'export function main(data) { return {ok: true, n: data.n} }' >"$work/bench_app.js"
+# APP_SOURCE swaps the function, e.g. the CommonJS form to see what the
+# ES module wrapper (esbuild's export helpers, run on every call) costs.
+default_app='export function main(data) { return {ok: true, n: data.n} }'
+printf '%s\n' "${APP_SOURCE:-$default_app}" >"$work/bench_app.js"
 deployed=$("$work/scriptforge" deploy "$work/bench_app.js" --type app --server "$gw" --key "$KEY" --json 2>"$work/deploy.log") ||
 	{ cat "$work/deploy.log" >&2; die "deploy failed"; }
 uuid=$(sed -n 's/.*"uuid": *"\([^"]*\)".*/\1/p' <<<"$deployed" | head -n1)
