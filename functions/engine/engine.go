@@ -47,6 +47,9 @@ type Engine struct {
 
 var _ functions.Executor = (*Engine)(nil)
 
+// defaultTimeout applies when an invocation names no time limit.
+const defaultTimeout = 2 * time.Second
+
 // regexpTimeout bounds one regexp2 match. goja falls back to regexp2 for
 // patterns RE2 cannot run (backreferences, lookaround); its default timeout
 // is forever, and Interrupt does not stop a match in progress. goja reads
@@ -144,8 +147,12 @@ func (e *Engine) Execute(ctx context.Context, inv *functions.Invocation) (res *f
 		}
 	}()
 
-	timer := time.AfterFunc(inv.Timeout, func() {
-		r.vm.Interrupt(interruption{functions.CodeTimeout, fmt.Sprintf("function exceeded its time limit of %d ms", inv.Timeout.Milliseconds())})
+	timeout := inv.Timeout
+	if timeout <= 0 {
+		timeout = defaultTimeout
+	}
+	timer := time.AfterFunc(timeout, func() {
+		r.vm.Interrupt(interruption{functions.CodeTimeout, fmt.Sprintf("function exceeded its time limit of %d ms", timeout.Milliseconds())})
 	})
 	defer timer.Stop()
 	stop := context.AfterFunc(ctx, func() {
