@@ -9,13 +9,17 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/scriptforge/scriptforge/functions"
 	"github.com/scriptforge/scriptforge/functions/engine"
+	"github.com/scriptforge/scriptforge/functions/sandbox"
 	"github.com/scriptforge/scriptforge/functions/sqlite"
 	"github.com/scriptforge/scriptforge/gateway"
 )
@@ -30,16 +34,59 @@ type server struct {
 	stop func()
 }
 
+// The test binary doubles as a sandbox process for the process-isolation runs.
+const childEnv = "SCRIPTFORGE_GATEWAY_TEST_SANDBOX"
+
+func TestMain(m *testing.M) {
+	if mb := os.Getenv(childEnv); mb != "" {
+		n, _ := strconv.Atoi(mb)
+		if err := sandbox.RunChild(sandbox.ChildOptions{MemoryMB: n, Host: "test"}); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// sandboxMemoryMB caps each test sandbox: below the largest budget a
+// function may ask for, so that a sandbox can be made to die.
+const sandboxMemoryMB = 128
+
+// isolations are the executors a behaviour must hold for.
+var isolations = []string{"inprocess", "process"}
+
+func executor(t *testing.T, isolation string) functions.Executor {
+	t.Helper()
+	if isolation == "inprocess" {
+		return engine.New(engine.Config{Host: "test"})
+	}
+	pool := sandbox.New(sandbox.Config{
+		Size: 2, MemoryMB: sandboxMemoryMB, Env: []string{childEnv + "=" + strconv.Itoa(sandboxMemoryMB)},
+		Command: func() *exec.Cmd { return exec.Command(os.Args[0], "-test.run=^$") },
+	})
+	if err := pool.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	return pool
+}
+
 func startServer(t *testing.T, dir string) *server {
+	t.Helper()
+	return startServerWith(t, dir, "inprocess")
+}
+
+func startServerWith(t *testing.T, dir, isolation string) *server {
 	t.Helper()
 	store, err := sqlite.Open(filepath.Join(dir, "scriptforge.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	gw, err := gateway.New(gateway.Config{
-		Store: store, Keys: store, Executor: engine.New(engine.Config{Host: "test"}),
+		Store: store, Keys: store, Executor: executor(t, isolation),
 		AdminKey: adminKey, MaxBodyBytes: 64 << 10,
-		Limits: functions.Limits{DefaultTimeoutMS: 1000, MaxTimeoutMS: 5000, DefaultMemoryMB: 64, MaxMemoryMB: 256},
+		Limits: functions.Limits{DefaultTimeoutMS: 1000, MaxTimeoutMS: 5000, DefaultMemoryMB: 64, MaxMemoryMB: 1024},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -298,7 +345,12 @@ func TestAdminErrors(t *testing.T) {
 }
 
 func TestInvocationContract(t *testing.T) {
-	s := startServer(t, t.TempDir())
+	for _, iso := range isolations {
+		t.Run(iso, func(t *testing.T) { testInvocationContract(t, startServerWith(t, t.TempDir(), iso)) })
+	}
+}
+
+func testInvocationContract(t *testing.T, s *server) {
 	_, echo := s.deploy("echo", "app", `
 		export function main(data, ctx) { return {data, method: ctx.request.method, q: ctx.request.query, h: ctx.request.headers["x-custom"], rid: ctx.requestId} }
 		export const hello = (data) => "hello " + data.name;
@@ -381,7 +433,12 @@ func TestInvocationContract(t *testing.T) {
 // Each attack ends in a clear error, and the gateway keeps serving a
 // neighbour function correctly right after.
 func TestHostileFunctions(t *testing.T) {
-	s := startServer(t, t.TempDir())
+	for _, iso := range isolations {
+		t.Run(iso, func(t *testing.T) { testHostileFunctions(t, startServerWith(t, t.TempDir(), iso)) })
+	}
+}
+
+func testHostileFunctions(t *testing.T, s *server) {
 	_, neighbour := s.deploy("neighbour", "script", `function main(d) { return {ok: d.n * 2} }`)
 	cases := []struct {
 		name, typ, src string
@@ -481,5 +538,40 @@ func TestOpsEndpoints(t *testing.T) {
 	// The secret UUID never becomes a metrics label.
 	if r := s.do("GET", "/metrics", nil, nil); strings.Contains(string(r.body), u) {
 		t.Error("metrics expose a function UUID")
+	}
+}
+
+// With process isolation, a bomb that gets past every guard kills one
+// sandbox: its run fails with a clear error, a neighbour keeps answering,
+// and the sandbox comes back.
+func TestSandboxCrashIsContained(t *testing.T) {
+	s := startServerWith(t, t.TempDir(), "process")
+	_, neighbour := s.deploy("neighbour", "script", `function main(d) { return {ok: d.n} }`)
+	r := s.admin("POST", "/v1/functions", map[string]any{"name": "bomb", "type": "script", "memory_mb": 1024,
+		// 900 MB by the guard's count: within the function's budget, far past the sandbox's 128 MB.
+		"source": `function main() { return "x".repeat(450e6).length }`})
+	if r.status != 201 {
+		t.Fatalf("deploy: %d %s", r.status, r.body)
+	}
+	bomb := r.json(t)["uuid"].(string)
+	for i := 0; i < 3; i++ {
+		r := s.do("POST", "/v1/fn/"+bomb, nil, nil)
+		if r.status != 503 || r.errorCode(t) != "memory_limit" || !strings.Contains(string(r.body), "ran out of memory") {
+			t.Fatalf("bomb %d: %d %s", i, r.status, r.body)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			n := s.do("POST", "/v1/fn/"+neighbour, fmt.Sprintf(`{"n":%d}`, i), map[string]string{"Content-Type": "application/json"})
+			if n.status == 200 && string(n.body) == fmt.Sprintf(`{"ok":%d}`, i) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("neighbour after bomb %d: %d %s", i, n.status, n.body)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	if m := s.do("GET", "/metrics", nil, nil); !strings.Contains(string(m.body), "scriptforge_invocations_total{outcome=\"memory_limit\"} 3") {
+		t.Fatalf("metrics: %s", m.body)
 	}
 }

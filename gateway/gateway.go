@@ -44,6 +44,8 @@ type Config struct {
 	CacheStats func() cache.Stats
 	// HeapTrips exposes the engine's heap-limit trips on /metrics, if set.
 	HeapTrips func() uint64
+	// SandboxRestarts exposes sandbox-process restarts on /metrics, if set.
+	SandboxRestarts func() uint64
 }
 
 // maxAdminBody bounds an admin request: a deploy carries the source as a
@@ -86,7 +88,7 @@ func New(cfg Config) (*Gateway, error) {
 		log:     cfg.Logger,
 		auth:    auth.NewAuthenticator(cfg.Keys, cfg.AdminKey),
 		lookups: newLookupCache(cfg.Store, 10000, 30*time.Second),
-		metrics: newMetrics(cfg.CacheStats, cfg.HeapTrips),
+		metrics: newMetrics(cfg),
 	}
 	g.runs = newRunRecorder(cfg.Store, cfg.Logger, cfg.RunRetention, g.metrics.runsDropped.Inc)
 	g.app = fiber.New(fiber.Config{

@@ -21,7 +21,7 @@ type metrics struct {
 	runsDropped prometheus.Counter
 }
 
-func newMetrics(cacheStats func() cache.Stats, heapTrips func() uint64) *metrics {
+func newMetrics(cfg Config) *metrics {
 	reg := prometheus.NewRegistry()
 	m := &metrics{
 		registry: reg,
@@ -45,12 +45,15 @@ func newMetrics(cacheStats func() cache.Stats, heapTrips func() uint64) *metrics
 	}
 	reg.MustRegister(m.httpTotal, m.httpSeconds, m.invocations, m.runSeconds, m.runsDropped,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	if heapTrips != nil {
-		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
-			Name: "scriptforge_heap_limit_trips_total", Help: "Times the heap passed its limit and runs in progress were stopped.",
-		}, func() float64 { return float64(heapTrips()) }))
+	counterFunc := func(f func() uint64, name, help string) {
+		if f != nil {
+			reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help},
+				func() float64 { return float64(f()) }))
+		}
 	}
-	if cacheStats != nil {
+	counterFunc(cfg.HeapTrips, "scriptforge_heap_limit_trips_total", "Times the heap passed its limit and runs in progress were stopped.")
+	counterFunc(cfg.SandboxRestarts, "scriptforge_sandbox_restarts_total", "Sandbox processes started again after dying.")
+	if cacheStats := cfg.CacheStats; cacheStats != nil {
 		counter := func(name, help string, f func(cache.Stats) uint64) prometheus.Collector {
 			return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help},
 				func() float64 { return float64(f(cacheStats())) })

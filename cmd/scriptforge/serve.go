@@ -7,9 +7,12 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -19,6 +22,7 @@ import (
 	"github.com/scriptforge/scriptforge/cache"
 	"github.com/scriptforge/scriptforge/functions"
 	"github.com/scriptforge/scriptforge/functions/engine"
+	"github.com/scriptforge/scriptforge/functions/sandbox"
 	"github.com/scriptforge/scriptforge/functions/sqlite"
 	"github.com/scriptforge/scriptforge/gateway"
 )
@@ -39,6 +43,9 @@ type serveOptions struct {
 	shutdownGrace  time.Duration
 	gcPercent      int
 	maxHeap        uint64
+	isolation      string
+	sandboxes      int
+	sandboxMemory  int
 }
 
 func newServeCmd() *cobra.Command {
@@ -69,6 +76,9 @@ key and prints it once: keep it, only its hash is stored.`,
 	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	f.DurationVar(&o.shutdownGrace, "shutdown-grace", 30*time.Second, "how long in-flight requests may finish on SIGTERM")
 	f.IntVar(&o.gcPercent, "gc-percent", 400, "Go GC target (GOGC); ignored when the GOGC variable is set")
+	f.StringVar(&o.isolation, "isolation", "process", "where functions run: process (sandbox child processes) or inprocess (trusted code only: fastest, but a bomb that slips past the guards takes the gateway down)")
+	f.IntVar(&o.sandboxes, "sandboxes", runtime.NumCPU(), "number of sandbox processes (with --isolation=process)")
+	f.IntVar(&o.sandboxMemory, "sandbox-memory", 1024, "memory cap of each sandbox process in MB")
 	f.Uint64Var(&o.maxHeap, "max-heap", availableMemory()/2, "heap bytes past which every run in progress is stopped (0: off; default: half the memory)")
 	return cmd
 }
@@ -132,13 +142,42 @@ func serve(ctx context.Context, o serveOptions) error {
 	}
 
 	host, _ := os.Hostname()
-	programs := cache.New[*engine.Program](o.cacheBytes)
-	eng := engine.New(engine.Config{Programs: programs, Host: host, HeapLimit: o.maxHeap})
-	defer eng.Close()
+	var (
+		executor   functions.Executor
+		heapTrips  func() uint64 // in process: each sandbox polices its heap itself
+		cacheStats func() cache.Stats
+		restarts   func() uint64
+	)
+	switch o.isolation {
+	case "process":
+		pool := sandbox.New(sandbox.Config{
+			Size: o.sandboxes, MemoryMB: o.sandboxMemory, Logger: log,
+			Command: func() *exec.Cmd {
+				self, err := os.Executable()
+				if err != nil {
+					self = os.Args[0]
+				}
+				return exec.Command(self, "sandbox", "--memory-mb", strconv.Itoa(o.sandboxMemory),
+					"--cache-bytes", strconv.FormatInt(o.cacheBytes, 10), "--host", host)
+			},
+		})
+		if err := pool.Start(); err != nil {
+			return err
+		}
+		defer pool.Close()
+		executor, restarts = pool, pool.Restarts
+	case "inprocess":
+		programs := cache.New[*engine.Program](o.cacheBytes)
+		eng := engine.New(engine.Config{Programs: programs, Host: host, HeapLimit: o.maxHeap})
+		defer eng.Close()
+		executor, heapTrips, cacheStats = eng, eng.HeapTrips, programs.Stats
+	default:
+		return fmt.Errorf("--isolation must be process or inprocess, not %q", o.isolation)
+	}
 	gw, err := gateway.New(gateway.Config{
 		Store:        store,
 		Keys:         store,
-		Executor:     eng,
+		Executor:     executor,
 		Logger:       log,
 		AdminKey:     envKey,
 		PublicURL:    o.publicURL,
@@ -147,9 +186,10 @@ func serve(ctx context.Context, o serveOptions) error {
 			DefaultTimeoutMS: int(o.defaultTimeout.Milliseconds()), MaxTimeoutMS: int(o.maxTimeout.Milliseconds()),
 			DefaultMemoryMB: o.defaultMemory, MaxMemoryMB: o.maxMemory,
 		},
-		RunRetention: o.runRetention,
-		CacheStats:   programs.Stats,
-		HeapTrips:    eng.HeapTrips,
+		RunRetention:    o.runRetention,
+		CacheStats:      cacheStats,
+		HeapTrips:       heapTrips,
+		SandboxRestarts: restarts,
 	})
 	if err != nil {
 		return err

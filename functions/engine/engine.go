@@ -47,6 +47,10 @@ type Engine struct {
 
 var _ functions.Executor = (*Engine)(nil)
 
+// ErrNoCode is returned for an invocation without code whose program is
+// not cached: the caller sends it again with the code.
+var ErrNoCode = errors.New("engine: program not cached and no code sent")
+
 // defaultTimeout applies when an invocation names no time limit.
 const defaultTimeout = 2 * time.Second
 
@@ -129,6 +133,9 @@ type interruption struct {
 func (e *Engine) Execute(ctx context.Context, inv *functions.Invocation) (res *functions.Result, err error) {
 	start := time.Now()
 	prg, err := e.cfg.Programs.Get(inv.Hash, func() (*Program, int64, error) {
+		if inv.Code == "" {
+			return nil, 0, ErrNoCode
+		}
 		p, err := compile(inv.Function.Name+".js", inv.Code)
 		if err != nil {
 			return nil, 0, err
@@ -136,6 +143,9 @@ func (e *Engine) Execute(ctx context.Context, inv *functions.Invocation) (res *f
 		// goja gives no size for a Program; its footprint tracks the code's length.
 		return &Program{prg: p, makesFunctionKinds: makesFunctionKinds(inv.Code)}, int64(len(inv.Code)) * 4, nil
 	})
+	if errors.Is(err, ErrNoCode) {
+		return nil, err
+	}
 	if err != nil {
 		return nil, &functions.RunError{Status: http.StatusInternalServerError, Code: functions.CodeCompile, Message: err.Error()}
 	}

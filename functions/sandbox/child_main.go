@@ -1,0 +1,69 @@
+package sandbox
+
+import (
+	"fmt"
+	"os"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/scriptforge/scriptforge/cache"
+	"github.com/scriptforge/scriptforge/functions/engine"
+)
+
+// ChildOptions configure a sandbox process.
+type ChildOptions struct {
+	// MemoryMB caps the process's address space (RLIMIT_AS). Past it, an
+	// allocation fails and the Go runtime ends the process: the gateway
+	// sees the death and fails the runs it held.
+	MemoryMB int
+	// CacheBytes bounds the sandbox's compiled-program cache.
+	CacheBytes int64
+	// Host is EXEC_HOST as functions see it.
+	Host string
+}
+
+// RunChild is the body of "scriptforge sandbox": cap the process, then
+// serve requests from stdin until the gateway closes it.
+func RunChild(o ChildOptions) error {
+	if o.MemoryMB <= 0 {
+		o.MemoryMB = 1024
+	}
+	limit := uint64(o.MemoryMB) << 20
+	// The Go runtime reserves address space it never touches (~1.5 GiB on
+	// linux/amd64 at start), so the cap is what is reserved now plus the
+	// budget plus room for the runtime's own bookkeeping as the heap grows.
+	asCap := reservedAddressSpace() + limit + 256<<20
+	if err := syscall.Setrlimit(syscall.RLIMIT_AS, &syscall.Rlimit{Cur: asCap, Max: asCap}); err != nil {
+		return fmt.Errorf("sandbox: capping memory: %w", err)
+	}
+	debug.SetMemoryLimit(int64(limit))
+	debug.SetGCPercent(400)
+	if o.CacheBytes <= 0 {
+		o.CacheBytes = 64 << 20
+	}
+	eng := engine.New(engine.Config{
+		Programs:  cache.New[*engine.Program](o.CacheBytes),
+		Host:      o.Host,
+		HeapLimit: limit * 3 / 4, // stop runs before the hard cap kills the process
+	})
+	defer eng.Close()
+	return Serve(os.Stdin, os.Stdout, eng)
+}
+
+// reservedAddressSpace reads VmSize, the process's current address space.
+func reservedAddressSpace() uint64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 2 << 30
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmSize:"); ok {
+			if kb, err := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64); err == nil {
+				return kb << 10
+			}
+		}
+	}
+	return 2 << 30
+}

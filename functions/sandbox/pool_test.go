@@ -1,0 +1,137 @@
+package sandbox
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/scriptforge/scriptforge/functions"
+	"github.com/scriptforge/scriptforge/functions/engine"
+)
+
+// The test binary doubles as the sandbox: started with this variable set,
+// it serves requests instead of running tests.
+const childEnv = "SCRIPTFORGE_SANDBOX_TEST_CHILD"
+
+func TestMain(m *testing.M) {
+	if mb := os.Getenv(childEnv); mb != "" {
+		n, _ := strconv.Atoi(mb)
+		if err := RunChild(ChildOptions{MemoryMB: n, Host: "sandbox-test"}); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+func newPool(t *testing.T, size, memoryMB int) *Pool {
+	t.Helper()
+	p := New(Config{
+		Size:     size,
+		MemoryMB: memoryMB,
+		Grace:    300 * time.Millisecond,
+		Env:      []string{childEnv + "=" + strconv.Itoa(memoryMB)},
+		Command:  func() *exec.Cmd { return exec.Command(os.Args[0], "-test.run=^$") },
+	})
+	if err := p.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Close)
+	return p
+}
+
+func invocation(t *testing.T, tenant, src string, memoryMB int, timeout time.Duration) *functions.Invocation {
+	t.Helper()
+	tr, err := engine.Transpile("f.js", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &functions.Invocation{
+		RequestID: "r", Function: functions.FunctionInfo{ID: "fn_" + tenant, Name: "f", Tenant: tenant},
+		Type: functions.TypeApp, Code: tr.Code, Hash: tr.Hash, Timeout: timeout, MemoryMB: memoryMB,
+		Data: json.RawMessage(`{"n":2}`),
+	}
+}
+
+func TestPoolRuns(t *testing.T) {
+	p := newPool(t, 2, 256)
+	inv := invocation(t, "acme", `exports.main = (d) => ({twice: d.n * 2, home: process.env.HOME || null, host: process.env.EXEC_HOST})`, 64, time.Second)
+	for i := 0; i < 3; i++ { // the second call sends no code: the sandbox has it
+		res, err := p.Execute(context.Background(), inv)
+		if err != nil || string(res.JSON) != `{"twice":4,"home":null,"host":"sandbox-test"}` {
+			t.Fatalf("run %d: %v %v", i, res, err)
+		}
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 50)
+	for i := 0; i < 50; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			inv := invocation(t, fmt.Sprint("t", i%5), fmt.Sprintf(`exports.main = () => %d`, i), 64, time.Second)
+			res, err := p.Execute(context.Background(), inv)
+			if err != nil || string(res.JSON) != fmt.Sprint(i) {
+				errs <- fmt.Errorf("run %d: %v %v", i, res, err)
+			}
+		}(i)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+// A sandbox that dies fails only the runs it held; the pool starts it again.
+func TestSandboxDeathIsContained(t *testing.T) {
+	p := newPool(t, 2, 64)
+	// Within the function's own 1 GB budget, but far past the sandbox's cap.
+	bomb := invocation(t, "evil", `exports.main = () => "x".repeat(450e6).length`, 1024, 5*time.Second)
+	_, err := p.Execute(context.Background(), bomb)
+	var re *functions.RunError
+	if !errors.As(err, &re) || re.Code != functions.CodeMemoryLimit || !strings.Contains(re.Message, "ran out of memory") {
+		t.Fatalf("bomb: %v", err)
+	}
+	ok := invocation(t, "evil", `exports.main = () => "alive"`, 64, time.Second)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		res, err := p.Execute(context.Background(), ok)
+		if err == nil && string(res.JSON) == `"alive"` {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("sandbox not back: %v %v", res, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if p.Restarts() == 0 {
+		t.Fatal("no restart counted")
+	}
+}
+
+// A run that ignores its interrupt (a built-in that never checks it) has
+// its sandbox killed by the gateway's watchdog.
+func TestWatchdogKillsOverstay(t *testing.T) {
+	p := newPool(t, 1, 256)
+	// A catastrophic regex runs in Go with no interrupt check; its match
+	// timeout (1 s) outlasts this run's 100 ms + 300 ms grace.
+	slow := invocation(t, "slow", `exports.main = () => /^(?=(a+)+b)/.test("a".repeat(40) + "!")`, 64, 100*time.Millisecond)
+	start := time.Now()
+	_, err := p.Execute(context.Background(), slow)
+	var re *functions.RunError
+	if !errors.As(err, &re) || re.Code != functions.CodeTimeout || !strings.Contains(re.Message, "sandbox was killed") {
+		t.Fatalf("overstay: %v", err)
+	}
+	if took := time.Since(start); took > 900*time.Millisecond {
+		t.Fatalf("the watchdog took %v", took)
+	}
+}
