@@ -17,6 +17,7 @@
 #   ROUNDS=3  DURATION=5s  WARMUP=1s  CONCURRENCY=32
 #     DURATION and WARMUP take seconds: 5, 5s, 0.5s or 500ms.
 #   APP_SOURCE='exports.main = (data) => ({ok: true, n: data.n})' changes the App.
+#   ISOLATION=process  or inprocess: where the gateway runs functions.
 #   PIN=0     1 pins the servers to CPU 0 and the loadgen to CPU 1 (taskset):
 #             a cleaner split on a 2-core machine, see the note on CPU below.
 #
@@ -40,6 +41,7 @@ DURATION=${DURATION:-5s}
 WARMUP=${WARMUP:-1s}
 CONCURRENCY=${CONCURRENCY:-32}
 PIN=${PIN:-0}
+ISOLATION=${ISOLATION:-process}
 KEY=bench-admin-key-0123456789abcdef
 
 cd "$(dirname "$0")/.."
@@ -99,8 +101,16 @@ wait_healthy() { # URL PID LOG
 # field JSON NAME reads one top-level field of loadgen's flat JSON line.
 field() { sed -nE 's/.*"'"$2"'":("([^"\\]|\\.)*"|[^,}]*).*/\1/p' <<<"$1"; }
 
-# cpu_ticks PID prints the process's user+system CPU time in clock ticks.
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# cpu_ticks PID prints the user+system CPU time, in clock ticks, of the
+# process and its children (the gateway's sandbox processes).
+cpu_ticks() {
+	local p total=0 t
+	for p in "$1" $(pgrep -P "$1" 2>/dev/null); do
+		t=$(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0)
+		total=$((total + t))
+	done
+	echo "$total"
+}
 tck=$(getconf CLK_TCK)
 
 median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
@@ -127,7 +137,8 @@ bare_pid=$!
 pids+=("$bare_pid")
 mkdir "$work/data"
 SCRIPTFORGE_ADMIN_KEY=$KEY ${srv_pin[@]+"${srv_pin[@]}"} "$work/scriptforge" serve \
-	--addr "127.0.0.1:$gw_port" --data-dir "$work/data" --log-level warn --shutdown-grace 2s 2>"$work/gateway.log" &
+	--addr "127.0.0.1:$gw_port" --data-dir "$work/data" --log-level warn --shutdown-grace 2s \
+	--isolation "$ISOLATION" 2>"$work/gateway.log" &
 gw_pid=$!
 pids+=("$gw_pid")
 wait_healthy "$bare" "$bare_pid" "$work/bare.log"
@@ -173,7 +184,7 @@ run_one() {
 }
 
 echo "ScriptForge gateway vs bare fiber: POST /v1/fn/<uuid> $body, concurrency $CONCURRENCY," \
-	"$ROUNDS rounds of $DURATION (+$WARMUP warm-up), $(nproc) CPUs, PIN=$PIN, $(go env GOVERSION)"
+	"$ROUNDS rounds of $DURATION (+$WARMUP warm-up), $(nproc) CPUs, PIN=$PIN, ISOLATION=$ISOLATION, $(go env GOVERSION)"
 bare_rps=() gw_rps=() bare_p99=() gw_p99=() ratios=() bare_us=() gw_us=()
 failed=0
 for ((r = 1; r <= ROUNDS; r++)); do

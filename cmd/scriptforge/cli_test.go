@@ -26,6 +26,10 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic(err)
 	}
+	// Readable by others, so that a root gateway can run its sandboxes as nobody.
+	if err := os.Chmod(dir, 0o755); err != nil {
+		panic(err)
+	}
 	binary = filepath.Join(dir, "scriptforge")
 	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "building the CLI: %v\n%s", err, out)
@@ -192,6 +196,39 @@ func TestCLIAgainstServer(t *testing.T) {
 	_, errOut, code = g.cli(t, "fn", "list", "--server", "http://"+freeAddr(t))
 	if code != 1 || !strings.Contains(errOut, "is 'scriptforge serve' running?") {
 		t.Fatalf("no server: %d %s", code, errOut)
+	}
+}
+
+// Sandboxes of a root gateway run as nobody, with nothing of its environment.
+func TestSandboxProcesses(t *testing.T) {
+	g := startGateway(t)
+	var kids []int
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid …
+		fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+		if len(fields) > 1 && fields[1] == fmt.Sprint(g.cmd.Process.Pid) {
+			pid := 0
+			fmt.Sscan(e.Name(), &pid)
+			kids = append(kids, pid)
+		}
+	}
+	if len(kids) == 0 {
+		t.Fatal("no sandbox processes")
+	}
+	for _, pid := range kids {
+		status, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+		environ, _ := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
+		if len(environ) != 0 {
+			t.Errorf("sandbox %d has an environment: %q", pid, environ)
+		}
+		if os.Geteuid() == 0 && !regexp.MustCompile(`(?m)^Uid:\s+65534\s`).Match(status) {
+			t.Errorf("sandbox %d does not run as nobody:\n%s", pid, status)
+		}
 	}
 }
 

@@ -150,8 +150,12 @@ func serve(ctx context.Context, o serveOptions) error {
 	)
 	switch o.isolation {
 	case "process":
+		cred, why := sandboxCredential()
+		if cred == nil {
+			log.Warn("sandboxes run as the gateway's user", slog.String("reason", why))
+		}
 		pool := sandbox.New(sandbox.Config{
-			Size: o.sandboxes, MemoryMB: o.sandboxMemory, Logger: log,
+			Size: o.sandboxes, MemoryMB: o.sandboxMemory, Logger: log, Credential: cred,
 			Command: func() *exec.Cmd {
 				self, err := os.Executable()
 				if err != nil {

@@ -47,6 +47,9 @@ type Config struct {
 	MemoryMB int
 	// Logger receives sandbox starts, deaths and their stderr. Default: discard.
 	Logger *slog.Logger
+	// Credential, if set, is the user and group the sandboxes run as: an
+	// unprivileged one keeps them out of the gateway's data directory.
+	Credential *syscall.Credential
 }
 
 // Pool runs invocations in a fixed set of sandbox processes. It is a
@@ -243,7 +246,7 @@ func startProcess(s *slot) (*process, error) {
 	cmd := s.pool.cfg.Command()
 	cmd.Env = append([]string{}, s.pool.cfg.Env...) // nothing of the gateway's environment
 	cmd.Dir = os.TempDir()
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL, Credential: s.pool.cfg.Credential}
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err
