@@ -3,6 +3,7 @@ package gateway_test
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -28,10 +29,11 @@ const adminKey = "sfk_test_admin_key_0123456789"
 
 // server is a real gateway on a free port, with a SQLite store in a temp dir.
 type server struct {
-	t    *testing.T
-	url  string
-	dir  string
-	stop func()
+	t     *testing.T
+	url   string
+	dir   string
+	store *sqlite.Store
+	stop  func()
 }
 
 // The test binary doubles as a sandbox process for the process-isolation runs.
@@ -49,20 +51,19 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// sandboxMemoryMB caps each test sandbox: below the largest budget a
-// function may ask for, so that a sandbox can be made to die.
-const sandboxMemoryMB = 128
+// sandboxMemoryMB caps each test sandbox unless a test asks for less.
+const sandboxMemoryMB = 512
 
 // isolations are the executors a behaviour must hold for.
 var isolations = []string{"inprocess", "process"}
 
-func executor(t *testing.T, isolation string) functions.Executor {
+func executor(t *testing.T, isolation string, sandboxMB int) functions.Executor {
 	t.Helper()
 	if isolation == "inprocess" {
 		return engine.New(engine.Config{Host: "test"})
 	}
 	pool := sandbox.New(sandbox.Config{
-		Size: 2, MemoryMB: sandboxMemoryMB, Env: []string{childEnv + "=" + strconv.Itoa(sandboxMemoryMB)},
+		Size: 2, MemoryMB: sandboxMB, Env: []string{childEnv + "=" + strconv.Itoa(sandboxMB)},
 		Command: func() *exec.Cmd { return exec.Command(os.Args[0], "-test.run=^$") },
 	})
 	if err := pool.Start(); err != nil {
@@ -74,17 +75,18 @@ func executor(t *testing.T, isolation string) functions.Executor {
 
 func startServer(t *testing.T, dir string) *server {
 	t.Helper()
-	return startServerWith(t, dir, "inprocess")
+	return startServerWith(t, dir, "inprocess", 0)
 }
 
-func startServerWith(t *testing.T, dir, isolation string) *server {
+func startServerWith(t *testing.T, dir, isolation string, sandboxMB int) *server {
 	t.Helper()
 	store, err := sqlite.Open(filepath.Join(dir, "scriptforge.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	s := &server{t: t, dir: dir, store: store}
 	gw, err := gateway.New(gateway.Config{
-		Store: store, Keys: store, Executor: executor(t, isolation),
+		Store: store, Keys: store, Executor: executor(t, isolation, cmp.Or(sandboxMB, sandboxMemoryMB)),
 		AdminKey: adminKey, MaxBodyBytes: 64 << 10,
 		Limits: functions.Limits{DefaultTimeoutMS: 1000, MaxTimeoutMS: 5000, DefaultMemoryMB: 64, MaxMemoryMB: 1024},
 	})
@@ -97,7 +99,7 @@ func startServerWith(t *testing.T, dir, isolation string) *server {
 	}
 	done := make(chan struct{})
 	go func() { _ = gw.Serve(ln); close(done) }()
-	s := &server{t: t, url: "http://" + ln.Addr().String(), dir: dir}
+	s.url = "http://" + ln.Addr().String()
 	stopped := false
 	s.stop = func() {
 		if stopped {
@@ -185,6 +187,34 @@ func (s *server) do(method, path string, body any, headers map[string]string) re
 func (s *server) admin(method, path string, body any) response {
 	s.t.Helper()
 	return s.do(method, path, body, map[string]string{"Authorization": "Bearer " + adminKey, "Content-Type": "application/json"})
+}
+
+// createFor writes a Script straight into the store under another tenant
+// (the admin API serves only the default tenant so far) and returns its uuid.
+func (s *server) createFor(tenant, name, src string) string {
+	s.t.Helper()
+	tr, err := engine.Transpile(name+".js", src)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	d, err := s.store.Create(context.Background(), tenant, name, functions.NewVersion{
+		Type: functions.TypeScript, Source: src, Code: tr.Code, Hash: tr.Hash,
+		Env: []functions.EnvVar{}, TimeoutMS: 5000, MemoryMB: 64,
+	})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return d.UUID
+}
+
+// deployWith creates a function from a full request and returns its uuid.
+func (s *server) deployWith(req map[string]any) string {
+	s.t.Helper()
+	r := s.admin("POST", "/v1/functions", req)
+	if r.status != http.StatusCreated {
+		s.t.Fatalf("deploy %v: %d %s", req["name"], r.status, r.body)
+	}
+	return r.json(s.t)["uuid"].(string)
 }
 
 // deploy creates a function and returns its id and uuid.
@@ -346,7 +376,7 @@ func TestAdminErrors(t *testing.T) {
 
 func TestInvocationContract(t *testing.T) {
 	for _, iso := range isolations {
-		t.Run(iso, func(t *testing.T) { testInvocationContract(t, startServerWith(t, t.TempDir(), iso)) })
+		t.Run(iso, func(t *testing.T) { testInvocationContract(t, startServerWith(t, t.TempDir(), iso, 0)) })
 	}
 }
 
@@ -430,51 +460,6 @@ func testInvocationContract(t *testing.T, s *server) {
 	}
 }
 
-// Each attack ends in a clear error, and the gateway keeps serving a
-// neighbour function correctly right after.
-func TestHostileFunctions(t *testing.T) {
-	for _, iso := range isolations {
-		t.Run(iso, func(t *testing.T) { testHostileFunctions(t, startServerWith(t, t.TempDir(), iso)) })
-	}
-}
-
-func testHostileFunctions(t *testing.T, s *server) {
-	_, neighbour := s.deploy("neighbour", "script", `function main(d) { return {ok: d.n * 2} }`)
-	cases := []struct {
-		name, typ, src string
-		status         int
-		code, msg      string
-	}{
-		{"infinite loop", "script", `function main() { while (true) {} }`, 504, "timeout", "time limit"},
-		{"recursion", "script", `function main() { const f = () => f(); return f() }`, 500, "function_error", "call stack"},
-		{"repeat bomb", "script", `function main() { return 'x'.repeat(2**40) }`, 500, "memory_limit", "memory limit"},
-		{"arraybuffer bomb", "script", `function main() { return new ArrayBuffer(2**40) }`, 500, "memory_limit", "ArrayBuffer"},
-		{"fill bomb", "script", `function main() { return new Array(2**32-1).fill(0) }`, 500, "memory_limit", "fill"},
-		{"require fs", "app", `const fs = require('fs'); exports.main = () => fs.readFileSync('/etc/passwd')`, 500, "function_error", "module 'fs' is not allowed"},
-		{"host env", "script", `function main() { if (process.env.HOME || process.env.PATH) throw new Error('leak'); return Object.keys(process.env).length }`, 200, "", "5"},
-		{"source map to host file", "script", "function main() { throw new Error('x') }\n//# sourceMappingURL=file:///etc/passwd", 500, "function_error", "Error: x"},
-	}
-	for i, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			_, u := s.deploy(fmt.Sprintf("hostile-%d", i), c.typ, c.src)
-			r := s.do("POST", "/v1/fn/"+u, `{}`, map[string]string{"Content-Type": "application/json"})
-			if r.status != c.status || !strings.Contains(string(r.body), c.msg) {
-				t.Fatalf("got %d %s; want %d containing %q", r.status, r.body, c.status, c.msg)
-			}
-			if c.code != "" && r.errorCode(t) != c.code {
-				t.Fatalf("code %q, want %q", r.errorCode(t), c.code)
-			}
-			if strings.Contains(string(r.body), "root:") {
-				t.Fatal("host file content leaked")
-			}
-			n := s.do("POST", "/v1/fn/"+neighbour, fmt.Sprintf(`{"n":%d}`, i), map[string]string{"Content-Type": "application/json"})
-			if n.status != 200 || string(n.body) != fmt.Sprintf(`{"ok":%d}`, i*2) {
-				t.Fatalf("neighbour after %s: %d %s", c.name, n.status, n.body)
-			}
-		})
-	}
-}
-
 // Console output and errors are kept in the run record.
 func TestRunRecords(t *testing.T) {
 	s := startServer(t, t.TempDir())
@@ -545,7 +530,7 @@ func TestOpsEndpoints(t *testing.T) {
 // sandbox: its run fails with a clear error, a neighbour keeps answering,
 // and the sandbox comes back.
 func TestSandboxCrashIsContained(t *testing.T) {
-	s := startServerWith(t, t.TempDir(), "process")
+	s := startServerWith(t, t.TempDir(), "process", 128)
 	_, neighbour := s.deploy("neighbour", "script", `function main(d) { return {ok: d.n} }`)
 	r := s.admin("POST", "/v1/functions", map[string]any{"name": "bomb", "type": "script", "memory_mb": 1024,
 		// 900 MB by the guard's count: within the function's budget, far past the sandbox's 128 MB.

@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"net/http"
+	"runtime"
 	"runtime/metrics"
 	"sync"
 	"sync/atomic"
@@ -62,8 +63,13 @@ func (h *heapWatch) loop() {
 			return
 		case <-tick.C:
 		}
-		metrics.Read(sample)
-		if sample[0].Value.Kind() != metrics.KindUint64 || sample[0].Value.Uint64() <= h.limit {
+		if !h.over(sample) {
+			continue
+		}
+		// The sample counts garbage not yet swept, and with a high GOGC
+		// that can be most of it: collect, then look again.
+		runtime.GC()
+		if !h.over(sample) {
 			continue
 		}
 		h.mu.Lock()
@@ -76,6 +82,11 @@ func (h *heapWatch) loop() {
 		}
 		h.mu.Unlock()
 	}
+}
+
+func (h *heapWatch) over(sample []metrics.Sample) bool {
+	metrics.Read(sample)
+	return sample[0].Value.Kind() == metrics.KindUint64 && sample[0].Value.Uint64() > h.limit
 }
 
 func (h *heapWatch) close() {

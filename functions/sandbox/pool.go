@@ -305,8 +305,9 @@ func (p *process) cause(exitErr error) *functions.RunError {
 	memMB := p.slot.pool.cfg.MemoryMB
 	// A Go process out of address space dies with a fatal error from the
 	// heap allocator ("out of memory"; under -race, "address space
-	// collisions"); the kernel's OOM killer sends SIGKILL.
-	if p.stderrEnd.contains("out of memory", "address space", "mheap).grow") || killedBy(exitErr, syscall.SIGKILL) {
+	// collisions" or the race runtime's "failed to allocate"); the
+	// kernel's OOM killer sends SIGKILL.
+	if p.stderrEnd.contains("out of memory", "address space", "mheap).grow", "failed to allocate") || killedBy(exitErr, syscall.SIGKILL) {
 		return &functions.RunError{Status: http.StatusServiceUnavailable, Code: functions.CodeMemoryLimit,
 			Message: fmt.Sprintf("the sandbox running this function ran out of memory (limit %d MB) and was restarted; the run was lost", memMB)}
 	}

@@ -1,0 +1,157 @@
+package gateway_test
+
+import (
+	"fmt"
+	"hash/fnv"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/scriptforge/scriptforge/auth"
+)
+
+// hostile is the hostile-code suite: each function attacks the sandbox in
+// one way and must end in a clear error (or a harmless answer), with the
+// right status, while a neighbour function called in parallel throughout
+// keeps answering correctly and sees nothing of the attack.
+//
+// Attacks that should end by themselves get a generous time limit, so that
+// a slow machine (or -race) does not turn their error into a timeout.
+var hostile = []struct {
+	name, typ, src string
+	status         int
+	code, msg      string // error code ("" for a 200), substring of the body
+}{
+	{"infinite loop", "script", `function main() { while (true) {} }`, 504, "timeout", "time limit"},
+	{"infinite async loop", "app", `exports.main = async () => { for (;;) { await null } }`, 504, "timeout", "time limit"},
+	{"promise chain loop", "app", `exports.main = () => { const f = () => Promise.resolve().then(f); return f() }`, 504, "timeout", "time limit"},
+	{"promise that never settles", "app", `exports.main = () => new Promise(() => {})`, 500, "function_error", "never settles"},
+	{"unbounded recursion", "script", `function main() { const f = () => f(); return f() }`, 500, "function_error", "call stack"},
+	{"repeat bomb", "script", `function main() { return 'x'.repeat(2**40) }`, 500, "memory_limit", "repeat would allocate"},
+	{"padEnd bomb", "script", `function main() { return ''.padEnd(2**30, 'y') }`, 500, "memory_limit", "padEnd"},
+	{"padStart bomb", "script", `function main() { return ''.padStart(2**30, 'y') }`, 500, "memory_limit", "padStart"},
+	{"string concat in a loop", "script", `function main() { let s = 'x'.repeat(1e6); for (;;) s = s.concat(s) }`, 500, "memory_limit", "concat"},
+	{"array concat bomb", "script", `function main() { const a = new Array(1e5).fill(0); return a.concat(...new Array(100).fill(a)).length }`, 500, "memory_limit", "concat"},
+	{"ArrayBuffer bomb", "script", `function main() { return new ArrayBuffer(2**40) }`, 500, "memory_limit", "ArrayBuffer"},
+	{"typed array bomb", "script", `function main() { return new Float64Array(2**31) }`, 500, "memory_limit", "Float64Array"},
+	{"fill bomb", "script", `function main() { return new Array(2**32-1).fill(0) }`, 500, "memory_limit", "fill"},
+	{"join bomb", "script", `function main() { const a = []; a.length = 2**28; return a.join('abcd') }`, 500, "memory_limit", "join"},
+	{"Array.from bomb", "script", `function main() { return Array.from({length: 2**32-1}) }`, 500, "memory_limit", "from"},
+	{"apply bomb", "script", `function main() { return Math.max.apply(null, {length: 2**32-1}) }`, 500, "function_error", "too many arguments"},
+	{"JSON.stringify of a huge structure", "script", `function main() { const x = 'x'.repeat(1e6); return JSON.stringify(new Array(200).fill(x)).length }`, 500, "memory_limit", "JSON.stringify"},
+	{"JSON.stringify of a deep structure", "script", `function main() { let a = []; for (let i = 0; i < 1e4; i++) a = [a]; return JSON.stringify(a) }`, 500, "function_error", "nests more than"},
+	{"JSON.parse of deep text", "script", `function main() { return JSON.parse('['.repeat(1e5)) }`, 500, "function_error", "SyntaxError"},
+	{"eval of deep code", "script", `function main() { return eval('['.repeat(1e5)) }`, 500, "function_error", "SyntaxError"},
+	// The match gives up at regexp2's timeout (1 s), well within the run's.
+	{"catastrophic regex", "script", `function main() { return /^(?=(a+)+b)/.test('a'.repeat(40) + '!') }`, 200, "", "false"},
+	{"sourceMappingURL to a host file", "script", "function main() { throw new Error('x') }\n//# sourceMappingURL=file:///etc/passwd", 500, "function_error", "Error: x"},
+	{"require of a host module", "app", `const fs = require('fs'); exports.main = () => fs.readFileSync('/etc/passwd')`, 500, "function_error", "module 'fs' is not allowed"},
+	{"import of a host module", "app", `import fs from 'node:fs'; export const main = () => fs.readFileSync('/etc/passwd')`, 500, "function_error", "module 'fs' is not allowed"},
+	{"require in a Script", "script", `function main() { return require('child_process') }`, 500, "function_error", "not available in Script functions"},
+	{"host environment", "script", `function main() { if (process.env.HOME || process.env.PATH || process.env.SCRIPTFORGE_ADMIN_KEY) throw new Error('leak'); return Object.keys(process.env).length }`, 200, "", "5"},
+	{"process.exit", "script", `function main() { process.exit(1) }`, 500, "function_error", "process.exit is not available"},
+	{"prototype and global tampering", "script", `Array.prototype.polluted = 1; Object.prototype.polluted = 1; globalThis.leak = 1; JSON.stringify = () => '"hacked"'; function main() { return 'tampered' }`, 200, "", `"tampered"`},
+	{"huge console output", "script", `function main() { for (let i = 0; i < 2e4; i++) console.log('spam', i); return 'done' }`, 200, "", `"done"`},
+	{"huge return value", "script", `function main() { return 'x'.repeat(7e6) }`, 500, "bad_result", "limit is"},
+	{"hostile toString in a throw", "script", `function main() { throw { toString() { throw 1 } } }`, 500, "function_error", "cannot be converted"},
+}
+
+// otherTenant returns a tenant whose runs go to another sandbox of a
+// two-sandbox pool than the default tenant's (the pool hashes tenants).
+func otherTenant() string {
+	slot := func(tenant string) uint32 {
+		h := fnv.New32a()
+		h.Write([]byte(tenant))
+		return h.Sum32() % 2
+	}
+	for i := 0; ; i++ {
+		if t := fmt.Sprint("tenant-", i); slot(t) != slot(auth.DefaultTenant) {
+			return t
+		}
+	}
+}
+
+// timeoutMS is 1 s for attacks that run until stopped, 5 s for the rest.
+func timeoutMS(code string) int {
+	if code == "timeout" {
+		return 1000
+	}
+	return 5000
+}
+
+func TestHostileSuite(t *testing.T) {
+	for _, iso := range isolations {
+		t.Run(iso, func(t *testing.T) {
+			s := startServerWith(t, t.TempDir(), iso, 0)
+			// The neighbour belongs to another tenant, so in process mode it
+			// runs in another sandbox, as it would in production.
+			neighbour := s.createFor(otherTenant(), "neighbour", `function main(d) {
+				const clean = [].polluted === undefined && ({}).polluted === undefined && typeof leak === "undefined" && JSON.stringify(1) === "1";
+				return {twice: d.n * 2, clean};
+			}`)
+			for i, c := range hostile {
+				t.Run(c.name, func(t *testing.T) {
+					attack := s.deployWith(map[string]any{"name": fmt.Sprintf("hostile-%d", i), "type": c.typ, "source": c.src,
+						"timeout_ms": timeoutMS(c.code)})
+					stop := make(chan struct{})
+					calls, failures := callRepeatedly(s.url+"/v1/fn/"+neighbour, stop)
+					r := s.do("POST", "/v1/fn/"+attack, `{}`, map[string]string{"Content-Type": "application/json"})
+					close(stop)
+					lostToRace := raceBuild && iso == "process" && r.status == 503 && strings.Contains(string(r.body), "ran out of memory")
+					if !lostToRace { // see raceBuild
+						if r.status != c.status || !strings.Contains(string(r.body), c.msg) {
+							t.Errorf("got %d %.300s; want %d containing %q", r.status, r.body, c.status, c.msg)
+						}
+						if c.code != "" && r.errorCode(t) != c.code {
+							t.Errorf("code %q, want %q", r.errorCode(t), c.code)
+						}
+					}
+					if strings.Contains(string(r.body), "root:") {
+						t.Error("host file content leaked")
+					}
+					if err := <-failures; err != nil {
+						t.Errorf("neighbour during the attack: %v", err)
+					}
+					if n := calls.Load(); n == 0 {
+						t.Error("the neighbour was never called")
+					}
+				})
+			}
+		})
+	}
+}
+
+// callRepeatedly calls a neighbour function until stop closes (at least
+// once) and reports its first wrong answer, if any.
+func callRepeatedly(url string, stop <-chan struct{}) (*atomic.Int64, <-chan error) {
+	var calls atomic.Int64
+	failures := make(chan error, 1)
+	var once sync.Once
+	go func() {
+		defer once.Do(func() { failures <- nil })
+		for i := 0; ; i++ {
+			body := fmt.Sprintf(`{"n":%d}`, i)
+			resp, err := http.Post(url, "application/json", strings.NewReader(body))
+			if err != nil {
+				once.Do(func() { failures <- err })
+				return
+			}
+			got, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			calls.Add(1)
+			if want := fmt.Sprintf(`{"twice":%d,"clean":true}`, i*2); resp.StatusCode != 200 || string(got) != want {
+				once.Do(func() { failures <- fmt.Errorf("call %d: %d %s, want %s", i, resp.StatusCode, got, want) })
+				return
+			}
+			select {
+			case <-stop:
+				return
+			default:
+			}
+		}
+	}()
+	return &calls, failures
+}
