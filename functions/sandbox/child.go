@@ -19,8 +19,10 @@ func Serve(r io.Reader, w io.Writer, eng functions.Executor) error {
 	in := bufio.NewReaderSize(r, 64<<10)
 	out := bufio.NewWriterSize(w, 64<<10)
 	var (
-		mu sync.Mutex // one frame at a time on out
-		wg sync.WaitGroup
+		mu      sync.Mutex // one frame at a time on out
+		wg      sync.WaitGroup
+		cmu     sync.Mutex
+		cancels = map[uint64]context.CancelFunc{}
 	)
 	send := func(resp response) {
 		mu.Lock()
@@ -40,21 +42,38 @@ func Serve(r io.Reader, w io.Writer, eng functions.Executor) error {
 			}
 			return err
 		}
+		if req.Cancel {
+			cmu.Lock()
+			if cancel := cancels[req.ID]; cancel != nil {
+				cancel()
+			}
+			cmu.Unlock()
+			continue
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		cmu.Lock()
+		cancels[req.ID] = cancel
+		cmu.Unlock()
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			send(run(eng, req))
+			resp := run(ctx, eng, req)
+			cmu.Lock()
+			delete(cancels, req.ID)
+			cmu.Unlock()
+			cancel()
+			send(resp)
 		}()
 	}
 }
 
-func run(eng functions.Executor, req request) response {
+func run(ctx context.Context, eng functions.Executor, req request) response {
 	resp := response{ID: req.ID}
 	if req.Inv == nil {
 		resp.Err = &functions.RunError{Status: http.StatusInternalServerError, Code: "sandbox_error", Message: "empty request"}
 		return resp
 	}
-	res, err := eng.Execute(context.Background(), req.Inv)
+	res, err := eng.Execute(ctx, req.Inv)
 	var re *functions.RunError
 	switch {
 	case err == nil:

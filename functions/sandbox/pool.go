@@ -362,6 +362,16 @@ func (p *process) execute(ctx context.Context, inv *functions.Invocation) (*func
 	return nil, &functions.RunError{Status: http.StatusBadGateway, Code: CodeSandboxCrash, Message: "the sandbox gave no answer"}
 }
 
+// send writes one frame to the sandbox.
+func (p *process) send(req request) error {
+	p.wmu.Lock()
+	defer p.wmu.Unlock()
+	if err := writeFrame(p.stdin, req); err != nil {
+		return err
+	}
+	return p.stdin.Flush()
+}
+
 // roundTrip sends one request and waits for its answer, the sandbox's
 // death, or the watchdog: a run that overstays its time limit by the
 // grace has its sandbox killed.
@@ -381,13 +391,7 @@ func (p *process) roundTrip(ctx context.Context, inv *functions.Invocation, with
 	if !withCode {
 		send.Code = ""
 	}
-	p.wmu.Lock()
-	err := writeFrame(p.stdin, request{ID: id, Inv: &send})
-	if err == nil {
-		err = p.stdin.Flush()
-	}
-	p.wmu.Unlock()
-	if err != nil {
+	if err := p.send(request{ID: id, Inv: &send}); err != nil {
 		select {
 		case <-p.dead:
 			return response{}, p.deathErr
@@ -412,6 +416,7 @@ func (p *process) roundTrip(ctx context.Context, inv *functions.Invocation, with
 		return response{}, &functions.RunError{Status: http.StatusGatewayTimeout, Code: functions.CodeTimeout,
 			Message: fmt.Sprintf("function exceeded its time limit of %d ms and did not stop; its sandbox was killed", timeout.Milliseconds())}
 	case <-ctx.Done():
+		_ = p.send(request{ID: id, Cancel: true}) // best effort: the answer, if any, is dropped
 		return response{}, &functions.RunError{Status: 499, Code: "canceled", Message: "the run was cancelled: " + context.Cause(ctx).Error()}
 	}
 }

@@ -135,3 +135,47 @@ func TestWatchdogKillsOverstay(t *testing.T) {
 		t.Fatalf("the watchdog took %v", took)
 	}
 }
+
+// A caller that goes away stops its run in the sandbox, which is free at
+// once for the next run.
+func TestCancelReachesTheSandbox(t *testing.T) {
+	p := newPool(t, 1, 256)
+	spin := invocation(t, "c", `exports.main = () => { for (;;) {} }`, 64, 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, err := p.Execute(ctx, spin)
+	var re *functions.RunError
+	if !errors.As(err, &re) || re.Code != "canceled" {
+		t.Fatalf("want canceled, got %v", err)
+	}
+	// Had the cancel not reached the sandbox, the loop would keep a CPU
+	// busy for 30 s: measure the sandbox's CPU time over a second.
+	pid := p.slots[0].current().cmd.Process.Pid
+	time.Sleep(200 * time.Millisecond)
+	before := cpuTicks(t, pid)
+	time.Sleep(time.Second)
+	if used := cpuTicks(t, pid) - before; used > 30 { // clock ticks, 100 a second
+		t.Fatalf("the sandbox used %d ticks of CPU in the second after the cancel", used)
+	}
+	start := time.Now()
+	res, err := p.Execute(context.Background(), invocation(t, "c", `exports.main = () => "next"`, 64, time.Second))
+	if err != nil || string(res.JSON) != `"next"` {
+		t.Fatalf("after cancel: %v %v", res, err)
+	}
+	if took := time.Since(start); took > 2*time.Second {
+		t.Fatalf("the next run took %v", took)
+	}
+}
+
+// cpuTicks is a process's user+system CPU time in clock ticks.
+func cpuTicks(t *testing.T, pid int) int {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	u, _ := strconv.Atoi(f[11])
+	s, _ := strconv.Atoi(f[12])
+	return u + s
+}

@@ -26,9 +26,13 @@ const maxFrame = 64 << 20
 // request asks a sandbox to run one invocation. Code is left out when the
 // gateway believes the sandbox has the program cached; a sandbox without
 // it answers needCode and the gateway sends it again with the code.
+//
+// A request with Cancel set and no Inv stops the run with that id (its
+// caller went away).
 type request struct {
-	ID  uint64                `json:"id"`
-	Inv *functions.Invocation `json:"inv"`
+	ID     uint64                `json:"id"`
+	Inv    *functions.Invocation `json:"inv,omitempty"`
+	Cancel bool                  `json:"cancel,omitempty"`
 }
 
 // response answers one request: a result, a run error, or needCode.
