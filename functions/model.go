@@ -18,10 +18,13 @@ const (
 	TypeScript Type = "script"
 	// TypeApp may be async, require whitelisted modules and export several functions.
 	TypeApp Type = "app"
+	// TypeWorker is an App with a long-lived runtime of its own: module
+	// state persists between invocations, in a dedicated sandbox process.
+	TypeWorker Type = "worker"
 )
 
 // Valid reports whether t is a type this gateway can run.
-func (t Type) Valid() bool { return t == TypeScript || t == TypeApp }
+func (t Type) Valid() bool { return t == TypeScript || t == TypeApp || t == TypeWorker }
 
 // EnvFlag says who may read an environment variable back through the API.
 type EnvFlag string

@@ -182,7 +182,7 @@ func (g *Gateway) buildVersion(req deployRequest, prev *functions.Version) (func
 		nv.Type = functions.TypeScript
 	}
 	if !nv.Type.Valid() {
-		return nv, &functions.ValidationError{Field: "type", Message: `must be "script" or "app"`}
+		return nv, &functions.ValidationError{Field: "type", Message: `must be "script", "app" or "worker"`}
 	}
 	switch {
 	case req.Source != nil:
@@ -336,6 +336,9 @@ func (g *Gateway) deleteFunction(c *fiber.Ctx) error {
 		return err
 	}
 	g.lookups.forget(d.UUID)
+	if g.cfg.Workers != nil && d.Version.Type == functions.TypeWorker {
+		g.cfg.Workers.Forget(d.ID)
+	}
 	return c.SendStatus(http.StatusNoContent)
 }
 

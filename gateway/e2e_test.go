@@ -22,6 +22,7 @@ import (
 	"github.com/scriptforge/scriptforge/functions/engine"
 	"github.com/scriptforge/scriptforge/functions/sandbox"
 	"github.com/scriptforge/scriptforge/functions/sqlite"
+	"github.com/scriptforge/scriptforge/functions/workers"
 	"github.com/scriptforge/scriptforge/gateway"
 )
 
@@ -41,8 +42,13 @@ const childEnv = "SCRIPTFORGE_GATEWAY_TEST_SANDBOX"
 
 func TestMain(m *testing.M) {
 	if mb := os.Getenv(childEnv); mb != "" {
-		n, _ := strconv.Atoi(mb)
-		if err := sandbox.RunChild(sandbox.ChildOptions{MemoryMB: n, Host: "test"}); err != nil {
+		o := sandbox.ChildOptions{Host: "test"}
+		o.MemoryMB, _ = strconv.Atoi(mb)
+		if last := os.Args[len(os.Args)-1]; strings.HasPrefix(last, "worker=") {
+			o.Worker = true
+			o.MemoryMB, _ = strconv.Atoi(strings.TrimPrefix(last, "worker="))
+		}
+		if err := sandbox.RunChild(o); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
@@ -57,20 +63,29 @@ const sandboxMemoryMB = 512
 // isolations are the executors a behaviour must hold for.
 var isolations = []string{"inprocess", "process"}
 
-func executor(t *testing.T, isolation string, sandboxMB int) functions.Executor {
+// executor returns what runs functions in the given mode: Scripts and Apps
+// on an engine or a sandbox pool, Workers on their own runtimes.
+func executor(t *testing.T, isolation string, sandboxMB int) (functions.Executor, *workers.Manager) {
 	t.Helper()
 	if isolation == "inprocess" {
-		return engine.New(engine.Config{Host: "test"})
+		eng := engine.New(engine.Config{Host: "test"})
+		m := workers.New(workers.InProcess(eng))
+		t.Cleanup(m.Close)
+		return workers.Dispatch{Functions: eng, Workers: m}, m
 	}
-	pool := sandbox.New(sandbox.Config{
-		Size: 2, MemoryMB: sandboxMB, Env: []string{childEnv + "=" + strconv.Itoa(sandboxMB)},
-		Command: func() *exec.Cmd { return exec.Command(os.Args[0], "-test.run=^$") },
-	})
+	base := sandbox.Config{Env: []string{childEnv + "=" + strconv.Itoa(sandboxMB)}}
+	cfg := base
+	cfg.Size, cfg.MemoryMB = 2, sandboxMB
+	cfg.Command = func() *exec.Cmd { return exec.Command(os.Args[0], "-test.run=^$") }
+	pool := sandbox.New(cfg)
 	if err := pool.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(pool.Close)
-	return pool
+	m := workers.New(sandbox.WorkerSpawner(base, func(memoryMB int) *exec.Cmd {
+		return exec.Command(os.Args[0], "-test.run=^$", fmt.Sprint("worker=", memoryMB))
+	}))
+	t.Cleanup(func() { m.Close(); pool.Close() })
+	return workers.Dispatch{Functions: pool, Workers: m}, m
 }
 
 func startServer(t *testing.T, dir string) *server {
@@ -85,8 +100,9 @@ func startServerWith(t *testing.T, dir, isolation string, sandboxMB int) *server
 		t.Fatal(err)
 	}
 	s := &server{t: t, dir: dir, store: store}
+	exec, workerManager := executor(t, isolation, cmp.Or(sandboxMB, sandboxMemoryMB))
 	gw, err := gateway.New(gateway.Config{
-		Store: store, Keys: store, Executor: executor(t, isolation, cmp.Or(sandboxMB, sandboxMemoryMB)),
+		Store: store, Keys: store, Executor: exec, Workers: workerManager,
 		AdminKey: adminKey, MaxBodyBytes: 64 << 10,
 		Limits: functions.Limits{DefaultTimeoutMS: 1000, MaxTimeoutMS: 5000, DefaultMemoryMB: 64, MaxMemoryMB: 1024},
 	})
@@ -340,7 +356,7 @@ func TestAdminErrors(t *testing.T) {
 		{"trailing data", "POST", "/v1/functions", `{"name":"a","source":"x"} {}`, auth, 400, "invalid_json", "after the JSON"},
 		{"missing source", "POST", "/v1/functions", `{"name":"a"}`, auth, 400, "invalid_source", "required"},
 		{"bad name", "POST", "/v1/functions", `{"name":"../etc","source":"x"}`, auth, 400, "invalid_name", "letters"},
-		{"bad type", "POST", "/v1/functions", `{"name":"a","type":"worker","source":"x"}`, auth, 400, "invalid_type", "script"},
+		{"bad type", "POST", "/v1/functions", `{"name":"a","type":"lambda","source":"x"}`, auth, 400, "invalid_type", "script"},
 		{"timeout too long", "POST", "/v1/functions", `{"name":"a","source":"x","timeout_ms":60000}`, auth, 400, "invalid_timeout_ms", "between 1 and 5000"},
 		{"reserved env", "POST", "/v1/functions", `{"name":"a","source":"x","env":{"SCRIPTFORGE_ID":"x"}}`, auth, 400, "invalid_env", "set by the runtime"},
 		{"bad env flag", "POST", "/v1/functions", `{"name":"a","source":"x","env":{"A":{"value":"1","flag":"secret"}}}`, auth, 400, "invalid_env", "flag"},
@@ -531,7 +547,8 @@ func TestOpsEndpoints(t *testing.T) {
 // and the sandbox comes back.
 func TestSandboxCrashIsContained(t *testing.T) {
 	s := startServerWith(t, t.TempDir(), "process", 128)
-	_, neighbour := s.deploy("neighbour", "script", `function main(d) { return {ok: d.n} }`)
+	// Another tenant's function runs in another sandbox: the crashes must not touch it.
+	neighbour := s.createFor(otherTenant(), "neighbour", `function main(d) { return {ok: d.n} }`)
 	r := s.admin("POST", "/v1/functions", map[string]any{"name": "bomb", "type": "script", "memory_mb": 1024,
 		// 900 MB by the guard's count: within the function's budget, far past the sandbox's 128 MB.
 		"source": `function main() { return "x".repeat(450e6).length }`})
@@ -544,19 +561,58 @@ func TestSandboxCrashIsContained(t *testing.T) {
 		if r.status != 503 || r.errorCode(t) != "memory_limit" || !strings.Contains(string(r.body), "ran out of memory") {
 			t.Fatalf("bomb %d: %d %s", i, r.status, r.body)
 		}
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			n := s.do("POST", "/v1/fn/"+neighbour, fmt.Sprintf(`{"n":%d}`, i), map[string]string{"Content-Type": "application/json"})
-			if n.status == 200 && string(n.body) == fmt.Sprintf(`{"ok":%d}`, i) {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("neighbour after bomb %d: %d %s", i, n.status, n.body)
-			}
-			time.Sleep(20 * time.Millisecond)
+		n := s.do("POST", "/v1/fn/"+neighbour, fmt.Sprintf(`{"n":%d}`, i), map[string]string{"Content-Type": "application/json"})
+		if n.status != 200 || string(n.body) != fmt.Sprintf(`{"ok":%d}`, i) {
+			t.Fatalf("neighbour after bomb %d: %d %s", i, n.status, n.body)
 		}
 	}
 	if m := s.do("GET", "/metrics", nil, nil); !strings.Contains(string(m.body), "scriptforge_invocations_total{outcome=\"memory_limit\"} 3") {
 		t.Fatalf("metrics: %s", m.body)
+	}
+}
+
+// A Worker keeps its module state between calls, in either isolation
+// mode; it can be stopped and started, and a new version starts afresh.
+func TestWorkerFunctions(t *testing.T) {
+	for _, iso := range isolations {
+		t.Run(iso, func(t *testing.T) {
+			s := startServerWith(t, t.TempDir(), iso, 0)
+			r := s.admin("POST", "/v1/functions", map[string]any{"name": "counter", "type": "worker",
+				"source": `let count = 0; export function main(d) { count += d.by || 1; return {count} }`})
+			if r.status != 201 {
+				t.Fatalf("deploy: %d %s", r.status, r.body)
+			}
+			id, u := r.json(t)["id"].(string), r.json(t)["uuid"].(string)
+			call := func() response {
+				return s.do("POST", "/v1/fn/"+u, `{}`, map[string]string{"Content-Type": "application/json"})
+			}
+			for want := 1; want <= 3; want++ {
+				if r := call(); r.status != 200 || string(r.body) != fmt.Sprintf(`{"count":%d}`, want) {
+					t.Fatalf("call %d: %d %s", want, r.status, r.body)
+				}
+			}
+			if r := s.admin("GET", "/v1/functions/"+id+"/worker", nil); r.status != 200 || r.json(t)["state"] != "running" {
+				t.Fatalf("status: %d %s", r.status, r.body)
+			}
+			if r := s.admin("POST", "/v1/functions/"+id+"/stop", nil); r.status != 200 || r.json(t)["state"] != "stopped" {
+				t.Fatalf("stop: %d %s", r.status, r.body)
+			}
+			if r := call(); r.status != 503 || r.errorCode(t) != workers.CodeStopped {
+				t.Fatalf("stopped worker answered: %d %s", r.status, r.body)
+			}
+			s.admin("POST", "/v1/functions/"+id+"/start", nil)
+			if r := call(); string(r.body) != `{"count":1}` {
+				t.Fatalf("after start, state should be fresh: %d %s", r.status, r.body)
+			}
+			call()
+			s.admin("PUT", "/v1/functions/"+id, map[string]any{"source": `let count = 100; export function main() { return {count: ++count} }`})
+			if r := call(); string(r.body) != `{"count":101}` {
+				t.Fatalf("new version: %d %s", r.status, r.body)
+			}
+			plain, _ := s.deploy("plain", "script", `function main() { return 1 }`)
+			if r := s.admin("POST", "/v1/functions/"+plain+"/stop", nil); r.status != 400 || r.errorCode(t) != "not_a_worker" {
+				t.Fatalf("stop of a Script: %d %s", r.status, r.body)
+			}
+		})
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/scriptforge/scriptforge/cache"
 	"github.com/scriptforge/scriptforge/functions"
 	"github.com/scriptforge/scriptforge/functions/engine"
+	"github.com/scriptforge/scriptforge/functions/workers"
 	"github.com/scriptforge/scriptforge/openapi"
 )
 
@@ -46,6 +47,17 @@ type Config struct {
 	HeapTrips func() uint64
 	// SandboxRestarts exposes sandbox-process restarts on /metrics, if set.
 	SandboxRestarts func() uint64
+	// Workers controls Worker functions (stop, start, status); nil when
+	// the executor runs none.
+	Workers WorkerControl
+}
+
+// WorkerControl is the admin side of Worker functions.
+type WorkerControl interface {
+	Stop(id string)
+	Start(id string)
+	Forget(id string)
+	Status(id string) workers.Status
 }
 
 // maxAdminBody bounds an admin request: a deploy carries the source as a
@@ -144,6 +156,9 @@ func (g *Gateway) routes() {
 	fn.Post("/:id/rollback", write, g.rollback)
 	fn.Post("/:id/rotate-uuid", write, g.rotateUUID)
 	fn.Get("/:id/runs", read, g.listRuns)
+	fn.Get("/:id/worker", read, g.workerStatus)
+	fn.Post("/:id/stop", write, g.stopWorker)
+	fn.Post("/:id/start", write, g.startWorker)
 	app.Get("/v1/runs/:requestId", read, g.getRun)
 
 	app.Use(func(c *fiber.Ctx) error {

@@ -21,5 +21,6 @@ func newSandboxCmd() *cobra.Command {
 	f.IntVar(&o.MemoryMB, "memory-mb", 1024, "memory cap of this process in MB")
 	f.Int64Var(&o.CacheBytes, "cache-bytes", 64<<20, "size of the compiled-program cache in bytes")
 	f.StringVar(&o.Host, "host", "", "EXEC_HOST as functions see it")
+	f.BoolVar(&o.Worker, "worker", false, "serve one Worker function, keeping its runtime between invocations")
 	return cmd
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/scriptforge/scriptforge/functions/engine"
 	"github.com/scriptforge/scriptforge/functions/sandbox"
 	"github.com/scriptforge/scriptforge/functions/sqlite"
+	"github.com/scriptforge/scriptforge/functions/workers"
 	"github.com/scriptforge/scriptforge/gateway"
 )
 
@@ -147,6 +148,8 @@ func serve(ctx context.Context, o serveOptions) error {
 		heapTrips  func() uint64 // in process: each sandbox polices its heap itself
 		cacheStats func() cache.Stats
 		restarts   func() uint64
+		// Worker functions get long-lived runtimes of their own.
+		workerManager *workers.Manager
 	)
 	switch o.isolation {
 	case "process":
@@ -154,34 +157,43 @@ func serve(ctx context.Context, o serveOptions) error {
 		if cred == nil {
 			log.Warn("sandboxes run as the gateway's user", slog.String("reason", why))
 		}
-		pool := sandbox.New(sandbox.Config{
-			Size: o.sandboxes, MemoryMB: o.sandboxMemory, Logger: log, Credential: cred,
-			Command: func() *exec.Cmd {
-				self, err := os.Executable()
-				if err != nil {
-					self = os.Args[0]
-				}
-				return exec.Command(self, "sandbox", "--memory-mb", strconv.Itoa(o.sandboxMemory),
-					"--cache-bytes", strconv.FormatInt(o.cacheBytes, 10), "--host", host)
-			},
-		})
+		sandboxCmd := func(memoryMB int, extra ...string) *exec.Cmd {
+			self, err := os.Executable()
+			if err != nil {
+				self = os.Args[0]
+			}
+			args := append([]string{"sandbox", "--memory-mb", strconv.Itoa(memoryMB),
+				"--cache-bytes", strconv.FormatInt(o.cacheBytes, 10), "--host", host}, extra...)
+			return exec.Command(self, args...)
+		}
+		base := sandbox.Config{Logger: log, Credential: cred}
+		poolCfg := base
+		poolCfg.Size, poolCfg.MemoryMB = o.sandboxes, o.sandboxMemory
+		poolCfg.Command = func() *exec.Cmd { return sandboxCmd(o.sandboxMemory) }
+		pool := sandbox.New(poolCfg)
 		if err := pool.Start(); err != nil {
 			return err
 		}
 		defer pool.Close()
 		executor, restarts = pool, pool.Restarts
+		workerManager = workers.New(sandbox.WorkerSpawner(base, func(memoryMB int) *exec.Cmd {
+			return sandboxCmd(memoryMB, "--worker")
+		}))
 	case "inprocess":
 		programs := cache.New[*engine.Program](o.cacheBytes)
 		eng := engine.New(engine.Config{Programs: programs, Host: host, HeapLimit: o.maxHeap})
 		defer eng.Close()
 		executor, heapTrips, cacheStats = eng, eng.HeapTrips, programs.Stats
+		workerManager = workers.New(workers.InProcess(eng))
 	default:
 		return fmt.Errorf("--isolation must be process or inprocess, not %q", o.isolation)
 	}
+	defer workerManager.Close()
 	gw, err := gateway.New(gateway.Config{
 		Store:        store,
 		Keys:         store,
-		Executor:     executor,
+		Executor:     workers.Dispatch{Functions: executor, Workers: workerManager},
+		Workers:      workerManager,
 		Logger:       log,
 		AdminKey:     envKey,
 		PublicURL:    o.publicURL,

@@ -130,8 +130,23 @@ type interruption struct {
 
 // Execute runs one invocation. A *functions.RunError is returned for any
 // failure the caller should see; other errors are the engine's own.
-func (e *Engine) Execute(ctx context.Context, inv *functions.Invocation) (res *functions.Result, err error) {
+func (e *Engine) Execute(ctx context.Context, inv *functions.Invocation) (*functions.Result, error) {
 	start := time.Now()
+	prg, err := e.program(inv)
+	if err != nil {
+		return nil, err
+	}
+	r := newRun(e, inv)
+	return e.guard(ctx, r, start, func() (*functions.Result, error) {
+		if err := r.load(prg); err != nil {
+			return nil, err
+		}
+		return r.call()
+	})
+}
+
+// program returns the compiled program of inv, from the cache when it can.
+func (e *Engine) program(inv *functions.Invocation) (*Program, error) {
 	prg, err := e.cfg.Programs.Get(inv.Hash, func() (*Program, int64, error) {
 		if inv.Code == "" {
 			return nil, 0, ErrNoCode
@@ -149,15 +164,19 @@ func (e *Engine) Execute(ctx context.Context, inv *functions.Invocation) (res *f
 	if err != nil {
 		return nil, &functions.RunError{Status: http.StatusInternalServerError, Code: functions.CodeCompile, Message: err.Error()}
 	}
-	r := newRun(e, inv)
+	return prg, nil
+}
+
+// guard runs f as the JavaScript part of r's invocation: under its time
+// limit, cancellable through ctx, watched by the heap watcher, and with
+// any panic of a binding turned into a failed run, not a failed gateway.
+func (e *Engine) guard(ctx context.Context, r *run, start time.Time, f func() (*functions.Result, error)) (res *functions.Result, err error) {
 	defer func() {
-		// A panic in a binding must fail this run, not the gateway.
 		if p := recover(); p != nil {
 			res, err = nil, r.fail(&functions.RunError{Status: http.StatusInternalServerError, Code: functions.CodeFunctionError, Message: fmt.Sprintf("internal error: %v", p)})
 		}
 	}()
-
-	timeout := inv.Timeout
+	timeout := r.inv.Timeout
 	if timeout <= 0 {
 		timeout = defaultTimeout
 	}
@@ -174,7 +193,7 @@ func (e *Engine) Execute(ctx context.Context, inv *functions.Invocation) (res *f
 		defer e.heap.remove(r.vm)
 	}
 
-	out, err := r.run(prg)
+	out, err := f()
 	if err != nil {
 		return nil, r.fail(err)
 	}
@@ -218,14 +237,18 @@ func newRun(e *Engine, inv *functions.Invocation) *run {
 	return r
 }
 
-func (r *run) run(prg *Program) (*functions.Result, error) {
+// load prepares the runtime and runs the module's top level.
+func (r *run) load(prg *Program) error {
 	r.setup()
 	if prg.makesFunctionKinds {
 		r.guardFunctionKinds()
 	}
-	if _, err := r.vm.RunProgram(prg.prg); err != nil {
-		return nil, err
-	}
+	_, err := r.vm.RunProgram(prg.prg)
+	return err
+}
+
+// call calls the invocation's export with its data and ctx.
+func (r *run) call() (*functions.Result, error) {
 	fn, err := r.export()
 	if err != nil {
 		return nil, err

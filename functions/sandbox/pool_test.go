@@ -24,7 +24,12 @@ const childEnv = "SCRIPTFORGE_SANDBOX_TEST_CHILD"
 func TestMain(m *testing.M) {
 	if mb := os.Getenv(childEnv); mb != "" {
 		n, _ := strconv.Atoi(mb)
-		if err := RunChild(ChildOptions{MemoryMB: n, Host: "sandbox-test"}); err != nil {
+		o := ChildOptions{MemoryMB: n, Host: "sandbox-test"}
+		if last := os.Args[len(os.Args)-1]; strings.HasPrefix(last, "worker=") {
+			o.Worker = true
+			o.MemoryMB, _ = strconv.Atoi(strings.TrimPrefix(last, "worker="))
+		}
+		if err := RunChild(o); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}

@@ -1,0 +1,48 @@
+package engine
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/scriptforge/scriptforge/functions"
+)
+
+// Worker keeps one runtime for a Worker function: its module runs once and
+// its state (module-level variables) persists from one invocation to the
+// next. Invocations run one at a time, as in any JavaScript runtime.
+type Worker struct {
+	e    *Engine
+	mu   sync.Mutex
+	r    *run
+	hash string
+}
+
+// NewWorker compiles inv's code and runs its module once.
+func (e *Engine) NewWorker(ctx context.Context, inv *functions.Invocation) (*Worker, error) {
+	prg, err := e.program(inv)
+	if err != nil {
+		return nil, err
+	}
+	r := newRun(e, inv)
+	if _, err := e.guard(ctx, r, time.Now(), func() (*functions.Result, error) {
+		return &functions.Result{}, r.load(prg)
+	}); err != nil {
+		return nil, err
+	}
+	return &Worker{e: e, r: r, hash: inv.Hash}, nil
+}
+
+// Hash is the version hash of the code the worker runs.
+func (w *Worker) Hash() string { return w.hash }
+
+// Execute calls inv's export in the worker's runtime.
+func (w *Worker) Execute(ctx context.Context, inv *functions.Invocation) (*functions.Result, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	r := w.r
+	// Per-call state starts afresh; the runtime and its globals do not.
+	r.inv, r.logs, r.logBytes, r.logCut, r.overMem = inv, nil, 0, false, false
+	r.vm.ClearInterrupt() // a previous call may have ended in one
+	return w.e.guard(ctx, r, time.Now(), r.call)
+}

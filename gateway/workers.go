@@ -1,0 +1,50 @@
+package gateway
+
+import (
+	"net/http"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/scriptforge/scriptforge/functions"
+)
+
+// worker returns the id of the Worker function the request names.
+func (g *Gateway) worker(c *fiber.Ctx) (string, error) {
+	d, err := g.cfg.Store.Get(c.UserContext(), tenantOf(c), c.Params("id"))
+	if err != nil {
+		return "", err
+	}
+	if d.Version.Type != functions.TypeWorker {
+		return "", apiError(http.StatusBadRequest, "not_a_worker", "%s is a %s function; only Worker functions can be stopped and started", d.Name, d.Version.Type)
+	}
+	if g.cfg.Workers == nil {
+		return "", apiError(http.StatusServiceUnavailable, "no_workers", "this gateway runs no Worker functions")
+	}
+	return d.ID, nil
+}
+
+func (g *Gateway) workerStatus(c *fiber.Ctx) error {
+	id, err := g.worker(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(g.cfg.Workers.Status(id))
+}
+
+func (g *Gateway) stopWorker(c *fiber.Ctx) error {
+	id, err := g.worker(c)
+	if err != nil {
+		return err
+	}
+	g.cfg.Workers.Stop(id)
+	return c.JSON(g.cfg.Workers.Status(id))
+}
+
+func (g *Gateway) startWorker(c *fiber.Ctx) error {
+	id, err := g.worker(c)
+	if err != nil {
+		return err
+	}
+	g.cfg.Workers.Start(id)
+	return c.JSON(g.cfg.Workers.Status(id))
+}
