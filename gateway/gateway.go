@@ -156,9 +156,9 @@ func (g *Gateway) routes() {
 	fn.Post("/:id/rollback", write, g.rollback)
 	fn.Post("/:id/rotate-uuid", write, g.rotateUUID)
 	fn.Get("/:id/runs", read, g.listRuns)
-	fn.Get("/:id/worker", read, g.workerStatus)
-	fn.Post("/:id/stop", write, g.stopWorker)
-	fn.Post("/:id/start", write, g.startWorker)
+	fn.Get("/:id/worker", read, g.workerAction(nil))
+	fn.Post("/:id/stop", write, g.workerAction(WorkerControl.Stop))
+	fn.Post("/:id/start", write, g.workerAction(WorkerControl.Start))
 	app.Get("/v1/runs/:requestId", read, g.getRun)
 
 	app.Use(func(c *fiber.Ctx) error {

@@ -23,28 +23,17 @@ func (g *Gateway) worker(c *fiber.Ctx) (string, error) {
 	return d.ID, nil
 }
 
-func (g *Gateway) workerStatus(c *fiber.Ctx) error {
-	id, err := g.worker(c)
-	if err != nil {
-		return err
+// workerAction applies act (Stop, Start, or nil to only look) to the
+// request's Worker and answers with its status.
+func (g *Gateway) workerAction(act func(WorkerControl, string)) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, err := g.worker(c)
+		if err != nil {
+			return err
+		}
+		if act != nil {
+			act(g.cfg.Workers, id)
+		}
+		return c.JSON(g.cfg.Workers.Status(id))
 	}
-	return c.JSON(g.cfg.Workers.Status(id))
-}
-
-func (g *Gateway) stopWorker(c *fiber.Ctx) error {
-	id, err := g.worker(c)
-	if err != nil {
-		return err
-	}
-	g.cfg.Workers.Stop(id)
-	return c.JSON(g.cfg.Workers.Status(id))
-}
-
-func (g *Gateway) startWorker(c *fiber.Ctx) error {
-	id, err := g.worker(c)
-	if err != nil {
-		return err
-	}
-	g.cfg.Workers.Start(id)
-	return c.JSON(g.cfg.Workers.Status(id))
 }

@@ -46,3 +46,30 @@ func (w *Worker) Execute(ctx context.Context, inv *functions.Invocation) (*funct
 	r.vm.ClearInterrupt() // a previous call may have ended in one
 	return w.e.guard(ctx, r, time.Now(), r.call)
 }
+
+// Persistent is an Executor that runs every invocation in one Worker,
+// started on the first invocation and again when the code changes: the
+// runtime of one Worker function, wherever it is hosted.
+type Persistent struct {
+	e  *Engine
+	mu sync.Mutex
+	w  *Worker
+}
+
+// NewPersistent returns a Persistent executor on e.
+func (e *Engine) NewPersistent() *Persistent { return &Persistent{e: e} }
+
+func (p *Persistent) Execute(ctx context.Context, inv *functions.Invocation) (*functions.Result, error) {
+	p.mu.Lock()
+	if p.w == nil || p.w.Hash() != inv.Hash {
+		w, err := p.e.NewWorker(ctx, inv) // ErrNoCode: the caller sends the code
+		if err != nil {
+			p.mu.Unlock()
+			return nil, err
+		}
+		p.w = w
+	}
+	w := p.w
+	p.mu.Unlock()
+	return w.Execute(ctx, inv)
+}

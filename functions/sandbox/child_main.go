@@ -1,17 +1,14 @@
 package sandbox
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"runtime/debug"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 
 	"github.com/scriptforge/scriptforge/cache"
-	"github.com/scriptforge/scriptforge/functions"
 	"github.com/scriptforge/scriptforge/functions/engine"
 )
 
@@ -56,32 +53,9 @@ func RunChild(o ChildOptions) error {
 	})
 	defer eng.Close()
 	if o.Worker {
-		return Serve(os.Stdin, os.Stdout, &persistent{eng: eng})
+		return Serve(os.Stdin, os.Stdout, eng.NewPersistent())
 	}
 	return Serve(os.Stdin, os.Stdout, eng)
-}
-
-// persistent runs every invocation in one engine.Worker, started on the
-// first and again when the code changes.
-type persistent struct {
-	eng *engine.Engine
-	mu  sync.Mutex
-	w   *engine.Worker
-}
-
-func (p *persistent) Execute(ctx context.Context, inv *functions.Invocation) (*functions.Result, error) {
-	p.mu.Lock()
-	if p.w == nil || p.w.Hash() != inv.Hash {
-		w, err := p.eng.NewWorker(ctx, inv) // engine.ErrNoCode: the gateway sends the code
-		if err != nil {
-			p.mu.Unlock()
-			return nil, err
-		}
-		p.w = w
-	}
-	w := p.w
-	p.mu.Unlock()
-	return w.Execute(ctx, inv)
 }
 
 // reservedAddressSpace reads VmSize, the process's current address space.
