@@ -246,6 +246,10 @@ func startProcess(s *slot) (*process, error) {
 	cmd := s.pool.cfg.Command()
 	cmd.Env = append([]string{}, s.pool.cfg.Env...) // nothing of the gateway's environment
 	cmd.Dir = os.TempDir()
+	// Its own process group: the terminal's signals are the gateway's to
+	// handle, and a kill reaches anything the sandbox started. Pdeathsig
+	// ends it if the gateway dies (strictly: if the OS thread that started
+	// it exits, which Go does only for threads locked by LockOSThread).
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL, Credential: s.pool.cfg.Credential}
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
