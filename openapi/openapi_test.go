@@ -42,6 +42,9 @@ var routes = func() []route {
 		{"POST", "/v1/functions/{id}/rollback", true},
 		{"POST", "/v1/functions/{id}/rotate-uuid", true},
 		{"GET", "/v1/functions/{id}/runs", true},
+		{"GET", "/v1/functions/{id}/worker", true},
+		{"POST", "/v1/functions/{id}/stop", true},
+		{"POST", "/v1/functions/{id}/start", true},
 		{"GET", "/v1/runs/{request_id}", true},
 	}
 	for _, p := range []string{"/v1/fn/{uuid}", "/v1/fn/{uuid}/{export}"} {
@@ -147,7 +150,7 @@ func TestVersionAndInfo(t *testing.T) {
 	}
 	info, _ := doc["info"].(object)
 	desc, _ := info["description"].(string)
-	for _, want := range []string{"main(data, ctx)", "ctx.request", "ctx.requestId", "ctx.env", "ctx.function", "ctx.log", "new Response", "480", "604", "sip_code"} {
+	for _, want := range []string{"main(data, ctx)", "ctx.request", "ctx.requestId", "ctx.env", "ctx.function", "ctx.log", "new Response", "480", "604", "sip_code", "worker", "--isolation=process", "--isolation=inprocess"} {
 		if !strings.Contains(desc, want) {
 			t.Errorf("info.description does not mention %q", want)
 		}
@@ -377,6 +380,7 @@ const (
 	hash    = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 	errJSON = `{"error":{"code":"name_taken","message":"taken","request_id":"r1"}}`
 	uuidURL = "/v1/fn/0b6f3a8e-2c1d-4e5f-9a7b-1c2d3e4f5a6b"
+	fnURL   = "/v1/functions/fn_abcdefghijklmnop"
 )
 
 // TestSchemasMatchTraffic runs realistic requests and responses through the
@@ -428,6 +432,29 @@ func TestSchemasMatchTraffic(t *testing.T) {
 		{"unauthorized", "GET", "/v1/functions", "", "", 401, "application/json", `{"error":{"code":"unauthorized","message":"m","request_id":"r"}}`, true},
 		{"error without request_id", "GET", "/v1/functions", "", "", 401, "application/json", `{"error":{"code":"unauthorized","message":"m"}}`, false},
 
+		{"deploy a worker", "POST", "/v1/functions", "application/json",
+			`{"name":"counter","type":"worker","source":"let n=0; export function main(){return ++n}"}`,
+			201, "application/json", strings.Replace(fnJSON, `"type":"script"`, `"type":"worker"`, 1), true},
+		{"deploy an unknown type", "POST", "/v1/functions", "application/json",
+			`{"name":"counter","type":"daemon","source":"x"}`, 201, "application/json", fnJSON, false},
+		{"worker running", "GET", fnURL + "/worker", "", "", 200, "application/json",
+			`{"state":"running","hash":"` + hash + `","started_at":"2026-11-24T10:00:00Z","restarts":2}`, true},
+		{"worker idle", "GET", fnURL + "/worker", "", "", 200, "application/json", `{"state":"idle","restarts":0}`, true},
+		{"worker in an unknown state", "GET", fnURL + "/worker", "", "", 200, "application/json", `{"state":"paused","restarts":0}`, false},
+		{"worker without restarts", "GET", fnURL + "/worker", "", "", 200, "application/json", `{"state":"idle"}`, false},
+		{"worker with negative restarts", "GET", fnURL + "/worker", "", "", 200, "application/json", `{"state":"idle","restarts":-1}`, false},
+		{"worker with a bad hash", "GET", fnURL + "/worker", "", "", 200, "application/json",
+			`{"state":"running","hash":"v2","started_at":"2026-11-24T10:00:00Z","restarts":0}`, false},
+		{"stop worker", "POST", fnURL + "/stop", "", "", 200, "application/json", `{"state":"stopped","restarts":1}`, true},
+		{"start worker", "POST", fnURL + "/start", "", "", 200, "application/json", `{"state":"idle","restarts":1}`, true},
+		{"start a non-worker", "POST", fnURL + "/start", "", "", 400, "application/json",
+			`{"error":{"code":"not_a_worker","message":"m","request_id":"r"}}`, true},
+		{"stop without workers", "POST", fnURL + "/stop", "", "", 503, "application/json",
+			`{"error":{"code":"no_workers","message":"m","request_id":"r"}}`, true},
+		{"worker of an unknown function", "GET", "/v1/functions/fn_bbbbbbbbbbbbbbbb/worker", "", "", 404, "application/json",
+			`{"error":{"code":"not_found","message":"m","request_id":"r"}}`, true},
+		{"worker with a malformed id", "GET", "/v1/functions/nope/worker", "", "", 200, "application/json", `{"state":"idle","restarts":0}`, false},
+
 		{"invoke JSON", "POST", uuidURL, "application/json", `[1,2,3]`, 200, "application/json", `{"sum":6}`, true},
 		{"invoke form", "PUT", uuidURL, "application/x-www-form-urlencoded", `a=1&b=2`, 200, "application/json", `"ok"`, true},
 		{"invoke text", "PATCH", uuidURL + "/handle", "text/plain", `hello`, 200, "application/json", `null`, true},
@@ -438,6 +465,16 @@ func TestSchemasMatchTraffic(t *testing.T) {
 		{"invoke SIP", "POST", uuidURL, "application/json", `{}`, 422, "application/json",
 			`{"error":{"code":"480","message":"Temporarily Unavailable","request_id":"r","sip_code":480}}`, true},
 		{"invoke timeout", "GET", uuidURL, "", "", 504, "application/json", `{"error":{"code":"timeout","message":"m","request_id":"r"}}`, true},
+		{"invoke stopped worker", "POST", uuidURL, "application/json", `{}`, 503, "application/json",
+			`{"error":{"code":"worker_stopped","message":"m","request_id":"r"}}`, true},
+		{"invoke out of memory", "GET", uuidURL + "/handle", "", "", 503, "application/json",
+			`{"error":{"code":"memory_limit","message":"m","request_id":"r"}}`, true},
+		{"invoke sandbox restarted", "DELETE", uuidURL, "", "", 503, "application/json",
+			`{"error":{"code":"sandbox_restarted","message":"m","request_id":"r"}}`, true},
+		{"invoke sandbox crash", "PATCH", uuidURL + "/handle", "application/json", `{}`, 502, "application/json",
+			`{"error":{"code":"sandbox_crash","message":"m","request_id":"r"}}`, true},
+		{"invoke sandbox crash without code", "POST", uuidURL, "application/json", `{}`, 502, "application/json",
+			`{"error":{"message":"m","request_id":"r"}}`, false},
 		{"invoke bad media type", "POST", uuidURL, "application/octet-stream", `xx`, 415, "application/json",
 			`{"error":{"code":"unsupported_media_type","message":"m","request_id":"r"}}`, false},
 
