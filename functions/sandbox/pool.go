@@ -60,6 +60,7 @@ type Pool struct {
 	slots  []*slot
 	nextID atomic.Uint64
 	closed atomic.Bool
+	done   chan struct{} // closed by Close: nobody waits for a restart then
 	// Restarts counts sandboxes started again after dying.
 	restarts atomic.Uint64
 }
@@ -89,7 +90,7 @@ func New(cfg Config) *Pool {
 			return exec.Command(self, "sandbox")
 		}
 	}
-	p := &Pool{cfg: cfg, log: cfg.Logger}
+	p := &Pool{cfg: cfg, log: cfg.Logger, done: make(chan struct{})}
 	for i := range cfg.Size {
 		p.slots = append(p.slots, &slot{pool: p, index: i, ready: make(chan struct{})})
 	}
@@ -112,6 +113,7 @@ func (p *Pool) Close() {
 	if p.closed.Swap(true) {
 		return
 	}
+	close(p.done)
 	for _, s := range p.slots {
 		if proc := s.current(); proc != nil {
 			proc.stop("the gateway is shutting down")
@@ -166,6 +168,7 @@ func (s *slot) wait(ctx context.Context) (*process, error) {
 		}
 		select {
 		case <-ready:
+		case <-s.pool.done:
 		case <-ctx.Done():
 			return nil, &functions.RunError{Status: http.StatusServiceUnavailable, Code: CodeSandboxCrash,
 				Message: "no sandbox was available: it is restarting after a crash"}
