@@ -310,13 +310,10 @@ func (p *process) cause(exitErr error) *functions.RunError {
 		return why
 	}
 	memMB := p.slot.pool.cfg.MemoryMB
-	// A Go process out of address space dies with a fatal error from the
-	// heap allocator ("out of memory"; under -race, "address space
-	// collisions" or the race runtime's "failed to allocate"); the
-	// kernel's OOM killer sends SIGKILL.
-	if p.stderrEnd.contains("out of memory", "address space", "mheap).grow", "failed to allocate") || killedBy(exitErr, syscall.SIGKILL) {
+	// The kernel's OOM killer sends SIGKILL; see tail for the rest.
+	if p.stderrEnd.sawMemoryError() || killedBy(exitErr, syscall.SIGKILL) {
 		return &functions.RunError{Status: http.StatusServiceUnavailable, Code: functions.CodeMemoryLimit,
-			Message: fmt.Sprintf("the sandbox running this function ran out of memory (limit %d MB) and was restarted; the run was lost", memMB)}
+			Message: fmt.Sprintf("the sandbox running this function ran out of memory (limit %d MB), maybe because of another run on it, and was restarted; the run was lost", memMB)}
 	}
 	return &functions.RunError{Status: http.StatusBadGateway, Code: CodeSandboxCrash,
 		Message: fmt.Sprintf("the sandbox running this function crashed (%v) and was restarted; the run was lost", exitErr)}
@@ -428,17 +425,30 @@ func (p *process) roundTrip(ctx context.Context, inv *functions.Invocation, with
 	}
 }
 
-// tail keeps the end of a sandbox's stderr (to tell why it died) and logs
-// each line.
+// tail logs a sandbox's stderr, keeps its end for context, and notes a
+// memory error as it passes: a Go process out of address space dies with
+// a fatal error from the heap allocator ("out of memory"; under -race,
+// "address space collisions" or the race runtime's "failed to allocate"),
+// followed by a goroutine dump that can be far longer than what is kept.
 type tail struct {
-	log  *slog.Logger
-	slot int
-	mu   sync.Mutex
-	buf  []byte
+	log    *slog.Logger
+	slot   int
+	mu     sync.Mutex
+	buf    []byte
+	memory bool
 }
+
+var memoryErrors = []string{"out of memory", "address space", "mheap).grow", "failed to allocate"}
 
 func (t *tail) Write(b []byte) (int, error) {
 	t.mu.Lock()
+	// Look at the new bytes with the end of the old, for a message split across writes.
+	window := string(t.buf[max(0, len(t.buf)-64):]) + string(b)
+	for _, m := range memoryErrors {
+		if strings.Contains(window, m) {
+			t.memory = true
+		}
+	}
 	t.buf = append(t.buf, b...)
 	if len(t.buf) > 16<<10 {
 		t.buf = append([]byte(nil), t.buf[len(t.buf)-8<<10:]...)
@@ -452,13 +462,8 @@ func (t *tail) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
-func (t *tail) contains(needles ...string) bool {
+func (t *tail) sawMemoryError() bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	for _, s := range needles {
-		if strings.Contains(string(t.buf), s) {
-			return true
-		}
-	}
-	return false
+	return t.memory
 }

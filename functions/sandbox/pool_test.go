@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"strconv"
@@ -183,4 +184,23 @@ func cpuTicks(t *testing.T, pid int) int {
 	u, _ := strconv.Atoi(f[11])
 	s, _ := strconv.Atoi(f[12])
 	return u + s
+}
+
+// The memory error that ends a sandbox is found however long the
+// goroutine dump after it.
+func TestTailFindsTheMemoryError(t *testing.T) {
+	tl := &tail{log: slog.New(slog.DiscardHandler)}
+	fmt.Fprint(tl, "fatal error: runtime: out of mem")
+	fmt.Fprint(tl, "ory\n")
+	for i := 0; i < 1000; i++ {
+		fmt.Fprintf(tl, "goroutine %d [running]:\n\tsome/frame.go:12 +0x1f\n", i)
+	}
+	if !tl.sawMemoryError() {
+		t.Fatal("memory error lost")
+	}
+	other := &tail{log: slog.New(slog.DiscardHandler)}
+	fmt.Fprint(other, "panic: boom\n")
+	if other.sawMemoryError() {
+		t.Fatal("a panic taken for a memory error")
+	}
 }
