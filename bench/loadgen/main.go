@@ -11,7 +11,13 @@
 // requests counts every answer received (any status); errors are transport
 // failures and timeouts (no answer, so no latency; the worker pauses 5 ms
 // after one); non2xx are answers with
-// another status (their latency is included). rps = requests / duration.
+// another status (their latency is included), tallied in non2xx_codes by
+// status and, when the body is a ScriptForge error ({"error":{"code":…}}),
+// its code: {"503 memory_limit":12}. rps = requests / duration. late counts
+// the requests whose answer or error came only after the window closed
+// (normally each worker's last one, so about --concurrency) and
+// late_max_ms the longest of them: they are in no other figure, so a stall
+// that outlasts the window shows there rather than nowhere.
 // Errors are counted, never fatal, and the run always stops by itself:
 // each request has a --timeout, so the whole run lasts at most
 // warmup + duration + timeout.
@@ -59,14 +65,23 @@ type result struct {
 	// One sample of each kind of failure, to make a bad run easy to diagnose.
 	FirstError  string `json:"first_error,omitempty"`
 	FirstNon2xx string `json:"first_non2xx,omitempty"`
+	// Non2xxCodes counts the non-2xx answers by "status code", e.g.
+	// "503 memory_limit" (just "503" when the body names no error code).
+	Non2xxCodes map[string]int64 `json:"non2xx_codes,omitempty"`
+	// Late counts requests sent before the end of the window that were
+	// answered (or failed) after it; they are not in the other figures.
+	Late      int64   `json:"late"`
+	LateMaxms float64 `json:"late_max_ms"`
 }
 
 // worker is one closed-loop client; each keeps its own tallies so the hot
 // loop takes no locks.
 type worker struct {
 	lat                     []time.Duration
-	errors, non2xx          int64
+	errors, non2xx, late    int64
 	firstError, firstNon2xx string
+	codes                   map[string]int64
+	lateMax                 time.Duration
 }
 
 func main() {
@@ -161,7 +176,12 @@ func run(target, body, method string, headers []string, concurrency int, duratio
 					time.Sleep(5 * time.Millisecond)
 				}
 				// Count only what completes inside the measured window.
-				if t1.Before(measureFrom) || t1.After(stopAt) {
+				if t1.After(stopAt) {
+					w.late++ // sent before the end (see the loop's test)
+					w.lateMax = max(w.lateMax, t1.Sub(t0))
+					continue
+				}
+				if t1.Before(measureFrom) {
 					continue
 				}
 				if err != nil {
@@ -173,6 +193,10 @@ func run(target, body, method string, headers []string, concurrency int, duratio
 				}
 				if sc := resp.StatusCode(); sc < 200 || sc > 299 {
 					w.non2xx++
+					if w.codes == nil {
+						w.codes = map[string]int64{}
+					}
+					w.codes[statusCode(sc, resp.Body())]++
 					if w.firstNon2xx == "" {
 						b := resp.Body()
 						w.firstNon2xx = fmt.Sprintf("%d %s", sc, b[:min(len(b), 300)])
@@ -193,11 +217,19 @@ func run(target, body, method string, headers []string, concurrency int, duratio
 		all = append(all, w.lat...)
 		res.Errors += w.errors
 		res.Non2xx += w.non2xx
+		res.Late += w.late
+		res.LateMaxms = max(res.LateMaxms, ms(w.lateMax))
 		if res.FirstError == "" {
 			res.FirstError = w.firstError
 		}
 		if res.FirstNon2xx == "" {
 			res.FirstNon2xx = w.firstNon2xx
+		}
+		for k, n := range w.codes {
+			if res.Non2xxCodes == nil {
+				res.Non2xxCodes = map[string]int64{}
+			}
+			res.Non2xxCodes[k] += n
 		}
 	}
 	slices.Sort(all)
@@ -208,6 +240,20 @@ func run(target, body, method string, headers []string, concurrency int, duratio
 		res.Maxms = ms(all[len(all)-1])
 	}
 	return json.NewEncoder(os.Stdout).Encode(res)
+}
+
+// statusCode names a non-2xx answer for the tally: its status and, if the
+// body is a ScriptForge error, the error's code.
+func statusCode(status int, body []byte) string {
+	var e struct {
+		Error struct {
+			Code string `json:"code"`
+		} `json:"error"`
+	}
+	if json.Unmarshal(body, &e) == nil && e.Error.Code != "" {
+		return fmt.Sprintf("%d %s", status, e.Error.Code)
+	}
+	return fmt.Sprint(status)
 }
 
 // pct is the nearest-rank percentile of sorted latencies, in ms.

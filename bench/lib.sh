@@ -1,0 +1,213 @@
+# bench/lib.sh: pieces shared by the benchmark scripts (gateway.sh,
+# isolation.sh, neighbour.sh). Source it, do not run it:
+#
+#   BENCH_NAME=foo.sh; source "$(dirname "$0")/lib.sh"
+#
+# Sourcing it moves to the module root, makes a temp dir $work (removed on
+# exit) and installs a trap that stops, on any exit or Ctrl-C, every server
+# started with start_server and every loadgen started with start_loadgen.
+# It reads the common knobs DURATION, WARMUP, CONCURRENCY and PIN (the
+# scripts set their own defaults before sourcing it).
+# shellcheck shell=bash
+
+KEY=bench-admin-key-0123456789abcdef
+BENCH_NAME=${BENCH_NAME:-bench}
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+work=$(mktemp -d "${TMPDIR:-/tmp}/sfbench.XXXXXX")
+# Others may pass through (not list) $work: a gateway running as root then
+# runs its sandboxes as nobody, as in the container image, which needs the
+# binary reachable. The data dirs stay private (mkdir -m 700).
+chmod 711 "$work"
+pids=()    # servers, stopped gently on exit
+lg_pids=() # loadgens still running, killed on exit
+used_ports=" "
+
+cleanup() {
+	local p
+	for p in ${lg_pids[@]+"${lg_pids[@]}"}; do kill -TERM "$p" 2>/dev/null || true; done
+	for p in ${pids[@]+"${pids[@]}"}; do kill -TERM "$p" 2>/dev/null || true; done
+	for p in ${pids[@]+"${pids[@]}"}; do
+		# Give each server a few seconds to stop, then insist.
+		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+die() { echo "$BENCH_NAME: $*" >&2; exit 1; }
+
+# seconds turns 5, 5s, 0.5s or 500ms into seconds for sleep and awk.
+seconds() {
+	case $1 in
+	*ms) awk -v v="${1%ms}" 'BEGIN { print v / 1000 }' ;;
+	*s) echo "${1%s}" ;;
+	*) echo "$1" ;;
+	esac
+}
+dur_s=$(seconds "${DURATION:-5s}")
+warm_s=$(seconds "${WARMUP:-1s}")
+[[ $dur_s =~ ^[0-9]*\.?[0-9]+$ && $warm_s =~ ^[0-9]*\.?[0-9]+$ ]] || die "DURATION and WARMUP take seconds: 5s, 0.5s or 500ms"
+
+# free_port prints a port nothing listens on and no earlier call returned
+# (racy against other programs, but fine on 127.0.0.1). Call it as
+# `free_port; port=$port`: it sets $port so the used list survives (a $(…)
+# subshell would lose it).
+free_port() {
+	local p
+	for _ in $(seq 100); do
+		p=$((20000 + RANDOM % 40000))
+		[[ $used_ports == *" $p "* ]] && continue
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			used_ports+="$p "
+			port=$p
+			return
+		fi
+	done
+	die "no free port found"
+}
+
+wait_healthy() { # URL PID LOG
+	for _ in $(seq 100); do
+		curl -fsS -o /dev/null "$1/healthz" 2>/dev/null && return
+		kill -0 "$2" 2>/dev/null || { cat "$3" >&2; die "server died at start: $1"; }
+		sleep 0.1
+	done
+	cat "$3" >&2
+	die "$1 not healthy after 10s"
+}
+
+# field JSON NAME reads one top-level scalar field of loadgen's JSON line.
+field() { sed -nE 's/.*"'"$2"'":("([^"\\]|\\.)*"|[^,{}]*).*/\1/p' <<<"$1"; }
+
+# codes JSON prints loadgen's non2xx_codes tally as `503 memory_limit ×3, …`
+# (empty when every answer was 2xx).
+codes() {
+	sed -nE 's/.*"non2xx_codes":\{([^}]*)\}.*/\1/p' <<<"$1" |
+		sed -E 's/"([^"]*)":([0-9]+)/\1 ×\2/g; s/,/, /g'
+}
+
+# cpu_ticks PID prints the user+system CPU time, in clock ticks, of the
+# process, of its live children (the gateway's sandbox processes) and of
+# its children that already exited and were waited for (sandboxes that
+# died: /proc/PID/stat fields 16 and 17).
+cpu_ticks() {
+	local p total t
+	total=$(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$1/stat" 2>/dev/null || echo 0)
+	for p in $(pgrep -P "$1" 2>/dev/null); do
+		t=$(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0)
+		total=$((total + t))
+	done
+	echo "$total"
+}
+tck=$(getconf CLK_TCK)
+
+median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+
+# metric URL NAME prints a sample of the server's /metrics (n/a if absent).
+metric() {
+	local v
+	v=$(curl -fsS "$1/metrics" 2>/dev/null | awk -v n="$2" '$1 == n { print $2 }')
+	echo "${v:-n/a}"
+}
+
+srv_pin=() lg_pin=()
+if [[ ${PIN:-0} == 1 ]]; then
+	(($(nproc) >= 2)) || die "PIN=1 needs 2 CPUs"
+	srv_pin=(taskset -c 0) lg_pin=(taskset -c 1)
+fi
+
+# build PKG... builds ./cmd/scriptforge or ./bench/NAME into $work/NAME.
+build() {
+	local pkg
+	echo "building into $work …" >&2
+	for pkg in "$@"; do go build -o "$work/$(basename "$pkg")" "$pkg"; done
+}
+
+# start_server LOG CMD... starts a server in the background (pinned with
+# PIN=1) and sets $server_pid; it is stopped on exit.
+start_server() {
+	local log=$1
+	shift
+	${srv_pin[@]+"${srv_pin[@]}"} "$@" 2>"$log" &
+	server_pid=$!
+	pids+=("$server_pid")
+}
+
+# start_gateway NAME [SERVE_FLAG...] starts `scriptforge serve` on a free
+# port with its own data dir $work/NAME.data and log $work/NAME.log, waits
+# until it is healthy, and sets $gw_url and $gw_pid.
+start_gateway() {
+	local name=$1
+	shift
+	free_port
+	mkdir -m 700 "$work/$name.data"
+	SCRIPTFORGE_ADMIN_KEY=$KEY start_server "$work/$name.log" "$work/scriptforge" serve \
+		--addr "127.0.0.1:$port" --data-dir "$work/$name.data" --log-level warn --shutdown-grace 2s "$@"
+	gw_pid=$server_pid
+	gw_url=http://127.0.0.1:$port
+	wait_healthy "$gw_url" "$gw_pid" "$work/$name.log"
+}
+
+# start_bare starts bench/barefiber on a free port; sets $bare_url, $bare_pid.
+start_bare() {
+	free_port
+	start_server "$work/bare.log" "$work/barefiber" --addr "127.0.0.1:$port"
+	bare_pid=$server_pid
+	bare_url=http://127.0.0.1:$port
+	wait_healthy "$bare_url" "$bare_pid" "$work/bare.log"
+}
+
+# The trivial App every benchmark invokes, and the body it is sent.
+# APP_SOURCE swaps the function, e.g. the CommonJS form to see what the
+# ES module wrapper (esbuild's export helpers, run on every call) costs.
+default_app='export function main(data) { return {ok: true, n: data.n} }'
+body='{"n":42}'
+
+# deploy_app GATEWAY_URL NAME deploys the trivial App with `scriptforge
+# deploy`, checks one invocation's answer, and prints its UUID.
+deploy_app() {
+	local gw=$1 name=$2 deployed uuid check
+	printf '%s\n' "${APP_SOURCE:-$default_app}" >"$work/$name.js"
+	deployed=$("$work/scriptforge" deploy "$work/$name.js" --type app --server "$gw" --key "$KEY" --json 2>"$work/deploy.log") ||
+		{ cat "$work/deploy.log" >&2; die "deploy to $gw failed"; }
+	uuid=$(sed -n 's/.*"uuid": *"\([^"]*\)".*/\1/p' <<<"$deployed" | head -n1)
+	[[ -n $uuid ]] || die "no uuid in the deploy answer: $deployed"
+	check=$(curl -fsS -X POST -H 'Content-Type: application/json' -d "$body" "$gw/v1/fn/$uuid") || die "invoking the App on $gw failed"
+	[[ $check == *'"ok":true'* && $check == *'"n":42'* ]] || die "unexpected App answer from $gw: $check"
+	echo "$uuid"
+}
+
+# create_function GATEWAY_URL JSON creates a function through the admin API
+# (POST /v1/functions/) and prints its UUID.
+create_function() {
+	local created uuid
+	created=$(curl -sS -X POST -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \
+		-d "$2" "$1/v1/functions/") || die "creating a function on $1 failed"
+	uuid=$(sed -n 's/.*"uuid": *"\([^"]*\)".*/\1/p' <<<"$created" | head -n1)
+	[[ -n $uuid ]] || die "no uuid in the create answer: $created"
+	echo "$uuid"
+}
+
+# start_loadgen OUT LOADGEN_FLAG... runs bench/loadgen in the background
+# (pinned with PIN=1), its JSON line going to OUT; sets $lg_pid. Collect it
+# with wait_loadgen.
+start_loadgen() {
+	local out=$1
+	shift
+	${lg_pin[@]+"${lg_pin[@]}"} "$work/loadgen" "$@" >"$out" &
+	lg_pid=$!
+	lg_pids+=("$lg_pid")
+}
+
+# wait_loadgen PID waits for a loadgen started by start_loadgen.
+wait_loadgen() {
+	local rc=0 p keep=()
+	wait "$1" || rc=$?
+	for p in ${lg_pids[@]+"${lg_pids[@]}"}; do [[ $p == "$1" ]] || keep+=("$p"); done
+	lg_pids=(${keep[@]+"${keep[@]}"})
+	((rc == 0)) || die "loadgen failed (exit $rc)"
+}
