@@ -419,6 +419,7 @@ func testInvocationContract(t *testing.T, s *server) {
 		{"empty body", "POST", "", ``, nil, 200, `"data":{}`, ""},
 		{"get query", "GET", "?a=1&b=2&b=3", nil, nil, 200, `"data":{"a":"1","b":["2","3"]}`, ""},
 		{"form", "POST", "", `CallSid=CA1&Digits=5`, map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, 200, `"data":{"CallSid":"CA1","Digits":"5"}`, ""},
+		{"json sent as a form (curl -d)", "POST", "", `{"a":1}`, map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, 200, `"data":{"a":1}`, ""},
 		{"text", "POST", "", `plain words`, map[string]string{"Content-Type": "text/plain"}, 200, `"data":"plain words"`, ""},
 		{"headers reach ctx", "POST", "", `{}`, map[string]string{"Content-Type": "application/json", "X-Custom": "yes"}, 200, `"h":"yes"`, ""},
 		{"export", "POST", "/hello", `{"name":"ada"}`, json, 200, `"hello ada"`, ""},

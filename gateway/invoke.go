@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"mime"
@@ -131,6 +132,11 @@ func (g *Gateway) requestData(c *fiber.Ctx) (json.RawMessage, error) {
 		}
 		return append(json.RawMessage(nil), body...), nil
 	case mediaType == "application/x-www-form-urlencoded":
+		// curl -d '{"a":1}' sends JSON labelled as a form; a real form never
+		// starts with a brace or bracket.
+		if t := bytes.TrimSpace(body); len(t) > 0 && (t[0] == '{' || t[0] == '[') && json.Valid(t) {
+			return append(json.RawMessage(nil), t...), nil
+		}
 		return json.Marshal(queryObject(string(body)))
 	case strings.HasPrefix(mediaType, "text/") || strings.HasSuffix(mediaType, "/xml") || strings.HasSuffix(mediaType, "+xml"):
 		return json.Marshal(string(body))
