@@ -232,6 +232,36 @@ func TestSandboxProcesses(t *testing.T) {
 	}
 }
 
+// A Worker keeps its state between calls and is stopped and started from the CLI.
+func TestCLIWorker(t *testing.T) {
+	g := startGateway(t)
+	file := writeFile(t, "counter.js", `let n = 0; export function main() { return ++n }`)
+	out, _, code := g.cli(t, "deploy", file, "--type", "worker")
+	if code != 0 {
+		t.Fatalf("deploy: %s", out)
+	}
+	uuid := regexp.MustCompile(`UUID:\s+(\S+)`).FindStringSubmatch(out)[1]
+	id := regexp.MustCompile(`File ID:\s+(\S+)`).FindStringSubmatch(out)[1]
+	for want := 1; want <= 2; want++ {
+		if out, _, _ := g.cli(t, "invoke", uuid); strings.TrimSpace(out) != fmt.Sprint(want) {
+			t.Fatalf("call %d: %s", want, out)
+		}
+	}
+	if out, _, code := g.cli(t, "fn", "worker", id); code != 0 || !strings.Contains(out, "running, 0 restarts") {
+		t.Fatalf("worker: %d %s", code, out)
+	}
+	if out, _, code := g.cli(t, "fn", "stop", id); code != 0 || !strings.Contains(out, "stopped") {
+		t.Fatalf("stop: %d %s", code, out)
+	}
+	if _, errOut, code := g.cli(t, "invoke", uuid); code != 1 || !strings.Contains(errOut, "worker_stopped") {
+		t.Fatalf("stopped worker: %d %s", code, errOut)
+	}
+	g.cli(t, "fn", "start", id)
+	if out, _, _ := g.cli(t, "invoke", uuid); strings.TrimSpace(out) != "1" {
+		t.Fatalf("after start: %s", out)
+	}
+}
+
 func TestCLIRunLocally(t *testing.T) {
 	g := &gatewayProcess{} // no server: run needs none
 	ok := writeFile(t, "ok.js", `export async function main(data) { console.warn("hi", process.env.X); return {twice: data.n * 2} }`)

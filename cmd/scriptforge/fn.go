@@ -13,7 +13,7 @@ import (
 func newFnCmd(cf *clientFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "fn",
-		Short: "Manage deployed functions: list, show, versions, rollback, runs, rotate-uuid, delete",
+		Short: "Manage deployed functions: list, show, versions, rollback, runs, rotate-uuid, worker, stop, start, delete",
 	}
 	cf.register(cmd)
 	cmd.AddCommand(
@@ -154,6 +154,9 @@ func newFnCmd(cf *clientFlags) *cobra.Command {
 				return nil
 			},
 		},
+		workerCmd(cf, "worker", "Show a Worker function's state (running, idle, stopped) and restarts", "GET", "/worker"),
+		workerCmd(cf, "stop", "Stop a Worker function: calls fail until it is started", "POST", "/stop"),
+		workerCmd(cf, "start", "Let a stopped Worker function run again (it starts with fresh state)", "POST", "/start"),
 		&cobra.Command{
 			Use: "delete ID", Short: "Delete a function and all its versions", Args: cobra.ExactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
@@ -166,6 +169,31 @@ func newFnCmd(cf *clientFlags) *cobra.Command {
 		},
 	)
 	return cmd
+}
+
+// workerCmd is one of the Worker commands: they differ only in the call.
+func workerCmd(cf *clientFlags, use, short, method, suffix string) *cobra.Command {
+	return &cobra.Command{
+		Use: use + " ID", Short: short, Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			path := fnPath(args[0]) + suffix
+			var st struct {
+				State     string    `json:"state"`
+				Restarts  uint64    `json:"restarts"`
+				StartedAt time.Time `json:"started_at"`
+			}
+			data, err := cf.client().call(cmd.Context(), method, path, nil, &st)
+			if err != nil || cf.json {
+				return jsonOr(cmd, data, err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: %s, %d restarts", args[0], st.State, st.Restarts)
+			if !st.StartedAt.IsZero() {
+				fmt.Fprintf(cmd.OutOrStdout(), ", started %s", st.StartedAt.Local().Format(time.DateTime))
+			}
+			fmt.Fprintln(cmd.OutOrStdout())
+			return nil
+		},
+	}
 }
 
 func fnPath(id string) string { return "/v1/functions/" + url.PathEscape(id) }
