@@ -86,22 +86,20 @@ type Limits struct {
 
 // Timeout returns the timeout to store: the default when unset, an error when out of range.
 func (l Limits) Timeout(ms *int) (int, error) {
-	if ms == nil {
-		return l.DefaultTimeoutMS, nil
-	}
-	if *ms < MinTimeoutMS || *ms > l.MaxTimeoutMS {
-		return 0, invalid("timeout_ms", "must be between %d and %d", MinTimeoutMS, l.MaxTimeoutMS)
-	}
-	return *ms, nil
+	return bounded("timeout_ms", ms, l.DefaultTimeoutMS, MinTimeoutMS, l.MaxTimeoutMS)
 }
 
 // Memory returns the memory budget to store, like Timeout.
 func (l Limits) Memory(mb *int) (int, error) {
-	if mb == nil {
-		return l.DefaultMemoryMB, nil
+	return bounded("memory_mb", mb, l.DefaultMemoryMB, MinMemoryMB, l.MaxMemoryMB)
+}
+
+func bounded(field string, v *int, def, lo, hi int) (int, error) {
+	if v == nil {
+		return def, nil
 	}
-	if *mb < MinMemoryMB || *mb > l.MaxMemoryMB {
-		return 0, invalid("memory_mb", "must be between %d and %d", MinMemoryMB, l.MaxMemoryMB)
+	if *v < lo || *v > hi {
+		return 0, invalid(field, "must be between %d and %d", lo, hi)
 	}
-	return *mb, nil
+	return *v, nil
 }
