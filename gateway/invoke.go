@@ -37,7 +37,9 @@ func (g *Gateway) invoke(c *fiber.Ctx) error {
 	if export != "" && !functions.ValidExport(export) {
 		return apiError(http.StatusNotFound, functions.CodeExportNotFound, "%q is not a valid export name", export)
 	}
-	data, err := g.requestData(c)
+	// Parsed once: it is ctx.request.query, and data for a GET.
+	query, _ := url.ParseQuery(string(c.Context().QueryArgs().QueryString())) // a bad pair is skipped
+	data, err := g.requestData(c, query)
 	if err != nil {
 		return err
 	}
@@ -53,7 +55,7 @@ func (g *Gateway) invoke(c *fiber.Ctx) error {
 		Timeout:   time.Duration(d.Version.TimeoutMS) * time.Millisecond,
 		MemoryMB:  d.Version.MemoryMB,
 		Data:      data,
-		Request:   requestInfo(c),
+		Request:   requestInfo(c, query),
 	}
 	res, runErr := g.cfg.Executor.Execute(c.UserContext(), inv)
 
@@ -110,10 +112,10 @@ func reservedHeader(name string) bool {
 }
 
 // requestData turns the request into the function's first argument, as JSON.
-func (g *Gateway) requestData(c *fiber.Ctx) (json.RawMessage, error) {
+func (g *Gateway) requestData(c *fiber.Ctx, query url.Values) (json.RawMessage, error) {
 	switch c.Method() {
 	case http.MethodGet, http.MethodHead, http.MethodDelete, http.MethodOptions:
-		return json.Marshal(queryObject(c.Context().QueryArgs().String()))
+		return json.Marshal(flatten(query))
 	}
 	body := c.Body()
 	if len(body) > g.cfg.MaxBodyBytes {
@@ -137,7 +139,8 @@ func (g *Gateway) requestData(c *fiber.Ctx) (json.RawMessage, error) {
 		if t := bytes.TrimSpace(body); len(t) > 0 && (t[0] == '{' || t[0] == '[') && json.Valid(t) {
 			return append(json.RawMessage(nil), t...), nil
 		}
-		return json.Marshal(queryObject(string(body)))
+		form, _ := url.ParseQuery(string(body)) // a bad pair is skipped
+		return json.Marshal(flatten(form))
 	case strings.HasPrefix(mediaType, "text/") || strings.HasSuffix(mediaType, "/xml") || strings.HasSuffix(mediaType, "+xml"):
 		return json.Marshal(string(body))
 	}
@@ -145,10 +148,9 @@ func (g *Gateway) requestData(c *fiber.Ctx) (json.RawMessage, error) {
 		"content type %q is not accepted; send JSON, a form, or text", ct)
 }
 
-// queryObject maps a query string to an object: one value → string, a
+// flatten maps query or form values to an object: one value → string, a
 // repeated key → array of strings.
-func queryObject(raw string) map[string]any {
-	values, _ := url.ParseQuery(raw) // keeps what parses; a bad pair is skipped
+func flatten(values url.Values) map[string]any {
 	out := make(map[string]any, len(values))
 	for k, v := range values {
 		if len(v) == 1 {
@@ -162,12 +164,11 @@ func queryObject(raw string) map[string]any {
 
 // requestInfo is ctx.request. Strings are copied: fasthttp reuses its
 // buffers once the handler returns.
-func requestInfo(c *fiber.Ctx) functions.RequestInfo {
+func requestInfo(c *fiber.Ctx, query url.Values) functions.RequestInfo {
 	headers := map[string]string{}
 	c.Request().Header.VisitAll(func(k, v []byte) {
 		headers[strings.ToLower(string(k))] = string(v)
 	})
-	query, _ := url.ParseQuery(string(c.Context().QueryArgs().QueryString()))
 	return functions.RequestInfo{
 		Method:  strings.Clone(c.Method()),
 		URL:     strings.Clone(c.OriginalURL()),
