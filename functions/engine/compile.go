@@ -68,12 +68,44 @@ func Transpile(name, source string) (Transpiled, error) {
 	if len(res.Errors) > 0 {
 		return Transpiled{}, esbuildError(res.Errors[0])
 	}
-	code := string(res.Code)
+	code := cheapenESMHelpers(string(res.Code))
 	if _, err := compile(name, code); err != nil {
 		return Transpiled{}, err
 	}
-	sum := sha256.Sum256(res.Code)
+	sum := sha256.Sum256([]byte(code))
 	return Transpiled{Code: code, Hash: hex.EncodeToString(sum[:])}, nil
+}
+
+// esmHelpers replace two of the helpers esbuild writes when it lowers an
+// ES module to CommonJS. They run on every invocation (a fresh runtime
+// loads the module each time), and the originals cost more than a whole
+// CommonJS run: __toCommonJS copies every export onto a second object
+// through getOwnPropertyNames, for-of and a descriptor each, and __export's
+// for-in walks up to Object.prototype and builds all its methods. The
+// stand-ins keep the getters (live bindings, and no temporal-dead-zone
+// read of a const export before it is initialised) and the __esModule
+// marker, but mark the exports object itself. Each keeps the original's
+// line count, so the inline source map still points at the user's lines.
+// TestESMHelpersReplaced notices when an esbuild upgrade changes the text.
+var esmHelpers = strings.NewReplacer(
+	`var __export = (target, all) => {
+  for (var name in all)
+    __defProp(target, name, { get: all[name], enumerable: true });
+};`, `var __export = (target, all) => {
+  for (var names = Object.keys(all), i = 0; i < names.length; i++)
+    __defProp(target, names[i], { get: all[names[i]], enumerable: true });
+};`,
+	`var __toCommonJS = (mod) => __copyProps(__defProp({}, "__esModule", { value: true }), mod);`,
+	`var __toCommonJS = (mod) => __defProp(mod, "__esModule", { value: true });`,
+)
+
+func cheapenESMHelpers(code string) string {
+	// The helpers, when present, come first: no need to scan the whole file.
+	head := strings.Index(code, "\nmodule.exports = __toCommonJS(")
+	if head < 0 {
+		return code
+	}
+	return esmHelpers.Replace(code[:head]) + code[head:]
 }
 
 func esbuildError(m api.Message) *CompileError {

@@ -59,6 +59,7 @@ func TestRunResults(t *testing.T) {
 			`["hi","fn_test","test","fn_test","test-host","0b6c7f9e-5a7f-4a31-9d55-1f6b0c0f0a11"]`},
 		{"no host environment", "script", `function main() { return {home: process.env.HOME, path: process.env.PATH, keys: Object.keys(process.env).sort()} }`, "", `{}`,
 			`{"keys":["APP_ID","EXEC_HOST","GREETING","SCRIPTFORGE_ID","SCRIPTFORGE_NAME","SCRIPTFORGE_UUID","TOKEN"]}`},
+		{"ctx acts as a plain object", "app", `exports.main = (d, ctx) => { ctx.mine = 1; delete ctx.auth; ctx.env = "replaced"; return [Object.keys(ctx).sort().join(), "auth" in ctx, "request" in ctx, ctx.env, ctx.mine, typeof ctx.log] }`, "", `{}`, `["env,function,log,mine,request,requestId",false,true,"replaced",1,"function"]`},
 		{"ctx", "script", `function main(d, ctx) { return [ctx.requestId, ctx.request.method, ctx.request.headers["x-test"], ctx.env.GREETING, ctx.function.version] }`, "", `{}`, `["req-1","POST","1","hi",1]`},
 		{"modern syntax", "app", `class A { #x = 2; get x() { return this.#x } }; export const main = (d) => d?.a?.b ?? new A().x`, "", `{}`, `2`},
 		{"catchable allocation guard", "script", `function main() { try { "x".repeat(2**40) } catch (e) { return e instanceof RangeError } }`, "", `{}`, `true`},
@@ -308,6 +309,32 @@ func TestStackPointsAtUserSource(t *testing.T) {
 	}
 }
 
+// ES modules run with our cheaper export helpers (see esmHelpers), with
+// the semantics of esbuild's: named, default and const exports, live
+// bindings, and an __esModule marker that is not enumerable.
+func TestESMHelpersReplaced(t *testing.T) {
+	src := `export let n = 1;
+export const label = "count";
+export function bump() { n++; return n; }
+export default function main() {
+  bump();
+  return { n, label, keys: Object.keys(module.exports).sort(), esm: module.exports.__esModule };
+}
+`
+	tr, err := Transpile("test.js", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(tr.Code, "Object.keys(all)") || strings.Contains(tr.Code, "__copyProps(__defProp") {
+		t.Fatalf("esbuild's helpers changed; update esmHelpers:\n%s", tr.Code)
+	}
+	e := New(Config{})
+	res, rerr := invoke(t, e, functions.TypeApp, src, "", `{}`, time.Second)
+	if rerr != nil || string(res.JSON) != `{"n":2,"label":"count","keys":["bump","default","label","n"],"esm":true}` {
+		t.Fatalf("got %v %v", res, rerr)
+	}
+}
+
 // Globals changed by one run are gone in the next: each run has a fresh runtime.
 func TestRunsAreIsolated(t *testing.T) {
 	e := New(Config{})
@@ -341,17 +368,25 @@ func TestCancel(t *testing.T) {
 }
 
 func BenchmarkTrivialRun(b *testing.B) {
-	e := New(Config{})
-	tr, err := Transpile("b.js", `exports.main = function (d) { return {ok: true, n: d.n} }`)
-	if err != nil {
-		b.Fatal(err)
-	}
-	inv := &functions.Invocation{Type: functions.TypeApp, Code: tr.Code, Hash: tr.Hash, Timeout: time.Second, Data: json.RawMessage(`{"n":1}`)}
-	b.ReportAllocs()
-	for i := 0; i < b.N; i++ {
-		if _, err := e.Execute(context.Background(), inv); err != nil {
-			b.Fatal(err)
-		}
+	for _, tc := range []struct{ name, src string }{
+		{"commonjs", `exports.main = function (d) { return {ok: true, n: d.n} }`},
+		{"esm", `export function main(d) { return {ok: true, n: d.n} }`},
+		{"script", `function main(d) { return {ok: true, n: d.n} }`},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			e := New(Config{})
+			tr, err := Transpile("b.js", tc.src)
+			if err != nil {
+				b.Fatal(err)
+			}
+			inv := &functions.Invocation{Type: functions.TypeApp, Code: tr.Code, Hash: tr.Hash, Timeout: time.Second, Data: json.RawMessage(`{"n":1}`)}
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				if _, err := e.Execute(context.Background(), inv); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -170,36 +171,95 @@ func (r *run) require(call goja.FunctionCall) goja.Value {
 	return load(r)
 }
 
-// context builds ctx, the second argument of main. Its parts are built on
-// first read: most functions never look at most of them.
+// context builds ctx, the second argument of main.
 func (r *run) context() goja.Value {
-	vm := r.vm
-	ctx := vm.NewObject()
-	_ = ctx.Set("requestId", r.inv.RequestID)
-	lazy := func(name string, build func() goja.Value) {
-		var v goja.Value
-		_ = ctx.DefineAccessorProperty(name, vm.ToValue(func(goja.FunctionCall) goja.Value {
-			if v == nil {
-				v = build()
-			}
-			return v
-		}), nil, goja.FLAG_TRUE, goja.FLAG_TRUE)
+	return r.vm.NewDynamicObject(&ctxObject{r: r, values: map[string]goja.Value{}})
+}
+
+// ctxObject is ctx as a dynamic object: its parts are built on first read
+// (most functions never look at most of them), and making it costs one
+// object instead of an accessor function per part. It behaves as a plain
+// object otherwise: properties can be added, replaced and deleted.
+type ctxObject struct {
+	r       *run
+	values  map[string]goja.Value // parts built so far, and what the function set
+	deleted map[string]bool       // parts the function deleted
+}
+
+var ctxParts = []string{"requestId", "request", "auth", "function", "env", "log"}
+
+func (c *ctxObject) build(key string) goja.Value {
+	r := c.r
+	fromJSON := func(x any) goja.Value {
+		b, err := json.Marshal(x)
+		if err != nil { // plain data only: cannot happen
+			panic(err)
+		}
+		return must(r.parse(goja.Undefined(), r.vm.ToValue(string(b))))
 	}
-	fromJSON := func(x any) func() goja.Value {
-		return func() goja.Value {
-			b, err := json.Marshal(x)
-			if err != nil { // plain data only: cannot happen
-				panic(err)
-			}
-			return must(r.parse(goja.Undefined(), vm.ToValue(string(b))))
+	switch key {
+	case "requestId":
+		return r.vm.ToValue(r.inv.RequestID)
+	case "request":
+		return fromJSON(r.inv.Request)
+	case "auth":
+		return fromJSON(r.inv.Auth)
+	case "function":
+		return fromJSON(r.inv.Function)
+	case "env":
+		return r.envObject()
+	case "log":
+		return r.consoleObject().ToObject(r.vm).Get("log")
+	}
+	return nil
+}
+
+func (c *ctxObject) Get(key string) goja.Value {
+	if v, ok := c.values[key]; ok || c.deleted[key] {
+		return v
+	}
+	v := c.build(key)
+	if v != nil {
+		c.values[key] = v
+	}
+	return v
+}
+
+func (c *ctxObject) Set(key string, v goja.Value) bool {
+	c.values[key] = v
+	delete(c.deleted, key)
+	return true
+}
+
+func (c *ctxObject) Has(key string) bool {
+	_, ok := c.values[key]
+	return ok || (!c.deleted[key] && slices.Contains(ctxParts, key))
+}
+
+func (c *ctxObject) Delete(key string) bool {
+	delete(c.values, key)
+	if slices.Contains(ctxParts, key) {
+		if c.deleted == nil {
+			c.deleted = map[string]bool{}
+		}
+		c.deleted[key] = true
+	}
+	return true
+}
+
+func (c *ctxObject) Keys() []string {
+	keys := make([]string, 0, len(ctxParts)+len(c.values))
+	for _, k := range ctxParts {
+		if !c.deleted[k] {
+			keys = append(keys, k)
 		}
 	}
-	lazy("request", fromJSON(r.inv.Request))
-	lazy("auth", fromJSON(r.inv.Auth))
-	lazy("function", fromJSON(r.inv.Function))
-	lazy("env", func() goja.Value { return r.envObject() })
-	lazy("log", func() goja.Value { return r.consoleObject().ToObject(vm).Get("log") })
-	return ctx
+	for k := range c.values {
+		if !slices.Contains(ctxParts, k) {
+			keys = append(keys, k)
+		}
+	}
+	return keys
 }
 
 // newError builds an error with a constructor of goja's own global, which

@@ -7,36 +7,47 @@ import (
 	"io"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/scriptforge/scriptforge/functions"
 	"github.com/scriptforge/scriptforge/functions/engine"
 )
 
 // Serve is the sandbox process's loop: it reads requests from r, runs each
-// in its own goroutine on eng, and writes answers to w as runs finish. It
+// on its own goroutine on eng, and writes answers to w as runs finish. It
 // returns when r ends (the gateway closed the pipe or went away).
 func Serve(r io.Reader, w io.Writer, eng functions.Executor) error {
 	in := bufio.NewReaderSize(r, 64<<10)
-	out := bufio.NewWriterSize(w, 64<<10)
+	out := newFrameWriter(w)
 	var (
-		mu      sync.Mutex // one frame at a time on out
 		wg      sync.WaitGroup
 		cmu     sync.Mutex
 		cancels = map[uint64]context.CancelFunc{}
 	)
 	send := func(resp response) {
-		mu.Lock()
-		defer mu.Unlock()
-		if err := writeFrame(out, resp); errors.Is(err, errFrameTooLarge) {
-			_ = writeFrame(out, response{ID: resp.ID, Err: &functions.RunError{Status: http.StatusInternalServerError,
+		frame, err := encodeFrame(resp)
+		if errors.Is(err, errFrameTooLarge) {
+			frame, err = encodeFrame(response{ID: resp.ID, Err: &functions.RunError{Status: http.StatusInternalServerError,
 				Code: functions.CodeBadResult, Message: "the result is too large to send"}})
 		}
-		_ = out.Flush()
+		if err == nil {
+			_ = out.send(frame) // a broken pipe means the gateway is gone: nobody to tell
+		}
 	}
+	runs := newRunners(func(j job) {
+		defer wg.Done()
+		resp := run(j.ctx, eng, j.req)
+		cmu.Lock()
+		delete(cancels, j.req.ID)
+		cmu.Unlock()
+		j.cancel()
+		send(resp)
+	})
 	for {
 		var req request
 		if err := readFrame(in, &req); err != nil {
 			wg.Wait()
+			_ = out.close()
 			if errors.Is(err, io.EOF) {
 				return nil
 			}
@@ -55,15 +66,52 @@ func Serve(r io.Reader, w io.Writer, eng functions.Executor) error {
 		cancels[req.ID] = cancel
 		cmu.Unlock()
 		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			resp := run(ctx, eng, req)
-			cmu.Lock()
-			delete(cancels, req.ID)
-			cmu.Unlock()
-			cancel()
-			send(resp)
-		}()
+		runs.start(job{req: req, ctx: ctx, cancel: cancel})
+	}
+}
+
+// job is one request on its way to a runner.
+type job struct {
+	req    request
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+// runnerIdle is how long a runner goroutine waits for the next run before
+// it exits.
+const runnerIdle = 10 * time.Second
+
+// runners reuses goroutines across runs. A goja run grows its goroutine's
+// stack to tens of KiB; a new goroutine per run would pay for that growth,
+// copying the stack several times, on every run (~8% of a trivial run's
+// CPU in BenchmarkPoolTrivial). There is no cap: every request gets a
+// runner at once, as before; idle runners beyond the load exit.
+type runners struct {
+	do   func(job)
+	idle chan job // unbuffered: a send succeeds only into a waiting runner
+}
+
+func newRunners(do func(job)) *runners { return &runners{do: do, idle: make(chan job)} }
+
+func (rs *runners) start(j job) {
+	select {
+	case rs.idle <- j:
+	default:
+		go rs.loop(j)
+	}
+}
+
+func (rs *runners) loop(j job) {
+	wait := time.NewTimer(runnerIdle)
+	defer wait.Stop()
+	for {
+		rs.do(j)
+		wait.Reset(runnerIdle)
+		select {
+		case j = <-rs.idle:
+		case <-wait.C:
+			return
+		}
 	}
 }
 

@@ -231,9 +231,7 @@ type process struct {
 	cmd     *exec.Cmd
 	started time.Time
 
-	wmu   sync.Mutex // one frame at a time to stdin
-	stdin *bufio.Writer
-	pipe  io.WriteCloser
+	stdin *frameWriter
 
 	mu      sync.Mutex
 	pending map[uint64]chan response
@@ -270,7 +268,7 @@ func startProcess(s *slot) (*process, error) {
 	hasCode, _ := lru.New[string, struct{}](4096)
 	p := &process{
 		slot: s, cmd: cmd, started: time.Now(),
-		stdin: bufio.NewWriterSize(stdin, 64<<10), pipe: stdin,
+		stdin:   newFrameWriter(stdin),
 		pending: map[uint64]chan response{}, dead: make(chan struct{}),
 		hasCode: hasCode, stderrEnd: t,
 	}
@@ -296,6 +294,7 @@ func (p *process) readLoop(stdout io.Reader) {
 	err := p.cmd.Wait()
 	p.deathErr = p.cause(err)
 	close(p.dead)
+	_ = p.stdin.close() // its pipe is broken: this only stops the writer
 	p.slot.pool.log.Warn("sandbox exited", slog.Int("slot", p.slot.index), slog.Int("pid", p.cmd.Process.Pid),
 		slog.String("cause", p.deathErr.Message), slog.Any("exit", err))
 	p.slot.died(p, time.Since(p.started))
@@ -368,12 +367,11 @@ func (p *process) execute(ctx context.Context, inv *functions.Invocation) (*func
 
 // send writes one frame to the sandbox.
 func (p *process) send(req request) error {
-	p.wmu.Lock()
-	defer p.wmu.Unlock()
-	if err := writeFrame(p.stdin, req); err != nil {
+	frame, err := encodeFrame(req)
+	if err != nil {
 		return err
 	}
-	return p.stdin.Flush()
+	return p.stdin.send(frame)
 }
 
 // roundTrip sends one request and waits for its answer, the sandbox's

@@ -30,22 +30,26 @@ func TestMain(m *testing.M) {
 			o.Worker = true
 			o.MemoryMB, _ = strconv.Atoi(strings.TrimPrefix(last, "worker="))
 		}
+		if path := os.Getenv(childProfileEnv); path != "" {
+			stop := startCPUProfile(path)
+			defer stop()
+		}
 		if err := RunChild(o); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
-		os.Exit(0)
+		return
 	}
 	os.Exit(m.Run())
 }
 
-func newPool(t *testing.T, size, memoryMB int) *Pool {
+func newPool(t testing.TB, size, memoryMB int) *Pool {
 	t.Helper()
 	p := New(Config{
 		Size:     size,
 		MemoryMB: memoryMB,
 		Grace:    300 * time.Millisecond,
-		Env:      []string{childEnv + "=" + strconv.Itoa(memoryMB)},
+		Env:      append([]string{childEnv + "=" + strconv.Itoa(memoryMB)}, profileEnv()...),
 		Command:  func() *exec.Cmd { return exec.Command(os.Args[0], "-test.run=^$") },
 	})
 	if err := p.Start(); err != nil {
@@ -55,7 +59,7 @@ func newPool(t *testing.T, size, memoryMB int) *Pool {
 	return p
 }
 
-func invocation(t *testing.T, tenant, src string, memoryMB int, timeout time.Duration) *functions.Invocation {
+func invocation(t testing.TB, tenant, src string, memoryMB int, timeout time.Duration) *functions.Invocation {
 	t.Helper()
 	tr, err := engine.Transpile("f.js", src)
 	if err != nil {
@@ -174,7 +178,7 @@ func TestCancelReachesTheSandbox(t *testing.T) {
 }
 
 // cpuTicks is a process's user+system CPU time in clock ticks.
-func cpuTicks(t *testing.T, pid int) int {
+func cpuTicks(t testing.TB, pid int) int {
 	t.Helper()
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/scriptforge/scriptforge/functions"
 )
@@ -45,21 +46,103 @@ type response struct {
 
 var errFrameTooLarge = errors.New("sandbox: frame too large")
 
-func writeFrame(w io.Writer, v any) error {
+// encodeFrame returns v as one frame: a 4-byte big-endian length, then JSON.
+func encodeFrame(v any) ([]byte, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(b) > maxFrame {
-		return errFrameTooLarge
+		return nil, errFrameTooLarge
 	}
-	var hdr [4]byte
-	binary.BigEndian.PutUint32(hdr[:], uint32(len(b)))
-	if _, err := w.Write(hdr[:]); err != nil {
+	frame := make([]byte, 4, 4+len(b))
+	binary.BigEndian.PutUint32(frame, uint32(len(b)))
+	return append(frame, b...), nil
+}
+
+// frameWriter sends frames from many goroutines over one pipe. Callers
+// encode their own frames in parallel; one goroutine writes them, and
+// flushes only when no other frame is waiting, so under load one write
+// system call carries many frames instead of one each.
+type frameWriter struct {
+	queue chan []byte
+	quit  chan struct{} // closed by close
+	once  sync.Once
+	done  chan struct{} // closed when the writer has stopped
+	err   error         // why it stopped, if the pipe broke; read after done
+}
+
+func newFrameWriter(w io.Writer) *frameWriter {
+	fw := &frameWriter{queue: make(chan []byte, 256), quit: make(chan struct{}), done: make(chan struct{})}
+	go fw.loop(bufio.NewWriterSize(w, 64<<10))
+	return fw
+}
+
+func (fw *frameWriter) loop(out *bufio.Writer) {
+	defer close(fw.done)
+	for {
+		var frame []byte
+		select {
+		case frame = <-fw.queue:
+		case <-fw.quit:
+			fw.err = fw.drain(out)
+			return
+		}
+		if fw.err = fw.write(out, frame); fw.err != nil {
+			return
+		}
+	}
+}
+
+// write writes frame and whatever else is queued, then flushes.
+func (fw *frameWriter) write(out *bufio.Writer, frame []byte) error {
+	if _, err := out.Write(frame); err != nil {
 		return err
 	}
-	_, err = w.Write(b)
-	return err
+	return fw.drain(out)
+}
+
+func (fw *frameWriter) drain(out *bufio.Writer) error {
+	for {
+		select {
+		case frame := <-fw.queue:
+			if _, err := out.Write(frame); err != nil {
+				return err
+			}
+		default:
+			return out.Flush()
+		}
+	}
+}
+
+// send queues one frame; it fails once the writer has stopped.
+func (fw *frameWriter) send(frame []byte) error {
+	select {
+	case <-fw.done:
+		if fw.err != nil {
+			return fw.err
+		}
+		return errWriterClosed
+	default:
+	}
+	select {
+	case fw.queue <- frame:
+		return nil
+	case <-fw.done:
+		if fw.err != nil {
+			return fw.err
+		}
+		return errWriterClosed
+	}
+}
+
+var errWriterClosed = errors.New("sandbox: frame writer closed")
+
+// close writes what is queued and stops the writer; later sends fail.
+func (fw *frameWriter) close() error {
+	fw.once.Do(func() { close(fw.quit) })
+	<-fw.done
+	return fw.err
 }
 
 func readFrame(r *bufio.Reader, v any) error {

@@ -3,9 +3,12 @@ package sqlite
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/scriptforge/scriptforge/functions"
 )
@@ -147,5 +150,39 @@ func TestRunsSameMillisecondNewestInsertedFirst(t *testing.T) {
 	}
 	if want := []string{"c", "a", "b"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("Runs = %v, want %v", got, want)
+	}
+}
+
+// BenchmarkSaveRuns saves run records in batches, as the gateway's recorder
+// does under load; ns/op is per record.
+func BenchmarkSaveRuns(b *testing.B) {
+	for _, ids := range []struct {
+		name string
+		next func(i int) string
+	}{
+		{"random-ids", func(int) string { return uuid.NewString() }},
+		{"time-ordered-ids", func(int) string { return uuid.Must(uuid.NewV7()).String() }},
+	} {
+		b.Run(ids.name, func(b *testing.B) {
+			s, err := Open(filepath.Join(b.TempDir(), "bench.db"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			const batchSize = 256
+			batch := make([]functions.Run, 0, batchSize)
+			now := time.Now()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				batch = append(batch, functions.Run{RequestID: ids.next(i), FunctionID: "fn_bench", Tenant: "default",
+					Version: 1, Export: "main", Status: 200, DurationUS: 40, StartedAt: now.Add(time.Duration(i))})
+				if len(batch) == batchSize || i == b.N-1 {
+					if err := s.SaveRuns(context.Background(), batch); err != nil {
+						b.Fatal(err)
+					}
+					batch = batch[:0]
+				}
+			}
+		})
 	}
 }
