@@ -45,6 +45,7 @@ type serveOptions struct {
 	gcPercent      int
 	maxHeap        uint64
 	isolation      string
+	cgroups        bool
 	sandboxes      int
 	sandboxMemory  int
 }
@@ -78,6 +79,7 @@ key and prints it once: keep it, only its hash is stored.`,
 	f.DurationVar(&o.shutdownGrace, "shutdown-grace", 30*time.Second, "how long in-flight requests may finish on SIGTERM")
 	f.IntVar(&o.gcPercent, "gc-percent", 400, "Go GC target (GOGC); ignored when the GOGC variable is set")
 	f.StringVar(&o.isolation, "isolation", "process", "where functions run: process (sandbox child processes) or inprocess (trusted code only: fastest, but a bomb that slips past the guards takes the gateway down)")
+	f.BoolVar(&o.cgroups, "cgroups", true, "cap each sandbox's memory with a cgroup v2 group of its own where the gateway's cgroup allows it; otherwise, or with --cgroups=false, sandboxes cap themselves with RLIMIT_AS")
 	f.IntVar(&o.sandboxes, "sandboxes", runtime.NumCPU(), "number of sandbox processes (with --isolation=process)")
 	f.IntVar(&o.sandboxMemory, "sandbox-memory", 1024, "memory cap of each sandbox process in MB")
 	f.Uint64Var(&o.maxHeap, "max-heap", availableMemory()/2, "heap bytes past which every run in progress is stopped (0: off; default: half the memory)")
@@ -167,6 +169,15 @@ func serve(ctx context.Context, o serveOptions) error {
 			return exec.Command(self, args...)
 		}
 		base := sandbox.Config{Logger: log, Credential: cred}
+		if o.cgroups {
+			cgs, err := sandbox.OpenCgroups()
+			if err != nil {
+				log.Info("sandbox memory caps use RLIMIT_AS", slog.String("reason", err.Error()))
+			} else {
+				log.Info("sandbox memory caps use cgroup v2 memory.max")
+				base.Cgroups = cgs
+			}
+		}
 		poolCfg := base
 		poolCfg.Size, poolCfg.MemoryMB = o.sandboxes, o.sandboxMemory
 		poolCfg.Command = func() *exec.Cmd { return sandboxCmd(o.sandboxMemory) }

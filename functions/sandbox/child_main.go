@@ -34,12 +34,16 @@ func RunChild(o ChildOptions) error {
 		o.MemoryMB = 1024
 	}
 	limit := uint64(o.MemoryMB) << 20
-	// The Go runtime reserves address space it never touches (~1.5 GiB on
-	// linux/amd64 at start), so the cap is what is reserved now plus the
-	// budget plus room for the runtime's own bookkeeping as the heap grows.
-	asCap := reservedAddressSpace() + limit + 256<<20
-	if err := syscall.Setrlimit(syscall.RLIMIT_AS, &syscall.Rlimit{Cur: asCap, Max: asCap}); err != nil {
-		return fmt.Errorf("sandbox: capping memory: %w", err)
+	// A gateway with cgroup v2 started this process in a capped cgroup.
+	// Otherwise it caps itself with RLIMIT_AS: the Go runtime reserves
+	// address space it never touches (~1.5 GiB on linux/amd64 at start),
+	// so the cap is what is reserved now plus the budget plus room for the
+	// runtime's own bookkeeping as the heap grows.
+	if !cappedByCgroup(limit) {
+		asCap := reservedAddressSpace() + limit + cgroupSlack
+		if err := syscall.Setrlimit(syscall.RLIMIT_AS, &syscall.Rlimit{Cur: asCap, Max: asCap}); err != nil {
+			return fmt.Errorf("sandbox: capping memory: %w", err)
+		}
 	}
 	debug.SetMemoryLimit(int64(limit))
 	debug.SetGCPercent(400)

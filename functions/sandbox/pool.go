@@ -50,6 +50,10 @@ type Config struct {
 	// Credential, if set, is the user and group the sandboxes run as: an
 	// unprivileged one keeps them out of the gateway's data directory.
 	Credential *syscall.Credential
+	// Cgroups, if set, starts each sandbox in a cgroup of its own whose
+	// memory.max is MemoryMB plus room for the runtime. Without it each
+	// sandbox caps itself with RLIMIT_AS.
+	Cgroups *Cgroups
 }
 
 // Pool runs invocations in a fixed set of sandbox processes. It is a
@@ -146,6 +150,7 @@ type slot struct {
 	proc     *process      // nil while (re)starting
 	ready    chan struct{} // closed when proc is set
 	failures int           // consecutive quick deaths, for backoff
+	cgroup   *cgroup       // with Config.Cgroups: made at the first start, kept across restarts
 }
 
 func (s *slot) current() *process {
@@ -225,6 +230,25 @@ func (s *slot) died(proc *process, lived time.Duration) {
 	}()
 }
 
+// memoryCgroup returns the slot's cgroup, creating it on first use; nil
+// without Config.Cgroups.
+func (s *slot) memoryCgroup() (*cgroup, error) {
+	cgs := s.pool.cfg.Cgroups
+	if cgs == nil {
+		return nil, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cgroup == nil {
+		cg, err := cgs.newCgroup(uint64(s.pool.cfg.MemoryMB)<<20 + cgroupSlack)
+		if err != nil {
+			return nil, err
+		}
+		s.cgroup = cg
+	}
+	return s.cgroup, nil
+}
+
 // process is one running sandbox.
 type process struct {
 	slot    *slot
@@ -241,6 +265,7 @@ type process struct {
 	deathErr  *functions.RunError
 	hasCode   *lru.Cache[string, struct{}] // hashes whose code it has been sent
 	stderrEnd *tail
+	oomBefore int // the cgroup's OOM kills before this process started
 }
 
 func startProcess(s *slot) (*process, error) {
@@ -252,6 +277,18 @@ func startProcess(s *slot) (*process, error) {
 	// ends it if the gateway dies (strictly: if the OS thread that started
 	// it exits, which Go does only for threads locked by LockOSThread).
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL, Credential: s.pool.cfg.Credential}
+	oomBefore := 0
+	if cg, err := s.memoryCgroup(); err != nil {
+		return nil, err
+	} else if cg != nil {
+		dir, err := cg.open()
+		if err != nil {
+			return nil, fmt.Errorf("opening the sandbox cgroup: %w", err)
+		}
+		defer dir.Close() // the child is in the cgroup once Start returns
+		cmd.SysProcAttr.UseCgroupFD, cmd.SysProcAttr.CgroupFD = true, int(dir.Fd())
+		oomBefore = cg.oomKills()
+	}
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err
@@ -270,7 +307,7 @@ func startProcess(s *slot) (*process, error) {
 		slot: s, cmd: cmd, started: time.Now(),
 		stdin:   newFrameWriter(stdin),
 		pending: map[uint64]chan response{}, dead: make(chan struct{}),
-		hasCode: hasCode, stderrEnd: t,
+		hasCode: hasCode, stderrEnd: t, oomBefore: oomBefore,
 	}
 	go p.readLoop(stdout)
 	return p, nil
@@ -295,6 +332,9 @@ func (p *process) readLoop(stdout io.Reader) {
 	p.deathErr = p.cause(err)
 	close(p.dead)
 	_ = p.stdin.close() // its pipe is broken: this only stops the writer
+	if p.slot.pool.closed.Load() && p.slot.cgroup != nil {
+		p.slot.cgroup.remove()
+	}
 	p.slot.pool.log.Warn("sandbox exited", slog.Int("slot", p.slot.index), slog.Int("pid", p.cmd.Process.Pid),
 		slog.String("cause", p.deathErr.Message), slog.Any("exit", err))
 	p.slot.died(p, time.Since(p.started))
@@ -309,8 +349,10 @@ func (p *process) cause(exitErr error) *functions.RunError {
 		return why
 	}
 	memMB := p.slot.pool.cfg.MemoryMB
-	// The kernel's OOM killer sends SIGKILL; see tail for the rest.
-	if p.stderrEnd.sawMemoryError() || killedBy(exitErr, syscall.SIGKILL) {
+	// The kernel's OOM killer sends SIGKILL (and counts it in the cgroup's
+	// memory.events, with Config.Cgroups); see tail for the rest.
+	oomKilled := p.slot.cgroup != nil && p.slot.cgroup.oomKills() > p.oomBefore
+	if oomKilled || p.stderrEnd.sawMemoryError() || killedBy(exitErr, syscall.SIGKILL) {
 		return &functions.RunError{Status: http.StatusServiceUnavailable, Code: functions.CodeMemoryLimit,
 			Message: fmt.Sprintf("the sandbox running this function ran out of memory (limit %d MB), maybe because of another run on it, and was restarted; the run was lost", memMB)}
 	}

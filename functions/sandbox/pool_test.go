@@ -50,7 +50,7 @@ func newPool(t testing.TB, size, memoryMB int) *Pool {
 		MemoryMB: memoryMB,
 		Grace:    300 * time.Millisecond,
 		Env:      append([]string{childEnv + "=" + strconv.Itoa(memoryMB)}, profileEnv()...),
-		Command:  func() *exec.Cmd { return exec.Command(os.Args[0], "-test.run=^$") },
+		Command:  testChildCommand,
 	})
 	if err := p.Start(); err != nil {
 		t.Fatal(err)
@@ -58,6 +58,9 @@ func newPool(t testing.TB, size, memoryMB int) *Pool {
 	t.Cleanup(p.Close)
 	return p
 }
+
+// testChildCommand starts this test binary as a sandbox.
+func testChildCommand() *exec.Cmd { return exec.Command(os.Args[0], "-test.run=^$") }
 
 func invocation(t testing.TB, tenant, src string, memoryMB int, timeout time.Duration) *functions.Invocation {
 	t.Helper()
