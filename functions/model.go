@@ -57,8 +57,43 @@ type Function struct {
 	Name          string    `json:"name"`
 	LiveVersion   int       `json:"live_version"`
 	LatestVersion int       `json:"latest_version"`
+	Settings                // who may call it and how much; not versioned
 	CreatedAt     time.Time `json:"created_at"`
 	UpdatedAt     time.Time `json:"updated_at"`
+}
+
+// Settings say who may invoke a function and how much. They belong to the
+// function, not to a version: a rollback must never reopen a function
+// that was closed since.
+type Settings struct {
+	Auth   AuthMode    `json:"auth"`
+	Limits UsageLimits `json:"limits"`
+}
+
+// AuthMode says what an invocation must present.
+type AuthMode string
+
+const (
+	// AuthPublic: nothing; the UUID is the secret.
+	AuthPublic AuthMode = "public"
+	// AuthJWT: a bearer JWT that verifies against the tenant's JWT keys.
+	AuthJWT AuthMode = "jwt"
+	// AuthAPIKey: a bearer API key of the function's tenant with the
+	// functions:invoke scope.
+	AuthAPIKey AuthMode = "apikey"
+)
+
+// Valid reports whether m is a known mode.
+func (m AuthMode) Valid() bool { return m == AuthPublic || m == AuthJWT || m == AuthAPIKey }
+
+// UsageLimits are a function's own fair-usage limits, applied on top of
+// its tenant's. A zero field sets no limit of the function's own.
+type UsageLimits struct {
+	// Rate is sustained invocations per second; Burst how many may come at once.
+	Rate  float64 `json:"rate,omitempty"`
+	Burst int     `json:"burst,omitempty"`
+	// Concurrency caps the function's runs in progress.
+	Concurrency int `json:"concurrency,omitempty"`
 }
 
 // Version is an immutable snapshot of what runs: source, compiled code and

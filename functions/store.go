@@ -43,8 +43,11 @@ type Run struct {
 // tenant except the invocation lookup, whose key (the UUID) is the secret.
 // Writes return only once they are durable.
 type Store interface {
-	// Create inserts a function with its first version, which becomes live.
-	Create(ctx context.Context, tenant, name string, v NewVersion) (Deployed, error)
+	// Create inserts a function with its settings and its first version,
+	// which becomes live, in one transaction.
+	Create(ctx context.Context, tenant, name string, s Settings, v NewVersion) (Deployed, error)
+	// UpdateSettings replaces the function's settings.
+	UpdateSettings(ctx context.Context, tenant, id string, s Settings) (Function, error)
 	// Deploy appends a version and makes it live.
 	Deploy(ctx context.Context, tenant, id string, v NewVersion) (Deployed, error)
 	// Rollback makes an existing version live.

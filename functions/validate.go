@@ -2,6 +2,7 @@ package functions
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"sort"
 )
@@ -102,4 +103,39 @@ func bounded(field string, v *int, def, lo, hi int) (int, error) {
 		return 0, invalid(field, "must be between %d and %d", lo, hi)
 	}
 	return *v, nil
+}
+
+// Bounds of a function's own usage limits: beyond them a limit protects
+// nothing, and a typo should not pass as one.
+const (
+	MaxRate        = 1e6
+	MaxBurst       = 1e6
+	MaxConcurrency = 10000
+)
+
+// ValidateSettings checks settings from the API and fills defaults: a
+// missing auth mode is public, and a rate without a burst may burst to one
+// second's worth of calls.
+func ValidateSettings(s Settings) (Settings, error) {
+	if s.Auth == "" {
+		s.Auth = AuthPublic
+	}
+	if !s.Auth.Valid() {
+		return Settings{}, invalid("auth", "must be public, jwt or apikey, not %q", s.Auth)
+	}
+	l := s.Limits
+	switch {
+	case l.Rate < 0 || l.Rate > MaxRate || l.Rate != l.Rate:
+		return Settings{}, invalid("limits.rate", "must be between 0 (no limit of its own) and %g per second", float64(MaxRate))
+	case l.Burst < 0 || l.Burst > MaxBurst:
+		return Settings{}, invalid("limits.burst", "must be between 0 and %d", int(MaxBurst))
+	case l.Burst > 0 && l.Rate == 0:
+		return Settings{}, invalid("limits.burst", "needs a rate")
+	case l.Concurrency < 0 || l.Concurrency > MaxConcurrency:
+		return Settings{}, invalid("limits.concurrency", "must be between 0 (no limit of its own) and %d", MaxConcurrency)
+	}
+	if l.Rate > 0 && l.Burst == 0 {
+		s.Limits.Burst = max(1, int(math.Ceil(l.Rate)))
+	}
+	return s, nil
 }

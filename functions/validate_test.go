@@ -1,6 +1,7 @@
 package functions
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -68,5 +69,36 @@ func TestLimitsAndNames(t *testing.T) {
 	}
 	if !ValidExport("main") || !ValidExport("$x_1") || ValidExport("a-b") || ValidExport("1a") {
 		t.Fatal("export names")
+	}
+}
+
+func TestValidateSettings(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		in    Settings
+		want  Settings
+		field string // "" when valid
+	}{
+		{"empty is public without limits", Settings{}, Settings{Auth: AuthPublic}, ""},
+		{"jwt", Settings{Auth: AuthJWT}, Settings{Auth: AuthJWT}, ""},
+		{"rate gets a second's burst", Settings{Auth: AuthAPIKey, Limits: UsageLimits{Rate: 2.5}}, Settings{Auth: AuthAPIKey, Limits: UsageLimits{Rate: 2.5, Burst: 3}}, ""},
+		{"slow rate bursts to one", Settings{Limits: UsageLimits{Rate: 0.1}}, Settings{Auth: AuthPublic, Limits: UsageLimits{Rate: 0.1, Burst: 1}}, ""},
+		{"explicit burst kept", Settings{Limits: UsageLimits{Rate: 10, Burst: 50, Concurrency: 4}}, Settings{Auth: AuthPublic, Limits: UsageLimits{Rate: 10, Burst: 50, Concurrency: 4}}, ""},
+		{"unknown auth", Settings{Auth: "basic"}, Settings{}, "auth"},
+		{"negative rate", Settings{Limits: UsageLimits{Rate: -1}}, Settings{}, "limits.rate"},
+		{"huge rate", Settings{Limits: UsageLimits{Rate: 2e6}}, Settings{}, "limits.rate"},
+		{"burst without rate", Settings{Limits: UsageLimits{Burst: 5}}, Settings{}, "limits.burst"},
+		{"negative concurrency", Settings{Limits: UsageLimits{Concurrency: -2}}, Settings{}, "limits.concurrency"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := ValidateSettings(tc.in)
+			var ve *ValidationError
+			switch {
+			case tc.field == "" && (err != nil || got != tc.want):
+				t.Fatalf("got %+v, %v; want %+v", got, err, tc.want)
+			case tc.field != "" && (!errors.As(err, &ve) || ve.Field != tc.field):
+				t.Fatalf("got %v; want an error on %s", err, tc.field)
+			}
+		})
 	}
 }

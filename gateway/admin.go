@@ -27,6 +27,32 @@ type deployRequest struct {
 	Env       map[string]envInput `json:"env"`
 	TimeoutMS *int                `json:"timeout_ms"`
 	MemoryMB  *int                `json:"memory_mb"`
+	// Settings of the function, not of the version: see functions.Settings.
+	Auth   *functions.AuthMode    `json:"auth"`
+	Limits *functions.UsageLimits `json:"limits"`
+}
+
+// settings returns the function settings a request asks for, over cur
+// (nil on create), and whether they differ from cur.
+func (req deployRequest) settings(cur *functions.Settings) (functions.Settings, bool, error) {
+	var s functions.Settings
+	if cur != nil {
+		s = *cur
+	}
+	if req.Auth != nil {
+		s.Auth = *req.Auth
+	}
+	if req.Limits != nil {
+		s.Limits = *req.Limits
+	}
+	s, err := functions.ValidateSettings(s)
+	return s, cur == nil || s != *cur, err
+}
+
+// changesVersion reports whether a PUT asks for a new version: anything
+// but the settings does.
+func (req deployRequest) changesVersion() bool {
+	return req.Type != nil || req.Source != nil || req.Env != nil || req.TimeoutMS != nil || req.MemoryMB != nil
 }
 
 // envInput is "value" or {"value": "...", "flag": "private"}.
@@ -112,9 +138,10 @@ type functionView struct {
 	MemoryMB      int            `json:"memory_mb"`
 	Env           []envView      `json:"env"`
 	Hash          string         `json:"hash"`
-	CreatedAt     time.Time      `json:"created_at"`
-	UpdatedAt     time.Time      `json:"updated_at"`
-	Source        string         `json:"source,omitempty"`
+	functions.Settings
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+	Source    string    `json:"source,omitempty"`
 }
 
 type envView struct {
@@ -153,7 +180,7 @@ func (g *Gateway) view(c *fiber.Ctx, d functions.Deployed, withSource bool) func
 		ID: d.ID, UUID: d.UUID, Name: d.Name, Tenant: d.Tenant, Type: d.Version.Type,
 		Version: d.LiveVersion, LatestVersion: d.LatestVersion, URL: g.functionURL(c, d.UUID),
 		TimeoutMS: d.Version.TimeoutMS, MemoryMB: d.Version.MemoryMB, Env: envViews(d.Version.Env),
-		Hash: d.Version.Hash, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
+		Hash: d.Version.Hash, Settings: d.Settings, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
 	}
 	if withSource {
 		v.Source = d.Version.Source
@@ -269,11 +296,15 @@ func (g *Gateway) createFunction(c *fiber.Ctx) error {
 	if err := functions.ValidateName(*req.Name); err != nil {
 		return err
 	}
+	set, _, err := req.settings(nil)
+	if err != nil {
+		return err
+	}
 	nv, err := g.buildVersion(req, nil)
 	if err != nil {
 		return err
 	}
-	d, err := g.cfg.Store.Create(c.UserContext(), tenantOf(c), *req.Name, nv)
+	d, err := g.cfg.Store.Create(c.UserContext(), tenantOf(c), *req.Name, set, nv)
 	if err != nil {
 		return err
 	}
@@ -294,12 +325,30 @@ func (g *Gateway) updateFunction(c *fiber.Ctx) error {
 	if req.Name != nil && *req.Name != cur.Name {
 		return &functions.ValidationError{Field: "name", Message: "cannot be changed; deploy a new function instead"}
 	}
-	nv, err := g.buildVersion(req, &cur.Version)
+	set, changed, err := req.settings(&cur.Settings)
 	if err != nil {
 		return err
 	}
-	d, err := g.cfg.Store.Deploy(ctx, tenant, id, nv)
-	if err != nil {
+	var nv functions.NewVersion
+	if req.changesVersion() || !changed {
+		if nv, err = g.buildVersion(req, &cur.Version); err != nil {
+			return err
+		}
+	}
+	// Settings first: a deploy that fails after them leaves the function
+	// as it was plus the new settings, never new code under old auth.
+	if changed {
+		if _, err := g.cfg.Store.UpdateSettings(ctx, tenant, id, set); err != nil {
+			return err
+		}
+		g.lookups.forget(cur.UUID)
+	}
+	d := cur
+	if req.changesVersion() || !changed {
+		if d, err = g.cfg.Store.Deploy(ctx, tenant, id, nv); err != nil {
+			return err
+		}
+	} else if d, err = g.cfg.Store.Get(ctx, tenant, id); err != nil {
 		return err
 	}
 	g.lookups.forget(d.UUID)

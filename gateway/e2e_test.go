@@ -213,7 +213,7 @@ func (s *server) createFor(tenant, name, src string) string {
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	d, err := s.store.Create(context.Background(), tenant, name, functions.NewVersion{
+	d, err := s.store.Create(context.Background(), tenant, name, functions.Settings{}, functions.NewVersion{
 		Type: functions.TypeScript, Source: src, Code: tr.Code, Hash: tr.Hash,
 		Env: []functions.EnvVar{}, TimeoutMS: 5000, MemoryMB: 64,
 	})

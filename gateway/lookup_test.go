@@ -31,7 +31,7 @@ func TestLookupCache(t *testing.T) {
 	}
 	defer real.Close()
 	store := &countingStore{Store: real}
-	d, err := real.Create(ctx, "t", "f", functions.NewVersion{Type: functions.TypeScript, Source: "x", Code: "x", Hash: "h", Env: []functions.EnvVar{}, TimeoutMS: 1, MemoryMB: 16})
+	d, err := real.Create(ctx, "t", "f", functions.Settings{}, functions.NewVersion{Type: functions.TypeScript, Source: "x", Code: "x", Hash: "h", Env: []functions.EnvVar{}, TimeoutMS: 1, MemoryMB: 16})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,15 +12,9 @@ import (
 type jsonColumn[T any] struct{ dst *[]T }
 
 func (c jsonColumn[T]) Scan(src any) error {
-	var b []byte
-	switch v := src.(type) {
-	case nil:
-	case string:
-		b = []byte(v)
-	case []byte:
-		b = v
-	default:
-		return fmt.Errorf("json column: unexpected %T", src)
+	b, err := textBytes(src)
+	if err != nil {
+		return err
 	}
 	var out []T
 	if len(b) > 0 {
@@ -57,4 +51,36 @@ func (c millisColumn) Scan(src any) error {
 	}
 	*c.dst = fromMillis(ms)
 	return nil
+}
+
+// objectColumn scans a TEXT column holding one JSON object into *dst; an
+// empty string leaves the zero value.
+type objectColumn[T any] struct{ dst *T }
+
+func (c objectColumn[T]) Scan(src any) error {
+	b, err := textBytes(src)
+	if err != nil {
+		return err
+	}
+	var out T
+	if len(b) > 0 {
+		if err := json.Unmarshal(b, &out); err != nil {
+			return fmt.Errorf("json column: %w", err)
+		}
+	}
+	*c.dst = out
+	return nil
+}
+
+// textBytes is a TEXT column's value as bytes; NULL is none.
+func textBytes(src any) ([]byte, error) {
+	switch v := src.(type) {
+	case nil:
+		return nil, nil
+	case string:
+		return []byte(v), nil
+	case []byte:
+		return v, nil
+	}
+	return nil, fmt.Errorf("json column: unexpected %T", src)
 }

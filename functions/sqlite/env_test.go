@@ -39,7 +39,7 @@ func TestEnvRoundTrip(t *testing.T) {
 			}
 			nv := sampleVersion("x")
 			nv.Env = tt.env
-			created, err := s.Create(ctx, "acme", "env"+string(rune('a'+i)), nv)
+			created, err := s.Create(ctx, "acme", "env"+string(rune('a'+i)), functions.Settings{}, nv)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -20,8 +21,11 @@ type querier interface {
 }
 
 // Create inserts a function with version 1 live, under a fresh File ID and UUID.
-func (s *Store) Create(ctx context.Context, tenant, name string, v functions.NewVersion) (functions.Deployed, error) {
+func (s *Store) Create(ctx context.Context, tenant, name string, set functions.Settings, v functions.NewVersion) (functions.Deployed, error) {
 	now := s.stamp()
+	if set.Auth == "" {
+		set.Auth = functions.AuthPublic
+	}
 	f := functions.Function{
 		ID:            functions.NewID("fn_"),
 		Tenant:        tenant,
@@ -29,8 +33,13 @@ func (s *Store) Create(ctx context.Context, tenant, name string, v functions.New
 		Name:          name,
 		LiveVersion:   1,
 		LatestVersion: 1,
+		Settings:      set,
 		CreatedAt:     now,
 		UpdatedAt:     now,
+	}
+	limits, err := json.Marshal(set.Limits)
+	if err != nil {
+		return functions.Deployed{}, fmt.Errorf("sqlite: create function %q: encode limits: %w", name, err)
 	}
 	ver, err := newVersion(f.ID, 1, v, now)
 	if err != nil {
@@ -38,9 +47,10 @@ func (s *Store) Create(ctx context.Context, tenant, name string, v functions.New
 	}
 	err = inTx(ctx, s.db, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `
-INSERT INTO functions (id, tenant, uuid, name, live_version, latest_version, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			f.ID, f.Tenant, f.UUID, f.Name, f.LiveVersion, f.LatestVersion, toMillis(f.CreatedAt), toMillis(f.UpdatedAt))
+INSERT INTO functions (id, tenant, uuid, name, live_version, latest_version, auth, limits, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			f.ID, f.Tenant, f.UUID, f.Name, f.LiveVersion, f.LatestVersion, string(set.Auth), string(limits),
+			toMillis(f.CreatedAt), toMillis(f.UpdatedAt))
 		if isUniqueViolation(err) {
 			// The table has two UNIQUE constraints (uuid, tenant+name). Ask
 			// which one, in the same transaction, rather than parse the
@@ -153,6 +163,26 @@ RETURNING `+functionCols, newUUID, toMillis(s.stamp()), tenant, id)
 	return f, nil
 }
 
+// UpdateSettings replaces the function's auth mode and usage limits.
+func (s *Store) UpdateSettings(ctx context.Context, tenant, id string, set functions.Settings) (functions.Function, error) {
+	limits, err := json.Marshal(set.Limits)
+	if err != nil {
+		return functions.Function{}, fmt.Errorf("sqlite: update settings of function %s: encode limits: %w", id, err)
+	}
+	row := s.db.QueryRowContext(ctx, `
+UPDATE functions SET auth = ?, limits = ?, updated_at = ?
+WHERE tenant = ? AND id = ?
+RETURNING `+functionCols, string(set.Auth), string(limits), toMillis(s.stamp()), tenant, id)
+	f, err := scanFunction(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = functions.ErrNotFound
+	}
+	if err != nil {
+		return functions.Function{}, fmt.Errorf("sqlite: update settings of function %s: %w", id, err)
+	}
+	return f, nil
+}
+
 // Delete removes the function, its versions (by cascade) and its runs.
 func (s *Store) Delete(ctx context.Context, tenant, id string) error {
 	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
@@ -257,7 +287,7 @@ ORDER BY v.version DESC`, tenant, id)
 }
 
 const (
-	functionCols = `id, tenant, uuid, name, live_version, latest_version, created_at, updated_at`
+	functionCols = `id, tenant, uuid, name, live_version, latest_version, auth, limits, created_at, updated_at`
 	// versionCols expects the versions table aliased as v.
 	versionCols = `v.function_id, v.version, v.type, v.source, v.code, v.hash, v.env, v.timeout_ms, v.memory_mb, v.created_at`
 )
@@ -268,7 +298,8 @@ type scanner interface{ Scan(dest ...any) error }
 func scanFunction(row scanner) (functions.Function, error) {
 	var f functions.Function
 	var created, updated int64
-	if err := row.Scan(&f.ID, &f.Tenant, &f.UUID, &f.Name, &f.LiveVersion, &f.LatestVersion, &created, &updated); err != nil {
+	if err := row.Scan(&f.ID, &f.Tenant, &f.UUID, &f.Name, &f.LiveVersion, &f.LatestVersion,
+		&f.Auth, objectColumn[functions.UsageLimits]{dst: &f.Limits}, &created, &updated); err != nil {
 		return functions.Function{}, err
 	}
 	f.CreatedAt, f.UpdatedAt = fromMillis(created), fromMillis(updated)
@@ -297,7 +328,7 @@ func getDeployed(ctx context.Context, q querier, where string, args ...any) (fun
 
 // deployedSelect reads functions joined with their live version.
 const deployedSelect = `
-SELECT f.id, f.tenant, f.uuid, f.name, f.live_version, f.latest_version, f.created_at, f.updated_at, ` + versionCols + `
+SELECT f.id, f.tenant, f.uuid, f.name, f.live_version, f.latest_version, f.auth, f.limits, f.created_at, f.updated_at, ` + versionCols + `
 FROM functions f JOIN versions v ON v.function_id = f.id AND v.version = f.live_version
 `
 
@@ -305,7 +336,8 @@ func scanDeployed(row interface{ Scan(...any) error }) (functions.Deployed, erro
 	var d functions.Deployed
 	var created, updated int64
 	dest := append([]any{
-		&d.ID, &d.Tenant, &d.UUID, &d.Name, &d.LiveVersion, &d.LatestVersion, &created, &updated,
+		&d.ID, &d.Tenant, &d.UUID, &d.Name, &d.LiveVersion, &d.LatestVersion,
+		&d.Auth, objectColumn[functions.UsageLimits]{dst: &d.Limits}, &created, &updated,
 	}, versionDest(&d.Version)...)
 	if err := row.Scan(dest...); err != nil {
 		return functions.Deployed{}, err

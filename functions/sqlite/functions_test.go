@@ -20,7 +20,7 @@ func TestCreateAndGet(t *testing.T) {
 	nv := sampleVersion("module.exports.main = d => d")
 	nv.Type = functions.TypeApp
 
-	d, err := s.Create(ctx, "acme", "router", nv)
+	d, err := s.Create(ctx, "acme", "router", functions.Settings{}, nv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +93,7 @@ func TestNameTaken(t *testing.T) {
 		{"acme", "Router", nil},  // and compared exactly
 	}
 	for _, tt := range tests {
-		_, err := s.Create(ctx, tt.tenant, tt.name, sampleVersion("x"))
+		_, err := s.Create(ctx, tt.tenant, tt.name, functions.Settings{}, sampleVersion("x"))
 		if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil && err != nil) {
 			t.Errorf("Create(%s, %s) err = %v, want %v", tt.tenant, tt.name, err, tt.wantErr)
 		}
@@ -116,7 +116,7 @@ func TestConcurrentCreateSameName(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := s.Create(context.Background(), "acme", "same", sampleVersion("x"))
+			_, err := s.Create(context.Background(), "acme", "same", functions.Settings{}, sampleVersion("x"))
 			errs <- err
 		}()
 	}
@@ -355,7 +355,7 @@ func TestDelete(t *testing.T) {
 		t.Errorf("second Delete: err = %v, want ErrNotFound", err)
 	}
 	// The name is free again.
-	if _, err := s.Create(ctx, "acme", "gone", sampleVersion("again")); err != nil {
+	if _, err := s.Create(ctx, "acme", "gone", functions.Settings{}, sampleVersion("again")); err != nil {
 		t.Errorf("re-create after delete: %v", err)
 	}
 }

@@ -55,7 +55,7 @@ func sampleVersion(source string) functions.NewVersion {
 
 func mustCreate(t *testing.T, s *Store, tenant, name string) functions.Deployed {
 	t.Helper()
-	d, err := s.Create(context.Background(), tenant, name, sampleVersion("v1 of "+name))
+	d, err := s.Create(context.Background(), tenant, name, functions.Settings{}, sampleVersion("v1 of "+name))
 	if err != nil {
 		t.Fatalf("Create(%s, %s): %v", tenant, name, err)
 	}

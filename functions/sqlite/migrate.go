@@ -71,6 +71,27 @@ CREATE TABLE api_keys (
 );
 CREATE INDEX api_keys_tenant ON api_keys (tenant);
 `,
+	// 2: tenants, function settings, API key use and revocation.
+	`
+CREATE TABLE tenants (
+	id         TEXT    PRIMARY KEY,
+	name       TEXT    NOT NULL,
+	jwt        TEXT    NOT NULL DEFAULT '',   -- JSON auth.JWTConfig, '' when unset
+	limits     TEXT    NOT NULL DEFAULT '{}', -- JSON auth.TenantLimits
+	created_at INTEGER NOT NULL,
+	updated_at INTEGER NOT NULL
+);
+-- Every tenant that already owns something, the default one included.
+INSERT INTO tenants (id, name, created_at, updated_at)
+	SELECT tenant, tenant, CAST(unixepoch('subsec') * 1000 AS INTEGER), CAST(unixepoch('subsec') * 1000 AS INTEGER)
+	FROM (SELECT 'default' AS tenant UNION SELECT tenant FROM functions UNION SELECT tenant FROM api_keys);
+
+ALTER TABLE functions ADD COLUMN auth   TEXT NOT NULL DEFAULT 'public';
+ALTER TABLE functions ADD COLUMN limits TEXT NOT NULL DEFAULT '{}'; -- JSON functions.UsageLimits
+
+ALTER TABLE api_keys ADD COLUMN last_used_at INTEGER NOT NULL DEFAULT 0; -- 0: never
+ALTER TABLE api_keys ADD COLUMN revoked_at   INTEGER NOT NULL DEFAULT 0; -- 0: live
+`,
 }
 
 // migrate brings the schema up to date. Each step runs in its own

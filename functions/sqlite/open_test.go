@@ -83,7 +83,7 @@ func TestOpenAwkwardPaths(t *testing.T) {
 				t.Fatalf("Open(%q): %v", path, err)
 			}
 			defer s.Close()
-			if _, err := s.Create(context.Background(), "t", "f", sampleVersion("x")); err != nil {
+			if _, err := s.Create(context.Background(), "t", "f", functions.Settings{}, sampleVersion("x")); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := os.Stat(path); err != nil {
@@ -149,7 +149,7 @@ func TestDurableAcrossReopen(t *testing.T) {
 	ctx := context.Background()
 	nv := sampleVersion("v1")
 	nv.Env = []functions.EnvVar{{Name: "TOKEN", Value: "abc", Flag: functions.EnvPrivate}}
-	d, err := s.Create(ctx, "acme", "durable", nv)
+	d, err := s.Create(ctx, "acme", "durable", functions.Settings{}, nv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +207,7 @@ func TestDurableAcrossReopen(t *testing.T) {
 		t.Errorf("key after reopen = %+v, %v; want %+v", k, err, key)
 	}
 	// The name is still taken: constraints survived too.
-	if _, err := s2.Create(ctx, "acme", "durable", sampleVersion("x")); !errors.Is(err, functions.ErrNameTaken) {
+	if _, err := s2.Create(ctx, "acme", "durable", functions.Settings{}, sampleVersion("x")); !errors.Is(err, functions.ErrNameTaken) {
 		t.Errorf("Create duplicate after reopen: err = %v, want ErrNameTaken", err)
 	}
 }

@@ -1,0 +1,102 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"path/filepath"
+	"testing"
+
+	_ "modernc.org/sqlite"
+
+	"github.com/scriptforge/scriptforge/functions"
+)
+
+func TestFunctionSettings(t *testing.T) {
+	s, path := openTest(t)
+	ctx := context.Background()
+	jwt := functions.Settings{Auth: functions.AuthJWT, Limits: functions.UsageLimits{Rate: 5, Burst: 10, Concurrency: 2}}
+	d, err := s.Create(ctx, "acme", "guarded", jwt, sampleVersion("x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Settings != jwt {
+		t.Fatalf("created with %+v", d.Settings)
+	}
+	plain := mustCreate(t, s, "acme", "plain")
+	if plain.Auth != functions.AuthPublic || plain.Limits != (functions.UsageLimits{}) {
+		t.Fatalf("default settings: %+v", plain.Settings)
+	}
+	byUUID, err := s.ByUUID(ctx, d.UUID)
+	if err != nil || byUUID.Settings != jwt {
+		t.Fatalf("ByUUID: %+v %v", byUUID.Settings, err)
+	}
+
+	key := functions.Settings{Auth: functions.AuthAPIKey}
+	f, err := s.UpdateSettings(ctx, "acme", d.ID, key)
+	if err != nil || f.Settings != key || !f.UpdatedAt.After(d.UpdatedAt) {
+		t.Fatalf("UpdateSettings: %+v %v", f, err)
+	}
+	if _, err := s.UpdateSettings(ctx, "other", d.ID, jwt); !errors.Is(err, functions.ErrNotFound) {
+		t.Fatalf("another tenant changed the settings: %v", err)
+	}
+	// Settings are the function's, not a version's: a rollback keeps them.
+	if _, err := s.Deploy(ctx, "acme", d.ID, sampleVersion("y")); err != nil {
+		t.Fatal(err)
+	}
+	rolled, err := s.Rollback(ctx, "acme", d.ID, 1)
+	if err != nil || rolled.Settings != key {
+		t.Fatalf("after rollback: %+v %v", rolled.Settings, err)
+	}
+
+	s.Close()
+	s2, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	got, err := s2.Get(ctx, "acme", d.ID)
+	if err != nil || got.Settings != key {
+		t.Fatalf("after reopen: %+v %v", got.Settings, err)
+	}
+}
+
+// A database made before tenants existed gains a tenant row for every
+// tenant that owns something, and public settings for its functions.
+func TestMigrationAddsTenantsAndSettings(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "old.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := db.ExecContext(ctx, `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	if err := applyMigration(ctx, db, 1, migrations[0], 1); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`INSERT INTO functions (id, tenant, uuid, name, live_version, latest_version, created_at, updated_at) VALUES ('fn_1', 'acme', 'u1', 'f', 1, 1, 1, 1)`,
+		`INSERT INTO versions (function_id, version, type, source, code, hash, timeout_ms, memory_mb, created_at) VALUES ('fn_1', 1, 'script', 's', 'c', 'h', 1000, 64, 1)`,
+		`INSERT INTO api_keys (id, tenant, name, hash, created_at) VALUES ('k1', 'beta', 'k', 'h1', 1)`,
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if n := count(t, s, `SELECT count(*) FROM tenants WHERE id IN ('default', 'acme', 'beta') AND created_at > 0`); n != 3 {
+		t.Fatalf("tenants after migration: %d", n)
+	}
+	d, err := s.Get(ctx, "acme", "fn_1")
+	if err != nil || d.Auth != functions.AuthPublic || d.Limits != (functions.UsageLimits{}) {
+		t.Fatalf("migrated function: %+v %v", d, err)
+	}
+}
