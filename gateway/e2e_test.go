@@ -93,7 +93,7 @@ func startServer(t *testing.T, dir string) *server {
 	return startServerWith(t, dir, "inprocess", 0)
 }
 
-func startServerWith(t *testing.T, dir, isolation string, sandboxMB int) *server {
+func startServerWith(t *testing.T, dir, isolation string, sandboxMB int, options ...func(*gateway.Config)) *server {
 	t.Helper()
 	store, err := sqlite.Open(filepath.Join(dir, "scriptforge.db"))
 	if err != nil {
@@ -101,11 +101,15 @@ func startServerWith(t *testing.T, dir, isolation string, sandboxMB int) *server
 	}
 	s := &server{t: t, dir: dir, store: store}
 	exec, workerManager := executor(t, isolation, cmp.Or(sandboxMB, sandboxMemoryMB))
-	gw, err := gateway.New(gateway.Config{
+	cfg := gateway.Config{
 		Store: store, Keys: store, Executor: exec, Workers: workerManager,
 		AdminKey: adminKey, MaxBodyBytes: 64 << 10,
 		Limits: functions.Limits{DefaultTimeoutMS: 1000, MaxTimeoutMS: 5000, DefaultMemoryMB: 64, MaxMemoryMB: 1024},
-	})
+	}
+	for _, o := range options {
+		o(&cfg)
+	}
+	gw, err := gateway.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@
 package gateway
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -37,6 +38,15 @@ type Config struct {
 	PublicURL string
 	// MaxBodyBytes caps an invocation body. Default 1 MiB.
 	MaxBodyBytes int
+	// MaxHeaderBytes caps the request line and headers (431 past it). Default 16 KiB.
+	MaxHeaderBytes int
+	// MaxJSONDepth caps the nesting of a JSON body (400 past it). Default 64.
+	MaxJSONDepth int
+	// ReadTimeout bounds reading one request, headers and body, so a slow
+	// client (slowloris) cannot hold a connection; IdleTimeout bounds a
+	// kept-alive connection between requests. Defaults 30 s and 2 min.
+	// Writes get the longest run time plus WriteGrace (default 30 s).
+	ReadTimeout, IdleTimeout, WriteGrace time.Duration
 	// Limits bound per-function timeout and memory. Defaults 2 s / 30 s, 128 / 1024 MB.
 	Limits functions.Limits
 	// RunRetention is how long run records (logs) are kept. Default 72 h.
@@ -84,9 +94,12 @@ func New(cfg Config) (*Gateway, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	if cfg.MaxBodyBytes <= 0 {
-		cfg.MaxBodyBytes = 1 << 20
-	}
+	cfg.MaxBodyBytes = orDefault(cfg.MaxBodyBytes, 1<<20)
+	cfg.MaxHeaderBytes = orDefault(cfg.MaxHeaderBytes, 16<<10)
+	cfg.MaxJSONDepth = orDefault(cfg.MaxJSONDepth, 64)
+	cfg.ReadTimeout = cmp.Or(cfg.ReadTimeout, 30*time.Second)
+	cfg.IdleTimeout = cmp.Or(cfg.IdleTimeout, 2*time.Minute)
+	cfg.WriteGrace = cmp.Or(cfg.WriteGrace, 30*time.Second)
 	l := &cfg.Limits
 	l.DefaultTimeoutMS = orDefault(l.DefaultTimeoutMS, 2000)
 	l.MaxTimeoutMS = orDefault(l.MaxTimeoutMS, 30000)
@@ -108,10 +121,10 @@ func New(cfg Config) (*Gateway, error) {
 		DisableStartupMessage: true,
 		ErrorHandler:          g.errorHandler,
 		BodyLimit:             max(cfg.MaxBodyBytes, maxAdminBody),
-		ReadBufferSize:        16 << 10, // the request line plus headers
-		ReadTimeout:           30 * time.Second,
-		WriteTimeout:          time.Duration(l.MaxTimeoutMS)*time.Millisecond + 30*time.Second,
-		IdleTimeout:           2 * time.Minute,
+		ReadBufferSize:        cfg.MaxHeaderBytes, // the request line plus headers
+		ReadTimeout:           cfg.ReadTimeout,
+		WriteTimeout:          time.Duration(l.MaxTimeoutMS)*time.Millisecond + cfg.WriteGrace,
+		IdleTimeout:           cfg.IdleTimeout,
 	})
 	g.routes()
 	return g, nil

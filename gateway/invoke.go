@@ -129,15 +129,12 @@ func (g *Gateway) requestData(c *fiber.Ctx, query url.Values) (json.RawMessage, 
 		if len(body) == 0 {
 			return json.RawMessage("{}"), nil
 		}
-		if !json.Valid(body) {
-			return nil, apiError(http.StatusBadRequest, "invalid_json", "the request body is not valid JSON")
-		}
-		return append(json.RawMessage(nil), body...), nil
+		return g.checkJSON(body)
 	case mediaType == "application/x-www-form-urlencoded":
 		// curl -d '{"a":1}' sends JSON labelled as a form; a real form never
 		// starts with a brace or bracket.
 		if t := bytes.TrimSpace(body); len(t) > 0 && (t[0] == '{' || t[0] == '[') && json.Valid(t) {
-			return append(json.RawMessage(nil), t...), nil
+			return g.checkJSON(t)
 		}
 		form, _ := url.ParseQuery(string(body)) // a bad pair is skipped
 		return json.Marshal(flatten(form))
@@ -146,6 +143,19 @@ func (g *Gateway) requestData(c *fiber.Ctx, query url.Values) (json.RawMessage, 
 	}
 	return nil, apiError(http.StatusUnsupportedMediaType, "unsupported_media_type",
 		"content type %q is not accepted; send JSON, a form, or text", ct)
+}
+
+// checkJSON accepts a JSON body as the function's data: valid, and nested
+// no deeper than the gateway allows (deep nesting costs the runtime's
+// parser stack, and no real payload needs it).
+func (g *Gateway) checkJSON(body []byte) (json.RawMessage, error) {
+	if !json.Valid(body) {
+		return nil, apiError(http.StatusBadRequest, "invalid_json", "the request body is not valid JSON")
+	}
+	if jsonTooDeep(body, g.cfg.MaxJSONDepth) {
+		return nil, apiError(http.StatusBadRequest, "json_too_deep", "the request body nests deeper than %d levels", g.cfg.MaxJSONDepth)
+	}
+	return append(json.RawMessage(nil), body...), nil
 }
 
 // flatten maps query or form values to an object: one value → string, a

@@ -33,6 +33,10 @@ type serveOptions struct {
 	dataDir        string
 	publicURL      string
 	maxBody        int
+	maxHeader      int
+	maxJSONDepth   int
+	readTimeout    time.Duration
+	idleTimeout    time.Duration
 	defaultTimeout time.Duration
 	maxTimeout     time.Duration
 	defaultMemory  int
@@ -68,6 +72,10 @@ key and prints it once: keep it, only its hash is stored.`,
 	f.StringVar(&o.dataDir, "data-dir", envOr("SCRIPTFORGE_DATA_DIR", "./data"), "directory of the SQLite store (env SCRIPTFORGE_DATA_DIR)")
 	f.StringVar(&o.publicURL, "public-url", os.Getenv("SCRIPTFORGE_PUBLIC_URL"), "base URL of function links, e.g. https://fn.example.com (default: from each request)")
 	f.IntVar(&o.maxBody, "max-body", 1<<20, "largest invocation body in bytes")
+	f.IntVar(&o.maxHeader, "max-header-bytes", 16<<10, "largest request line plus headers in bytes (431 past it)")
+	f.IntVar(&o.maxJSONDepth, "max-json-depth", 64, "deepest nesting of a JSON request body (400 past it)")
+	f.DurationVar(&o.readTimeout, "read-timeout", 30*time.Second, "time a client has to send one whole request (stops slow-sending clients)")
+	f.DurationVar(&o.idleTimeout, "idle-timeout", 2*time.Minute, "how long a kept-alive connection may sit idle")
 	f.DurationVar(&o.defaultTimeout, "default-timeout", 2*time.Second, "a function's time limit unless it sets one")
 	f.DurationVar(&o.maxTimeout, "max-timeout", 30*time.Second, "the largest time limit a function may set")
 	f.IntVar(&o.defaultMemory, "default-memory", 128, "a function's memory budget in MB unless it sets one")
@@ -201,14 +209,18 @@ func serve(ctx context.Context, o serveOptions) error {
 	}
 	defer workerManager.Close()
 	gw, err := gateway.New(gateway.Config{
-		Store:        store,
-		Keys:         store,
-		Executor:     workers.Dispatch{Functions: executor, Workers: workerManager},
-		Workers:      workerManager,
-		Logger:       log,
-		AdminKey:     envKey,
-		PublicURL:    o.publicURL,
-		MaxBodyBytes: o.maxBody,
+		Store:          store,
+		Keys:           store,
+		Executor:       workers.Dispatch{Functions: executor, Workers: workerManager},
+		Workers:        workerManager,
+		Logger:         log,
+		AdminKey:       envKey,
+		PublicURL:      o.publicURL,
+		MaxBodyBytes:   o.maxBody,
+		MaxHeaderBytes: o.maxHeader,
+		MaxJSONDepth:   o.maxJSONDepth,
+		ReadTimeout:    o.readTimeout,
+		IdleTimeout:    o.idleTimeout,
 		Limits: functions.Limits{
 			DefaultTimeoutMS: int(o.defaultTimeout.Milliseconds()), MaxTimeoutMS: int(o.maxTimeout.Milliseconds()),
 			DefaultMemoryMB: o.defaultMemory, MaxMemoryMB: o.maxMemory,
