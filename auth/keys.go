@@ -35,6 +35,11 @@ type Key struct {
 	Hash      string    `json:"-"`
 	Scopes    []string  `json:"scopes"`
 	CreatedAt time.Time `json:"created_at"`
+	// LastUsedAt is when the key last authenticated a request, to the
+	// minute (see Authenticator); nil: never.
+	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+	// RevokedAt is set once the key is revoked: it authenticates nothing since.
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
 }
 
 // HasScope reports whether the key grants scope; admin grants everything.
@@ -50,8 +55,25 @@ func (k Key) HasScope(scope string) bool {
 // KeyStore keeps API keys by hash.
 type KeyStore interface {
 	CreateKey(ctx context.Context, k Key) error
+	// KeyByHash finds a live key; a revoked one is ErrKeyNotFound.
 	KeyByHash(ctx context.Context, hash string) (Key, error)
 	CountKeys(ctx context.Context, tenant string) (int, error)
+	// Keys lists the tenant's keys, revoked ones included, oldest first.
+	Keys(ctx context.Context, tenant string) ([]Key, error)
+	// RevokeKey revokes one of the tenant's keys; an unknown or already
+	// revoked key is ErrKeyNotFound.
+	RevokeKey(ctx context.Context, tenant, id string) error
+	// TouchKey records that the key was used at the given time.
+	TouchKey(ctx context.Context, id string, at time.Time) error
+}
+
+// ValidScope reports whether s is a scope a key may carry.
+func ValidScope(s string) bool {
+	switch s {
+	case ScopeAdmin, ScopeFunctionsRead, ScopeFunctionsWrite, ScopeInvoke:
+		return true
+	}
+	return false
 }
 
 // HashKey returns the stored form of a secret. Keys are 192 random bits, so a

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/scriptforge/scriptforge/auth"
 )
@@ -32,12 +33,33 @@ func (s *Store) CreateKey(ctx context.Context, k auth.Key) error {
 	return nil
 }
 
-// KeyByHash finds a key by the hash of its secret; unknown is ErrKeyNotFound.
-func (s *Store) KeyByHash(ctx context.Context, hash string) (auth.Key, error) {
+const keyCols = `id, tenant, name, hash, scopes, created_at, last_used_at, revoked_at`
+
+func scanKey(row scanner) (auth.Key, error) {
 	var k auth.Key
-	err := s.db.QueryRowContext(ctx,
-		`SELECT id, tenant, name, hash, scopes, created_at FROM api_keys WHERE hash = ?`, hash,
-	).Scan(&k.ID, &k.Tenant, &k.Name, &k.Hash, jsonColumn[string]{dst: &k.Scopes}, millisColumn{dst: &k.CreatedAt})
+	var used, revoked int64
+	if err := row.Scan(&k.ID, &k.Tenant, &k.Name, &k.Hash, jsonColumn[string]{dst: &k.Scopes},
+		millisColumn{dst: &k.CreatedAt}, &used, &revoked); err != nil {
+		return auth.Key{}, err
+	}
+	k.LastUsedAt, k.RevokedAt = optionalMillis(used), optionalMillis(revoked)
+	return k, nil
+}
+
+// optionalMillis reads a time column where 0 means none.
+func optionalMillis(ms int64) *time.Time {
+	if ms == 0 {
+		return nil
+	}
+	t := fromMillis(ms)
+	return &t
+}
+
+// KeyByHash finds a live key by the hash of its secret; unknown or revoked
+// is ErrKeyNotFound.
+func (s *Store) KeyByHash(ctx context.Context, hash string) (auth.Key, error) {
+	k, err := scanKey(s.db.QueryRowContext(ctx,
+		`SELECT `+keyCols+` FROM api_keys WHERE hash = ? AND revoked_at = 0`, hash))
 	if errors.Is(err, sql.ErrNoRows) {
 		// No hash in the message: it is as good as the secret for lookups.
 		return auth.Key{}, fmt.Errorf("sqlite: api key: %w", auth.ErrKeyNotFound)
@@ -46,6 +68,57 @@ func (s *Store) KeyByHash(ctx context.Context, hash string) (auth.Key, error) {
 		return auth.Key{}, fmt.Errorf("sqlite: api key: %w", err)
 	}
 	return k, nil
+}
+
+// Keys lists the tenant's keys, revoked ones included, oldest first.
+func (s *Store) Keys(ctx context.Context, tenant string) ([]auth.Key, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+keyCols+` FROM api_keys WHERE tenant = ? ORDER BY created_at, id`, tenant)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list api keys: %w", err)
+	}
+	defer rows.Close()
+	out := []auth.Key{}
+	for rows.Next() {
+		k, err := scanKey(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: list api keys: %w", err)
+		}
+		out = append(out, k)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: list api keys: %w", err)
+	}
+	return out, nil
+}
+
+// RevokeKey revokes a live key of the tenant.
+func (s *Store) RevokeKey(ctx context.Context, tenant, id string) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE api_keys SET revoked_at = ? WHERE tenant = ? AND id = ? AND revoked_at = 0`,
+		toMillis(s.stamp()), tenant, id)
+	if err != nil {
+		return fmt.Errorf("sqlite: revoke api key %s: %w", id, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return fmt.Errorf("sqlite: revoke api key %s: %w", id, cmpErr(err, auth.ErrKeyNotFound))
+	}
+	return nil
+}
+
+// TouchKey records the key's last use; an earlier time never overwrites a later one.
+func (s *Store) TouchKey(ctx context.Context, id string, at time.Time) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE api_keys SET last_used_at = max(last_used_at, ?) WHERE id = ?`,
+		toMillis(at), id); err != nil {
+		return fmt.Errorf("sqlite: touch api key %s: %w", id, err)
+	}
+	return nil
+}
+
+// cmpErr returns err, or fallback when err is nil.
+func cmpErr(err, fallback error) error {
+	if err != nil {
+		return err
+	}
+	return fallback
 }
 
 // CountKeys returns how many API keys the tenant has.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -82,5 +83,93 @@ func TestKeys(t *testing.T) {
 	}
 	if n, _ := s.CountKeys(ctx, "acme"); n != 2 {
 		t.Errorf("failed creates changed the count to %d", n)
+	}
+}
+
+func TestKeyUseAndRevocation(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	for i, tenant := range []string{"acme", "acme", "other"} {
+		k := auth.Key{ID: "key_" + string(rune('a'+i)), Tenant: tenant, Name: "k", Hash: auth.HashKey("s" + string(rune('a'+i))),
+			Scopes: []string{auth.ScopeInvoke}}
+		if err := s.CreateKey(ctx, k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	used := time.Date(2025, 5, 1, 8, 0, 0, 0, time.UTC)
+	if err := s.TouchKey(ctx, "key_a", used); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.TouchKey(ctx, "key_a", used.Add(-time.Hour)); err != nil { // a late writer
+		t.Fatal(err)
+	}
+	keys, err := s.Keys(ctx, "acme")
+	if err != nil || len(keys) != 2 || keys[0].ID != "key_a" || keys[1].ID != "key_b" {
+		t.Fatalf("Keys: %+v %v", keys, err)
+	}
+	if keys[0].LastUsedAt == nil || !keys[0].LastUsedAt.Equal(used) || keys[1].LastUsedAt != nil {
+		t.Fatalf("last used: %v %v", keys[0].LastUsedAt, keys[1].LastUsedAt)
+	}
+
+	if err := s.RevokeKey(ctx, "other", "key_a"); !errors.Is(err, auth.ErrKeyNotFound) {
+		t.Fatalf("another tenant revoked the key: %v", err)
+	}
+	if err := s.RevokeKey(ctx, "acme", "key_a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RevokeKey(ctx, "acme", "key_a"); !errors.Is(err, auth.ErrKeyNotFound) {
+		t.Fatalf("revoked twice: %v", err)
+	}
+	if _, err := s.KeyByHash(ctx, auth.HashKey("sa")); !errors.Is(err, auth.ErrKeyNotFound) {
+		t.Fatalf("a revoked key still authenticates: %v", err)
+	}
+	if _, err := s.KeyByHash(ctx, auth.HashKey("sb")); err != nil {
+		t.Fatalf("the other key stopped working: %v", err)
+	}
+	keys, _ = s.Keys(ctx, "acme")
+	if keys[0].RevokedAt == nil || keys[1].RevokedAt != nil {
+		t.Fatalf("revoked_at: %+v", keys)
+	}
+}
+
+func TestTenants(t *testing.T) {
+	s, path := openTest(t)
+	ctx := context.Background()
+	def, err := s.Tenant(ctx, auth.DefaultTenant)
+	if err != nil || def.ID != auth.DefaultTenant {
+		t.Fatalf("the default tenant exists from the start: %+v %v", def, err)
+	}
+	limits := auth.TenantLimits{Rate: 10, Burst: 20, IPRate: 1, IPBurst: 2, Concurrency: 4}
+	acme, err := s.CreateTenant(ctx, auth.Tenant{ID: "acme", Name: "Acme Corp", Limits: limits})
+	if err != nil || acme.CreatedAt.IsZero() || acme.Limits != limits {
+		t.Fatalf("create: %+v %v", acme, err)
+	}
+	if _, err := s.CreateTenant(ctx, auth.Tenant{ID: "acme", Name: "again"}); !errors.Is(err, auth.ErrTenantExists) {
+		t.Fatalf("duplicate: %v", err)
+	}
+	if _, err := s.Tenant(ctx, "nobody"); !errors.Is(err, auth.ErrTenantNotFound) {
+		t.Fatalf("unknown: %v", err)
+	}
+	acme.Name, acme.Limits = "Acme", auth.TenantLimits{Rate: 1}
+	upd, err := s.UpdateTenant(ctx, acme)
+	if err != nil || upd.Name != "Acme" || upd.Limits != (auth.TenantLimits{Rate: 1}) || !upd.UpdatedAt.After(acme.UpdatedAt) {
+		t.Fatalf("update: %+v %v", upd, err)
+	}
+	if _, err := s.UpdateTenant(ctx, auth.Tenant{ID: "nobody"}); !errors.Is(err, auth.ErrTenantNotFound) {
+		t.Fatalf("update unknown: %v", err)
+	}
+	s.Close()
+	s2, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	all, err := s2.Tenants(ctx)
+	if err != nil || len(all) != 2 {
+		t.Fatalf("after reopen: %+v %v", all, err)
+	}
+	// The default tenant was made by the migration, on the real clock.
+	if i := slices.IndexFunc(all, func(t auth.Tenant) bool { return t.ID == "acme" }); i < 0 || all[i].Name != "Acme" || all[i].Limits.Rate != 1 {
+		t.Fatalf("after reopen: %+v", all)
 	}
 }

@@ -138,6 +138,12 @@ func isUniqueViolation(err error) bool {
 	return errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE
 }
 
+// isPrimaryKeyViolation is isUniqueViolation for a PRIMARY KEY.
+func isPrimaryKeyViolation(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+}
+
 // Times are stored as unix milliseconds in UTC. Values handed back to the
 // caller are rounded the same way, so what a write returns equals what a
 // later read returns.

@@ -1,0 +1,104 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/scriptforge/scriptforge/auth"
+)
+
+var _ auth.TenantStore = (*Store)(nil)
+
+const tenantCols = `id, name, limits, jwt, created_at, updated_at`
+
+// CreateTenant stores a new tenant; an id already taken is ErrTenantExists.
+func (s *Store) CreateTenant(ctx context.Context, t auth.Tenant) (auth.Tenant, error) {
+	now := s.stamp()
+	t.CreatedAt, t.UpdatedAt = now, now
+	limits, jwt, err := encodeTenant(t)
+	if err != nil {
+		return auth.Tenant{}, fmt.Errorf("sqlite: create tenant %s: %w", t.ID, err)
+	}
+	_, err = s.db.ExecContext(ctx, `INSERT INTO tenants (`+tenantCols+`) VALUES (?, ?, ?, ?, ?, ?)`,
+		t.ID, t.Name, limits, jwt, toMillis(now), toMillis(now))
+	if isUniqueViolation(err) || isPrimaryKeyViolation(err) {
+		err = auth.ErrTenantExists
+	}
+	if err != nil {
+		return auth.Tenant{}, fmt.Errorf("sqlite: create tenant %s: %w", t.ID, err)
+	}
+	return t, nil
+}
+
+// Tenant reads one tenant; unknown is ErrTenantNotFound.
+func (s *Store) Tenant(ctx context.Context, id string) (auth.Tenant, error) {
+	t, err := scanTenant(s.db.QueryRowContext(ctx, `SELECT `+tenantCols+` FROM tenants WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		err = auth.ErrTenantNotFound
+	}
+	if err != nil {
+		return auth.Tenant{}, fmt.Errorf("sqlite: tenant %s: %w", id, err)
+	}
+	return t, nil
+}
+
+// Tenants lists every tenant, oldest first.
+func (s *Store) Tenants(ctx context.Context) ([]auth.Tenant, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+tenantCols+` FROM tenants ORDER BY created_at, id`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list tenants: %w", err)
+	}
+	defer rows.Close()
+	out := []auth.Tenant{}
+	for rows.Next() {
+		t, err := scanTenant(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: list tenants: %w", err)
+		}
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: list tenants: %w", err)
+	}
+	return out, nil
+}
+
+// UpdateTenant replaces the tenant's name, limits and JWT settings.
+func (s *Store) UpdateTenant(ctx context.Context, t auth.Tenant) (auth.Tenant, error) {
+	limits, jwt, err := encodeTenant(t)
+	if err != nil {
+		return auth.Tenant{}, fmt.Errorf("sqlite: update tenant %s: %w", t.ID, err)
+	}
+	out, err := scanTenant(s.db.QueryRowContext(ctx, `
+UPDATE tenants SET name = ?, limits = ?, jwt = ?, updated_at = ? WHERE id = ?
+RETURNING `+tenantCols, t.Name, limits, jwt, toMillis(s.stamp()), t.ID))
+	if errors.Is(err, sql.ErrNoRows) {
+		err = auth.ErrTenantNotFound
+	}
+	if err != nil {
+		return auth.Tenant{}, fmt.Errorf("sqlite: update tenant %s: %w", t.ID, err)
+	}
+	return out, nil
+}
+
+// encodeTenant encodes the JSON columns; no JWT settings is ”.
+func encodeTenant(t auth.Tenant) (limits, jwt string, err error) {
+	b, err := json.Marshal(t.Limits)
+	if err != nil {
+		return "", "", fmt.Errorf("encode limits: %w", err)
+	}
+	return string(b), "", nil // TODO(jwt)
+}
+
+func scanTenant(row scanner) (auth.Tenant, error) {
+	var t auth.Tenant
+	var jwt string
+	if err := row.Scan(&t.ID, &t.Name, objectColumn[auth.TenantLimits]{dst: &t.Limits}, &jwt,
+		millisColumn{dst: &t.CreatedAt}, millisColumn{dst: &t.UpdatedAt}); err != nil {
+		return auth.Tenant{}, err
+	}
+	return t, nil // TODO(jwt)
+}
