@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -20,12 +21,23 @@ type Authenticator struct {
 	keys KeyStore
 	// envKeyHash is the hash of SCRIPTFORGE_ADMIN_KEY; "" when unset.
 	envKeyHash string
+
+	// Last use is written at most once a minute per key: a write per
+	// request would cost more than the request.
+	touchMu sync.Mutex
+	touched map[string]time.Time // key id → last time written
+	now     func() time.Time
+	// OnTouchError, if set, hears about failed last-use writes.
+	OnTouchError func(error)
 }
+
+// touchEvery is the resolution of a key's last-use time.
+const touchEvery = time.Minute
 
 // NewAuthenticator returns an Authenticator. envKey is the operator's
 // admin key from the environment, or "".
 func NewAuthenticator(keys KeyStore, envKey string) *Authenticator {
-	a := &Authenticator{keys: keys}
+	a := &Authenticator{keys: keys, touched: map[string]time.Time{}, now: time.Now}
 	if envKey != "" {
 		a.envKeyHash = HashKey(envKey)
 	}
@@ -52,7 +64,30 @@ func (a *Authenticator) Authenticate(ctx context.Context, header string) (Key, e
 	if err != nil {
 		return Key{}, fmt.Errorf("looking up API key: %w", err)
 	}
+	a.touch(k.ID)
 	return k, nil
+}
+
+// touch records a key's use in the background, once per touchEvery.
+func (a *Authenticator) touch(id string) {
+	now := a.now()
+	a.touchMu.Lock()
+	if now.Sub(a.touched[id]) < touchEvery {
+		a.touchMu.Unlock()
+		return
+	}
+	if len(a.touched) >= 100_000 { // bounded: forgetting only costs an early write
+		clear(a.touched)
+	}
+	a.touched[id] = now
+	a.touchMu.Unlock()
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := a.keys.TouchKey(ctx, id, now); err != nil && a.OnTouchError != nil {
+			a.OnTouchError(err)
+		}
+	}()
 }
 
 // Bootstrap makes sure an admin can log in on first start. With envKey

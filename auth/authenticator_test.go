@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/scriptforge/scriptforge/auth"
 	"github.com/scriptforge/scriptforge/functions/sqlite"
@@ -84,5 +85,39 @@ func TestAuthenticate(t *testing.T) {
 	reader, _ := a.Authenticate(ctx, "Bearer "+stored)
 	if reader.HasScope(auth.ScopeFunctionsWrite) {
 		t.Fatal("a read key grants write")
+	}
+}
+
+// A key's use is recorded in the store, at most once a minute.
+func TestAuthenticateRecordsLastUse(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	secret := auth.NewSecret()
+	if err := s.CreateKey(ctx, auth.Key{ID: "k1", Tenant: "acme", Name: "ci", Hash: auth.HashKey(secret), Scopes: []string{auth.ScopeInvoke}}); err != nil {
+		t.Fatal(err)
+	}
+	a := auth.NewAuthenticator(s, "")
+	lastUsed := func() *time.Time {
+		keys, err := s.Keys(ctx, "acme")
+		if err != nil || len(keys) != 1 {
+			t.Fatalf("keys: %v %v", keys, err)
+		}
+		return keys[0].LastUsedAt
+	}
+	if lastUsed() != nil {
+		t.Fatal("used before any request")
+	}
+	before := time.Now().Add(-time.Second)
+	for i := 0; i < 50; i++ {
+		if _, err := a.Authenticate(ctx, "Bearer "+secret); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for lastUsed() == nil && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if at := lastUsed(); at == nil || at.Before(before) {
+		t.Fatalf("last use not recorded: %v", at)
 	}
 }

@@ -42,6 +42,10 @@ type Key struct {
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
 }
 
+// IsOperator reports whether the key runs the gateway itself: an admin key
+// of the default tenant. Operators create tenants and set their limits.
+func (k Key) IsOperator() bool { return k.Tenant == DefaultTenant && k.HasScope(ScopeAdmin) }
+
 // HasScope reports whether the key grants scope; admin grants everything.
 func (k Key) HasScope(scope string) bool {
 	for _, s := range k.Scopes {

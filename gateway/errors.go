@@ -66,6 +66,10 @@ func toAPIError(err error) *APIError {
 		return apiError(http.StatusConflict, "name_taken", "%v", err)
 	case errors.Is(err, functions.ErrNoSuchVersion):
 		return apiError(http.StatusNotFound, "version_not_found", "no such version")
+	case errors.Is(err, auth.ErrTenantNotFound):
+		return apiError(http.StatusNotFound, "tenant_not_found", "no such tenant")
+	case errors.Is(err, auth.ErrTenantExists):
+		return apiError(http.StatusConflict, "tenant_exists", "%v", auth.ErrTenantExists)
 	case errors.Is(err, auth.ErrNoCredentials), errors.Is(err, auth.ErrBadCredentials):
 		return apiError(http.StatusUnauthorized, "unauthorized", "%v", err)
 	case errors.As(err, &fe):

@@ -29,6 +29,7 @@ import (
 type Config struct {
 	Store    functions.Store    // required
 	Keys     auth.KeyStore      // required
+	Tenants  auth.TenantStore   // required
 	Executor functions.Executor // required
 	Logger   *slog.Logger       // default: discard
 	// AdminKey is SCRIPTFORGE_ADMIN_KEY; "" means stored keys only.
@@ -82,14 +83,15 @@ type Gateway struct {
 	app     *fiber.App
 	auth    *auth.Authenticator
 	lookups *lookupCache
+	tenants *tenantCache
 	runs    *runRecorder
 	metrics *metrics
 }
 
 // New builds the gateway; it starts only the run-record writer.
 func New(cfg Config) (*Gateway, error) {
-	if cfg.Store == nil || cfg.Keys == nil || cfg.Executor == nil {
-		return nil, errors.New("gateway: Store, Keys and Executor are required")
+	if cfg.Store == nil || cfg.Keys == nil || cfg.Tenants == nil || cfg.Executor == nil {
+		return nil, errors.New("gateway: Store, Keys, Tenants and Executor are required")
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -113,6 +115,7 @@ func New(cfg Config) (*Gateway, error) {
 		log:     cfg.Logger,
 		auth:    auth.NewAuthenticator(cfg.Keys, cfg.AdminKey),
 		lookups: newLookupCache(cfg.Store, 10000, 30*time.Second),
+		tenants: newTenantCache(cfg.Tenants, 10000, 30*time.Second),
 		metrics: newMetrics(cfg),
 	}
 	g.runs = newRunRecorder(cfg.Store, cfg.Logger, cfg.RunRetention, g.metrics.runsDropped.Inc)
@@ -173,6 +176,17 @@ func (g *Gateway) routes() {
 	fn.Post("/:id/stop", write, g.workerAction(WorkerControl.Stop))
 	fn.Post("/:id/start", write, g.workerAction(WorkerControl.Start))
 	app.Get("/v1/runs/:requestId", read, g.getRun)
+
+	// Tenants and their keys: each handler checks who may act (see tenants.go).
+	admin := g.requireScope(auth.ScopeAdmin)
+	tn := app.Group("/v1/tenants", admin)
+	tn.Post("/", g.createTenant)
+	tn.Get("/", g.listTenants)
+	tn.Get("/:tenant", g.getTenant)
+	tn.Patch("/:tenant", g.updateTenant)
+	tn.Post("/:tenant/keys", g.createKey)
+	tn.Get("/:tenant/keys", g.listKeys)
+	tn.Delete("/:tenant/keys/:key", g.revokeKey)
 
 	app.Use(func(c *fiber.Ctx) error {
 		return apiError(http.StatusNotFound, "not_found", "no route for %s %s", c.Method(), c.Path())

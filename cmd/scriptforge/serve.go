@@ -211,6 +211,7 @@ func serve(ctx context.Context, o serveOptions) error {
 	gw, err := gateway.New(gateway.Config{
 		Store:          store,
 		Keys:           store,
+		Tenants:        store,
 		Executor:       workers.Dispatch{Functions: executor, Workers: workerManager},
 		Workers:        workerManager,
 		Logger:         log,

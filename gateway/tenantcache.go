@@ -1,0 +1,43 @@
+package gateway
+
+import (
+	"context"
+	"time"
+
+	"github.com/hashicorp/golang-lru/v2/expirable"
+
+	"github.com/scriptforge/scriptforge/auth"
+)
+
+// tenantCache keeps what invocations need of a tenant (its limits, and
+// its JWT verifier) so that a call does not read the store. Updates
+// through this gateway drop the entry at once; the TTL bounds staleness
+// for updates made through another gateway.
+type tenantCache struct {
+	store auth.TenantStore
+	lru   *expirable.LRU[string, *tenantEntry]
+}
+
+// tenantEntry is a tenant as invocations use it.
+type tenantEntry struct {
+	auth.Tenant
+}
+
+func newTenantCache(store auth.TenantStore, size int, ttl time.Duration) *tenantCache {
+	return &tenantCache{store: store, lru: expirable.NewLRU[string, *tenantEntry](size, nil, ttl)}
+}
+
+func (tc *tenantCache) get(ctx context.Context, id string) (*tenantEntry, error) {
+	if e, ok := tc.lru.Get(id); ok {
+		return e, nil
+	}
+	t, err := tc.store.Tenant(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	e := &tenantEntry{Tenant: t}
+	tc.lru.Add(id, e)
+	return e, nil
+}
+
+func (tc *tenantCache) forget(id string) { tc.lru.Remove(id) }
