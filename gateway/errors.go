@@ -22,6 +22,9 @@ type APIError struct {
 	Message string
 	SIPCode int
 	Details any
+	// Challenge is the WWW-Authenticate header of a 401 or 403; a 401
+	// without one gets the plain Bearer challenge.
+	Challenge string
 }
 
 func (e *APIError) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Message) }
@@ -116,7 +119,10 @@ func (g *Gateway) errorHandler(c *fiber.Ctx, err error) error {
 	if ae.Status >= 500 && ae.Code == "internal" {
 		g.log.Error("request failed", slog.String("request_id", rid), slog.Any("error", err))
 	}
-	if ae.Status == http.StatusUnauthorized {
+	switch {
+	case ae.Challenge != "":
+		c.Set(fiber.HeaderWWWAuthenticate, ae.Challenge)
+	case ae.Status == http.StatusUnauthorized:
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="scriptforge"`)
 	}
 	c.Set(fiber.HeaderXRequestID, rid)

@@ -33,6 +33,10 @@ func (g *Gateway) invoke(c *fiber.Ctx) error {
 		return err
 	}
 	c.Locals(keyFunctionID, d.ID)
+	claims, err := g.authorizeInvocation(c, d)
+	if err != nil {
+		return err
+	}
 	export := strings.Clone(c.Params("export"))
 	if export != "" && !functions.ValidExport(export) {
 		return apiError(http.StatusNotFound, functions.CodeExportNotFound, "%q is not a valid export name", export)
@@ -55,7 +59,8 @@ func (g *Gateway) invoke(c *fiber.Ctx) error {
 		Timeout:   time.Duration(d.Version.TimeoutMS) * time.Millisecond,
 		MemoryMB:  d.Version.MemoryMB,
 		Data:      data,
-		Request:   requestInfo(c, query),
+		Request:   requestInfo(c, query, d.Auth != functions.AuthPublic),
+		Auth:      claims,
 	}
 	res, runErr := g.cfg.Executor.Execute(c.UserContext(), inv)
 
@@ -173,11 +178,16 @@ func flatten(values url.Values) map[string]any {
 }
 
 // requestInfo is ctx.request. Strings are copied: fasthttp reuses its
-// buffers once the handler returns.
-func requestInfo(c *fiber.Ctx, query url.Values) functions.RequestInfo {
+// buffers once the handler returns. A credential the gateway checked is
+// not passed on (the function gets ctx.auth): it would end up in logs.
+func requestInfo(c *fiber.Ctx, query url.Values, dropAuthorization bool) functions.RequestInfo {
 	headers := map[string]string{}
 	c.Request().Header.VisitAll(func(k, v []byte) {
-		headers[strings.ToLower(string(k))] = string(v)
+		name := strings.ToLower(string(k))
+		if dropAuthorization && name == "authorization" {
+			return
+		}
+		headers[name] = string(v)
 	})
 	return functions.RequestInfo{
 		Method:  strings.Clone(c.Method()),
