@@ -329,3 +329,56 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Fatal("server did not exit after SIGTERM")
 	}
 }
+
+// An operator makes a tenant and its keys; the tenant deploys a function
+// that needs an API key, which invoke sends with --token.
+func TestCLITenantsAndKeys(t *testing.T) {
+	g := startGateway(t)
+	out, errOut, code := g.cli(t, "tenant", "create", "acme", "--name", "Acme Corp", "--rate", "50")
+	if code != 0 || !strings.Contains(out, "Created tenant acme (Acme Corp)") {
+		t.Fatalf("tenant create: %d %s %s", code, out, errOut)
+	}
+	out, errOut, code = g.cli(t, "tenant", "key", "create", "acme", "--name", "deployer", "--scope", "functions:write", "--scope", "functions:read")
+	deployer := strings.TrimSpace(out)
+	if code != 0 || !strings.HasPrefix(deployer, "sfk_") || !strings.Contains(errOut, "shown this once") {
+		t.Fatalf("key create: %d %q %s", code, out, errOut)
+	}
+	out, _, _ = g.cli(t, "tenant", "key", "create", "acme", "--name", "caller", "--scope", "functions:invoke")
+	caller := strings.TrimSpace(out)
+
+	file := writeFile(t, "partner.js", `export function main(d, ctx) { return {tenant: ctx.auth.tenant} }`)
+	out, errOut, code = g.cli(t, "deploy", file, "--type", "app", "--auth", "apikey", "--rate", "5", "--key", deployer)
+	if code != 0 || !strings.Contains(out, "Created partner") {
+		t.Fatalf("deploy as the tenant: %d %s %s", code, out, errOut)
+	}
+	uuid := regexp.MustCompile(`UUID:\s+(\S+)`).FindStringSubmatch(out)[1]
+	id := regexp.MustCompile(`File ID:\s+(\S+)`).FindStringSubmatch(out)[1]
+	if out, _, _ := g.cli(t, "fn", "show", id, "--key", deployer); !strings.Contains(out, "Auth:     apikey") || !strings.Contains(out, "rate=5") {
+		t.Fatalf("show: %s", out)
+	}
+	// Without the token: 401, and the admin key in the environment is not sent.
+	if _, errOut, code := g.cli(t, "invoke", uuid); code != 1 || !strings.Contains(errOut, "HTTP 401") {
+		t.Fatalf("invoke without a token: %d %s", code, errOut)
+	}
+	if out, errOut, code := g.cli(t, "invoke", uuid, "--token", caller); code != 0 || !strings.Contains(out, `"tenant": "acme"`) {
+		t.Fatalf("invoke with the key: %d %s %s", code, out, errOut)
+	}
+	out, _, code = g.cli(t, "tenant", "key", "list", "acme")
+	if code != 0 || !strings.Contains(out, "deployer") || !strings.Contains(out, "caller") || strings.Contains(out, caller) {
+		t.Fatalf("key list: %s", out)
+	}
+	keyID := regexp.MustCompile(`(?m)^(key_\S+)\s+caller`).FindStringSubmatch(out)
+	if keyID == nil {
+		t.Fatalf("no caller key in %s", out)
+	}
+	if out, _, code := g.cli(t, "tenant", "key", "revoke", "acme", keyID[1]); code != 0 || !strings.Contains(out, "Revoked") {
+		t.Fatalf("revoke: %d %s", code, out)
+	}
+	if _, errOut, code := g.cli(t, "invoke", uuid, "--token", caller); code != 1 || !strings.Contains(errOut, "HTTP 401") {
+		t.Fatalf("revoked key: %d %s", code, errOut)
+	}
+	// A tenant key cannot make tenants.
+	if _, errOut, code := g.cli(t, "tenant", "create", "evil", "--key", deployer); code != 1 || !strings.Contains(errOut, "HTTP 403") {
+		t.Fatalf("tenant create by a tenant: %d %s", code, errOut)
+	}
+}

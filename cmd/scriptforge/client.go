@@ -151,7 +151,9 @@ type function struct {
 		Flag  string  `json:"flag"`
 		Value *string `json:"value"`
 	} `json:"env"`
-	Source string `json:"source"`
+	Source string         `json:"source"`
+	Auth   string         `json:"auth"`
+	Limits map[string]any `json:"limits"`
 }
 
 func printJSON(w io.Writer, data []byte) {

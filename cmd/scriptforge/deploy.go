@@ -48,6 +48,8 @@ func newDeployCmd(cf *clientFlags) *cobra.Command {
 		timeout   time.Duration
 		memory    int
 		env       envFlags
+		authMode  string
+		limits    fnLimitFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "deploy FILE",
@@ -59,7 +61,8 @@ it and makes it live; otherwise it creates the function.
 Environment flags replace the function's whole set of variables; give none
 to keep the current ones.`,
 		Example: `  scriptforge deploy route.js
-  scriptforge deploy hook.js --type app --env API_URL=https://api.example.com --private-env TOKEN=s3cret`,
+  scriptforge deploy hook.js --type app --env API_URL=https://api.example.com --private-env TOKEN=s3cret
+  scriptforge deploy partner.js --type app --auth apikey --rate 20 --concurrency 4`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			src, err := os.ReadFile(args[0])
@@ -83,6 +86,12 @@ to keep the current ones.`,
 				if body["env"], err = env.entries(); err != nil {
 					return err
 				}
+			}
+			if authMode != "" {
+				body["auth"] = authMode
+			}
+			if l := limits.body(cmd); l != nil {
+				body["limits"] = l
 			}
 			c, ctx := cf.client(), cmd.Context()
 			fmt.Fprintf(cmd.ErrOrStderr(), "Deploying %s as %q to %s …\n", args[0], name, c.base)
@@ -124,8 +133,32 @@ to keep the current ones.`,
 	f.StringVar(&typ, "type", "script", "function type: script (synchronous main) or app (async, modules)")
 	f.DurationVar(&timeout, "timeout", 0, "time limit per run, e.g. 500ms (default: the gateway's)")
 	f.IntVar(&memory, "memory", 0, "memory budget in MB (default: the gateway's)")
+	f.StringVar(&authMode, "auth", "", "who may invoke it: public (the UUID is the secret), jwt (a token of the tenant's JWT keys) or apikey (a tenant key with functions:invoke); default: public, or unchanged")
+	limits.register(cmd)
 	env.register(cmd)
 	return cmd
+}
+
+// fnLimitFlags are a function's own usage limits; given, they replace the
+// function's whole set.
+type fnLimitFlags struct {
+	rate        float64
+	burst, conc int
+}
+
+func (l *fnLimitFlags) register(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.Float64Var(&l.rate, "rate", 0, "the function's own limit in invocations per second (0: none of its own)")
+	f.IntVar(&l.burst, "burst", 0, "invocations that may come at once above --rate (default: one second's worth)")
+	f.IntVar(&l.conc, "concurrency", 0, "the function's own cap on runs in progress (0: none of its own)")
+}
+
+func (l *fnLimitFlags) body(cmd *cobra.Command) map[string]any {
+	f := cmd.Flags()
+	if !f.Changed("rate") && !f.Changed("burst") && !f.Changed("concurrency") {
+		return nil
+	}
+	return map[string]any{"rate": l.rate, "burst": l.burst, "concurrency": l.conc}
 }
 
 // findByName returns the tenant's function of that name, or nil.
