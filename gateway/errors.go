@@ -4,13 +4,17 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/scriptforge/scriptforge/auth"
 	"github.com/scriptforge/scriptforge/functions"
 	"github.com/scriptforge/scriptforge/functions/engine"
+	"github.com/scriptforge/scriptforge/ratelimit"
 )
 
 // APIError is an error with the HTTP status and stable code the client sees.
@@ -25,6 +29,10 @@ type APIError struct {
 	// Challenge is the WWW-Authenticate header of a 401 or 403; a 401
 	// without one gets the plain Bearer challenge.
 	Challenge string
+	// RetryAfter, on a 429 or 503, becomes the Retry-After header; RateLimit
+	// the RateLimit-Policy and RateLimit headers of the limit that refused.
+	RetryAfter time.Duration
+	RateLimit  *ratelimit.Decision
 }
 
 func (e *APIError) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Message) }
@@ -124,6 +132,12 @@ func (g *Gateway) errorHandler(c *fiber.Ctx, err error) error {
 		c.Set(fiber.HeaderWWWAuthenticate, ae.Challenge)
 	case ae.Status == http.StatusUnauthorized:
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="scriptforge"`)
+	}
+	if ae.RateLimit != nil {
+		ae.RateLimit.WriteHeaders(c.Set)
+	}
+	if ae.RetryAfter > 0 {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(math.Ceil(ae.RetryAfter.Seconds()))))
 	}
 	c.Set(fiber.HeaderXRequestID, rid)
 	return c.Status(ae.Status).JSON(errorBody{Error: errorFields{

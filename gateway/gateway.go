@@ -23,6 +23,7 @@ import (
 	"github.com/scriptforge/scriptforge/functions/engine"
 	"github.com/scriptforge/scriptforge/functions/workers"
 	"github.com/scriptforge/scriptforge/openapi"
+	"github.com/scriptforge/scriptforge/ratelimit"
 )
 
 // Config is everything the gateway needs. Zero values take the defaults noted.
@@ -61,6 +62,17 @@ type Config struct {
 	// Workers controls Worker functions (stop, start, status); nil when
 	// the executor runs none.
 	Workers WorkerControl
+	// Usage are the fair-usage limits of tenants that set none. Zero:
+	// no limits (and a queue of 100 waiting up to 2 s).
+	Usage UsageDefaults
+	// Limiter holds the token buckets. Default: in this process, for up
+	// to RateLimitKeys keys (default 100,000) in an LRU.
+	Limiter       ratelimit.Limiter
+	RateLimitKeys int
+	// ClientIPHeader (e.g. Fly-Client-IP, X-Forwarded-For) names the client
+	// address, believed only from TrustedProxies. Default: the peer address.
+	ClientIPHeader string
+	TrustedProxies ratelimit.TrustedProxies
 }
 
 // WorkerControl is the admin side of Worker functions.
@@ -84,6 +96,7 @@ type Gateway struct {
 	auth    *auth.Authenticator
 	lookups *lookupCache
 	tenants *tenantCache
+	admit   *admission
 	runs    *runRecorder
 	metrics *metrics
 }
@@ -119,6 +132,9 @@ func New(cfg Config) (*Gateway, error) {
 		metrics: newMetrics(cfg),
 	}
 	g.runs = newRunRecorder(cfg.Store, cfg.Logger, cfg.RunRetention, g.metrics.runsDropped.Inc)
+	if err := g.setupAdmission(); err != nil {
+		return nil, err
+	}
 	g.app = fiber.New(fiber.Config{
 		AppName:               "scriptforge",
 		DisableStartupMessage: true,
@@ -131,6 +147,29 @@ func New(cfg Config) (*Gateway, error) {
 	})
 	g.routes()
 	return g, nil
+}
+
+func (g *Gateway) setupAdmission() error {
+	cfg := &g.cfg
+	cfg.RateLimitKeys = orDefault(cfg.RateLimitKeys, 100_000)
+	if cfg.Limiter == nil {
+		local, err := ratelimit.NewLocal(cfg.RateLimitKeys)
+		if err != nil {
+			return err
+		}
+		cfg.Limiter = local
+	}
+	conc, err := ratelimit.NewConcurrency(cfg.RateLimitKeys)
+	if err != nil {
+		return err
+	}
+	u := &cfg.Usage
+	u.Queue = orDefault(u.Queue, 100)
+	u.QueueWait = cmp.Or(u.QueueWait, 2*time.Second)
+	g.admit = &admission{limiter: cfg.Limiter, concurrency: conc, defaults: *u,
+		proxies: cfg.TrustedProxies, ipHeader: cfg.ClientIPHeader,
+		refused: func(policy string) { g.metrics.refused.WithLabelValues(policy).Inc() }}
+	return nil
 }
 
 func orDefault(v, d int) int {

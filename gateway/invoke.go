@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/scriptforge/scriptforge/functions"
+	"github.com/scriptforge/scriptforge/ratelimit"
 )
 
 // invoke runs a function: lookup by UUID, request → data and ctx, run,
@@ -33,10 +34,35 @@ func (g *Gateway) invoke(c *fiber.Ctx) error {
 		return err
 	}
 	c.Locals(keyFunctionID, d.ID)
+	ctx := c.UserContext()
+	tenant, err := g.tenants.get(ctx, d.Tenant)
+	if err != nil {
+		return err
+	}
+	ipDec, err := g.admit.checkIP(ctx, c, tenant)
+	if err != nil {
+		return err
+	}
+	if !ipDec.Allowed {
+		return limited(ipDec)
+	}
 	claims, err := g.authorizeInvocation(c, d)
 	if err != nil {
 		return err
 	}
+	decs, err := g.admit.checkRates(ctx, tenant, d)
+	if err != nil {
+		return err
+	}
+	if last := decs[len(decs)-1]; !last.Allowed {
+		return limited(last)
+	}
+	release, err := g.admit.acquire(ctx, tenant, d)
+	if err != nil {
+		return err
+	}
+	defer release()
+	ratelimit.Tightest(append(decs, ipDec)...).WriteHeaders(c.Set)
 	export := strings.Clone(c.Params("export"))
 	if export != "" && !functions.ValidExport(export) {
 		return apiError(http.StatusNotFound, functions.CodeExportNotFound, "%q is not a valid export name", export)

@@ -19,6 +19,7 @@ type metrics struct {
 	invocations *prometheus.CounterVec
 	runSeconds  prometheus.Histogram
 	runsDropped prometheus.Counter
+	refused     *prometheus.CounterVec
 }
 
 func newMetrics(cfg Config) *metrics {
@@ -42,8 +43,11 @@ func newMetrics(cfg Config) *metrics {
 		runsDropped: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "scriptforge_run_records_dropped_total", Help: "Run records not stored because the writer was behind.",
 		}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "scriptforge_invocations_refused_total", Help: "Invocations refused with 429, by the limit that refused them.",
+		}, []string{"limit"}),
 	}
-	reg.MustRegister(m.httpTotal, m.httpSeconds, m.invocations, m.runSeconds, m.runsDropped,
+	reg.MustRegister(m.httpTotal, m.httpSeconds, m.invocations, m.runSeconds, m.runsDropped, m.refused,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	counterFunc := func(f func() uint64, name, help string) {
 		if f != nil {

@@ -26,6 +26,7 @@ import (
 	"github.com/scriptforge/scriptforge/functions/sqlite"
 	"github.com/scriptforge/scriptforge/functions/workers"
 	"github.com/scriptforge/scriptforge/gateway"
+	"github.com/scriptforge/scriptforge/ratelimit"
 )
 
 type serveOptions struct {
@@ -34,6 +35,10 @@ type serveOptions struct {
 	publicURL      string
 	maxBody        int
 	maxHeader      int
+	usage          gateway.UsageDefaults
+	clientIPHeader string
+	trustedProxies []string
+	rateLimitKeys  int
 	maxJSONDepth   int
 	readTimeout    time.Duration
 	idleTimeout    time.Duration
@@ -72,6 +77,16 @@ key and prints it once: keep it, only its hash is stored.`,
 	f.StringVar(&o.dataDir, "data-dir", envOr("SCRIPTFORGE_DATA_DIR", "./data"), "directory of the SQLite store (env SCRIPTFORGE_DATA_DIR)")
 	f.StringVar(&o.publicURL, "public-url", os.Getenv("SCRIPTFORGE_PUBLIC_URL"), "base URL of function links, e.g. https://fn.example.com (default: from each request)")
 	f.IntVar(&o.maxBody, "max-body", 1<<20, "largest invocation body in bytes")
+	f.Float64Var(&o.usage.TenantRate, "tenant-rate", 1000, "invocations per second per tenant, unless the tenant has its own limit (0: unlimited)")
+	f.IntVar(&o.usage.TenantBurst, "tenant-burst", 2000, "invocations a tenant may send at once above its rate")
+	f.IntVar(&o.usage.TenantConcurrency, "tenant-concurrency", 64, "runs in progress per tenant, unless the tenant has its own cap (0: unlimited)")
+	f.Float64Var(&o.usage.IPRate, "ip-rate", 0, "invocations per second per client IP and tenant (0: unlimited; set it for internet-facing gateways)")
+	f.IntVar(&o.usage.IPBurst, "ip-burst", 0, "invocations a client IP may send at once above --ip-rate (default: one second's worth)")
+	f.IntVar(&o.usage.Queue, "queue", 100, "runs that may wait for a concurrency slot, per tenant and per function, before 429")
+	f.DurationVar(&o.usage.QueueWait, "queue-wait", 2*time.Second, "how long a run may wait for a concurrency slot")
+	f.StringVar(&o.clientIPHeader, "client-ip-header", "", "header that carries the client address from a trusted proxy, e.g. Fly-Client-IP or X-Forwarded-For")
+	f.StringSliceVar(&o.trustedProxies, "trusted-proxies", nil, "addresses or CIDRs of the proxies whose --client-ip-header is believed (comma-separated)")
+	f.IntVar(&o.rateLimitKeys, "rate-limit-keys", 100_000, "token buckets kept in memory (an LRU: the least recently seen client IPs are forgotten first)")
 	f.IntVar(&o.maxHeader, "max-header-bytes", 16<<10, "largest request line plus headers in bytes (431 past it)")
 	f.IntVar(&o.maxJSONDepth, "max-json-depth", 64, "deepest nesting of a JSON request body (400 past it)")
 	f.DurationVar(&o.readTimeout, "read-timeout", 30*time.Second, "time a client has to send one whole request (stops slow-sending clients)")
@@ -208,6 +223,13 @@ func serve(ctx context.Context, o serveOptions) error {
 		return fmt.Errorf("--isolation must be process or inprocess, not %q", o.isolation)
 	}
 	defer workerManager.Close()
+	proxies, err := ratelimit.ParseTrustedProxies(o.trustedProxies)
+	if err != nil {
+		return fmt.Errorf("--trusted-proxies: %w", err)
+	}
+	if o.clientIPHeader != "" && len(o.trustedProxies) == 0 {
+		log.Warn("--client-ip-header is ignored without --trusted-proxies: the peer address is used")
+	}
 	gw, err := gateway.New(gateway.Config{
 		Store:          store,
 		Keys:           store,
@@ -219,6 +241,10 @@ func serve(ctx context.Context, o serveOptions) error {
 		PublicURL:      o.publicURL,
 		MaxBodyBytes:   o.maxBody,
 		MaxHeaderBytes: o.maxHeader,
+		Usage:          o.usage,
+		ClientIPHeader: o.clientIPHeader,
+		TrustedProxies: proxies,
+		RateLimitKeys:  o.rateLimitKeys,
 		MaxJSONDepth:   o.maxJSONDepth,
 		ReadTimeout:    o.readTimeout,
 		IdleTimeout:    o.idleTimeout,

@@ -1,0 +1,149 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/scriptforge/scriptforge/auth"
+	"github.com/scriptforge/scriptforge/functions"
+	"github.com/scriptforge/scriptforge/ratelimit"
+)
+
+// UsageDefaults are the fair-usage limits of a tenant that sets none of
+// its own (see auth.TenantLimits). A zero rate or concurrency is no limit.
+type UsageDefaults struct {
+	TenantRate        float64
+	TenantBurst       int
+	IPRate            float64
+	IPBurst           int
+	TenantConcurrency int
+	// Queue is how many runs may wait for a concurrency slot, per tenant
+	// and per function, and QueueWait how long each may wait.
+	Queue     int
+	QueueWait time.Duration
+}
+
+// admission applies the fair-usage limits to invocations: the client IP's
+// bucket before authentication (so a flood of bad credentials is limited
+// too), then the function's and the tenant's buckets, then their
+// concurrency caps. A refused run never starts, and takes no tokens from
+// the buckets after the one that refused.
+type admission struct {
+	limiter     ratelimit.Limiter
+	concurrency *ratelimit.Concurrency
+	defaults    UsageDefaults
+	proxies     ratelimit.TrustedProxies
+	ipHeader    string
+	refused     func(policy string) // counts refusals, for /metrics
+}
+
+// clientIP is the caller's address: the peer, or what a trusted proxy
+// in front of the gateway says in ipHeader.
+func (a *admission) clientIP(c *fiber.Ctx) netip.Addr {
+	peer, _ := netip.ParseAddr(c.Context().RemoteIP().String())
+	if a.ipHeader == "" {
+		return peer
+	}
+	return a.proxies.ClientIP(peer, c.Get(a.ipHeader))
+}
+
+// policies returns the tenant's buckets: its own limits over the defaults.
+func (a *admission) policies(t auth.TenantLimits) (tenant, ip ratelimit.Policy) {
+	d := a.defaults
+	tenant = ratelimit.Policy{Name: "tenant", Rate: orFloat(t.Rate, d.TenantRate), Burst: orDefault(t.Burst, d.TenantBurst)}
+	ip = ratelimit.Policy{Name: "ip", Rate: orFloat(t.IPRate, d.IPRate), Burst: orDefault(t.IPBurst, d.IPBurst)}
+	return withBurst(tenant), withBurst(ip)
+}
+
+// withBurst gives a rate without a burst one second's worth.
+func withBurst(p ratelimit.Policy) ratelimit.Policy {
+	if p.Rate > 0 && p.Burst <= 0 {
+		p.Burst = max(1, int(math.Ceil(p.Rate)))
+	}
+	return p
+}
+
+func orFloat(v, d float64) float64 {
+	if v > 0 {
+		return v
+	}
+	return d
+}
+
+// checkIP takes a token from the client IP's bucket for this tenant.
+func (a *admission) checkIP(ctx context.Context, c *fiber.Ctx, t *tenantEntry) (ratelimit.Decision, error) {
+	_, ipPolicy := a.policies(t.Limits)
+	key := "ip:" + t.ID + ":" + ratelimit.IPKey(a.clientIP(c))
+	return a.allow(ctx, key, ipPolicy)
+}
+
+// checkRates takes a token from the function's bucket, then from the
+// tenant's. In that order, a function refused at its own limit costs its
+// tenant nothing, so one hot function cannot starve its siblings.
+func (a *admission) checkRates(ctx context.Context, t *tenantEntry, d functions.Deployed) ([]ratelimit.Decision, error) {
+	fnPolicy := withBurst(ratelimit.Policy{Name: "function", Rate: d.Limits.Rate, Burst: d.Limits.Burst})
+	fd, err := a.allow(ctx, "function:"+d.ID, fnPolicy)
+	if err != nil || !fd.Allowed {
+		return []ratelimit.Decision{fd}, err
+	}
+	tenantPolicy, _ := a.policies(t.Limits)
+	td, err := a.allow(ctx, "tenant:"+t.ID, tenantPolicy)
+	return []ratelimit.Decision{fd, td}, err
+}
+
+func (a *admission) allow(ctx context.Context, key string, p ratelimit.Policy) (ratelimit.Decision, error) {
+	dec, err := a.limiter.Allow(ctx, key, p)
+	if err != nil {
+		return dec, fmt.Errorf("rate limiter: %w", err)
+	}
+	if !dec.Allowed {
+		a.refused(p.Name)
+	}
+	return dec, nil
+}
+
+// acquire takes a concurrency slot of the tenant, then of the function,
+// waiting in a short queue for each.
+func (a *admission) acquire(ctx context.Context, t *tenantEntry, d functions.Deployed) (func(), error) {
+	limit := orDefault(t.Limits.Concurrency, a.defaults.TenantConcurrency)
+	releaseTenant, err := a.concurrency.Acquire(ctx, "tenant:"+t.ID, limit, a.defaults.Queue, a.defaults.QueueWait)
+	if err != nil {
+		return nil, a.busy("tenant", limit, err)
+	}
+	releaseFn, err := a.concurrency.Acquire(ctx, "function:"+d.ID, d.Limits.Concurrency, a.defaults.Queue, a.defaults.QueueWait)
+	if err != nil {
+		releaseTenant()
+		return nil, a.busy("function", d.Limits.Concurrency, err)
+	}
+	return func() { releaseFn(); releaseTenant() }, nil
+}
+
+// busy is the 429 of a full concurrency cap.
+func (a *admission) busy(scope string, limit int, err error) error {
+	if !errors.Is(err, ratelimit.ErrConcurrency) {
+		return err // the caller went away while queued
+	}
+	a.refused(scope + "_concurrency")
+	wait := time.Second
+	return &APIError{Status: http.StatusTooManyRequests, Code: "concurrency_limited",
+		Message:    fmt.Sprintf("the %s already has %d runs in progress, its limit, and its queue is full or moved too slowly; retry shortly", scope, limit),
+		RetryAfter: wait}
+}
+
+// limited is the 429 of a denied rate decision.
+func limited(dec ratelimit.Decision) error {
+	what := map[string]string{"ip": "your client address", "tenant": "this tenant", "function": "this function"}[dec.Policy.Name]
+	retry := max(time.Second, dec.RetryAfter)
+	return &APIError{Status: http.StatusTooManyRequests, Code: "rate_limited",
+		Message: fmt.Sprintf("%s is over its limit of %s invocations per second (burst %d); retry after %s s",
+			what, strconv.FormatFloat(dec.Policy.Rate, 'g', -1, 64), dec.Policy.Burst, strconv.Itoa(int(math.Ceil(retry.Seconds())))),
+		RetryAfter: retry, RateLimit: &dec}
+}
