@@ -37,7 +37,8 @@ type UsageDefaults struct {
 // concurrency caps. A refused run never starts, and takes no tokens from
 // the buckets after the one that refused.
 type admission struct {
-	limiter     ratelimit.Limiter
+	limiter     ratelimit.Limiter // tenants and functions
+	ipLimiter   ratelimit.Limiter // client IPs
 	concurrency *ratelimit.Concurrency
 	defaults    UsageDefaults
 	proxies     ratelimit.TrustedProxies
@@ -82,7 +83,7 @@ func orFloat(v, d float64) float64 {
 func (a *admission) checkIP(ctx context.Context, c *fiber.Ctx, t *tenantEntry) (ratelimit.Decision, error) {
 	_, ipPolicy := a.policies(t.Limits)
 	key := "ip:" + t.ID + ":" + ratelimit.IPKey(a.clientIP(c))
-	return a.allow(ctx, key, ipPolicy)
+	return a.allow(ctx, a.ipLimiter, key, ipPolicy)
 }
 
 // checkRates takes a token from the function's bucket, then from the
@@ -90,17 +91,17 @@ func (a *admission) checkIP(ctx context.Context, c *fiber.Ctx, t *tenantEntry) (
 // tenant nothing, so one hot function cannot starve its siblings.
 func (a *admission) checkRates(ctx context.Context, t *tenantEntry, d functions.Deployed) ([]ratelimit.Decision, error) {
 	fnPolicy := withBurst(ratelimit.Policy{Name: "function", Rate: d.Limits.Rate, Burst: d.Limits.Burst})
-	fd, err := a.allow(ctx, "function:"+d.ID, fnPolicy)
+	fd, err := a.allow(ctx, a.limiter, "function:"+d.ID, fnPolicy)
 	if err != nil || !fd.Allowed {
 		return []ratelimit.Decision{fd}, err
 	}
 	tenantPolicy, _ := a.policies(t.Limits)
-	td, err := a.allow(ctx, "tenant:"+t.ID, tenantPolicy)
+	td, err := a.allow(ctx, a.limiter, "tenant:"+t.ID, tenantPolicy)
 	return []ratelimit.Decision{fd, td}, err
 }
 
-func (a *admission) allow(ctx context.Context, key string, p ratelimit.Policy) (ratelimit.Decision, error) {
-	dec, err := a.limiter.Allow(ctx, key, p)
+func (a *admission) allow(ctx context.Context, l ratelimit.Limiter, key string, p ratelimit.Policy) (ratelimit.Decision, error) {
+	dec, err := l.Allow(ctx, key, p)
 	if err != nil {
 		return dec, fmt.Errorf("rate limiter: %w", err)
 	}
@@ -128,6 +129,11 @@ func (a *admission) acquire(ctx context.Context, t *tenantEntry, d functions.Dep
 
 // busy is the 429 of a full concurrency cap.
 func (a *admission) busy(scope string, limit int, err error) error {
+	if errors.Is(err, ratelimit.ErrTooManyKeys) {
+		// The gateway's own capacity, not this caller's doing.
+		return &APIError{Status: http.StatusServiceUnavailable, Code: "overloaded",
+			Message: "the gateway is tracking too many busy functions; retry shortly", RetryAfter: time.Second}
+	}
 	if !errors.Is(err, ratelimit.ErrConcurrency) {
 		return err // the caller went away while queued
 	}

@@ -126,6 +126,7 @@ func startServerWith(t *testing.T, dir, isolation string, sandboxMB int, options
 			return
 		}
 		stopped = true
+		testClient.CloseIdleConnections()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		if err := gw.Shutdown(ctx); err != nil {
@@ -137,6 +138,11 @@ func startServerWith(t *testing.T, dir, isolation string, sandboxMB int, options
 	t.Cleanup(s.stop)
 	return s
 }
+
+// testClient keeps a connection per concurrent caller: the default keeps
+// two, so tests that call from many goroutines would open (and leave
+// closing) a connection per request.
+var testClient = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 
 type response struct {
 	status int
@@ -189,7 +195,7 @@ func (s *server) do(method, path string, body any, headers map[string]string) re
 	for k, v := range headers {
 		req.Header.Set(k, v)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := testClient.Do(req)
 	if err != nil {
 		s.t.Fatalf("%s %s: %v", method, path, err)
 	}

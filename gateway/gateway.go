@@ -65,8 +65,9 @@ type Config struct {
 	// Usage are the fair-usage limits of tenants that set none. Zero:
 	// no limits (and a queue of 100 waiting up to 2 s).
 	Usage UsageDefaults
-	// Limiter holds the token buckets. Default: in this process, for up
-	// to RateLimitKeys keys (default 100,000) in an LRU.
+	// Limiter holds the token buckets. Default: in this process, in two
+	// LRUs (client IPs; tenants and functions) of RateLimitKeys keys each
+	// (default 100,000).
 	Limiter       ratelimit.Limiter
 	RateLimitKeys int
 	// ClientIPHeader (e.g. Fly-Client-IP, X-Forwarded-For) names the client
@@ -152,12 +153,17 @@ func New(cfg Config) (*Gateway, error) {
 func (g *Gateway) setupAdmission() error {
 	cfg := &g.cfg
 	cfg.RateLimitKeys = orDefault(cfg.RateLimitKeys, 100_000)
+	limiter, ipLimiter := cfg.Limiter, cfg.Limiter
 	if cfg.Limiter == nil {
-		local, err := ratelimit.NewLocal(cfg.RateLimitKeys)
-		if err != nil {
+		// Client IPs get buckets of their own: in a shared LRU a flood of
+		// addresses would evict tenants' buckets, which start again full.
+		var err error
+		if limiter, err = ratelimit.NewLocal(cfg.RateLimitKeys); err != nil {
 			return err
 		}
-		cfg.Limiter = local
+		if ipLimiter, err = ratelimit.NewLocal(cfg.RateLimitKeys); err != nil {
+			return err
+		}
 	}
 	conc, err := ratelimit.NewConcurrency(cfg.RateLimitKeys)
 	if err != nil {
@@ -166,7 +172,7 @@ func (g *Gateway) setupAdmission() error {
 	u := &cfg.Usage
 	u.Queue = orDefault(u.Queue, 100)
 	u.QueueWait = cmp.Or(u.QueueWait, 2*time.Second)
-	g.admit = &admission{limiter: cfg.Limiter, concurrency: conc, defaults: *u,
+	g.admit = &admission{limiter: limiter, ipLimiter: ipLimiter, concurrency: conc, defaults: *u,
 		proxies: cfg.TrustedProxies, ipHeader: cfg.ClientIPHeader,
 		refused: func(policy string) { g.metrics.refused.WithLabelValues(policy).Inc() }}
 	return nil
