@@ -34,6 +34,7 @@ type server struct {
 	url   string
 	dir   string
 	store *sqlite.Store
+	gw    *gateway.Gateway
 	stop  func()
 }
 
@@ -113,6 +114,7 @@ func startServerWith(t *testing.T, dir, isolation string, sandboxMB int, options
 	if err != nil {
 		t.Fatal(err)
 	}
+	s.gw = gw
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -201,8 +202,10 @@ func (g *Gateway) routes() {
 	})
 
 	// Invocation: the UUID is the address; auth per function comes later.
-	app.All("/v1/fn/:uuid", g.invoke)
-	app.All("/v1/fn/:uuid/:export", g.invoke)
+	for _, m := range []string{fiber.MethodGet, fiber.MethodPost, fiber.MethodPut, fiber.MethodPatch, fiber.MethodDelete} {
+		app.Add(m, "/v1/fn/:uuid", g.invoke)
+		app.Add(m, "/v1/fn/:uuid/:export", g.invoke)
+	}
 
 	// Admin API.
 	read, write := g.requireScope(auth.ScopeFunctionsRead), g.requireScope(auth.ScopeFunctionsWrite)
@@ -258,6 +261,29 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 	err := g.app.ShutdownWithContext(ctx)
 	g.runs.close()
 	return err
+}
+
+// Route is one operation the gateway serves, with the path in OpenAPI
+// form (/v1/functions/{id}).
+type Route struct{ Method, Path string }
+
+// Routes lists the operations the gateway serves, for checks against its
+// OpenAPI document. Middleware and the catch-all are left out.
+func (g *Gateway) Routes() []Route {
+	var out []Route
+	for _, r := range g.app.GetRoutes(true) {
+		if r.Method == http.MethodHead || r.Method == "USE" || r.Path == "/" || strings.HasSuffix(r.Path, "*") {
+			continue
+		}
+		parts := strings.Split(strings.TrimSuffix(r.Path, "/"), "/")
+		for i, p := range parts {
+			if name, ok := strings.CutPrefix(p, ":"); ok {
+				parts[i] = "{" + name + "}"
+			}
+		}
+		out = append(out, Route{Method: r.Method, Path: strings.Join(parts, "/")})
+	}
+	return out
 }
 
 // Test lets tests drive the app without a listener.
