@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -83,4 +84,23 @@ func textBytes(src any) ([]byte, error) {
 		return v, nil
 	}
 	return nil, fmt.Errorf("json column: unexpected %T", src)
+}
+
+// queryAll runs a query and scans every row with scan. The result is empty,
+// not nil, when there are no rows: it encodes as [] in JSON.
+func queryAll[T any](ctx context.Context, q querier, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }

@@ -237,23 +237,11 @@ func (s *Store) ByUUID(ctx context.Context, id string) (functions.Deployed, erro
 // List returns the tenant's functions, oldest first; id breaks ties so the
 // order is stable.
 func (s *Store) List(ctx context.Context, tenant string) ([]functions.Deployed, error) {
-	rows, err := s.db.QueryContext(ctx, deployedSelect+`WHERE f.tenant = ? ORDER BY f.created_at, f.id`, tenant)
+	list, err := queryAll(ctx, s.db, scanDeployed, deployedSelect+`WHERE f.tenant = ? ORDER BY f.created_at, f.id`, tenant)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list functions: %w", err)
 	}
-	defer rows.Close()
-	out := []functions.Deployed{} // empty, not nil: encodes as [] in JSON
-	for rows.Next() {
-		d, err := scanDeployed(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: list functions: %w", err)
-		}
-		out = append(out, d)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: list functions: %w", err)
-	}
-	return out, nil
+	return list, nil
 }
 
 // Versions returns all versions of the function, newest first.
@@ -332,7 +320,7 @@ SELECT f.id, f.tenant, f.uuid, f.name, f.live_version, f.latest_version, f.auth,
 FROM functions f JOIN versions v ON v.function_id = f.id AND v.version = f.live_version
 `
 
-func scanDeployed(row interface{ Scan(...any) error }) (functions.Deployed, error) {
+func scanDeployed(row scanner) (functions.Deployed, error) {
 	var d functions.Deployed
 	var created, updated int64
 	dest := append([]any{

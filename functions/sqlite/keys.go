@@ -72,23 +72,11 @@ func (s *Store) KeyByHash(ctx context.Context, hash string) (auth.Key, error) {
 
 // Keys lists the tenant's keys, revoked ones included, oldest first.
 func (s *Store) Keys(ctx context.Context, tenant string) ([]auth.Key, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+keyCols+` FROM api_keys WHERE tenant = ? ORDER BY created_at, id`, tenant)
+	keys, err := queryAll(ctx, s.db, scanKey, `SELECT `+keyCols+` FROM api_keys WHERE tenant = ? ORDER BY created_at, id`, tenant)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list api keys: %w", err)
 	}
-	defer rows.Close()
-	out := []auth.Key{}
-	for rows.Next() {
-		k, err := scanKey(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: list api keys: %w", err)
-		}
-		out = append(out, k)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: list api keys: %w", err)
-	}
-	return out, nil
+	return keys, nil
 }
 
 // RevokeKey revokes a live key of the tenant.

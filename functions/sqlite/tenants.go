@@ -47,23 +47,11 @@ func (s *Store) Tenant(ctx context.Context, id string) (auth.Tenant, error) {
 
 // Tenants lists every tenant, oldest first.
 func (s *Store) Tenants(ctx context.Context) ([]auth.Tenant, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+tenantCols+` FROM tenants ORDER BY created_at, id`)
+	list, err := queryAll(ctx, s.db, scanTenant, `SELECT `+tenantCols+` FROM tenants ORDER BY created_at, id`)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list tenants: %w", err)
 	}
-	defer rows.Close()
-	out := []auth.Tenant{}
-	for rows.Next() {
-		t, err := scanTenant(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: list tenants: %w", err)
-		}
-		out = append(out, t)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: list tenants: %w", err)
-	}
-	return out, nil
+	return list, nil
 }
 
 // UpdateTenant replaces the tenant's name, limits and JWT settings.
