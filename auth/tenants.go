@@ -16,9 +16,11 @@ type Tenant struct {
 	ID     string       `json:"id"`
 	Name   string       `json:"name"`
 	Limits TenantLimits `json:"limits"`
-	// TODO(jwt): JWT *JWTConfig once jwt.go lands.
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	// JWT is how the tenant's tokens are verified; nil: the tenant
+	// accepts no JWTs.
+	JWT       *JWTConfig `json:"jwt,omitempty"`
+	CreatedAt time.Time  `json:"created_at"`
+	UpdatedAt time.Time  `json:"updated_at"`
 }
 
 // TenantLimits are a tenant's fair-usage limits. A zero field takes the

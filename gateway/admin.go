@@ -300,6 +300,9 @@ func (g *Gateway) createFunction(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if err := g.checkAuthMode(c, set.Auth); err != nil {
+		return err
+	}
 	nv, err := g.buildVersion(req, nil)
 	if err != nil {
 		return err
@@ -329,6 +332,11 @@ func (g *Gateway) updateFunction(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if set.Auth != cur.Auth {
+		if err := g.checkAuthMode(c, set.Auth); err != nil {
+			return err
+		}
+	}
 	var nv functions.NewVersion
 	if req.changesVersion() || !changed {
 		if nv, err = g.buildVersion(req, &cur.Version); err != nil {
@@ -353,6 +361,22 @@ func (g *Gateway) updateFunction(c *fiber.Ctx) error {
 	}
 	g.lookups.forget(d.UUID)
 	return c.JSON(g.view(c, d, false))
+}
+
+// checkAuthMode refuses jwt for a tenant that has no JWT settings: no
+// token could ever verify, and callers would get 401s for a setup mistake.
+func (g *Gateway) checkAuthMode(c *fiber.Ctx, mode functions.AuthMode) error {
+	if mode != functions.AuthJWT {
+		return nil
+	}
+	t, err := g.tenants.get(c.UserContext(), tenantOf(c))
+	if err != nil {
+		return err
+	}
+	if t.JWT == nil {
+		return &functions.ValidationError{Field: "auth", Message: "jwt needs the tenant's JWT settings first (PATCH /v1/tenants/{tenant} with a jwt object)"}
+	}
+	return nil
 }
 
 func (g *Gateway) listFunctions(c *fiber.Ctx) error {

@@ -75,6 +75,9 @@ type Config struct {
 	// address, believed only from TrustedProxies. Default: the peer address.
 	ClientIPHeader string
 	TrustedProxies ratelimit.TrustedProxies
+	// JWKSClient fetches tenants' JWK Sets. Default: auth.PublicClient,
+	// which reaches public addresses only (tenants choose the URLs).
+	JWKSClient *http.Client
 }
 
 // WorkerControl is the admin side of Worker functions.
@@ -122,6 +125,9 @@ func New(cfg Config) (*Gateway, error) {
 	l.MaxTimeoutMS = orDefault(l.MaxTimeoutMS, 30000)
 	l.DefaultMemoryMB = orDefault(l.DefaultMemoryMB, 128)
 	l.MaxMemoryMB = orDefault(l.MaxMemoryMB, 1024)
+	if cfg.JWKSClient == nil {
+		cfg.JWKSClient = auth.PublicClient(30 * time.Second)
+	}
 	if cfg.RunRetention <= 0 {
 		cfg.RunRetention = 72 * time.Hour
 	}

@@ -46,7 +46,7 @@ func (g *Gateway) invoke(c *fiber.Ctx) error {
 	if !ipDec.Allowed {
 		return limited(ipDec)
 	}
-	claims, err := g.authorizeInvocation(c, d)
+	claims, err := g.authorizeInvocation(c, tenant, d)
 	if err != nil {
 		return err
 	}

@@ -16,8 +16,14 @@ import (
 //
 // 401 means "who are you?" (no or bad credentials), 403 "I know you, and
 // no": a valid key of another tenant, or without functions:invoke.
-func (g *Gateway) authorizeInvocation(c *fiber.Ctx, d functions.Deployed) (map[string]any, error) {
+func (g *Gateway) authorizeInvocation(c *fiber.Ctx, t *tenantEntry, d functions.Deployed) (map[string]any, error) {
 	switch d.Auth {
+	case functions.AuthJWT:
+		token, ok := bearer(c.Get(fiber.HeaderAuthorization))
+		if !ok {
+			return nil, unauthorized("this function needs a JWT: send Authorization: Bearer <token>", "")
+		}
+		return g.verifyJWT(t, token)
 	case functions.AuthAPIKey:
 		k, err := g.auth.Authenticate(c.UserContext(), c.Get(fiber.HeaderAuthorization))
 		switch {

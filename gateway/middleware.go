@@ -84,12 +84,19 @@ func (g *Gateway) observe(c *fiber.Ctx) error {
 // requireScope authenticates the admin API caller and checks one scope.
 func (g *Gateway) requireScope(scope string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		key, err := g.auth.Authenticate(c.UserContext(), c.Get(fiber.HeaderAuthorization))
+		header := c.Get(fiber.HeaderAuthorization)
+		var key auth.Key
+		var err error
+		if cred, ok := bearer(header); ok && looksLikeJWT(cred) {
+			key, err = g.jwtKey(c, cred)
+		} else {
+			key, err = g.auth.Authenticate(c.UserContext(), header)
+		}
 		if err != nil {
 			return err
 		}
 		if !key.HasScope(scope) {
-			return apiError(http.StatusForbidden, "forbidden", "this API key lacks the %s scope", scope)
+			return apiError(http.StatusForbidden, "forbidden", "this key lacks the %s scope", scope)
 		}
 		c.Locals(keyAPIKey, key)
 		return c.Next()

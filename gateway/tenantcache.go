@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/golang-lru/v2/expirable"
@@ -22,10 +23,21 @@ type tenantCache struct {
 // tenantEntry is a tenant as invocations use it.
 type tenantEntry struct {
 	auth.Tenant
+	once sync.Once // builds v
+	v    *auth.Verifier
+	verr error
 }
 
 func newTenantCache(store auth.TenantStore, size int, ttl time.Duration) *tenantCache {
-	return &tenantCache{store: store, lru: expirable.NewLRU[string, *tenantEntry](size, nil, ttl)}
+	// A verifier may refresh a JWK Set in the background: an entry that
+	// leaves the cache stops it.
+	onEvict := func(_ string, e *tenantEntry) {
+		e.once.Do(func() {}) // wait for a verifier being built; none is built after
+		if e.v != nil {
+			e.v.Close()
+		}
+	}
+	return &tenantCache{store: store, lru: expirable.NewLRU[string, *tenantEntry](size, onEvict, ttl)}
 }
 
 func (tc *tenantCache) get(ctx context.Context, id string) (*tenantEntry, error) {

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"time"
@@ -20,6 +21,17 @@ type tenantRequest struct {
 	ID     *string            `json:"id"`
 	Name   *string            `json:"name"`
 	Limits *auth.TenantLimits `json:"limits"`
+	// JWT is absent (keep), null (remove) or a JWTConfig (replace).
+	JWT json.RawMessage `json:"jwt"`
+}
+
+// tenantView is a tenant as the API shows it: no HMAC secrets.
+func tenantView(t auth.Tenant) auth.Tenant {
+	if t.JWT != nil {
+		r := t.JWT.Redacted()
+		t.JWT = &r
+	}
+	return t
 }
 
 // caller is the authenticated key of an admin request.
@@ -66,7 +78,7 @@ func (g *Gateway) createTenant(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(http.StatusCreated).JSON(created)
+	return c.Status(http.StatusCreated).JSON(tenantView(created))
 }
 
 // applyTenantRequest sets what the request names; limits only for the operator.
@@ -86,6 +98,20 @@ func applyTenantRequest(t *auth.Tenant, req tenantRequest, operator bool) error 
 		}
 		t.Limits = *req.Limits
 	}
+	switch {
+	case len(req.JWT) == 0:
+	case string(req.JWT) == "null":
+		t.JWT = nil
+	default:
+		var cfg auth.JWTConfig
+		if err := decodeStrict(req.JWT, &cfg); err != nil {
+			return err
+		}
+		if err := cfg.Validate(); err != nil {
+			return apiError(http.StatusBadRequest, "invalid_jwt", "%v", err)
+		}
+		t.JWT = &cfg
+	}
 	return nil
 }
 
@@ -96,6 +122,9 @@ func (g *Gateway) listTenants(c *fiber.Ctx) error {
 	list, err := g.cfg.Tenants.Tenants(c.UserContext())
 	if err != nil {
 		return err
+	}
+	for i := range list {
+		list[i] = tenantView(list[i])
 	}
 	return c.JSON(fiber.Map{"tenants": list})
 }
@@ -109,7 +138,7 @@ func (g *Gateway) getTenant(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(t)
+	return c.JSON(tenantView(t))
 }
 
 func (g *Gateway) updateTenant(c *fiber.Ctx) error {
@@ -136,7 +165,7 @@ func (g *Gateway) updateTenant(c *fiber.Ctx) error {
 		return err
 	}
 	g.tenants.forget(id)
-	return c.JSON(updated)
+	return c.JSON(tenantView(updated))
 }
 
 // keyRequest is the body of POST /v1/tenants/{tenant}/keys.

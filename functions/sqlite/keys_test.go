@@ -151,6 +151,7 @@ func TestTenants(t *testing.T) {
 		t.Fatalf("unknown: %v", err)
 	}
 	acme.Name, acme.Limits = "Acme", auth.TenantLimits{Rate: 1}
+	acme.JWT = &auth.JWTConfig{Keys: []auth.JWTKey{{ID: "k", Alg: "HS256", Secret: "0123456789abcdef0123456789abcdef"}}, Audience: []string{"api"}}
 	upd, err := s.UpdateTenant(ctx, acme)
 	if err != nil || upd.Name != "Acme" || upd.Limits != (auth.TenantLimits{Rate: 1}) || !upd.UpdatedAt.After(acme.UpdatedAt) {
 		t.Fatalf("update: %+v %v", upd, err)
@@ -169,7 +170,11 @@ func TestTenants(t *testing.T) {
 		t.Fatalf("after reopen: %+v %v", all, err)
 	}
 	// The default tenant was made by the migration, on the real clock.
-	if i := slices.IndexFunc(all, func(t auth.Tenant) bool { return t.ID == "acme" }); i < 0 || all[i].Name != "Acme" || all[i].Limits.Rate != 1 {
+	i := slices.IndexFunc(all, func(t auth.Tenant) bool { return t.ID == "acme" })
+	if i < 0 || all[i].Name != "Acme" || all[i].Limits.Rate != 1 || all[i].JWT == nil || !reflect.DeepEqual(*all[i].JWT, *acme.JWT) {
 		t.Fatalf("after reopen: %+v", all)
+	}
+	if def := all[1-i]; def.JWT != nil {
+		t.Fatalf("the default tenant gained JWT settings: %+v", def)
 	}
 }

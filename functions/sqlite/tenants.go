@@ -78,7 +78,14 @@ func encodeTenant(t auth.Tenant) (limits, jwt string, err error) {
 	if err != nil {
 		return "", "", fmt.Errorf("encode limits: %w", err)
 	}
-	return string(b), "", nil // TODO(jwt)
+	if t.JWT == nil {
+		return string(b), "", nil
+	}
+	j, err := json.Marshal(t.JWT)
+	if err != nil {
+		return "", "", fmt.Errorf("encode jwt: %w", err)
+	}
+	return string(b), string(j), nil
 }
 
 func scanTenant(row scanner) (auth.Tenant, error) {
@@ -88,5 +95,11 @@ func scanTenant(row scanner) (auth.Tenant, error) {
 		millisColumn{dst: &t.CreatedAt}, millisColumn{dst: &t.UpdatedAt}); err != nil {
 		return auth.Tenant{}, err
 	}
-	return t, nil // TODO(jwt)
+	if jwt != "" {
+		t.JWT = new(auth.JWTConfig)
+		if err := json.Unmarshal([]byte(jwt), t.JWT); err != nil {
+			return auth.Tenant{}, fmt.Errorf("jwt column: %w", err)
+		}
+	}
+	return t, nil
 }
