@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/golang-jwt/jwt/v5"
 )
 
 // The CLI is tested as users run it: the real binary, a real server.
@@ -377,6 +379,26 @@ func TestCLITenantsAndKeys(t *testing.T) {
 	if _, errOut, code := g.cli(t, "invoke", uuid, "--token", caller); code != 1 || !strings.Contains(errOut, "HTTP 401") {
 		t.Fatalf("revoked key: %d %s", code, errOut)
 	}
+	// JWT settings from a file; then a function with --auth jwt takes a token.
+	secret := "cli-test-secret-0123456789abcdef0123"
+	jwtFile := writeFile(t, "jwt.json", `{"keys":[{"alg":"HS256","secret":"`+secret+`"}]}`)
+	if out, errOut, code := g.cli(t, "tenant", "set", "acme", "--jwt", jwtFile); code != 0 || strings.Contains(out, secret) || !strings.Contains(out, `"HS256"`) {
+		t.Fatalf("tenant set --jwt: %d %s %s", code, out, errOut)
+	}
+	jwtFn := writeFile(t, "jwtfn.js", `export function main(d, ctx) { return {sub: ctx.auth.sub} }`)
+	out, errOut, code = g.cli(t, "deploy", jwtFn, "--type", "app", "--auth", "jwt", "--key", deployer)
+	if code != 0 {
+		t.Fatalf("deploy --auth jwt: %d %s %s", code, out, errOut)
+	}
+	jwtUUID := regexp.MustCompile(`UUID:\s+(\S+)`).FindStringSubmatch(out)[1]
+	token, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"sub": "cli", "exp": time.Now().Add(time.Hour).Unix()}).SignedString([]byte(secret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, errOut, code := g.cli(t, "invoke", jwtUUID, "--token", token); code != 0 || !strings.Contains(out, `"sub": "cli"`) {
+		t.Fatalf("invoke with a JWT: %d %s %s", code, out, errOut)
+	}
+
 	// A tenant key cannot make tenants.
 	if _, errOut, code := g.cli(t, "tenant", "create", "evil", "--key", deployer); code != 1 || !strings.Contains(errOut, "HTTP 403") {
 		t.Fatalf("tenant create by a tenant: %d %s", code, errOut)

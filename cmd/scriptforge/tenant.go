@@ -1,8 +1,10 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/url"
+	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -53,6 +55,7 @@ creates tenants and sets their limits; a tenant's own admin keys manage its
 keys.`,
 		Example: `  scriptforge tenant create acme --name "Acme Corp" --rate 100 --burst 200
   scriptforge tenant key create acme --name ci --scope functions:write --scope functions:read
+  scriptforge tenant set acme --jwt acme-jwt.json     # then: scriptforge deploy f.js --auth jwt
   scriptforge tenant key revoke acme key_abc123`,
 	}
 	cf.register(cmd)
@@ -81,7 +84,7 @@ keys.`,
 	create.Flags().StringVar(&name, "name", "", "display name (default: the id)")
 	limits.register(create)
 
-	var setName string
+	var setName, setJWT string
 	var setLimits tenantLimitFlags
 	set := &cobra.Command{
 		Use: "set ID", Short: "Rename a tenant or set its limits (limits: operator only)", Args: cobra.ExactArgs(1),
@@ -93,14 +96,29 @@ keys.`,
 			if l := setLimits.body(cmd); l != nil {
 				body["limits"] = l
 			}
+			switch setJWT {
+			case "":
+			case "none":
+				body["jwt"] = nil
+			default:
+				raw, err := os.ReadFile(setJWT)
+				if err != nil {
+					return fmt.Errorf("--jwt: %w", err)
+				}
+				if !json.Valid(raw) {
+					return fmt.Errorf("--jwt: %s is not JSON", setJWT)
+				}
+				body["jwt"] = json.RawMessage(raw)
+			}
 			if len(body) == 0 {
-				return fmt.Errorf("nothing to change: give --name or a limit flag")
+				return fmt.Errorf("nothing to change: give --name, --jwt or a limit flag")
 			}
 			data, err := cf.client().call(cmd.Context(), "PATCH", tenantPath(args[0]), body, nil)
 			return jsonOr(cmd, data, err)
 		},
 	}
 	set.Flags().StringVar(&setName, "name", "", "new display name")
+	set.Flags().StringVar(&setJWT, "jwt", "", `a JSON file with the tenant's JWT settings, e.g. {"keys":[{"alg":"RS256","pem":"..."}],"issuer":"...","audience":["..."]} or {"jwks_url":"https://..."}; "none" removes them`)
 	setLimits.register(set)
 
 	cmd.AddCommand(create, set,
