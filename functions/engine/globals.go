@@ -57,6 +57,13 @@ func (r *run) setup() {
 		return cls
 	}
 	g.extras["process"] = r.process
+	for name, d := range extraGlobals {
+		if d.appsOnly && r.inv.Type == functions.TypeScript {
+			continue // restrictScript names it
+		}
+		make := d.make
+		g.extras[name] = func() goja.Value { return make(r) }
+	}
 	if r.inv.Type == functions.TypeScript {
 		r.restrictScript(g)
 	} else {
@@ -130,7 +137,13 @@ func (r *run) restrictScript(g *lazyGlobal) {
 	deny := func(what string) string {
 		return what + " is not available in Script functions; deploy the function as type 'app' to use it"
 	}
-	for _, name := range []string{"require", "setTimeout", "setInterval", "setImmediate", "clearTimeout", "clearInterval", "queueMicrotask"} {
+	denied := []string{"require", "setTimeout", "setInterval", "setImmediate", "clearTimeout", "clearInterval", "queueMicrotask"}
+	for name, d := range extraGlobals {
+		if d.appsOnly && !slices.Contains(denied, name) {
+			denied = append(denied, name)
+		}
+	}
+	for _, name := range denied {
 		msg := deny(name)
 		g.extras[name] = func() goja.Value {
 			return vm.ToValue(func(goja.FunctionCall) goja.Value { panic(r.newError("Error", msg)) })
@@ -147,10 +160,39 @@ func (r *run) restrictScript(g *lazyGlobal) {
 	}
 }
 
-// modules is the registry of what an App may require. Issue-by-issue it
-// grows; it never falls back to the host file system.
+// modules is the registry of what an App may require. It never falls back
+// to the host file system. Each module's file adds itself with
+// registerModule from an init function.
 var modules = map[string]func(r *run) goja.Value{
 	"console": (*run).consoleObject,
+}
+
+// registerModule makes name require-able by Apps (and importable: esbuild
+// turns imports into require). load builds the module's exports for one run.
+func registerModule(name string, load func(r *run) goja.Value) {
+	if _, dup := modules[name]; dup {
+		panic("engine: module " + name + " registered twice")
+	}
+	modules[name] = load
+}
+
+// globalDef is a global the engine adds to the language's own, built the
+// first time a run reads it (see lazyGlobal).
+type globalDef struct {
+	make     func(r *run) goja.Value
+	appsOnly bool // Scripts get an error that says to deploy as an App
+}
+
+var extraGlobals = map[string]globalDef{}
+
+// registerGlobal adds a global. appsOnly globals are for Apps alone:
+// asynchronous APIs (timers, fetch) that Scripts, synchronous by design,
+// must not reach.
+func registerGlobal(name string, appsOnly bool, make func(r *run) goja.Value) {
+	if _, dup := extraGlobals[name]; dup {
+		panic("engine: global " + name + " registered twice")
+	}
+	extraGlobals[name] = globalDef{make: make, appsOnly: appsOnly}
 }
 
 func moduleNames() string {
