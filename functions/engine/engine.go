@@ -180,18 +180,20 @@ func (e *Engine) guard(ctx context.Context, r *run, start time.Time, f func() (*
 	if timeout <= 0 {
 		timeout = defaultTimeout
 	}
+	r.resetInterrupt()
 	timer := time.AfterFunc(timeout, func() {
-		r.vm.Interrupt(interruption{functions.CodeTimeout, fmt.Sprintf("function exceeded its time limit of %d ms", timeout.Milliseconds())})
+		r.interrupt(interruption{functions.CodeTimeout, fmt.Sprintf("function exceeded its time limit of %d ms", timeout.Milliseconds())})
 	})
 	defer timer.Stop()
 	stop := context.AfterFunc(ctx, func() {
-		r.vm.Interrupt(interruption{"canceled", "the run was cancelled: " + context.Cause(ctx).Error()})
+		r.interrupt(interruption{"canceled", "the run was cancelled: " + context.Cause(ctx).Error()})
 	})
 	defer stop()
 	if e.heap != nil {
-		e.heap.add(r.vm)
-		defer e.heap.remove(r.vm)
+		e.heap.add(r)
+		defer e.heap.remove(r)
 	}
+	defer r.timers.cancelAll() // an App returns when its promise settles: pending timers die with it
 
 	out, err := f()
 	if err != nil {
@@ -221,6 +223,35 @@ type run struct {
 	env              *goja.Object
 	global           *lazyGlobal
 	kindsGuarded     bool // AsyncFunction and GeneratorFunction are guarded
+
+	// Interruption: the JS side stops through vm.Interrupt; the event
+	// loop, which may be waiting in Go for a timer, through stopped.
+	imu      sync.Mutex
+	stopped  chan struct{} // closed by interrupt
+	stopWith *interruption
+	timers   timers
+}
+
+// interrupt stops the run: its JavaScript at the next instruction, and the
+// event loop if it is waiting for a timer.
+func (r *run) interrupt(i interruption) {
+	r.vm.Interrupt(i)
+	r.imu.Lock()
+	defer r.imu.Unlock()
+	if r.stopWith == nil {
+		r.stopWith = &i
+		close(r.stopped)
+	}
+}
+
+// resetInterrupt arms the run for a new invocation (a Worker's runtime
+// serves many).
+func (r *run) resetInterrupt() {
+	r.imu.Lock()
+	defer r.imu.Unlock()
+	if r.stopped == nil || r.stopWith != nil {
+		r.stopped, r.stopWith = make(chan struct{}), nil
+	}
 }
 
 func newRun(e *Engine, inv *functions.Invocation) *run {
@@ -269,8 +300,8 @@ func (r *run) call() (*functions.Result, error) {
 }
 
 // settle unwraps a returned Promise. goja drains the job queue before a
-// call returns, so a promise still pending here can never settle: nothing
-// (no timers yet) is left to resolve it.
+// call returns, so a promise still pending here waits on a timer (or, in
+// time, a request): the event loop runs them until it settles.
 func (r *run) settle(v goja.Value) (goja.Value, error) {
 	p, ok := v.Export().(*goja.Promise)
 	if !ok {
@@ -280,6 +311,11 @@ func (r *run) settle(v goja.Value) (goja.Value, error) {
 		return nil, &functions.RunError{Status: http.StatusInternalServerError, Code: functions.CodeFunctionError,
 			Message: "Script functions are synchronous, but main returned a Promise; deploy the function as type 'app' to use async code"}
 	}
+	if p.State() == goja.PromiseStatePending {
+		if err := r.runLoop(p); err != nil {
+			return nil, err
+		}
+	}
 	switch p.State() {
 	case goja.PromiseStateFulfilled:
 		return p.Result(), nil
@@ -287,7 +323,7 @@ func (r *run) settle(v goja.Value) (goja.Value, error) {
 		return nil, rejection(p.Result())
 	default:
 		return nil, &functions.RunError{Status: http.StatusInternalServerError, Code: functions.CodeFunctionError,
-			Message: "the function returned a Promise that never settles"}
+			Message: "the function returned a Promise that never settles: nothing is left that could settle it (no timer or request is pending)"}
 	}
 }
 

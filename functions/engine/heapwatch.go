@@ -9,8 +9,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/dop251/goja"
-
 	"github.com/scriptforge/scriptforge/functions"
 )
 
@@ -25,7 +23,7 @@ type heapWatch struct {
 	limit  uint64
 	every  time.Duration
 	mu     sync.Mutex
-	active map[*goja.Runtime]struct{}
+	active map[*run]struct{}
 	trips  atomic.Uint64
 	stop   chan struct{}
 	done   chan struct{}
@@ -34,21 +32,21 @@ type heapWatch struct {
 const heapMetric = "/memory/classes/heap/objects:bytes"
 
 func newHeapWatch(limit uint64, every time.Duration) *heapWatch {
-	h := &heapWatch{limit: limit, every: every, active: map[*goja.Runtime]struct{}{},
+	h := &heapWatch{limit: limit, every: every, active: map[*run]struct{}{},
 		stop: make(chan struct{}), done: make(chan struct{})}
 	go h.loop()
 	return h
 }
 
-func (h *heapWatch) add(vm *goja.Runtime) {
+func (h *heapWatch) add(r *run) {
 	h.mu.Lock()
-	h.active[vm] = struct{}{}
+	h.active[r] = struct{}{}
 	h.mu.Unlock()
 }
 
-func (h *heapWatch) remove(vm *goja.Runtime) {
+func (h *heapWatch) remove(r *run) {
 	h.mu.Lock()
-	delete(h.active, vm)
+	delete(h.active, r)
 	h.mu.Unlock()
 }
 
@@ -76,8 +74,8 @@ func (h *heapWatch) loop() {
 		if len(h.active) > 0 {
 			h.trips.Add(1)
 		}
-		for vm := range h.active {
-			vm.Interrupt(interruption{functions.CodeMemoryLimit, fmt.Sprintf(
+		for r := range h.active {
+			r.interrupt(interruption{functions.CodeMemoryLimit, fmt.Sprintf(
 				"the gateway's heap passed its limit of %d MiB while this function ran; runs in progress were stopped", h.limit>>20)})
 		}
 		h.mu.Unlock()
