@@ -194,6 +194,9 @@ func (e *Engine) guard(ctx context.Context, r *run, start time.Time, f func() (*
 		defer e.heap.remove(r)
 	}
 	defer r.timers.cancelAll() // an App returns when its promise settles: pending timers die with it
+	runCtx, endRun := context.WithCancel(ctx)
+	defer endRun() // and so does its asynchronous work
+	r.runCtx = runCtx
 
 	out, err := f()
 	if err != nil {
@@ -230,6 +233,10 @@ type run struct {
 	stopped  chan struct{} // closed by interrupt
 	stopWith *interruption
 	timers   timers
+	async    asyncOps
+	// runCtx ends when the invocation does: asynchronous work started by
+	// the run (a fetch) stops with it.
+	runCtx context.Context
 }
 
 // interrupt stops the run: its JavaScript at the next instruction, and the

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"container/heap"
+	"context"
 	"fmt"
 	"net/http"
 	"sync"
@@ -133,31 +134,103 @@ func (ts *timers) cancelAll() {
 	ts.heap, ts.byID, ts.fires = nil, nil, 0
 }
 
-// runLoop fires timers until p settles.
+// runLoop fires timers, and finishes asynchronous operations (see
+// startAsync), until p settles.
 func (r *run) runLoop(p *goja.Promise) error {
 	for p.State() == goja.PromiseStatePending {
 		t := r.timers.next()
-		if t == nil {
+		if t == nil && r.async.inFlight() == 0 {
 			return nil // nothing can settle it: settle reports that
 		}
-		if wait := time.Until(t.at); wait > 0 {
-			w := time.NewTimer(wait)
-			select {
-			case <-w.C:
-			case <-r.stopped:
-				w.Stop()
-				return r.interruptedError()
+		var due <-chan time.Time
+		var w *time.Timer
+		if t != nil {
+			w = time.NewTimer(max(0, time.Until(t.at)))
+			due = w.C
+		}
+		select {
+		case <-r.stopped:
+			stopTimer(w)
+			return r.interruptedError()
+		case done := <-r.async.done:
+			stopTimer(w)
+			// goja runs the microtasks the completion queued before it returns.
+			if err := done(); err != nil {
+				return err
 			}
+			continue
+		case <-due:
 		}
 		if err := r.timers.take(t, time.Now()); err != nil {
 			return &functions.RunError{Status: http.StatusInternalServerError, Code: functions.CodeFunctionError, Message: "RangeError: " + err.Error()}
 		}
-		// goja runs the microtasks the callback queued before Call returns.
 		if _, err := t.fn(goja.Undefined(), t.args...); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+func stopTimer(w *time.Timer) {
+	if w != nil {
+		w.Stop()
+	}
+}
+
+// asyncOps are a run's operations in progress outside JavaScript (a fetch,
+// a kv call): Go goroutines that hand their completion to the loop, which
+// runs it on the run's goroutine, the only one that may touch the runtime.
+type asyncOps struct {
+	mu    sync.Mutex
+	n     int
+	total int
+	done  chan func() error
+}
+
+// Bounds on a run's asynchronous operations.
+const (
+	maxAsyncInFlight = 64
+	maxAsyncPerRun   = 10000
+)
+
+func (a *asyncOps) inFlight() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.n
+}
+
+// startAsync runs work on its own goroutine and, when it ends, complete on
+// the run's goroutine (from the event loop). ctx ends with the run, so work
+// that outlives it is cancelled; its completion is then dropped. It throws
+// a RangeError past the bounds.
+func (r *run) startAsync(work func(ctx context.Context) func() error) {
+	a := &r.async
+	a.mu.Lock()
+	if a.done == nil {
+		a.done = make(chan func() error, maxAsyncInFlight)
+	}
+	if a.n >= maxAsyncInFlight || a.total >= maxAsyncPerRun {
+		a.mu.Unlock()
+		panic(r.newError("RangeError", fmt.Sprintf("too many asynchronous operations: %d may be in flight, %d per run", maxAsyncInFlight, maxAsyncPerRun)))
+	}
+	a.n++
+	a.total++
+	done := a.done
+	a.mu.Unlock()
+	ctx := r.runCtx
+	go func() {
+		complete := work(ctx)
+		finish := func() error {
+			a.mu.Lock()
+			a.n--
+			a.mu.Unlock()
+			return complete()
+		}
+		select {
+		case done <- finish:
+		case <-ctx.Done(): // the run is over: nobody will take it
+		}
+	}()
 }
 
 // interruptedError is the error of a run stopped while it waited in Go.

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dop251/goja"
+
 	"github.com/scriptforge/scriptforge/functions"
 )
 
@@ -119,4 +121,43 @@ func invokeCtx(t *testing.T, e *Engine, cancelAfter time.Duration, src string) (
 		t.Fatalf("unexpected error type %T: %v", err, err)
 	}
 	return res, re
+}
+
+// A test-only module whose sleep(ms) resolves from another goroutine,
+// as a fetch does.
+func init() {
+	registerModule("test:async", func(r *run) goja.Value {
+		m := r.vm.NewObject()
+		_ = m.Set("sleep", func(c goja.FunctionCall) goja.Value {
+			ms := c.Argument(0).ToInteger()
+			p, resolve, _ := r.vm.NewPromise()
+			r.startAsync(func(ctx context.Context) func() error {
+				select {
+				case <-time.After(time.Duration(ms) * time.Millisecond):
+				case <-ctx.Done():
+				}
+				return func() error { return resolve(ms) }
+			})
+			return r.vm.ToValue(p)
+		})
+		return m
+	})
+}
+
+func TestAsyncOperations(t *testing.T) {
+	e := New(Config{})
+	res, rerr := invoke(t, e, functions.TypeApp, `const {sleep} = require("test:async");
+		export async function main() { const got = await Promise.all([sleep(30), sleep(10), new Promise(r => setTimeout(() => r("t"), 20))]); return got }`, "", `{}`, 2*time.Second)
+	if rerr != nil || string(res.JSON) != `[30,10,"t"]` {
+		t.Fatalf("got %v %+v", res, rerr)
+	}
+	start := time.Now()
+	_, rerr = invoke(t, e, functions.TypeApp, `const {sleep} = require("test:async"); export async function main() { await sleep(60000) }`, "", `{}`, 200*time.Millisecond)
+	if rerr == nil || rerr.Code != functions.CodeTimeout || time.Since(start) > 2*time.Second {
+		t.Fatalf("a slow operation past the time limit: %+v after %v", rerr, time.Since(start))
+	}
+	_, rerr = invoke(t, e, functions.TypeApp, `const {sleep} = require("test:async"); export async function main() { for (let i = 0; i < 100; i++) sleep(1000) }`, "", `{}`, 2*time.Second)
+	if rerr == nil || !strings.Contains(rerr.Message, "too many asynchronous operations") {
+		t.Fatalf("a flood of operations: %+v", rerr)
+	}
 }
