@@ -5,7 +5,9 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -36,6 +38,23 @@ type Config struct {
 	HeapLimit uint64
 	// HeapCheckEvery is how often the heap is sampled. Default 10 ms.
 	HeapCheckEvery time.Duration
+	// Fetch configures fetch and the http module of Apps.
+	Fetch FetchConfig
+}
+
+// FetchConfig bounds what an App's fetch may reach and read.
+type FetchConfig struct {
+	// AllowPrivate lists private networks fetch may reach anyway (an
+	// operator's on-premise services). Everything else that is not a
+	// public unicast address (loopback, private, link-local and cloud
+	// metadata, CGNAT, multicast) is refused at dial time.
+	AllowPrivate []netip.Prefix
+	// MaxResponseBytes caps a response body. Default 5 MiB.
+	MaxResponseBytes int64
+	// MaxRedirects caps the redirects one fetch follows. Default 5.
+	MaxRedirects int
+	// Dial, if set, replaces the checked dialer: for tests only.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // Engine runs invocations in-process, each in a fresh goja runtime. It is
@@ -81,6 +100,12 @@ func New(cfg Config) *Engine {
 	}
 	if cfg.HeapCheckEvery == 0 {
 		cfg.HeapCheckEvery = 10 * time.Millisecond
+	}
+	if cfg.Fetch.MaxResponseBytes == 0 {
+		cfg.Fetch.MaxResponseBytes = 5 << 20
+	}
+	if cfg.Fetch.MaxRedirects == 0 {
+		cfg.Fetch.MaxRedirects = 5
 	}
 	setRegexpTimeout.Do(func() { regexp2.DefaultMatchTimeout = regexpTimeout })
 	e := &Engine{cfg: cfg}
