@@ -92,6 +92,17 @@ ALTER TABLE functions ADD COLUMN limits TEXT NOT NULL DEFAULT '{}'; -- JSON func
 ALTER TABLE api_keys ADD COLUMN last_used_at INTEGER NOT NULL DEFAULT 0; -- 0: never
 ALTER TABLE api_keys ADD COLUMN revoked_at   INTEGER NOT NULL DEFAULT 0; -- 0: live
 `,
+	// 3: the kv module's store.
+	`
+CREATE TABLE kv (
+	tenant     TEXT    NOT NULL,
+	key        TEXT    NOT NULL,
+	value      TEXT    NOT NULL, -- JSON
+	expires_at INTEGER NOT NULL DEFAULT 0, -- 0: never
+	PRIMARY KEY (tenant, key)
+) WITHOUT ROWID;
+CREATE INDEX kv_expires ON kv (expires_at) WHERE expires_at > 0;
+`,
 }
 
 // migrate brings the schema up to date. Each step runs in its own
