@@ -91,3 +91,113 @@ func ValidateKVTTL(ttl time.Duration) error {
 	}
 	return nil
 }
+
+// KVOp is one call of the kv module. It crosses the sandbox boundary as
+// JSON: the sandbox names the operation, the gateway the tenant.
+type KVOp struct {
+	Op     string          `json:"op"` // get, set, delete, incr, list
+	Key    string          `json:"key,omitempty"`
+	Value  json.RawMessage `json:"value,omitempty"`
+	TTL    time.Duration   `json:"ttl,omitempty"`
+	By     float64         `json:"by,omitempty"`
+	Prefix string          `json:"prefix,omitempty"`
+	Cursor string          `json:"cursor,omitempty"`
+	Limit  int             `json:"limit,omitempty"`
+}
+
+// KVReply is the outcome of a KVOp. Error is set (with Code "quota",
+// "not_number", "invalid" or "unavailable") when the call failed.
+type KVReply struct {
+	Value    json.RawMessage `json:"value,omitempty"` // get; absent when the key is
+	Number   float64         `json:"number,omitempty"`
+	OK       bool            `json:"ok,omitempty"` // get: found; delete: deleted
+	Keys     []KVListKey     `json:"keys,omitempty"`
+	Cursor   string          `json:"cursor,omitempty"`
+	Complete bool            `json:"complete,omitempty"`
+	Code     string          `json:"code,omitempty"`
+	Error    string          `json:"error,omitempty"`
+}
+
+// KVListKey is one key of a list reply; Expiration is unix seconds, 0 for none.
+type KVListKey struct {
+	Name       string `json:"name"`
+	Expiration int64  `json:"expiration,omitempty"`
+}
+
+// DoKV validates op and runs it on the tenant's store. Failures the
+// function should see come back in the reply, not as an error.
+func DoKV(ctx context.Context, store KVStore, tenant string, quota KVQuota, op KVOp) KVReply {
+	fail := func(code string, err error) KVReply { return KVReply{Code: code, Error: err.Error()} }
+	if op.Op != "list" {
+		if err := ValidateKVKey(op.Key); err != nil {
+			return fail("invalid", err)
+		}
+	}
+	if err := ValidateKVTTL(op.TTL); err != nil {
+		return fail("invalid", err)
+	}
+	stored := func(err error) KVReply {
+		switch {
+		case errors.Is(err, ErrKVQuota):
+			return fail("quota", err)
+		case errors.Is(err, ErrKVNotNumber):
+			return fail("not_number", fmt.Errorf("kv key %q does not hold a number", op.Key))
+		case err != nil:
+			return fail("unavailable", errors.New("the kv store is unavailable; try again"))
+		}
+		return KVReply{}
+	}
+	switch op.Op {
+	case "get":
+		v, ok, err := store.KVGet(ctx, tenant, op.Key)
+		if err != nil {
+			return stored(err)
+		}
+		return KVReply{Value: v, OK: ok}
+	case "set":
+		if err := ValidateKVValue(op.Value); err != nil {
+			return fail("invalid", err)
+		}
+		return stored(store.KVSet(ctx, tenant, op.Key, op.Value, op.TTL, quota))
+	case "delete":
+		ok, err := store.KVDelete(ctx, tenant, op.Key)
+		if err != nil {
+			return stored(err)
+		}
+		return KVReply{OK: ok}
+	case "incr":
+		n, err := store.KVIncr(ctx, tenant, op.Key, op.By, op.TTL, quota)
+		if err != nil {
+			return stored(err)
+		}
+		return KVReply{Number: n, OK: true}
+	case "list":
+		limit := op.Limit
+		if limit <= 0 {
+			limit = 100
+		}
+		if limit > MaxKVListLimit {
+			return fail("invalid", fmt.Errorf("a kv list limit is at most %d", MaxKVListLimit))
+		}
+		keys, err := store.KVList(ctx, tenant, op.Prefix, op.Cursor, limit+1)
+		if err != nil {
+			return stored(err)
+		}
+		r := KVReply{Complete: len(keys) <= limit, Keys: []KVListKey{}}
+		for i, k := range keys {
+			if i == limit {
+				break
+			}
+			lk := KVListKey{Name: k.Name}
+			if !k.ExpiresAt.IsZero() {
+				lk.Expiration = k.ExpiresAt.Unix()
+			}
+			r.Keys = append(r.Keys, lk)
+		}
+		if !r.Complete {
+			r.Cursor = r.Keys[len(r.Keys)-1].Name
+		}
+		return r
+	}
+	return fail("invalid", fmt.Errorf("unknown kv operation %q", op.Op))
+}

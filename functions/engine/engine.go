@@ -40,6 +40,26 @@ type Config struct {
 	HeapCheckEvery time.Duration
 	// Fetch configures fetch and the http module of Apps.
 	Fetch FetchConfig
+	// KV serves the kv module; without it, require('kv') works but every
+	// call fails with "unavailable".
+	KV KV
+}
+
+// KV runs the kv module's calls. inv identifies the run: the
+// implementation, not the function, decides whose store it is.
+type KV interface {
+	KV(ctx context.Context, inv *functions.Invocation, op functions.KVOp) functions.KVReply
+}
+
+// LocalKV is a KV on a store in this process: the tenant is the
+// invocation's, which the gateway set.
+type LocalKV struct {
+	Store functions.KVStore
+	Quota functions.KVQuota
+}
+
+func (l LocalKV) KV(ctx context.Context, inv *functions.Invocation, op functions.KVOp) functions.KVReply {
+	return functions.DoKV(ctx, l.Store, inv.Function.Tenant, l.Quota, op)
 }
 
 // FetchConfig bounds what an App's fetch may reach and read.
