@@ -66,15 +66,15 @@ var isolations = []string{"inprocess", "process"}
 
 // executor returns what runs functions in the given mode: Scripts and Apps
 // on an engine or a sandbox pool, Workers on their own runtimes.
-func executor(t *testing.T, isolation string, sandboxMB int) (functions.Executor, *workers.Manager) {
+func executor(t *testing.T, isolation string, sandboxMB int, kv functions.KVStore) (functions.Executor, *workers.Manager) {
 	t.Helper()
 	if isolation == "inprocess" {
-		eng := engine.New(engine.Config{Host: "test"})
+		eng := engine.New(engine.Config{Host: "test", KV: engine.LocalKV{Store: kv}})
 		m := workers.New(workers.InProcess(eng))
 		t.Cleanup(m.Close)
 		return workers.Dispatch{Functions: eng, Workers: m}, m
 	}
-	base := sandbox.Config{Env: []string{childEnv + "=" + strconv.Itoa(sandboxMB)}}
+	base := sandbox.Config{Env: []string{childEnv + "=" + strconv.Itoa(sandboxMB)}, KV: kv}
 	cfg := base
 	cfg.Size, cfg.MemoryMB = 2, sandboxMB
 	cfg.Command = func() *exec.Cmd { return exec.Command(os.Args[0], "-test.run=^$") }
@@ -101,7 +101,7 @@ func startServerWith(t *testing.T, dir, isolation string, sandboxMB int, options
 		t.Fatal(err)
 	}
 	s := &server{t: t, dir: dir, store: store}
-	exec, workerManager := executor(t, isolation, cmp.Or(sandboxMB, sandboxMemoryMB))
+	exec, workerManager := executor(t, isolation, cmp.Or(sandboxMB, sandboxMemoryMB), store)
 	cfg := gateway.Config{
 		Store: store, Keys: store, Tenants: store, Executor: exec, Workers: workerManager,
 		AdminKey: adminKey, MaxBodyBytes: 64 << 10,

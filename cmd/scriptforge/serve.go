@@ -35,6 +35,7 @@ type serveOptions struct {
 	publicURL      string
 	maxBody        int
 	maxHeader      int
+	kvQuota        functions.KVQuota
 	usage          gateway.UsageDefaults
 	clientIPHeader string
 	trustedProxies []string
@@ -87,6 +88,8 @@ key and prints it once: keep it, only its hash is stored.`,
 	f.StringVar(&o.clientIPHeader, "client-ip-header", "", "header that carries the client address from a trusted proxy, e.g. Fly-Client-IP or X-Forwarded-For")
 	f.StringSliceVar(&o.trustedProxies, "trusted-proxies", nil, "addresses or CIDRs of the proxies whose --client-ip-header is believed (comma-separated)")
 	f.IntVar(&o.rateLimitKeys, "rate-limit-keys", 100_000, "token buckets kept in memory (an LRU: the least recently seen client IPs are forgotten first)")
+	f.IntVar(&o.kvQuota.MaxKeys, "kv-max-keys", 10_000, "keys a tenant may keep in the kv store")
+	f.Int64Var(&o.kvQuota.MaxBytes, "kv-max-bytes", 50<<20, "bytes (keys and values) a tenant may keep in the kv store")
 	f.IntVar(&o.maxHeader, "max-header-bytes", 16<<10, "largest request line plus headers in bytes (431 past it)")
 	f.IntVar(&o.maxJSONDepth, "max-json-depth", 64, "deepest nesting of a JSON request body (400 past it)")
 	f.DurationVar(&o.readTimeout, "read-timeout", 30*time.Second, "time a client has to send one whole request (stops slow-sending clients)")
@@ -191,7 +194,7 @@ func serve(ctx context.Context, o serveOptions) error {
 				"--cache-bytes", strconv.FormatInt(o.cacheBytes, 10), "--host", host}, extra...)
 			return exec.Command(self, args...)
 		}
-		base := sandbox.Config{Logger: log, Credential: cred}
+		base := sandbox.Config{Logger: log, Credential: cred, KV: store, KVQuota: o.kvQuota}
 		if o.cgroups {
 			cgs, err := sandbox.OpenCgroups()
 			if err != nil {
@@ -215,7 +218,8 @@ func serve(ctx context.Context, o serveOptions) error {
 		}))
 	case "inprocess":
 		programs := cache.New[*engine.Program](o.cacheBytes)
-		eng := engine.New(engine.Config{Programs: programs, Host: host, HeapLimit: o.maxHeap})
+		eng := engine.New(engine.Config{Programs: programs, Host: host, HeapLimit: o.maxHeap,
+			KV: engine.LocalKV{Store: store, Quota: o.kvQuota}})
 		defer eng.Close()
 		executor, heapTrips, cacheStats = eng, eng.HeapTrips, programs.Stats
 		workerManager = workers.New(workers.InProcess(eng))

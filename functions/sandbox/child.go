@@ -17,6 +17,12 @@ import (
 // on its own goroutine on eng, and writes answers to w as runs finish. It
 // returns when r ends (the gateway closed the pipe or went away).
 func Serve(r io.Reader, w io.Writer, eng functions.Executor) error {
+	return serve(r, w, eng, nil)
+}
+
+// serve is Serve with the engine's kv client, which sends its calls on
+// the same pipe and gets their answers from the same reader.
+func serve(r io.Reader, w io.Writer, eng functions.Executor, kv *kvClient) error {
 	in := bufio.NewReaderSize(r, 64<<10)
 	out := newFrameWriter(w)
 	var (
@@ -32,6 +38,15 @@ func Serve(r io.Reader, w io.Writer, eng functions.Executor) error {
 		}
 		if err == nil {
 			_ = out.send(frame) // a broken pipe means the gateway is gone: nobody to tell
+		}
+	}
+	if kv != nil {
+		kv.send = func(resp response) error {
+			frame, err := encodeFrame(resp)
+			if err != nil {
+				return err
+			}
+			return out.send(frame)
 		}
 	}
 	runs := newRunners(func(j job) {
@@ -53,6 +68,12 @@ func Serve(r io.Reader, w io.Writer, eng functions.Executor) error {
 			}
 			return err
 		}
+		if req.KVReply != nil {
+			if kv != nil {
+				kv.deliver(req.KVReply)
+			}
+			continue
+		}
 		if req.Cancel {
 			cmu.Lock()
 			if cancel := cancels[req.ID]; cancel != nil {
@@ -61,7 +82,7 @@ func Serve(r io.Reader, w io.Writer, eng functions.Executor) error {
 			cmu.Unlock()
 			continue
 		}
-		ctx, cancel := context.WithCancel(context.Background())
+		ctx, cancel := context.WithCancel(context.WithValue(context.Background(), frameKey{}, req.ID))
 		cmu.Lock()
 		cancels[req.ID] = cancel
 		cmu.Unlock()

@@ -50,16 +50,18 @@ func RunChild(o ChildOptions) error {
 	if o.CacheBytes <= 0 {
 		o.CacheBytes = 64 << 20
 	}
+	kv := newKVClient()
 	eng := engine.New(engine.Config{
 		Programs:  cache.New[*engine.Program](o.CacheBytes),
 		Host:      o.Host,
 		HeapLimit: limit * 3 / 4, // stop runs before the hard cap kills the process
+		KV:        kv,
 	})
 	defer eng.Close()
 	if o.Worker {
-		return Serve(os.Stdin, os.Stdout, eng.NewPersistent())
+		return serve(os.Stdin, os.Stdout, eng.NewPersistent(), kv)
 	}
-	return Serve(os.Stdin, os.Stdout, eng)
+	return serve(os.Stdin, os.Stdout, eng, kv)
 }
 
 // reservedAddressSpace reads VmSize, the process's current address space.

@@ -54,6 +54,10 @@ type Config struct {
 	// memory.max is MemoryMB plus room for the runtime. Without it each
 	// sandbox caps itself with RLIMIT_AS.
 	Cgroups *Cgroups
+	// KV is the store of the kv module, with each tenant's quota; without
+	// it, kv calls fail as unavailable.
+	KV      functions.KVStore
+	KVQuota functions.KVQuota
 }
 
 // Pool runs invocations in a fixed set of sandbox processes. It is a
@@ -249,6 +253,13 @@ func (s *slot) memoryCgroup() (*cgroup, error) {
 	return s.cgroup, nil
 }
 
+// pendingRun is a run a sandbox holds: where its answer goes, and whose
+// kv store its kv calls reach.
+type pendingRun struct {
+	answer chan response
+	tenant string
+}
+
 // process is one running sandbox.
 type process struct {
 	slot    *slot
@@ -258,7 +269,7 @@ type process struct {
 	stdin *frameWriter
 
 	mu      sync.Mutex
-	pending map[uint64]chan response
+	pending map[uint64]pendingRun
 	why     *functions.RunError // set when it was stopped on purpose
 
 	dead      chan struct{} // closed when the process has exited
@@ -306,7 +317,7 @@ func startProcess(s *slot) (*process, error) {
 	p := &process{
 		slot: s, cmd: cmd, started: time.Now(),
 		stdin:   newFrameWriter(stdin),
-		pending: map[uint64]chan response{}, dead: make(chan struct{}),
+		pending: map[uint64]pendingRun{}, dead: make(chan struct{}),
 		hasCode: hasCode, stderrEnd: t, oomBefore: oomBefore,
 	}
 	go p.readLoop(stdout)
@@ -320,12 +331,16 @@ func (p *process) readLoop(stdout io.Reader) {
 		if err := readFrame(in, &resp); err != nil {
 			break
 		}
+		if resp.KV != nil {
+			p.kvCall(resp.ID, resp.KV)
+			continue
+		}
 		p.mu.Lock()
-		ch := p.pending[resp.ID]
+		run, ok := p.pending[resp.ID]
 		delete(p.pending, resp.ID)
 		p.mu.Unlock()
-		if ch != nil {
-			ch <- resp
+		if ok {
+			run.answer <- resp
 		}
 	}
 	err := p.cmd.Wait()
@@ -407,6 +422,26 @@ func (p *process) execute(ctx context.Context, inv *functions.Invocation) (*func
 	return nil, &functions.RunError{Status: http.StatusBadGateway, Code: CodeSandboxCrash, Message: "the sandbox gave no answer"}
 }
 
+// kvCall serves a kv call of run id on the gateway's store, scoped to the
+// tenant of that run; a call for a run the sandbox does not hold is dropped.
+func (p *process) kvCall(id uint64, call *kvCall) {
+	p.mu.Lock()
+	run, ok := p.pending[id]
+	p.mu.Unlock()
+	if !ok {
+		return
+	}
+	go func() {
+		reply := functions.KVReply{Code: "unavailable", Error: "the kv store is not available on this gateway"}
+		if cfg := p.slot.pool.cfg; cfg.KV != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), kvTimeout)
+			reply = functions.DoKV(ctx, cfg.KV, run.tenant, cfg.KVQuota, call.Op)
+			cancel()
+		}
+		_ = p.send(request{ID: id, KVReply: &kvReply{Call: call.Call, Reply: reply}})
+	}()
+}
+
 // send writes one frame to the sandbox.
 func (p *process) send(req request) error {
 	frame, err := encodeFrame(req)
@@ -423,7 +458,7 @@ func (p *process) roundTrip(ctx context.Context, inv *functions.Invocation, with
 	id := p.slot.pool.nextID.Add(1)
 	ch := make(chan response, 1)
 	p.mu.Lock()
-	p.pending[id] = ch
+	p.pending[id] = pendingRun{answer: ch, tenant: inv.Function.Tenant}
 	p.mu.Unlock()
 	defer func() {
 		p.mu.Lock()

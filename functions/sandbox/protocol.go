@@ -34,14 +34,31 @@ type request struct {
 	ID     uint64                `json:"id"`
 	Inv    *functions.Invocation `json:"inv,omitempty"`
 	Cancel bool                  `json:"cancel,omitempty"`
+	// KVReply answers a kv call the run with this id made.
+	KVReply *kvReply `json:"kv_reply,omitempty"`
 }
 
-// response answers one request: a result, a run error, or needCode.
+// kvCall is a run's call of the kv module, sent to the gateway, which
+// owns the store and knows the run's tenant: a sandbox names only the run.
+type kvCall struct {
+	Call uint64         `json:"call"`
+	Op   functions.KVOp `json:"op"`
+}
+
+type kvReply struct {
+	Call  uint64            `json:"call"`
+	Reply functions.KVReply `json:"reply"`
+}
+
+// response answers one request: a result, a run error, or needCode; or it
+// carries a kv call of the run.
 type response struct {
 	ID       uint64              `json:"id"`
 	Result   *functions.Result   `json:"result,omitempty"`
 	Err      *functions.RunError `json:"err,omitempty"`
 	NeedCode bool                `json:"need_code,omitempty"`
+	// KV is a kv call of the run in progress with this id: not its answer.
+	KV *kvCall `json:"kv,omitempty"`
 }
 
 var errFrameTooLarge = errors.New("sandbox: frame too large")
