@@ -57,6 +57,10 @@ var hostile = []struct {
 	{"huge console output", "script", `function main() { for (let i = 0; i < 2e4; i++) console.log('spam', i); return 'done' }`, 200, "", `"done"`},
 	{"huge return value", "script", `function main() { return 'x'.repeat(7e6) }`, 500, "bad_result", "limit is"},
 	{"hostile toString in a throw", "script", `function main() { throw { toString() { throw 1 } } }`, 500, "function_error", "cannot be converted"},
+	{"setInterval flood", "app", `exports.main = () => { for (;;) setInterval(() => {}, 0) }`, 500, "function_error", "too many timers"},
+	{"timer that outlives the run", "app", `exports.main = () => new Promise(r => setTimeout(r, 1e9))`, 504, "timeout", "time limit"},
+	{"busy timer callback", "app", `exports.main = () => new Promise(() => setTimeout(() => { for (;;) {} }, 1))`, 504, "timeout", "time limit"},
+	{"kv flood", "app", `const kv = require('kv'); exports.main = () => { for (;;) kv.get('x') }`, 500, "function_error", "too many asynchronous operations"},
 }
 
 // otherTenant returns a tenant whose runs go to another sandbox of a
