@@ -36,6 +36,8 @@ type serveOptions struct {
 	maxBody        int
 	maxHeader      int
 	kvQuota        functions.KVQuota
+	fetch          engine.FetchConfig // from fetchFlags
+	fetchFlags     fetchFlags
 	usage          gateway.UsageDefaults
 	clientIPHeader string
 	trustedProxies []string
@@ -71,7 +73,13 @@ one SQLite file under ./data: nothing else to install.
 On first start, unless SCRIPTFORGE_ADMIN_KEY is set, it creates an admin API
 key and prints it once: keep it, only its hash is stored.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return serve(cmd.Context(), o) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var err error
+			if o.fetch, err = o.fetchFlags.parse(); err != nil {
+				return err
+			}
+			return serve(cmd.Context(), o)
+		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.addr, "addr", envOr("SCRIPTFORGE_ADDR", ":8080"), "address to listen on (env SCRIPTFORGE_ADDR)")
@@ -88,6 +96,7 @@ key and prints it once: keep it, only its hash is stored.`,
 	f.StringVar(&o.clientIPHeader, "client-ip-header", "", "header that carries the client address from a trusted proxy, e.g. Fly-Client-IP or X-Forwarded-For")
 	f.StringSliceVar(&o.trustedProxies, "trusted-proxies", nil, "addresses or CIDRs of the proxies whose --client-ip-header is believed (comma-separated)")
 	f.IntVar(&o.rateLimitKeys, "rate-limit-keys", 100_000, "token buckets kept in memory (an LRU: the least recently seen client IPs are forgotten first)")
+	o.fetchFlags.register(f)
 	f.IntVar(&o.kvQuota.MaxKeys, "kv-max-keys", 10_000, "keys a tenant may keep in the kv store")
 	f.Int64Var(&o.kvQuota.MaxBytes, "kv-max-bytes", 50<<20, "bytes (keys and values) a tenant may keep in the kv store")
 	f.IntVar(&o.maxHeader, "max-header-bytes", 16<<10, "largest request line plus headers in bytes (431 past it)")
@@ -191,7 +200,8 @@ func serve(ctx context.Context, o serveOptions) error {
 				self = os.Args[0]
 			}
 			args := append([]string{"sandbox", "--memory-mb", strconv.Itoa(memoryMB),
-				"--cache-bytes", strconv.FormatInt(o.cacheBytes, 10), "--host", host}, extra...)
+				"--cache-bytes", strconv.FormatInt(o.cacheBytes, 10), "--host", host}, fetchArgs(o.fetch)...)
+			args = append(args, extra...)
 			return exec.Command(self, args...)
 		}
 		base := sandbox.Config{Logger: log, Credential: cred, KV: store, KVQuota: o.kvQuota}
@@ -219,7 +229,7 @@ func serve(ctx context.Context, o serveOptions) error {
 	case "inprocess":
 		programs := cache.New[*engine.Program](o.cacheBytes)
 		eng := engine.New(engine.Config{Programs: programs, Host: host, HeapLimit: o.maxHeap,
-			KV: engine.LocalKV{Store: store, Quota: o.kvQuota}})
+			KV: engine.LocalKV{Store: store, Quota: o.kvQuota}, Fetch: o.fetch})
 		defer eng.Close()
 		executor, heapTrips, cacheStats = eng, eng.HeapTrips, programs.Stats
 		workerManager = workers.New(workers.InProcess(eng))

@@ -25,6 +25,8 @@ type ChildOptions struct {
 	// Worker makes this the dedicated process of one Worker function: one
 	// runtime whose module state persists between invocations.
 	Worker bool
+	// Fetch bounds the fetch of the functions it runs.
+	Fetch engine.FetchConfig
 }
 
 // RunChild is the body of "scriptforge sandbox": cap the process, then
@@ -56,6 +58,7 @@ func RunChild(o ChildOptions) error {
 		Host:      o.Host,
 		HeapLimit: limit * 3 / 4, // stop runs before the hard cap kills the process
 		KV:        kv,
+		Fetch:     o.Fetch,
 	})
 	defer eng.Close()
 	if o.Worker {
