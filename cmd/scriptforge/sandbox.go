@@ -42,7 +42,7 @@ func newSandboxCmd() *cobra.Command {
 }
 
 // fetchFlags are the fetch bounds, as flags of serve and of the sandboxes
-// it starts. allow holds --fetch-allow until parseFetchAllow reads it.
+// it starts. allow holds --fetch-allow until parse reads it.
 type fetchFlags struct {
 	cfg   engine.FetchConfig
 	allow []string
