@@ -46,6 +46,13 @@ var routes = func() []route {
 		{"POST", "/v1/functions/{id}/stop", true},
 		{"POST", "/v1/functions/{id}/start", true},
 		{"GET", "/v1/runs/{request_id}", true},
+		{"POST", "/v1/tenants", true},
+		{"GET", "/v1/tenants", true},
+		{"GET", "/v1/tenants/{tenant}", true},
+		{"PATCH", "/v1/tenants/{tenant}", true},
+		{"POST", "/v1/tenants/{tenant}/keys", true},
+		{"GET", "/v1/tenants/{tenant}/keys", true},
+		{"DELETE", "/v1/tenants/{tenant}/keys/{key}", true},
 	}
 	for _, p := range []string{"/v1/fn/{uuid}", "/v1/fn/{uuid}/{export}"} {
 		for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
@@ -376,11 +383,13 @@ const (
 		"tenant":"default","type":"script","version":2,"latest_version":3,
 		"url":"https://gw.example/v1/fn/0b6f3a8e-2c1d-4e5f-9a7b-1c2d3e4f5a6b","timeout_ms":1000,"memory_mb":64,
 		"env":[{"name":"GREETING","flag":"plain","value":"hi"},{"name":"TOKEN","flag":"private"}],
-		"hash":"` + hash + `","created_at":"2026-11-24T10:00:00Z","updated_at":"2026-11-24T10:05:00Z"}`
-	hash    = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
-	errJSON = `{"error":{"code":"name_taken","message":"taken","request_id":"r1"}}`
-	uuidURL = "/v1/fn/0b6f3a8e-2c1d-4e5f-9a7b-1c2d3e4f5a6b"
-	fnURL   = "/v1/functions/fn_abcdefghijklmnop"
+		"hash":"` + hash + `","auth":"public","limits":{},"created_at":"2026-11-24T10:00:00Z","updated_at":"2026-11-24T10:05:00Z"}`
+	hash       = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+	errJSON    = `{"error":{"code":"name_taken","message":"taken","request_id":"r1"}}`
+	tenantJSON = `{"id":"acme","name":"Acme","limits":{"rate":100},"created_at":"2026-11-24T10:00:00Z","updated_at":"2026-11-24T10:00:00Z"}`
+	keyJSON    = `{"id":"key_abc","tenant":"acme","name":"ci","scopes":["functions:write"],"created_at":"2026-11-24T10:00:00Z"}`
+	uuidURL    = "/v1/fn/0b6f3a8e-2c1d-4e5f-9a7b-1c2d3e4f5a6b"
+	fnURL      = "/v1/functions/fn_abcdefghijklmnop"
 )
 
 // TestSchemasMatchTraffic runs realistic requests and responses through the
@@ -478,6 +487,47 @@ func TestSchemasMatchTraffic(t *testing.T) {
 		{"invoke bad media type", "POST", uuidURL, "application/octet-stream", `xx`, 415, "application/json",
 			`{"error":{"code":"unsupported_media_type","message":"m","request_id":"r"}}`, false},
 
+		{"function with settings", "GET", fnURL, "", "", 200, "application/json",
+			strings.Replace(fnJSON, `"auth":"public","limits":{}`, `"auth":"apikey","limits":{"rate":20,"burst":40,"concurrency":4}`, 1), true},
+		{"function with an unknown auth mode", "GET", fnURL, "", "", 200, "application/json",
+			strings.Replace(fnJSON, `"auth":"public"`, `"auth":"none"`, 1), false},
+		{"function without settings", "GET", fnURL, "", "", 200, "application/json",
+			strings.Replace(fnJSON, `"auth":"public","limits":{},`, ``, 1), false},
+		{"settings only", "PUT", fnURL, "application/json", `{"auth":"jwt","limits":{"rate":5}}`, 200, "application/json", fnJSON, true},
+		{"limits with an unknown field", "PUT", fnURL, "application/json", `{"limits":{"qps":5}}`, 200, "application/json", fnJSON, false},
+
+		{"create tenant", "POST", "/v1/tenants", "application/json", `{"id":"acme","name":"Acme","limits":{"rate":100}}`, 201, "application/json", tenantJSON, true},
+		{"tenant with a bad id", "POST", "/v1/tenants", "application/json", `{"id":"acme"}`, 201, "application/json",
+			strings.Replace(tenantJSON, `"id":"acme"`, `"id":"Not OK"`, 1), false},
+		{"tenant request with an unknown field", "POST", "/v1/tenants", "application/json", `{"id":"acme","plan":"gold"}`, 201, "application/json", tenantJSON, false},
+		{"tenant exists", "POST", "/v1/tenants", "application/json", `{"id":"acme"}`, 409, "application/json",
+			`{"error":{"code":"tenant_exists","message":"m","request_id":"r"}}`, true},
+		{"list tenants", "GET", "/v1/tenants", "", "", 200, "application/json", `{"tenants":[` + tenantJSON + `]}`, true},
+		{"tenant with jwt settings", "GET", "/v1/tenants/acme", "", "", 200, "application/json",
+			strings.Replace(tenantJSON, `"limits":{"rate":100}`, `"limits":{},"jwt":{"keys":[{"alg":"HS256","secret":"(set)"}],"audience":["api"]}`, 1), true},
+		{"set jwt settings", "PATCH", "/v1/tenants/acme", "application/json",
+			`{"jwt":{"keys":[{"kid":"k1","alg":"ES256","pem":"-----BEGIN PUBLIC KEY-----"}],"issuer":"https://idp.example","leeway_seconds":10}}`, 200, "application/json", tenantJSON, true},
+		{"remove jwt settings", "PATCH", "/v1/tenants/acme", "application/json", `{"jwt":null}`, 200, "application/json", tenantJSON, true},
+		{"jwt with an unknown algorithm", "PATCH", "/v1/tenants/acme", "application/json", `{"jwt":{"keys":[{"alg":"none"}]}}`, 200, "application/json", tenantJSON, false},
+		{"unknown tenant", "GET", "/v1/tenants/nobody", "", "", 404, "application/json",
+			`{"error":{"code":"tenant_not_found","message":"m","request_id":"r"}}`, true},
+		{"create key", "POST", "/v1/tenants/acme/keys", "application/json", `{"name":"ci","scopes":["functions:write"]}`, 201, "application/json",
+			strings.TrimSuffix(keyJSON, "}") + `,"secret":"sfk_0123456789abcdefghijklmnopqrstuv"}`, true},
+		{"key with an unknown scope", "POST", "/v1/tenants/acme/keys", "application/json", `{"name":"ci","scopes":["root"]}`, 201, "application/json",
+			strings.TrimSuffix(keyJSON, "}") + `,"secret":"sfk_0123456789abcdefghijklmnopqrstuv"}`, false},
+		{"list keys", "GET", "/v1/tenants/acme/keys", "", "", 200, "application/json",
+			`{"keys":[` + strings.TrimSuffix(keyJSON, "}") + `,"last_used_at":"2026-11-24T11:00:00Z","revoked_at":"2026-11-24T12:00:00Z"}]}`, true},
+		{"a key list that shows a hash", "GET", "/v1/tenants/acme/keys", "", "", 200, "application/json",
+			`{"keys":[` + strings.TrimSuffix(keyJSON, "}") + `,"hash":"abc"}]}`, false},
+		{"revoke key", "DELETE", "/v1/tenants/acme/keys/key_abc", "", "", 204, "", "", true},
+
+		{"invoke without a credential", "POST", uuidURL, "application/json", `{}`, 401, "application/json",
+			`{"error":{"code":"unauthorized","message":"m","request_id":"r"}}`, true},
+		{"invoke with another tenant's key", "POST", uuidURL, "application/json", `{}`, 403, "application/json",
+			`{"error":{"code":"forbidden","message":"m","request_id":"r"}}`, true},
+		{"invoke over a limit", "POST", uuidURL, "application/json", `{}`, 429, "application/json",
+			`{"error":{"code":"rate_limited","message":"m","request_id":"r"}}`, true},
+
 		{"health", "GET", "/healthz", "", "", 200, "application/json", `{"status":"ok"}`, true},
 		{"ready", "GET", "/readyz", "", "", 200, "application/json", `{"status":"ready"}`, true},
 		{"not ready", "GET", "/readyz", "", "", 503, "application/json", `{"error":{"code":"not_ready","message":"m","request_id":"r"}}`, true},
@@ -493,7 +543,7 @@ func TestSchemasMatchTraffic(t *testing.T) {
 			if c.reqType != "" {
 				req.Header.Set("Content-Type", c.reqType)
 			}
-			if strings.HasPrefix(c.url, "/v1/functions") || strings.HasPrefix(c.url, "/v1/runs") {
+			if strings.HasPrefix(c.url, "/v1/functions") || strings.HasPrefix(c.url, "/v1/runs") || strings.HasPrefix(c.url, "/v1/tenants") {
 				req.Header.Set("Authorization", "Bearer sk_test")
 			}
 			resp := &http.Response{
@@ -505,8 +555,15 @@ func TestSchemasMatchTraffic(t *testing.T) {
 			if c.respType != "" {
 				resp.Header.Set("Content-Type", c.respType)
 			}
-			if c.status == http.StatusUnauthorized {
+			switch c.status {
+			case http.StatusUnauthorized:
 				resp.Header.Set("WWW-Authenticate", `Bearer realm="scriptforge"`)
+			case http.StatusForbidden:
+				resp.Header.Set("WWW-Authenticate", `Bearer realm="scriptforge", error="insufficient_scope", scope="functions:invoke"`)
+			case http.StatusTooManyRequests:
+				resp.Header.Set("Retry-After", "1")
+				resp.Header.Set("RateLimit-Policy", `"function";q=40;w=2`)
+				resp.Header.Set("RateLimit", `"function";r=0;t=1`)
 			}
 			ok, es := v.ValidateHttpRequestResponse(req, resp)
 			switch {
