@@ -63,6 +63,9 @@ type KVStore interface {
 	// KVList returns up to limit live keys with prefix, in order, after
 	// the key named by after ("" from the start).
 	KVList(ctx context.Context, tenant, prefix, after string, limit int) ([]KVKey, error)
+	// PruneKV deletes expired keys of every tenant. Reads never see them
+	// anyway; this gives their space back.
+	PruneKV(ctx context.Context) (int64, error)
 }
 
 // ValidateKVKey checks a key: 1 to 512 bytes of UTF-8.

@@ -284,6 +284,7 @@ func serve(ctx context.Context, o serveOptions) error {
 	defer stop()
 	served := make(chan error, 1)
 	go func() { served <- gw.Serve(ln) }()
+	go pruneKV(ctx, store, log)
 	select {
 	case err := <-served:
 		return err
@@ -297,4 +298,23 @@ func serve(ctx context.Context, o serveOptions) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// pruneKV deletes expired kv keys every hour until ctx ends. Reads never
+// see them; this gives their space back to tenants that never fill up.
+func pruneKV(ctx context.Context, kv functions.KVStore, log *slog.Logger) {
+	tick := time.NewTicker(time.Hour)
+	defer tick.Stop()
+	for {
+		if n, err := kv.PruneKV(ctx); err != nil && ctx.Err() == nil {
+			log.Error("pruning expired kv keys", slog.Any("error", err))
+		} else if n > 0 {
+			log.Info("pruned expired kv keys", slog.Int64("count", n))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }

@@ -157,6 +157,28 @@ func (s *Store) KVList(ctx context.Context, tenant, prefix, after string, limit 
 	return keys, nil
 }
 
+// PruneKV deletes every expired key, a thousand at a time so that a large
+// backlog never holds the write lock for long.
+func (s *Store) PruneKV(ctx context.Context) (int64, error) {
+	var total int64
+	for {
+		res, err := s.db.ExecContext(ctx, `
+DELETE FROM kv WHERE (tenant, key) IN (
+	SELECT tenant, key FROM kv WHERE expires_at > 0 AND expires_at <= ? LIMIT 1000)`, toMillis(s.now()))
+		if err != nil {
+			return total, fmt.Errorf("sqlite: prune kv: %w", err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return total, fmt.Errorf("sqlite: prune kv: %w", err)
+		}
+		total += n
+		if n < 1000 {
+			return total, nil
+		}
+	}
+}
+
 // expiry is the expires_at column for a ttl; 0 without one.
 func expiry(now time.Time, ttl time.Duration) int64 {
 	if ttl <= 0 {

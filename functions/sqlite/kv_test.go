@@ -117,8 +117,14 @@ func TestKVQuota(t *testing.T) {
 	if err := s.KVSet(ctx, "other", "k9", json.RawMessage(`1`), 0, q); err != nil {
 		t.Fatalf("another tenant has its own quota: %v", err)
 	}
-	// Expired keys stop counting.
+	// Expired keys stop counting, and pruning removes them.
 	now = now.Add(2 * time.Minute)
+	if n, err := s.PruneKV(ctx); n != 2 || err != nil { // k1 and k2; k0 was rewritten without a ttl
+		t.Fatalf("pruned %d, %v; want the 2 expired keys", n, err)
+	}
+	if n := count(t, s, `SELECT count(*) FROM kv WHERE tenant = 'acme'`); n != 1 {
+		t.Fatalf("%d acme keys left after pruning; want k0", n)
+	}
 	if err := s.KVSet(ctx, "acme", "k3", json.RawMessage(`1`), 0, q); err != nil {
 		t.Fatalf("after the others expired: %v", err)
 	}
