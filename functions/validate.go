@@ -135,7 +135,11 @@ func ValidateSettings(s Settings) (Settings, error) {
 		return Settings{}, invalid("limits.concurrency", "must be between 0 (no limit of its own) and %d", MaxConcurrency)
 	}
 	if l.Rate > 0 && l.Burst == 0 {
-		s.Limits.Burst = max(1, int(math.Ceil(l.Rate)))
+		s.Limits.Burst = DefaultBurst(l.Rate)
 	}
 	return s, nil
 }
+
+// DefaultBurst is the burst of a rate limit given without one: one
+// second's worth of calls, at least one.
+func DefaultBurst(rate float64) int { return max(1, int(math.Ceil(rate))) }

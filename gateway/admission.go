@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -59,24 +60,18 @@ func (a *admission) clientIP(c *fiber.Ctx) netip.Addr {
 // policies returns the tenant's buckets: its own limits over the defaults.
 func (a *admission) policies(t auth.TenantLimits) (tenant, ip ratelimit.Policy) {
 	d := a.defaults
-	tenant = ratelimit.Policy{Name: "tenant", Rate: orFloat(t.Rate, d.TenantRate), Burst: orDefault(t.Burst, d.TenantBurst)}
-	ip = ratelimit.Policy{Name: "ip", Rate: orFloat(t.IPRate, d.IPRate), Burst: orDefault(t.IPBurst, d.IPBurst)}
+	// Tenant limits are validated non-negative: zero means the default.
+	tenant = ratelimit.Policy{Name: "tenant", Rate: cmp.Or(t.Rate, d.TenantRate), Burst: cmp.Or(t.Burst, d.TenantBurst)}
+	ip = ratelimit.Policy{Name: "ip", Rate: cmp.Or(t.IPRate, d.IPRate), Burst: cmp.Or(t.IPBurst, d.IPBurst)}
 	return withBurst(tenant), withBurst(ip)
 }
 
-// withBurst gives a rate without a burst one second's worth.
+// withBurst gives a rate without a burst the default one.
 func withBurst(p ratelimit.Policy) ratelimit.Policy {
 	if p.Rate > 0 && p.Burst <= 0 {
-		p.Burst = max(1, int(math.Ceil(p.Rate)))
+		p.Burst = functions.DefaultBurst(p.Rate)
 	}
 	return p
-}
-
-func orFloat(v, d float64) float64 {
-	if v > 0 {
-		return v
-	}
-	return d
 }
 
 // checkIP takes a token from the client IP's bucket for this tenant.
