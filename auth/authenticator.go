@@ -44,16 +44,24 @@ func NewAuthenticator(keys KeyStore, envKey string) *Authenticator {
 	return a
 }
 
+// Bearer returns the credential of an Authorization header value that
+// uses the Bearer scheme.
+func Bearer(header string) (string, bool) {
+	scheme, cred, ok := strings.Cut(strings.TrimSpace(header), " ")
+	cred = strings.TrimSpace(cred)
+	return cred, ok && strings.EqualFold(scheme, "Bearer") && cred != ""
+}
+
 // Authenticate returns the key an Authorization header value carries.
 func (a *Authenticator) Authenticate(ctx context.Context, header string) (Key, error) {
-	scheme, secret, ok := strings.Cut(strings.TrimSpace(header), " ")
 	if header == "" {
 		return Key{}, ErrNoCredentials
 	}
-	if !ok || !strings.EqualFold(scheme, "Bearer") || secret == "" {
+	secret, ok := Bearer(header)
+	if !ok {
 		return Key{}, fmt.Errorf("%w: use the Bearer scheme", ErrBadCredentials)
 	}
-	hash := HashKey(strings.TrimSpace(secret))
+	hash := HashKey(secret)
 	if a.envKeyHash != "" && equalSecret(hash, a.envKeyHash) {
 		return Key{ID: "env", Tenant: DefaultTenant, Name: "SCRIPTFORGE_ADMIN_KEY", Scopes: []string{ScopeAdmin}}, nil
 	}

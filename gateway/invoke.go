@@ -145,7 +145,7 @@ func reservedHeader(name string) bool {
 // requestData turns the request into the function's first argument, as JSON.
 func (g *Gateway) requestData(c *fiber.Ctx, query url.Values) (json.RawMessage, error) {
 	switch c.Method() {
-	case http.MethodGet, http.MethodHead, http.MethodDelete, http.MethodOptions:
+	case http.MethodGet, http.MethodHead, http.MethodDelete:
 		return json.Marshal(flatten(query))
 	}
 	body := c.Body()

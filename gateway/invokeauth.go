@@ -19,7 +19,7 @@ import (
 func (g *Gateway) authorizeInvocation(c *fiber.Ctx, t *tenantEntry, d functions.Deployed) (map[string]any, error) {
 	switch d.Auth {
 	case functions.AuthJWT:
-		token, ok := bearer(c.Get(fiber.HeaderAuthorization))
+		token, ok := auth.Bearer(c.Get(fiber.HeaderAuthorization))
 		if !ok {
 			return nil, unauthorized("this function needs a JWT: send Authorization: Bearer <token>", "")
 		}

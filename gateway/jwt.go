@@ -27,13 +27,6 @@ func (e *tenantEntry) verifier(client *http.Client) (*auth.Verifier, error) {
 	return e.v, e.verr
 }
 
-// bearer returns the credential of an Authorization header.
-func bearer(header string) (string, bool) {
-	scheme, cred, ok := strings.Cut(strings.TrimSpace(header), " ")
-	cred = strings.TrimSpace(cred)
-	return cred, ok && strings.EqualFold(scheme, "Bearer") && cred != ""
-}
-
 // looksLikeJWT tells a JWT (three base64url parts) from an API key.
 func looksLikeJWT(cred string) bool {
 	return strings.Count(cred, ".") == 2 && !strings.HasPrefix(cred, "sfk_")

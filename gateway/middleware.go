@@ -87,7 +87,7 @@ func (g *Gateway) requireScope(scope string) fiber.Handler {
 		header := c.Get(fiber.HeaderAuthorization)
 		var key auth.Key
 		var err error
-		if cred, ok := bearer(header); ok && looksLikeJWT(cred) {
+		if cred, ok := auth.Bearer(header); ok && looksLikeJWT(cred) {
 			key, err = g.jwtKey(c, cred)
 		} else {
 			key, err = g.auth.Authenticate(c.UserContext(), header)
