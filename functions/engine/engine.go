@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	_ "embed"
 	"errors"
 	"fmt"
 	"net"
@@ -10,6 +9,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dlclark/regexp2/v2"
@@ -82,6 +82,9 @@ type FetchConfig struct {
 type Engine struct {
 	cfg  Config
 	heap *heapWatch // nil without a HeapLimit
+
+	fetchOnce sync.Once
+	transport *http.Transport // fetch's, shared by all runs
 }
 
 var _ functions.Executor = (*Engine)(nil)
@@ -149,14 +152,6 @@ func (e *Engine) HeapTrips() uint64 {
 	}
 	return e.heap.trips.Load()
 }
-
-//go:embed prelude.js
-var preludeSource string
-
-// prelude is compiled once per process: parsing it per run would cost more than the run.
-var prelude = sync.OnceValue(func() *goja.Program {
-	return goja.MustCompile("scriptforge:prelude", preludeSource, true)
-})
 
 // Program is compiled code, cached per version hash.
 type Program struct {
@@ -265,9 +260,9 @@ type run struct {
 
 	// Captured before user code runs, which may replace the globals.
 	parse, stringify goja.Callable
-	unwrap           goja.Callable // set once Response is first used
-	prelude          *goja.Object  // the prelude's factories, once run
-	console          goja.Value    // built on first use
+	unwrap           goja.Callable           // set once Response is first used
+	libs             map[string]*goja.Object // the JavaScript libraries run so far (see lib)
+	console          goja.Value              // built on first use
 	env              *goja.Object
 	global           *lazyGlobal
 	kindsGuarded     bool // AsyncFunction and GeneratorFunction are guarded
@@ -282,6 +277,10 @@ type run struct {
 	// runCtx ends when the invocation does: asynchronous work started by
 	// the run (a fetch) stops with it.
 	runCtx context.Context
+	// fetches in flight, by id, to abort them; all on the run's goroutine.
+	fetches    map[int64]context.CancelFunc
+	fetchID    int64
+	fetchBytes atomic.Int64 // response bytes read by this run's fetches
 }
 
 // interrupt stops the run: its JavaScript at the next instruction, and the

@@ -51,10 +51,9 @@ func (r *run) setup() {
 	g.guards["Function"] = r.guardFunction
 	g.extras["console"] = r.consoleObject
 	g.extras["Response"] = func() goja.Value {
-		cls := must(r.helper("makeResponse")(goja.Undefined())).ToObject(vm)
-		r.unwrap, _ = goja.AssertFunction(cls.Get("unwrap"))
-		_ = cls.Delete("unwrap")
-		return cls
+		lib := r.lib("response")
+		r.unwrap, _ = goja.AssertFunction(lib.Get("unwrap"))
+		return lib.Get("Response")
 	}
 	g.extras["process"] = r.process
 	for name, d := range extraGlobals {
@@ -79,24 +78,12 @@ func (r *run) setup() {
 	_ = g.global.Set("exports", exports)
 }
 
-// helper returns a factory of the prelude, running the prelude on first use.
-func (r *run) helper(name string) goja.Callable {
-	if r.prelude == nil {
-		init, _ := goja.AssertFunction(must(r.vm.RunProgram(prelude())))
-		r.prelude = must(init(goja.Undefined(), r.vm.ToValue(r.emit))).ToObject(r.vm)
-	}
-	f, ok := goja.AssertFunction(r.prelude.Get(name))
-	if !ok {
-		panic("engine: the prelude has no " + name)
-	}
-	return f
-}
-
 // consoleObject creates the run's console once; require('console') and
 // ctx.log share it.
 func (r *run) consoleObject() goja.Value {
 	if r.console == nil {
-		r.console = must(r.helper("makeConsole")(goja.Undefined()))
+		makeConsole, _ := goja.AssertFunction(r.lib("console").Get("makeConsole"))
+		r.console = must(makeConsole(goja.Undefined()))
 	}
 	return r.console
 }

@@ -23,15 +23,16 @@ var ecmaGlobals = []string{
 }
 
 func TestGlobalSurface(t *testing.T) {
-	ours := map[functions.Type][]string{
-		functions.TypeApp: {"Response", "clearImmediate", "clearInterval", "clearTimeout", "console", "exports", "module", "process",
-			"queueMicrotask", "require", "setImmediate", "setInterval", "setTimeout"},
+	ours := []string{"AbortController", "AbortSignal", "Buffer", "DOMException", "Headers", "Response", "TextDecoder", "TextEncoder",
+		"URL", "URLSearchParams", "atob", "btoa", "clearImmediate", "clearInterval", "clearTimeout", "console", "crypto",
+		"exports", "fetch", "module", "process", "queueMicrotask", "require", "setImmediate", "setInterval", "setTimeout"}
+	byType := map[functions.Type][]string{
+		functions.TypeApp: ours,
 		// Scripts get the App-only names too, as functions that say to deploy as an App.
-		functions.TypeScript: {"Response", "clearImmediate", "clearInterval", "clearTimeout", "console", "exports", "module", "process",
-			"queueMicrotask", "require", "setImmediate", "setInterval", "setTimeout"},
+		functions.TypeScript: ours,
 	}
 	e := New(Config{})
-	for typ, extra := range ours {
+	for typ, extra := range byType {
 		res, rerr := invoke(t, e, typ, `module.exports.main = function () {
 			const names = new Set(Object.getOwnPropertyNames(globalThis));
 			for (const n of Object.getOwnPropertyNames(Object.getPrototypeOf(globalThis))) names.add(n);
@@ -72,10 +73,10 @@ func TestBindingSurface(t *testing.T) {
 	if rerr != nil {
 		t.Fatal(rerr)
 	}
-	want := `{"process":["env","exit"],"console":["debug","error","info","log","warn"],` +
+	want := `{"process":["env","exit"],"console":["assert","debug","dir","error","info","log","trace","warn"],` +
 		`"ctx":["auth","env","function","log","request","requestId"],"request":["headers","ip","method","path","query","url"],` +
-		`"fn":["id","name","tenant","uuid","version"],"response":["constructor","headers","json","ok","status","text"],` +
-		`"responseStatic":["json","length","name","prototype"]}`
+		`"fn":["id","name","tenant","uuid","version"],"response":["arrayBuffer","bodyUsed","bytes","clone","constructor","headers",` +
+		`"json","ok","redirected","status","statusText","text","type","url"],"responseStatic":["json","length","name","prototype","redirect"]}`
 	if string(res.JSON) != want {
 		t.Fatalf("binding surface changed:\n got  %s\n want %s", res.JSON, want)
 	}

@@ -1,0 +1,128 @@
+// fetch and the http module. The request is made in Go (host.fetch), which
+// checks every address it dials (no loopback, private, link-local or
+// metadata addresses), caps the response size and the redirects, and ends
+// with the run. This side shapes requests and responses.
+(function (host, lib) {
+  "use strict";
+  const { Headers, DOMException } = lib("web");
+  const { fetched } = lib("response");
+  const stringify = JSON.stringify;
+  const parse = JSON.parse;
+  const methodRE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+  // payload turns a request body into a string or an ArrayBuffer for Go,
+  // setting the content type that goes with it.
+  const payload = (body, headers) => {
+    if (body === undefined || body === null) return null;
+    if (typeof body === "string") {
+      if (!headers.has("content-type")) headers.set("content-type", "text/plain;charset=UTF-8");
+      return body;
+    }
+    if (body instanceof ArrayBuffer) return body.slice(0);
+    if (ArrayBuffer.isView(body)) return body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength);
+    if (body instanceof URLSearchParams) {
+      if (!headers.has("content-type")) headers.set("content-type", "application/x-www-form-urlencoded;charset=UTF-8");
+      return String(body);
+    }
+    throw new TypeError("fetch: the body must be a string, ArrayBuffer, typed array or URLSearchParams; for JSON, pass JSON.stringify(data)");
+  };
+
+  function fetch(input, init) {
+    return new Promise((resolve, reject) => {
+      init = init == null ? {} : init;
+      const url = typeof input === "object" && input !== null && typeof input.url === "string" ? input.url : String(input);
+      const method = init.method === undefined ? "GET" : String(init.method);
+      if (!methodRE.test(method)) throw new TypeError(`fetch: ${stringify(method)} is not a valid method`);
+      const upper = method.toUpperCase();
+      const known = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+      const verb = known.includes(upper) ? upper : method;
+      const headers = new Headers(init.headers);
+      const body = payload(init.body, headers);
+      if (body !== null && (verb === "GET" || verb === "HEAD")) throw new TypeError(`fetch: a ${verb} request cannot have a body`);
+      const redirect = init.redirect === undefined ? "follow" : String(init.redirect);
+      if (!["follow", "manual", "error"].includes(redirect)) throw new TypeError(`fetch: redirect must be "follow", "manual" or "error", got ${stringify(redirect)}`);
+      let timeout = 0; // ms; 0 = until the run's own time limit
+      if (init.timeout !== undefined) {
+        timeout = Number(init.timeout);
+        if (!(timeout > 0)) throw new TypeError("fetch: timeout is a number of milliseconds, more than 0");
+      }
+      const signal = init.signal == null ? null : init.signal;
+      if (signal !== null && signal.aborted) throw signal.reason;
+
+      let onAbort = null;
+      const id = host.fetch({ url, method: verb, headers: [...headers], body, redirect, timeout }, (err, res) => {
+        if (onAbort) signal.removeEventListener("abort", onAbort);
+        if (err === null) return resolve(fetched(res));
+        if (signal !== null && signal.aborted) return reject(signal.reason);
+        if (err.code === "timeout") return reject(new DOMException(err.message, "TimeoutError"));
+        const e = new TypeError(err.message);
+        e.code = err.code;
+        reject(e);
+      });
+      if (signal !== null) {
+        onAbort = () => host.abort(id);
+        signal.addEventListener("abort", onAbort);
+      }
+    });
+  }
+
+  // http: a small axios-like client over fetch. Bodies that are plain
+  // objects are sent as JSON; JSON answers are parsed; a status outside
+  // 200–299 rejects with an error that carries the response.
+  const isPlainData = (d) => d !== null && typeof d === "object" && !(d instanceof ArrayBuffer) && !ArrayBuffer.isView(d) && !(d instanceof URLSearchParams);
+  const joinURL = (base, url) => (base && !/^[a-z][a-z0-9+.-]*:/i.test(url) ? base.replace(/\/+$/, "") + "/" + url.replace(/^\/+/, "") : url);
+  const withParams = (url, params) => {
+    if (!params) return url;
+    const q = params instanceof URLSearchParams ? params : new URLSearchParams(Object.entries(params).filter(([, v]) => v !== undefined && v !== null).map(([k, v]) => [k, String(v)]));
+    const s = String(q);
+    return s ? url + (url.includes("?") ? "&" : "?") + s : url;
+  };
+
+  function makeClient(defaults) {
+    const request = (config) => {
+      const c = Object.assign({}, defaults, config);
+      const headers = new Headers(defaults.headers);
+      for (const [k, v] of new Headers(config.headers)) headers.set(k, v);
+      let body = c.data;
+      if (isPlainData(body)) {
+        body = stringify(body);
+        if (!headers.has("content-type")) headers.set("content-type", "application/json");
+      }
+      if (!headers.has("accept")) headers.set("accept", "application/json, text/plain, */*");
+      const url = withParams(joinURL(c.baseURL, String(c.url)), c.params);
+      const validate = typeof c.validateStatus === "function" ? c.validateStatus : (s) => s >= 200 && s < 300;
+      return fetch(url, { method: (c.method || "GET").toUpperCase(), headers, body, signal: c.signal, timeout: c.timeout, redirect: c.maxRedirects === 0 ? "manual" : "follow" })
+        .then((res) => {
+          const type = c.responseType || "json";
+          const read = type === "arraybuffer" ? res.arrayBuffer() : res.text();
+          return read.then((raw) => {
+            let data = raw;
+            if (type === "json" && typeof raw === "string" && raw !== "") {
+              try { data = parse(raw); } catch (e) { data = raw; }
+            }
+            const plain = {};
+            for (const [k, v] of res.headers) plain[k] = k in plain ? plain[k] + ", " + v : v;
+            const out = { status: res.status, statusText: res.statusText, headers: plain, data, url: res.url, config: c };
+            if (!validate(res.status)) {
+              const e = new Error(`Request failed with status code ${res.status}`);
+              e.status = res.status;
+              e.response = out;
+              throw e;
+            }
+            return out;
+          });
+        });
+    };
+    const client = { request };
+    for (const m of ["get", "delete", "head", "options"]) client[m] = (url, config = {}) => request(Object.assign({}, config, { url, method: m }));
+    for (const m of ["post", "put", "patch"]) client[m] = (url, data, config = {}) => request(Object.assign({}, config, { url, data, method: m }));
+    client.create = (more = {}) => {
+      const headers = new Headers(defaults.headers);
+      for (const [k, v] of new Headers(more.headers)) headers.set(k, v);
+      return makeClient(Object.assign({}, defaults, more, { headers: [...headers] }));
+    };
+    return client;
+  }
+
+  return { fetch, http: makeClient({}) };
+})

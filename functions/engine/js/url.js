@@ -1,0 +1,204 @@
+// URL, URLSearchParams, and the url and querystring modules. URLs are
+// parsed in Go (weburl.go); the classes and the form encoding are here.
+(function (host) {
+  "use strict";
+
+  // formEncode is application/x-www-form-urlencoded: what
+  // encodeURIComponent leaves, minus !'()~, with spaces as '+'.
+  const wellFormed = (s) => s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\uFFFD");
+  const formEncode = (s) => encodeURIComponent(wellFormed(s)).replace(/[!'()~]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase()).replace(/%20/g, "+");
+
+  let attach; // (params, url): links a URL's searchParams to it
+  class URLSearchParams {
+    #list = [];
+    #url = null; // the URL whose query this is, kept in step
+    constructor(init) {
+      if (init === undefined || init === null) return;
+      if (init instanceof URLSearchParams) {
+        this.#list = init.#list.map((p) => p.slice());
+      } else if (typeof init === "object" || typeof init === "function") {
+        if (typeof init[Symbol.iterator] === "function") {
+          for (const pair of init) {
+            const p = Array.from(pair);
+            if (p.length !== 2) throw new TypeError("URLSearchParams: each pair must have a name and a value");
+            this.#list.push([String(p[0]), String(p[1])]);
+          }
+        } else {
+          for (const k of Object.keys(init)) this.#list.push([k, String(init[k])]);
+        }
+      } else {
+        this.#list = host.parseForm(String(init));
+      }
+    }
+    #changed() { if (this.#url !== null) setSearch(this.#url, this.toString()); }
+    get size() { return this.#list.length; }
+    append(name, value) { this.#list.push([String(name), String(value)]); this.#changed(); }
+    delete(name, value) {
+      name = String(name);
+      this.#list = this.#list.filter(([k, v]) => k !== name || (value !== undefined && v !== String(value)));
+      this.#changed();
+    }
+    get(name) {
+      name = String(name);
+      const p = this.#list.find(([k]) => k === name);
+      return p ? p[1] : null;
+    }
+    getAll(name) { name = String(name); return this.#list.filter(([k]) => k === name).map(([, v]) => v); }
+    has(name, value) { name = String(name); return this.#list.some(([k, v]) => k === name && (value === undefined || v === String(value))); }
+    set(name, value) {
+      name = String(name);
+      const i = this.#list.findIndex(([k]) => k === name);
+      if (i < 0) this.#list.push([name, String(value)]);
+      else this.#list = this.#list.filter(([k], j) => k !== name || j === i).map((p, j) => (j === i ? [name, String(value)] : p));
+      this.#changed();
+    }
+    sort() {
+      // Stable, by UTF-16 code units, as the standard says.
+      this.#list = this.#list.map((p, i) => [p, i]).sort((a, b) => (a[0][0] < b[0][0] ? -1 : a[0][0] > b[0][0] ? 1 : a[1] - b[1])).map(([p]) => p);
+      this.#changed();
+    }
+    forEach(fn, thisArg) { for (const [k, v] of this.#list.slice()) fn.call(thisArg, v, k, this); }
+    *entries() { for (const p of this.#list.slice()) yield p.slice(); }
+    *keys() { for (const [k] of this.#list.slice()) yield k; }
+    *values() { for (const [, v] of this.#list.slice()) yield v; }
+    [Symbol.iterator]() { return this.entries(); }
+    toString() { return this.#list.map(([k, v]) => formEncode(k) + "=" + formEncode(v)).join("&"); }
+    get [Symbol.toStringTag]() { return "URLSearchParams"; }
+    static {
+      attach = (params, url, search) => {
+        params.#url = url;
+        params.#list = host.parseForm(search);
+      };
+    }
+  }
+
+  const invalid = (input) => {
+    const e = new TypeError(`Invalid URL: ${input}`);
+    e.code = "ERR_INVALID_URL";
+    return e;
+  };
+  const specialSchemes = ["http:", "https:", "ws:", "wss:", "ftp:"];
+  let setSearch; // (url, query) from URLSearchParams
+  class URL {
+    #p; #params = null;
+    constructor(input, base) {
+      const p = host.parseURL(String(input), base === undefined ? undefined : String(base));
+      if (p === null) throw invalid(input);
+      this.#p = p;
+    }
+    static canParse(input, base) { return host.parseURL(String(input), base === undefined ? undefined : String(base)) !== null; }
+    static parse(input, base) { try { return new URL(input, base); } catch (e) { return null; } }
+    // #with re-parses the URL with one part replaced; a result that does
+    // not parse leaves the URL unchanged, as the standard's setters do.
+    #with(part, value) {
+      const p = this.#p;
+      const auth = p.Username ? p.Username + (p.Password ? ":" + p.Password : "") + "@" : "";
+      const parts = { protocol: p.Protocol, auth, host: p.Hostname.includes(":") && !p.Hostname.startsWith("[") ? `[${p.Hostname}]` : p.Hostname, port: p.Port ? ":" + p.Port : "", pathname: p.Pathname, search: p.Search, hash: p.Hash };
+      Object.assign(parts, { [part]: value });
+      const next = host.parseURL(`${parts.protocol}//${parts.auth}${parts.host}${parts.port}${parts.pathname}${parts.search}${parts.hash}`, undefined);
+      if (next === null) return;
+      this.#p = next;
+      if (this.#params !== null && part === "search") attach(this.#params, this, next.Search);
+    }
+    get href() { return this.#p.Href; }
+    set href(v) {
+      const p = host.parseURL(String(v), undefined);
+      if (p === null) throw invalid(v);
+      this.#p = p;
+      if (this.#params !== null) attach(this.#params, this, p.Search);
+    }
+    get origin() { return specialSchemes.includes(this.#p.Protocol) ? `${this.#p.Protocol}//${this.host}` : "null"; }
+    get protocol() { return this.#p.Protocol; }
+    set protocol(v) { this.#with("protocol", String(v).replace(/:.*$/, "") + ":"); }
+    get username() { return this.#p.Username; }
+    set username(v) { const p = this.#p; this.#with("auth", v === "" && !p.Password ? "" : encodeURIComponent(String(v)) + (p.Password ? ":" + p.Password : "") + "@"); }
+    get password() { return this.#p.Password; }
+    set password(v) { const p = this.#p; this.#with("auth", p.Username || v !== "" ? p.Username + (v === "" ? "" : ":" + encodeURIComponent(String(v))) + "@" : ""); }
+    get host() { return this.#p.Hostname + (this.#p.Port ? ":" + this.#p.Port : ""); }
+    set host(v) { const [h, port] = String(v).split(/:(?=\d*$)/); this.#with("host", h); if (port !== undefined) this.#with("port", ":" + port); }
+    get hostname() { return this.#p.Hostname; }
+    set hostname(v) { this.#with("host", String(v)); }
+    get port() { return this.#p.Port; }
+    set port(v) { this.#with("port", String(v) === "" ? "" : ":" + String(v)); }
+    get pathname() { return this.#p.Pathname; }
+    set pathname(v) { const s = String(v); this.#with("pathname", s.startsWith("/") ? s : "/" + s); }
+    get search() { return this.#p.Search; }
+    set search(v) { const s = String(v); this.#with("search", s === "" || s === "?" ? "" : s.startsWith("?") ? s : "?" + s); }
+    get hash() { return this.#p.Hash; }
+    set hash(v) { const s = String(v); this.#with("hash", s === "" || s === "#" ? "" : s.startsWith("#") ? s : "#" + s); }
+    get searchParams() {
+      if (this.#params === null) {
+        this.#params = new URLSearchParams();
+        attach(this.#params, this, this.#p.Search);
+      }
+      return this.#params;
+    }
+    toString() { return this.#p.Href; }
+    toJSON() { return this.#p.Href; }
+    get [Symbol.toStringTag]() { return "URL"; }
+    static {
+      setSearch = (url, query) => {
+        const params = url.#params;
+        url.#params = null; // the list is already what it should be
+        url.#with("search", query === "" ? "" : "?" + query);
+        url.#params = params;
+      };
+    }
+  }
+
+  const escape = (s) => encodeURIComponent(s);
+  const unescape = (s) => {
+    const plain = s.replace(/\+/g, " ");
+    try {
+      return decodeURIComponent(plain);
+    } catch (e) {
+      // Malformed escapes are kept as they are, as Node's querystring does.
+      return plain.replace(/(%[0-9A-Fa-f]{2})+/g, (m) => { try { return decodeURIComponent(m); } catch (x) { return m; } });
+    }
+  };
+  const primitive = (v) => {
+    switch (typeof v) {
+      case "string": return v;
+      case "number": return isFinite(v) ? String(v) : "";
+      case "bigint": case "boolean": return String(v);
+      default: return "";
+    }
+  };
+
+  // parse: a=1&b=2&a=3 → {a: ["1", "3"], b: "2"}, at most maxKeys keys (default 1000).
+  function parse(str, sep = "&", eq = "=", options) {
+    const out = Object.create(null);
+    if (typeof str !== "string" || str.length === 0) return out;
+    const maxKeys = options && typeof options.maxKeys === "number" ? options.maxKeys : 1000;
+    const decode = options && typeof options.decodeURIComponent === "function" ? options.decodeURIComponent : unescape;
+    let parts = str.split(sep);
+    if (maxKeys > 0) parts = parts.slice(0, maxKeys);
+    for (const part of parts) {
+      if (!part) continue;
+      const i = part.indexOf(eq);
+      const k = decode(i >= 0 ? part.slice(0, i) : part);
+      const v = i >= 0 ? decode(part.slice(i + eq.length)) : "";
+      if (!(k in out)) out[k] = v;
+      else if (Array.isArray(out[k])) out[k].push(v);
+      else out[k] = [out[k], v];
+    }
+    return out;
+  }
+
+  function stringify(obj, sep = "&", eq = "=", options) {
+    if (obj === null || typeof obj !== "object") return "";
+    const enc = options && typeof options.encodeURIComponent === "function" ? options.encodeURIComponent : escape;
+    const out = [];
+    for (const k of Object.keys(obj)) {
+      const v = obj[k];
+      const key = enc(primitive(k));
+      if (Array.isArray(v)) for (const item of v) out.push(key + eq + enc(primitive(item)));
+      else out.push(key + eq + enc(primitive(v)));
+    }
+    return out.join(sep);
+  }
+
+  const querystring = { parse, stringify, escape, unescape, decode: parse, encode: stringify };
+  const url = { URL, URLSearchParams };
+  return { URL, URLSearchParams, url, querystring };
+})

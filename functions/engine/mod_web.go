@@ -1,0 +1,118 @@
+package engine
+
+import (
+	"github.com/dop251/goja"
+)
+
+// The web-platform globals and the buffer, url and querystring modules.
+// Their classes are JavaScript (js/web.js, js/buffer.js, js/url.js); the
+// natives here do the encoding. None of them is asynchronous, so Scripts
+// have them too.
+func init() {
+	for _, name := range []string{"DOMException", "Headers", "TextEncoder", "TextDecoder", "atob", "btoa"} {
+		libGlobal(name, "web", false)
+	}
+	for _, name := range []string{"AbortController", "AbortSignal"} {
+		libGlobal(name, "web", true) // they exist for fetch and timers
+	}
+	libGlobal("Buffer", "buffer", false)
+	libGlobal("URL", "url", false)
+	libGlobal("URLSearchParams", "url", false)
+	registerModule("buffer", func(r *run) goja.Value {
+		m := r.vm.NewObject()
+		_ = m.Set("Buffer", r.global.resolve("Buffer"))
+		_ = m.Set("atob", r.global.resolve("atob"))
+		_ = m.Set("btoa", r.global.resolve("btoa"))
+		return m
+	})
+	registerModule("url", func(r *run) goja.Value { return r.libExport("url", "url") })
+	registerModule("querystring", func(r *run) goja.Value { return r.libExport("url", "querystring") })
+
+	libHosts["web"] = func(r *run, host *goja.Object) {
+		vm := r.vm
+		_ = host.Set("encode", r.encode)
+		_ = host.Set("encodeInto", func(c goja.FunctionCall) goja.Value {
+			read, written := encodeInto(jsString(c.Argument(0)), r.bytes(c.Argument(1)))
+			return vm.NewArray(read, written)
+		})
+		_ = host.Set("decode", func(c goja.FunctionCall) goja.Value {
+			text, used, ok := decodeText(r.bytes(c.Argument(0)), c.Argument(1).String(),
+				c.Argument(2).ToBoolean(), c.Argument(3).ToBoolean(), c.Argument(4).ToBoolean())
+			if !ok {
+				return vm.NewArray(goja.Null(), 0)
+			}
+			return vm.NewArray(text, used)
+		})
+		_ = host.Set("atob", func(c goja.FunctionCall) goja.Value {
+			if s, ok := atob(c.Argument(0).String()); ok {
+				return vm.ToValue(s)
+			}
+			return goja.Null()
+		})
+		_ = host.Set("btoa", func(c goja.FunctionCall) goja.Value {
+			if s, ok := btoa(jsString(c.Argument(0))); ok {
+				return vm.ToValue(s)
+			}
+			return goja.Null()
+		})
+	}
+	libHosts["buffer"] = func(r *run, host *goja.Object) {
+		vm := r.vm
+		_ = host.Set("encode", r.encode)
+		_ = host.Set("byteLength", func(c goja.FunctionCall) goja.Value {
+			return vm.ToValue(len(encodeString(jsString(c.Argument(0)), c.Argument(1).String())))
+		})
+		_ = host.Set("decode", func(c goja.FunctionCall) goja.Value {
+			return vm.ToValue(decodeBytes(r.bytes(c.Argument(0)), c.Argument(1).String()))
+		})
+	}
+	libHosts["url"] = func(r *run, host *goja.Object) {
+		vm := r.vm
+		_ = host.Set("parseURL", func(c goja.FunctionCall) goja.Value {
+			var base *string
+			if b := c.Argument(1); !goja.IsUndefined(b) {
+				s := b.String()
+				base = &s
+			}
+			p, ok := parseWebURL(c.Argument(0).String(), base)
+			if !ok {
+				return goja.Null()
+			}
+			return vm.ToValue(p)
+		})
+		_ = host.Set("parseForm", func(c goja.FunctionCall) goja.Value {
+			pairs := parseForm(c.Argument(0).String())
+			out := make([]any, len(pairs))
+			for i, p := range pairs {
+				out[i] = vm.NewArray(p[0], p[1])
+			}
+			return vm.NewArray(out...)
+		})
+	}
+}
+
+// encode(string, encoding) returns the bytes as an ArrayBuffer.
+func (r *run) encode(c goja.FunctionCall) goja.Value {
+	return r.vm.ToValue(r.vm.NewArrayBuffer(encodeString(jsString(c.Argument(0)), c.Argument(1).String())))
+}
+
+// jsString is v as a JS string, whose UTF-16 units the codecs read.
+func jsString(v goja.Value) goja.String {
+	if s, ok := v.ToString().(goja.String); ok {
+		return s
+	}
+	return nil
+}
+
+// bytes is the content of a Uint8Array that a library passed (the JS side
+// turns every other view into one). It shares the array's memory: natives
+// that keep bytes past the call copy them.
+func (r *run) bytes(v goja.Value) []byte {
+	if b, ok := v.Export().([]byte); ok {
+		return b
+	}
+	if ab, ok := v.Export().(goja.ArrayBuffer); ok {
+		return ab.Bytes()
+	}
+	panic(r.newError("TypeError", "expected bytes (a Uint8Array)"))
+}
