@@ -510,7 +510,7 @@ func TestRunRecords(t *testing.T) {
 	}
 	logs, _ := run["logs"].([]any)
 	if run["status"].(float64) != 500 || run["error_code"] != "function_error" || !strings.Contains(run["error"].(string), "asked to fail") ||
-		len(logs) != 1 || logs[0].(map[string]any)["message"] != `got {"fail":true}` {
+		len(logs) != 1 || logs[0].(map[string]any)["message"] != `got { fail: true }` {
 		t.Fatalf("unexpected run record: %v", run)
 	}
 	r := s.admin("GET", "/v1/functions/"+id+"/runs", nil)

@@ -61,6 +61,15 @@ var hostile = []struct {
 	{"timer that outlives the run", "app", `exports.main = () => new Promise(r => setTimeout(r, 1e9))`, 504, "timeout", "time limit"},
 	{"busy timer callback", "app", `exports.main = () => new Promise(() => setTimeout(() => { for (;;) {} }, 1))`, 504, "timeout", "time limit"},
 	{"kv flood", "app", `const kv = require('kv'); exports.main = () => { for (;;) kv.get('x') }`, 500, "function_error", "too many asynchronous operations"},
+	{"fetch to loopback", "app", `exports.main = () => fetch('http://127.0.0.1:8080/healthz')`, 500, "function_error", "is not allowed: it is a loopback address"},
+	{"fetch to cloud metadata", "app", `exports.main = () => fetch('http://169.254.169.254/latest/meta-data/')`, 500, "function_error", "the cloud metadata address"},
+	{"fetch to a private network", "app", `exports.main = () => fetch('http://10.0.0.1/')`, 500, "function_error", "a private address"},
+	{"fetch to a name of loopback", "app", `exports.main = () => fetch('http://localhost:8080/')`, 500, "function_error", "a loopback address"},
+	{"fetch of a host file", "app", `exports.main = () => fetch('file:///etc/passwd')`, 500, "function_error", "not an http or https URL"},
+	{"fetch flood", "app", `exports.main = () => { for (;;) fetch('http://10.0.0.1/') }`, 504, "timeout", "time limit"},
+	{"Buffer bomb", "script", `function main() { return Buffer.alloc(2**32).length }`, 500, "memory_limit", "over this function's memory limit"},
+	{"randomBytes bomb", "app", `exports.main = () => require('crypto').randomBytes(2**31).length`, 500, "function_error", "randomBytes: the size must be"},
+	{"console of a huge cyclic object", "script", `function main() { const o = {}; for (let i = 0; i < 1e5; i++) o['k' + i] = {self: o, a: [o, o]}; console.log(o); return 'logged' }`, 200, "", `"logged"`},
 }
 
 // otherTenant returns a tenant whose runs go to another sandbox of a

@@ -262,6 +262,7 @@ type run struct {
 	parse, stringify goja.Callable
 	unwrap           goja.Callable           // set once Response is first used
 	libs             map[string]*goja.Object // the JavaScript libraries run so far (see lib)
+	required         map[string]goja.Value   // modules required so far
 	console          goja.Value              // built on first use
 	env              *goja.Object
 	global           *lazyGlobal

@@ -48,6 +48,7 @@ func (r *run) setup() {
 	g.guards["Reflect"] = r.guardReflect
 	g.guards["JSON"] = r.guardJSON
 	g.guards["eval"] = r.guardEval
+	g.guards["Date"] = r.guardDate
 	g.guards["Function"] = r.guardFunction
 	g.extras["console"] = r.consoleObject
 	g.extras["Response"] = func() goja.Value {
@@ -193,11 +194,19 @@ func moduleNames() string {
 
 func (r *run) require(call goja.FunctionCall) goja.Value {
 	name := strings.TrimPrefix(call.Argument(0).String(), "node:")
+	if v, ok := r.required[name]; ok {
+		return v
+	}
 	load, ok := modules[name]
 	if !ok {
 		panic(r.newError("Error", fmt.Sprintf("module '%s' is not allowed; allowed modules: %s", name, moduleNames())))
 	}
-	return load(r)
+	v := load(r)
+	if r.required == nil {
+		r.required = map[string]goja.Value{}
+	}
+	r.required[name] = v // one instance a run, as Node caches modules
+	return v
 }
 
 // context builds ctx, the second argument of main.

@@ -96,6 +96,10 @@ func TestWebGlobals(t *testing.T) {
 			`["http://example.com/a/c?q=a%20b#f","xn--bcher-kva.de","http://x.org/p","/"]`, false},
 		{"URL setters", `const u = new URL("https://x.org/p?a=1"); u.pathname = "q"; u.search = "b=2"; u.hash = "h"; u.port = "8080"; const s = u.searchParams.get("b"); u.searchParams.set("c", "3 4"); return [u.href, s, u.origin, URL.canParse("nope"), URL.canParse("/x", "http://y.org")]`,
 			`["https://x.org:8080/q?b=2&c=3+4#h","2","https://x.org:8080",false,true]`, false},
+		{"toLocaleString timeZone", `const d = new Date(Date.UTC(2026, 6, 1, 12, 0, 0)); return [d.toLocaleString("en-US", {timeZone: "America/New_York"}), d.toLocaleString("en-US", {timeZone: "Asia/Tokyo"}), new Date(d.toLocaleString("en-US", {timeZone: "UTC"})).getHours()]`,
+			`["7/1/2026, 8:00:00 AM","7/1/2026, 9:00:00 PM",12]`, false},
+		{"toLocaleString bad zone", `new Date().toLocaleString("en-US", {timeZone: "Mars/Base"})`, `Invalid time zone specified: Mars/Base`, true},
+		{"toLocaleString no zone from the host", `new Date().toLocaleString("en-US", {timeZone: "Local"})`, `Invalid time zone specified: Local`, true},
 		{"url module", `const url = require("url"); return new url.URL("http://x.org/p").pathname`, `"/p"`, false},
 	})
 }
