@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -61,10 +62,11 @@ type gatewayProcess struct {
 	stderr *bytes.Buffer
 }
 
-func startGateway(t *testing.T) *gatewayProcess {
+func startGateway(t *testing.T, flags ...string) *gatewayProcess {
 	t.Helper()
 	addr := freeAddr(t)
-	cmd := exec.Command(binary, "serve", "--addr", addr, "--data-dir", t.TempDir(), "--log-format", "text", "--shutdown-grace", "5s")
+	args := append([]string{"serve", "--addr", addr, "--data-dir", t.TempDir(), "--log-format", "text", "--shutdown-grace", "5s"}, flags...)
+	cmd := exec.Command(binary, args...)
 	cmd.Env = withoutEnv(os.Environ(), "SCRIPTFORGE_ADMIN_KEY")
 	pipe, err := cmd.StderrPipe()
 	if err != nil {
@@ -230,6 +232,32 @@ func TestSandboxProcesses(t *testing.T) {
 		}
 		if os.Geteuid() == 0 && !regexp.MustCompile(`(?m)^Uid:\s+65534\s`).Match(status) {
 			t.Errorf("sandbox %d does not run as nobody:\n%s", pid, status)
+		}
+	}
+}
+
+// --fetch-allow reaches the sandbox processes: an App fetches from a
+// loopback server only when the operator allowed it.
+func TestFetchAllowReachesSandboxes(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "on-premise") }))
+	defer srv.Close()
+	file := writeFile(t, "fetcher.js", `export default async () => (await fetch("`+srv.URL+`")).text()`)
+	for _, c := range []struct {
+		flags []string
+		want  string
+	}{
+		{nil, "is not allowed: it is a loopback address"},
+		{[]string{"--fetch-allow", "127.0.0.1/32"}, `"on-premise"`},
+	} {
+		g := startGateway(t, c.flags...)
+		out, errOut, code := g.cli(t, "deploy", file, "--type", "app")
+		if code != 0 {
+			t.Fatalf("deploy: %d %s %s", code, out, errOut)
+		}
+		uuid := regexp.MustCompile(`UUID:\s+(\S+)`).FindStringSubmatch(out)[1]
+		out, errOut, _ = g.cli(t, "invoke", uuid)
+		if !strings.Contains(out+errOut, c.want) {
+			t.Errorf("with %v: want %q, got %s %s", c.flags, c.want, out, errOut)
 		}
 	}
 }
