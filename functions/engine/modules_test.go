@@ -122,6 +122,13 @@ func TestCrypto(t *testing.T) {
 		{"getRandomValues", `const a = crypto.getRandomValues(new Uint32Array(8)); return [a.length, a.some((x) => x !== 0), typeof crypto.randomUUID()]`, `[8,true,"string"]`, false},
 		{"getRandomValues quota", `crypto.getRandomValues(new Uint8Array(65537))`, `QuotaExceededError`, true},
 		{"subtle.digest", `const d = await crypto.subtle.digest("SHA-256", new TextEncoder().encode("abc")); return Buffer.from(d).toString("hex").slice(0, 16)`, `"ba7816bf8f01cfea"`, false},
+		{"subtle HMAC", `const enc = new TextEncoder(); const key = await crypto.subtle.importKey("raw", enc.encode("key"), {name: "HMAC", hash: "SHA-256"}, false, ["sign", "verify"]);
+			const sig = await crypto.subtle.sign("HMAC", key, enc.encode("The quick brown fox jumps over the lazy dog"));
+			return [Buffer.from(sig).toString("hex"), await crypto.subtle.verify("HMAC", key, sig, enc.encode("The quick brown fox jumps over the lazy dog")),
+				await crypto.subtle.verify("HMAC", key, sig, enc.encode("tampered")), key.algorithm.hash.name, key.type, key.extractable]`,
+			`["f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8",true,false,"SHA-256","secret",false]`, false},
+		{"subtle key usage", `const key = await crypto.subtle.importKey("raw", new Uint8Array(4), {name: "HMAC", hash: {name: "SHA-1"}}, false, ["verify"]); await crypto.subtle.sign("HMAC", key, new Uint8Array(1))`, `may not be used to sign`, true},
+		{"subtle no export", `const key = await crypto.subtle.importKey("raw", new Uint8Array(4), {name: "HMAC", hash: "SHA-256"}, false, ["sign"]); await crypto.subtle.exportKey("raw", key)`, `not extractable`, true},
 		{"subtle.digest unknown", `await crypto.subtle.digest("MD5", new Uint8Array(1))`, `Unrecognized algorithm name`, true},
 	})
 }

@@ -67,15 +67,79 @@
     return ta;
   };
   const digestNames = { "SHA-1": "sha1", "SHA-256": "sha256", "SHA-384": "sha384", "SHA-512": "sha512" };
+  const nameOf = (alg) => String(typeof alg === "object" && alg !== null ? alg.name : alg);
+  const digestName = (alg) => {
+    const go = digestNames[nameOf(alg).toUpperCase()];
+    if (!go) throw new DOMException(`Unrecognized algorithm name: ${nameOf(alg)} (supported: SHA-1, SHA-256, SHA-384, SHA-512)`, "NotSupportedError");
+    return go;
+  };
+  const mac = (hash, key, data) => {
+    const h = host.hash(hash, key);
+    h.update(bytesOf(data, "the data"));
+    return h.digest();
+  };
+
+  // CryptoKey holds an HMAC key: what webhooks' signatures need. Its bytes
+  // are private, and exported only when the key was made extractable.
+  let secretOf;
+  class CryptoKey {
+    #secret; #algorithm; #extractable; #usages;
+    constructor(token, secret, algorithm, extractable, usages) {
+      if (token !== keyToken) throw new TypeError("CryptoKey cannot be constructed; use crypto.subtle.importKey");
+      this.#secret = secret; this.#algorithm = algorithm; this.#extractable = extractable; this.#usages = usages;
+    }
+    get type() { return "secret"; }
+    get algorithm() { return { name: "HMAC", hash: { name: this.#algorithm.hash }, length: this.#algorithm.length }; }
+    get extractable() { return this.#extractable; }
+    get usages() { return this.#usages.slice(); }
+    static {
+      secretOf = (key, usage) => {
+        if (!(key instanceof CryptoKey)) throw new TypeError("the key must be a CryptoKey");
+        if (!key.#usages.includes(usage)) throw new DOMException(`the key may not be used to ${usage}`, "InvalidAccessError");
+        return key.#secret;
+      };
+    }
+  }
+  const keyToken = Symbol("CryptoKey");
+  const hmacOnly = (alg) => {
+    if (nameOf(alg).toUpperCase() !== "HMAC") throw new DOMException(`Unrecognized algorithm name: ${nameOf(alg)} (supported: HMAC)`, "NotSupportedError");
+  };
+
   const subtle = {
     digest(alg, data) {
+      return new Promise((resolve) => resolve(mac(digestName(alg), null, data)));
+    },
+    importKey(format, keyData, alg, extractable, usages) {
       return new Promise((resolve) => {
-        const name = typeof alg === "object" && alg !== null ? alg.name : alg;
-        const go = digestNames[String(name).toUpperCase()];
-        if (!go) throw new DOMException(`Unrecognized algorithm name: ${name} (supported: SHA-1, SHA-256, SHA-384, SHA-512)`, "NotSupportedError");
-        const h = host.hash(go, null);
-        h.update(bytesOf(data, "digest: the data"));
-        resolve(h.digest());
+        if (format !== "raw") throw new DOMException(`key format "${format}" is not supported (supported: raw)`, "NotSupportedError");
+        hmacOnly(alg);
+        const secret = bytesOf(keyData, "importKey: the key").slice();
+        const hash = nameOf(alg.hash).toUpperCase();
+        digestName(hash);
+        const list = Array.from(usages || []);
+        for (const u of list) if (u !== "sign" && u !== "verify") throw new SyntaxError(`key usage "${u}" is not valid for HMAC`);
+        resolve(new CryptoKey(keyToken, secret, { hash, length: secret.length * 8 }, !!extractable, list));
+      });
+    },
+    sign(alg, key, data) {
+      return new Promise((resolve) => {
+        hmacOnly(alg);
+        resolve(mac(digestName(key.algorithm.hash), secretOf(key, "sign"), data));
+      });
+    },
+    verify(alg, key, signature, data) {
+      return new Promise((resolve) => {
+        hmacOnly(alg);
+        const want = new Uint8Array(mac(digestName(key.algorithm.hash), secretOf(key, "verify"), data));
+        const got = bytesOf(signature, "verify: the signature");
+        resolve(want.length === got.length && host.equal(want, got));
+      });
+    },
+    exportKey(format, key) {
+      return new Promise((resolve) => {
+        if (format !== "raw") throw new DOMException(`key format "${format}" is not supported (supported: raw)`, "NotSupportedError");
+        if (!key.extractable) throw new DOMException("the key is not extractable", "InvalidAccessError");
+        resolve(secretOf(key, key.usages[0]).slice().buffer);
       });
     },
   };
