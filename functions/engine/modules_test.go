@@ -185,3 +185,32 @@ func TestConsoleFormatting(t *testing.T) {
 		t.Errorf("line 3: %s", l)
 	}
 }
+
+func TestBundledLibraries(t *testing.T) {
+	e := New(Config{})
+	runModuleCases(t, e, functions.TypeApp, []moduleCase{
+		{"dayjs", `const dayjs = require("dayjs"); return [dayjs("2026-03-01T10:00:00Z").isValid(), dayjs(0).year() >= 1969, require("dayjs") === dayjs]`, `[true,true,true]`, false},
+		{"dayjs utc", `const dayjs = require("dayjs"); dayjs.extend(require("dayjs/plugin/utc"));
+			return [dayjs.utc("2026-02-28T23:30:00Z").add(1, "hour").format("YYYY-MM-DD HH:mm"), dayjs.utc(0).startOf("month").toISOString()]`,
+			`["2026-03-01 00:30","1970-01-01T00:00:00.000Z"]`, false},
+		{"dayjs timezone", `const dayjs = require("dayjs"); dayjs.extend(require("dayjs/plugin/utc")); dayjs.extend(require("dayjs/plugin/timezone"));
+			const t = dayjs.utc("2026-07-01T12:00:00Z");
+			return [t.tz("America/New_York").format("YYYY-MM-DD HH:mm Z"), t.tz("Asia/Kolkata").format("HH:mm Z"), dayjs.tz("2026-01-15 09:00", "Europe/Paris").toISOString(), dayjs.tz.guess()]`,
+			`["2026-07-01 08:00 -04:00","17:30 +05:30","2026-01-15T08:00:00.000Z","UTC"]`, false},
+		{"dayjs plugins", `const dayjs = require("dayjs"); for (const p of ["customParseFormat", "duration", "relativeTime", "isBetween", "advancedFormat", "utc"]) dayjs.extend(require("dayjs/plugin/" + p));
+			return [dayjs.utc("24/11/2026", "DD/MM/YYYY").format("YYYY-MM-DD"), dayjs.duration(90, "minutes").asHours(), dayjs.utc(0).from(dayjs.utc(0).add(3, "day")),
+				dayjs.utc("2026-05-05").isBetween("2026-05-01", "2026-05-10"), dayjs.utc("2026-05-05").format("Do Q")]`,
+			`["2026-11-24",1.5,"3 days ago",true,"5th 2"]`, false},
+		{"papaparse", `const Papa = require("papaparse"); const r = Papa.parse("name,qty\nwidget,2\n\"a, b\",3", {header: true, dynamicTyping: true});
+			return [r.data, r.errors.length, Papa.unparse([{a: "x,y", b: 1}, {a: "z", b: 2}])]`,
+			`[[{"name":"widget","qty":2},{"name":"a, b","qty":3}],0,"a,b\r\n\"x,y\",1\r\nz,2"]`, false},
+		{"papaparse node streams are not given", `require("papaparse").parse(require("papaparse").NODE_STREAM_INPUT)`, `module 'stream' is not available to bundled libraries`, true},
+	})
+	// ES module syntax, transpiled at deploy, resolves through the same registry.
+	res, rerr := invoke(t, e, functions.TypeApp, `import dayjs from "dayjs"; import utc from "dayjs/plugin/utc"; import Papa from "papaparse";
+		dayjs.extend(utc);
+		export default () => [dayjs.utc(86400000).format("YYYY-MM-DD"), Papa.parse("1,2").data]`, "", `{}`, time.Second)
+	if rerr != nil || string(res.JSON) != `["1970-01-02",[["1","2"]]]` {
+		t.Fatalf("ESM imports: %v %v", res, rerr)
+	}
+}

@@ -10,7 +10,7 @@
     if (host.tzParts(0, tz) === null) throw new RangeError(`Invalid time zone specified: ${tz}`);
     return tz;
   };
-  class DateTimeFormat {
+  class Formatter {
     #tz; #withName;
     constructor(locale, options) {
       this.#tz = zoneOf(options);
@@ -32,6 +32,10 @@
     format(date) { return this.formatToParts(date).map((p) => p.value).join(""); }
     resolvedOptions() { return { locale: "en-US", calendar: "gregory", numberingSystem: "latn", timeZone: this.#tz }; }
   }
+
+  // Intl.DateTimeFormat works with and without new, as the standard's does.
+  function DateTimeFormat(locale, options) { return new Formatter(locale, options); }
+  DateTimeFormat.prototype = Formatter.prototype;
 
   // toLocaleString(locale, {timeZone}) for Date.prototype: the wall-clock
   // time in that zone, in the en-US form that Date parses back.

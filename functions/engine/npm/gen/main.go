@@ -1,0 +1,272 @@
+// Command gen bundles the pinned npm packages of npm.lock.json into
+// ../bundles: it downloads each tarball, checks it against the lockfile's
+// sha512 integrity, and bundles every name of modules.json with esbuild
+// into one self-contained CommonJS file. With -update it first pins the
+// registry's latest versions.
+//
+//	go generate ./functions/engine/npm/            # rebuild from the pins
+//	go run ./functions/engine/npm/gen -update      # pin the latest, then rebuild
+package main
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"crypto/sha512"
+	"encoding/base64"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/evanw/esbuild/pkg/api"
+
+	"github.com/scriptforge/scriptforge/functions/engine/npm"
+)
+
+const registry = "https://registry.npmjs.org/"
+
+type lockfile struct {
+	Packages []pin `json:"packages"`
+}
+
+type pin struct {
+	Name      string `json:"name"`
+	Version   string `json:"version"`
+	Resolved  string `json:"resolved"`
+	Integrity string `json:"integrity"`
+	License   string `json:"license"`
+}
+
+var client = &http.Client{Timeout: 60 * time.Second}
+
+func main() {
+	update := flag.Bool("update", false, "pin the latest version of every package before bundling")
+	flag.Parse()
+	if err := run(*update); err != nil {
+		fmt.Fprintln(os.Stderr, "gen:", err)
+		os.Exit(1)
+	}
+}
+
+func run(update bool) error {
+	var lock lockfile
+	if err := readJSON("npm.lock.json", &lock); err != nil {
+		return err
+	}
+	modules := map[string]npm.Module{}
+	if err := readJSON("modules.json", &modules); err != nil {
+		return err
+	}
+	if update {
+		for i, p := range lock.Packages {
+			latest, err := latestPin(p.Name)
+			if err != nil {
+				return err
+			}
+			fmt.Printf("pinned %s@%s (was %s)\n", latest.Name, latest.Version, p.Version)
+			lock.Packages[i] = latest
+		}
+		b, _ := json.MarshalIndent(lock, "", "  ")
+		if err := os.WriteFile("npm.lock.json", append(b, '\n'), 0o644); err != nil {
+			return err
+		}
+	}
+	work, err := os.MkdirTemp("", "scriptforge-npm-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+
+	var licenses strings.Builder
+	licenses.WriteString("Licenses of the npm packages bundled into ScriptForge (see npm.lock.json).\n")
+	for _, p := range lock.Packages {
+		fmt.Printf("downloading %s\n", p.Resolved)
+		tgz, err := download(p.Resolved)
+		if err != nil {
+			return err
+		}
+		if err := verify(tgz, p.Integrity); err != nil {
+			return fmt.Errorf("%s@%s: %w", p.Name, p.Version, err)
+		}
+		fmt.Printf("verified %s@%s (%d bytes, %s)\n", p.Name, p.Version, len(tgz), p.Integrity[:20]+"…")
+		dir := filepath.Join(work, "node_modules", p.Name)
+		license, err := extract(tgz, dir)
+		if err != nil {
+			return fmt.Errorf("%s: %w", p.Name, err)
+		}
+		fmt.Fprintf(&licenses, "\n==== %s@%s (%s) ====\n\n%s\n", p.Name, p.Version, p.License, strings.TrimSpace(license))
+	}
+
+	if err := os.MkdirAll("bundles", 0o755); err != nil {
+		return err
+	}
+	names := make([]string, 0, len(modules))
+	for n := range modules {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		m := modules[name]
+		code, err := bundle(work, m)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if err := os.WriteFile(npm.BundleFile(name), code, 0o644); err != nil {
+			return err
+		}
+		fmt.Printf("bundled %-32s %7d bytes\n", name, len(code))
+	}
+	return os.WriteFile("bundles/LICENSES.txt", []byte(licenses.String()), 0o644)
+}
+
+func readJSON(file string, v any) error {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("%s: %w", file, err)
+	}
+	return nil
+}
+
+func latestPin(name string) (pin, error) {
+	b, err := download(registry + name + "/latest")
+	if err != nil {
+		return pin{}, err
+	}
+	var meta struct {
+		Version string `json:"version"`
+		License string `json:"license"`
+		Dist    struct {
+			Tarball   string `json:"tarball"`
+			Integrity string `json:"integrity"`
+		} `json:"dist"`
+	}
+	if err := json.Unmarshal(b, &meta); err != nil {
+		return pin{}, fmt.Errorf("%s: registry answer: %w", name, err)
+	}
+	return pin{Name: name, Version: meta.Version, Resolved: meta.Dist.Tarball, Integrity: meta.Dist.Integrity, License: meta.License}, nil
+}
+
+func download(url string) ([]byte, error) {
+	resp, err := client.Get(url)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	return io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+}
+
+// verify checks an npm integrity string (sha512 only: the registry's own).
+func verify(data []byte, integrity string) error {
+	want, ok := strings.CutPrefix(integrity, "sha512-")
+	if !ok {
+		return fmt.Errorf("integrity %q is not sha512", integrity)
+	}
+	sum := sha512.Sum512(data)
+	if got := base64.StdEncoding.EncodeToString(sum[:]); got != want {
+		return fmt.Errorf("integrity mismatch: the lockfile says sha512-%s, the download is sha512-%s", want, got)
+	}
+	return nil
+}
+
+// extract unpacks an npm tarball (its files under package/) into dir, and
+// returns its LICENSE text. Entries that would leave dir are refused.
+func extract(tgz []byte, dir string) (license string, err error) {
+	gz, err := gzip.NewReader(bytes.NewReader(tgz))
+	if err != nil {
+		return "", err
+	}
+	tr := tar.NewReader(gz)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return license, nil
+		}
+		if err != nil {
+			return "", err
+		}
+		if h.Typeflag != tar.TypeReg {
+			continue
+		}
+		name := path.Clean(h.Name)
+		if _, rest, ok := strings.Cut(name, "/"); ok {
+			name = rest // package/… (some packages use another top folder)
+		}
+		if path.IsAbs(name) || name == ".." || strings.HasPrefix(name, "../") {
+			return "", fmt.Errorf("tarball entry %q leaves the package", h.Name)
+		}
+		body, err := io.ReadAll(io.LimitReader(tr, 32<<20))
+		if err != nil {
+			return "", err
+		}
+		if regexp.MustCompile(`(?i)^licen[cs]e(\.md|\.txt)?$`).MatchString(name) {
+			license = string(body)
+		}
+		target := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+			return "", err
+		}
+		if err := os.WriteFile(target, body, 0o644); err != nil {
+			return "", err
+		}
+	}
+}
+
+// bundle builds one self-contained CommonJS file. Nothing is left to
+// require but the declared externals.
+func bundle(work string, m npm.Module) ([]byte, error) {
+	res := api.Build(api.BuildOptions{
+		AbsWorkingDir:    work,
+		EntryPoints:      []string{filepath.Join(work, "node_modules", m.Package, filepath.FromSlash(m.Entry))},
+		Bundle:           true,
+		Format:           api.FormatCommonJS,
+		Platform:         api.PlatformNeutral,
+		Target:           api.ES2017,
+		MainFields:       []string{"main", "module"},
+		External:         m.External,
+		MinifyWhitespace: true,
+		MinifySyntax:     true,
+		LegalComments:    api.LegalCommentsNone,
+		Write:            false,
+		Outfile:          "out.js",
+		LogLevel:         api.LogLevelSilent,
+		Charset:          api.CharsetUTF8,
+	})
+	if len(res.Errors) > 0 {
+		e := res.Errors[0]
+		return nil, fmt.Errorf("esbuild: %s", e.Text)
+	}
+	if len(res.OutputFiles) != 1 {
+		return nil, fmt.Errorf("esbuild wrote %d files, want 1", len(res.OutputFiles))
+	}
+	code := res.OutputFiles[0].Contents
+	for _, call := range regexp.MustCompile(`\brequire\(\s*["']([^"']+)["']\s*\)`).FindAllSubmatch(code, -1) {
+		if !contains(m.External, string(call[1])) {
+			return nil, fmt.Errorf("the bundle still requires %q", call[1])
+		}
+	}
+	return code, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
