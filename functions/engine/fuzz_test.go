@@ -61,3 +61,48 @@ func FuzzTooDeep(f *testing.F) {
 		}
 	})
 }
+
+// FuzzWebURL: no input makes the URL parser panic, and a parsed URL's href
+// parses to itself (new URL(u.href).href === u.href).
+func FuzzWebURL(f *testing.F) {
+	for _, seed := range []string{"https://user:pw@example.com:8443/a/../b?q=a b#f", "http:\\\\x.org\\p", "HTTP://EXAMPLE.COM:80", "mailto:a@b.c",
+		"https://bücher.de/", "http://[::1]:8080/", "http://x/%zz", "  \thttps://x.org/\n ", "https://x.org:99999/", "file:///etc/passwd"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, input string) {
+		p, ok := parseWebURL(input, nil)
+		if !ok {
+			return
+		}
+		again, ok := parseWebURL(p.Href, nil)
+		if !ok || again.Href != p.Href {
+			t.Fatalf("%q → %q → %q (ok %v)", input, p.Href, again.Href, ok)
+		}
+	})
+}
+
+// FuzzCodecs: the Buffer and text codecs take any bytes without panicking,
+// and hex and base64 round-trip.
+func FuzzCodecs(f *testing.F) {
+	f.Add([]byte("héllo ✓"))
+	f.Add([]byte{0xff, 0xfe, 0xc3})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		for _, enc := range []string{"utf8", "hex", "base64", "base64url", "latin1", "ascii", "utf16le"} {
+			_ = decodeBytes(b, enc)
+		}
+		for _, enc := range []string{"utf-8", "utf-16le", "windows-1252"} {
+			for _, stream := range []bool{false, true} {
+				if _, used, _ := decodeText(b, enc, false, true, stream); used > len(b) {
+					t.Fatalf("%s used %d of %d bytes", enc, used, len(b))
+				}
+			}
+		}
+		if got := decodeBase64Lenient(decodeBytes(b, "base64")); string(got) != string(b) {
+			t.Fatalf("base64 round trip: %x → %x", b, got)
+		}
+		if got := decodeBase64Lenient(decodeBytes(b, "base64url")); string(got) != string(b) {
+			t.Fatalf("base64url round trip: %x → %x", b, got)
+		}
+		_, _ = atob(string(b))
+	})
+}

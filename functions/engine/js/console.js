@@ -95,7 +95,8 @@
         // Own enumerable properties; getters are named, not called. Indexes
         // of arrays and typed arrays were shown above.
         const indexed = isArr || ArrayBuffer.isView(v);
-        for (const k of ownKeys(v)) {
+        // Listing the keys of a long array would list every index: skip its extras.
+        for (const k of indexed && v.length > MAX_ITEMS ? [] : ownKeys(v)) {
           if (indexed && typeof k === "string" && (k === "length" || String(k >>> 0) === k)) continue;
           const d = describe(v, k);
           if (!d || !d.enumerable) continue;
