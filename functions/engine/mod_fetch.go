@@ -27,6 +27,7 @@ import (
 // unless the operator allowed that network (FetchConfig.AllowPrivate).
 func init() {
 	registerGlobal("fetch", true, func(r *run) goja.Value { return r.libExport("fetch", "fetch") })
+	libGlobal("Request", "fetch", false)
 	registerModule("http", func(r *run) goja.Value { return r.libExport("fetch", "http") })
 	libHosts["fetch"] = func(r *run, host *goja.Object) {
 		_ = host.Set("fetch", r.fetch)

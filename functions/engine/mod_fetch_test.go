@@ -71,6 +71,9 @@ func TestFetch(t *testing.T) {
 		{"post text with headers", `const r = await fetch(new URL("/echo", "` + u + `"), {method: "post", body: JSON.stringify({a: 1}), headers: {"content-type": "application/json"}});
 			return [r.status, r.headers.get("content-type"), await r.text()]`, `[201,"application/json","{\"a\":1}"]`, false},
 		{"post bytes", `const r = await fetch("` + u + `/echo", {method: "PUT", body: new Uint8Array([104, 105])}); return [...new Uint8Array(await r.arrayBuffer())]`, `[104,105]`, false},
+		{"Request", `const req = new Request("` + u + `/echo", {method: "POST", body: "hi", headers: {"x-a": "1"}}); const r = await fetch(req);
+			const again = new Request(req, {method: "PUT"}); return [await r.text(), req.method, again.method, await again.text(), req.headers.get("content-type")]`,
+			`["hi","POST","PUT","hi","text/plain;charset=UTF-8"]`, false},
 		{"utf8 text", `return (await fetch("` + u + `/utf8")).text()`, `"héllo ✓"`, false},
 		{"body read once", `const r = await fetch("` + u + `/utf8"); await r.text(); return r.text()`, `Body has already been read`, true},
 		{"clone", `const r = await fetch("` + u + `/utf8"); const c = r.clone(); return [await r.text(), await c.text()]`, `["héllo ✓","héllo ✓"]`, false},

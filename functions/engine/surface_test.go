@@ -23,7 +23,7 @@ var ecmaGlobals = []string{
 }
 
 func TestGlobalSurface(t *testing.T) {
-	ours := []string{"AbortController", "AbortSignal", "Buffer", "DOMException", "Headers", "Response", "TextDecoder", "TextEncoder",
+	ours := []string{"AbortController", "AbortSignal", "Buffer", "DOMException", "Headers", "Request", "Response", "TextDecoder", "TextEncoder",
 		"URL", "URLSearchParams", "atob", "btoa", "clearImmediate", "clearInterval", "clearTimeout", "console", "crypto",
 		"exports", "fetch", "module", "process", "queueMicrotask", "require", "setImmediate", "setInterval", "setTimeout"}
 	byType := map[functions.Type][]string{

@@ -4,7 +4,7 @@
 // with the run. This side shapes requests and responses.
 (function (host, lib) {
   "use strict";
-  const { Headers, DOMException } = lib("web");
+  const { Headers, DOMException, TextEncoder, TextDecoder } = lib("web");
   const { fetched } = lib("response");
   const stringify = JSON.stringify;
   const parse = JSON.parse;
@@ -27,30 +27,54 @@
     throw new TypeError("fetch: the body must be a string, ArrayBuffer, typed array or URLSearchParams; for JSON, pass JSON.stringify(data)");
   };
 
+  // Request: a request to pass to fetch, as the fetch standard has it.
+  // Its body is kept as fetch sends it: a string or an ArrayBuffer.
+  const known = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+  let partsOf;
+  class Request {
+    #url; #method; #headers; #body; #redirect; #signal; #timeout;
+    constructor(input, init) {
+      init = init == null ? {} : init;
+      const from = input instanceof Request ? input : null;
+      this.#url = from ? from.#url : typeof input === "object" && input !== null && typeof input.url === "string" ? input.url : String(input);
+      const method = init.method !== undefined ? String(init.method) : from ? from.#method : "GET";
+      if (!methodRE.test(method)) throw new TypeError(`fetch: ${stringify(method)} is not a valid method`);
+      this.#method = known.includes(method.toUpperCase()) ? method.toUpperCase() : method;
+      this.#headers = new Headers(init.headers !== undefined ? init.headers : from ? from.#headers : undefined);
+      this.#body = init.body !== undefined ? payload(init.body, this.#headers) : from ? from.#body : null;
+      if (this.#body !== null && (this.#method === "GET" || this.#method === "HEAD")) throw new TypeError(`fetch: a ${this.#method} request cannot have a body`);
+      this.#redirect = init.redirect !== undefined ? String(init.redirect) : from ? from.#redirect : "follow";
+      if (!["follow", "manual", "error"].includes(this.#redirect)) throw new TypeError(`fetch: redirect must be "follow", "manual" or "error", got ${stringify(this.#redirect)}`);
+      this.#signal = init.signal != null ? init.signal : from ? from.#signal : null;
+      this.#timeout = 0; // ms; 0 = until the run's own time limit
+      if (init.timeout !== undefined) {
+        this.#timeout = Number(init.timeout);
+        if (!(this.#timeout > 0)) throw new TypeError("fetch: timeout is a number of milliseconds, more than 0");
+      } else if (from) this.#timeout = from.#timeout;
+    }
+    get url() { return this.#url; }
+    get method() { return this.#method; }
+    get headers() { return this.#headers; }
+    get redirect() { return this.#redirect; }
+    get signal() { return this.#signal; }
+    clone() { return new Request(this); }
+    text() { const b = this.#body; return Promise.resolve(b === null ? "" : typeof b === "string" ? b : new TextDecoder().decode(b)); }
+    json() { return this.text().then(parse); }
+    arrayBuffer() { const b = this.#body; return Promise.resolve(b === null ? new ArrayBuffer(0) : typeof b === "string" ? new TextEncoder().encode(b).buffer : b.slice(0)); }
+    get [Symbol.toStringTag]() { return "Request"; }
+    static {
+      partsOf = (r) => ({ url: r.#url, method: r.#method, headers: [...r.#headers], body: r.#body, redirect: r.#redirect, timeout: r.#timeout, signal: r.#signal });
+    }
+  }
+
   function fetch(input, init) {
     return new Promise((resolve, reject) => {
-      init = init == null ? {} : init;
-      const url = typeof input === "object" && input !== null && typeof input.url === "string" ? input.url : String(input);
-      const method = init.method === undefined ? "GET" : String(init.method);
-      if (!methodRE.test(method)) throw new TypeError(`fetch: ${stringify(method)} is not a valid method`);
-      const upper = method.toUpperCase();
-      const known = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
-      const verb = known.includes(upper) ? upper : method;
-      const headers = new Headers(init.headers);
-      const body = payload(init.body, headers);
-      if (body !== null && (verb === "GET" || verb === "HEAD")) throw new TypeError(`fetch: a ${verb} request cannot have a body`);
-      const redirect = init.redirect === undefined ? "follow" : String(init.redirect);
-      if (!["follow", "manual", "error"].includes(redirect)) throw new TypeError(`fetch: redirect must be "follow", "manual" or "error", got ${stringify(redirect)}`);
-      let timeout = 0; // ms; 0 = until the run's own time limit
-      if (init.timeout !== undefined) {
-        timeout = Number(init.timeout);
-        if (!(timeout > 0)) throw new TypeError("fetch: timeout is a number of milliseconds, more than 0");
-      }
-      const signal = init.signal == null ? null : init.signal;
+      const req = partsOf(new Request(input, init));
+      const signal = req.signal;
       if (signal !== null && signal.aborted) throw signal.reason;
 
       let onAbort = null;
-      const id = host.fetch({ url, method: verb, headers: [...headers], body, redirect, timeout }, (err, res) => {
+      const id = host.fetch(req, (err, res) => {
         if (onAbort) signal.removeEventListener("abort", onAbort);
         if (err === null) return resolve(fetched(res));
         if (signal !== null && signal.aborted) return reject(signal.reason);
@@ -124,5 +148,5 @@
     return client;
   }
 
-  return { fetch, http: makeClient({}) };
+  return { fetch, Request, http: makeClient({}) };
 })
