@@ -176,6 +176,9 @@ func (e *Engine) doFetch(ctx context.Context, client *http.Client, req *fetchReq
 	if hreq.Header.Get("User-Agent") == "" {
 		hreq.Header.Set("User-Agent", "ScriptForge-fetch/1")
 	}
+	if hreq.Header.Get("Accept") == "" {
+		hreq.Header.Set("Accept", "*/*") // as browsers' and Node's fetch send
+	}
 	if h := req.header.Get("Host"); h != "" {
 		hreq.Host = h
 	}
