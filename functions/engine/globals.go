@@ -57,13 +57,8 @@ func (r *run) setup() {
 		return lib.Get("Response")
 	}
 	g.extras["process"] = r.process
-	for name, d := range extraGlobals {
-		if d.appsOnly && r.inv.Type == functions.TypeScript {
-			continue // restrictScript names it
-		}
-		make := d.make
-		g.extras[name] = func() goja.Value { return make(r) }
-	}
+	g.registered = extraGlobals // for Scripts, restrictScript overrides the appsOnly ones
+	g.build = func(d globalDef) goja.Value { return d.make(r) }
 	if r.inv.Type == functions.TypeScript {
 		r.restrictScript(g)
 	} else {

@@ -25,6 +25,11 @@ type lazyGlobal struct {
 	// does not have (console, process, Response, …).
 	guards map[string]func(orig goja.Value) goja.Value
 	extras map[string]func() goja.Value
+	// registered are the engine's shared globals (extraGlobals), built by
+	// build; an entry of extras of the same name takes precedence. They
+	// are not copied into extras: that would cost every run a closure each.
+	registered map[string]globalDef
+	build      func(globalDef) goja.Value
 	// describe reads a property descriptor of orig (Object.getOwnPropertyDescriptor).
 	describe goja.Callable
 }
@@ -47,7 +52,7 @@ func (g *lazyGlobal) install() {
 			return g.resolve(prop)
 		},
 		Has: func(_ *goja.Object, prop string) bool {
-			if _, ok := g.extras[prop]; ok {
+			if g.isExtra(prop) {
 				return true
 			}
 			if hiddenGlobals[prop] {
@@ -72,11 +77,25 @@ func (g *lazyGlobal) install() {
 			for k := range g.extras {
 				keys = append(keys, k)
 			}
+			for k := range g.registered {
+				if _, dup := g.extras[k]; !dup {
+					keys = append(keys, k)
+				}
+			}
 			return g.vm.NewArray(keys...)
 		},
 	})
 	_ = g.global.SetPrototype(g.vm.ToValue(proxy).ToObject(g.vm))
 	g.vm.SetGlobalObject(g.global)
+}
+
+// isExtra reports whether prop is a name the engine adds to goja's globals.
+func (g *lazyGlobal) isExtra(prop string) bool {
+	if _, ok := g.extras[prop]; ok {
+		return true
+	}
+	_, ok := g.registered[prop]
+	return ok
 }
 
 // resolve returns the value user code sees for a global name not yet cached.
@@ -87,6 +106,8 @@ func (g *lazyGlobal) resolve(prop string) goja.Value {
 	}
 	if make, ok := g.extras[prop]; ok {
 		v = make()
+	} else if d, ok := g.registered[prop]; ok {
+		v = g.build(d)
 	} else {
 		v = g.orig.Get(prop)
 		if v == nil {
@@ -112,7 +133,7 @@ func (g *lazyGlobal) descriptor(prop string) goja.PropertyDescriptor {
 	if hiddenGlobals[prop] {
 		return goja.PropertyDescriptor{}
 	}
-	if guarded || g.extras[prop] != nil {
+	if guarded || g.isExtra(prop) {
 		v := g.resolve(prop)
 		if v == nil {
 			return goja.PropertyDescriptor{}
