@@ -416,7 +416,14 @@ func testInvocationContract(t *testing.T, s *server) {
 		export function sip() { throw new Error("480 Temporarily Unavailable") }
 		export async function sipReject() { return Promise.reject([604, "Does Not Exist Anywhere"]) }
 		export function boom() { throw new TypeError("bad input") }
-		export function spin() { for (;;) {} }`)
+		export function spin() { for (;;) {} }
+		import dayjs from "dayjs"; import utc from "dayjs/plugin/utc"; import tz from "dayjs/plugin/timezone"; import Papa from "papaparse"; import { createHash } from "crypto";
+		dayjs.extend(utc); dayjs.extend(tz);
+		export function modules(data) {
+			const when = dayjs.utc(data.t).tz("America/Chicago").format("YYYY-MM-DD HH:mm Z");
+			const rows = Papa.parse(data.csv, {header: true}).data;
+			return {when, rows, sha: createHash("sha256").update(Buffer.from(data.b64, "base64")).digest("hex").slice(0, 12), host: new URL(data.url).host}
+		}`)
 	json := map[string]string{"Content-Type": "application/json"}
 	cases := []struct {
 		name, method, path string
@@ -434,6 +441,8 @@ func testInvocationContract(t *testing.T, s *server) {
 		{"json sent as a form (curl -d)", "POST", "", `{"a":1}`, map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, 200, `"data":{"a":1}`, ""},
 		{"text", "POST", "", `plain words`, map[string]string{"Content-Type": "text/plain"}, 200, `"data":"plain words"`, ""},
 		{"headers reach ctx", "POST", "", `{}`, map[string]string{"Content-Type": "application/json", "X-Custom": "yes"}, 200, `"h":"yes"`, ""},
+		{"modules", "POST", "/modules", `{"t":"2026-11-24T18:00:00Z","csv":"a,b\n1,2","b64":"aGVsbG8=","url":"https://Example.com:443/x"}`, json, 200,
+			`{"when":"2026-11-24 12:00 -06:00","rows":[{"a":"1","b":"2"}],"sha":"2cf24dba5fb0","host":"example.com"}`, ""},
 		{"export", "POST", "/hello", `{"name":"ada"}`, json, 200, `"hello ada"`, ""},
 		{"response object", "POST", "/respond", `{}`, json, 201, `<Say>hi</Say>`, ""},
 		{"sip code", "POST", "/sip", `{}`, json, 422, `"sip_code":480`, "480"},
