@@ -21,12 +21,8 @@ func encodeString(s goja.String, enc string) []byte {
 	case "hex":
 		str := s.String()
 		out := make([]byte, 0, len(str)/2)
-		for i := 0; i+1 < len(str); i += 2 {
-			b, err := hex.DecodeString(str[i : i+2])
-			if err != nil {
-				break // Node stops at the first pair that is not hex
-			}
-			out = append(out, b[0])
+		for i := 0; i+1 < len(str) && isHex(str[i]) && isHex(str[i+1]); i += 2 {
+			out = append(out, unhex(str[i])<<4|unhex(str[i+1])) // Node stops at the first pair that is not hex
 		}
 		return out
 	case "base64", "base64url":
@@ -100,6 +96,21 @@ func decodeBytes(b []byte, enc string) string {
 	default:
 		return validUTF8(b)
 	}
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+// unhex is the value of a hex digit (isHex is true of it).
+func unhex(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c >= 'a':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
 }
 
 func latin1(b []byte) string {

@@ -82,7 +82,7 @@ func FuzzWebURL(f *testing.F) {
 }
 
 // FuzzCodecs: the Buffer and text codecs take any bytes without panicking,
-// and hex and base64 round-trip.
+// and base64 and base64url round-trip.
 func FuzzCodecs(f *testing.F) {
 	f.Add([]byte("héllo ✓"))
 	f.Add([]byte{0xff, 0xfe, 0xc3})

@@ -14,32 +14,33 @@ import (
 // first time it is required there; require returns the same exports
 // after that, so plugins extend the one dayjs a run has.
 func init() {
-	for _, name := range npm.Names() {
-		name := name
-		registerModule(name, func(r *run) goja.Value { return r.npmModule(name) })
+	for name, m := range npm.Modules() {
+		name, intl := name, m.Intl
+		src, _ := npm.Source(name)
+		npmPrograms[name] = sync.OnceValue(func() *goja.Program {
+			// The bundle sees CommonJS's module and exports, a require for the
+			// Node modules it may name but is not given, and our Intl (js/intl.js).
+			return goja.MustCompile("npm:"+name, "(function (module, exports, require, Intl) {"+src+"\n})", true)
+		})
+		registerModule(name, func(r *run) goja.Value { return r.npmModule(name, intl) })
 	}
 }
 
-var npmPrograms sync.Map // name → func() *goja.Program
+// npmPrograms compile each bundle on first use, once per process.
+var npmPrograms = map[string]func() *goja.Program{}
 
-func npmProgram(name string) *goja.Program {
-	f, _ := npmPrograms.LoadOrStore(name, sync.OnceValue(func() *goja.Program {
-		src, _ := npm.Source(name)
-		// The bundle sees CommonJS's module and exports, a require for the
-		// Node modules it may name but is not given, and our Intl (js/intl.js).
-		return goja.MustCompile("npm:"+name, "(function (module, exports, require, Intl) {"+src+"\n})", true)
-	}))
-	return f.(func() *goja.Program)()
-}
-
-func (r *run) npmModule(name string) goja.Value {
-	init, _ := goja.AssertFunction(must(r.vm.RunProgram(npmProgram(name))))
+func (r *run) npmModule(name string, intl bool) goja.Value {
+	init, _ := goja.AssertFunction(must(r.vm.RunProgram(npmPrograms[name]())))
 	module := r.vm.NewObject()
 	exports := r.vm.NewObject()
 	_ = module.Set("exports", exports)
 	require := r.vm.ToValue(func(c goja.FunctionCall) goja.Value {
 		panic(r.newError("Error", fmt.Sprintf("%s: module '%s' is not available to bundled libraries", name, c.Argument(0).String())))
 	})
-	must(init(goja.Undefined(), module, exports, require, r.libExport("intl", "Intl")))
+	Intl := goja.Undefined()
+	if intl { // only then: the library costs a run something to load
+		Intl = r.libExport("intl", "Intl")
+	}
+	must(init(goja.Undefined(), module, exports, require, Intl))
 	return module.Get("exports")
 }

@@ -169,16 +169,11 @@ func formUnescape(s string) string {
 		case c == '+':
 			b = append(b, ' ')
 		case c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
-			n, _ := strconv.ParseUint(s[i+1:i+3], 16, 8)
-			b = append(b, byte(n))
+			b = append(b, unhex(s[i+1])<<4|unhex(s[i+2]))
 			i += 2
 		default:
 			b = append(b, c)
 		}
 	}
 	return validUTF8(b)
-}
-
-func isHex(c byte) bool {
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
 }

@@ -5,27 +5,10 @@
 (function (host, lib) {
   "use strict";
   const { Headers, DOMException, TextEncoder, TextDecoder } = lib("web");
-  const { fetched } = lib("response");
+  const { fetched, bodyOf } = lib("response");
   const stringify = JSON.stringify;
   const parse = JSON.parse;
   const methodRE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-
-  // payload turns a request body into a string or an ArrayBuffer for Go,
-  // setting the content type that goes with it.
-  const payload = (body, headers) => {
-    if (body === undefined || body === null) return null;
-    if (typeof body === "string") {
-      if (!headers.has("content-type")) headers.set("content-type", "text/plain;charset=UTF-8");
-      return body;
-    }
-    if (body instanceof ArrayBuffer) return body.slice(0);
-    if (ArrayBuffer.isView(body)) return body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength);
-    if (body instanceof URLSearchParams) {
-      if (!headers.has("content-type")) headers.set("content-type", "application/x-www-form-urlencoded;charset=UTF-8");
-      return String(body);
-    }
-    throw new TypeError("fetch: the body must be a string, ArrayBuffer, typed array or URLSearchParams; for JSON, pass JSON.stringify(data)");
-  };
 
   // Request: a request to pass to fetch, as the fetch standard has it.
   // Its body is kept as fetch sends it: a string or an ArrayBuffer.
@@ -41,7 +24,7 @@
       if (!methodRE.test(method)) throw new TypeError(`fetch: ${stringify(method)} is not a valid method`);
       this.#method = known.includes(method.toUpperCase()) ? method.toUpperCase() : method;
       this.#headers = new Headers(init.headers !== undefined ? init.headers : from ? from.#headers : undefined);
-      this.#body = init.body !== undefined ? payload(init.body, this.#headers) : from ? from.#body : null;
+      this.#body = init.body !== undefined ? bodyOf(init.body, this.#headers, "fetch: the body") : from ? from.#body : null;
       if (this.#body !== null && (this.#method === "GET" || this.#method === "HEAD")) throw new TypeError(`fetch: a ${this.#method} request cannot have a body`);
       this.#redirect = init.redirect !== undefined ? String(init.redirect) : from ? from.#redirect : "follow";
       if (!["follow", "manual", "error"].includes(this.#redirect)) throw new TypeError(`fetch: redirect must be "follow", "manual" or "error", got ${stringify(this.#redirect)}`);

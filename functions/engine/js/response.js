@@ -7,9 +7,11 @@
   const stringify = JSON.stringify;
   const parse = JSON.parse;
 
-  // body takes what a Response may carry: a string or bytes (ArrayBuffer).
-  const body = (b, headers) => {
-    if (b === undefined || b === null) return "";
+  // bodyOf takes what a Response or a request may carry, as a string or
+  // bytes (an ArrayBuffer of its own), setting the content type that goes
+  // with text; null for no body.
+  const bodyOf = (b, headers, what) => {
+    if (b === undefined || b === null) return null;
     if (typeof b === "string") {
       if (!headers.has("content-type")) headers.set("content-type", "text/plain;charset=UTF-8");
       return b;
@@ -20,7 +22,7 @@
       if (!headers.has("content-type")) headers.set("content-type", "application/x-www-form-urlencoded;charset=UTF-8");
       return String(b);
     }
-    throw new TypeError("Response body must be a string, ArrayBuffer, typed array, URLSearchParams or null; use Response.json(data) for JSON");
+    throw new TypeError(`${what} must be a string, ArrayBuffer, typed array, URLSearchParams or null; for JSON, use Response.json(data) or JSON.stringify(data)`);
   };
 
   let unwrap, fetched;
@@ -34,7 +36,7 @@
       this.#status = status;
       this.#statusText = init == null || init.statusText === undefined ? "" : String(init.statusText);
       this.#headers = new Headers(init == null ? undefined : init.headers);
-      this.#body = body(b, this.#headers);
+      this.#body = bodyOf(b, this.#headers, "Response body") ?? "";
     }
     get status() { return this.#status; }
     get statusText() { return this.#statusText; }
@@ -96,5 +98,5 @@
       };
     }
   }
-  return { Response, unwrap, fetched };
+  return { Response, unwrap, fetched, bodyOf };
 })

@@ -12,22 +12,26 @@ import (
 	"encoding/json"
 	"sort"
 	"strings"
+	"sync"
 )
 
 //go:embed modules.json bundles/*.js bundles/LICENSES.txt
 var files embed.FS
 
 // Module is a require-able name: the package and file it is bundled from,
-// and the Node modules it may ask for but is not given (the bundle's
-// require throws for them).
+// the Node modules it may ask for but is not given (the bundle's require
+// throws for them), and whether it needs the engine's Intl.
 type Module struct {
 	Package  string   `json:"package"`
 	Entry    string   `json:"entry"`
 	External []string `json:"external,omitempty"`
+	Intl     bool     `json:"intl,omitempty"`
 }
 
-// Modules reads the table of require-able names.
-func Modules() map[string]Module {
+// Modules is the table of require-able names.
+func Modules() map[string]Module { return modules() }
+
+var modules = sync.OnceValue(func() map[string]Module {
 	b, err := files.ReadFile("modules.json")
 	if err != nil {
 		panic(err)
@@ -37,7 +41,7 @@ func Modules() map[string]Module {
 		panic("npm: modules.json: " + err.Error())
 	}
 	return m
-}
+})
 
 // BundleFile is where the bundle of a require-name is kept.
 func BundleFile(name string) string {
