@@ -29,6 +29,8 @@ type Invocation struct {
 	Data      json.RawMessage `json:"data"` // first argument; must be valid JSON
 	Request   RequestInfo     `json:"request"`
 	Auth      map[string]any  `json:"auth,omitempty"` // verified claims, if any
+	// FreshRuntime runs the call in a new runtime, not a warm one.
+	FreshRuntime bool `json:"fresh_runtime,omitempty"`
 }
 
 // FunctionInfo identifies the running function to itself (process.env, ctx).

@@ -68,6 +68,10 @@ type Function struct {
 type Settings struct {
 	Auth   AuthMode    `json:"auth"`
 	Limits UsageLimits `json:"limits"`
+	// FreshRuntime asks for a new runtime per call (strict isolation, slower)
+	// instead of a warm one reused across calls of the live version. A
+	// setting of the function, so a rollback never relaxes it.
+	FreshRuntime bool `json:"fresh_runtime"`
 }
 
 // AuthMode says what an invocation must present.

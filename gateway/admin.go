@@ -28,8 +28,9 @@ type deployRequest struct {
 	TimeoutMS *int                `json:"timeout_ms"`
 	MemoryMB  *int                `json:"memory_mb"`
 	// Settings of the function, not of the version: see functions.Settings.
-	Auth   *functions.AuthMode    `json:"auth"`
-	Limits *functions.UsageLimits `json:"limits"`
+	Auth         *functions.AuthMode    `json:"auth"`
+	Limits       *functions.UsageLimits `json:"limits"`
+	FreshRuntime *bool                  `json:"fresh_runtime"`
 }
 
 // settings returns the function settings a request asks for, over cur
@@ -44,6 +45,9 @@ func (req deployRequest) settings(cur *functions.Settings) (functions.Settings, 
 	}
 	if req.Limits != nil {
 		s.Limits = *req.Limits
+	}
+	if req.FreshRuntime != nil {
+		s.FreshRuntime = *req.FreshRuntime
 	}
 	s, err := functions.ValidateSettings(s)
 	return s, cur == nil || s != *cur, err

@@ -138,6 +138,18 @@ func startServerWith(t *testing.T, dir, isolation string, sandboxMB int, options
 		store.Close()
 	}
 	t.Cleanup(s.stop)
+	// Wait until it serves: a Shutdown that comes before fasthttp has
+	// taken the listener returns at once and leaves Serve running forever.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		resp, err := testClient.Get(s.url + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the gateway did not start serving: %v", err)
+		}
+	}
 	return s
 }
 

@@ -87,6 +87,8 @@ func (g *Gateway) invoke(c *fiber.Ctx) error {
 		Data:      data,
 		Request:   requestInfo(c, query, d.Auth != functions.AuthPublic),
 		Auth:      claims,
+
+		FreshRuntime: d.FreshRuntime,
 	}
 	res, runErr := g.cfg.Executor.Execute(c.UserContext(), inv)
 

@@ -383,7 +383,7 @@ const (
 		"tenant":"default","type":"script","version":2,"latest_version":3,
 		"url":"https://gw.example/v1/fn/0b6f3a8e-2c1d-4e5f-9a7b-1c2d3e4f5a6b","timeout_ms":1000,"memory_mb":64,
 		"env":[{"name":"GREETING","flag":"plain","value":"hi"},{"name":"TOKEN","flag":"private"}],
-		"hash":"` + hash + `","auth":"public","limits":{},"created_at":"2026-11-24T10:00:00Z","updated_at":"2026-11-24T10:05:00Z"}`
+		"hash":"` + hash + `","auth":"public","limits":{},"fresh_runtime":false,"created_at":"2026-11-24T10:00:00Z","updated_at":"2026-11-24T10:05:00Z"}`
 	hash       = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 	errJSON    = `{"error":{"code":"name_taken","message":"taken","request_id":"r1"}}`
 	tenantJSON = `{"id":"acme","name":"Acme","limits":{"rate":100},"created_at":"2026-11-24T10:00:00Z","updated_at":"2026-11-24T10:00:00Z"}`

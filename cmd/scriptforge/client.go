@@ -154,6 +154,7 @@ type function struct {
 	Source string         `json:"source"`
 	Auth   string         `json:"auth"`
 	Limits map[string]any `json:"limits"`
+	Fresh  bool           `json:"fresh_runtime"`
 }
 
 func printJSON(w io.Writer, data []byte) {

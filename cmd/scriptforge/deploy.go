@@ -50,6 +50,7 @@ func newDeployCmd(cf *clientFlags) *cobra.Command {
 		env       envFlags
 		authMode  string
 		limits    fnLimitFlags
+		fresh     bool
 	)
 	cmd := &cobra.Command{
 		Use:   "deploy FILE",
@@ -89,6 +90,9 @@ to keep the current ones.`,
 			}
 			if authMode != "" {
 				body["auth"] = authMode
+			}
+			if cmd.Flags().Changed("fresh-runtime") {
+				body["fresh_runtime"] = fresh
 			}
 			if l := limits.body(cmd); l != nil {
 				body["limits"] = l
@@ -134,6 +138,7 @@ to keep the current ones.`,
 	f.DurationVar(&timeout, "timeout", 0, "time limit per run, e.g. 500ms (default: the gateway's)")
 	f.IntVar(&memory, "memory", 0, "memory budget in MB (default: the gateway's)")
 	f.StringVar(&authMode, "auth", "", "who may invoke it: public (the UUID is the secret), jwt (a token of the tenant's JWT keys) or apikey (a tenant key with functions:invoke); default: public, or unchanged")
+	f.BoolVar(&fresh, "fresh-runtime", false, "run every call in a new runtime (strict isolation, slower) instead of a warm one whose globals persist between calls; --fresh-runtime=false goes back to warm; default: warm, or unchanged")
 	limits.register(cmd)
 	env.register(cmd)
 	return cmd

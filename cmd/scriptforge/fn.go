@@ -48,8 +48,8 @@ func newFnCmd(cf *clientFlags) *cobra.Command {
 					return jsonOr(cmd, data, err)
 				}
 				w := cmd.OutOrStdout()
-				fmt.Fprintf(w, "Name:     %s (%s)\nFile ID:  %s\nUUID:     %s\nURL:      %s\nVersion:  %d live, %d latest\nLimits:   %d ms, %d MB per run; %s\nAuth:     %s\n",
-					f.Name, f.Type, f.ID, f.UUID, f.URL, f.Version, f.LatestVersion, f.TimeoutMS, f.MemoryMB, compactOr(f.Limits, "no usage limits of its own"), f.Auth)
+				fmt.Fprintf(w, "Name:     %s (%s)\nFile ID:  %s\nUUID:     %s\nURL:      %s\nVersion:  %d live, %d latest\nLimits:   %d ms, %d MB per run; %s\nAuth:     %s\nRuntime:  %s\n",
+					f.Name, f.Type, f.ID, f.UUID, f.URL, f.Version, f.LatestVersion, f.TimeoutMS, f.MemoryMB, compactOr(f.Limits, "no usage limits of its own"), f.Auth, runtimeMode(f.Fresh))
 				for _, e := range f.Env {
 					v := "(hidden)"
 					if e.Value != nil {
@@ -205,4 +205,12 @@ func jsonOr(cmd *cobra.Command, data []byte, err error) error {
 	}
 	printJSON(cmd.OutOrStdout(), data)
 	return nil
+}
+
+// runtimeMode says how a function's calls get their runtime.
+func runtimeMode(fresh bool) string {
+	if fresh {
+		return "fresh per call"
+	}
+	return "warm (globals persist between calls of a version)"
 }

@@ -43,6 +43,8 @@ type Config struct {
 	// KV serves the kv module; without it, require('kv') works but every
 	// call fails with "unavailable".
 	KV KV
+	// Warm bounds the runtimes kept warm between calls (see warm.go).
+	Warm WarmConfig
 }
 
 // KV runs the kv module's calls. inv identifies the run: the
@@ -82,6 +84,7 @@ type FetchConfig struct {
 type Engine struct {
 	cfg  Config
 	heap *heapWatch // nil without a HeapLimit
+	warm *warmPool
 
 	fetchOnce sync.Once
 	transport *http.Transport // fetch's, shared by all runs
@@ -131,9 +134,11 @@ func New(cfg Config) *Engine {
 		cfg.Fetch.MaxRedirects = 5
 	}
 	setRegexpTimeout.Do(func() { regexp2.DefaultMatchTimeout = regexpTimeout })
-	e := &Engine{cfg: cfg}
+	e := &Engine{cfg: cfg, warm: newWarmPool(cfg.Warm)}
 	if cfg.HeapLimit > 0 {
-		e.heap = newHeapWatch(cfg.HeapLimit, cfg.HeapCheckEvery)
+		// Idle warm runtimes are the first thing to go when the heap is
+		// near its limit: dropping them costs a rebuild, not a failed run.
+		e.heap = newHeapWatch(cfg.HeapLimit, cfg.HeapCheckEvery, e.warm.dropAll)
 	}
 	return e
 }
@@ -159,6 +164,7 @@ type Program struct {
 	// makesFunctionKinds: the code may create async or generator functions,
 	// whose constructors must then be guarded before it runs.
 	makesFunctionKinds bool
+	codeLen            int // bytes of source: a proxy for what a runtime running it holds
 }
 
 // interruption is the value passed to Runtime.Interrupt, so the error
@@ -168,21 +174,38 @@ type interruption struct {
 	message string
 }
 
-// Execute runs one invocation. A *functions.RunError is returned for any
-// failure the caller should see; other errors are the engine's own.
+// Execute runs one invocation, in a warm runtime of its function version
+// when one is idle (see warm.go), else in a new one, which is kept warm
+// afterwards unless the invocation asks for a fresh runtime. A
+// *functions.RunError is returned for any failure the caller should see;
+// other errors are the engine's own.
 func (e *Engine) Execute(ctx context.Context, inv *functions.Invocation) (*functions.Result, error) {
 	start := time.Now()
+	key := warmKeyOf(inv)
+	if !inv.FreshRuntime {
+		if w := e.warm.take(key); w != nil {
+			w.r.beginCall(inv)
+			res, err := e.guard(ctx, w.r, start, w.r.call)
+			e.warm.put(w, w.r.reusable(err))
+			return res, err
+		}
+	}
 	prg, err := e.program(inv)
 	if err != nil {
 		return nil, err
 	}
 	r := newRun(e, inv)
-	return e.guard(ctx, r, start, func() (*functions.Result, error) {
+	res, err := e.guard(ctx, r, start, func() (*functions.Result, error) {
 		if err := r.load(prg); err != nil {
+			r.loadFailed = true
 			return nil, err
 		}
 		return r.call()
 	})
+	if !inv.FreshRuntime {
+		e.warm.put(e.warm.newWarm(key, r, prg), r.reusable(err))
+	}
+	return res, err
 }
 
 // program returns the compiled program of inv, from the cache when it can.
@@ -196,7 +219,7 @@ func (e *Engine) program(inv *functions.Invocation) (*Program, error) {
 			return nil, 0, err
 		}
 		// goja gives no size for a Program; its footprint tracks the code's length.
-		return &Program{prg: p, makesFunctionKinds: makesFunctionKinds(inv.Code)}, int64(len(inv.Code)) * 4, nil
+		return &Program{prg: p, makesFunctionKinds: makesFunctionKinds(inv.Code), codeLen: len(inv.Code)}, int64(len(inv.Code)) * 4, nil
 	})
 	if errors.Is(err, ErrNoCode) {
 		return nil, err
@@ -213,6 +236,7 @@ func (e *Engine) program(inv *functions.Invocation) (*Program, error) {
 func (e *Engine) guard(ctx context.Context, r *run, start time.Time, f func() (*functions.Result, error)) (res *functions.Result, err error) {
 	defer func() {
 		if p := recover(); p != nil {
+			r.hitLimit = true // a binding failed half-way: the runtime's state is unknown
 			res, err = nil, r.fail(&functions.RunError{Status: http.StatusInternalServerError, Code: functions.CodeFunctionError, Message: fmt.Sprintf("internal error: %v", p)})
 		}
 	}()
@@ -237,6 +261,9 @@ func (e *Engine) guard(ctx context.Context, r *run, start time.Time, f func() (*
 	runCtx, endRun := context.WithCancel(ctx)
 	defer endRun() // and so does its asynchronous work
 	r.runCtx = runCtx
+	// Deferred last, so it runs first: once the call's JavaScript is done
+	// nothing interrupts the runtime, and whether it was interrupted is final.
+	defer r.finish()
 
 	out, err := f()
 	if err != nil {
@@ -273,8 +300,13 @@ type run struct {
 	imu      sync.Mutex
 	stopped  chan struct{} // closed by interrupt
 	stopWith *interruption
+	finished bool // the call is over: later interrupts are ignored
 	timers   timers
-	async    asyncOps
+	async    *asyncOps // new per call, so a late completion cannot reach the next
+
+	// Why the runtime must not serve another call (see reusable).
+	loadFailed bool // the module's top level threw
+	hitLimit   bool // a limit the error mapping saw (call stack, panic)
 	// runCtx ends when the invocation does: asynchronous work started by
 	// the run (a fetch) stops with it.
 	runCtx context.Context
@@ -287,23 +319,42 @@ type run struct {
 // interrupt stops the run: its JavaScript at the next instruction, and the
 // event loop if it is waiting for a timer.
 func (r *run) interrupt(i interruption) {
-	r.vm.Interrupt(i)
 	r.imu.Lock()
 	defer r.imu.Unlock()
+	if r.finished {
+		return // a timer that fired as the call ended: it must not reach the next call
+	}
+	r.vm.Interrupt(i)
 	if r.stopWith == nil {
 		r.stopWith = &i
 		close(r.stopped)
 	}
 }
 
-// resetInterrupt arms the run for a new invocation (a Worker's runtime
-// serves many).
+// resetInterrupt arms the run for a new invocation (a warm runtime or a
+// Worker's serves many).
 func (r *run) resetInterrupt() {
 	r.imu.Lock()
 	defer r.imu.Unlock()
+	r.finished = false
 	if r.stopped == nil || r.stopWith != nil {
 		r.stopped, r.stopWith = make(chan struct{}), nil
 	}
+}
+
+// finish ends the call: interrupts from now on are ignored.
+func (r *run) finish() {
+	r.imu.Lock()
+	r.finished = true
+	r.imu.Unlock()
+}
+
+// interrupted reports whether the last call was interrupted (time limit,
+// cancellation, heap watcher).
+func (r *run) interrupted() bool {
+	r.imu.Lock()
+	defer r.imu.Unlock()
+	return r.stopWith != nil
 }
 
 func newRun(e *Engine, inv *functions.Invocation) *run {
@@ -311,7 +362,7 @@ func newRun(e *Engine, inv *functions.Invocation) *run {
 	vm.SetMaxCallStackSize(e.cfg.MaxCallDepth)
 	// Code reaching eval or new Function is parsed with this too.
 	vm.SetParserOptions(parser.WithDisableSourceMaps)
-	r := &run{e: e, inv: inv, vm: vm}
+	r := &run{e: e, inv: inv, vm: vm, async: &asyncOps{}}
 	for _, v := range inv.Env {
 		if v.Flag == functions.EnvPrivate && len(v.Value) >= 4 {
 			r.private = append(r.private, v.Value)
@@ -500,6 +551,7 @@ func (r *run) classify(err error) *functions.RunError {
 	}
 	var so *goja.StackOverflowError
 	if errors.As(err, &so) {
+		r.hitLimit = true
 		return &functions.RunError{Status: http.StatusInternalServerError, Code: functions.CodeFunctionError,
 			Message: fmt.Sprintf("RangeError: maximum call stack size exceeded (limit %d frames)", r.e.cfg.MaxCallDepth)}
 	}

@@ -206,7 +206,7 @@ func (r *run) require(call goja.FunctionCall) goja.Value {
 
 // context builds ctx, the second argument of main.
 func (r *run) context() goja.Value {
-	return r.vm.NewDynamicObject(&ctxObject{r: r, values: map[string]goja.Value{}})
+	return r.vm.NewDynamicObject(&ctxObject{r: r, inv: r.inv, values: map[string]goja.Value{}})
 }
 
 // ctxObject is ctx as a dynamic object: its parts are built on first read
@@ -215,6 +215,7 @@ func (r *run) context() goja.Value {
 // object otherwise: properties can be added, replaced and deleted.
 type ctxObject struct {
 	r       *run
+	inv     *functions.Invocation // this call's: a ctx kept in a global never shows a later call's request
 	values  map[string]goja.Value // parts built so far, and what the function set
 	deleted map[string]bool       // parts the function deleted
 }
@@ -232,13 +233,13 @@ func (c *ctxObject) build(key string) goja.Value {
 	}
 	switch key {
 	case "requestId":
-		return r.vm.ToValue(r.inv.RequestID)
+		return r.vm.ToValue(c.inv.RequestID)
 	case "request":
-		return fromJSON(r.inv.Request)
+		return fromJSON(c.inv.Request)
 	case "auth":
-		return fromJSON(r.inv.Auth)
+		return fromJSON(c.inv.Auth)
 	case "function":
-		return fromJSON(r.inv.Function)
+		return fromJSON(c.inv.Function)
 	case "env":
 		return r.envObject()
 	case "log":

@@ -22,6 +22,7 @@ import (
 type heapWatch struct {
 	limit  uint64
 	every  time.Duration
+	shed   func() // frees what can go before runs are stopped (idle warm runtimes)
 	mu     sync.Mutex
 	active map[*run]struct{}
 	trips  atomic.Uint64
@@ -31,8 +32,8 @@ type heapWatch struct {
 
 const heapMetric = "/memory/classes/heap/objects:bytes"
 
-func newHeapWatch(limit uint64, every time.Duration) *heapWatch {
-	h := &heapWatch{limit: limit, every: every, active: map[*run]struct{}{},
+func newHeapWatch(limit uint64, every time.Duration, shed func()) *heapWatch {
+	h := &heapWatch{limit: limit, every: every, shed: shed, active: map[*run]struct{}{},
 		stop: make(chan struct{}), done: make(chan struct{})}
 	go h.loop()
 	return h
@@ -66,6 +67,9 @@ func (h *heapWatch) loop() {
 		}
 		// The sample counts garbage not yet swept, and with a high GOGC
 		// that can be most of it: collect, then look again.
+		if h.shed != nil {
+			h.shed()
+		}
 		runtime.GC()
 		if !h.over(sample) {
 			continue

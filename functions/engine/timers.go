@@ -204,7 +204,7 @@ func (a *asyncOps) inFlight() int {
 // that outlives it is cancelled; its completion is then dropped. It throws
 // a RangeError past the bounds.
 func (r *run) startAsync(work func(ctx context.Context) func() error) {
-	a := &r.async
+	a := r.async
 	a.mu.Lock()
 	if a.done == nil {
 		a.done = make(chan func() error, maxAsyncInFlight)

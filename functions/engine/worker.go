@@ -41,8 +41,7 @@ func (w *Worker) Execute(ctx context.Context, inv *functions.Invocation) (*funct
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	r := w.r
-	// Per-call state starts afresh; the runtime and its globals do not.
-	r.inv, r.logs, r.logBytes, r.logCut, r.overMem = inv, nil, 0, false, false
+	r.beginCall(inv)
 	r.vm.ClearInterrupt() // a previous call may have ended in one
 	return w.e.guard(ctx, r, time.Now(), r.call)
 }

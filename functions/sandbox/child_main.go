@@ -59,6 +59,9 @@ func RunChild(o ChildOptions) error {
 		HeapLimit: limit * 3 / 4, // stop runs before the hard cap kills the process
 		KV:        kv,
 		Fetch:     o.Fetch,
+		// Idle warm runtimes take at most a quarter of the budget; the
+		// heap watcher drops them first when the heap nears its limit.
+		Warm: engine.WarmConfig{MaxBytes: min(256<<20, int64(limit/4))},
 	})
 	defer eng.Close()
 	if o.Worker {

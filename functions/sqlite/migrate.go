@@ -103,6 +103,10 @@ CREATE TABLE kv (
 ) WITHOUT ROWID;
 CREATE INDEX kv_expires ON kv (expires_at) WHERE expires_at > 0;
 `,
+	// 4: a function may ask for a fresh runtime per call (warm is the default).
+	`
+ALTER TABLE functions ADD COLUMN fresh_runtime INTEGER NOT NULL DEFAULT 0;
+`,
 }
 
 // migrate brings the schema up to date. Each step runs in its own

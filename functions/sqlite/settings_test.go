@@ -15,7 +15,7 @@ import (
 func TestFunctionSettings(t *testing.T) {
 	s, path := openTest(t)
 	ctx := context.Background()
-	jwt := functions.Settings{Auth: functions.AuthJWT, Limits: functions.UsageLimits{Rate: 5, Burst: 10, Concurrency: 2}}
+	jwt := functions.Settings{Auth: functions.AuthJWT, Limits: functions.UsageLimits{Rate: 5, Burst: 10, Concurrency: 2}, FreshRuntime: true}
 	d, err := s.Create(ctx, "acme", "guarded", jwt, sampleVersion("x"))
 	if err != nil {
 		t.Fatal(err)
@@ -24,7 +24,7 @@ func TestFunctionSettings(t *testing.T) {
 		t.Fatalf("created with %+v", d.Settings)
 	}
 	plain := mustCreate(t, s, "acme", "plain")
-	if plain.Auth != functions.AuthPublic || plain.Limits != (functions.UsageLimits{}) {
+	if plain.Auth != functions.AuthPublic || plain.Limits != (functions.UsageLimits{}) || plain.FreshRuntime {
 		t.Fatalf("default settings: %+v", plain.Settings)
 	}
 	byUUID, err := s.ByUUID(ctx, d.UUID)
@@ -32,7 +32,7 @@ func TestFunctionSettings(t *testing.T) {
 		t.Fatalf("ByUUID: %+v %v", byUUID.Settings, err)
 	}
 
-	key := functions.Settings{Auth: functions.AuthAPIKey}
+	key := functions.Settings{Auth: functions.AuthAPIKey} // fresh_runtime back to warm
 	f, err := s.UpdateSettings(ctx, "acme", d.ID, key)
 	if err != nil || f.Settings != key || !f.UpdatedAt.After(d.UpdatedAt) {
 		t.Fatalf("UpdateSettings: %+v %v", f, err)

@@ -1,0 +1,281 @@
+package engine
+
+import (
+	"container/list"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/scriptforge/scriptforge/functions"
+)
+
+// Warm runtimes. A fresh hardened runtime costs ~40 µs before the
+// function's own code runs, and requiring a bundled library ~130 µs more;
+// Workers reuses isolates and Lambda execution environments for the same
+// reason. So, by default, a runtime that finished a call cleanly is kept
+// and serves the next call of the same function version:
+//
+//   - A runtime belongs to one version of one function of one tenant
+//     (warmKey); it never serves another, even one with identical code.
+//   - Module scope runs once per runtime; globals persist. ctx and data
+//     are new every call (beginCall), and ctx objects snapshot their call.
+//   - It is thrown away after any call that was interrupted or hit a
+//     limit (reusable), when a call of another version of its function
+//     arrives (the live version changed), and after MaxCalls calls or
+//     MaxAge. Idle runtimes are bounded by count and estimated bytes,
+//     least recently used first out, and dropped first under heap pressure.
+//   - A call's timers are cancelled and its asynchronous work (fetch, kv)
+//     ends with it (guard); completions are delivered through a channel
+//     of that call only (beginCall), so nothing reaches the next call.
+//   - The guards are installed once, when the runtime is set up, and the
+//     unguarded originals are never reachable from user code (lazyGlobal),
+//     so reuse cannot remove them.
+//
+// Invocation.FreshRuntime (the function's fresh_runtime setting) opts out.
+
+// WarmConfig bounds the warm runtimes of an engine. Zero values take the
+// defaults noted; MaxRuntimes < 0 disables warm runtimes altogether.
+type WarmConfig struct {
+	// MaxRuntimes caps idle runtimes over all functions. Default 1000.
+	MaxRuntimes int
+	// MaxBytes caps the estimated memory of idle runtimes. Default 256 MiB.
+	MaxBytes int64
+	// MaxCalls is how many calls one runtime serves before it is replaced. Default 10,000.
+	MaxCalls int
+	// MaxAge is how long one runtime lives. Default 5 minutes.
+	MaxAge time.Duration
+}
+
+// runtimeBaseBytes estimates the heap of an idle runtime after a trivial
+// call: goja's realm with the builtins it built, our globals and guards.
+// Measured by TestWarmRuntimeFootprint; code adds codeBytesFactor per byte.
+const (
+	runtimeBaseBytes = 96 << 10
+	codeBytesFactor  = 8
+)
+
+// warmKey names what a runtime may serve: one version of one function of
+// one tenant. The hash is there too, so a version number reused after a
+// function is deleted and created again cannot match old code.
+type warmKey struct {
+	tenant, function string
+	version          int
+	hash             string
+}
+
+func warmKeyOf(inv *functions.Invocation) warmKey {
+	f := inv.Function
+	return warmKey{tenant: f.Tenant, function: f.ID, version: f.Version, hash: inv.Hash}
+}
+
+// fnKey is the function a warmKey belongs to.
+type fnKey struct{ tenant, function string }
+
+// warmRuntime is a runtime with its bookkeeping.
+type warmRuntime struct {
+	r     *run
+	key   warmKey
+	born  time.Time
+	calls int
+	bytes int64
+	elem  *list.Element // in warmPool.lru while idle
+}
+
+// warmPool holds the idle runtimes.
+type warmPool struct {
+	cfg WarmConfig
+
+	mu    sync.Mutex
+	idle  map[warmKey][]*warmRuntime // most recently used last
+	lru   list.List                  // of *warmRuntime, most recently used first
+	live  map[fnKey]warmKey          // the version of each function last called
+	count int
+	bytes int64
+
+	hits, misses, discards atomic.Uint64
+}
+
+func newWarmPool(cfg WarmConfig) *warmPool {
+	if cfg.MaxRuntimes == 0 {
+		cfg.MaxRuntimes = 1000
+	}
+	if cfg.MaxBytes <= 0 {
+		cfg.MaxBytes = 256 << 20
+	}
+	if cfg.MaxCalls <= 0 {
+		cfg.MaxCalls = 10_000
+	}
+	if cfg.MaxAge <= 0 {
+		cfg.MaxAge = 5 * time.Minute
+	}
+	return &warmPool{cfg: cfg, idle: map[warmKey][]*warmRuntime{}, live: map[fnKey]warmKey{}}
+}
+
+// newWarm wraps a runtime that just served its first call.
+func (p *warmPool) newWarm(key warmKey, r *run, prg *Program) *warmRuntime {
+	codeLen := prg.codeLen
+	return &warmRuntime{r: r, key: key, born: time.Now(), bytes: runtimeBaseBytes + int64(codeLen)*codeBytesFactor}
+}
+
+// take returns an idle runtime for key, or nil. A call of another
+// version than the one last seen means the live version changed: the
+// old version's idle runtimes go.
+func (p *warmPool) take(key warmKey) *warmRuntime {
+	if p.cfg.MaxRuntimes < 0 {
+		return nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fn := fnKey{key.tenant, key.function}
+	if old, ok := p.live[fn]; !ok || old != key {
+		if ok {
+			p.dropKey(old)
+		}
+		p.live[fn] = key
+	}
+	stack := p.idle[key]
+	for len(stack) > 0 {
+		w := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		p.unlink(w)
+		if time.Since(w.born) < p.cfg.MaxAge {
+			p.setStack(key, stack)
+			p.hits.Add(1)
+			return w
+		}
+		p.discards.Add(1)
+	}
+	p.setStack(key, stack)
+	p.misses.Add(1)
+	return nil
+}
+
+// put returns a runtime after a call; it is kept only if the call left it
+// reusable, its version is still the live one, and its lifetime is not over.
+func (p *warmPool) put(w *warmRuntime, reusable bool) {
+	if p.cfg.MaxRuntimes < 0 {
+		return
+	}
+	w.calls++
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fn := fnKey{w.key.tenant, w.key.function}
+	if live, ok := p.live[fn]; !ok {
+		p.live[fn] = w.key // its first call
+	} else if live != w.key {
+		reusable = false
+	}
+	if !reusable || w.calls >= p.cfg.MaxCalls || time.Since(w.born) >= p.cfg.MaxAge {
+		p.discards.Add(1)
+		return
+	}
+	w.elem = p.lru.PushFront(w)
+	p.idle[w.key] = append(p.idle[w.key], w)
+	p.count++
+	p.bytes += w.bytes
+	for p.count > p.cfg.MaxRuntimes || p.bytes > p.cfg.MaxBytes {
+		oldest := p.lru.Back().Value.(*warmRuntime)
+		p.remove(oldest)
+		p.discards.Add(1)
+	}
+}
+
+// dropAll forgets every idle runtime (the heap is near its limit).
+func (p *warmPool) dropAll() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.discards.Add(uint64(p.count))
+	p.idle = map[warmKey][]*warmRuntime{}
+	p.lru.Init()
+	p.count, p.bytes = 0, 0
+}
+
+// dropKey forgets the idle runtimes of one version.
+func (p *warmPool) dropKey(key warmKey) {
+	for _, w := range p.idle[key] {
+		p.unlink(w)
+		p.discards.Add(1)
+	}
+	delete(p.idle, key)
+}
+
+// remove takes one idle runtime out of the pool.
+func (p *warmPool) remove(w *warmRuntime) {
+	stack := p.idle[w.key]
+	for i, x := range stack {
+		if x == w {
+			stack = append(stack[:i], stack[i+1:]...)
+			break
+		}
+	}
+	p.setStack(w.key, stack)
+	p.unlink(w)
+}
+
+// unlink takes w off the LRU list and the totals.
+func (p *warmPool) unlink(w *warmRuntime) {
+	if w.elem != nil {
+		p.lru.Remove(w.elem)
+		w.elem = nil
+		p.count--
+		p.bytes -= w.bytes
+	}
+}
+
+func (p *warmPool) setStack(key warmKey, stack []*warmRuntime) {
+	if len(stack) == 0 {
+		delete(p.idle, key)
+	} else {
+		p.idle[key] = stack
+	}
+}
+
+// WarmStats describe the warm runtimes of an engine.
+type WarmStats struct {
+	Idle      int   // runtimes kept for a next call
+	IdleBytes int64 // their estimated memory
+	Hits      uint64
+	Misses    uint64
+	Discards  uint64 // thrown away: limits, interrupts, lifetime, eviction, version change
+}
+
+// WarmStats reports the warm-runtime pool's figures.
+func (e *Engine) WarmStats() WarmStats {
+	p := e.warm
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return WarmStats{Idle: p.count, IdleBytes: p.bytes, Hits: p.hits.Load(), Misses: p.misses.Load(), Discards: p.discards.Load()}
+}
+
+// beginCall readies a runtime that served an earlier call for inv: the
+// call's own state starts afresh; the runtime and its globals do not.
+func (r *run) beginCall(inv *functions.Invocation) {
+	r.inv = inv
+	r.logs, r.logBytes, r.logCut, r.overMem = nil, 0, false, false
+	r.async = &asyncOps{}
+	r.fetches = nil
+	r.fetchBytes.Store(0)
+}
+
+// reusable reports whether the runtime may serve another call after one
+// that ended with err: not after an interruption (time limit, cancel, heap
+// watcher) or any limit (memory guard, call stack, output caps), nor when
+// its module failed to load or a binding panicked.
+func (r *run) reusable(err error) bool {
+	if r.loadFailed || r.hitLimit || r.overMem || r.logCut || r.interrupted() {
+		return false
+	}
+	var re *functions.RunError
+	if errors.As(err, &re) {
+		switch re.Code {
+		case functions.CodeFunctionError, functions.CodeExportNotFound:
+			return true // the function's own error: the runtime is as it left it
+		}
+		if re.SIPCode != 0 {
+			return true
+		}
+		return false // timeout, memory, bad or oversized result, …
+	}
+	return err == nil
+}
