@@ -159,6 +159,7 @@ type Program struct {
 	// makesFunctionKinds: the code may create async or generator functions,
 	// whose constructors must then be guarded before it runs.
 	makesFunctionKinds bool
+	usesRegExp         bool // the code may hold a regexp literal (see guardRegExp)
 }
 
 // interruption is the value passed to Runtime.Interrupt, so the error
@@ -196,7 +197,7 @@ func (e *Engine) program(inv *functions.Invocation) (*Program, error) {
 			return nil, 0, err
 		}
 		// goja gives no size for a Program; its footprint tracks the code's length.
-		return &Program{prg: p, makesFunctionKinds: makesFunctionKinds(inv.Code)}, int64(len(inv.Code)) * 4, nil
+		return &Program{prg: p, makesFunctionKinds: makesFunctionKinds(inv.Code), usesRegExp: usesRegExp(inv.Code)}, int64(len(inv.Code)) * 4, nil
 	})
 	if errors.Is(err, ErrNoCode) {
 		return nil, err
@@ -267,6 +268,7 @@ type run struct {
 	env              *goja.Object
 	global           *lazyGlobal
 	kindsGuarded     bool // AsyncFunction and GeneratorFunction are guarded
+	regexps          *regexpGuard // set once RegExp.prototype is guarded
 
 	// Interruption: the JS side stops through vm.Interrupt; the event
 	// loop, which may be waiting in Go for a timer, through stopped.
@@ -325,6 +327,9 @@ func (r *run) load(prg *Program) error {
 	r.setup()
 	if prg.makesFunctionKinds {
 		r.guardFunctionKinds()
+	}
+	if prg.usesRegExp {
+		r.guardRegExp()
 	}
 	_, err := r.vm.RunProgram(prg.prg)
 	return err
