@@ -267,7 +267,7 @@ type run struct {
 	console          goja.Value              // built on first use
 	env              *goja.Object
 	global           *lazyGlobal
-	kindsGuarded     bool // AsyncFunction and GeneratorFunction are guarded
+	kindsGuarded     bool         // AsyncFunction and GeneratorFunction are guarded
 	regexps          *regexpGuard // set once RegExp.prototype is guarded
 
 	// Interruption: the JS side stops through vm.Interrupt; the event

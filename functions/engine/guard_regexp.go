@@ -43,9 +43,11 @@ import (
 // characters already passes. The check below uses the same bound.
 const regexpStackSlots = 1 << 20
 
-// regexpCallLimit is the time after which a "no match" is not trusted:
-// regexp2 may stop a match from regexpTimeout less its clock's rounding.
-const regexpCallLimit = regexpTimeout - 20*time.Millisecond
+// regexpCallLimit is the time after which a backtracking "no match" is
+// not trusted. regexp2 reads a clock a goroutine updates every 100 ms, and
+// a deadline falls early by as much as that clock lags, which on a busy
+// machine is more than its period: half the timeout leaves room.
+const regexpCallLimit = regexpTimeout / 2
 
 func init() {
 	regexp2.DefaultOptimizationOptions.MaxBacktrackingStackSize = regexpStackSlots
@@ -280,18 +282,18 @@ func (g *regexpGuard) splitCall(c goja.FunctionCall) goja.Value {
 // regexp's exec property when the regexp is not goja's plain kind.
 func (g *regexpGuard) check(st callState, start int, sticky, findAll, split, usesExec bool) bool {
 	took := time.Since(st.began)
-	if took >= regexpCallLimit {
-		panic(g.timeError(st, took))
-	}
-	n := st.subject.Length() - start
-	if n <= 0 {
-		return false
-	}
 	if usesExec && !st.rx.Get("exec").SameAs(g.execWrapper) {
 		return false // the function's own exec decides what matches
 	}
 	info := g.pattern(st.rx)
 	if info == nil || !g.backtracks(info, st.subject, start, findAll, split) {
+		return false // RE2 has no limit to run into
+	}
+	if took >= regexpCallLimit {
+		panic(g.timeError(st, took))
+	}
+	n := st.subject.Length() - start
+	if n <= 0 {
 		return false
 	}
 	// A backtracking match needs stack slots for what it consumed; below
