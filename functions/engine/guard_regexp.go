@@ -44,13 +44,18 @@ import (
 const regexpStackSlots = 1 << 20
 
 // regexpCallLimit is the time after which a backtracking "no match" is
-// not trusted. regexp2 reads a clock a goroutine updates every 100 ms, and
-// a deadline falls early by as much as that clock lags, which on a busy
-// machine is more than its period: half the timeout leaves room.
-const regexpCallLimit = regexpTimeout / 2
+// not trusted. regexp2 reads a clock that a goroutine updates every
+// regexpClockPeriod (100 ms by default), and a deadline falls early by as
+// much as that clock lags, which on a busy machine is more than its
+// period: a quarter of the timeout is left for that.
+const (
+	regexpCallLimit   = regexpTimeout * 3 / 4
+	regexpClockPeriod = 10 * time.Millisecond
+)
 
 func init() {
 	regexp2.DefaultOptimizationOptions.MaxBacktrackingStackSize = regexpStackSlots
+	regexp2.SetTimeoutCheckPeriod(regexpClockPeriod)
 }
 
 // regexpGuard holds one runtime's originals, reachable only from Go.
