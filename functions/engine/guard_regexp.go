@@ -43,6 +43,10 @@ import (
 // characters already passes. The check below uses the same bound.
 const regexpStackSlots = 1 << 20
 
+// shortSubject: below this many characters, only a pattern of thousands
+// of characters could fill the backtracking stack (see check).
+const shortSubject = 32
+
 // regexpCallLimit is the time after which a backtracking "no match" is
 // not trusted. regexp2 reads a clock that a goroutine updates every
 // regexpClockPeriod (100 ms by default), and a deadline falls early by as
@@ -63,7 +67,8 @@ type regexpGuard struct {
 	r                          *run
 	exec, test, match, replace goja.Callable
 	search, split              goja.Callable
-	source, flags              goja.Callable // the getters
+	toString, compile          goja.Callable // with scratch, give a regexp's true source and flags
+	scratch                    *goja.Object
 	execWrapper                *goja.Object
 	patterns                   map[string]*patternInfo // by flags and source
 }
@@ -71,7 +76,8 @@ type regexpGuard struct {
 // patternInfo is what the check needs to know of a pattern.
 type patternInfo struct {
 	source, flags string
-	re2           bool // goja runs it on RE2 (from index 0)
+	re2           bool               // goja runs it on RE2 (from index 0)
+	compiled      [2]*regexp2.Regexp // for matchAgain: plain, and anchored for sticky
 }
 
 // usesRegExp reports whether code may hold a regexp literal: a false
@@ -114,13 +120,10 @@ func (r *run) guardRegExp() {
 		f, _ := goja.AssertFunction(proto.GetSymbol(s))
 		return f
 	}
-	getter := func(name string) goja.Callable {
-		f, _ := goja.AssertFunction(r.describe(proto, name).Get("get"))
-		return f
-	}
 	g.exec, g.test = fn("exec"), fn("test")
 	g.match, g.replace, g.search, g.split = sym(goja.SymMatch), sym(goja.SymReplace), sym(goja.SymSearch), sym(goja.SymSplit)
-	g.source, g.flags = getter("source"), getter("flags")
+	g.toString, g.compile = fn("toString"), fn("compile")
+	g.scratch = must(vm.New(r.global.orig.Get("RegExp")))
 
 	g.execWrapper = vm.ToValue(func(c goja.FunctionCall) goja.Value {
 		return g.single(g.exec, c, "exec")
@@ -141,12 +144,6 @@ func (r *run) guardRegExp() {
 	defineSym(goja.SymSearch, func(c goja.FunctionCall) goja.Value { return g.single(g.search, c, "search") })
 	defineSym(goja.SymReplace, g.replaceCall)
 	defineSym(goja.SymSplit, g.splitCall)
-}
-
-// describe returns Object.getOwnPropertyDescriptor(obj, name).
-func (r *run) describe(obj *goja.Object, name string) *goja.Object {
-	gopd, _ := goja.AssertFunction(r.vm.Get("Object").ToObject(r.vm).Get("getOwnPropertyDescriptor"))
-	return must(gopd(goja.Undefined(), obj, r.vm.ToValue(name))).ToObject(r.vm)
 }
 
 // callState is what a wrapper knows of a call before it runs.
@@ -287,6 +284,9 @@ func (g *regexpGuard) splitCall(c goja.FunctionCall) goja.Value {
 // regexp's exec property when the regexp is not goja's plain kind.
 func (g *regexpGuard) check(st callState, start int, sticky, findAll, split, usesExec bool) bool {
 	took := time.Since(st.began)
+	if st.subject.Length()-start < shortSubject && took < regexpCallLimit {
+		return false // the common case, decided without looking at the pattern
+	}
 	if usesExec && !st.rx.Get("exec").SameAs(g.execWrapper) {
 		return false // the function's own exec decides what matches
 	}
@@ -350,25 +350,44 @@ func scanString(s goja.String) (ascii, valid bool) {
 	return ascii, valid
 }
 
-// flag reads one flag through the original flags getter.
+// parts gives rx's source and flags as goja compiled them, whatever user
+// code did to rx's properties or prototype: compile copies rx's pattern
+// into the scratch regexp, a plain one, whose toString goja builds from
+// the pattern (/source/flags, the source's slashes escaped).
+func (g *regexpGuard) parts(rx *goja.Object) (source, flags string, ok bool) {
+	if _, err := g.compile(g.scratch, rx); err != nil {
+		return "", "", false
+	}
+	v, err := g.toString(g.scratch)
+	if err != nil {
+		return "", "", false
+	}
+	s := v.String()
+	i := strings.LastIndexByte(s, '/')
+	if len(s) < 2 || s[0] != '/' || i < 1 {
+		return "", "", false
+	}
+	return s[1:i], s[i+1:], true
+}
+
+// flag reports whether rx has flag f.
 func (g *regexpGuard) flag(rx *goja.Object, f byte) bool {
-	v, err := g.flags(rx)
-	return err == nil && strings.IndexByte(v.String(), f) >= 0
+	_, flags, ok := g.parts(rx)
+	return ok && strings.IndexByte(flags, f) >= 0
 }
 
 // pattern returns what the check needs to know of rx's pattern, cached
 // for the runtime's life (a warm runtime serves many calls).
 func (g *regexpGuard) pattern(rx *goja.Object) *patternInfo {
-	src, err1 := g.source(rx)
-	flags, err2 := g.flags(rx)
-	if err1 != nil || err2 != nil {
+	src, flags, ok := g.parts(rx)
+	if !ok {
 		return nil
 	}
-	key := flags.String() + "/" + src.String()
+	key := flags + "/" + src
 	if p, ok := g.patterns[key]; ok {
 		return p
 	}
-	p := &patternInfo{source: src.String(), flags: flags.String(), re2: runsOnRE2(src.String(), flags.String())}
+	p := &patternInfo{source: src, flags: flags, re2: runsOnRE2(src, flags)}
 	if len(g.patterns) >= 256 {
 		clear(g.patterns)
 	}
@@ -411,9 +430,30 @@ func matchAgain(info *patternInfo, s goja.String, start int, sticky, split bool,
 	if left <= 0 {
 		return false, errors.New("time limit")
 	}
+	re := info.regexp2(sticky)
+	if re == nil {
+		return false, nil // goja compiled it its own way; nothing to learn here
+	}
+	re.MatchTimeout = left // a runtime is used by one goroutine at a time
+	runes, at := subjectRunes(s, start, strings.Contains(info.flags, "u"))
+	m, err := re.FindRunesMatchStartingAt(runes, at)
+	for err == nil && m != nil && split && m.RuneLength == 0 && (m.RuneIndex == 0 || m.RuneIndex == len(runes)) {
+		m, err = re.FindNextMatch(m)
+	}
+	return m != nil, err
+}
+
+// regexp2 compiles the pattern for matchAgain once, nil if it cannot.
+func (p *patternInfo) regexp2(sticky bool) *regexp2.Regexp {
+	i := 0
+	if sticky {
+		i = 1
+	}
+	if p.compiled[i] != nil {
+		return p.compiled[i]
+	}
 	opts := regexp2.ECMAScript
-	unicode := false
-	for _, f := range info.flags {
+	for _, f := range p.flags {
 		switch f {
 		case 'i':
 			opts |= regexp2.IgnoreCase
@@ -423,24 +463,18 @@ func matchAgain(info *patternInfo, s goja.String, start int, sticky, split bool,
 			opts |= regexp2.Singleline
 		case 'u':
 			opts |= regexp2.Unicode
-			unicode = true
 		}
 	}
-	src := info.source
+	src := p.source
 	if sticky {
 		src = `\G(?:` + src + `)`
 	}
 	re, err := regexp2.Compile(src, opts, regexp2.OptionMaxBacktrackingStackSize(regexpStackSlots))
 	if err != nil {
-		return false, nil // goja compiled it its own way; nothing to learn here
+		return nil
 	}
-	re.MatchTimeout = left
-	runes, at := subjectRunes(s, start, unicode)
-	m, err := re.FindRunesMatchStartingAt(runes, at)
-	for err == nil && m != nil && split && m.RuneLength == 0 && (m.RuneIndex == 0 || m.RuneIndex == len(runes)) {
-		m, err = re.FindNextMatch(m)
-	}
-	return m != nil, err
+	p.compiled[i] = re
+	return re
 }
 
 // subjectRunes gives s as regexp2 sees it in goja: UTF-16 units, or code
@@ -470,12 +504,9 @@ func subjectRunes(s goja.String, start int, unicode bool) ([]rune, int) {
 }
 
 func (g *regexpGuard) describeRx(st callState) string {
-	src, flags := "?", ""
-	if v, err := g.source(st.rx); err == nil {
-		src = v.String()
-	}
-	if v, err := g.flags(st.rx); err == nil {
-		flags = v.String()
+	src, flags, ok := g.parts(st.rx)
+	if !ok {
+		src = "?"
 	}
 	if len(src) > 80 {
 		src = src[:80] + "…"

@@ -112,6 +112,7 @@ func TestRegExpGuardsUnreachable(t *testing.T) {
 		{"matchAll with a string pattern", `const s = "ab".repeat(200000) + "c"; return [...s.matchAll("(a|b)*(?=c)")].length`},
 		{"literal inside eval", `const s = "ab".repeat(200000) + "c"; return eval("/(a|b)*(?=c)/").test(s)`},
 		{"constructor of a match result's regexp", `const s = "ab".repeat(200000) + "c"; const r = "x".match("x") && new (Object.getPrototypeOf(Object("x").match.call("x", "x")).constructor)(); return String.prototype.match.call(s, RegExp.prototype.constructor("(a|b)*(?=c)"))`},
+		{"lying source and flags", `const s = "ab".repeat(120000) + "c"; Object.defineProperty(RegExp.prototype, "source", {get() { return "zzz" }}); Object.defineProperty(RegExp.prototype, "flags", {get() { return "y" }}); return /(a|b)*(?=c)/.test(s)`},
 		{"prototype taken off the instance", `const s = "ab".repeat(200000) + "c"; const r = RegExp("(a|b)*(?=c)"); const test = Object.getPrototypeOf(r).test; Object.setPrototypeOf(r, null); return test.call(r, s)`},
 	}
 	for _, c := range cases {
