@@ -45,8 +45,15 @@ var hostile = []struct {
 	{"JSON.stringify of a deep structure", "script", `function main() { let a = []; for (let i = 0; i < 1e4; i++) a = [a]; return JSON.stringify(a) }`, 500, "function_error", "nests more than"},
 	{"JSON.parse of deep text", "script", `function main() { return JSON.parse('['.repeat(1e5)) }`, 500, "function_error", "SyntaxError"},
 	{"eval of deep code", "script", `function main() { return eval('['.repeat(1e5)) }`, 500, "function_error", "SyntaxError"},
-	// The match gives up at regexp2's timeout (1 s), well within the run's.
-	{"catastrophic regex", "script", `function main() { return /^(?=(a+)+b)/.test('a'.repeat(40) + '!') }`, 200, "", "false"},
+	// The match gives up at regexp2's timeout (1 s), well within the run's,
+	// and the run is told so instead of getting "no match".
+	{"catastrophic regex", "script", `function main() { return /^(?=(a+)+b)/.test('a'.repeat(40) + '!') }`, 500, "function_error", "was stopped after its time limit"},
+	{"catastrophic regex in replace", "script", `function main() { return 'a'.repeat(40).replace(/(?=a)(a+)+b/g, 'x') }`, 500, "function_error", "was stopped after its time limit"},
+	{"catastrophic exec from lastIndex", "script", `function main() { const r = /(a+)+$/g; r.lastIndex = 1; return r.exec('a'.repeat(40) + '!') }`, 500, "function_error", "was stopped after its time limit"},
+	{"regex past the backtracking limit", "script", `function main() { return /(a|b)*(?=c)/.test('ab'.repeat(120000) + 'c') }`, 500, "function_error", "the regular expression /(a|b)*(?=c)/ was stopped a"},
+	{"split past the backtracking limit", "script", `function main() { return ('ab'.repeat(120000) + 'c').split('c').concat(('ab'.repeat(120000) + 'c').split(/(a|b)*(?=c)/)).length }`, 500, "function_error", "the regular expression /(a|b)*(?=c)/ was stopped a"},
+	{"regex from a string past the backtracking limit", "script", `function main() { return ('ab'.repeat(120000) + 'c').search('(a|b)*(?=c)') }`, 500, "function_error", "the regular expression /(a|b)*(?=c)/ was stopped a"},
+	{"invalid date in a time zone", "script", `function main() { return new Date(NaN).toLocaleString('en-US', {timeZone: 'Europe/Berlin'}) }`, 200, "", `"Invalid Date"`},
 	{"sourceMappingURL to a host file", "script", "function main() { throw new Error('x') }\n//# sourceMappingURL=file:///etc/passwd", 500, "function_error", "Error: x"},
 	{"require of a host module", "app", `const fs = require('fs'); exports.main = () => fs.readFileSync('/etc/passwd')`, 500, "function_error", "module 'fs' is not allowed"},
 	{"import of a host module", "app", `import fs from 'node:fs'; export const main = () => fs.readFileSync('/etc/passwd')`, 500, "function_error", "module 'fs' is not allowed"},

@@ -164,7 +164,8 @@ type Program struct {
 	// makesFunctionKinds: the code may create async or generator functions,
 	// whose constructors must then be guarded before it runs.
 	makesFunctionKinds bool
-	codeLen            int // bytes of source: a proxy for what a runtime running it holds
+	usesRegExp         bool // the code may hold a regexp literal (see guardRegExp)
+	codeLen            int  // bytes of source: a proxy for what a runtime running it holds
 }
 
 // interruption is the value passed to Runtime.Interrupt, so the error
@@ -219,7 +220,8 @@ func (e *Engine) program(inv *functions.Invocation) (*Program, error) {
 			return nil, 0, err
 		}
 		// goja gives no size for a Program; its footprint tracks the code's length.
-		return &Program{prg: p, makesFunctionKinds: makesFunctionKinds(inv.Code), codeLen: len(inv.Code)}, int64(len(inv.Code)) * 4, nil
+		return &Program{prg: p, makesFunctionKinds: makesFunctionKinds(inv.Code), usesRegExp: usesRegExp(inv.Code),
+			codeLen: len(inv.Code)}, int64(len(inv.Code)) * 4, nil
 	})
 	if errors.Is(err, ErrNoCode) {
 		return nil, err
@@ -293,7 +295,8 @@ type run struct {
 	console          goja.Value              // built on first use
 	env              *goja.Object
 	global           *lazyGlobal
-	kindsGuarded     bool // AsyncFunction and GeneratorFunction are guarded
+	kindsGuarded     bool         // AsyncFunction and GeneratorFunction are guarded
+	regexps          *regexpGuard // set once RegExp.prototype is guarded
 
 	// Interruption: the JS side stops through vm.Interrupt; the event
 	// loop, which may be waiting in Go for a timer, through stopped.
@@ -376,6 +379,9 @@ func (r *run) load(prg *Program) error {
 	r.setup()
 	if prg.makesFunctionKinds {
 		r.guardFunctionKinds()
+	}
+	if prg.usesRegExp {
+		r.guardRegExp()
 	}
 	_, err := r.vm.RunProgram(prg.prg)
 	return err

@@ -50,6 +50,7 @@ func (r *run) setup() {
 	g.guards["eval"] = r.guardEval
 	g.guards["Date"] = r.guardDate
 	g.guards["Function"] = r.guardFunction
+	g.guards["RegExp"] = func(v goja.Value) goja.Value { r.guardRegExp(); return v }
 	g.extras["console"] = r.consoleObject
 	g.extras["Response"] = func() goja.Value {
 		lib := r.lib("response")

@@ -86,6 +86,17 @@ func (r *run) guardPrototypes() {
 		return must(origApply(call.This, call.Arguments...))
 	})
 
+	// These three make a regexp of a string argument; the other ways to
+	// one (a literal, the RegExp global, a library) guard RegExp.prototype
+	// first (see guardRegExp).
+	for _, name := range []string{"match", "matchAll", "search"} {
+		orig, _ := goja.AssertFunction(str.Get(name))
+		r.define(str, name, func(call goja.FunctionCall) goja.Value {
+			r.guardRegExp()
+			return must(orig(call.This, call.Arguments...))
+		})
+	}
+
 	// Code built from strings is parsed by goja's recursive parser: every
 	// function constructor checks its source's nesting first. Function is
 	// reachable from any function literal's .constructor.
@@ -164,6 +175,9 @@ func (r *run) checkSources(args []goja.Value) float64 {
 	r.guardFunctionKinds() // the code may create async or generator functions
 	for _, a := range args {
 		if s, ok := a.(goja.String); ok {
+			if usesRegExp(s.String()) {
+				r.guardRegExp()
+			}
 			if _, deep := tooDeep(s.String()); deep {
 				panic(r.newError("SyntaxError", fmt.Sprintf("brackets nest more than %d levels deep", maxNesting)))
 			}

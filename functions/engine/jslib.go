@@ -50,6 +50,7 @@ func (r *run) lib(name string) *goja.Object {
 	if !ok {
 		panic("engine: no JavaScript library " + name)
 	}
+	r.guardRegExp() // libraries match user data with regexps
 	init, _ := goja.AssertFunction(must(r.vm.RunProgram(prg)))
 	host := r.vm.NewObject()
 	if fill := libHosts[name]; fill != nil {

@@ -30,6 +30,7 @@ func init() {
 var npmPrograms = map[string]func() *goja.Program{}
 
 func (r *run) npmModule(name string, intl bool) goja.Value {
+	r.guardRegExp() // the bundles match user data with regexps
 	init, _ := goja.AssertFunction(must(r.vm.RunProgram(npmPrograms[name]())))
 	module := r.vm.NewObject()
 	exports := r.vm.NewObject()

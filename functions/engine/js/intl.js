@@ -40,7 +40,9 @@
   // toLocaleString(locale, {timeZone}) for Date.prototype: the wall-clock
   // time in that zone, in the en-US form that Date parses back.
   const localeString = (ms, options) => {
-    const [y, mo, d, h, mi, s] = host.tzParts(ms, zoneOf(options));
+    const tz = zoneOf(options);
+    if (!isFinite(ms)) return "Invalid Date"; // not the epoch, which tzParts would make of NaN
+    const [y, mo, d, h, mi, s] = host.tzParts(ms, tz);
     return `${mo}/${d}/${y}, ${h % 12 === 0 ? 12 : h % 12}:${pad(mi)}:${pad(s)} ${h < 12 ? "AM" : "PM"}`;
   };
   return { Intl: { DateTimeFormat }, localeString };
