@@ -33,9 +33,21 @@ func TestRun(t *testing.T) {
 			if r.Result != tt.want {
 				t.Errorf("result = %s, want %s", r.Result, tt.want)
 			}
-			if r.Calls < 1 || r.Minms > r.P50ms || r.P50ms <= 0 && r.Meanms < 0 {
+			if r.Calls < 1 || r.Minms > r.P50ms || r.Meanms < 0 || r.CPUms < 0 {
 				t.Errorf("implausible figures: %+v", r)
 			}
 		})
+	}
+}
+
+// TestRunCPU: a loop that burns CPU shows it in cpu_ms, about as much as
+// its wall time (one goroutine; allow for a busy machine and the GC).
+func TestRunCPU(t *testing.T) {
+	r, err := run("function main() { let x = 0; for (let i = 0; i < 3e5; i++) x += i % 7; return x }", `{}`, 0, 200*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.CPUms <= 0 || r.CPUms > 4*r.Meanms+1 {
+		t.Fatalf("cpu_ms %.3f against mean_ms %.3f", r.CPUms, r.Meanms)
 	}
 }
