@@ -14,5 +14,6 @@ build:
 serve:
 	go run ./cmd/scriptforge serve
 
+# Every benchmark target in one table of ratios (4 to 5 minutes; QUICK=1 make bench for ~1).
 bench:
-	bash bench/gateway.sh
+	bash bench/run

@@ -1,5 +1,5 @@
-# bench/lib.sh: pieces shared by the benchmark scripts (gateway.sh,
-# isolation.sh, neighbour.sh). Source it, do not run it:
+# bench/lib.sh: pieces shared by the benchmark scripts (run, gateway.sh,
+# isolation.sh, neighbour.sh, limits.sh). Source it, do not run it:
 #
 #   BENCH_NAME=foo.sh; source "$(dirname "$0")/lib.sh"
 #
@@ -121,10 +121,10 @@ if [[ ${PIN:-0} == 1 ]]; then
 fi
 
 # build PKG... builds ./cmd/scriptforge or ./bench/NAME into $work/NAME.
+# One go build for all of them: the links run in parallel.
 build() {
-	local pkg
 	echo "building into $work …" >&2
-	for pkg in "$@"; do go build -o "$work/$(basename "$pkg")" "$pkg"; done
+	go build -o "$work/" "$@"
 }
 
 # start_server LOG CMD... starts a server in the background (pinned with
@@ -138,18 +138,44 @@ start_server() {
 }
 
 # start_gateway NAME [SERVE_FLAG...] starts `scriptforge serve` on a free
-# port with its own data dir $work/NAME.data and log $work/NAME.log, waits
-# until it is healthy, and sets $gw_url and $gw_pid.
+# port with its own data dir $work/NAME.data (made here unless it exists,
+# e.g. seeded by bench/seed) and log $work/NAME.log, waits until it is
+# healthy, and sets $gw_url and $gw_pid.
 start_gateway() {
 	local name=$1
 	shift
 	free_port
-	mkdir -m 700 "$work/$name.data"
+	[[ -d $work/$name.data ]] || mkdir -m 700 "$work/$name.data"
 	SCRIPTFORGE_ADMIN_KEY=$KEY start_server "$work/$name.log" "$work/scriptforge" serve \
 		--addr "127.0.0.1:$port" --data-dir "$work/$name.data" --log-level warn --shutdown-grace 2s --tenant-rate 0 --tenant-concurrency 0 "$@"
 	gw_pid=$server_pid
 	gw_url=http://127.0.0.1:$port
 	wait_healthy "$gw_url" "$gw_pid" "$work/$name.log"
+}
+
+# stop_server PID stops a server started with start_server (TERM, then
+# KILL after 5 s) and waits for it, so a section's servers do not idle
+# through the next one.
+stop_server() {
+	kill -TERM "$1" 2>/dev/null || true
+	for _ in $(seq 50); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
+
+# rss_kb PID prints the resident memory in kB of the process and all its
+# live descendants (a gateway, its sandboxes and Workers), from /proc.
+rss_kb() {
+	local p total=0 kb todo=("$1")
+	while ((${#todo[@]})); do
+		p=${todo[0]}
+		todo=("${todo[@]:1}")
+		kb=$(awk '$1 == "VmRSS:" { print $2 }' "/proc/$p/status" 2>/dev/null || true)
+		total=$((total + ${kb:-0}))
+		# shellcheck disable=SC2207 # pids split on whitespace
+		todo+=($(pgrep -P "$p" 2>/dev/null || true))
+	done
+	echo "$total"
 }
 
 # start_bare starts bench/barefiber on a free port; sets $bare_url, $bare_pid.

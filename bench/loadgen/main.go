@@ -22,10 +22,18 @@
 // each request has a --timeout, so the whole run lasts at most
 // warmup + duration + timeout.
 //
+// --requests N stops after N requests in all (the warm-up included), e.g.
+// to call each URL of a list exactly once.
+//
+// --urls-file spreads the load over many URLs of one host (a file of URLs,
+// one a line): each request takes the next URL of the list, round robin
+// across all workers, so every URL is called equally often and in turn.
+//
 // Only loopback targets are accepted: this tool is for local benchmarks.
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -36,6 +44,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -72,6 +81,8 @@ type result struct {
 	// answered (or failed) after it; they are not in the other figures.
 	Late      int64   `json:"late"`
 	LateMaxms float64 `json:"late_max_ms"`
+	// URLs is how many targets --urls-file spread the load over.
+	URLs int `json:"urls,omitempty"`
 }
 
 // worker is one closed-loop client; each keeps its own tallies so the hot
@@ -87,6 +98,7 @@ type worker struct {
 func main() {
 	var headers headerFlags
 	target := flag.String("url", "", "URL to load (loopback only), e.g. http://127.0.0.1:8080/v1/fn/<uuid>")
+	urlsFile := flag.String("urls-file", "", "a file of URLs of one host, one a line, called round robin (instead of --url)")
 	body := flag.String("body", "", "request body; with a body the default method is POST and Content-Type application/json")
 	method := flag.String("method", "", "HTTP method (default: POST with a body, GET without)")
 	flag.Var(&headers, "header", "extra header K:V (repeatable)")
@@ -94,23 +106,78 @@ func main() {
 	duration := flag.Duration("duration", 5*time.Second, "measured duration")
 	warmup := flag.Duration("warmup", time.Second, "unmeasured warm-up before the measured duration")
 	timeout := flag.Duration("timeout", 5*time.Second, "per-request timeout (counted as an error)")
+	requests := flag.Int64("requests", 0, "stop after sending this many requests in all, warm-up included (0: no limit; the duration still applies)")
 	flag.Parse()
-	if err := run(*target, *body, *method, headers, *concurrency, *duration, *warmup, *timeout); err != nil {
+	targets := []string{*target}
+	if *urlsFile != "" {
+		var err error
+		if *target != "" {
+			err = fmt.Errorf("give --url or --urls-file, not both")
+		} else {
+			targets, err = readURLs(*urlsFile)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "loadgen:", err)
+			os.Exit(2)
+		}
+	}
+	if err := run(targets, *body, *method, headers, *concurrency, *duration, *warmup, *timeout, *requests); err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
 		os.Exit(2)
 	}
 }
 
-func run(target, body, method string, headers []string, concurrency int, duration, warmup, timeout time.Duration) error {
-	u, err := url.Parse(target)
-	if err != nil || u.Scheme != "http" || u.Host == "" {
-		return fmt.Errorf("--url must be an http:// URL, got %q", target)
+// readURLs reads a --urls-file: one URL a line, blank lines skipped.
+func readURLs(path string) ([]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
 	}
-	if ip := net.ParseIP(u.Hostname()); u.Hostname() != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		return fmt.Errorf("--url must point at a loopback address (127.0.0.1), got %q", u.Hostname())
+	defer f.Close()
+	var urls []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if line := strings.TrimSpace(sc.Text()); line != "" {
+			urls = append(urls, line)
+		}
 	}
-	if concurrency < 1 || duration <= 0 || warmup < 0 || timeout <= 0 {
-		return fmt.Errorf("--concurrency, --duration and --timeout must be positive")
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	if len(urls) == 0 {
+		return nil, fmt.Errorf("%s has no URLs", path)
+	}
+	return urls, nil
+}
+
+// checkTargets parses the targets and returns their one host: they must be
+// http:// URLs of one loopback host and port (one connection pool).
+func checkTargets(targets []string) (*url.URL, error) {
+	var first *url.URL
+	for _, t := range targets {
+		u, err := url.Parse(t)
+		if err != nil || u.Scheme != "http" || u.Host == "" {
+			return nil, fmt.Errorf("--url must be an http:// URL, got %q", t)
+		}
+		if ip := net.ParseIP(u.Hostname()); u.Hostname() != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			return nil, fmt.Errorf("--url must point at a loopback address (127.0.0.1), got %q", u.Hostname())
+		}
+		if first == nil {
+			first = u
+		} else if u.Host != first.Host {
+			return nil, fmt.Errorf("all URLs must be of one host: %q and %q", first.Host, u.Host)
+		}
+	}
+	return first, nil
+}
+
+func run(targets []string, body, method string, headers []string, concurrency int, duration, warmup, timeout time.Duration, maxRequests int64) error {
+	u, err := checkTargets(targets)
+	if err != nil {
+		return err
+	}
+	if concurrency < 1 || duration <= 0 || warmup < 0 || timeout <= 0 || maxRequests < 0 {
+		return fmt.Errorf("--concurrency, --duration and --timeout must be positive, --requests not negative")
 	}
 	if method == "" {
 		method = fasthttp.MethodGet
@@ -134,7 +201,7 @@ func run(target, body, method string, headers []string, concurrency int, duratio
 
 	// The request template; each worker copies it once.
 	tmpl := fasthttp.AcquireRequest()
-	tmpl.SetRequestURI(target)
+	tmpl.SetRequestURI(targets[0])
 	tmpl.Header.SetMethod(method)
 	if body != "" {
 		tmpl.SetBodyString(body)
@@ -154,6 +221,9 @@ func run(target, body, method string, headers []string, concurrency int, duratio
 	cpuAtStart := make(chan time.Duration, 1)
 	time.AfterFunc(warmup, func() { cpuAtStart <- cpuTime() })
 	workers := make([]worker, concurrency)
+	// next numbers the requests: it hands out the targets round robin and
+	// enforces --requests.
+	var next atomic.Uint64
 	var wg sync.WaitGroup
 	for i := range workers {
 		wg.Add(1)
@@ -166,6 +236,13 @@ func run(target, body, method string, headers []string, concurrency int, duratio
 				t0 := time.Now()
 				if !t0.Before(stopAt) {
 					return
+				}
+				ticket := next.Add(1) - 1
+				if maxRequests > 0 && ticket >= uint64(maxRequests) {
+					return
+				}
+				if len(targets) > 1 {
+					req.SetRequestURI(targets[ticket%uint64(len(targets))])
 				}
 				err := client.DoTimeout(req, resp, timeout)
 				t1 := time.Now()
@@ -209,7 +286,7 @@ func run(target, body, method string, headers []string, concurrency int, duratio
 	wg.Wait()
 	cpu := cpuTime() - <-cpuAtStart
 
-	res := result{Concurrency: concurrency, DurationS: duration.Seconds(),
+	res := result{Concurrency: concurrency, DurationS: duration.Seconds(), URLs: len(targets),
 		LoadgenCPU: round(100 * cpu.Seconds() / duration.Seconds())}
 	var all []time.Duration
 	for i := range workers {
