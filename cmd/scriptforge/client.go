@@ -151,9 +151,15 @@ type function struct {
 		Flag  string  `json:"flag"`
 		Value *string `json:"value"`
 	} `json:"env"`
-	Source string         `json:"source"`
-	Auth   string         `json:"auth"`
-	Limits map[string]any `json:"limits"`
+	Source     string         `json:"source"`
+	Auth       string         `json:"auth"`
+	Limits     map[string]any `json:"limits"`
+	Quarantine *struct {
+		Since    time.Time `json:"since"`
+		Until    time.Time `json:"until"`
+		Offences int       `json:"offences"`
+		Reason   string    `json:"reason"`
+	} `json:"quarantine"`
 }
 
 func printJSON(w io.Writer, data []byte) {

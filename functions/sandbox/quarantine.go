@@ -85,6 +85,16 @@ func newQuarantines(r quarantineRules, ended func(string)) *quarantines {
 // memory"); it returns the function's quarantine if this put it in (or
 // kept it in) quarantine.
 func (qs *quarantines) offence(fn, reason string) (Quarantine, bool) {
+	q, in, ended := qs.offenceLocked(fn, reason)
+	if ended && !in { // back in at once, it keeps its sandbox
+		qs.ended(fn)
+	}
+	return q, in
+}
+
+// offenceLocked is offence under the lock; ended reports a quarantine it
+// found over, whose sandbox is to be given back.
+func (qs *quarantines) offenceLocked(fn, reason string) (_ Quarantine, in, ended bool) {
 	now := qs.now()
 	qs.mu.Lock()
 	defer qs.mu.Unlock()
@@ -99,7 +109,7 @@ func (qs *quarantines) offence(fn, reason string) (Quarantine, bool) {
 		o.timer.Stop()
 		o.q = nil
 		qs.active.Add(-1)
-		defer qs.ended(fn) // after the unlock (deferred calls run last in, first out)
+		ended = true
 	}
 	kept := o.kills[:0]
 	for _, t := range o.kills {
@@ -111,7 +121,7 @@ func (qs *quarantines) offence(fn, reason string) (Quarantine, bool) {
 	o.offences++
 	o.last = now
 	if o.q == nil && len(o.kills) < qs.rules.kills {
-		return Quarantine{}, false
+		return Quarantine{}, false, ended
 	}
 	until := now.Add(qs.rules.cooldownFor(o.offences))
 	why := fmt.Sprintf("it killed its sandbox %d times within %v (last: %s)", len(o.kills), qs.rules.window, reason)
@@ -127,7 +137,7 @@ func (qs *quarantines) offence(fn, reason string) (Quarantine, bool) {
 	}
 	o.q.Until, o.q.Offences, o.q.Reason = until, o.offences, why
 	o.timer = time.AfterFunc(until.Sub(now), func() { qs.expire(fn, until) })
-	return *o.q, true
+	return *o.q, true, ended
 }
 
 func later(a, b time.Time) time.Time {
@@ -279,7 +289,10 @@ func (p *Pool) offence(fn, tenant, reason string) {
 // (it would only kill it again; nobody else waits for it).
 func (p *Pool) executeQuarantined(ctx context.Context, inv *functions.Invocation, q Quarantine, deadline time.Time) (*functions.Result, error) {
 	fn := inv.Function.ID
-	s, retry := p.quarantineSlot(fn)
+	s, retry, err := p.quarantineSlot(fn)
+	if err != nil {
+		return nil, err
+	}
 	if s == nil {
 		return nil, refusal(fn, q, "none is free", retry, time.Now())
 	}
@@ -299,10 +312,15 @@ func (p *Pool) executeQuarantined(ctx context.Context, inv *functions.Invocation
 
 // quarantineSlot returns fn's quarantine slot, taking a free one (and
 // starting its process) if it has none; nil, with when one may be free,
-// if all are taken.
-func (p *Pool) quarantineSlot(fn string) (*slot, time.Duration) {
+// if all are taken; errReroute if fn is no longer quarantined.
+func (p *Pool) quarantineSlot(fn string) (*slot, time.Duration, error) {
 	p.qmu.Lock()
 	defer p.qmu.Unlock()
+	// Checked under qmu, which release takes too: a slot is never given to
+	// a function whose quarantine ended (it would never be given back).
+	if _, ok := p.quarantines.get(fn); !ok {
+		return nil, 0, errReroute
+	}
 	var free *slot
 	retry := time.Duration(-1)
 	for _, s := range p.qslots {
@@ -310,7 +328,7 @@ func (p *Pool) quarantineSlot(fn string) (*slot, time.Duration) {
 		owner, idle := s.owner, s.live == nil && !s.launching
 		s.mu.Unlock()
 		if owner == fn {
-			return s, 0
+			return s, 0, nil
 		}
 		switch {
 		case owner == "" && idle && free == nil:
@@ -327,14 +345,14 @@ func (p *Pool) quarantineSlot(fn string) (*slot, time.Duration) {
 		if retry < 0 {
 			retry = time.Hour // no quarantine sandboxes at all: until its own ends
 		}
-		return nil, retry
+		return nil, retry, nil
 	}
 	free.mu.Lock()
 	free.owner, free.launching, free.failures = fn, true, 0
 	free.broadcastLocked()
 	free.mu.Unlock()
 	go free.launch(0, false)
-	return free, 0
+	return free, 0, nil
 }
 
 // release gives back the quarantine slot of fn, which left quarantine:
