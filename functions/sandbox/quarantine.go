@@ -17,9 +17,9 @@ import (
 // sandbox of its own to run in.
 const CodeQuarantined = "quarantined"
 
-// Quarantine is a function's quarantine: it killed its sandbox (memory,
-// or a run that would not stop) Kills times within the window, so its
-// calls run only in a sandbox of its own until Until.
+// Quarantine is a function's quarantine: it killed its sandbox (ran it
+// out of memory, or had a run that would not stop) twice within ten
+// minutes, so until Until its calls run only in a sandbox of its own.
 type Quarantine struct {
 	Since time.Time `json:"since"`
 	Until time.Time `json:"until"`

@@ -121,6 +121,42 @@ func TestQuarantineOverBeforeItsTimer(t *testing.T) {
 	}
 }
 
+// A memory death is put down to the suspect that could fill the sandbox
+// alone, else to the one in flight the longest; runs whose frame the
+// sandbox never read are no suspects.
+func TestMemoryDeathSuspect(t *testing.T) {
+	t0 := time.Now()
+	run := func(fn string, memoryMB int, sentAgo time.Duration, end int64) pendingRun {
+		return pendingRun{function: fn, tenant: "t", memoryMB: memoryMB, sent: t0.Add(-sentAgo), end: end}
+	}
+	cases := []struct {
+		name string
+		runs []pendingRun
+		read int64
+		want string
+	}{
+		{"none", nil, 100, ""},
+		{"the only one", []pendingRun{run("bomb", 1024, time.Millisecond, 10)}, 100, "bomb"},
+		{"the oldest of equals", []pendingRun{run("a", 64, time.Millisecond, 10), run("b", 64, time.Second, 20), run("c", 64, time.Microsecond, 30)}, 100, "b"},
+		{"a budget that fills the sandbox before age", []pendingRun{run("old", 64, time.Second, 10), run("bomb", 1024, time.Millisecond, 20)}, 100, "bomb"},
+		{"at the line counts", []pendingRun{run("old", 64, time.Second, 10), run("big", 96, time.Millisecond, 20)}, 100, "big"},
+		{"never read is no suspect", []pendingRun{run("neighbour", 64, time.Millisecond, 10), run("unread", 1024, time.Second, 200)}, 100, "neighbour"},
+		{"not yet queued is no suspect", []pendingRun{run("queued", 1024, time.Second, 0), run("neighbour", 64, time.Millisecond, 10)}, 100, "neighbour"},
+		{"nothing read", []pendingRun{run("a", 1024, time.Second, 10)}, 0, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p := &process{slot: &slot{pool: &Pool{cfg: Config{MemoryMB: 128}}}, pending: map[uint64]pendingRun{}, readBytes: tc.read}
+			for i, r := range tc.runs {
+				p.pending[uint64(i)] = r
+			}
+			if got, _ := p.suspect(); got != tc.want {
+				t.Fatalf("blamed %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
 func newPoolWith(t testing.TB, memoryMB int, tune func(*Config)) *Pool {
 	t.Helper()
 	cfg := Config{
