@@ -16,6 +16,7 @@ import (
 
 	"github.com/scriptforge/scriptforge/functions"
 	"github.com/scriptforge/scriptforge/functions/engine"
+	"github.com/scriptforge/scriptforge/functions/sandbox"
 )
 
 // deployRequest is the body of POST and PUT /v1/functions. Pointers tell
@@ -146,6 +147,8 @@ type functionView struct {
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 	Source    string    `json:"source,omitempty"`
+	// Quarantine is set while the function is quarantined (see quarantine.go).
+	Quarantine *sandbox.Quarantine `json:"quarantine,omitempty"`
 }
 
 type envView struct {
@@ -189,6 +192,7 @@ func (g *Gateway) view(c *fiber.Ctx, d functions.Deployed, withSource bool) func
 	if withSource {
 		v.Source = d.Version.Source
 	}
+	v.Quarantine = g.quarantine(d.ID)
 	return v
 }
 

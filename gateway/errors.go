@@ -66,7 +66,12 @@ func toAPIError(err error) *APIError {
 	case errors.As(err, &ae):
 		return ae
 	case errors.As(err, &re):
-		return &APIError{Status: re.Status, Code: re.Code, Message: re.Message, SIPCode: re.SIPCode}
+		ae := &APIError{Status: re.Status, Code: re.Code, Message: re.Message, SIPCode: re.SIPCode}
+		var retry interface{ RetryAfter() time.Duration } // a quarantined function, a sandbox not back yet
+		if errors.As(err, &retry) {
+			ae.RetryAfter = retry.RetryAfter()
+		}
+		return ae
 	case errors.As(err, &ve):
 		return &APIError{Status: http.StatusBadRequest, Code: "invalid_" + fieldCode(ve.Field), Message: ve.Error()}
 	case errors.As(err, &ce):

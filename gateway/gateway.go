@@ -22,6 +22,7 @@ import (
 	"github.com/scriptforge/scriptforge/cache"
 	"github.com/scriptforge/scriptforge/functions"
 	"github.com/scriptforge/scriptforge/functions/engine"
+	"github.com/scriptforge/scriptforge/functions/sandbox"
 	"github.com/scriptforge/scriptforge/functions/workers"
 	"github.com/scriptforge/scriptforge/openapi"
 	"github.com/scriptforge/scriptforge/ratelimit"
@@ -63,6 +64,10 @@ type Config struct {
 	// Workers controls Worker functions (stop, start, status); nil when
 	// the executor runs none.
 	Workers WorkerControl
+	// Quarantine is the sandbox pool's quarantine of functions that keep
+	// killing their sandbox; nil when functions run in process (no pool,
+	// no quarantine).
+	Quarantine QuarantineControl
 	// Usage are the fair-usage limits of tenants that set none. Zero:
 	// no limits (and a queue of 100 waiting up to 2 s).
 	Usage UsageDefaults
@@ -87,6 +92,15 @@ type WorkerControl interface {
 	Forget(id string)
 	Status(id string) workers.Status
 }
+
+// QuarantineControl is the admin side of the sandbox pool's quarantine.
+type QuarantineControl interface {
+	Quarantined(functionID string) (sandbox.Quarantine, bool)
+	Lift(functionID string) bool
+	QuarantineStats() sandbox.QuarantineStats
+}
+
+var _ QuarantineControl = (*sandbox.Pool)(nil)
 
 // maxAdminBody bounds an admin request: a deploy carries the source as a
 // JSON string, which escaping can make larger than the source itself.
@@ -229,6 +243,7 @@ func (g *Gateway) routes() {
 	fn.Get("/:id/worker", read, g.workerAction(nil))
 	fn.Post("/:id/stop", write, g.workerAction(WorkerControl.Stop))
 	fn.Post("/:id/start", write, g.workerAction(WorkerControl.Start))
+	fn.Delete("/:id/quarantine", g.requireScope(auth.ScopeAdmin), g.liftQuarantine)
 	app.Get("/v1/runs/:requestId", read, g.getRun)
 
 	// Tenants and their keys: each handler checks who may act (see tenants.go).

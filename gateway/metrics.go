@@ -57,6 +57,16 @@ func newMetrics(cfg Config) *metrics {
 	}
 	counterFunc(cfg.HeapTrips, "scriptforge_heap_limit_trips_total", "Times the heap passed its limit and runs in progress were stopped.")
 	counterFunc(cfg.SandboxRestarts, "scriptforge_sandbox_restarts_total", "Sandbox processes started again after dying.")
+	if q := cfg.Quarantine; q != nil {
+		reg.MustRegister(
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "scriptforge_quarantined_functions",
+				Help: "Functions quarantined now for killing their sandbox."},
+				func() float64 { return float64(q.QuarantineStats().Active) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "scriptforge_quarantines_total",
+				Help: "Times a function was quarantined for killing its sandbox twice within ten minutes."},
+				func() float64 { return float64(q.QuarantineStats().Total) }),
+		)
+	}
 	if cacheStats := cfg.CacheStats; cacheStats != nil {
 		counter := func(name, help string, f func(cache.Stats) uint64) prometheus.Collector {
 			return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help},

@@ -45,6 +45,7 @@ var routes = func() []route {
 		{"GET", "/v1/functions/{id}/worker", true},
 		{"POST", "/v1/functions/{id}/stop", true},
 		{"POST", "/v1/functions/{id}/start", true},
+		{"DELETE", "/v1/functions/{id}/quarantine", true},
 		{"GET", "/v1/runs/{request_id}", true},
 		{"POST", "/v1/tenants", true},
 		{"GET", "/v1/tenants", true},

@@ -432,3 +432,34 @@ func TestCLITenantsAndKeys(t *testing.T) {
 		t.Fatalf("tenant create by a tenant: %d %s", code, errOut)
 	}
 }
+
+// A function that kills its sandbox twice is quarantined: fn show says
+// so, and the operator lifts it with fn unquarantine.
+func TestCLIQuarantine(t *testing.T) {
+	g := startGateway(t, "--sandboxes", "1", "--sandbox-memory", "128")
+	file := writeFile(t, "bomb.js", `function main() { return "x".repeat(450e6).length }`)
+	out, errOut, code := g.cli(t, "deploy", file, "--memory", "1024")
+	if code != 0 {
+		t.Fatalf("deploy: %d %s %s", code, out, errOut)
+	}
+	uuid := regexp.MustCompile(`UUID:\s+(\S+)`).FindStringSubmatch(out)[1]
+	id := regexp.MustCompile(`File ID:\s+(\S+)`).FindStringSubmatch(out)[1]
+	for i := 0; i < 2; i++ {
+		if _, errOut, code := g.cli(t, "invoke", uuid); code != 1 || !strings.Contains(errOut, "memory_limit") {
+			t.Fatalf("bomb %d: %d %s", i, code, errOut)
+		}
+	}
+	out, _, code = g.cli(t, "fn", "show", id)
+	if code != 0 || !regexp.MustCompile(`Quarantine: until .* \(since .*, 2 offences\): it killed its sandbox 2 times`).MatchString(out) {
+		t.Fatalf("show: %d %s", code, out)
+	}
+	if out, errOut, code := g.cli(t, "fn", "unquarantine", id); code != 0 || !strings.Contains(out, "quarantine lifted") {
+		t.Fatalf("unquarantine: %d %s %s", code, out, errOut)
+	}
+	if out, _, _ := g.cli(t, "fn", "show", id); strings.Contains(out, "Quarantine") {
+		t.Fatalf("still quarantined: %s", out)
+	}
+	if _, errOut, code := g.cli(t, "fn", "unquarantine", id); code != 1 || !strings.Contains(errOut, "not quarantined") {
+		t.Fatalf("unquarantine again: %d %s", code, errOut)
+	}
+}

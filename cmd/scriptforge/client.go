@@ -151,10 +151,16 @@ type function struct {
 		Flag  string  `json:"flag"`
 		Value *string `json:"value"`
 	} `json:"env"`
-	Source string         `json:"source"`
-	Auth   string         `json:"auth"`
-	Limits map[string]any `json:"limits"`
-	Fresh  bool           `json:"fresh_runtime"`
+	Source     string         `json:"source"`
+	Auth       string         `json:"auth"`
+	Limits     map[string]any `json:"limits"`
+	Fresh      bool           `json:"fresh_runtime"`
+	Quarantine *struct {
+		Since    time.Time `json:"since"`
+		Until    time.Time `json:"until"`
+		Offences int       `json:"offences"`
+		Reason   string    `json:"reason"`
+	} `json:"quarantine"`
 }
 
 func printJSON(w io.Writer, data []byte) {

@@ -13,7 +13,7 @@ import (
 func newFnCmd(cf *clientFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "fn",
-		Short: "Manage deployed functions: list, show, versions, rollback, runs, rotate-uuid, worker, stop, start, delete",
+		Short: "Manage deployed functions: list, show, versions, rollback, runs, rotate-uuid, worker, stop, start, unquarantine, delete",
 	}
 	cf.register(cmd)
 	cmd.AddCommand(
@@ -56,6 +56,10 @@ func newFnCmd(cf *clientFlags) *cobra.Command {
 						v = *e.Value
 					}
 					fmt.Fprintf(w, "Env:      %s=%s [%s]\n", e.Name, v, e.Flag)
+				}
+				if q := f.Quarantine; q != nil {
+					fmt.Fprintf(w, "Quarantine: until %s (since %s, %d offences): %s\n",
+						q.Until.Local().Format(time.DateTime), q.Since.Local().Format(time.DateTime), q.Offences, q.Reason)
 				}
 				fmt.Fprintf(w, "\n%s\n", f.Source)
 				return nil
@@ -157,6 +161,16 @@ func newFnCmd(cf *clientFlags) *cobra.Command {
 		workerCmd(cf, "worker", "Show a Worker function's state (running, idle, stopped) and restarts", "GET", "/worker"),
 		workerCmd(cf, "stop", "Stop a Worker function: calls fail until it is started", "POST", "/stop"),
 		workerCmd(cf, "start", "Let a stopped Worker function run again (it starts with fresh state)", "POST", "/start"),
+		&cobra.Command{
+			Use: "unquarantine ID", Short: "Lift the quarantine of a function that kept killing its sandbox (operator only)", Args: cobra.ExactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				if _, err := cf.client().call(cmd.Context(), "DELETE", fnPath(args[0])+"/quarantine", nil, nil); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "%s: quarantine lifted; its calls go to the shared sandboxes again\n", args[0])
+				return nil
+			},
+		},
 		&cobra.Command{
 			Use: "delete ID", Short: "Delete a function and all its versions", Args: cobra.ExactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {

@@ -60,6 +60,7 @@ type serveOptions struct {
 	cgroups        bool
 	sandboxes      int
 	sandboxMemory  int
+	quarantineSbx  int
 }
 
 func newServeCmd() *cobra.Command {
@@ -117,6 +118,7 @@ key and prints it once: keep it, only its hash is stored.`,
 	f.BoolVar(&o.cgroups, "cgroups", true, "cap each sandbox's memory with a cgroup v2 group of its own where the gateway's cgroup allows it; otherwise, or with --cgroups=false, sandboxes cap themselves with RLIMIT_AS")
 	f.IntVar(&o.sandboxes, "sandboxes", runtime.NumCPU(), "number of sandbox processes (with --isolation=process)")
 	f.IntVar(&o.sandboxMemory, "sandbox-memory", 1024, "memory cap of each sandbox process in MB")
+	f.IntVar(&o.quarantineSbx, "quarantine-sandboxes", 2, "sandbox processes that quarantined functions (those that killed their sandbox twice within ten minutes) may have of their own at once; 0: none, their calls are refused")
 	f.Uint64Var(&o.maxHeap, "max-heap", availableMemory()/2, "heap bytes past which every run in progress is stopped (0: off; default: half the memory)")
 	return cmd
 }
@@ -185,6 +187,7 @@ func serve(ctx context.Context, o serveOptions) error {
 		heapTrips  func() uint64 // in process: each sandbox polices its heap itself
 		cacheStats func() cache.Stats
 		restarts   func() uint64
+		quarantine gateway.QuarantineControl // process isolation only: in process there is no sandbox to quarantine from
 		// Worker functions get long-lived runtimes of their own.
 		workerManager *workers.Manager
 	)
@@ -216,13 +219,17 @@ func serve(ctx context.Context, o serveOptions) error {
 		}
 		poolCfg := base
 		poolCfg.Size, poolCfg.MemoryMB = o.sandboxes, o.sandboxMemory
+		poolCfg.QuarantineSandboxes = o.quarantineSbx
+		if o.quarantineSbx <= 0 {
+			poolCfg.QuarantineSandboxes = -1 // the pool's "none"
+		}
 		poolCfg.Command = func() *exec.Cmd { return sandboxCmd(o.sandboxMemory) }
 		pool := sandbox.New(poolCfg)
 		if err := pool.Start(); err != nil {
 			return err
 		}
 		defer pool.Close()
-		executor, restarts = pool, pool.Restarts
+		executor, restarts, quarantine = pool, pool.Restarts, pool
 		workerManager = workers.New(sandbox.WorkerSpawner(base, func(memoryMB int) *exec.Cmd {
 			return sandboxCmd(memoryMB, "--worker")
 		}))
@@ -250,6 +257,7 @@ func serve(ctx context.Context, o serveOptions) error {
 		Tenants:        store,
 		Executor:       workers.Dispatch{Functions: executor, Workers: workerManager},
 		Workers:        workerManager,
+		Quarantine:     quarantine,
 		Logger:         log,
 		AdminKey:       envKey,
 		PublicURL:      o.publicURL,

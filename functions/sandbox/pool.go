@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -27,6 +28,9 @@ import (
 const (
 	CodeSandboxCrash     = "sandbox_crash"     // the sandbox died for another reason
 	CodeSandboxRestarted = "sandbox_restarted" // another run's overstay had it stopped
+	// CodeSandboxRestarting: the call waited its whole time limit for a
+	// sandbox that was restarting (it never ran).
+	CodeSandboxRestarting = "sandbox_restarting"
 )
 
 // Config tunes a Pool. Zero values take the defaults noted.
@@ -58,7 +62,25 @@ type Config struct {
 	// it, kv calls fail as unavailable.
 	KV      functions.KVStore
 	KVQuota functions.KVQuota
+	// QuarantineSandboxes is how many sandboxes of their own quarantined
+	// functions may have at once, each started on a function's first call
+	// in quarantine. Default 2; negative: none (their calls are refused).
+	QuarantineSandboxes int
+	// QuarantineCooldown is a function's first quarantine; each further
+	// offence doubles it, up to QuarantineMax. Defaults 1 min and 1 h.
+	QuarantineCooldown, QuarantineMax time.Duration
+	// NoQuarantine turns quarantine off: for a pool that serves a single
+	// function (a Worker's), whose sandbox is its own anyway.
+	NoQuarantine bool
 }
+
+// Quarantine thresholds: two sandbox kills within ten minutes quarantine
+// a function; a day without one forgets its offences.
+const (
+	quarantineKills  = 2
+	quarantineWindow = 10 * time.Minute
+	quarantineForget = 24 * time.Hour
+)
 
 // Pool runs invocations in a fixed set of sandbox processes. It is a
 // functions.Executor.
@@ -71,6 +93,13 @@ type Pool struct {
 	done   chan struct{} // closed by Close: nobody waits for a restart then
 	// Restarts counts sandboxes started again after dying.
 	restarts atomic.Uint64
+
+	// Functions that keep killing their sandbox, and the sandboxes they
+	// get of their own; nil with Config.NoQuarantine. qmu guards who owns
+	// which quarantine slot.
+	quarantines *quarantines
+	qslots      []*slot
+	qmu         sync.Mutex
 }
 
 var _ functions.Executor = (*Pool)(nil)
@@ -98,17 +127,30 @@ func New(cfg Config) *Pool {
 			return exec.Command(self, "sandbox")
 		}
 	}
+	if cfg.QuarantineSandboxes == 0 {
+		cfg.QuarantineSandboxes = 2
+	}
+	cfg.QuarantineCooldown = cmp.Or(cfg.QuarantineCooldown, time.Minute)
+	cfg.QuarantineMax = max(cmp.Or(cfg.QuarantineMax, time.Hour), cfg.QuarantineCooldown)
 	p := &Pool{cfg: cfg, log: cfg.Logger, done: make(chan struct{})}
 	for i := range cfg.Size {
-		p.slots = append(p.slots, &slot{pool: p, index: i, ready: make(chan struct{})})
+		p.slots = append(p.slots, newSlot(p, i, false))
+	}
+	if !cfg.NoQuarantine {
+		p.quarantines = newQuarantines(quarantineRules{kills: quarantineKills, window: quarantineWindow,
+			cooldown: cfg.QuarantineCooldown, max: cfg.QuarantineMax, forget: quarantineForget}, p.release)
+		for i := range max(cfg.QuarantineSandboxes, 0) {
+			p.qslots = append(p.qslots, newSlot(p, i, true))
+		}
 	}
 	return p
 }
 
-// Start launches every sandbox; it fails if one cannot start at all.
+// Start launches every shared sandbox; it fails if one cannot start at
+// all. Quarantine sandboxes start when a quarantined function needs one.
 func (p *Pool) Start() error {
 	for _, s := range p.slots {
-		if err := s.start(); err != nil {
+		if err := s.start(false); err != nil {
 			p.Close()
 			return err
 		}
@@ -122,9 +164,18 @@ func (p *Pool) Close() {
 		return
 	}
 	close(p.done)
-	for _, s := range p.slots {
-		if proc := s.current(); proc != nil {
-			proc.stop("the gateway is shutting down")
+	if p.quarantines != nil {
+		p.quarantines.close()
+	}
+	for _, s := range append(p.slots[:len(p.slots):len(p.slots)], p.qslots...) {
+		s.mu.Lock()
+		live, cg := s.live, s.cgroup
+		s.mu.Unlock()
+		switch {
+		case live != nil:
+			live.stop("the gateway is shutting down") // its cgroup goes when it has exited
+		case cg != nil:
+			cg.remove()
 		}
 	}
 }
@@ -132,132 +183,68 @@ func (p *Pool) Close() {
 // Restarts is how many times a sandbox was started again after dying.
 func (p *Pool) Restarts() uint64 { return p.restarts.Load() }
 
+// errNotDelivered is a call that never reached the sandbox it was sent
+// to: the process was known to be dying, or died before reading its
+// frame. Nothing of it ran, so it is safe to run on the next process.
+var errNotDelivered = errors.New("sandbox: the call did not reach the sandbox")
+
+// errReroute is a call of a function whose quarantine ended while it
+// waited: it goes the usual way.
+var errReroute = errors.New("sandbox: the function left quarantine")
+
 // Execute runs inv in the sandbox of its tenant (one tenant's runs share a
-// sandbox, so a tenant's bomb costs other tenants as little as possible).
+// sandbox, so a tenant's bomb costs other tenants as little as possible),
+// or in a sandbox of its own while its function is quarantined. A call
+// that meets a restart waits for the new process, within its own time
+// limit; one that never reached a dying process runs on the next.
 func (p *Pool) Execute(ctx context.Context, inv *functions.Invocation) (*functions.Result, error) {
+	deadline := time.Now().Add(runTimeout(inv))
 	h := fnv.New32a()
 	_, _ = h.Write([]byte(inv.Function.Tenant))
 	s := p.slots[int(h.Sum32()%uint32(len(p.slots)))]
-	proc, err := s.wait(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return proc.execute(ctx, inv)
-}
-
-// slot is one place in the pool; its process is replaced when it dies.
-type slot struct {
-	pool  *Pool
-	index int
-
-	mu       sync.Mutex
-	proc     *process      // nil while (re)starting
-	ready    chan struct{} // closed when proc is set
-	failures int           // consecutive quick deaths, for backoff
-	cgroup   *cgroup       // with Config.Cgroups: made at the first start, kept across restarts
-}
-
-func (s *slot) current() *process {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.proc
-}
-
-// wait returns the slot's live process, waiting for a restart in progress.
-func (s *slot) wait(ctx context.Context) (*process, error) {
 	for {
-		s.mu.Lock()
-		proc, ready := s.proc, s.ready
-		s.mu.Unlock()
-		if proc != nil {
-			return proc, nil
-		}
-		if s.pool.closed.Load() {
-			return nil, &functions.RunError{Status: http.StatusServiceUnavailable, Code: CodeSandboxCrash, Message: "the gateway is shutting down"}
-		}
-		select {
-		case <-ready:
-		case <-s.pool.done:
-		case <-ctx.Done():
-			return nil, &functions.RunError{Status: http.StatusServiceUnavailable, Code: CodeSandboxCrash,
-				Message: "no sandbox was available: it is restarting after a crash"}
-		}
-	}
-}
-
-func (s *slot) start() error {
-	proc, err := startProcess(s)
-	if err != nil {
-		return err
-	}
-	s.mu.Lock()
-	s.proc = proc
-	close(s.ready)
-	s.mu.Unlock()
-	s.pool.log.Info("sandbox started", slog.Int("slot", s.index), slog.Int("pid", proc.cmd.Process.Pid))
-	return nil
-}
-
-// died replaces a dead process, after a backoff when it keeps dying fast.
-func (s *slot) died(proc *process, lived time.Duration) {
-	s.mu.Lock()
-	if s.proc != proc {
-		s.mu.Unlock()
-		return
-	}
-	s.proc = nil
-	s.ready = make(chan struct{})
-	if lived < 10*time.Second {
-		s.failures++
-	} else {
-		s.failures = 0
-	}
-	backoff := time.Duration(0)
-	if s.failures > 1 {
-		backoff = min(10*time.Millisecond<<min(s.failures, 10), 5*time.Second)
-	}
-	s.mu.Unlock()
-	if s.pool.closed.Load() {
-		return
-	}
-	go func() {
-		time.Sleep(backoff)
-		for !s.pool.closed.Load() {
-			if err := s.start(); err == nil {
-				s.pool.restarts.Add(1)
-				return
-			} else {
-				s.pool.log.Error("restarting a sandbox", slog.Int("slot", s.index), slog.Any("error", err))
+		if q, ok := p.Quarantined(inv.Function.ID); ok {
+			res, err := p.executeQuarantined(ctx, inv, q, deadline)
+			if errors.Is(err, errReroute) {
+				continue
 			}
-			time.Sleep(time.Second)
+			return res, err
 		}
-	}()
-}
-
-// memoryCgroup returns the slot's cgroup, creating it on first use; nil
-// without Config.Cgroups.
-func (s *slot) memoryCgroup() (*cgroup, error) {
-	cgs := s.pool.cfg.Cgroups
-	if cgs == nil {
-		return nil, nil
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.cgroup == nil {
-		cg, err := cgs.newCgroup(uint64(s.pool.cfg.MemoryMB)<<20 + cgroupSlack)
+		proc, err := s.wait(ctx, deadline)
 		if err != nil {
 			return nil, err
 		}
-		s.cgroup = cg
+		// The wait may have outlasted the death that quarantined this function.
+		if _, ok := p.Quarantined(inv.Function.ID); ok {
+			continue
+		}
+		res, err := proc.execute(ctx, inv)
+		if !errors.Is(err, errNotDelivered) {
+			return res, err
+		}
+		// The process was retired before it was marked dying, so the next
+		// wait gets another one (or waits for it): no spinning.
 	}
-	return s.cgroup, nil
+}
+
+// runTimeout is inv's time limit.
+func runTimeout(inv *functions.Invocation) time.Duration {
+	if inv.Timeout <= 0 {
+		return 2 * time.Second
+	}
+	return inv.Timeout
 }
 
 // pendingRun is a run a sandbox holds: where its answer goes, and whose
-// kv store its kv calls reach.
+// kv store its kv calls reach; and, to judge a death, whose run it is,
+// when it was sent and where its frame ends in the stream to the sandbox.
 type pendingRun struct {
-	answer chan response
-	tenant string
+	answer   chan response
+	tenant   string
+	function string
+	memoryMB int // its budget
+	sent     time.Time
+	end      int64 // 0 until its frame is queued
 }
 
 // process is one running sandbox.
@@ -267,13 +254,25 @@ type process struct {
 	started time.Time
 
 	stdin *frameWriter
+	// pipe is the write end of the sandbox's stdin: at its death the pipe
+	// tells how many bytes it never read. written counts the bytes that
+	// went into the pipe; queued (under sendMu) those handed to stdin.
+	pipe      *os.File
+	written   atomic.Int64
+	sendMu    sync.Mutex
+	queued    int64
+	closeOnce sync.Once
 
-	mu      sync.Mutex
-	pending map[uint64]pendingRun
-	why     *functions.RunError // set when it was stopped on purpose
+	mu       sync.Mutex
+	pending  map[uint64]pendingRun
+	why      *functions.RunError // set when it was stopped on purpose
+	dying    bool                // stopped, draining or its pipe ended: no new calls
+	draining bool                // close its input once the runs it holds are done
+	culprit  string              // the function its death is put down to
 
 	dead      chan struct{} // closed when the process has exited
 	deathErr  *functions.RunError
+	readBytes int64                        // bytes of the stream the sandbox had read when it died; set before dead closes
 	hasCode   *lru.Cache[string, struct{}] // hashes whose code it has been sent
 	stderrEnd *tail
 	oomBefore int // the cgroup's OOM kills before this process started
@@ -300,26 +299,34 @@ func startProcess(s *slot) (*process, error) {
 		cmd.SysProcAttr.UseCgroupFD, cmd.SysProcAttr.CgroupFD = true, int(dir.Fd())
 		oomBefore = cg.oomKills()
 	}
-	stdin, err := cmd.StdinPipe()
+	// A pipe of our own rather than StdinPipe: Wait would close that one,
+	// and the pipe is still needed after the death (see delivered).
+	stdinR, stdinW, err := os.Pipe()
 	if err != nil {
 		return nil, err
 	}
+	cmd.Stdin = stdinR
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
+		stdinR.Close()
+		stdinW.Close()
 		return nil, err
 	}
 	t := &tail{log: s.pool.log, slot: s.index}
 	cmd.Stderr = t
-	if err := cmd.Start(); err != nil {
+	err = cmd.Start()
+	stdinR.Close() // the child's now: held here, writes would not fail when it dies
+	if err != nil {
+		stdinW.Close()
 		return nil, fmt.Errorf("starting a sandbox: %w", err)
 	}
 	hasCode, _ := lru.New[string, struct{}](4096)
 	p := &process{
-		slot: s, cmd: cmd, started: time.Now(),
-		stdin:   newFrameWriter(stdin),
+		slot: s, cmd: cmd, started: time.Now(), pipe: stdinW,
 		pending: map[uint64]pendingRun{}, dead: make(chan struct{}),
 		hasCode: hasCode, stderrEnd: t, oomBefore: oomBefore,
 	}
+	p.stdin = newFrameWriter(countingWriter{w: stdinW, n: &p.written})
 	go p.readLoop(stdout)
 	return p, nil
 }
@@ -343,16 +350,26 @@ func (p *process) readLoop(stdout io.Reader) {
 			run.answer <- resp
 		}
 	}
+	p.doom() // its output ended: it is dying, if not dead
 	err := p.cmd.Wait()
+	p.readBytes = p.delivered()
 	p.deathErr = p.cause(err)
+	blamed := p.watchdogCulprit()
+	if p.deathErr.Code == functions.CodeMemoryLimit {
+		var tenant string
+		if blamed, tenant = p.suspect(); blamed != "" {
+			// Before dead closes: the culprit's next call must find it quarantined.
+			p.slot.pool.offence(blamed, tenant, "ran it out of memory")
+		}
+	}
 	close(p.dead)
-	_ = p.stdin.close() // its pipe is broken: this only stops the writer
+	p.closeInput() // its pipe is broken: this only stops the writer
 	if p.slot.pool.closed.Load() && p.slot.cgroup != nil {
 		p.slot.cgroup.remove()
 	}
-	p.slot.pool.log.Warn("sandbox exited", slog.Int("slot", p.slot.index), slog.Int("pid", p.cmd.Process.Pid),
-		slog.String("cause", p.deathErr.Message), slog.Any("exit", err))
-	p.slot.died(p, time.Since(p.started))
+	p.slot.pool.log.Warn("sandbox exited", slog.String("slot", p.slot.name()), slog.Int("pid", p.cmd.Process.Pid),
+		slog.String("cause", p.deathErr.Message), slog.String("blamed", blamed), slog.Any("exit", err))
+	p.slot.died(p, time.Since(p.started), blamed)
 }
 
 // cause says why the sandbox died, for the runs that died with it.
@@ -384,19 +401,60 @@ func killedBy(err error, sig syscall.Signal) bool {
 	return ok && ws.Signaled() && ws.Signal() == sig
 }
 
+// doom marks the process dying: retired from its slot first, so that a
+// caller who finds it dying finds the slot without it.
+func (p *process) doom() {
+	p.slot.retire(p)
+	p.mu.Lock()
+	p.dying = true
+	p.mu.Unlock()
+}
+
 // stop kills the sandbox; why is what its runs in progress are told.
 func (p *process) stop(why string) {
 	p.stopWith(&functions.RunError{Status: http.StatusServiceUnavailable, Code: CodeSandboxRestarted,
-		Message: "the sandbox running this function was stopped: " + why})
+		Message: "the sandbox running this function was stopped: " + why}, "")
 }
 
-func (p *process) stopWith(re *functions.RunError) {
+// stopWith kills the sandbox, its runs in progress failing with re, and
+// puts the death down to function culprit if set. It reports whether
+// this call decided the death (the first to stop it).
+func (p *process) stopWith(re *functions.RunError, culprit string) bool {
+	p.slot.retire(p)
 	p.mu.Lock()
-	if p.why == nil {
-		p.why = re
+	first := p.why == nil
+	if first {
+		p.why, p.culprit = re, culprit
 	}
+	p.dying = true
 	p.mu.Unlock()
 	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+	return first
+}
+
+// drain retires the process: it takes no new call, finishes those it
+// holds, then gets end of input and exits.
+func (p *process) drain() {
+	p.slot.retire(p)
+	p.mu.Lock()
+	p.dying, p.draining = true, true
+	if p.why == nil {
+		p.why = &functions.RunError{Status: http.StatusServiceUnavailable, Code: CodeSandboxRestarted,
+			Message: "the sandbox running this function was retired"}
+	}
+	idle := len(p.pending) == 0
+	p.mu.Unlock()
+	if idle {
+		go p.closeInput()
+	}
+}
+
+// closeInput stops the writer and closes the sandbox's stdin.
+func (p *process) closeInput() {
+	p.closeOnce.Do(func() {
+		_ = p.stdin.close()
+		_ = p.pipe.Close()
+	})
 }
 
 func (p *process) execute(ctx context.Context, inv *functions.Invocation) (*functions.Result, error) {
@@ -438,65 +496,102 @@ func (p *process) kvCall(id uint64, call *kvCall) {
 			reply = functions.DoKV(ctx, cfg.KV, run.tenant, cfg.KVQuota, call.Op)
 			cancel()
 		}
-		_ = p.send(request{ID: id, KVReply: &kvReply{Call: call.Call, Reply: reply}})
+		_ = p.send(request{ID: id, KVReply: &kvReply{Call: call.Call, Reply: reply}}, nil)
 	}()
 }
 
-// send writes one frame to the sandbox.
-func (p *process) send(req request) error {
+// send writes one frame to the sandbox. Frames are queued in the order
+// of their offsets in the stream, so queued(end) learns exactly where
+// this one ends, before it can reach the sandbox.
+func (p *process) send(req request, queued func(end int64)) error {
 	frame, err := encodeFrame(req)
 	if err != nil {
 		return err
 	}
-	return p.stdin.send(frame)
+	p.sendMu.Lock()
+	defer p.sendMu.Unlock()
+	end := p.queued + int64(len(frame))
+	if queued != nil {
+		queued(end)
+	}
+	if err := p.stdin.send(frame); err != nil {
+		return err
+	}
+	p.queued = end
+	return nil
 }
 
 // roundTrip sends one request and waits for its answer, the sandbox's
 // death, or the watchdog: a run that overstays its time limit by the
-// grace has its sandbox killed.
+// grace has its sandbox killed. A process known to be dying is not sent
+// the call, and a call it died before reading comes back errNotDelivered.
 func (p *process) roundTrip(ctx context.Context, inv *functions.Invocation, withCode bool) (response, error) {
 	id := p.slot.pool.nextID.Add(1)
 	ch := make(chan response, 1)
 	p.mu.Lock()
-	p.pending[id] = pendingRun{answer: ch, tenant: inv.Function.Tenant}
+	if p.dying {
+		p.mu.Unlock()
+		return response{}, errNotDelivered
+	}
+	p.pending[id] = pendingRun{answer: ch, tenant: inv.Function.Tenant, function: inv.Function.ID, memoryMB: inv.MemoryMB}
 	p.mu.Unlock()
+	var end int64
 	defer func() {
 		p.mu.Lock()
 		delete(p.pending, id)
+		idle := p.draining && len(p.pending) == 0
 		p.mu.Unlock()
+		if idle {
+			go p.closeInput()
+		}
 	}()
 
 	send := *inv
 	if !withCode {
 		send.Code = ""
 	}
-	if err := p.send(request{ID: id, Inv: &send}); err != nil {
+	queued := func(at int64) {
+		end = at
+		p.mu.Lock()
+		if run, ok := p.pending[id]; ok {
+			run.end, run.sent = at, time.Now()
+			p.pending[id] = run
+		}
+		p.mu.Unlock()
+	}
+	if err := p.send(request{ID: id, Inv: &send}, queued); err != nil {
+		// The writer stops only when the pipe broke: the sandbox is gone.
 		select {
 		case <-p.dead:
-			return response{}, p.deathErr
+			return response{}, errNotDelivered
 		case <-time.After(time.Second):
 			return response{}, &functions.RunError{Status: http.StatusBadGateway, Code: CodeSandboxCrash, Message: "could not reach the sandbox: " + err.Error()}
 		}
 	}
 
-	timeout := inv.Timeout
-	if timeout <= 0 {
-		timeout = 2 * time.Second
-	}
+	timeout := runTimeout(inv)
 	watchdog := time.NewTimer(timeout + p.slot.pool.cfg.Grace)
 	defer watchdog.Stop()
 	select {
 	case resp := <-ch:
 		return resp, nil
 	case <-p.dead:
+		if end > p.readBytes {
+			return response{}, errNotDelivered
+		}
 		return response{}, p.deathErr
 	case <-watchdog.C:
-		p.stop(fmt.Sprintf("another run on it overstayed its time limit by more than %v", p.slot.pool.cfg.Grace))
+		grace := p.slot.pool.cfg.Grace
+		if p.stopWith(&functions.RunError{Status: http.StatusServiceUnavailable, Code: CodeSandboxRestarted,
+			Message: fmt.Sprintf("the sandbox running this function was stopped: another run on it overstayed its time limit by more than %v", grace)},
+			inv.Function.ID) {
+			p.slot.pool.offence(inv.Function.ID, inv.Function.Tenant, fmt.Sprintf("a run overstayed its time limit of %d ms by %v and would not stop", timeout.Milliseconds(), grace))
+		}
 		return response{}, &functions.RunError{Status: http.StatusGatewayTimeout, Code: functions.CodeTimeout,
 			Message: fmt.Sprintf("function exceeded its time limit of %d ms and did not stop; its sandbox was killed", timeout.Milliseconds())}
 	case <-ctx.Done():
-		_ = p.send(request{ID: id, Cancel: true}) // best effort: the answer, if any, is dropped
-		return response{}, &functions.RunError{Status: 499, Code: "canceled", Message: "the run was cancelled: " + context.Cause(ctx).Error()}
+		_ = p.send(request{ID: id, Cancel: true}, nil) // best effort: the answer, if any, is dropped
+		return response{}, canceled(ctx)
 	}
 }
 

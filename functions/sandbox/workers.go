@@ -15,6 +15,7 @@ func WorkerSpawner(base Config, command func(memoryMB int) *exec.Cmd) workers.Sp
 	return func(inv *functions.Invocation) (workers.Runner, error) {
 		cfg := base
 		cfg.Size = 1
+		cfg.NoQuarantine = true // the sandbox is the Worker's own already
 		cfg.MemoryMB = inv.MemoryMB
 		cfg.Command = func() *exec.Cmd { return command(inv.MemoryMB) }
 		p := New(cfg)
