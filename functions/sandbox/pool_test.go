@@ -34,7 +34,11 @@ func TestMain(m *testing.M) {
 			stop := startCPUProfile(path)
 			defer stop()
 		}
-		if err := RunChild(o); err != nil {
+		run := func() error { return RunChild(o) }
+		if os.Getenv(constChildEnv) != "" {
+			run = runConstChild
+		}
+		if err := run(); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
