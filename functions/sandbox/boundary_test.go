@@ -1,9 +1,14 @@
 package sandbox
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -127,5 +132,84 @@ func BenchmarkPoolBoundary(b *testing.B) {
 			b.ReportMetric(float64(child.Nanoseconds())/1e3/float64(b.N), "sandbox-µs/op")
 			b.ReportMetric(float64(self.Nanoseconds())/1e3/float64(b.N), "caller-µs/op")
 		})
+	}
+}
+
+// garbageChildEnv makes the test child answer its first request with a
+// frame that does not decode.
+const garbageChildEnv = "SCRIPTFORGE_SANDBOX_TEST_GARBAGE"
+
+func runGarbageChild() error {
+	in := bufio.NewReader(os.Stdin)
+	if _, err := readFrame(in); err != nil {
+		return err
+	}
+	os.Stdout.Write([]byte{0, 0, 0, 3, kindResult, 1, 9})
+	_, err := io.Copy(io.Discard, in)
+	return err
+}
+
+// A sandbox that answers with a frame that does not decode is stopped,
+// and its run fails with a clear error instead of waiting for the watchdog.
+func TestMalformedAnswerStopsTheSandbox(t *testing.T) {
+	p := New(Config{Size: 1, MemoryMB: 256, Grace: 5 * time.Second,
+		Env: []string{childEnv + "=256", garbageChildEnv + "=1"}, Command: testChildCommand})
+	if err := p.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	start := time.Now()
+	_, err := p.Execute(context.Background(), typicalInvocation())
+	var re *functions.RunError
+	if !errors.As(err, &re) || re.Code != CodeSandboxCrash || !strings.Contains(re.Message, "malformed") {
+		t.Fatalf("got %v", err)
+	}
+	if took := time.Since(start); took > 2*time.Second {
+		t.Fatalf("took %v", took)
+	}
+}
+
+// A sandbox that has evicted a version record asks for it again, and the
+// call still runs; so does one whose code was evicted.
+func TestEvictedRecordIsSentAgain(t *testing.T) {
+	p := New(Config{Size: 1, MemoryMB: 256, Grace: 300 * time.Millisecond,
+		Env: []string{childEnv + "=256", constChildEnv + "=1"}, Command: testChildCommand})
+	if err := p.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	first := typicalInvocation()
+	if _, err := p.Execute(context.Background(), first); err != nil {
+		t.Fatal(err)
+	}
+	// More versions than the sandbox keeps: the first one's record goes.
+	for i := 0; i < maxVersions+10; i++ {
+		inv := typicalInvocation()
+		inv.Function.ID = fmt.Sprint("fn_", i)
+		if _, err := p.Execute(context.Background(), inv); err != nil {
+			t.Fatal(err)
+		}
+	}
+	proc := p.slots[0].current()
+	if v, ok := proc.versions.Get(keyOf(first)); !ok || !v.confirmed.Load() {
+		t.Fatal("the gateway forgot the record: the test would prove nothing")
+	}
+	res, err := p.Execute(context.Background(), first)
+	if err != nil || string(res.JSON) != string(typicalResult().JSON) {
+		t.Fatalf("after eviction: %v %v", res, err)
+	}
+}
+
+// The sandbox keeps a version's record, but a call whose env changed
+// without a new hash is run with the env it carries.
+func TestVersionRecordFollowsChanges(t *testing.T) {
+	p := newPool(t, 1, 256)
+	inv := invocation(t, "acme", `exports.main = () => process.env.GREETING`, 64, time.Second)
+	for _, greeting := range []string{"hello", "hello", "bonjour", "hello"} {
+		inv.Env = []functions.EnvVar{{Name: "GREETING", Value: greeting, Flag: functions.EnvPlain}}
+		res, err := p.Execute(context.Background(), inv)
+		if err != nil || string(res.JSON) != `"`+greeting+`"` {
+			t.Fatalf("%s: %v %v", greeting, res, err)
+		}
 	}
 }

@@ -275,6 +275,8 @@ type process struct {
 	dead      chan struct{} // closed when the process has exited
 	deathErr  *functions.RunError
 	hasCode   *lru.Cache[string, struct{}] // hashes whose code it has been sent
+	versions  *lru.Cache[versionKey, *sentVersion]
+	nextVer   atomic.Uint64
 	stderrEnd *tail
 	oomBefore int // the cgroup's OOM kills before this process started
 }
@@ -314,11 +316,12 @@ func startProcess(s *slot) (*process, error) {
 		return nil, fmt.Errorf("starting a sandbox: %w", err)
 	}
 	hasCode, _ := lru.New[string, struct{}](4096)
+	versions, _ := lru.New[versionKey, *sentVersion](4096)
 	p := &process{
 		slot: s, cmd: cmd, started: time.Now(),
-		stdin:   newFrameWriter(stdin),
+		stdin:   newFrameWriter(stdin, false),
 		pending: map[uint64]pendingRun{}, dead: make(chan struct{}),
-		hasCode: hasCode, stderrEnd: t, oomBefore: oomBefore,
+		hasCode: hasCode, versions: versions, stderrEnd: t, oomBefore: oomBefore,
 	}
 	go p.readLoop(stdout)
 	return p, nil
@@ -327,8 +330,13 @@ func startProcess(s *slot) (*process, error) {
 func (p *process) readLoop(stdout io.Reader) {
 	in := bufio.NewReaderSize(stdout, 64<<10)
 	for {
-		var resp response
-		if err := readFrame(in, &resp); err != nil {
+		resp, err := readResponse(in)
+		if err != nil {
+			if errors.Is(err, errMalformed) || errors.Is(err, errFrameTooLarge) {
+				// Not a sandbox we can talk to any more (nor trust).
+				p.stopWith(&functions.RunError{Status: http.StatusBadGateway, Code: CodeSandboxCrash,
+					Message: "the sandbox running this function sent a malformed answer and was restarted; the run was lost"})
+			}
 			break
 		}
 		if resp.KV != nil {
@@ -353,6 +361,14 @@ func (p *process) readLoop(stdout io.Reader) {
 	p.slot.pool.log.Warn("sandbox exited", slog.Int("slot", p.slot.index), slog.Int("pid", p.cmd.Process.Pid),
 		slog.String("cause", p.deathErr.Message), slog.Any("exit", err))
 	p.slot.died(p, time.Since(p.started))
+}
+
+func readResponse(in *bufio.Reader) (response, error) {
+	b, err := readFrame(in)
+	if err != nil {
+		return response{}, err
+	}
+	return decodeResponse(b)
 }
 
 // cause says why the sandbox died, for the runs that died with it.
@@ -400,17 +416,29 @@ func (p *process) stopWith(re *functions.RunError) {
 }
 
 func (p *process) execute(ctx context.Context, inv *functions.Invocation) (*functions.Result, error) {
-	sendCode := !p.hasCode.Contains(inv.Hash)
-	for attempt := 0; attempt < 2; attempt++ {
-		resp, err := p.roundTrip(ctx, inv, sendCode)
+	var flags byte
+	if !p.hasCode.Contains(inv.Hash) {
+		flags |= withCode
+	}
+	ver, fresh := p.version(inv)
+	if fresh {
+		flags |= withVersion
+	}
+	for attempt := 0; attempt < 3; attempt++ {
+		resp, err := p.roundTrip(ctx, inv, ver.id, flags)
 		if err != nil {
 			return nil, err
 		}
-		if resp.NeedCode && !sendCode {
-			sendCode = true // it evicted the program: send the code again
+		if need := resp.need(); need != 0 && need&flags == 0 {
+			flags |= need // it evicted the program or the record: send them again
 			continue
+		} else if need != 0 {
+			break // it was sent what it asks for
 		}
 		p.hasCode.Add(inv.Hash, struct{}{})
+		if flags&withVersion != 0 {
+			ver.confirmed.Store(true)
+		}
 		if resp.Err != nil {
 			return nil, resp.Err
 		}
@@ -420,6 +448,31 @@ func (p *process) execute(ctx context.Context, inv *functions.Invocation) (*func
 		return resp.Result, nil
 	}
 	return nil, &functions.RunError{Status: http.StatusBadGateway, Code: CodeSandboxCrash, Message: "the sandbox gave no answer"}
+}
+
+// version returns the record of inv's version this sandbox is sent, and
+// whether the record has to travel with the call: it is new, changed, or
+// not yet known to have arrived.
+func (p *process) version(inv *functions.Invocation) (*sentVersion, bool) {
+	key := keyOf(inv)
+	if v, ok := p.versions.Get(key); ok && v.rec.matches(inv) {
+		return v, !v.confirmed.Load()
+	}
+	v := &sentVersion{id: p.nextVer.Add(1), rec: recordOf(inv)}
+	p.versions.Add(key, v)
+	return v, true
+}
+
+// need is what the sandbox asks to be sent, as run frame flags.
+func (r *response) need() byte {
+	var f byte
+	if r.NeedCode {
+		f |= withCode
+	}
+	if r.NeedVersion {
+		f |= withVersion
+	}
+	return f
 }
 
 // kvCall serves a kv call of run id on the gateway's store, scoped to the
@@ -438,23 +491,15 @@ func (p *process) kvCall(id uint64, call *kvCall) {
 			reply = functions.DoKV(ctx, cfg.KV, run.tenant, cfg.KVQuota, call.Op)
 			cancel()
 		}
-		_ = p.send(request{ID: id, KVReply: &kvReply{Call: call.Call, Reply: reply}})
+		r := kvReply{Call: call.Call, Reply: reply}
+		_ = p.stdin.send(func(b []byte) ([]byte, error) { return appendKVReply(b, id, &r), nil })
 	}()
-}
-
-// send writes one frame to the sandbox.
-func (p *process) send(req request) error {
-	frame, err := encodeFrame(req)
-	if err != nil {
-		return err
-	}
-	return p.stdin.send(frame)
 }
 
 // roundTrip sends one request and waits for its answer, the sandbox's
 // death, or the watchdog: a run that overstays its time limit by the
 // grace has its sandbox killed.
-func (p *process) roundTrip(ctx context.Context, inv *functions.Invocation, withCode bool) (response, error) {
+func (p *process) roundTrip(ctx context.Context, inv *functions.Invocation, ver uint64, flags byte) (response, error) {
 	id := p.slot.pool.nextID.Add(1)
 	ch := make(chan response, 1)
 	p.mu.Lock()
@@ -466,11 +511,12 @@ func (p *process) roundTrip(ctx context.Context, inv *functions.Invocation, with
 		p.mu.Unlock()
 	}()
 
-	send := *inv
-	if !withCode {
-		send.Code = ""
+	err := p.stdin.send(func(b []byte) ([]byte, error) { return appendRun(b, id, inv, ver, flags) })
+	if errors.Is(err, errFrameTooLarge) {
+		return response{}, &functions.RunError{Status: http.StatusRequestEntityTooLarge, Code: "payload_too_large",
+			Message: fmt.Sprintf("the invocation is larger than the sandbox's %d MiB frame", maxFrame>>20)}
 	}
-	if err := p.send(request{ID: id, Inv: &send}); err != nil {
+	if err != nil {
 		select {
 		case <-p.dead:
 			return response{}, p.deathErr
@@ -495,7 +541,7 @@ func (p *process) roundTrip(ctx context.Context, inv *functions.Invocation, with
 		return response{}, &functions.RunError{Status: http.StatusGatewayTimeout, Code: functions.CodeTimeout,
 			Message: fmt.Sprintf("function exceeded its time limit of %d ms and did not stop; its sandbox was killed", timeout.Milliseconds())}
 	case <-ctx.Done():
-		_ = p.send(request{ID: id, Cancel: true}) // best effort: the answer, if any, is dropped
+		_ = p.stdin.send(func(b []byte) ([]byte, error) { return appendCancel(b, id), nil }) // best effort: the answer, if any, is dropped
 		return response{}, &functions.RunError{Status: 499, Code: "canceled", Message: "the run was cancelled: " + context.Cause(ctx).Error()}
 	}
 }

@@ -38,6 +38,9 @@ func TestMain(m *testing.M) {
 		if os.Getenv(constChildEnv) != "" {
 			run = runConstChild
 		}
+		if os.Getenv(garbageChildEnv) != "" {
+			run = runGarbageChild
+		}
 		if err := run(); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
