@@ -529,8 +529,8 @@ func (p *process) roundTrip(ctx context.Context, inv *functions.Invocation, ver 
 	if timeout <= 0 {
 		timeout = 2 * time.Second
 	}
-	watchdog := time.NewTimer(timeout + p.slot.pool.cfg.Grace)
-	defer watchdog.Stop()
+	watchdog := startTimer(timeout + p.slot.pool.cfg.Grace)
+	defer stopTimer(watchdog)
 	select {
 	case resp := <-ch:
 		return resp, nil
@@ -544,6 +544,24 @@ func (p *process) roundTrip(ctx context.Context, inv *functions.Invocation, ver 
 		_ = p.stdin.send(func(b []byte) ([]byte, error) { return appendCancel(b, id), nil }) // best effort: the answer, if any, is dropped
 		return response{}, &functions.RunError{Status: 499, Code: "canceled", Message: "the run was cancelled: " + context.Cause(ctx).Error()}
 	}
+}
+
+// Watchdog timers are reused: a new one per call is three allocations.
+// Since Go 1.23 a stopped timer delivers nothing stale, so a timer taken
+// from the pool behaves as a new one.
+var timers sync.Pool
+
+func startTimer(d time.Duration) *time.Timer {
+	if t, ok := timers.Get().(*time.Timer); ok {
+		t.Reset(d)
+		return t
+	}
+	return time.NewTimer(d)
+}
+
+func stopTimer(t *time.Timer) {
+	t.Stop()
+	timers.Put(t)
 }
 
 // tail logs a sandbox's stderr, keeps its end for context, and notes a

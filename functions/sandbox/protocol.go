@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"syscall"
 
 	"github.com/scriptforge/scriptforge/functions"
 )
@@ -72,14 +73,18 @@ var errFrameTooLarge = errors.New("sandbox: frame too large")
 // one write system call carries every frame that arrived while the last
 // one was in progress: no allocation and no channel send per frame.
 //
-// Who writes depends on the side. In the gateway a goroutine of the
-// writer's own does (woken only when it is idle), so that a caller never
-// blocks in a write and its watchdog keeps running. In a sandbox the
-// sender that finds the writer idle writes the batch itself, saving a
-// goroutine handoff per answer: a sandbox whose gateway stops reading has
-// nothing better to do.
+// Who writes depends on the side. In a sandbox (direct) the sender that
+// finds the writer idle writes the batch itself: a sandbox whose gateway
+// stops reading has nothing better to do. In the gateway a caller must
+// never block in a write, or its watchdog could not kill a sandbox that
+// stopped reading; so the sender that finds the writer idle makes one
+// write that does not wait, which is all it takes unless the pipe is
+// full, and leaves what the pipe did not take to a goroutine of the
+// writer's own, which may wait.
 type frameWriter struct {
 	w      io.Writer
+	raw    syscall.RawConn // w's, for writes that do not wait; gateway side
+	nw     noWaitWrite
 	direct bool // the sender writes (sandbox side); else loop does
 
 	mu      sync.Mutex
@@ -101,6 +106,13 @@ func newFrameWriter(w io.Writer, direct bool) *frameWriter {
 	fw := &frameWriter{w: w, direct: direct}
 	fw.space = sync.NewCond(&fw.mu)
 	if !direct {
+		if sc, ok := w.(syscall.Conn); ok { // an os.File pipe
+			fw.raw, _ = sc.SyscallConn()
+			fw.nw.write = func(fd uintptr) bool {
+				fw.nw.n, fw.nw.err = syscall.Write(int(fd), fw.nw.b)
+				return true // one attempt: never wait for the pipe
+			}
+		}
 		fw.kick, fw.done = make(chan struct{}, 1), make(chan struct{})
 		go fw.loop()
 	}
@@ -111,7 +123,7 @@ func (fw *frameWriter) loop() {
 	defer close(fw.done)
 	for range fw.kick {
 		fw.mu.Lock()
-		fw.flushLocked()
+		fw.flushLocked(false)
 		broken := fw.err != nil
 		fw.mu.Unlock()
 		if broken {
@@ -119,26 +131,44 @@ func (fw *frameWriter) loop() {
 		}
 	}
 	fw.mu.Lock() // closed: write what is left
-	fw.flushLocked()
+	fw.flushLocked(false)
 	fw.mu.Unlock()
 }
 
+var errWouldBlock = errors.New("sandbox: the pipe is full")
+
 // flushLocked writes the pending frames, batch after batch, until none
 // are left. It drops the lock while it writes; other senders meanwhile
-// add to the next batch.
-func (fw *frameWriter) flushLocked() {
+// add to the next batch. With noWait it stops at the first write the pipe
+// would make wait, leaves the rest pending, and reports false.
+func (fw *frameWriter) flushLocked(noWait bool) bool {
 	if fw.writing {
-		return
+		return true // the writer at work takes them
 	}
 	fw.writing = true
+	defer func() {
+		fw.writing = false
+		fw.space.Broadcast()
+	}()
 	for len(fw.pending) > 0 && fw.err == nil {
 		batch := fw.pending
 		fw.pending = fw.spare[:0]
 		fw.mu.Unlock()
-		_, err := fw.w.Write(batch)
+		var n int
+		var err error
+		if noWait {
+			n, err = fw.writeNoWait(batch)
+		} else {
+			n, err = fw.w.Write(batch)
+		}
 		fw.mu.Lock()
-		if err != nil {
+		if err != nil && err != errWouldBlock {
 			fw.err = err
+		}
+		if n < len(batch) && fw.err == nil { // keep the rest first in line
+			rest := copy(batch, batch[n:])
+			fw.spare, fw.pending = fw.pending[:0], append(batch[:rest], fw.pending...)
+			return false
 		}
 		if cap(batch) <= maxPending { // a huge frame's buffer is not kept
 			fw.spare = batch[:0]
@@ -147,8 +177,31 @@ func (fw *frameWriter) flushLocked() {
 		}
 		fw.space.Broadcast()
 	}
-	fw.writing = false
-	fw.space.Broadcast()
+	return true
+}
+
+// writeNoWait makes one write system call, which takes what fits. Only
+// the one writing calls it, so its state lives in fw: a closure per call
+// would be three allocations.
+func (fw *frameWriter) writeNoWait(b []byte) (int, error) {
+	fw.nw.b = b
+	err := fw.raw.Write(fw.nw.write)
+	n, werr := max(fw.nw.n, 0), fw.nw.err
+	fw.nw.b = nil
+	if err != nil {
+		return 0, err
+	}
+	if werr == syscall.EAGAIN || werr == syscall.EINTR {
+		return n, errWouldBlock
+	}
+	return n, werr
+}
+
+type noWaitWrite struct {
+	b     []byte
+	n     int
+	err   error
+	write func(fd uintptr) bool
 }
 
 // send encodes one frame with encode, which appends a payload to its
@@ -175,10 +228,14 @@ func (fw *frameWriter) send(encode func([]byte) ([]byte, error)) error {
 	}
 	binary.BigEndian.PutUint32(b[start:], uint32(len(b)-start-4))
 	fw.pending = b
-	if fw.direct {
-		fw.flushLocked()
+	switch {
+	case fw.direct:
+		fw.flushLocked(false)
 		err = fw.err
-	} else if !fw.writing {
+	case fw.writing: // the writer at work takes it
+	case fw.raw != nil && fw.flushLocked(true):
+		err = fw.err // written without waiting
+	default:
 		select {
 		case fw.kick <- struct{}{}:
 		default: // already kicked
@@ -209,7 +266,7 @@ func (fw *frameWriter) close() error {
 		for fw.writing {
 			fw.space.Wait()
 		}
-		fw.flushLocked()
+		fw.flushLocked(false)
 	}
 	fw.space.Broadcast()
 	fw.mu.Unlock()
@@ -227,11 +284,15 @@ func (fw *frameWriter) close() error {
 // readFrame reads one frame's payload into a buffer of its own: decoded
 // strings point into it (see dec).
 func readFrame(r *bufio.Reader) ([]byte, error) {
-	var hdr [4]byte
-	if _, err := io.ReadFull(r, hdr[:]); err != nil {
+	hdr, err := r.Peek(4)
+	if err != nil {
+		if err == io.EOF && len(hdr) > 0 {
+			err = io.ErrUnexpectedEOF
+		}
 		return nil, err
 	}
-	n := binary.BigEndian.Uint32(hdr[:])
+	n := binary.BigEndian.Uint32(hdr)
+	_, _ = r.Discard(4)
 	if n > maxFrame {
 		return nil, fmt.Errorf("%w: %d bytes", errFrameTooLarge, n)
 	}

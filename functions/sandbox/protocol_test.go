@@ -4,28 +4,53 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
+	"os"
+	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/scriptforge/scriptforge/functions"
 )
 
 // Frames sent from many goroutines arrive whole, each sender's in its
-// order, in both ways of writing; close writes what is queued, and a send
-// after it fails.
+// order, in each way of writing: the sender's own write (sandbox), the
+// writer's goroutine (gateway, over a writer without a file), and a write
+// that does not wait, handing over to the goroutine when the pipe is full
+// (gateway, over an OS pipe, whose reader starts late so that it fills).
+// close writes what is queued, and a send after it fails.
 func TestFrameWriterDeliversEveryFrame(t *testing.T) {
-	for _, direct := range []bool{false, true} {
-		t.Run(fmt.Sprint("direct=", direct), func(t *testing.T) {
-			pr, pw := io.Pipe()
-			fw := newFrameWriter(pw, direct)
+	for _, mode := range []string{"direct", "loop", "no-wait"} {
+		t.Run(mode, func(t *testing.T) {
+			var r io.Reader
+			var w io.WriteCloser
+			if mode == "no-wait" {
+				pr, pw, err := os.Pipe()
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer pr.Close()
+				r, w = pr, pw
+			} else {
+				r, w = io.Pipe()
+			}
+			fw := newFrameWriter(w, mode == "direct")
+			if (fw.raw != nil) != (mode == "no-wait") {
+				t.Fatalf("raw conn: %v", fw.raw)
+			}
 			got := make(chan map[uint64][]uint64, 1)
 			go func() {
-				in, seen := bufio.NewReader(pr), map[uint64][]uint64{}
+				time.Sleep(50 * time.Millisecond)
+				in, seen := bufio.NewReader(r), map[uint64][]uint64{}
 				for {
 					resp, err := readResponse(in)
 					if err != nil {
 						got <- seen
 						return
+					}
+					if resp.KV.Op.Key != strings.Repeat("k", int(resp.KV.Call)%1000) {
+						t.Errorf("frame %d of %d: key of %d bytes", resp.KV.Call, resp.ID, len(resp.KV.Op.Key))
 					}
 					seen[resp.ID] = append(seen[resp.ID], resp.KV.Call)
 				}
@@ -37,7 +62,7 @@ func TestFrameWriterDeliversEveryFrame(t *testing.T) {
 				go func() {
 					defer wg.Done()
 					for i := uint64(0); i < each; i++ {
-						r := response{ID: s, KV: &kvCall{Call: i}}
+						r := response{ID: s, KV: &kvCall{Call: i, Op: functions.KVOp{Key: strings.Repeat("k", int(i)%1000)}}}
 						if err := fw.send(func(b []byte) ([]byte, error) { return appendResponse(b, &r), nil }); err != nil {
 							t.Error(err)
 							return
@@ -52,7 +77,7 @@ func TestFrameWriterDeliversEveryFrame(t *testing.T) {
 			if err := fw.send(func(b []byte) ([]byte, error) { return appendCancel(b, 1), nil }); !errors.Is(err, errWriterClosed) {
 				t.Fatalf("send after close: %v", err)
 			}
-			pw.Close()
+			w.Close()
 			seen := <-got
 			for s := uint64(1); s <= senders; s++ {
 				if len(seen[s]) != each {
