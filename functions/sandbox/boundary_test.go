@@ -201,12 +201,13 @@ func TestEvictedRecordIsSentAgain(t *testing.T) {
 }
 
 // The sandbox keeps a version's record, but a call whose env changed
-// without a new hash is run with the env it carries.
+// without a new hash (even in the same slice) runs with the env it carries.
 func TestVersionRecordFollowsChanges(t *testing.T) {
 	p := newPool(t, 1, 256)
 	inv := invocation(t, "acme", `exports.main = () => process.env.GREETING`, 64, time.Second)
+	inv.Env = []functions.EnvVar{{Name: "GREETING", Flag: functions.EnvPlain}}
 	for _, greeting := range []string{"hello", "hello", "bonjour", "hello"} {
-		inv.Env = []functions.EnvVar{{Name: "GREETING", Value: greeting, Flag: functions.EnvPlain}}
+		inv.Env[0].Value = greeting // in place: the gateway's note must not follow
 		res, err := p.Execute(context.Background(), inv)
 		if err != nil || string(res.JSON) != `"`+greeting+`"` {
 			t.Fatalf("%s: %v %v", greeting, res, err)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"slices"
 	"strings"
 	"time"
 	"unsafe"
@@ -351,8 +352,11 @@ func (v *versionRecord) matches(inv *functions.Invocation) bool {
 	return true
 }
 
+// recordOf is the gateway's note of what it sends. The env is copied: a
+// caller that changed its slice in place must not change the note too.
 func recordOf(inv *functions.Invocation) *versionRecord {
-	return &versionRecord{Function: inv.Function, Type: inv.Type, Hash: inv.Hash, Env: inv.Env, Timeout: inv.Timeout, MemoryMB: inv.MemoryMB}
+	return &versionRecord{Function: inv.Function, Type: inv.Type, Hash: inv.Hash,
+		Env: slices.Clone(inv.Env), Timeout: inv.Timeout, MemoryMB: inv.MemoryMB}
 }
 
 // decodeVersion reads a version record, copied out of the payload: it

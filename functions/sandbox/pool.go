@@ -429,7 +429,7 @@ func (p *process) execute(ctx context.Context, inv *functions.Invocation) (*func
 		if err != nil {
 			return nil, err
 		}
-		if need := resp.need(); need != 0 && need&flags == 0 {
+		if need := resp.need(); need&^flags != 0 {
 			flags |= need // it evicted the program or the record: send them again
 			continue
 		} else if need != 0 {
