@@ -130,9 +130,6 @@ func (fw *frameWriter) loop() {
 			return
 		}
 	}
-	fw.mu.Lock() // closed: write what is left
-	fw.flushLocked(false)
-	fw.mu.Unlock()
 }
 
 var errWouldBlock = errors.New("sandbox: the pipe is full")
@@ -235,6 +232,7 @@ func (fw *frameWriter) send(encode func([]byte) ([]byte, error)) error {
 	case fw.writing: // the writer at work takes it
 	case fw.raw != nil && fw.flushLocked(true):
 		err = fw.err // written without waiting
+	case fw.closing: // close writes what is left
 	default:
 		select {
 		case fw.kick <- struct{}{}:
@@ -261,23 +259,21 @@ var errWriterClosed = errors.New("sandbox: frame writer closed")
 func (fw *frameWriter) close() error {
 	fw.mu.Lock()
 	already := fw.closing
-	fw.closing = true
-	if fw.direct {
-		for fw.writing {
-			fw.space.Wait()
-		}
-		fw.flushLocked(false)
-	}
+	fw.closing = true // from now on nobody kicks loop
 	fw.space.Broadcast()
 	fw.mu.Unlock()
-	if !fw.direct && !already {
-		close(fw.kick)
-	}
 	if !fw.direct {
+		if !already {
+			close(fw.kick)
+		}
 		<-fw.done
 	}
 	fw.mu.Lock()
 	defer fw.mu.Unlock()
+	for fw.writing { // a sender's write, or one that did not wait
+		fw.space.Wait()
+	}
+	fw.flushLocked(false)
 	return fw.err
 }
 

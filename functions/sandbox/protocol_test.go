@@ -124,3 +124,59 @@ func TestFrameWriterRefusals(t *testing.T) {
 		}
 	}
 }
+
+// Senders racing close on a full pipe: nothing panics, what was accepted
+// before close arrives, and sends after it fail.
+func TestFrameWriterCloseWhileSending(t *testing.T) {
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pr.Close()
+	fw := newFrameWriter(pw, false)
+	var accepted sync.Map
+	var wg sync.WaitGroup
+	for s := uint64(1); s <= 4; s++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := uint64(0); ; i++ {
+				r := response{ID: s, KV: &kvCall{Call: i, Op: functions.KVOp{Key: strings.Repeat("k", 900)}}}
+				if err := fw.send(func(b []byte) ([]byte, error) { return appendResponse(b, &r), nil }); err != nil {
+					if !errors.Is(err, errWriterClosed) {
+						t.Error(err)
+					}
+					return
+				}
+				accepted.Store([2]uint64{s, i}, true)
+			}
+		}()
+	}
+	got := make(chan int, 1)
+	go func() {
+		time.Sleep(30 * time.Millisecond) // the pipe fills meanwhile
+		in, n := bufio.NewReader(pr), 0
+		for {
+			resp, err := readResponse(in)
+			if err != nil {
+				got <- n
+				return
+			}
+			if resp.KV.Op.Key == strings.Repeat("k", 900) {
+				n++
+			}
+		}
+	}()
+	time.Sleep(10 * time.Millisecond)
+	if err := fw.close(); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	pw.Close()
+	n := <-got
+	total := 0
+	accepted.Range(func(any, any) bool { total++; return true })
+	if n != total || total == 0 {
+		t.Fatalf("%d frames accepted, %d arrived", total, n)
+	}
+}
