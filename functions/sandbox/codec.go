@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
-	"slices"
-	"strings"
 	"time"
 	"unsafe"
 
@@ -21,9 +19,10 @@ import (
 // that nil and empty cross the pipe as they are. Data, results and
 // bodies are copied as they are: nothing is encoded twice.
 //
-// Each field of the payload types is named below, once for each
-// direction; TestCodecRoundTrip fills every field by reflection, so a
-// field added to one of them and not here fails that test.
+// Each field of the payload types is named here (the version record's in
+// versions.go), once for each direction; TestCodecRoundTrip fills every
+// field by reflection, so a field added to one of them and not here fails
+// that test.
 
 // Frame kinds: gateway to sandbox, then sandbox to gateway.
 const (
@@ -268,22 +267,7 @@ func appendRun(b []byte, id uint64, inv *functions.Invocation, ver uint64, flags
 	e.byte(flags)
 	e.uvarint(ver)
 	if flags&withVersion != 0 {
-		f := &inv.Function
-		e.str(f.ID)
-		e.str(f.UUID)
-		e.str(f.Name)
-		e.str(f.Tenant)
-		e.int(f.Version)
-		e.str(string(inv.Type))
-		e.str(inv.Hash)
-		e.count(len(inv.Env), inv.Env == nil)
-		for _, v := range inv.Env {
-			e.str(v.Name)
-			e.str(v.Value)
-			e.str(string(v.Flag))
-		}
-		e.varint(int64(inv.Timeout))
-		e.int(inv.MemoryMB)
+		e.version(inv)
 	}
 	if flags&withCode != 0 {
 		e.str(inv.Code)
@@ -317,74 +301,6 @@ func appendRun(b []byte, id uint64, inv *functions.Invocation, ver uint64, flags
 	}
 	return e.b, nil
 }
-
-// versionRecord is what stays the same across the calls of one function
-// version: the sandbox keeps it, so that a call sends only its own part.
-type versionRecord struct {
-	Function functions.FunctionInfo
-	Type     functions.Type
-	Hash     string
-	Env      []functions.EnvVar
-	Timeout  time.Duration
-	MemoryMB int
-}
-
-func (v *versionRecord) size() int {
-	n := 128 + len(v.Function.ID) + len(v.Function.UUID) + len(v.Function.Name) + len(v.Function.Tenant) + len(v.Type) + len(v.Hash)
-	for _, e := range v.Env {
-		n += 48 + len(e.Name) + len(e.Value) + len(e.Flag)
-	}
-	return n
-}
-
-// matches reports whether inv belongs to the version v records.
-func (v *versionRecord) matches(inv *functions.Invocation) bool {
-	if v.Function != inv.Function || v.Type != inv.Type || v.Hash != inv.Hash ||
-		v.Timeout != inv.Timeout || v.MemoryMB != inv.MemoryMB ||
-		len(v.Env) != len(inv.Env) || (v.Env == nil) != (inv.Env == nil) {
-		return false
-	}
-	for i := range v.Env {
-		if v.Env[i] != inv.Env[i] {
-			return false
-		}
-	}
-	return true
-}
-
-// recordOf is the gateway's note of what it sends. The env is copied: a
-// caller that changed its slice in place must not change the note too.
-func recordOf(inv *functions.Invocation) *versionRecord {
-	return &versionRecord{Function: inv.Function, Type: inv.Type, Hash: inv.Hash,
-		Env: slices.Clone(inv.Env), Timeout: inv.Timeout, MemoryMB: inv.MemoryMB}
-}
-
-// decodeVersion reads a version record, copied out of the payload: it
-// outlives the frame.
-func (d *dec) version() *versionRecord {
-	v := &versionRecord{}
-	v.Function.ID = clone(d.str())
-	v.Function.UUID = clone(d.str())
-	v.Function.Name = clone(d.str())
-	v.Function.Tenant = clone(d.str())
-	v.Function.Version = d.int()
-	v.Type = functions.Type(clone(d.str()))
-	v.Hash = clone(d.str())
-	if n, isNil := d.count(); !isNil {
-		v.Env = make([]functions.EnvVar, n)
-		for i := range v.Env {
-			v.Env[i] = functions.EnvVar{Name: clone(d.str()), Value: clone(d.str()), Flag: functions.EnvFlag(clone(d.str()))}
-			if d.err != nil {
-				return nil
-			}
-		}
-	}
-	v.Timeout = time.Duration(d.varint())
-	v.MemoryMB = d.int()
-	return v
-}
-
-func clone(s string) string { return strings.Clone(s) }
 
 // decodeRequest reads a frame from the gateway. A run frame that carries
 // a version record stores it in versions; one that names a record the
