@@ -60,6 +60,8 @@ type Result struct {
 	Response *HTTPResponse `json:"response,omitempty"`
 	Logs     []LogLine     `json:"logs"`
 	Duration time.Duration `json:"duration"`
+	// CPU is the run's thread CPU time.
+	CPU time.Duration `json:"cpu"`
 }
 
 // HTTPResponse is a Response object returned by a function.
@@ -96,6 +98,8 @@ type RunError struct {
 	Message string    `json:"message"`
 	Stack   string    `json:"stack,omitempty"` // kept in the run record, not sent to callers
 	Logs    []LogLine `json:"logs,omitempty"`
+	// CPU is the run's thread CPU time, when it ran at all.
+	CPU time.Duration `json:"cpu,omitempty"`
 }
 
 func (e *RunError) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Message) }

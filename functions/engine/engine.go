@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -184,7 +185,11 @@ func (e *Engine) Execute(ctx context.Context, inv *functions.Invocation) (*funct
 	start := time.Now()
 	key := warmKeyOf(inv)
 	if !inv.FreshRuntime {
-		if w := e.warm.take(key); w != nil {
+		if w := e.warm.take(key); w != nil && !slices.Equal(w.r.inv.Env, inv.Env) {
+			// Same version, other variables: only an embedder can do this
+			// (a deploy makes a new version), but process.env must not lie.
+			e.warm.put(w, false)
+		} else if w != nil {
 			w.r.beginCall(inv)
 			res, err := e.guard(ctx, w.r, start, w.r.call)
 			e.warm.put(w, w.r.reusable(err))

@@ -24,29 +24,28 @@ func Serve(r io.Reader, w io.Writer, eng functions.Executor) error {
 // the same pipe and gets their answers from the same reader.
 func serve(r io.Reader, w io.Writer, eng functions.Executor, kv *kvClient) error {
 	in := bufio.NewReaderSize(r, 64<<10)
-	out := newFrameWriter(w)
+	out := newFrameWriter(w, true)
+	versions := newVersionTable()
 	var (
 		wg      sync.WaitGroup
 		cmu     sync.Mutex
 		cancels = map[uint64]context.CancelFunc{}
 	)
 	send := func(resp response) {
-		frame, err := encodeFrame(resp)
+		err := out.send(func(b []byte) ([]byte, error) { return appendResponse(b, &resp), nil })
 		if errors.Is(err, errFrameTooLarge) {
-			frame, err = encodeFrame(response{ID: resp.ID, Err: &functions.RunError{Status: http.StatusInternalServerError,
-				Code: functions.CodeBadResult, Message: "the result is too large to send"}})
+			tooLarge := response{ID: resp.ID, Err: &functions.RunError{Status: http.StatusInternalServerError,
+				Code: functions.CodeBadResult, Message: "the result is too large to send"}}
+			if resp.Result != nil {
+				tooLarge.Err.CPU = resp.Result.CPU
+			}
+			_ = out.send(func(b []byte) ([]byte, error) { return appendResponse(b, &tooLarge), nil })
 		}
-		if err == nil {
-			_ = out.send(frame) // a broken pipe means the gateway is gone: nobody to tell
-		}
+		// A broken pipe means the gateway is gone: nobody to tell.
 	}
 	if kv != nil {
 		kv.send = func(resp response) error {
-			frame, err := encodeFrame(resp)
-			if err != nil {
-				return err
-			}
-			return out.send(frame)
+			return out.send(func(b []byte) ([]byte, error) { return appendResponse(b, &resp), nil })
 		}
 	}
 	runs := newRunners(func(j job) {
@@ -59,14 +58,18 @@ func serve(r io.Reader, w io.Writer, eng functions.Executor, kv *kvClient) error
 		send(resp)
 	})
 	for {
-		var req request
-		if err := readFrame(in, &req); err != nil {
+		req, err := readRequest(in, versions)
+		if err != nil {
 			wg.Wait()
 			_ = out.close()
 			if errors.Is(err, io.EOF) {
 				return nil
 			}
 			return err
+		}
+		if req.unknownVersion {
+			send(response{ID: req.ID, NeedVersion: true})
+			continue
 		}
 		if req.KVReply != nil {
 			if kv != nil {
@@ -89,6 +92,14 @@ func serve(r io.Reader, w io.Writer, eng functions.Executor, kv *kvClient) error
 		wg.Add(1)
 		runs.start(job{req: req, ctx: ctx, cancel: cancel})
 	}
+}
+
+func readRequest(in *bufio.Reader, versions *versionTable) (request, error) {
+	b, err := readFrame(in)
+	if err != nil {
+		return request{}, err
+	}
+	return decodeRequest(b, versions)
 }
 
 // job is one request on its way to a runner.

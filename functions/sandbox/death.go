@@ -1,9 +1,7 @@
 package sandbox
 
 import (
-	"io"
 	"os"
-	"sync/atomic"
 	"syscall"
 	"unsafe"
 )
@@ -17,7 +15,7 @@ import (
 // (Bytes the sandbox had read ahead but not yet parsed count as
 // delivered: such a frame fails with the sandbox rather than running twice.)
 func (p *process) delivered() int64 {
-	written := p.written.Load()
+	written := p.stdin.written.Load()
 	unread, err := pipeUnread(p.pipe)
 	if err != nil {
 		return written // cannot tell: take everything as delivered
@@ -42,18 +40,6 @@ func pipeUnread(f *os.File) (int, error) {
 		return 0, errno
 	}
 	return int(n), nil
-}
-
-// countingWriter counts the bytes that went through it.
-type countingWriter struct {
-	w io.Writer
-	n *atomic.Int64
-}
-
-func (c countingWriter) Write(b []byte) (int, error) {
-	n, err := c.w.Write(b)
-	c.n.Add(int64(n))
-	return n, err
 }
 
 // watchdogCulprit is the function whose overstaying run had the

@@ -255,12 +255,8 @@ type process struct {
 
 	stdin *frameWriter
 	// pipe is the write end of the sandbox's stdin: at its death the pipe
-	// tells how many bytes it never read. written counts the bytes that
-	// went into the pipe; queued (under sendMu) those handed to stdin.
+	// tells how many bytes it never read (stdin counts those written).
 	pipe      *os.File
-	written   atomic.Int64
-	sendMu    sync.Mutex
-	queued    int64
 	closeOnce sync.Once
 
 	mu       sync.Mutex
@@ -274,6 +270,8 @@ type process struct {
 	deathErr  *functions.RunError
 	readBytes int64                        // bytes of the stream the sandbox had read when it died; set before dead closes
 	hasCode   *lru.Cache[string, struct{}] // hashes whose code it has been sent
+	versions  *lru.Cache[versionKey, *sentVersion]
+	nextVer   atomic.Uint64
 	stderrEnd *tail
 	oomBefore int // the cgroup's OOM kills before this process started
 }
@@ -321,12 +319,13 @@ func startProcess(s *slot) (*process, error) {
 		return nil, fmt.Errorf("starting a sandbox: %w", err)
 	}
 	hasCode, _ := lru.New[string, struct{}](4096)
+	versions, _ := lru.New[versionKey, *sentVersion](4096)
 	p := &process{
 		slot: s, cmd: cmd, started: time.Now(), pipe: stdinW,
 		pending: map[uint64]pendingRun{}, dead: make(chan struct{}),
-		hasCode: hasCode, stderrEnd: t, oomBefore: oomBefore,
+		hasCode: hasCode, versions: versions, stderrEnd: t, oomBefore: oomBefore,
 	}
-	p.stdin = newFrameWriter(countingWriter{w: stdinW, n: &p.written})
+	p.stdin = newFrameWriter(stdinW, false)
 	go p.readLoop(stdout)
 	return p, nil
 }
@@ -334,8 +333,13 @@ func startProcess(s *slot) (*process, error) {
 func (p *process) readLoop(stdout io.Reader) {
 	in := bufio.NewReaderSize(stdout, 64<<10)
 	for {
-		var resp response
-		if err := readFrame(in, &resp); err != nil {
+		resp, err := readResponse(in)
+		if err != nil {
+			if errors.Is(err, errMalformed) || errors.Is(err, errFrameTooLarge) {
+				// Not a sandbox we can talk to any more (nor trust).
+				p.stopWith(&functions.RunError{Status: http.StatusBadGateway, Code: CodeSandboxCrash,
+					Message: "the sandbox running this function sent a malformed answer and was restarted; the run was lost"}, "")
+			}
 			break
 		}
 		if resp.KV != nil {
@@ -370,6 +374,14 @@ func (p *process) readLoop(stdout io.Reader) {
 	p.slot.pool.log.Warn("sandbox exited", slog.String("slot", p.slot.name()), slog.Int("pid", p.cmd.Process.Pid),
 		slog.String("cause", p.deathErr.Message), slog.String("blamed", blamed), slog.Any("exit", err))
 	p.slot.died(p, time.Since(p.started), blamed)
+}
+
+func readResponse(in *bufio.Reader) (response, error) {
+	b, err := readFrame(in)
+	if err != nil {
+		return response{}, err
+	}
+	return decodeResponse(b)
 }
 
 // cause says why the sandbox died, for the runs that died with it.
@@ -458,17 +470,29 @@ func (p *process) closeInput() {
 }
 
 func (p *process) execute(ctx context.Context, inv *functions.Invocation) (*functions.Result, error) {
-	sendCode := !p.hasCode.Contains(inv.Hash)
-	for attempt := 0; attempt < 2; attempt++ {
-		resp, err := p.roundTrip(ctx, inv, sendCode)
+	var flags byte
+	if !p.hasCode.Contains(inv.Hash) {
+		flags |= withCode
+	}
+	ver, fresh := p.version(inv)
+	if fresh {
+		flags |= withVersion
+	}
+	for attempt := 0; attempt < 3; attempt++ {
+		resp, err := p.roundTrip(ctx, inv, ver.id, flags)
 		if err != nil {
 			return nil, err
 		}
-		if resp.NeedCode && !sendCode {
-			sendCode = true // it evicted the program: send the code again
+		if need := resp.need(); need&^flags != 0 {
+			flags |= need // it evicted the program or the record: send them again
 			continue
+		} else if need != 0 {
+			break // it was sent what it asks for
 		}
 		p.hasCode.Add(inv.Hash, struct{}{})
+		if flags&withVersion != 0 {
+			ver.confirmed.Store(true)
+		}
 		if resp.Err != nil {
 			return nil, resp.Err
 		}
@@ -478,6 +502,31 @@ func (p *process) execute(ctx context.Context, inv *functions.Invocation) (*func
 		return resp.Result, nil
 	}
 	return nil, &functions.RunError{Status: http.StatusBadGateway, Code: CodeSandboxCrash, Message: "the sandbox gave no answer"}
+}
+
+// version returns the record of inv's version this sandbox is sent, and
+// whether the record has to travel with the call: it is new, changed, or
+// not yet known to have arrived.
+func (p *process) version(inv *functions.Invocation) (*sentVersion, bool) {
+	key := keyOf(inv)
+	if v, ok := p.versions.Get(key); ok && v.rec.matches(inv) {
+		return v, !v.confirmed.Load()
+	}
+	v := &sentVersion{id: p.nextVer.Add(1), rec: recordOf(inv)}
+	p.versions.Add(key, v)
+	return v, true
+}
+
+// need is what the sandbox asks to be sent, as run frame flags.
+func (r *response) need() byte {
+	var f byte
+	if r.NeedCode {
+		f |= withCode
+	}
+	if r.NeedVersion {
+		f |= withVersion
+	}
+	return f
 }
 
 // kvCall serves a kv call of run id on the gateway's store, scoped to the
@@ -496,36 +545,16 @@ func (p *process) kvCall(id uint64, call *kvCall) {
 			reply = functions.DoKV(ctx, cfg.KV, run.tenant, cfg.KVQuota, call.Op)
 			cancel()
 		}
-		_ = p.send(request{ID: id, KVReply: &kvReply{Call: call.Call, Reply: reply}}, nil)
+		r := kvReply{Call: call.Call, Reply: reply}
+		_ = p.stdin.send(func(b []byte) ([]byte, error) { return appendKVReply(b, id, &r), nil })
 	}()
-}
-
-// send writes one frame to the sandbox. Frames are queued in the order
-// of their offsets in the stream, so queued(end) learns exactly where
-// this one ends, before it can reach the sandbox.
-func (p *process) send(req request, queued func(end int64)) error {
-	frame, err := encodeFrame(req)
-	if err != nil {
-		return err
-	}
-	p.sendMu.Lock()
-	defer p.sendMu.Unlock()
-	end := p.queued + int64(len(frame))
-	if queued != nil {
-		queued(end)
-	}
-	if err := p.stdin.send(frame); err != nil {
-		return err
-	}
-	p.queued = end
-	return nil
 }
 
 // roundTrip sends one request and waits for its answer, the sandbox's
 // death, or the watchdog: a run that overstays its time limit by the
 // grace has its sandbox killed. A process known to be dying is not sent
 // the call, and a call it died before reading comes back errNotDelivered.
-func (p *process) roundTrip(ctx context.Context, inv *functions.Invocation, withCode bool) (response, error) {
+func (p *process) roundTrip(ctx context.Context, inv *functions.Invocation, ver uint64, flags byte) (response, error) {
 	id := p.slot.pool.nextID.Add(1)
 	ch := make(chan response, 1)
 	p.mu.Lock()
@@ -546,10 +575,6 @@ func (p *process) roundTrip(ctx context.Context, inv *functions.Invocation, with
 		}
 	}()
 
-	send := *inv
-	if !withCode {
-		send.Code = ""
-	}
 	queued := func(at int64) {
 		end = at
 		p.mu.Lock()
@@ -559,7 +584,12 @@ func (p *process) roundTrip(ctx context.Context, inv *functions.Invocation, with
 		}
 		p.mu.Unlock()
 	}
-	if err := p.send(request{ID: id, Inv: &send}, queued); err != nil {
+	err := p.stdin.sendAt(func(b []byte) ([]byte, error) { return appendRun(b, id, inv, ver, flags) }, queued)
+	if errors.Is(err, errFrameTooLarge) {
+		return response{}, &functions.RunError{Status: http.StatusRequestEntityTooLarge, Code: "payload_too_large",
+			Message: fmt.Sprintf("the invocation is larger than the sandbox's %d MiB frame", maxFrame>>20)}
+	}
+	if err != nil {
 		// The writer stops only when the pipe broke: the sandbox is gone.
 		select {
 		case <-p.dead:
@@ -570,8 +600,8 @@ func (p *process) roundTrip(ctx context.Context, inv *functions.Invocation, with
 	}
 
 	timeout := runTimeout(inv)
-	watchdog := time.NewTimer(timeout + p.slot.pool.cfg.Grace)
-	defer watchdog.Stop()
+	watchdog := startTimer(timeout + p.slot.pool.cfg.Grace)
+	defer stopTimer(watchdog)
 	select {
 	case resp := <-ch:
 		return resp, nil
@@ -590,9 +620,27 @@ func (p *process) roundTrip(ctx context.Context, inv *functions.Invocation, with
 		return response{}, &functions.RunError{Status: http.StatusGatewayTimeout, Code: functions.CodeTimeout,
 			Message: fmt.Sprintf("function exceeded its time limit of %d ms and did not stop; its sandbox was killed", timeout.Milliseconds())}
 	case <-ctx.Done():
-		_ = p.send(request{ID: id, Cancel: true}, nil) // best effort: the answer, if any, is dropped
+		_ = p.stdin.send(func(b []byte) ([]byte, error) { return appendCancel(b, id), nil }) // best effort: the answer, if any, is dropped
 		return response{}, canceled(ctx)
 	}
+}
+
+// Watchdog timers are reused: a new one per call is three allocations.
+// Since Go 1.23 a stopped timer delivers nothing stale, so a timer taken
+// from the pool behaves as a new one.
+var timers sync.Pool
+
+func startTimer(d time.Duration) *time.Timer {
+	if t, ok := timers.Get().(*time.Timer); ok {
+		t.Reset(d)
+		return t
+	}
+	return time.NewTimer(d)
+}
+
+func stopTimer(t *time.Timer) {
+	t.Stop()
+	timers.Put(t)
 }
 
 // tail logs a sandbox's stderr, keeps its end for context, and notes a

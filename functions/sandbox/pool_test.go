@@ -34,7 +34,14 @@ func TestMain(m *testing.M) {
 			stop := startCPUProfile(path)
 			defer stop()
 		}
-		if err := RunChild(o); err != nil {
+		run := func() error { return RunChild(o) }
+		if os.Getenv(constChildEnv) != "" {
+			run = runConstChild
+		}
+		if os.Getenv(garbageChildEnv) != "" {
+			run = runGarbageChild
+		}
+		if err := run(); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}

@@ -3,19 +3,20 @@
 // gateway process: a bomb that slips past the engine's guards kills one
 // sandbox, which fails only the runs it held and is started again.
 //
-// The gateway and a sandbox speak length-prefixed JSON frames over the
-// child's stdin and stdout; requests carry an id, so many runs share one
-// child at once and answers come back in any order.
+// The gateway and a sandbox speak length-prefixed binary frames (see
+// codec.go) over the child's stdin and stdout; requests carry an id, so
+// many runs share one child at once and answers come back in any order.
 package sandbox
 
 import (
 	"bufio"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
+	"syscall"
 
 	"github.com/scriptforge/scriptforge/functions"
 )
@@ -25,155 +26,295 @@ import (
 const maxFrame = 64 << 20
 
 // request asks a sandbox to run one invocation. Code is left out when the
-// gateway believes the sandbox has the program cached; a sandbox without
-// it answers needCode and the gateway sends it again with the code.
+// gateway believes the sandbox has the program cached, and the version
+// record (see versions.go) when it believes the sandbox holds it; a
+// sandbox without either answers need and the gateway sends it again.
 //
 // A request with Cancel set and no Inv stops the run with that id (its
 // caller went away).
 type request struct {
-	ID     uint64                `json:"id"`
-	Inv    *functions.Invocation `json:"inv,omitempty"`
-	Cancel bool                  `json:"cancel,omitempty"`
+	ID     uint64
+	Inv    *functions.Invocation
+	Cancel bool
 	// KVReply answers a kv call the run with this id made.
-	KVReply *kvReply `json:"kv_reply,omitempty"`
+	KVReply *kvReply
+	// unknownVersion: the frame named a version record this sandbox does
+	// not hold, so Inv is nil.
+	unknownVersion bool
 }
 
 // kvCall is a run's call of the kv module, sent to the gateway, which
 // owns the store and knows the run's tenant: a sandbox names only the run.
 type kvCall struct {
-	Call uint64         `json:"call"`
-	Op   functions.KVOp `json:"op"`
+	Call uint64
+	Op   functions.KVOp
 }
 
 type kvReply struct {
-	Call  uint64            `json:"call"`
-	Reply functions.KVReply `json:"reply"`
+	Call  uint64
+	Reply functions.KVReply
 }
 
-// response answers one request: a result, a run error, or needCode; or it
-// carries a kv call of the run.
+// response answers one request: a result, a run error, or a need for the
+// code or the version record; or it carries a kv call of the run.
 type response struct {
-	ID       uint64              `json:"id"`
-	Result   *functions.Result   `json:"result,omitempty"`
-	Err      *functions.RunError `json:"err,omitempty"`
-	NeedCode bool                `json:"need_code,omitempty"`
+	ID          uint64
+	Result      *functions.Result
+	Err         *functions.RunError
+	NeedCode    bool
+	NeedVersion bool
 	// KV is a kv call of the run in progress with this id: not its answer.
-	KV *kvCall `json:"kv,omitempty"`
+	KV *kvCall
 }
 
 var errFrameTooLarge = errors.New("sandbox: frame too large")
 
-// encodeFrame returns v as one frame: a 4-byte big-endian length, then JSON.
-func encodeFrame(v any) ([]byte, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	if len(b) > maxFrame {
-		return nil, errFrameTooLarge
-	}
-	frame := make([]byte, 4, 4+len(b))
-	binary.BigEndian.PutUint32(frame, uint32(len(b)))
-	return append(frame, b...), nil
-}
-
-// frameWriter sends frames from many goroutines over one pipe. Callers
-// encode their own frames in parallel; one goroutine writes them, and
-// flushes only when no other frame is waiting, so under load one write
-// system call carries many frames instead of one each.
+// frameWriter sends frames from many goroutines over one pipe. Senders
+// encode their frames straight into the batch waiting to be written, and
+// one write system call carries every frame that arrived while the last
+// one was in progress: no allocation and no channel send per frame.
+//
+// Who writes depends on the side. In a sandbox (direct) the sender that
+// finds the writer idle writes the batch itself: a sandbox whose gateway
+// stops reading has nothing better to do. In the gateway a caller must
+// never block in a write, or its watchdog could not kill a sandbox that
+// stopped reading; so the sender that finds the writer idle makes one
+// write that does not wait, which is all it takes unless the pipe is
+// full, and leaves what the pipe did not take to a goroutine of the
+// writer's own, which may wait.
 type frameWriter struct {
-	queue chan []byte
-	quit  chan struct{} // closed by close
-	once  sync.Once
-	done  chan struct{} // closed when the writer has stopped
-	err   error         // why it stopped, if the pipe broke; read after done
+	w      io.Writer
+	raw    syscall.RawConn // w's, for writes that do not wait; gateway side
+	nw     noWaitWrite
+	direct bool // the sender writes (sandbox side); else loop does
+
+	mu      sync.Mutex
+	space   *sync.Cond // signalled when a batch has been written, or the writer stops
+	pending []byte     // frames waiting to be written
+	spare   []byte     // the buffer of the batch last written, for reuse
+	writing bool       // a batch is being written
+	closing bool
+	err     error // why it stopped, if the pipe broke
+	queued  int64 // bytes of the stream queued so far: the end of the last frame
+
+	// written counts the bytes that went into the pipe: with the bytes
+	// the pipe still holds, it tells what a dead sandbox had read.
+	written atomic.Int64
+
+	kick chan struct{} // wakes loop; gateway side
+	done chan struct{} // closed when loop has stopped; gateway side
 }
 
-func newFrameWriter(w io.Writer) *frameWriter {
-	fw := &frameWriter{queue: make(chan []byte, 256), quit: make(chan struct{}), done: make(chan struct{})}
-	go fw.loop(bufio.NewWriterSize(w, 64<<10))
+// maxPending is how many bytes may wait for the pipe before senders wait.
+const maxPending = 1 << 20
+
+func newFrameWriter(w io.Writer, direct bool) *frameWriter {
+	fw := &frameWriter{w: w, direct: direct}
+	fw.space = sync.NewCond(&fw.mu)
+	if !direct {
+		if sc, ok := w.(syscall.Conn); ok { // an os.File pipe
+			fw.raw, _ = sc.SyscallConn()
+			fw.nw.write = func(fd uintptr) bool {
+				fw.nw.n, fw.nw.err = syscall.Write(int(fd), fw.nw.b)
+				return true // one attempt: never wait for the pipe
+			}
+		}
+		fw.kick, fw.done = make(chan struct{}, 1), make(chan struct{})
+		go fw.loop()
+	}
 	return fw
 }
 
-func (fw *frameWriter) loop(out *bufio.Writer) {
+func (fw *frameWriter) loop() {
 	defer close(fw.done)
-	for {
-		var frame []byte
-		select {
-		case frame = <-fw.queue:
-		case <-fw.quit:
-			fw.err = fw.drain(out)
-			return
-		}
-		if fw.err = fw.write(out, frame); fw.err != nil {
+	for range fw.kick {
+		fw.mu.Lock()
+		fw.flushLocked(false)
+		broken := fw.err != nil
+		fw.mu.Unlock()
+		if broken {
 			return
 		}
 	}
 }
 
-// write writes frame and whatever else is queued, then flushes.
-func (fw *frameWriter) write(out *bufio.Writer, frame []byte) error {
-	if _, err := out.Write(frame); err != nil {
+var errWouldBlock = errors.New("sandbox: the pipe is full")
+
+// flushLocked writes the pending frames, batch after batch, until none
+// are left. It drops the lock while it writes; other senders meanwhile
+// add to the next batch. With noWait it stops at the first write the pipe
+// would make wait, leaves the rest pending, and reports false.
+func (fw *frameWriter) flushLocked(noWait bool) bool {
+	if fw.writing {
+		return true // the writer at work takes them
+	}
+	fw.writing = true
+	defer func() {
+		fw.writing = false
+		fw.space.Broadcast()
+	}()
+	for len(fw.pending) > 0 && fw.err == nil {
+		batch := fw.pending
+		fw.pending = fw.spare[:0]
+		fw.mu.Unlock()
+		var n int
+		var err error
+		if noWait {
+			n, err = fw.writeNoWait(batch)
+		} else {
+			n, err = fw.w.Write(batch)
+		}
+		fw.written.Add(int64(n))
+		fw.mu.Lock()
+		if err != nil && err != errWouldBlock {
+			fw.err = err
+		}
+		if n < len(batch) && fw.err == nil { // keep the rest first in line
+			rest := copy(batch, batch[n:])
+			fw.spare, fw.pending = fw.pending[:0], append(batch[:rest], fw.pending...)
+			return false
+		}
+		if cap(batch) <= maxPending { // a huge frame's buffer is not kept
+			fw.spare = batch[:0]
+		} else {
+			fw.spare = nil
+		}
+		fw.space.Broadcast()
+	}
+	return true
+}
+
+// writeNoWait makes one write system call, which takes what fits. Only
+// the one writing calls it, so its state lives in fw: a closure per call
+// would be three allocations.
+func (fw *frameWriter) writeNoWait(b []byte) (int, error) {
+	fw.nw.b = b
+	err := fw.raw.Write(fw.nw.write)
+	n, werr := max(fw.nw.n, 0), fw.nw.err
+	fw.nw.b = nil
+	if err != nil {
+		return 0, err
+	}
+	if werr == syscall.EAGAIN || werr == syscall.EINTR {
+		return n, errWouldBlock
+	}
+	return n, werr
+}
+
+type noWaitWrite struct {
+	b     []byte
+	n     int
+	err   error
+	write func(fd uintptr) bool
+}
+
+// send encodes one frame with encode, which appends a payload to its
+// argument, and queues it; it fails once the writer has stopped. A frame
+// past maxFrame is not sent: send returns errFrameTooLarge.
+func (fw *frameWriter) send(encode func([]byte) ([]byte, error)) error {
+	return fw.sendAt(encode, nil)
+}
+
+// sendAt is send, and tells queued where the frame ends in the stream
+// before it can reach the other side.
+func (fw *frameWriter) sendAt(encode func([]byte) ([]byte, error), queued func(end int64)) error {
+	fw.mu.Lock()
+	for len(fw.pending) >= maxPending && fw.err == nil && !fw.closing {
+		fw.space.Wait()
+	}
+	if err := fw.stoppedLocked(); err != nil {
+		fw.mu.Unlock()
 		return err
 	}
-	return fw.drain(out)
-}
-
-func (fw *frameWriter) drain(out *bufio.Writer) error {
-	for {
-		select {
-		case frame := <-fw.queue:
-			if _, err := out.Write(frame); err != nil {
-				return err
-			}
-		default:
-			return out.Flush()
-		}
+	start := len(fw.pending)
+	b, err := encode(append(fw.pending, 0, 0, 0, 0))
+	if err == nil && len(b)-start-4 > maxFrame {
+		err = errFrameTooLarge
 	}
-}
-
-// send queues one frame; it fails once the writer has stopped.
-func (fw *frameWriter) send(frame []byte) error {
-	select {
-	case <-fw.done:
-		if fw.err != nil {
-			return fw.err
-		}
-		return errWriterClosed
+	if err != nil {
+		fw.pending = b[:start]
+		fw.mu.Unlock()
+		return err
+	}
+	binary.BigEndian.PutUint32(b[start:], uint32(len(b)-start-4))
+	fw.pending = b
+	fw.queued += int64(len(b) - start)
+	if queued != nil {
+		queued(fw.queued)
+	}
+	switch {
+	case fw.direct:
+		fw.flushLocked(false)
+		err = fw.err
+	case fw.writing: // the writer at work takes it
+	case fw.raw != nil && fw.flushLocked(true):
+		err = fw.err // written without waiting
+	case fw.closing: // close writes what is left
 	default:
-	}
-	select {
-	case fw.queue <- frame:
-		return nil
-	case <-fw.done:
-		if fw.err != nil {
-			return fw.err
+		select {
+		case fw.kick <- struct{}{}:
+		default: // already kicked
 		}
+	}
+	fw.mu.Unlock()
+	return err
+}
+
+func (fw *frameWriter) stoppedLocked() error {
+	if fw.err != nil {
+		return fw.err
+	}
+	if fw.closing {
 		return errWriterClosed
 	}
+	return nil
 }
 
 var errWriterClosed = errors.New("sandbox: frame writer closed")
 
 // close writes what is queued and stops the writer; later sends fail.
 func (fw *frameWriter) close() error {
-	fw.once.Do(func() { close(fw.quit) })
-	<-fw.done
+	fw.mu.Lock()
+	already := fw.closing
+	fw.closing = true // from now on nobody kicks loop
+	fw.space.Broadcast()
+	fw.mu.Unlock()
+	if !fw.direct {
+		if !already {
+			close(fw.kick)
+		}
+		<-fw.done
+	}
+	fw.mu.Lock()
+	defer fw.mu.Unlock()
+	for fw.writing { // a sender's write, or one that did not wait
+		fw.space.Wait()
+	}
+	fw.flushLocked(false)
 	return fw.err
 }
 
-func readFrame(r *bufio.Reader, v any) error {
-	var hdr [4]byte
-	if _, err := io.ReadFull(r, hdr[:]); err != nil {
-		return err
+// readFrame reads one frame's payload into a buffer of its own: decoded
+// strings point into it (see dec).
+func readFrame(r *bufio.Reader) ([]byte, error) {
+	hdr, err := r.Peek(4)
+	if err != nil {
+		if err == io.EOF && len(hdr) > 0 {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, err
 	}
-	n := binary.BigEndian.Uint32(hdr[:])
+	n := binary.BigEndian.Uint32(hdr)
+	_, _ = r.Discard(4)
 	if n > maxFrame {
-		return fmt.Errorf("%w: %d bytes", errFrameTooLarge, n)
+		return nil, fmt.Errorf("%w: %d bytes", errFrameTooLarge, n)
 	}
 	b := make([]byte, n)
 	if _, err := io.ReadFull(r, b); err != nil {
-		return err
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, err
 	}
-	return json.Unmarshal(b, v)
+	return b, nil
 }

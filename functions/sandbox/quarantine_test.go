@@ -288,7 +288,7 @@ func waitRead(t testing.TB, proc *process, n int) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if held == n && unread == 0 && proc.written.Load() > 0 {
+		if held == n && unread == 0 && proc.stdin.written.Load() > 0 {
 			return
 		}
 		if time.Now().After(deadline) {
