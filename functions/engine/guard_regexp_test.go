@@ -78,7 +78,7 @@ func TestRegExpAnswersKept(t *testing.T) {
 		{"lookahead over a long input", `const s = "ab".repeat(2000) + "c"; return [/(a|b)*(?=c)/.test(s), s.search(/(?=c)/), s.split(/(?=c)/).length]`, `[true,4000,2]`},
 		{"long input, no match", `const s = "ab".repeat(100000); return [/(a|b)+(?=c)/.test(s.slice(0, 100)), /x(?=y)/.exec(s), s.search(/(?<=b)c/), s.split(/(?=c)/).length, s.replace(/(?=c)/g, "!") === s, s.match(/(?!a)c/g)]`, `[false,null,-1,1,true,null]`},
 		{"identity replacement", `const s = "x".repeat(100000) + "ab"; return [s.replace(/(?<=x)a/, "$&") === s, s.replace(/(?<=x)a/g, (m) => m) === s]`, `[true,true]`},
-		{"split with empty matches at the ends", `const s = "q".repeat(20000); return [s.split(/(?=$)/).length, s.split(/(?<=^)/).length, s.split(/(?:)/).length]`, `[1,1,20000]`},
+		{"split with empty matches at the ends", `const s = "q".repeat(5000); return [s.split(/(?=$)/).length, s.split(/(?<=^)/).length, s.split(/(?:)/).length]`, `[1,1,5000]`},
 		{"exec loop", `const r = /(\d+)(?=;)/g, s = "1;22;333;4"; const out = []; let m; while ((m = r.exec(s))) out.push(m[1]); return [out, r.lastIndex]`, `[["1","22","333"],0]`},
 		{"sticky tokenizer", `const s = "ab".repeat(30000); const r = /b(?=a|$)/y; let n = 0; for (let i = 0; i < 200; i++) { r.lastIndex = i; if (r.test(s)) n++ } return n`, `100`},
 		{"matchAll", `return [..."a1b22c333".matchAll(/(?<=[a-z])(\d+)/g)].map((m) => m[1] + "@" + m.index)`, `["1@1","22@3","333@6"]`},
