@@ -58,6 +58,9 @@ type Result struct {
 	Response *HTTPResponse `json:"response,omitempty"`
 	Logs     []LogLine     `json:"logs"`
 	Duration time.Duration `json:"duration"`
+	// CPU is the CPU time the run's thread used: what the run cost, as
+	// opposed to how long it took (an App awaiting a timer uses none).
+	CPU time.Duration `json:"cpu"`
 }
 
 // HTTPResponse is a Response object returned by a function.
@@ -94,6 +97,9 @@ type RunError struct {
 	Message string    `json:"message"`
 	Stack   string    `json:"stack,omitempty"` // kept in the run record, not sent to callers
 	Logs    []LogLine `json:"logs,omitempty"`
+	// CPU is the CPU time the run used before it failed (0 when the run
+	// never started, or its sandbox died with it).
+	CPU time.Duration `json:"cpu,omitempty"`
 }
 
 func (e *RunError) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Message) }

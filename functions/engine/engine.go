@@ -211,6 +211,8 @@ func (e *Engine) program(inv *functions.Invocation) (*Program, error) {
 // limit, cancellable through ctx, watched by the heap watcher, and with
 // any panic of a binding turned into a failed run, not a failed gateway.
 func (e *Engine) guard(ctx context.Context, r *run, start time.Time, f func() (*functions.Result, error)) (res *functions.Result, err error) {
+	cpu := startCPU()
+	defer func() { cpu.charge(res, err) }() // deferred first, so it runs last: after a panic became a RunError
 	defer func() {
 		if p := recover(); p != nil {
 			res, err = nil, r.fail(&functions.RunError{Status: http.StatusInternalServerError, Code: functions.CodeFunctionError, Message: fmt.Sprintf("internal error: %v", p)})

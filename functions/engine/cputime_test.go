@@ -1,0 +1,87 @@
+package engine
+
+import (
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/scriptforge/scriptforge/functions"
+)
+
+// The CPU of a run is its thread's time: a run that computes uses about
+// as much CPU as wall time, one that waits on a timer almost none, and a
+// run that fails still reports what it burned.
+//
+// On a shared machine a computing thread is descheduled part of the time,
+// which costs wall time but no CPU, so "about as much as wall time" is
+// checked against the process's own CPU clock over the run (the run is
+// all this process does meanwhile), and against wall time only loosely.
+func TestRunCPUTime(t *testing.T) {
+	e := New(Config{})
+	const spin = `let x = 0; for (let i = 0; i < 1e5; i++) { x = (x + i * 7) % 1000003 }`
+	for _, tc := range []struct {
+		name, src string
+		typ       functions.Type
+		timeout   time.Duration
+		wantErr   string
+		busy      bool // the run computes all the time, or it waits
+	}{
+		{name: "busy script", typ: functions.TypeScript, timeout: 20 * time.Second, busy: true,
+			src: `function main() { ` + spin + `; return x }`},
+		{name: "app awaiting a timer", typ: functions.TypeApp, timeout: 5 * time.Second,
+			src: `export async function main() { await new Promise(r => setTimeout(r, 200)); return 1 }`},
+		{name: "timeout burns its limit", typ: functions.TypeScript, timeout: 300 * time.Millisecond, busy: true,
+			src: `function main() { for (;;) {} }`, wantErr: functions.CodeTimeout},
+		{name: "thrown after work", typ: functions.TypeScript, timeout: 20 * time.Second, busy: true,
+			src: `function main() { ` + spin + `; throw new Error("x" + x) }`, wantErr: functions.CodeFunctionError},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			procStart := processCPU(t)
+			start := time.Now()
+			res, re := invoke(t, e, tc.typ, tc.src, "", `{}`, tc.timeout)
+			wall := time.Since(start)
+			proc := processCPU(t) - procStart
+			var cpu time.Duration
+			switch {
+			case tc.wantErr == "" && re != nil:
+				t.Fatalf("run failed: %v", re)
+			case tc.wantErr == "":
+				cpu, wall = res.CPU, res.Duration
+			case re == nil || re.Code != tc.wantErr:
+				t.Fatalf("want error %s, got %v", tc.wantErr, re)
+			default:
+				cpu = re.CPU
+			}
+			t.Logf("CPU %v, wall %v, process CPU %v", cpu, wall, proc)
+			// One thread cannot use more CPU than the time that passed, nor
+			// more than the process did.
+			if cpu <= 0 || cpu > wall+time.Millisecond || cpu > proc+time.Millisecond {
+				t.Fatalf("CPU %v: want above 0 and at most wall %v and process CPU %v", cpu, wall, proc)
+			}
+			if tc.busy && (cpu < proc*6/10 || cpu < wall/10) {
+				t.Fatalf("a computing run: CPU %v should be most of the process CPU %v and not far below wall %v", cpu, proc, wall)
+			}
+			if !tc.busy && (wall < 200*time.Millisecond || cpu > wall/10) {
+				t.Fatalf("a waiting run: CPU %v should be far below wall %v (at least 200 ms)", cpu, wall)
+			}
+		})
+	}
+}
+
+// processCPU is the CPU time (user and system) of this whole process.
+func processCPU(t *testing.T) time.Duration {
+	var ru unix.Rusage
+	if err := unix.Getrusage(unix.RUSAGE_SELF, &ru); err != nil {
+		t.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// What locking the thread and reading its clock twice adds to every run.
+func BenchmarkCPUClock(b *testing.B) {
+	var res functions.Result
+	for b.Loop() {
+		startCPU().charge(&res, nil)
+	}
+}
