@@ -492,8 +492,12 @@ func (p *process) roundTrip(ctx context.Context, inv *functions.Invocation, with
 		return response{}, p.deathErr
 	case <-watchdog.C:
 		p.stop(fmt.Sprintf("another run on it overstayed its time limit by more than %v", p.slot.pool.cfg.Grace))
+		// Its clock died with the sandbox. A run that ignores its interrupt
+		// is inside a long built-in, busy all along: charge it the time it
+		// held its thread, or such runs would be free of the CPU budget.
 		return response{}, &functions.RunError{Status: http.StatusGatewayTimeout, Code: functions.CodeTimeout,
-			Message: fmt.Sprintf("function exceeded its time limit of %d ms and did not stop; its sandbox was killed", timeout.Milliseconds())}
+			Message: fmt.Sprintf("function exceeded its time limit of %d ms and did not stop; its sandbox was killed", timeout.Milliseconds()),
+			CPU:     timeout + p.slot.pool.cfg.Grace}
 	case <-ctx.Done():
 		_ = p.send(request{ID: id, Cancel: true}) // best effort: the answer, if any, is dropped
 		return response{}, &functions.RunError{Status: 499, Code: "canceled", Message: "the run was cancelled: " + context.Cause(ctx).Error()}
