@@ -10,46 +10,68 @@ import (
 )
 
 // cpuClock measures the CPU time of one run: the CPU clock of the OS
-// thread the run's goroutine is locked to for the run. Wall time would
-// charge an App for the time it waits on a timer or a fetch; the thread's
-// clock does not advance while the goroutine is parked, because a locked
-// thread then sleeps instead of running other goroutines.
+// thread that runs it. Go moves goroutines between threads at will, so
+// the run's goroutine is locked to its thread while it computes. While
+// it waits in its event loop (timers, fetch, kv) the clock is paused and
+// the thread let go: waiting costs no CPU, and a sandbox with a thousand
+// Apps awaiting a fetch must not hold a thousand threads (under cgo each
+// reserves a stack of its own, and the address-space cap runs out).
 //
 // What the run makes other goroutines do (a fetch's I/O, the heap
 // watcher) is not its thread's time and is not counted; GC assists are.
 type cpuClock struct {
-	start time.Duration
-	ok    bool // the clock could be read at the start
+	used    time.Duration // counted in the parts that are over
+	since   time.Duration // the thread's clock when the current part began
+	running bool          // locked to a thread and counting
+	broken  bool          // the clock could not be read: report nothing
 }
 
-// startCPU locks the calling goroutine to its thread and reads the
-// thread's clock. Each startCPU must be followed by one charge on the same
-// goroutine. Locks nest, so a caller that holds its own lock keeps it.
-func startCPU() cpuClock {
-	runtime.LockOSThread()
-	start, err := threadCPU()
-	return cpuClock{start: start, ok: err == nil}
+// start begins a run's count on the calling goroutine. Each start must be
+// followed by one charge on the same goroutine. Locks nest, so a caller
+// that holds a lock of its own keeps it.
+func (c *cpuClock) start() {
+	*c = cpuClock{}
+	c.resume()
 }
 
-// charge reads the clock again, unlocks the thread and records the CPU
-// used on the run's outcome: res on success, the RunError otherwise, so
-// that a failed run (a timeout that burned its whole limit) counts too.
-func (c cpuClock) charge(res *functions.Result, err error) {
-	end, cerr := threadCPU()
-	runtime.UnlockOSThread()
-	if !c.ok || cerr != nil {
-		return // no clock: the run reports 0 rather than a made-up figure
+// resume counts again after a wait.
+func (c *cpuClock) resume() {
+	if c.running {
+		return
 	}
-	used := max(0, end-c.start)
+	runtime.LockOSThread()
+	t, err := threadCPU()
+	c.since, c.running, c.broken = t, true, c.broken || err != nil
+}
+
+// pause adds the part that ends now and lets the thread go.
+func (c *cpuClock) pause() {
+	if !c.running {
+		return
+	}
+	t, err := threadCPU()
+	c.used += max(0, t-c.since)
+	c.running, c.broken = false, c.broken || err != nil
+	runtime.UnlockOSThread()
+}
+
+// charge ends the count and records the CPU used on the run's outcome: res
+// on success, the RunError otherwise, so that a failed run (a timeout that
+// burned its whole limit) counts too.
+func (c *cpuClock) charge(res *functions.Result, err error) {
+	c.pause()
+	if c.broken {
+		return // the run reports 0 rather than a made-up figure
+	}
 	// guard's errors are RunErrors themselves (r.fail), never wrapped; a
 	// type switch instead of errors.As keeps a run free of an allocation.
 	switch e := err.(type) {
 	case nil:
 		if res != nil {
-			res.CPU = used
+			res.CPU = c.used
 		}
 	case *functions.RunError:
-		e.CPU = used
+		e.CPU = c.used
 	}
 }
 

@@ -3,6 +3,9 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -83,8 +86,10 @@ func processCPU(t testing.TB) time.Duration {
 // What locking the thread and reading its clock twice adds to every run.
 func BenchmarkCPUClock(b *testing.B) {
 	var res functions.Result
+	var c cpuClock
 	for b.Loop() {
-		startCPU().charge(&res, nil)
+		c.start()
+		c.charge(&res, nil)
 	}
 }
 
@@ -107,4 +112,57 @@ func BenchmarkAwaitingRun(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(processCPU(b)-before)/float64(b.N), "cpu-ns/op")
+}
+
+// Runs that wait do not hold an OS thread each: 64 Apps awaiting a timer
+// at once leave the process with far fewer than 64 threads. (Runs that
+// compute at the same moment do take a thread each, and Go keeps threads
+// once made, so the runs start one after another.)
+func TestWaitingRunsHoldNoThread(t *testing.T) {
+	e := New(Config{})
+	tr, err := Transpile("w.js", `export async function main() { await new Promise(r => setTimeout(r, 2000)); return 1 }`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const runs = 64
+	before := osThreads(t)
+	errs := make(chan error, runs)
+	for i := 0; i < runs; i++ {
+		go func() {
+			_, err := e.Execute(context.Background(), &functions.Invocation{Type: functions.TypeApp, Code: tr.Code, Hash: tr.Hash,
+				Timeout: 5 * time.Second, Data: json.RawMessage(`{}`)})
+			errs <- err
+		}()
+		time.Sleep(10 * time.Millisecond) // time to reach its event loop
+	}
+	during := osThreads(t)
+	for i := 0; i < runs; i++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("threads: %d before, %d while %d runs waited", before, during, runs)
+	if during-before >= runs/2 {
+		t.Fatalf("%d runs waiting made %d threads more", runs, during-before)
+	}
+}
+
+// osThreads is the number of OS threads of this process.
+func osThreads(t *testing.T) int {
+	t.Helper()
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Skip("no /proc/self/status:", err)
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		if n, ok := strings.CutPrefix(line, "Threads:"); ok {
+			v, err := strconv.Atoi(strings.TrimSpace(n))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return v
+		}
+	}
+	t.Fatal("no Threads line in /proc/self/status")
+	return 0
 }

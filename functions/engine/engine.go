@@ -211,8 +211,8 @@ func (e *Engine) program(inv *functions.Invocation) (*Program, error) {
 // limit, cancellable through ctx, watched by the heap watcher, and with
 // any panic of a binding turned into a failed run, not a failed gateway.
 func (e *Engine) guard(ctx context.Context, r *run, start time.Time, f func() (*functions.Result, error)) (res *functions.Result, err error) {
-	cpu := startCPU()
-	defer func() { cpu.charge(res, err) }() // deferred first, so it runs last: after a panic became a RunError
+	r.cpu.start()
+	defer func() { r.cpu.charge(res, err) }() // deferred first, so it runs last: after a panic became a RunError
 	defer func() {
 		if p := recover(); p != nil {
 			res, err = nil, r.fail(&functions.RunError{Status: http.StatusInternalServerError, Code: functions.CodeFunctionError, Message: fmt.Sprintf("internal error: %v", p)})
@@ -259,6 +259,7 @@ type run struct {
 	logCut   bool
 	private  []string // values of private env vars, masked in logs
 	overMem  bool     // an allocation guard fired during the run
+	cpu      cpuClock // the run's CPU time
 
 	// Captured before user code runs, which may replace the globals.
 	parse, stringify goja.Callable
