@@ -114,8 +114,8 @@ func grepLines(b []byte, substr string) string {
 // again once the budget has refilled; a neighbour is not affected.
 func TestCPUBudget(t *testing.T) {
 	s := startServerWith(t, t.TempDir(), "inprocess", 0, func(c *gateway.Config) { c.Usage.CPUBurst = time.Second })
-	// 100 ms of CPU per second, 100 ms at once.
-	for id, cpu := range map[string]int{"heavy": 100, "light": 0} {
+	// 50 ms of CPU per second, 50 ms at once.
+	for id, cpu := range map[string]int{"heavy": 50, "light": 0} {
 		if r := s.admin("POST", "/v1/tenants", map[string]any{"id": id, "limits": map[string]any{"cpu_ms": cpu}}); r.status != http.StatusCreated {
 			t.Fatalf("tenant %s: %d %s", id, r.status, r.body)
 		}
@@ -127,34 +127,34 @@ func TestCPUBudget(t *testing.T) {
 		}
 		return "/v1/fn/" + r.json(t)["uuid"].(string)
 	}
-	// Spins for 300 ms of wall time; how much of it is CPU depends on how
-	// busy the machine is, so the test calls until refused.
+	// Spins for 150 ms of wall time (7.5 ms of refill); how much of it is
+	// CPU depends on how busy the machine is, so the test calls until refused.
 	heavy := deploy("heavy", `function main(d) { const t = Date.now(); while (Date.now() - t < (d.ms || 0)) {} return 1 }`)
 	light := deploy("light", `function main() { return 1 }`)
 
 	var refused response
 	var burned time.Duration
 	for i := 0; ; i++ {
-		r := s.do("POST", heavy, `{"ms":300}`, nil)
+		r := s.do("POST", heavy, `{"ms":150}`, nil)
 		if r.status == http.StatusTooManyRequests {
 			refused = r
 			break
 		}
-		if r.status != http.StatusOK || i == 20 {
+		if r.status != http.StatusOK || i == 40 {
 			t.Fatalf("call %d: %d %s (CPU so far %v)", i, r.status, r.body, burned)
 		}
 		cpu, _ := serverTiming(t, r)
 		burned += cpu
 	}
-	if refused.errorCode(t) != "cpu_limited" || !strings.Contains(string(refused.body), "CPU budget of 100 ms per second (burst 100 ms)") ||
-		refused.header.Get("RateLimit-Policy") != `"cpu";q=100;w=1` ||
+	if refused.errorCode(t) != "cpu_limited" || !strings.Contains(string(refused.body), "CPU budget of 50 ms per second (burst 50 ms)") ||
+		refused.header.Get("RateLimit-Policy") != `"cpu";q=50;w=1` ||
 		!strings.HasPrefix(refused.header.Get("RateLimit"), `"cpu";r=0;t=`) {
 		t.Fatalf("refusal: %d %s %v", refused.status, refused.body, refused.header)
 	}
-	// The debt is what was burned beyond the 100 ms burst (minus the
-	// refill meanwhile); at 100 ms per second it takes debt/100 seconds.
+	// The debt is what was burned beyond the 50 ms burst (minus the
+	// refill meanwhile); at 50 ms per second it takes debt/50 seconds.
 	retry, err := strconv.Atoi(refused.header.Get("Retry-After"))
-	if maxRetry := int((burned-100*time.Millisecond)/(100*time.Millisecond)) + 1; err != nil || retry < 1 || retry > maxRetry {
+	if maxRetry := int((burned-50*time.Millisecond)/(50*time.Millisecond)) + 1; err != nil || retry < 1 || retry > maxRetry {
 		t.Fatalf("Retry-After %q after burning %v: want 1..%d", refused.header.Get("Retry-After"), burned, maxRetry)
 	}
 	if r := s.do("POST", light, `{}`, nil); r.status != http.StatusOK {

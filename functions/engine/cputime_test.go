@@ -18,10 +18,11 @@ import (
 // as much CPU as wall time, one that waits on a timer almost none, and a
 // run that fails still reports what it burned.
 //
-// On a shared machine a computing thread is descheduled part of the time,
-// which costs wall time but no CPU, so "about as much as wall time" is
-// checked against the process's own CPU clock over the run (the run is
-// all this process does meanwhile), and against wall time only loosely.
+// On a shared machine a computing thread is descheduled part of the time
+// (seen here: 25 ms of CPU in 400 ms of wall time), which costs wall time
+// but no CPU, so "about as much as wall time" is checked against the
+// process's own CPU clock over the run: the run is all this process does
+// meanwhile.
 func TestRunCPUTime(t *testing.T) {
 	e := New(Config{})
 	const spin = `let x = 0; for (let i = 0; i < 1e5; i++) { x = (x + i * 7) % 1000003 }`
@@ -64,8 +65,8 @@ func TestRunCPUTime(t *testing.T) {
 			if cpu <= 0 || cpu > wall+time.Millisecond || cpu > proc+time.Millisecond {
 				t.Fatalf("CPU %v: want above 0 and at most wall %v and process CPU %v", cpu, wall, proc)
 			}
-			if tc.busy && (cpu < proc*6/10 || cpu < wall/10) {
-				t.Fatalf("a computing run: CPU %v should be most of the process CPU %v and not far below wall %v", cpu, proc, wall)
+			if tc.busy && cpu < proc*6/10 {
+				t.Fatalf("a computing run: CPU %v should be most of the process CPU %v (wall %v)", cpu, proc, wall)
 			}
 			if !tc.busy && (wall < 200*time.Millisecond || cpu > wall/10) {
 				t.Fatalf("a waiting run: CPU %v should be far below wall %v (at least 200 ms)", cpu, wall)
