@@ -35,6 +35,9 @@ type TenantLimits struct {
 	IPBurst int     `json:"ip_burst,omitempty"`
 	// Concurrency caps the tenant's runs in progress.
 	Concurrency int `json:"concurrency,omitempty"`
+	// CPUMS is the tenant's CPU budget: milliseconds of run CPU time per
+	// second over all its functions (1000: one core's worth).
+	CPUMS float64 `json:"cpu_ms,omitempty"`
 }
 
 // Validate checks limits from the API; field names match the JSON.
@@ -52,7 +55,8 @@ func (l TenantLimits) Validate() error {
 		return nil
 	}
 	return errors.Join(rate("rate", l.Rate), count("burst", l.Burst, 1e6),
-		rate("ip_rate", l.IPRate), count("ip_burst", l.IPBurst, 1e6), count("concurrency", l.Concurrency, 1e5))
+		rate("ip_rate", l.IPRate), count("ip_burst", l.IPBurst, 1e6), count("concurrency", l.Concurrency, 1e5),
+		rate("cpu_ms", l.CPUMS))
 }
 
 // Errors of a TenantStore, matched with errors.Is.

@@ -147,7 +147,7 @@ start_gateway() {
 	free_port
 	[[ -d $work/$name.data ]] || mkdir -m 700 "$work/$name.data"
 	SCRIPTFORGE_ADMIN_KEY=$KEY start_server "$work/$name.log" "$work/scriptforge" serve \
-		--addr "127.0.0.1:$port" --data-dir "$work/$name.data" --log-level warn --shutdown-grace 2s --tenant-rate 0 --tenant-concurrency 0 "$@"
+		--addr "127.0.0.1:$port" --data-dir "$work/$name.data" --log-level warn --shutdown-grace 2s --tenant-rate 0 --tenant-concurrency 0 --tenant-cpu-ms 0 "$@"
 	gw_pid=$server_pid
 	gw_url=http://127.0.0.1:$port
 	wait_healthy "$gw_url" "$gw_pid" "$work/$name.log"

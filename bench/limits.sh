@@ -6,11 +6,12 @@
 # What it does
 #   Starts two gateways (ISOLATION, default process) with the trivial App:
 #     gw-off  public function, no limits at all (--tenant-rate 0
-#             --tenant-concurrency 0, no per-IP limit);
+#             --tenant-concurrency 0 --tenant-cpu-ms 0, no per-IP limit);
 #     gw-on   a tenant with an HS256 JWT key, the function deployed with
 #             auth=jwt and limits of its own, and every limit on: per
-#             client IP, per function and per tenant token buckets and
-#             tenant and function concurrency caps. The limits are set far
+#             client IP, per function and per tenant token buckets,
+#             tenant and function concurrency caps, and the tenant's CPU
+#             budget. The limits are set far
 #             above the load so that nothing is refused: each call pays
 #             for the checks, none is turned away.
 #   The loadgen calls gw-on with a valid `Authorization: Bearer <JWT>`.
@@ -40,7 +41,7 @@ start_gateway gw-off --isolation "$ISOLATION"
 url[gw-off]=$gw_url/v1/fn/$(deploy_app "$gw_url" bench_app) pid[gw-off]=$gw_pid
 
 start_gateway gw-on --isolation "$ISOLATION" --tenant-rate "$huge" --tenant-burst "$huge" \
-	--tenant-concurrency 100000 --ip-rate "$huge" --ip-burst "$huge"
+	--tenant-concurrency 100000 --ip-rate "$huge" --ip-burst "$huge" --tenant-cpu-ms "$huge"
 api() { # api METHOD PATH JSON [KEY]
 	curl -fsS -X "$1" -H "Authorization: Bearer ${4:-$KEY}" -H 'Content-Type: application/json' -d "$3" "$gw_url$2"
 }

@@ -60,7 +60,8 @@ type Result struct {
 	Response *HTTPResponse `json:"response,omitempty"`
 	Logs     []LogLine     `json:"logs"`
 	Duration time.Duration `json:"duration"`
-	// CPU is the run's thread CPU time.
+	// CPU is the CPU time the run's thread used: what the run cost, as
+	// opposed to how long it took (an App awaiting a timer uses none).
 	CPU time.Duration `json:"cpu"`
 }
 
@@ -98,7 +99,8 @@ type RunError struct {
 	Message string    `json:"message"`
 	Stack   string    `json:"stack,omitempty"` // kept in the run record, not sent to callers
 	Logs    []LogLine `json:"logs,omitempty"`
-	// CPU is the run's thread CPU time, when it ran at all.
+	// CPU is the CPU time the run used before it failed (0 when the run
+	// never started, or its sandbox died with it).
 	CPU time.Duration `json:"cpu,omitempty"`
 }
 

@@ -36,7 +36,10 @@ type Run struct {
 	Error      string    `json:"error,omitempty"`
 	Logs       []LogLine `json:"logs"`
 	DurationUS int64     `json:"duration_us"`
-	StartedAt  time.Time `json:"started_at"`
+	// CPUUS is the CPU time the run used, in microseconds; DurationUS is
+	// the wall time the gateway spent on the call.
+	CPUUS     int64     `json:"cpu_us"`
+	StartedAt time.Time `json:"started_at"`
 }
 
 // Store keeps functions, versions and runs. Every method is scoped by

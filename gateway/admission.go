@@ -26,6 +26,11 @@ type UsageDefaults struct {
 	IPRate            float64
 	IPBurst           int
 	TenantConcurrency int
+	// TenantCPUMS is a tenant's CPU budget in milliseconds of run CPU time
+	// per second (0: none), and CPUBurst how much CPU a tenant may use at
+	// once, in time at that rate (default 10 s: 10,000 ms at 1000 ms/s).
+	TenantCPUMS float64
+	CPUBurst    time.Duration
 	// Queue is how many runs may wait for a concurrency slot, per tenant
 	// and per function, and QueueWait how long each may wait.
 	Queue     int

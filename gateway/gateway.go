@@ -193,6 +193,10 @@ func (g *Gateway) setupAdmission() error {
 	u := &cfg.Usage
 	u.Queue = orDefault(u.Queue, 100)
 	u.QueueWait = cmp.Or(u.QueueWait, 2*time.Second)
+	u.CPUBurst = cmp.Or(u.CPUBurst, 10*time.Second)
+	if err := u.validateCPU(); err != nil {
+		return err
+	}
 	g.admit = &admission{limiter: limiter, ipLimiter: ipLimiter, concurrency: conc, defaults: *u,
 		proxies: cfg.TrustedProxies, ipHeader: cfg.ClientIPHeader,
 		refused: func(policy string) { g.metrics.refused.WithLabelValues(policy).Inc() }}

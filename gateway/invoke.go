@@ -57,6 +57,9 @@ func (g *Gateway) invoke(c *fiber.Ctx) error {
 	if last := decs[len(decs)-1]; !last.Allowed {
 		return limited(last)
 	}
+	if err := g.admit.checkCPU(ctx, tenant); err != nil {
+		return err
+	}
 	release, err := g.admit.acquire(ctx, tenant, d)
 	if err != nil {
 		return err
@@ -91,10 +94,11 @@ func (g *Gateway) invoke(c *fiber.Ctx) error {
 		FreshRuntime: d.FreshRuntime,
 	}
 	res, runErr := g.cfg.Executor.Execute(c.UserContext(), inv)
+	cpu := g.finishRun(c, tenant, started, res, runErr)
 
 	record := functions.Run{
 		RequestID: rid, FunctionID: d.ID, Tenant: d.Tenant, Version: d.LiveVersion, Export: export,
-		StartedAt: started.UTC(), DurationUS: time.Since(started).Microseconds(),
+		StartedAt: started.UTC(), DurationUS: time.Since(started).Microseconds(), CPUUS: cpu.Microseconds(),
 	}
 	if runErr != nil {
 		record.Status = toAPIError(runErr).Status

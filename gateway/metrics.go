@@ -18,6 +18,7 @@ type metrics struct {
 	httpSeconds *prometheus.HistogramVec
 	invocations *prometheus.CounterVec
 	runSeconds  prometheus.Histogram
+	runCPU      prometheus.Histogram
 	runsDropped prometheus.Counter
 	refused     *prometheus.CounterVec
 }
@@ -40,6 +41,10 @@ func newMetrics(cfg Config) *metrics {
 			Name: "scriptforge_run_duration_seconds", Help: "Time spent running functions.",
 			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 		}),
+		runCPU: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "scriptforge_run_cpu_seconds", Help: "CPU time of function runs (their thread's), failed runs included.",
+			Buckets: []float64{.00001, .000025, .00005, .0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}),
 		runsDropped: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "scriptforge_run_records_dropped_total", Help: "Run records not stored because the writer was behind.",
 		}),
@@ -47,7 +52,7 @@ func newMetrics(cfg Config) *metrics {
 			Name: "scriptforge_invocations_refused_total", Help: "Invocations refused with 429, by the limit that refused them.",
 		}, []string{"limit"}),
 	}
-	reg.MustRegister(m.httpTotal, m.httpSeconds, m.invocations, m.runSeconds, m.runsDropped, m.refused,
+	reg.MustRegister(m.httpTotal, m.httpSeconds, m.invocations, m.runSeconds, m.runCPU, m.runsDropped, m.refused,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	counterFunc := func(f func() uint64, name, help string) {
 		if f != nil {

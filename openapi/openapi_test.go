@@ -435,10 +435,10 @@ func TestSchemasMatchTraffic(t *testing.T) {
 		{"rotate", "POST", "/v1/functions/fn_abcdefghijklmnop/rotate-uuid", "", "", 200, "application/json", fnJSON, true},
 		{"runs", "GET", "/v1/functions/fn_abcdefghijklmnop/runs?limit=5", "", "", 200, "application/json",
 			`{"runs":[{"request_id":"r1","function_id":"fn_abcdefghijklmnop","version":2,"export":"","status":480,"error_code":"480","error":"busy",
-			"logs":[{"time":"2026-11-24T10:00:00Z","level":"warn","message":"m"}],"duration_us":1200,"started_at":"2026-11-24T10:00:00Z"}]}`, true},
+			"logs":[{"time":"2026-11-24T10:00:00Z","level":"warn","message":"m"}],"duration_us":1200,"cpu_us":800,"started_at":"2026-11-24T10:00:00Z"}]}`, true},
 		{"runs limit too big", "GET", "/v1/functions/fn_abcdefghijklmnop/runs?limit=5000", "", "", 200, "application/json", `{"runs":[]}`, false},
 		{"run", "GET", "/v1/runs/r1", "", "", 200, "application/json",
-			`{"request_id":"r1","function_id":"fn_abcdefghijklmnop","version":2,"export":"hello","status":200,"logs":[],"duration_us":5,"started_at":"2026-11-24T10:00:00Z"}`, true},
+			`{"request_id":"r1","function_id":"fn_abcdefghijklmnop","version":2,"export":"hello","status":200,"logs":[],"duration_us":5,"cpu_us":3,"started_at":"2026-11-24T10:00:00Z"}`, true},
 		{"unauthorized", "GET", "/v1/functions", "", "", 401, "application/json", `{"error":{"code":"unauthorized","message":"m","request_id":"r"}}`, true},
 		{"error without request_id", "GET", "/v1/functions", "", "", 401, "application/json", `{"error":{"code":"unauthorized","message":"m"}}`, false},
 
@@ -497,7 +497,7 @@ func TestSchemasMatchTraffic(t *testing.T) {
 		{"settings only", "PUT", fnURL, "application/json", `{"auth":"jwt","limits":{"rate":5}}`, 200, "application/json", fnJSON, true},
 		{"limits with an unknown field", "PUT", fnURL, "application/json", `{"limits":{"qps":5}}`, 200, "application/json", fnJSON, false},
 
-		{"create tenant", "POST", "/v1/tenants", "application/json", `{"id":"acme","name":"Acme","limits":{"rate":100}}`, 201, "application/json", tenantJSON, true},
+		{"create tenant", "POST", "/v1/tenants", "application/json", `{"id":"acme","name":"Acme","limits":{"rate":100,"cpu_ms":500}}`, 201, "application/json", tenantJSON, true},
 		{"tenant with a bad id", "POST", "/v1/tenants", "application/json", `{"id":"acme"}`, 201, "application/json",
 			strings.Replace(tenantJSON, `"id":"acme"`, `"id":"Not OK"`, 1), false},
 		{"tenant request with an unknown field", "POST", "/v1/tenants", "application/json", `{"id":"acme","plan":"gold"}`, 201, "application/json", tenantJSON, false},

@@ -18,6 +18,13 @@ import (
 type Limiter interface {
 	// Allow takes one token for key under p, or says when to retry.
 	Allow(ctx context.Context, key string, p Policy) (Decision, error)
+	// Debit takes n tokens from key's bucket under p for work already
+	// done, however few are left: the bucket may go below zero, and then
+	// refuses until its refill has paid the debt back. The decision says
+	// whether the bucket still holds tokens, i.e. whether new work may
+	// start; a debit of 0 only asks that. Buckets of Debit are their own:
+	// a key is used with Allow or with Debit, not both.
+	Debit(ctx context.Context, key string, p Policy, n float64) (Decision, error)
 }
 
 // Local is an in-process Limiter with one token bucket per key.
@@ -32,9 +39,10 @@ type Limiter interface {
 // reading what is left atomic, and costs far less than the work a request
 // does behind the gateway.
 type Local struct {
-	mu  sync.Mutex
-	lru *simplelru.LRU[string, *bucket]
-	now func() time.Time
+	mu       sync.Mutex
+	lru      *simplelru.LRU[string, *bucket]
+	balances *simplelru.LRU[string, *balance] // Debit's buckets
+	now      func() time.Time
 }
 
 // bucket remembers the policy its limiter was configured with, so a changed
@@ -64,7 +72,11 @@ func NewLocal(maxKeys int, opts ...LocalOption) (*Local, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &Local{lru: c, now: time.Now}
+	bal, err := simplelru.NewLRU[string, *balance](maxKeys, nil)
+	if err != nil {
+		return nil, err
+	}
+	l := &Local{lru: c, balances: bal, now: time.Now}
 	for _, o := range opts {
 		o(l)
 	}
@@ -120,7 +132,7 @@ func (l *Local) Allow(_ context.Context, key string, p Policy) (Decision, error)
 func (l *Local) Len() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.lru.Len()
+	return l.lru.Len() + l.balances.Len()
 }
 
 // untilTokens returns how long a bucket refilling at r tokens per second

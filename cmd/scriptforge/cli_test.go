@@ -393,6 +393,20 @@ func TestCLITenantsAndKeys(t *testing.T) {
 	if out, errOut, code := g.cli(t, "invoke", uuid, "--token", caller); code != 0 || !strings.Contains(out, `"tenant": "acme"`) {
 		t.Fatalf("invoke with the key: %d %s %s", code, out, errOut)
 	}
+	// A CPU budget, with the other limits (a set replaces them all).
+	if out, errOut, code := g.cli(t, "tenant", "set", "acme", "--rate", "50", "--cpu-ms", "250"); code != 0 || !strings.Contains(out, `"cpu_ms": 250`) {
+		t.Fatalf("tenant set --cpu-ms: %d %s %s", code, out, errOut)
+	}
+	// fn runs shows each run's CPU time next to its duration.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		out, errOut, _ := g.cli(t, "fn", "runs", id, "--key", deployer)
+		if regexp.MustCompile(`(?m)  v1  200  \S+  cpu [0-9.]+(µs|ms)  \S+$`).MatchString(out) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("fn runs: %s %s", out, errOut)
+		}
+	}
 	out, _, code = g.cli(t, "tenant", "key", "list", "acme")
 	if code != 0 || !strings.Contains(out, "deployer") || !strings.Contains(out, "caller") || strings.Contains(out, caller) {
 		t.Fatalf("key list: %s", out)

@@ -132,6 +132,7 @@ func newFnCmd(cf *clientFlags) *cobra.Command {
 						ErrorCode  string    `json:"error_code"`
 						Error      string    `json:"error"`
 						DurationUS int64     `json:"duration_us"`
+						CPUUS      int64     `json:"cpu_us"`
 						StartedAt  time.Time `json:"started_at"`
 						Logs       []struct {
 							Time    time.Time `json:"time"`
@@ -146,8 +147,8 @@ func newFnCmd(cf *clientFlags) *cobra.Command {
 				}
 				w := cmd.OutOrStdout()
 				for _, r := range list.Runs {
-					fmt.Fprintf(w, "%s  v%d  %d  %s  %s\n", r.StartedAt.Local().Format(time.DateTime), r.Version, r.Status,
-						time.Duration(r.DurationUS)*time.Microsecond, r.RequestID)
+					fmt.Fprintf(w, "%s  v%d  %d  %s  cpu %s  %s\n", r.StartedAt.Local().Format(time.DateTime), r.Version, r.Status,
+						time.Duration(r.DurationUS)*time.Microsecond, time.Duration(r.CPUUS)*time.Microsecond, r.RequestID)
 					for _, l := range r.Logs {
 						fmt.Fprintf(w, "    %-5s %s\n", l.Level, l.Message)
 					}

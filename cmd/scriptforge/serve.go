@@ -90,6 +90,11 @@ key and prints it once: keep it, only its hash is stored.`,
 	f.Float64Var(&o.usage.TenantRate, "tenant-rate", 1000, "invocations per second per tenant, unless the tenant has its own limit (0: unlimited)")
 	f.IntVar(&o.usage.TenantBurst, "tenant-burst", 2000, "invocations a tenant may send at once above its rate")
 	f.IntVar(&o.usage.TenantConcurrency, "tenant-concurrency", 64, "runs in progress per tenant, unless the tenant has its own cap (0: unlimited)")
+	// One core's worth: on a shared gateway one tenant's heavy functions
+	// cannot hold more than a core for longer than the burst, and at the
+	// default --tenant-rate only runs averaging over 1 ms of CPU reach it.
+	f.Float64Var(&o.usage.TenantCPUMS, "tenant-cpu-ms", 1000, "CPU budget per tenant in milliseconds of run CPU time per second, unless the tenant has its own (1000: one core; 0: none)")
+	f.DurationVar(&o.usage.CPUBurst, "tenant-cpu-burst", 10*time.Second, "how much CPU a tenant may use at once, as time at its CPU budget's rate (10s at 1000 ms/s: 10,000 ms)")
 	f.Float64Var(&o.usage.IPRate, "ip-rate", 0, "invocations per second per client IP and tenant (0: unlimited; set it for internet-facing gateways)")
 	f.IntVar(&o.usage.IPBurst, "ip-burst", 0, "invocations a client IP may send at once above --ip-rate (default: one second's worth)")
 	f.IntVar(&o.usage.Queue, "queue", 100, "runs that may wait for a concurrency slot, per tenant and per function, before 429")

@@ -23,7 +23,7 @@ type tenant struct {
 
 // tenantLimitFlags are the limits an operator sets on a tenant.
 type tenantLimitFlags struct {
-	rate, ipRate                float64
+	rate, ipRate, cpuMS         float64
 	burst, ipBurst, concurrency int
 }
 
@@ -34,15 +34,16 @@ func (l *tenantLimitFlags) register(cmd *cobra.Command) {
 	f.Float64Var(&l.ipRate, "ip-rate", 0, "invocations per second from one client IP")
 	f.IntVar(&l.ipBurst, "ip-burst", 0, "burst per client IP")
 	f.IntVar(&l.concurrency, "concurrency", 0, "runs in progress at once")
+	f.Float64Var(&l.cpuMS, "cpu-ms", 0, "CPU budget in milliseconds of run CPU time per second (1000: one core)")
 }
 
 // body returns the limits if any flag was given: they replace the whole set.
 func (l *tenantLimitFlags) body(cmd *cobra.Command) map[string]any {
 	f := cmd.Flags()
-	if !f.Changed("rate") && !f.Changed("burst") && !f.Changed("ip-rate") && !f.Changed("ip-burst") && !f.Changed("concurrency") {
+	if !f.Changed("rate") && !f.Changed("burst") && !f.Changed("ip-rate") && !f.Changed("ip-burst") && !f.Changed("concurrency") && !f.Changed("cpu-ms") {
 		return nil
 	}
-	return map[string]any{"rate": l.rate, "burst": l.burst, "ip_rate": l.ipRate, "ip_burst": l.ipBurst, "concurrency": l.concurrency}
+	return map[string]any{"rate": l.rate, "burst": l.burst, "ip_rate": l.ipRate, "ip_burst": l.ipBurst, "concurrency": l.concurrency, "cpu_ms": l.cpuMS}
 }
 
 func newTenantCmd(cf *clientFlags) *cobra.Command {

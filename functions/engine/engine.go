@@ -241,6 +241,8 @@ func (e *Engine) program(inv *functions.Invocation) (*Program, error) {
 // limit, cancellable through ctx, watched by the heap watcher, and with
 // any panic of a binding turned into a failed run, not a failed gateway.
 func (e *Engine) guard(ctx context.Context, r *run, start time.Time, f func() (*functions.Result, error)) (res *functions.Result, err error) {
+	r.cpu.start()
+	defer func() { r.cpu.charge(res, err) }() // deferred first, so it runs last: after a panic became a RunError
 	defer func() {
 		if p := recover(); p != nil {
 			r.hitLimit = true // a binding failed half-way: the runtime's state is unknown
@@ -291,6 +293,7 @@ type run struct {
 	logCut   bool
 	private  []string // values of private env vars, masked in logs
 	overMem  bool     // an allocation guard fired during the run
+	cpu      cpuClock // the run's CPU time
 
 	// Captured before user code runs, which may replace the globals.
 	parse, stringify goja.Callable

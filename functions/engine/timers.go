@@ -148,11 +148,14 @@ func (r *run) runLoop(p *goja.Promise) error {
 			w = time.NewTimer(max(0, time.Until(t.at)))
 			due = w.C
 		}
+		r.cpu.pause() // waiting uses no CPU, and need not hold a thread
 		select {
 		case <-r.stopped:
+			r.cpu.resume()
 			stopTimer(w)
 			return r.interruptedError()
 		case done := <-r.async.done:
+			r.cpu.resume()
 			stopTimer(w)
 			// goja runs the microtasks the completion queued before it returns.
 			if err := done(); err != nil {
@@ -160,6 +163,7 @@ func (r *run) runLoop(p *goja.Promise) error {
 			}
 			continue
 		case <-due:
+			r.cpu.resume()
 		}
 		if err := r.timers.take(t, time.Now()); err != nil {
 			return &functions.RunError{Status: http.StatusInternalServerError, Code: functions.CodeFunctionError, Message: "RangeError: " + err.Error()}

@@ -617,8 +617,12 @@ func (p *process) roundTrip(ctx context.Context, inv *functions.Invocation, ver 
 			inv.Function.ID) {
 			p.slot.pool.offence(inv.Function.ID, inv.Function.Tenant, fmt.Sprintf("a run overstayed its time limit of %d ms by %v and would not stop", timeout.Milliseconds(), grace))
 		}
+		// Its clock died with the sandbox. A run that ignores its interrupt
+		// is inside a long built-in, busy all along: charge it the time it
+		// held its thread, or such runs would be free of the CPU budget.
 		return response{}, &functions.RunError{Status: http.StatusGatewayTimeout, Code: functions.CodeTimeout,
-			Message: fmt.Sprintf("function exceeded its time limit of %d ms and did not stop; its sandbox was killed", timeout.Milliseconds())}
+			Message: fmt.Sprintf("function exceeded its time limit of %d ms and did not stop; its sandbox was killed", timeout.Milliseconds()),
+			CPU:     timeout + p.slot.pool.cfg.Grace}
 	case <-ctx.Done():
 		_ = p.stdin.send(func(b []byte) ([]byte, error) { return appendCancel(b, id), nil }) // best effort: the answer, if any, is dropped
 		return response{}, canceled(ctx)

@@ -154,6 +154,10 @@ func TestWatchdogKillsOverstay(t *testing.T) {
 	if took := time.Since(start); took > 900*time.Millisecond {
 		t.Fatalf("the watchdog took %v", took)
 	}
+	// Its CPU could not be read; it is charged the time it held its thread.
+	if re.CPU != 400*time.Millisecond {
+		t.Fatalf("overstay charged CPU %v, want its limit plus the grace, 400ms", re.CPU)
+	}
 }
 
 // A caller that goes away stops its run in the sandbox, which is free at

@@ -107,6 +107,8 @@ CREATE INDEX kv_expires ON kv (expires_at) WHERE expires_at > 0;
 	`
 ALTER TABLE functions ADD COLUMN fresh_runtime INTEGER NOT NULL DEFAULT 0;
 `,
+	// 5: the CPU time of each run, in microseconds (0 for runs recorded before).
+	`ALTER TABLE runs ADD COLUMN cpu_us INTEGER NOT NULL DEFAULT 0;`,
 }
 
 // migrate brings the schema up to date. Each step runs in its own

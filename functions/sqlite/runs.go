@@ -26,8 +26,8 @@ func (s *Store) SaveRuns(ctx context.Context, runs []functions.Run) error {
 	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
 		stmt, err := tx.PrepareContext(ctx, `
 INSERT OR IGNORE INTO runs
-	(request_id, function_id, tenant, version, export, status, error_code, error, logs, duration_us, started_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	(request_id, function_id, tenant, version, export, status, error_code, error, logs, duration_us, started_at, cpu_us)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 		if err != nil {
 			return err
 		}
@@ -39,7 +39,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 			}
 			if _, err := stmt.ExecContext(ctx,
 				r.RequestID, r.FunctionID, r.Tenant, r.Version, r.Export, r.Status,
-				r.ErrorCode, r.Error, logs, r.DurationUS, toMillis(r.StartedAt),
+				r.ErrorCode, r.Error, logs, r.DurationUS, toMillis(r.StartedAt), r.CPUUS,
 			); err != nil {
 				return fmt.Errorf("run %s: %w", r.RequestID, err)
 			}
@@ -113,12 +113,12 @@ func (s *Store) PruneRuns(ctx context.Context, before time.Time) (int64, error) 
 	return n, nil
 }
 
-const runCols = `request_id, function_id, tenant, version, export, status, error_code, error, logs, duration_us, started_at`
+const runCols = `request_id, function_id, tenant, version, export, status, error_code, error, logs, duration_us, started_at, cpu_us`
 
 func scanRun(row scanner) (functions.Run, error) {
 	var r functions.Run
 	err := row.Scan(&r.RequestID, &r.FunctionID, &r.Tenant, &r.Version, &r.Export, &r.Status,
 		&r.ErrorCode, &r.Error, jsonColumn[functions.LogLine]{dst: &r.Logs}, &r.DurationUS,
-		millisColumn{dst: &r.StartedAt})
+		millisColumn{dst: &r.StartedAt}, &r.CPUUS)
 	return r, err
 }

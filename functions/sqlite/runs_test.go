@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"path/filepath"
 	"reflect"
@@ -28,7 +29,7 @@ func TestRuns(t *testing.T) {
 			{Time: logTime, Level: "log", Message: "hello"},
 			{Time: logTime.Add(time.Millisecond), Level: "error", Message: "bad \"thing\""},
 		},
-		DurationUS: 1234, StartedAt: base,
+		DurationUS: 1234, CPUUS: 987, StartedAt: base,
 	}
 	batch := []functions.Run{full}
 	for i := 1; i <= 4; i++ {
@@ -184,5 +185,44 @@ func BenchmarkSaveRuns(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// A run recorded before runs had cpu_us reads back with 0 CPU, and new
+// runs keep theirs.
+func TestMigrationAddsRunCPU(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "old.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := db.ExecContext(ctx, `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	for i, step := range migrations[:4] {
+		if err := applyMigration(ctx, db, i+1, step, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO runs (request_id, function_id, tenant, version, export, status, duration_us, started_at)
+		VALUES ('old', 'fn_1', 'acme', 1, '', 200, 5000, 1)`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.SaveRuns(ctx, []functions.Run{{RequestID: "new", FunctionID: "fn_1", Tenant: "acme", Status: 200, DurationUS: 9000, CPUUS: 4321, StartedAt: time.UnixMilli(2)}}); err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string]int64{"old": 0, "new": 4321} {
+		r, err := s.RunByID(ctx, "acme", id)
+		if err != nil || r.CPUUS != want {
+			t.Errorf("run %s: cpu_us %d (%v), want %d", id, r.CPUUS, err, want)
+		}
 	}
 }

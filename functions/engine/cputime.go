@@ -1,0 +1,85 @@
+package engine
+
+import (
+	"runtime"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/scriptforge/scriptforge/functions"
+)
+
+// cpuClock measures the CPU time of one run: the CPU clock of the OS
+// thread that runs it. Go moves goroutines between threads at will, so
+// the run's goroutine is locked to its thread while it computes. While
+// it waits in its event loop (timers, fetch, kv) the clock is paused and
+// the thread let go: waiting costs no CPU, and a sandbox with a thousand
+// Apps awaiting a fetch must not hold a thousand threads (under cgo each
+// reserves a stack of its own, and the address-space cap runs out).
+//
+// What the run makes other goroutines do (a fetch's I/O, the heap
+// watcher) is not its thread's time and is not counted; GC assists are.
+type cpuClock struct {
+	used    time.Duration // counted in the parts that are over
+	since   time.Duration // the thread's clock when the current part began
+	running bool          // locked to a thread and counting
+	broken  bool          // the clock could not be read: report nothing
+}
+
+// start begins a run's count on the calling goroutine. Each start must be
+// followed by one charge on the same goroutine. Locks nest, so a caller
+// that holds a lock of its own keeps it.
+func (c *cpuClock) start() {
+	*c = cpuClock{}
+	c.resume()
+}
+
+// resume counts again after a wait.
+func (c *cpuClock) resume() {
+	if c.running {
+		return
+	}
+	runtime.LockOSThread()
+	t, err := threadCPU()
+	c.since, c.running, c.broken = t, true, c.broken || err != nil
+}
+
+// pause adds the part that ends now and lets the thread go.
+func (c *cpuClock) pause() {
+	if !c.running {
+		return
+	}
+	t, err := threadCPU()
+	c.used += max(0, t-c.since)
+	c.running, c.broken = false, c.broken || err != nil
+	runtime.UnlockOSThread()
+}
+
+// charge ends the count and records the CPU used on the run's outcome: res
+// on success, the RunError otherwise, so that a failed run (a timeout that
+// burned its whole limit) counts too.
+func (c *cpuClock) charge(res *functions.Result, err error) {
+	c.pause()
+	if c.broken {
+		return // the run reports 0 rather than a made-up figure
+	}
+	// guard's errors are RunErrors themselves (r.fail), never wrapped; a
+	// type switch instead of errors.As keeps a run free of an allocation.
+	switch e := err.(type) {
+	case nil:
+		if res != nil {
+			res.CPU = c.used
+		}
+	case *functions.RunError:
+		e.CPU = c.used
+	}
+}
+
+// threadCPU is the calling thread's CPU time (user and system).
+func threadCPU() (time.Duration, error) {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts); err != nil {
+		return 0, err
+	}
+	return time.Duration(ts.Nano()), nil
+}
