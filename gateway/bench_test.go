@@ -81,14 +81,17 @@ func BenchmarkInvoke(b *testing.B) {
 
 // BenchmarkHandler is BenchmarkInvoke without the connection: the fiber
 // handler called on a prepared request, in parallel, so that a profile
-// shows the gateway alone (no client, no pipe).
+// shows the gateway alone (no client, no pipe). public-every-run-record
+// stores every quiet run (QuietRunRecords < 0) instead of 50 a second.
 func BenchmarkHandler(b *testing.B) {
+	keepAll := func(c *Config) { c.QuietRunRecords = -1 }
 	for _, c := range []struct {
 		name    string
 		guarded bool
-	}{{"public", false}, {"guarded", true}} {
+		options []func(*Config)
+	}{{"public", false, nil}, {"guarded", true, nil}, {"public-every-run-record", false, []func(*Config){keepAll}}} {
 		b.Run(c.name, func(b *testing.B) {
-			bg := benchGateway(b, c.guarded, slog.LevelInfo)
+			bg := benchGateway(b, c.guarded, slog.LevelInfo, c.options...)
 			h := bg.gw.app.Handler()
 			authorization := ""
 			if c.guarded {
@@ -160,7 +163,7 @@ type benchSetup struct {
 	path, token string
 }
 
-func benchGateway(b *testing.B, guarded bool, level slog.Level) benchSetup {
+func benchGateway(b *testing.B, guarded bool, level slog.Level, options ...func(*Config)) benchSetup {
 	b.Helper()
 	ctx := context.Background()
 	store, err := sqlite.Open(filepath.Join(b.TempDir(), "bench.db"))
@@ -188,6 +191,9 @@ func benchGateway(b *testing.B, guarded bool, level slog.Level) benchSetup {
 		if err != nil {
 			b.Fatal(err)
 		}
+	}
+	for _, o := range options {
+		o(&cfg)
 	}
 	d, err := store.Create(ctx, tenant, "bench_app", settings, functions.NewVersion{
 		Type: functions.TypeApp, Source: "-", Code: "-", Hash: "-", Env: []functions.EnvVar{}, TimeoutMS: 1000, MemoryMB: 64,

@@ -54,6 +54,11 @@ type Config struct {
 	Limits functions.Limits
 	// RunRetention is how long run records (logs) are kept. Default 72 h.
 	RunRetention time.Duration
+	// QuietRunRecords is how many run records per second each function
+	// keeps of its quiet runs: answered below 400 without console output.
+	// Runs that failed or logged are always kept. Default 50; negative:
+	// keep every run.
+	QuietRunRecords float64
 	// CacheStats exposes the program cache on /metrics, if set.
 	CacheStats func() cache.Stats
 	// HeapTrips exposes the engine's heap-limit trips on /metrics, if set.
@@ -139,7 +144,10 @@ func New(cfg Config) (*Gateway, error) {
 		tenants: newTenantCache(cfg.Tenants, 10000, 30*time.Second),
 		metrics: newMetrics(cfg),
 	}
-	g.runs = newRunRecorder(cfg.Store, cfg.Logger, cfg.RunRetention, g.metrics.runsDropped.Inc)
+	if cfg.QuietRunRecords == 0 {
+		cfg.QuietRunRecords = 50
+	}
+	g.runs = newRunRecorder(cfg.Store, cfg.Logger, cfg.RunRetention, cfg.QuietRunRecords, g.metrics.runsDropped.Inc, g.metrics.runsSkipped.Inc)
 	if err := g.setupAdmission(); err != nil {
 		return nil, err
 	}

@@ -19,6 +19,7 @@ type metrics struct {
 	invocations *prometheus.CounterVec
 	runSeconds  prometheus.Histogram
 	runsDropped prometheus.Counter
+	runsSkipped prometheus.Counter
 	refused     *prometheus.CounterVec
 }
 
@@ -43,11 +44,14 @@ func newMetrics(cfg Config) *metrics {
 		runsDropped: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "scriptforge_run_records_dropped_total", Help: "Run records not stored because the writer was behind.",
 		}),
+		runsSkipped: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "scriptforge_run_records_skipped_total", Help: "Quiet runs (below 400, no console output) not stored: over their function's record rate.",
+		}),
 		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "scriptforge_invocations_refused_total", Help: "Invocations refused with 429, by the limit that refused them.",
 		}, []string{"limit"}),
 	}
-	reg.MustRegister(m.httpTotal, m.httpSeconds, m.invocations, m.runSeconds, m.runsDropped, m.refused,
+	reg.MustRegister(m.httpTotal, m.httpSeconds, m.invocations, m.runSeconds, m.runsDropped, m.runsSkipped, m.refused,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	counterFunc := func(f func() uint64, name, help string) {
 		if f != nil {

@@ -51,6 +51,7 @@ type serveOptions struct {
 	maxMemory      int
 	cacheBytes     int64
 	runRetention   time.Duration
+	quietRuns      float64
 	logFormat      string
 	logLevel       string
 	shutdownGrace  time.Duration
@@ -109,6 +110,7 @@ key and prints it once: keep it, only its hash is stored.`,
 	f.IntVar(&o.maxMemory, "max-memory", 1024, "the largest memory budget in MB a function may set")
 	f.Int64Var(&o.cacheBytes, "cache-bytes", 64<<20, "size of the compiled-program cache in bytes")
 	f.DurationVar(&o.runRetention, "run-retention", 72*time.Hour, "how long run records and their logs are kept")
+	f.Float64Var(&o.quietRuns, "quiet-run-records", 50, "run records kept per function per second of its quiet runs (answered below 400, no console output; failed and logging runs are all kept); 0: keep every run")
 	f.StringVar(&o.logFormat, "log-format", "json", "log format: json or text")
 	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	f.DurationVar(&o.shutdownGrace, "shutdown-grace", 30*time.Second, "how long in-flight requests may finish on SIGTERM")
@@ -244,6 +246,10 @@ func serve(ctx context.Context, o serveOptions) error {
 	if o.clientIPHeader != "" && len(o.trustedProxies) == 0 {
 		log.Warn("--client-ip-header is ignored without --trusted-proxies: the peer address is used")
 	}
+	quietRuns := o.quietRuns
+	if quietRuns <= 0 {
+		quietRuns = -1 // the flag's 0 is the gateway's "keep every run"
+	}
 	gw, err := gateway.New(gateway.Config{
 		Store:          store,
 		Keys:           store,
@@ -267,6 +273,7 @@ func serve(ctx context.Context, o serveOptions) error {
 			DefaultMemoryMB: o.defaultMemory, MaxMemoryMB: o.maxMemory,
 		},
 		RunRetention:    o.runRetention,
+		QuietRunRecords: quietRuns,
 		CacheStats:      cacheStats,
 		HeapTrips:       heapTrips,
 		SandboxRestarts: restarts,
