@@ -107,6 +107,7 @@ type Gateway struct {
 	lookups *lookupCache
 	tenants *tenantCache
 	admit   *admission
+	tokens  *auth.TokenCache
 	runs    *runRecorder
 	metrics *metrics
 }
@@ -147,6 +148,9 @@ func New(cfg Config) (*Gateway, error) {
 	if cfg.QuietRunRecords == 0 {
 		cfg.QuietRunRecords = 50
 	}
+	// A minute bounds how long a key dropped from a tenant's JWK Set still
+	// admits the tokens it signed (the set is fetched hourly anyway).
+	g.tokens, _ = auth.NewTokenCache(10_000, time.Minute) // valid arguments
 	g.runs = newRunRecorder(cfg.Store, cfg.Logger, cfg.RunRetention, cfg.QuietRunRecords, g.metrics.runsDropped.Inc, g.metrics.runsSkipped.Inc)
 	if err := g.setupAdmission(); err != nil {
 		return nil, err
