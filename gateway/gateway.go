@@ -34,6 +34,10 @@ type Config struct {
 	Tenants  auth.TenantStore   // required
 	Executor functions.Executor // required
 	Logger   *slog.Logger       // default: discard
+	// LogOKInvocations logs the access line of every invocation answered
+	// below 400 at info; by default it is at debug (failed invocations,
+	// and every other request, are at info, 5xx at warn).
+	LogOKInvocations bool
 	// AdminKey is SCRIPTFORGE_ADMIN_KEY; "" means stored keys only.
 	AdminKey string
 	// PublicURL is the base of the function URLs the API returns, e.g.

@@ -45,8 +45,11 @@ func requestID(c *fiber.Ctx) string {
 	return id
 }
 
-// observe is the first middleware: request id, then one access-log line
-// and the HTTP metrics for every request, whatever the outcome.
+// observe is the first middleware: request id, then the HTTP metrics and
+// one access-log line for every request, whatever the outcome. The line
+// of an invocation answered below 400 is at debug unless
+// Config.LogOKInvocations: its run record says the same, and a JSON line
+// per call cost more than the rest of the gateway's work on it.
 func (g *Gateway) observe(c *fiber.Ctx) error {
 	start := time.Now()
 	rid := requestID(c)
@@ -62,6 +65,18 @@ func (g *Gateway) observe(c *fiber.Ctx) error {
 	route := c.Route().Path // the pattern: never the secret UUID itself
 	elapsed := time.Since(start)
 	g.metrics.observeHTTP(route, status, elapsed)
+	fnID, invocation := c.Locals(keyFunctionID).(string)
+	level := slog.LevelInfo
+	switch {
+	case status >= 500:
+		level = slog.LevelWarn
+	case status < 400 && invocation && !g.cfg.LogOKInvocations:
+		level = slog.LevelDebug
+	}
+	ctx := c.UserContext()
+	if !g.log.Enabled(ctx, level) {
+		return nil
+	}
 	attrs := []slog.Attr{
 		slog.String("request_id", rid),
 		slog.String("method", c.Method()),
@@ -70,14 +85,10 @@ func (g *Gateway) observe(c *fiber.Ctx) error {
 		slog.Duration("duration", elapsed),
 		slog.String("ip", c.IP()),
 	}
-	if id, ok := c.Locals(keyFunctionID).(string); ok {
-		attrs = append(attrs, slog.String("function_id", id))
+	if invocation {
+		attrs = append(attrs, slog.String("function_id", fnID))
 	}
-	level := slog.LevelInfo
-	if status >= 500 {
-		level = slog.LevelWarn
-	}
-	g.log.LogAttrs(c.UserContext(), level, "request", attrs...)
+	g.log.LogAttrs(ctx, level, "request", attrs...)
 	return nil
 }
 

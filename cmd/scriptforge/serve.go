@@ -52,6 +52,7 @@ type serveOptions struct {
 	cacheBytes     int64
 	runRetention   time.Duration
 	quietRuns      float64
+	logOKRuns      bool
 	logFormat      string
 	logLevel       string
 	shutdownGrace  time.Duration
@@ -113,6 +114,7 @@ key and prints it once: keep it, only its hash is stored.`,
 	f.Float64Var(&o.quietRuns, "quiet-run-records", 50, "run records kept per function per second of its quiet runs (answered below 400, no console output; failed and logging runs are all kept); 0: keep every run")
 	f.StringVar(&o.logFormat, "log-format", "json", "log format: json or text")
 	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	f.BoolVar(&o.logOKRuns, "log-ok-invocations", false, "log the access line of each invocation answered below 400 at info (default: at debug; failed invocations and all other requests are at info)")
 	f.DurationVar(&o.shutdownGrace, "shutdown-grace", 30*time.Second, "how long in-flight requests may finish on SIGTERM")
 	f.IntVar(&o.gcPercent, "gc-percent", 400, "Go GC target (GOGC); ignored when the GOGC variable is set")
 	f.StringVar(&o.isolation, "isolation", "process", "where functions run: process (sandbox child processes) or inprocess (trusted code only: fastest, but a bomb that slips past the guards takes the gateway down)")
@@ -272,11 +274,12 @@ func serve(ctx context.Context, o serveOptions) error {
 			DefaultTimeoutMS: int(o.defaultTimeout.Milliseconds()), MaxTimeoutMS: int(o.maxTimeout.Milliseconds()),
 			DefaultMemoryMB: o.defaultMemory, MaxMemoryMB: o.maxMemory,
 		},
-		RunRetention:    o.runRetention,
-		QuietRunRecords: quietRuns,
-		CacheStats:      cacheStats,
-		HeapTrips:       heapTrips,
-		SandboxRestarts: restarts,
+		RunRetention:     o.runRetention,
+		QuietRunRecords:  quietRuns,
+		LogOKInvocations: o.logOKRuns,
+		CacheStats:       cacheStats,
+		HeapTrips:        heapTrips,
+		SandboxRestarts:  restarts,
 	})
 	if err != nil {
 		return err
