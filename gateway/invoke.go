@@ -50,19 +50,19 @@ func (g *Gateway) invoke(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	decs, err := g.admit.checkRates(ctx, tenant, d)
+	rateDec, err := g.admit.checkRates(ctx, tenant, d)
 	if err != nil {
 		return err
 	}
-	if last := decs[len(decs)-1]; !last.Allowed {
-		return limited(last)
+	if !rateDec.Allowed {
+		return limited(rateDec)
 	}
 	release, err := g.admit.acquire(ctx, tenant, d)
 	if err != nil {
 		return err
 	}
 	defer release()
-	ratelimit.Tightest(append(decs, ipDec)...).WriteHeaders(c.Set)
+	writeRateLimit(c, ratelimit.Tightest(rateDec, ipDec))
 	export := strings.Clone(c.Params("export"))
 	if export != "" && !functions.ValidExport(export) {
 		return apiError(http.StatusNotFound, functions.CodeExportNotFound, "%q is not a valid export name", export)
