@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
@@ -204,23 +205,108 @@ func flatten(values url.Values) map[string]any {
 }
 
 // requestInfo is ctx.request. Strings are copied: fasthttp reuses its
-// buffers once the handler returns. A credential the gateway checked is
-// not passed on (the function gets ctx.auth): it would end up in logs.
+// buffers once the handler returns. All of them are copied into one
+// string, one allocation instead of two per header (BenchmarkRequestInfo).
+// A credential the gateway checked is not passed on (the function gets
+// ctx.auth): it would end up in logs.
 func requestInfo(c *fiber.Ctx, query url.Values, dropAuthorization bool) functions.RequestInfo {
-	headers := map[string]string{}
+	type field struct {
+		name            string // a common name; "" when it is lowered into buf
+		nameAt, valueAt int
+		end             int
+	}
+	var fieldsArr [32]field
+	fields := fieldsArr[:0]
+	var bufArr [4 << 10]byte
+	buf := bufArr[:0]
 	c.Request().Header.VisitAll(func(k, v []byte) {
-		name := strings.ToLower(string(k))
-		if dropAuthorization && name == "authorization" {
-			return
+		f := field{name: commonHeaders[string(k)], nameAt: len(buf)}
+		if f.name == "" {
+			buf = appendLower(buf, k)
 		}
-		headers[name] = string(v)
+		f.valueAt = len(buf)
+		buf = append(buf, v...)
+		f.end = len(buf)
+		fields = append(fields, f)
 	})
+	uri, path := len(buf), 0
+	buf = append(buf, c.OriginalURL()...)
+	path = len(buf)
+	buf = append(buf, c.Path()...)
+	ip := len(buf)
+	buf = append(buf, c.IP()...)
+	all := string(buf)
+
+	headers := make(map[string]string, len(fields))
+	for _, f := range fields {
+		name := f.name
+		if name == "" {
+			name = all[f.nameAt:f.valueAt]
+		}
+		if dropAuthorization && name == "authorization" {
+			continue
+		}
+		headers[name] = all[f.valueAt:f.end]
+	}
 	return functions.RequestInfo{
-		Method:  strings.Clone(c.Method()),
-		URL:     strings.Clone(c.OriginalURL()),
-		Path:    strings.Clone(c.Path()),
+		Method:  method(c.Method()),
+		URL:     all[uri:path],
+		Path:    all[path:ip],
 		Query:   query,
 		Headers: headers,
-		IP:      strings.Clone(c.IP()),
+		IP:      all[ip:],
 	}
+}
+
+// appendLower appends the header name k in lower case, as strings.ToLower
+// would write it.
+func appendLower(b, k []byte) []byte {
+	for _, ch := range k {
+		if ch >= utf8.RuneSelf {
+			return append(b, strings.ToLower(string(k))...)
+		}
+	}
+	for _, ch := range k {
+		if 'A' <= ch && ch <= 'Z' {
+			ch += 'a' - 'A'
+		}
+		b = append(b, ch)
+	}
+	return b
+}
+
+// commonHeaders maps the names fasthttp normalizes common headers to, to
+// the lower case ctx.request.headers uses: a constant needs no copy.
+var commonHeaders = func() map[string]string {
+	m := map[string]string{}
+	for _, name := range []string{
+		"Accept", "Accept-Encoding", "Accept-Language", "Authorization", "Cache-Control", "Connection",
+		"Content-Length", "Content-Type", "Cookie", "Fly-Client-Ip", "Fly-Forwarded-Port", "Fly-Region",
+		"Fly-Request-Id", "Host", "If-Modified-Since", "If-None-Match", "Origin", "Pragma", "Referer",
+		"Sec-Fetch-Dest", "Sec-Fetch-Mode", "Sec-Fetch-Site", "Traceparent", "User-Agent", "Via",
+		"X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Real-Ip", "X-Request-Id",
+	} {
+		m[name] = strings.ToLower(name)
+	}
+	return m
+}()
+
+// method returns the request method as a constant for the common ones
+// (fiber's string points into fasthttp's buffer).
+func method(m string) string {
+	switch m {
+	case http.MethodGet:
+		return http.MethodGet
+	case http.MethodPost:
+		return http.MethodPost
+	case http.MethodPut:
+		return http.MethodPut
+	case http.MethodPatch:
+		return http.MethodPatch
+	case http.MethodDelete:
+		return http.MethodDelete
+	case http.MethodHead:
+		return http.MethodHead
+	}
+	return strings.Clone(m)
 }
