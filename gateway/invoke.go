@@ -22,8 +22,9 @@ import (
 // result → response, run record.
 func (g *Gateway) invoke(c *fiber.Ctx) error {
 	started := time.Now()
-	// fiber's strings point into fasthttp's reused buffers: clone what outlives the handler.
-	id := strings.Clone(c.Params("uuid"))
+	// fiber's strings point into fasthttp's reused buffers: the lookup
+	// cache copies the UUID if it keeps it.
+	id := c.Params("uuid")
 	if _, err := uuid.Parse(id); err != nil {
 		return apiError(http.StatusNotFound, "not_found", "no function at this URL")
 	}
@@ -116,7 +117,7 @@ func (g *Gateway) invoke(c *fiber.Ctx) error {
 		record.Status = res.Response.Status
 	}
 	g.runs.record(record)
-	g.metrics.invocations.WithLabelValues("ok").Inc()
+	g.metrics.invocationsOK.Inc()
 	g.metrics.runSeconds.Observe(res.Duration.Seconds())
 	if r := res.Response; r != nil {
 		for k, v := range r.Headers {
@@ -155,7 +156,10 @@ func (g *Gateway) requestData(c *fiber.Ctx, query url.Values) (json.RawMessage, 
 			"the request body is %d bytes; the limit is %d", len(body), g.cfg.MaxBodyBytes)
 	}
 	ct := c.Get(fiber.HeaderContentType)
-	mediaType, _, _ := mime.ParseMediaType(ct)
+	mediaType := "application/json"
+	if !strings.EqualFold(ct, mediaType) && !strings.EqualFold(ct, "application/json; charset=utf-8") { // the common ones, without a parse
+		mediaType, _, _ = mime.ParseMediaType(ct)
+	}
 	switch {
 	case ct == "" || mediaType == "application/json" || strings.HasSuffix(mediaType, "+json"):
 		if len(body) == 0 {
