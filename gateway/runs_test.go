@@ -38,8 +38,8 @@ func TestQuietRunRecords(t *testing.T) {
 		calls                   int
 		wantAtMost, wantAtLeast int
 	}{
-		{"quiet runs beyond the budget are skipped", 10, functions.Run{FunctionID: "a", Status: 200}, 100, 12, 10},
-		{"a quiet Response below 400 counts as quiet", 10, functions.Run{FunctionID: "a", Status: 302}, 100, 12, 10},
+		{"quiet runs beyond the budget are skipped", 10, functions.Run{FunctionID: "a", Status: 200}, 100, 10, 10},
+		{"a quiet Response below 400 counts as quiet", 10, functions.Run{FunctionID: "a", Status: 302}, 100, 10, 10},
 		{"failed runs are all kept", 10, functions.Run{FunctionID: "a", Status: 500, ErrorCode: "function_error"}, 100, 100, 100},
 		{"a Response of 404 is kept", 10, functions.Run{FunctionID: "a", Status: 404}, 100, 100, 100},
 		{"runs that logged are all kept", 10, functions.Run{FunctionID: "a", Status: 200, Logs: log}, 100, 100, 100},
@@ -49,9 +49,12 @@ func TestQuietRunRecords(t *testing.T) {
 			sink := &runSink{}
 			var skipped atomic.Int64
 			rr := newRunRecorder(sink, slog.New(slog.DiscardHandler), time.Hour, tc.rate, func() { t.Error("dropped") }, func() { skipped.Add(1) })
+			start := time.Now()
 			for range tc.calls {
 				rr.record(tc.run)
 			}
+			// A slow machine earns the budget more tokens meanwhile.
+			extra := int(tc.rate*time.Since(start).Seconds()) + 1
 			// Another function's budget is its own.
 			other := tc.run
 			other.FunctionID = "b"
@@ -64,6 +67,9 @@ func TestQuietRunRecords(t *testing.T) {
 				} else {
 					got++
 				}
+			}
+			if tc.wantAtMost < tc.calls {
+				tc.wantAtMost += extra
 			}
 			if got < tc.wantAtLeast || got > tc.wantAtMost || gotOther != 1 {
 				t.Fatalf("kept %d runs (want %d to %d) and %d of the other function (want 1)", got, tc.wantAtLeast, tc.wantAtMost, gotOther)
