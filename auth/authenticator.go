@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/hashicorp/golang-lru/v2/expirable"
 )
 
 // Errors of Authenticate, matched with errors.Is: the gateway answers 401.
@@ -29,7 +32,23 @@ type Authenticator struct {
 	now     func() time.Time
 	// OnTouchError, if set, hears about failed last-use writes.
 	OnTouchError func(error)
+
+	// Keys that authenticated, by hash, for keyCacheTTL: a store lookup
+	// per request cost more than the rest of the gateway's work on it
+	// (BenchmarkAuthenticate). ForgetKeys empties it when a key is
+	// revoked; gen keeps a lookup that raced with that from adding back
+	// what it read before.
+	cache   *expirable.LRU[string, Key]
+	cacheMu sync.Mutex // orders adding after a lookup against ForgetKeys
+	gen     atomic.Uint64
 }
+
+// keyCacheTTL bounds how long a key revoked through another gateway (one
+// that could not tell this one) still authenticates here.
+const (
+	keyCacheTTL  = 10 * time.Second
+	keyCacheSize = 10_000
+)
 
 // touchEvery is the resolution of a key's last-use time.
 const touchEvery = time.Minute
@@ -37,7 +56,8 @@ const touchEvery = time.Minute
 // NewAuthenticator returns an Authenticator. envKey is the operator's
 // admin key from the environment, or "".
 func NewAuthenticator(keys KeyStore, envKey string) *Authenticator {
-	a := &Authenticator{keys: keys, touched: map[string]time.Time{}, now: time.Now}
+	a := &Authenticator{keys: keys, touched: map[string]time.Time{}, now: time.Now,
+		cache: expirable.NewLRU[string, Key](keyCacheSize, nil, keyCacheTTL)}
 	if envKey != "" {
 		a.envKeyHash = HashKey(envKey)
 	}
@@ -65,6 +85,11 @@ func (a *Authenticator) Authenticate(ctx context.Context, header string) (Key, e
 	if a.envKeyHash != "" && equalSecret(hash, a.envKeyHash) {
 		return Key{ID: "env", Tenant: DefaultTenant, Name: "SCRIPTFORGE_ADMIN_KEY", Scopes: []string{ScopeAdmin}}, nil
 	}
+	if k, ok := a.cache.Get(hash); ok {
+		a.touch(k.ID)
+		return k, nil
+	}
+	gen := a.gen.Load()
 	k, err := a.keys.KeyByHash(ctx, hash)
 	if errors.Is(err, ErrKeyNotFound) {
 		return Key{}, ErrBadCredentials
@@ -72,8 +97,22 @@ func (a *Authenticator) Authenticate(ctx context.Context, header string) (Key, e
 	if err != nil {
 		return Key{}, fmt.Errorf("looking up API key: %w", err)
 	}
+	a.cacheMu.Lock()
+	if a.gen.Load() == gen {
+		a.cache.Add(hash, k)
+	}
+	a.cacheMu.Unlock()
 	a.touch(k.ID)
 	return k, nil
+}
+
+// ForgetKeys drops every key remembered: call it once a key is revoked,
+// and the key fails from the next request on.
+func (a *Authenticator) ForgetKeys() {
+	a.cacheMu.Lock()
+	defer a.cacheMu.Unlock()
+	a.gen.Add(1)
+	a.cache.Purge()
 }
 
 // touch records a key's use in the background, once per touchEvery.

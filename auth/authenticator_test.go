@@ -121,3 +121,55 @@ func TestAuthenticateRecordsLastUse(t *testing.T) {
 		t.Fatalf("last use not recorded: %v", at)
 	}
 }
+
+// countingKeys counts the store lookups behind an Authenticator.
+type countingKeys struct {
+	auth.KeyStore
+	lookups int
+}
+
+func (c *countingKeys) KeyByHash(ctx context.Context, hash string) (auth.Key, error) {
+	c.lookups++
+	return c.KeyStore.KeyByHash(ctx, hash)
+}
+
+// A key that authenticated is remembered; ForgetKeys (on revocation)
+// makes the next request read the store, and a revoked key then fails.
+// Unknown keys are never remembered.
+func TestAuthenticateRemembersKeys(t *testing.T) {
+	ctx := context.Background()
+	store := newStore(t)
+	keys := &countingKeys{KeyStore: store}
+	secret := auth.NewSecret()
+	if err := store.CreateKey(ctx, auth.Key{ID: "key_1", Tenant: auth.DefaultTenant, Name: "k", Hash: auth.HashKey(secret),
+		Scopes: []string{auth.ScopeInvoke}, CreatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	a := auth.NewAuthenticator(keys, "")
+	for _, step := range []struct {
+		name        string
+		do          func()
+		header      string
+		wantErr     error
+		wantLookups int
+	}{
+		{"first use reads the store", nil, "Bearer " + secret, nil, 1},
+		{"second use does not", nil, "Bearer " + secret, nil, 1},
+		{"an unknown key reads the store", nil, "Bearer sfk_unknown", auth.ErrBadCredentials, 2},
+		{"and is not remembered", nil, "Bearer sfk_unknown", auth.ErrBadCredentials, 3},
+		{"revoked and forgotten: refused at once", func() {
+			if err := store.RevokeKey(ctx, auth.DefaultTenant, "key_1"); err != nil {
+				t.Fatal(err)
+			}
+			a.ForgetKeys()
+		}, "Bearer " + secret, auth.ErrBadCredentials, 4},
+	} {
+		if step.do != nil {
+			step.do()
+		}
+		k, err := a.Authenticate(ctx, step.header)
+		if !errors.Is(err, step.wantErr) || (err == nil && k.ID != "key_1") || keys.lookups != step.wantLookups {
+			t.Fatalf("%s: %+v %v, %d lookups (want %v, %d)", step.name, k, err, keys.lookups, step.wantErr, step.wantLookups)
+		}
+	}
+}

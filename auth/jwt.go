@@ -7,6 +7,7 @@ import (
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
@@ -228,6 +229,9 @@ type Verifier struct {
 	jwks     keyfunc.Keyfunc // nil without a jwks_url
 	parser   *jwt.Parser
 	maxToken int
+	leeway   time.Duration
+	cache    *TokenCache // nil: none
+	now      func() time.Time
 	cancel   context.CancelFunc
 	closed   sync.Once
 }
@@ -240,7 +244,15 @@ type verifierOptions struct {
 	maxToken     int
 	refresh      time.Duration
 	refreshError func(error)
+	cache        *TokenCache
+	now          func() time.Time
 }
+
+// WithTokenCache keeps the tokens that verified in c (see TokenCache).
+func WithTokenCache(c *TokenCache) VerifierOption { return func(o *verifierOptions) { o.cache = c } }
+
+// withClock makes the Verifier read the time from now (tests).
+func withClock(now func() time.Time) VerifierOption { return func(o *verifierOptions) { o.now = now } }
 
 // WithRefreshErrors receives failed JWK Set fetches (default: dropped;
 // the tokens that need the set fail with ErrTokenUnknownKey meanwhile).
@@ -268,14 +280,14 @@ func NewVerifier(ctx context.Context, c JWTConfig, opts ...VerifierOption) (*Ver
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	o := verifierOptions{maxToken: DefaultMaxToken, refresh: time.Hour}
+	o := verifierOptions{maxToken: DefaultMaxToken, refresh: time.Hour, now: time.Now}
 	for _, opt := range opts {
 		opt(&o)
 	}
 	if o.client == nil {
 		o.client = PublicClient(30 * time.Second)
 	}
-	v := &Verifier{cfg: c, maxToken: o.maxToken}
+	v := &Verifier{cfg: c, maxToken: o.maxToken, cache: o.cache, now: o.now}
 	algs := map[string]bool{}
 	for _, k := range c.Keys {
 		pk, _ := parseKey(k) // Validate parsed it already
@@ -317,7 +329,9 @@ func NewVerifier(ctx context.Context, c JWTConfig, opts ...VerifierOption) (*Ver
 	if c.LeewaySeconds > 0 {
 		leeway = time.Duration(c.LeewaySeconds) * time.Second
 	}
-	popts := []jwt.ParserOption{jwt.WithValidMethods(methods), jwt.WithLeeway(leeway), jwt.WithExpirationRequired(), jwt.WithIssuedAt()}
+	v.leeway = leeway
+	popts := []jwt.ParserOption{jwt.WithValidMethods(methods), jwt.WithLeeway(leeway), jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(), jwt.WithTimeFunc(o.now)}
 	if c.Issuer != "" {
 		popts = append(popts, jwt.WithIssuer(c.Issuer))
 	}
@@ -335,11 +349,33 @@ func (v *Verifier) Close() {
 }
 
 // Verify checks a token's size, algorithm, signature, times, issuer,
-// audience and required claims, and returns its claims.
+// audience and required claims, and returns its claims. With a token
+// cache, the claims of a token seen before may be shared with other
+// callers: treat them as read-only.
 func (v *Verifier) Verify(token string) (Claims, error) {
 	if len(token) > v.maxToken {
 		return nil, fmt.Errorf("%w: %d bytes; the limit is %d", ErrTokenTooLarge, len(token), v.maxToken)
 	}
+	if v.cache == nil || len(token) > maxCachedToken {
+		return v.verify(token)
+	}
+	var buf [maxCachedToken]byte // hashed from the stack: []byte(token) would allocate
+	key := tokenKey{v: v, sum: sha256.Sum256(buf[:copy(buf[:], token)])}
+	if claims, ok := v.cache.get(key, v.now()); ok {
+		return claims, nil
+	}
+	claims, err := v.verify(token)
+	if err != nil {
+		return nil, err
+	}
+	// The parser required exp: the token is valid until exp plus the leeway.
+	if exp, err := jwt.MapClaims(claims).GetExpirationTime(); err == nil && exp != nil {
+		v.cache.add(key, claims, v.now(), exp.Add(v.leeway))
+	}
+	return claims, nil
+}
+
+func (v *Verifier) verify(token string) (Claims, error) {
 	var claims jwt.MapClaims
 	_, err := v.parser.ParseWithClaims(token, &claims, v.key)
 	if err != nil {

@@ -82,22 +82,38 @@ func withBurst(p ratelimit.Policy) ratelimit.Policy {
 // checkIP takes a token from the client IP's bucket for this tenant.
 func (a *admission) checkIP(ctx context.Context, c *fiber.Ctx, t *tenantEntry) (ratelimit.Decision, error) {
 	_, ipPolicy := a.policies(t.Limits)
+	if ipPolicy.Unlimited() {
+		return a.ipLimiter.Allow(ctx, "", ipPolicy) // no key to build, no address to parse
+	}
 	key := "ip:" + t.ID + ":" + ratelimit.IPKey(a.clientIP(c))
 	return a.allow(ctx, a.ipLimiter, key, ipPolicy)
 }
 
 // checkRates takes a token from the function's bucket, then from the
 // tenant's. In that order, a function refused at its own limit costs its
-// tenant nothing, so one hot function cannot starve its siblings.
-func (a *admission) checkRates(ctx context.Context, t *tenantEntry, d functions.Deployed) ([]ratelimit.Decision, error) {
+// tenant nothing, so one hot function cannot starve its siblings. It
+// returns the decision to answer with: the refusal, or the tighter of
+// the two.
+func (a *admission) checkRates(ctx context.Context, t *tenantEntry, d functions.Deployed) (ratelimit.Decision, error) {
 	fnPolicy := withBurst(ratelimit.Policy{Name: "function", Rate: d.Limits.Rate, Burst: d.Limits.Burst})
-	fd, err := a.allow(ctx, a.limiter, "function:"+d.ID, fnPolicy)
+	fd, err := a.allowKey(ctx, a.limiter, "function:", d.ID, fnPolicy)
 	if err != nil || !fd.Allowed {
-		return []ratelimit.Decision{fd}, err
+		return fd, err
 	}
 	tenantPolicy, _ := a.policies(t.Limits)
-	td, err := a.allow(ctx, a.limiter, "tenant:"+t.ID, tenantPolicy)
-	return []ratelimit.Decision{fd, td}, err
+	td, err := a.allowKey(ctx, a.limiter, "tenant:", t.ID, tenantPolicy)
+	if err != nil || !td.Allowed {
+		return td, err
+	}
+	return ratelimit.Tightest(fd, td), nil
+}
+
+// allowKey is allow for the key prefix+id, built only for a limited policy.
+func (a *admission) allowKey(ctx context.Context, l ratelimit.Limiter, prefix, id string, p ratelimit.Policy) (ratelimit.Decision, error) {
+	if p.Unlimited() {
+		return l.Allow(ctx, "", p)
+	}
+	return a.allow(ctx, l, prefix+id, p)
 }
 
 func (a *admission) allow(ctx context.Context, l ratelimit.Limiter, key string, p ratelimit.Policy) (ratelimit.Decision, error) {
@@ -111,21 +127,44 @@ func (a *admission) allow(ctx context.Context, l ratelimit.Limiter, key string, 
 	return dec, nil
 }
 
+// writeRateLimit sets the RateLimit-Policy and RateLimit headers of an
+// allowed decision, without allocating.
+func writeRateLimit(c *fiber.Ctx, d ratelimit.Decision) {
+	if d.Policy.Unlimited() {
+		return
+	}
+	var buf [128]byte
+	h := &c.Response().Header
+	h.SetBytesV(ratelimit.HeaderPolicy, d.AppendPolicy(buf[:0]))
+	h.SetBytesV(ratelimit.HeaderRateLimit, d.AppendRateLimit(buf[:0]))
+}
+
 // acquire takes a concurrency slot of the tenant, then of the function,
 // waiting in a short queue for each.
 func (a *admission) acquire(ctx context.Context, t *tenantEntry, d functions.Deployed) (func(), error) {
 	limit := orDefault(t.Limits.Concurrency, a.defaults.TenantConcurrency)
+	if limit <= 0 && d.Limits.Concurrency <= 0 {
+		return noRelease, nil
+	}
 	releaseTenant, err := a.concurrency.Acquire(ctx, "tenant:"+t.ID, limit, a.defaults.Queue, a.defaults.QueueWait)
 	if err != nil {
 		return nil, a.busy("tenant", limit, err)
+	}
+	if d.Limits.Concurrency <= 0 {
+		return releaseTenant, nil
 	}
 	releaseFn, err := a.concurrency.Acquire(ctx, "function:"+d.ID, d.Limits.Concurrency, a.defaults.Queue, a.defaults.QueueWait)
 	if err != nil {
 		releaseTenant()
 		return nil, a.busy("function", d.Limits.Concurrency, err)
 	}
+	if limit <= 0 {
+		return releaseFn, nil
+	}
 	return func() { releaseFn(); releaseTenant() }, nil
 }
+
+func noRelease() {}
 
 // busy is the 429 of a full concurrency cap.
 func (a *admission) busy(scope string, limit int, err error) error {
@@ -146,7 +185,13 @@ func (a *admission) busy(scope string, limit int, err error) error {
 
 // limited is the 429 of a denied rate decision.
 func limited(dec ratelimit.Decision) error {
-	what := map[string]string{"ip": "your client address", "tenant": "this tenant", "function": "this function"}[dec.Policy.Name]
+	what := "this function"
+	switch dec.Policy.Name {
+	case "ip":
+		what = "your client address"
+	case "tenant":
+		what = "this tenant"
+	}
 	retry := max(time.Second, dec.RetryAfter)
 	return &APIError{Status: http.StatusTooManyRequests, Code: "rate_limited",
 		Message: fmt.Sprintf("%s is over its limit of %s invocations per second (burst %d); retry after %s s",

@@ -35,6 +35,10 @@ type Config struct {
 	Tenants  auth.TenantStore   // required
 	Executor functions.Executor // required
 	Logger   *slog.Logger       // default: discard
+	// LogOKInvocations logs the access line of every invocation answered
+	// below 400 at info; by default it is at debug (failed invocations,
+	// and every other request, are at info, 5xx at warn).
+	LogOKInvocations bool
 	// AdminKey is SCRIPTFORGE_ADMIN_KEY; "" means stored keys only.
 	AdminKey string
 	// PublicURL is the base of the function URLs the API returns, e.g.
@@ -55,6 +59,11 @@ type Config struct {
 	Limits functions.Limits
 	// RunRetention is how long run records (logs) are kept. Default 72 h.
 	RunRetention time.Duration
+	// QuietRunRecords is how many run records per second each function
+	// keeps of its quiet runs: answered below 400 without console output.
+	// Runs that failed or logged are always kept. Default 50; negative:
+	// keep every run.
+	QuietRunRecords float64
 	// CacheStats exposes the program cache on /metrics, if set.
 	CacheStats func() cache.Stats
 	// HeapTrips exposes the engine's heap-limit trips on /metrics, if set.
@@ -116,6 +125,7 @@ type Gateway struct {
 	lookups *lookupCache
 	tenants *tenantCache
 	admit   *admission
+	tokens  *auth.TokenCache
 	runs    *runRecorder
 	metrics *metrics
 }
@@ -153,7 +163,13 @@ func New(cfg Config) (*Gateway, error) {
 		tenants: newTenantCache(cfg.Tenants, 10000, 30*time.Second),
 		metrics: newMetrics(cfg),
 	}
-	g.runs = newRunRecorder(cfg.Store, cfg.Logger, cfg.RunRetention, g.metrics.runsDropped.Inc)
+	if cfg.QuietRunRecords == 0 {
+		cfg.QuietRunRecords = 50
+	}
+	// A minute bounds how long a key dropped from a tenant's JWK Set still
+	// admits the tokens it signed (the set is fetched hourly anyway).
+	g.tokens, _ = auth.NewTokenCache(10_000, time.Minute) // valid arguments
+	g.runs = newRunRecorder(cfg.Store, cfg.Logger, cfg.RunRetention, cfg.QuietRunRecords, g.metrics.runsDropped.Inc, g.metrics.runsSkipped.Inc)
 	if err := g.setupAdmission(); err != nil {
 		return nil, err
 	}

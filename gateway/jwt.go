@@ -16,13 +16,14 @@ import (
 var errNoJWT = errors.New("the tenant accepts no JWTs (it has no JWT settings)")
 
 // verifier returns the tenant's JWT verifier, built on first use and
-// closed when the entry leaves the cache.
-func (e *tenantEntry) verifier(client *http.Client) (*auth.Verifier, error) {
+// closed when the entry leaves the cache. Verifiers share the gateway's
+// cache of verified tokens.
+func (e *tenantEntry) verifier(client *http.Client, tokens *auth.TokenCache) (*auth.Verifier, error) {
 	if e.JWT == nil {
 		return nil, errNoJWT
 	}
 	e.once.Do(func() {
-		e.v, e.verr = auth.NewVerifier(context.Background(), *e.JWT, auth.WithHTTPClient(client))
+		e.v, e.verr = auth.NewVerifier(context.Background(), *e.JWT, auth.WithHTTPClient(client), auth.WithTokenCache(tokens))
 	})
 	return e.v, e.verr
 }
@@ -35,7 +36,7 @@ func looksLikeJWT(cred string) bool {
 // verifyJWT checks a token against the tenant's settings; a failure is a
 // 401 whose challenge says why.
 func (g *Gateway) verifyJWT(t *tenantEntry, token string) (auth.Claims, error) {
-	v, err := t.verifier(g.cfg.JWKSClient)
+	v, err := t.verifier(g.cfg.JWKSClient, g.tokens)
 	if err != nil {
 		return nil, &APIError{Status: http.StatusUnauthorized, Code: "unauthorized", Message: "invalid token: " + err.Error(),
 			Challenge: `Bearer realm="scriptforge", error="invalid_token", error_description="the tenant accepts no tokens"`}

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/golang-lru/v2/expirable"
@@ -31,6 +32,8 @@ func newLookupCache(store functions.Store, size int, ttl time.Duration) *lookupC
 	}
 }
 
+// get may be given a string in a reused buffer (fiber's): it copies the
+// UUID before keeping it.
 func (l *lookupCache) get(ctx context.Context, uuid string) (functions.Deployed, error) {
 	if d, ok := l.lru.Get(uuid); ok {
 		return d, nil
@@ -38,6 +41,7 @@ func (l *lookupCache) get(ctx context.Context, uuid string) (functions.Deployed,
 	if _, ok := l.missing.Get(uuid); ok {
 		return functions.Deployed{}, functions.ErrNotFound
 	}
+	uuid = strings.Clone(uuid)
 	d, err := l.store.ByUUID(ctx, uuid)
 	if errors.Is(err, functions.ErrNotFound) {
 		l.missing.Add(uuid, struct{}{})

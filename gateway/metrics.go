@@ -2,6 +2,8 @@ package gateway
 
 import (
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -20,7 +22,23 @@ type metrics struct {
 	runSeconds  prometheus.Histogram
 	runCPU      prometheus.Histogram
 	runsDropped prometheus.Counter
+	runsSkipped prometheus.Counter
 	refused     *prometheus.CounterVec
+
+	// Series resolved once: a label lookup per request costs a hash and a
+	// lock, and formatting the status an allocation.
+	invocationsOK prometheus.Counter
+	http          sync.Map // routeStatus → *httpSeries
+}
+
+type routeStatus struct {
+	route  string
+	status int
+}
+
+type httpSeries struct {
+	total   prometheus.Counter
+	seconds prometheus.Observer
 }
 
 func newMetrics(cfg Config) *metrics {
@@ -48,11 +66,15 @@ func newMetrics(cfg Config) *metrics {
 		runsDropped: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "scriptforge_run_records_dropped_total", Help: "Run records not stored because the writer was behind.",
 		}),
+		runsSkipped: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "scriptforge_run_records_skipped_total", Help: "Quiet runs (below 400, no console output) not stored: over their function's record rate.",
+		}),
 		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "scriptforge_invocations_refused_total", Help: "Invocations refused with 429, by the limit that refused them.",
 		}, []string{"limit"}),
 	}
-	reg.MustRegister(m.httpTotal, m.httpSeconds, m.invocations, m.runSeconds, m.runCPU, m.runsDropped, m.refused,
+	m.invocationsOK = m.invocations.WithLabelValues("ok")
+	reg.MustRegister(m.httpTotal, m.httpSeconds, m.invocations, m.runSeconds, m.runCPU, m.runsDropped, m.runsSkipped, m.refused,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	counterFunc := func(f func() uint64, name, help string) {
 		if f != nil {
@@ -92,7 +114,19 @@ func newMetrics(cfg Config) *metrics {
 	return m
 }
 
+// observeHTTP counts a request. route is a registered pattern, so the
+// pairs are few.
 func (m *metrics) observeHTTP(route string, status int, d time.Duration) {
-	m.httpTotal.WithLabelValues(route, strconv.Itoa(status)).Inc()
-	m.httpSeconds.WithLabelValues(route).Observe(d.Seconds())
+	key := routeStatus{route, status}
+	s, ok := m.http.Load(key)
+	if !ok {
+		key.route = strings.Clone(route) // kept: it must not share a buffer
+		s, _ = m.http.LoadOrStore(key, &httpSeries{
+			total:   m.httpTotal.WithLabelValues(route, strconv.Itoa(status)),
+			seconds: m.httpSeconds.WithLabelValues(route),
+		})
+	}
+	series := s.(*httpSeries)
+	series.total.Inc()
+	series.seconds.Observe(d.Seconds())
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/scriptforge/scriptforge/functions"
+	"github.com/scriptforge/scriptforge/ratelimit"
 )
 
 // runRecorder stores run records off the request path: invocations hand
@@ -14,6 +15,11 @@ import (
 // Run records are diagnostics, not acknowledged data, so when the writer
 // falls behind the newest records are dropped (and counted) rather than
 // slowing every invocation down.
+//
+// A record costs the store more CPU than the rest of a trivial invocation
+// (BenchmarkSaveRuns), so quiet runs (answered below 400, no console
+// output) are kept up to a rate per function: a run that failed or logged
+// is always kept, and a function called less often keeps every run.
 type runRecorder struct {
 	store     functions.Store
 	log       *slog.Logger
@@ -22,6 +28,10 @@ type runRecorder struct {
 	retention time.Duration
 	done      chan struct{}
 	closeOnce sync.Once
+
+	quiet       *ratelimit.Local // nil: keep every run
+	quietPolicy ratelimit.Policy
+	skipped     func()
 }
 
 const (
@@ -31,17 +41,35 @@ const (
 	pruneEvery    = time.Hour
 )
 
-func newRunRecorder(store functions.Store, log *slog.Logger, retention time.Duration, dropped func()) *runRecorder {
+// newRunRecorder starts the writer. quietRate is how many quiet runs a
+// function keeps per second (a burst of as many); <= 0 keeps them all.
+func newRunRecorder(store functions.Store, log *slog.Logger, retention time.Duration, quietRate float64, dropped, skipped func()) *runRecorder {
 	rr := &runRecorder{
 		store: store, log: log, dropped: dropped, retention: retention,
-		queue: make(chan functions.Run, runQueueSize),
-		done:  make(chan struct{}),
+		queue:   make(chan functions.Run, runQueueSize),
+		done:    make(chan struct{}),
+		skipped: skipped,
+	}
+	if quietRate > 0 {
+		// An evicted function starts again with a full budget: that keeps
+		// more records, never fewer.
+		rr.quiet, _ = ratelimit.NewLocal(quietFunctions)
+		rr.quietPolicy = ratelimit.Policy{Name: "quiet_runs", Rate: quietRate, Burst: max(1, int(quietRate))}
 	}
 	go rr.loop()
 	return rr
 }
 
+// quietFunctions is how many functions' quiet-run budgets are tracked.
+const quietFunctions = 10_000
+
 func (rr *runRecorder) record(r functions.Run) {
+	if rr.quiet != nil && r.Status < 400 && r.ErrorCode == "" && len(r.Logs) == 0 {
+		if d, err := rr.quiet.Allow(context.Background(), r.FunctionID, rr.quietPolicy); err == nil && !d.Allowed {
+			rr.skipped()
+			return
+		}
+	}
 	select {
 	case rr.queue <- r:
 	default:

@@ -230,6 +230,7 @@ func (g *Gateway) revokeKey(c *fiber.Ctx) error {
 		return err
 	}
 	err = g.cfg.Keys.RevokeKey(c.UserContext(), tenant, c.Params("key"))
+	g.auth.ForgetKeys() // whatever the outcome: a key that authenticated may be gone
 	if errors.Is(err, auth.ErrKeyNotFound) {
 		return apiError(http.StatusNotFound, "not_found", "no such live key in this tenant")
 	}

@@ -3,7 +3,6 @@ package ratelimit
 import (
 	"math"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -32,18 +31,38 @@ const maxSFInteger = 999_999_999_999_999
 //
 // An unlimited decision writes nothing.
 func (d Decision) WriteHeaders(set func(name, value string)) {
-	p := d.Policy
-	if p.Unlimited() {
+	if d.Policy.Unlimited() {
 		return
 	}
-	name := sfString(p.Name)
-	// Clamped to [1, maxSFInteger]: a window of 0 would be meaningless.
-	window := int64(math.Min(math.Max(1, math.Ceil(float64(p.Burst)/p.Rate)), maxSFInteger))
-	set(HeaderPolicy, name+";q="+strconv.Itoa(p.Burst)+";w="+strconv.FormatInt(window, 10))
-	set(HeaderRateLimit, name+";r="+strconv.Itoa(max(0, d.Remaining))+";t="+strconv.FormatInt(ceilSeconds(d.Reset), 10))
+	var buf [128]byte
+	set(HeaderPolicy, string(d.AppendPolicy(buf[:0])))
+	set(HeaderRateLimit, string(d.AppendRateLimit(buf[:0])))
 	if !d.Allowed {
 		set(HeaderRetryAfter, strconv.FormatInt(max(1, ceilSeconds(d.RetryAfter)), 10))
 	}
+}
+
+// AppendPolicy appends the RateLimit-Policy value of a limited decision
+// to b: with a buffer of the caller's and a setter that copies (fasthttp's
+// ResponseHeader.SetBytesV), writing the header allocates nothing.
+func (d Decision) AppendPolicy(b []byte) []byte {
+	p := d.Policy
+	// Clamped to [1, maxSFInteger]: a window of 0 would be meaningless.
+	window := int64(math.Min(math.Max(1, math.Ceil(float64(p.Burst)/p.Rate)), maxSFInteger))
+	b = appendSFString(b, p.Name)
+	b = append(b, ";q="...)
+	b = strconv.AppendInt(b, int64(p.Burst), 10)
+	b = append(b, ";w="...)
+	return strconv.AppendInt(b, window, 10)
+}
+
+// AppendRateLimit appends the RateLimit value of a limited decision to b.
+func (d Decision) AppendRateLimit(b []byte) []byte {
+	b = appendSFString(b, d.Policy.Name)
+	b = append(b, ";r="...)
+	b = strconv.AppendInt(b, int64(max(0, d.Remaining)), 10)
+	b = append(b, ";t="...)
+	return strconv.AppendInt(b, ceilSeconds(d.Reset), 10)
 }
 
 // ceilSeconds rounds d up to whole seconds, clamped to what a structured
@@ -59,24 +78,20 @@ func ceilSeconds(d time.Duration) int64 {
 	return min(s, maxSFInteger)
 }
 
-// sfString renders s as a structured-field String: quoted, with '"' and '\'
-// escaped. Each character a String cannot hold (controls, non-ASCII) becomes
-// '?' so a stray policy name cannot break the header.
-func sfString(s string) string {
-	var b strings.Builder
-	b.Grow(len(s) + 2)
-	b.WriteByte('"')
+// appendSFString appends s as a structured-field String: quoted, with '"'
+// and '\' escaped. Each character a String cannot hold (controls,
+// non-ASCII) becomes '?' so a stray policy name cannot break the header.
+func appendSFString(b []byte, s string) []byte {
+	b = append(b, '"')
 	for _, c := range s {
 		switch {
 		case c == '"' || c == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(c)
+			b = append(b, '\\', byte(c))
 		case c < 0x20 || c > 0x7e:
-			b.WriteByte('?')
+			b = append(b, '?')
 		default:
-			b.WriteRune(c)
+			b = append(b, byte(c))
 		}
 	}
-	b.WriteByte('"')
-	return b.String()
+	return append(b, '"')
 }

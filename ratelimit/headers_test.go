@@ -102,6 +102,15 @@ func TestWriteHeaders(t *testing.T) {
 			if got := headersOf(tt.d); !maps.Equal(got, tt.want) {
 				t.Fatalf("headers\n got %q\nwant %q", got, tt.want)
 			}
+			// The append forms write the same values (into a buffer too small, too).
+			if want, ok := tt.want[HeaderPolicy]; ok {
+				if got := string(tt.d.AppendPolicy(make([]byte, 0, 4))); got != want {
+					t.Errorf("AppendPolicy %q, want %q", got, want)
+				}
+				if got := string(tt.d.AppendRateLimit([]byte{})); got != tt.want[HeaderRateLimit] {
+					t.Errorf("AppendRateLimit %q, want %q", got, tt.want[HeaderRateLimit])
+				}
+			}
 		})
 	}
 }

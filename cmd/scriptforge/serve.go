@@ -51,6 +51,8 @@ type serveOptions struct {
 	maxMemory      int
 	cacheBytes     int64
 	runRetention   time.Duration
+	quietRuns      float64
+	logOKRuns      bool
 	logFormat      string
 	logLevel       string
 	shutdownGrace  time.Duration
@@ -115,8 +117,10 @@ key and prints it once: keep it, only its hash is stored.`,
 	f.IntVar(&o.maxMemory, "max-memory", 1024, "the largest memory budget in MB a function may set")
 	f.Int64Var(&o.cacheBytes, "cache-bytes", 64<<20, "size of the compiled-program cache in bytes")
 	f.DurationVar(&o.runRetention, "run-retention", 72*time.Hour, "how long run records and their logs are kept")
+	f.Float64Var(&o.quietRuns, "quiet-run-records", 50, "run records kept per function per second of its quiet runs (answered below 400, no console output; failed and logging runs are all kept); 0: keep every run")
 	f.StringVar(&o.logFormat, "log-format", "json", "log format: json or text")
 	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	f.BoolVar(&o.logOKRuns, "log-ok-invocations", false, "log the access line of each invocation answered below 400 at info (default: at debug; failed invocations and all other requests are at info)")
 	f.DurationVar(&o.shutdownGrace, "shutdown-grace", 30*time.Second, "how long in-flight requests may finish on SIGTERM")
 	f.IntVar(&o.gcPercent, "gc-percent", 400, "Go GC target (GOGC); ignored when the GOGC variable is set")
 	f.StringVar(&o.isolation, "isolation", "process", "where functions run: process (sandbox child processes) or inprocess (trusted code only: fastest, but a bomb that slips past the guards takes the gateway down)")
@@ -256,6 +260,10 @@ func serve(ctx context.Context, o serveOptions) error {
 	if o.clientIPHeader != "" && len(o.trustedProxies) == 0 {
 		log.Warn("--client-ip-header is ignored without --trusted-proxies: the peer address is used")
 	}
+	quietRuns := o.quietRuns
+	if quietRuns <= 0 {
+		quietRuns = -1 // the flag's 0 is the gateway's "keep every run"
+	}
 	gw, err := gateway.New(gateway.Config{
 		Store:          store,
 		Keys:           store,
@@ -279,10 +287,12 @@ func serve(ctx context.Context, o serveOptions) error {
 			DefaultTimeoutMS: int(o.defaultTimeout.Milliseconds()), MaxTimeoutMS: int(o.maxTimeout.Milliseconds()),
 			DefaultMemoryMB: o.defaultMemory, MaxMemoryMB: o.maxMemory,
 		},
-		RunRetention:    o.runRetention,
-		CacheStats:      cacheStats,
-		HeapTrips:       heapTrips,
-		SandboxRestarts: restarts,
+		RunRetention:     o.runRetention,
+		QuietRunRecords:  quietRuns,
+		LogOKInvocations: o.logOKRuns,
+		CacheStats:       cacheStats,
+		HeapTrips:        heapTrips,
+		SandboxRestarts:  restarts,
 	})
 	if err != nil {
 		return err
