@@ -140,6 +140,9 @@ func (g *lazyGlobal) descriptor(prop string) goja.PropertyDescriptor {
 		}
 		return goja.PropertyDescriptor{Value: v, Writable: goja.FLAG_TRUE, Configurable: goja.FLAG_TRUE, Enumerable: goja.FLAG_FALSE}
 	}
+	if g.describe == nil { // built on first use: most runs never ask
+		g.describe, _ = goja.AssertFunction(g.orig.Get("Object").ToObject(g.vm).Get("getOwnPropertyDescriptor"))
+	}
 	d, err := g.describe(goja.Undefined(), g.orig, g.vm.ToValue(prop))
 	if err != nil || goja.IsUndefined(d) {
 		return goja.PropertyDescriptor{}

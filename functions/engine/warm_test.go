@@ -442,3 +442,18 @@ func BenchmarkWarmRun(b *testing.B) {
 		})
 	}
 }
+
+// The proxy behind the global answers descriptor queries for builtins it
+// does not guard with the builtin itself.
+func TestGlobalProxyDescriptors(t *testing.T) {
+	e := New(Config{})
+	inv := fnInv(t, "acme", "f", 1, functions.TypeScript, `function main() {
+  const proto = Object.getPrototypeOf(globalThis);
+  const d = Object.getOwnPropertyDescriptor(proto, "Array");
+  const g = Object.getOwnPropertyDescriptor(proto, "ArrayBuffer");
+  return [d.value === Array, typeof d.writable, g.value === ArrayBuffer]
+}`, `{}`)
+	if out := call(t, e, inv); out != `[true,"boolean",true]` {
+		t.Fatalf("descriptors through the global's prototype: %s", out)
+	}
+}
