@@ -47,7 +47,11 @@ func RunChild(o ChildOptions) error {
 			return fmt.Errorf("sandbox: capping memory: %w", err)
 		}
 	}
-	debug.SetMemoryLimit(int64(limit))
+	// GOGC 400 keeps the GC cheap while the live heap is small, but with
+	// warm runtimes and compiled programs held, five times the live heap
+	// can pass the cap itself: the soft limit at half the cap makes the GC
+	// work harder long before the heap watcher (3/4) or the cap (1/1).
+	debug.SetMemoryLimit(int64(limit / 2))
 	debug.SetGCPercent(400)
 	if o.CacheBytes <= 0 {
 		o.CacheBytes = 64 << 20
@@ -59,9 +63,9 @@ func RunChild(o ChildOptions) error {
 		HeapLimit: limit * 3 / 4, // stop runs before the hard cap kills the process
 		KV:        kv,
 		Fetch:     o.Fetch,
-		// Idle warm runtimes take at most a quarter of the budget; the
+		// Idle warm runtimes take at most an eighth of the budget; the
 		// heap watcher drops them first when the heap nears its limit.
-		Warm: engine.WarmConfig{MaxBytes: min(256<<20, int64(limit/4))},
+		Warm: engine.WarmConfig{MaxBytes: min(256<<20, int64(limit/8))},
 	})
 	defer eng.Close()
 	if o.Worker {
