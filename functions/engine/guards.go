@@ -2,7 +2,6 @@ package engine
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -120,13 +119,48 @@ func (r *run) guardFunctionKinds() {
 	}
 }
 
-// generatorRE finds generator syntax: function* and *method() in classes
-// and object literals. A false match only costs a little time.
-var generatorRE = regexp.MustCompile(`function\s*\*|[{};,]\s*(?:static\s+)?\*\s*[A-Za-z_$\[]`)
-
-// makesFunctionKinds reports whether code may create async or generator functions.
+// makesFunctionKinds reports whether code may create async or generator
+// functions. A false match only costs a little time.
 func makesFunctionKinds(code string) bool {
-	return strings.Contains(code, "async") || generatorRE.MatchString(code)
+	return strings.Contains(code, "async") || hasGenerator(code)
+}
+
+// hasGenerator finds generator syntax: function* and *method() in classes
+// and object literals, i.e. what the pattern
+//
+//	function\s*\*|[{};,]\s*(?:static\s+)?\*\s*[A-Za-z_$\[]
+//
+// matches, scanning from each '*' instead: Go's regexp took ~2 ms on a
+// 10 KB function (the leading class matches almost everywhere), most of
+// a first call's cost.
+func hasGenerator(code string) bool {
+	for i := strings.IndexByte(code, '*'); i >= 0; {
+		before := strings.TrimRight(code[:i], jsSpace)
+		if strings.HasSuffix(before, "function") {
+			return true
+		}
+		if rest, ok := strings.CutSuffix(before, "static"); ok && len(before) < i {
+			before = strings.TrimRight(rest, jsSpace) // static needs a space before the *
+		}
+		after := strings.TrimLeft(code[i+1:], jsSpace)
+		if before != "" && strings.IndexByte("{};,", before[len(before)-1]) >= 0 &&
+			after != "" && isGeneratorNameStart(after[0]) {
+			return true
+		}
+		next := strings.IndexByte(code[i+1:], '*')
+		if next < 0 {
+			break
+		}
+		i += 1 + next
+	}
+	return false
+}
+
+// jsSpace is what the pattern's \s matched.
+const jsSpace = " \t\n\f\r\v"
+
+func isGeneratorNameStart(c byte) bool {
+	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c == '_' || c == '$' || c == '['
 }
 
 // functionKinds evaluates to the constructors of the other function kinds
