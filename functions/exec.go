@@ -31,6 +31,9 @@ type Invocation struct {
 	Auth      map[string]any  `json:"auth,omitempty"` // verified claims, if any
 	// FreshRuntime runs the call in a new runtime, not a warm one.
 	FreshRuntime bool `json:"fresh_runtime,omitempty"`
+	// Prepare only compiles the code into the executor's program cache
+	// (a deploy warms the path of the first call); nothing runs.
+	Prepare bool `json:"prepare,omitempty"`
 }
 
 // FunctionInfo identifies the running function to itself (process.env, ctx).

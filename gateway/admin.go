@@ -320,6 +320,7 @@ func (g *Gateway) createFunction(c *fiber.Ctx) error {
 		return err
 	}
 	g.lookups.forget(d.UUID)
+	g.prepare(d)
 	return c.Status(http.StatusCreated).JSON(g.view(c, d, false))
 }
 
@@ -368,6 +369,7 @@ func (g *Gateway) updateFunction(c *fiber.Ctx) error {
 		return err
 	}
 	g.lookups.forget(d.UUID)
+	g.prepare(d)
 	return c.JSON(g.view(c, d, false))
 }
 
@@ -484,6 +486,7 @@ func (g *Gateway) rollback(c *fiber.Ctx) error {
 		return err
 	}
 	g.lookups.forget(d.UUID)
+	g.prepare(d)
 	return c.JSON(g.view(c, d, false))
 }
 

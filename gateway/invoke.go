@@ -79,22 +79,9 @@ func (g *Gateway) invoke(c *fiber.Ctx) error {
 		return err
 	}
 	rid := requestID(c)
-	inv := &functions.Invocation{
-		RequestID: rid,
-		Function:  functions.FunctionInfo{ID: d.ID, UUID: d.UUID, Name: d.Name, Tenant: d.Tenant, Version: d.LiveVersion},
-		Type:      d.Version.Type,
-		Code:      d.Version.Code,
-		Hash:      d.Version.Hash,
-		Export:    export,
-		Env:       d.Version.Env,
-		Timeout:   time.Duration(d.Version.TimeoutMS) * time.Millisecond,
-		MemoryMB:  d.Version.MemoryMB,
-		Data:      data,
-		Request:   requestInfo(c, query, d.Auth != functions.AuthPublic),
-		Auth:      claims,
-
-		FreshRuntime: d.FreshRuntime,
-	}
+	inv := invocationOf(d)
+	inv.RequestID, inv.Export, inv.Data = rid, export, data
+	inv.Request, inv.Auth = requestInfo(c, query, d.Auth != functions.AuthPublic), claims
 	res, runErr := g.cfg.Executor.Execute(c.UserContext(), inv)
 	cpu := g.finishRun(c, tenant, started, res, runErr)
 
@@ -319,4 +306,18 @@ func method(m string) string {
 		return http.MethodHead
 	}
 	return strings.Clone(m)
+}
+
+// invocationOf is what every call of d's live version shares.
+func invocationOf(d functions.Deployed) *functions.Invocation {
+	return &functions.Invocation{
+		Function:     functions.FunctionInfo{ID: d.ID, UUID: d.UUID, Name: d.Name, Tenant: d.Tenant, Version: d.LiveVersion},
+		Type:         d.Version.Type,
+		Code:         d.Version.Code,
+		Hash:         d.Version.Hash,
+		Env:          d.Version.Env,
+		Timeout:      time.Duration(d.Version.TimeoutMS) * time.Millisecond,
+		MemoryMB:     d.Version.MemoryMB,
+		FreshRuntime: d.FreshRuntime,
+	}
 }

@@ -183,6 +183,12 @@ type interruption struct {
 // other errors are the engine's own.
 func (e *Engine) Execute(ctx context.Context, inv *functions.Invocation) (*functions.Result, error) {
 	start := time.Now()
+	if inv.Prepare {
+		if _, err := e.program(inv); err != nil {
+			return nil, err
+		}
+		return &functions.Result{JSON: []byte("null")}, nil
+	}
 	key := warmKeyOf(inv)
 	if !inv.FreshRuntime {
 		if w := e.warm.take(key); w != nil && !slices.Equal(w.r.inv.Env, inv.Env) {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scriptforge/scriptforge/cache"
 	"github.com/scriptforge/scriptforge/functions"
 )
 
@@ -458,5 +459,38 @@ func TestGlobalProxyDescriptors(t *testing.T) {
 }`, `{}`)
 	if out := call(t, e, inv); out != `[true,"boolean",true]` {
 		t.Fatalf("descriptors through the global's prototype: %s", out)
+	}
+}
+
+// Prepare compiles into the program cache and runs nothing: a module
+// that throws at its top level prepares fine and fails only when called;
+// code that does not compile fails to prepare.
+func TestPrepareCompilesOnly(t *testing.T) {
+	programs := cache.New[*Program](1 << 20)
+	e := New(Config{Programs: programs})
+	inv := fnInv(t, "acme", "f", 1, functions.TypeApp, `throw new Error("top level ran"); export function main() {}`, `{}`)
+	prep := *inv
+	prep.Prepare = true
+	if _, err := e.Execute(context.Background(), &prep); err != nil {
+		t.Fatalf("prepare: %v", err)
+	}
+	if st := programs.Stats(); st.Entries != 1 || st.Misses != 1 {
+		t.Fatalf("after prepare: %+v, want the program cached", st)
+	}
+	if st := e.WarmStats(); st.Idle != 0 || st.Misses != 0 {
+		t.Fatalf("prepare made a runtime: %+v", st)
+	}
+	noCode := *inv
+	noCode.Code = "" // as a sandbox gets it once the gateway knows it has the program
+	if out := call(t, e, &noCode); out != "error:function_error" {
+		t.Fatalf("the call after prepare: %s, want the top level's error", out)
+	}
+	if st := programs.Stats(); st.Misses != 1 || st.Hits == 0 {
+		t.Fatalf("the call compiled again: %+v", st)
+	}
+	bad := fnInv(t, "acme", "g", 1, functions.TypeApp, `exports.main = () => 1`, `{}`)
+	bad.Code, bad.Hash, bad.Prepare = "function (", "other", true
+	if _, err := e.Execute(context.Background(), bad); err == nil {
+		t.Fatal("code that does not compile prepared")
 	}
 }

@@ -43,6 +43,8 @@ const (
 	// freshRuntime (run frames only): Invocation.FreshRuntime. A setting
 	// of the function, not of a version, so it travels with every call.
 	freshRuntime byte = 4
+	// prepare (run frames only): Invocation.Prepare, compile and nothing else.
+	prepare byte = 8
 )
 
 var errMalformed = errors.New("sandbox: malformed frame")
@@ -270,6 +272,9 @@ func appendRun(b []byte, id uint64, inv *functions.Invocation, ver uint64, flags
 	if inv.FreshRuntime {
 		flags |= freshRuntime
 	}
+	if inv.Prepare {
+		flags |= prepare
+	}
 	e.byte(flags)
 	e.uvarint(ver)
 	if flags&withVersion != 0 {
@@ -322,7 +327,7 @@ func decodeRequest(b []byte, versions *versionTable) (request, error) {
 		req.KVReply = &kvReply{Call: d.uvarint(), Reply: d.kvReply()}
 	case kindRun:
 		flags := d.byte()
-		if flags&^(withCode|withVersion|freshRuntime) != 0 {
+		if flags&^(withCode|withVersion|freshRuntime|prepare) != 0 {
 			d.fail()
 		}
 		ver := d.uvarint()
@@ -335,7 +340,7 @@ func decodeRequest(b []byte, versions *versionTable) (request, error) {
 			req.unknownVersion = true
 			return req, nil
 		}
-		inv := &functions.Invocation{FreshRuntime: flags&freshRuntime != 0}
+		inv := &functions.Invocation{FreshRuntime: flags&freshRuntime != 0, Prepare: flags&prepare != 0}
 		if flags&withCode != 0 {
 			inv.Code = d.str()
 		}

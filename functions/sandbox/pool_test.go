@@ -222,3 +222,24 @@ func TestTailFindsTheMemoryError(t *testing.T) {
 		t.Fatal("a panic taken for a memory error")
 	}
 }
+
+// A prepared version is compiled in its sandbox before its first call,
+// which then travels without the code; nothing runs at prepare.
+func TestPoolPrepare(t *testing.T) {
+	p := newPool(t, 1, 256)
+	inv := invocation(t, "acme", `throw new Error("top level ran"); export function main() {}`, 64, time.Second)
+	prep := *inv
+	prep.Prepare = true
+	if _, err := p.Execute(context.Background(), &prep); err != nil {
+		t.Fatalf("prepare: %v", err)
+	}
+	proc := p.slots[0].current()
+	if !proc.hasCode.Contains(inv.Hash) {
+		t.Fatal("after prepare the gateway still thinks the sandbox lacks the code")
+	}
+	_, err := p.Execute(context.Background(), inv)
+	var re *functions.RunError
+	if !errors.As(err, &re) || re.Code != functions.CodeFunctionError || !strings.Contains(re.Message, "top level ran") {
+		t.Fatalf("the first call: %v, want the module's own error (it ran only now)", err)
+	}
+}
