@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -168,6 +169,8 @@ type Program struct {
 	usesRegExp         bool // the code may hold a regexp literal (see guardRegExp)
 	codeLen            int  // bytes of source: a proxy for what a runtime running it holds
 }
+
+var promiseType = reflect.TypeOf((*goja.Promise)(nil))
 
 // interruption is the value passed to Runtime.Interrupt, so the error
 // mapping can tell a timeout from a cancelled request.
@@ -426,10 +429,13 @@ func (r *run) call() (*functions.Result, error) {
 // call returns, so a promise still pending here waits on a timer (or, in
 // time, a request): the event loop runs them until it settles.
 func (r *run) settle(v goja.Value) (goja.Value, error) {
-	p, ok := v.Export().(*goja.Promise)
-	if !ok {
+	// Export only a Promise: exporting any other value would copy it
+	// whole into Go just to learn what it is not.
+	obj, ok := v.(*goja.Object)
+	if !ok || obj.ExportType() != promiseType {
 		return v, nil
 	}
+	p := obj.Export().(*goja.Promise)
 	if r.inv.Type == functions.TypeScript {
 		return nil, &functions.RunError{Status: http.StatusInternalServerError, Code: functions.CodeFunctionError,
 			Message: "Script functions are synchronous, but main returned a Promise; deploy the function as type 'app' to use async code"}
