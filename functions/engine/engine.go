@@ -324,6 +324,8 @@ type run struct {
 	timers   timers
 	async    *asyncOps // new per call, so a late completion cannot reach the next
 
+	idleInv functions.Invocation // what r.inv points at while the runtime is idle (see release)
+
 	// Why the runtime must not serve another call (see reusable).
 	loadFailed bool // the module's top level threw
 	hitLimit   bool // a limit the error mapping saw (call stack, panic)

@@ -170,6 +170,7 @@ func (p *warmPool) put(w *warmRuntime, reusable bool) {
 		p.discards.Add(1)
 		return
 	}
+	w.r.release()
 	w.elem = p.lru.PushFront(w)
 	p.idle[w.key] = append(p.idle[w.key], w)
 	p.count++
@@ -256,6 +257,18 @@ func (r *run) beginCall(inv *functions.Invocation) {
 	r.async = &asyncOps{}
 	r.fetches = nil
 	r.fetchBytes.Store(0)
+}
+
+// release drops what an idle runtime would otherwise keep of its last
+// call: the request (its body can be a MiB; in a sandbox, the whole frame
+// it came in), the console output and the call's context. What the next
+// call is checked against (identity, env) stays.
+func (r *run) release() {
+	inv := r.inv
+	r.idleInv = functions.Invocation{Function: inv.Function, Type: inv.Type, Hash: inv.Hash, Env: inv.Env,
+		Timeout: inv.Timeout, MemoryMB: inv.MemoryMB, FreshRuntime: inv.FreshRuntime}
+	r.inv = &r.idleInv
+	r.logs, r.runCtx, r.fetches = nil, nil, nil
 }
 
 // reusable reports whether the runtime may serve another call after one

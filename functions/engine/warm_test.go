@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -492,5 +493,33 @@ func TestPrepareCompilesOnly(t *testing.T) {
 	bad.Code, bad.Hash, bad.Prepare = "function (", "other", true
 	if _, err := e.Execute(context.Background(), bad); err == nil {
 		t.Fatal("code that does not compile prepared")
+	}
+}
+
+// An idle runtime keeps nothing of its last call's request or output.
+func TestIdleRuntimeReleasesItsCall(t *testing.T) {
+	e := New(Config{})
+	inv := fnInv(t, "acme", "f", 1, functions.TypeApp, `exports.main = (d) => { console.log("x".repeat(1000)); return d.big.length }`,
+		`{"big":"`+strings.Repeat("y", 1<<20)+`"}`)
+	if out := call(t, e, inv); out != "1048576" {
+		t.Fatalf("call: %s", out)
+	}
+	e.warm.mu.Lock()
+	idle := e.warm.idle[warmKeyOf(inv)]
+	e.warm.mu.Unlock()
+	if len(idle) != 1 {
+		t.Fatalf("idle runtimes: %d", len(idle))
+	}
+	r := idle[0].r
+	if r.inv.Data != nil || r.inv.Code != "" || r.logs != nil || r.runCtx != nil {
+		t.Fatalf("the idle runtime holds its last call: data %d bytes, code %d, %d log lines", len(r.inv.Data), len(r.inv.Code), len(r.logs))
+	}
+	if r.inv.Function != inv.Function || !slices.Equal(r.inv.Env, inv.Env) {
+		t.Fatal("the idle runtime forgot whose it is")
+	}
+	next := *inv
+	next.Data = json.RawMessage(`{"big":"abc"}`)
+	if out := call(t, e, &next); out != "3" {
+		t.Fatalf("the next call: %s", out)
 	}
 }
