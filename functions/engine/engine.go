@@ -412,7 +412,7 @@ func (r *run) call() (*functions.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	data, err := r.parse(goja.Undefined(), r.vm.ToValue(string(r.inv.Data)))
+	data, err := r.parseData(r.inv.Data)
 	if err != nil {
 		return nil, fmt.Errorf("request data: %w", err)
 	}
