@@ -32,17 +32,23 @@ const sameAsParse = `(function same(a, b) {
   return "";
 })`
 
-// parseData gives what JSON.parse gives, on corner cases and on random
-// documents; what it refuses falls back to JSON.parse and its errors.
-func TestParseDataMatchesJSONParse(t *testing.T) {
-	e := New(Config{})
-	r := newRun(e, &functions.Invocation{Type: functions.TypeApp})
+// parseChecker is a runtime set up as for a call, and sameAsParse in it.
+func parseChecker(t testing.TB) (*run, goja.Callable) {
+	t.Helper()
+	r := newRun(New(Config{}), &functions.Invocation{Type: functions.TypeApp})
 	r.setup()
 	same, err := r.vm.RunString(sameAsParse)
 	if err != nil {
 		t.Fatal(err)
 	}
 	check, _ := goja.AssertFunction(same)
+	return r, check
+}
+
+// parseData gives what JSON.parse gives, on corner cases and on random
+// documents; what it refuses falls back to JSON.parse and its errors.
+func TestParseDataMatchesJSONParse(t *testing.T) {
+	r, check := parseChecker(t)
 	compare := func(doc string) {
 		t.Helper()
 		want, werr := r.parse(goja.Undefined(), r.vm.ToValue(doc))
@@ -116,14 +122,7 @@ func FuzzParseData(f *testing.F) {
 	for _, s := range []string{`{"a":[1,2,{"b":null}]}`, `"\ud800"`, `-0`, `{"__proto__":1}`, `[1e400]`} {
 		f.Add(s)
 	}
-	e := New(Config{})
-	r := newRun(e, &functions.Invocation{Type: functions.TypeApp})
-	r.setup()
-	same, err := r.vm.RunString(sameAsParse)
-	if err != nil {
-		f.Fatal(err)
-	}
-	check, _ := goja.AssertFunction(same)
+	r, check := parseChecker(f)
 	f.Fuzz(func(t *testing.T, doc string) {
 		want, werr := r.parse(goja.Undefined(), r.vm.ToValue(doc))
 		got, gerr := r.parseData([]byte(doc))
