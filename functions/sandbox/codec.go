@@ -454,17 +454,10 @@ func appendResponse(b []byte, resp *response) []byte {
 		e.str(op.Prefix)
 		e.str(op.Cursor)
 		e.int(op.Limit)
-	case resp.NeedCode || resp.NeedVersion:
+	case resp.need() != 0:
 		e.byte(kindNeed)
 		e.uvarint(resp.ID)
-		var flags byte
-		if resp.NeedCode {
-			flags |= withCode
-		}
-		if resp.NeedVersion {
-			flags |= withVersion
-		}
-		e.byte(flags)
+		e.byte(resp.need())
 	case resp.Err != nil:
 		re := resp.Err
 		e.byte(kindError)

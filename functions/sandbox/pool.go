@@ -517,18 +517,6 @@ func (p *process) version(inv *functions.Invocation) (*sentVersion, bool) {
 	return v, true
 }
 
-// need is what the sandbox asks to be sent, as run frame flags.
-func (r *response) need() byte {
-	var f byte
-	if r.NeedCode {
-		f |= withCode
-	}
-	if r.NeedVersion {
-		f |= withVersion
-	}
-	return f
-}
-
 // kvCall serves a kv call of run id on the gateway's store, scoped to the
 // tenant of that run; a call for a run the sandbox does not hold is dropped.
 func (p *process) kvCall(id uint64, call *kvCall) {

@@ -67,6 +67,19 @@ type response struct {
 	KV *kvCall
 }
 
+// need is what the sandbox asks to be sent, as run frame flags: the
+// sandbox encodes it, the gateway acts on it.
+func (r *response) need() byte {
+	var f byte
+	if r.NeedCode {
+		f |= withCode
+	}
+	if r.NeedVersion {
+		f |= withVersion
+	}
+	return f
+}
+
 var errFrameTooLarge = errors.New("sandbox: frame too large")
 
 // frameWriter sends frames from many goroutines over one pipe. Senders

@@ -76,7 +76,8 @@ func (s *slot) retireLocked(proc *process) {
 // wait returns the slot's live process, waiting for a restart in progress
 // until deadline (the call's own time limit).
 func (s *slot) wait(ctx context.Context, deadline time.Time) (*process, error) {
-	var timeout <-chan time.Time
+	var w changeWait
+	defer w.stop()
 	for {
 		s.mu.Lock()
 		proc, changed := s.proc, s.changed
@@ -87,17 +88,9 @@ func (s *slot) wait(ctx context.Context, deadline time.Time) (*process, error) {
 		if s.pool.closed.Load() {
 			return nil, shuttingDown()
 		}
-		if timeout == nil {
-			t := time.NewTimer(time.Until(deadline))
-			defer t.Stop()
-			timeout = t.C
-		}
-		select {
-		case <-changed:
-		case <-s.pool.done:
-		case <-ctx.Done():
-			return nil, canceled(ctx)
-		case <-timeout:
+		if timedOut, err := w.wait(ctx, s, changed, deadline); err != nil {
+			return nil, err
+		} else if timedOut {
 			return nil, &UnavailableError{After: time.Second, RunError: &functions.RunError{
 				Status: http.StatusServiceUnavailable, Code: CodeSandboxRestarting,
 				Message: "no sandbox was ready within the function's time limit: its sandbox is restarting after a crash"}}
@@ -105,11 +98,39 @@ func (s *slot) wait(ctx context.Context, deadline time.Time) (*process, error) {
 	}
 }
 
+// changeWait is one caller's wait for a slot to change, bounded by the
+// caller's deadline: its timer is made on the first wait and reused.
+type changeWait struct{ timer *time.Timer }
+
+// wait blocks until changed closes or the pool closes (false, nil), the
+// deadline passes (true, nil), or ctx ends (the cancellation).
+func (w *changeWait) wait(ctx context.Context, s *slot, changed <-chan struct{}, deadline time.Time) (bool, error) {
+	if w.timer == nil {
+		w.timer = time.NewTimer(time.Until(deadline))
+	}
+	select {
+	case <-changed:
+	case <-s.pool.done:
+	case <-ctx.Done():
+		return false, canceled(ctx)
+	case <-w.timer.C:
+		return true, nil
+	}
+	return false, nil
+}
+
+func (w *changeWait) stop() {
+	if w.timer != nil {
+		w.timer.Stop()
+	}
+}
+
 // own returns quarantine slot s's process for its owner fn, waiting for
 // its first start until deadline. While it restarts after a death it
 // returns nil and when to try again; errReroute if fn no longer owns s.
 func (s *slot) own(ctx context.Context, fn string, deadline time.Time) (*process, time.Duration, error) {
-	var timeout <-chan time.Time
+	var w changeWait
+	defer w.stop()
 	for {
 		s.mu.Lock()
 		owner, proc, crashed, at, changed := s.owner, s.proc, s.crashed, s.restartAt, s.changed
@@ -124,17 +145,9 @@ func (s *slot) own(ctx context.Context, fn string, deadline time.Time) (*process
 		case s.pool.closed.Load():
 			return nil, 0, shuttingDown()
 		}
-		if timeout == nil {
-			t := time.NewTimer(time.Until(deadline))
-			defer t.Stop()
-			timeout = t.C
-		}
-		select {
-		case <-changed:
-		case <-s.pool.done:
-		case <-ctx.Done():
-			return nil, 0, canceled(ctx)
-		case <-timeout:
+		if timedOut, err := w.wait(ctx, s, changed, deadline); err != nil {
+			return nil, 0, err
+		} else if timedOut {
 			return nil, time.Second, nil
 		}
 	}
