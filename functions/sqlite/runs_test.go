@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"path/filepath"
 	"reflect"
@@ -198,20 +197,8 @@ func BenchmarkSaveRuns(b *testing.B) {
 // A run recorded before runs had cpu_us reads back with 0 CPU, and new
 // runs keep theirs.
 func TestMigrationAddsRunCPU(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "old.db")
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx := context.Background()
-	if _, err := db.ExecContext(ctx, `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
-		t.Fatal(err)
-	}
-	for i, step := range migrations[:4] {
-		if err := applyMigration(ctx, db, i+1, step, 1); err != nil {
-			t.Fatal(err)
-		}
-	}
+	path, db := databaseAtStep(t, 4)
 	if _, err := db.ExecContext(ctx, `INSERT INTO runs (request_id, function_id, tenant, version, export, status, duration_us, started_at)
 		VALUES ('old', 'fn_1', 'acme', 1, '', 200, 5000, 1)`); err != nil {
 		t.Fatal(err)

@@ -64,18 +64,8 @@ func TestFunctionSettings(t *testing.T) {
 // A database made before tenants existed gains a tenant row for every
 // tenant that owns something, and public settings for its functions.
 func TestMigrationAddsTenantsAndSettings(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "old.db")
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx := context.Background()
-	if _, err := db.ExecContext(ctx, `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
-		t.Fatal(err)
-	}
-	if err := applyMigration(ctx, db, 1, migrations[0], 1); err != nil {
-		t.Fatal(err)
-	}
+	path, db := databaseAtStep(t, 1)
 	for _, q := range []string{
 		`INSERT INTO functions (id, tenant, uuid, name, live_version, latest_version, created_at, updated_at) VALUES ('fn_1', 'acme', 'u1', 'f', 1, 1, 1, 1)`,
 		`INSERT INTO versions (function_id, version, type, source, code, hash, timeout_ms, memory_mb, created_at) VALUES ('fn_1', 1, 'script', 's', 'c', 'h', 1000, 64, 1)`,
@@ -99,4 +89,25 @@ func TestMigrationAddsTenantsAndSettings(t *testing.T) {
 	if err != nil || d.Auth != functions.AuthPublic || d.Limits != (functions.UsageLimits{}) {
 		t.Fatalf("migrated function: %+v %v", d, err)
 	}
+}
+
+// databaseAtStep makes a database as an older gateway left it: the
+// schema's first steps applied, no later one. The caller closes db.
+func databaseAtStep(t *testing.T, steps int) (string, *sql.DB) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "old.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := db.ExecContext(ctx, `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	for i, step := range migrations[:steps] {
+		if err := applyMigration(ctx, db, i+1, step, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return path, db
 }
