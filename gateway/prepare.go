@@ -18,7 +18,7 @@ func (g *Gateway) prepare(d functions.Deployed) {
 		return
 	}
 	inv := invocationOf(d)
-	inv.Prepare, inv.Data = true, []byte("{}")
+	inv.Prepare = true
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()

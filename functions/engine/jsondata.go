@@ -68,7 +68,7 @@ func (p *dataParser) value(depth int) goja.Value {
 		}
 		return p.vm.ToValue(s)
 	case c == 't':
-		return p.word("true", goja.Value(p.vm.ToValue(true)))
+		return p.word("true", p.vm.ToValue(true))
 	case c == 'f':
 		return p.word("false", p.vm.ToValue(false))
 	case c == 'n':
