@@ -68,6 +68,9 @@ type Config struct {
 	CacheStats func() cache.Stats
 	// HeapTrips exposes the engine's heap-limit trips on /metrics, if set.
 	HeapTrips func() uint64
+	// WarmStats exposes the engine's warm runtimes on /metrics, if set
+	// (in-process isolation: each sandbox keeps its own).
+	WarmStats func() engine.WarmStats
 	// SandboxRestarts exposes sandbox-process restarts on /metrics, if set.
 	SandboxRestarts func() uint64
 	// Workers controls Worker functions (stop, start, status); nil when

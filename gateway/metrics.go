@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/scriptforge/scriptforge/cache"
+	"github.com/scriptforge/scriptforge/functions/engine"
 )
 
 // metrics are the gateway's Prometheus series, on a registry of its own
@@ -109,6 +110,23 @@ func newMetrics(cfg Config) *metrics {
 			counter("scriptforge_program_cache_evictions_total", "Programs evicted for space.", func(s cache.Stats) uint64 { return s.Evictions }),
 			gauge("scriptforge_program_cache_bytes", "Estimated bytes of cached programs.", func(s cache.Stats) int64 { return s.Bytes }),
 			gauge("scriptforge_program_cache_entries", "Cached programs.", func(s cache.Stats) int64 { return int64(s.Entries) }),
+		)
+	}
+	if warm := cfg.WarmStats; warm != nil {
+		counter := func(name, help string, f func(engine.WarmStats) uint64) prometheus.Collector {
+			return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help},
+				func() float64 { return float64(f(warm())) })
+		}
+		gauge := func(name, help string, f func(engine.WarmStats) int64) prometheus.Collector {
+			return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help},
+				func() float64 { return float64(f(warm())) })
+		}
+		reg.MustRegister(
+			counter("scriptforge_warm_runtime_hits_total", "Calls served by a warm runtime.", func(s engine.WarmStats) uint64 { return s.Hits }),
+			counter("scriptforge_warm_runtime_misses_total", "Calls that built a runtime.", func(s engine.WarmStats) uint64 { return s.Misses }),
+			counter("scriptforge_warm_runtime_discards_total", "Runtimes thrown away: limits, interrupts, lifetime, eviction, not admitted, version change.", func(s engine.WarmStats) uint64 { return s.Discards }),
+			gauge("scriptforge_warm_runtimes_idle", "Idle warm runtimes.", func(s engine.WarmStats) int64 { return int64(s.Idle) }),
+			gauge("scriptforge_warm_runtimes_idle_bytes", "Estimated bytes of idle warm runtimes.", func(s engine.WarmStats) int64 { return s.IdleBytes }),
 		)
 	}
 	return m

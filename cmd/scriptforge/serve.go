@@ -31,6 +31,7 @@ import (
 
 type serveOptions struct {
 	addr           string
+	pprofAddr      string
 	dataDir        string
 	publicURL      string
 	maxBody        int
@@ -86,6 +87,7 @@ key and prints it once: keep it, only its hash is stored.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.addr, "addr", envOr("SCRIPTFORGE_ADDR", ":8080"), "address to listen on (env SCRIPTFORGE_ADDR)")
+	f.StringVar(&o.pprofAddr, "pprof-addr", "", "serve Go's profiler (/debug/pprof/) on this loopback address, e.g. 127.0.0.1:6060 (default: off)")
 	f.StringVar(&o.dataDir, "data-dir", envOr("SCRIPTFORGE_DATA_DIR", "./data"), "directory of the SQLite store (env SCRIPTFORGE_DATA_DIR)")
 	f.StringVar(&o.publicURL, "public-url", os.Getenv("SCRIPTFORGE_PUBLIC_URL"), "base URL of function links, e.g. https://fn.example.com (default: from each request)")
 	f.IntVar(&o.maxBody, "max-body", 1<<20, "largest invocation body in bytes")
@@ -115,7 +117,7 @@ key and prints it once: keep it, only its hash is stored.`,
 	f.DurationVar(&o.maxTimeout, "max-timeout", 30*time.Second, "the largest time limit a function may set")
 	f.IntVar(&o.defaultMemory, "default-memory", 128, "a function's memory budget in MB unless it sets one")
 	f.IntVar(&o.maxMemory, "max-memory", 1024, "the largest memory budget in MB a function may set")
-	f.Int64Var(&o.cacheBytes, "cache-bytes", 64<<20, "size of the compiled-program cache in bytes")
+	f.Int64Var(&o.cacheBytes, "cache-bytes", 128<<20, "estimated bytes of compiled programs to keep, per sandbox (a 1 KB function holds about 9 KB)")
 	f.DurationVar(&o.runRetention, "run-retention", 72*time.Hour, "how long run records and their logs are kept")
 	f.Float64Var(&o.quietRuns, "quiet-run-records", 50, "run records kept per function per second of its quiet runs (answered below 400, no console output; failed and logging runs are all kept); 0: keep every run")
 	f.StringVar(&o.logFormat, "log-format", "json", "log format: json or text")
@@ -195,6 +197,7 @@ func serve(ctx context.Context, o serveOptions) error {
 		executor   functions.Executor
 		heapTrips  func() uint64 // in process: each sandbox polices its heap itself
 		cacheStats func() cache.Stats
+		warmStats  func() engine.WarmStats
 		restarts   func() uint64
 		quarantine gateway.QuarantineControl // process isolation only: in process there is no sandbox to quarantine from
 		// Worker functions get long-lived runtimes of their own.
@@ -247,7 +250,7 @@ func serve(ctx context.Context, o serveOptions) error {
 		eng := engine.New(engine.Config{Programs: programs, Host: host, HeapLimit: o.maxHeap,
 			KV: engine.LocalKV{Store: store, Quota: o.kvQuota}, Fetch: o.fetch})
 		defer eng.Close()
-		executor, heapTrips, cacheStats = eng, eng.HeapTrips, programs.Stats
+		executor, heapTrips, cacheStats, warmStats = eng, eng.HeapTrips, programs.Stats, eng.WarmStats
 		workerManager = workers.New(workers.InProcess(eng))
 	default:
 		return fmt.Errorf("--isolation must be process or inprocess, not %q", o.isolation)
@@ -292,6 +295,7 @@ func serve(ctx context.Context, o serveOptions) error {
 		LogOKInvocations: o.logOKRuns,
 		CacheStats:       cacheStats,
 		HeapTrips:        heapTrips,
+		WarmStats:        warmStats,
 		SandboxRestarts:  restarts,
 	})
 	if err != nil {
@@ -302,6 +306,14 @@ func serve(ctx context.Context, o serveOptions) error {
 		return fmt.Errorf("listening on %s: %w (is another server running? choose another with --addr)", o.addr, err)
 	}
 	log.Info("gateway listening", slog.String("addr", ln.Addr().String()), slog.String("store", dbPath))
+	if o.pprofAddr != "" {
+		prof, err := servePprof(o.pprofAddr, log)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer prof.Close()
+	}
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -25,6 +25,10 @@ import (
 //     arrives (the live version changed), and after MaxCalls calls or
 //     MaxAge. Idle runtimes are bounded by count and estimated bytes,
 //     least recently used first out, and dropped first under heap pressure.
+//     When the pool is full, a returning runtime takes the place of the
+//     least recently used one only if its function was called more often
+//     lately (admission), so that calls cycling over more functions than
+//     fit still find some of them warm.
 //   - A call's timers are cancelled and its asynchronous work (fetch, kv)
 //     ends with it (guard); completions are delivered through a channel
 //     of that call only (beginCall), so nothing reaches the next call.
@@ -37,7 +41,8 @@ import (
 // WarmConfig bounds the warm runtimes of an engine. Zero values take the
 // defaults noted; MaxRuntimes < 0 disables warm runtimes altogether.
 type WarmConfig struct {
-	// MaxRuntimes caps idle runtimes over all functions. Default 1000.
+	// MaxRuntimes caps idle runtimes over all functions. Default 10,000:
+	// MaxBytes is meant to be the bound that binds.
 	MaxRuntimes int
 	// MaxBytes caps the estimated memory of idle runtimes. Default 256 MiB.
 	MaxBytes int64
@@ -49,10 +54,13 @@ type WarmConfig struct {
 
 // runtimeBaseBytes estimates the heap of an idle runtime after a trivial
 // call: goja's realm with the builtins it built, our globals and guards.
-// Measured by TestWarmRuntimeFootprint; code adds codeBytesFactor per byte.
+// Each JavaScript library it loaded (console, Response, fetch…) adds
+// libBytes, and its code codeBytesFactor per byte. Measured by
+// TestWarmRuntimeFootprint.
 const (
-	runtimeBaseBytes = 96 << 10
-	codeBytesFactor  = 8
+	runtimeBaseBytes = 40 << 10
+	libBytes         = 48 << 10
+	codeBytesFactor  = 2
 )
 
 // warmKey names what a runtime may serve: one version of one function of
@@ -79,6 +87,7 @@ type warmRuntime struct {
 	born  time.Time
 	calls int
 	bytes int64
+	hash  uint64        // of key, for admission
 	elem  *list.Element // in warmPool.lru while idle
 }
 
@@ -92,13 +101,14 @@ type warmPool struct {
 	live  map[fnKey]warmKey          // the version of each function last called
 	count int
 	bytes int64
+	admit *admission
 
 	hits, misses, discards atomic.Uint64
 }
 
 func newWarmPool(cfg WarmConfig) *warmPool {
 	if cfg.MaxRuntimes == 0 {
-		cfg.MaxRuntimes = 1000
+		cfg.MaxRuntimes = 10_000
 	}
 	if cfg.MaxBytes <= 0 {
 		cfg.MaxBytes = 256 << 20
@@ -109,13 +119,21 @@ func newWarmPool(cfg WarmConfig) *warmPool {
 	if cfg.MaxAge <= 0 {
 		cfg.MaxAge = 5 * time.Minute
 	}
-	return &warmPool{cfg: cfg, idle: map[warmKey][]*warmRuntime{}, live: map[fnKey]warmKey{}}
+	p := &warmPool{cfg: cfg, idle: map[warmKey][]*warmRuntime{}, live: map[fnKey]warmKey{}}
+	if cfg.MaxRuntimes > 0 {
+		p.admit = newAdmission(cfg.MaxRuntimes)
+	}
+	return p
 }
 
 // newWarm wraps a runtime that just served its first call.
 func (p *warmPool) newWarm(key warmKey, r *run, prg *Program) *warmRuntime {
-	codeLen := prg.codeLen
-	return &warmRuntime{r: r, key: key, born: time.Now(), bytes: runtimeBaseBytes + int64(codeLen)*codeBytesFactor}
+	bytes := runtimeBaseBytes + int64(len(r.libs))*libBytes + int64(prg.codeLen)*codeBytesFactor
+	w := &warmRuntime{r: r, key: key, born: time.Now(), bytes: bytes}
+	if p.admit != nil {
+		w.hash = p.admit.hash(key)
+	}
+	return w
 }
 
 // take returns an idle runtime for key, or nil. A call of another
@@ -125,8 +143,10 @@ func (p *warmPool) take(key warmKey) *warmRuntime {
 	if p.cfg.MaxRuntimes < 0 {
 		return nil
 	}
+	h := p.admit.hash(key)
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.admit.called(h)
 	fn := fnKey{key.tenant, key.function}
 	if old, ok := p.live[fn]; !ok || old != key {
 		if ok {
@@ -170,6 +190,10 @@ func (p *warmPool) put(w *warmRuntime, reusable bool) {
 		p.discards.Add(1)
 		return
 	}
+	if !p.admits(w) {
+		p.discards.Add(1)
+		return
+	}
 	w.r.release()
 	w.elem = p.lru.PushFront(w)
 	p.idle[w.key] = append(p.idle[w.key], w)
@@ -180,6 +204,17 @@ func (p *warmPool) put(w *warmRuntime, reusable bool) {
 		p.remove(oldest)
 		p.discards.Add(1)
 	}
+}
+
+// admits tells whether w may join the idle runtimes: always while they
+// have room, and when they are full, only if its function was called more
+// often lately than that of the runtime it would push out.
+func (p *warmPool) admits(w *warmRuntime) bool {
+	if p.count < p.cfg.MaxRuntimes && p.bytes+w.bytes <= p.cfg.MaxBytes {
+		return true
+	}
+	victim := p.lru.Back()
+	return victim == nil || p.admit.frequency(w.hash) > p.admit.frequency(victim.Value.(*warmRuntime).hash)
 }
 
 // dropAll forgets every idle runtime (the heap is near its limit).

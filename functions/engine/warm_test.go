@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"runtime"
 	"slices"
 	"strings"
@@ -307,6 +308,11 @@ func TestWarmPoolBounds(t *testing.T) {
 		if st := e.WarmStats(); st.Idle != 2 {
 			t.Fatalf("idle %d, want 2", st.Idle)
 		}
+		// f3 was called no more often than f1: the pool kept f1. Called
+		// again, f3 is the more frequent and takes f1's place.
+		if got := count(t, call(t, e, invs[2])); got != 1 {
+			t.Fatalf("f3 should not have been admitted over f1, called as often: n = %d", got)
+		}
 		if got := count(t, call(t, e, invs[0])); got != 1 {
 			t.Fatalf("f1, the least recently used, should have been evicted: n = %d", got)
 		}
@@ -395,34 +401,45 @@ exports.main = async (d) => { if (busy) throw new Error("two calls in one runtim
 	}
 }
 
-// TestWarmRuntimeFootprint checks runtimeBaseBytes against the heap an
-// idle runtime of a trivial App really holds.
+// TestWarmRuntimeFootprint checks the estimate of an idle runtime's
+// memory (runtimeBaseBytes, libBytes) against the heap that idle
+// runtimes of a trivial App really hold, with and without a library.
 func TestWarmRuntimeFootprint(t *testing.T) {
 	if testing.Short() {
 		t.Skip("measures the heap")
 	}
-	const n = 300
-	e := New(Config{Warm: WarmConfig{MaxRuntimes: n * 2, MaxBytes: 1 << 40}})
-	invs := make([]*functions.Invocation, n)
-	for i := range invs {
-		invs[i] = fnInv(t, "acme", "f"+strings.Repeat("x", i%7)+string(rune('A'+i%26))+time.Duration(i).String(), 1, functions.TypeApp,
-			`exports.main = (d, ctx) => { console.log("hi"); return {ok: true, n: d.n} }`, `{"n":1}`)
-	}
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	for _, inv := range invs {
-		call(t, e, inv)
-	}
-	runtime.GC()
-	runtime.ReadMemStats(&after)
-	per := int64(after.HeapAlloc-before.HeapAlloc) / n
-	t.Logf("an idle warm runtime holds about %d KiB (estimate %d KiB)", per>>10, runtimeBaseBytes>>10)
-	if st := e.WarmStats(); st.Idle != n {
-		t.Fatalf("idle %d, want %d", st.Idle, n)
-	}
-	if per > runtimeBaseBytes*2 {
-		t.Fatalf("a runtime holds %d bytes, over twice the estimate of %d: raise runtimeBaseBytes", per, runtimeBaseBytes)
+	for _, tc := range []struct{ name, body string }{
+		{"bare", `return {ok: true, n: d.n}`},
+		{"console", `console.log("hi"); return {ok: true, n: d.n}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			const n = 300
+			e := New(Config{Warm: WarmConfig{MaxRuntimes: n * 2, MaxBytes: 1 << 40}})
+			invs := make([]*functions.Invocation, n)
+			for i := range invs {
+				invs[i] = fnInv(t, "acme", fmt.Sprint("f", i), 1, functions.TypeApp,
+					`exports.main = (d, ctx) => { `+tc.body+` }`, `{"n":1}`)
+			}
+			call(t, e, invs[0]) // the program, compiled once for all
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			for _, inv := range invs[1:] {
+				call(t, e, inv)
+			}
+			runtime.GC()
+			runtime.ReadMemStats(&after)
+			per := int64(after.HeapAlloc-before.HeapAlloc) / (n - 1)
+			st := e.WarmStats()
+			estimate := st.IdleBytes / int64(st.Idle)
+			t.Logf("an idle warm runtime holds about %d KiB (estimate %d KiB)", per>>10, estimate>>10)
+			if st.Idle != n {
+				t.Fatalf("idle %d, want %d", st.Idle, n)
+			}
+			if per > estimate*3/2 || per < estimate*2/3 {
+				t.Fatalf("a runtime holds %d bytes, the estimate is %d: adjust runtimeBaseBytes or libBytes", per, estimate)
+			}
+		})
 	}
 }
 
@@ -521,5 +538,97 @@ func TestIdleRuntimeReleasesItsCall(t *testing.T) {
 	next.Data = json.RawMessage(`{"big":"abc"}`)
 	if out := call(t, e, &next); out != "3" {
 		t.Fatalf("the next call: %s", out)
+	}
+}
+
+// TestWarmAdmission: when calls cycle over more functions than the pool
+// holds, plain LRU would evict each runtime just before its next call
+// and never hit; admission keeps the ones it holds. A function that turns
+// hot still gets in, in place of one called less often.
+func TestWarmAdmission(t *testing.T) {
+	const size = 10
+	e := New(Config{Warm: WarmConfig{MaxRuntimes: size, MaxBytes: 1 << 40}})
+	invs := make([]*functions.Invocation, 2*size)
+	for i := range invs {
+		invs[i] = fnInv(t, "acme", fmt.Sprint("f", i), 1, functions.TypeApp, `exports.main = (d) => ({n: d.n})`, `{"n":1}`)
+	}
+	const cycles = 5
+	for range cycles {
+		for _, inv := range invs {
+			call(t, e, inv)
+		}
+	}
+	st := e.WarmStats()
+	if want := uint64((cycles - 1) * size); st.Hits != want || st.Idle != size {
+		t.Fatalf("round robin over %d functions with room for %d: %d hits, %d idle; want %d hits (the first %d kept warm)",
+			len(invs), size, st.Hits, st.Idle, want, size)
+	}
+
+	hot := fnInv(t, "acme", "hot", 1, functions.TypeApp, `exports.main = (d) => ({n: d.n})`, `{"n":1}`)
+	call(t, e, hot) // as often as the others lately: not admitted (they were called more)
+	for range 2 * cycles {
+		call(t, e, hot)
+	}
+	if st2 := e.WarmStats(); st2.Hits < st.Hits+uint64(cycles) {
+		t.Fatalf("a function called %d times in a row got %d warm calls; want it admitted", 2*cycles+1, st2.Hits-st.Hits)
+	}
+}
+
+// TestAdmissionAges: the call counts halve every sampleSize calls, so
+// old popularity fades.
+func TestAdmissionAges(t *testing.T) {
+	a := newAdmission(10)
+	old := a.hash(warmKey{tenant: "t", function: "old"})
+	for range 40 {
+		a.called(old)
+	}
+	if f := a.frequency(old); f != 40 {
+		t.Fatalf("frequency %d after 40 calls", f)
+	}
+	other := a.hash(warmKey{tenant: "t", function: "other"})
+	for range a.sampleSize {
+		a.called(other)
+	}
+	if f := a.frequency(old); f > 20 {
+		t.Fatalf("frequency %d after a sample's worth of other calls; want it halved", f)
+	}
+	if a.frequency(a.hash(warmKey{tenant: "t", function: "never"})) != 0 {
+		t.Fatal("a key never called has a frequency")
+	}
+}
+
+// TestProgramFootprint checks programBytes, the compiled-program cache's
+// estimate, against the heap compiled programs really hold, small and large.
+func TestProgramFootprint(t *testing.T) {
+	if testing.Short() {
+		t.Skip("measures the heap")
+	}
+	for _, body := range []string{
+		`return {ok: true, n: d.n}`,
+		strings.Repeat("if (d.n === 7) { d.x = [1, 2, 3].map((v) => v * d.n).join(\",\"); }\n", 150) + `return {ok: true}`,
+	} {
+		e := New(Config{})
+		const n = 200
+		invs := make([]*functions.Invocation, n)
+		for i := range invs {
+			invs[i] = fnInv(t, "acme", fmt.Sprint("f", i), 1, functions.TypeApp,
+				fmt.Sprintf("const seed = %d;\n", i)+`exports.main = (d, ctx) => { `+body+` }`, `{"n":1}`)
+		}
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		for _, inv := range invs {
+			if _, err := e.program(inv); err != nil {
+				t.Fatal(err)
+			}
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		runtime.KeepAlive(e)
+		per, estimate := int64(after.HeapAlloc-before.HeapAlloc)/n, programBytes(len(invs[0].Code))
+		t.Logf("%d bytes of code: a program holds %d bytes (estimate %d)", len(invs[0].Code), per, estimate)
+		if per > estimate*2 || per < estimate/2 {
+			t.Fatalf("a program of %d bytes holds %d bytes, the estimate is %d: adjust programBytes", len(invs[0].Code), per, estimate)
+		}
 	}
 }

@@ -54,7 +54,7 @@ func RunChild(o ChildOptions) error {
 	debug.SetMemoryLimit(int64(limit / 2))
 	debug.SetGCPercent(400)
 	if o.CacheBytes <= 0 {
-		o.CacheBytes = 64 << 20
+		o.CacheBytes = 128 << 20
 	}
 	kv := newKVClient()
 	eng := engine.New(engine.Config{

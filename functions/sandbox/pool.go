@@ -318,8 +318,10 @@ func startProcess(s *slot) (*process, error) {
 		stdinW.Close()
 		return nil, fmt.Errorf("starting a sandbox: %w", err)
 	}
-	hasCode, _ := lru.New[string, struct{}](4096)
-	versions, _ := lru.New[versionKey, *sentVersion](4096)
+	// As many as the sandbox keeps (maxVersions): a gateway that forgets
+	// sooner resends; one that remembers longer gets asked again (need).
+	hasCode, _ := lru.New[string, struct{}](maxVersions)
+	versions, _ := lru.New[versionKey, *sentVersion](maxVersions)
 	p := &process{
 		slot: s, cmd: cmd, started: time.Now(), pipe: stdinW,
 		pending: map[uint64]pendingRun{}, dead: make(chan struct{}),

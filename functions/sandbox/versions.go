@@ -43,8 +43,8 @@ type versionTable struct {
 }
 
 const (
-	maxVersions     = 1024
-	maxVersionBytes = 8 << 20
+	maxVersions     = 16384
+	maxVersionBytes = 32 << 20
 )
 
 func newVersionTable() *versionTable { return &versionTable{recs: map[uint64]*versionRecord{}} }

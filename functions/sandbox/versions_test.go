@@ -22,8 +22,8 @@ func TestVersionTableBounds(t *testing.T) {
 	}{
 		{"few small", 10, func() *versionRecord { return big(0) }, true, 10},
 		{"more than the count", maxVersions + 5, func() *versionRecord { return big(0) }, false, maxVersions},
-		{"more than the bytes", 20, func() *versionRecord { return big(1 << 10) }, false, maxVersionBytes / (1<<20 + 200)},
-		{"one over the bytes alone", 1, func() *versionRecord { return big(16 << 10) }, true, 1},
+		{"more than the bytes", maxVersionBytes>>20 + 8, func() *versionRecord { return big(1 << 10) }, false, maxVersionBytes / (1<<20 + 200)},
+		{"one over the bytes alone", 1, func() *versionRecord { return big(maxVersionBytes >> 10 * 3 / 2) }, true, 1},
 	} {
 		vt := newVersionTable()
 		for i := 1; i <= c.puts; i++ {
