@@ -187,21 +187,20 @@ func (g *regexpGuard) single(orig goja.Callable, c goja.FunctionCall, name strin
 	if !noMatch(res) || st.rx == nil {
 		return res
 	}
-	var findAll, sticky bool
+	var findAll bool
+	global, sticky := g.flags(st.rx)
 	start := st.start
 	switch name {
 	case "search":
 		start = 0
-		sticky = g.flag(st.rx, 'y')
 	case "match":
-		if g.flag(st.rx, 'g') {
-			start, findAll, sticky = 0, true, g.flag(st.rx, 'y')
+		if global {
+			start, findAll = 0, true
 			break
 		}
 		fallthrough
 	default: // exec, test, non-global match: from lastIndex if global or sticky
-		sticky = g.flag(st.rx, 'y')
-		if !sticky && !g.flag(st.rx, 'g') {
+		if !sticky && !global {
 			start = 0
 		}
 	}
@@ -237,7 +236,7 @@ func (g *regexpGuard) replaceCall(c goja.FunctionCall) goja.Value {
 	if st.rx == nil || !res.StrictEquals(st.subject) {
 		return res
 	}
-	global, sticky := g.flag(st.rx, 'g'), g.flag(st.rx, 'y')
+	global, sticky := g.flags(st.rx)
 	start := st.start
 	if global || !sticky {
 		start = 0
@@ -370,10 +369,10 @@ func (g *regexpGuard) parts(rx *goja.Object) (source, flags string, ok bool) {
 	return s[1:i], s[i+1:], true
 }
 
-// flag reports whether rx has flag f.
-func (g *regexpGuard) flag(rx *goja.Object, f byte) bool {
+// flags reports whether rx has the flags g and y (one look at its parts).
+func (g *regexpGuard) flags(rx *goja.Object) (global, sticky bool) {
 	_, flags, ok := g.parts(rx)
-	return ok && strings.IndexByte(flags, f) >= 0
+	return ok && strings.IndexByte(flags, 'g') >= 0, ok && strings.IndexByte(flags, 'y') >= 0
 }
 
 // pattern returns what the check needs to know of rx's pattern, cached

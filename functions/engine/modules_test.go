@@ -197,6 +197,12 @@ func TestBundledLibraries(t *testing.T) {
 			const t = dayjs.utc("2026-07-01T12:00:00Z");
 			return [t.tz("America/New_York").format("YYYY-MM-DD HH:mm Z"), t.tz("Asia/Kolkata").format("HH:mm Z"), dayjs.tz("2026-01-15 09:00", "Europe/Paris").toISOString(), dayjs.tz.guess()]`,
 			`["2026-07-01 08:00 -04:00","17:30 +05:30","2026-01-15T08:00:00.000Z","UTC"]`, false},
+		// Across both of Paris's 2026 changes (as Node.js formats them):
+		// the skipped hour, and the repeated one told apart by its offset.
+		{"dayjs timezone across daylight saving", `const dayjs = require("dayjs"); dayjs.extend(require("dayjs/plugin/utc")); dayjs.extend(require("dayjs/plugin/timezone"));
+			return ["2026-03-29T00:59:59Z", "2026-03-29T01:00:00Z", "2026-10-25T00:30:00Z", "2026-10-25T01:30:00Z"].map((t) => dayjs.utc(t).tz("Europe/Paris").format("YYYY-MM-DD HH:mm:ss Z"))
+				.concat(new Date(Date.UTC(2026, 0, 1, 0, 5, 7)).toLocaleString("en-US", {timeZone: "UTC"}))`,
+			`["2026-03-29 01:59:59 +01:00","2026-03-29 03:00:00 +02:00","2026-10-25 02:30:00 +02:00","2026-10-25 02:30:00 +01:00","1/1/2026, 12:05:07 AM"]`, false},
 		{"dayjs plugins", `const dayjs = require("dayjs"); for (const p of ["customParseFormat", "duration", "relativeTime", "isBetween", "advancedFormat", "utc"]) dayjs.extend(require("dayjs/plugin/" + p));
 			return [dayjs.utc("24/11/2026", "DD/MM/YYYY").format("YYYY-MM-DD"), dayjs.duration(90, "minutes").asHours(), dayjs.utc(0).from(dayjs.utc(0).add(3, "day")),
 				dayjs.utc("2026-05-05").isBetween("2026-05-01", "2026-05-10"), dayjs.utc("2026-05-05").format("Do Q")]`,
