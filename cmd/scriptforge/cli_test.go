@@ -233,6 +233,27 @@ func TestSandboxProcesses(t *testing.T) {
 		if os.Geteuid() == 0 && !regexp.MustCompile(`(?m)^Uid:\s+65534\s`).Match(status) {
 			t.Errorf("sandbox %d does not run as nobody:\n%s", pid, status)
 		}
+		// Its pipes to the gateway are non-blocking (waited on with epoll,
+		// not by a thread parked in read): O_NONBLOCK is octal 04000.
+		// (A sandbox just started may not have got there yet.)
+		for _, fd := range []int{0, 1} {
+			var info []byte
+			for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+				info, _ = os.ReadFile(fmt.Sprintf("/proc/%d/fdinfo/%d", pid, fd))
+				m := regexp.MustCompile(`(?m)^flags:\s+([0-7]+)$`).FindSubmatch(info)
+				var flags int
+				if m != nil {
+					fmt.Sscanf(string(m[1]), "%o", &flags)
+				}
+				if flags&syscall.O_NONBLOCK != 0 {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Errorf("sandbox %d: fd %d is blocking: %s", pid, fd, info)
+					break
+				}
+			}
+		}
 	}
 }
 
