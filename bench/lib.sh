@@ -4,8 +4,9 @@
 #   BENCH_NAME=foo.sh; source "$(dirname "$0")/lib.sh"
 #
 # Sourcing it moves to the module root, makes a temp dir $work (removed on
-# exit) and installs a trap that stops, on any exit or Ctrl-C, every server
-# started with start_server and every loadgen started with start_loadgen.
+# exit; KEEP=1 keeps it, to read the servers' logs) and installs a trap
+# that stops, on any exit or Ctrl-C, every server started with
+# start_server and every loadgen started with start_loadgen.
 # It reads the common knobs DURATION, WARMUP, CONCURRENCY and PIN (the
 # scripts set their own defaults before sourcing it).
 # shellcheck shell=bash
@@ -33,7 +34,11 @@ cleanup() {
 		kill -KILL "$p" 2>/dev/null || true
 		wait "$p" 2>/dev/null || true
 	done
-	rm -rf "$work"
+	if [[ ${KEEP:-0} == 1 ]]; then
+		echo "KEEP=1: the servers' logs and data are in $work" >&2
+	else
+		rm -rf "$work"
+	fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

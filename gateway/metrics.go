@@ -96,14 +96,7 @@ func newMetrics(cfg Config) *metrics {
 		)
 	}
 	if cacheStats := cfg.CacheStats; cacheStats != nil {
-		counter := func(name, help string, f func(cache.Stats) uint64) prometheus.Collector {
-			return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help},
-				func() float64 { return float64(f(cacheStats())) })
-		}
-		gauge := func(name, help string, f func(cache.Stats) int64) prometheus.Collector {
-			return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help},
-				func() float64 { return float64(f(cacheStats())) })
-		}
+		counter, gauge := statFuncs(cacheStats)
 		reg.MustRegister(
 			counter("scriptforge_program_cache_hits_total", "Compiled-program cache hits.", func(s cache.Stats) uint64 { return s.Hits }),
 			counter("scriptforge_program_cache_misses_total", "Compiled-program cache misses (compiles).", func(s cache.Stats) uint64 { return s.Misses }),
@@ -113,14 +106,7 @@ func newMetrics(cfg Config) *metrics {
 		)
 	}
 	if warm := cfg.WarmStats; warm != nil {
-		counter := func(name, help string, f func(engine.WarmStats) uint64) prometheus.Collector {
-			return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help},
-				func() float64 { return float64(f(warm())) })
-		}
-		gauge := func(name, help string, f func(engine.WarmStats) int64) prometheus.Collector {
-			return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help},
-				func() float64 { return float64(f(warm())) })
-		}
+		counter, gauge := statFuncs(warm)
 		reg.MustRegister(
 			counter("scriptforge_warm_runtime_hits_total", "Calls served by a warm runtime.", func(s engine.WarmStats) uint64 { return s.Hits }),
 			counter("scriptforge_warm_runtime_misses_total", "Calls that built a runtime.", func(s engine.WarmStats) uint64 { return s.Misses }),
@@ -130,6 +116,23 @@ func newMetrics(cfg Config) *metrics {
 		)
 	}
 	return m
+}
+
+// statFuncs makes collectors that read one field each of the snapshot
+// that stats takes, when /metrics is scraped.
+func statFuncs[S any](stats func() S) (
+	counter func(name, help string, field func(S) uint64) prometheus.Collector,
+	gauge func(name, help string, field func(S) int64) prometheus.Collector,
+) {
+	counter = func(name, help string, field func(S) uint64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help},
+			func() float64 { return float64(field(stats())) })
+	}
+	gauge = func(name, help string, field func(S) int64) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help},
+			func() float64 { return float64(field(stats())) })
+	}
+	return counter, gauge
 }
 
 // observeHTTP counts a request. route is a registered pattern, so the

@@ -641,6 +641,8 @@ func stopTimer(t *time.Timer) {
 // memory error as it passes: a Go process out of address space dies with
 // a fatal error from the heap allocator ("out of memory"; under -race,
 // "address space collisions" or the race runtime's "failed to allocate"),
+// or, when it is a new thread's stack that does not fit, from thread
+// creation ("failed to create new OS thread … errno=12", ENOMEM),
 // followed by a goroutine dump that can be far longer than what is kept.
 type tail struct {
 	log    *slog.Logger
@@ -650,7 +652,7 @@ type tail struct {
 	memory bool
 }
 
-var memoryErrors = []string{"out of memory", "address space", "mheap).grow", "failed to allocate"}
+var memoryErrors = []string{"out of memory", "address space", "mheap).grow", "failed to allocate", "errno=12", "cannot allocate memory"}
 
 func (t *tail) Write(b []byte) (int, error) {
 	t.mu.Lock()

@@ -216,6 +216,12 @@ func TestTailFindsTheMemoryError(t *testing.T) {
 	if !tl.sawMemoryError() {
 		t.Fatal("memory error lost")
 	}
+	// A thread whose stack no longer fits the address-space cap.
+	thread := &tail{log: slog.New(slog.DiscardHandler)}
+	fmt.Fprint(thread, "runtime: failed to create new OS thread (have 9 already; errno=12)\nfatal error: newosproc\n")
+	if !thread.sawMemoryError() {
+		t.Fatal("a thread that could not get its stack not taken for a memory error")
+	}
 	other := &tail{log: slog.New(slog.DiscardHandler)}
 	fmt.Fprint(other, "panic: boom\n")
 	if other.sawMemoryError() {
