@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -217,5 +218,33 @@ func TestClosedStoreFails(t *testing.T) {
 	s.Close()
 	if err := s.Ping(context.Background()); err == nil || !strings.Contains(err.Error(), "sqlite: ping") {
 		t.Errorf("Ping on closed store: err = %v, want a wrapped error", err)
+	}
+}
+
+// Concurrent lookups reuse pooled connections: none is closed for being
+// idle, and no more than maxConns are ever open (each new one re-reads
+// the schema, which made lookups under load cost a quarter of the
+// gateway's CPU).
+func TestConnectionsReused(t *testing.T) {
+	s, _ := openTest(t)
+	d := mustCreate(t, s, "acme", "f")
+	for round := 0; round < 3; round++ {
+		var wg sync.WaitGroup
+		for range 32 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range 20 {
+					if _, err := s.ByUUID(context.Background(), d.Function.UUID); err != nil {
+						t.Error(err)
+					}
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	st := s.db.Stats()
+	if st.MaxIdleClosed != 0 || st.OpenConnections > maxConns {
+		t.Fatalf("pool: %d open, %d closed as surplus idle; want none closed, at most %d open", st.OpenConnections, st.MaxIdleClosed, maxConns)
 	}
 }
