@@ -34,7 +34,7 @@ func newSandboxCmd() *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.IntVar(&o.MemoryMB, "memory-mb", 1024, "memory cap of this process in MB")
-	f.Int64Var(&o.CacheBytes, "cache-bytes", 128<<20, "estimated bytes of compiled programs to keep (a 1 KB function holds about 9 KB)")
+	f.Int64Var(&o.CacheBytes, "cache-bytes", 128<<20, "estimated bytes of compiled programs to keep (a 1 KB function holds about 8 KB)")
 	f.StringVar(&o.Host, "host", "", "EXEC_HOST as functions see it")
 	f.BoolVar(&o.Worker, "worker", false, "serve one Worker function, keeping its runtime between invocations")
 	ff.register(f)

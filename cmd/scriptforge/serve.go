@@ -117,7 +117,7 @@ key and prints it once: keep it, only its hash is stored.`,
 	f.DurationVar(&o.maxTimeout, "max-timeout", 30*time.Second, "the largest time limit a function may set")
 	f.IntVar(&o.defaultMemory, "default-memory", 128, "a function's memory budget in MB unless it sets one")
 	f.IntVar(&o.maxMemory, "max-memory", 1024, "the largest memory budget in MB a function may set")
-	f.Int64Var(&o.cacheBytes, "cache-bytes", 128<<20, "estimated bytes of compiled programs to keep, per sandbox (a 1 KB function holds about 9 KB)")
+	f.Int64Var(&o.cacheBytes, "cache-bytes", 128<<20, "estimated bytes of compiled programs to keep, per sandbox (a 1 KB function holds about 8 KB)")
 	f.DurationVar(&o.runRetention, "run-retention", 72*time.Hour, "how long run records and their logs are kept")
 	f.Float64Var(&o.quietRuns, "quiet-run-records", 50, "run records kept per function per second of its quiet runs (answered below 400, no console output; failed and logging runs are all kept); 0: keep every run")
 	f.StringVar(&o.logFormat, "log-format", "json", "log format: json or text")

@@ -225,8 +225,8 @@ func (e *Engine) Execute(ctx context.Context, inv *functions.Invocation) (*funct
 
 // programBytes estimates the heap a compiled program holds: its code, the
 // AST-derived instructions, the parsed source map. Measured by
-// TestProgramFootprint (about 8 bytes per byte of code, with a floor).
-func programBytes(codeLen int) int64 { return 1<<10 + int64(codeLen)*8 }
+// TestProgramFootprint (5 to 8 bytes per byte of code, small to large).
+func programBytes(codeLen int) int64 { return int64(codeLen) * 8 }
 
 // program returns the compiled program of inv, from the cache when it can.
 func (e *Engine) program(inv *functions.Invocation) (*Program, error) {

@@ -78,6 +78,14 @@ func FuzzWebURL(f *testing.F) {
 		if !ok || again.Href != p.Href {
 			t.Fatalf("%q → %q → %q (ok %v)", input, p.Href, again.Href, ok)
 		}
+		// Every setter takes any value, and leaves an href that parses.
+		for _, part := range []string{"protocol", "username", "password", "host", "hostname", "port", "pathname", "search", "hash"} {
+			if set, ok := setWebURL(p.Href, part, input); !ok {
+				t.Fatalf("setting %s of %q to %q: no URL", part, p.Href, input)
+			} else if _, ok := parseWebURL(set.Href, nil); !ok {
+				t.Fatalf("setting %s of %q to %q gave %q, which does not parse", part, p.Href, input, set.Href)
+			}
+		}
 	})
 }
 

@@ -97,15 +97,19 @@ func (r *run) fetch(c goja.FunctionCall) goja.Value {
 func (r *run) fetchRequest(o *goja.Object) *fetchRequest {
 	fail := func(msg string) { panic(r.newError("TypeError", "fetch: "+msg)) }
 	raw := o.Get("url").String()
-	u, err := url.Parse(raw)
-	if err != nil {
+	w := parseWHATWG(raw, nil)
+	if w == nil {
 		fail(fmt.Sprintf("%q is not a valid URL", raw))
 	}
-	if u.Scheme != "http" && u.Scheme != "https" {
+	if w.Scheme() != "http" && w.Scheme() != "https" {
 		fail(fmt.Sprintf("%q is not an http or https URL", raw))
 	}
-	if u.Host == "" {
-		fail(fmt.Sprintf("%q has no host", raw))
+	// net/http takes a net/url URL: made from the standard's serialization
+	// (ASCII host, percent-encoded parts, no fragment), and refused if
+	// net/url reads another host from it than the standard's parser did.
+	u, err := url.Parse(w.Href(true))
+	if err != nil || u.Hostname() != strings.TrimSuffix(strings.TrimPrefix(w.Hostname(), "["), "]") || u.Port() != w.Port() {
+		fail(fmt.Sprintf("%q cannot be fetched", raw))
 	}
 	req := &fetchRequest{url: u, method: o.Get("method").String(), header: http.Header{}, redirect: o.Get("redirect").String()}
 	pairs := o.Get("headers").Export()

@@ -110,6 +110,10 @@ func TestFetchRefusesPrivateAddresses(t *testing.T) {
 		"http://127.0.0.1:%d/json", "http://[::1]:%d/", "http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/",
 		"http://192.168.1.1/", "http://172.16.0.1/", "http://100.64.0.1/", "http://0.0.0.0:%d/", "http://[::ffff:127.0.0.1]:%d/",
 		"http://[fd00::1]/", "http://224.0.0.1/", "http://localhost:%d/json",
+		// Forms the URL Standard's host parser reads as those addresses:
+		// what the guard sees dialled is what the parser made of them.
+		"http://0x7f.1:%d/json", "http://2130706433:%d/json", "http://0177.0.0.1:%d/json", "http://127.1:%d/json",
+		"http://LOCALHOST:%d/json", "http://[0:0::1]:%d/", "http://0xa9.0xfe.0xa9.0xfe/", "http://%%31%%32%%37.0.0.1:%d/json",
 	} {
 		url := target
 		if strings.Contains(target, "%d") {

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"github.com/dop251/goja"
 )
 
@@ -68,13 +69,35 @@ func init() {
 	}
 	libHosts["url"] = func(r *run, host *goja.Object) {
 		vm := r.vm
+		// The parser runs in Go, where a time limit cannot stop it: a URL
+		// is capped, as browsers cap theirs (parsing is ~60 ms per MB).
+		tooLong := func(n int) {
+			if n > maxURLBytes {
+				panic(r.newError("RangeError", fmt.Sprintf("URL: %d bytes is longer than the %d a URL may have", n, maxURLBytes)))
+			}
+		}
 		_ = host.Set("parseURL", func(c goja.FunctionCall) goja.Value {
 			var base *string
 			if b := c.Argument(1); !goja.IsUndefined(b) {
 				s := b.String()
 				base = &s
 			}
-			p, ok := parseWebURL(c.Argument(0).String(), base)
+			input := c.Argument(0).String()
+			if base != nil {
+				tooLong(len(input) + len(*base))
+			} else {
+				tooLong(len(input))
+			}
+			p, ok := parseWebURL(input, base)
+			if !ok {
+				return goja.Null()
+			}
+			return vm.ToValue(p)
+		})
+		_ = host.Set("setURL", func(c goja.FunctionCall) goja.Value {
+			href, value := c.Argument(0).String(), c.Argument(2).String()
+			tooLong(len(href) + len(value))
+			p, ok := setWebURL(href, c.Argument(1).String(), value)
 			if !ok {
 				return goja.Null()
 			}

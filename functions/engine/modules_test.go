@@ -101,6 +101,21 @@ func TestWebGlobals(t *testing.T) {
 		{"toLocaleString bad zone", `new Date().toLocaleString("en-US", {timeZone: "Mars/Base"})`, `Invalid time zone specified: Mars/Base`, true},
 		{"toLocaleString no zone from the host", `new Date().toLocaleString("en-US", {timeZone: "Local"})`, `Invalid time zone specified: Local`, true},
 		{"url module", `const url = require("url"); return new url.URL("http://x.org/p").pathname`, `"/p"`, false},
+		// The URL Standard where the old net/url-based parser went wrong.
+		{"URL keeps no empty password", `const u = new URL("https://test:@test"); return [u.href, u.username, u.password]`, `["https://test@test/","test",""]`, false},
+		{"URL scheme-relative against a base", `return [new URL("http:foo.com", "http://ex.com/a/b").href, new URL("https:foo.com", "http://ex.com/a/b").href]`,
+			`["http://ex.com/a/foo.com","https://foo.com/"]`, false},
+		{"URL IPv6 host", `const u = new URL("http://[::1]:80/"); return [u.host, u.hostname, u.port, new URL("http://[0:0:0:0:0:ffff:c0a8:1]/").hostname]`, `["[::1]","[::1]","","[::ffff:c0a8:1]"]`, false},
+		{"URL IPv4 past 255", `new URL("http://192.168.0.257")`, `Invalid URL`, true},
+		{"URL IPv4 forms", `return ["http://0x7f.1/", "http://2130706433/", "http://0177.0.0.1/", "http://127.1/"].map((s) => new URL(s).hostname)`,
+			`["127.0.0.1","127.0.0.1","127.0.0.1","127.0.0.1"]`, false},
+		{"URL encodes userinfo", `const u = new URL("https://user:pa ss@ex.com/"); u.username = "a@b"; return [u.password, u.href]`, `["pa%20ss","https://a%40b:pa%20ss@ex.com/"]`, false},
+		{"URL opaque paths", `const u = new URL("mailto:a@b.com"); u.pathname = "x"; u.host = "h"; return [u.pathname, u.host, u.origin, new URL("#f", "mailto:a@b").href]`,
+			`["a@b.com","","null","mailto:a@b#f"]`, false},
+		{"URL.parse", `return [URL.parse("nope"), URL.parse("/x", "http://y.org").href, URL.parse("x", "") === null]`, `[null,"http://y.org/x",true]`, false},
+		{"URL origin of blob", `return [new URL("blob:https://ex.com:8443/id").origin, new URL("blob:foo://x").origin, new URL("file:///x").origin]`, `["https://ex.com:8443","null","null"]`, false},
+		{"Request parses its URL", `return [new Request("HTTP://EX.com/a/../b?q=a b#h").url, new Request(new URL("https://x.org")).url]`, `["http://ex.com/b?q=a%20b#h","https://x.org/"]`, false},
+		{"Request refuses an invalid URL", `new Request("http://192.168.0.257/")`, `is not a valid URL`, true},
 	})
 }
 

@@ -6,6 +6,13 @@
   "use strict";
   const { Headers, DOMException, TextEncoder, TextDecoder } = lib("web");
   const { fetched, bodyOf } = lib("response");
+  const { URL } = lib("url");
+  // A request's URL is parsed as the URL Standard says, at construction,
+  // and kept serialized: what url shows is what fetch sends (and what the
+  // address guard sees dialled).
+  const parseURL = (input) => {
+    try { return new URL(input).href; } catch (e) { throw new TypeError(`fetch: ${stringify(String(input))} is not a valid URL`); }
+  };
   const stringify = JSON.stringify;
   const parse = JSON.parse;
   const methodRE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -19,7 +26,7 @@
     constructor(input, init) {
       init = init == null ? {} : init;
       const from = input instanceof Request ? input : null;
-      this.#url = from ? from.#url : typeof input === "object" && input !== null && typeof input.url === "string" ? input.url : String(input);
+      this.#url = from ? from.#url : parseURL(typeof input === "object" && input !== null && typeof input.url === "string" ? input.url : String(input));
       const method = init.method !== undefined ? String(init.method) : from ? from.#method : "GET";
       if (!methodRE.test(method)) throw new TypeError(`fetch: ${stringify(method)} is not a valid method`);
       this.#method = known.includes(method.toUpperCase()) ? method.toUpperCase() : method;

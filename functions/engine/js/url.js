@@ -1,5 +1,6 @@
 // URL, URLSearchParams, and the url and querystring modules. URLs are
-// parsed in Go (weburl.go); the classes and the form encoding are here.
+// parsed in Go (weburl.go), by the WHATWG URL Standard; the classes and
+// the form encoding are here.
 (function (host) {
   "use strict";
 
@@ -77,8 +78,9 @@
     e.code = "ERR_INVALID_URL";
     return e;
   };
-  const specialSchemes = ["http:", "https:", "ws:", "wss:", "ftp:"];
   let setSearch; // (url, query) from URLSearchParams
+  // URL: the WHATWG URL Standard's API. Parsing and every setter run the
+  // standard's parser in Go (weburl.go); this side holds the parts.
   class URL {
     #p; #params = null;
     constructor(input, base) {
@@ -87,15 +89,11 @@
       this.#p = p;
     }
     static canParse(input, base) { return host.parseURL(String(input), base === undefined ? undefined : String(base)) !== null; }
-    static parse(input, base) { try { return new URL(input, base); } catch (e) { return null; } }
-    // #with re-parses the URL with one part replaced; a result that does
-    // not parse leaves the URL unchanged, as the standard's setters do.
-    #with(part, value) {
-      const p = this.#p;
-      const auth = p.Username ? p.Username + (p.Password ? ":" + p.Password : "") + "@" : "";
-      const parts = { protocol: p.Protocol, auth, host: p.Hostname.includes(":") && !p.Hostname.startsWith("[") ? `[${p.Hostname}]` : p.Hostname, port: p.Port ? ":" + p.Port : "", pathname: p.Pathname, search: p.Search, hash: p.Hash };
-      Object.assign(parts, { [part]: value });
-      const next = host.parseURL(`${parts.protocol}//${parts.auth}${parts.host}${parts.port}${parts.pathname}${parts.search}${parts.hash}`, undefined);
+    static parse(input, base) { const p = host.parseURL(String(input), base === undefined ? undefined : String(base)); return p === null ? null : new URL(p.Href); }
+    // #set runs one of the standard's setters; a value that does not fit
+    // leaves the URL as it was, as the standard says.
+    #set(part, value) {
+      const next = host.setURL(this.#p.Href, part, String(value));
       if (next === null) return;
       this.#p = next;
       if (this.#params !== null && part === "search") attach(this.#params, this, next.Search);
@@ -107,25 +105,25 @@
       this.#p = p;
       if (this.#params !== null) attach(this.#params, this, p.Search);
     }
-    get origin() { return specialSchemes.includes(this.#p.Protocol) ? `${this.#p.Protocol}//${this.host}` : "null"; }
+    get origin() { return this.#p.Origin; }
     get protocol() { return this.#p.Protocol; }
-    set protocol(v) { this.#with("protocol", String(v).replace(/:.*$/, "") + ":"); }
+    set protocol(v) { this.#set("protocol", v); }
     get username() { return this.#p.Username; }
-    set username(v) { const p = this.#p; this.#with("auth", v === "" && !p.Password ? "" : encodeURIComponent(String(v)) + (p.Password ? ":" + p.Password : "") + "@"); }
+    set username(v) { this.#set("username", v); }
     get password() { return this.#p.Password; }
-    set password(v) { const p = this.#p; this.#with("auth", p.Username || v !== "" ? p.Username + (v === "" ? "" : ":" + encodeURIComponent(String(v))) + "@" : ""); }
-    get host() { return this.#p.Hostname + (this.#p.Port ? ":" + this.#p.Port : ""); }
-    set host(v) { const [h, port] = String(v).split(/:(?=\d*$)/); this.#with("host", h); if (port !== undefined) this.#with("port", ":" + port); }
+    set password(v) { this.#set("password", v); }
+    get host() { return this.#p.Host; }
+    set host(v) { this.#set("host", v); }
     get hostname() { return this.#p.Hostname; }
-    set hostname(v) { this.#with("host", String(v)); }
+    set hostname(v) { this.#set("hostname", v); }
     get port() { return this.#p.Port; }
-    set port(v) { this.#with("port", String(v) === "" ? "" : ":" + String(v)); }
+    set port(v) { this.#set("port", v); }
     get pathname() { return this.#p.Pathname; }
-    set pathname(v) { const s = String(v); this.#with("pathname", s.startsWith("/") ? s : "/" + s); }
+    set pathname(v) { this.#set("pathname", v); }
     get search() { return this.#p.Search; }
-    set search(v) { const s = String(v); this.#with("search", s === "" || s === "?" ? "" : s.startsWith("?") ? s : "?" + s); }
+    set search(v) { this.#set("search", v); }
     get hash() { return this.#p.Hash; }
-    set hash(v) { const s = String(v); this.#with("hash", s === "" || s === "#" ? "" : s.startsWith("#") ? s : "#" + s); }
+    set hash(v) { this.#set("hash", v); }
     get searchParams() {
       if (this.#params === null) {
         this.#params = new URLSearchParams();
@@ -140,7 +138,7 @@
       setSearch = (url, query) => {
         const params = url.#params;
         url.#params = null; // the list is already what it should be
-        url.#with("search", query === "" ? "" : "?" + query);
+        url.#set("search", query);
         url.#params = params;
       };
     }
