@@ -17,6 +17,17 @@ func init() {
 		libGlobal(name, "web", true) // they exist for fetch and timers
 	}
 	libGlobal("Buffer", "buffer", false)
+	libGlobal("structuredClone", "clone", false)
+	libHosts["clone"] = func(r *run, host *goja.Object) {
+		_ = host.Set("budget", func(goja.FunctionCall) goja.Value { return r.vm.ToValue(r.budget()) })
+		// detach ends a transferred ArrayBuffer: its bytes now belong to the copy.
+		_ = host.Set("detach", func(c goja.FunctionCall) goja.Value {
+			if ab, ok := c.Argument(0).Export().(goja.ArrayBuffer); ok {
+				ab.Detach()
+			}
+			return goja.Undefined()
+		})
+	}
 	libGlobal("URL", "url", false)
 	libGlobal("URLSearchParams", "url", false)
 	registerModule("buffer", func(r *run) goja.Value {

@@ -25,7 +25,7 @@ var ecmaGlobals = []string{
 func TestGlobalSurface(t *testing.T) {
 	ours := []string{"AbortController", "AbortSignal", "Buffer", "DOMException", "Headers", "Request", "Response", "TextDecoder", "TextEncoder",
 		"URL", "URLSearchParams", "atob", "btoa", "clearImmediate", "clearInterval", "clearTimeout", "console", "crypto",
-		"exports", "fetch", "module", "process", "queueMicrotask", "require", "setImmediate", "setInterval", "setTimeout"}
+		"exports", "fetch", "module", "process", "queueMicrotask", "require", "setImmediate", "setInterval", "setTimeout", "structuredClone"}
 	byType := map[functions.Type][]string{
 		functions.TypeApp: ours,
 		// Scripts get the App-only names too, as functions that say to deploy as an App.
