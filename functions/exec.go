@@ -68,7 +68,10 @@ type Result struct {
 	CPU time.Duration `json:"cpu"`
 }
 
-// HTTPResponse is a Response object returned by a function.
+// HTTPResponse is a Response object returned by a function. Headers are
+// lower-case names; several values of one are joined with ", ", except
+// set-cookie's, joined with "\n" (which no header value may contain):
+// each is sent as a header line of its own.
 type HTTPResponse struct {
 	Status  int               `json:"status"`
 	Headers map[string]string `json:"headers"`

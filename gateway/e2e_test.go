@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -426,6 +427,8 @@ func testInvocationContract(t *testing.T, s *server) {
 		export function main(data, ctx) { return {data, method: ctx.request.method, q: ctx.request.query, h: ctx.request.headers["x-custom"], rid: ctx.requestId} }
 		export const hello = (data) => "hello " + data.name;
 		export function respond() { return new Response("<Response><Say>hi</Say></Response>", {status: 201, headers: {"Content-Type": "application/xml", "X-Extra": "1", "Content-Length": "999"}}) }
+		export function cookies() { const h = new Headers({"X-A": "1"}); h.append("Set-Cookie", "a=1; Path=/"); h.append("Set-Cookie", "b=2, with a comma; Secure"); h.append("set-cookie", "a=3"); h.append("x-a", "2");
+			return new Response("ok", {headers: h}) }
 		export function sip() { throw new Error("480 Temporarily Unavailable") }
 		export async function sipReject() { return Promise.reject([604, "Does Not Exist Anywhere"]) }
 		export function boom() { throw new TypeError("bad input") }
@@ -486,6 +489,12 @@ func testInvocationContract(t *testing.T, s *server) {
 	r := s.do("POST", "/v1/fn/"+echo+"/respond", nil, nil)
 	if r.header.Get("Content-Type") != "application/xml" || r.header.Get("X-Extra") != "1" || r.header.Get("Content-Length") == "999" {
 		t.Fatalf("Response headers not passed through as expected: %v", r.header)
+	}
+	// Several Set-Cookie values go as lines of their own, in order, even
+	// two of one name; other repeated headers are joined with ", ".
+	r = s.do("POST", "/v1/fn/"+echo+"/cookies", nil, nil)
+	if got := r.header.Values("Set-Cookie"); !slices.Equal(got, []string{"a=1; Path=/", "b=2, with a comma; Secure", "a=3"}) || r.header.Get("X-A") != "1, 2" {
+		t.Fatalf("Set-Cookie lines %q, X-A %q", got, r.header.Get("X-A"))
 	}
 	for _, p := range []string{"/v1/fn/not-a-uuid", "/v1/fn/8f14e45f-ceea-467f-a8f2-0e2c1f3b9a11"} {
 		if r := s.do("POST", p, nil, nil); r.status != 404 || r.errorCode(t) != "not_found" {

@@ -114,7 +114,13 @@ func (g *Gateway) invoke(c *fiber.Ctx) error {
 	g.metrics.runSeconds.Observe(res.Duration.Seconds())
 	if r := res.Response; r != nil {
 		for k, v := range r.Headers {
-			if !reservedHeader(k) {
+			switch {
+			case reservedHeader(k):
+			case k == "set-cookie":
+				for _, cookie := range strings.Split(v, "\n") {
+					c.Response().Header.Add(fiber.HeaderSetCookie, cookie)
+				}
+			default:
 				c.Set(k, v)
 			}
 		}

@@ -78,11 +78,13 @@
       return new Response(null, { status, headers: { location: String(url) } });
     }
     static {
-      // [status, headers as an object, body] of a real Response, for Go; null otherwise.
+      // [status, headers as an object, body] of a real Response, for Go;
+      // null otherwise. Several Set-Cookie values are joined with "\n",
+      // which no header value can hold, for Go to send one line each.
       unwrap = (v) => {
         if (v === null || typeof v !== "object" || !(#status in v)) return null;
         const h = {};
-        for (const [k, val] of v.#headers) h[k] = k in h ? h[k] + ", " + val : val;
+        for (const [k, val] of v.#headers) h[k] = k in h ? h[k] + (k === "set-cookie" ? "\n" : ", ") + val : val;
         return [v.#status, h, v.#body];
       };
       // A Response for what fetch received: any status, and where it came from.
