@@ -23,7 +23,16 @@ const (
 	maxArgs        = 1 << 16 // a huge array-like spread into arguments is one Go slice; V8 refuses this order too
 )
 
-type estimator func(this goja.Value, args []goja.Value) float64
+// An estimator tells the bytes a call would allocate. It reads the call's
+// receiver and arguments the way the method's specification does, in its
+// order, and writes what it converted back into the call (a string for an
+// object's toString, a number for its valueOf), so that the original finds
+// nothing left to convert: every observable operation (getters, valueOf,
+// toString, proxy traps) runs once, as it would without the guard. Where
+// reading would be observable and the specification reads later, or not
+// at all, it does not read: array-likes and proxies are left to the time
+// limit and the heap watcher.
+type estimator func(c *goja.FunctionCall) float64
 
 // guardPrototypes wraps the allocating methods reachable from any literal
 // (strings, arrays, functions): they cannot wait for a global to be read.
@@ -32,37 +41,73 @@ func (r *run) guardPrototypes() {
 	// Prototypes are taken from instances: reading String.prototype through
 	// the String constructor would build the constructor too, for nothing.
 	str := vm.ToValue("").ToObject(vm).Prototype()
-	r.wrapMethod(str, "repeat", func(this goja.Value, a []goja.Value) float64 {
-		return float64(strLen(this)) * nonNeg(arg(a, 0)) * 2
-	})
-	pad := func(this goja.Value, a []goja.Value) float64 {
-		if f := arg(a, 1); !goja.IsUndefined(f) && strLen(f) == 0 {
+	// repeat: ToString(this), then ToIntegerOrInfinity(count).
+	r.wrapMethod(str, "repeat", func(c *goja.FunctionCall) float64 {
+		s, ok := thisString(c)
+		if !ok {
 			return 0
 		}
-		return nonNeg(arg(a, 0)) * 2
+		return float64(s.Length()) * nonNeg(toNumberArg(c, 0)) * 2
+	})
+	// padStart, padEnd: ToString(this), ToLength(maxLength); the filler is
+	// converted only when there is something to fill.
+	pad := func(c *goja.FunctionCall) float64 {
+		s, ok := thisString(c)
+		if !ok {
+			return 0
+		}
+		n := nonNeg(toNumberArg(c, 0))
+		if n <= float64(s.Length()) {
+			return 0
+		}
+		if f := arg(c.Arguments, 1); !goja.IsUndefined(f) && toStringArg(c, 1).Length() == 0 {
+			return 0
+		}
+		return n * 2
 	}
 	r.wrapMethod(str, "padStart", pad)
 	r.wrapMethod(str, "padEnd", pad)
-	r.wrapMethod(str, "concat", func(this goja.Value, a []goja.Value) float64 {
-		n := strLen(this)
-		for _, v := range a {
-			n += strLen(v)
+	// concat: ToString(this), then each argument in turn.
+	r.wrapMethod(str, "concat", func(c *goja.FunctionCall) float64 {
+		s, ok := thisString(c)
+		if !ok {
+			return 0
+		}
+		n := s.Length()
+		for i := range c.Arguments {
+			n += toStringArg(c, i).Length()
 		}
 		return float64(n) * 2
 	})
 
+	// The Array methods estimate for real arrays only: reading an array's
+	// length is not observable, an array-like's or a proxy's is.
 	array := vm.Get("Array").ToObject(vm)
 	arr := array.Get("prototype").ToObject(vm)
-	r.wrapMethod(arr, "fill", func(this goja.Value, a []goja.Value) float64 {
-		n := r.lengthOf(this)
-		return (relIndex(arg(a, 2), n, n) - relIndex(arg(a, 1), n, 0)) * elementBytes
+	// fill: length, then ToIntegerOrInfinity(start), then end.
+	r.wrapMethod(arr, "fill", func(c *goja.FunctionCall) float64 {
+		a, ok := realArray(c.This)
+		if !ok {
+			return 0
+		}
+		n := r.lengthOf(a)
+		start := relIndex(toNumberArgIfDefined(c, 1), n, 0)
+		end := relIndex(toNumberArgIfDefined(c, 2), n, n)
+		return (end - start) * elementBytes
 	})
 	r.wrapMethod(arr, "join", r.joinEstimate)
-	r.wrapMethod(arr, "concat", func(this goja.Value, a []goja.Value) float64 {
-		n := r.lengthOf(this)
-		for _, v := range a {
-			if o, ok := v.(*goja.Object); ok {
+	// concat: this and each argument; only real arrays are spread.
+	r.wrapMethod(arr, "concat", func(c *goja.FunctionCall) float64 {
+		a, ok := realArray(c.This)
+		if !ok {
+			return 0
+		}
+		n := r.lengthOf(a)
+		for _, v := range c.Arguments {
+			if o, ok := realArray(v); ok {
 				n += r.lengthOf(o)
+			} else if _, isObj := v.(*goja.Object); isObj {
+				return 0 // it may be spreadable: reading that is observable
 			} else {
 				n++
 			}
@@ -70,18 +115,39 @@ func (r *run) guardPrototypes() {
 		return n * elementBytes
 	})
 	// Array is reachable from any array literal ([].constructor), so its
-	// static from is guarded here, not lazily with the global.
-	r.wrapMethod(array, "from", func(_ goja.Value, a []goja.Value) float64 {
-		if src := arg(a, 0); !goja.IsUndefined(src) && !goja.IsNull(src) {
-			return r.lengthOf(src) * arrayFromBytes
+	// static from is guarded here, not lazily with the global. Strings and
+	// real arrays tell their size unobserved, and iterables grow a step at
+	// a time (the time limit and the heap watcher bound them): the
+	// original does those. An array-like states a length it may not have,
+	// so its path is run here, step by step as the standard has it, with
+	// the length checked before anything is built.
+	origFrom, _ := goja.AssertFunction(array.Get("from"))
+	r.define(array, "from", func(c goja.FunctionCall) goja.Value {
+		items, mapFn := arg(c.Arguments, 0), arg(c.Arguments, 1)
+		switch src := items.(type) {
+		case goja.String:
+			r.checkFrom(float64(src.Length()))
+		case *goja.Object:
+			if a, ok := realArray(src); ok {
+				r.checkFrom(r.lengthOf(a))
+				break
+			}
+			if _, ok := goja.AssertFunction(mapFn); !ok && !goja.IsUndefined(mapFn) {
+				break // the original throws its TypeError
+			}
+			if iter := src.GetSymbol(goja.SymIterator); iter == nil || goja.IsUndefined(iter) || goja.IsNull(iter) {
+				return r.arrayFromArrayLike(c.This, src, mapFn, arg(c.Arguments, 2))
+			}
 		}
-		return 0
+		return must(origFrom(c.This, c.Arguments...))
 	})
 
 	fn := vm.ToValue(func(goja.FunctionCall) goja.Value { return nil }).ToObject(vm).Prototype()
 	origApply, _ := goja.AssertFunction(fn.Get("apply"))
 	r.define(fn, "apply", func(call goja.FunctionCall) goja.Value {
-		r.checkArgCount(arg(call.Arguments, 1))
+		if list, ok := arg(call.Arguments, 1).(*goja.Object); ok {
+			call.Arguments = append([]goja.Value{arg(call.Arguments, 0), r.argList(list)}, call.Arguments[min(2, len(call.Arguments)):]...)
+		}
 		return must(origApply(call.This, call.Arguments...))
 	})
 
@@ -274,7 +340,10 @@ func (r *run) guardReflect(v goja.Value) goja.Value {
 		orig, _ := goja.AssertFunction(R.Get(name))
 		at := at
 		r.define(R, name, func(call goja.FunctionCall) goja.Value {
-			r.checkArgCount(arg(call.Arguments, at))
+			if list, ok := arg(call.Arguments, at).(*goja.Object); ok {
+				call.Arguments = append([]goja.Value(nil), call.Arguments...)
+				call.Arguments[at] = r.argList(list)
+			}
 			return must(orig(call.This, call.Arguments...))
 		})
 	}
@@ -316,6 +385,14 @@ func (r *run) guardConstructor(name string, origV goja.Value, proto *goja.Object
 		}
 	}
 	_ = wrapper.DefineDataProperty("name", vm.ToValue(name), goja.FLAG_FALSE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+	_ = wrapper.DefineDataProperty("length", orig.Get("length"), goja.FLAG_FALSE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+	// get [Symbol.species]() { return this }, as the original has it: the
+	// wrapper is what code sees as the constructor.
+	if orig.GetSymbol(goja.SymSpecies) != nil {
+		species := vm.ToValue(func(c goja.FunctionCall) goja.Value { return c.This }).(*goja.Object)
+		_ = species.DefineDataProperty("name", vm.ToValue("get [Symbol.species]"), goja.FLAG_FALSE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+		_ = wrapper.DefineAccessorPropertySymbol(goja.SymSpecies, species, nil, goja.FLAG_TRUE, goja.FLAG_FALSE)
+	}
 	instances := orig.Get("prototype").ToObject(vm)
 	_ = wrapper.DefineDataProperty("prototype", instances, goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_FALSE)
 	_ = instances.DefineDataProperty("constructor", wrapper, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
@@ -346,14 +423,18 @@ func (r *run) guardArrayBuffer(orig goja.Value) goja.Value {
 	return r.guardConstructor("ArrayBuffer", orig, nil, func(a []goja.Value) float64 { return nonNeg(arg(a, 0)) })
 }
 
-// joinEstimate sums the separators and the string elements, stopping as
-// soon as the budget is passed.
-func (r *run) joinEstimate(this goja.Value, a []goja.Value) float64 {
-	obj := this.ToObject(r.vm)
+// joinEstimate sums the separators and the string elements of a real
+// array, stopping as soon as the budget is passed: length, then
+// ToString(separator), as join reads them.
+func (r *run) joinEstimate(c *goja.FunctionCall) float64 {
+	obj, ok := realArray(c.This)
+	if !ok {
+		return 0
+	}
 	n := r.lengthOf(obj)
 	sepLen := 1
-	if s := arg(a, 0); !goja.IsUndefined(s) {
-		sepLen = strLen(s)
+	if s := arg(c.Arguments, 0); !goja.IsUndefined(s) {
+		sepLen = toStringArg(c, 0).Length()
 	}
 	budget := r.budget()
 	bytes := max(n-1, 0) * float64(sepLen) * 2
@@ -374,26 +455,155 @@ func (r *run) joinEstimate(this goja.Value, a []goja.Value) float64 {
 func (r *run) wrapMethod(obj *goja.Object, name string, estimate estimator) {
 	orig, _ := goja.AssertFunction(obj.Get(name))
 	r.define(obj, name, func(call goja.FunctionCall) goja.Value {
-		if n := estimate(call.This, call.Arguments); n > r.budget() {
+		// A copy: the estimator writes converted values into it.
+		call.Arguments = append([]goja.Value(nil), call.Arguments...)
+		if n := estimate(&call); n > r.budget() {
 			panic(r.exceeded(name, n))
 		}
 		return must(orig(call.This, call.Arguments...))
 	})
 }
 
-// define sets a native method the way built-in methods are set. (Its
-// name and length stay those of a Go function: setting them costs a
-// measurable share of a run, and nothing depends on them.)
+// define replaces a built-in method of obj with f, set as built-in
+// methods are (writable, configurable, not enumerable) and with the name
+// and length of the method it replaces: code that reads them, or
+// test262, sees the built-in.
 func (r *run) define(obj *goja.Object, name string, f func(goja.FunctionCall) goja.Value) {
-	_ = obj.DefineDataProperty(name, r.vm.ToValue(f), goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+	length := goja.Value(r.vm.ToValue(0))
+	if old, ok := obj.Get(name).(*goja.Object); ok {
+		length = old.Get("length")
+	}
+	fn := r.vm.ToValue(f).(*goja.Object)
+	_ = fn.DefineDataProperty("length", length, goja.FLAG_FALSE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+	_ = fn.DefineDataProperty("name", r.vm.ToValue(name), goja.FLAG_FALSE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+	_ = obj.DefineDataProperty(name, fn, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
 }
 
-func (r *run) checkArgCount(list goja.Value) {
-	if o, ok := list.(*goja.Object); ok {
-		if n := r.lengthOf(o); n > maxArgs {
-			panic(r.newError("RangeError", fmt.Sprintf("too many arguments (%.0f); the limit is %d", n, maxArgs)))
+func (r *run) checkFrom(n float64) {
+	if bytes := n * arrayFromBytes; bytes > r.budget() {
+		panic(r.exceeded("from", bytes))
+	}
+}
+
+// arrayFromArrayLike is Array.from's array-like path (ECMA-262, 23.1.2.1,
+// from step 5 on), with the length checked against the budget before the
+// result is made: each observable read (length, then each index) once, in
+// order, as the original would make them.
+func (r *run) arrayFromArrayLike(this goja.Value, items *goja.Object, mapFn, thisArg goja.Value) goja.Value {
+	vm := r.vm
+	n := toLength(items.Get("length"))
+	r.checkFrom(n)
+	var out *goja.Object
+	if ctor, ok := goja.AssertConstructor(this); ok {
+		out = must(ctor(nil, vm.ToValue(n)))
+	} else {
+		out = vm.NewArray() // ArrayCreate(0): the length is set below
+	}
+	mapping, _ := goja.AssertFunction(mapFn)
+	for k := 0; k < int(n); k++ {
+		key := strconv.Itoa(k)
+		v := items.Get(key)
+		if v == nil {
+			v = goja.Undefined()
+		}
+		if mapping != nil {
+			v = must(mapping(thisArg, v, vm.ToValue(k)))
+		}
+		if err := out.DefineDataProperty(key, v, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_TRUE); err != nil {
+			panic(err)
 		}
 	}
+	if err := out.Set("length", n); err != nil {
+		panic(err)
+	}
+	return out
+}
+
+// toLength is ToLength: an integer in [0, 2^53-1].
+func toLength(v goja.Value) float64 {
+	if v == nil {
+		return 0
+	}
+	n := v.ToNumber().ToFloat()
+	if n != n || n <= 0 {
+		return 0
+	}
+	return min(float64(int64(n)), 1<<53-1)
+}
+
+// argList is CreateListFromArrayLike for apply, done here so that its
+// observable reads (length, then each index, in order) happen once: the
+// length is checked against maxArgs first, and the original gets a real
+// array, whose reads are not observable.
+func (r *run) argList(list *goja.Object) goja.Value {
+	if _, ok := realArray(list); ok {
+		if n := r.lengthOf(list); n > maxArgs {
+			panic(r.tooManyArgs(n))
+		}
+		return list
+	}
+	n := toLength(list.Get("length"))
+	if n > maxArgs {
+		panic(r.tooManyArgs(n))
+	}
+	items := make([]any, int(n))
+	for i := range items {
+		items[i] = list.Get(strconv.Itoa(i))
+	}
+	return r.vm.NewArray(items...)
+}
+
+func (r *run) tooManyArgs(n float64) *goja.Object {
+	return r.newError("RangeError", fmt.Sprintf("too many arguments (%.0f); the limit is %d", n, maxArgs))
+}
+
+// thisString is ToString(RequireObjectCoercible(this)) for a String
+// method, written back; false for null and undefined, where the original
+// throws its own TypeError.
+func thisString(c *goja.FunctionCall) (goja.String, bool) {
+	if goja.IsUndefined(c.This) || goja.IsNull(c.This) {
+		return nil, false
+	}
+	s, _ := c.This.ToString().(goja.String)
+	c.This = s
+	return s, s != nil
+}
+
+// toNumberArg converts argument i with ToNumber (valueOf runs here), and
+// writes the number back.
+func toNumberArg(c *goja.FunctionCall, i int) goja.Value {
+	if i >= len(c.Arguments) {
+		return goja.Undefined()
+	}
+	n := c.Arguments[i].ToNumber()
+	c.Arguments[i] = n
+	return n
+}
+
+// toNumberArgIfDefined is toNumberArg where undefined has a meaning of its own.
+func toNumberArgIfDefined(c *goja.FunctionCall, i int) goja.Value {
+	if goja.IsUndefined(arg(c.Arguments, i)) {
+		return goja.Undefined()
+	}
+	return toNumberArg(c, i)
+}
+
+// toStringArg converts argument i with ToString and writes the string back.
+func toStringArg(c *goja.FunctionCall, i int) goja.String {
+	if i >= len(c.Arguments) {
+		s, _ := goja.Undefined().ToString().(goja.String)
+		return s
+	}
+	s, _ := c.Arguments[i].ToString().(goja.String)
+	c.Arguments[i] = s
+	return s
+}
+
+// realArray is v as an Array exotic object, not a proxy nor an array-like:
+// its length is a data property, read without running user code.
+func realArray(v goja.Value) (*goja.Object, bool) {
+	o, ok := v.(*goja.Object)
+	return o, ok && o.ClassName() == "Array"
 }
 
 func (r *run) budget() float64 { return float64(r.memoryMB()) * (1 << 20) }
@@ -426,13 +636,6 @@ func nonNeg(v goja.Value) float64 {
 		return n
 	}
 	return 0
-}
-
-func strLen(v goja.Value) int {
-	if s, ok := v.ToString().(goja.String); ok {
-		return s.Length()
-	}
-	return len(v.String())
 }
 
 // relIndex resolves a relative start/end argument as Array.prototype.fill does.

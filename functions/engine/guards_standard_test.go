@@ -1,0 +1,46 @@
+package engine
+
+import "testing"
+
+// The guards are invisible to correct code: each wrapped built-in keeps
+// its name, length and descriptor, and runs the observable operations
+// (getters, valueOf, toString, proxy traps) of its arguments exactly once,
+// in the specification's order, as Node.js does.
+func TestGuardsInvisibleAgainstNode(t *testing.T) {
+	differential(t, []string{
+		`[String.prototype.repeat.length, String.prototype.repeat.name, String.prototype.padStart.length, String.prototype.padEnd.name, String.prototype.concat.length, Array.prototype.fill.length, Array.prototype.join.length, Array.prototype.concat.length, Array.from.length, Array.from.name, Function.prototype.apply.length, Function.prototype.apply.name, String.prototype.match.length, String.prototype.search.name]`,
+		`Object.getOwnPropertyDescriptor(String.prototype, "repeat")`,
+		`(() => { const d = Object.getOwnPropertyDescriptor(String.prototype, "repeat"); return [d.writable, d.enumerable, d.configurable] })()`,
+		`(() => { let n = 0; const v = {valueOf() { n++; return 3 }}; "ab".repeat(v); return n })()`,
+		`(() => { let n = 0; const v = {valueOf() { n++; return 5 }}; "ab".padEnd(v, "x"); return n })()`,
+		`(() => { let n = 0; const f = {toString() { n++; return "-" }}; "ab".padStart(5, f); return n })()`,
+		`(() => { let n = 0; const v = {valueOf() { n++; return 1 }}; [1, 2, 3].fill(0, v); return n })()`,
+		`(() => { let n = 0; const s = {toString() { n++; return "," }}; [1, 2].join(s); return n })()`,
+		`(() => { const log = []; const o = {get length() { log.push("length"); return 2 }, 0: "a", 1: "b"}; Array.prototype.join.call(o, "-"); return log })()`,
+		`ArrayBuffer[Symbol.species] === ArrayBuffer`,
+		`(() => { Function("this.x1 = 1").apply(); return globalThis.x1 })()`,
+		`(() => { return (function () { return this })() === globalThis })()`,
+		`JSON.stringify({b: 1, a: [1, {c: 2}]}, function (k, v) { return v }, 1)`,
+		`(() => { const order = []; JSON.stringify({b: 1, a: {c: 2}}, function (k, v) { order.push(k); return v }); return order })()`,
+		`(() => { try { new String.prototype.repeat() } catch (e) { return e.name } })()`,
+		`"prototype" in String.prototype.repeat`,
+		`typeof Array.from.call(function (n) { this.n = n }, [1, 2])`,
+		`(() => { class A extends Array {}; return A.from([1]) instanceof A })()`,
+		`Object.getOwnPropertyNames(String.prototype.padEnd).sort()`,
+		`[].concat.call(1, 2).length`,
+		`Reflect.apply.length`,
+		`[ArrayBuffer.length, ArrayBuffer.name, Uint8Array.length, Object.getOwnPropertyDescriptor(ArrayBuffer, Symbol.species).get.name]`,
+		`(() => { let n = 0; const v = {valueOf() { n++; return 1 }}; "ab".padEnd(1, {toString() { n += 10; return "x" }}); "ab".padStart(v); return n })()`,
+		`(() => { const log = []; const o = {toString() { log.push("this"); return "s" }}; String.prototype.repeat.call(o, {valueOf() { log.push("count"); return 2 }}); return log })()`,
+		`(() => { const log = []; String.prototype.concat.call({toString() { log.push("this"); return "" }}, {toString() { log.push("a"); return "" }}, {toString() { log.push("b"); return "" }}); return log })()`,
+		`(() => { try { String.prototype.repeat.call(null, 2) } catch (e) { return e.name } })()`,
+		`[Array.from({length: 3, 0: "a", 2: "c"}), Array.from({length: 2, 0: 1, 1: 2}, (v, i) => v * 10 + i), Array.from({length: -1}), Array.from("añ"), Array.from(new Set([1, 1, 2]))]`,
+		`(() => { const log = []; const o = new Proxy({length: 2, 0: "a", 1: "b"}, {get(t, k) { log.push(String(k)); return t[k] }}); Array.from(o); return log })()`,
+		`(() => { function C(n) { this.n = n } const a = Array.from.call(C, {length: 2, 0: 1}); return [a instanceof C, a.n, a.length, 0 in a, 1 in a] })()`,
+		`(() => { try { Array.from({length: 1}, 5) } catch (e) { return e.name } })()`,
+		`(() => { const log = []; const o = {get length() { log.push("length"); return 2 }, get 0() { log.push("0"); return 1 }, get 1() { log.push("1"); return 2 }}; Math.max.apply(null, o); Reflect.apply(Math.min, null, o); return log })()`,
+		`(() => { const log = []; const p = new Proxy([1, 2, 3], {get(t, k) { log.push(String(k)); return t[k] }}); Array.prototype.fill.call(p, 0, 1); Array.prototype.join.call(p, "-"); return log })()`,
+		`(() => { const a = [1, 2, 3]; return [a.fill(9, {valueOf() { return 1 }}, {valueOf() { return 2 }}), a.join({toString() { return "+" }})] })()`,
+		`(() => { const s = {[Symbol.isConcatSpreadable]: true, length: 2, 0: "x", 1: "y"}; return [].concat(s, [1], 2) })()`,
+	})
+}
