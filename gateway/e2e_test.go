@@ -14,8 +14,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -387,6 +387,8 @@ func TestAdminErrors(t *testing.T) {
 		{"reserved env", "POST", "/v1/functions", `{"name":"a","source":"x","env":{"SCRIPTFORGE_ID":"x"}}`, auth, 400, "invalid_env", "set by the runtime"},
 		{"bad env flag", "POST", "/v1/functions", `{"name":"a","source":"x","env":{"A":{"value":"1","flag":"secret"}}}`, auth, 400, "invalid_env", "flag"},
 		{"compile error", "POST", "/v1/functions", `{"name":"a","source":"function main() {\n  return 1 +;\n}"}`, auth, 400, "compile_error", "line 2, column 13"},
+		// goja's parser panics on this valid literal: a clear 400, not a 500.
+		{"code goja cannot parse", "POST", "/v1/functions", `{"name":"a","source":"function main() { return 'a\\u{20BB7}b\\u{10FFFF}c' }"}`, auth, 400, "compile_error", "could not parse this code"},
 		{"name taken", "POST", "/v1/functions", `{"name":"taken","source":"function main(){}"}`, auth, 409, "name_taken", "exists"},
 		{"rename", "PUT", "/v1/functions/" + id, `{"name":"other"}`, auth, 400, "invalid_name", "cannot be changed"},
 		{"unknown function", "GET", "/v1/functions/fn_nope", nil, auth, 404, "not_found", "no such function"},

@@ -44,6 +44,7 @@ var hostile = []struct {
 	{"JSON.stringify of a huge structure", "script", `function main() { const x = 'x'.repeat(1e6); return JSON.stringify(new Array(200).fill(x)).length }`, 500, "memory_limit", "JSON.stringify"},
 	{"JSON.stringify of a deep structure", "script", `function main() { let a = []; for (let i = 0; i < 1e4; i++) a = [a]; return JSON.stringify(a) }`, 500, "function_error", "nests more than"},
 	{"JSON.parse of deep text", "script", `function main() { return JSON.parse('['.repeat(1e5)) }`, 500, "function_error", "SyntaxError"},
+	{"eval of code goja's parser panics on", "script", `function main() { try { eval("'a\\u{20BB7}b\\u{10FFFF}c'") } catch (e) { try { Function("return 'a\\u{20BB7}b\\u{10FFFF}c'") } catch (f) { return [e.name, f.name] } } }`, 200, "", `["SyntaxError","SyntaxError"]`},
 	{"eval of deep code", "script", `function main() { return eval('['.repeat(1e5)) }`, 500, "function_error", "SyntaxError"},
 	// The match gives up at regexp2's timeout (1 s), well within the run's,
 	// and the run is told so instead of getting "no match".

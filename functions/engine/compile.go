@@ -121,12 +121,20 @@ func esbuildError(m api.Message) *CompileError {
 // goja's default source-map loader reads any file a sourceMappingURL comment
 // names (file:///etc/passwd included). Our loader refuses everything, so only
 // the inline data: map that esbuild wrote is ever used.
-func compile(name, code string) (*goja.Program, error) {
+func compile(name, code string) (prg *goja.Program, err error) {
+	// goja's parser panics on some valid code (a string literal holding
+	// both \u{20BB7} and \u{10FFFF} escapes, for one): the deploy gets a
+	// clear error instead of an internal one.
+	defer func() {
+		if p := recover(); p != nil {
+			prg, err = nil, &CompileError{Message: fmt.Sprintf("SyntaxError: the JavaScript engine (goja) could not parse this code: %v", p)}
+		}
+	}()
 	ast, err := goja.Parse(name, code, parser.WithSourceMapLoader(refuseSourceMap))
 	if err != nil {
 		return nil, parseError(err)
 	}
-	prg, err := goja.CompileAST(ast, false)
+	prg, err = goja.CompileAST(ast, false)
 	if err != nil {
 		return nil, parseError(err)
 	}

@@ -125,9 +125,9 @@ func (r *run) guardRegExp() {
 	g.toString, g.compile = fn("toString"), fn("compile")
 	g.scratch = must(vm.New(r.global.orig.Get("RegExp")))
 
-	g.execWrapper = vm.ToValue(func(c goja.FunctionCall) goja.Value {
+	g.execWrapper = r.native("exec", 1, func(c goja.FunctionCall) goja.Value {
 		return g.single(g.exec, c, "exec")
-	}).ToObject(vm)
+	})
 	// goja marks RegExp.prototype non-standard when its exec is set, and
 	// then runs every match, replace and split through exec, one position
 	// at a time: quadratic in the input. So the property's value is
@@ -137,13 +137,14 @@ func (r *run) guardRegExp() {
 		_ = proto.DefineDataProperty("exec", g.execWrapper, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
 	}
 	r.define(proto, "test", func(c goja.FunctionCall) goja.Value { return g.single(g.test, c, "test") })
-	defineSym := func(s *goja.Symbol, f func(goja.FunctionCall) goja.Value) {
-		_ = proto.DefineDataPropertySymbol(s, vm.ToValue(f), goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+	// Named and sized as the built-ins they replace: [Symbol.match] and so on.
+	defineSym := func(s *goja.Symbol, name string, length int, f func(goja.FunctionCall) goja.Value) {
+		_ = proto.DefineDataPropertySymbol(s, r.native("["+name+"]", length, f), goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
 	}
-	defineSym(goja.SymMatch, func(c goja.FunctionCall) goja.Value { return g.single(g.match, c, "match") })
-	defineSym(goja.SymSearch, func(c goja.FunctionCall) goja.Value { return g.single(g.search, c, "search") })
-	defineSym(goja.SymReplace, g.replaceCall)
-	defineSym(goja.SymSplit, g.splitCall)
+	defineSym(goja.SymMatch, "Symbol.match", 1, func(c goja.FunctionCall) goja.Value { return g.single(g.match, c, "match") })
+	defineSym(goja.SymSearch, "Symbol.search", 1, func(c goja.FunctionCall) goja.Value { return g.single(g.search, c, "search") })
+	defineSym(goja.SymReplace, "Symbol.replace", 2, g.replaceCall)
+	defineSym(goja.SymSplit, "Symbol.split", 2, g.splitCall)
 }
 
 // callState is what a wrapper knows of a call before it runs.
@@ -159,11 +160,10 @@ func (g *regexpGuard) begin(c *goja.FunctionCall) callState {
 	if len(c.Arguments) > 0 {
 		// Converted once, here: the original gets the string, so a
 		// hostile toString runs once, as it would without the guard.
-		s := c.Arguments[0].ToString()
-		c.Arguments = append([]goja.Value{s}, c.Arguments[1:]...)
-		st.subject, _ = s.(goja.String)
+		st.subject = g.r.toJSString(c.Arguments[0])
+		c.Arguments = append([]goja.Value{st.subject}, c.Arguments[1:]...)
 	} else {
-		st.subject, _ = goja.Undefined().ToString().(goja.String)
+		st.subject = g.r.toJSString(goja.Undefined())
 	}
 	if o, ok := c.This.(*goja.Object); ok && o.ClassName() == "RegExp" {
 		st.rx = o

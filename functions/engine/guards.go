@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -43,7 +44,7 @@ func (r *run) guardPrototypes() {
 	str := vm.ToValue("").ToObject(vm).Prototype()
 	// repeat: ToString(this), then ToIntegerOrInfinity(count).
 	r.wrapMethod(str, "repeat", func(c *goja.FunctionCall) float64 {
-		s, ok := thisString(c)
+		s, ok := r.thisString(c)
 		if !ok {
 			return 0
 		}
@@ -52,7 +53,7 @@ func (r *run) guardPrototypes() {
 	// padStart, padEnd: ToString(this), ToLength(maxLength); the filler is
 	// converted only when there is something to fill.
 	pad := func(c *goja.FunctionCall) float64 {
-		s, ok := thisString(c)
+		s, ok := r.thisString(c)
 		if !ok {
 			return 0
 		}
@@ -60,7 +61,7 @@ func (r *run) guardPrototypes() {
 		if n <= float64(s.Length()) {
 			return 0
 		}
-		if f := arg(c.Arguments, 1); !goja.IsUndefined(f) && toStringArg(c, 1).Length() == 0 {
+		if f := arg(c.Arguments, 1); !goja.IsUndefined(f) && r.toStringArg(c, 1).Length() == 0 {
 			return 0
 		}
 		return n * 2
@@ -69,13 +70,13 @@ func (r *run) guardPrototypes() {
 	r.wrapMethod(str, "padEnd", pad)
 	// concat: ToString(this), then each argument in turn.
 	r.wrapMethod(str, "concat", func(c *goja.FunctionCall) float64 {
-		s, ok := thisString(c)
+		s, ok := r.thisString(c)
 		if !ok {
 			return 0
 		}
 		n := s.Length()
 		for i := range c.Arguments {
-			n += toStringArg(c, i).Length()
+			n += r.toStringArg(c, i).Length()
 		}
 		return float64(n) * 2
 	})
@@ -244,10 +245,29 @@ func (r *run) guardFunction(orig goja.Value) goja.Value {
 // eval indirect (global scope), as a renamed eval is in any engine.
 func (r *run) guardEval(orig goja.Value) goja.Value {
 	eval, _ := goja.AssertFunction(orig)
-	return r.vm.ToValue(func(call goja.FunctionCall) goja.Value {
+	return r.native("eval", 1, func(call goja.FunctionCall) (v goja.Value) {
 		r.checkSources(call.Arguments)
+		defer r.parserPanic()
 		return must(eval(goja.Undefined(), call.Arguments...))
 	})
+}
+
+// parserPanic turns a panic of goja's parser (it panics with an error on
+// some valid code) into the SyntaxError a failed parse would throw;
+// deferred around what parses code a run built (eval, the Function
+// constructors). Exceptions and interrupts go on as they are.
+func (r *run) parserPanic() {
+	p := recover()
+	if p == nil {
+		return
+	}
+	switch p.(type) {
+	case *goja.Exception, *goja.InterruptedError, runtime.Error:
+		panic(p) // not the parser's: a binding's failure stays one
+	case error:
+		panic(r.newError("SyntaxError", fmt.Sprintf("the JavaScript engine (goja) could not parse this code: %v", p)))
+	}
+	panic(p)
 }
 
 // guardJSON checks nesting before JSON.parse (recursive, fatal when deep)
@@ -363,9 +383,13 @@ func (r *run) guardConstructor(name string, origV goja.Value, proto *goja.Object
 	orig := origV.ToObject(vm)
 	construct, _ := goja.AssertConstructor(orig)
 	var wrapper *goja.Object
+	parses := name == "Function" || name == "AsyncFunction" || name == "GeneratorFunction"
 	wrapper = vm.ToValue(func(call goja.ConstructorCall) *goja.Object {
 		if n := estimate(call.Arguments); n > r.budget() {
 			panic(r.exceeded(name, n))
+		}
+		if parses {
+			defer r.parserPanic()
 		}
 		target := call.NewTarget
 		if target == wrapper {
@@ -380,6 +404,8 @@ func (r *run) guardConstructor(name string, origV goja.Value, proto *goja.Object
 	for _, k := range orig.GetOwnPropertyNames() {
 		switch k {
 		case "prototype", "length", "name":
+		case "BYTES_PER_ELEMENT": // a constant: neither writable nor configurable
+			_ = wrapper.DefineDataProperty(k, orig.Get(k), goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_FALSE)
 		default:
 			_ = wrapper.DefineDataProperty(k, orig.Get(k), goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
 		}
@@ -434,7 +460,7 @@ func (r *run) joinEstimate(c *goja.FunctionCall) float64 {
 	n := r.lengthOf(obj)
 	sepLen := 1
 	if s := arg(c.Arguments, 0); !goja.IsUndefined(s) {
-		sepLen = toStringArg(c, 0).Length()
+		sepLen = r.toStringArg(c, 0).Length()
 	}
 	budget := r.budget()
 	bytes := max(n-1, 0) * float64(sepLen) * 2
@@ -473,10 +499,16 @@ func (r *run) define(obj *goja.Object, name string, f func(goja.FunctionCall) go
 	if old, ok := obj.Get(name).(*goja.Object); ok {
 		length = old.Get("length")
 	}
+	_ = obj.DefineDataProperty(name, r.native(name, length, f), goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+}
+
+// native makes a Go function into a JavaScript one with a built-in's name
+// and length (a number or a goja value).
+func (r *run) native(name string, length any, f func(goja.FunctionCall) goja.Value) *goja.Object {
 	fn := r.vm.ToValue(f).(*goja.Object)
-	_ = fn.DefineDataProperty("length", length, goja.FLAG_FALSE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+	_ = fn.DefineDataProperty("length", r.vm.ToValue(length), goja.FLAG_FALSE, goja.FLAG_TRUE, goja.FLAG_FALSE)
 	_ = fn.DefineDataProperty("name", r.vm.ToValue(name), goja.FLAG_FALSE, goja.FLAG_TRUE, goja.FLAG_FALSE)
-	_ = obj.DefineDataProperty(name, fn, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+	return fn
 }
 
 func (r *run) checkFrom(n float64) {
@@ -548,7 +580,11 @@ func (r *run) argList(list *goja.Object) goja.Value {
 	}
 	items := make([]any, int(n))
 	for i := range items {
-		items[i] = list.Get(strconv.Itoa(i))
+		if v := list.Get(strconv.Itoa(i)); v != nil {
+			items[i] = v
+		} else {
+			items[i] = goja.Undefined()
+		}
 	}
 	return r.vm.NewArray(items...)
 }
@@ -560,13 +596,27 @@ func (r *run) tooManyArgs(n float64) *goja.Object {
 // thisString is ToString(RequireObjectCoercible(this)) for a String
 // method, written back; false for null and undefined, where the original
 // throws its own TypeError.
-func thisString(c *goja.FunctionCall) (goja.String, bool) {
+func (r *run) thisString(c *goja.FunctionCall) (goja.String, bool) {
 	if goja.IsUndefined(c.This) || goja.IsNull(c.This) {
 		return nil, false
 	}
-	s, _ := c.This.ToString().(goja.String)
+	s := r.toJSString(c.This)
 	c.This = s
-	return s, s != nil
+	return s, true
+}
+
+// toJSString is ECMAScript's ToString. (goja's Value.ToString leaves a
+// primitive as it is; an object's runs its toString or valueOf, once.)
+func (r *run) toJSString(v goja.Value) goja.String {
+	switch p := v.ToString().(type) {
+	case goja.String:
+		return p
+	case *goja.Symbol:
+		panic(r.newError("TypeError", "Cannot convert a Symbol value to a string"))
+	default:
+		s, _ := r.vm.ToValue(p.String()).(goja.String)
+		return s
+	}
 }
 
 // toNumberArg converts argument i with ToNumber (valueOf runs here), and
@@ -589,12 +639,11 @@ func toNumberArgIfDefined(c *goja.FunctionCall, i int) goja.Value {
 }
 
 // toStringArg converts argument i with ToString and writes the string back.
-func toStringArg(c *goja.FunctionCall, i int) goja.String {
+func (r *run) toStringArg(c *goja.FunctionCall, i int) goja.String {
 	if i >= len(c.Arguments) {
-		s, _ := goja.Undefined().ToString().(goja.String)
-		return s
+		return r.toJSString(goja.Undefined())
 	}
-	s, _ := c.Arguments[i].ToString().(goja.String)
+	s := r.toJSString(c.Arguments[i])
 	c.Arguments[i] = s
 	return s
 }

@@ -42,5 +42,10 @@ func TestGuardsInvisibleAgainstNode(t *testing.T) {
 		`(() => { const log = []; const p = new Proxy([1, 2, 3], {get(t, k) { log.push(String(k)); return t[k] }}); Array.prototype.fill.call(p, 0, 1); Array.prototype.join.call(p, "-"); return log })()`,
 		`(() => { const a = [1, 2, 3]; return [a.fill(9, {valueOf() { return 1 }}, {valueOf() { return 2 }}), a.join({toString() { return "+" }})] })()`,
 		`(() => { const s = {[Symbol.isConcatSpreadable]: true, length: 2, 0: "x", 1: "y"}; return [].concat(s, [1], 2) })()`,
+		// Found by test262: regexp methods on subjects that are not strings.
+		`[/\d/.test(123), /a/.exec(null), /u/.test(undefined), /1/.exec(1n), "x".search.call(5, /5/), String.prototype.match.call(10203040506070809000, /0./), /b/[Symbol.replace](true, "c"), /,/[Symbol.split]([1, 2])]`,
+		`[RegExp.prototype.exec.name, RegExp.prototype[Symbol.replace].name, RegExp.prototype[Symbol.split].length, eval.name, eval.length, Uint8Array.BYTES_PER_ELEMENT, Object.getOwnPropertyDescriptor(Float64Array, "BYTES_PER_ELEMENT")]`,
+		`[Function.prototype.toString.call(String.prototype.repeat), Function.prototype.toString.call(eval), Function.prototype.toString.call(RegExp.prototype[Symbol.match])]`,
+		`Reflect.apply(function () { return [...arguments] }, null, {length: 3, 1: "b"})`,
 	})
 }

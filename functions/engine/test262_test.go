@@ -1,0 +1,210 @@
+package engine
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dop251/goja"
+
+	"github.com/scriptforge/scriptforge/functions"
+)
+
+// TestTest262 runs the official ECMAScript conformance suite's tests of
+// the built-ins our guards wrap, in bare goja and in our runtime, and
+// reports how many of those bare goja passes also pass through ours. CI
+// has no copy of the suite: it runs when TEST262_DIR names a checkout
+// (`fetch` can bring tc39/test262 here), e.g.
+//
+//	TEST262_DIR=/path/to/test262 go test ./functions/engine -run TestTest262 -v
+//
+// What it finds becomes regression tests of our own
+// (guards_standard_test.go), which CI runs. Module and async tests are
+// left out; each test runs once, strict only if it says onlyStrict.
+func TestTest262(t *testing.T) {
+	dir := os.Getenv("TEST262_DIR")
+	if dir == "" {
+		t.Skip("TEST262_DIR is not set")
+	}
+	var files []string
+	for _, sub := range test262Dirs {
+		_ = filepath.WalkDir(filepath.Join(dir, "test", "built-ins", sub), func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && strings.HasSuffix(p, ".js") && !strings.Contains(p, "_FIXTURE") {
+				files = append(files, p)
+			}
+			return nil
+		})
+	}
+	sort.Strings(files)
+	e := New(Config{})
+	barePass, both := 0, 0
+	var lost []string
+	for _, f := range files {
+		src, meta, ok := test262Source(t, dir, f)
+		if !ok {
+			continue
+		}
+		if !passes(runBare(src), meta) {
+			continue
+		}
+		barePass++
+		if got := runOurs(e, f, src); passes(got.name, meta) {
+			both++
+		} else {
+			lost = append(lost, strings.TrimPrefix(f, dir+"/test/built-ins/")+": "+got.message)
+		}
+	}
+	t.Logf("%d tests; bare goja passes %d; our runtime passes %d of those (%d fail only through it)", len(files), barePass, both, len(lost))
+	for _, l := range lost {
+		t.Log("  ", l)
+	}
+}
+
+// test262Dirs are the built-ins the guards wrap (under test/built-ins).
+var test262Dirs = []string{
+	"String/prototype/repeat", "String/prototype/padStart", "String/prototype/padEnd", "String/prototype/concat",
+	"String/prototype/match", "String/prototype/matchAll", "String/prototype/search",
+	"Array/prototype/fill", "Array/prototype/join", "Array/prototype/concat", "Array/from",
+	"Function", "ArrayBuffer", "JSON", "Reflect/apply", "Reflect/construct", "TypedArrayConstructors", "eval", "global",
+}
+
+type test262Meta struct {
+	negativeType string // the error a negative test expects, or ""
+}
+
+var (
+	frontmatterRE = regexp.MustCompile(`(?s)/\*---(.*?)---\*/`)
+	includesRE    = regexp.MustCompile(`includes:\s*\[([^\]]*)\]`)
+	flagsRE       = regexp.MustCompile(`flags:\s*\[([^\]]*)\]`)
+	negativeRE    = regexp.MustCompile(`(?s)negative:\s*\n\s*phase:\s*(\w+)\s*\n\s*type:\s*(\w+)`)
+)
+
+// test262Source is a test with the harness files it needs; false for the
+// kinds this runner leaves out.
+func test262Source(t *testing.T, dir, file string) (string, test262Meta, bool) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := string(b)
+	fm := frontmatterRE.FindStringSubmatch(src)
+	if fm == nil {
+		return "", test262Meta{}, false
+	}
+	var flags []string
+	if m := flagsRE.FindStringSubmatch(fm[1]); m != nil {
+		flags = splitList(m[1])
+	}
+	strict := false
+	for _, f := range flags {
+		switch f {
+		case "module", "async", "raw", "CanBlockIsTrue":
+			return "", test262Meta{}, false
+		case "onlyStrict":
+			strict = true
+		}
+	}
+	includes := []string{"assert.js", "sta.js"}
+	if m := includesRE.FindStringSubmatch(fm[1]); m != nil {
+		includes = append(includes, splitList(m[1])...)
+	}
+	var sb strings.Builder
+	if strict {
+		sb.WriteString("\"use strict\";\n")
+	}
+	for _, inc := range includes {
+		h, err := os.ReadFile(filepath.Join(dir, "harness", inc))
+		if err != nil {
+			return "", test262Meta{}, false
+		}
+		sb.Write(h)
+		sb.WriteString("\n")
+	}
+	sb.WriteString(src)
+	var meta test262Meta
+	if m := negativeRE.FindStringSubmatch(fm[1]); m != nil {
+		meta.negativeType = m[2]
+	}
+	return sb.String(), meta, true
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// passes: no error, or the error a negative test expects (errName is the
+// thrown error's name, "" when the run succeeded).
+func passes(errName string, meta test262Meta) bool {
+	if meta.negativeType != "" {
+		return errName == meta.negativeType
+	}
+	return errName == ""
+}
+
+var errNameRE = regexp.MustCompile(`^(?:Uncaught )?(\w*Error|Test262Error)\b`)
+
+func runBare(src string) (name string) {
+	defer func() {
+		if p := recover(); p != nil {
+			name = fmt.Sprintf("panic(%.60v)", p) // goja's own bug: no test counts it as a pass
+		}
+	}()
+	vm := goja.New()
+	_ = vm.Set("print", func(goja.FunctionCall) goja.Value { return goja.Undefined() })
+	timer := time.AfterFunc(5*time.Second, func() { vm.Interrupt("timeout") })
+	defer timer.Stop()
+	_, err := vm.RunString(src)
+	return errName(err)
+}
+
+type ourResult struct{ name, message string }
+
+func runOurs(e *Engine, file, src string) ourResult {
+	code := src + "\n;exports.main = function () { return 1 };\n"
+	sum := sha256.Sum256([]byte(code))
+	inv := &functions.Invocation{
+		RequestID: "t262", Function: functions.FunctionInfo{ID: "t262", Tenant: "t262", Name: filepath.Base(file), Version: 1},
+		Type: functions.TypeApp, Code: code, Hash: hex.EncodeToString(sum[:]), Timeout: 5 * time.Second, MemoryMB: 256,
+		Data: []byte(`{}`), FreshRuntime: true,
+	}
+	_, err := e.Execute(context.Background(), inv)
+	if err == nil {
+		return ourResult{}
+	}
+	msg := err.Error()
+	if re, ok := err.(*functions.RunError); ok {
+		msg = re.Message
+	}
+	return ourResult{errName(err), fmt.Sprintf("%.160s", msg)}
+}
+
+func errName(err error) string {
+	if err == nil {
+		return ""
+	}
+	msg := err.Error()
+	if re, ok := err.(*functions.RunError); ok {
+		msg = re.Message
+	}
+	if _, ok := err.(*goja.CompilerSyntaxError); ok || strings.Contains(msg, "SyntaxError") && !strings.Contains(msg, ": ") {
+		return "SyntaxError"
+	}
+	if m := errNameRE.FindStringSubmatch(msg); m != nil {
+		return m[1]
+	}
+	return fmt.Sprintf("other(%.60s)", msg)
+}
