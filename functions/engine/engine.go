@@ -312,6 +312,7 @@ type run struct {
 	// Captured before user code runs, which may replace the globals.
 	parse, stringify goja.Callable
 	unwrap           goja.Callable           // set once Response is first used
+	collators        map[string]collation    // localeCompare's, by locale and options
 	libs             map[string]*goja.Object // the JavaScript libraries run so far (see lib)
 	required         map[string]goja.Value   // modules required so far
 	console          goja.Value              // built on first use

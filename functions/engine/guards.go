@@ -152,6 +152,8 @@ func (r *run) guardPrototypes() {
 		return must(origApply(call.This, call.Arguments...))
 	})
 
+	r.guardLocaleCompare(str)
+
 	// These three make a regexp of a string argument; the other ways to
 	// one (a literal, the RegExp global, a library) guard RegExp.prototype
 	// first (see guardRegExp).

@@ -49,3 +49,27 @@ func TestGuardsInvisibleAgainstNode(t *testing.T) {
 		`Reflect.apply(function () { return [...arguments] }, null, {length: 3, 1: "b"})`,
 	})
 }
+
+// String.prototype.localeCompare with locales and options, as ECMA-402
+// has it, against Node.js (ICU): the CLDR collations of x/text agree on
+// these.
+func TestLocaleCompareAgainstNode(t *testing.T) {
+	differential(t, []string{
+		`["ä", "a", "z", "Z", "o", "ö"].sort((x, y) => x.localeCompare(y, "de"))`,
+		`["ä", "a", "z", "o", "ö", "å"].sort((x, y) => x.localeCompare(y, "sv"))`,
+		`["ñ", "n", "o", "N"].sort((x, y) => x.localeCompare(y, "es"))`,
+		`["item10", "item2", "item1"].sort((x, y) => x.localeCompare(y, undefined, {numeric: true}))`,
+		`["item10", "item2", "item1"].sort((x, y) => x.localeCompare(y, "en-u-kn-true"))`,
+		`[["a", "á"], ["a", "A"], ["a", "b"]].map(([x, y]) => ["base", "accent", "case", "variant"].map((s) => Math.sign(x.localeCompare(y, "en", {sensitivity: s}))))`,
+		`["a".localeCompare("A"), "a".localeCompare("b"), "b".localeCompare("a"), "a".localeCompare("a"), "".localeCompare("a")].map(Math.sign)`,
+		`Math.sign("résumé".localeCompare("resume", "fr", {sensitivity: "base"}))`,
+		`Math.sign("a".localeCompare("b", ["de", "en"]))`,
+		`"a".localeCompare("b", "not a tag!")`,
+		`"a".localeCompare("b", "en", {sensitivity: "bogus"})`,
+		`(() => { const log = []; const o = new Proxy({}, {get(t, k) { log.push(k); return undefined }}); "a".localeCompare("b", "en", o); return log })()`,
+		`String.prototype.localeCompare.length`,
+		`[["A", "á"], ["Ab", "ab"], ["aB", "Ab"], ["é", "E"]].map(([x, y]) => Math.sign(x.localeCompare(y, "en", {sensitivity: "case"})))`,
+		`["b", "a-c", "ac", "a c"].sort((x, y) => x.localeCompare(y, "en", {ignorePunctuation: true}) || (x < y ? -1 : 1))`,
+		`["Émile", "eve", "Eve", "ève"].sort((x, y) => x.localeCompare(y, "fr"))`,
+	})
+}

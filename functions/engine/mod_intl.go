@@ -1,13 +1,19 @@
 package engine
 
 import (
+	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
-	_ "time/tzdata" // zones without the host's /usr/share/zoneinfo: sandboxes and containers
+	_ "time/tzdata"
+	"unicode" // zones without the host's /usr/share/zoneinfo: sandboxes and containers
 
 	"github.com/dop251/goja"
+	"golang.org/x/text/collate"
+	"golang.org/x/text/language"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Time zones for js/intl.js and Date.prototype.toLocaleString's timeZone.
@@ -123,4 +129,150 @@ func (r *run) guardDate(orig goja.Value) goja.Value {
 		return r.vm.ToValue(time.UnixMilli(int64(ms)).In(loc).Format("1/2/2006, 3:04:05 PM"))
 	})
 	return orig
+}
+
+// guardLocaleCompare gives String.prototype.localeCompare its locales and
+// options (ECMA-402 §19.1.1): goja's compares by the root collation and
+// ignores both. The collation is golang.org/x/text/collate's (CLDR).
+func (r *run) guardLocaleCompare(str *goja.Object) {
+	orig, _ := goja.AssertFunction(str.Get("localeCompare"))
+	r.define(str, "localeCompare", func(c goja.FunctionCall) goja.Value {
+		if goja.IsUndefined(c.This) || goja.IsNull(c.This) {
+			return must(orig(c.This, c.Arguments...)) // its TypeError
+		}
+		s, that := r.toJSString(c.This), r.toJSString(arg(c.Arguments, 0))
+		compare := r.collator(arg(c.Arguments, 1), arg(c.Arguments, 2))
+		return r.vm.ToValue(compare(norm.NFD.String(s.String()), norm.NFD.String(that.String())))
+	})
+}
+
+// collation compares two strings (NFD) as a collator with some options.
+type collation func(a, b string) int
+
+// collator is the comparison for locales and options, read as
+// InitializeCollator reads them (each option once, in its order), and
+// kept for the runtime's life.
+func (r *run) collator(locales, options goja.Value) collation {
+	tag := r.requestedLocale(locales)
+	var opts []collate.Option
+	key := tag.String()
+	caseLevel := false
+	if o, ok := options.(*goja.Object); ok {
+		pick := func(name string, allowed ...string) string {
+			v := o.Get(name)
+			if v == nil || goja.IsUndefined(v) {
+				return ""
+			}
+			s := r.toJSString(v).String()
+			if len(allowed) > 0 && !slices.Contains(allowed, s) {
+				panic(r.newError("RangeError", fmt.Sprintf("Value %s out of range for Intl.Collator options property %s", s, name)))
+			}
+			return s
+		}
+		flag := func(name string) (set, on bool) {
+			v := o.Get(name)
+			if v == nil || goja.IsUndefined(v) {
+				return false, false
+			}
+			return true, v.ToBoolean()
+		}
+		pick("usage", "sort", "search")
+		pick("localeMatcher", "lookup", "best fit")
+		pick("collation")
+		if set, on := flag("numeric"); set && on {
+			opts, key = append(opts, collate.Numeric), key+"|numeric"
+		}
+		if cf := pick("caseFirst", "upper", "lower", "false"); cf == "upper" || cf == "lower" {
+			panic(r.newError("RangeError", "Intl.Collator: caseFirst \""+cf+"\" is not supported here"))
+		}
+		switch pick("sensitivity", "base", "accent", "case", "variant") {
+		case "base":
+			opts, key = append(opts, collate.IgnoreCase, collate.IgnoreDiacritics), key+"|base"
+		case "accent":
+			opts, key = append(opts, collate.IgnoreCase), key+"|accent"
+		case "case":
+			// ICU: primary strength, then a case level. x/text's case level
+			// does not ignore accents, so the case is compared here.
+			opts, key, caseLevel = append(opts, collate.IgnoreCase, collate.IgnoreDiacritics), key+"|case", true
+		}
+		if set, on := flag("ignorePunctuation"); set && on {
+			opts, key = append(opts, collate.OptionsFromTag(language.MustParse("und-u-ka-shifted"))), key+"|punct"
+		}
+	}
+	if cmp, ok := r.collators[key]; ok {
+		return cmp
+	}
+	col := collate.New(tag, append([]collate.Option{collate.OptionsFromTag(tag)}, opts...)...)
+	cmp := collation(col.CompareString)
+	if caseLevel {
+		cmp = func(a, b string) int {
+			if c := col.CompareString(a, b); c != 0 {
+				return c
+			}
+			return compareCase(a, b)
+		}
+	}
+	if r.collators == nil {
+		r.collators = map[string]collation{}
+	}
+	if len(r.collators) >= 64 {
+		clear(r.collators)
+	}
+	r.collators[key] = cmp
+	return cmp
+}
+
+// compareCase is the case level of two strings equal at primary
+// strength: their letters, marks left out, compared for case, lower
+// case first (ICU's default).
+func compareCase(a, b string) int {
+	letters := func(s string) []rune {
+		var out []rune
+		for _, c := range s {
+			if !unicode.Is(unicode.Mn, c) {
+				out = append(out, c)
+			}
+		}
+		return out
+	}
+	x, y := letters(a), letters(b)
+	for i := 0; i < min(len(x), len(y)); i++ {
+		if ux, uy := unicode.IsUpper(x[i]), unicode.IsUpper(y[i]); ux != uy {
+			if ux {
+				return 1
+			}
+			return -1
+		}
+	}
+	return 0
+}
+
+// requestedLocale is the first of locales (a tag, or a list of them), as
+// CanonicalizeLocaleList reads it: a RangeError for a tag that is not
+// well-formed BCP 47; en-US when none is asked for.
+func (r *run) requestedLocale(locales goja.Value) language.Tag {
+	if locales == nil || goja.IsUndefined(locales) {
+		return language.AmericanEnglish
+	}
+	var first goja.Value
+	if o, ok := locales.(*goja.Object); ok {
+		n := toLength(o.Get("length"))
+		if n == 0 {
+			return language.AmericanEnglish
+		}
+		first = o.Get("0")
+	} else {
+		first = locales
+	}
+	if _, isStr := first.(goja.String); !isStr {
+		if _, isObj := first.(*goja.Object); !isObj {
+			panic(r.newError("TypeError", "Intl: a locale must be a string or an object"))
+		}
+	}
+	s := r.toJSString(first).String()
+	tag, err := language.Parse(s)
+	if err != nil || s == "" {
+		panic(r.newError("RangeError", "Incorrect locale information provided: "+s))
+	}
+	return tag
 }
