@@ -284,12 +284,76 @@ func (r *run) guardJSON(v goja.Value) goja.Value {
 		return must(parse(call.This, call.Arguments...))
 	})
 	r.define(J, "stringify", func(call goja.FunctionCall) goja.Value {
-		if err := r.checkJSON(arg(call.Arguments, 0)); err != nil {
+		return r.stringifyCounted(stringify, call)
+	})
+	return J
+}
+
+// stringifyCounted is JSON.stringify with its output counted as it goes,
+// through a replacer of ours that every value passes (after toJSON, and
+// after the caller's own replacer, which it calls as stringify would): a
+// RangeError when the text would pass the budget or the nesting passes
+// maxNesting, before goja's one Go call builds it. A pre-walk would read
+// every getter and proxy twice. An array replacer (a list of property
+// names) cannot be combined with a function: then the value is walked
+// first, as before.
+func (r *run) stringifyCounted(stringify goja.Callable, call goja.FunctionCall) goja.Value {
+	value, replacer, space := arg(call.Arguments, 0), arg(call.Arguments, 1), arg(call.Arguments, 2)
+	theirs, callable := goja.AssertFunction(replacer)
+	if _, isObj := replacer.(*goja.Object); isObj && !callable {
+		if err := r.checkJSON(value); err != nil {
 			panic(err)
 		}
 		return must(stringify(call.This, call.Arguments...))
+	}
+	// The indentation, without converting an object space (stringify
+	// converts it, once): at most 10 characters a level.
+	indent := 10.0
+	switch s := space.(type) {
+	case goja.String:
+		indent = float64(min(s.Length(), 10))
+	case *goja.Object:
+	default:
+		if n, ok := s.Export().(int64); ok {
+			indent = float64(min(max(n, 0), 10))
+		} else if f, ok := s.Export().(float64); ok && f == f {
+			indent = min(max(f, 0), 10)
+		} else {
+			indent = 0 // undefined, null, booleans, symbols: no indentation
+		}
+	}
+	budget, total := r.budget(), 0.0
+	depth := map[*goja.Object]int{}
+	ours := r.vm.ToValue(func(c goja.FunctionCall) goja.Value {
+		key, v := arg(c.Arguments, 0), arg(c.Arguments, 1)
+		if theirs != nil {
+			v = must(theirs(c.This, key, v))
+		}
+		d := 0
+		if holder, ok := c.This.(*goja.Object); ok {
+			d = depth[holder] + 1
+		}
+		if o, ok := v.(*goja.Object); ok {
+			if d > maxNesting {
+				panic(r.newError("RangeError", fmt.Sprintf("the value nests more than %d levels deep", maxNesting)))
+			}
+			depth[o] = d
+			total += 2
+		}
+		if k, ok := key.(goja.String); ok {
+			total += float64(k.Length()) + 4 + indent*float64(d)
+		}
+		if s, ok := v.(goja.String); ok {
+			total += float64(s.Length()) + 2
+		} else {
+			total += 8
+		}
+		if total > budget {
+			panic(r.exceeded("JSON.stringify", total))
+		}
+		return v
 	})
-	return J
+	return must(stringify(call.This, value, ours, space))
 }
 
 // checkSources throws a SyntaxError when a string argument nests too deep.

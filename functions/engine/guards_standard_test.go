@@ -47,6 +47,14 @@ func TestGuardsInvisibleAgainstNode(t *testing.T) {
 		`[RegExp.prototype.exec.name, RegExp.prototype[Symbol.replace].name, RegExp.prototype[Symbol.split].length, eval.name, eval.length, Uint8Array.BYTES_PER_ELEMENT, Object.getOwnPropertyDescriptor(Float64Array, "BYTES_PER_ELEMENT")]`,
 		`[Function.prototype.toString.call(String.prototype.repeat), Function.prototype.toString.call(eval), Function.prototype.toString.call(RegExp.prototype[Symbol.match])]`,
 		`Reflect.apply(function () { return [...arguments] }, null, {length: 3, 1: "b"})`,
+		// JSON.stringify's guard counts as stringify goes: nothing is read twice.
+		`(() => { let n = 0; const o = {get a() { n++; return 1 }, b: {get c() { n++; return 2 }}}; return [JSON.stringify(o), n] })()`,
+		`(() => { const log = []; const p = new Proxy({a: 1, b: [2]}, {get(t, k) { log.push(String(k)); return t[k] }, ownKeys(t) { log.push("ownKeys"); return Reflect.ownKeys(t) }}); JSON.stringify(p); return log })()`,
+		`JSON.stringify({a: 1, b: {c: 2}, d: [3]}, function (k, v) { return typeof v === "number" ? v * 10 : v })`,
+		`(() => { const seen = []; JSON.stringify({a: {b: 1}}, function (k, v) { seen.push([k, Object.keys(this)]); return v }); return seen })()`,
+		`[JSON.stringify({a: [1]}, null, 2), JSON.stringify({a: 1}, null, "--"), JSON.stringify({a: 1}, null, new String("ab")), JSON.stringify({a: 1}, null, new Number(3)), JSON.stringify({a: 1}, null, Symbol()), JSON.stringify({a: 1}, null, 20)]`,
+		`[JSON.stringify({b: 1, a: 2, c: 3}, ["c", "a"]), JSON.stringify({d: new Date(0), x: {toJSON(k) { return "k=" + k }}}), JSON.stringify(undefined), JSON.stringify(() => 1), JSON.stringify([undefined, () => 1])]`,
+		`(() => { const o = {}; o.self = o; try { JSON.stringify(o) } catch (e) { return e.name } })()`,
 	})
 }
 
