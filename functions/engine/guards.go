@@ -348,8 +348,10 @@ func (r *run) stringifyCounted(stringify goja.Callable, call goja.FunctionCall) 
 		} else {
 			total += 8
 		}
-		if total > budget {
-			panic(r.exceeded("JSON.stringify", total))
+		// The text is built twice over, as UTF-8 in goja's buffer and as
+		// the UTF-16 string it returns: 3 bytes a character.
+		if total*3 > budget {
+			panic(r.exceeded("JSON.stringify", total*3))
 		}
 		return v
 	})
