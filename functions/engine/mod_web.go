@@ -3,6 +3,8 @@ package engine
 import (
 	"fmt"
 	"github.com/dop251/goja"
+	"math/big"
+	"reflect"
 )
 
 // The web-platform globals and the buffer, url and querystring modules.
@@ -20,6 +22,7 @@ func init() {
 	libGlobal("structuredClone", "clone", false)
 	libHosts["clone"] = func(r *run, host *goja.Object) {
 		_ = host.Set("budget", func(goja.FunctionCall) goja.Value { return r.vm.ToValue(r.budget()) })
+		_ = host.Set("kind", func(c goja.FunctionCall) goja.Value { return r.vm.ToValue(cloneKind(c.Argument(0))) })
 		// detach ends a transferred ArrayBuffer: its bytes now belong to the copy.
 		_ = host.Set("detach", func(c goja.FunctionCall) goja.Value {
 			if ab, ok := c.Argument(0).Export().(goja.ArrayBuffer); ok {
@@ -123,6 +126,36 @@ func init() {
 			return vm.NewArray(out...)
 		})
 	}
+}
+
+// cloneKind is what structuredClone (js/clone.js) makes of an object, from
+// goja's internal class or the Go type it exports as; "" when neither
+// tells (DataView, WeakMap, WeakSet, Symbol wrappers, plain objects).
+func cloneKind(v goja.Value) string {
+	o, ok := v.(*goja.Object)
+	if !ok {
+		return ""
+	}
+	switch c := o.ClassName(); c {
+	case "Number", "String", "Boolean", "Error", "RegExp", "Date", "Array":
+		return c
+	case "Object":
+	default:
+		return "" // functions, arguments, iterators: ordinary objects or errors, as js/clone.js decides
+	}
+	switch o.ExportType() {
+	case reflect.TypeFor[[][2]any](): // goja exports a Map as its entries
+		return "Map"
+	case reflect.TypeFor[[]any](): // and a Set as its values (an Array is told by its class)
+		return "Set"
+	case reflect.TypeFor[goja.ArrayBuffer]():
+		return "ArrayBuffer"
+	case reflect.TypeFor[*big.Int]():
+		return "BigInt"
+	case reflect.TypeFor[*goja.Promise]():
+		return "Promise"
+	}
+	return ""
 }
 
 // encode(string, encoding) returns the bytes as an ArrayBuffer.

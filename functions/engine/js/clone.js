@@ -14,35 +14,31 @@
     Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
     Float32Array, Float64Array, BigInt64Array, BigUint64Array,
   };
-  // What a value is, told by its internal slots (a brand check: calling an
-  // intrinsic that only works on the real thing), not by Symbol.toStringTag,
-  // which any object may claim.
+  // What a value is, told by its internal slots (host.kind reads goja's
+  // own notion of them; a typed array's name getter answers undefined for
+  // anything else), never by Symbol.toStringTag, which any object may
+  // claim. The few kinds goja does not tell apart are confirmed by a brand
+  // check (calling an intrinsic that only works on the real thing) when
+  // their tag names them: a thrown exception costs a stack trace, too
+  // much to try on every object.
   const toTag = Object.prototype.toString;
   const getter = (proto, name) => Object.getOwnPropertyDescriptor(proto, name).get;
   const brand = (check) => (v) => { try { check(v); return true; } catch (e) { return false; } };
   const typedArrayName = getter(Object.getPrototypeOf(Uint8Array.prototype), Symbol.toStringTag);
-  const brands = [
-    ["Boolean", brand((v) => Boolean.prototype.valueOf.call(v))],
-    ["Number", brand((v) => Number.prototype.valueOf.call(v))],
-    ["String", brand((v) => String.prototype.valueOf.call(v))],
-    ["BigInt", brand((v) => BigInt.prototype.valueOf.call(v))],
-    ["Symbol", brand((v) => Symbol.prototype.valueOf.call(v))],
-    ["Date", brand((v) => Date.prototype.getTime.call(v))],
-    ["RegExp", brand(getter(RegExp.prototype, "source").call.bind(getter(RegExp.prototype, "source")))],
-    ["ArrayBuffer", brand(getter(ArrayBuffer.prototype, "byteLength").call.bind(getter(ArrayBuffer.prototype, "byteLength")))],
-    ["DataView", brand(getter(DataView.prototype, "byteLength").call.bind(getter(DataView.prototype, "byteLength")))],
-    ["Map", brand(getter(Map.prototype, "size").call.bind(getter(Map.prototype, "size")))],
-    ["Set", brand(getter(Set.prototype, "size").call.bind(getter(Set.prototype, "size")))],
-    ["WeakMap", brand((v) => WeakMap.prototype.has.call(v, {}))],
-    ["WeakSet", brand((v) => WeakSet.prototype.has.call(v, {}))],
-  ];
+  const dataViewLength = getter(DataView.prototype, "byteLength");
+  const confirmed = {
+    "[object DataView]": ["DataView", brand((v) => dataViewLength.call(v))],
+    "[object WeakMap]": ["WeakMap", brand((v) => WeakMap.prototype.has.call(v, {}))],
+    "[object WeakSet]": ["WeakSet", brand((v) => WeakSet.prototype.has.call(v, {}))],
+    "[object Symbol]": ["Symbol", brand((v) => Symbol.prototype.valueOf.call(v))],
+  };
   const slotOf = (v) => {
     const ta = typedArrayName.call(v);
     if (ta !== undefined) return ta;
-    if (Array.isArray(v)) return "Array";
-    for (const [name, is] of brands) if (is(v)) return name;
-    const tag = toTag.call(v);
-    return tag === "[object Error]" ? "Error" : tag === "[object Promise]" ? "Promise" : "Object";
+    const kind = host.kind(v);
+    if (kind !== "") return kind;
+    const c = confirmed[toTag.call(v)];
+    return c !== undefined && c[1](v) ? c[0] : "Object";
   };
 
   function structuredClone(value, options) {
