@@ -2,9 +2,10 @@ package engine
 
 import (
 	"fmt"
-	"github.com/dop251/goja"
 	"math/big"
 	"reflect"
+
+	"github.com/dop251/goja"
 )
 
 // The web-platform globals and the buffer, url and querystring modules.
@@ -19,6 +20,8 @@ func init() {
 		libGlobal(name, "web", true) // they exist for fetch and timers
 	}
 	libGlobal("Buffer", "buffer", false)
+	libGlobal("Blob", "blob", false)
+	libGlobal("File", "blob", false)
 	libGlobal("structuredClone", "clone", false)
 	libHosts["clone"] = func(r *run, host *goja.Object) {
 		_ = host.Set("budget", func(goja.FunctionCall) goja.Value { return r.vm.ToValue(r.budget()) })

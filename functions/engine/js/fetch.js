@@ -51,6 +51,7 @@
     text() { const b = this.#body; return Promise.resolve(b === null ? "" : typeof b === "string" ? b : new TextDecoder().decode(b)); }
     json() { return this.text().then(parse); }
     arrayBuffer() { const b = this.#body; return Promise.resolve(b === null ? new ArrayBuffer(0) : typeof b === "string" ? new TextEncoder().encode(b).buffer : b.slice(0)); }
+    blob() { const type = this.#headers.get("content-type"); return this.arrayBuffer().then((b) => new (lib("blob").Blob)([b], { type: type === null ? "" : type })); }
     get [Symbol.toStringTag]() { return "Request"; }
     static {
       partsOf = (r) => ({ url: r.#url, method: r.#method, headers: [...r.#headers], body: r.#body, redirect: r.#redirect, timeout: r.#timeout, signal: r.#signal });

@@ -16,13 +16,18 @@
       if (!headers.has("content-type")) headers.set("content-type", "text/plain;charset=UTF-8");
       return b;
     }
+    const blob = lib("blob").blobBytes(b);
+    if (blob !== null) {
+      if (!headers.has("content-type") && b.type !== "") headers.set("content-type", b.type);
+      return blob.buffer;
+    }
     if (b instanceof ArrayBuffer) return b.slice(0);
     if (ArrayBuffer.isView(b)) return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
     if (typeof URLSearchParams === "function" && b instanceof URLSearchParams) {
       if (!headers.has("content-type")) headers.set("content-type", "application/x-www-form-urlencoded;charset=UTF-8");
       return String(b);
     }
-    throw new TypeError(`${what} must be a string, ArrayBuffer, typed array, URLSearchParams or null; for JSON, use Response.json(data) or JSON.stringify(data)`);
+    throw new TypeError(`${what} must be a string, ArrayBuffer, typed array, Blob, URLSearchParams or null; for JSON, use Response.json(data) or JSON.stringify(data)`);
   };
 
   let unwrap, fetched;
@@ -55,6 +60,10 @@
       return this.#take().then((b) => (typeof b === "string" ? new TextEncoder().encode(b).buffer : b.slice(0)));
     }
     bytes() { return this.arrayBuffer().then((b) => new Uint8Array(b)); }
+    blob() {
+      const type = this.#headers.get("content-type");
+      return this.arrayBuffer().then((b) => new (lib("blob").Blob)([b], { type: type === null ? "" : type }));
+    }
     text() { return this.#take().then((b) => (typeof b === "string" ? b : new TextDecoder().decode(b))); }
     json() { return this.text().then(parse); }
     clone() {
