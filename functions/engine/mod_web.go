@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"math/big"
 	"reflect"
@@ -22,6 +24,30 @@ func init() {
 	libGlobal("Buffer", "buffer", false)
 	libGlobal("Blob", "blob", false)
 	libGlobal("File", "blob", false)
+	libGlobal("FormData", "formdata", false)
+	libHosts["formdata"] = func(r *run, host *goja.Object) {
+		_ = host.Set("boundary", func(goja.FunctionCall) goja.Value {
+			b := make([]byte, 12)
+			_, _ = rand.Read(b)
+			return r.vm.ToValue(hex.EncodeToString(b))
+		})
+		_ = host.Set("parse", func(c goja.FunctionCall) goja.Value {
+			parts, err := parseFormBody(r.bytes(c.Argument(0)), c.Argument(1).String(), r.budget())
+			if err != nil {
+				panic(r.newError("TypeError", "formData: "+err.Error()))
+			}
+			out := make([]any, len(parts))
+			for i, p := range parts {
+				var value any = p.value
+				filename, typ := goja.Value(goja.Null()), ""
+				if p.file {
+					value, filename, typ = r.vm.NewArrayBuffer(p.data), r.vm.ToValue(p.filename), p.contentType
+				}
+				out[i] = r.vm.NewArray(p.name, value, filename, typ)
+			}
+			return r.vm.NewArray(out...)
+		})
+	}
 	libGlobal("structuredClone", "clone", false)
 	libHosts["clone"] = func(r *run, host *goja.Object) {
 		_ = host.Set("budget", func(goja.FunctionCall) goja.Value { return r.vm.ToValue(r.budget()) })

@@ -52,6 +52,7 @@
     json() { return this.text().then(parse); }
     arrayBuffer() { const b = this.#body; return Promise.resolve(b === null ? new ArrayBuffer(0) : typeof b === "string" ? new TextEncoder().encode(b).buffer : b.slice(0)); }
     blob() { const type = this.#headers.get("content-type"); return this.arrayBuffer().then((b) => new (lib("blob").Blob)([b], { type: type === null ? "" : type })); }
+    formData() { return this.arrayBuffer().then((b) => lib("formdata").decode(b, this.#headers.get("content-type"))); }
     get [Symbol.toStringTag]() { return "Request"; }
     static {
       partsOf = (r) => ({ url: r.#url, method: r.#method, headers: [...r.#headers], body: r.#body, redirect: r.#redirect, timeout: r.#timeout, signal: r.#signal });

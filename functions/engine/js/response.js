@@ -16,6 +16,11 @@
       if (!headers.has("content-type")) headers.set("content-type", "text/plain;charset=UTF-8");
       return b;
     }
+    if (b instanceof lib("formdata").FormData) {
+      const { body, type } = lib("formdata").encode(b);
+      headers.set("content-type", type); // the boundary is this body's
+      return body;
+    }
     const blob = lib("blob").blobBytes(b);
     if (blob !== null) {
       if (!headers.has("content-type") && b.type !== "") headers.set("content-type", b.type);
@@ -27,7 +32,7 @@
       if (!headers.has("content-type")) headers.set("content-type", "application/x-www-form-urlencoded;charset=UTF-8");
       return String(b);
     }
-    throw new TypeError(`${what} must be a string, ArrayBuffer, typed array, Blob, URLSearchParams or null; for JSON, use Response.json(data) or JSON.stringify(data)`);
+    throw new TypeError(`${what} must be a string, ArrayBuffer, typed array, Blob, FormData, URLSearchParams or null; for JSON, use Response.json(data) or JSON.stringify(data)`);
   };
 
   let unwrap, fetched;
@@ -64,6 +69,7 @@
       const type = this.#headers.get("content-type");
       return this.arrayBuffer().then((b) => new (lib("blob").Blob)([b], { type: type === null ? "" : type }));
     }
+    formData() { return this.arrayBuffer().then((b) => lib("formdata").decode(b, this.#headers.get("content-type"))); }
     text() { return this.#take().then((b) => (typeof b === "string" ? b : new TextDecoder().decode(b))); }
     json() { return this.text().then(parse); }
     clone() {
