@@ -53,6 +53,10 @@ type RequestInfo struct {
 	Query   map[string][]string `json:"query"`
 	Headers map[string]string   `json:"headers"`
 	IP      string              `json:"ip"`
+	// Body is the raw body of a form request (multipart/form-data or
+	// application/x-www-form-urlencoded), for ctx.request.formData(); nil
+	// for any other.
+	Body []byte `json:"-"`
 }
 
 // Result is a finished run: either a JSON value or an explicit Response.

@@ -429,6 +429,8 @@ func testInvocationContract(t *testing.T, s *server) {
 		export function main(data, ctx) { return {data, method: ctx.request.method, q: ctx.request.query, h: ctx.request.headers["x-custom"], rid: ctx.requestId} }
 		export const hello = (data) => "hello " + data.name;
 		export function respond() { return new Response("<Response><Say>hi</Say></Response>", {status: 201, headers: {"Content-Type": "application/xml", "X-Extra": "1", "Content-Length": "999"}}) }
+		export async function form(data, ctx) { const f = await ctx.request.formData(); return {data, entries: [...f].map(([k, v]) => typeof v === "string" ? [k, v] : [k, v.name, v.type, v.size, v instanceof File])} }
+		export async function notForm(data, ctx) { try { await ctx.request.formData() } catch (e) { return e.name + ": " + e.message } }
 		export function cookies() { const h = new Headers({"X-A": "1"}); h.append("Set-Cookie", "a=1; Path=/"); h.append("Set-Cookie", "b=2, with a comma; Secure"); h.append("set-cookie", "a=3"); h.append("x-a", "2");
 			return new Response("ok", {headers: h}) }
 		export function sip() { throw new Error("480 Temporarily Unavailable") }
@@ -463,6 +465,11 @@ func testInvocationContract(t *testing.T, s *server) {
 			`{"when":"2026-11-24 12:00 -06:00","rows":[{"a":"1","b":"2"}],"sha":"2cf24dba5fb0","host":"example.com"}`, ""},
 		{"export", "POST", "/hello", `{"name":"ada"}`, json, 200, `"hello ada"`, ""},
 		{"response object", "POST", "/respond", `{}`, json, 201, `<Say>hi</Say>`, ""},
+		{"multipart form", "POST", "/form", "--b\r\nContent-Disposition: form-data; name=\"who\"\r\n\r\nada\r\n--b\r\nContent-Disposition: form-data; name=\"up\"; filename=\"a.txt\"\r\nContent-Type: text/plain\r\n\r\nhello\r\n--b--\r\n",
+			map[string]string{"Content-Type": "multipart/form-data; boundary=b"}, 200, `{"data":{"who":"ada"},"entries":[["who","ada"],["up","a.txt","text/plain",5,true]]}`, ""},
+		{"url-encoded form", "POST", "/form", `a=1&b=x+y`, map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, 200, `"entries":[["a","1"],["b","x y"]]`, ""},
+		{"formData of JSON", "POST", "/notForm", `{}`, json, 200, `TypeError: ctx.request.formData(): the request is not a form`, ""},
+		{"malformed multipart", "POST", "/form", "--b\r\nnonsense", map[string]string{"Content-Type": "multipart/form-data; boundary=b"}, 400, `cannot be read`, "invalid_form"},
 		{"sip code", "POST", "/sip", `{}`, json, 422, `"sip_code":480`, "480"},
 		{"sip rejection", "POST", "/sipReject", `{}`, json, 422, `"Does Not Exist Anywhere"`, "604"},
 		{"thrown error", "POST", "/boom", `{}`, json, 500, `TypeError: bad input`, "function_error"},

@@ -186,6 +186,11 @@ func New(cfg Config) (*Gateway, error) {
 		WriteTimeout:          time.Duration(l.MaxTimeoutMS)*time.Millisecond + cfg.WriteGrace,
 		IdleTimeout:           cfg.IdleTimeout,
 	})
+	// fasthttp would parse every multipart body as it reads it (and keep
+	// large files in temporary files on the host's disk); an invocation's
+	// form is parsed by requestData, within its limits, and nothing else
+	// reads one.
+	g.app.Server().DisablePreParseMultipartForm = true
 	g.routes()
 	return g, nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/scriptforge/scriptforge/functions"
+	"github.com/scriptforge/scriptforge/functions/engine"
 	"github.com/scriptforge/scriptforge/ratelimit"
 )
 
@@ -82,6 +83,9 @@ func (g *Gateway) invoke(c *fiber.Ctx) error {
 	inv := invocationOf(d)
 	inv.RequestID, inv.Export, inv.Data = rid, export, data
 	inv.Request, inv.Auth = requestInfo(c, query, d.Auth != functions.AuthPublic), claims
+	if isForm(c) {
+		inv.Request.Body = bytes.Clone(c.Body()) // fasthttp reuses its buffer
+	}
 	res, runErr := g.cfg.Executor.Execute(c.UserContext(), inv)
 	cpu := g.finishRun(c, tenant, started, res, runErr)
 
@@ -173,11 +177,29 @@ func (g *Gateway) requestData(c *fiber.Ctx, query url.Values) (json.RawMessage, 
 		}
 		form, _ := url.ParseQuery(string(body)) // a bad pair is skipped
 		return json.Marshal(flatten(form))
+	case mediaType == "multipart/form-data":
+		// Its text fields are data, as a URL-encoded form's are; files
+		// (and everything) are ctx.request.formData().
+		fields, err := engine.FormFields(body, ct, g.cfg.MaxBodyBytes)
+		if err != nil {
+			return nil, apiError(http.StatusBadRequest, "invalid_form", "the multipart/form-data body cannot be read: %v", err)
+		}
+		return json.Marshal(flatten(fields))
 	case strings.HasPrefix(mediaType, "text/") || strings.HasSuffix(mediaType, "/xml") || strings.HasSuffix(mediaType, "+xml"):
 		return json.Marshal(string(body))
 	}
 	return nil, apiError(http.StatusUnsupportedMediaType, "unsupported_media_type",
 		"content type %q is not accepted; send JSON, a form, or text", ct)
+}
+
+// isForm tells a form request, whose raw body ctx.request.formData() reads.
+func isForm(c *fiber.Ctx) bool {
+	switch c.Method() {
+	case http.MethodGet, http.MethodHead, http.MethodDelete:
+		return false
+	}
+	mediaType, _, _ := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
+	return mediaType == "multipart/form-data" || mediaType == "application/x-www-form-urlencoded"
 }
 
 // checkJSON accepts a JSON body as the function's data: valid, and nested

@@ -14,6 +14,23 @@ import (
 // parts is refused rather than made into 100,000 objects.
 const maxFormParts = 10_000
 
+// FormFields are the text entries of a form body, for the gateway's data
+// (a function gets data.name for a form field, whatever the encoding):
+// the same limits and errors as formData().
+func FormFields(body []byte, contentType string, maxBytes int) (map[string][]string, error) {
+	parts, err := parseFormBody(body, contentType, float64(maxBytes))
+	if err != nil {
+		return nil, err
+	}
+	fields := map[string][]string{}
+	for _, p := range parts {
+		if !p.file {
+			fields[p.name] = append(fields[p.name], p.value)
+		}
+	}
+	return fields, nil
+}
+
 // formPart is one entry of a form body: a string value, or a file.
 type formPart struct {
 	name, value           string

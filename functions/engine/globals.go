@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -236,7 +238,31 @@ func (c *ctxObject) build(key string) goja.Value {
 	case "requestId":
 		return r.vm.ToValue(c.inv.RequestID)
 	case "request":
-		return fromJSON(c.inv.Request)
+		req := fromJSON(c.inv.Request).ToObject(r.vm)
+		if c.inv.Type != functions.TypeScript { // a Promise: Apps only
+			body, inv := c.inv.Request.Body, c.inv
+			_ = req.Set("formData", func(goja.FunctionCall) goja.Value {
+				// The request's form, as Request.formData() reads one: a
+				// rejected promise for a request that is not a form.
+				decode, _ := goja.AssertFunction(r.lib("formdata").Get("decode"))
+				p, resolve, reject := r.vm.NewPromise()
+				if body == nil {
+					_ = reject(r.newError("TypeError", "ctx.request.formData(): the request is not a form (multipart/form-data or application/x-www-form-urlencoded)"))
+					return r.vm.ToValue(p)
+				}
+				fd, err := decode(goja.Undefined(), r.vm.ToValue(r.vm.NewArrayBuffer(bytes.Clone(body))), r.vm.ToValue(inv.Request.Headers["content-type"]))
+				var ex *goja.Exception
+				if errors.As(err, &ex) {
+					_ = reject(ex.Value())
+				} else if err != nil {
+					panic(err) // an interrupt: the run ends
+				} else {
+					_ = resolve(fd)
+				}
+				return r.vm.ToValue(p)
+			})
+		}
+		return req
 	case "auth":
 		return fromJSON(c.inv.Auth)
 	case "function":

@@ -45,6 +45,9 @@ const (
 	freshRuntime byte = 4
 	// prepare (run frames only): Invocation.Prepare, compile and nothing else.
 	prepare byte = 8
+	// withBody (run frames only): the request's raw body follows its IP
+	// (form requests, for ctx.request.formData()).
+	withBody byte = 16
 )
 
 var errMalformed = errors.New("sandbox: malformed frame")
@@ -275,6 +278,9 @@ func appendRun(b []byte, id uint64, inv *functions.Invocation, ver uint64, flags
 	if inv.Prepare {
 		flags |= prepare
 	}
+	if inv.Request.Body != nil {
+		flags |= withBody
+	}
 	e.byte(flags)
 	e.uvarint(ver)
 	if flags&withVersion != 0 {
@@ -300,6 +306,9 @@ func appendRun(b []byte, id uint64, inv *functions.Invocation, ver uint64, flags
 	}
 	e.strMap(r.Headers)
 	e.str(r.IP)
+	if flags&withBody != 0 {
+		e.bytes(r.Body)
+	}
 	// Claims are any JSON values; they are rare and small.
 	if inv.Auth == nil {
 		e.bytes(nil)
@@ -327,7 +336,7 @@ func decodeRequest(b []byte, versions *versionTable) (request, error) {
 		req.KVReply = &kvReply{Call: d.uvarint(), Reply: d.kvReply()}
 	case kindRun:
 		flags := d.byte()
-		if flags&^(withCode|withVersion|freshRuntime|prepare) != 0 {
+		if flags&^(withCode|withVersion|freshRuntime|prepare|withBody) != 0 {
 			d.fail()
 		}
 		ver := d.uvarint()
@@ -368,6 +377,11 @@ func decodeRequest(b []byte, versions *versionTable) (request, error) {
 		}
 		r.Headers = d.strMap()
 		r.IP = d.str()
+		if flags&withBody != 0 {
+			if r.Body = d.bytes(); r.Body == nil {
+				r.Body = []byte{}
+			}
+		}
 		if claims := d.bytes(); claims != nil && d.err == nil {
 			if err := json.Unmarshal(claims, &inv.Auth); err != nil || inv.Auth == nil {
 				d.fail()
