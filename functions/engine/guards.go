@@ -325,6 +325,13 @@ func (r *run) stringifyCounted(stringify goja.Callable, call goja.FunctionCall) 
 	budget, total := r.budget(), 0.0
 	depth := map[*goja.Object]int{}
 	ours := r.vm.ToValue(func(c goja.FunctionCall) goja.Value {
+		// goja's stringify is one Go call that an interrupt cannot stop:
+		// this is where a time limit or a cancel stops it.
+		select {
+		case <-r.stopped:
+			panic(r.newError("Error", "JSON.stringify was stopped: the run is ending"))
+		default:
+		}
 		key, v := arg(c.Arguments, 0), arg(c.Arguments, 1)
 		if theirs != nil {
 			v = must(theirs(c.This, key, v))
