@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"math"
 	"runtime"
 	"strconv"
 	"strings"
@@ -85,31 +86,59 @@ func (r *run) guardPrototypes() {
 	// length is not observable, an array-like's or a proxy's is.
 	array := vm.Get("Array").ToObject(vm)
 	arr := array.Get("prototype").ToObject(vm)
-	// fill: length, then ToIntegerOrInfinity(start), then end.
-	r.wrapMethod(arr, "fill", func(c *goja.FunctionCall) float64 {
-		a, ok := realArray(c.This)
-		if !ok {
-			return 0
+	// fill: length, then ToIntegerOrInfinity(start), then end. An
+	// array-like's fill is run here (goja's is a Go loop over whatever
+	// length it claims, which no interrupt stops).
+	origFill, _ := goja.AssertFunction(arr.Get("fill"))
+	r.define(arr, "fill", func(c goja.FunctionCall) goja.Value {
+		c.Arguments = append([]goja.Value(nil), c.Arguments...)
+		o, isObj := c.This.(*goja.Object)
+		_, real := realArray(c.This)
+		if isObj && !real {
+			return r.fillArrayLike(o, &c)
 		}
-		n := r.lengthOf(a)
-		start := relIndex(toNumberArgIfDefined(c, 1), n, 0)
-		end := relIndex(toNumberArgIfDefined(c, 2), n, n)
-		return (end - start) * elementBytes
+		if real {
+			n := r.lengthOf(o)
+			start := relIndex(toNumberArgIfDefined(&c, 1), n, 0)
+			end := relIndex(toNumberArgIfDefined(&c, 2), n, n)
+			if bytes := (end - start) * elementBytes; bytes > r.budget() {
+				panic(r.exceeded("fill", bytes))
+			}
+		}
+		return must(origFill(c.This, c.Arguments...))
 	})
-	r.wrapMethod(arr, "join", r.joinEstimate)
-	// concat: this and each argument; only real arrays are spread.
-	r.wrapMethod(arr, "concat", func(c *goja.FunctionCall) float64 {
-		a, ok := realArray(c.This)
-		if !ok {
-			return 0
+	// join: the same, and an array-like's is run here too.
+	origJoin, _ := goja.AssertFunction(arr.Get("join"))
+	r.define(arr, "join", func(c goja.FunctionCall) goja.Value {
+		c.Arguments = append([]goja.Value(nil), c.Arguments...)
+		o, isObj := c.This.(*goja.Object)
+		if _, real := realArray(c.This); isObj && !real {
+			return r.joinArrayLike(o, &c)
 		}
-		n := r.lengthOf(a)
-		for _, v := range c.Arguments {
-			if o, ok := realArray(v); ok {
+		if n := r.joinEstimate(&c); n > r.budget() {
+			panic(r.exceeded("join", n))
+		}
+		return must(origJoin(c.This, c.Arguments...))
+	})
+	// concat: this and each argument. A real array's length is read
+	// unobserved; an object that is not one is read for
+	// Symbol.isConcatSpreadable and its length, which the original reads
+	// again (a second observation, for array-likes only, rather than a Go
+	// loop over a length of 2^53 that nothing stops).
+	r.wrapMethod(arr, "concat", func(c *goja.FunctionCall) float64 {
+		n := 0.0
+		for _, v := range append([]goja.Value{c.This}, c.Arguments...) {
+			o, isObj := v.(*goja.Object)
+			switch _, real := realArray(v); {
+			case real:
 				n += r.lengthOf(o)
-			} else if _, isObj := v.(*goja.Object); isObj {
-				return 0 // it may be spreadable: reading that is observable
-			} else {
+			case isObj:
+				if s := o.GetSymbol(goja.SymIsConcatSpreadable); s != nil && s.ToBoolean() {
+					n += toLength(o.Get("length"))
+				} else {
+					n++
+				}
+			default:
 				n++
 			}
 		}
@@ -284,85 +313,12 @@ func (r *run) guardJSON(v goja.Value) goja.Value {
 		return must(parse(call.This, call.Arguments...))
 	})
 	r.define(J, "stringify", func(call goja.FunctionCall) goja.Value {
-		return r.stringifyCounted(stringify, call)
-	})
-	return J
-}
-
-// stringifyCounted is JSON.stringify with its output counted as it goes,
-// through a replacer of ours that every value passes (after toJSON, and
-// after the caller's own replacer, which it calls as stringify would): a
-// RangeError when the text would pass the budget or the nesting passes
-// maxNesting, before goja's one Go call builds it. A pre-walk would read
-// every getter and proxy twice. An array replacer (a list of property
-// names) cannot be combined with a function: then the value is walked
-// first, as before.
-func (r *run) stringifyCounted(stringify goja.Callable, call goja.FunctionCall) goja.Value {
-	value, replacer, space := arg(call.Arguments, 0), arg(call.Arguments, 1), arg(call.Arguments, 2)
-	theirs, callable := goja.AssertFunction(replacer)
-	if _, isObj := replacer.(*goja.Object); isObj && !callable {
-		if err := r.checkJSON(value); err != nil {
+		if err := r.checkJSON(arg(call.Arguments, 0)); err != nil {
 			panic(err)
 		}
 		return must(stringify(call.This, call.Arguments...))
-	}
-	// The indentation, without converting an object space (stringify
-	// converts it, once): at most 10 characters a level.
-	indent := 10.0
-	switch s := space.(type) {
-	case goja.String:
-		indent = float64(min(s.Length(), 10))
-	case *goja.Object:
-	default:
-		if n, ok := s.Export().(int64); ok {
-			indent = float64(min(max(n, 0), 10))
-		} else if f, ok := s.Export().(float64); ok && f == f {
-			indent = min(max(f, 0), 10)
-		} else {
-			indent = 0 // undefined, null, booleans, symbols: no indentation
-		}
-	}
-	budget, total := r.budget(), 0.0
-	depth := map[*goja.Object]int{}
-	ours := r.vm.ToValue(func(c goja.FunctionCall) goja.Value {
-		// goja's stringify is one Go call that an interrupt cannot stop:
-		// this is where a time limit or a cancel stops it.
-		select {
-		case <-r.stopped:
-			panic(r.newError("Error", "JSON.stringify was stopped: the run is ending"))
-		default:
-		}
-		key, v := arg(c.Arguments, 0), arg(c.Arguments, 1)
-		if theirs != nil {
-			v = must(theirs(c.This, key, v))
-		}
-		d := 0
-		if holder, ok := c.This.(*goja.Object); ok {
-			d = depth[holder] + 1
-		}
-		if o, ok := v.(*goja.Object); ok {
-			if d > maxNesting {
-				panic(r.newError("RangeError", fmt.Sprintf("the value nests more than %d levels deep", maxNesting)))
-			}
-			depth[o] = d
-			total += 2
-		}
-		if k, ok := key.(goja.String); ok {
-			total += float64(k.Length()) + 4 + indent*float64(d)
-		}
-		if s, ok := v.(goja.String); ok {
-			total += float64(s.Length()) + 2
-		} else {
-			total += 8
-		}
-		// The text is built twice over, as UTF-8 in goja's buffer and as
-		// the UTF-16 string it returns: 3 bytes a character.
-		if total*3 > budget {
-			panic(r.exceeded("JSON.stringify", total*3))
-		}
-		return v
 	})
-	return must(stringify(call.This, value, ours, space))
+	return J
 }
 
 // checkSources throws a SyntaxError when a string argument nests too deep.
@@ -522,6 +478,83 @@ func (r *run) guardTypedArray(name string, orig goja.Value) goja.Value {
 
 func (r *run) guardArrayBuffer(orig goja.Value) goja.Value {
 	return r.guardConstructor("ArrayBuffer", orig, nil, func(a []goja.Value) float64 { return nonNeg(arg(a, 0)) })
+}
+
+// fillArrayLike is Array.prototype.fill on an object that is not an
+// Array (ECMA-262 23.1.3.7): length, start, end, then each Set in order,
+// with the count checked against the budget first and the run's stop
+// honoured as it goes.
+func (r *run) fillArrayLike(o *goja.Object, c *goja.FunctionCall) goja.Value {
+	value := arg(c.Arguments, 0)
+	n := toLength(o.Get("length"))
+	start := relIndex(r.integerArg(c, 1), n, 0)
+	end := relIndex(r.integerArg(c, 2), n, n)
+	if bytes := (end - start) * elementBytes; bytes > r.budget() {
+		panic(r.exceeded("fill", bytes))
+	}
+	for k := int64(start); k < int64(end); k++ {
+		r.checkStopped(k, "fill")
+		if err := o.Set(strconv.FormatInt(k, 10), value); err != nil {
+			panic(err)
+		}
+	}
+	return o
+}
+
+// joinArrayLike is Array.prototype.join on an object that is not an Array
+// (ECMA-262 23.1.3.18): length, the separator, then each element in
+// order, within the budget and the run's time.
+func (r *run) joinArrayLike(o *goja.Object, c *goja.FunctionCall) goja.Value {
+	n := toLength(o.Get("length"))
+	sep := ","
+	if s := arg(c.Arguments, 0); !goja.IsUndefined(s) {
+		sep = r.toJSString(s).String()
+	}
+	budget := r.budget()
+	if bytes := max(n-1, 0) * float64(len(sep)) * 2; bytes > budget {
+		panic(r.exceeded("join", bytes))
+	}
+	var b strings.Builder
+	for k := int64(0); k < int64(n); k++ {
+		r.checkStopped(k, "join")
+		if k > 0 {
+			b.WriteString(sep)
+		}
+		if v := o.Get(strconv.FormatInt(k, 10)); v != nil && !goja.IsUndefined(v) && !goja.IsNull(v) {
+			b.WriteString(r.toJSString(v).String())
+		}
+		if bytes := float64(b.Len()) * 2; bytes > budget {
+			panic(r.exceeded("join", bytes))
+		}
+	}
+	return r.vm.ToValue(b.String())
+}
+
+// integerArg is ToIntegerOrInfinity of argument i, or undefined for an
+// absent or undefined one (relIndex gives those their default).
+func (r *run) integerArg(c *goja.FunctionCall, i int) goja.Value {
+	v := toNumberArgIfDefined(c, i)
+	if goja.IsUndefined(v) {
+		return v
+	}
+	f := math.Trunc(v.ToFloat())
+	if f != f || f == 0 {
+		f = 0 // NaN and -0 are 0
+	}
+	return r.vm.ToValue(f)
+}
+
+// checkStopped ends a Go loop of a guard every so often once the run has
+// been stopped (time limit, cancel, heap watcher).
+func (r *run) checkStopped(k int64, what string) {
+	if k&1023 != 0 {
+		return
+	}
+	select {
+	case <-r.stopped:
+		panic(r.newError("Error", what+" was stopped: the run is ending"))
+	default:
+	}
 }
 
 // joinEstimate sums the separators and the string elements of a real
