@@ -114,3 +114,19 @@ func FuzzCodecs(f *testing.F) {
 		_, _ = atob(string(b))
 	})
 }
+
+// FuzzFormBody: any body under any form content type is parsed or refused
+// with an error, never a panic, and within the part limit (the gateway
+// parses multipart bodies from the internet).
+func FuzzFormBody(f *testing.F) {
+	f.Add([]byte("--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--b\r\nContent-Disposition: form-data; name=\"f\"; filename=\"x%22.txt\"\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b--\r\n"), "multipart/form-data; boundary=b")
+	f.Add([]byte("a=1&b=%zz&&=x"), "application/x-www-form-urlencoded")
+	f.Add([]byte("--b\r\nnonsense"), "multipart/form-data; boundary=b")
+	f.Add([]byte("x"), "multipart/form-data")
+	f.Fuzz(func(t *testing.T, body []byte, contentType string) {
+		parts, err := parseFormBody(body, contentType, 1<<20)
+		if err == nil && len(parts) > maxFormParts {
+			t.Fatalf("%d parts, past the limit of %d", len(parts), maxFormParts)
+		}
+	})
+}
