@@ -300,7 +300,7 @@ func BenchmarkJSON(b *testing.B) {
 			b.SetBytes(int64(len(c.body)))
 			b.ReportAllocs()
 			for i := 0; i < b.N; i++ {
-				if _, err := g.requestData(ctx, nil); err != nil {
+				if _, _, err := g.requestData(ctx, nil); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -75,7 +75,7 @@ func (g *Gateway) invoke(c *fiber.Ctx) error {
 	}
 	// Parsed once: it is ctx.request.query, and data for a GET.
 	query, _ := url.ParseQuery(string(c.Context().QueryArgs().QueryString())) // a bad pair is skipped
-	data, err := g.requestData(c, query)
+	data, form, err := g.requestData(c, query)
 	if err != nil {
 		return err
 	}
@@ -83,9 +83,7 @@ func (g *Gateway) invoke(c *fiber.Ctx) error {
 	inv := invocationOf(d)
 	inv.RequestID, inv.Export, inv.Data = rid, export, data
 	inv.Request, inv.Auth = requestInfo(c, query, d.Auth != functions.AuthPublic), claims
-	if isForm(c) {
-		inv.Request.Body = bytes.Clone(c.Body()) // fasthttp reuses its buffer
-	}
+	inv.Request.Body = form
 	res, runErr := g.cfg.Executor.Execute(c.UserContext(), inv)
 	cpu := g.finishRun(c, tenant, started, res, runErr)
 
@@ -147,15 +145,19 @@ func reservedHeader(name string) bool {
 	return false
 }
 
-// requestData turns the request into the function's first argument, as JSON.
-func (g *Gateway) requestData(c *fiber.Ctx, query url.Values) (json.RawMessage, error) {
+// requestData turns the request into the function's first argument, as
+// JSON. For a form request (URL-encoded or multipart) it also gives the
+// raw body, a copy (fasthttp reuses its buffer), which
+// ctx.request.formData() reads; nil for any other.
+func (g *Gateway) requestData(c *fiber.Ctx, query url.Values) (data json.RawMessage, form []byte, err error) {
 	switch c.Method() {
 	case http.MethodGet, http.MethodHead, http.MethodDelete:
-		return json.Marshal(flatten(query))
+		data, err = json.Marshal(flatten(query))
+		return data, nil, err
 	}
 	body := c.Body()
 	if len(body) > g.cfg.MaxBodyBytes {
-		return nil, apiError(http.StatusRequestEntityTooLarge, "payload_too_large",
+		return nil, nil, apiError(http.StatusRequestEntityTooLarge, "payload_too_large",
 			"the request body is %d bytes; the limit is %d", len(body), g.cfg.MaxBodyBytes)
 	}
 	ct := c.Get(fiber.HeaderContentType)
@@ -166,40 +168,35 @@ func (g *Gateway) requestData(c *fiber.Ctx, query url.Values) (json.RawMessage, 
 	switch {
 	case ct == "" || mediaType == "application/json" || strings.HasSuffix(mediaType, "+json"):
 		if len(body) == 0 {
-			return json.RawMessage("{}"), nil
+			return json.RawMessage("{}"), nil, nil
 		}
-		return g.checkJSON(body)
+		data, err = g.checkJSON(body)
+		return data, nil, err
 	case mediaType == "application/x-www-form-urlencoded":
 		// curl -d '{"a":1}' sends JSON labelled as a form; a real form never
 		// starts with a brace or bracket.
 		if t := bytes.TrimSpace(body); len(t) > 0 && (t[0] == '{' || t[0] == '[') && json.Valid(t) {
-			return g.checkJSON(t)
+			data, err = g.checkJSON(t)
+		} else {
+			fields, _ := url.ParseQuery(string(body)) // a bad pair is skipped
+			data, err = json.Marshal(flatten(fields))
 		}
-		form, _ := url.ParseQuery(string(body)) // a bad pair is skipped
-		return json.Marshal(flatten(form))
+		return data, bytes.Clone(body), err
 	case mediaType == "multipart/form-data":
 		// Its text fields are data, as a URL-encoded form's are; files
 		// (and everything) are ctx.request.formData().
 		fields, err := engine.FormFields(body, ct, g.cfg.MaxBodyBytes)
 		if err != nil {
-			return nil, apiError(http.StatusBadRequest, "invalid_form", "the multipart/form-data body cannot be read: %v", err)
+			return nil, nil, apiError(http.StatusBadRequest, "invalid_form", "the multipart/form-data body cannot be read: %v", err)
 		}
-		return json.Marshal(flatten(fields))
+		data, err = json.Marshal(flatten(fields))
+		return data, bytes.Clone(body), err
 	case strings.HasPrefix(mediaType, "text/") || strings.HasSuffix(mediaType, "/xml") || strings.HasSuffix(mediaType, "+xml"):
-		return json.Marshal(string(body))
+		data, err = json.Marshal(string(body))
+		return data, nil, err
 	}
-	return nil, apiError(http.StatusUnsupportedMediaType, "unsupported_media_type",
+	return nil, nil, apiError(http.StatusUnsupportedMediaType, "unsupported_media_type",
 		"content type %q is not accepted; send JSON, a form, or text", ct)
-}
-
-// isForm tells a form request, whose raw body ctx.request.formData() reads.
-func isForm(c *fiber.Ctx) bool {
-	switch c.Method() {
-	case http.MethodGet, http.MethodHead, http.MethodDelete:
-		return false
-	}
-	mediaType, _, _ := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
-	return mediaType == "multipart/form-data" || mediaType == "application/x-www-form-urlencoded"
 }
 
 // checkJSON accepts a JSON body as the function's data: valid, and nested
