@@ -487,8 +487,8 @@ func (r *run) guardArrayBuffer(orig goja.Value) goja.Value {
 func (r *run) fillArrayLike(o *goja.Object, c *goja.FunctionCall) goja.Value {
 	value := arg(c.Arguments, 0)
 	n := toLength(o.Get("length"))
-	start := relIndex(r.integerArg(c, 1), n, 0)
-	end := relIndex(r.integerArg(c, 2), n, n)
+	start := relIndex(toNumberArgIfDefined(c, 1), n, 0)
+	end := relIndex(toNumberArgIfDefined(c, 2), n, n)
 	if bytes := (end - start) * elementBytes; bytes > r.budget() {
 		panic(r.exceeded("fill", bytes))
 	}
@@ -528,20 +528,6 @@ func (r *run) joinArrayLike(o *goja.Object, c *goja.FunctionCall) goja.Value {
 		}
 	}
 	return r.vm.ToValue(b.String())
-}
-
-// integerArg is ToIntegerOrInfinity of argument i, or undefined for an
-// absent or undefined one (relIndex gives those their default).
-func (r *run) integerArg(c *goja.FunctionCall, i int) goja.Value {
-	v := toNumberArgIfDefined(c, i)
-	if goja.IsUndefined(v) {
-		return v
-	}
-	f := math.Trunc(v.ToFloat())
-	if f != f || f == 0 {
-		f = 0 // NaN and -0 are 0
-	}
-	return r.vm.ToValue(f)
 }
 
 // checkStopped ends a Go loop of a guard every so often once the run has
@@ -795,12 +781,16 @@ func nonNeg(v goja.Value) float64 {
 	return 0
 }
 
-// relIndex resolves a relative start/end argument as Array.prototype.fill does.
+// relIndex resolves a relative start/end argument as Array.prototype.fill
+// does: ToIntegerOrInfinity (NaN is 0), then from the end if negative.
 func relIndex(v goja.Value, length, dflt float64) float64 {
 	if goja.IsUndefined(v) {
 		return dflt
 	}
-	n := v.ToFloat()
+	n := math.Trunc(v.ToFloat())
+	if n != n {
+		n = 0
+	}
 	if n < 0 {
 		return max(length+n, 0)
 	}
