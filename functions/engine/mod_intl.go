@@ -14,7 +14,57 @@ import (
 	"golang.org/x/text/collate"
 	"golang.org/x/text/language"
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/scriptforge/scriptforge/functions/engine/intl"
 )
+
+func init() {
+	registerGlobal("Intl", false, func(r *run) goja.Value { return r.libExport("intl_global", "Intl") })
+	libHosts["intl_common"] = func(r *run, host *goja.Object) {
+		_ = host.Set("canonicalTag", func(c goja.FunctionCall) goja.Value {
+			tag, err := intl.Canonicalize(c.Argument(0).String())
+			if err != nil {
+				panic(r.newError("RangeError", err.Error()+": "+c.Argument(0).String()))
+			}
+			return r.vm.ToValue(tag)
+		})
+		_ = host.Set("resolve", func(c goja.FunctionCall) goja.Value {
+			res := intl.Resolve(r.stringList(c.Argument(0)))
+			o := r.vm.NewObject()
+			_ = o.Set("locale", res.Locale)
+			_ = o.Set("dataLocale", res.Data)
+			ext := r.vm.NewObject()
+			for k, v := range res.Extension {
+				_ = ext.Set(k, v)
+			}
+			_ = o.Set("extension", ext)
+			return o
+		})
+		_ = host.Set("supported", func(c goja.FunctionCall) goja.Value {
+			return r.vm.ToValue(intl.Supported(r.stringList(c.Argument(0))))
+		})
+	}
+	libHosts["intl_collator"] = func(r *run, host *goja.Object) {
+		// compare(locale, numeric, sensitivity, ignorePunctuation) is the
+		// comparison function of a resolved collator.
+		_ = host.Set("compare", func(c goja.FunctionCall) goja.Value {
+			cmp := r.collation(language.Make(c.Argument(0).String()), collatorSettings{
+				numeric: c.Argument(1).ToBoolean(), sensitivity: c.Argument(2).String(), ignorePunctuation: c.Argument(3).ToBoolean(),
+			})
+			return r.vm.ToValue(func(c goja.FunctionCall) goja.Value {
+				a, b := r.toJSString(arg(c.Arguments, 0)), r.toJSString(arg(c.Arguments, 1))
+				return r.vm.ToValue(cmp(norm.NFD.String(a.String()), norm.NFD.String(b.String())))
+			})
+		})
+	}
+}
+
+// stringList is a JavaScript array of strings (the library made it).
+func (r *run) stringList(v goja.Value) []string {
+	var out []string
+	_ = r.vm.ExportTo(v, &out)
+	return out
+}
 
 // Time zones for js/intl.js and Date.prototype.toLocaleString's timeZone.
 func init() {
@@ -154,9 +204,7 @@ type collation func(a, b string) int
 // kept for the runtime's life.
 func (r *run) collator(locales, options goja.Value) collation {
 	tag := r.requestedLocale(locales)
-	var opts []collate.Option
-	key := tag.String()
-	caseLevel := false
+	var set collatorSettings
 	if o, ok := options.(*goja.Object); ok {
 		pick := func(name string, allowed ...string) string {
 			v := o.Get(name)
@@ -169,35 +217,50 @@ func (r *run) collator(locales, options goja.Value) collation {
 			}
 			return s
 		}
-		flag := func(name string) (set, on bool) {
+		flag := func(name string) bool {
 			v := o.Get(name)
-			if v == nil || goja.IsUndefined(v) {
-				return false, false
-			}
-			return true, v.ToBoolean()
+			return v != nil && !goja.IsUndefined(v) && v.ToBoolean()
 		}
 		pick("usage", "sort", "search")
 		pick("localeMatcher", "lookup", "best fit")
 		pick("collation")
-		if set, on := flag("numeric"); set && on {
-			opts, key = append(opts, collate.Numeric), key+"|numeric"
-		}
+		set.numeric = flag("numeric")
 		if cf := pick("caseFirst", "upper", "lower", "false"); cf == "upper" || cf == "lower" {
 			panic(r.newError("RangeError", "Intl.Collator: caseFirst \""+cf+"\" is not supported here"))
 		}
-		switch pick("sensitivity", "base", "accent", "case", "variant") {
-		case "base":
-			opts, key = append(opts, collate.IgnoreCase, collate.IgnoreDiacritics), key+"|base"
-		case "accent":
-			opts, key = append(opts, collate.IgnoreCase), key+"|accent"
-		case "case":
-			// ICU: primary strength, then a case level. x/text's case level
-			// does not ignore accents, so the case is compared here.
-			opts, key, caseLevel = append(opts, collate.IgnoreCase, collate.IgnoreDiacritics), key+"|case", true
-		}
-		if set, on := flag("ignorePunctuation"); set && on {
-			opts, key = append(opts, collate.OptionsFromTag(language.MustParse("und-u-ka-shifted"))), key+"|punct"
-		}
+		set.sensitivity = pick("sensitivity", "base", "accent", "case", "variant")
+		set.ignorePunctuation = flag("ignorePunctuation")
+	}
+	return r.collation(tag, set)
+}
+
+// collatorSettings are a collator's resolved options.
+type collatorSettings struct {
+	numeric, ignorePunctuation bool
+	sensitivity                string // base, accent, case or variant ("" is variant)
+}
+
+// collation is x/text's CLDR collation of a locale with some settings,
+// kept for the runtime's life.
+func (r *run) collation(tag language.Tag, set collatorSettings) collation {
+	var opts []collate.Option
+	key := fmt.Sprintf("%s|%v|%v|%s", tag, set.numeric, set.ignorePunctuation, set.sensitivity)
+	caseLevel := false
+	if set.numeric {
+		opts = append(opts, collate.Numeric)
+	}
+	switch set.sensitivity {
+	case "base":
+		opts = append(opts, collate.IgnoreCase, collate.IgnoreDiacritics)
+	case "accent":
+		opts = append(opts, collate.IgnoreCase)
+	case "case":
+		// ICU: primary strength, then a case level. x/text's case level
+		// does not ignore accents, so the case is compared here.
+		opts, caseLevel = append(opts, collate.IgnoreCase, collate.IgnoreDiacritics), true
+	}
+	if set.ignorePunctuation {
+		opts = append(opts, collate.OptionsFromTag(language.MustParse("und-u-ka-shifted")))
 	}
 	if cmp, ok := r.collators[key]; ok {
 		return cmp

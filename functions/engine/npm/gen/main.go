@@ -9,30 +9,22 @@
 package main
 
 import (
-	"archive/tar"
-	"bytes"
-	"compress/gzip"
-	"crypto/sha512"
-	"encoding/base64"
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
-	"path"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/evanw/esbuild/pkg/api"
 
 	"github.com/scriptforge/scriptforge/functions/engine/npm"
+	"github.com/scriptforge/scriptforge/functions/engine/npm/registry"
 )
 
-const registry = "https://registry.npmjs.org/"
+const registryURL = "https://registry.npmjs.org/"
 
 type lockfile struct {
 	Packages []pin `json:"packages"`
@@ -45,8 +37,6 @@ type pin struct {
 	Integrity string `json:"integrity"`
 	License   string `json:"license"`
 }
-
-var client = &http.Client{Timeout: 60 * time.Second}
 
 func main() {
 	update := flag.Bool("update", false, "pin the latest version of every package before bundling")
@@ -90,16 +80,16 @@ func run(update bool) error {
 	licenses.WriteString("Licenses of the npm packages bundled into ScriptForge (see npm.lock.json).\n")
 	for _, p := range lock.Packages {
 		fmt.Printf("downloading %s\n", p.Resolved)
-		tgz, err := download(p.Resolved)
+		tgz, err := registry.Download(p.Resolved)
 		if err != nil {
 			return err
 		}
-		if err := verify(tgz, p.Integrity); err != nil {
+		if err := registry.Verify(tgz, p.Integrity); err != nil {
 			return fmt.Errorf("%s@%s: %w", p.Name, p.Version, err)
 		}
 		fmt.Printf("verified %s@%s (%d bytes, %s)\n", p.Name, p.Version, len(tgz), p.Integrity[:20]+"…")
 		dir := filepath.Join(work, "node_modules", p.Name)
-		license, err := extract(tgz, dir)
+		license, err := registry.Extract(tgz, dir)
 		if err != nil {
 			return fmt.Errorf("%s: %w", p.Name, err)
 		}
@@ -140,7 +130,7 @@ func readJSON(file string, v any) error {
 }
 
 func latestPin(name string) (pin, error) {
-	b, err := download(registry + name + "/latest")
+	b, err := registry.Download(registryURL + name + "/latest")
 	if err != nil {
 		return pin{}, err
 	}
@@ -156,74 +146,6 @@ func latestPin(name string) (pin, error) {
 		return pin{}, fmt.Errorf("%s: registry answer: %w", name, err)
 	}
 	return pin{Name: name, Version: meta.Version, Resolved: meta.Dist.Tarball, Integrity: meta.Dist.Integrity, License: meta.License}, nil
-}
-
-func download(url string) ([]byte, error) {
-	resp, err := client.Get(url)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET %s: %s", url, resp.Status)
-	}
-	return io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-}
-
-// verify checks an npm integrity string (sha512 only: the registry's own).
-func verify(data []byte, integrity string) error {
-	want, ok := strings.CutPrefix(integrity, "sha512-")
-	if !ok {
-		return fmt.Errorf("integrity %q is not sha512", integrity)
-	}
-	sum := sha512.Sum512(data)
-	if got := base64.StdEncoding.EncodeToString(sum[:]); got != want {
-		return fmt.Errorf("integrity mismatch: the lockfile says sha512-%s, the download is sha512-%s", want, got)
-	}
-	return nil
-}
-
-// extract unpacks an npm tarball (its files under package/) into dir, and
-// returns its LICENSE text. Entries that would leave dir are refused.
-func extract(tgz []byte, dir string) (license string, err error) {
-	gz, err := gzip.NewReader(bytes.NewReader(tgz))
-	if err != nil {
-		return "", err
-	}
-	tr := tar.NewReader(gz)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return license, nil
-		}
-		if err != nil {
-			return "", err
-		}
-		if h.Typeflag != tar.TypeReg {
-			continue
-		}
-		name := path.Clean(h.Name)
-		if _, rest, ok := strings.Cut(name, "/"); ok {
-			name = rest // package/… (some packages use another top folder)
-		}
-		if path.IsAbs(name) || name == ".." || strings.HasPrefix(name, "../") {
-			return "", fmt.Errorf("tarball entry %q leaves the package", h.Name)
-		}
-		body, err := io.ReadAll(io.LimitReader(tr, 32<<20))
-		if err != nil {
-			return "", err
-		}
-		if regexp.MustCompile(`(?i)^licen[cs]e(\.md|\.txt)?$`).MatchString(name) {
-			license = string(body)
-		}
-		target := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-			return "", err
-		}
-		if err := os.WriteFile(target, body, 0o644); err != nil {
-			return "", err
-		}
-	}
 }
 
 // bundle builds one self-contained CommonJS file. Nothing is left to

@@ -1,0 +1,332 @@
+// Package intl holds what the engine's Intl global formats with: CLDR
+// data (generated from the Unicode consortium's cldr-json release into
+// data/, see gen/) and the formatting algorithms of ECMA-402 in Go. It
+// knows nothing of goja; the engine binds it to JavaScript.
+package intl
+
+//go:generate go run ./gen
+
+import (
+	"embed"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+
+	"golang.org/x/text/language"
+)
+
+//go:embed data/*.json
+var dataFiles embed.FS
+
+// DefaultLocale is the locale when none is asked for, as on the platforms
+// users come from (Workers and Lambda run with en-US).
+const DefaultLocale = "en-US"
+
+type localeTable struct {
+	Locales []string          `json:"locales"`
+	Parents map[string]string `json:"parents"`
+	Aliases map[string]string `json:"aliases"` // default content: de-DE → de
+}
+
+var locales = sync.OnceValue(func() *localeTable {
+	var t localeTable
+	mustDecode("locales", &t)
+	return &t
+})
+
+var hasData = sync.OnceValue(func() map[string]bool {
+	m := map[string]bool{}
+	for _, l := range locales().Locales {
+		m[l] = true
+	}
+	return m
+})
+
+func mustDecode(name string, v any) {
+	b, err := dataFiles.ReadFile("data/" + name + ".json")
+	if err != nil {
+		panic("intl: " + err.Error())
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		panic("intl: data/" + name + ".json: " + err.Error())
+	}
+}
+
+// Canonicalize is a language tag in canonical form (ECMA-402
+// CanonicalizeUnicodeLocaleId), or an error for a tag that is not a
+// well-formed BCP 47 language tag.
+func Canonicalize(tag string) (string, error) {
+	if tag == "" || strings.ContainsAny(tag, "_ ") {
+		return "", fmt.Errorf("Incorrect locale information provided")
+	}
+	t, err := language.Parse(tag)
+	if _, unknown := err.(language.ValueError); unknown && wellFormed(tag) {
+		// Well-formed but not in x/text's registry (xx, or a new region):
+		// still a locale, in canonical case.
+		return canonicalCase(tag), nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("Incorrect locale information provided")
+	}
+	return t.String(), nil
+}
+
+// wellFormed checks a tag against the unicode_locale_id grammar's shape
+// (UTS #35): alphanumeric subtags of 1 to 8, a language of 2–3 or 5–8
+// letters first.
+func wellFormed(tag string) bool {
+	subs := strings.Split(tag, "-")
+	lang := subs[0]
+	if !(len(lang) >= 2 && len(lang) <= 3 || len(lang) >= 5 && len(lang) <= 8) || !isAlpha(lang) {
+		return false
+	}
+	for _, s := range subs[1:] {
+		if len(s) < 1 || len(s) > 8 || !isAlnum(s) {
+			return false
+		}
+	}
+	return true
+}
+
+func isAlpha(s string) bool {
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+func isAlnum(s string) bool {
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// canonicalCase writes a tag as BCP 47 does: language lower, script
+// title, region upper, the rest lower.
+func canonicalCase(tag string) string {
+	subs := strings.Split(strings.ToLower(tag), "-")
+	for i := 1; i < len(subs); i++ {
+		if len(subs[i-1]) == 1 {
+			break // an extension: all lower case
+		}
+		switch {
+		case len(subs[i]) == 4 && isAlpha(subs[i]):
+			subs[i] = strings.ToUpper(subs[i][:1]) + subs[i][1:]
+		case len(subs[i]) == 2 && isAlpha(subs[i]) || len(subs[i]) == 3 && !isAlpha(subs[i]) && i <= 2:
+			subs[i] = strings.ToUpper(subs[i])
+		}
+	}
+	return strings.Join(subs, "-")
+}
+
+// Resolved is the outcome of locale negotiation (ECMA-402 ResolveLocale,
+// lookup matcher).
+type Resolved struct {
+	// Locale is what resolvedOptions().locale shows: the requested tag
+	// that matched, without its Unicode extension.
+	Locale string
+	// Data is the CLDR locale whose data serve it (de-DE → de).
+	Data string
+	// Extension holds the -u- keywords of the matched request (nu → arab).
+	Extension map[string]string
+}
+
+// Resolve picks the first requested locale (canonical tags) that data
+// support, falling back along the tag (de-CH-1996 → de-CH → de); with no
+// match, DefaultLocale.
+func Resolve(requested []string) Resolved {
+	for _, tag := range requested {
+		base, ext := splitExtension(tag)
+		if loc, data, ok := bestAvailable(base); ok {
+			return Resolved{Locale: loc, Data: data, Extension: ext}
+		}
+	}
+	_, data, _ := bestAvailable(DefaultLocale)
+	return Resolved{Locale: DefaultLocale, Data: data}
+}
+
+// Supported is the subset of requested locales that Resolve would serve
+// from their own data (supportedLocalesOf).
+func Supported(requested []string) []string {
+	out := []string{}
+	for _, tag := range requested {
+		base, _ := splitExtension(tag)
+		if _, _, ok := bestAvailable(base); ok {
+			out = append(out, tag)
+		}
+	}
+	return out
+}
+
+// bestAvailable is ECMA-402 BestAvailableLocale: the longest prefix of tag
+// that has data. A tag without a script also tries the language's likely
+// script (zh-TW has the data of zh-Hant-TW).
+func bestAvailable(tag string) (locale, data string, ok bool) {
+	for cand := tag; cand != ""; cand = truncate(cand) {
+		if d, ok := dataLocale(cand); ok {
+			return cand, d, true
+		}
+		if d, ok := withScript(cand); ok {
+			return cand, d, true
+		}
+	}
+	return "", "", false
+}
+
+func dataLocale(tag string) (string, bool) {
+	if hasData()[tag] {
+		return tag, true
+	}
+	if d, ok := locales().Aliases[tag]; ok {
+		return dataLocale(d)
+	}
+	return "", false
+}
+
+// withScript tries lang-Script-Region for a lang-Region tag.
+func withScript(tag string) (string, bool) {
+	parts := strings.Split(tag, "-")
+	if len(parts) != 2 || len(parts[1]) == 4 {
+		return "", false
+	}
+	t, err := language.Parse(tag)
+	if err != nil {
+		return "", false
+	}
+	s, conf := t.Script()
+	if conf == language.No {
+		return "", false
+	}
+	if d, ok := dataLocale(parts[0] + "-" + s.String() + "-" + parts[1]); ok {
+		return d, true
+	}
+	return "", false
+}
+
+// truncate drops tag's last subtag, and a singleton before it.
+func truncate(tag string) string {
+	i := strings.LastIndex(tag, "-")
+	if i < 0 {
+		return ""
+	}
+	tag = tag[:i]
+	if j := strings.LastIndex(tag, "-"); j >= 0 && j == len(tag)-2 {
+		tag = tag[:j]
+	}
+	return tag
+}
+
+// splitExtension cuts a tag's Unicode extension (-u-…) off, as keywords.
+func splitExtension(tag string) (string, map[string]string) {
+	i := strings.Index(tag, "-u-")
+	if i < 0 {
+		return tag, nil
+	}
+	base, rest := tag[:i], tag[i+3:]
+	// Other extensions (-t-, -x-) after the -u- one end it.
+	for _, sep := range []string{"-t-", "-x-"} {
+		if j := strings.Index(rest, sep); j >= 0 {
+			rest = rest[:j]
+		}
+	}
+	ext := map[string]string{}
+	key := ""
+	for _, sub := range strings.Split(rest, "-") {
+		if len(sub) == 2 {
+			key = sub
+			ext[key] = ""
+			continue
+		}
+		if key != "" {
+			if ext[key] != "" {
+				ext[key] += "-"
+			}
+			ext[key] += sub
+		}
+	}
+	return base, ext
+}
+
+// Parent is the locale a locale's data inherit from ("" for und).
+func Parent(locale string) string { return locales().Parents[locale] }
+
+// table is one generated file: each locale's record as its difference
+// from its parent's.
+type table struct {
+	once    sync.Once
+	records map[string]json.RawMessage
+	mu      sync.Mutex
+	merged  map[string]map[string]any
+}
+
+var tables sync.Map // name → *table
+
+// Record decodes the full record of a data locale in the named table into
+// v: its own values merged over its parents', root first.
+func Record(name, locale string, v any) error {
+	ti, _ := tables.LoadOrStore(name, &table{})
+	t := ti.(*table)
+	t.once.Do(func() { mustDecode(name, &t.records) })
+	m, err := t.merge(locale)
+	if err != nil {
+		return err
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, v)
+}
+
+func (t *table) merge(locale string) (map[string]any, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if m, ok := t.merged[locale]; ok {
+		return m, nil
+	}
+	chain := []string{}
+	for l := locale; l != ""; l = Parent(l) {
+		chain = append(chain, l)
+	}
+	m := map[string]any{}
+	for i := len(chain) - 1; i >= 0; i-- {
+		raw, ok := t.records[chain[i]]
+		if !ok {
+			continue
+		}
+		var own map[string]any
+		if err := json.Unmarshal(raw, &own); err != nil {
+			return nil, err
+		}
+		m = mergeOver(m, own)
+	}
+	if t.merged == nil {
+		t.merged = map[string]map[string]any{}
+	}
+	t.merged[locale] = m
+	return m, nil
+}
+
+// mergeOver lays own's values over base's, objects key by key.
+func mergeOver(base, own map[string]any) map[string]any {
+	out := make(map[string]any, len(base)+len(own))
+	for k, v := range base {
+		out[k] = v
+	}
+	for k, v := range own {
+		bo, bok := out[k].(map[string]any)
+		oo, ook := v.(map[string]any)
+		if bok && ook {
+			out[k] = mergeOver(bo, oo)
+			continue
+		}
+		out[k] = v
+	}
+	return out
+}
