@@ -37,6 +37,9 @@ var languages = []string{
 // locale (nil to leave the locale out of that table).
 var tables = map[string]func(c *cldr, locale string) (any, error){}
 
+// extras write the files that are not tables of locales (supplemental data).
+var extras []func(c *cldr) error
+
 type pin struct {
 	Name      string `json:"name"`
 	Version   string `json:"version"`
@@ -104,6 +107,11 @@ func run() error {
 	}
 	if err := writeJSON("data/locales.json", c.localeTable()); err != nil {
 		return err
+	}
+	for _, extra := range extras {
+		if err := extra(c); err != nil {
+			return err
+		}
 	}
 	names := make([]string, 0, len(tables))
 	for n := range tables {
