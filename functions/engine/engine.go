@@ -313,6 +313,7 @@ type run struct {
 	parse, stringify goja.Callable
 	unwrap           goja.Callable           // set once Response is first used
 	collators        map[string]collation    // localeCompare's, by locale and options
+	builtins         map[*goja.Object]string // built-ins written in JavaScript, by their native name (markBuiltin)
 	libs             map[string]*goja.Object // the JavaScript libraries run so far (see lib)
 	required         map[string]goja.Value   // modules required so far
 	console          goja.Value              // built on first use

@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"math"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -263,14 +264,90 @@ func isGeneratorNameStart(c byte) bool {
 
 // functionKinds evaluates to the constructors of the other function kinds
 // (goja has no async generators).
+// requiresNew makes the JavaScript side of a constructor that must be
+// called with new: it hands new.target (undefined on a plain call) and
+// its arguments object (read by index, which no user code can observe)
+// to Go.
+var requiresNew = sync.OnceValue(func() *goja.Program {
+	return goja.MustCompile("scriptforge:ctor", `(function (build) {
+  return function () { "use strict"; return build(new.target, arguments); };
+})`, true)
+})
+
 var functionKinds = sync.OnceValue(func() *goja.Program {
 	return goja.MustCompile("scriptforge:kinds", "[(async function () {}).constructor, (function* () {}).constructor]", true)
 })
 
-// guardFunction guards the Function constructor (see guardPrototypes).
+// guardFunction guards the Function constructor (see guardPrototypes),
+// and makes Function.prototype.toString show the built-ins written in
+// JavaScript (markBuiltin) as native code, as their standards say.
 func (r *run) guardFunction(orig goja.Value) goja.Value {
+	proto := orig.ToObject(r.vm).Get("prototype").ToObject(r.vm)
+	toString, _ := goja.AssertFunction(proto.Get("toString"))
+	r.define(proto, "toString", func(c goja.FunctionCall) goja.Value {
+		if o, ok := c.This.(*goja.Object); ok {
+			if name, ok := r.builtins[o]; ok {
+				return r.vm.ToValue("function " + name + "() { [native code] }")
+			}
+		}
+		return must(toString(c.This, c.Arguments...))
+	})
 	return r.guardConstructor("Function", orig, nil, r.checkSources)
 }
+
+// markBuiltin records functions written in JavaScript that stand for
+// built-ins (a guarded constructor; Intl's constructors and methods),
+// with the name their native form shows: v itself if it is a function,
+// and the functions among its own properties, their prototypes' and
+// accessors', to any depth.
+func (r *run) markBuiltin(v goja.Value, name string) {
+	o, ok := v.(*goja.Object)
+	if !ok {
+		return
+	}
+	if _, seen := r.builtins[o]; seen {
+		return
+	}
+	if r.builtins == nil {
+		r.builtins = map[*goja.Object]string{}
+	}
+	if _, isFn := goja.AssertFunction(o); isFn {
+		r.builtins[o] = nativeName(name)
+	} else {
+		r.builtins[o] = "" // visited; never a function, so never shown
+	}
+	for _, k := range o.GetOwnPropertyNames() {
+		r.markProperty(o, k)
+	}
+}
+
+// markProperty marks a property's value or accessors (see markBuiltin).
+func (r *run) markProperty(o *goja.Object, key string) {
+	d, ok := must(r.global.ownDescriptor(o, key)).(*goja.Object)
+	if !ok {
+		return
+	}
+	if v := d.Get("value"); v != nil {
+		r.markBuiltin(v, key)
+	}
+	if g := d.Get("get"); g != nil {
+		r.markBuiltin(g, "get "+key)
+	}
+	if s := d.Get("set"); s != nil {
+		r.markBuiltin(s, "set "+key)
+	}
+}
+
+// nativeName is what NativeFunction syntax can show of a function's name:
+// an identifier, optionally after get or set; nothing otherwise.
+func nativeName(name string) string {
+	if !nativeNameRE.MatchString(name) {
+		return ""
+	}
+	return name
+}
+
+var nativeNameRE = regexp.MustCompile(`^((get|set) )?[A-Za-z_$][A-Za-z0-9_$]*$`)
 
 // guardEval makes eval check its source's nesting. The wrapper makes every
 // eval indirect (global scope), as a renamed eval is in any engine.
@@ -415,19 +492,40 @@ func (r *run) guardConstructor(name string, origV goja.Value, proto *goja.Object
 	construct, _ := goja.AssertConstructor(orig)
 	var wrapper *goja.Object
 	parses := name == "Function" || name == "AsyncFunction" || name == "GeneratorFunction"
-	wrapper = vm.ToValue(func(call goja.ConstructorCall) *goja.Object {
-		if n := estimate(call.Arguments); n > r.budget() {
+	build := func(args []goja.Value, newTarget *goja.Object) *goja.Object {
+		if n := estimate(args); n > r.budget() {
 			panic(r.exceeded(name, n))
 		}
 		if parses {
 			defer r.parserPanic()
 		}
-		target := call.NewTarget
-		if target == wrapper {
-			target = orig
+		if newTarget == nil || newTarget == wrapper {
+			newTarget = orig
 		}
-		return must(construct(target, call.Arguments...))
-	}).ToObject(vm)
+		return must(construct(newTarget, args...))
+	}
+	if parses {
+		// The function constructors construct when called without new too.
+		wrapper = vm.ToValue(func(call goja.ConstructorCall) *goja.Object { return build(call.Arguments, call.NewTarget) }).ToObject(vm)
+	} else {
+		// ArrayBuffer and the typed arrays throw when called without new.
+		// goja gives a Go constructor no new.target on a plain call, so
+		// these are JavaScript functions that pass theirs to Go.
+		mk, _ := goja.AssertFunction(must(vm.RunProgram(requiresNew())))
+		wrapper = must(mk(goja.Undefined(), vm.ToValue(func(c goja.FunctionCall) goja.Value {
+			newTarget, ok := c.Argument(0).(*goja.Object)
+			if !ok {
+				panic(r.newError("TypeError", "Constructor "+name+" requires 'new'"))
+			}
+			argsObj := c.Argument(1).ToObject(vm)
+			args := make([]goja.Value, int(argsObj.Get("length").ToInteger()))
+			for i := range args {
+				args[i] = argsObj.Get(strconv.Itoa(i))
+			}
+			return build(args, newTarget)
+		}))).ToObject(vm)
+		r.markBuiltin(wrapper, name)
+	}
 	if proto == nil {
 		proto = orig.Prototype()
 	}

@@ -57,6 +57,20 @@ func TestGuardsInvisibleAgainstNode(t *testing.T) {
 		`[JSON.stringify({a: [1]}, null, 2), JSON.stringify({a: 1}, null, "--"), JSON.stringify({a: 1}, null, new String("ab")), JSON.stringify({a: 1}, null, new Number(3)), JSON.stringify({a: 1}, null, Symbol()), JSON.stringify({a: 1}, null, 20)]`,
 		`[JSON.stringify({b: 1, a: 2, c: 3}, ["c", "a"]), JSON.stringify({d: new Date(0), x: {toJSON(k) { return "k=" + k }}}), JSON.stringify(undefined), JSON.stringify(() => 1), JSON.stringify([undefined, () => 1])]`,
 		`(() => { const o = {}; o.self = o; try { JSON.stringify(o) } catch (e) { return e.name } })()`,
+		// Found by test262: ArrayBuffer and the typed arrays require new;
+		// subclasses and Reflect.construct still reach them.
+		`[ArrayBuffer, Uint8Array, Float64Array, BigInt64Array].map((C) => { try { C(1); return "no error" } catch (e) { return e.name } })`,
+		`(() => { try { Uint8Array.call(new Uint8Array(1), 1) } catch (e) { return e.name } })()`,
+		`(() => { class B extends Uint8Array {}; const b = new B(2); return [b instanceof B, b instanceof Uint8Array, b.length, Object.getPrototypeOf(b) === B.prototype] })()`,
+		`(() => { function NT() {}; NT.prototype = Object.create(Int16Array.prototype); const a = Reflect.construct(Int16Array, [3], NT); return [a instanceof NT, a.length, a.constructor === Int16Array] })()`,
+		`[new ArrayBuffer(8).byteLength, new Uint8Array([1, 2, 3]).join(), Uint8Array.prototype.constructor === Uint8Array, new Uint8Array(2).constructor === Uint8Array, Uint8Array.from([1]).constructor === Uint8Array]`,
+		`[Uint8Array.name, Uint8Array.length, ArrayBuffer.length, Function.prototype.toString.call(Uint8Array), Function.prototype.toString.call(ArrayBuffer)]`,
+		// The value properties of the global are own, and NaN, Infinity and
+		// undefined cannot be assigned in strict code.
+		`(() => { "use strict"; return ["NaN", "Infinity", "undefined"].map((n) => { try { globalThis[n] = 1; return "no error" } catch (e) { return e.name } }) })()`,
+		`["NaN", "Infinity", "undefined", "globalThis"].map((n) => [Object.prototype.hasOwnProperty.call(globalThis, n), Object.getOwnPropertyDescriptor(globalThis, n).writable, Object.getOwnPropertyDescriptor(globalThis, n).configurable])`,
+		// Intl's constructors and methods show as native code.
+		`[Function.prototype.toString.call(Intl.Collator), Function.prototype.toString.call(Intl.getCanonicalLocales), String(Object.getOwnPropertyDescriptor(Intl.Collator.prototype, "compare").get)]`,
 	})
 }
 

@@ -86,6 +86,13 @@ func (g *lazyGlobal) install() {
 		},
 	})
 	_ = g.global.SetPrototype(g.vm.ToValue(proxy).ToObject(g.vm))
+	// The value properties are own ones from the start, as the standard
+	// has them: NaN, Infinity and undefined cannot be written (a strict
+	// assignment throws a TypeError), and globalThis costs nothing to set.
+	for name := range fixedGlobals {
+		_ = g.global.DefineDataProperty(name, g.orig.Get(name), goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_FALSE)
+	}
+	_ = g.global.DefineDataProperty("globalThis", g.global, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
 	g.vm.SetGlobalObject(g.global)
 }
 
@@ -117,9 +124,8 @@ func (g *lazyGlobal) resolve(prop string) goja.Value {
 			v = guard(v)
 		}
 	}
-	// Cached like a builtin: writable, configurable, not enumerable. A
-	// non-configurable builtin (NaN, undefined) is left on orig, where reads
-	// find it through the proxy.
+	// Cached like a builtin: writable, configurable, not enumerable. The
+	// non-configurable ones (NaN, undefined) are own from the start.
 	if !fixedGlobals[prop] {
 		_ = g.global.DefineDataProperty(prop, v, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
 	}
@@ -140,10 +146,7 @@ func (g *lazyGlobal) descriptor(prop string) goja.PropertyDescriptor {
 		}
 		return goja.PropertyDescriptor{Value: v, Writable: goja.FLAG_TRUE, Configurable: goja.FLAG_TRUE, Enumerable: goja.FLAG_FALSE}
 	}
-	if g.describe == nil { // built on first use: most runs never ask
-		g.describe, _ = goja.AssertFunction(g.orig.Get("Object").ToObject(g.vm).Get("getOwnPropertyDescriptor"))
-	}
-	d, err := g.describe(goja.Undefined(), g.orig, g.vm.ToValue(prop))
+	d, err := g.ownDescriptor(g.orig, prop)
 	if err != nil || goja.IsUndefined(d) {
 		return goja.PropertyDescriptor{}
 	}
@@ -173,3 +176,12 @@ var hiddenGlobals = map[string]bool{"GoError": true}
 
 // fixedGlobals are the non-configurable builtins: never shadowed.
 var fixedGlobals = map[string]bool{"NaN": true, "Infinity": true, "undefined": true}
+
+// ownDescriptor is Object.getOwnPropertyDescriptor(o, key), by the
+// original function.
+func (g *lazyGlobal) ownDescriptor(o *goja.Object, key string) (goja.Value, error) {
+	if g.describe == nil { // built on first use: most runs never ask
+		g.describe, _ = goja.AssertFunction(g.orig.Get("Object").ToObject(g.vm).Get("getOwnPropertyDescriptor"))
+	}
+	return g.describe(goja.Undefined(), o, g.vm.ToValue(key))
+}

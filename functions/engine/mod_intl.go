@@ -19,7 +19,11 @@ import (
 )
 
 func init() {
-	registerGlobal("Intl", false, func(r *run) goja.Value { return r.libExport("intl_global", "Intl") })
+	registerGlobal("Intl", false, func(r *run) goja.Value {
+		v := r.libExport("intl_global", "Intl")
+		r.markBuiltin(v, "Intl")
+		return v
+	})
 	libHosts["intl_common"] = func(r *run, host *goja.Object) {
 		_ = host.Set("canonicalTag", func(c goja.FunctionCall) goja.Value {
 			tag, err := intl.Canonicalize(c.Argument(0).String())
