@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 	_ "time/tzdata"
@@ -32,8 +33,10 @@ func init() {
 			}
 			return r.vm.ToValue(tag)
 		})
+		// resolve(list, service) and supported(list, service): service is
+		// "collator" for Collator's locales, else the formatting ones.
 		_ = host.Set("resolve", func(c goja.FunctionCall) goja.Value {
-			res := intl.Resolve(r.stringList(c.Argument(0)))
+			res := intl.Resolve(r.stringList(c.Argument(0)), availability(c.Argument(1)))
 			o := r.vm.NewObject()
 			_ = o.Set("locale", res.Locale)
 			_ = o.Set("dataLocale", res.Data)
@@ -45,15 +48,24 @@ func init() {
 			return o
 		})
 		_ = host.Set("supported", func(c goja.FunctionCall) goja.Value {
-			return r.vm.ToValue(intl.Supported(r.stringList(c.Argument(0))))
+			return r.vm.ToValue(intl.Supported(r.stringList(c.Argument(0)), availability(c.Argument(1))))
 		})
 	}
 	libHosts["intl_collator"] = func(r *run, host *goja.Object) {
-		// compare(locale, numeric, sensitivity, ignorePunctuation) is the
-		// comparison function of a resolved collator.
+		_ = host.Set("types", func(c goja.FunctionCall) goja.Value {
+			return r.vm.ToValue(intl.CollationTypes(c.Argument(0).String()))
+		})
+		// compare(locale, collation, numeric, caseFirst, sensitivity,
+		// ignorePunctuation) is the comparison function of a resolved
+		// collator.
 		_ = host.Set("compare", func(c goja.FunctionCall) goja.Value {
-			cmp := r.collation(language.Make(c.Argument(0).String()), collatorSettings{
-				numeric: c.Argument(1).ToBoolean(), sensitivity: c.Argument(2).String(), ignorePunctuation: c.Argument(3).ToBoolean(),
+			tag := c.Argument(0).String()
+			if co := c.Argument(1).String(); co != "default" {
+				tag += "-u-co-" + co
+			}
+			cmp := r.collation(language.Make(tag), collatorSettings{
+				numeric: c.Argument(2).ToBoolean(), caseFirst: c.Argument(3).String(),
+				sensitivity: c.Argument(4).String(), ignorePunctuation: c.Argument(5).ToBoolean(),
 			})
 			return r.vm.ToValue(func(c goja.FunctionCall) goja.Value {
 				a, b := r.toJSString(arg(c.Arguments, 0)), r.toJSString(arg(c.Arguments, 1))
@@ -61,6 +73,13 @@ func init() {
 			})
 		})
 	}
+}
+
+func availability(service goja.Value) intl.Availability {
+	if service != nil && service.String() == "collator" {
+		return intl.Collation
+	}
+	return intl.Formatting
 }
 
 // stringList is a JavaScript array of strings (the library made it).
@@ -204,12 +223,18 @@ func (r *run) guardLocaleCompare(str *goja.Object) {
 type collation func(a, b string) int
 
 // collator is the comparison for locales and options, read as
-// InitializeCollator reads them (each option once, in its order), and
-// kept for the runtime's life.
+// InitializeCollator reads them (each option once, in its order), with
+// the -u- keywords (co, kf, kn) of the locale where no option overrides
+// them; kept for the runtime's life.
 func (r *run) collator(locales, options goja.Value) collation {
-	tag := r.requestedLocale(locales)
+	res := intl.Resolve(r.localeList(locales), intl.Collation)
 	var set collatorSettings
-	if o, ok := options.(*goja.Object); ok {
+	collationOpt, numericOpt, caseFirstOpt := "", "", ""
+	if options != nil && !goja.IsUndefined(options) {
+		if goja.IsNull(options) {
+			panic(r.newError("TypeError", "Intl.Collator: options must not be null"))
+		}
+		o := options.ToObject(r.vm)
 		pick := func(name string, allowed ...string) string {
 			v := o.Get(name)
 			if v == nil || goja.IsUndefined(v) {
@@ -221,34 +246,55 @@ func (r *run) collator(locales, options goja.Value) collation {
 			}
 			return s
 		}
-		flag := func(name string) bool {
+		flag := func(name string) string {
 			v := o.Get(name)
-			return v != nil && !goja.IsUndefined(v) && v.ToBoolean()
+			if v == nil || goja.IsUndefined(v) {
+				return ""
+			}
+			return strconv.FormatBool(v.ToBoolean())
 		}
 		pick("usage", "sort", "search")
 		pick("localeMatcher", "lookup", "best fit")
-		pick("collation")
-		set.numeric = flag("numeric")
-		if cf := pick("caseFirst", "upper", "lower", "false"); cf == "upper" || cf == "lower" {
-			panic(r.newError("RangeError", "Intl.Collator: caseFirst \""+cf+"\" is not supported here"))
-		}
+		collationOpt = strings.ToLower(pick("collation"))
+		numericOpt = flag("numeric")
+		caseFirstOpt = pick("caseFirst", "upper", "lower", "false")
 		set.sensitivity = pick("sensitivity", "base", "accent", "case", "variant")
-		set.ignorePunctuation = flag("ignorePunctuation")
+		set.ignorePunctuation = flag("ignorePunctuation") == "true"
 	}
-	return r.collation(tag, set)
+	keyword := func(key, option string, supported ...string) string {
+		if option != "" && slices.Contains(supported, option) {
+			return option
+		}
+		v, ok := res.Extension[key]
+		if ok && v == "" {
+			v = "true"
+		}
+		if slices.Contains(supported, v) {
+			return v
+		}
+		return ""
+	}
+	set.numeric = keyword("kn", numericOpt, "true", "false") == "true"
+	set.caseFirst = keyword("kf", caseFirstOpt, "upper", "lower", "false")
+	tag := res.Data
+	if co := keyword("co", collationOpt, intl.CollationTypes(res.Data)...); co != "" {
+		tag += "-u-co-" + co
+	}
+	return r.collation(language.Make(tag), set)
 }
 
 // collatorSettings are a collator's resolved options.
 type collatorSettings struct {
 	numeric, ignorePunctuation bool
 	sensitivity                string // base, accent, case or variant ("" is variant)
+	caseFirst                  string // upper, lower, or false ("" is false)
 }
 
 // collation is x/text's CLDR collation of a locale with some settings,
 // kept for the runtime's life.
 func (r *run) collation(tag language.Tag, set collatorSettings) collation {
 	var opts []collate.Option
-	key := fmt.Sprintf("%s|%v|%v|%s", tag, set.numeric, set.ignorePunctuation, set.sensitivity)
+	key := fmt.Sprintf("%s|%v|%v|%s|%s", tag, set.numeric, set.ignorePunctuation, set.sensitivity, set.caseFirst)
 	caseLevel := false
 	if set.numeric {
 		opts = append(opts, collate.Numeric)
@@ -276,7 +322,24 @@ func (r *run) collation(tag language.Tag, set collatorSettings) collation {
 			if c := col.CompareString(a, b); c != 0 {
 				return c
 			}
-			return compareCase(a, b)
+			return compareCase(a, b, set.caseFirst == "upper")
+		}
+	}
+	if (set.caseFirst == "upper" || set.caseFirst == "lower") && !caseLevel && set.sensitivity != "base" && set.sensitivity != "accent" {
+		// x/text has no caseFirst: strings that differ only in case (and
+		// not at the primary or secondary level) are ordered by the case
+		// of their letters first, the rest as the collation says.
+		upper := set.caseFirst == "upper"
+		caseless := collate.New(tag, append([]collate.Option{collate.OptionsFromTag(tag), collate.IgnoreCase}, opts...)...)
+		full := cmp
+		cmp = func(a, b string) int {
+			if c := caseless.CompareString(a, b); c != 0 {
+				return c
+			}
+			if c := compareCase(a, b, upper); c != 0 {
+				return c
+			}
+			return full(a, b)
 		}
 	}
 	if r.collators == nil {
@@ -291,8 +354,8 @@ func (r *run) collation(tag language.Tag, set collatorSettings) collation {
 
 // compareCase is the case level of two strings equal at primary
 // strength: their letters, marks left out, compared for case, lower
-// case first (ICU's default).
-func compareCase(a, b string) int {
+// case first (ICU's default) unless upperFirst.
+func compareCase(a, b string, upperFirst bool) int {
 	letters := func(s string) []rune {
 		var out []rune
 		for _, c := range s {
@@ -305,7 +368,7 @@ func compareCase(a, b string) int {
 	x, y := letters(a), letters(b)
 	for i := 0; i < min(len(x), len(y)); i++ {
 		if ux, uy := unicode.IsUpper(x[i]), unicode.IsUpper(y[i]); ux != uy {
-			if ux {
+			if ux != upperFirst {
 				return 1
 			}
 			return -1
@@ -314,32 +377,46 @@ func compareCase(a, b string) int {
 	return 0
 }
 
-// requestedLocale is the first of locales (a tag, or a list of them), as
-// CanonicalizeLocaleList reads it: a RangeError for a tag that is not
-// well-formed BCP 47; en-US when none is asked for.
-func (r *run) requestedLocale(locales goja.Value) language.Tag {
+// localeList is CanonicalizeLocaleList (ECMA-402 §9.2.1) in Go, for the
+// built-ins that take locales without building an Intl object
+// (localeCompare, toLocaleUpperCase): a TypeError for null or an entry
+// that is neither a string nor an object, a RangeError for a tag that is
+// not well-formed; each element read once, in order.
+func (r *run) localeList(locales goja.Value) []string {
 	if locales == nil || goja.IsUndefined(locales) {
-		return language.AmericanEnglish
+		return nil
 	}
-	var first goja.Value
-	if o, ok := locales.(*goja.Object); ok {
-		n := toLength(o.Get("length"))
-		if n == 0 {
-			return language.AmericanEnglish
-		}
-		first = o.Get("0")
+	if goja.IsNull(locales) {
+		panic(r.newError("TypeError", "Intl: locales must not be null"))
+	}
+	var list []goja.Value
+	if s, ok := locales.(goja.String); ok {
+		list = []goja.Value{s}
 	} else {
-		first = locales
-	}
-	if _, isStr := first.(goja.String); !isStr {
-		if _, isObj := first.(*goja.Object); !isObj {
-			panic(r.newError("TypeError", "Intl: a locale must be a string or an object"))
+		o := locales.ToObject(r.vm)
+		n := toLength(o.Get("length"))
+		for k := 0; k < int(min(n, 1<<20)); k++ {
+			// goja has no HasProperty: a missing element reads as nil.
+			if v := o.Get(strconv.Itoa(k)); v != nil {
+				list = append(list, v)
+			}
 		}
 	}
-	s := r.toJSString(first).String()
-	tag, err := language.Parse(s)
-	if err != nil || s == "" {
-		panic(r.newError("RangeError", "Incorrect locale information provided: "+s))
+	var out []string
+	for _, v := range list {
+		if _, isStr := v.(goja.String); !isStr {
+			if _, isObj := v.(*goja.Object); !isObj {
+				panic(r.newError("TypeError", "Intl: a locale must be a string or an object"))
+			}
+		}
+		s := r.toJSString(v).String()
+		tag, err := intl.Canonicalize(s)
+		if err != nil {
+			panic(r.newError("RangeError", "Incorrect locale information provided: "+s))
+		}
+		if !slices.Contains(out, tag) {
+			out = append(out, tag)
+		}
 	}
-	return tag
+	return out
 }

@@ -55,38 +55,152 @@ func mustDecode(name string, v any) {
 
 // Canonicalize is a language tag in canonical form (ECMA-402
 // CanonicalizeUnicodeLocaleId), or an error for a tag that is not a
-// well-formed BCP 47 language tag.
+// well-formed Unicode locale identifier (UTS #35).
 func Canonicalize(tag string) (string, error) {
-	if tag == "" || strings.ContainsAny(tag, "_ ") {
+	if !wellFormed(tag) {
 		return "", fmt.Errorf("Incorrect locale information provided")
 	}
 	t, err := language.Parse(tag)
-	if _, unknown := err.(language.ValueError); unknown && wellFormed(tag) {
-		// Well-formed but not in x/text's registry (xx, or a new region):
-		// still a locale, in canonical case.
-		return canonicalCase(tag), nil
-	}
 	if err != nil {
-		return "", fmt.Errorf("Incorrect locale information provided")
+		// Well-formed, but x/text does not know a subtag (xx, a new
+		// region, a -t- field): still a locale, in canonical case.
+		return dropTrue(canonicalCase(tag)), nil
 	}
-	return t.String(), nil
+	return dropTrue(t.String()), nil
 }
 
-// wellFormed checks a tag against the unicode_locale_id grammar's shape
-// (UTS #35): alphanumeric subtags of 1 to 8, a language of 2–3 or 5–8
-// letters first.
+// wellFormed checks a tag against UTS #35's unicode_locale_id grammar:
+// language (2–3 or 5–8 letters), script, region, variants (none twice),
+// then extensions (none twice; -u- keys are a letter or digit and a
+// letter; -t- fields a letter and a digit) and a private use part.
 func wellFormed(tag string) bool {
-	subs := strings.Split(tag, "-")
+	subs := strings.Split(strings.ToLower(tag), "-")
 	lang := subs[0]
 	if !(len(lang) >= 2 && len(lang) <= 3 || len(lang) >= 5 && len(lang) <= 8) || !isAlpha(lang) {
 		return false
 	}
-	for _, s := range subs[1:] {
-		if len(s) < 1 || len(s) > 8 || !isAlnum(s) {
+	i := 1
+	if i < len(subs) && len(subs[i]) == 4 && isAlpha(subs[i]) {
+		i++ // script
+	}
+	if i < len(subs) && (len(subs[i]) == 2 && isAlpha(subs[i]) || len(subs[i]) == 3 && isDigits(subs[i])) {
+		i++ // region
+	}
+	variants := map[string]bool{}
+	for ; i < len(subs) && isVariant(subs[i]); i++ {
+		if variants[subs[i]] {
+			return false
+		}
+		variants[subs[i]] = true
+	}
+	singletons := map[string]bool{}
+	for i < len(subs) {
+		s := subs[i]
+		if len(s) != 1 || !isAlnum(s) || singletons[s] {
+			return false
+		}
+		singletons[s] = true
+		i++
+		start := i
+		for i < len(subs) && len(subs[i]) > 1 || s == "x" && i < len(subs) {
+			if len(subs[i]) > 8 || !isAlnum(subs[i]) {
+				return false
+			}
+			i++
+		}
+		if i == start || !extensionWellFormed(s, subs[start:i]) {
+			return false
+		}
+		if s == "x" && i < len(subs) {
 			return false
 		}
 	}
 	return true
+}
+
+func isVariant(s string) bool {
+	return isAlnum(s) && (len(s) >= 5 && len(s) <= 8 || len(s) == 4 && s[0] >= '0' && s[0] <= '9')
+}
+
+// extensionWellFormed checks the subtags of one extension.
+func extensionWellFormed(singleton string, subs []string) bool {
+	switch singleton {
+	case "u":
+		for _, s := range subs {
+			if len(s) == 2 && !(isAlpha(s[1:])) {
+				return false // a key is alphanum alpha: "u-a1" is not one
+			}
+			if len(s) < 2 || len(s) > 8 {
+				return false
+			}
+		}
+	case "t":
+		// tlang (a language with script, region, variants), then fields:
+		// a key of a letter and a digit, each with values of 3–8.
+		i := 0
+		if len(subs) > 0 && isAlpha(subs[0]) && len(subs[0]) != 2 || len(subs) > 0 && len(subs[0]) == 2 && isAlpha(subs[0]) && !tfieldKey(subs[0]) {
+			j := 1
+			for j < len(subs) && !tfieldKey(subs[j]) {
+				j++
+			}
+			if !wellFormed(strings.Join(subs[:j], "-")) {
+				return false
+			}
+			i = j
+		}
+		for i < len(subs) {
+			if !tfieldKey(subs[i]) {
+				return false
+			}
+			i++
+			n := 0
+			for ; i < len(subs) && !tfieldKey(subs[i]); i++ {
+				if len(subs[i]) < 3 {
+					return false
+				}
+				n++
+			}
+			if n == 0 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func tfieldKey(s string) bool {
+	return len(s) == 2 && isAlpha(s[:1]) && s[1] >= '0' && s[1] <= '9'
+}
+
+func isDigits(s string) bool {
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// dropTrue removes the value "true" of -u- keywords, as UTS #35's
+// canonical form does (en-u-kn-true is en-u-kn).
+func dropTrue(tag string) string {
+	i := strings.Index(tag, "-u-")
+	if i < 0 || !strings.Contains(tag[i:], "-true") {
+		return tag
+	}
+	subs := strings.Split(tag[i+1:], "-")
+	out := subs[:1]
+	for j := 1; j < len(subs); j++ {
+		if len(subs[j]) == 1 { // the next extension: copied as it is
+			out = append(out, subs[j:]...)
+			break
+		}
+		if subs[j] == "true" && len(subs[j-1]) == 2 {
+			continue
+		}
+		out = append(out, subs[j])
+	}
+	return tag[:i+1] + strings.Join(out, "-")
 }
 
 func isAlpha(s string) bool {
@@ -137,27 +251,35 @@ type Resolved struct {
 	Extension map[string]string
 }
 
+// Availability tells whether a service has data for a locale, and which
+// data locale serves it. Formatting services share the CLDR locales
+// (Formatting); Collator has the collations x/text has (Collation).
+type Availability func(tag string) (data string, ok bool)
+
+// Formatting is the availability of the generated CLDR tables.
+var Formatting Availability = dataLocale
+
 // Resolve picks the first requested locale (canonical tags) that data
 // support, falling back along the tag (de-CH-1996 → de-CH → de); with no
 // match, DefaultLocale.
-func Resolve(requested []string) Resolved {
+func Resolve(requested []string, avail Availability) Resolved {
 	for _, tag := range requested {
 		base, ext := splitExtension(tag)
-		if loc, data, ok := bestAvailable(base); ok {
+		if loc, data, ok := bestAvailable(base, avail); ok {
 			return Resolved{Locale: loc, Data: data, Extension: ext}
 		}
 	}
-	_, data, _ := bestAvailable(DefaultLocale)
-	return Resolved{Locale: DefaultLocale, Data: data}
+	loc, data, _ := bestAvailable(DefaultLocale, avail)
+	return Resolved{Locale: loc, Data: data}
 }
 
 // Supported is the subset of requested locales that Resolve would serve
 // from their own data (supportedLocalesOf).
-func Supported(requested []string) []string {
+func Supported(requested []string, avail Availability) []string {
 	out := []string{}
 	for _, tag := range requested {
 		base, _ := splitExtension(tag)
-		if _, _, ok := bestAvailable(base); ok {
+		if _, _, ok := bestAvailable(base, avail); ok {
 			out = append(out, tag)
 		}
 	}
@@ -166,13 +288,13 @@ func Supported(requested []string) []string {
 
 // bestAvailable is ECMA-402 BestAvailableLocale: the longest prefix of tag
 // that has data. A tag without a script also tries the language's likely
-// script (zh-TW has the data of zh-Hant-TW).
-func bestAvailable(tag string) (locale, data string, ok bool) {
+// script (zh-TW has the data of zh-Hant-TW, or of zh-Hant).
+func bestAvailable(tag string, avail Availability) (locale, data string, ok bool) {
 	for cand := tag; cand != ""; cand = truncate(cand) {
-		if d, ok := dataLocale(cand); ok {
+		if d, ok := avail(cand); ok {
 			return cand, d, true
 		}
-		if d, ok := withScript(cand); ok {
+		if d, ok := withScript(cand, avail); ok {
 			return cand, d, true
 		}
 	}
@@ -189,8 +311,9 @@ func dataLocale(tag string) (string, bool) {
 	return "", false
 }
 
-// withScript tries lang-Script-Region for a lang-Region tag.
-func withScript(tag string) (string, bool) {
+// withScript tries lang-Script-Region, then lang-Script, for a
+// lang-Region tag.
+func withScript(tag string, avail Availability) (string, bool) {
 	parts := strings.Split(tag, "-")
 	if len(parts) != 2 || len(parts[1]) == 4 {
 		return "", false
@@ -203,10 +326,10 @@ func withScript(tag string) (string, bool) {
 	if conf == language.No {
 		return "", false
 	}
-	if d, ok := dataLocale(parts[0] + "-" + s.String() + "-" + parts[1]); ok {
+	if d, ok := avail(parts[0] + "-" + s.String() + "-" + parts[1]); ok {
 		return d, true
 	}
-	return "", false
+	return avail(parts[0] + "-" + s.String())
 }
 
 // truncate drops tag's last subtag, and a singleton before it.

@@ -21,7 +21,7 @@ func TestResolve(t *testing.T) {
 		{[]string{"en-u-kn"}, "en", "en", map[string]string{"kn": ""}},
 		{[]string{"en-x-private"}, "en", "en", nil},
 	} {
-		got := Resolve(c.requested)
+		got := Resolve(c.requested, Formatting)
 		if got.Locale != c.locale || got.Data != c.data || len(got.Extension) != len(c.ext) {
 			t.Errorf("Resolve(%q) = %+v, want %s (data %s, extension %v)", c.requested, got, c.locale, c.data, c.ext)
 			continue
@@ -34,10 +34,27 @@ func TestResolve(t *testing.T) {
 	}
 }
 
+// Collator's locales are those with a tailoring of their own, as ICU's
+// are: Node resolves en-GB to en and de-DE to de, but keeps en-US.
+func TestResolveCollation(t *testing.T) {
+	for tag, want := range map[string]string{
+		"en-GB": "en", "en-US": "en-US", "de-DE": "de", "fr-CA": "fr-CA", "zh-TW": "zh-TW", "pt-BR": "pt", "sr-Latn": "sr-Latn", "xx": "en-US",
+	} {
+		if got := Resolve([]string{tag}, Collation); got.Locale != want {
+			t.Errorf("Resolve(%s, Collation) = %+v, want %s", tag, got, want)
+		}
+	}
+	if got := CollationTypes("de-AT"); len(got) != 1 || got[0] != "phonebk" {
+		t.Errorf("CollationTypes(de-AT) = %v", got)
+	}
+}
+
 func TestCanonicalize(t *testing.T) {
 	for in, want := range map[string]string{
 		"EN-us": "en-US", "de": "de", "zh-hant-tw": "zh-Hant-TW", "xx": "xx", "XX-yy": "xx-YY",
-		"en-u-ca-gregory": "en-u-ca-gregory", "iw": "he", "": "", "en_US": "", "a": "", "en--US": "", "toolonglanguage": "",
+		"en-u-ca-gregory": "en-u-ca-gregory", "en-u-kn-true": "en-u-kn", "de-u-co-phonebk-kn-true-x-true": "de-u-co-phonebk-kn-x-true", "iw": "he", "": "", "en_US": "", "a": "", "en--US": "", "toolonglanguage": "",
+		"x-private": "", "de-gregory-gregory": "", "en-u-a1-x": "", "en-a-x-a-y": "", "en-u-ca-gregory-u-nu-latn": "", "en-t-ar-aao": "", "i-klingon": "",
+		"en-x-a-b": "en-x-a-b", "sl-rozaj-biske-1994": "sl-rozaj-biske-1994", "en-t-en-i0-handwrit": "en-t-en-i0-handwrit", "de-1996": "de-1996",
 	} {
 		got, err := Canonicalize(in)
 		if want == "" {

@@ -6,11 +6,20 @@
 // says: user code can observe it through getters and proxies.
 (function (host) {
   "use strict";
+  // append and has touch no Array.prototype method, which user code may
+  // have replaced.
+  const append = (list, v) =>
+    Object.defineProperty(list, list.length, { value: v, writable: true, enumerable: true, configurable: true });
+  const has = (list, v) => {
+    for (let i = 0; i < list.length; i++) if (list[i] === v) return true;
+    return false;
+  };
   const isObject = (v) => (typeof v === "object" && v !== null) || typeof v === "function";
 
   // CanonicalizeLocaleList (ECMA-402 §9.2.1).
   const canonicalizeLocaleList = (locales) => {
     if (locales === undefined) return [];
+    if (locales === null) throw new TypeError("Intl: locales must not be null");
     const seen = [];
     const O = typeof locales === "string" ? [locales] : Object(locales);
     const len = Math.min(Math.max(Math.trunc(Number(O.length)) || 0, 0), 2 ** 53 - 1);
@@ -19,7 +28,7 @@
       const v = O[k];
       if (typeof v !== "string" && !isObject(v)) throw new TypeError("Intl: a locale must be a string or an object");
       const tag = host.canonicalTag(String(v)); // a RangeError for a tag that is not well-formed
-      if (!seen.includes(tag)) seen.push(tag);
+      if (!has(seen, tag)) append(seen, tag);
     }
     return seen;
   };
@@ -37,7 +46,7 @@
     let value = options[property];
     if (value === undefined) return fallback;
     value = type === "boolean" ? Boolean(value) : String(value);
-    if (values !== undefined && !values.includes(value)) {
+    if (values !== undefined && !has(values, value)) {
       throw new RangeError(`Value ${value} out of range for Intl options property ${property}`);
     }
     return value;
@@ -56,21 +65,43 @@
     defaultNumberOption(options[property], minimum, maximum, fallback, property);
 
   // resolveLocale: {locale, dataLocale, extension} for a canonical list,
-  // by the lookup matcher ("best fit" is served by the same).
-  const resolveLocale = (requested) => host.resolve(requested);
+  // by the lookup matcher ("best fit" is served by the same). service
+  // "collator" resolves among Collator's locales; the default, among the
+  // formatting ones.
+  const resolveLocale = (requested, service = "") => host.resolve(requested, service);
 
   // SupportedLocales (§9.2.10), for each constructor's supportedLocalesOf.
-  const supportedLocalesOf = (locales, options) => {
+  const supportedLocalesOf = (locales, options, service = "") => {
     const requested = canonicalizeLocaleList(locales);
     const o = coerceOptions(options);
     getOption(o, "localeMatcher", "string", ["lookup", "best fit"], "best fit");
-    return host.supported(requested);
+    return host.supported(requested, service);
   };
 
   // tagPrototype gives a constructor's prototype its [Symbol.toStringTag],
-  // as every Intl service constructor has ("Intl.Collator").
-  const tagPrototype = (cls, tag) =>
-    Object.defineProperty(cls.prototype, Symbol.toStringTag, { value: tag, configurable: true });
+  // as every Intl service constructor has ("Intl.Collator"), and makes
+  // the constructor's prototype property read-only, as built-ins have it.
+  const tagPrototype = (ctor, tag) => {
+    Object.defineProperty(ctor, "prototype", { writable: false });
+    Object.defineProperty(ctor.prototype, Symbol.toStringTag, { value: tag, configurable: true });
+  };
 
-  return { canonicalizeLocaleList, optionsObject, coerceOptions, getOption, defaultNumberOption, getNumberOption, resolveLocale, supportedLocalesOf, tagPrototype };
+  // install copies the methods and accessors of an object literal onto
+  // target as a built-in's: not enumerable, and, written as method
+  // definitions ({ format() {} , get compare() {} }), with no prototype,
+  // not constructors, and named as the standard says ("get compare").
+  const install = (target, source) => {
+    for (const key of Reflect.ownKeys(source)) {
+      const d = Object.getOwnPropertyDescriptor(source, key);
+      d.enumerable = false;
+      Object.defineProperty(target, key, d);
+    }
+    return target;
+  };
+
+  // statics gives an Intl constructor its supportedLocalesOf of an Intl constructor.
+  const statics = (ctor) =>
+    install(ctor, { supportedLocalesOf(locales, options = undefined) { return supportedLocalesOf(locales, options); } });
+
+  return { canonicalizeLocaleList, optionsObject, coerceOptions, getOption, defaultNumberOption, getNumberOption, resolveLocale, supportedLocalesOf, tagPrototype, install, statics, append, has };
 })
