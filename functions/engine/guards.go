@@ -121,6 +121,9 @@ func (r *run) guardPrototypes() {
 		}
 		return must(origJoin(c.This, c.Arguments...))
 	})
+	// toLocaleString passes its locales and options on to each element's
+	// (ECMA-402 §19.5.1), which goja's does not.
+	r.define(arr, "toLocaleString", r.arrayToLocaleString)
 	// concat: this and each argument. A real array's length is read
 	// unobserved; an object that is not one is read for
 	// Symbol.isConcatSpreadable and its length, which the original reads
@@ -183,6 +186,7 @@ func (r *run) guardPrototypes() {
 	})
 
 	r.guardLocaleCompare(str)
+	r.guardLocaleCase(str)
 
 	// These three make a regexp of a string argument; the other ways to
 	// one (a literal, the RegExp global, a library) guard RegExp.prototype
@@ -623,6 +627,46 @@ func (r *run) joinArrayLike(o *goja.Object, c *goja.FunctionCall) goja.Value {
 		}
 		if bytes := float64(b.Len()) * 2; bytes > budget {
 			panic(r.exceeded("join", bytes))
+		}
+	}
+	return r.vm.ToValue(b.String())
+}
+
+// arrayToLocaleString is Array.prototype.toLocaleString as ECMA-402 has
+// it: each element's toLocaleString(locales, options), joined by ",",
+// within the budget and the run's time. An array that contains itself
+// shows as "" where it recurs, as in every engine.
+func (r *run) arrayToLocaleString(c goja.FunctionCall) goja.Value {
+	o := c.This.ToObject(r.vm) // a TypeError for undefined and null
+	if r.toLocaleStack[o] {
+		return r.vm.ToValue("")
+	}
+	if r.toLocaleStack == nil {
+		r.toLocaleStack = map[*goja.Object]bool{}
+	}
+	r.toLocaleStack[o] = true
+	defer delete(r.toLocaleStack, o)
+	n := toLength(o.Get("length"))
+	locales, options := arg(c.Arguments, 0), arg(c.Arguments, 1)
+	budget := r.budget()
+	var b strings.Builder
+	for k := int64(0); k < int64(n); k++ {
+		r.checkStopped(k, "toLocaleString")
+		if k > 0 {
+			b.WriteString(",")
+		}
+		v := o.Get(strconv.FormatInt(k, 10))
+		if v == nil || goja.IsUndefined(v) || goja.IsNull(v) {
+			continue
+		}
+		elem := v.ToObject(r.vm)
+		f, ok := goja.AssertFunction(elem.Get("toLocaleString"))
+		if !ok {
+			panic(r.newError("TypeError", "toLocaleString is not a function"))
+		}
+		b.WriteString(r.toJSString(must(f(v, locales, options))).String())
+		if bytes := float64(b.Len()) * 2; bytes > budget {
+			panic(r.exceeded("toLocaleString", bytes))
 		}
 	}
 	return r.vm.ToValue(b.String())

@@ -12,6 +12,7 @@ import (
 	"unicode" // zones without the host's /usr/share/zoneinfo: sandboxes and containers
 
 	"github.com/dop251/goja"
+	"golang.org/x/text/cases"
 	"golang.org/x/text/collate"
 	"golang.org/x/text/language"
 	"golang.org/x/text/unicode/norm"
@@ -217,6 +218,32 @@ func (r *run) guardLocaleCompare(str *goja.Object) {
 		compare := r.collator(arg(c.Arguments, 1), arg(c.Arguments, 2))
 		return r.vm.ToValue(compare(norm.NFD.String(s.String()), norm.NFD.String(that.String())))
 	})
+}
+
+// guardLocaleCase gives String.prototype.toLocaleLowerCase and
+// toLocaleUpperCase their locales (ECMA-402 §19.1.2–3), which goja
+// ignores: x/text's cases has the language-sensitive mappings (Turkish
+// and Azeri dotted i, Lithuanian dot above, Greek) of Unicode's
+// SpecialCasing, and the final sigma rule for every language.
+func (r *run) guardLocaleCase(str *goja.Object) {
+	for name, upper := range map[string]bool{"toLocaleLowerCase": false, "toLocaleUpperCase": true} {
+		orig, _ := goja.AssertFunction(str.Get(name))
+		r.define(str, name, func(c goja.FunctionCall) goja.Value {
+			if goja.IsUndefined(c.This) || goja.IsNull(c.This) {
+				return must(orig(c.This, c.Arguments...)) // its TypeError
+			}
+			s := r.toJSString(c.This).String()
+			lang := language.Und
+			if list := r.localeList(arg(c.Arguments, 0)); len(list) > 0 {
+				base, _ := language.Make(list[0]).Base()
+				lang = language.Make(base.String())
+			}
+			if upper {
+				return r.vm.ToValue(cases.Upper(lang).String(s))
+			}
+			return r.vm.ToValue(cases.Lower(lang).String(s))
+		})
+	}
 }
 
 // collation compares two strings (NFD) as a collator with some options.
