@@ -14,6 +14,8 @@ func TestIntlCollatorAgainstNode(t *testing.T) {
 		`Object.prototype.toString.call(Intl)`,
 		`Intl.getCanonicalLocales(["EN-us", "de-de", "en-US", "zh-hant-tw"])`,
 		`Intl.getCanonicalLocales("en-u-kn-true")`,
+		// UTS #35 canonicalization: CLDR's aliases, case, order.
+		`["iw", "in", "ji", "jw", "mo", "sh", "no", "tl", "cmn", "sgn-GR", "art-lojban", "en-BU", "de-DD", "ru-SU", "hy-SU", "ja-Latn-hepburn-heploc", "zh-guoyu", "und-aaland", "sr-ME", "aar", "heb", "cel-gaulish", "no-bok", "hy-arevmda", "EN-latn-us-POSIX", "sl-rozaj-biske-1994", "en-u-ca-gregory-ca-buddhist", "en-U-NU-LATN-CA-GREGORY", "en-t-sl-rozaj-biske-1994-h0-hybrid-m0-ungegn", "de-x-private-u-co", "en-b-bb-a-aa", "zh-Hans-CN-u-nu-hanidec", "qaa-Qaai-CS"].map((t) => { try { return Intl.getCanonicalLocales(t)[0] } catch (e) { return e.name } })`,
 		`Intl.getCanonicalLocales([])`,
 		`Intl.getCanonicalLocales()`,
 		`["en_US", "", "a", "en--US", "x-private", 5].map((l) => { try { return Intl.getCanonicalLocales(l) } catch (e) { return e.name } })`,

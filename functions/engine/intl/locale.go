@@ -60,13 +60,7 @@ func Canonicalize(tag string) (string, error) {
 	if !wellFormed(tag) {
 		return "", fmt.Errorf("Incorrect locale information provided")
 	}
-	t, err := language.Parse(tag)
-	if err != nil {
-		// Well-formed, but x/text does not know a subtag (xx, a new
-		// region, a -t- field): still a locale, in canonical case.
-		return dropTrue(canonicalCase(tag)), nil
-	}
-	return dropTrue(t.String()), nil
+	return canonicalTag(tag), nil
 }
 
 // wellFormed checks a tag against UTS #35's unicode_locale_id grammar:
@@ -181,27 +175,6 @@ func isDigits(s string) bool {
 	return true
 }
 
-// dropTrue removes the value "true" of -u- keywords, as UTS #35's
-// canonical form does (en-u-kn-true is en-u-kn).
-func dropTrue(tag string) string {
-	i := strings.Index(tag, "-u-")
-	if i < 0 || !strings.Contains(tag[i:], "-true") {
-		return tag
-	}
-	subs := strings.Split(tag[i+1:], "-")
-	out := subs[:1]
-	for j := 1; j < len(subs); j++ {
-		if len(subs[j]) == 1 { // the next extension: copied as it is
-			out = append(out, subs[j:]...)
-			break
-		}
-		if subs[j] == "true" && len(subs[j-1]) == 2 {
-			continue
-		}
-		out = append(out, subs[j])
-	}
-	return tag[:i+1] + strings.Join(out, "-")
-}
 
 func isAlpha(s string) bool {
 	for _, c := range s {
@@ -221,23 +194,6 @@ func isAlnum(s string) bool {
 	return true
 }
 
-// canonicalCase writes a tag as BCP 47 does: language lower, script
-// title, region upper, the rest lower.
-func canonicalCase(tag string) string {
-	subs := strings.Split(strings.ToLower(tag), "-")
-	for i := 1; i < len(subs); i++ {
-		if len(subs[i-1]) == 1 {
-			break // an extension: all lower case
-		}
-		switch {
-		case len(subs[i]) == 4 && isAlpha(subs[i]):
-			subs[i] = strings.ToUpper(subs[i][:1]) + subs[i][1:]
-		case len(subs[i]) == 2 && isAlpha(subs[i]) || len(subs[i]) == 3 && !isAlpha(subs[i]) && i <= 2:
-			subs[i] = strings.ToUpper(subs[i])
-		}
-	}
-	return strings.Join(subs, "-")
-}
 
 // Resolved is the outcome of locale negotiation (ECMA-402 ResolveLocale,
 // lookup matcher).
