@@ -102,3 +102,28 @@ func TestArrayToLocaleStringAgainstNode(t *testing.T) {
 		`(() => { try { Array.prototype.toLocaleString.call(null) } catch (e) { return e.name } })()`,
 	})
 }
+
+// Intl.Locale: canonical tags, options in place of subtags and keywords,
+// likely subtags.
+func TestIntlLocaleAgainstNode(t *testing.T) {
+	differential(t, []string{
+		`String(new Intl.Locale("en-latn-us-u-ca-gregory-co-phonebk"))`,
+		`(() => { const l = new Intl.Locale("ja-Jpan-JP-u-ca-japanese-hc-h12", {region: "US", hourCycle: "h23", numeric: true}); return [l.toString(), l.baseName, l.language, l.script, l.region, l.calendar, l.hourCycle, l.numeric, l.caseFirst, l.collation, l.numberingSystem] })()`,
+		`[new Intl.Locale("zh").maximize().toString(), new Intl.Locale("zh-Hant-TW").minimize().toString(), new Intl.Locale("und").maximize().baseName, new Intl.Locale("sr-ME").maximize().toString(), new Intl.Locale("en-GB-u-nu-arab").minimize().toString(), new Intl.Locale("und-Arab").maximize().toString()]`,
+		`(() => { try { Intl.Locale("en") } catch (e) { return e.name } })()`,
+		`["", "en_US", 5, null, "x-private"].map((t) => { try { return new Intl.Locale(t).toString() } catch (e) { return e.name } })`,
+		`[{language: "x"}, {script: "Latn1"}, {region: "USA"}, {calendar: "a"}, {hourCycle: "h25"}, {caseFirst: "up"}, {numberingSystem: "latn-"}].map((o) => { try { return new Intl.Locale("en", o).toString() } catch (e) { return e.name } })`,
+		`Intl.getCanonicalLocales([new Intl.Locale("en-US"), "de"])`,
+		`new Intl.Locale(new Intl.Locale("de-DE"), {region: "AT", numeric: false}).toString()`,
+		`[Object.prototype.toString.call(new Intl.Locale("en")), Intl.Locale.length, Intl.Locale.name]`,
+		`Object.getOwnPropertyNames(Intl.Locale.prototype).slice(0, 14)`,
+		`new Intl.Locale("en-u-attr-ca-gregory-x-priv", {calendar: "buddhist", collation: "emoji"}).toString()`,
+		`[new Intl.Locale("en-u-kn-false").numeric, new Intl.Locale("en-u-kn").numeric, new Intl.Locale("en").numeric, new Intl.Locale("en").script]`,
+		`new Intl.Collator(new Intl.Locale("de", {collation: "phonebk"})).resolvedOptions().locale`,
+		`(() => { const log = []; new Intl.Locale("en", new Proxy({}, {get(t, k) { log.push(k); return undefined }})); return log })()`,
+		`[new Intl.Locale("cmn-TW").toString(), new Intl.Locale("en", {language: "IW"}).toString(), new Intl.Locale("sh").maximize().toString(), new Intl.Locale("en-SU").toString()]`,
+		`(() => { try { Intl.Locale.prototype.toString.call({}) } catch (e) { return e.name } })()`,
+		`[() => new Intl.Locale("en", null), () => new Intl.Collator("en", null)].map((f) => { try { f(); return "no error" } catch (e) { return e.name } })`,
+		`(() => { class L extends Intl.Locale {}; const l = new L("de"); return [l instanceof L, l.maximize() instanceof L, l.language] })()`,
+	})
+}

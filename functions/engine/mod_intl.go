@@ -52,6 +52,33 @@ func init() {
 			return r.vm.ToValue(intl.Supported(r.stringList(c.Argument(0)), availability(c.Argument(1))))
 		})
 	}
+	libHosts["intl_locale"] = func(r *run, host *goja.Object) {
+		str := func(v goja.Value) string {
+			if v == nil || goja.IsUndefined(v) {
+				return ""
+			}
+			return v.String()
+		}
+		// build(tag, language, script, region, keywords) is the canonical
+		// tag with the options applied, and its parts.
+		_ = host.Set("build", func(c goja.FunctionCall) goja.Value {
+			keywords := map[string]string{}
+			if o, ok := c.Argument(4).(*goja.Object); ok {
+				for _, k := range o.Keys() {
+					if v := o.Get(k); v != nil && !goja.IsUndefined(v) {
+						keywords[k] = v.String()
+					}
+				}
+			}
+			loc, err := intl.BuildLocale(c.Argument(0).String(), str(c.Argument(1)), str(c.Argument(2)), str(c.Argument(3)), keywords)
+			if err != nil {
+				panic(r.newError("RangeError", err.Error()+": "+c.Argument(0).String()))
+			}
+			return r.localeParts(loc)
+		})
+		_ = host.Set("maximize", func(c goja.FunctionCall) goja.Value { return r.vm.ToValue(intl.Maximize(c.Argument(0).String())) })
+		_ = host.Set("minimize", func(c goja.FunctionCall) goja.Value { return r.vm.ToValue(intl.Minimize(c.Argument(0).String())) })
+	}
 	libHosts["intl_collator"] = func(r *run, host *goja.Object) {
 		_ = host.Set("types", func(c goja.FunctionCall) goja.Value {
 			return r.vm.ToValue(intl.CollationTypes(c.Argument(0).String()))
@@ -74,6 +101,29 @@ func init() {
 			})
 		})
 	}
+}
+
+// localeParts is what Intl.Locale keeps of a tag.
+func (r *run) localeParts(l intl.LocaleParts) goja.Value {
+	o := r.vm.NewObject()
+	_ = o.Set("tag", l.Tag)
+	_ = o.Set("baseName", l.BaseName)
+	_ = o.Set("language", l.Language)
+	set := func(name, v string) {
+		if v != "" {
+			_ = o.Set(name, v)
+		} else {
+			_ = o.Set(name, goja.Undefined())
+		}
+	}
+	set("script", l.Script)
+	set("region", l.Region)
+	kw := r.vm.NewObject()
+	for k, v := range l.Keywords {
+		_ = kw.Set(k, v)
+	}
+	_ = o.Set("keywords", kw)
+	return o
 }
 
 func availability(service goja.Value) intl.Availability {

@@ -329,3 +329,98 @@ func keywordValue(key string, values []string) []string {
 	}
 	return values
 }
+
+// LocaleParts are an Intl.Locale's: its canonical tag, the language id
+// and its subtags, and the -u- keywords (a keyword without a value, as
+// kn is for true, has "").
+type LocaleParts struct {
+	Tag, BaseName, Language, Script, Region string
+	Keywords                                map[string]string
+}
+
+// BuildLocale is Intl.Locale's tag (ECMA-402 ApplyOptionsToTag and
+// ApplyUnicodeExtensionToTag): tag canonicalized, the language, script
+// and region given in place of its own, the keywords given (ca, co, hc,
+// kf, kn, nu) in place of its -u- ones, and canonicalized again.
+func BuildLocale(tag, lang, script, region string, keywords map[string]string) (LocaleParts, error) {
+	canon, err := Canonicalize(tag)
+	if err != nil {
+		return LocaleParts{}, err
+	}
+	id, rest := splitLangID(canon)
+	if lang != "" {
+		id.lang = strings.ToLower(lang)
+	}
+	if script != "" {
+		id.script = script
+	}
+	if region != "" {
+		id.region = region
+	}
+	_, ext := splitExtension(canon)
+	if len(keywords) > 0 {
+		if ext == nil {
+			ext = map[string]string{}
+		}
+		for k, v := range keywords {
+			ext[k] = strings.ToLower(v)
+		}
+		rest = withKeywords(rest, ext)
+	}
+	canon, err = Canonicalize(joinRest(id.String(), rest))
+	if err != nil {
+		return LocaleParts{}, err
+	}
+	id, _ = splitLangID(canon)
+	_, ext = splitExtension(canon)
+	base := id.String()
+	return LocaleParts{Tag: canon, BaseName: base, Language: id.lang, Script: id.script, Region: id.region, Keywords: ext}, nil
+}
+
+// withKeywords rewrites the extensions part of a tag with a new set of -u-
+// keywords (its attributes, the other extensions and private use kept).
+func withKeywords(rest string, kw map[string]string) string {
+	var subs []string
+	if rest != "" {
+		subs = strings.Split(rest, "-")
+	}
+	var others, attrs, private []string
+	for i := 0; i < len(subs); {
+		s := subs[i]
+		j := i + 1
+		for j < len(subs) && (len(subs[j]) != 1 || s == "x") {
+			j++
+		}
+		switch s {
+		case "u":
+			for _, a := range subs[i+1 : j] {
+				if len(a) == 2 {
+					break // the keywords start: kw has them
+				}
+				attrs = append(attrs, a)
+			}
+		case "x":
+			private = subs[i:j]
+		default:
+			others = append(others, subs[i:j]...)
+		}
+		i = j
+	}
+	keys := make([]string, 0, len(kw))
+	for k := range kw {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	u := append([]string{"u"}, attrs...)
+	for _, k := range keys {
+		u = append(u, k)
+		if kw[k] != "" {
+			u = append(u, strings.Split(kw[k], "-")...)
+		}
+	}
+	out := others
+	if len(u) > 1 {
+		out = append(out, u...)
+	}
+	return strings.Join(append(out, private...), "-")
+}

@@ -95,3 +95,19 @@ func TestRecordMergesParents(t *testing.T) {
 		t.Fatalf("en-GB: %+v, %v", rec, err)
 	}
 }
+
+func TestLikelySubtags(t *testing.T) {
+	for _, c := range []struct{ tag, max, min string }{
+		{"zh", "zh-Hans-CN", "zh"}, {"zh-TW", "zh-Hant-TW", "zh-TW"}, {"zh-Hant", "zh-Hant-TW", "zh-TW"},
+		{"und", "en-Latn-US", "en"}, {"und-TW", "zh-Hant-TW", "zh-TW"}, {"en-GB", "en-Latn-GB", "en-GB"},
+		{"sr-ME", "sr-Latn-ME", "sr-ME"}, {"de-u-co-phonebk", "de-Latn-DE-u-co-phonebk", "de-u-co-phonebk"},
+		{"en-Latn-US-posix", "en-Latn-US-posix", "en-posix"},
+	} {
+		if got := Maximize(c.tag); got != c.max {
+			t.Errorf("Maximize(%s) = %s, want %s", c.tag, got, c.max)
+		}
+		if got := Minimize(c.tag); got != c.min {
+			t.Errorf("Minimize(%s) = %s, want %s", c.tag, got, c.min)
+		}
+	}
+}

@@ -14,6 +14,8 @@
     for (let i = 0; i < list.length; i++) if (list[i] === v) return true;
     return false;
   };
+  // localeTags are the tags of the Intl.Locale objects (their [[Locale]]).
+  const localeTags = new WeakMap();
   const isObject = (v) => (typeof v === "object" && v !== null) || typeof v === "function";
 
   // CanonicalizeLocaleList (ECMA-402 §9.2.1).
@@ -21,13 +23,15 @@
     if (locales === undefined) return [];
     if (locales === null) throw new TypeError("Intl: locales must not be null");
     const seen = [];
-    const O = typeof locales === "string" ? [locales] : Object(locales);
+    const O = typeof locales === "string" || localeTags.has(locales) ? [locales] : Object(locales);
     const len = Math.min(Math.max(Math.trunc(Number(O.length)) || 0, 0), 2 ** 53 - 1);
     for (let k = 0; k < len; k++) {
       if (!(k in O)) continue;
       const v = O[k];
       if (typeof v !== "string" && !isObject(v)) throw new TypeError("Intl: a locale must be a string or an object");
-      const tag = host.canonicalTag(String(v)); // a RangeError for a tag that is not well-formed
+      // An Intl.Locale gives its tag; anything else its string, which must
+      // be well-formed (a RangeError otherwise).
+      const tag = localeTags.has(v) ? localeTags.get(v) : host.canonicalTag(String(v));
       if (!has(seen, tag)) append(seen, tag);
     }
     return seen;
@@ -39,7 +43,11 @@
     if (isObject(options)) return options;
     throw new TypeError("Intl: options must be an object");
   };
-  const coerceOptions = (options) => (options === undefined ? Object.create(null) : Object(options));
+  const coerceOptions = (options) => {
+    if (options === undefined) return Object.create(null);
+    if (options === null) throw new TypeError("Intl: options must not be null"); // ToObject(null)
+    return Object(options);
+  };
 
   // GetOption (§9.2.13): type "string" or "boolean"; values lists what is allowed.
   const getOption = (options, property, type, values, fallback) => {
@@ -103,5 +111,5 @@
   const statics = (ctor) =>
     install(ctor, { supportedLocalesOf(locales, options = undefined) { return supportedLocalesOf(locales, options); } });
 
-  return { canonicalizeLocaleList, optionsObject, coerceOptions, getOption, defaultNumberOption, getNumberOption, resolveLocale, supportedLocalesOf, tagPrototype, install, statics, append, has };
+  return { canonicalizeLocaleList, optionsObject, coerceOptions, getOption, defaultNumberOption, getNumberOption, resolveLocale, supportedLocalesOf, tagPrototype, install, statics, append, has, localeTags };
 })

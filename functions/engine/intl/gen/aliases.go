@@ -10,7 +10,7 @@ import (
 // what replaces them (cmn → zh, SU → RU or another successor, heploc →
 // alalc97).
 func init() {
-	extras = append(extras, aliases, keywordAliases)
+	extras = append(extras, aliases, keywordAliases, likely)
 }
 
 func aliases(c *cldr) error {
@@ -117,4 +117,18 @@ func keywordAliases(c *cldr) error {
 		}
 	}
 	return writeJSON("data/keywords.json", out)
+}
+
+// likely writes data/likely.json: CLDR's likely subtags (zh → zh-Hans-CN,
+// und-TW → zh-Hant-TW), for Intl.Locale's maximize and minimize.
+func likely(c *cldr) error {
+	var f struct {
+		Supplemental struct {
+			LikelySubtags map[string]string `json:"likelySubtags"`
+		} `json:"supplemental"`
+	}
+	if err := c.read("cldr-core", "supplemental/likelySubtags.json", &f); err != nil {
+		return err
+	}
+	return writeJSON("data/likely.json", f.Supplemental.LikelySubtags)
 }
