@@ -22,7 +22,7 @@ type aliasTable struct {
 	Territory map[string]string `json:"territory"`
 	Variant   map[string]string `json:"variant"`
 	Subdiv    map[string]string `json:"subdivision"`
-	rules     []languageRule // Language, parsed; the most specific first
+	rules     []languageRule    // Language, parsed; the most specific first
 	// keywords replace the deprecated and alias values of -u- and -t-
 	// keys (data/keywords.json, by "u-ca", "t-m0").
 	keywords map[string]map[string]string

@@ -175,7 +175,6 @@ func isDigits(s string) bool {
 	return true
 }
 
-
 func isAlpha(s string) bool {
 	for _, c := range s {
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
@@ -193,7 +192,6 @@ func isAlnum(s string) bool {
 	}
 	return true
 }
-
 
 // Resolved is the outcome of locale negotiation (ECMA-402 ResolveLocale,
 // lookup matcher).
