@@ -127,3 +127,22 @@ func TestIntlLocaleAgainstNode(t *testing.T) {
 		`(() => { class L extends Intl.Locale {}; const l = new L("de"); return [l instanceof L, l.maximize() instanceof L, l.language] })()`,
 	})
 }
+
+// Intl.ListFormat: CLDR's list patterns in every type and style.
+func TestIntlListFormatAgainstNode(t *testing.T) {
+	differential(t, []string{
+		`["en", "en-GB", "de", "fr", "es", "it", "pt-BR", "nl", "sv", "pl", "ru", "ja", "zh", "zh-TW", "ko", "ar", "he", "hi", "tr", "th", "uk", "cs"].map((l) => new Intl.ListFormat(l).format(["a", "b", "c"]))`,
+		`["conjunction", "disjunction", "unit"].flatMap((type) => ["long", "short", "narrow"].map((style) => new Intl.ListFormat("en", {type, style}).format(["1", "2", "3", "4"])))`,
+		`["conjunction", "disjunction", "unit"].flatMap((type) => ["long", "short", "narrow"].map((style) => new Intl.ListFormat("de", {type, style}).format(["x", "y"])))`,
+		`new Intl.ListFormat("es").formatToParts(["x", "y", "iglesia"])`,
+		`["iglesia", "hielo", "hiato", "Hilo", "hierba", "x", "IBM", "hi"].map((w) => new Intl.ListFormat("es").format(["a", w]))`,
+		`["oso", "hora", "8", "80", "11", "11.5", "110", "11 x", "Ocho", "h"].map((w) => new Intl.ListFormat("es", {type: "disjunction"}).format(["a", w]))`,
+		`["b", "שלום", "1", "ב"].map((w) => new Intl.ListFormat("he").format(["א", w]))`,
+		`[new Intl.ListFormat("en").format([]), new Intl.ListFormat("en").format(["x"]), new Intl.ListFormat("en").format(), new Intl.ListFormat("en").format(new Set(["p", "q"]))]`,
+		`new Intl.ListFormat("fr", {type: "disjunction", style: "short"}).resolvedOptions()`,
+		`new Intl.ListFormat().resolvedOptions()`,
+		`[() => Intl.ListFormat(), () => new Intl.ListFormat("en", {type: "x"}), () => new Intl.ListFormat("en", 5), () => new Intl.ListFormat("en").format([1]), () => new Intl.ListFormat("en").format("ab"), () => new Intl.ListFormat("en", null)].map((f) => { try { return f() } catch (e) { return e.name } })`,
+		`(() => { const log = []; new Intl.ListFormat("en", new Proxy({}, {get(t, k) { log.push(k); return undefined }})); return log })()`,
+		`[Intl.ListFormat.length, Object.prototype.toString.call(new Intl.ListFormat()), Intl.ListFormat.supportedLocalesOf(["es", "xx"]), Object.getOwnPropertyNames(Intl.ListFormat.prototype)]`,
+	})
+}

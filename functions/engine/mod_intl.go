@@ -79,6 +79,23 @@ func init() {
 		_ = host.Set("maximize", func(c goja.FunctionCall) goja.Value { return r.vm.ToValue(intl.Maximize(c.Argument(0).String())) })
 		_ = host.Set("minimize", func(c goja.FunctionCall) goja.Value { return r.vm.ToValue(intl.Minimize(c.Argument(0).String())) })
 	}
+	libHosts["intl_list"] = func(r *run, host *goja.Object) {
+		// format(dataLocale, type, style, list, toParts)
+		_ = host.Set("format", func(c goja.FunctionCall) goja.Value {
+			parts, err := intl.FormatList(c.Argument(0).String(), c.Argument(1).String(), c.Argument(2).String(), r.stringList(c.Argument(3)))
+			if err != nil {
+				panic(r.newError("RangeError", "Intl.ListFormat: "+err.Error()))
+			}
+			if !c.Argument(4).ToBoolean() {
+				var b strings.Builder
+				for _, p := range parts {
+					b.WriteString(p.Value)
+				}
+				return r.vm.ToValue(b.String())
+			}
+			return r.partsArray(len(parts), func(i int) (string, string) { return parts[i].Type, parts[i].Value })
+		})
+	}
 	libHosts["intl_collator"] = func(r *run, host *goja.Object) {
 		_ = host.Set("types", func(c goja.FunctionCall) goja.Value {
 			return r.vm.ToValue(intl.CollationTypes(c.Argument(0).String()))
@@ -101,6 +118,19 @@ func init() {
 			})
 		})
 	}
+}
+
+// partsArray is the array of {type, value} objects formatToParts returns.
+func (r *run) partsArray(n int, part func(i int) (typ, value string)) goja.Value {
+	out := make([]any, n)
+	for i := range out {
+		typ, value := part(i)
+		o := r.vm.NewObject()
+		_ = o.Set("type", typ)
+		_ = o.Set("value", value)
+		out[i] = o
+	}
+	return r.vm.NewArray(out...)
 }
 
 // localeParts is what Intl.Locale keeps of a tag.
