@@ -116,7 +116,12 @@ func TestIntlLocaleAgainstNode(t *testing.T) {
 		`Intl.getCanonicalLocales([new Intl.Locale("en-US"), "de"])`,
 		`new Intl.Locale(new Intl.Locale("de-DE"), {region: "AT", numeric: false}).toString()`,
 		`[Object.prototype.toString.call(new Intl.Locale("en")), Intl.Locale.length, Intl.Locale.name]`,
-		`Object.getOwnPropertyNames(Intl.Locale.prototype).slice(0, 14)`,
+		`Object.getOwnPropertyNames(Intl.Locale.prototype).slice(0, 21)`,
+		// What a locale prefers; collations are those x/text has (ICU adds emoji and eor everywhere).
+		`["en-US", "de-DE", "ar-EG", "he", "ja-JP-u-ca-japanese", "fa-IR", "en-GB-u-hc-h11", "zh-TW", "und", "en", "pt-BR", "hi-IN", "ar-SA"].map((t) => { const l = new Intl.Locale(t); return [t, l.hourCycles, l.numberingSystems, l.textInfo, l.timeZones, l.weekInfo] })`,
+		`["en-US", "de-DE", "th-TH", "ja-JP", "zh-TW", "fa-IR", "und-u-ca-buddhist"].map((t) => new Intl.Locale(t).calendars)`,
+		`["de-u-co-phonebk", "en-u-co-emoji"].map((t) => new Intl.Locale(t).collations)`,
+		`(() => { const l = new Intl.Locale("en-US"); return [l.weekInfo !== l.weekInfo, l.timeZones.length] })()`,
 		`new Intl.Locale("en-u-attr-ca-gregory-x-priv", {calendar: "buddhist", collation: "emoji"}).toString()`,
 		`[new Intl.Locale("en-u-kn-false").numeric, new Intl.Locale("en-u-kn").numeric, new Intl.Locale("en").numeric, new Intl.Locale("en").script]`,
 		`new Intl.Collator(new Intl.Locale("de", {collation: "phonebk"})).resolvedOptions().locale`,

@@ -77,6 +77,30 @@ func init() {
 			return r.localeParts(loc)
 		})
 		_ = host.Set("maximize", func(c goja.FunctionCall) goja.Value { return r.vm.ToValue(intl.Maximize(c.Argument(0).String())) })
+		_ = host.Set("info", func(c goja.FunctionCall) goja.Value {
+			info := intl.InfoOf(c.Argument(0).String())
+			o := r.vm.NewObject()
+			list := func(s []string) goja.Value {
+				if s == nil {
+					return goja.Undefined()
+				}
+				return r.vm.ToValue(s)
+			}
+			_ = o.Set("calendars", list(info.Calendars))
+			_ = o.Set("collations", list(info.Collations))
+			_ = o.Set("hourCycles", list(info.HourCycles))
+			_ = o.Set("numberingSystems", list(info.NumberingSystems))
+			_ = o.Set("timeZones", list(info.TimeZones))
+			text := r.vm.NewObject()
+			_ = text.Set("direction", info.Direction)
+			_ = o.Set("textInfo", text)
+			week := r.vm.NewObject()
+			_ = week.Set("firstDay", info.Week.FirstDay)
+			_ = week.Set("weekend", r.vm.ToValue(info.Week.Weekend))
+			_ = week.Set("minimalDays", info.Week.MinimalDays)
+			_ = o.Set("weekInfo", week)
+			return o
+		})
 		_ = host.Set("minimize", func(c goja.FunctionCall) goja.Value { return r.vm.ToValue(intl.Minimize(c.Argument(0).String())) })
 	}
 	libHosts["intl_list"] = func(r *run, host *goja.Object) {

@@ -1,6 +1,9 @@
 package intl
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
 func TestResolve(t *testing.T) {
 	for _, c := range []struct {
@@ -109,5 +112,23 @@ func TestLikelySubtags(t *testing.T) {
 		if got := Minimize(c.tag); got != c.min {
 			t.Errorf("Minimize(%s) = %s, want %s", c.tag, got, c.min)
 		}
+	}
+}
+
+func TestInfoOf(t *testing.T) {
+	us := InfoOf("en-US")
+	if us.Week.FirstDay != 7 || !slices.Equal(us.Week.Weekend, []int{6, 7}) || us.HourCycles[0] != "h12" || len(us.TimeZones) != 29 || us.Direction != "ltr" {
+		t.Errorf("en-US: %+v", us)
+	}
+	he := InfoOf("he")
+	if he.Direction != "rtl" || he.TimeZones != nil || !slices.Equal(he.Week.Weekend, []int{5, 6}) {
+		t.Errorf("he: %+v", he)
+	}
+	fa := InfoOf("fa-IR")
+	if fa.Week.FirstDay != 6 || !slices.Equal(fa.Week.Weekend, []int{5}) || fa.NumberingSystems[0] != "arabext" || fa.Calendars[0] != "persian" {
+		t.Errorf("fa-IR: %+v", fa)
+	}
+	if de := InfoOf("de-DE-u-hc-h11-ca-buddhist"); de.HourCycles[0] != "h11" || de.Calendars[0] != "buddhist" || de.Week.MinimalDays != 4 {
+		t.Errorf("de-DE: %+v", de)
 	}
 }

@@ -70,6 +70,26 @@
     get numeric() { const v = keyword(this, "kn", "numeric"); return v === "" || v === "true"; },
     get numberingSystem() { return keyword(this, "nu", "numberingSystem"); },
   });
+  // What the locale prefers (Intl Locale Info): Node 20 has these as
+  // getters, the standard now as methods; both are here, each answer a
+  // new object.
+  const info = (l, what) => host.info(partsOf(l, what).tag);
+  install(Locale.prototype, {
+    get calendars() { return info(this, "calendars").calendars; },
+    get collations() { return info(this, "collations").collations; },
+    get hourCycles() { return info(this, "hourCycles").hourCycles; },
+    get numberingSystems() { return info(this, "numberingSystems").numberingSystems; },
+    get textInfo() { return info(this, "textInfo").textInfo; },
+    get timeZones() { return info(this, "timeZones").timeZones; },
+    get weekInfo() { return info(this, "weekInfo").weekInfo; },
+    getCalendars() { return info(this, "getCalendars").calendars; },
+    getCollations() { return info(this, "getCollations").collations; },
+    getHourCycles() { return info(this, "getHourCycles").hourCycles; },
+    getNumberingSystems() { return info(this, "getNumberingSystems").numberingSystems; },
+    getTextInfo() { return info(this, "getTextInfo").textInfo; },
+    getTimeZones() { return info(this, "getTimeZones").timeZones; },
+    getWeekInfo() { return info(this, "getWeekInfo").weekInfo; },
+  });
   tagPrototype(Locale, "Intl.Locale");
   return { Locale };
 })
