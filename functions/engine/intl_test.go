@@ -151,3 +151,23 @@ func TestIntlListFormatAgainstNode(t *testing.T) {
 		`[Intl.ListFormat.length, Object.prototype.toString.call(new Intl.ListFormat()), Intl.ListFormat.supportedLocalesOf(["es", "xx"]), Object.getOwnPropertyNames(Intl.ListFormat.prototype)]`,
 	})
 }
+
+// Intl.DisplayNames: CLDR's names in every type.
+func TestIntlDisplayNamesAgainstNode(t *testing.T) {
+	differential(t, []string{
+		`["en", "de", "ja", "fr-CA", "es", "ar", "zh-TW", "ru", "hi"].map((l) => new Intl.DisplayNames(l, {type: "region"}).of("US"))`,
+		`["US", "GB", "419", "DE", "HK", "CI"].map((c) => [new Intl.DisplayNames("en", {type: "region"}).of(c), new Intl.DisplayNames("en", {type: "region", style: "short"}).of(c), new Intl.DisplayNames("en", {type: "region", style: "narrow"}).of(c)])`,
+		`["en-US", "en-GB", "zh-Hant", "sr-Latn-RS", "de-CH", "xx", "pt-BR", "es-419", "fr-CA", "zh-Hans-SG", "en-XY", "nl-BE", "ca-ES-valencia"].map((t) => new Intl.DisplayNames("en", {type: "language"}).of(t))`,
+		`["en-US", "zh-Hant", "pt-BR", "de-CH"].map((t) => new Intl.DisplayNames("en", {type: "language", languageDisplay: "standard"}).of(t))`,
+		`["en-US", "en-GB", "de"].map((t) => new Intl.DisplayNames("de", {type: "language", style: "short"}).of(t))`,
+		`["Latn", "Hans", "Zzzz", "Cyrl"].map((t) => new Intl.DisplayNames("de", {type: "script"}).of(t))`,
+		`["gregory", "buddhist", "islamic-civil", "japanese", "ethioaa", "gregorian"].map((t) => new Intl.DisplayNames("en", {type: "calendar"}).of(t))`,
+		`["era", "year", "quarter", "month", "weekOfYear", "weekday", "day", "dayPeriod", "hour", "minute", "second", "timeZoneName"].map((t) => new Intl.DisplayNames("fr", {type: "dateTimeField"}).of(t))`,
+		`["year", "month", "hour"].map((t) => [new Intl.DisplayNames("en", {type: "dateTimeField", style: "short"}).of(t), new Intl.DisplayNames("en", {type: "dateTimeField", style: "narrow"}).of(t)])`,
+		`[new Intl.DisplayNames("en", {type: "region", fallback: "none"}).of("XX"), new Intl.DisplayNames("en", {type: "region"}).of("XX"), new Intl.DisplayNames("en", {type: "language", fallback: "none"}).of("xx")]`,
+		`[new Intl.DisplayNames("en", {type: "region"}).resolvedOptions(), new Intl.DisplayNames("en-GB", {type: "language"}).resolvedOptions(), new Intl.DisplayNames("de-AT", {type: "script", style: "narrow", fallback: "none"}).resolvedOptions()]`,
+		`[() => Intl.DisplayNames("en", {type: "region"}), () => new Intl.DisplayNames("en"), () => new Intl.DisplayNames("en", {type: "x"}), () => new Intl.DisplayNames("en", {type: "region"}).of("USA"), () => new Intl.DisplayNames("en", {type: "language"}).of("en_US"), () => new Intl.DisplayNames("en", {type: "script"}).of("Lat"), () => new Intl.DisplayNames("en", {type: "dateTimeField"}).of("week"), () => new Intl.DisplayNames("en", {type: "calendar"}).of("g"), () => new Intl.DisplayNames("en", 5)].map((f) => { try { return f() } catch (e) { return e.name } })`,
+		`(() => { const log = []; new Intl.DisplayNames("en", new Proxy({type: "region"}, {get(t, k) { log.push(k); return t[k] }})); return log })()`,
+		`[Intl.DisplayNames.length, Object.prototype.toString.call(new Intl.DisplayNames("en", {type: "region"})), Intl.DisplayNames.supportedLocalesOf(["fr", "xx"]), Object.getOwnPropertyNames(Intl.DisplayNames.prototype)]`,
+	})
+}

@@ -103,6 +103,21 @@ func init() {
 		})
 		_ = host.Set("minimize", func(c goja.FunctionCall) goja.Value { return r.vm.ToValue(intl.Minimize(c.Argument(0).String())) })
 	}
+	libHosts["intl_displaynames"] = func(r *run, host *goja.Object) {
+		// of(dataLocale, type, style, languageDisplay, code) is [canonical
+		// code, name or undefined].
+		_ = host.Set("of", func(c goja.FunctionCall) goja.Value {
+			canonical, name, found, err := intl.DisplayName(c.Argument(0).String(), c.Argument(1).String(), c.Argument(2).String(), c.Argument(3).String(), c.Argument(4).String())
+			if err != nil {
+				panic(r.newError("RangeError", "Intl.DisplayNames: "+err.Error()))
+			}
+			n := goja.Undefined()
+			if found {
+				n = r.vm.ToValue(name)
+			}
+			return r.vm.NewArray(canonical, n)
+		})
+	}
 	libHosts["intl_list"] = func(r *run, host *goja.Object) {
 		// format(dataLocale, type, style, list, toParts)
 		_ = host.Set("format", func(c goja.FunctionCall) goja.Value {
