@@ -7,7 +7,7 @@ import (
 
 type displayNameData struct {
 	Languages, Regions, Scripts, Variants, Calendars, Fields map[string]string
-	Pattern, Separator                             string
+	Pattern, Separator                                       string
 }
 
 // dateTimeFields maps ECMA-402's date-time field codes to CLDR's.
@@ -141,8 +141,6 @@ func (d *displayNameData) languageName(id langID, dialect bool, name func(map[st
 	}
 	return strings.NewReplacer("{0}", lang, "{1}", list).Replace(d.Pattern), true
 }
-
-
 
 func hasSingleton(tag string) bool {
 	for _, s := range strings.Split(tag, "-")[1:] {
