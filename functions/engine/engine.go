@@ -314,6 +314,7 @@ type run struct {
 	unwrap           goja.Callable           // set once Response is first used
 	collators        map[string]collation    // localeCompare's, by locale and options
 	builtins         map[*goja.Object]string // built-ins written in JavaScript, by their native name (markBuiltin)
+	builtinRoots     []builtinRoot           // where to find more of them, walked on the first toString
 	toLocaleStack    map[*goja.Object]bool   // arrays in Array.prototype.toLocaleString now, for cycles
 	libs             map[string]*goja.Object // the JavaScript libraries run so far (see lib)
 	required         map[string]goja.Value   // modules required so far

@@ -290,6 +290,7 @@ func (r *run) guardFunction(orig goja.Value) goja.Value {
 	toString, _ := goja.AssertFunction(proto.Get("toString"))
 	r.define(proto, "toString", func(c goja.FunctionCall) goja.Value {
 		if o, ok := c.This.(*goja.Object); ok {
+			r.walkBuiltins()
 			if name, ok := r.builtins[o]; ok {
 				return r.vm.ToValue("function " + name + "() { [native code] }")
 			}
@@ -303,8 +304,27 @@ func (r *run) guardFunction(orig goja.Value) goja.Value {
 // built-ins (a guarded constructor; Intl's constructors and methods),
 // with the name their native form shows: v itself if it is a function,
 // and the functions among its own properties, their prototypes' and
-// accessors', to any depth.
+// accessors', to any depth. The walk waits for the first toString of a
+// function: it costs more than loading Intl, and few runs ever ask.
 func (r *run) markBuiltin(v goja.Value, name string) {
+	r.builtinRoots = append(r.builtinRoots, builtinRoot{v, name})
+}
+
+type builtinRoot struct {
+	v    goja.Value
+	name string
+}
+
+// walkBuiltins marks what markBuiltin recorded.
+func (r *run) walkBuiltins() {
+	roots := r.builtinRoots
+	r.builtinRoots = nil
+	for _, root := range roots {
+		r.walkBuiltin(root.v, root.name)
+	}
+}
+
+func (r *run) walkBuiltin(v goja.Value, name string) {
 	o, ok := v.(*goja.Object)
 	if !ok {
 		return
@@ -332,13 +352,13 @@ func (r *run) markProperty(o *goja.Object, key string) {
 		return
 	}
 	if v := d.Get("value"); v != nil {
-		r.markBuiltin(v, key)
+		r.walkBuiltin(v, key)
 	}
 	if g := d.Get("get"); g != nil {
-		r.markBuiltin(g, "get "+key)
+		r.walkBuiltin(g, "get "+key)
 	}
 	if s := d.Get("set"); s != nil {
-		r.markBuiltin(s, "set "+key)
+		r.walkBuiltin(s, "set "+key)
 	}
 }
 

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -170,4 +171,29 @@ func TestIntlDisplayNamesAgainstNode(t *testing.T) {
 		`(() => { const log = []; new Intl.DisplayNames("en", new Proxy({type: "region"}, {get(t, k) { log.push(k); return t[k] }})); return log })()`,
 		`[Intl.DisplayNames.length, Object.prototype.toString.call(new Intl.DisplayNames("en", {type: "region"})), Intl.DisplayNames.supportedLocalesOf(["fr", "xx"]), Object.getOwnPropertyNames(Intl.DisplayNames.prototype)]`,
 	})
+}
+
+// BenchmarkIntlFirstUse is what a fresh runtime pays the first time a run
+// reads Intl (every Intl library loads then), against a trivial run.
+func BenchmarkIntlFirstUse(b *testing.B) {
+	for _, tc := range []struct{ name, src string }{
+		{"trivial", `export function main() { return 1 }`},
+		{"intl", `export function main() { return typeof Intl }`},
+		{"collator", `export function main() { return new Intl.Collator("de").compare("a", "b") }`},
+		{"localeCompare", `export function main() { return "a".localeCompare("b", "de") }`},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			e := New(Config{})
+			tr, err := Transpile("b.js", tc.src)
+			if err != nil {
+				b.Fatal(err)
+			}
+			inv := &functions.Invocation{Type: functions.TypeApp, Code: tr.Code, Hash: tr.Hash, Timeout: time.Second, Data: []byte(`{}`), FreshRuntime: true}
+			for i := 0; i < b.N; i++ {
+				if _, err := e.Execute(context.Background(), inv); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
