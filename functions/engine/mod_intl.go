@@ -103,6 +103,15 @@ func init() {
 		})
 		_ = host.Set("minimize", func(c goja.FunctionCall) goja.Value { return r.vm.ToValue(intl.Minimize(c.Argument(0).String())) })
 	}
+	libHosts["intl_global"] = func(r *run, host *goja.Object) {
+		_ = host.Set("supportedValues", func(c goja.FunctionCall) goja.Value {
+			values, err := intl.SupportedValues(c.Argument(0).String())
+			if err != nil {
+				panic(r.newError("RangeError", "Intl.supportedValuesOf: "+err.Error()))
+			}
+			return r.vm.ToValue(values)
+		})
+	}
 	libHosts["intl_displaynames"] = func(r *run, host *goja.Object) {
 		// of(dataLocale, type, style, languageDisplay, code) is [canonical
 		// code, name or undefined].

@@ -17,6 +17,7 @@ type localeInfoTable struct {
 	Calendars  map[string][]string `json:"calendars"`
 	RTL        []string            `json:"rtl"`
 	Zones      map[string][]string `json:"zones"`
+	Currencies []string            `json:"currencies"`
 }
 
 var localeInfo = sync.OnceValue(func() *localeInfoTable {

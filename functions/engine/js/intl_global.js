@@ -10,7 +10,12 @@
     const exports = lib(part);
     for (const name of Object.keys(exports)) define(name, exports[name]);
   }
-  define("getCanonicalLocales", function getCanonicalLocales(locales) { return canonicalizeLocaleList(locales); });
+  // Methods, not constructors: written as method definitions (see install).
+  const methods = {
+    getCanonicalLocales(locales) { return canonicalizeLocaleList(locales); },
+    supportedValuesOf(key) { return host.supportedValues(String(key)); }, // a RangeError for an unknown key
+  };
+  for (const name of Object.keys(methods)) define(name, methods[name]);
   Object.defineProperty(Intl, Symbol.toStringTag, { value: "Intl", configurable: true });
   return { Intl };
 })

@@ -10,7 +10,8 @@ import (
 // accessors tell (weekInfo, hourCycles, calendars, textInfo, timeZones):
 // CLDR's week data and preferred hour cycles by region, calendar
 // preferences by region (as BCP 47 calendar ids), right-to-left scripts,
-// and each region's time zones (cldr-bcp47's, by their IANA names).
+// each region's time zones (cldr-bcp47's, by their IANA names), and the
+// currencies in use somewhere (for Intl.supportedValuesOf).
 func init() {
 	extras = append(extras, localeInfo)
 }
@@ -117,8 +118,8 @@ func localeInfo(c *cldr) error {
 			continue
 		}
 		names := strings.Fields(v.Alias)
-		if len(names) == 0 || !strings.Contains(names[0], "/") {
-			continue // utc, unk and the like: no region
+		if len(names) == 0 || !strings.Contains(names[0], "/") || strings.HasPrefix(names[0], "Etc/") {
+			continue // UTC, Etc/GMT+1, Etc/Unknown and the like: no region
 		}
 		region := strings.ToUpper(key[:2])
 		byRegion[region] = append(byRegion[region], names[0])
@@ -126,7 +127,36 @@ func localeInfo(c *cldr) error {
 	for _, list := range byRegion {
 		sort.Strings(list)
 	}
+	var money struct {
+		Supplemental struct {
+			CurrencyData struct {
+				Region map[string][]map[string]struct {
+					To     string `json:"_to"`
+					Tender string `json:"_tender"`
+				} `json:"region"`
+			} `json:"currencyData"`
+		} `json:"supplemental"`
+	}
+	if err := c.read("cldr-core", "supplemental/currencyData.json", &money); err != nil {
+		return err
+	}
+	inUse := map[string]bool{}
+	for _, list := range money.Supplemental.CurrencyData.Region {
+		for _, entry := range list {
+			for code, e := range entry {
+				if e.To == "" && e.Tender != "false" {
+					inUse[code] = true
+				}
+			}
+		}
+	}
+	currencies := make([]string, 0, len(inUse))
+	for code := range inUse {
+		currencies = append(currencies, code)
+	}
+	sort.Strings(currencies)
 	return writeJSON("data/localeinfo.json", map[string]any{
 		"week": week.Supplemental.WeekData, "hourCycles": preferred, "calendars": calendars, "rtl": rtl, "zones": byRegion,
+		"currencies": currencies,
 	})
 }
