@@ -51,6 +51,7 @@ func (r *run) setup() {
 	g.guards["JSON"] = r.guardJSON
 	g.guards["eval"] = r.guardEval
 	g.guards["Date"] = r.guardDate
+	g.guards["Symbol"] = r.addAsyncIterator
 	g.guards["Function"] = r.guardFunction
 	g.guards["RegExp"] = func(v goja.Value) goja.Value { r.guardRegExp(); return v }
 	g.extras["console"] = r.consoleObject
@@ -321,6 +322,19 @@ func (c *ctxObject) Keys() []string {
 		}
 	}
 	return keys
+}
+
+// addAsyncIterator gives Symbol the well-known Symbol.asyncIterator that
+// goja lacks, which async iteration (for await over a stream) looks up.
+// It is the symbol that esbuild's lowered for await and the streams
+// polyfill fall back to when Symbol has none: Symbol.for("Symbol.asyncIterator").
+func (r *run) addAsyncIterator(orig goja.Value) goja.Value {
+	sym := orig.ToObject(r.vm)
+	if sym.Get("asyncIterator") == nil {
+		key, _ := goja.AssertFunction(sym.Get("for"))
+		_ = sym.DefineDataProperty("asyncIterator", must(key(orig, r.vm.ToValue("Symbol.asyncIterator"))), goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_FALSE)
+	}
+	return orig
 }
 
 // newError builds an error with a constructor of goja's own global, which
