@@ -457,7 +457,7 @@ func (r *run) settle(v goja.Value) (goja.Value, error) {
 	case goja.PromiseStateFulfilled:
 		return p.Result(), nil
 	case goja.PromiseStateRejected:
-		return nil, rejection(p.Result())
+		return nil, r.rejected(p.Result())
 	default:
 		return nil, &functions.RunError{Status: http.StatusInternalServerError, Code: functions.CodeFunctionError,
 			Message: "the function returned a Promise that never settles: nothing is left that could settle it (no timer or request is pending)"}
@@ -558,6 +558,16 @@ func (r *run) response(parts *goja.Object) (*functions.Result, error) {
 		return nil, tooLarge(len(resp.Body), r.e.cfg.MaxResultBytes)
 	}
 	return &functions.Result{Response: resp}, nil
+}
+
+// rejected maps a rejection as classify maps a thrown error: a memory
+// guard's RangeError that reached the function's promise is a memory limit.
+func (r *run) rejected(v goja.Value) *functions.RunError {
+	re := rejection(v)
+	if r.overMem && re.SIPCode == 0 {
+		re.Code = functions.CodeMemoryLimit
+	}
+	return re
 }
 
 func tooLarge(n, limit int) error {

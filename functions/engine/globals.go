@@ -133,7 +133,8 @@ func (r *run) restrictScript(g *lazyGlobal) {
 	for _, name := range denied {
 		msg := deny(name)
 		g.extras[name] = func() goja.Value {
-			return vm.ToValue(func(goja.FunctionCall) goja.Value { panic(r.newError("Error", msg)) })
+			// A constructor, so that new ReadableStream() says it too.
+			return vm.ToValue(func(goja.ConstructorCall) *goja.Object { panic(r.newError("Error", msg)) })
 		}
 	}
 	msg := deny("Promise")

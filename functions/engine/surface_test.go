@@ -24,6 +24,10 @@ var ecmaGlobals = []string{
 
 func TestGlobalSurface(t *testing.T) {
 	ours := []string{"AbortController", "AbortSignal", "Blob", "Buffer", "DOMException", "File", "FormData", "Headers", "Request", "Response", "TextDecoder", "TextEncoder",
+		"ReadableStream", "ReadableStreamDefaultReader", "ReadableStreamBYOBReader", "ReadableStreamBYOBRequest",
+		"ReadableStreamDefaultController", "ReadableByteStreamController", "WritableStream", "WritableStreamDefaultWriter",
+		"WritableStreamDefaultController", "TransformStream", "TransformStreamDefaultController",
+		"ByteLengthQueuingStrategy", "CountQueuingStrategy", "TextEncoderStream", "TextDecoderStream",
 		"URL", "URLSearchParams", "atob", "btoa", "clearImmediate", "clearInterval", "clearTimeout", "console", "crypto",
 		"exports", "fetch", "module", "process", "queueMicrotask", "require", "setImmediate", "setInterval", "setTimeout", "structuredClone"}
 	byType := map[functions.Type][]string{
