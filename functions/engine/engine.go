@@ -548,16 +548,58 @@ func (r *run) response(parts *goja.Object) (*functions.Result, error) {
 	for _, k := range hdrs.Keys() {
 		resp.Headers[k] = hdrs.Get(k).String()
 	}
-	switch body := parts.Get("2").Export().(type) {
-	case string:
-		resp.Body = []byte(body)
-	case goja.ArrayBuffer:
-		resp.Body = body.Bytes()
+	body := parts.Get("2")
+	if obj, ok := body.(*goja.Object); ok && obj.ExportType() != arrayBufferType {
+		b, err := r.drainBody(obj) // a ReadableStream
+		if err != nil {
+			return nil, err
+		}
+		resp.Body = b
+	} else {
+		switch body := body.Export().(type) {
+		case string:
+			resp.Body = []byte(body)
+		case goja.ArrayBuffer:
+			resp.Body = body.Bytes()
+		}
 	}
 	if len(resp.Body) > r.e.cfg.MaxResultBytes {
 		return nil, tooLarge(len(resp.Body), r.e.cfg.MaxResultBytes)
 	}
 	return &functions.Result{Response: resp}, nil
+}
+
+var arrayBufferType = reflect.TypeFor[goja.ArrayBuffer]()
+
+// drainBody reads a returned Response's body stream to its end, with the
+// event loop running for it: within the output cap, and the run's time
+// limit, which a stream that never ends meets.
+func (r *run) drainBody(stream *goja.Object) ([]byte, error) {
+	collect, _ := goja.AssertFunction(r.libExport("streams", "collect"))
+	limit := r.e.cfg.MaxResultBytes
+	v, err := collect(goja.Undefined(), stream, r.vm.ToValue(limit), r.vm.ToValue("the returned Response"), r.vm.ToValue(true))
+	if err != nil {
+		return nil, err
+	}
+	p := v.Export().(*goja.Promise)
+	if p.State() == goja.PromiseStatePending {
+		if err := r.runLoop(p); err != nil {
+			return nil, err
+		}
+	}
+	switch p.State() {
+	case goja.PromiseStateRejected:
+		return nil, r.rejected(p.Result())
+	case goja.PromiseStatePending:
+		return nil, &functions.RunError{Status: http.StatusInternalServerError, Code: functions.CodeFunctionError,
+			Message: "the returned Response's body stream never ends: nothing is left that could enqueue to it or close it (no timer or request is pending)"}
+	}
+	switch b := p.Result().Export().(type) {
+	case []byte:
+		return b, nil
+	default: // past the limit: the bytes read
+		return nil, tooLarge(int(p.Result().ToInteger()), limit)
+	}
 }
 
 // rejected maps a rejection as classify maps a thrown error: a memory

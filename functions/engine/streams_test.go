@@ -138,6 +138,38 @@ var streamCases = []string{
 	// Byte streams and BYOB
 	`async () => { const s = new ReadableStream({ type: "bytes", start(c) { c.enqueue(new Uint8Array([1, 2, 3, 4, 5])); c.close(); } }); const r = s.getReader({ mode: "byob" }); const a = await r.read(new Uint8Array(2)); const b = await r.read(new Uint8Array(8)); const c = await r.read(new Uint8Array(1)); return [bytes(a.value), bytes(b.value), c.done]; }`,
 	`async () => { const u = new Uint8Array([9, 8]); const s = new ReadableStream({ type: "bytes", start(c) { c.enqueue(u); c.close(); } }); return [u.byteLength, (await readAll(s)).map(bytes)]; }`,
+	// Response and Request bodies
+	`async () => { const r = new Response("hello"); const x = await r.body.getReader().read(); return [x.value.constructor.name, bytes(x.value), r.bodyUsed]; }`,
+	`async () => { const r = new Response(); return [r.body, r.bodyUsed, await r.text(), r.bodyUsed]; }`,
+	`async () => { const r = new Response(""); return [typeof r.body, await r.text(), r.bodyUsed]; }`,
+	`async () => { const r = new Response(of(enc("a"), enc("bc"))); return [r.bodyUsed, await r.text(), r.bodyUsed]; }`,
+	`async () => { const r = new Response(of(enc('{"a":'), enc("[1,2]}"))); return r.json(); }`,
+	`async () => { const r = new Response(of(enc("x"))); await r.text(); try { await r.text(); } catch (e) { return e.name; } }`,
+	`async () => { const r = new Response(of(enc("ab"))); return bytes(new Uint8Array(await r.arrayBuffer())); }`,
+	`async () => { const r = new Response(of(enc("blob!"))); const b = await r.blob(); return [b.size, await b.text()]; }`,
+	`async () => { const r = new Response(of("not bytes")); try { await r.text(); } catch (e) { return e.name; } }`,
+	`async () => { const r = new Response(of(enc("tee"))); const c = r.clone(); return [await r.text(), await c.text()]; }`,
+	`async () => { const r = new Response("abc"); r.body.getReader(); try { await r.text(); } catch (e) { return [e.name, r.bodyUsed]; } }`,
+	`async () => { const r = new Response("abc"); await r.body.getReader().read(); return r.bodyUsed; }`,
+	`async () => { const s = of(enc("x")); s.getReader(); try { new Response(s); } catch (e) { return e.name; } }`,
+	`async () => { const q = new Request("http://example.com/", { method: "POST", body: "abc" }); return [q.body.constructor.name, q.bodyUsed, await q.text(), q.bodyUsed]; }`,
+	`async () => { try { new Request("http://example.com/", { method: "POST", body: of(enc("a")) }); } catch (e) { return e.name; } }`,
+	`async () => { const q = new Request("http://example.com/", { method: "POST", body: of(enc("st"), enc("ream")), duplex: "half" }); return [await q.text(), q.bodyUsed]; }`,
+	`async () => [new Request("http://example.com/").body, new Request("http://example.com/").bodyUsed]`,
+	`async () => { const q = new Request("http://example.com/", { method: "PUT", body: "once" }); await q.text(); try { await q.text(); } catch (e) { return e.name; } }`,
+	`async () => (await readAll(new Response("piped").body.pipeThrough(new TextDecoderStream()))).join("")`,
+	`async () => { const r = new Response("x"); return [r.body === r.body, new Response(of(enc("y"))).headers.get("content-type"), r.headers.get("content-type")]; }`,
+	`async () => { const s = of(enc("same")); return new Response(s).body === s; }`,
+	`async () => { const r = new Response("used"); await r.text(); try { r.clone(); } catch (e) { return e.name; } }`,
+	`async () => { const q = new Request("http://example.com/", { method: "POST", body: of(enc("a"), enc("b")), duplex: "half" }); const c = q.clone(); return [await q.text(), await c.text()]; }`,
+	`async () => { const r = new Response(of(enc("partly"), enc(" read"))); const rd = r.body.getReader(); await rd.read(); rd.releaseLock(); return [r.bodyUsed, await r.text().catch((e) => e.name)]; }`,
+	`async () => { const r = new Response(new Uint8Array([1, 2, 3])); return [(await readAll(r.body)).map(bytes), r.bodyUsed]; }`,
+	`async () => { try { new Response("x", { status: 204 }); } catch (e) { return e.name; } }`,
+	// Blob.stream
+	`async () => { const chunks = await readAll(new Blob(["ab", "c"]).stream()); return [chunks.every((c) => c instanceof Uint8Array), bytes(new Uint8Array(await new Blob(chunks).arrayBuffer()))]; }`,
+	`async () => readAll(new Blob([]).stream())`,
+	`async () => textOf(new Blob(["€uro"]).slice(0, 3).stream())`,
+	`async () => new Response(new Blob(["round trip"]).stream()).text()`,
 }
 
 func TestStreamsAgainstNode(t *testing.T) {
@@ -152,7 +184,8 @@ func BenchmarkStreamsFirstUse(b *testing.B) {
 		for _, tc := range []struct{ name, src string }{
 			{"none", `exports.main = () => 1`},
 			{"ReadableStream", `exports.main = () => { new ReadableStream(); return 1 }`},
-			} {
+			{"Response.body", `exports.main = () => { new Response("x").body; return 1 }`},
+		} {
 			name := "warm/" + tc.name
 			if fresh {
 				name = "fresh/" + tc.name
@@ -197,8 +230,24 @@ func TestStreamsHostile(t *testing.T) {
 			functions.CodeMemoryLimit, "queue of more than"},
 		{"byte stream", `exports.main = () => { new ReadableStream({ type: "bytes", start(c) { for (;;) c.enqueue(new Uint8Array(1 << 20)); } }); }`,
 			functions.CodeMemoryLimit, "ReadableStream: the queued bytes"},
+		{"read an endless body whole", `exports.main = async () => new Response(new ReadableStream({ pull(c) { c.enqueue(new Uint8Array(1 << 20)); } })).arrayBuffer()`,
+			functions.CodeMemoryLimit, "Response: the body would allocate"},
+		{"read an endless request body whole", `exports.main = async () => new Request("http://example.com/", { method: "POST", duplex: "half", body: new ReadableStream({ pull(c) { c.enqueue(new Uint8Array(1 << 20)); } }) }).text()`,
+			functions.CodeMemoryLimit, "Request: the body would allocate"},
+		{"pull throws", `exports.main = async () => new Response(new ReadableStream({ pull() { throw new RangeError("pull failed"); } })).text()`,
+			functions.CodeFunctionError, "RangeError: pull failed"},
 		{"reader released mid-read", `exports.main = async () => { const s = new ReadableStream({ pull() { return new Promise(() => {}); } }); const r = s.getReader(); const p = r.read(); r.releaseLock(); try { await p; } catch (e) { return [e.name, s.locked, s.getReader() instanceof ReadableStreamDefaultReader]; } }`,
 			"", `["TypeError",false,true]`},
+		{"returned body stream that fails", `exports.main = () => new Response(new ReadableStream({ pull() { throw new Error("pull failed"); } }))`,
+			functions.CodeFunctionError, "Error: pull failed"},
+		{"returned body stream of strings", `exports.main = () => new Response(new ReadableStream({ start(c) { c.enqueue("text"); c.close(); } }))`,
+			functions.CodeFunctionError, "not a Uint8Array"},
+		{"returned body stream over the output cap", `exports.main = () => new Response(new ReadableStream({ pull(c) { c.enqueue(new Uint8Array(1 << 20)); } }))`,
+			functions.CodeBadResult, "the limit is 6291456"},
+		{"returned body stream that never ends, with a timer", `exports.main = () => new Response(new ReadableStream({ start(c) { setInterval(() => c.enqueue(new Uint8Array([1])), 5); } }))`,
+			functions.CodeTimeout, "time limit of 300 ms"},
+		{"returned body stream that nothing can end", `exports.main = () => new Response(new ReadableStream({ pull() { return new Promise(() => {}); } }))`,
+			functions.CodeFunctionError, "body stream never ends"},
 	}
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -216,7 +265,7 @@ func TestStreamsHostile(t *testing.T) {
 				t.Fatalf("got %v %v, want %s: %s", res, err, c.code, c.msg)
 			}
 			// The function's next call is served.
-			next := fnInv(t, "acme", fmt.Sprint("hostile", i), 1, functions.TypeApp, `exports.main = async () => (await new ReadableStream({ start(c) { c.enqueue("ok"); } }).getReader().read()).value`, `{}`)
+			next := fnInv(t, "acme", fmt.Sprint("hostile", i), 1, functions.TypeApp, `exports.main = async () => new Response(new Blob(["ok"]).stream()).text()`, `{}`)
 			if got := call(t, e, next); got != `"ok"` {
 				t.Fatalf("next call: %s", got)
 			}
@@ -269,11 +318,12 @@ func TestStreamsHeapWatch(t *testing.T) {
 	}
 }
 
-// Scripts have no streams: the globals say to deploy an App.
+// Scripts have no streams: the globals and a body's stream say to deploy an App.
 func TestStreamsScriptsHaveNone(t *testing.T) {
 	e := New(Config{})
 	for _, src := range []string{
 		`function main() { return new ReadableStream() }`,
+		`function main() { return new Response("x").body }`,
 	} {
 		_, rerr := invoke(t, e, functions.TypeScript, src, "", `{}`, time.Second)
 		if rerr == nil || !strings.Contains(rerr.Message, "deploy the function as type 'app'") {

@@ -79,7 +79,7 @@ func TestBindingSurface(t *testing.T) {
 	}
 	want := `{"process":["env","exit"],"console":["assert","debug","dir","error","info","log","trace","warn"],` +
 		`"ctx":["auth","env","function","log","request","requestId"],"request":["formData","headers","ip","method","path","query","url"],` +
-		`"fn":["id","name","tenant","uuid","version"],"response":["arrayBuffer","blob","bodyUsed","bytes","clone","constructor","formData","headers",` +
+		`"fn":["id","name","tenant","uuid","version"],"response":["arrayBuffer","blob","body","bodyUsed","bytes","clone","constructor","formData","headers",` +
 		`"json","ok","redirected","status","statusText","text","type","url"],"responseStatic":["json","length","name","prototype","redirect"]}`
 	if string(res.JSON) != want {
 		t.Fatalf("binding surface changed:\n got  %s\n want %s", res.JSON, want)
