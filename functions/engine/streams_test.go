@@ -217,9 +217,9 @@ func TestStreamsHostile(t *testing.T) {
 		{"enqueue new chunks in a loop", `exports.main = () => { new ReadableStream({ start(c) { for (;;) c.enqueue(new Uint8Array(1 << 20)); } }); }`,
 			functions.CodeMemoryLimit, "ReadableStream: the queued chunks would allocate"},
 		{"enqueue one chunk again and again", `exports.main = () => { const u = new Uint8Array(1 << 16); new ReadableStream({ start(c) { for (;;) c.enqueue(u); } }); }`,
-			functions.CodeMemoryLimit, "over this function's memory limit of 64 MB"},
+			functions.CodeMemoryLimit, "over this function's memory limit of 8 MB"},
 		{"enqueue small values in a loop", `exports.main = () => { new ReadableStream({ start(c) { for (let i = 0; ; i++) c.enqueue(i); } }, { highWaterMark: Infinity }); }`,
-			functions.CodeMemoryLimit, "queue of more than 131072 entries"},
+			functions.CodeMemoryLimit, "queue of more than 16384 entries"},
 		{"a size of 0 queues nothing, says the strategy", `exports.main = () => { new ReadableStream({ start(c) { for (;;) c.enqueue("chunk"); } }, { size: () => 0 }); }`,
 			functions.CodeMemoryLimit, "queue of more than"},
 		{"enqueue in a transform", `exports.main = async () => { const s = new ReadableStream({ start(c) { c.enqueue(1); c.close(); } }).pipeThrough(new TransformStream({ transform(x, c) { for (;;) c.enqueue(new Uint8Array(1 << 20)); } })); const r = s.getReader(); await r.read(); await r.read(); }`,
@@ -253,6 +253,7 @@ func TestStreamsHostile(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			inv := fnInv(t, "acme", fmt.Sprint("hostile", i), 1, functions.TypeApp, c.src, `{}`)
 			inv.Timeout = 300 * time.Millisecond
+			inv.MemoryMB = 8 // the bounds come sooner (16,384 entries), as they must under -race too
 			if c.code == functions.CodeMemoryLimit {
 				inv.Timeout = 10 * time.Second // the guard, not the clock, must stop it
 			}
