@@ -311,7 +311,7 @@ type run struct {
 
 	// Captured before user code runs, which may replace the globals.
 	parse, stringify goja.Callable
-	unwrap           goja.Callable           // set once Response is first used
+	unwrap           goja.Callable           // set once the Response library has run
 	collators        map[string]collation    // localeCompare's, by locale and options
 	libs             map[string]*goja.Object // the JavaScript libraries run so far (see lib)
 	required         map[string]goja.Value   // modules required so far
@@ -506,7 +506,10 @@ func (r *run) exportNames(exports goja.Value) string {
 
 // result turns the returned value into a Response or JSON.
 func (r *run) result(v goja.Value) (*functions.Result, error) {
-	if r.unwrap != nil { // no Response can exist unless the function read the global
+	if lib, ok := r.libs["response"]; ok && r.unwrap == nil { // fetch made Responses, and the global was not read
+		r.unwrap, _ = goja.AssertFunction(lib.Get("unwrap"))
+	}
+	if r.unwrap != nil { // no Response can exist unless the library ran
 		if parts, err := r.unwrap(goja.Undefined(), v); err != nil {
 			return nil, err
 		} else if arr, ok := parts.(*goja.Object); ok {

@@ -184,3 +184,20 @@ func TestFetchLimits(t *testing.T) {
 		t.Fatalf("want the in-flight bound, got %+v", rerr)
 	}
 }
+
+// A fetched Response returned as it is, or its body piped through a
+// TransformStream into a new one, is the function's answer (a proxy).
+func TestReturnedFetchResponse(t *testing.T) {
+	srv, _ := fetchServer(t)
+	e := loopbackEngine(Config{})
+	for src, want := range map[string]string{
+		`exports.main = () => fetch("` + srv.URL + `/utf8")`: "héllo ✓",
+		`exports.main = async () => { const r = await fetch("` + srv.URL + `/utf8");
+			return new Response(r.body.pipeThrough(new TextDecoderStream()).pipeThrough(new TransformStream({ transform(s, c) { c.enqueue(s.toUpperCase()); } })).pipeThrough(new TextEncoderStream()), { status: 203 }); }`: "HÉLLO ✓",
+	} {
+		res, rerr := invoke(t, e, functions.TypeApp, src, "", `{}`, 2*time.Second)
+		if rerr != nil || res.Response == nil || string(res.Response.Body) != want {
+			t.Fatalf("%s: got %+v %v, want a Response with %q", src, res, rerr, want)
+		}
+	}
+}

@@ -39,6 +39,8 @@
     throw new TypeError(`${what} must be a string, ArrayBuffer, typed array, Blob, FormData, URLSearchParams or null; for JSON, use Response.json(data) or JSON.stringify(data)`);
   };
 
+  const nullBodyStatus = [101, 204, 205, 304]; // the fetch standard's: they carry no body
+
   // No stream exists until the streams library has run: most bodies never load it.
   const isStream = (b) => b !== null && typeof b === "object" && lib.loaded("streams") && lib("streams").isStream(b);
   const bytesOf = (b) => (typeof b === "string" ? new TextEncoder().encode(b) : new Uint8Array(b.slice(0)));
@@ -101,7 +103,7 @@
       this.#statusText = init == null || init.statusText === undefined ? "" : String(init.statusText);
       this.#headers = new Headers(init == null ? undefined : init.headers);
       const body = bodyOf(b, this.#headers, "Response body");
-      if (body !== null && [101, 204, 205, 304].includes(status)) throw new TypeError(`Response with status ${status} cannot have a body`);
+      if (body !== null && nullBodyStatus.includes(status)) throw new TypeError(`Response with status ${status} cannot have a body`);
       this.#body = new Body(body, "Response");
     }
     get status() { return this.#status; }
@@ -158,7 +160,7 @@
         r.#statusText = p.statusText;
         r.#headers = new Headers(p.headers);
         // A null body status, or a HEAD request's answer, has no body.
-        r.#body = new Body([101, 204, 205, 304].includes(p.status) || p.head ? null : p.body, "Response");
+        r.#body = new Body(nullBodyStatus.includes(p.status) || p.head ? null : p.body, "Response");
         r.#url = p.url;
         r.#redirected = p.redirected;
         return r;
