@@ -307,7 +307,10 @@ type run struct {
 	logCut   bool
 	private  []string // values of private env vars, masked in logs
 	overMem  bool     // an allocation guard fired during the run
-	cpu      cpuClock // the run's CPU time
+	// overMemWhy is the guard's message: a RangeError thrown where no
+	// one catches it (a promise job) can leave the run waiting for nothing.
+	overMemWhy string
+	cpu        cpuClock // the run's CPU time
 
 	// Captured before user code runs, which may replace the globals.
 	parse, stringify goja.Callable
@@ -459,6 +462,9 @@ func (r *run) settle(v goja.Value) (goja.Value, error) {
 	case goja.PromiseStateRejected:
 		return nil, r.rejected(p.Result())
 	default:
+		if r.overMem {
+			return nil, r.stalledOverMemory()
+		}
 		return nil, &functions.RunError{Status: http.StatusInternalServerError, Code: functions.CodeFunctionError,
 			Message: "the function returned a Promise that never settles: nothing is left that could settle it (no timer or request is pending)"}
 	}
@@ -594,6 +600,9 @@ func (r *run) drainBody(stream *goja.Object) ([]byte, error) {
 	case goja.PromiseStateRejected:
 		return nil, r.rejected(p.Result())
 	case goja.PromiseStatePending:
+		if r.overMem {
+			return nil, r.stalledOverMemory()
+		}
 		return nil, &functions.RunError{Status: http.StatusInternalServerError, Code: functions.CodeFunctionError,
 			Message: "the returned Response's body stream never ends: nothing is left that could enqueue to it or close it (no timer or request is pending)"}
 	}
@@ -613,6 +622,14 @@ func (r *run) rejected(v goja.Value) *functions.RunError {
 		re.Code = functions.CodeMemoryLimit
 	}
 	return re
+}
+
+// stalledOverMemory is the error of a run left waiting after a memory
+// guard threw in a promise job, where nothing could catch it (a tee's
+// branch that no one reads).
+func (r *run) stalledOverMemory() *functions.RunError {
+	return &functions.RunError{Status: http.StatusInternalServerError, Code: functions.CodeMemoryLimit,
+		Message: "RangeError: " + r.overMemWhy + "; the function then waited for what it stopped"}
 }
 
 func tooLarge(n, limit int) error {

@@ -352,8 +352,8 @@ func (r *run) newError(ctor string, msg string) *goja.Object {
 // breach and returns the RangeError to throw.
 func (r *run) exceeded(what string, bytes float64) *goja.Object {
 	r.overMem = true
-	return r.newError("RangeError", fmt.Sprintf("%s would allocate %s, over this function's memory limit of %d MB",
-		what, humanBytes(bytes), r.memoryMB()))
+	r.overMemWhy = fmt.Sprintf("%s would allocate %s, over this function's memory limit of %d MB", what, humanBytes(bytes), r.memoryMB())
+	return r.newError("RangeError", r.overMemWhy)
 }
 
 func (r *run) memoryMB() int {

@@ -219,17 +219,19 @@ func TestStreamsHostile(t *testing.T) {
 		{"enqueue one chunk again and again", `exports.main = () => { const u = new Uint8Array(1 << 16); new ReadableStream({ start(c) { for (;;) c.enqueue(u); } }); }`,
 			functions.CodeMemoryLimit, "over this function's memory limit of 8 MB"},
 		{"enqueue small values in a loop", `exports.main = () => { new ReadableStream({ start(c) { for (let i = 0; ; i++) c.enqueue(i); } }, { highWaterMark: Infinity }); }`,
-			functions.CodeMemoryLimit, "queue of more than 16384 entries"},
+			functions.CodeMemoryLimit, "ReadableStream: the queued chunks"},
 		{"a size of 0 queues nothing, says the strategy", `exports.main = () => { new ReadableStream({ start(c) { for (;;) c.enqueue("chunk"); } }, { size: () => 0 }); }`,
-			functions.CodeMemoryLimit, "queue of more than"},
+			functions.CodeMemoryLimit, "ReadableStream: the queued chunks"},
 		{"enqueue in a transform", `exports.main = async () => { const s = new ReadableStream({ start(c) { c.enqueue(1); c.close(); } }).pipeThrough(new TransformStream({ transform(x, c) { for (;;) c.enqueue(new Uint8Array(1 << 20)); } })); const r = s.getReader(); await r.read(); await r.read(); }`,
 			functions.CodeMemoryLimit, "TransformStream: the queued chunks"},
 		{"write without waiting", `exports.main = async () => { const w = new WritableStream({ write() { return new Promise(() => {}); } }).getWriter(); for (;;) await Promise.race([w.write(new Uint8Array(1 << 20)), null]); }`,
 			functions.CodeMemoryLimit, "WritableStream: the queued chunks"},
 		{"read requests in a loop", `exports.main = () => { const r = new ReadableStream().getReader(); for (;;) r.read(); }`,
-			functions.CodeMemoryLimit, "queue of more than"},
+			functions.CodeMemoryLimit, "A stream's queue would allocate"},
 		{"byte stream", `exports.main = () => { new ReadableStream({ type: "bytes", start(c) { for (;;) c.enqueue(new Uint8Array(1 << 20)); } }); }`,
-			functions.CodeMemoryLimit, "ReadableStream: the queued bytes"},
+			functions.CodeMemoryLimit, "ReadableStream: the queued chunks"},
+		{"a tee's branch that no one reads", `exports.main = async () => { const [a, b] = new ReadableStream({ pull(c) { c.enqueue(new Uint8Array(1 << 16)); } }).tee(); for await (const x of a) {} }`,
+			functions.CodeMemoryLimit, "A stream's queue would allocate"},
 		{"read an endless body whole", `exports.main = async () => new Response(new ReadableStream({ pull(c) { c.enqueue(new Uint8Array(1 << 20)); } })).arrayBuffer()`,
 			functions.CodeMemoryLimit, "Response: the body would allocate"},
 		{"read an endless request body whole", `exports.main = async () => new Request("http://example.com/", { method: "POST", duplex: "half", body: new ReadableStream({ pull(c) { c.enqueue(new Uint8Array(1 << 20)); } }) }).text()`,
@@ -253,7 +255,7 @@ func TestStreamsHostile(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			inv := fnInv(t, "acme", fmt.Sprint("hostile", i), 1, functions.TypeApp, c.src, `{}`)
 			inv.Timeout = 300 * time.Millisecond
-			inv.MemoryMB = 8 // the bounds come sooner (16,384 entries), as they must under -race too
+			inv.MemoryMB = 8 // the bounds come sooner (4,096 read requests), as they must under -race too
 			if c.code == functions.CodeMemoryLimit {
 				inv.Timeout = 10 * time.Second // the guard, not the clock, must stop it
 			}

@@ -302,7 +302,7 @@ func (e *Engine) WarmStats() WarmStats {
 // call's own state starts afresh; the runtime and its globals do not.
 func (r *run) beginCall(inv *functions.Invocation) {
 	r.inv = inv
-	r.logs, r.logBytes, r.logCut, r.overMem = nil, 0, false, false
+	r.logs, r.logBytes, r.logCut, r.overMem, r.overMemWhy = nil, 0, false, false, ""
 	r.async = &asyncOps{}
 	r.fetches = nil
 	r.fetchBytes.Store(0)

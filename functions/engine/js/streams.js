@@ -5,80 +5,73 @@
 (function (host, lib) {
   "use strict";
   const ws = host.polyfill();
-  const { ReadableStream, WritableStream, TransformStream, ReadableStreamDefaultController,
-    ReadableByteStreamController, TransformStreamDefaultController, WritableStreamDefaultWriter } = ws;
+  const { ReadableStream, TransformStream, ReadableStreamDefaultController, ReadableByteStreamController,
+    TransformStreamDefaultController, WritableStreamDefaultWriter, WritableStreamDefaultController } = ws;
   const { TextEncoder, TextDecoder } = lib("web");
   const define = (o, k, v) => Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
 
   // Bounds. The polyfill's queues grow as chunks are enqueued, whatever a
-  // strategy's size says (a size of 0 queues forever), so each queue is
-  // held to the run's memory budget in bytes (a chunk costs its bytes and
-  // entryBytes more), and every internal queue (read requests, tee
-  // branches) to budget / entryBytes entries. Over either, the stream is
-  // errored and a RangeError thrown: the run fails as the allocation
-  // guards fail it, and the runtime is not reused. A read request or a
-  // write holds a promise and its functions: ~1 KiB in goja; the bound on
-  // entries counts them at half that.
-  const entryBytes = 64, maxEntries = Math.floor(host.budget() / 512);
+  // strategy's size says (a size of 0 queues forever). Every queue it has
+  // (chunks, read requests, pending writes, tee branches) is one class,
+  // whose push and shift here keep the bytes each queue holds, at what
+  // goja was measured to spend: a queued chunk ~512 B besides its own
+  // bytes, a read request or a pending write ~2 KiB. A queue past the
+  // run's memory budget is a RangeError, as the allocation guards throw
+  // (the run fails as memory_limit, and the runtime is not reused); the
+  // public enqueue and write check first, and error their stream.
+  const chunkEntry = 512, requestEntry = 2048;
   const over = (what, bytes) => host.exceeded(what, bytes);
-  const chunkBytes = (c) => {
-    if (typeof c === "string") return c.length * 2 + entryBytes;
-    if (c !== null && typeof c === "object" && (ArrayBuffer.isView(c) || c instanceof ArrayBuffer)) return c.byteLength + entryBytes;
-    return entryBytes;
+  const payload = (c) => {
+    if (typeof c === "string") return c.length * 2;
+    if (c !== null && typeof c === "object" && (ArrayBuffer.isView(c) || c instanceof ArrayBuffer)) return c.byteLength;
+    return 0;
   };
-  // queued: the bytes of a queue's chunks, front first, kept in step with
-  // the polyfill's queue by its length (chunks leave only from the front,
-  // or all at once when the queue is reset).
-  const accounts = new WeakMap();
-  const account = (owner, length) => {
-    let a = accounts.get(owner);
-    if (a === undefined) accounts.set(owner, (a = { sizes: [], head: 0, bytes: 0 }));
-    while (a.sizes.length - a.head > length) {
-      a.bytes -= a.sizes[a.head];
-      a.sizes[a.head++] = 0;
-    }
-    while (a.sizes.length - a.head < length) a.sizes.push(0); // queued by the polyfill itself (tee, from)
-    if (a.head > 1024 && a.head * 2 > a.sizes.length) { a.sizes = a.sizes.slice(a.head); a.head = 0; }
-    return a;
+  const costOf = (x) => {
+    if ("value" in x && "size" in x) return chunkEntry + payload(x.value); // a chunk
+    if ("buffer" in x && "byteLength" in x && !("bytesFilled" in x)) return chunkEntry + x.byteLength; // a byte stream's chunk
+    return requestEntry;
   };
-  // admit checks that chunk fits in owner's queue, enqueues it (enqueue
-  // returns the queue's length after), and counts it if it was queued
-  // rather than handed to a waiting read.
-  const admit = (owner, queue, chunk, what, fail, enqueue) => {
-    if (queue === undefined) return enqueue(); // not a stream's: the polyfill throws its TypeError
-    const n = chunkBytes(chunk);
-    const a = account(owner, queue.length);
-    if (a.bytes + n > host.budget()) {
-      const e = over(`${what}: the queued chunks`, a.bytes + n);
-      fail(e);
-      throw e;
-    }
-    const before = queue.length;
-    const out = enqueue();
-    const q = owner._queue !== undefined ? owner._queue : queue; // a reset queue is a new one
-    if (q === queue && q.length === before + 1) {
-      a.sizes.push(n);
-      a.bytes += n;
-    }
-    return out;
+  const held = new WeakMap(); // queue → bytes
+  const costs = new WeakMap(); // element → its bytes in its queue
+  {
+    const Q = Object.getPrototypeOf(new ReadableStream()._readableStreamController._queue);
+    const push = Q.push, shift = Q.shift;
+    Q.push = function (x) {
+      const n = costOf(x), total = (held.get(this) || 0) + n;
+      if (total > host.budget()) throw over("A stream's queue", total);
+      push.call(this, x);
+      held.set(this, total);
+      costs.set(x, n);
+    };
+    Q.shift = function () {
+      const x = shift.call(this);
+      const n = costs.get(x);
+      if (n !== undefined) held.set(this, Math.max(0, held.get(this) - n));
+      return x;
+    };
+  }
+  // fits: whether chunk can join queue (undefined when the receiver is
+  // not a stream's: the polyfill then throws its TypeError).
+  const fits = (queue, chunk, what, fail) => {
+    if (queue === undefined) return;
+    const total = (held.get(queue) || 0) + chunkEntry + payload(chunk);
+    if (total <= host.budget()) return;
+    const e = over(`${what}: the queued chunks`, total);
+    fail(e);
+    throw e;
   };
-
   {
     const R = ReadableStreamDefaultController.prototype;
     const enqueue = R.enqueue, error = R.error;
     define(R, "enqueue", { enqueue(chunk = undefined) {
-      return admit(this, this._queue, chunk, "ReadableStream", (e) => error.call(this, e), () => enqueue.call(this, chunk));
+      fits(this._queue, chunk, "ReadableStream", (e) => error.call(this, e));
+      return enqueue.call(this, chunk);
     } }.enqueue);
 
     const B = ReadableByteStreamController.prototype;
     const enqueueBytes = B.enqueue, errorBytes = B.error;
     define(B, "enqueue", { enqueue(chunk = undefined) {
-      // A byte stream counts its queue in bytes itself.
-      if (this._queueTotalSize !== undefined && ArrayBuffer.isView(chunk) && this._queueTotalSize + chunk.byteLength > host.budget()) {
-        const e = over("ReadableStream: the queued bytes", this._queueTotalSize + chunk.byteLength);
-        errorBytes.call(this, e);
-        throw e;
-      }
+      fits(this._queue, chunk, "ReadableStream", (e) => errorBytes.call(this, e));
       return enqueueBytes.call(this, chunk);
     } }.enqueue);
 
@@ -86,32 +79,22 @@
     const enqueueT = T.enqueue, errorT = T.error;
     define(T, "enqueue", { enqueue(chunk = undefined) {
       const s = this._controlledTransformStream;
-      const c = s === undefined ? undefined : s._readable._readableStreamController;
-      return admit(c, c === undefined ? undefined : c._queue, chunk, "TransformStream", (e) => errorT.call(this, e), () => enqueueT.call(this, chunk));
+      fits(s === undefined ? undefined : s._readable._readableStreamController._queue, chunk, "TransformStream", (e) => errorT.call(this, e));
+      return enqueueT.call(this, chunk);
     } }.enqueue);
 
     const W = WritableStreamDefaultWriter.prototype;
-    const write = W.write;
+    const write = W.write, errorW = WritableStreamDefaultController.prototype.error;
     define(W, "write", { write(chunk = undefined) {
       const s = this._ownerWritableStream;
       const c = s === undefined ? undefined : s._writableStreamController;
-      if (c === undefined || c._queue === undefined) return write.call(this, chunk);
       try {
-        return admit(c, c._queue, chunk, "WritableStream", (e) => c.error(e), () => write.call(this, chunk));
+        fits(c === undefined ? undefined : c._queue, chunk, "WritableStream", (e) => errorW.call(c, e));
       } catch (e) {
         return Promise.reject(e); // write reports failures by its promise
       }
+      return write.call(this, chunk);
     } }.write);
-
-    // Every internal queue is one class (read requests, pending writes,
-    // tee branches): bound its length.
-    const probe = new ReadableStream();
-    const Q = Object.getPrototypeOf(probe._readableStreamController._queue);
-    const push = Q.push;
-    Q.push = function (x) {
-      if (this._size >= maxEntries) throw over(`A stream's queue of more than ${maxEntries} entries`, (this._size + 1) * 512);
-      return push.call(this, x);
-    };
   }
 
   // TextEncoderStream: strings in, UTF-8 bytes out. A high surrogate at
