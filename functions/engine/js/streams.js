@@ -185,9 +185,12 @@
       }
       size += value.byteLength;
       if (size > limit) {
-        const e = counted ? null : over(`${what}: the body`, size);
-        reader.cancel(e === null ? new RangeError(`${what}: the body is over ${limit} bytes`) : e);
-        if (counted) return size;
+        if (counted) {
+          reader.cancel(new RangeError(`${what}: the body is over ${limit} bytes`));
+          return size;
+        }
+        const e = over(`${what}: the body`, size);
+        reader.cancel(e);
         throw e;
       }
       parts.push(value);
