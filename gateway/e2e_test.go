@@ -437,6 +437,10 @@ func testInvocationContract(t *testing.T, s *server) {
 		export async function sipReject() { return Promise.reject([604, "Does Not Exist Anywhere"]) }
 		export function boom() { throw new TypeError("bad input") }
 		export function spin() { for (;;) {} }
+		export function streamed() { return new Response(new ReadableStream({start(c){c.enqueue(new TextEncoder().encode("hi")); c.close()}})) }
+		export function streamedTicks() { let i = 0; return new Response(new ReadableStream({ pull(c) { return new Promise((r) => setTimeout(() => { if (i++ < 3) c.enqueue(new TextEncoder().encode("tick" + i + ";")); else c.close(); r(); }, 5)); } }).pipeThrough(new TransformStream({ transform(ch, c) { c.enqueue(ch); } })), {headers: {"Content-Type": "text/plain"}}) }
+		export function streamedForever() { return new Response(new ReadableStream({ start(c) { setInterval(() => c.enqueue(new Uint8Array([46])), 10) } })) }
+		export function streamedThrows() { return new Response(new ReadableStream({ pull() { throw new Error("pull failed") } })) }
 		import dayjs from "dayjs"; import utc from "dayjs/plugin/utc"; import tz from "dayjs/plugin/timezone"; import Papa from "papaparse"; import { createHash } from "crypto";
 		dayjs.extend(utc); dayjs.extend(tz);
 		export function modules(data) {
@@ -474,6 +478,10 @@ func testInvocationContract(t *testing.T, s *server) {
 		{"sip rejection", "POST", "/sipReject", `{}`, json, 422, `"Does Not Exist Anywhere"`, "604"},
 		{"thrown error", "POST", "/boom", `{}`, json, 500, `TypeError: bad input`, "function_error"},
 		{"timeout", "POST", "/spin", `{}`, json, 504, `time limit of 1000 ms`, "timeout"},
+		{"streamed body", "POST", "/streamed", `{}`, json, 200, `hi`, ""},
+		{"streamed body over timers", "POST", "/streamedTicks", `{}`, json, 200, `tick1;tick2;tick3;`, ""},
+		{"body stream that never ends", "POST", "/streamedForever", `{}`, json, 504, `time limit of 1000 ms`, "timeout"},
+		{"body stream that fails", "POST", "/streamedThrows", `{}`, json, 500, `Error: pull failed`, "function_error"},
 		{"missing export", "POST", "/nope", `{}`, json, 404, `no export \"nope\"`, "export_not_found"},
 		{"bad export name", "POST", "/a-b", `{}`, json, 404, `not a valid export`, "export_not_found"},
 		{"malformed json", "POST", "", `{"a":`, json, 400, `not valid JSON`, "invalid_json"},
@@ -494,6 +502,10 @@ func testInvocationContract(t *testing.T, s *server) {
 				t.Fatalf("error code %q, want %q", r.errorCode(t), c.code)
 			}
 		})
+	}
+	// A returned Response whose body is a stream is read to its end, then sent.
+	if r := s.do("POST", "/v1/fn/"+echo+"/streamed", nil, nil); r.status != 200 || string(r.body) != "hi" {
+		t.Fatalf("streamed body: %d %q", r.status, r.body)
 	}
 	r := s.do("POST", "/v1/fn/"+echo+"/respond", nil, nil)
 	if r.header.Get("Content-Type") != "application/xml" || r.header.Get("X-Extra") != "1" || r.header.Get("Content-Length") == "999" {

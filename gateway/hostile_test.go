@@ -84,6 +84,12 @@ var hostile = []struct {
 	{"fetch to a name of loopback", "app", `exports.main = () => fetch('http://localhost:8080/')`, 500, "function_error", "a loopback address"},
 	{"fetch of a host file", "app", `exports.main = () => fetch('file:///etc/passwd')`, 500, "function_error", "not an http or https URL"},
 	{"fetch flood", "app", `exports.main = () => { for (;;) fetch('http://10.0.0.1/') }`, 504, "timeout", "time limit"},
+	// Streams: chunks of one buffer, counted at its size each time, reach
+	// the budget without taking the memory.
+	{"stream queue bomb", "app", `exports.main = () => { const u = new Uint8Array(1 << 20); new ReadableStream({ start(c) { for (;;) c.enqueue(u) } }) }`, 500, "memory_limit", "ReadableStream: the queued chunks would allocate"},
+	{"endless stream read whole", "app", `exports.main = () => { const u = new Uint8Array(1 << 20); return new Response(new ReadableStream({ pull(c) { c.enqueue(u) } })).arrayBuffer() }`, 500, "memory_limit", "Response: the body would allocate"},
+	{"tee branch never read", "app", `exports.main = async () => { const u = new Uint8Array(1 << 20); const [a] = new ReadableStream({ pull(c) { c.enqueue(u) } }).tee(); for await (const x of a) {} }`, 500, "memory_limit", "A stream's queue would allocate"},
+	{"body stream that never ends", "app", `exports.main = () => new Response(new ReadableStream({ start(c) { setInterval(() => c.enqueue(new Uint8Array(8)), 1) } }))`, 504, "timeout", "time limit"},
 	{"Buffer bomb", "script", `function main() { return Buffer.alloc(2**32).length }`, 500, "memory_limit", "over this function's memory limit"},
 	{"randomBytes bomb", "app", `exports.main = () => require('crypto').randomBytes(2**31).length`, 500, "function_error", "randomBytes: the size must be"},
 	{"console of a huge cyclic object", "script", `function main() { const o = {}; for (let i = 0; i < 1e5; i++) o['k' + i] = {self: o, a: [o, o]}; console.log(o); return 'logged' }`, 200, "", `"logged"`},

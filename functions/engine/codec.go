@@ -121,7 +121,7 @@ func latin1(b []byte) string {
 	return string(r)
 }
 
-// validUTF8 replaces each invalid byte with U+FFFD, as decoders must.
+// validUTF8 replaces each ill-formed sequence with U+FFFD, as decoders must.
 func validUTF8(b []byte) string {
 	if utf8.Valid(b) {
 		return string(b)
@@ -130,10 +130,43 @@ func validUTF8(b []byte) string {
 	sb.Grow(len(b) + 8)
 	for len(b) > 0 {
 		r, n := utf8.DecodeRune(b)
-		sb.WriteRune(r) // RuneError for an invalid byte, with n == 1
+		if r == utf8.RuneError && n == 1 {
+			n = illFormed(b) // one U+FFFD for them all, as the Encoding standard's decoder does
+		}
+		sb.WriteRune(r)
 		b = b[n:]
 	}
 	return sb.String()
+}
+
+// illFormed is how many bytes at the start of b, which do not start a
+// character, the Encoding standard's UTF-8 decoder takes before it emits a
+// U+FFFD: a lead byte and the continuation bytes that could still have
+// finished its character (the maximal subpart), else the one byte.
+func illFormed(b []byte) int {
+	need, lo, hi := 0, byte(0x80), byte(0xBF)
+	switch c := b[0]; {
+	case c >= 0xC2 && c <= 0xDF:
+		need = 1
+	case c == 0xE0:
+		need, lo = 2, 0xA0
+	case c == 0xED:
+		need, hi = 2, 0x9F
+	case c >= 0xE1 && c <= 0xEF:
+		need = 2
+	case c == 0xF0:
+		need, lo = 3, 0x90
+	case c == 0xF4:
+		need, hi = 3, 0x8F
+	case c >= 0xF1 && c <= 0xF3:
+		need = 3
+	}
+	n := 1
+	for n <= need && n < len(b) && b[n] >= lo && b[n] <= hi {
+		lo, hi = 0x80, 0xBF
+		n++
+	}
+	return n
 }
 
 // incompleteUTF8 is how many bytes at the end of b start a character that

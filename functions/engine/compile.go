@@ -56,8 +56,11 @@ func Transpile(name, source string) (Transpiled, error) {
 		Sourcefile: name,
 		Loader:     api.LoaderJS,
 		Format:     api.FormatCommonJS,
-		// goja parses ES2022 except async iteration; esbuild lowers the rest.
-		Target: api.ES2022,
+		// goja parses ES2022 except async iteration (for await, async
+		// generators), which esbuild lowers to generators and promises:
+		// streams are read with for await.
+		Target:    api.ES2022,
+		Supported: map[string]bool{"for-await": false, "async-generator": false},
 		// An inline map keeps runtime line numbers pointing at the user's
 		// source. It is the only map goja may load: see compile.
 		Sourcemap:      api.SourceMapInline,

@@ -307,11 +307,14 @@ type run struct {
 	logCut   bool
 	private  []string // values of private env vars, masked in logs
 	overMem  bool     // an allocation guard fired during the run
-	cpu      cpuClock // the run's CPU time
+	// overMemWhy is the guard's message: a RangeError thrown where no
+	// one catches it (a promise job) can leave the run waiting for nothing.
+	overMemWhy string
+	cpu        cpuClock // the run's CPU time
 
 	// Captured before user code runs, which may replace the globals.
 	parse, stringify goja.Callable
-	unwrap           goja.Callable           // set once Response is first used
+	unwrap           goja.Callable           // set once the Response library has run
 	collators        map[string]collation    // localeCompare's, by locale and options
 	builtins         map[*goja.Object]string // built-ins written in JavaScript, by their native name (markBuiltin)
 	builtinRoots     []builtinRoot           // where to find more of them, walked on the first toString
@@ -436,37 +439,6 @@ func (r *run) call() (*functions.Result, error) {
 	return r.result(ret)
 }
 
-// settle unwraps a returned Promise. goja drains the job queue before a
-// call returns, so a promise still pending here waits on a timer (or, in
-// time, a request): the event loop runs them until it settles.
-func (r *run) settle(v goja.Value) (goja.Value, error) {
-	// Export only a Promise: exporting any other value would copy it
-	// whole into Go just to learn what it is not.
-	obj, ok := v.(*goja.Object)
-	if !ok || obj.ExportType() != promiseType {
-		return v, nil
-	}
-	p := obj.Export().(*goja.Promise)
-	if r.inv.Type == functions.TypeScript {
-		return nil, &functions.RunError{Status: http.StatusInternalServerError, Code: functions.CodeFunctionError,
-			Message: "Script functions are synchronous, but main returned a Promise; deploy the function as type 'app' to use async code"}
-	}
-	if p.State() == goja.PromiseStatePending {
-		if err := r.runLoop(p); err != nil {
-			return nil, err
-		}
-	}
-	switch p.State() {
-	case goja.PromiseStateFulfilled:
-		return p.Result(), nil
-	case goja.PromiseStateRejected:
-		return nil, rejection(p.Result())
-	default:
-		return nil, &functions.RunError{Status: http.StatusInternalServerError, Code: functions.CodeFunctionError,
-			Message: "the function returned a Promise that never settles: nothing is left that could settle it (no timer or request is pending)"}
-	}
-}
-
 // export finds the function to call: module.exports[name], then, for
 // main, a default export, a module.exports that is itself a function, or a
 // top-level function main(data) as classic scripts declare it.
@@ -505,67 +477,6 @@ func (r *run) exportNames(exports goja.Value) string {
 		return "none"
 	}
 	return strings.Join(names, ", ")
-}
-
-// result turns the returned value into a Response or JSON.
-func (r *run) result(v goja.Value) (*functions.Result, error) {
-	if r.unwrap != nil { // no Response can exist unless the function read the global
-		if parts, err := r.unwrap(goja.Undefined(), v); err != nil {
-			return nil, err
-		} else if arr, ok := parts.(*goja.Object); ok {
-			return r.response(arr)
-		}
-	}
-	if goja.IsUndefined(v) {
-		return &functions.Result{JSON: []byte("null")}, nil
-	}
-	if bad := r.checkJSON(v); bad != nil {
-		code := functions.CodeBadResult
-		if r.overMem {
-			code = functions.CodeMemoryLimit
-		}
-		return nil, &functions.RunError{Status: http.StatusInternalServerError, Code: code,
-			Message: "the return value cannot be sent: " + safeString(bad)}
-	}
-	s, err := r.stringify(goja.Undefined(), v)
-	if err != nil {
-		return nil, &functions.RunError{Status: http.StatusInternalServerError, Code: functions.CodeBadResult,
-			Message: "the return value is not JSON-serializable: " + exceptionText(err)}
-	}
-	if goja.IsUndefined(s) { // a function or symbol
-		return &functions.Result{JSON: []byte("null")}, nil
-	}
-	out := s.String()
-	if len(out) > r.e.cfg.MaxResultBytes {
-		return nil, tooLarge(len(out), r.e.cfg.MaxResultBytes)
-	}
-	return &functions.Result{JSON: []byte(out)}, nil
-}
-
-func (r *run) response(parts *goja.Object) (*functions.Result, error) {
-	resp := &functions.HTTPResponse{
-		Status:  int(parts.Get("0").ToInteger()),
-		Headers: map[string]string{},
-	}
-	hdrs := parts.Get("1").ToObject(r.vm)
-	for _, k := range hdrs.Keys() {
-		resp.Headers[k] = hdrs.Get(k).String()
-	}
-	switch body := parts.Get("2").Export().(type) {
-	case string:
-		resp.Body = []byte(body)
-	case goja.ArrayBuffer:
-		resp.Body = body.Bytes()
-	}
-	if len(resp.Body) > r.e.cfg.MaxResultBytes {
-		return nil, tooLarge(len(resp.Body), r.e.cfg.MaxResultBytes)
-	}
-	return &functions.Result{Response: resp}, nil
-}
-
-func tooLarge(n, limit int) error {
-	return &functions.RunError{Status: http.StatusInternalServerError, Code: functions.CodeBadResult,
-		Message: fmt.Sprintf("the response is %d bytes; the limit is %d", n, limit)}
 }
 
 // fail maps any error of a run to a RunError carrying the run's logs.

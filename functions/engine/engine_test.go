@@ -426,3 +426,24 @@ func TestHeapWatchStopsUnguardedGrowth(t *testing.T) {
 		t.Fatalf("after the trip: %v %v", res, rerr)
 	}
 }
+
+// for await and async generators, which goja cannot parse, are lowered at
+// deploy; Symbol.asyncIterator, which goja lacks, is the symbol they use.
+func TestAsyncIteration(t *testing.T) {
+	res, rerr := invoke(t, New(Config{}), functions.TypeApp, `
+		async function* gen() { yield 1; await null; yield 2; }
+		const custom = { [Symbol.asyncIterator]() { let i = 0; return { next: async () => ({ value: i, done: i++ > 1 }) }; } };
+		exports.main = async () => {
+			const out = [];
+			for await (const x of gen()) out.push(x);
+			for await (const x of custom) out.push(x);
+			for await (const x of [Promise.resolve("p"), "q"]) out.push(x);
+			return [out, typeof Symbol.asyncIterator, Symbol.asyncIterator === Symbol.asyncIterator, typeof gen()[Symbol.asyncIterator]];
+		}`, "", `{}`, time.Second)
+	if rerr != nil {
+		t.Fatal(rerr)
+	}
+	if want := `[[1,2,0,1,"p","q"],"symbol",true,"function"]`; string(res.JSON) != want {
+		t.Fatalf("got %s, want %s", res.JSON, want)
+	}
+}

@@ -130,3 +130,23 @@ func FuzzFormBody(f *testing.F) {
 		}
 	})
 }
+
+// An ill-formed UTF-8 sequence decodes as one U+FFFD for its maximal
+// subpart, as the Encoding standard's decoder has it.
+func TestDecodeIllFormedUTF8(t *testing.T) {
+	for in, want := range map[string]string{
+		"\xe2\x82":                  "\uFFFD",
+		"\xe2\x82A":                 "\uFFFDA",
+		"\xf0\x9f\x98":              "\uFFFD",
+		"\xed\xa0\x80":              "\uFFFD\uFFFD\uFFFD", // a surrogate: after ED, A0 cannot follow
+		"\xc0\x80":                  "\uFFFD\uFFFD",
+		"\xf4\x90\x80\x80":          "\uFFFD\uFFFD\uFFFD\uFFFD",
+		"\xe0\x80A":                 "\uFFFD\uFFFDA",
+		"a\xf1\x80\x80\xe1\x80\xc2": "a\uFFFD\uFFFD\uFFFD",
+		"\xef\xbf\xbd":              "\uFFFD", // U+FFFD itself
+	} {
+		if got := validUTF8([]byte(in)); got != want {
+			t.Errorf("%q: got %q, want %q", in, got, want)
+		}
+	}
+}

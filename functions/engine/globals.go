@@ -51,6 +51,7 @@ func (r *run) setup() {
 	g.guards["JSON"] = r.guardJSON
 	g.guards["eval"] = r.guardEval
 	g.guards["Date"] = r.guardDate
+	g.guards["Symbol"] = r.addAsyncIterator
 	g.guards["Function"] = r.guardFunction
 	g.guards["RegExp"] = func(v goja.Value) goja.Value { r.guardRegExp(); return v }
 	g.extras["console"] = r.consoleObject
@@ -132,7 +133,8 @@ func (r *run) restrictScript(g *lazyGlobal) {
 	for _, name := range denied {
 		msg := deny(name)
 		g.extras[name] = func() goja.Value {
-			return vm.ToValue(func(goja.FunctionCall) goja.Value { panic(r.newError("Error", msg)) })
+			// A constructor, so that new ReadableStream() says it too.
+			return vm.ToValue(func(goja.ConstructorCall) *goja.Object { panic(r.newError("Error", msg)) })
 		}
 	}
 	msg := deny("Promise")
@@ -323,6 +325,19 @@ func (c *ctxObject) Keys() []string {
 	return keys
 }
 
+// addAsyncIterator gives Symbol the well-known Symbol.asyncIterator that
+// goja lacks, which async iteration (for await over a stream) looks up.
+// It is the symbol that esbuild's lowered for await and the streams
+// polyfill fall back to when Symbol has none: Symbol.for("Symbol.asyncIterator").
+func (r *run) addAsyncIterator(orig goja.Value) goja.Value {
+	sym := orig.ToObject(r.vm)
+	if sym.Get("asyncIterator") == nil {
+		key, _ := goja.AssertFunction(sym.Get("for"))
+		_ = sym.DefineDataProperty("asyncIterator", must(key(orig, r.vm.ToValue("Symbol.asyncIterator"))), goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_FALSE)
+	}
+	return orig
+}
+
 // newError builds an error with a constructor of goja's own global, which
 // user code cannot replace.
 func (r *run) newError(ctor string, msg string) *goja.Object {
@@ -337,8 +352,8 @@ func (r *run) newError(ctor string, msg string) *goja.Object {
 // breach and returns the RangeError to throw.
 func (r *run) exceeded(what string, bytes float64) *goja.Object {
 	r.overMem = true
-	return r.newError("RangeError", fmt.Sprintf("%s would allocate %s, over this function's memory limit of %d MB",
-		what, humanBytes(bytes), r.memoryMB()))
+	r.overMemWhy = fmt.Sprintf("%s would allocate %s, over this function's memory limit of %d MB", what, humanBytes(bytes), r.memoryMB())
+	return r.newError("RangeError", r.overMemWhy)
 }
 
 func (r *run) memoryMB() int {

@@ -57,6 +57,12 @@ func (r *run) lib(name string) *goja.Object {
 		fill(r, host)
 	}
 	load := r.vm.ToValue(func(c goja.FunctionCall) goja.Value { return r.lib(c.Argument(0).String()) })
+	// lib.loaded(name): whether a library has run, so that one can tell
+	// its objects apart without loading it (no stream exists before streams).
+	_ = load.ToObject(r.vm).Set("loaded", func(c goja.FunctionCall) goja.Value {
+		_, ok := r.libs[c.Argument(0).String()]
+		return r.vm.ToValue(ok)
+	})
 	o := must(init(goja.Undefined(), host, load)).ToObject(r.vm)
 	if r.libs == nil {
 		r.libs = map[string]*goja.Object{}

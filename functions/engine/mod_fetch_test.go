@@ -77,6 +77,12 @@ func TestFetch(t *testing.T) {
 		{"utf8 text", `return (await fetch("` + u + `/utf8")).text()`, `"héllo ✓"`, false},
 		{"body read once", `const r = await fetch("` + u + `/utf8"); await r.text(); return r.text()`, `Body has already been read`, true},
 		{"clone", `const r = await fetch("` + u + `/utf8"); const c = r.clone(); return [await r.text(), await c.text()]`, `["héllo ✓","héllo ✓"]`, false},
+		{"body as a stream", `const r = await fetch("` + u + `/utf8"); const got = []; for await (const c of r.body) got.push(...c); return [r.bodyUsed, new TextDecoder().decode(new Uint8Array(got))]`,
+			`[true,"héllo ✓"]`, false},
+		{"stream sent as the body", `const body = new ReadableStream({start(c) { c.enqueue(new TextEncoder().encode("str")); c.enqueue(new TextEncoder().encode("eam")); c.close() }});
+			const r = await fetch("` + u + `/echo", {method: "POST", body, duplex: "half"}); return [await r.text(), body.locked]`, `["stream",true]`, false},
+		{"stream body without duplex", `return fetch("` + u + `/echo", {method: "POST", body: new ReadableStream()})`, `duplex`, true},
+		{"no body for 204", `const r = await fetch("` + u + `/status/204"); return [r.body, await r.text()]`, `[null,""]`, false},
 		{"error status resolves", `const r = await fetch("` + u + `/status/404"); return [r.status, r.ok]`, `[404,false]`, false},
 		{"redirect followed", `const r = await fetch("` + u + `/redirect?to=/json"); return [r.status, r.redirected, r.url.endsWith("/json")]`, `[200,true,true]`, false},
 		{"redirect manual", `const r = await fetch("` + u + `/redirect?to=/json", {redirect: "manual"}); return [r.status, r.headers.get("location")]`, `[302,"/json"]`, false},
@@ -176,5 +182,22 @@ func TestFetchLimits(t *testing.T) {
 	_, rerr = invoke(t, e, functions.TypeApp, `exports.main = async () => { const all = []; for (let i = 0; i < 100; i++) all.push(fetch("`+srv.URL+`/slow")); await Promise.all(all) }`, "", `{}`, 5*time.Second)
 	if rerr == nil || !strings.Contains(rerr.Message, "too many asynchronous operations") {
 		t.Fatalf("want the in-flight bound, got %+v", rerr)
+	}
+}
+
+// A fetched Response returned as it is, or its body piped through a
+// TransformStream into a new one, is the function's answer (a proxy).
+func TestReturnedFetchResponse(t *testing.T) {
+	srv, _ := fetchServer(t)
+	e := loopbackEngine(Config{})
+	for src, want := range map[string]string{
+		`exports.main = () => fetch("` + srv.URL + `/utf8")`: "héllo ✓",
+		`exports.main = async () => { const r = await fetch("` + srv.URL + `/utf8");
+			return new Response(r.body.pipeThrough(new TextDecoderStream()).pipeThrough(new TransformStream({ transform(s, c) { c.enqueue(s.toUpperCase()); } })).pipeThrough(new TextEncoderStream()), { status: 203 }); }`: "HÉLLO ✓",
+	} {
+		res, rerr := invoke(t, e, functions.TypeApp, src, "", `{}`, 2*time.Second)
+		if rerr != nil || res.Response == nil || string(res.Response.Body) != want {
+			t.Fatalf("%s: got %+v %v, want a Response with %q", src, res, rerr, want)
+		}
 	}
 }

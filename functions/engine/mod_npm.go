@@ -15,6 +15,9 @@ import (
 // after that, so plugins extend the one dayjs a run has.
 func init() {
 	for name, m := range npm.Modules() {
+		if m.Internal {
+			continue // the runtime's own (mod_streams.go), never require-able
+		}
 		name, intl := name, m.Intl
 		src, _ := npm.Source(name)
 		npmPrograms[name] = sync.OnceValue(func() *goja.Program {

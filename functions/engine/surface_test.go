@@ -24,6 +24,10 @@ var ecmaGlobals = []string{
 
 func TestGlobalSurface(t *testing.T) {
 	ours := []string{"AbortController", "AbortSignal", "Blob", "Buffer", "DOMException", "File", "FormData", "Headers", "Request", "Response", "TextDecoder", "TextEncoder",
+		"ReadableStream", "ReadableStreamDefaultReader", "ReadableStreamBYOBReader", "ReadableStreamBYOBRequest",
+		"ReadableStreamDefaultController", "ReadableByteStreamController", "WritableStream", "WritableStreamDefaultWriter",
+		"WritableStreamDefaultController", "TransformStream", "TransformStreamDefaultController",
+		"ByteLengthQueuingStrategy", "CountQueuingStrategy", "TextEncoderStream", "TextDecoderStream",
 		"URL", "URLSearchParams", "atob", "btoa", "clearImmediate", "clearInterval", "clearTimeout", "console", "crypto",
 		"exports", "fetch", "module", "process", "queueMicrotask", "require", "setImmediate", "setInterval", "setTimeout", "structuredClone"}
 	byType := map[functions.Type][]string{
@@ -75,7 +79,7 @@ func TestBindingSurface(t *testing.T) {
 	}
 	want := `{"process":["env","exit"],"console":["assert","debug","dir","error","info","log","trace","warn"],` +
 		`"ctx":["auth","env","function","log","request","requestId"],"request":["formData","headers","ip","method","path","query","url"],` +
-		`"fn":["id","name","tenant","uuid","version"],"response":["arrayBuffer","blob","bodyUsed","bytes","clone","constructor","formData","headers",` +
+		`"fn":["id","name","tenant","uuid","version"],"response":["arrayBuffer","blob","body","bodyUsed","bytes","clone","constructor","formData","headers",` +
 		`"json","ok","redirected","status","statusText","text","type","url"],"responseStatic":["json","length","name","prototype","redirect"]}`
 	if string(res.JSON) != want {
 		t.Fatalf("binding surface changed:\n got  %s\n want %s", res.JSON, want)

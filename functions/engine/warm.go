@@ -63,6 +63,19 @@ const (
 	codeBytesFactor  = 2
 )
 
+// libWeights are the libraries that hold much more than libBytes: the
+// streams polyfill's classes and closures (measured: ~330 KiB more).
+var libWeights = map[string]int64{"streams": 330 << 10}
+
+// runtimeBytes estimates what r holds, with the libraries it has loaded so far.
+func runtimeBytes(r *run, codeLen int) int64 {
+	bytes := runtimeBaseBytes + int64(codeLen)*codeBytesFactor
+	for name := range r.libs {
+		bytes += libBytes + libWeights[name]
+	}
+	return bytes
+}
+
 // warmKey names what a runtime may serve: one version of one function of
 // one tenant. The hash is there too, so a version number reused after a
 // function is deleted and created again cannot match old code.
@@ -86,7 +99,8 @@ type warmRuntime struct {
 	key   warmKey
 	born  time.Time
 	calls int
-	bytes int64
+	bytes int64         // estimated, again after each call: a later call may load libraries
+	code  int           // bytes of the program's source
 	hash  uint64        // of key, for admission
 	elem  *list.Element // in warmPool.lru while idle
 }
@@ -128,8 +142,7 @@ func newWarmPool(cfg WarmConfig) *warmPool {
 
 // newWarm wraps a runtime that just served its first call.
 func (p *warmPool) newWarm(key warmKey, r *run, prg *Program) *warmRuntime {
-	bytes := runtimeBaseBytes + int64(len(r.libs))*libBytes + int64(prg.codeLen)*codeBytesFactor
-	w := &warmRuntime{r: r, key: key, born: time.Now(), bytes: bytes}
+	w := &warmRuntime{r: r, key: key, born: time.Now(), bytes: runtimeBytes(r, prg.codeLen), code: prg.codeLen}
 	if p.admit != nil {
 		w.hash = p.admit.hash(key)
 	}
@@ -190,6 +203,7 @@ func (p *warmPool) put(w *warmRuntime, reusable bool) {
 		p.discards.Add(1)
 		return
 	}
+	w.bytes = runtimeBytes(w.r, w.code) // w is not in p.bytes while it serves a call
 	if !p.admits(w) {
 		p.discards.Add(1)
 		return
@@ -288,7 +302,7 @@ func (e *Engine) WarmStats() WarmStats {
 // call's own state starts afresh; the runtime and its globals do not.
 func (r *run) beginCall(inv *functions.Invocation) {
 	r.inv = inv
-	r.logs, r.logBytes, r.logCut, r.overMem = nil, 0, false, false
+	r.logs, r.logBytes, r.logCut, r.overMem, r.overMemWhy = nil, 0, false, false, ""
 	r.async = &asyncOps{}
 	r.fetches = nil
 	r.fetchBytes.Store(0)

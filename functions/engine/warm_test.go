@@ -411,6 +411,7 @@ func TestWarmRuntimeFootprint(t *testing.T) {
 	for _, tc := range []struct{ name, body string }{
 		{"bare", `return {ok: true, n: d.n}`},
 		{"console", `console.log("hi"); return {ok: true, n: d.n}`},
+		{"streams", `new ReadableStream(); return {ok: true, n: d.n}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			const n = 300

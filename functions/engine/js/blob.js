@@ -1,7 +1,7 @@
 // Blob and File, as the File API standard has them: immutable bytes with a
 // type, made of strings (UTF-8), buffers, views and other blobs. Their
 // bytes live in one Uint8Array, so a huge blob meets the typed-array
-// guard's memory budget. stream() waits for ReadableStream.
+// guard's memory budget.
 (function (host, lib) {
   "use strict";
   const { TextEncoder, TextDecoder } = lib("web");
@@ -59,6 +59,7 @@
     text() { return Promise.resolve(new TextDecoder().decode(bytesOf.get(this))); }
     arrayBuffer() { return Promise.resolve(bytesOf.get(this).slice().buffer); }
     bytes() { return Promise.resolve(bytesOf.get(this).slice()); }
+    stream() { return lib("streams").fromBytes(bytesOf.get(this).slice()); }
     get [Symbol.toStringTag]() { return "Blob"; }
   }
 

@@ -4,8 +4,8 @@
 // with the run. This side shapes requests and responses.
 (function (host, lib) {
   "use strict";
-  const { Headers, DOMException, TextEncoder, TextDecoder } = lib("web");
-  const { fetched, bodyOf } = lib("response");
+  const { Headers, DOMException } = lib("web");
+  const { fetched, bodyOf, Body } = lib("response");
   const { URL } = lib("url");
   // A request's URL is parsed as the URL Standard says, at construction,
   // and kept serialized: what url shows is what fetch sends (and what the
@@ -18,7 +18,8 @@
   const methodRE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
   // Request: a request to pass to fetch, as the fetch standard has it.
-  // Its body is kept as fetch sends it: a string or an ArrayBuffer.
+  // Its body is kept as given: a string, an ArrayBuffer or a stream, which
+  // fetch reads whole before it sends the request.
   const known = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
   let partsOf;
   class Request {
@@ -31,8 +32,12 @@
       if (!methodRE.test(method)) throw new TypeError(`fetch: ${stringify(method)} is not a valid method`);
       this.#method = known.includes(method.toUpperCase()) ? method.toUpperCase() : method;
       this.#headers = new Headers(init.headers !== undefined ? init.headers : from ? from.#headers : undefined);
-      this.#body = init.body !== undefined ? bodyOf(init.body, this.#headers, "fetch: the body") : from ? from.#body : null;
-      if (this.#body !== null && (this.#method === "GET" || this.#method === "HEAD")) throw new TypeError(`fetch: a ${this.#method} request cannot have a body`);
+      const body = init.body !== undefined ? bodyOf(init.body, this.#headers, "fetch: the body") : null;
+      if (typeof body === "object" && body !== null && !(body instanceof ArrayBuffer) && init.duplex !== "half") {
+        throw new TypeError(`fetch: a stream body needs the duplex: "half" option`); // as the fetch standard asks
+      }
+      this.#body = init.body !== undefined ? new Body(body, "Request") : from ? from.#body.clone() : new Body(null, "Request");
+      if (this.#body.raw !== null && (this.#method === "GET" || this.#method === "HEAD")) throw new TypeError(`fetch: a ${this.#method} request cannot have a body`);
       this.#redirect = init.redirect !== undefined ? String(init.redirect) : from ? from.#redirect : "follow";
       if (!["follow", "manual", "error"].includes(this.#redirect)) throw new TypeError(`fetch: redirect must be "follow", "manual" or "error", got ${stringify(this.#redirect)}`);
       this.#signal = init.signal != null ? init.signal : from ? from.#signal : null;
@@ -48,27 +53,40 @@
     get redirect() { return this.#redirect; }
     get signal() { return this.#signal; }
     clone() { return new Request(this); }
-    text() { const b = this.#body; return Promise.resolve(b === null ? "" : typeof b === "string" ? b : new TextDecoder().decode(b)); }
+    get body() { return this.#body.stream; }
+    get bodyUsed() { return this.#body.used; }
+    get duplex() { return "half"; }
+    text() { return this.#body.text(); }
     json() { return this.text().then(parse); }
-    arrayBuffer() { const b = this.#body; return Promise.resolve(b === null ? new ArrayBuffer(0) : typeof b === "string" ? new TextEncoder().encode(b).buffer : b.slice(0)); }
+    arrayBuffer() { return this.#body.arrayBuffer(); }
+    bytes() { return this.arrayBuffer().then((b) => new Uint8Array(b)); }
     blob() { const type = this.#headers.get("content-type"); return this.arrayBuffer().then((b) => new (lib("blob").Blob)([b], { type: type === null ? "" : type })); }
     formData() { return this.arrayBuffer().then((b) => lib("formdata").decode(b, this.#headers.get("content-type"))); }
     get [Symbol.toStringTag]() { return "Request"; }
     static {
-      partsOf = (r) => ({ url: r.#url, method: r.#method, headers: [...r.#headers], body: r.#body, redirect: r.#redirect, timeout: r.#timeout, signal: r.#signal });
+      // A stream body is read here, within the run's memory budget.
+      partsOf = (r) => {
+        const parts = { url: r.#url, method: r.#method, headers: [...r.#headers], body: r.#body.raw, redirect: r.#redirect, timeout: r.#timeout, signal: r.#signal };
+        if (parts.body === null || typeof parts.body === "string" || parts.body instanceof ArrayBuffer) return parts;
+        return r.#body.arrayBuffer().then((b) => { parts.body = b; return parts; });
+      };
     }
   }
 
   function fetch(input, init) {
-    return new Promise((resolve, reject) => {
-      const req = partsOf(new Request(input, init));
+    let parts;
+    try { parts = partsOf(new Request(input, init)); } catch (e) { return Promise.reject(e); }
+    return Promise.resolve(parts).then((req) => new Promise((resolve, reject) => {
       const signal = req.signal;
       if (signal !== null && signal.aborted) throw signal.reason;
 
       let onAbort = null;
       const id = host.fetch(req, (err, res) => {
         if (onAbort) signal.removeEventListener("abort", onAbort);
-        if (err === null) return resolve(fetched(res));
+        if (err === null) {
+          res.head = req.method === "HEAD";
+          return resolve(fetched(res));
+        }
         if (signal !== null && signal.aborted) return reject(signal.reason);
         if (err.code === "timeout") return reject(new DOMException(err.message, "TimeoutError"));
         const e = new TypeError(err.message);
@@ -79,7 +97,7 @@
         onAbort = () => host.abort(id);
         signal.addEventListener("abort", onAbort);
       }
-    });
+    }));
   }
 
   // http: a small axios-like client over fetch. Bodies that are plain
