@@ -1,0 +1,129 @@
+package intl
+
+import (
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// FormatRangeToParts is ECMA-402 PartitionNumberRangePattern, with ICU's
+// choices, which Node.js shows: affixes that are the same at both ends
+// are written once when they are more than one character ("3–5 %", but
+// "$3.00 – $5.00"), spaces go around the range sign when something is
+// repeated, and two ends that look the same are one approximate value.
+func (f *NumberFormat) FormatRangeToParts(x, y Decimal) ([]Part, error) {
+	p1, err := f.pieces(x, false)
+	if err != nil {
+		return nil, err
+	}
+	p2, err := f.pieces(y, false)
+	if err != nil {
+		return nil, err
+	}
+	if text(p1.all()) == text(p2.all()) {
+		p, err := f.pieces(x, true)
+		if err != nil {
+			return nil, err
+		}
+		return withSource(p.all(), "shared"), nil
+	}
+	collapseOuter := slices.Equal(p1.outerPre, p2.outerPre) && slices.Equal(p1.outerSuf, p2.outerSuf)
+	collapseMiddle := collapseOuter && slices.Equal(p1.pre, p2.pre) && slices.Equal(p1.suf, p2.suf) &&
+		utf8.RuneCountInString(text(p1.pre)+text(p1.suf)) > 1
+	repeat := !collapseMiddle && text(p1.pre)+text(p1.suf) != "" || !collapseOuter && text(p1.outerPre)+text(p1.outerSuf) != ""
+
+	rangePattern := firstOf(f.sys.Range, "{0}–{1}")
+	sep := rangePattern
+	if i := strings.Index(sep, "{0}"); i >= 0 {
+		sep = sep[i+3:]
+	}
+	if i := strings.Index(sep, "{1}"); i >= 0 {
+		sep = sep[:i]
+	}
+	if repeat {
+		if r, _ := utf8.DecodeRuneInString(sep); !unicode.IsSpace(r) {
+			sep = " " + sep
+		}
+		if r, _ := utf8.DecodeLastRuneInString(sep); !unicode.IsSpace(r) {
+			sep += " "
+		}
+	}
+	end := func(p pieces, source string) []Part {
+		var out []Part
+		if !collapseOuter {
+			out = append(out, p.outerPre...)
+		}
+		if !collapseMiddle {
+			out = append(out, p.pre...)
+		}
+		out = append(out, p.num...)
+		if !collapseMiddle {
+			out = append(out, p.suf...)
+		}
+		if !collapseOuter {
+			out = append(out, p.outerSuf...)
+		}
+		return withSource(mergeLiterals(out), source)
+	}
+	var out []Part
+	if collapseOuter {
+		out = append(out, withSource(p1.outerPre, "shared")...)
+	}
+	if collapseMiddle {
+		out = append(out, withSource(p1.pre, "shared")...)
+	}
+	out = append(out, end(p1, "startRange")...)
+	out = append(out, Part{Type: "literal", Value: sep, Source: "shared"})
+	out = append(out, end(p2, "endRange")...)
+	if collapseMiddle {
+		out = append(out, withSource(p2.suf, "shared")...)
+	}
+	if collapseOuter {
+		out = append(out, withSource(p2.outerSuf, "shared")...)
+	}
+	return mergeSourced(out), nil
+}
+
+func text(parts []Part) string {
+	var b strings.Builder
+	for _, p := range parts {
+		b.WriteString(p.Value)
+	}
+	return b.String()
+}
+
+func withSource(parts []Part, source string) []Part {
+	out := make([]Part, len(parts))
+	for i, p := range parts {
+		p.Source = source
+		out[i] = p
+	}
+	return out
+}
+
+// mergeSourced joins neighbouring literals of the same source.
+func mergeSourced(parts []Part) []Part {
+	var out []Part
+	for _, p := range parts {
+		if n := len(out); n > 0 && p.Type == "literal" && out[n-1].Type == "literal" && out[n-1].Source == p.Source {
+			out[n-1].Value += p.Value
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// SelectNumber is ECMA-402 ResolvePlural: the category of x written
+// with the digit options o (its rounding fields).
+func (p *PluralRules) SelectNumber(x Decimal, o *NumberOptions) (string, error) {
+	if x.NaN || x.Inf {
+		return "other", nil
+	}
+	r, err := roundNumber(x, o)
+	if err != nil {
+		return "", err
+	}
+	return p.Select(OperandsOf(r.Int, r.Frac, 0)), nil
+}
