@@ -182,6 +182,7 @@ func (r *run) guardPrototypes() {
 	})
 
 	r.guardLocaleCompare(str)
+	r.guardNumberLocale()
 
 	// These three make a regexp of a string argument; the other ways to
 	// one (a literal, the RegExp global, a library) guard RegExp.prototype

@@ -65,6 +65,14 @@ func ParseDecimal(s string) (Decimal, error) {
 			base = 2
 		}
 		if base != 0 {
+			if digits := strings.TrimLeft(s[2:], "0"); len(digits) > MaxIntegerDigits {
+				// Past the formattable, whatever its digits; not worth a
+				// conversion that grows with their square.
+				if !allBase(digits, base) {
+					return Decimal{NaN: true}, errSyntax
+				}
+				return Decimal{Digits: []byte{'1'}, Exp: maxExponent}, nil
+			}
 			n, ok := new(big.Int).SetString(s[2:], base)
 			if !ok || strings.ContainsAny(s[2:], "_+-") {
 				return Decimal{NaN: true}, errSyntax
@@ -124,6 +132,15 @@ func ParseDecimal(s string) (Decimal, error) {
 	d.Digits = []byte(digits)
 	d.Exp = len(intPart) - lead + e
 	return d, nil
+}
+
+func allBase(s string, base int) bool {
+	for _, c := range s {
+		if _, err := strconv.ParseInt(string(c), base, 8); err != nil {
+			return false
+		}
+	}
+	return true
 }
 
 func allDigits(s string) bool {

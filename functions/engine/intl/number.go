@@ -21,10 +21,10 @@ type NumberOptions struct {
 	CompactDisplay  string // short, long
 
 	MinInt, MinFrac, MaxFrac, MinSig, MaxSig int
-	RoundingType      string // fractionDigits, significantDigits, morePrecision, lessPrecision
-	RoundingMode      RoundingMode
-	RoundingIncrement int
-	StripIfInteger    bool // trailingZeroDisplay: stripIfInteger
+	RoundingType                             string // fractionDigits, significantDigits, morePrecision, lessPrecision
+	RoundingMode                             RoundingMode
+	RoundingIncrement                        int
+	StripIfInteger                           bool // trailingZeroDisplay: stripIfInteger
 
 	UseGrouping     string // always, auto, min2, or "" for none
 	SignDisplay     string // auto, never, always, exceptZero, negative
@@ -98,6 +98,12 @@ func currenciesOf(locale string) map[string]map[string]string {
 	return v.(map[string]map[string]string)
 }
 
+var systemSymbolTable = sync.OnceValue(func() map[string]map[string]string {
+	var m map[string]map[string]string
+	mustDecode("systemsymbols", &m)
+	return m
+})
+
 var currencyDigitTable = sync.OnceValue(func() map[string]string {
 	var m map[string]string
 	mustDecode("currencydigits", &m)
@@ -136,9 +142,30 @@ func NewNumberFormat(dataLocale string, o NumberOptions) (*NumberFormat, error) 
 	rec := numbersOf(dataLocale)
 	f := &NumberFormat{opts: o, plural: Plurals(dataLocale, false)}
 	ns := o.NumberingSystem
+	// A system the locale has no patterns of takes its latn ones (and
+	// the root's symbols of that system), as ICU does.
+	latn := rec.Systems["latn"]
 	f.sys = rec.Systems[ns]
-	if f.sys == nil {
-		f.sys = rec.Systems["latn"] // ICU's fallback for a system the locale has no data of
+	if f.sys == nil && ns != "latn" {
+		if sym, ok := systemSymbolTable()[ns]; ok {
+			f.sys = &numberSystemData{Symbols: sym}
+		}
+	}
+	switch {
+	case f.sys == nil:
+		f.sys = latn
+	case f.sys.Decimal == "" && latn != nil:
+		own := *latn
+		own.Symbols = map[string]string{}
+		for k, v := range latn.Symbols {
+			own.Symbols[k] = v
+		}
+		for k, v := range f.sys.Symbols {
+			if v != "" {
+				own.Symbols[k] = v
+			}
+		}
+		f.sys = &own
 	}
 	f.sym = f.sys.Symbols
 	f.minGroup, _ = strconv.Atoi(rec.MinimumGroupingDigits)
@@ -554,11 +581,32 @@ func (f *NumberFormat) expandAffix(a string, signum int, compact bool) []Part {
 			continue
 		}
 		flush()
-		out = append(out, p)
+		out = append(out, splitBidi(p)...)
 	}
 	flush()
 	return out
 }
+
+// splitBidi leaves a symbol's bidi marks out of its part, as literals
+// (ICU's fields cover "-", not "\u200e-").
+func splitBidi(p Part) []Part {
+	core := strings.TrimFunc(p.Value, isBidiMark)
+	if core == p.Value || core == "" {
+		return []Part{p}
+	}
+	i := strings.Index(p.Value, core)
+	var out []Part
+	if i > 0 {
+		out = append(out, Part{Type: "literal", Value: p.Value[:i]})
+	}
+	out = append(out, Part{Type: p.Type, Value: core})
+	if rest := p.Value[i+len(core):]; rest != "" {
+		out = append(out, Part{Type: "literal", Value: rest})
+	}
+	return out
+}
+
+func isBidiMark(c rune) bool { return c == '\u200e' || c == '\u200f' || c == '\u061c' }
 
 func isLiteralSpace(c rune) bool {
 	return c == ' ' || c == '\u00a0' || c == '\u202f' || c == '\u200e' || c == '\u200f' || c == '\u061c'

@@ -136,7 +136,7 @@ func TestFormatLocales(t *testing.T) {
 		{"en", cur("JPY", "symbol", "standard"), "1234.5", "¥1,235"},
 		{"en", cur("USD", "name", "standard"), "1", "1.00 US dollars"},
 		{"ar-EG", arab, "-1234.5", "\u061c-١٬٢٣٤٫٥"},
-		{"en", arab, "1234.5", "١,٢٣٤.٥"},
+		{"en", arab, "1234.5", "١٬٢٣٤٫٥"}, // the root's arab symbols
 		{"en", pct, "0.256", "26%"},
 		{"de", pct, "0.256", "26\u00a0%"},
 		{"en", always, "0", "+0"},

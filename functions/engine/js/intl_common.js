@@ -30,7 +30,11 @@
     if (isObject(options)) return options;
     throw new TypeError("Intl: options must be an object");
   };
-  const coerceOptions = (options) => (options === undefined ? Object.create(null) : Object(options));
+  const coerceOptions = (options) => {
+    if (options === undefined) return Object.create(null);
+    if (options === null) throw new TypeError("Intl: options cannot be null"); // ToObject(null)
+    return Object(options);
+  };
 
   // GetOption (§9.2.13): type "string" or "boolean"; values lists what is allowed.
   const getOption = (options, property, type, values, fallback) => {

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 )
 
@@ -14,7 +17,7 @@ func init() {
 	tables["numbers"] = numbersTable
 	tables["currencies"] = currenciesTable
 	tables["relative"] = relativeTable
-	extras = append(extras, currencyDigits, pluralRules)
+	extras = append(extras, currencyDigits, pluralRules, systemSymbols)
 }
 
 func numbersTable(c *cldr, locale string) (any, error) {
@@ -66,6 +69,66 @@ func numbersTable(c *cldr, locale string) (any, error) {
 		"minimumGroupingDigits": n["minimumGroupingDigits"],
 		"systems":               systems,
 	}, nil
+}
+
+// systemSymbols writes data/systemsymbols.json, the root's symbols of
+// each numbering system (CLDR's root.xml has them; cldr-json leaves them
+// out): those that most locales writing in the system carry, which are
+// the ones they inherit. ICU takes them for, say, en-u-nu-arab.
+func systemSymbols(c *cldr) error {
+	common, err := c.commonSymbols()
+	if err != nil {
+		return err
+	}
+	return writeJSON("data/systemsymbols.json", common)
+}
+
+// commonSymbols are, for each numbering system, the symbols that the
+// most CLDR locales (all of them, not only ours) give it.
+func (c *cldr) commonSymbols() (map[string]any, error) {
+	dirs, err := os.ReadDir(filepath.Join(c.root, "cldr-numbers-full", "main"))
+	if err != nil {
+		return nil, err
+	}
+	counts := map[string]map[string]int{}
+	for _, d := range dirs {
+		var f struct {
+			Main map[string]struct {
+				Numbers map[string]any `json:"numbers"`
+			} `json:"main"`
+		}
+		if err := c.read("cldr-numbers-full", "main/"+d.Name()+"/numbers.json", &f); err != nil {
+			return nil, err
+		}
+		for key, v := range f.Main[d.Name()].Numbers {
+			if ns, ok := strings.CutPrefix(key, "symbols-numberSystem-"); ok {
+				b, _ := json.Marshal(v)
+				if counts[ns] == nil {
+					counts[ns] = map[string]int{}
+				}
+				counts[ns][string(b)]++
+			}
+		}
+	}
+	out := map[string]any{}
+	for ns, cnt := range counts {
+		best, n := "", 0
+		for sym, k := range cnt {
+			if k > n || k == n && sym < best {
+				best, n = sym, k
+			}
+		}
+		var v map[string]any
+		_ = json.Unmarshal([]byte(best), &v)
+		// Only the symbols root.xml gives each system; the others (NaN,
+		// exponent, …) are the locale's own latn ones.
+		kept := map[string]any{}
+		for _, k := range []string{"decimal", "group", "list", "percentSign", "plusSign", "minusSign", "perMille"} {
+			kept[k] = v[k]
+		}
+		out[ns] = kept
+	}
+	return out, nil
 }
 
 func currenciesTable(c *cldr, locale string) (any, error) {

@@ -1,0 +1,321 @@
+// Intl.NumberFormat (ECMA-402 §15) and Intl.PluralRules (§16). Options are
+// read here, each once, in the order Node.js 20 (V8 11.3) reads them:
+// user code sees it through getters, and Node is what users compare with.
+// V8's order differs from today's specification text (roundingIncrement
+// before notation, roundingMode last); it is noted where it does.
+// Formatting and rounding are Go's (package intl), on the exact decimal.
+(function (host, lib) {
+  "use strict";
+  const { canonicalizeLocaleList, coerceOptions, getOption, getNumberOption, defaultNumberOption, resolveLocale, supportedLocalesOf, tagPrototype } = lib("intl_common");
+  const isObject = (v) => (typeof v === "object" && v !== null) || typeof v === "function";
+  const slots = new WeakMap(); // NumberFormat → { resolved, formatter, bound }
+  const pluralSlots = new WeakMap(); // PluralRules → { resolved, select }
+
+  const increments = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000];
+  const roundingModes = ["ceil", "floor", "expand", "trunc", "halfCeil", "halfFloor", "halfExpand", "halfTrunc", "halfEven"];
+
+  // SetNumberFormatDigitOptions (§15.1.3), with V8's reading order: the
+  // four digit options are read, then roundingPriority, then converted.
+  const digitOptions = (o, mnfdDefault, mxfdDefault, notation, roundingIncrement, forFormat) => {
+    const mnid = getNumberOption(o, "minimumIntegerDigits", 1, 21, 1);
+    let mnfd = o.minimumFractionDigits;
+    let mxfd = o.maximumFractionDigits;
+    let mnsd = o.minimumSignificantDigits;
+    let mxsd = o.maximumSignificantDigits;
+    const roundingPriority = getOption(o, "roundingPriority", "string", ["auto", "morePrecision", "lessPrecision"], "auto");
+    const d = { minimumIntegerDigits: mnid, roundingPriority };
+    if (roundingIncrement !== 1) mxfdDefault = mnfdDefault;
+    const hasSd = mnsd !== undefined || mxsd !== undefined;
+    const hasFd = mnfd !== undefined || mxfd !== undefined;
+    let needSd = true, needFd = true;
+    if (roundingPriority === "auto") {
+      needSd = hasSd;
+      if (needSd || (!hasFd && notation === "compact")) needFd = false;
+    }
+    if (needSd) {
+      if (hasSd) {
+        mnsd = defaultNumberOption(mnsd, 1, 21, 1, "minimumSignificantDigits");
+        mxsd = defaultNumberOption(mxsd, mnsd, 21, 21, "maximumSignificantDigits");
+        d.minimumSignificantDigits = mnsd;
+        d.maximumSignificantDigits = mxsd;
+      } else {
+        d.minimumSignificantDigits = 1;
+        d.maximumSignificantDigits = 21;
+      }
+    }
+    if (needFd) {
+      if (hasFd) {
+        mnfd = defaultNumberOption(mnfd, 0, 100, undefined, "minimumFractionDigits");
+        mxfd = defaultNumberOption(mxfd, 0, 100, undefined, "maximumFractionDigits");
+        if (mnfd === undefined) mnfd = Math.min(mnfdDefault, mxfd);
+        else if (mxfd === undefined) mxfd = Math.max(mxfdDefault, mnfd);
+        else if (mnfd > mxfd) throw new RangeError("maximumFractionDigits value is out of range.");
+        d.minimumFractionDigits = mnfd;
+        d.maximumFractionDigits = mxfd;
+      } else {
+        d.minimumFractionDigits = mnfdDefault;
+        d.maximumFractionDigits = mxfdDefault;
+      }
+    }
+    if (!needSd && !needFd) {
+      Object.assign(d, { minimumFractionDigits: 0, maximumFractionDigits: 0, minimumSignificantDigits: 1, maximumSignificantDigits: 2 });
+      d.roundingType = "morePrecision";
+      d.roundingPriority = "morePrecision";
+    } else if (roundingPriority === "auto") {
+      d.roundingType = hasSd ? "significantDigits" : "fractionDigits";
+    } else {
+      d.roundingType = roundingPriority;
+    }
+    d.trailingZeroDisplay = forFormat ? getOption(o, "trailingZeroDisplay", "string", ["auto", "stripIfInteger"], "auto") : "auto";
+    if (roundingIncrement !== 1) {
+      if (d.roundingType !== "fractionDigits") throw new TypeError("RoundingType is not fractionDigits");
+      if (d.maximumFractionDigits !== d.minimumFractionDigits) throw new RangeError("maximumFractionDigits not equal to minimumFractionDigits");
+    }
+    return d;
+  };
+
+  // IsWellFormedCurrencyCode (§6.3.1) and IsWellFormedUnitIdentifier (§6.6.2).
+  const wellFormedCurrency = (c) => /^[A-Za-z]{3}$/.test(c);
+  const wellFormedUnit = (u) => /^[a-z]+(-[a-z]+)*$/.test(u);
+
+  // The numbering system: the option, else a -u-nu- keyword, when the
+  // system has digits; else the locale's own. relevant tells whether the
+  // keyword shows in the resolved locale.
+  const numberingOf = (r, option) => {
+    const ext = r.extension.nu;
+    if (option !== undefined && host.hasDigits(option)) {
+      return { nu: option.toLowerCase(), locale: ext === option.toLowerCase() ? `${r.locale}-u-nu-${ext}` : r.locale };
+    }
+    if (ext !== undefined && ext !== "" && host.hasDigits(ext)) return { nu: ext, locale: `${r.locale}-u-nu-${ext}` };
+    return { nu: host.numberingSystem(r.dataLocale, ""), locale: r.locale };
+  };
+  const checkNumberingSystem = (ns) => {
+    if (ns !== undefined && !/^[a-z0-9]{3,8}(-[a-z0-9]{3,8})*$/i.test(ns)) throw new RangeError(`Invalid numberingSystem : ${ns}`);
+  };
+
+  // GetBooleanOrStringNumberFormatOption for useGrouping (V8: the
+  // strings "true" and "false" give the default).
+  const useGroupingOption = (o, fallback) => {
+    const value = o.useGrouping;
+    if (value === undefined) return fallback;
+    if (value === true) return "always";
+    if (!value) return false;
+    const s = String(value);
+    if (s === "true" || s === "false") return fallback;
+    if (!["min2", "auto", "always"].includes(s)) throw new RangeError(`Value ${s} out of range for Intl.NumberFormat options property useGrouping`);
+    return s;
+  };
+
+  const NumberFormat = function NumberFormat(locales = undefined, options = undefined) {
+    const self = new.target === undefined ? Object.create(NumberFormat.prototype) : this;
+    const requested = canonicalizeLocaleList(locales);
+    const o = coerceOptions(options);
+    getOption(o, "localeMatcher", "string", ["lookup", "best fit"], "best fit");
+    const numberingSystem = getOption(o, "numberingSystem", "string", undefined, undefined);
+    checkNumberingSystem(numberingSystem);
+    const r = resolveLocale(requested);
+    const nu = numberingOf(r, numberingSystem);
+    // SetNumberFormatUnitOptions (§15.1.4).
+    const style = getOption(o, "style", "string", ["decimal", "percent", "currency", "unit"], "decimal");
+    let currency = getOption(o, "currency", "string", undefined, undefined);
+    if (currency === undefined) {
+      if (style === "currency") throw new TypeError("Currency code is required with currency style.");
+    } else if (!wellFormedCurrency(currency)) throw new RangeError(`Invalid currency code : ${currency}`);
+    const currencyDisplay = getOption(o, "currencyDisplay", "string", ["code", "symbol", "narrowSymbol", "name"], "symbol");
+    const currencySign = getOption(o, "currencySign", "string", ["standard", "accounting"], "standard");
+    const unit = getOption(o, "unit", "string", undefined, undefined);
+    if (unit === undefined) {
+      if (style === "unit") throw new TypeError("Unit is required with unit style.");
+    } else if (!wellFormedUnit(unit)) throw new RangeError(`Invalid unit argument for Intl.NumberFormat() '${unit}'`);
+    getOption(o, "unitDisplay", "string", ["short", "narrow", "long"], "short");
+    if (style === "unit") throw new RangeError("Intl.NumberFormat: style \"unit\" is not supported here");
+    if (currency !== undefined) currency = currency.toUpperCase();
+    const cDigits = style === "currency" ? host.currencyDigits(currency) : 0;
+    const roundingIncrement = getNumberOption(o, "roundingIncrement", 1, 5000, 1);
+    if (!increments.includes(roundingIncrement)) throw new RangeError("roundingIncrement value is out of range.");
+    const notation = getOption(o, "notation", "string", ["standard", "scientific", "engineering", "compact"], "standard");
+    const digits = style === "currency" ? digitOptions(o, cDigits, cDigits, notation, roundingIncrement, true)
+      : digitOptions(o, 0, style === "percent" ? 0 : 3, notation, roundingIncrement, true);
+    const compactDisplay = getOption(o, "compactDisplay", "string", ["short", "long"], "short");
+    const useGrouping = useGroupingOption(o, notation === "compact" ? "min2" : "auto");
+    const signDisplay = getOption(o, "signDisplay", "string", ["auto", "never", "always", "exceptZero", "negative"], "auto");
+    const roundingMode = getOption(o, "roundingMode", "string", roundingModes, "halfExpand");
+
+    // resolvedOptions, in Node's property order.
+    const resolved = { locale: nu.locale, numberingSystem: nu.nu, style };
+    if (style === "currency") Object.assign(resolved, { currency, currencyDisplay, currencySign });
+    resolved.minimumIntegerDigits = digits.minimumIntegerDigits;
+    if (digits.roundingType !== "fractionDigits") {
+      resolved.minimumSignificantDigits = digits.minimumSignificantDigits;
+      resolved.maximumSignificantDigits = digits.maximumSignificantDigits;
+    }
+    if (digits.roundingType !== "significantDigits") {
+      resolved.minimumFractionDigits = digits.minimumFractionDigits;
+      resolved.maximumFractionDigits = digits.maximumFractionDigits;
+    }
+    resolved.useGrouping = useGrouping;
+    resolved.notation = notation;
+    if (notation === "compact") resolved.compactDisplay = compactDisplay;
+    Object.assign(resolved, { signDisplay, roundingMode, roundingIncrement, trailingZeroDisplay: digits.trailingZeroDisplay, roundingPriority: digits.roundingPriority });
+    const formatter = host.formatter(r.dataLocale, {
+      ...resolved, roundingType: digits.roundingType,
+      minimumSignificantDigits: digits.minimumSignificantDigits || 0, maximumSignificantDigits: digits.maximumSignificantDigits || 0,
+      minimumFractionDigits: digits.minimumFractionDigits || 0, maximumFractionDigits: digits.maximumFractionDigits || 0,
+      useGrouping: useGrouping === false ? "" : useGrouping,
+    });
+    slots.set(self, { resolved, formatter, bound: undefined });
+    return self;
+  };
+
+  // ToPrimitive(value, number) without the ToNumber after it: a BigInt
+  // or a string stays as it is (ToIntlMathematicalValue, §15.5.16).
+  const toPrimitive = (v) => {
+    const exotic = v[Symbol.toPrimitive];
+    if (exotic !== undefined && exotic !== null) {
+      if (typeof exotic !== "function") throw new TypeError("Symbol.toPrimitive is not a function");
+      const p = exotic.call(v, "number");
+      if (isObject(p)) throw new TypeError("Cannot convert object to primitive value");
+      return p;
+    }
+    for (const name of ["valueOf", "toString"]) {
+      const m = v[name];
+      if (typeof m === "function") {
+        const p = m.call(v);
+        if (!isObject(p)) return p;
+      }
+    }
+    throw new TypeError("Cannot convert object to primitive value");
+  };
+  // mathValue is what the Go side formats: [0, a number] or [1, a decimal
+  // string (a BigInt's, or the user's string, which Go reads exactly)].
+  const mathValue = (value) => {
+    const p = isObject(value) ? toPrimitive(value) : value;
+    if (typeof p === "bigint") return [1, String(p)];
+    if (typeof p === "string") return [1, p];
+    return [0, Number(p)];
+  };
+
+  const slotsOf = (nf, what) => {
+    const s = isObject(nf) ? slots.get(nf) : undefined;
+    if (s === undefined) throw new TypeError(`Method Intl.NumberFormat.prototype.${what} called on incompatible receiver ${typeof nf === "symbol" ? "Symbol()" : String(nf)}`);
+    return s;
+  };
+  const method = (proto, name, length, fn) => {
+    Object.defineProperty(fn, "name", { value: name });
+    Object.defineProperty(fn, "length", { value: length });
+    Object.defineProperty(proto, name, { value: fn, writable: true, configurable: true });
+  };
+  Object.defineProperty(NumberFormat.prototype, "format", {
+    get: function format() {
+      const s = slotsOf(this, "format");
+      if (s.bound === undefined) {
+        const f = s.formatter;
+        const bound = (value) => { const [kind, x] = mathValue(value); return f(kind, x, false); };
+        Object.defineProperty(bound, "name", { value: "" });
+        s.bound = bound;
+      }
+      return s.bound;
+    },
+    configurable: true,
+  });
+  method(NumberFormat.prototype, "formatToParts", 1, function (value) {
+    const s = slotsOf(this, "formatToParts");
+    const [kind, x] = mathValue(value);
+    return s.formatter(kind, x, true);
+  });
+  // formatRange and formatRangeToParts (§15.3.5–6): both ends formatted,
+  // joined by the range pattern; a range whose ends look the same is
+  // "approximately" the one value.
+  const rangeEnds = (s, start, end, what) => {
+    if (start === undefined || end === undefined) throw new TypeError(`Intl.NumberFormat.prototype.${what}: start and end are required`);
+    const x = mathValue(start), y = mathValue(end);
+    if (host.isNaN(x[0], x[1]) || host.isNaN(y[0], y[1])) throw new RangeError("Invalid number in a range");
+    return [x, y];
+  };
+  method(NumberFormat.prototype, "formatRange", 2, function (start, end) {
+    const s = slotsOf(this, "formatRange");
+    const [x, y] = rangeEnds(s, start, end, "formatRange");
+    return s.formatter(x[0], x[1], false, y[0], y[1]);
+  });
+  method(NumberFormat.prototype, "formatRangeToParts", 2, function (start, end) {
+    const s = slotsOf(this, "formatRangeToParts");
+    const [x, y] = rangeEnds(s, start, end, "formatRangeToParts");
+    return s.formatter(x[0], x[1], true, y[0], y[1]);
+  });
+  method(NumberFormat.prototype, "resolvedOptions", 0, function () {
+    return { ...slotsOf(this, "resolvedOptions").resolved };
+  });
+  Object.defineProperty(NumberFormat, "supportedLocalesOf", {
+    value: function supportedLocalesOf(locales, options = undefined) { return supportedLocalesOfAll(locales, options); },
+    writable: true, configurable: true,
+  });
+  const supportedLocalesOfAll = supportedLocalesOf;
+  tagPrototype(NumberFormat, "Intl.NumberFormat");
+
+  // Intl.PluralRules (§16).
+  const PluralRules = function PluralRules(locales = undefined, options = undefined) {
+    if (new.target === undefined) throw new TypeError("Constructor Intl.PluralRules requires 'new'");
+    const requested = canonicalizeLocaleList(locales);
+    const o = coerceOptions(options);
+    getOption(o, "localeMatcher", "string", ["lookup", "best fit"], "best fit");
+    const type = getOption(o, "type", "string", ["cardinal", "ordinal"], "cardinal");
+    const digits = digitOptions(o, 0, 3, "standard", 1, false);
+    const r = resolveLocale(requested);
+    const resolved = { locale: r.locale, type, minimumIntegerDigits: digits.minimumIntegerDigits };
+    if (digits.roundingType !== "fractionDigits") {
+      resolved.minimumSignificantDigits = digits.minimumSignificantDigits;
+      resolved.maximumSignificantDigits = digits.maximumSignificantDigits;
+    }
+    if (digits.roundingType !== "significantDigits") {
+      resolved.minimumFractionDigits = digits.minimumFractionDigits;
+      resolved.maximumFractionDigits = digits.maximumFractionDigits;
+    }
+    const rules = host.plural(r.dataLocale, type, {
+      roundingType: digits.roundingType, minimumIntegerDigits: digits.minimumIntegerDigits,
+      minimumSignificantDigits: digits.minimumSignificantDigits || 0, maximumSignificantDigits: digits.maximumSignificantDigits || 0,
+      minimumFractionDigits: digits.minimumFractionDigits || 0, maximumFractionDigits: digits.maximumFractionDigits || 0,
+    });
+    resolved.pluralCategories = rules.categories;
+    if (digits.roundingPriority !== "auto") resolved.roundingPriority = digits.roundingPriority;
+    pluralSlots.set(this, { resolved, select: rules.select });
+    return this;
+  };
+  const pluralSlotsOf = (pr, what) => {
+    const s = isObject(pr) ? pluralSlots.get(pr) : undefined;
+    if (s === undefined) throw new TypeError(`Method Intl.PluralRules.prototype.${what} called on incompatible receiver ${typeof pr === "symbol" ? "Symbol()" : String(pr)}`);
+    return s;
+  };
+  method(PluralRules.prototype, "select", 1, function (value) {
+    const s = pluralSlotsOf(this, "select");
+    return s.select(Number(value));
+  });
+  method(PluralRules.prototype, "resolvedOptions", 0, function () {
+    const r = { ...pluralSlotsOf(this, "resolvedOptions").resolved };
+    r.pluralCategories = [...r.pluralCategories];
+    return r;
+  });
+  Object.defineProperty(PluralRules, "supportedLocalesOf", {
+    value: function supportedLocalesOf(locales, options = undefined) { return supportedLocalesOfAll(locales, options); },
+    writable: true, configurable: true,
+  });
+  tagPrototype(PluralRules, "Intl.PluralRules");
+
+  // Number.prototype.toLocaleString and BigInt.prototype.toLocaleString
+  // (§20.1.1, §21.1.1): a NumberFormat of the arguments; the one of a
+  // plain locale string (no options, nothing observable) is kept.
+  const plain = new Map();
+  const toLocaleString = (x, locales, options) => {
+    if (options === undefined && (locales === undefined || typeof locales === "string")) {
+      let nf = plain.get(locales);
+      if (nf === undefined) {
+        nf = new NumberFormat(locales);
+        if (plain.size >= 32) plain.clear();
+        plain.set(locales, nf);
+      }
+      return nf.format(x);
+    }
+    return new NumberFormat(locales, options).format(x);
+  };
+
+  return { NumberFormat, PluralRules, toLocaleString, numberingOf, checkNumberingSystem };
+})

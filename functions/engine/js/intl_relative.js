@@ -1,0 +1,59 @@
+// Intl.RelativeTimeFormat (ECMA-402 §18): options read here in the
+// standard's order; the strings are CLDR's dateFields, the number a
+// NumberFormat's, both in Go (package intl).
+(function (host, lib) {
+  "use strict";
+  const { canonicalizeLocaleList, coerceOptions, getOption, resolveLocale, supportedLocalesOf, tagPrototype } = lib("intl_common");
+  const { numberingOf, checkNumberingSystem } = lib("intl_number");
+  const isObject = (v) => (typeof v === "object" && v !== null) || typeof v === "function";
+  const slots = new WeakMap(); // RelativeTimeFormat → { resolved, format }
+  const units = ["second", "minute", "hour", "day", "week", "month", "quarter", "year"];
+
+  const RelativeTimeFormat = function RelativeTimeFormat(locales = undefined, options = undefined) {
+    if (new.target === undefined) throw new TypeError("Constructor Intl.RelativeTimeFormat requires 'new'");
+    const requested = canonicalizeLocaleList(locales);
+    const o = coerceOptions(options);
+    getOption(o, "localeMatcher", "string", ["lookup", "best fit"], "best fit");
+    const numberingSystem = getOption(o, "numberingSystem", "string", undefined, undefined);
+    checkNumberingSystem(numberingSystem);
+    const r = resolveLocale(requested);
+    const nu = numberingOf(r, numberingSystem);
+    const style = getOption(o, "style", "string", ["long", "short", "narrow"], "long");
+    const numeric = getOption(o, "numeric", "string", ["always", "auto"], "always");
+    slots.set(this, {
+      resolved: { locale: nu.locale, style, numeric, numberingSystem: nu.nu },
+      format: host.relative(r.dataLocale, style, numeric, nu.nu),
+    });
+    return this;
+  };
+  const slotsOf = (rtf, what) => {
+    const s = isObject(rtf) ? slots.get(rtf) : undefined;
+    if (s === undefined) throw new TypeError(`Method Intl.RelativeTimeFormat.prototype.${what} called on incompatible receiver ${typeof rtf === "symbol" ? "Symbol()" : String(rtf)}`);
+    return s;
+  };
+  // PartitionRelativeTimePattern's checks (§18.5.2): ToNumber(value),
+  // ToString(unit), a singular or plural unit, a finite value.
+  const call = (s, value, unit, toParts) => {
+    value = Number(value);
+    unit = String(unit);
+    const singular = unit.endsWith("s") ? unit.slice(0, -1) : unit;
+    if (!units.includes(singular)) throw new RangeError(`Invalid unit argument for format() '${unit}'`);
+    if (!Number.isFinite(value)) throw new RangeError("Invalid value: the value must be finite");
+    return s.format(value, String(value), singular, toParts);
+  };
+  const method = (name, length, fn) => {
+    Object.defineProperty(fn, "name", { value: name });
+    Object.defineProperty(fn, "length", { value: length });
+    Object.defineProperty(RelativeTimeFormat.prototype, name, { value: fn, writable: true, configurable: true });
+  };
+  method("format", 2, function (value, unit) { return call(slotsOf(this, "format"), value, unit, false); });
+  method("formatToParts", 2, function (value, unit) { return call(slotsOf(this, "formatToParts"), value, unit, true); });
+  method("resolvedOptions", 0, function () { return { ...slotsOf(this, "resolvedOptions").resolved }; });
+  Object.defineProperty(RelativeTimeFormat, "supportedLocalesOf", {
+    value: function supportedLocalesOf(locales, options = undefined) { return supportedLocalesOfAll(locales, options); },
+    writable: true, configurable: true,
+  });
+  const supportedLocalesOfAll = supportedLocalesOf;
+  tagPrototype(RelativeTimeFormat, "Intl.RelativeTimeFormat");
+  return { RelativeTimeFormat };
+})
