@@ -251,12 +251,16 @@ func evalOurs(t *testing.T, exprs []string) []map[string]string {
 }
 
 // Where Node.js 20 (V8 11.3) is behind ECMA-402 2023, we follow the
-// standard: fraction digits up to 100 (V8 caps them at 20).
+// standard: fraction digits up to 100 (V8 caps them at 20). And where
+// CLDR changed between Node's data and ours, ours is the newer.
 func TestNumberFormatBeyondNode(t *testing.T) {
 	cases := []struct{ expr, value, throws string }{
 		{`new Intl.NumberFormat("en", {maximumFractionDigits: 100}).format(1e-7)`, `"0.0000001"`, ""},
 		{`new Intl.NumberFormat("en", {minimumFractionDigits: 25}).format(0.5)`, `"0.5000000000000000000000000"`, ""},
 		{`new Intl.NumberFormat("en", {maximumFractionDigits: 101})`, "", "RangeError"},
+		// cldr-json 48.2 groups fr-CH with an apostrophe; Node's ICU 78
+		// (CLDR 48.0) still with a narrow no-break space.
+		{`new Intl.NumberFormat("fr-CH").format(-1234.5)`, `"-1'234,5"`, ""},
 	}
 	var exprs []string
 	for _, c := range cases {
@@ -308,4 +312,57 @@ func TestNumberFormatHostile(t *testing.T) {
 	if d := time.Since(start); d > 10*time.Second {
 		t.Errorf("hostile cases took %v", d)
 	}
+}
+
+// More locales and their forms: compact, scientific, accounting, names,
+// ranges, regional variants.
+func TestNumberFormatLocalesAgainstNode(t *testing.T) {
+	differential(t, []string{
+		`new Intl.NumberFormat("ar", {style: "percent"}).formatToParts(-0.5)`,
+		`new Intl.NumberFormat("ar", {signDisplay: "always"}).formatToParts(5)`,
+		`["ru", "ar", "de", "es", "it", "ko", "zh", "tr", "he", "fa", "bn", "th", "sv", "pt-BR", "nl", "pl"].map((l) => [1234, 56789, 1234567, 9876543210].map((x) => new Intl.NumberFormat(l, {notation: "compact"}).format(x)))`,
+		`["ru", "ar", "de", "es", "it", "ko", "zh", "tr", "he", "fa", "bn", "th", "sv", "pt-BR", "nl", "pl"].map((l) => [1234, 56789, 1234567, 2000000].map((x) => new Intl.NumberFormat(l, {notation: "compact", compactDisplay: "long"}).format(x)))`,
+		`["ru", "ar", "de", "es", "ja", "en-IN", "fr"].map((l) => [1234, 1234567].map((x) => new Intl.NumberFormat(l, {notation: "compact", style: "currency", currency: "EUR"}).format(x)))`,
+		`["ru", "ar", "de", "es", "ja", "en-IN", "fr", "fa", "he"].map((l) => new Intl.NumberFormat(l, {notation: "scientific"}).format(-123456))`,
+		`["ru", "ar", "de", "es", "ja", "en-IN", "fr", "fa", "he", "ar-EG"].map((l) => new Intl.NumberFormat(l, {style: "currency", currency: "USD", currencySign: "accounting"}).format(-123456))`,
+		`["ru", "ar", "de", "es", "ja", "en-IN", "fr", "fa", "he", "ar-EG"].map((l) => new Intl.NumberFormat(l, {style: "currency", currency: "USD", currencyDisplay: "name"}).format(-1.5))`,
+		`["ru", "ar", "de", "es", "ja", "en-IN", "fr", "fa", "he", "ar-EG"].map((l) => new Intl.NumberFormat(l, {style: "currency", currency: "USD", currencyDisplay: "code"}).format(-1.5))`,
+		`["ru", "ar", "de", "es", "ja", "en-IN", "fr", "fa", "he", "ar-EG"].map((l) => new Intl.NumberFormat(l, {style: "percent", signDisplay: "always"}).format(0.5))`,
+		`["ru", "ar", "de", "es", "ja", "en-IN", "fr", "fa", "he", "ar-EG"].map((l) => new Intl.NumberFormat(l).formatRange(-3, 5))`,
+		`["ru", "ar", "de", "es", "ja", "en-IN", "fr", "fa", "he", "ar-EG"].map((l) => new Intl.NumberFormat(l, {style: "currency", currency: "EUR"}).formatRange(3, 5))`,
+		`["ru", "ar", "de", "es", "ja", "en-IN", "fr", "fa", "he", "ar-EG"].map((l) => new Intl.NumberFormat(l, {style: "percent"}).formatRange(0.03, 0.03))`,
+		`new Intl.NumberFormat("en", {notation: "compact"}).formatRange(3000, 5e6)`,
+		`new Intl.NumberFormat("en", {style: "currency", currency: "USD", currencySign: "accounting"}).formatRange(-3, 5)`,
+		`new Intl.NumberFormat("en", {style: "currency", currency: "USD", currencySign: "accounting"}).formatRange(-3, -3)`,
+		`new Intl.NumberFormat("en").formatRange(-0, 0)`,
+		`new Intl.NumberFormat("en").formatRange(0, 0)`,
+		`new Intl.NumberFormat("en", {notation: "compact"}).format(-0.0004)`,
+		`[0.1, 0.01, 1.5, 15.5].map((x) => new Intl.NumberFormat("en", {notation: "compact"}).format(x))`,
+		`[9.995, 99999, 999950].map((x) => new Intl.NumberFormat("en", {notation: "compact"}).format(x))`,
+		`[9.9999, 99999.5].map((x) => new Intl.NumberFormat("en", {notation: "engineering"}).format(x))`,
+		`new Intl.NumberFormat("en", {notation: "scientific", maximumFractionDigits: 1}).format(9.99)`,
+		`new Intl.NumberFormat("en", {notation: "compact", compactDisplay: "long"}).format(1e15)`,
+		`new Intl.NumberFormat("en-GB", {style: "currency", currency: "GBP"}).format(1234.5)`,
+		`new Intl.NumberFormat("en-CA", {style: "currency", currency: "USD"}).format(1234.5)`,
+		`new Intl.NumberFormat("es-MX", {style: "currency", currency: "MXN"}).format(1234.5)`,
+		`new Intl.NumberFormat("pt-PT").format(1234.5)`,
+		`new Intl.NumberFormat("zh-Hant-HK").format(1234.5)`,
+		`new Intl.NumberFormat("sr-Latn").format(-1234.5)`,
+		`new Intl.NumberFormat("nb").format(-1234.5)`,
+		`new Intl.NumberFormat("no").format(-1234.5)`,
+		`new Intl.NumberFormat("sv", {style: "percent"}).format(-0.5)`,
+		`new Intl.NumberFormat("fi").format(-1234.5)`,
+		`new Intl.NumberFormat("lt").format(-1234.5)`,
+		`new Intl.NumberFormat("en-150").format(-1234.5)`,
+		`new Intl.NumberFormat("de-AT", {style: "currency", currency: "EUR"}).format(-1234.5)`,
+		`new Intl.NumberFormat("it-CH", {style: "currency", currency: "CHF"}).format(-1234.5)`,
+		`new Intl.NumberFormat("fr-CA", {style: "currency", currency: "CAD"}).format(-1234.5)`,
+		`new Intl.NumberFormat("en-ZA").format(-1234.5)`,
+		`new Intl.NumberFormat("ms").format(-1234.5)`,
+		`new Intl.NumberFormat("vi", {style: "currency", currency: "VND"}).format(-1234.5)`,
+		`new Intl.NumberFormat("id", {style: "currency", currency: "IDR"}).format(1234.5)`,
+		`new Intl.NumberFormat("uk", {style: "currency", currency: "UAH", currencyDisplay: "name"}).format(3)`,
+		`new Intl.NumberFormat("en", {style: "currency", currency: "ABC"}).format(3)`,
+		`new Intl.NumberFormat("en", {style: "currency", currency: "ABC", currencyDisplay: "name"}).format(3)`,
+	})
 }

@@ -192,12 +192,18 @@ func NewNumberFormat(dataLocale string, o NumberOptions) (*NumberFormat, error) 
 			f.currency = o.Currency
 		case "name":
 			f.names = cur
+			if f.names == nil {
+				f.names = map[string]string{} // unknown currency: its code
+			}
 		case "narrowSymbol":
 			f.currency = firstOf(cur["narrow"], cur["symbol"], o.Currency)
 		default:
 			f.currency = firstOf(cur["symbol"], o.Currency)
 		}
 		if o.CurrencyDisplay != "name" {
+			// Some locales write amounts of money with their own
+			// separators (de-AT groups them with ".", not a space).
+			f.sym = currencySymbols(f.sym)
 			p = f.sys.Currency
 			if o.CurrencySign == "accounting" {
 				p = f.sys.Accounting
@@ -231,6 +237,21 @@ func NewNumberFormat(dataLocale string, o NumberOptions) (*NumberFormat, error) 
 	}
 	f.pat = parsePattern(p)
 	return f, nil
+}
+
+// currencySymbols are symbols with the currency decimal and group
+// separators in place of the others, where the locale has them.
+func currencySymbols(sym map[string]string) map[string]string {
+	if sym["currencyDecimal"] == "" && sym["currencyGroup"] == "" {
+		return sym
+	}
+	out := make(map[string]string, len(sym))
+	for k, v := range sym {
+		out[k] = v
+	}
+	out["decimal"] = firstOf(sym["currencyDecimal"], sym["decimal"])
+	out["group"] = firstOf(sym["currencyGroup"], sym["group"])
+	return out
 }
 
 func firstOf(s ...string) string {
