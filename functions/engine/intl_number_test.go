@@ -366,3 +366,27 @@ func TestNumberFormatLocalesAgainstNode(t *testing.T) {
 		`new Intl.NumberFormat("en", {style: "currency", currency: "ABC", currencyDisplay: "name"}).format(3)`,
 	})
 }
+
+// Units (ECMA-402's sanctioned ones and their -per- compounds), plural
+// ranges, and ranges of units and currency names.
+func TestNumberFormatUnitsAgainstNode(t *testing.T) {
+	differential(t, []string{
+		`["kilometer-per-hour", "meter-per-second", "liter-per-kilometer", "percent", "kilobyte", "celsius", "fahrenheit", "degree", "mile-scandinavian", "fluid-ounce", "byte-per-second", "gallon-per-hour", "day", "month", "stone"].map((u) => ["long", "short", "narrow"].map((d) => [1, 2.5].map((x) => new Intl.NumberFormat("en", {style: "unit", unit: u, unitDisplay: d}).format(x))))`,
+		`["de", "fr", "ru", "ar", "ja", "pl", "he", "hi"].map((l) => ["kilometer-per-hour", "liter", "megabyte-per-second", "percent", "hour"].map((u) => ["long", "short", "narrow"].map((d) => [1, 2, 5, 22].map((x) => new Intl.NumberFormat(l, {style: "unit", unit: u, unitDisplay: d}).format(x)))))`,
+		`new Intl.NumberFormat("en", {style: "unit", unit: "kilometer-per-hour"}).formatToParts(-1234.5)`,
+		`new Intl.NumberFormat("en", {style: "unit", unit: "percent"}).formatToParts(5)`,
+		`new Intl.NumberFormat("en", {style: "unit", unit: "kilobyte", notation: "compact"}).formatToParts(12345)`,
+		`new Intl.NumberFormat("en", {style: "unit", unit: "liter", unitDisplay: "long"}).formatRange(1, 5)`,
+		`new Intl.NumberFormat("en", {style: "unit", unit: "kilometer-per-hour"}).resolvedOptions()`,
+		`new Intl.NumberFormat("en", {style: "unit", unit: "furlong"})`,
+		`new Intl.NumberFormat("en", {style: "unit", unit: "meter-per-furlong"})`,
+		`new Intl.NumberFormat("en", {unit: "meter"}).resolvedOptions()`,
+		`new Intl.NumberFormat("en", {style: "unit"})`,
+		`["en", "ru", "fr", "ar", "pl", "he"].map((l) => [[1, 5], [1, 1], [0, 1], [2, 21], [1.5, 2]].map(([a, b]) => new Intl.PluralRules(l).selectRange(a, b)))`,
+		`new Intl.PluralRules("en").selectRange(NaN, 1)`,
+		`new Intl.PluralRules("en").selectRange(1)`,
+		`["ru", "pl", "fr", "de"].map((l) => new Intl.NumberFormat(l, {style: "unit", unit: "liter", unitDisplay: "long"}).formatRange(1, 5))`,
+		`["ru", "pl", "en"].map((l) => new Intl.NumberFormat(l, {style: "currency", currency: "EUR", currencyDisplay: "name"}).formatRange(1, 2))`,
+		`new Intl.NumberFormat("ar", {style: "unit", unit: "liter", unitDisplay: "long"}).formatToParts(1)`,
+	})
+}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"math/big"
 
 	"github.com/dop251/goja"
@@ -19,6 +20,9 @@ func init() {
 		})
 		_ = host.Set("numberingSystem", func(c goja.FunctionCall) goja.Value {
 			return r.vm.ToValue(intl.NumberingSystem(c.Argument(0).String(), c.Argument(1).String()))
+		})
+		_ = host.Set("isUnit", func(c goja.FunctionCall) goja.Value {
+			return r.vm.ToValue(intl.IsSanctionedUnit(c.Argument(0).String()))
 		})
 		_ = host.Set("currencyDigits", func(c goja.FunctionCall) goja.Value {
 			return r.vm.ToValue(intl.CurrencyDigits(c.Argument(0).String()))
@@ -63,6 +67,14 @@ func init() {
 					panic(r.newError("RangeError", "Intl.PluralRules: "+err.Error()))
 				}
 				return r.vm.ToValue(cat)
+			})
+			_ = out.Set("selectRange", func(c goja.FunctionCall) goja.Value {
+				a, err1 := rules.SelectNumber(intl.FromFloat(c.Argument(0).ToFloat()), &o)
+				b, err2 := rules.SelectNumber(intl.FromFloat(c.Argument(1).ToFloat()), &o)
+				if err := errors.Join(err1, err2); err != nil {
+					panic(r.newError("RangeError", "Intl.PluralRules: "+err.Error()))
+				}
+				return r.vm.ToValue(rules.SelectRange(a, b))
 			})
 			return out
 		})
@@ -122,7 +134,7 @@ func (r *run) digitOptions(o *goja.Object) intl.NumberOptions {
 		MinSig: num("minimumSignificantDigits"), MaxSig: num("maximumSignificantDigits"),
 		RoundingType: str("roundingType"), RoundingMode: intl.RoundingMode(str("roundingMode")),
 		RoundingIncrement: num("roundingIncrement"), StripIfInteger: str("trailingZeroDisplay") == "stripIfInteger",
-		Style: str("style"), Currency: str("currency"), CurrencyDisplay: str("currencyDisplay"), CurrencySign: str("currencySign"),
+		Style: str("style"), Currency: str("currency"), Unit: str("unit"), UnitDisplay: str("unitDisplay"), CurrencyDisplay: str("currencyDisplay"), CurrencySign: str("currencySign"),
 		Notation: str("notation"), CompactDisplay: str("compactDisplay"),
 		UseGrouping: str("useGrouping"), SignDisplay: str("signDisplay"), NumberingSystem: str("numberingSystem"),
 	}

@@ -15,6 +15,8 @@ import (
 type NumberOptions struct {
 	Style           string // decimal, percent, currency
 	Currency        string // ISO 4217, upper case
+	Unit            string // a sanctioned unit, or two joined by -per-
+	UnitDisplay     string // short, narrow, long
 	CurrencyDisplay string // symbol, narrowSymbol, code, name
 	CurrencySign    string // standard, accounting
 	Notation        string // standard, scientific, engineering, compact
@@ -134,6 +136,9 @@ type NumberFormat struct {
 	currency string // the symbol, code or (for name) "" as displayed
 	names    map[string]string
 	compact  map[string]string
+	units    map[string]map[string]string // unit style: the display's
+	// percentUnit: the unit "percent", short or narrow.
+	percentUnit bool
 }
 
 // NewNumberFormat prepares a format; options it does not support are an
@@ -208,6 +213,20 @@ func NewNumberFormat(dataLocale string, o NumberOptions) (*NumberFormat, error) 
 			if o.CurrencySign == "accounting" {
 				p = f.sys.Accounting
 			}
+		}
+	case "unit":
+		if !IsSanctionedUnit(o.Unit) {
+			return nil, fmt.Errorf("unit %q is not supported", o.Unit)
+		}
+		if o.Unit == "percent" && o.UnitDisplay != "long" {
+			// ICU writes a short or narrow percent unit with the
+			// locale's percent pattern, its sign the unit.
+			p, f.percentUnit = f.sys.Percent, true
+			break
+		}
+		f.units = unitsOf(dataLocale)[firstOf(o.UnitDisplay, "short")]
+		if _, err := f.unitPattern("other"); err != nil {
+			return nil, err
 		}
 	case "decimal", "":
 	default:
@@ -372,6 +391,8 @@ func (f *NumberFormat) FormatToParts(x Decimal) ([]Part, error) {
 // percent, compact), and the outer ones (a currency's name).
 type pieces struct {
 	outerPre, pre, num, suf, outerSuf []Part
+	cat                               string // the plural category of the outer affixes
+	r                                 rounded
 }
 
 func (p pieces) all() []Part {
@@ -451,8 +472,15 @@ func (f *NumberFormat) pieces(x Decimal, approx bool) (pieces, error) {
 	default:
 		p = f.affixed(f.pat, num, signum, false, approx)
 	}
-	if f.names != nil {
-		f.withName(&p, r)
+	p.r = r
+	if f.names != nil || f.units != nil {
+		p.cat = "other"
+		if !x.NaN && !x.Inf {
+			p.cat = f.plural.Select(OperandsOf(r.Int, r.Frac, 0))
+		}
+		if err := f.outer(&p); err != nil {
+			return pieces{}, err
+		}
 	}
 	return p, nil
 }
@@ -585,6 +613,9 @@ func (f *NumberFormat) expandAffix(a string, signum int, compact bool) []Part {
 			p = Part{Type: "currency", Value: f.currency}
 		case markPercent:
 			p = Part{Type: "percentSign", Value: f.sym["percentSign"]}
+			if f.percentUnit {
+				p.Type = "unit"
+			}
 		case markPerMille:
 			p = Part{Type: "percentSign", Value: f.sym["perMille"]}
 		case markMinus:
@@ -648,34 +679,49 @@ func mergeLiterals(parts []Part) []Part {
 	return out
 }
 
-// withName is a currency by name: the number as a decimal, in the
-// locale's unit pattern ("{0} {1}") with the currency's plural name.
-func (f *NumberFormat) withName(p *pieces, r rounded) {
-	cat := "other"
-	if len(r.Int) > 0 {
-		cat = f.plural.Select(OperandsOf(r.Int, r.Frac, 0))
+// outer puts a currency's name (the locale's unit pattern, "{0} {1}",
+// with the name) or a unit's pattern around the number, in the plural
+// category p.cat. A pattern without "{0}" has no number (Arabic "لتر").
+func (f *NumberFormat) outer(p *pieces) error {
+	var tmpl string
+	if f.names != nil {
+		name := firstOf(f.names[p.cat], f.names["other"], f.names["name"], f.opts.Currency)
+		up := f.sys.UnitPattern
+		tmpl = strings.Replace(firstOf(up[p.cat], up["other"], "{0} {1}"), "{1}", "\uE010", 1)
+		before, after, ok := strings.Cut(tmpl, "{0}")
+		p.outerPre, p.outerSuf = nameParts(before, name), nameParts(after, name)
+		if !ok {
+			p.pre, p.num, p.suf = nil, nil, nil
+		}
+		return nil
 	}
-	name := firstOf(f.names[cat], f.names["other"], f.names["name"], f.opts.Currency)
-	up := f.sys.UnitPattern
-	tmpl := firstOf(up[cat], up["other"], "{0} {1}")
-	out := &p.outerPre
-	for tmpl != "" {
-		i := strings.IndexByte(tmpl, '{')
-		if i < 0 || i+2 >= len(tmpl) {
-			*out = append(*out, Part{Type: "literal", Value: tmpl})
-			break
-		}
-		if i > 0 {
-			*out = append(*out, Part{Type: "literal", Value: tmpl[:i]})
-		}
-		switch tmpl[i+1] {
-		case '0':
-			out = &p.outerSuf
-		case '1':
-			*out = append(*out, Part{Type: "currency", Value: name})
-		}
-		tmpl = tmpl[i+3:]
+	tmpl, err := f.unitPattern(p.cat)
+	if err != nil {
+		return err
 	}
+	before, after, ok := strings.Cut(tmpl, "{0}")
+	p.outerPre, p.outerSuf = unitParts(before), unitParts(after)
+	if !ok {
+		p.pre, p.num, p.suf = nil, nil, nil
+	}
+	return nil
+}
+
+// nameParts are the literals of a unit pattern's side, and the currency
+// name where its placeholder (U+E010) is.
+func nameParts(s, name string) []Part {
+	var out []Part
+	before, after, ok := strings.Cut(s, "\uE010")
+	if before != "" {
+		out = append(out, Part{Type: "literal", Value: before})
+	}
+	if ok {
+		out = append(out, Part{Type: "currency", Value: name})
+		if after != "" {
+			out = append(out, Part{Type: "literal", Value: after})
+		}
+	}
+	return out
 }
 
 // roundCompact is compact notation (as ICU's CompactHandler): the

@@ -13,9 +13,11 @@ import (
 // only the same rules give the same categories (e.g. French "many", the
 // c/e operands).
 
-// PluralRules are one locale's rules of a type (cardinal or ordinal).
+// PluralRules are one locale's rules of a type (cardinal or ordinal)
+// and, for cardinals, its plural ranges ("one" to "other" is "other").
 type PluralRules struct {
-	rules []pluralRule // in the data's order; "other" is the fallback
+	rules  []pluralRule      // sorted as Categories; "other" is the fallback
+	ranges map[string]string // "one-other" → "other"
 }
 
 type pluralRule struct {
@@ -64,6 +66,18 @@ func Plurals(dataLocale string, ordinal bool) *PluralRules {
 		}
 	}
 	p := &PluralRules{}
+	if !ordinal {
+		for l := dataLocale; l != ""; l = Parent(l) {
+			base, _, _ := strings.Cut(l, "-")
+			if r, ok := pluralData()["ranges"][l]; ok {
+				p.ranges = r
+				break
+			} else if r, ok := pluralData()["ranges"][base]; ok {
+				p.ranges = r
+				break
+			}
+		}
+	}
 	for _, cat := range sortCategories(keys(src)) {
 		p.rules = append(p.rules, pluralRule{category: cat, cond: parseCondition(src[cat])})
 	}
@@ -221,6 +235,16 @@ func (p *PluralRules) Select(o Operands) string {
 				return rule.category
 			}
 		}
+	}
+	return "other"
+}
+
+// SelectRange is the category of a range from a number of category
+// start to one of category end (CLDR plural ranges); "other" where the
+// data have none, as ICU.
+func (p *PluralRules) SelectRange(start, end string) string {
+	if c, ok := p.ranges[start+"-"+end]; ok {
+		return c
 	}
 	return "other"
 }

@@ -21,6 +21,19 @@ func (f *NumberFormat) FormatRangeToParts(x, y Decimal) ([]Part, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A currency name or unit takes the range's plural (CLDR plural
+	// ranges), so that "1–5 liters" shares it.
+	if p1.cat != "" {
+		cat := f.plural.SelectRange(p1.cat, p2.cat)
+		for _, p := range []*pieces{&p1, &p2} {
+			if p.cat != cat {
+				p.cat = cat
+				if err := f.outer(p); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
 	if text(p1.all()) == text(p2.all()) {
 		p, err := f.pieces(x, true)
 		if err != nil {

@@ -76,7 +76,7 @@
 
   // IsWellFormedCurrencyCode (§6.3.1) and IsWellFormedUnitIdentifier (§6.6.2).
   const wellFormedCurrency = (c) => /^[A-Za-z]{3}$/.test(c);
-  const wellFormedUnit = (u) => /^[a-z]+(-[a-z]+)*$/.test(u);
+  const wellFormedUnit = (u) => host.isUnit(u);
 
   // The numbering system: the option, else a -u-nu- keyword, when the
   // system has digits; else the locale's own. relevant tells whether the
@@ -127,8 +127,7 @@
     if (unit === undefined) {
       if (style === "unit") throw new TypeError("Unit is required with unit style.");
     } else if (!wellFormedUnit(unit)) throw new RangeError(`Invalid unit argument for Intl.NumberFormat() '${unit}'`);
-    getOption(o, "unitDisplay", "string", ["short", "narrow", "long"], "short");
-    if (style === "unit") throw new RangeError("Intl.NumberFormat: style \"unit\" is not supported here");
+    const unitDisplay = getOption(o, "unitDisplay", "string", ["short", "narrow", "long"], "short");
     if (currency !== undefined) currency = currency.toUpperCase();
     const cDigits = style === "currency" ? host.currencyDigits(currency) : 0;
     const roundingIncrement = getNumberOption(o, "roundingIncrement", 1, 5000, 1);
@@ -144,6 +143,7 @@
     // resolvedOptions, in Node's property order.
     const resolved = { locale: nu.locale, numberingSystem: nu.nu, style };
     if (style === "currency") Object.assign(resolved, { currency, currencyDisplay, currencySign });
+    if (style === "unit") Object.assign(resolved, { unit, unitDisplay });
     resolved.minimumIntegerDigits = digits.minimumIntegerDigits;
     if (digits.roundingType !== "fractionDigits") {
       resolved.minimumSignificantDigits = digits.minimumSignificantDigits;
@@ -277,7 +277,7 @@
     });
     resolved.pluralCategories = rules.categories;
     if (digits.roundingPriority !== "auto") resolved.roundingPriority = digits.roundingPriority;
-    pluralSlots.set(this, { resolved, select: rules.select });
+    pluralSlots.set(this, { resolved, select: rules.select, selectRange: rules.selectRange });
     return this;
   };
   const pluralSlotsOf = (pr, what) => {
@@ -288,6 +288,14 @@
   method(PluralRules.prototype, "select", 1, function (value) {
     const s = pluralSlotsOf(this, "select");
     return s.select(Number(value));
+  });
+  // selectRange (§16.3.5): both ends required, numbers, not NaN.
+  method(PluralRules.prototype, "selectRange", 2, function (start, end) {
+    const s = pluralSlotsOf(this, "selectRange");
+    if (start === undefined || end === undefined) throw new TypeError("Intl.PluralRules.prototype.selectRange: start and end are required");
+    const x = Number(start), y = Number(end);
+    if (Number.isNaN(x) || Number.isNaN(y)) throw new RangeError("Intl.PluralRules.prototype.selectRange: NaN is not a range end");
+    return s.selectRange(x, y);
   });
   method(PluralRules.prototype, "resolvedOptions", 0, function () {
     const r = { ...pluralSlotsOf(this, "resolvedOptions").resolved };

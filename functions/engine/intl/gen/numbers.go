@@ -264,6 +264,28 @@ func pluralRules(c *cldr) error {
 		}
 		out[kind] = rules
 	}
+	var ranges struct {
+		Supplemental struct {
+			Plurals map[string]map[string]string `json:"plurals"`
+		} `json:"supplemental"`
+	}
+	if err := c.read("cldr-core", "supplemental/pluralRanges.json", &ranges); err != nil {
+		return err
+	}
+	rs := map[string]any{}
+	for lang, m := range ranges.Supplemental.Plurals {
+		base, _, _ := strings.Cut(lang, "-")
+		if !contains(languages, base) {
+			continue
+		}
+		rec := map[string]string{}
+		for k, v := range m { // pluralRange-start-one-end-other → one-other
+			k = strings.TrimPrefix(k, "pluralRange-start-")
+			rec[strings.Replace(k, "-end-", "-", 1)] = v
+		}
+		rs[lang] = rec
+	}
+	out["ranges"] = rs
 	return writeJSON("data/plurals.json", out)
 }
 
