@@ -295,6 +295,8 @@ func TestNumberFormatHostile(t *testing.T) {
 		{`new Intl.NumberFormat("en").format("1e-999999999")`, "value"},
 		{`new Intl.NumberFormat("en").formatToParts(10n ** 3000n).length`, "value"},
 		{`new Intl.PluralRules("en").select(1e308)`, "value"},
+		{`Array.prototype.toLocaleString.call({length: 2 ** 53 - 1})`, "RangeError"},
+		{`Array.prototype.toLocaleString.call({length: 2 ** 20, 0: { toLocaleString() { return "x".repeat(2 ** 27) } }})`, "RangeError"},
 	}
 	var exprs []string
 	for _, c := range cases {
@@ -388,5 +390,30 @@ func TestNumberFormatUnitsAgainstNode(t *testing.T) {
 		`["ru", "pl", "fr", "de"].map((l) => new Intl.NumberFormat(l, {style: "unit", unit: "liter", unitDisplay: "long"}).formatRange(1, 5))`,
 		`["ru", "pl", "en"].map((l) => new Intl.NumberFormat(l, {style: "currency", currency: "EUR", currencyDisplay: "name"}).formatRange(1, 2))`,
 		`new Intl.NumberFormat("ar", {style: "unit", unit: "liter", unitDisplay: "long"}).formatToParts(1)`,
+	})
+}
+
+// Compact percentages (ICU's unit percent), compact currency names and
+// units, scientific forms and ranges, Array.prototype.toLocaleString.
+func TestNumberFormatNotationAgainstNode(t *testing.T) {
+	differential(t, []string{
+		`[1234.5, 12.3, -99999].map((x) => new Intl.NumberFormat("en", {notation: "compact", style: "percent"}).format(x))`,
+		`new Intl.NumberFormat("en", {notation: "compact", style: "percent"}).formatToParts(1234.5)`,
+		`["de", "fr", "ja", "ru", "ar", "tr"].map((l) => [123, 123456].map((x) => new Intl.NumberFormat(l, {notation: "compact", style: "percent"}).format(x)))`,
+		`["short", "long"].map((d) => new Intl.NumberFormat("en", {notation: "compact", compactDisplay: d, style: "currency", currency: "USD", currencyDisplay: "name"}).format(1234567))`,
+		`["en", "de", "ru", "ja"].map((l) => new Intl.NumberFormat(l, {notation: "compact", compactDisplay: "long", style: "unit", unit: "liter", unitDisplay: "long"}).format(1234567))`,
+		`new Intl.NumberFormat("en", {notation: "compact", style: "currency", currency: "USD", currencyDisplay: "name"}).formatToParts(1234567)`,
+		`[[1234.5, 1e21].toLocaleString(), [1234.5, "x", null].toLocaleString("de")]`,
+		`(() => { const a = [1, 2]; a.push(a); return [a.toLocaleString("de"), [[1000, 2000], 3000].toLocaleString("en-IN")] })()`,
+		`Array.prototype.toLocaleString.call({length: 2, 0: 1234, 1: 5678}, "de", {style: "percent"})`,
+		`[1234.5].toLocaleString("en", {style: "currency", currency: "EUR"})`,
+		`[{ toLocaleString(l, o) { return l + "/" + JSON.stringify(o) } }].toLocaleString("fr", {a: 1})`,
+		`Array.prototype.toLocaleString.call(null)`,
+		`[Array.prototype.toLocaleString.length, Array.prototype.toLocaleString.name]`,
+		`new Intl.NumberFormat("en", {notation: "scientific", style: "percent"}).format(12.5)`,
+		`new Intl.NumberFormat("en", {notation: "scientific", style: "currency", currency: "EUR"}).format(1234.5)`,
+		`new Intl.NumberFormat("en", {notation: "engineering", style: "unit", unit: "meter"}).format(12345)`,
+		`new Intl.NumberFormat("en", {notation: "scientific"}).formatRange(100, 2000)`,
+		`new Intl.NumberFormat("en", {notation: "scientific", signDisplay: "always"}).formatToParts(0.001)`,
 	})
 }

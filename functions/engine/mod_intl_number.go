@@ -3,6 +3,9 @@ package engine
 import (
 	"errors"
 	"math/big"
+	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/dop251/goja"
 
@@ -197,4 +200,48 @@ func (r *run) guardNumberLocale() {
 			return must(format(goja.Undefined(), x, arg(c.Arguments, 0), arg(c.Arguments, 1)))
 		})
 	}
+	r.guardArrayLocale()
+}
+
+// guardArrayLocale: Array.prototype.toLocaleString (ECMA-402 §19.5.1)
+// hands its locales and options to each element's toLocaleString, which
+// goja's does not. The result is bounded by the memory budget as join's
+// is; an array met again inside itself is "" (V8 does the same).
+func (r *run) guardArrayLocale() {
+	arr := r.vm.NewArray().Prototype()
+	var active []*goja.Object
+	r.define(arr, "toLocaleString", func(c goja.FunctionCall) goja.Value {
+		if goja.IsUndefined(c.This) || goja.IsNull(c.This) {
+			panic(r.newError("TypeError", "Array.prototype.toLocaleString called on null or undefined"))
+		}
+		o := c.This.ToObject(r.vm)
+		if slices.Contains(active, o) {
+			return r.vm.ToValue("")
+		}
+		n := toLength(o.Get("length"))
+		if n-1 > r.budget() { // the separators alone
+			panic(r.exceeded("toLocaleString", n-1))
+		}
+		active = append(active, o)
+		defer func() { active = active[:len(active)-1] }()
+		var b strings.Builder
+		for k := 0; k < int(n); k++ {
+			if k > 0 {
+				b.WriteByte(',')
+			}
+			e := o.Get(strconv.Itoa(k))
+			if e == nil || goja.IsUndefined(e) || goja.IsNull(e) {
+				continue
+			}
+			f, ok := goja.AssertFunction(e.ToObject(r.vm).Get("toLocaleString"))
+			if !ok {
+				panic(r.newError("TypeError", "toLocaleString is not a function"))
+			}
+			b.WriteString(r.toJSString(must(f(e, arg(c.Arguments, 0), arg(c.Arguments, 1)))).String())
+			if bytes := float64(b.Len()) + (n - float64(k)); bytes > r.budget() {
+				panic(r.exceeded("toLocaleString", bytes))
+			}
+		}
+		return r.vm.ToValue(b.String())
+	})
 }

@@ -239,14 +239,15 @@ func NewNumberFormat(dataLocale string, o NumberOptions) (*NumberFormat, error) 
 		if o.CompactDisplay == "long" && f.sys.Long != nil {
 			f.compact = f.sys.Long
 		}
-		if o.Style == "currency" {
-			if o.CurrencyDisplay == "name" {
-				return nil, errors.New(`compact notation with currencyDisplay "name" is not supported`)
-			}
+		if o.Style == "currency" && o.CurrencyDisplay != "name" {
 			f.compact = f.sys.CurrencyShort // CLDR has no long currency forms: ICU uses the short ones
 		}
-		if o.Style == "percent" {
-			return nil, errors.New("compact notation of percentages is not supported")
+		if o.Style == "percent" || o.Style == "unit" && o.Unit == "percent" {
+			// ICU writes a compact percentage as the unit percent, short:
+			// "123K%", Arabic "12 ألف٪".
+			f.units, f.percentUnit = unitsOf(dataLocale)["short"], false
+			f.opts.Unit = "percent"
+			p = f.sys.Decimal
 		}
 	default:
 		return nil, fmt.Errorf("notation %q is not supported", o.Notation)
@@ -407,7 +408,7 @@ func (f *NumberFormat) pieces(x Decimal, approx bool) (pieces, error) {
 	o := &f.opts
 	var num []Part // the number's own parts
 	var r rounded
-	compactText := ""
+	compactText, compactMult := "", 0
 	exponent := 0
 	switch {
 	case x.NaN:
@@ -421,7 +422,7 @@ func (f *NumberFormat) pieces(x Decimal, approx bool) (pieces, error) {
 		var err error
 		switch {
 		case f.compact != nil:
-			r, compactText, err = f.roundCompact(x)
+			r, compactText, compactMult, err = f.roundCompact(x)
 		case o.Notation == "scientific" || o.Notation == "engineering":
 			r, exponent, err = f.roundScientific(x)
 		default:
@@ -476,7 +477,10 @@ func (f *NumberFormat) pieces(x Decimal, approx bool) (pieces, error) {
 	if f.names != nil || f.units != nil {
 		p.cat = "other"
 		if !x.NaN && !x.Inf {
-			p.cat = f.plural.Select(OperandsOf(r.Int, r.Frac, 0))
+			// The whole number's plural, compact or not (ICU: "1,2
+			// миллиона литров", of 1 200 000).
+			whole := r.value.shift(compactMult)
+			p.cat = f.plural.Select(OperandsOf(intDigits(whole), fracDigits(whole, len(r.Frac)-compactMult), compactMult))
 		}
 		if err := f.outer(&p); err != nil {
 			return pieces{}, err
@@ -728,25 +732,25 @@ func nameParts(s, name string) []Part {
 // pattern for the number's magnitude gives a power of ten to divide by;
 // when rounding carries into the next magnitude, that one's pattern is
 // taken instead. It returns the affix pattern text ("" for none).
-func (f *NumberFormat) roundCompact(x Decimal) (rounded, string, error) {
+func (f *NumberFormat) roundCompact(x Decimal) (rounded, string, int, error) {
 	if x.Exp > MaxIntegerDigits {
-		return rounded{}, "", ErrTooLarge
+		return rounded{}, "", 0, ErrTooLarge
 	}
 	if x.IsZero() {
 		r, err := roundNumber(x, &f.opts)
-		return r, "", err
+		return r, "", 0, err
 	}
 	mag := x.Exp - 1
 	mult := f.compactMultiplier(mag)
 	r, err := roundNumber(x.shift(-mult), &f.opts)
 	if err != nil {
-		return r, "", err
+		return r, "", 0, err
 	}
 	if !r.value.IsZero() && r.value.Exp-1 != mag-mult {
 		if m2 := f.compactMultiplier(mag + 1); m2 != mult {
 			mult = m2
 			if r, err = roundNumber(x.shift(-mult), &f.opts); err != nil {
-				return r, "", err
+				return r, "", 0, err
 			}
 		}
 	}
@@ -756,7 +760,7 @@ func (f *NumberFormat) roundCompact(x Decimal) (rounded, string, error) {
 	}
 	key := f.compactKey(outMag)
 	if key == "" {
-		return r, "", nil
+		return r, "", mult, nil
 	}
 	cat := f.plural.Select(OperandsOf(r.Int, r.Frac, 0))
 	text := f.compact[key+"-count-"+cat]
@@ -764,9 +768,9 @@ func (f *NumberFormat) roundCompact(x Decimal) (rounded, string, error) {
 		text = f.compact[key+"-count-other"]
 	}
 	if strings.Trim(text, "0") == "" {
-		return r, "", nil
+		return r, "", mult, nil
 	}
-	return r, text, nil
+	return r, text, mult, nil
 }
 
 // compactKey is the compact pattern's key for a magnitude ("1000"), the

@@ -44,7 +44,9 @@ func (f *NumberFormat) FormatRangeToParts(x, y Decimal) ([]Part, error) {
 	collapseOuter := slices.Equal(p1.outerPre, p2.outerPre) && slices.Equal(p1.outerSuf, p2.outerSuf)
 	collapseMiddle := collapseOuter && slices.Equal(p1.pre, p2.pre) && slices.Equal(p1.suf, p2.suf) &&
 		utf8.RuneCountInString(text(p1.pre)+text(p1.suf)) > 1
-	repeat := !collapseMiddle && text(p1.pre)+text(p1.suf) != "" || !collapseOuter && text(p1.outerPre)+text(p1.outerSuf) != ""
+	// Scientific notation's exponent is never shared: "1E2 – 2E3".
+	repeat := f.opts.Notation == "scientific" || f.opts.Notation == "engineering" ||
+		!collapseMiddle && text(p1.pre)+text(p1.suf) != "" || !collapseOuter && text(p1.outerPre)+text(p1.outerSuf) != ""
 
 	rangePattern := firstOf(f.sys.Range, "{0}–{1}")
 	sep := rangePattern
