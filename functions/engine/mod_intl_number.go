@@ -31,26 +31,25 @@ func init() {
 			return r.vm.ToValue(intl.CurrencyDigits(c.Argument(0).String()))
 		})
 		_ = host.Set("isNaN", func(c goja.FunctionCall) goja.Value {
-			return r.vm.ToValue(mathValue(c.Argument(0), c.Argument(1)).NaN)
+			return r.vm.ToValue(mathValue(c.Argument(0)).NaN)
 		})
 		// formatter(dataLocale, options) is the format function of a
-		// NumberFormat: (kind, x, toParts[, kind2, y]) formats x, or the
-		// range x to y.
+		// NumberFormat: (x, toParts[, y]) formats x, or the range x to y.
 		_ = host.Set("formatter", func(c goja.FunctionCall) goja.Value {
 			nf := r.numberFormat(c.Argument(0).String(), c.Argument(1).ToObject(r.vm))
 			return r.vm.ToValue(func(c goja.FunctionCall) goja.Value {
-				x := mathValue(c.Argument(0), c.Argument(1))
+				x := mathValue(c.Argument(0))
 				var parts []intl.Part
 				var err error
-				if len(c.Arguments) > 3 {
-					parts, err = nf.FormatRangeToParts(x, mathValue(c.Argument(3), c.Argument(4)))
+				if len(c.Arguments) > 2 {
+					parts, err = nf.FormatRangeToParts(x, mathValue(c.Argument(2)))
 				} else {
 					parts, err = nf.FormatToParts(x)
 				}
 				if err != nil {
 					panic(r.newError("RangeError", "Intl.NumberFormat: "+err.Error()))
 				}
-				return r.partsValue(parts, c.Argument(2).ToBoolean(), "")
+				return r.partsValue(parts, c.Argument(1).ToBoolean(), "")
 			})
 		})
 		// plural(dataLocale, type, digits) is {categories, select(number)}.
@@ -105,12 +104,16 @@ func init() {
 	}
 }
 
-// mathValue is the exact decimal of a value the library prepared:
-// kind 0 a number, kind 1 a decimal string (a BigInt's, or the user's,
-// NaN when it is not a StringNumericLiteral).
-func mathValue(kind, v goja.Value) intl.Decimal {
-	if kind.ToInteger() == 1 {
-		d, _ := intl.ParseDecimal(v.String())
+// mathValue is the exact decimal of a primitive the library prepared
+// (ToIntlMathematicalValue): a BigInt's digits, a string read as a
+// decimal literal (NaN when it is not one), else ToNumber's.
+func mathValue(v goja.Value) intl.Decimal {
+	switch x := v.Export().(type) {
+	case string:
+		d, _ := intl.ParseDecimal(x)
+		return d
+	case *big.Int:
+		d, _ := intl.ParseDecimal(x.String())
 		return d
 	}
 	return intl.FromFloat(v.ToFloat())

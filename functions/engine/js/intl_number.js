@@ -186,13 +186,12 @@
     }
     throw new TypeError("Cannot convert object to primitive value");
   };
-  // mathValue is what the Go side formats: [0, a number] or [1, a decimal
-  // string (a BigInt's, or the user's string, which Go reads exactly)].
+  // mathValue is what the Go side formats: a number, a BigInt, or a
+  // string (a decimal, read exactly in Go; NaN when it is not one).
   const mathValue = (value) => {
     const p = isObject(value) ? toPrimitive(value) : value;
-    if (typeof p === "bigint") return [1, String(p)];
-    if (typeof p === "string") return [1, p];
-    return [0, Number(p)];
+    if (typeof p === "symbol") throw new TypeError("Cannot convert a Symbol value to a number");
+    return p;
   };
 
   const slotsOf = (nf, what) => {
@@ -210,7 +209,7 @@
       const s = slotsOf(this, "format");
       if (s.bound === undefined) {
         const f = s.formatter;
-        const bound = (value) => { const [kind, x] = mathValue(value); return f(kind, x, false); };
+        const bound = (value) => f(typeof value === "number" ? value : mathValue(value), false);
         Object.defineProperty(bound, "name", { value: "" });
         s.bound = bound;
       }
@@ -220,8 +219,7 @@
   });
   method(NumberFormat.prototype, "formatToParts", 1, function (value) {
     const s = slotsOf(this, "formatToParts");
-    const [kind, x] = mathValue(value);
-    return s.formatter(kind, x, true);
+    return s.formatter(mathValue(value), true);
   });
   // formatRange and formatRangeToParts (§15.3.5–6): both ends formatted,
   // joined by the range pattern; a range whose ends look the same is
@@ -229,18 +227,18 @@
   const rangeEnds = (s, start, end, what) => {
     if (start === undefined || end === undefined) throw new TypeError(`Intl.NumberFormat.prototype.${what}: start and end are required`);
     const x = mathValue(start), y = mathValue(end);
-    if (host.isNaN(x[0], x[1]) || host.isNaN(y[0], y[1])) throw new RangeError("Invalid number in a range");
+    if (host.isNaN(x) || host.isNaN(y)) throw new RangeError("Invalid number in a range");
     return [x, y];
   };
   method(NumberFormat.prototype, "formatRange", 2, function (start, end) {
     const s = slotsOf(this, "formatRange");
     const [x, y] = rangeEnds(s, start, end, "formatRange");
-    return s.formatter(x[0], x[1], false, y[0], y[1]);
+    return s.formatter(x, false, y);
   });
   method(NumberFormat.prototype, "formatRangeToParts", 2, function (start, end) {
     const s = slotsOf(this, "formatRangeToParts");
     const [x, y] = rangeEnds(s, start, end, "formatRangeToParts");
-    return s.formatter(x[0], x[1], true, y[0], y[1]);
+    return s.formatter(x, true, y);
   });
   method(NumberFormat.prototype, "resolvedOptions", 0, function () {
     return { ...slotsOf(this, "resolvedOptions").resolved };

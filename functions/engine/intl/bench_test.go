@@ -1,0 +1,12 @@
+package intl
+
+import "testing"
+
+func BenchmarkFormatCurrency(b *testing.B) {
+	o := decimalOpts()
+	o.Style, o.Currency, o.CurrencyDisplay, o.MinFrac, o.MaxFrac = "currency", "EUR", "symbol", 2, 2
+	f, _ := NewNumberFormat("de", o)
+	for i := 0; i < b.N; i++ {
+		_, _ = f.Format(FromFloat(float64(i) * 1.37))
+	}
+}
