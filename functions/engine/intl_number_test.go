@@ -294,6 +294,7 @@ func TestNumberFormatHostile(t *testing.T) {
 		{`new Intl.NumberFormat("en").format(10n ** 5000n).length`, "value"},
 		{`new Intl.NumberFormat("en").format("1e-999999999")`, "value"},
 		{`new Intl.NumberFormat("en").formatToParts(10n ** 3000n).length`, "value"},
+		{`new Intl.NumberFormat("hi").formatToParts(10n ** 99999n).length`, "value"},
 		{`new Intl.PluralRules("en").select(1e308)`, "value"},
 		{`Array.prototype.toLocaleString.call({length: 2 ** 53 - 1})`, "RangeError"},
 		{`Array.prototype.toLocaleString.call({length: 2 ** 20, 0: { toLocaleString() { return "x".repeat(2 ** 27) } }})`, "RangeError"},

@@ -10,3 +10,11 @@ func BenchmarkFormatCurrency(b *testing.B) {
 		_, _ = f.Format(FromFloat(float64(i) * 1.37))
 	}
 }
+
+func BenchmarkFormatHuge(b *testing.B) {
+	f, _ := NewNumberFormat("en", decimalOpts())
+	d, _ := ParseDecimal("1e9999")
+	for i := 0; i < b.N; i++ {
+		_, _ = f.FormatToParts(d)
+	}
+}

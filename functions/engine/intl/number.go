@@ -44,7 +44,7 @@ type Part struct {
 const MaxIntegerDigits = 100_000
 
 // ErrTooLarge is the error for a number past MaxIntegerDigits.
-var ErrTooLarge = errors.New("the number has too many digits to format")
+var ErrTooLarge = fmt.Errorf("the number has more than %d integer digits, too many to format", MaxIntegerDigits)
 
 // numberSystemData is one numbering system's share of numbers.json.
 type numberSystemData struct {
@@ -499,15 +499,18 @@ func (f *NumberFormat) numberParts(r rounded) []Part {
 	g1, g2 := f.pat.primary, f.pat.secondary
 	if f.opts.UseGrouping != "" && g1 > 0 && len(in) >= g1+f.minGroup {
 		// The leftmost group, then the others at the secondary size, then
-		// the primary group.
-		var groups []string
-		rest := in[:len(in)-g1]
-		for len(rest) > g2 {
-			groups = append([]string{rest[len(rest)-g2:]}, groups...)
-			rest = rest[:len(rest)-g2]
+		// the primary group; cut from the left, in one pass.
+		head := len(in) - g1
+		first := head % g2
+		if first == 0 {
+			first = g2
 		}
-		groups = append([]string{rest}, groups...)
-		groups = append(groups, in[len(in)-g1:])
+		groups := make([]string, 0, head/g2+2)
+		groups = append(groups, in[:first])
+		for i := first; i < head; i += g2 {
+			groups = append(groups, in[i:i+g2])
+		}
+		groups = append(groups, in[head:])
 		for i, g := range groups {
 			if i > 0 {
 				out = append(out, Part{Type: "group", Value: f.sym["group"]})
