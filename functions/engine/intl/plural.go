@@ -1,6 +1,7 @@
 package intl
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -247,4 +248,21 @@ func (p *PluralRules) SelectRange(start, end string) string {
 		return c
 	}
 	return "other"
+}
+
+// sortCategories sorts plural categories as Node.js lists them:
+// alphabetically, "other" last.
+func sortCategories(cats []string) []string {
+	slices.SortFunc(cats, func(a, b string) int {
+		switch {
+		case a == b:
+			return 0
+		case a == "other":
+			return 1
+		case b == "other":
+			return -1
+		}
+		return strings.Compare(a, b)
+	})
+	return cats
 }
