@@ -10,45 +10,51 @@ import (
 // minus sign (and a plus sign, its minus replaced, when it has one);
 // without it, the sign goes before the prefix.
 func (f *NumberFormat) affixed(p pattern, num []Part, signum int, compact, approx bool) pieces {
+	// As ICU (PatternStringUtils): a plus sign takes the place of the
+	// minus sign; the negative subpattern serves a minus sign, and a
+	// plus or "approximately" sign when it has a minus sign's place for
+	// it; otherwise the sign goes first in the prefix. An accounting
+	// pattern, "(¤#,##0.00)", has no place for "~": none is written.
+	plusForMinus := signum == 1 && !strings.ContainsRune(p.posPrefix+p.posSuffix, markPlus)
 	negHasMinus := strings.ContainsRune(p.negPrefix+p.negSuffix, markMinus)
-	useNeg := p.hasNeg && (signum == -1 || signum == 1 && negHasMinus)
+	useNeg := p.hasNeg && (signum == -1 || negHasMinus && (plusForMinus || approx))
 	prefix, suffix := p.posPrefix, p.posSuffix
 	if useNeg {
 		prefix, suffix = p.negPrefix, p.negSuffix
 	}
-	if !useNeg && signum != 0 {
+	if !useNeg && (signum == -1 || plusForMinus || approx) {
 		prefix = string(markMinus) + prefix
 	}
-	// "Approximately" (a range whose ends look the same) goes where the
-	// sign goes, as ICU puts it: before it, or first when there is none;
-	// a negative subpattern without a minus sign leaves no place for it.
-	if approx {
-		if i := strings.IndexRune(prefix+suffix, markMinus); i >= 0 && (useNeg || signum != 0) {
-			if i < len(prefix) {
-				prefix = prefix[:i] + string(markApprox) + prefix[i:]
-			} else {
-				j := i - len(prefix)
-				suffix = suffix[:j] + string(markApprox) + suffix[j:]
-			}
-		} else if !useNeg {
-			prefix = string(markApprox) + prefix
-		}
+	sign := string(markMinus)
+	switch {
+	case approx && plusForMinus:
+		sign = string([]rune{markApprox, markPlus})
+	case approx && signum == -1:
+		sign = string([]rune{markApprox, markMinus})
+	case approx:
+		sign = string(markApprox)
+	case plusForMinus:
+		sign = string(markPlus)
 	}
-	pre := f.expandAffix(prefix, signum, compact)
-	suf := f.expandAffix(suffix, signum, compact)
+	prefix = strings.ReplaceAll(prefix, string(markMinus), sign)
+	suffix = strings.ReplaceAll(suffix, string(markMinus), sign)
+	pre := f.expandAffix(prefix, compact)
+	suf := f.expandAffix(suffix, compact)
 	// Currency spacing (CLDR currencySpacing): a space between a currency
-	// symbol that ends in a letter and a digit.
+	// symbol that ends in a letter and a digit. It is kept apart from the
+	// affix: a range shares the affix, not the space ("USD∞-1.01").
+	var preSpace, sufSpace []Part
 	if n := len(pre); n > 0 && pre[n-1].Type == "currency" && startsWithDigit(num) {
 		if c, _ := utf8.DecodeLastRuneInString(pre[n-1].Value); matchesCurrencySpacing(c) {
-			pre = append(pre, Part{Type: "literal", Value: f.sys.Spacing.Before.InsertBetween})
+			preSpace = []Part{{Type: "literal", Value: f.sys.Spacing.Before.InsertBetween}}
 		}
 	}
 	if len(suf) > 0 && suf[0].Type == "currency" && endsWithDigit(num) {
 		if c, _ := utf8.DecodeRuneInString(suf[0].Value); matchesCurrencySpacing(c) {
-			suf = append([]Part{{Type: "literal", Value: f.sys.Spacing.After.InsertBetween}}, suf...)
+			sufSpace = []Part{{Type: "literal", Value: f.sys.Spacing.After.InsertBetween}}
 		}
 	}
-	return pieces{pre: mergeLiterals(pre), num: num, suf: mergeLiterals(suf)}
+	return pieces{pre: mergeLiterals(pre), preSpace: preSpace, num: num, sufSpace: sufSpace, suf: mergeLiterals(suf)}
 }
 
 func startsWithDigit(num []Part) bool {
@@ -65,7 +71,7 @@ func endsWithDigit(num []Part) bool {
 
 // expandAffix turns an affix's marks into parts. In a compact pattern,
 // the text that is not white space is the "compact" part.
-func (f *NumberFormat) expandAffix(a string, signum int, compact bool) []Part {
+func (f *NumberFormat) expandAffix(a string, compact bool) []Part {
 	var out []Part
 	lit := strings.Builder{}
 	flush := func() {
@@ -105,11 +111,7 @@ func (f *NumberFormat) expandAffix(a string, signum int, compact bool) []Part {
 		case markPerMille:
 			p = Part{Type: "percentSign", Value: f.sym["perMille"]}
 		case markMinus:
-			if signum == 1 {
-				p = Part{Type: "plusSign", Value: f.sym["plusSign"]}
-			} else {
-				p = Part{Type: "minusSign", Value: f.sym["minusSign"]}
-			}
+			p = Part{Type: "minusSign", Value: f.sym["minusSign"]}
 		case markPlus:
 			p = Part{Type: "plusSign", Value: f.sym["plusSign"]}
 		case markApprox:

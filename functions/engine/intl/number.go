@@ -90,6 +90,19 @@ func NewNumberFormat(dataLocale string, o NumberOptions) (*NumberFormat, error) 
 			}
 		}
 		f.sys = &own
+	case f.sys != latn && latn != nil:
+		// Patterns the system lacks are latn's (ar-EG's arab has no
+		// compact currency forms; ICU takes latn's).
+		own := *f.sys
+		own.Short = orMap(own.Short, latn.Short)
+		own.Long = orMap(own.Long, latn.Long)
+		own.CurrencyShort = orMap(own.CurrencyShort, latn.CurrencyShort)
+		own.UnitPattern = orMap(own.UnitPattern, latn.UnitPattern)
+		own.Percent = firstOf(own.Percent, latn.Percent)
+		own.Currency = firstOf(own.Currency, latn.Currency)
+		own.Accounting = firstOf(own.Accounting, latn.Accounting)
+		own.Range = firstOf(own.Range, latn.Range)
+		f.sys = &own
 	}
 	f.sym = f.sys.Symbols
 	f.minGroup, _ = strconv.Atoi(rec.MinimumGroupingDigits)
@@ -124,10 +137,10 @@ func NewNumberFormat(dataLocale string, o NumberOptions) (*NumberFormat, error) 
 		default:
 			f.currency = firstOf(cur["symbol"], o.Currency)
 		}
+		// Some locales write amounts of money with their own separators
+		// (de-AT groups them with ".", not a space).
+		f.sym = currencySymbols(f.sym)
 		if o.CurrencyDisplay != "name" {
-			// Some locales write amounts of money with their own
-			// separators (de-AT groups them with ".", not a space).
-			f.sym = currencySymbols(f.sym)
 			p = f.sys.Currency
 			if o.CurrencySign == "accounting" {
 				p = f.sys.Accounting
@@ -176,6 +189,13 @@ func NewNumberFormat(dataLocale string, o NumberOptions) (*NumberFormat, error) 
 	}
 	f.pat = parsePattern(p)
 	return f, nil
+}
+
+func orMap(a, b map[string]string) map[string]string {
+	if len(a) == 0 {
+		return b
+	}
+	return a
 }
 
 // currencySymbols are symbols with the currency decimal and group
@@ -229,13 +249,14 @@ func (f *NumberFormat) FormatToParts(x Decimal) ([]Part, error) {
 // percent, compact), and the outer ones (a currency's name).
 type pieces struct {
 	outerPre, pre, num, suf, outerSuf []Part
+	preSpace, sufSpace                []Part // currency spacing
 	cat                               string // the plural category of the outer affixes
 	r                                 rounded
 }
 
 func (p pieces) all() []Part {
 	out := make([]Part, 0, len(p.outerPre)+len(p.pre)+len(p.num)+len(p.suf)+len(p.outerSuf))
-	for _, s := range [][]Part{p.outerPre, p.pre, p.num, p.suf, p.outerSuf} {
+	for _, s := range [][]Part{p.outerPre, p.pre, p.preSpace, p.num, p.sufSpace, p.suf, p.outerSuf} {
 		out = append(out, s...)
 	}
 	return mergeLiterals(out)
@@ -245,6 +266,7 @@ func (f *NumberFormat) pieces(x Decimal, approx bool) (pieces, error) {
 	o := &f.opts
 	var num []Part // the number's own parts
 	var r rounded
+	var err error
 	compactText, compactMult := "", 0
 	exponent := 0
 	switch {
@@ -256,7 +278,6 @@ func (f *NumberFormat) pieces(x Decimal, approx bool) (pieces, error) {
 		if o.Style == "percent" {
 			x = x.shift(2)
 		}
-		var err error
 		switch {
 		case f.compact != nil:
 			r, compactText, compactMult, err = f.roundCompact(x)
@@ -314,10 +335,16 @@ func (f *NumberFormat) pieces(x Decimal, approx bool) (pieces, error) {
 	if f.names != nil || f.units != nil {
 		p.cat = "other"
 		if !x.NaN && !x.Inf {
-			// The whole number's plural, compact or not (ICU: "1,2
-			// миллиона литров", of 1 200 000).
-			whole := r.value.shift(compactMult)
-			p.cat = f.plural.Select(OperandsOf(intDigits(whole), fracDigits(whole, len(r.Frac)-compactMult), compactMult))
+			// The whole number's plural, compact or not: ICU rounds the
+			// number as it is, unscaled ("1,2 миллиона литров", of
+			// 1 234 567, many).
+			pr := r
+			if compactMult != 0 {
+				if pr, err = roundNumber(x, o); err != nil {
+					return pieces{}, err
+				}
+			}
+			p.cat = f.plural.Select(OperandsOf(pr.Int, pr.Frac, 0))
 		}
 		if err := f.outer(&p); err != nil {
 			return pieces{}, err
@@ -375,7 +402,7 @@ func (f *NumberFormat) outer(p *pieces) error {
 		before, after, ok := strings.Cut(tmpl, "{0}")
 		p.outerPre, p.outerSuf = nameParts(before, name), nameParts(after, name)
 		if !ok {
-			p.pre, p.num, p.suf = nil, nil, nil
+			p.pre, p.preSpace, p.num, p.sufSpace, p.suf = nil, nil, nil, nil, nil
 		}
 		return nil
 	}
@@ -386,7 +413,7 @@ func (f *NumberFormat) outer(p *pieces) error {
 	before, after, ok := strings.Cut(tmpl, "{0}")
 	p.outerPre, p.outerSuf = unitParts(before), unitParts(after)
 	if !ok {
-		p.pre, p.num, p.suf = nil, nil, nil
+		p.pre, p.preSpace, p.num, p.sufSpace, p.suf = nil, nil, nil, nil, nil
 	}
 	return nil
 }

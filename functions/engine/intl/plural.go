@@ -1,6 +1,7 @@
 package intl
 
 import (
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -164,9 +165,27 @@ func OperandsOf(intPart, frac string, exp int) Operands {
 // value is an operand's value as an integer, and whether it has a
 // fraction (n only); mod m when m > 0. A value too long for int64 is
 // reported as not in any range (ok false) unless reduced by a modulus.
+//
+// Past 15 digits, i and n are taken as ICU (and so Node.js) takes them:
+// n as a double, i as the double of its lowest 18 digits. The rules are
+// written for small numbers; this keeps the categories of huge ones
+// (a BigInt's) the same as Node's.
 func (o Operands) value(op byte, m int64) (v int64, fraction, ok bool) {
-	digitsMod := func(s string) (int64, bool) {
+	digitsMod := func(s string, truncate bool) (int64, bool) {
 		s = strings.TrimLeft(s, "0")
+		if len(s) > 15 && (op == 'n' || op == 'i') {
+			if truncate && len(s) > 18 {
+				s = s[len(s)-18:]
+			}
+			f, _ := strconv.ParseFloat("0"+s, 64)
+			if m > 0 {
+				f = math.Mod(f, float64(m))
+			}
+			if f >= 1e18 {
+				return 0, false
+			}
+			return int64(f), true
+		}
 		if m > 0 {
 			var r int64
 			for i := 0; i < len(s); i++ {
@@ -183,20 +202,20 @@ func (o Operands) value(op byte, m int64) (v int64, fraction, ok bool) {
 	t := strings.TrimRight(o.frac, "0")
 	switch op {
 	case 'n':
-		v, ok = digitsMod(o.i)
+		v, ok = digitsMod(o.i, false)
 		return v, t != "", ok
 	case 'i':
-		v, ok = digitsMod(o.i)
+		v, ok = digitsMod(o.i, true)
 		return v, false, ok
 	case 'v':
 		return int64(len(o.frac)), false, true
 	case 'w':
 		return int64(len(t)), false, true
 	case 'f':
-		v, ok = digitsMod(o.frac)
+		v, ok = digitsMod(o.frac, false)
 		return v, false, ok
 	case 't':
-		v, ok = digitsMod(t)
+		v, ok = digitsMod(t, false)
 		return v, false, ok
 	case 'c', 'e':
 		return int64(o.e), false, true

@@ -34,7 +34,9 @@ func (f *NumberFormat) FormatRangeToParts(x, y Decimal) ([]Part, error) {
 			}
 		}
 	}
-	if text(p1.all()) == text(p2.all()) {
+	// Ends that round to the same value (sign included: -0 is not 0)
+	// are one approximate value, as ICU's identity fallback.
+	if (sameValue(x, y, true) || sameValue(p1.r.value, p2.r.value, false)) && text(p1.all()) == text(p2.all()) {
 		p, err := f.pieces(x, true)
 		if err != nil {
 			return nil, err
@@ -44,9 +46,9 @@ func (f *NumberFormat) FormatRangeToParts(x, y Decimal) ([]Part, error) {
 	collapseOuter := slices.Equal(p1.outerPre, p2.outerPre) && slices.Equal(p1.outerSuf, p2.outerSuf)
 	collapseMiddle := collapseOuter && slices.Equal(p1.pre, p2.pre) && slices.Equal(p1.suf, p2.suf) &&
 		utf8.RuneCountInString(text(p1.pre)+text(p1.suf)) > 1
-	// Scientific notation's exponent is never shared: "1E2 – 2E3".
-	repeat := f.opts.Notation == "scientific" || f.opts.Notation == "engineering" ||
-		!collapseMiddle && text(p1.pre)+text(p1.suf) != "" || !collapseOuter && text(p1.outerPre)+text(p1.outerSuf) != ""
+	// Scientific notation's exponent is never shared: "1E2 – 2E3" (but
+	// "∞-1E8": ICU looks at the first end).
+	repeat := hasExponent(p1.num) || !collapseMiddle && text(p1.pre)+text(p1.suf) != "" || !collapseOuter && text(p1.outerPre)+text(p1.outerSuf) != ""
 
 	rangePattern := firstOf(f.sys.Range, "{0}–{1}")
 	sep := rangePattern
@@ -71,10 +73,16 @@ func (f *NumberFormat) FormatRangeToParts(x, y Decimal) ([]Part, error) {
 		}
 		if !collapseMiddle {
 			out = append(out, p.pre...)
+			out = append(out, p.preSpace...)
+		} else if source == "startRange" {
+			out = append(out, p.preSpace...)
 		}
 		out = append(out, p.num...)
 		if !collapseMiddle {
+			out = append(out, p.sufSpace...)
 			out = append(out, p.suf...)
+		} else if source == "endRange" {
+			out = append(out, p.sufSpace...)
 		}
 		if !collapseOuter {
 			out = append(out, p.outerSuf...)
@@ -141,4 +149,28 @@ func (p *PluralRules) SelectNumber(x Decimal, o *NumberOptions) (string, error) 
 		return "", err
 	}
 	return p.Select(OperandsOf(r.Int, r.Frac, 0)), nil
+}
+
+func hasExponent(num []Part) bool {
+	for _, p := range num {
+		if p.Type == "exponentSeparator" {
+			return true
+		}
+	}
+	return false
+}
+
+// sameValue compares two values: before rounding as numbers (-0 is 0),
+// after it as ICU compares its decimals (-0 is not 0).
+func sameValue(x, y Decimal, numeric bool) bool {
+	if x.NaN || y.NaN {
+		return false
+	}
+	if x.Inf || y.Inf {
+		return x.Inf == y.Inf && x.Neg == y.Neg
+	}
+	if numeric && x.IsZero() && y.IsZero() {
+		return true
+	}
+	return x.Neg == y.Neg && x.Exp == y.Exp && string(x.Digits) == string(y.Digits)
 }

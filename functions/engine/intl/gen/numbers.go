@@ -83,6 +83,14 @@ func systemSymbols(c *cldr) error {
 	return writeJSON("data/systemsymbols.json", common)
 }
 
+func maxCount(m map[string]int) int {
+	n := 0
+	for _, k := range m {
+		n = max(n, k)
+	}
+	return n
+}
+
 // commonSymbols are, for each numbering system, the symbols that the
 // most CLDR locales (all of them, not only ours) give it.
 func (c *cldr) commonSymbols() (map[string]any, error) {
@@ -111,6 +119,12 @@ func (c *cldr) commonSymbols() (map[string]any, error) {
 		}
 	}
 	out := map[string]any{}
+	var latn map[string]any
+	for sym := range counts["latn"] {
+		if counts["latn"][sym] == maxCount(counts["latn"]) {
+			_ = json.Unmarshal([]byte(sym), &latn)
+		}
+	}
 	for ns, cnt := range counts {
 		best, n := "", 0
 		for sym, k := range cnt {
@@ -123,10 +137,17 @@ func (c *cldr) commonSymbols() (map[string]any, error) {
 		// Only the symbols root.xml gives each system; the others (NaN,
 		// exponent, …) are the locale's own latn ones.
 		kept := map[string]any{}
-		for _, k := range []string{"decimal", "group", "list", "percentSign", "plusSign", "minusSign", "perMille"} {
+		same := true
+		for _, k := range []string{"decimal", "group", "list", "percentSign", "plusSign", "minusSign", "perMille", "approximatelySign"} {
 			kept[k] = v[k]
+			same = same && v[k] == latn[k]
 		}
-		out[ns] = kept
+		// A system written with latn's symbols (deva, beng, …) has none
+		// of its own in the root: a locale's latn ones serve it, as in
+		// ICU ("ca-u-nu-deva" groups with ".").
+		if !same && ns != "latn" {
+			out[ns] = kept
+		}
 	}
 	return out, nil
 }
