@@ -418,3 +418,43 @@ func TestNumberFormatNotationAgainstNode(t *testing.T) {
 		`new Intl.NumberFormat("en", {notation: "scientific", signDisplay: "always"}).formatToParts(0.001)`,
 	})
 }
+
+// The objects themselves (names, lengths, descriptors, what Intl holds),
+// and the reading of values: strings as decimal literals, BigInts, ToNumber.
+func TestIntlObjectsAgainstNode(t *testing.T) {
+	differential(t, []string{
+		`[Intl.NumberFormat, Intl.PluralRules, Intl.RelativeTimeFormat].map((C) => [C.name, C.length, Object.getOwnPropertyNames(C.prototype).sort().map((k) => { const d = Object.getOwnPropertyDescriptor(C.prototype, k); return [k, d.writable, d.enumerable, d.configurable, typeof d.value === "function" ? [d.value.name, d.value.length] : d.get ? [d.get.name, d.get.length] : typeof d.value] })])`,
+		`[Intl.NumberFormat, Intl.PluralRules, Intl.RelativeTimeFormat].map((C) => { const d = Object.getOwnPropertyDescriptor(C, "supportedLocalesOf"); return [d.writable, d.enumerable, d.configurable, d.value.name, d.value.length, Object.getOwnPropertyDescriptor(C, "prototype").writable] })`,
+		`Object.getOwnPropertyNames(Intl).filter((k) => !["DateTimeFormat", "DisplayNames", "ListFormat", "Locale", "Segmenter", "supportedValuesOf"].includes(k)).sort()`,
+		`[Object.prototype.toString.call(Intl.NumberFormat.prototype), Object.prototype.toString.call(Intl.PluralRules.prototype), Object.prototype.toString.call(new Intl.RelativeTimeFormat())]`,
+		`(() => { const nf = new Intl.NumberFormat(); return Object.getOwnPropertyNames(nf).length })()`,
+		`new Intl.NumberFormat().resolvedOptions() !== new Intl.NumberFormat().resolvedOptions()`,
+		`Intl.NumberFormat.call(Object.create(Intl.NumberFormat.prototype), "de") instanceof Intl.NumberFormat`,
+		`typeof Intl.NumberFormat.prototype.format`,
+		`new Intl.PluralRules().select()`,
+		`new Intl.PluralRules("en").select("1")`,
+		`new Intl.RelativeTimeFormat("en").format(1)`,
+		`new Intl.RelativeTimeFormat("en").format(1, undefined)`,
+		`new Intl.RelativeTimeFormat("en").format(Symbol(), "day")`,
+		`new Intl.RelativeTimeFormat("en").format(1n, "day")`,
+		`new Intl.NumberFormat("en").format(-0n)`,
+		`new Intl.NumberFormat("en").format("-0")`,
+		`new Intl.NumberFormat("en").format("  0x0  ")`,
+		`new Intl.NumberFormat("en").format("1e-7")`,
+		`new Intl.NumberFormat("en", {maximumFractionDigits: 20}).format("1e-7")`,
+		`new Intl.NumberFormat("en").format(" \n+12.50e+1\t")`,
+		`new Intl.NumberFormat("en").format("+0x10")`,
+		`new Intl.NumberFormat("en").format("0X1f")`,
+		`new Intl.NumberFormat("en").format("0o17")`,
+		`new Intl.NumberFormat("en").format("1.2.3")`,
+		`new Intl.NumberFormat("en").format("-Infinity")`,
+		`new Intl.NumberFormat("en").format("infinity")`,
+		`new Intl.NumberFormat("en").format(".")`,
+		`new Intl.NumberFormat("en").format("e5")`,
+		`new Intl.NumberFormat("en", {style: "percent"}).format("0.125")`,
+		`new Intl.NumberFormat("en").formatRange("1", 2n)`,
+		`new Intl.NumberFormat("en").formatRange(1)`,
+		`new Intl.NumberFormat("en").formatRange(undefined, 1)`,
+		`new Intl.NumberFormat("en").formatRange(null, 1)`,
+	})
+}

@@ -16,7 +16,7 @@ import (
 // JavaScript reads and checks the options in the standard's order; the
 // formatting, per call and hot, is package intl's.
 func init() {
-	libHosts["intl_number"] = func(r *run, host *goja.Object) {
+	libHosts["intl_numbering"] = func(r *run, host *goja.Object) {
 		_ = host.Set("hasDigits", func(c goja.FunctionCall) goja.Value {
 			_, ok := intl.Digits(c.Argument(0).String())
 			return r.vm.ToValue(ok)
@@ -24,6 +24,8 @@ func init() {
 		_ = host.Set("numberingSystem", func(c goja.FunctionCall) goja.Value {
 			return r.vm.ToValue(intl.NumberingSystem(c.Argument(0).String(), c.Argument(1).String()))
 		})
+	}
+	libHosts["intl_number"] = func(r *run, host *goja.Object) {
 		_ = host.Set("isUnit", func(c goja.FunctionCall) goja.Value {
 			return r.vm.ToValue(intl.IsSanctionedUnit(c.Argument(0).String()))
 		})
@@ -199,7 +201,7 @@ func (r *run) guardNumberLocale() {
 		valueOf, _ := goja.AssertFunction(proto.Get("valueOf"))
 		r.define(proto, "toLocaleString", func(c goja.FunctionCall) goja.Value {
 			x := must(valueOf(c.This))
-			format, _ := goja.AssertFunction(r.lib("intl_number").Get("toLocaleString"))
+			format, _ := goja.AssertFunction(r.lib("intl_tolocale").Get("toLocaleString"))
 			return must(format(goja.Undefined(), x, arg(c.Arguments, 0), arg(c.Arguments, 1)))
 		})
 	}

@@ -7,6 +7,7 @@
 (function (host, lib) {
   "use strict";
   const { canonicalizeLocaleList, coerceOptions, getOption, getNumberOption, defaultNumberOption, resolveLocale, supportedLocalesOf, tagPrototype } = lib("intl_common");
+  const { numberingOf, checkNumberingSystem } = lib("intl_numbering");
   const isObject = (v) => (typeof v === "object" && v !== null) || typeof v === "function";
   const slots = new WeakMap(); // NumberFormat → { resolved, formatter, bound }
   const pluralSlots = new WeakMap(); // PluralRules → { resolved, select }
@@ -77,21 +78,6 @@
   // IsWellFormedCurrencyCode (§6.3.1) and IsWellFormedUnitIdentifier (§6.6.2).
   const wellFormedCurrency = (c) => /^[A-Za-z]{3}$/.test(c);
   const wellFormedUnit = (u) => host.isUnit(u);
-
-  // The numbering system: the option, else a -u-nu- keyword, when the
-  // system has digits; else the locale's own. relevant tells whether the
-  // keyword shows in the resolved locale.
-  const numberingOf = (r, option) => {
-    const ext = r.extension.nu;
-    if (option !== undefined && host.hasDigits(option)) {
-      return { nu: option.toLowerCase(), locale: ext === option.toLowerCase() ? `${r.locale}-u-nu-${ext}` : r.locale };
-    }
-    if (ext !== undefined && ext !== "" && host.hasDigits(ext)) return { nu: ext, locale: `${r.locale}-u-nu-${ext}` };
-    return { nu: host.numberingSystem(r.dataLocale, ""), locale: r.locale };
-  };
-  const checkNumberingSystem = (ns) => {
-    if (ns !== undefined && !/^[a-z0-9]{3,8}(-[a-z0-9]{3,8})*$/i.test(ns)) throw new RangeError(`Invalid numberingSystem : ${ns}`);
-  };
 
   // GetBooleanOrStringNumberFormatOption for useGrouping (V8: the
   // strings "true" and "false" give the default).
@@ -205,7 +191,7 @@
     Object.defineProperty(proto, name, { value: fn, writable: true, configurable: true });
   };
   Object.defineProperty(NumberFormat.prototype, "format", {
-    get: function format() {
+    get: Object.defineProperty(function () {
       const s = slotsOf(this, "format");
       if (s.bound === undefined) {
         const f = s.formatter;
@@ -214,7 +200,7 @@
         s.bound = bound;
       }
       return s.bound;
-    },
+    }, "name", { value: "get format" }),
     configurable: true,
   });
   method(NumberFormat.prototype, "formatToParts", 1, function (value) {
@@ -224,7 +210,7 @@
   // formatRange and formatRangeToParts (§15.3.5–6): both ends formatted,
   // joined by the range pattern; a range whose ends look the same is
   // "approximately" the one value.
-  const rangeEnds = (s, start, end, what) => {
+  const rangeEnds = (start, end, what) => {
     if (start === undefined || end === undefined) throw new TypeError(`Intl.NumberFormat.prototype.${what}: start and end are required`);
     const x = mathValue(start), y = mathValue(end);
     if (host.isNaN(x) || host.isNaN(y)) throw new RangeError("Invalid number in a range");
@@ -232,12 +218,12 @@
   };
   method(NumberFormat.prototype, "formatRange", 2, function (start, end) {
     const s = slotsOf(this, "formatRange");
-    const [x, y] = rangeEnds(s, start, end, "formatRange");
+    const [x, y] = rangeEnds(start, end, "formatRange");
     return s.formatter(x, false, y);
   });
   method(NumberFormat.prototype, "formatRangeToParts", 2, function (start, end) {
     const s = slotsOf(this, "formatRangeToParts");
-    const [x, y] = rangeEnds(s, start, end, "formatRangeToParts");
+    const [x, y] = rangeEnds(start, end, "formatRangeToParts");
     return s.formatter(x, true, y);
   });
   method(NumberFormat.prototype, "resolvedOptions", 0, function () {
@@ -285,13 +271,13 @@
   };
   method(PluralRules.prototype, "select", 1, function (value) {
     const s = pluralSlotsOf(this, "select");
-    return s.select(Number(value));
+    return s.select(+value); // ToNumber: a BigInt is a TypeError
   });
   // selectRange (§16.3.5): both ends required, numbers, not NaN.
   method(PluralRules.prototype, "selectRange", 2, function (start, end) {
     const s = pluralSlotsOf(this, "selectRange");
     if (start === undefined || end === undefined) throw new TypeError("Intl.PluralRules.prototype.selectRange: start and end are required");
-    const x = Number(start), y = Number(end);
+    const x = +start, y = +end;
     if (Number.isNaN(x) || Number.isNaN(y)) throw new RangeError("Intl.PluralRules.prototype.selectRange: NaN is not a range end");
     return s.selectRange(x, y);
   });
@@ -306,22 +292,9 @@
   });
   tagPrototype(PluralRules, "Intl.PluralRules");
 
-  // Number.prototype.toLocaleString and BigInt.prototype.toLocaleString
-  // (§20.1.1, §21.1.1): a NumberFormat of the arguments; the one of a
-  // plain locale string (no options, nothing observable) is kept.
-  const plain = new Map();
-  const toLocaleString = (x, locales, options) => {
-    if (options === undefined && (locales === undefined || typeof locales === "string")) {
-      let nf = plain.get(locales);
-      if (nf === undefined) {
-        nf = new NumberFormat(locales);
-        if (plain.size >= 32) plain.clear();
-        plain.set(locales, nf);
-      }
-      return nf.format(x);
-    }
-    return new NumberFormat(locales, options).format(x);
-  };
+  // Constructors' prototype properties are not writable (§15.2.1 and the like).
+  for (const C of [NumberFormat, PluralRules]) Object.defineProperty(C, "prototype", { writable: false });
 
-  return { NumberFormat, PluralRules, toLocaleString, numberingOf, checkNumberingSystem };
+  // Only the constructors: intl_global puts every export on Intl.
+  return { NumberFormat, PluralRules };
 })

@@ -4,7 +4,7 @@
 (function (host, lib) {
   "use strict";
   const { canonicalizeLocaleList, coerceOptions, getOption, resolveLocale, supportedLocalesOf, tagPrototype } = lib("intl_common");
-  const { numberingOf, checkNumberingSystem } = lib("intl_number");
+  const { numberingOf, checkNumberingSystem } = lib("intl_numbering");
   const isObject = (v) => (typeof v === "object" && v !== null) || typeof v === "function";
   const slots = new WeakMap(); // RelativeTimeFormat → { resolved, format }
   const units = ["second", "minute", "hour", "day", "week", "month", "quarter", "year"];
@@ -34,7 +34,7 @@
   // PartitionRelativeTimePattern's checks (§18.5.2): ToNumber(value),
   // ToString(unit), a singular or plural unit, a finite value.
   const call = (s, value, unit, toParts) => {
-    value = Number(value);
+    value = +value; // ToNumber: a BigInt is a TypeError
     unit = String(unit);
     const singular = unit.endsWith("s") ? unit.slice(0, -1) : unit;
     if (!units.includes(singular)) throw new RangeError(`Invalid unit argument for format() '${unit}'`);
@@ -55,5 +55,6 @@
   });
   const supportedLocalesOfAll = supportedLocalesOf;
   tagPrototype(RelativeTimeFormat, "Intl.RelativeTimeFormat");
+  Object.defineProperty(RelativeTimeFormat, "prototype", { writable: false });
   return { RelativeTimeFormat };
 })
