@@ -12,6 +12,7 @@
   const canonicalizeLocaleList = (locales) => {
     if (locales === undefined) return [];
     const seen = [];
+    if (locales === null) throw new TypeError("Intl: locales cannot be null"); // ToObject(null)
     const O = typeof locales === "string" ? [locales] : Object(locales);
     const len = Math.min(Math.max(Math.trunc(Number(O.length)) || 0, 0), 2 ** 53 - 1);
     for (let k = 0; k < len; k++) {
@@ -40,7 +41,7 @@
   const getOption = (options, property, type, values, fallback) => {
     let value = options[property];
     if (value === undefined) return fallback;
-    value = type === "boolean" ? Boolean(value) : String(value);
+    value = type === "boolean" ? Boolean(value) : `${value}`; // ToString: a Symbol is a TypeError
     if (values !== undefined && !values.includes(value)) {
       throw new RangeError(`Value ${value} out of range for Intl options property ${property}`);
     }
@@ -68,7 +69,7 @@
     const requested = canonicalizeLocaleList(locales);
     const o = coerceOptions(options);
     getOption(o, "localeMatcher", "string", ["lookup", "best fit"], "best fit");
-    return host.supported(requested);
+    return [...host.supported(requested)]; // an ordinary array (Go's is not)
   };
 
   // tagPrototype gives a constructor's prototype its [Symbol.toStringTag],

@@ -1,9 +1,9 @@
 // Intl.NumberFormat (ECMA-402 §15) and Intl.PluralRules (§16). Options are
-// read here, each once, in the order Node.js 20 (V8 11.3) reads them:
-// user code sees it through getters, and Node is what users compare with.
-// V8's order differs from today's specification text (roundingIncrement
-// before notation, roundingMode last); it is noted where it does.
-// Formatting and rounding are Go's (package intl), on the exact decimal.
+// read here, each once, in the standard's order (user code sees it through
+// getters; Node.js 20 reads roundingIncrement before notation and
+// roundingMode last, an older draft's order). resolvedOptions lists its
+// properties in Node's order. Formatting and rounding are Go's (package
+// intl), on the exact decimal.
 (function (host, lib) {
   "use strict";
   const { canonicalizeLocaleList, coerceOptions, getOption, getNumberOption, defaultNumberOption, resolveLocale, supportedLocalesOf, tagPrototype } = lib("intl_common");
@@ -15,16 +15,25 @@
   const increments = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000];
   const roundingModes = ["ceil", "floor", "expand", "trunc", "halfCeil", "halfFloor", "halfExpand", "halfTrunc", "halfEven"];
 
-  // SetNumberFormatDigitOptions (§15.1.3), with V8's reading order: the
-  // four digit options are read, then roundingPriority, then converted.
-  const digitOptions = (o, mnfdDefault, mxfdDefault, notation, roundingIncrement, forFormat) => {
+  // SetNumberFormatDigitOptions (§15.1.3): the digit options are read,
+  // then roundingIncrement, roundingMode, roundingPriority and
+  // trailingZeroDisplay (PluralRules, as in Node 20, reads only
+  // roundingPriority of those), then converted and checked.
+  const digitOptions = (o, mnfdDefault, mxfdDefault, notation, forFormat) => {
     const mnid = getNumberOption(o, "minimumIntegerDigits", 1, 21, 1);
     let mnfd = o.minimumFractionDigits;
     let mxfd = o.maximumFractionDigits;
     let mnsd = o.minimumSignificantDigits;
     let mxsd = o.maximumSignificantDigits;
+    let roundingIncrement = 1, roundingMode = "halfExpand", trailingZeroDisplay = "auto";
+    if (forFormat) {
+      roundingIncrement = getNumberOption(o, "roundingIncrement", 1, 5000, 1);
+      if (!increments.includes(roundingIncrement)) throw new RangeError("roundingIncrement value is out of range.");
+      roundingMode = getOption(o, "roundingMode", "string", roundingModes, "halfExpand");
+    }
     const roundingPriority = getOption(o, "roundingPriority", "string", ["auto", "morePrecision", "lessPrecision"], "auto");
-    const d = { minimumIntegerDigits: mnid, roundingPriority };
+    if (forFormat) trailingZeroDisplay = getOption(o, "trailingZeroDisplay", "string", ["auto", "stripIfInteger"], "auto");
+    const d = { minimumIntegerDigits: mnid, roundingPriority, roundingIncrement, roundingMode, trailingZeroDisplay };
     if (roundingIncrement !== 1) mxfdDefault = mnfdDefault;
     const hasSd = mnsd !== undefined || mxsd !== undefined;
     const hasFd = mnfd !== undefined || mxfd !== undefined;
@@ -67,7 +76,6 @@
     } else {
       d.roundingType = roundingPriority;
     }
-    d.trailingZeroDisplay = forFormat ? getOption(o, "trailingZeroDisplay", "string", ["auto", "stripIfInteger"], "auto") : "auto";
     if (roundingIncrement !== 1) {
       if (d.roundingType !== "fractionDigits") throw new TypeError("RoundingType is not fractionDigits");
       if (d.maximumFractionDigits !== d.minimumFractionDigits) throw new RangeError("maximumFractionDigits not equal to minimumFractionDigits");
@@ -116,15 +124,13 @@
     const unitDisplay = getOption(o, "unitDisplay", "string", ["short", "narrow", "long"], "short");
     if (currency !== undefined) currency = currency.toUpperCase();
     const cDigits = style === "currency" ? host.currencyDigits(currency) : 0;
-    const roundingIncrement = getNumberOption(o, "roundingIncrement", 1, 5000, 1);
-    if (!increments.includes(roundingIncrement)) throw new RangeError("roundingIncrement value is out of range.");
     const notation = getOption(o, "notation", "string", ["standard", "scientific", "engineering", "compact"], "standard");
-    const digits = style === "currency" ? digitOptions(o, cDigits, cDigits, notation, roundingIncrement, true)
-      : digitOptions(o, 0, style === "percent" ? 0 : 3, notation, roundingIncrement, true);
+    const digits = style === "currency" ? digitOptions(o, cDigits, cDigits, notation, true)
+      : digitOptions(o, 0, style === "percent" ? 0 : 3, notation, true);
+    const { roundingIncrement, roundingMode } = digits;
     const compactDisplay = getOption(o, "compactDisplay", "string", ["short", "long"], "short");
     const useGrouping = useGroupingOption(o, notation === "compact" ? "min2" : "auto");
     const signDisplay = getOption(o, "signDisplay", "string", ["auto", "never", "always", "exceptZero", "negative"], "auto");
-    const roundingMode = getOption(o, "roundingMode", "string", roundingModes, "halfExpand");
 
     // resolvedOptions, in Node's property order.
     const resolved = { locale: nu.locale, numberingSystem: nu.nu, style };
@@ -150,8 +156,19 @@
       useGrouping: useGrouping === false ? "" : useGrouping,
     });
     slots.set(self, { resolved, formatter, bound: undefined });
+    // ChainNumberFormat (ECMA-402 4.3 note 1, the legacy constructor
+    // mode Node keeps): NumberFormat.call(an instance) stores the new
+    // format on it under a symbol and returns it.
+    if (new.target === undefined && isObject(this) && ordinaryHasInstance.call(NumberFormat, this)) {
+      Object.defineProperty(this, fallbackSymbol, { value: self, writable: false, enumerable: false, configurable: false });
+      return this;
+    }
     return self;
   };
+  const fallbackSymbol = Symbol("IntlLegacyConstructedSymbol");
+  // OrdinaryHasInstance, not instanceof (no Symbol.hasInstance lookup);
+  // Function.prototype's own is neither writable nor configurable.
+  const ordinaryHasInstance = Function.prototype[Symbol.hasInstance];
 
   // ToPrimitive(value, number) without the ToNumber after it: a BigInt
   // or a string stays as it is (ToIntlMathematicalValue, §15.5.16).
@@ -180,32 +197,39 @@
     return p;
   };
 
+  // UnwrapNumberFormat (§15.5.2), for format and resolvedOptions.
+  const unwrap = (nf) => {
+    if (isObject(nf) && !slots.has(nf) && ordinaryHasInstance.call(NumberFormat, nf)) return nf[fallbackSymbol];
+    return nf;
+  };
   const slotsOf = (nf, what) => {
+    if (what === "format" || what === "resolvedOptions") nf = unwrap(nf);
     const s = isObject(nf) ? slots.get(nf) : undefined;
     if (s === undefined) throw new TypeError(`Method Intl.NumberFormat.prototype.${what} called on incompatible receiver ${typeof nf === "symbol" ? "Symbol()" : String(nf)}`);
     return s;
   };
-  const method = (proto, name, length, fn) => {
-    Object.defineProperty(fn, "name", { value: name });
-    Object.defineProperty(fn, "length", { value: length });
-    Object.defineProperty(proto, name, { value: fn, writable: true, configurable: true });
+  // methods puts an object literal's methods on a prototype as built-in
+  // methods are: not enumerable, and (being methods) no prototype of
+  // their own, their names and lengths the literal's.
+  const methods = (target, literal) => {
+    for (const name of Object.keys(literal)) {
+      Object.defineProperty(target, name, { value: literal[name], writable: true, enumerable: false, configurable: true });
+    }
   };
   Object.defineProperty(NumberFormat.prototype, "format", {
-    get: Object.defineProperty(function () {
-      const s = slotsOf(this, "format");
-      if (s.bound === undefined) {
-        const f = s.formatter;
-        const bound = (value) => f(typeof value === "number" ? value : mathValue(value), false);
-        Object.defineProperty(bound, "name", { value: "" });
-        s.bound = bound;
-      }
-      return s.bound;
-    }, "name", { value: "get format" }),
+    get: Object.getOwnPropertyDescriptor({
+      get format() {
+        const s = slotsOf(this, "format");
+        if (s.bound === undefined) {
+          const f = s.formatter;
+          const bound = (value) => f(typeof value === "number" ? value : mathValue(value), false);
+          Object.defineProperty(bound, "name", { value: "" });
+          s.bound = bound;
+        }
+        return s.bound;
+      },
+    }, "format").get,
     configurable: true,
-  });
-  method(NumberFormat.prototype, "formatToParts", 1, function (value) {
-    const s = slotsOf(this, "formatToParts");
-    return s.formatter(mathValue(value), true);
   });
   // formatRange and formatRangeToParts (§15.3.5–6): both ends formatted,
   // joined by the range pattern; a range whose ends look the same is
@@ -216,24 +240,27 @@
     if (host.isNaN(x) || host.isNaN(y)) throw new RangeError("Invalid number in a range");
     return [x, y];
   };
-  method(NumberFormat.prototype, "formatRange", 2, function (start, end) {
-    const s = slotsOf(this, "formatRange");
-    const [x, y] = rangeEnds(start, end, "formatRange");
-    return s.formatter(x, false, y);
+  methods(NumberFormat.prototype, {
+    formatToParts(value) {
+      const s = slotsOf(this, "formatToParts");
+      return s.formatter(mathValue(value), true);
+    },
+    formatRange(start, end) {
+      const s = slotsOf(this, "formatRange");
+      const [x, y] = rangeEnds(start, end, "formatRange");
+      return s.formatter(x, false, y);
+    },
+    formatRangeToParts(start, end) {
+      const s = slotsOf(this, "formatRangeToParts");
+      const [x, y] = rangeEnds(start, end, "formatRangeToParts");
+      return s.formatter(x, true, y);
+    },
+    resolvedOptions() {
+      return { ...slotsOf(this, "resolvedOptions").resolved };
+    },
   });
-  method(NumberFormat.prototype, "formatRangeToParts", 2, function (start, end) {
-    const s = slotsOf(this, "formatRangeToParts");
-    const [x, y] = rangeEnds(start, end, "formatRangeToParts");
-    return s.formatter(x, true, y);
-  });
-  method(NumberFormat.prototype, "resolvedOptions", 0, function () {
-    return { ...slotsOf(this, "resolvedOptions").resolved };
-  });
-  Object.defineProperty(NumberFormat, "supportedLocalesOf", {
-    value: function supportedLocalesOf(locales, options = undefined) { return supportedLocalesOfAll(locales, options); },
-    writable: true, configurable: true,
-  });
-  const supportedLocalesOfAll = supportedLocalesOf;
+  const statics = { supportedLocalesOf(locales, options = undefined) { return supportedLocalesOf(locales, options); } };
+  methods(NumberFormat, statics);
   tagPrototype(NumberFormat, "Intl.NumberFormat");
 
   // Intl.PluralRules (§16).
@@ -243,7 +270,7 @@
     const o = coerceOptions(options);
     getOption(o, "localeMatcher", "string", ["lookup", "best fit"], "best fit");
     const type = getOption(o, "type", "string", ["cardinal", "ordinal"], "cardinal");
-    const digits = digitOptions(o, 0, 3, "standard", 1, false);
+    const digits = digitOptions(o, 0, 3, "standard", false);
     const r = resolveLocale(requested);
     const resolved = { locale: r.locale, type, minimumIntegerDigits: digits.minimumIntegerDigits };
     if (digits.roundingType !== "fractionDigits") {
@@ -269,27 +296,26 @@
     if (s === undefined) throw new TypeError(`Method Intl.PluralRules.prototype.${what} called on incompatible receiver ${typeof pr === "symbol" ? "Symbol()" : String(pr)}`);
     return s;
   };
-  method(PluralRules.prototype, "select", 1, function (value) {
-    const s = pluralSlotsOf(this, "select");
-    return s.select(+value); // ToNumber: a BigInt is a TypeError
+  methods(PluralRules.prototype, {
+    select(value) {
+      const s = pluralSlotsOf(this, "select");
+      return s.select(+value); // ToNumber: a BigInt is a TypeError
+    },
+    // selectRange (§16.3.5): both ends required, numbers, not NaN.
+    selectRange(start, end) {
+      const s = pluralSlotsOf(this, "selectRange");
+      if (start === undefined || end === undefined) throw new TypeError("Intl.PluralRules.prototype.selectRange: start and end are required");
+      const x = +start, y = +end;
+      if (Number.isNaN(x) || Number.isNaN(y)) throw new RangeError("Intl.PluralRules.prototype.selectRange: NaN is not a range end");
+      return s.selectRange(x, y);
+    },
+    resolvedOptions() {
+      const r = { ...pluralSlotsOf(this, "resolvedOptions").resolved };
+      r.pluralCategories = [...r.pluralCategories];
+      return r;
+    },
   });
-  // selectRange (§16.3.5): both ends required, numbers, not NaN.
-  method(PluralRules.prototype, "selectRange", 2, function (start, end) {
-    const s = pluralSlotsOf(this, "selectRange");
-    if (start === undefined || end === undefined) throw new TypeError("Intl.PluralRules.prototype.selectRange: start and end are required");
-    const x = +start, y = +end;
-    if (Number.isNaN(x) || Number.isNaN(y)) throw new RangeError("Intl.PluralRules.prototype.selectRange: NaN is not a range end");
-    return s.selectRange(x, y);
-  });
-  method(PluralRules.prototype, "resolvedOptions", 0, function () {
-    const r = { ...pluralSlotsOf(this, "resolvedOptions").resolved };
-    r.pluralCategories = [...r.pluralCategories];
-    return r;
-  });
-  Object.defineProperty(PluralRules, "supportedLocalesOf", {
-    value: function supportedLocalesOf(locales, options = undefined) { return supportedLocalesOfAll(locales, options); },
-    writable: true, configurable: true,
-  });
+  methods(PluralRules, statics);
   tagPrototype(PluralRules, "Intl.PluralRules");
 
   // Constructors' prototype properties are not writable (§15.2.1 and the like).

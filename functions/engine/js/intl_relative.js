@@ -35,25 +35,24 @@
   // ToString(unit), a singular or plural unit, a finite value.
   const call = (s, value, unit, toParts) => {
     value = +value; // ToNumber: a BigInt is a TypeError
-    unit = String(unit);
+    unit = `${unit}`; // ToString: a Symbol is a TypeError
     const singular = unit.endsWith("s") ? unit.slice(0, -1) : unit;
     if (!units.includes(singular)) throw new RangeError(`Invalid unit argument for format() '${unit}'`);
     if (!Number.isFinite(value)) throw new RangeError("Invalid value: the value must be finite");
     return s.format(value, String(value), singular, toParts);
   };
-  const method = (name, length, fn) => {
-    Object.defineProperty(fn, "name", { value: name });
-    Object.defineProperty(fn, "length", { value: length });
-    Object.defineProperty(RelativeTimeFormat.prototype, name, { value: fn, writable: true, configurable: true });
+  // Built-in methods: not enumerable, no prototype of their own.
+  const methods = (target, literal) => {
+    for (const name of Object.keys(literal)) {
+      Object.defineProperty(target, name, { value: literal[name], writable: true, enumerable: false, configurable: true });
+    }
   };
-  method("format", 2, function (value, unit) { return call(slotsOf(this, "format"), value, unit, false); });
-  method("formatToParts", 2, function (value, unit) { return call(slotsOf(this, "formatToParts"), value, unit, true); });
-  method("resolvedOptions", 0, function () { return { ...slotsOf(this, "resolvedOptions").resolved }; });
-  Object.defineProperty(RelativeTimeFormat, "supportedLocalesOf", {
-    value: function supportedLocalesOf(locales, options = undefined) { return supportedLocalesOfAll(locales, options); },
-    writable: true, configurable: true,
+  methods(RelativeTimeFormat.prototype, {
+    format(value, unit) { return call(slotsOf(this, "format"), value, unit, false); },
+    formatToParts(value, unit) { return call(slotsOf(this, "formatToParts"), value, unit, true); },
+    resolvedOptions() { return { ...slotsOf(this, "resolvedOptions").resolved }; },
   });
-  const supportedLocalesOfAll = supportedLocalesOf;
+  methods(RelativeTimeFormat, { supportedLocalesOf(locales, options = undefined) { return supportedLocalesOf(locales, options); } });
   tagPrototype(RelativeTimeFormat, "Intl.RelativeTimeFormat");
   Object.defineProperty(RelativeTimeFormat, "prototype", { writable: false });
   return { RelativeTimeFormat };
