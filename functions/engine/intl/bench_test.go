@@ -18,3 +18,21 @@ func BenchmarkFormatHuge(b *testing.B) {
 		_, _ = f.FormatToParts(d)
 	}
 }
+
+func BenchmarkNewNumberFormat(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		_, _ = NewNumberFormat("en", decimalOpts())
+	}
+}
+
+func BenchmarkNumberingSystem(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		_ = NumberingSystem("en", "")
+	}
+}
+
+func BenchmarkResolve(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		_ = Resolve([]string{"en"})
+	}
+}

@@ -8,12 +8,33 @@
   "use strict";
   const { canonicalizeLocaleList, coerceOptions, getOption, getNumberOption, defaultNumberOption, resolveLocale, supportedLocalesOf, tagPrototype } = lib("intl_common");
   const { numberingOf, checkNumberingSystem } = lib("intl_numbering");
+  // Captured once: the library runs after user code, which may have
+  // replaced these (and each global name costs a lookup).
+  const { assign, create, defineProperty } = Object;
+  const { isNaN } = Number;
+  const { min, max } = Math;
   const isObject = (v) => (typeof v === "object" && v !== null) || typeof v === "function";
   const slots = new WeakMap(); // NumberFormat → { resolved, formatter, bound }
   const pluralSlots = new WeakMap(); // PluralRules → { resolved, select }
 
   const increments = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000];
   const roundingModes = ["ceil", "floor", "expand", "trunc", "halfCeil", "halfFloor", "halfExpand", "halfTrunc", "halfEven"];
+
+  // The values each option allows (one array each, made once).
+  const allowed = {
+    roundingPriority: ["auto", "morePrecision", "lessPrecision"],
+    trailingZeroDisplay: ["auto", "stripIfInteger"],
+    localeMatcher: ["lookup", "best fit"],
+    style: ["decimal", "percent", "currency", "unit"],
+    currencyDisplay: ["code", "symbol", "narrowSymbol", "name"],
+    currencySign: ["standard", "accounting"],
+    unitDisplay: ["short", "narrow", "long"],
+    notation: ["standard", "scientific", "engineering", "compact"],
+    compactDisplay: ["short", "long"],
+    signDisplay: ["auto", "never", "always", "exceptZero", "negative"],
+    type: ["cardinal", "ordinal"],
+    roundingMode: roundingModes,
+  };
 
   // SetNumberFormatDigitOptions (§15.1.3): the digit options are read,
   // then roundingIncrement, roundingMode, roundingPriority and
@@ -29,10 +50,10 @@
     if (forFormat) {
       roundingIncrement = getNumberOption(o, "roundingIncrement", 1, 5000, 1);
       if (!increments.includes(roundingIncrement)) throw new RangeError("roundingIncrement value is out of range.");
-      roundingMode = getOption(o, "roundingMode", "string", roundingModes, "halfExpand");
+      roundingMode = getOption(o, "roundingMode", "string", allowed.roundingMode, "halfExpand");
     }
-    const roundingPriority = getOption(o, "roundingPriority", "string", ["auto", "morePrecision", "lessPrecision"], "auto");
-    if (forFormat) trailingZeroDisplay = getOption(o, "trailingZeroDisplay", "string", ["auto", "stripIfInteger"], "auto");
+    const roundingPriority = getOption(o, "roundingPriority", "string", allowed.roundingPriority, "auto");
+    if (forFormat) trailingZeroDisplay = getOption(o, "trailingZeroDisplay", "string", allowed.trailingZeroDisplay, "auto");
     const d = { minimumIntegerDigits: mnid, roundingPriority, roundingIncrement, roundingMode, trailingZeroDisplay };
     if (roundingIncrement !== 1) mxfdDefault = mnfdDefault;
     const hasSd = mnsd !== undefined || mxsd !== undefined;
@@ -57,8 +78,8 @@
       if (hasFd) {
         mnfd = defaultNumberOption(mnfd, 0, 100, undefined, "minimumFractionDigits");
         mxfd = defaultNumberOption(mxfd, 0, 100, undefined, "maximumFractionDigits");
-        if (mnfd === undefined) mnfd = Math.min(mnfdDefault, mxfd);
-        else if (mxfd === undefined) mxfd = Math.max(mxfdDefault, mnfd);
+        if (mnfd === undefined) mnfd = min(mnfdDefault, mxfd);
+        else if (mxfd === undefined) mxfd = max(mxfdDefault, mnfd);
         else if (mnfd > mxfd) throw new RangeError("maximumFractionDigits value is out of range.");
         d.minimumFractionDigits = mnfd;
         d.maximumFractionDigits = mxfd;
@@ -68,7 +89,7 @@
       }
     }
     if (!needSd && !needFd) {
-      Object.assign(d, { minimumFractionDigits: 0, maximumFractionDigits: 0, minimumSignificantDigits: 1, maximumSignificantDigits: 2 });
+      assign(d, { minimumFractionDigits: 0, maximumFractionDigits: 0, minimumSignificantDigits: 1, maximumSignificantDigits: 2 });
       d.roundingType = "morePrecision";
       d.roundingPriority = "morePrecision";
     } else if (roundingPriority === "auto") {
@@ -101,41 +122,48 @@
   };
 
   const NumberFormat = function NumberFormat(locales = undefined, options = undefined) {
-    const self = new.target === undefined ? Object.create(NumberFormat.prototype) : this;
+    const self = new.target === undefined ? create(NumberFormat.prototype) : this;
     const requested = canonicalizeLocaleList(locales);
     const o = coerceOptions(options);
-    getOption(o, "localeMatcher", "string", ["lookup", "best fit"], "best fit");
+    getOption(o, "localeMatcher", "string", allowed.localeMatcher, "best fit");
     const numberingSystem = getOption(o, "numberingSystem", "string", undefined, undefined);
     checkNumberingSystem(numberingSystem);
     const r = resolveLocale(requested);
     const nu = numberingOf(r, numberingSystem);
     // SetNumberFormatUnitOptions (§15.1.4).
-    const style = getOption(o, "style", "string", ["decimal", "percent", "currency", "unit"], "decimal");
+    const style = getOption(o, "style", "string", allowed.style, "decimal");
     let currency = getOption(o, "currency", "string", undefined, undefined);
     if (currency === undefined) {
       if (style === "currency") throw new TypeError("Currency code is required with currency style.");
     } else if (!wellFormedCurrency(currency)) throw new RangeError(`Invalid currency code : ${currency}`);
-    const currencyDisplay = getOption(o, "currencyDisplay", "string", ["code", "symbol", "narrowSymbol", "name"], "symbol");
-    const currencySign = getOption(o, "currencySign", "string", ["standard", "accounting"], "standard");
+    const currencyDisplay = getOption(o, "currencyDisplay", "string", allowed.currencyDisplay, "symbol");
+    const currencySign = getOption(o, "currencySign", "string", allowed.currencySign, "standard");
     const unit = getOption(o, "unit", "string", undefined, undefined);
     if (unit === undefined) {
       if (style === "unit") throw new TypeError("Unit is required with unit style.");
     } else if (!wellFormedUnit(unit)) throw new RangeError(`Invalid unit argument for Intl.NumberFormat() '${unit}'`);
-    const unitDisplay = getOption(o, "unitDisplay", "string", ["short", "narrow", "long"], "short");
+    const unitDisplay = getOption(o, "unitDisplay", "string", allowed.unitDisplay, "short");
     if (currency !== undefined) currency = currency.toUpperCase();
     const cDigits = style === "currency" ? host.currencyDigits(currency) : 0;
-    const notation = getOption(o, "notation", "string", ["standard", "scientific", "engineering", "compact"], "standard");
+    const notation = getOption(o, "notation", "string", allowed.notation, "standard");
     const digits = style === "currency" ? digitOptions(o, cDigits, cDigits, notation, true)
       : digitOptions(o, 0, style === "percent" ? 0 : 3, notation, true);
     const { roundingIncrement, roundingMode } = digits;
-    const compactDisplay = getOption(o, "compactDisplay", "string", ["short", "long"], "short");
+    const compactDisplay = getOption(o, "compactDisplay", "string", allowed.compactDisplay, "short");
     const useGrouping = useGroupingOption(o, notation === "compact" ? "min2" : "auto");
-    const signDisplay = getOption(o, "signDisplay", "string", ["auto", "never", "always", "exceptZero", "negative"], "auto");
+    const signDisplay = getOption(o, "signDisplay", "string", allowed.signDisplay, "auto");
 
     // resolvedOptions, in Node's property order.
     const resolved = { locale: nu.locale, numberingSystem: nu.nu, style };
-    if (style === "currency") Object.assign(resolved, { currency, currencyDisplay, currencySign });
-    if (style === "unit") Object.assign(resolved, { unit, unitDisplay });
+    if (style === "currency") {
+      resolved.currency = currency;
+      resolved.currencyDisplay = currencyDisplay;
+      resolved.currencySign = currencySign;
+    }
+    if (style === "unit") {
+      resolved.unit = unit;
+      resolved.unitDisplay = unitDisplay;
+    }
     resolved.minimumIntegerDigits = digits.minimumIntegerDigits;
     if (digits.roundingType !== "fractionDigits") {
       resolved.minimumSignificantDigits = digits.minimumSignificantDigits;
@@ -148,9 +176,15 @@
     resolved.useGrouping = useGrouping;
     resolved.notation = notation;
     if (notation === "compact") resolved.compactDisplay = compactDisplay;
-    Object.assign(resolved, { signDisplay, roundingMode, roundingIncrement, trailingZeroDisplay: digits.trailingZeroDisplay, roundingPriority: digits.roundingPriority });
+    resolved.signDisplay = signDisplay;
+    resolved.roundingMode = roundingMode;
+    resolved.roundingIncrement = roundingIncrement;
+    resolved.trailingZeroDisplay = digits.trailingZeroDisplay;
+    resolved.roundingPriority = digits.roundingPriority;
     const formatter = host.formatter(r.dataLocale, {
-      ...resolved, roundingType: digits.roundingType,
+      numberingSystem: nu.nu, style, currency, currencyDisplay, currencySign, unit, unitDisplay, notation, compactDisplay, signDisplay,
+      roundingMode, roundingIncrement, trailingZeroDisplay: digits.trailingZeroDisplay, roundingType: digits.roundingType,
+      minimumIntegerDigits: digits.minimumIntegerDigits,
       minimumSignificantDigits: digits.minimumSignificantDigits || 0, maximumSignificantDigits: digits.maximumSignificantDigits || 0,
       minimumFractionDigits: digits.minimumFractionDigits || 0, maximumFractionDigits: digits.maximumFractionDigits || 0,
       useGrouping: useGrouping === false ? "" : useGrouping,
@@ -160,7 +194,7 @@
     // mode Node keeps): NumberFormat.call(an instance) stores the new
     // format on it under a symbol and returns it.
     if (new.target === undefined && isObject(this) && ordinaryHasInstance.call(NumberFormat, this)) {
-      Object.defineProperty(this, fallbackSymbol, { value: self, writable: false, enumerable: false, configurable: false });
+      defineProperty(this, fallbackSymbol, { value: self, writable: false, enumerable: false, configurable: false });
       return this;
     }
     return self;
@@ -213,17 +247,17 @@
   // their own, their names and lengths the literal's.
   const methods = (target, literal) => {
     for (const name of Object.keys(literal)) {
-      Object.defineProperty(target, name, { value: literal[name], writable: true, enumerable: false, configurable: true });
+      defineProperty(target, name, { value: literal[name], writable: true, enumerable: false, configurable: true });
     }
   };
-  Object.defineProperty(NumberFormat.prototype, "format", {
+  defineProperty(NumberFormat.prototype, "format", {
     get: Object.getOwnPropertyDescriptor({
       get format() {
         const s = slotsOf(this, "format");
         if (s.bound === undefined) {
           const f = s.formatter;
           const bound = (value) => f(typeof value === "number" ? value : mathValue(value), false);
-          Object.defineProperty(bound, "name", { value: "" });
+          defineProperty(bound, "name", { value: "" });
           s.bound = bound;
         }
         return s.bound;
@@ -268,8 +302,8 @@
     if (new.target === undefined) throw new TypeError("Constructor Intl.PluralRules requires 'new'");
     const requested = canonicalizeLocaleList(locales);
     const o = coerceOptions(options);
-    getOption(o, "localeMatcher", "string", ["lookup", "best fit"], "best fit");
-    const type = getOption(o, "type", "string", ["cardinal", "ordinal"], "cardinal");
+    getOption(o, "localeMatcher", "string", allowed.localeMatcher, "best fit");
+    const type = getOption(o, "type", "string", allowed.type, "cardinal");
     const digits = digitOptions(o, 0, 3, "standard", false);
     const r = resolveLocale(requested);
     const resolved = { locale: r.locale, type, minimumIntegerDigits: digits.minimumIntegerDigits };
@@ -306,7 +340,7 @@
       const s = pluralSlotsOf(this, "selectRange");
       if (start === undefined || end === undefined) throw new TypeError("Intl.PluralRules.prototype.selectRange: start and end are required");
       const x = +start, y = +end;
-      if (Number.isNaN(x) || Number.isNaN(y)) throw new RangeError("Intl.PluralRules.prototype.selectRange: NaN is not a range end");
+      if (isNaN(x) || isNaN(y)) throw new RangeError("Intl.PluralRules.prototype.selectRange: NaN is not a range end");
       return s.selectRange(x, y);
     },
     resolvedOptions() {
@@ -319,7 +353,7 @@
   tagPrototype(PluralRules, "Intl.PluralRules");
 
   // Constructors' prototype properties are not writable (§15.2.1 and the like).
-  for (const C of [NumberFormat, PluralRules]) Object.defineProperty(C, "prototype", { writable: false });
+  for (const C of [NumberFormat, PluralRules]) defineProperty(C, "prototype", { writable: false });
 
   // Only the constructors: intl_global puts every export on Intl.
   return { NumberFormat, PluralRules };

@@ -7,19 +7,20 @@
   const { numberingOf, checkNumberingSystem } = lib("intl_numbering");
   const isObject = (v) => (typeof v === "object" && v !== null) || typeof v === "function";
   const slots = new WeakMap(); // RelativeTimeFormat → { resolved, format }
+  const matchers = ["lookup", "best fit"], styles = ["long", "short", "narrow"], numerics = ["always", "auto"];
   const units = ["second", "minute", "hour", "day", "week", "month", "quarter", "year"];
 
   const RelativeTimeFormat = function RelativeTimeFormat(locales = undefined, options = undefined) {
     if (new.target === undefined) throw new TypeError("Constructor Intl.RelativeTimeFormat requires 'new'");
     const requested = canonicalizeLocaleList(locales);
     const o = coerceOptions(options);
-    getOption(o, "localeMatcher", "string", ["lookup", "best fit"], "best fit");
+    getOption(o, "localeMatcher", "string", matchers, "best fit");
     const numberingSystem = getOption(o, "numberingSystem", "string", undefined, undefined);
     checkNumberingSystem(numberingSystem);
     const r = resolveLocale(requested);
     const nu = numberingOf(r, numberingSystem);
-    const style = getOption(o, "style", "string", ["long", "short", "narrow"], "long");
-    const numeric = getOption(o, "numeric", "string", ["always", "auto"], "always");
+    const style = getOption(o, "style", "string", styles, "long");
+    const numeric = getOption(o, "numeric", "string", numerics, "always");
     slots.set(this, {
       resolved: { locale: nu.locale, style, numeric, numberingSystem: nu.nu },
       format: host.relative(r.dataLocale, style, numeric, nu.nu),
