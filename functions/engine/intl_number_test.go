@@ -105,6 +105,9 @@ func TestNumberFormatAgainstNode(t *testing.T) {
 		`new Intl.NumberFormat("en-u-nu-foo").resolvedOptions()`,
 		`new Intl.NumberFormat("en", {numberingSystem: "a"})`,
 		`new Intl.NumberFormat("zh-u-nu-hanidec").format(1234)`,
+		`[NaN, -1234.5, 0.5].map((x) => [new Intl.NumberFormat("fi-u-nu-arab").format(x), new Intl.NumberFormat("fi-u-nu-arab", {notation: "scientific"}).format(x)])`,
+		`["en-u-nu-arab", "de-u-nu-arabext", "ca-u-nu-deva", "ar-u-nu-deva"].map((l) => [NaN, -1234.5, 0.5].map((x) => [new Intl.NumberFormat(l).format(x), new Intl.NumberFormat(l, {style: "percent"}).format(x), new Intl.NumberFormat(l, {notation: "scientific"}).format(x)]))`,
+		`new Intl.NumberFormat("ar", {notation: "scientific"}).formatToParts(0.000123)`,
 		// Notation.
 		`[0, 999, 1234, 12345, 999999, 1234567, 1.5e9, 1e15, -4321].map((x) => new Intl.NumberFormat("en", {notation: "compact"}).format(x))`,
 		`[1234, 1234567].map((x) => new Intl.NumberFormat("en", {notation: "compact", compactDisplay: "long"}).format(x))`,

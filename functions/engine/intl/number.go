@@ -292,7 +292,9 @@ func (f *NumberFormat) pieces(x Decimal, approx bool) (pieces, error) {
 		num = f.numberParts(r)
 		if o.Notation == "scientific" || o.Notation == "engineering" {
 			if exponent < 0 {
-				num = append(num, Part{Type: "exponentSeparator", Value: f.sym["exponential"]}, Part{Type: "exponentMinusSign", Value: f.sym["minusSign"]}, Part{Type: "exponentInteger", Value: f.digits(strconv.Itoa(-exponent))})
+				num = append(num, Part{Type: "exponentSeparator", Value: f.sym["exponential"]})
+				num = append(num, splitBidi(Part{Type: "exponentMinusSign", Value: f.sym["minusSign"]})...)
+				num = append(num, Part{Type: "exponentInteger", Value: f.digits(strconv.Itoa(-exponent))})
 			} else {
 				num = append(num, Part{Type: "exponentSeparator", Value: f.sym["exponential"]}, Part{Type: "exponentInteger", Value: f.digits(strconv.Itoa(exponent))})
 			}

@@ -73,8 +73,11 @@ func numbersTable(c *cldr, locale string) (any, error) {
 
 // systemSymbols writes data/systemsymbols.json, the root's symbols of
 // each numbering system (CLDR's root.xml has them; cldr-json leaves them
-// out): those that most locales writing in the system carry, which are
-// the ones they inherit. ICU takes them for, say, en-u-nu-arab.
+// out). They are found as the symbols that the most languages writing
+// in the system share: a language's own symbols are shared only by its
+// regional variants (ar-*), the root's by the languages that inherit them
+// (dv, sd, ha-Arab: NaN and "اس" for arab). ICU takes them for, say,
+// en-u-nu-arab.
 func systemSymbols(c *cldr) error {
 	common, err := c.commonSymbols()
 	if err != nil {
@@ -83,22 +86,14 @@ func systemSymbols(c *cldr) error {
 	return writeJSON("data/systemsymbols.json", common)
 }
 
-func maxCount(m map[string]int) int {
-	n := 0
-	for _, k := range m {
-		n = max(n, k)
-	}
-	return n
-}
-
 // commonSymbols are, for each numbering system, the symbols that the
-// most CLDR locales (all of them, not only ours) give it.
+// most languages of CLDR (all of them, not only ours) give it.
 func (c *cldr) commonSymbols() (map[string]any, error) {
 	dirs, err := os.ReadDir(filepath.Join(c.root, "cldr-numbers-full", "main"))
 	if err != nil {
 		return nil, err
 	}
-	counts := map[string]map[string]int{}
+	langs := map[string]map[string]map[string]bool{} // system → symbols → languages
 	for _, d := range dirs {
 		var f struct {
 			Main map[string]struct {
@@ -111,42 +106,42 @@ func (c *cldr) commonSymbols() (map[string]any, error) {
 		for key, v := range f.Main[d.Name()].Numbers {
 			if ns, ok := strings.CutPrefix(key, "symbols-numberSystem-"); ok {
 				b, _ := json.Marshal(v)
-				if counts[ns] == nil {
-					counts[ns] = map[string]int{}
+				if langs[ns] == nil {
+					langs[ns] = map[string]map[string]bool{}
 				}
-				counts[ns][string(b)]++
+				if langs[ns][string(b)] == nil {
+					langs[ns][string(b)] = map[string]bool{}
+				}
+				lang, _, _ := strings.Cut(d.Name(), "-")
+				langs[ns][string(b)][lang] = true
 			}
 		}
 	}
-	out := map[string]any{}
-	var latn map[string]any
-	for sym := range counts["latn"] {
-		if counts["latn"][sym] == maxCount(counts["latn"]) {
-			_ = json.Unmarshal([]byte(sym), &latn)
-		}
-	}
-	for ns, cnt := range counts {
+	common := func(ns string) map[string]any {
 		best, n := "", 0
-		for sym, k := range cnt {
-			if k > n || k == n && sym < best {
-				best, n = sym, k
+		for sym, ls := range langs[ns] {
+			if len(ls) > n || len(ls) == n && sym < best {
+				best, n = sym, len(ls)
 			}
 		}
 		var v map[string]any
 		_ = json.Unmarshal([]byte(best), &v)
-		// Only the symbols root.xml gives each system; the others (NaN,
-		// exponent, …) are the locale's own latn ones.
-		kept := map[string]any{}
+		return v
+	}
+	latn := common("latn")
+	out := map[string]any{}
+	for ns := range langs {
+		v := common(ns)
+		// A system written with latn's separators and signs (deva, beng,
+		// …) has no symbols of its own in the root: a locale's latn ones
+		// serve it, as in ICU ("ca-u-nu-deva" groups with ".").
 		same := true
-		for _, k := range []string{"decimal", "group", "list", "percentSign", "plusSign", "minusSign", "perMille", "approximatelySign"} {
-			kept[k] = v[k]
+		for _, k := range []string{"decimal", "group", "percentSign", "plusSign", "minusSign", "perMille"} {
 			same = same && v[k] == latn[k]
 		}
-		// A system written with latn's symbols (deva, beng, …) has none
-		// of its own in the root: a locale's latn ones serve it, as in
-		// ICU ("ca-u-nu-deva" groups with ".").
 		if !same && ns != "latn" {
-			out[ns] = kept
+			delete(v, "timeSeparator")
+			out[ns] = v
 		}
 	}
 	return out, nil
