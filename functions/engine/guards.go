@@ -187,6 +187,7 @@ func (r *run) guardPrototypes() {
 
 	r.guardLocaleCompare(str)
 	r.guardLocaleCase(str)
+	r.guardNumberLocale()
 
 	// These three make a regexp of a string argument; the other ways to
 	// one (a literal, the RegExp global, a library) guard RegExp.prototype
@@ -669,6 +670,9 @@ func (r *run) arrayToLocaleString(c goja.FunctionCall) goja.Value {
 	n := toLength(o.Get("length"))
 	locales, options := arg(c.Arguments, 0), arg(c.Arguments, 1)
 	budget := r.budget()
+	if bytes := max(n-1, 0) * 2; bytes > budget { // the separators alone
+		panic(r.exceeded("toLocaleString", bytes))
+	}
 	var b strings.Builder
 	for k := int64(0); k < int64(n); k++ {
 		r.checkStopped(k, "toLocaleString")

@@ -165,6 +165,8 @@ func TestIntlDisplayNamesAgainstNode(t *testing.T) {
 		`["en-US", "en-GB", "de"].map((t) => new Intl.DisplayNames("de", {type: "language", style: "short"}).of(t))`,
 		`["Latn", "Hans", "Zzzz", "Cyrl"].map((t) => new Intl.DisplayNames("de", {type: "script"}).of(t))`,
 		`["gregory", "buddhist", "islamic-civil", "japanese", "ethioaa", "gregorian"].map((t) => new Intl.DisplayNames("en", {type: "calendar"}).of(t))`,
+		`["USD", "eur", "JPY", "XYZ", "CHF"].flatMap((c) => ["en", "de", "ja"].flatMap((l) => ["long", "short", "narrow"].map((style) => new Intl.DisplayNames(l, {type: "currency", style}).of(c))))`,
+		`[() => new Intl.DisplayNames("en", {type: "currency"}).of("US"), () => new Intl.DisplayNames("en", {type: "currency", fallback: "none"}).of("XYZ")].map((f) => { try { return f() } catch (e) { return e.name } })`,
 		`["era", "year", "quarter", "month", "weekOfYear", "weekday", "day", "dayPeriod", "hour", "minute", "second", "timeZoneName"].map((t) => new Intl.DisplayNames("fr", {type: "dateTimeField"}).of(t))`,
 		`["year", "month", "hour"].map((t) => [new Intl.DisplayNames("en", {type: "dateTimeField", style: "short"}).of(t), new Intl.DisplayNames("en", {type: "dateTimeField", style: "narrow"}).of(t)])`,
 		`[new Intl.DisplayNames("en", {type: "region", fallback: "none"}).of("XX"), new Intl.DisplayNames("en", {type: "region"}).of("XX"), new Intl.DisplayNames("en", {type: "language", fallback: "none"}).of("xx")]`,
@@ -215,6 +217,7 @@ func TestIntlSupportedValuesOf(t *testing.T) {
 			currency: ["EUR", "USD", "JPY", "CHF"].every((c) => v("currency").includes(c)) && !v("currency").includes("DEM"),
 			numberingSystem: ["latn", "arab", "arabext", "beng", "deva", "thai"].every((n) => v("numberingSystem").includes(n)),
 			timeZone: ["Europe/Paris", "America/New_York", "Asia/Calcutta"].every((z) => v("timeZone").includes(z)) && v("timeZone").length > 400,
+			unit: ["meter", "kilogram", "percent", "celsius"].every((u) => v("unit").includes(u)),
 			collation: v("collation").includes("phonebk") && !v("collation").includes("standard"),
 			fresh: v("currency") !== v("currency"),
 			bad,
@@ -223,7 +226,7 @@ func TestIntlSupportedValuesOf(t *testing.T) {
 	if rerr != nil {
 		t.Fatal(rerr)
 	}
-	want := `{"sorted":true,"calendar":true,"currency":true,"numberingSystem":true,"timeZone":true,"collation":true,"fresh":true,"bad":"RangeError"}`
+	want := `{"sorted":true,"calendar":true,"currency":true,"numberingSystem":true,"timeZone":true,"unit":true,"collation":true,"fresh":true,"bad":"RangeError"}`
 	if string(res.JSON) != want {
 		t.Errorf("got  %s\nwant %s", res.JSON, want)
 	}

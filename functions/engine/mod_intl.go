@@ -49,7 +49,7 @@ func init() {
 			return o
 		})
 		_ = host.Set("supported", func(c goja.FunctionCall) goja.Value {
-			return r.vm.ToValue(intl.Supported(r.stringList(c.Argument(0)), availability(c.Argument(1))))
+			return r.array(intl.Supported(r.stringList(c.Argument(0)), availability(c.Argument(1))))
 		})
 	}
 	libHosts["intl_locale"] = func(r *run, host *goja.Object) {
@@ -84,7 +84,7 @@ func init() {
 				if s == nil {
 					return goja.Undefined()
 				}
-				return r.vm.ToValue(s)
+				return r.array(s)
 			}
 			_ = o.Set("calendars", list(info.Calendars))
 			_ = o.Set("collations", list(info.Collations))
@@ -96,7 +96,11 @@ func init() {
 			_ = o.Set("textInfo", text)
 			week := r.vm.NewObject()
 			_ = week.Set("firstDay", info.Week.FirstDay)
-			_ = week.Set("weekend", r.vm.ToValue(info.Week.Weekend))
+			weekend := make([]any, len(info.Week.Weekend))
+			for i, d := range info.Week.Weekend {
+				weekend[i] = d
+			}
+			_ = week.Set("weekend", r.vm.NewArray(weekend...))
 			_ = week.Set("minimalDays", info.Week.MinimalDays)
 			_ = o.Set("weekInfo", week)
 			return o
@@ -109,7 +113,7 @@ func init() {
 			if err != nil {
 				panic(r.newError("RangeError", "Intl.supportedValuesOf: "+err.Error()))
 			}
-			return r.vm.ToValue(values)
+			return r.array(values)
 		})
 	}
 	libHosts["intl_displaynames"] = func(r *run, host *goja.Object) {
@@ -146,7 +150,7 @@ func init() {
 	}
 	libHosts["intl_collator"] = func(r *run, host *goja.Object) {
 		_ = host.Set("types", func(c goja.FunctionCall) goja.Value {
-			return r.vm.ToValue(intl.CollationTypes(c.Argument(0).String()))
+			return r.array(intl.CollationTypes(c.Argument(0).String()))
 		})
 		// compare(locale, collation, numeric, caseFirst, sensitivity,
 		// ignorePunctuation) is the comparison function of a resolved
@@ -209,6 +213,16 @@ func availability(service goja.Value) intl.Availability {
 		return intl.Collation
 	}
 	return intl.Formatting
+}
+
+// array is a JavaScript Array of strings: ToValue of a Go slice would be
+// an array-like wrapper that does not behave as an Array does.
+func (r *run) array(list []string) goja.Value {
+	items := make([]any, len(list))
+	for i, s := range list {
+		items[i] = s
+	}
+	return r.vm.NewArray(items...)
 }
 
 // stringList is a JavaScript array of strings (the library made it).

@@ -17,7 +17,7 @@ var dateTimeFields = map[string]string{
 }
 
 // DisplayName is Intl.DisplayNames.prototype.of: the canonical code for
-// a type (language, region, script, calendar, dateTimeField) and its
+// a type (language, region, script, currency, calendar, dateTimeField) and its
 // name in a data locale, found false when CLDR has none. An error is a
 // code that is not well-formed for its type (a RangeError).
 func DisplayName(dataLocale, typ, style, languageDisplay, code string) (canonical, name string, found bool, err error) {
@@ -60,6 +60,13 @@ func DisplayName(dataLocale, typ, style, languageDisplay, code string) (canonica
 		}
 		canonical = strings.ToUpper(code[:1]) + strings.ToLower(code[1:])
 		name, found = d.Scripts[canonical]
+	case "currency":
+		if len(code) != 3 || !isAlpha(code) {
+			return "", "", false, bad
+		}
+		canonical = strings.ToUpper(code)
+		name, found = currenciesOf(dataLocale)[canonical]["name"] // every style: ICU has no short currency names
+		found = found && name != ""
 	case "calendar":
 		if !typeSequence(code) {
 			return "", "", false, bad

@@ -24,6 +24,20 @@ func Digits(system string) ([]rune, bool) {
 // numeric system, else the locale's default. "native", "traditional" and
 // "finance" name one of the locale's own systems.
 func NumberingSystem(dataLocale, requested string) string {
+	key := dataLocale + "/" + requested
+	if ns, ok := numberingCache.Load(key); ok {
+		return ns.(string)
+	}
+	ns := numberingSystem(dataLocale, requested)
+	if len(requested) <= 8 { // the keys stay few: locales × system names
+		numberingCache.Store(key, ns)
+	}
+	return ns
+}
+
+var numberingCache sync.Map // "dataLocale/requested" → system (CLDR data: process-wide)
+
+func numberingSystem(dataLocale, requested string) string {
 	var rec struct {
 		Default string            `json:"default"`
 		Others  map[string]string `json:"others"`

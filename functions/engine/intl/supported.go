@@ -9,10 +9,6 @@ import (
 // Calendars are the calendars DateTimeFormat formats in.
 var Calendars = []string{"gregory"}
 
-// Units are the units NumberFormat formats (ECMA-402's sanctioned ones);
-// the number formatting code sets them.
-var Units []string
-
 // SupportedValues is Intl.supportedValuesOf(key): what this
 // implementation supports of a kind, sorted; an error for an unknown key.
 func SupportedValues(key string) ([]string, error) {
@@ -40,7 +36,7 @@ func SupportedValues(key string) ([]string, error) {
 			out = append(out, zones...)
 		}
 	case "unit":
-		out = slices.Clone(Units)
+		out = slices.Clone(SanctionedUnits)
 	default:
 		return nil, fmt.Errorf("invalid key: %s", key)
 	}

@@ -53,7 +53,7 @@
   const getOption = (options, property, type, values, fallback) => {
     let value = options[property];
     if (value === undefined) return fallback;
-    value = type === "boolean" ? Boolean(value) : String(value);
+    value = type === "boolean" ? Boolean(value) : `${value}`; // ToString: a Symbol is a TypeError
     if (values !== undefined && !has(values, value)) {
       throw new RangeError(`Value ${value} out of range for Intl options property ${property}`);
     }

@@ -1,0 +1,63 @@
+package main
+
+import "strings"
+
+// sanctionedUnits are ECMA-402's simple units (Table 2), which
+// Intl.NumberFormat's unit style formats, alone or as "x-per-y".
+var sanctionedUnits = []string{
+	"acre", "bit", "byte", "celsius", "centimeter", "day", "degree", "fahrenheit", "fluid-ounce", "foot",
+	"gallon", "gigabit", "gigabyte", "gram", "hectare", "hour", "inch", "kilobit", "kilobyte", "kilogram",
+	"kilometer", "liter", "megabit", "megabyte", "meter", "microsecond", "mile", "mile-scandinavian",
+	"milliliter", "millimeter", "millisecond", "minute", "month", "nanosecond", "ounce", "percent",
+	"petabyte", "pound", "second", "stone", "terabit", "terabyte", "week", "yard", "year",
+}
+
+// The units table: per locale and display (long, short, narrow), each
+// sanctioned unit's patterns by plural category and its "per" pattern,
+// the compound units CLDR names of two of them (kilometer-per-hour),
+// and the display's generic "per" pattern.
+func init() {
+	tables["units"] = func(c *cldr, locale string) (any, error) {
+		var f struct {
+			Main map[string]struct {
+				Units map[string]map[string]any `json:"units"`
+			} `json:"main"`
+		}
+		if err := c.read("cldr-units-full", "main/"+locale+"/units.json", &f); err != nil {
+			return nil, err
+		}
+		wanted := map[string]bool{}
+		for _, u := range sanctionedUnits {
+			wanted[u] = true
+		}
+		out := map[string]any{}
+		for _, display := range []string{"long", "short", "narrow"} {
+			rec := map[string]any{}
+			for key, v := range f.Main[locale].Units[display] {
+				if key == "per" {
+					rec["per"] = v.(map[string]any)["compoundUnitPattern"]
+					continue
+				}
+				_, unit, ok := strings.Cut(key, "-")
+				if !ok {
+					continue
+				}
+				num, den, isPer := strings.Cut(unit, "-per-")
+				if !wanted[unit] && !(isPer && wanted[num] && wanted[den]) {
+					continue
+				}
+				m, _ := v.(map[string]any)
+				u := map[string]any{}
+				for k, p := range m {
+					if count, ok := strings.CutPrefix(k, "unitPattern-count-"); ok {
+						u[count] = p
+					}
+				}
+				u["per"] = m["perUnitPattern"]
+				rec[unit] = u
+			}
+			out[display] = rec
+		}
+		return out, nil
+	}
+}
