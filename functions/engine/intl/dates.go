@@ -1,0 +1,128 @@
+package intl
+
+import (
+	"strings"
+	"sync"
+
+	"golang.org/x/text/language"
+)
+
+// calendarData is one locale's Gregorian calendar, as gen/dates.go
+// writes it: name lists by context ("format", "stand-alone") and width.
+type calendarData struct {
+	MonthsFormat     map[string][]string          `json:"months-format"`
+	MonthsStandalone map[string][]string          `json:"months-stand-alone"`
+	DaysFormat       map[string][]string          `json:"days-format"`
+	DaysStandalone   map[string][]string          `json:"days-stand-alone"`
+	PeriodsFormat    map[string]map[string]string `json:"dayPeriods-format"`
+	PeriodsAlone     map[string]map[string]string `json:"dayPeriods-stand-alone"`
+	Eras             map[string][]string          `json:"eras"`
+	DateFormats      map[string]string            `json:"dateFormats"`
+	TimeFormats      map[string]string            `json:"timeFormats"`
+	DateTimeFormats  map[string]string            `json:"dateTimeFormats"`
+	AtTime           map[string]string            `json:"atTime"`
+	Available        map[string]string            `json:"available"`
+	AppendItems      map[string]string            `json:"appendItems"`
+	FieldNames       map[string]string            `json:"fieldNames"`
+	Decimal          map[string]string            `json:"decimal"`
+	IntervalFallback string                       `json:"intervalFallback"`
+	Intervals        map[string]map[string]string `json:"intervals"`
+
+	skeletons []availableSkeleton // parsed Available, for the matcher
+}
+
+type availableSkeleton struct {
+	skel    skeleton
+	pattern string
+}
+
+var calendars sync.Map // data locale → *calendarData
+
+// calendar is a data locale's calendar data, decoded once per process
+// (read-only afterwards, shared by every runtime).
+func calendar(dataLocale string) *calendarData {
+	if c, ok := calendars.Load(dataLocale); ok {
+		return c.(*calendarData)
+	}
+	c := &calendarData{}
+	if err := Record("dates", dataLocale, c); err != nil {
+		panic("intl: " + err.Error())
+	}
+	for s, p := range c.Available {
+		c.skeletons = append(c.skeletons, availableSkeleton{parseSkeleton(s), p})
+	}
+	// ICU's canonical items: a single field is always available as itself.
+	for _, ch := range "GyQMwWEDFdaHmsSv" {
+		s := string(ch)
+		if _, ok := c.Available[s]; !ok {
+			c.skeletons = append(c.skeletons, availableSkeleton{parseSkeleton(s), s})
+		}
+	}
+	// A stable order, so that equal distances pick the same pattern every time.
+	sortSkeletons(c.skeletons)
+	v, _ := calendars.LoadOrStore(dataLocale, c)
+	return v.(*calendarData)
+}
+
+// supplement is data/datesupp.json.
+type supplement struct {
+	Hours      map[string][2]string                    `json:"hours"` // region → preferred, allowed
+	Calendars  map[string]string                       `json:"calendars"`
+	DayPeriods map[string]map[string]map[string]string `json:"dayPeriods"`
+	Metazones  map[string][][3]any                     `json:"metazones"`
+	Zones      map[string][2]string                    `json:"zones"`
+}
+
+var supp = sync.OnceValue(func() *supplement {
+	var s supplement
+	mustDecode("datesupp", &s)
+	return &s
+})
+
+// region is the region of a locale tag, given or likely (ja → JP).
+func region(tag string) string {
+	t, err := language.Parse(tag)
+	if err != nil {
+		return "001"
+	}
+	r, _ := t.Region()
+	return r.String()
+}
+
+// DefaultCalendar is the calendar a locale uses when none is asked for
+// (CLDR's calendarPreferenceData by region: th → buddhist).
+func DefaultCalendar(tag string) string {
+	c, ok := supp().Calendars[region(tag)]
+	if !ok {
+		c = supp().Calendars["001"]
+	}
+	if c == "gregorian" {
+		return "gregory"
+	}
+	return c
+}
+
+// defaultHourChar is the hour pattern character a locale prefers (CLDR
+// timeData, by language_REGION, then region, then world): h, H, K or k.
+func defaultHourChar(tag string) byte {
+	h := supp().Hours
+	reg := region(tag)
+	lang, _, _ := strings.Cut(tag, "-")
+	for _, k := range []string{lang + "_" + reg, reg, "001"} {
+		if v, ok := h[k]; ok && v[0] != "" {
+			return v[0][0]
+		}
+	}
+	return 'H'
+}
+
+// LookupZone is a time zone name as Go's tz database spells it (which loads
+// it) and as ICU reports it (Asia/Kolkata is Asia/Calcutta, Etc/UTC is
+// UTC), for a name in any case; false if unknown.
+func LookupZone(name string) (goName, canonical string, ok bool) {
+	if len(name) > 64 {
+		return "", "", false
+	}
+	z, ok := supp().Zones[strings.ToLower(name)]
+	return z[0], z[1], ok
+}

@@ -1,0 +1,203 @@
+package engine
+
+import (
+	"fmt"
+	"testing"
+)
+
+// The dates the differential cases format: an autumn evening, a summer
+// morning (daylight saving time in the north), and noon on New Year.
+const (
+	dateAutumn = "new Date(Date.UTC(2026, 10, 24, 19, 3, 11, 45))"
+	dateSummer = "new Date(Date.UTC(2026, 6, 4, 9, 5, 7, 300))"
+	dateNoon   = "new Date(Date.UTC(2026, 0, 1, 12, 0, 0))"
+)
+
+// TestDateTimeFormatAgainstNode compares Intl.DateTimeFormat and the
+// Date.prototype.toLocale* methods with Node's (ICU 78, CLDR 48, the same
+// CLDR as our data), node running on UTC as the sandbox does.
+func TestDateTimeFormatAgainstNode(t *testing.T) {
+	var exprs []string
+	fmtIn := func(locale, opts, date string) string {
+		return fmt.Sprintf("new Intl.DateTimeFormat(%q, {timeZone: \"UTC\", %s}).format(%s)", locale, opts, date)
+	}
+	// Styles and common component sets over many locales.
+	locales := []string{"en-US", "en-GB", "de-DE", "fr-FR", "es", "pt-BR", "it", "nl", "sv", "pl", "ru", "ja", "zh-CN", "zh-TW", "ko", "ar-EG", "hi", "he", "tr", "fa-u-ca-gregory", "th-u-ca-gregory", "uk", "cs", "vi", "id"}
+	for _, l := range locales {
+		exprs = append(exprs,
+			fmtIn(l, `dateStyle: "full", timeStyle: "short"`, dateAutumn),
+			fmtIn(l, `dateStyle: "medium", timeStyle: "medium"`, dateSummer),
+			fmtIn(l, `year: "numeric", month: "long", day: "numeric", hour: "numeric", minute: "2-digit"`, dateAutumn),
+			fmtIn(l, `weekday: "short", month: "short", day: "numeric"`, dateSummer),
+		)
+	}
+	for _, l := range []string{"en-US", "de", "fr", "ja", "ar-EG", "zh-TW", "ru", "hi"} {
+		exprs = append(exprs,
+			fmtIn(l, `dateStyle: "long", timeStyle: "long"`, dateAutumn),
+			fmtIn(l, `dateStyle: "short"`, dateAutumn),
+			fmtIn(l, `timeStyle: "full"`, dateSummer),
+			fmtIn(l, `month: "long"`, dateSummer),
+			fmtIn(l, `hour: "numeric"`, dateAutumn),
+			fmtIn(l, `year: "numeric", month: "short", day: "numeric", hour: "numeric", minute: "2-digit", second: "2-digit", fractionalSecondDigits: 3, timeZoneName: "short"`, dateAutumn),
+			fmtIn(l, `era: "long", year: "numeric"`, dateSummer),
+			fmtIn(l, `month: "narrow", weekday: "narrow", day: "2-digit"`, dateSummer),
+		)
+	}
+	exprs = append(exprs,
+		// Component widths and combinations.
+		fmtIn("en-US", `month: "2-digit", day: "2-digit", year: "numeric"`, dateSummer),
+		fmtIn("en-US", `year: "2-digit", month: "2-digit"`, dateSummer),
+		fmtIn("en-US", `minute: "2-digit"`, dateSummer),
+		fmtIn("en-US", `second: "numeric"`, dateSummer),
+		fmtIn("en-US", `minute: "numeric", second: "numeric"`, dateSummer),
+		fmtIn("en-US", `fractionalSecondDigits: 1`, dateSummer),
+		fmtIn("en-US", `hour: "numeric", minute: "numeric", second: "numeric", fractionalSecondDigits: 2`, dateSummer),
+		fmtIn("en-US", `weekday: "long"`, dateSummer),
+		fmtIn("en-US", `weekday: "long", hour: "numeric", minute: "numeric"`, dateSummer),
+		fmtIn("en-US", `era: "short", year: "2-digit"`, dateSummer),
+		fmtIn("en-US", `era: "narrow", year: "numeric", month: "short", day: "numeric"`, dateSummer),
+		fmtIn("en-US", `year: "numeric", month: "short"`, dateSummer),
+		fmtIn("en-US", `month: "short", day: "numeric", hour: "numeric"`, dateSummer),
+		fmtIn("ru", `month: "long", day: "numeric"`, dateSummer),
+		fmtIn("ru", `month: "long", year: "numeric"`, dateSummer),
+		fmtIn("pl", `month: "long", day: "numeric"`, dateSummer),
+		fmtIn("pl", `month: "long"`, dateSummer),
+		fmtIn("fi", `month: "long", day: "numeric"`, dateSummer),
+		fmtIn("cs", `month: "long"`, dateSummer),
+		// Hour cycles.
+		fmtIn("en-US", `hour: "numeric", hour12: false`, dateSummer),
+		fmtIn("en-US", `hour: "2-digit", minute: "2-digit", hourCycle: "h24"`, "new Date(Date.UTC(2026, 0, 1, 0, 5))"),
+		fmtIn("en-US", `hour: "numeric", minute: "2-digit", hourCycle: "h11"`, dateNoon),
+		fmtIn("ja", `hour: "numeric", hour12: true`, "new Date(Date.UTC(2026, 0, 1, 0, 5))"),
+		fmtIn("en-GB", `hour: "numeric", minute: "numeric", hour12: true`, dateAutumn),
+		fmtIn("de", `timeStyle: "short", hour12: true`, dateAutumn),
+		fmtIn("en-US", `timeStyle: "medium", hourCycle: "h23"`, dateAutumn),
+		fmtIn("en-US-u-hc-h23", `hour: "numeric", minute: "numeric"`, dateAutumn),
+		fmtIn("ko", `hour: "numeric", minute: "numeric", hour12: false`, dateAutumn),
+		// Day periods.
+		fmtIn("en-US", `hour: "numeric", dayPeriod: "long"`, dateSummer),
+		fmtIn("en-US", `hour: "numeric", dayPeriod: "short"`, dateNoon),
+		fmtIn("en-US", `hour: "numeric", minute: "numeric", dayPeriod: "narrow"`, dateAutumn),
+		fmtIn("en-US", `dayPeriod: "long"`, dateAutumn),
+		fmtIn("en-US", `hour: "numeric", minute: "numeric", dayPeriod: "narrow", hourCycle: "h23"`, dateAutumn),
+		fmtIn("zh-TW", `timeStyle: "short"`, dateNoon),
+		fmtIn("fr", `hour: "numeric", dayPeriod: "long"`, dateAutumn),
+		// Numbering systems.
+		fmtIn("ar-EG-u-nu-latn", `dateStyle: "medium"`, dateAutumn),
+		fmtIn("en-US-u-nu-arab", `dateStyle: "short"`, dateAutumn),
+		fmtIn("hi", `numberingSystem: "deva", dateStyle: "medium", timeStyle: "short"`, dateAutumn),
+		fmtIn("ar", `dateStyle: "short"`, dateAutumn),
+		// Eras and years far away.
+		fmtIn("en-US", `year: "numeric", era: "short"`, "new Date(-8.64e15)"),
+		fmtIn("en-US", ``, "new Date(8.64e15)"),
+		fmtIn("en-US", ``, "new Date(Date.UTC(1000, 0, 1))"),
+		fmtIn("en-US", `era: "long"`, "new Date(Date.UTC(-50, 0, 1))"),
+	)
+	// Time zones and their names.
+	zoneIn := func(zone, locale, opts string, date string) string {
+		return fmt.Sprintf("new Intl.DateTimeFormat(%q, {timeZone: %q, %s}).format(%s)", locale, zone, opts, date)
+	}
+	for _, z := range []string{"America/New_York", "Europe/Paris", "Asia/Kolkata", "Australia/Lord_Howe", "America/St_Johns", "UTC", "Europe/London", "Asia/Tokyo", "Asia/Kathmandu", "Etc/GMT+5"} {
+		for _, tzn := range []string{"short", "long", "shortOffset", "longOffset"} {
+			exprs = append(exprs, zoneIn(z, "en-US", `hour: "numeric", minute: "numeric", timeZoneName: "`+tzn+`"`, dateSummer))
+		}
+		exprs = append(exprs, zoneIn(z, "de", `timeStyle: "full"`, dateAutumn), zoneIn(z, "fr", `dateStyle: "short", timeStyle: "long"`, dateSummer))
+	}
+	exprs = append(exprs,
+		zoneIn("America/New_York", "en-US", `timeZoneName: "longGeneric"`, dateSummer),
+		zoneIn("America/New_York", "en-US", `timeZoneName: "shortGeneric"`, dateSummer),
+		zoneIn("Asia/Kolkata", "en-US", `timeZoneName: "longGeneric"`, dateSummer),
+		zoneIn("America/New_York", "en-US", `timeZoneName: "long"`, "new Date(Date.UTC(1850, 0, 1))"),
+		zoneIn("Asia/Tokyo", "ja", `timeZoneName: "short"`, dateSummer),
+		zoneIn("Europe/Berlin", "de", `timeZoneName: "short"`, dateSummer),
+		zoneIn("Europe/London", "ar-EG", `timeZoneName: "short"`, dateAutumn),
+		zoneIn("Etc/GMT+5", "fr", `timeZoneName: "shortOffset"`, dateAutumn),
+		// DST transitions: the hour that repeats, the hour that is skipped.
+		zoneIn("America/New_York", "en-US", `hour: "numeric", minute: "numeric", timeZoneName: "short"`, "new Date(Date.UTC(2026, 10, 1, 5, 30))"),
+		zoneIn("America/New_York", "en-US", `hour: "numeric", minute: "numeric", timeZoneName: "short"`, "new Date(Date.UTC(2026, 10, 1, 6, 30))"),
+		zoneIn("Europe/Paris", "fr", `dateStyle: "short", timeStyle: "long"`, "new Date(Date.UTC(2026, 2, 29, 0, 59, 59))"),
+		zoneIn("Europe/Paris", "fr", `dateStyle: "short", timeStyle: "long"`, "new Date(Date.UTC(2026, 2, 29, 1, 0, 0))"),
+		zoneIn("Australia/Lord_Howe", "en-AU", `timeStyle: "long"`, "new Date(Date.UTC(2026, 3, 4, 14, 45))"),
+		zoneIn("Australia/Lord_Howe", "en-AU", `timeStyle: "long"`, "new Date(Date.UTC(2026, 3, 4, 15, 15))"),
+		zoneIn("America/St_Johns", "en-CA", `dateStyle: "medium", timeStyle: "full"`, dateSummer),
+	)
+	// formatToParts, resolvedOptions, the constructor's surface.
+	exprs = append(exprs,
+		`new Intl.DateTimeFormat("en-US", {timeZone: "UTC", dateStyle: "full", timeStyle: "long"}).formatToParts(`+dateAutumn+`)`,
+		`new Intl.DateTimeFormat("de", {timeZone: "Europe/Berlin", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", fractionalSecondDigits: 2}).formatToParts(`+dateSummer+`)`,
+		`new Intl.DateTimeFormat("ar-EG", {timeZone: "UTC", hour: "numeric", dayPeriod: "short"}).formatToParts(`+dateSummer+`)`,
+		`new Intl.DateTimeFormat("en-US", {hour12: false, timeZone: "Europe/Paris", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", timeZoneName: "short"}).formatToParts(1795546991000)`,
+		`new Intl.DateTimeFormat().resolvedOptions()`,
+		`new Intl.DateTimeFormat("en-GB", {hour: "numeric", hourCycle: "h11", timeZoneName: "long", fractionalSecondDigits: 2, era: "short"}).resolvedOptions()`,
+		`new Intl.DateTimeFormat("en-US", {dateStyle: "short", hour12: true}).resolvedOptions()`,
+		`new Intl.DateTimeFormat("en-US", {timeStyle: "short", hourCycle: "h23"}).resolvedOptions()`,
+		`new Intl.DateTimeFormat("en", {hour: "numeric", minute: "numeric", second: "numeric", hour12: false}).resolvedOptions()`,
+		`new Intl.DateTimeFormat("ja", {hour: "numeric", hour12: true}).resolvedOptions()`,
+		`new Intl.DateTimeFormat("de", {weekday: "long", month: "short", day: "numeric", dayPeriod: "long"}).resolvedOptions()`,
+		`new Intl.DateTimeFormat("en-u-hc-h23-nu-arab-ca-gregory", {}).resolvedOptions()`,
+		`new Intl.DateTimeFormat("en-u-hc-h23", {hour: "numeric", hour12: true}).resolvedOptions().locale`,
+		`new Intl.DateTimeFormat("en-u-hc-h23", {hour: "numeric", hourCycle: "h12"}).resolvedOptions()`,
+		`new Intl.DateTimeFormat("ar-EG").resolvedOptions().numberingSystem`,
+		`new Intl.DateTimeFormat("en", {timeZone: "asia/kolkata"}).resolvedOptions().timeZone`,
+		`["Etc/UTC", "GMT", "Etc/GMT", "utc", "US/Eastern", "Europe/Kyiv", "America/Argentina/Buenos_Aires", "Asia/Ho_Chi_Minh", "Europe/Belfast", "Etc/GMT-14"].map((z) => new Intl.DateTimeFormat("en", {timeZone: z}).resolvedOptions().timeZone)`,
+		`new Intl.DateTimeFormat("xx-YY").resolvedOptions().locale`,
+		`new Intl.DateTimeFormat(["zz", "de-AT"], {month: "long"}).format(new Date(Date.UTC(2026, 0, 5)))`,
+		`Intl.DateTimeFormat.supportedLocalesOf(["de-DE", "xx", "ja-JP", "zh-Hant-TW"])`,
+		`Intl.DateTimeFormat("en", {timeZone: "UTC"}).format(0)`,
+		`Intl.DateTimeFormat.length`,
+		`Object.getOwnPropertyNames(Intl.DateTimeFormat.prototype).sort()`,
+		`Object.prototype.toString.call(new Intl.DateTimeFormat())`,
+		`(() => { const f = new Intl.DateTimeFormat("en", {timeZone: "UTC"}); return [f.format === f.format, f.format.length, f.format.name, [0, 86400000].map(f.format)] })()`,
+		`typeof Object.getOwnPropertyDescriptor(Intl.DateTimeFormat.prototype, "format").get`,
+		`new Intl.DateTimeFormat("en", {timeZone: "UTC"}).format("2026-03-04T05:06:07Z")`,
+		`new Intl.DateTimeFormat("en", {timeZone: "UTC", timeStyle: "short"}).format({valueOf() { return 3600000 }})`,
+		`(() => { const seen = []; const p = new Proxy({}, {get(t, k) { seen.push(String(k)); return undefined }}); new Intl.DateTimeFormat("en", p); return seen })()`,
+		`(() => { const seen = []; const p = new Proxy({}, {get(t, k) { seen.push(String(k)); return undefined }}); new Date(0).toLocaleDateString("en", p); return seen })()`,
+		`(() => { const seen = []; const p = new Proxy({}, {get(t, k) { seen.push(String(k)); return undefined }}); new Date(0).toLocaleTimeString("en", p); return seen })()`,
+		// Ranges.
+		`new Intl.DateTimeFormat("en", {timeZone: "UTC"}).formatRange(0, 0)`,
+		`new Intl.DateTimeFormat("en", {timeZone: "UTC"}).formatRange(0, 86400000 * 3)`,
+		`new Intl.DateTimeFormat("en", {timeZone: "UTC"}).formatRangeToParts(0, 3600000)`,
+		`new Intl.DateTimeFormat("en", {timeZone: "UTC", hour: "numeric", minute: "numeric"}).formatRange(0, 3600000)`,
+		`new Intl.DateTimeFormat("en", {timeZone: "UTC", dateStyle: "long"}).formatRange(0, 86400000 * 3)`,
+		`new Intl.DateTimeFormat("de", {timeZone: "UTC", dateStyle: "medium"}).formatRange(0, 86400000 * 40)`,
+		`new Intl.DateTimeFormat("en", {timeZone: "UTC", dateStyle: "medium"}).formatRange(0, 86400000 * 400)`,
+		// Errors.
+		`new Intl.DateTimeFormat("en", {fractionalSecondDigits: 1e9})`,
+		`new Intl.DateTimeFormat("en", {fractionalSecondDigits: 0})`,
+		`new Intl.DateTimeFormat("en", {timeZone: "x".repeat(1e6)})`,
+		`new Intl.DateTimeFormat("en", {timeZone: "Mars/Olympus"})`,
+		`new Intl.DateTimeFormat("en", {timeZone: "+05:30"})`,
+		`new Intl.DateTimeFormat("en", {dateStyle: "short", hour: "numeric"})`,
+		`new Intl.DateTimeFormat("en", {dateStyle: "tiny"})`,
+		`new Intl.DateTimeFormat("en", {hourCycle: "h25"})`,
+		`new Intl.DateTimeFormat("en", {month: "longest"})`,
+		`new Intl.DateTimeFormat("en", {calendar: "gregory!"})`,
+		`new Intl.DateTimeFormat("en_US")`,
+		`new Intl.DateTimeFormat("en", {timeZone: "UTC"}).format(NaN)`,
+		`new Intl.DateTimeFormat("en", {timeZone: "UTC"}).format(8.64e15 + 1)`,
+		`new Intl.DateTimeFormat("en", {timeZone: "UTC"}).formatRange(0)`,
+		`new Intl.DateTimeFormat("en", {get month() { throw new SyntaxError("boom") }})`,
+		`Intl.DateTimeFormat.prototype.format`,
+		`Intl.DateTimeFormat.prototype.resolvedOptions.call({})`,
+		`new Date(0).toLocaleDateString("en", {timeStyle: "short"})`,
+		`new Date(0).toLocaleTimeString("en", {dateStyle: "short"})`,
+		`Date.prototype.toLocaleString.call({})`,
+		// The Date methods.
+		dateAutumn+`.toLocaleString()`,
+		dateAutumn+`.toLocaleDateString()`,
+		dateAutumn+`.toLocaleTimeString()`,
+		dateAutumn+`.toLocaleString("de-DE")`,
+		dateAutumn+`.toLocaleDateString("ja", {dateStyle: "long"})`,
+		dateAutumn+`.toLocaleTimeString("en-GB", {timeZone: "Asia/Kolkata"})`,
+		dateAutumn+`.toLocaleString("en-US", {timeZone: "America/Los_Angeles"})`,
+		dateAutumn+`.toLocaleDateString("en-US", {weekday: "long"})`,
+		dateAutumn+`.toLocaleTimeString("en-US", {hour: "2-digit"})`,
+		dateAutumn+`.toLocaleString("ko", {month: "long"})`,
+		`new Date(NaN).toLocaleString()`,
+		`new Date(NaN).toLocaleDateString("en", {timeZone: "Mars/Olympus"})`,
+		`[Date.prototype.toLocaleString.length, Date.prototype.toLocaleDateString.name, Date.prototype.toLocaleTimeString.length]`,
+		`Object.getOwnPropertyDescriptor(Date.prototype, "toLocaleDateString").enumerable`,
+	)
+	differentialEnv(t, []string{"TZ=UTC"}, exprs)
+}
