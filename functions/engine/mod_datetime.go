@@ -3,6 +3,11 @@ package engine
 import (
 	"fmt"
 	"math"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 	_ "time/tzdata" // zones without the host's /usr/share/zoneinfo: sandboxes and containers
@@ -25,7 +30,36 @@ type dateFormat struct {
 
 func init() {
 	libHosts["intl_datetime"] = func(r *run, host *goja.Object) {
-		_ = host.Set("compile", func(c goja.FunctionCall) goja.Value { return r.compileDateFormat(c.Argument(0).ToObject(r.vm), c.Argument(1).ToObject(r.vm)) })
+		object := r.vm.Get("Object").ToObject(r.vm)
+		describe, _ := goja.AssertFunction(object.Get("getOwnPropertyDescriptor"))
+		r.dateNatives = &dateNatives{objectProto: object.Get("prototype").ToObject(r.vm), describe: describe}
+		_ = host.Set("compile", func(c goja.FunctionCall) goja.Value {
+			// Both arrays are the library's own: read without reflection.
+			list, req := c.Argument(0).ToObject(r.vm), c.Argument(1).ToObject(r.vm)
+			requested := make([]string, list.Get("length").ToInteger())
+			for i := range requested {
+				requested[i] = list.Get(strconv.Itoa(i)).String()
+			}
+			values := make([]goja.Value, len(dateRequest))
+			for i := range values {
+				values[i] = req.Get(strconv.Itoa(i))
+			}
+			return r.compileDateFormat(requested, values)
+		})
+		_ = host.Set("canonicalTag", func(c goja.FunctionCall) goja.Value {
+			s := c.Argument(0).String()
+			if tag, ok := canonicalTags.Load(s); ok {
+				return r.vm.ToValue(tag)
+			}
+			tag, err := intl.Canonicalize(s)
+			if err != nil {
+				panic(r.newError("RangeError", err.Error()+": "+s))
+			}
+			if len(s) <= 64 {
+				canonicalTags.Store(s, tag)
+			}
+			return r.vm.ToValue(tag)
+		})
 		_ = host.Set("format", func(c goja.FunctionCall) goja.Value {
 			d, ms := r.dateArgs(c)
 			s, err := d.f.Format(ms, d.zone)
@@ -100,26 +134,36 @@ func (r *run) partsArray(parts []intl.Part, withSource string) goja.Value {
 	return r.vm.NewArray(out...)
 }
 
-// compileDateFormat takes the resolved locale (intl_common's resolve) and
-// the options as read, and returns {handle, resolved}: the format and
-// its resolvedOptions, with the properties in Node's order.
-func (r *run) compileDateFormat(res, req *goja.Object) goja.Value {
-	str := func(o *goja.Object, name string) string {
-		v := o.Get(name)
-		if v == nil || goja.IsUndefined(v) || goja.IsNull(v) {
-			return ""
+// The request that js/intl_datetime.js hands compileDateFormat, in order.
+var dateRequest = []string{"calendar", "numberingSystem", "hour12", "hourCycle", "timeZone", "weekday", "era", "year", "month", "day",
+	"dayPeriod", "hour", "minute", "second", "fractionalSecondDigits", "timeZoneName", "dateStyle", "timeStyle"}
+
+// compileDateFormat negotiates the locale of the requested ones (a
+// canonical list) and compiles the options as read (in dateRequest's
+// order); it returns {handle, resolved}: the format and its
+// resolvedOptions, with the properties in Node's order.
+func (r *run) compileDateFormat(requested []string, values []goja.Value) goja.Value {
+	reqs := map[string]string{}
+	key := strings.Join(requested, ",")
+	for i, name := range dateRequest {
+		s := ""
+		if i < len(values) && values[i] != nil && !goja.IsUndefined(values[i]) && !goja.IsNull(values[i]) {
+			s = values[i].String()
 		}
-		return v.String()
+		reqs[name] = s
+		key += "|" + s
 	}
-	ext := res.Get("extension").ToObject(r.vm)
+	// The same locales and options make the same format: dayjs asks for
+	// one on every toLocaleString. Kept for the runtime's life.
+	if v, ok := r.dateFormats[key]; ok {
+		return v
+	}
+	res := intl.Resolve(requested)
 	extKey := func(k string) (string, bool) {
-		v := ext.Get(k)
-		if v == nil || goja.IsUndefined(v) {
-			return "", false
-		}
-		return v.String(), true
+		v, ok := res.Extension[k]
+		return v, ok
 	}
-	locale, dataLocale := str(res, "locale"), str(res, "dataLocale")
+	locale, dataLocale := res.Locale, res.Data
 	var keep []string // the -u- keywords that resolvedOptions().locale keeps
 
 	// Calendar: only the Gregorian one has data here.
@@ -128,7 +172,7 @@ func (r *run) compileDateFormat(res, req *goja.Object) goja.Value {
 	if hasCa && extCa != "" {
 		calendar = extCa
 	}
-	if opt := str(req, "calendar"); opt != "" {
+	if opt := reqs["calendar"]; opt != "" {
 		calendar = opt
 		hasCa = hasCa && extCa == opt
 	}
@@ -143,8 +187,8 @@ func (r *run) compileDateFormat(res, req *goja.Object) goja.Value {
 	}
 
 	// Hour cycle: hour12 (given) set hourCycle to null, which drops the keyword.
-	hour12 := str(req, "hour12")
-	hcOpt := str(req, "hourCycle")
+	hour12 := reqs["hour12"]
+	hcOpt := reqs["hourCycle"]
 	hc := hcOpt
 	if extHc, ok := extKey("hc"); ok && (extHc == "h11" || extHc == "h12" || extHc == "h23" || extHc == "h24") {
 		switch {
@@ -160,21 +204,21 @@ func (r *run) compileDateFormat(res, req *goja.Object) goja.Value {
 	numbering := intl.NumberingSystem(dataLocale, "")
 	if extNu, ok := extKey("nu"); ok {
 		if _, numeric := intl.Digits(extNu); numeric {
-			if opt := str(req, "numberingSystem"); opt == "" || opt == extNu {
+			if opt := reqs["numberingSystem"]; opt == "" || opt == extNu {
 				numbering = extNu
 				keep = append(keep, "nu-"+extNu)
 			}
 		}
 	}
-	if opt := str(req, "numberingSystem"); opt != "" {
+	if opt := reqs["numberingSystem"]; opt != "" {
 		if _, numeric := intl.Digits(opt); numeric {
 			numbering = opt
 		}
 	}
 
 	zoneName := "UTC" // the sandbox's clock: goja's Date runs on UTC there
-	if v := req.Get("timeZone"); v != nil && !goja.IsUndefined(v) {
-		zoneName = v.String()
+	if v := reqs["timeZone"]; v != "" || (len(values) > 4 && values[4] != nil && !goja.IsUndefined(values[4])) {
+		zoneName = v
 	}
 	goName, canonical, ok := intl.LookupZone(zoneName)
 	if !ok {
@@ -188,16 +232,13 @@ func (r *run) compileDateFormat(res, req *goja.Object) goja.Value {
 		panic(r.newError("RangeError", "Invalid time zone specified: "+zoneName))
 	}
 
-	fsd := 0
-	if v := req.Get("fractionalSecondDigits"); v != nil && !goja.IsUndefined(v) {
-		fsd = int(v.ToInteger())
-	}
+	fsd, _ := strconv.Atoi(reqs["fractionalSecondDigits"])
 	o := intl.DateTimeOptions{
 		Locale: locale, DataLocale: dataLocale, Numbering: numbering, HourCycle: hc, Hour12: hour12,
-		Weekday: str(req, "weekday"), Era: str(req, "era"), Year: str(req, "year"), Month: str(req, "month"), Day: str(req, "day"),
-		DayPeriod: str(req, "dayPeriod"), Hour: str(req, "hour"), Minute: str(req, "minute"), Second: str(req, "second"),
-		FractionalSecondDigits: fsd, TimeZoneName: str(req, "timeZoneName"),
-		DateStyle: str(req, "dateStyle"), TimeStyle: str(req, "timeStyle"),
+		Weekday: reqs["weekday"], Era: reqs["era"], Year: reqs["year"], Month: reqs["month"], Day: reqs["day"],
+		DayPeriod: reqs["dayPeriod"], Hour: reqs["hour"], Minute: reqs["minute"], Second: reqs["second"],
+		FractionalSecondDigits: fsd, TimeZoneName: reqs["timeZoneName"],
+		DateStyle: reqs["dateStyle"], TimeStyle: reqs["timeStyle"],
 	}
 	f, err := intl.NewDateTimeFormat(o)
 	if err != nil {
@@ -245,10 +286,19 @@ func (r *run) compileDateFormat(res, req *goja.Object) goja.Value {
 	out := r.vm.NewObject()
 	_ = out.Set("handle", &dateFormat{f: f, zone: intl.Zone{Loc: loc, ID: canonical}})
 	_ = out.Set("resolved", resolved)
+	if r.dateFormats == nil || len(r.dateFormats) >= 256 {
+		r.dateFormats = map[string]goja.Value{}
+	}
+	r.dateFormats[key] = out
 	return out
 }
 
 var zones sync.Map // name → *time.Location
+
+// canonicalTags are canonical language tags by the tag asked for: most
+// calls name one of a few locales. Only well-formed tags are kept, and
+// there are finitely many short ones that canonicalize to data.
+var canonicalTags sync.Map
 
 // zone loads an IANA zone once per process. LoadLocation refuses paths
 // (".." or a leading "/"); "Local" is refused here, as it would tell the
@@ -283,9 +333,177 @@ func (r *run) guardDate(orig goja.Value) goja.Value {
 			if math.IsNaN(ms) {
 				return r.vm.ToValue("Invalid Date")
 			}
+			if d, ok := r.quickDateFormat(arg(c.Arguments, 0), arg(c.Arguments, 1), m.required, m.defaults); ok {
+				s, err := d.f.Format(ms, d.zone)
+				if err != nil {
+					panic(r.newError("RangeError", err.Error()))
+				}
+				return r.vm.ToValue(s)
+			}
 			toLocale, _ := goja.AssertFunction(r.libExport("intl_datetime", "toLocale"))
 			return must(toLocale(goja.Undefined(), r.vm.ToValue(ms), arg(c.Arguments, 0), arg(c.Arguments, 1), r.vm.ToValue(m.required), r.vm.ToValue(m.defaults)))
 		})
 	}
 	return orig
+}
+
+// dateNatives are what the Date methods' fast path needs, taken when
+// the library loads (as the library takes its globals).
+type dateNatives struct {
+	objectProto *goja.Object
+	describe    goja.Callable // Object.getOwnPropertyDescriptor
+}
+
+// dateOptionNames are every option a DateTimeFormat reads.
+var dateOptionNames = []string{"localeMatcher", "calendar", "numberingSystem", "hour12", "hourCycle", "timeZone",
+	"weekday", "era", "year", "month", "day", "dayPeriod", "hour", "minute", "second", "fractionalSecondDigits",
+	"timeZoneName", "formatMatcher", "dateStyle", "timeStyle"}
+
+var dateOptionValues = map[string][]string{
+	"localeMatcher": {"lookup", "best fit"}, "hourCycle": {"h11", "h12", "h23", "h24"},
+	"weekday": {"narrow", "short", "long"}, "era": {"narrow", "short", "long"}, "year": {"2-digit", "numeric"},
+	"month": {"2-digit", "numeric", "narrow", "short", "long"}, "day": {"2-digit", "numeric"}, "dayPeriod": {"narrow", "short", "long"},
+	"hour": {"2-digit", "numeric"}, "minute": {"2-digit", "numeric"}, "second": {"2-digit", "numeric"},
+	"timeZoneName": {"short", "long", "shortOffset", "longOffset", "shortGeneric", "longGeneric"},
+	"formatMatcher": {"basic", "best fit"}, "dateStyle": {"full", "long", "medium", "short"}, "timeStyle": {"full", "long", "medium", "short"},
+}
+
+// quickDateFormat is the format of a toLocale* call whose options no
+// user code can watch being read: an ordinary object (no proxy) of
+// Object.prototype, its options data properties holding valid
+// primitives, none of them on Object.prototype. Then reading them in Go
+// is what the library's reading would be, without its cost (dayjs calls
+// toLocaleString for every date). Anything else, errors included, goes
+// the library's way (false).
+func (r *run) quickDateFormat(locales, options goja.Value, required, defaults string) (*dateFormat, bool) {
+	n := r.dateNatives
+	if n == nil {
+		return nil, false
+	}
+	var requested []string
+	switch {
+	case goja.IsUndefined(locales):
+	case isPrimitiveString(locales):
+		s := locales.String()
+		tag, ok := canonicalTags.Load(s)
+		if !ok {
+			return nil, false // the library's path canonicalizes and remembers it
+		}
+		requested = []string{tag.(string)}
+	default:
+		return nil, false
+	}
+	opts := map[string]goja.Value{}
+	if !goja.IsUndefined(options) {
+		o, ok := options.(*goja.Object)
+		if !ok || o.ExportType() == reflect.TypeOf(goja.Proxy{}) || o.ClassName() != "Object" || o.Prototype() != n.objectProto {
+			return nil, false
+		}
+		for _, k := range n.objectProto.GetOwnPropertyNames() {
+			if _, isOption := dateOptionValues[k]; isOption || k == "calendar" || k == "numberingSystem" || k == "hour12" || k == "timeZone" || k == "fractionalSecondDigits" {
+				return nil, false
+			}
+		}
+		for _, k := range o.GetOwnPropertyNames() {
+			if !slices.Contains(dateOptionNames, k) {
+				continue
+			}
+			d, err := n.describe(goja.Undefined(), o, r.vm.ToValue(k))
+			if err != nil {
+				return nil, false
+			}
+			desc := d.ToObject(r.vm)
+			if g := desc.Get("get"); g != nil {
+				return nil, false // an accessor: the library calls it, in order
+			}
+			v := desc.Get("value")
+			if _, isObj := v.(*goja.Object); isObj || v.ExportType() == reflect.TypeOf((*goja.Symbol)(nil)) {
+				return nil, false
+			}
+			opts[k] = v
+		}
+	}
+	has := func(k string) bool { v, ok := opts[k]; return ok && !goja.IsUndefined(v) }
+	// ToDateTimeOptions, the method's then CreateDateTimeFormat's.
+	for _, pass := range [][2]string{{required, defaults}, {"any", "date"}} {
+		need := true
+		if pass[0] == "date" || pass[0] == "any" {
+			for _, k := range []string{"weekday", "year", "month", "day"} {
+				need = need && !has(k)
+			}
+		}
+		if pass[0] == "time" || pass[0] == "any" {
+			for _, k := range []string{"dayPeriod", "hour", "minute", "second", "fractionalSecondDigits"} {
+				need = need && !has(k)
+			}
+		}
+		if has("dateStyle") || has("timeStyle") {
+			need = false
+			if pass[0] != "any" {
+				return nil, false // the library's TypeError
+			}
+		}
+		if need && (pass[1] == "date" || pass[1] == "all") {
+			opts["year"], opts["month"], opts["day"] = r.vm.ToValue("numeric"), r.vm.ToValue("numeric"), r.vm.ToValue("numeric")
+		}
+		if need && (pass[1] == "time" || pass[1] == "all") {
+			opts["hour"], opts["minute"], opts["second"] = r.vm.ToValue("numeric"), r.vm.ToValue("numeric"), r.vm.ToValue("numeric")
+		}
+	}
+	values := make([]goja.Value, len(dateRequest))
+	explicit := false
+	for i, k := range dateRequest {
+		v, ok := opts[k]
+		if !ok || goja.IsUndefined(v) {
+			continue
+		}
+		switch k {
+		case "hour12":
+			values[i] = r.vm.ToValue(v.ToBoolean())
+		case "fractionalSecondDigits":
+			f := v.ToFloat()
+			if math.IsNaN(f) || f < 1 || f > 3 {
+				return nil, false
+			}
+			values[i] = r.vm.ToValue(math.Floor(f))
+		case "calendar", "numberingSystem":
+			if !typeSequence.MatchString(v.String()) {
+				return nil, false
+			}
+			values[i] = r.vm.ToValue(v.String())
+		default:
+			s := v.String()
+			if allowed, ok := dateOptionValues[k]; ok && !slices.Contains(allowed, s) {
+				return nil, false
+			}
+			values[i] = r.vm.ToValue(s)
+		}
+		if i >= 5 && i <= 15 {
+			explicit = true
+		}
+	}
+	if has("hour12") {
+		values[3] = nil // hourCycle is null
+	}
+	for _, k := range []string{"localeMatcher", "formatMatcher"} {
+		if v, ok := opts[k]; ok && !goja.IsUndefined(v) && !slices.Contains(dateOptionValues[k], v.String()) {
+			return nil, false
+		}
+	}
+	if explicit && (values[16] != nil || values[17] != nil) {
+		return nil, false
+	}
+	var made goja.Value
+	if err := r.vm.Try(func() { made = r.compileDateFormat(requested, values) }); err != nil {
+		return nil, false
+	}
+	d, _ := made.ToObject(r.vm).Get("handle").Export().(*dateFormat)
+	return d, d != nil
+}
+
+var typeSequence = regexp.MustCompile(`^(?i)[a-z0-9]{3,8}(-[a-z0-9]{3,8})*$`)
+
+func isPrimitiveString(v goja.Value) bool {
+	_, isObj := v.(*goja.Object)
+	return !isObj && v.ExportType() != nil && v.ExportType().Kind() == reflect.String
 }

@@ -4,95 +4,127 @@
 // patterns, names and time zones are Go's (package intl, CLDR 48).
 (function (host, lib) {
   "use strict";
-  const { canonicalizeLocaleList, getOption, defaultNumberOption, resolveLocale, tagPrototype } = lib("intl_common");
+  // eslint-disable-next-line no-shadow-restricted-names
+  const undefined = void 0; // a local: the global one is a lookup through the global proxy
+  const { canonicalizeLocaleList, tagPrototype } = lib("intl_common");
   const supportedLocalesOfAll = lib("intl_common").supportedLocalesOf;
-  const slots = new WeakMap(); // format → {handle, resolved, bound}
+  // The globals this library uses, taken once: the global object is a
+  // proxy, and dayjs formats through here several times per date.
+  const { create: objectCreate, defineProperty } = Object;
+  const { isNaN, floor } = { isNaN: Number.isNaN, floor: Math.floor };
+  const toObject = Object, toString = String, toBoolean = Boolean, toNumber = Number, now = Date.now;
+  const TypeErr = TypeError, RangeErr = RangeError, WeakMapCtor = WeakMap;
+  const slots = new WeakMapCtor(); // format → {handle, resolved, bound}
   const isObject = (v) => (typeof v === "object" && v !== null) || typeof v === "function";
-  const typeSequence = /^[a-z0-9]{3,8}(-[a-z0-9]{3,8})*$/i;
+
+  // GetOption (ECMA-402 §9.2.13).
+  const getOption = (options, property, type, values, fallback) => {
+    let value = options[property];
+    if (value === undefined) return fallback;
+    value = type === "boolean" ? toBoolean(value) : toString(value);
+    if (values !== undefined && values.indexOf(value) < 0) {
+      throw new RangeErr(`Value ${value} out of range for Intl.DateTimeFormat options property ${property}`);
+    }
+    return value;
+  };
+
+  const dateFields = ["weekday", "year", "month", "day"];
+  const timeFields = ["dayPeriod", "hour", "minute", "second", "fractionalSecondDigits"];
+  const numericValue = { value: "numeric", writable: true, enumerable: true, configurable: true };
 
   // ToDateTimeOptions (ECMA-402 2021 §11.1.2, as V8 still does it): the
   // options as the prototype of a new object that gets the defaults.
   const toDateTimeOptions = (options, required, defaults) => {
-    const o = Object.create(options === undefined ? null : Object(options));
+    const o = objectCreate(options === undefined ? null : toObject(options));
     let needDefaults = true;
     if (required === "date" || required === "any") {
-      for (const p of ["weekday", "year", "month", "day"]) if (o[p] !== undefined) needDefaults = false;
+      for (let i = 0; i < dateFields.length; i++) if (o[dateFields[i]] !== undefined) needDefaults = false;
     }
     if (required === "time" || required === "any") {
-      for (const p of ["dayPeriod", "hour", "minute", "second", "fractionalSecondDigits"]) if (o[p] !== undefined) needDefaults = false;
+      for (let i = 0; i < timeFields.length; i++) if (o[timeFields[i]] !== undefined) needDefaults = false;
     }
     const dateStyle = o.dateStyle;
     const timeStyle = o.timeStyle;
     if (dateStyle !== undefined || timeStyle !== undefined) needDefaults = false;
-    if (required === "date" && timeStyle !== undefined) throw new TypeError("Invalid option : timeStyle");
-    if (required === "time" && dateStyle !== undefined) throw new TypeError("Invalid option : dateStyle");
-    const set = (p) => Object.defineProperty(o, p, { value: "numeric", writable: true, enumerable: true, configurable: true });
-    if (needDefaults && (defaults === "date" || defaults === "all")) ["year", "month", "day"].forEach(set);
-    if (needDefaults && (defaults === "time" || defaults === "all")) ["hour", "minute", "second"].forEach(set);
+    if (required === "date" && timeStyle !== undefined) throw new TypeErr("Invalid option : timeStyle");
+    if (required === "time" && dateStyle !== undefined) throw new TypeErr("Invalid option : dateStyle");
+    if (needDefaults && (defaults === "date" || defaults === "all")) {
+      defineProperty(o, "year", numericValue);
+      defineProperty(o, "month", numericValue);
+      defineProperty(o, "day", numericValue);
+    }
+    if (needDefaults && (defaults === "time" || defaults === "all")) {
+      defineProperty(o, "hour", numericValue);
+      defineProperty(o, "minute", numericValue);
+      defineProperty(o, "second", numericValue);
+    }
     return o;
   };
 
-  const components = [
-    ["weekday", ["narrow", "short", "long"]],
-    ["era", ["narrow", "short", "long"]],
-    ["year", ["2-digit", "numeric"]],
-    ["month", ["2-digit", "numeric", "narrow", "short", "long"]],
-    ["day", ["2-digit", "numeric"]],
-    ["dayPeriod", ["narrow", "short", "long"]],
-    ["hour", ["2-digit", "numeric"]],
-    ["minute", ["2-digit", "numeric"]],
-    ["second", ["2-digit", "numeric"]],
-    ["fractionalSecondDigits"],
-    ["timeZoneName", ["short", "long", "shortOffset", "longOffset", "shortGeneric", "longGeneric"]],
-  ];
+  const texts = ["narrow", "short", "long"];
+  const numbers = ["2-digit", "numeric"];
+  const componentNames = ["weekday", "era", "year", "month", "day", "dayPeriod", "hour", "minute", "second", "fractionalSecondDigits", "timeZoneName"];
+  const componentValues = [texts, texts, numbers, ["2-digit", "numeric", "narrow", "short", "long"], numbers, texts, numbers, numbers, numbers, undefined,
+    ["short", "long", "shortOffset", "longOffset", "shortGeneric", "longGeneric"]];
   const styles = ["full", "long", "medium", "short"];
+  const typeSequence = /^[a-z0-9]{3,8}(-[a-z0-9]{3,8})*$/i;
 
-  // CreateDateTimeFormat: the slots of a new format.
+  // CreateDateTimeFormat: the slots of a new format. The locale
+  // negotiation and the pattern are Go's, in one call (cached there).
   const create = (locales, options) => {
-    const requested = canonicalizeLocaleList(locales);
+    const requested = typeof locales === "string" ? [host.canonicalTag(locales)] : canonicalizeLocaleList(locales);
     const o = toDateTimeOptions(options, "any", "date");
     getOption(o, "localeMatcher", "string", ["lookup", "best fit"], "best fit");
     const calendar = getOption(o, "calendar", "string", undefined, undefined);
-    if (calendar !== undefined && !typeSequence.test(calendar)) throw new RangeError(`Invalid calendar : ${calendar}`);
+    if (calendar !== undefined && !typeSequence.test(calendar)) throw new RangeErr(`Invalid calendar : ${calendar}`);
     const numberingSystem = getOption(o, "numberingSystem", "string", undefined, undefined);
-    if (numberingSystem !== undefined && !typeSequence.test(numberingSystem)) throw new RangeError(`Invalid numberingSystem : ${numberingSystem}`);
+    if (numberingSystem !== undefined && !typeSequence.test(numberingSystem)) throw new RangeErr(`Invalid numberingSystem : ${numberingSystem}`);
     const hour12 = getOption(o, "hour12", "boolean", undefined, undefined);
     let hourCycle = getOption(o, "hourCycle", "string", ["h11", "h12", "h23", "h24"], undefined);
     if (hour12 !== undefined) hourCycle = null;
-    const r = resolveLocale(requested);
     let timeZone = o.timeZone;
-    timeZone = timeZone === undefined ? undefined : String(timeZone);
-    const req = { calendar, numberingSystem, hour12, hourCycle, timeZone };
+    if (timeZone !== undefined) timeZone = toString(timeZone);
+    const req = [calendar, numberingSystem, hour12, hourCycle, timeZone];
     let explicit;
-    for (const [name, values] of components) {
-      const v = name === "fractionalSecondDigits"
-        ? defaultNumberOption(o[name], 1, 3, undefined, name)
-        : getOption(o, name, "string", values, undefined);
-      req[name] = v;
+    for (let i = 0; i < componentNames.length; i++) {
+      const name = componentNames[i];
+      let v;
+      if (i === 9) {
+        v = o[name];
+        if (v !== undefined) {
+          v = toNumber(v);
+          if (isNaN(v) || v < 1 || v > 3) throw new RangeErr(`${name} value is out of range.`);
+          v = floor(v);
+        }
+      } else {
+        v = getOption(o, name, "string", componentValues[i], undefined);
+      }
+      req.push(v);
       if (v !== undefined && explicit === undefined) explicit = name;
     }
     getOption(o, "formatMatcher", "string", ["basic", "best fit"], "best fit");
-    req.dateStyle = getOption(o, "dateStyle", "string", styles, undefined);
-    req.timeStyle = getOption(o, "timeStyle", "string", styles, undefined);
-    if ((req.dateStyle !== undefined || req.timeStyle !== undefined) && explicit !== undefined) {
-      throw new TypeError(`Can't set option ${explicit} when ${req.dateStyle !== undefined ? "dateStyle" : "timeStyle"} is used`);
+    const dateStyle = getOption(o, "dateStyle", "string", styles, undefined);
+    const timeStyle = getOption(o, "timeStyle", "string", styles, undefined);
+    if ((dateStyle !== undefined || timeStyle !== undefined) && explicit !== undefined) {
+      throw new TypeErr(`Can't set option ${explicit} when ${dateStyle !== undefined ? "dateStyle" : "timeStyle"} is used`);
     }
-    const made = host.compile(r, req); // a RangeError for what it cannot serve
+    req.push(dateStyle, timeStyle);
+    const made = host.compile(requested, req); // a RangeError for what it cannot serve
     return { handle: made.handle, resolved: made.resolved, bound: undefined };
   };
 
   const DateTimeFormat = function DateTimeFormat(locales = undefined, options = undefined) {
-    const self = new.target === undefined ? Object.create(DateTimeFormat.prototype) : this;
+    const self = new.target === undefined ? objectCreate(DateTimeFormat.prototype) : this;
     slots.set(self, create(locales, options));
     return self;
   };
   const slotsOf = (f, what) => {
     const s = isObject(f) ? slots.get(f) : undefined;
-    if (s === undefined) throw new TypeError(`Method Intl.DateTimeFormat.prototype.${what} called on incompatible receiver ${typeof f === "symbol" ? "Symbol()" : String(f)}`);
+    if (s === undefined) throw new TypeErr(`Method Intl.DateTimeFormat.prototype.${what} called on incompatible receiver ${typeof f === "symbol" ? "Symbol()" : String(f)}`);
     return s;
   };
   // The time value of a format's argument (undefined: now).
-  const timeOf = (date) => (date === undefined ? Date.now() : Number(date));
+  const timeOf = (date) => (date === undefined ? now() : toNumber(date));
 
   const method = (name, length, f) =>
     Object.defineProperty(DateTimeFormat.prototype, name, {
@@ -119,8 +151,8 @@
     configurable: true,
   });
   const rangeArgs = (startDate, endDate) => {
-    if (startDate === undefined || endDate === undefined) throw new TypeError("startDate and endDate must be defined");
-    return [Number(startDate), Number(endDate)];
+    if (startDate === undefined || endDate === undefined) throw new TypeErr("startDate and endDate must be defined");
+    return [toNumber(startDate), toNumber(endDate)];
   };
   method("formatRange", 2, function formatRange(startDate, endDate) {
     const s = slotsOf(this, "formatRange");
