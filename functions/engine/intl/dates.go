@@ -48,18 +48,7 @@ func calendar(dataLocale string) *calendarData {
 	if err := Record("dates", dataLocale, c); err != nil {
 		panic("intl: " + err.Error())
 	}
-	for s, p := range c.Available {
-		c.skeletons = append(c.skeletons, availableSkeleton{parseSkeleton(s), p})
-	}
-	// ICU's canonical items: a single field is always available as itself.
-	for _, ch := range "GyQMwWEDFdaHmsSv" {
-		s := string(ch)
-		if _, ok := c.Available[s]; !ok {
-			c.skeletons = append(c.skeletons, availableSkeleton{parseSkeleton(s), s})
-		}
-	}
-	// A stable order, so that equal distances pick the same pattern every time.
-	sortSkeletons(c.skeletons)
+	c.skeletons = generatorPatterns(c)
 	v, _ := calendars.LoadOrStore(dataLocale, c)
 	return v.(*calendarData)
 }

@@ -480,51 +480,6 @@ func clock(s string) int {
 	return hh*60 + mm
 }
 
-// FormatRange formats the range from x to y (valid time values): one
-// date when both format alike, else the locale's interval fallback
-// ("{0} – {1}") around the two.
-func (f *DateTimeFormat) FormatRange(x, y float64, z Zone) ([]Part, error) {
-	a, err := f.FormatToParts(x, z)
-	if err != nil {
-		return nil, err
-	}
-	b, err := f.FormatToParts(y, z)
-	if err != nil {
-		return nil, err
-	}
-	if samePartValues(a, b) {
-		for i := range a {
-			a[i].Source = "shared"
-		}
-		return a, nil
-	}
-	var out []Part
-	fallback := f.cal.IntervalFallback
-	if fallback == "" {
-		fallback = "{0} – {1}"
-	}
-	for fallback != "" {
-		i := strings.IndexByte(fallback, '{')
-		if i < 0 || i+2 >= len(fallback) {
-			out = append(out, Part{Type: "literal", Value: fallback, Source: "shared"})
-			break
-		}
-		if i > 0 {
-			out = append(out, Part{Type: "literal", Value: fallback[:i], Source: "shared"})
-		}
-		side, src := a, "startRange"
-		if fallback[i+1] == '1' {
-			side, src = b, "endRange"
-		}
-		for _, p := range side {
-			p.Source = src
-			out = append(out, p)
-		}
-		fallback = fallback[i+3:]
-	}
-	return out, nil
-}
-
 func samePartValues(a, b []Part) bool {
 	if len(a) != len(b) {
 		return false

@@ -211,14 +211,53 @@ func (s skeleton) String() string {
 	return b.String()
 }
 
-func sortSkeletons(list []availableSkeleton) {
-	sort.Slice(list, func(i, j int) bool {
-		a, b := list[i].skel.String(), list[j].skel.String()
-		if len(a) != len(b) {
-			return len(a) < len(b)
+// generatorPatterns are the patterns the generator chooses from, in
+// ICU's order, which decides between equally close ones: ICU adds a
+// pattern for each single field, then the locale's date and time style
+// patterns, then its availableFormats (sorted, and replacing a pattern
+// of the same skeleton in place), and walks them grouped by the
+// skeleton's first character.
+func generatorPatterns(c *calendarData) []availableSkeleton {
+	var list []availableSkeleton
+	index := map[string]int{}
+	add := func(pattern string, skel skeleton, override bool) {
+		key := skel.String()
+		if i, ok := index[key]; ok {
+			if override {
+				list[i].pattern = pattern
+			}
+			return
 		}
-		return a < b
-	})
+		index[key] = len(list)
+		list = append(list, availableSkeleton{skel, pattern})
+	}
+	for _, ch := range "GyQMwWEDFdaHmsSv" {
+		add(string(ch), parseSkeleton(string(ch)), false)
+	}
+	for _, style := range []string{"full", "long", "medium", "short"} {
+		if p := c.DateFormats[style]; p != "" {
+			add(p, parseSkeleton(p), false)
+		}
+		if p := c.TimeFormats[style]; p != "" {
+			add(p, parseSkeleton(p), false)
+		}
+	}
+	keys := make([]string, 0, len(c.Available))
+	for k := range c.Available {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		add(c.Available[k], parseSkeleton(k), true)
+	}
+	first := func(s skeleton) byte {
+		if k := s.String(); k != "" {
+			return k[0]
+		}
+		return 0
+	}
+	sort.SliceStable(list, func(i, j int) bool { return first(list[i].skel) < first(list[j].skel) })
+	return list
 }
 
 const (

@@ -34,6 +34,9 @@ func zoneNamesOf(dataLocale string) *zoneNames {
 // metazone is the metazone a zone belongs to at t ("" for none).
 func metazone(id string, t time.Time) string {
 	sec := t.Unix()
+	if sec < 0 {
+		return "" // ICU uses no metazone before 1970: local mean times are no Eastern Time
+	}
 	for _, use := range supp().Metazones[id] {
 		from, _ := use[1].(float64)
 		to, _ := use[2].(float64)
