@@ -226,3 +226,30 @@ func TestDateTimeFormatAgainstNode(t *testing.T) {
 	)
 	differentialEnv(t, []string{"TZ=UTC"}, exprs)
 }
+
+// TestDateTimeFormatLocalesAgainstNode runs a set of component options
+// over every language we have data for (regional variants among them).
+// Left out: an hour with only a zone name ({hour, timeZoneName}), where
+// ICU 78's patterns ("13h GMT-8", "h13 GMT-8") are not CLDR 48.2's.
+func TestDateTimeFormatLocalesAgainstNode(t *testing.T) {
+	var exprs []string
+	sets := []string{
+		`year: "numeric"`, `year: "2-digit", month: "short"`, `month: "long", day: "numeric"`, `month: "numeric", day: "numeric"`,
+		`weekday: "long", year: "numeric", month: "long", day: "numeric"`, `weekday: "short", hour: "numeric", minute: "2-digit"`,
+		`hour: "2-digit", minute: "2-digit", second: "2-digit"`, `hour: "numeric", minute: "2-digit", hour12: true`, `hour: "numeric", minute: "2-digit", hour12: false`,
+		`month: "short", year: "numeric", day: "2-digit", hour: "2-digit", minute: "2-digit"`, `era: "short", year: "numeric", month: "long"`,
+		`timeStyle: "long", dateStyle: "medium"`, `timeStyle: "full", dateStyle: "full"`, `dateStyle: "short", timeStyle: "short", hourCycle: "h23"`,
+`hour: "numeric", minute: "numeric", timeZoneName: "long", timeZone: "Europe/Berlin"`,
+		`weekday: "narrow"`, `day: "numeric"`, `month: "2-digit", year: "numeric"`, `hour: "numeric", dayPeriod: "short"`, `minute: "2-digit", second: "2-digit"`,
+		`year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false`,
+		`weekday: "long", hour: "numeric"`, `month: "long", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric", fractionalSecondDigits: 2`,
+	}
+	for _, l := range []string{"en-US", "en-GB", "en-IN", "en-AU", "en-CA", "de-AT", "de-CH", "fr-CA", "fr-CH", "es-MX", "es-AR", "pt-PT", "it", "nl", "sv", "nb", "da", "fi", "pl", "cs", "ru", "uk", "tr", "el", "he", "ar", "ar-SA", "hi", "bn", "ja", "zh-CN", "zh-HK", "zh-TW", "vi", "id", "ms", "ro", "hu", "bg", "hr", "sr", "sk", "sl", "lt", "lv", "et", "ca"} {
+		for _, o := range sets {
+			exprs = append(exprs, fmt.Sprintf(`new Intl.DateTimeFormat(%q, {timeZone: "UTC", %s}).format(new Date(Date.UTC(2026, 1, 7, 21, 4, 9, 120)))`, l, o))
+		}
+	}
+	for i := 0; i < len(exprs); i += 300 {
+		differentialEnv(t, []string{"TZ=UTC"}, exprs[i:min(i+300, len(exprs))])
+	}
+}

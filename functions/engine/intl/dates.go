@@ -55,7 +55,6 @@ func calendar(dataLocale string) *calendarData {
 
 // supplement is data/datesupp.json.
 type supplement struct {
-	Hours      map[string][2]string                    `json:"hours"` // region → preferred, allowed
 	Calendars  map[string]string                       `json:"calendars"`
 	DayPeriods map[string]map[string]map[string]string `json:"dayPeriods"`
 	Metazones  map[string][][3]any                     `json:"metazones"`
@@ -91,15 +90,14 @@ func DefaultCalendar(tag string) string {
 	return c
 }
 
-// defaultHourChar is the hour pattern character a locale prefers (CLDR
-// timeData, by language_REGION, then region, then world): h, H, K or k.
-func defaultHourChar(tag string) byte {
-	h := supp().Hours
-	reg := region(tag)
-	lang, _, _ := strings.Cut(tag, "-")
-	for _, k := range []string{lang + "_" + reg, reg, "001"} {
-		if v, ok := h[k]; ok && v[0] != "" {
-			return v[0][0]
+// defaultHourChar is the hour pattern character a locale prefers (h, H,
+// K or k): as ICU's pattern generator takes it, that of the locale's
+// short time pattern (fr-CA writes 21 h 04 where Canada's region data
+// say h).
+func defaultHourChar(c *calendarData) byte {
+	for _, t := range parsePattern(c.TimeFormats["short"]) {
+		if fieldOf(t.field) == fHour {
+			return t.field
 		}
 	}
 	return 'H'

@@ -94,7 +94,7 @@ func compile(o DateTimeOptions) (*DateTimeFormat, error) {
 	}
 	// The hour cycle, as V8 resolves it: hour12 wins over hourCycle and
 	// the -u-hc- keyword; h11 is the 12-hour clock of Japanese.
-	defChar := defaultHourChar(o.Locale)
+	defChar := defaultHourChar(cal)
 	hc := o.HourCycle
 	explicit := hc != ""
 	if o.Hour12 != "" {

@@ -200,6 +200,28 @@ func (s *skeleton) normalizeDayPeriod() {
 	}
 }
 
+// base is the skeleton as ICU's pattern generator keeps patterns: one
+// for each set of fields and types, whatever the numeric widths ("yMd"
+// for "yyMMdd", "yMMMd" for "yMMMdd").
+func (s skeleton) base() string {
+	var b strings.Builder
+	for f := range nFields {
+		n := s.lens[f]
+		switch c := s.chars[f]; {
+		case n == 0:
+			continue
+		case s.types[f] > 0: // numeric: one base for every width
+			n = 1
+		case n <= 3 && !strings.ContainsRune("MLQq", rune(c)):
+			n = 1 // E, EE and EEE are one type, as are G and a
+		}
+		for range n {
+			b.WriteByte(s.chars[f])
+		}
+	}
+	return b.String()
+}
+
 // String is the skeleton's characters, in field order.
 func (s skeleton) String() string {
 	var b strings.Builder
@@ -219,9 +241,17 @@ func (s skeleton) String() string {
 // skeleton's first character.
 func generatorPatterns(c *calendarData) []availableSkeleton {
 	var list []availableSkeleton
-	index := map[string]int{}
+	index := map[string]int{} // by skeleton
+	bases := map[string]bool{}
+	// add is ICU's addPatternWithSkeleton: a style pattern (override
+	// false) is dropped when one of the same base is there; an
+	// availableFormats one replaces only one of the very same skeleton.
 	add := func(pattern string, skel skeleton, override bool) {
-		key := skel.String()
+		key, base := skel.String(), skel.base()
+		if !override && bases[base] {
+			return
+		}
+		bases[base] = true
 		if i, ok := index[key]; ok {
 			if override {
 				list[i].pattern = pattern

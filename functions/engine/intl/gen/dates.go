@@ -206,26 +206,10 @@ func zoneNamesRecord(c *cldr, locale string) (any, error) {
 	return rec, nil
 }
 
-// dateSupplement writes data/datesupp.json: the hour cycles of regions
-// (timeData), their calendars, the day period rules of languages, the
+// dateSupplement writes data/datesupp.json: the calendars of regions, the day period rules of languages, the
 // metazone of each zone over time, and the time zone names with the
 // canonical spelling that ICU (and so Node) shows.
 func dateSupplement(c *cldr) error {
-	var time_ struct {
-		Supplemental struct {
-			TimeData map[string]struct {
-				Allowed   string `json:"_allowed"`
-				Preferred string `json:"_preferred"`
-			} `json:"timeData"`
-		} `json:"supplemental"`
-	}
-	if err := c.read("cldr-core", "supplemental/timeData.json", &time_); err != nil {
-		return err
-	}
-	hours := map[string][2]string{}
-	for k, v := range time_.Supplemental.TimeData {
-		hours[k] = [2]string{v.Preferred, v.Allowed}
-	}
 	var cal struct {
 		Supplemental struct {
 			Pref map[string][]string `json:"calendarPreferenceData"`
@@ -289,7 +273,7 @@ func dateSupplement(c *cldr) error {
 		return err
 	}
 	return writeJSON("data/datesupp.json", map[string]any{
-		"hours": hours, "calendars": calendars, "dayPeriods": dayPeriods, "metazones": meta, "zones": names,
+		"calendars": calendars, "dayPeriods": dayPeriods, "metazones": meta, "zones": names,
 	})
 }
 
