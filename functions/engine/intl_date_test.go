@@ -2,7 +2,11 @@ package engine
 
 import (
 	"fmt"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/scriptforge/scriptforge/functions"
 )
 
 // The dates the differential cases format: an autumn evening, a summer
@@ -251,5 +255,60 @@ func TestDateTimeFormatLocalesAgainstNode(t *testing.T) {
 	}
 	for i := 0; i < len(exprs); i += 300 {
 		differentialEnv(t, []string{"TZ=UTC"}, exprs[i:min(i+300, len(exprs))])
+	}
+}
+
+// TestDateTimeFormatHostile: absurd options and arguments end in a clear
+// error, and formatting in a loop stays within the run's time limit.
+func TestDateTimeFormatHostile(t *testing.T) {
+	e := New(Config{})
+	inv := fnInv(t, "acme", "dates_hostile", 1, functions.TypeApp, `export function main() {
+  const out = [];
+  const attempt = (f) => { try { out.push(String(f())) } catch (e) { out.push(e.name + ": " + e.message.slice(0, 80) + (e.message.length > 200 ? " (long)" : "")) } };
+  attempt(() => new Intl.DateTimeFormat("en", {fractionalSecondDigits: 1e9}));
+  attempt(() => new Intl.DateTimeFormat("en", {timeZone: "x".repeat(1 << 20)}));
+  attempt(() => new Date(0).toLocaleString("en", {timeZone: "Europe/".repeat(1 << 17)}));
+  attempt(() => new Intl.DateTimeFormat("en", {timeZone: "UTC"}).format(8.64e15));
+  attempt(() => new Intl.DateTimeFormat("en", {timeZone: "UTC"}).format(-8.64e15 - 1));
+  attempt(() => new Intl.DateTimeFormat("en", {get year() { throw new TypeError("from a getter") }}));
+  attempt(() => new Intl.DateTimeFormat("th").format(0));
+  attempt(() => new Intl.DateTimeFormat("en", {calendar: "islamic"}));
+  attempt(() => new Intl.DateTimeFormat("en", {timeZone: "Europe/London", timeZoneName: "longGeneric"}).format(0));
+  attempt(() => new Intl.DateTimeFormat(["en", "x".repeat(1 << 20)]));
+  return out;
+}`, `{}`)
+	inv.Timeout = 10 * time.Second
+	out := call(t, e, inv)
+	for _, want := range []string{
+		`"RangeError: fractionalSecondDigits value is out of range."`,
+		`"RangeError: Invalid time zone specified: xxxxxxxx`,
+		`"RangeError: Invalid time zone specified: Europe/Europe/`,
+		`"9/13/275760"`,
+		`"RangeError: Invalid time value"`,
+		`"TypeError: from a getter"`,
+		`"RangeError: Intl.DateTimeFormat: the buddhist calendar is not supported`,
+		`"RangeError: Intl.DateTimeFormat: the islamic calendar is not supported`,
+		`"RangeError: timeZoneName longGeneric: no such name for Europe/London`,
+		`"RangeError: Incorrect locale information provided`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no %s in %s", want, out)
+		}
+	}
+	if strings.Contains(out, "(long)") {
+		t.Errorf("an error repeats a huge argument: %s", out)
+	}
+
+	loop := fnInv(t, "acme", "dates_loop", 1, functions.TypeApp, `export function main() {
+  const f = new Intl.DateTimeFormat("de", {dateStyle: "full", timeStyle: "full", timeZone: "Europe/Berlin"});
+  for (let i = 0; ; i++) { f.formatToParts(i * 1e6); new Date(i).toLocaleString("ja", {timeZone: "Asia/Tokyo"}) }
+}`, `{}`)
+	loop.Timeout = 300 * time.Millisecond
+	start := time.Now()
+	if got := call(t, e, loop); got != "error:timeout" {
+		t.Errorf("formatting forever: %s, want error:timeout", got)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("the loop stopped %v after its start (limit 300 ms)", d)
 	}
 }

@@ -53,7 +53,7 @@ func init() {
 			}
 			tag, err := intl.Canonicalize(s)
 			if err != nil {
-				panic(r.newError("RangeError", err.Error()+": "+s))
+				panic(r.newError("RangeError", err.Error()+": "+clip(s)))
 			}
 			if len(s) <= 64 {
 				canonicalTags.Store(s, tag)
@@ -222,10 +222,7 @@ func (r *run) compileDateFormat(requested []string, values []goja.Value) goja.Va
 	}
 	goName, canonical, ok := intl.LookupZone(zoneName)
 	if !ok {
-		if len(zoneName) > 64 {
-			zoneName = zoneName[:64] + "…"
-		}
-		panic(r.newError("RangeError", "Invalid time zone specified: "+zoneName))
+		panic(r.newError("RangeError", "Invalid time zone specified: "+clip(zoneName)))
 	}
 	loc, ok := zone(goName)
 	if !ok {
@@ -499,6 +496,14 @@ func (r *run) quickDateFormat(locales, options goja.Value, required, defaults st
 	}
 	d, _ := made.ToObject(r.vm).Get("handle").Export().(*dateFormat)
 	return d, d != nil
+}
+
+// clip shortens what an error message repeats of a user's argument.
+func clip(s string) string {
+	if len(s) <= 64 {
+		return s
+	}
+	return strings.ToValidUTF8(s[:64], "") + "…"
 }
 
 var typeSequence = regexp.MustCompile(`^(?i)[a-z0-9]{3,8}(-[a-z0-9]{3,8})*$`)

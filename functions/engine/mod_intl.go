@@ -19,7 +19,7 @@ func init() {
 		_ = host.Set("canonicalTag", func(c goja.FunctionCall) goja.Value {
 			tag, err := intl.Canonicalize(c.Argument(0).String())
 			if err != nil {
-				panic(r.newError("RangeError", err.Error()+": "+c.Argument(0).String()))
+				panic(r.newError("RangeError", err.Error()+": "+clip(c.Argument(0).String())))
 			}
 			return r.vm.ToValue(tag)
 		})

@@ -96,7 +96,7 @@ func (f *DateTimeFormat) zoneName(tok token, t time.Time, z Zone) (string, error
 	}
 	// ICU writes the zone's country here ("France Time"); CLDR's
 	// territory names are not among our data.
-	return "", fmt.Errorf("no %s generic name for the time zone %s in this locale", width, z.ID)
+	return "", fmt.Errorf("timeZoneName %sGeneric: no such name for %s in this locale (ICU writes the country's name, which our CLDR data lack)", width, z.ID)
 }
 
 // observesDST tells whether t's zone changes offset within a year around t.
