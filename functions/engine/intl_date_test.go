@@ -243,7 +243,7 @@ func TestDateTimeFormatLocalesAgainstNode(t *testing.T) {
 		`hour: "2-digit", minute: "2-digit", second: "2-digit"`, `hour: "numeric", minute: "2-digit", hour12: true`, `hour: "numeric", minute: "2-digit", hour12: false`,
 		`month: "short", year: "numeric", day: "2-digit", hour: "2-digit", minute: "2-digit"`, `era: "short", year: "numeric", month: "long"`,
 		`timeStyle: "long", dateStyle: "medium"`, `timeStyle: "full", dateStyle: "full"`, `dateStyle: "short", timeStyle: "short", hourCycle: "h23"`,
-`hour: "numeric", minute: "numeric", timeZoneName: "long", timeZone: "Europe/Berlin"`,
+		`hour: "numeric", minute: "numeric", timeZoneName: "long", timeZone: "Europe/Berlin"`,
 		`weekday: "narrow"`, `day: "numeric"`, `month: "2-digit", year: "numeric"`, `hour: "numeric", dayPeriod: "short"`, `minute: "2-digit", second: "2-digit"`,
 		`year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false`,
 		`weekday: "long", hour: "numeric"`, `month: "long", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric", fractionalSecondDigits: 2`,

@@ -361,7 +361,7 @@ var dateOptionValues = map[string][]string{
 	"weekday": {"narrow", "short", "long"}, "era": {"narrow", "short", "long"}, "year": {"2-digit", "numeric"},
 	"month": {"2-digit", "numeric", "narrow", "short", "long"}, "day": {"2-digit", "numeric"}, "dayPeriod": {"narrow", "short", "long"},
 	"hour": {"2-digit", "numeric"}, "minute": {"2-digit", "numeric"}, "second": {"2-digit", "numeric"},
-	"timeZoneName": {"short", "long", "shortOffset", "longOffset", "shortGeneric", "longGeneric"},
+	"timeZoneName":  {"short", "long", "shortOffset", "longOffset", "shortGeneric", "longGeneric"},
 	"formatMatcher": {"basic", "best fit"}, "dateStyle": {"full", "long", "medium", "short"}, "timeStyle": {"full", "long", "medium", "short"},
 }
 

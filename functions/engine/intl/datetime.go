@@ -21,9 +21,9 @@ type DateTimeOptions struct {
 	Hour12     string // "true", "false"
 
 	Weekday, Era, Year, Month, Day, DayPeriod, Hour, Minute, Second string
-	FractionalSecondDigits                                      int
-	TimeZoneName                                                string
-	DateStyle, TimeStyle                                        string
+	FractionalSecondDigits                                          int
+	TimeZoneName                                                    string
+	DateStyle, TimeStyle                                            string
 }
 
 // DateTimeFormat is a compiled format: its pattern and what

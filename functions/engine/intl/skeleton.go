@@ -488,7 +488,7 @@ type token struct {
 
 // parsePattern splits a CLDR pattern into fields and literals: ASCII
 // letters are fields, text in single quotes and everything else literal,
-// '' an apostrophe.
+// ” an apostrophe.
 func parsePattern(p string) []token {
 	var out []token
 	var lit strings.Builder
