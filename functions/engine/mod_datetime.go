@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	_ "time/tzdata" // zones without the host's /usr/share/zoneinfo: sandboxes and containers
 
@@ -55,7 +56,7 @@ func init() {
 			if err != nil {
 				panic(r.newError("RangeError", err.Error()+": "+clip(s)))
 			}
-			if len(s) <= 64 {
+			if len(s) <= 64 && canonicalTagCount.Add(1) <= 4096 {
 				canonicalTags.Store(s, tag)
 			}
 			return r.vm.ToValue(tag)
@@ -293,9 +294,13 @@ func (r *run) compileDateFormat(requested []string, values []goja.Value) goja.Va
 var zones sync.Map // name → *time.Location
 
 // canonicalTags are canonical language tags by the tag asked for: most
-// calls name one of a few locales. Only well-formed tags are kept, and
-// there are finitely many short ones that canonicalize to data.
-var canonicalTags sync.Map
+// calls name one of a few locales. Shared by every runtime (a tag's
+// canonical form is no tenant's), so bounded: the first 4,096 short
+// well-formed tags.
+var (
+	canonicalTags     sync.Map
+	canonicalTagCount atomic.Int64
+)
 
 // zone loads an IANA zone once per process. LoadLocation refuses paths
 // (".." or a leading "/"); "Local" is refused here, as it would tell the
