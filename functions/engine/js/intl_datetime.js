@@ -126,44 +126,41 @@
   // The time value of a format's argument (undefined: now).
   const timeOf = (date) => (date === undefined ? now() : toNumber(date));
 
-  const method = (name, length, f) =>
-    Object.defineProperty(DateTimeFormat.prototype, name, {
-      value: Object.defineProperty(f, "length", { value: length }), writable: true, configurable: true,
-    });
-  Object.defineProperty(DateTimeFormat, "supportedLocalesOf", {
-    value: function supportedLocalesOf(locales, options = undefined) { return supportedLocalesOfAll(locales, options); },
-    writable: true, configurable: true,
-  });
-  method("resolvedOptions", 0, function resolvedOptions() { return { ...slotsOf(this, "resolvedOptions").resolved }; });
-  method("formatToParts", 1, function formatToParts(date) {
-    const s = slotsOf(this, "formatToParts");
-    return host.parts(s.handle, timeOf(date));
-  });
-  Object.defineProperty(DateTimeFormat.prototype, "format", {
-    get: function format() {
-      const s = slotsOf(this, "format");
-      if (s.bound === undefined) {
-        const h = s.handle;
-        s.bound = Object.defineProperty((date) => host.format(h, timeOf(date)), "name", { value: "" });
-      }
-      return s.bound;
-    },
-    configurable: true,
-  });
   const rangeArgs = (startDate, endDate) => {
     if (startDate === undefined || endDate === undefined) throw new TypeErr("startDate and endDate must be defined");
     return [toNumber(startDate), toNumber(endDate)];
   };
-  method("formatRange", 2, function formatRange(startDate, endDate) {
-    const s = slotsOf(this, "formatRange");
-    const [x, y] = rangeArgs(startDate, endDate);
-    return host.range(s.handle, x, y, false);
-  });
-  method("formatRangeToParts", 2, function formatRangeToParts(startDate, endDate) {
-    const s = slotsOf(this, "formatRangeToParts");
-    const [x, y] = rangeArgs(startDate, endDate);
-    return host.range(s.handle, x, y, true);
-  });
+  // Methods of an object literal: like the built-ins, not constructors.
+  const members = {
+    supportedLocalesOf(locales, options = undefined) { return supportedLocalesOfAll(locales, options); },
+    resolvedOptions() { return { ...slotsOf(this, "resolvedOptions").resolved }; },
+    formatToParts(date) { return host.parts(slotsOf(this, "formatToParts").handle, timeOf(date)); },
+    get format() {
+      const s = slotsOf(this, "format");
+      if (s.bound === undefined) {
+        const h = s.handle;
+        s.bound = defineProperty((date) => host.format(h, timeOf(date)), "name", { value: "" });
+      }
+      return s.bound;
+    },
+    formatRange(startDate, endDate) {
+      const s = slotsOf(this, "formatRange");
+      const [x, y] = rangeArgs(startDate, endDate);
+      return host.range(s.handle, x, y, false);
+    },
+    formatRangeToParts(startDate, endDate) {
+      const s = slotsOf(this, "formatRangeToParts");
+      const [x, y] = rangeArgs(startDate, endDate);
+      return host.range(s.handle, x, y, true);
+    },
+  };
+  const member = (name) => Object.getOwnPropertyDescriptor(members, name).value;
+  defineProperty(DateTimeFormat, "supportedLocalesOf", { value: member("supportedLocalesOf"), writable: true, configurable: true });
+  for (const name of ["resolvedOptions", "formatToParts", "formatRange", "formatRangeToParts"]) {
+    defineProperty(DateTimeFormat.prototype, name, { value: member(name), writable: true, configurable: true });
+  }
+  defineProperty(DateTimeFormat.prototype, "format", { get: Object.getOwnPropertyDescriptor(members, "format").get, configurable: true });
+  defineProperty(DateTimeFormat, "prototype", { writable: false });
   tagPrototype(DateTimeFormat, "Intl.DateTimeFormat");
 
   // Date.prototype.toLocaleString and kin (ECMA-402 §20.4): Go has
