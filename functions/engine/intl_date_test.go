@@ -320,3 +320,22 @@ func TestDateTimeFormatHostile(t *testing.T) {
 		t.Errorf("the loop stopped %v after its start (limit 300 ms)", d)
 	}
 }
+
+// TestDateTimeFormatRangesAgainstNode: formatRange over styles and
+// component sets, for ranges of five seconds to fifteen months (ko left
+// out: its am/pm markers, see above).
+func TestDateTimeFormatRangesAgainstNode(t *testing.T) {
+	var exprs []string
+	sets := []string{`dateStyle: "medium"`, `dateStyle: "full"`, `timeStyle: "short"`, `dateStyle: "short", timeStyle: "short"`, `month: "short", day: "numeric"`, `year: "numeric", month: "long"`, `hour: "numeric", minute: "2-digit"`, `hour: "numeric", minute: "2-digit", second: "2-digit"`, `weekday: "short", day: "numeric"`, `hour: "2-digit", hour12: false`, `year: "numeric", month: "short", day: "numeric", hour: "numeric", minute: "numeric"`}
+	diffs := []string{"5000", "600000", "7200000", "50400000", "259200000", "3456000000", "40000000000"}
+	for _, l := range []string{"en-US", "en-GB", "de", "fr", "es", "ja", "zh-CN", "ru", "ar-EG", "pt-BR", "it", "hi", "nl", "pl", "tr"} {
+		for _, o := range sets {
+			for _, d := range diffs {
+				exprs = append(exprs, fmt.Sprintf(`new Intl.DateTimeFormat(%q, {timeZone: "UTC", %s}).formatRange(1770000000000, 1770000000000 + %s)`, l, o, d))
+			}
+		}
+	}
+	for i := 0; i < len(exprs); i += 300 {
+		differentialEnv(t, []string{"TZ=UTC"}, exprs[i:min(i+300, len(exprs))])
+	}
+}

@@ -1,6 +1,7 @@
 package intl
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"time"
@@ -12,30 +13,52 @@ import (
 // days differ), else the fallback "{0} – {1}" around two whole dates.
 
 // FormatRange formats the range from x to y (valid time values) into
-// parts, each with its source: startRange, endRange or shared.
+// parts, each with its source: startRange, endRange or shared. As V8
+// does: one date, formatted as format does, when the dates differ in no
+// field the pattern shows or anything finer; else ICU's interval formats
+// over the pattern's skeleton (its patterns generated anew, without
+// V8's hour widths).
 func (f *DateTimeFormat) FormatRange(x, y float64, z Zone) ([]Part, error) {
-	a, err := f.FormatToParts(x, z)
-	if err != nil {
-		return nil, err
-	}
-	b, err := f.FormatToParts(y, z)
-	if err != nil {
-		return nil, err
-	}
-	if samePartValues(a, b) {
-		for i := range a {
-			a[i].Source = "shared"
-		}
-		return a, nil
+	if math.IsNaN(x) || math.IsNaN(y) || math.Abs(x) > MaxTime || math.Abs(y) > MaxTime {
+		return nil, fmt.Errorf("Invalid time value")
 	}
 	tx, ty := time.UnixMilli(int64(x)).In(z.Loc), time.UnixMilli(int64(y)).In(z.Loc)
 	diff := largestDifference(tx, ty)
+	if diff == 0 && int64(x)%1000 != int64(y)%1000 {
+		diff = 'S'
+	}
+	if diff == 0 || !f.showsLevel(diff) {
+		// One date, as format writes it (plain spaces, see Format).
+		a, err := f.FormatToParts(x, z)
+		for i := range a {
+			a[i].Source = "shared"
+			a[i].Value = strings.ReplaceAll(a[i].Value, "\u202f", " ")
+		}
+		return a, err
+	}
 	skel := parseSkeleton(f.Pattern)
+	hourChar := skel.chars[fHour]
+	regen := func(s skeleton) *DateTimeFormat {
+		p := f.cal.generate(&s, f.cal.Decimal[f.numbering], false)
+		if hourChar != 0 {
+			p = replaceHourCycle(p, hourChar)
+		}
+		return f.sub(p)
+	}
 	mask := skel.mask()
 	hasDate, hasTime := mask&dateMask != 0, mask&^dateMask != 0
 	dayOrMore := diff == 'G' || diff == 'y' || diff == 'M' || diff == 'd'
 	switch {
-	case hasDate && hasTime && !dayOrMore:
+	case hasTime && !hasDate && dayOrMore:
+		// Times on different days: each with its date.
+		full := skel
+		full.set('y', 1)
+		full.set('M', 1)
+		full.set('d', 1)
+		return f.fallbackParts(regen(full), x, y, z), nil
+	case hasDate && hasTime && dayOrMore:
+		return f.fallbackParts(regen(skel), x, y, z), nil
+	case hasDate && hasTime:
 		// One date, and the range of times: "Jan 1, 1970, 12:00 – 1:00 AM".
 		dateSkel, timeSkel := skel, skel
 		for fld := range nFields {
@@ -45,48 +68,43 @@ func (f *DateTimeFormat) FormatRange(x, y float64, z Zone) ([]Part, error) {
 				dateSkel.clear(fld)
 			}
 		}
-		datePattern := f.cal.bestPattern(&dateSkel, "")
 		timeParts, ok := f.intervalParts(timeSkel, diff, tx, ty, z)
 		if !ok {
-			timeParts = f.fallbackParts(f.sub(timeSkel.patternOf(f.tokens)), tx, ty, x, y, z)
+			timeParts = f.fallbackParts(regen(timeSkel), x, y, z)
 		}
-		style := "short"
-		switch dateSkel.lens[fMonth] {
-		case 4:
-			style = "long"
-			if dateSkel.types[fWeekday] != 0 {
-				style = "full"
-			}
-		case 3:
-			style = "medium"
-		}
-		glue := f.cal.AtTime[style]
-		if glue == "" {
-			glue = f.cal.DateTimeFormats[style]
-		}
-		var text strings.Builder // the glue's literal text, unquoted
+		glue := f.cal.DateTimeFormats["medium"] // ICU's default glue, whatever the date's style
+		var text strings.Builder                // the glue's literal text, unquoted
 		for _, t := range parsePattern(glue) {
 			text.WriteString(t.lit)
 		}
 		return resolveBraces(splitBraces(text.String()), timeParts, func() []Part {
-			dp, _ := f.sub(datePattern).FormatToParts(x, z)
+			dp, _ := regen(dateSkel).FormatToParts(x, z)
 			for i := range dp {
 				dp[i].Source = "shared"
 			}
 			return dp
 		}), nil
-	case hasTime && !hasDate && dayOrMore:
-		// Times on different days: each with its date.
-		full := skel
-		full.set('y', 1)
-		full.set('M', 1)
-		full.set('d', 1)
-		return f.fallbackParts(f.sub(f.cal.bestPattern(&full, f.cal.Decimal[f.numbering])), tx, ty, x, y, z), nil
 	}
 	if parts, ok := f.intervalParts(skel, diff, tx, ty, z); ok {
 		return parts, nil
 	}
-	return f.fallbackParts(f, tx, ty, x, y, z), nil
+	return f.fallbackParts(regen(skel), x, y, z), nil
+}
+
+// levels rank pattern fields as ICU's isFieldUnitIgnored does.
+var levels = map[byte]int{'G': 0, 'y': 10, 'M': 20, 'L': 20, 'd': 30, 'E': 30, 'c': 30, 'a': 40, 'b': 40, 'B': 40,
+	'h': 50, 'H': 50, 'K': 50, 'k': 50, 'm': 60, 's': 70, 'S': 80}
+
+// showsLevel tells whether the pattern shows the field of a difference
+// (a pattern letter) or a finer one.
+func (f *DateTimeFormat) showsLevel(diff byte) bool {
+	want := levels[diff]
+	for _, t := range f.tokens {
+		if l, ok := levels[t.field]; ok && t.field != 0 && l >= want {
+			return true
+		}
+	}
+	return false
 }
 
 // sub is a format of another pattern with f's data.
@@ -168,30 +186,16 @@ func (f *DateTimeFormat) intervalParts(skel skeleton, diff byte, tx, ty time.Tim
 	if skel.chars[fDayPeriod] == 'B' && (diff == 'a' || diff == 'H') {
 		key = 'B'
 	}
-	// The interval skeleton with the same fields, closest in widths.
-	var best *skeleton
-	var bestPattern string
-	bestDist := math.MaxInt
-	for name, patterns := range f.cal.Intervals {
-		p, ok := patterns[string(key)]
-		if !ok && key == 'B' {
-			p, ok = patterns["h"]
-		}
-		if !ok {
-			continue
-		}
-		cand := parseSkeleton(name)
-		if cand.chars[fDayPeriod] == 'a' {
-			cand.clear(fDayPeriod)
-		}
-		if cand.mask() != skel.mask() || twelve != (cand.chars[fHour] == 'h' || cand.chars[fHour] == 'K') && hour != 0 {
-			continue
-		}
-		d, _ := distance(&skel, &cand, skel.mask())
-		if d < bestDist || d == bestDist && name < best.String() {
-			c := cand
-			best, bestPattern, bestDist = &c, p, d
-		}
+	if !f.cal.hasIntervals(&skel, twelve) {
+		return nil, false // ICU: no interval skeleton of these fields, the fallback for all
+	}
+	best, bestPattern := f.cal.intervalFor(&skel, key, twelve)
+	if best == nil && fieldOf(diff) >= 0 && skel.types[fieldOf(diff)] == 0 {
+		// No pattern for a field the skeleton lacks (the year of "MMMd"):
+		// ICU looks at the skeleton with that field ("yMMMd").
+		ext := skel
+		ext.set(diff, 1)
+		best, bestPattern = f.cal.intervalFor(&ext, key, twelve)
 	}
 	if best == nil {
 		return nil, false
@@ -203,9 +207,71 @@ func (f *DateTimeFormat) intervalParts(skel skeleton, diff byte, tx, ty time.Tim
 	return f.splitInterval(pattern, tx, ty, z), true
 }
 
-// widen gives an interval pattern's fields the widths the format asks
-// for, where the interval skeleton had others of the same kind
-// (numeric or text): "d.M." for "dd.MM.".
+// sameFields tells whether an interval skeleton has the fields of skel,
+// written with the same characters (ICU compares skeletons by letter:
+// a stand-alone LLLL finds no MMMM).
+func sameFields(skel, cand *skeleton, twelve bool) bool {
+	if cand.mask() != skel.mask() {
+		return false
+	}
+	for f := range nFields {
+		if f != fHour && skel.chars[f] != cand.chars[f] {
+			return false
+		}
+	}
+	return skel.chars[fHour] == 0 || twelve == (cand.chars[fHour] == 'h' || cand.chars[fHour] == 'K')
+}
+
+// hasIntervals tells whether the locale has interval patterns for
+// skel's fields at all.
+func (c *calendarData) hasIntervals(skel *skeleton, twelve bool) bool {
+	for name := range c.Intervals {
+		cand := parseSkeleton(name)
+		if cand.chars[fDayPeriod] == 'a' {
+			cand.clear(fDayPeriod)
+		}
+		if sameFields(skel, &cand, twelve) {
+			return true
+		}
+	}
+	return false
+}
+
+// intervalFor is the interval pattern, for a difference (key), of the
+// interval skeleton with the same fields as skel and the closest widths.
+func (c *calendarData) intervalFor(skel *skeleton, key byte, twelve bool) (*skeleton, string) {
+	var best *skeleton
+	var bestPattern, bestName string
+	bestDist := math.MaxInt
+	for name, patterns := range c.Intervals {
+		p, ok := patterns[string(key)]
+		if !ok && key == 'B' {
+			p, ok = patterns["h"]
+		}
+		if !ok {
+			continue
+		}
+		cand := parseSkeleton(name)
+		if cand.chars[fDayPeriod] == 'a' {
+			cand.clear(fDayPeriod)
+		}
+		if !sameFields(skel, &cand, twelve) {
+			continue
+		}
+		d, _ := distance(skel, &cand, skel.mask())
+		if d < bestDist || d == bestDist && name < bestName {
+			c := cand
+			best, bestPattern, bestDist, bestName = &c, p, d, name
+		}
+	}
+	return best, bestPattern
+}
+
+// widen gives an interval pattern's text fields the widths the format
+// asks for (EEEE where the interval skeleton has E), as ICU's
+// adjustFieldWidth: only a field written as in the skeleton (not ccc for
+// E) and as wide as there; numeric widths stay the pattern's, ICU drops
+// them from the skeleton.
 func widen(pattern string, best, want *skeleton) string {
 	var b strings.Builder
 	for _, t := range parsePattern(pattern) {
@@ -215,7 +281,8 @@ func widen(pattern string, best, want *skeleton) string {
 		}
 		n := t.n
 		if fld := fieldOf(t.field); fld >= 0 && want.types[fld] != 0 && best.types[fld] != 0 && fld != fHour {
-			if (want.types[fld] > 0) == (best.types[fld] > 0) && want.lens[fld] != best.lens[fld] && (t.n > 2) == (best.lens[fld] > 2) {
+			same := want.chars[fld] == t.field || t.field == 'L' && want.chars[fld] == 'M'
+			if same && want.types[fld] < 0 && t.n == best.lens[fld] && want.lens[fld] > best.lens[fld] {
 				n = want.lens[fld]
 			}
 		}
@@ -287,7 +354,7 @@ func (f *DateTimeFormat) splitInterval(pattern string, tx, ty time.Time, z Zone)
 
 // fallbackParts is the locale's fallback ("{0} – {1}") around the two
 // dates formatted whole by g.
-func (f *DateTimeFormat) fallbackParts(g *DateTimeFormat, tx, ty time.Time, x, y float64, z Zone) []Part {
+func (f *DateTimeFormat) fallbackParts(g *DateTimeFormat, x, y float64, z Zone) []Part {
 	fallback := f.cal.IntervalFallback
 	if fallback == "" {
 		fallback = "{0} – {1}"

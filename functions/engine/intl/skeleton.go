@@ -343,9 +343,9 @@ func (c *calendarData) bestRaw(req *skeleton, include int) (pattern string, matc
 }
 
 // adjust rewrites a pattern's fields to the requested widths (ICU's
-// adjustFieldTypes, with hour widths matched as V8 asks); fraction, when
+// adjustFieldTypes; hour widths only with matchHour); fraction, when
 // not empty, is appended to the seconds (decimal separator and S's).
-func adjust(pattern string, matched, req *skeleton, fraction string) string {
+func adjust(pattern string, matched, req *skeleton, fraction string, matchHour bool) string {
 	var b strings.Builder
 	for _, t := range parsePattern(pattern) {
 		if t.field == 0 {
@@ -366,7 +366,7 @@ func adjust(pattern string, matched, req *skeleton, fraction string) string {
 			}
 			adj := rn
 			switch {
-			case f == fMinute || f == fSecond:
+			case f == fMinute || f == fSecond || f == fHour && !matchHour:
 				adj = n
 			case matched != nil && rc != 'c' && rc != 'e':
 				patNumeric, skelNumeric := typeOf(c, n) > 0, matched.types[f] > 0
@@ -404,21 +404,21 @@ func quote(lit string) string {
 
 // bestAppending is ICU's getBestAppending: the closest pattern, with
 // the fields it lacks appended by the locale's appendItems.
-func (c *calendarData) bestAppending(req *skeleton, include int, decimal string) string {
+func (c *calendarData) bestAppending(req *skeleton, include int, decimal string, matchHour bool) string {
 	pattern, matched, missing := c.bestRaw(req, include)
 	fraction := ""
 	if missing&(1<<fFraction|1<<fSecond) == 1<<fFraction && include&(1<<fSecond) != 0 {
 		fraction = quote(decimal) + strings.Repeat("S", req.lens[fFraction])
 		missing &^= 1 << fFraction
 	}
-	result := adjust(pattern, matched, req, fraction)
+	result := adjust(pattern, matched, req, fraction, matchHour)
 	for missing != 0 {
 		start := missing
 		p, m, miss := c.bestRaw(req, missing)
 		if miss == start { // nothing found: cannot happen with the canonical items
 			break
 		}
-		temp := adjust(p, m, req, "")
+		temp := adjust(p, m, req, "", matchHour)
 		found := start &^ miss
 		top := 0
 		for f := range nFields {
@@ -437,19 +437,27 @@ func (c *calendarData) bestAppending(req *skeleton, include int, decimal string)
 	return result
 }
 
-// bestPattern is ICU's getBestPattern for a skeleton.
+// bestPattern is ICU's getBestPattern for a skeleton, hour widths
+// matched to the request as V8 asks.
 func (c *calendarData) bestPattern(req *skeleton, decimal string) string {
+	return c.generate(req, decimal, true)
+}
+
+// generate is ICU's getBestPattern; matchHour is its
+// UDATPG_MATCH_HOUR_FIELD_LENGTH option (DateIntervalFormat leaves the
+// matched pattern's hour as it is: en-GB's ranges say 02:40).
+func (c *calendarData) generate(req *skeleton, decimal string, matchHour bool) string {
 	all := req.mask()
 	pattern, matched, missing := c.bestRaw(req, all)
 	if d, _ := distance(req, matched, all); missing == 0 && d < extraField {
-		return adjust(pattern, matched, req, "")
+		return adjust(pattern, matched, req, "", matchHour)
 	}
 	var date, time string
 	if all&dateMask != 0 {
-		date = c.bestAppending(req, all&dateMask, decimal)
+		date = c.bestAppending(req, all&dateMask, decimal, matchHour)
 	}
 	if all&^dateMask != 0 {
-		time = c.bestAppending(req, all&^dateMask, decimal)
+		time = c.bestAppending(req, all&^dateMask, decimal, matchHour)
 	}
 	if date == "" || time == "" {
 		return date + time
