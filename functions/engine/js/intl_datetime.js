@@ -35,6 +35,7 @@
   // ToDateTimeOptions (ECMA-402 2021 §11.1.2, as V8 still does it): the
   // options as the prototype of a new object that gets the defaults.
   const toDateTimeOptions = (options, required, defaults) => {
+    if (options === null) throw new TypeErr("Cannot convert undefined or null to object");
     const o = objectCreate(options === undefined ? null : toObject(options));
     let needDefaults = true;
     if (required === "date" || required === "any") {
