@@ -65,7 +65,7 @@ func (f *DateTimeFormat) zoneName(tok token, t time.Time, z Zone) (string, error
 	}
 	names := f.zoneNames
 	kind := "standard"
-	if t.IsDST() {
+	if isDaylight(t) {
 		kind = "daylight"
 	}
 	mz := metazone(id, t)
@@ -97,6 +97,21 @@ func (f *DateTimeFormat) zoneName(tok token, t time.Time, z Zone) (string, error
 	// ICU writes the zone's country here ("France Time"); CLDR's
 	// territory names are not among our data.
 	return "", fmt.Errorf("timeZoneName %sGeneric: no such name for %s in this locale (ICU writes the country's name, which our CLDR data lack)", width, z.ID)
+}
+
+// isDaylight tells whether t is in its zone's daylight saving time as
+// ICU counts it: the larger of the year's offsets. Go's tz data mark
+// Ireland's winter as the saving time (a negative one, as the tz source
+// has it); ICU's, like the older form of the data, its summer.
+func isDaylight(t time.Time) bool {
+	_, off := t.Zone()
+	for _, d := range []int{-6, 6, -3, 3} {
+		o := t.AddDate(0, d, 0)
+		if _, off2 := o.Zone(); off2 != off && (t.IsDST() || o.IsDST()) {
+			return off > off2
+		}
+	}
+	return t.IsDST()
 }
 
 // observesDST tells whether t's zone changes offset within a year around t.
