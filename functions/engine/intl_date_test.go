@@ -297,7 +297,6 @@ func TestDateTimeFormatHostile(t *testing.T) {
   attempt(() => new Intl.DateTimeFormat("en", {get year() { throw new TypeError("from a getter") }}));
   attempt(() => new Intl.DateTimeFormat("th").format(0));
   attempt(() => new Intl.DateTimeFormat("en", {calendar: "islamic"}));
-  attempt(() => new Intl.DateTimeFormat("en", {timeZone: "Europe/London", timeZoneName: "longGeneric"}).format(0));
   attempt(() => new Intl.DateTimeFormat(["en", "x".repeat(1 << 20)]));
   return out;
 }`, `{}`)
@@ -312,7 +311,6 @@ func TestDateTimeFormatHostile(t *testing.T) {
 		`"TypeError: from a getter"`,
 		`"RangeError: Intl.DateTimeFormat: the buddhist calendar is not supported`,
 		`"RangeError: Intl.DateTimeFormat: the islamic calendar is not supported`,
-		`"RangeError: timeZoneName longGeneric: no such name for Europe/London`,
 		`"RangeError: Incorrect locale information provided`,
 	} {
 		if !strings.Contains(out, want) {
@@ -356,15 +354,16 @@ func TestDateTimeFormatRangesAgainstNode(t *testing.T) {
 	}
 }
 
-// TestDateTimeFormatZonesAgainstNode: zone names (short, long, offset)
-// of 34 zones in 12 locales, in 1970 and in 2026 (Dublin's summer is its
-// daylight time as ICU counts it, though Go's tz data say otherwise).
+// TestDateTimeFormatZonesAgainstNode: zone names (short, long, offset,
+// generic) of 34 zones in 12 locales, in 1970 and in 2026 (Dublin's
+// summer is its daylight time as ICU counts it, though Go's tz data say
+// otherwise).
 func TestDateTimeFormatZonesAgainstNode(t *testing.T) {
 	var exprs []string
 	zones := []string{"America/Los_Angeles", "America/Chicago", "America/Denver", "America/Phoenix", "America/Anchorage", "Pacific/Honolulu", "America/Toronto", "America/Halifax", "America/Sao_Paulo", "America/Mexico_City", "Europe/London", "Europe/Dublin", "Europe/Lisbon", "Europe/Moscow", "Europe/Istanbul", "Africa/Cairo", "Africa/Johannesburg", "Africa/Lagos", "Asia/Dubai", "Asia/Karachi", "Asia/Dhaka", "Asia/Shanghai", "Asia/Hong_Kong", "Asia/Singapore", "Asia/Seoul", "Australia/Sydney", "Australia/Adelaide", "Australia/Perth", "Pacific/Auckland", "Pacific/Chatham", "Asia/Tehran", "Atlantic/Azores", "America/Caracas", "Asia/Jerusalem"}
 	for _, l := range []string{"en-US", "en-GB", "en-AU", "en-IN", "de", "fr", "es", "ja", "zh-CN", "ru", "pt-BR", "ar-EG"} {
 		for _, z := range zones {
-			for _, n := range []string{"short", "long", "shortOffset"} {
+			for _, n := range []string{"short", "long", "shortOffset", "shortGeneric", "longGeneric"} {
 				exprs = append(exprs, fmt.Sprintf(`[0, 1782000000000].map((d) => new Intl.DateTimeFormat(%q, {timeZone: %q, timeZoneName: %q}).format(d))`, l, z, n))
 			}
 		}

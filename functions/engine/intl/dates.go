@@ -55,10 +55,13 @@ func calendar(dataLocale string) *calendarData {
 
 // supplement is data/datesupp.json.
 type supplement struct {
-	Calendars  map[string]string                       `json:"calendars"`
-	DayPeriods map[string]map[string]map[string]string `json:"dayPeriods"`
-	Metazones  map[string][][3]any                     `json:"metazones"`
-	Zones      map[string][2]string                    `json:"zones"`
+	Calendars    map[string]string                       `json:"calendars"`
+	DayPeriods   map[string]map[string]map[string]string `json:"dayPeriods"`
+	Metazones    map[string][][3]any                     `json:"metazones"`
+	Zones        map[string][2]string                    `json:"zones"`
+	Countries    map[string]string                       `json:"countries"`    // zone → its country
+	PrimaryZones map[string]bool                         `json:"primaryZones"` // zones that stand for their country
+	GoldenZones  map[string]map[string]string            `json:"goldenZones"`  // metazone → region → its zone
 }
 
 var supp = sync.OnceValue(func() *supplement {

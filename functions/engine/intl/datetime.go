@@ -38,6 +38,7 @@ type DateTimeFormat struct {
 	numbering string
 	periods   map[string]map[string]string // flexible day period rules
 	lang      string
+	region    string        // the locale's (or likely) region: it picks the zone a metazone's name means
 	shows     map[byte]bool // the pattern's field characters
 }
 
@@ -196,6 +197,7 @@ func compile(o DateTimeOptions) (*DateTimeFormat, error) {
 	f.lang, _, _ = strings.Cut(o.DataLocale, "-")
 	f.periods = supp().DayPeriods[f.lang]
 	f.zoneNames = zoneNamesOf(o.DataLocale)
+	f.region = region(o.Locale)
 	f.Resolved = resolution(f.tokens)
 	f.shows = map[byte]bool{}
 	for _, t := range f.tokens {

@@ -88,6 +88,11 @@ func TestDateTimeFormat(t *testing.T) {
 		{"de", "Europe/Berlin", DateTimeOptions{TimeZoneName: "short", Hour: "numeric"}, summer, "11 Uhr MESZ"},
 		{"fr", "Etc/GMT+5", DateTimeOptions{TimeZoneName: "shortOffset", Hour: "numeric"}, summer, "04 h UTC−5"},
 		{"en-US", "America/New_York", DateTimeOptions{TimeZoneName: "longGeneric", Hour: "numeric"}, summer, "5 AM Eastern Time"},
+		{"en-US", "Europe/London", DateTimeOptions{TimeZoneName: "longGeneric", Hour: "numeric"}, summer, "10 AM United Kingdom Time"},
+		{"en-US", "Australia/Sydney", DateTimeOptions{TimeZoneName: "shortGeneric", Hour: "numeric"}, summer, "7 PM Sydney Time"},
+		{"en-US", "America/Phoenix", DateTimeOptions{TimeZoneName: "longGeneric", Hour: "numeric"}, summer, "2 AM Mountain Standard Time"},
+		{"es-MX", "America/Chicago", DateTimeOptions{TimeZoneName: "longGeneric", Hour: "numeric"}, summer, "4 a.m. hora central (Estados Unidos)"},
+		{"en-US", "UTC", DateTimeOptions{TimeZoneName: "shortGeneric", Hour: "numeric"}, summer, "9 AM GMT+0"},
 		{"en-US", "UTC", DateTimeOptions{Hour: "numeric", DayPeriod: "long"}, time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC), "12 noon"},
 		{"en-US", "UTC", DateTimeOptions{Hour: "numeric", DayPeriod: "long"}, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), "12 in the morning"}, // never "midnight", as ICU
 		{"en-US", "UTC", DateTimeOptions{Year: "numeric", Era: "short"}, time.Date(-50, 1, 1, 0, 0, 0, 0, time.UTC), "51 BC"},

@@ -1,7 +1,6 @@
 package intl
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -10,11 +9,15 @@ import (
 
 // zoneNames are a locale's time zone names (CLDR timeZoneNames).
 type zoneNames struct {
-	HourFormat    string                                  `json:"hourFormat"`
-	GMTFormat     string                                  `json:"gmtFormat"`
-	GMTZeroFormat string                                  `json:"gmtZeroFormat"`
-	Metazone      map[string]map[string]map[string]string `json:"metazone"` // name → long/short → generic/standard/daylight
-	Zone          map[string]map[string]map[string]string `json:"zone"`
+	HourFormat     string                                  `json:"hourFormat"`
+	GMTFormat      string                                  `json:"gmtFormat"`
+	GMTZeroFormat  string                                  `json:"gmtZeroFormat"`
+	Metazone       map[string]map[string]map[string]string `json:"metazone"` // name → long/short → generic/standard/daylight
+	Zone           map[string]map[string]map[string]string `json:"zone"`
+	RegionFormat   string                                  `json:"regionFormat"`   // "{0} Time"
+	FallbackFormat string                                  `json:"fallbackFormat"` // "{1} ({0})"
+	City           map[string]string                       `json:"city"`           // exemplar cities of zones sharing a country
+	Country        map[string]string                       `json:"country"`        // names of the zones' countries
 }
 
 var zoneNameSets sync.Map // data locale → *zoneNames
@@ -78,25 +81,124 @@ func (f *DateTimeFormat) zoneName(tok token, t time.Time, z Zone) (string, error
 		}
 		return f.localizedGMT(offset, long), nil
 	}
-	// Generic names: the zone's or its metazone's; the standard name of
-	// a zone that keeps one offset all year.
-	if mz == "" {
-		return f.localizedGMT(offset, long), nil
-	}
+	return f.genericName(id, width, t, offset, long)
+}
+
+// genericName is ICU's generic time zone name (v, vvvv): the zone's or
+// its metazone's generic name ("Pacific Time"), the standard name of a
+// zone that keeps one offset around t ("India Standard Time"), the
+// metazone's name with the place where the locale's region has another
+// zone for it ("Pacific Time (Los Angeles)"), else the location ("France
+// Time", "Los Angeles Time"), else the GMT offset.
+func (f *DateTimeFormat) genericName(id, width string, t time.Time, offset int, long bool) (string, error) {
+	names := f.zoneNames
 	if n := names.Zone[id][width]["generic"]; n != "" {
 		return n, nil
 	}
-	if n := names.Metazone[mz][width]["generic"]; n != "" {
-		return n, nil
-	}
-	if !observesDST(t) {
-		if n := names.Metazone[mz][width]["standard"]; n != "" {
-			return n, nil
+	name := ""
+	if mz := metazone(id, t); mz != "" {
+		if !observesDST(t) {
+			std := names.Zone[id][width]["standard"]
+			if std == "" {
+				std = names.Metazone[mz][width]["standard"]
+			}
+			if std != "" && !(long && std == names.Metazone[mz]["long"]["generic"]) {
+				name = std
+			}
+		}
+		if g := names.Metazone[mz][width]["generic"]; name == "" && g != "" {
+			name = g
+			golden := supp().GoldenZones[mz][f.region]
+			if golden == "" {
+				golden = supp().GoldenZones[mz]["001"]
+			}
+			if golden != "" && golden != id && !sameOffsets(t, golden) {
+				if loc := f.partialLocation(id, mz); loc != "" {
+					name = strings.NewReplacer("{0}", loc, "{1}", g).Replace(names.FallbackFormat)
+				}
+			}
 		}
 	}
-	// ICU writes the zone's country here ("France Time"); CLDR's
-	// territory names are not among our data.
-	return "", fmt.Errorf("timeZoneName %sGeneric: no such name for %s in this locale (ICU writes the country's name, which our CLDR data lack)", width, z.ID)
+	if name == "" {
+		if loc := f.location(id); loc != "" {
+			name = strings.Replace(names.RegionFormat, "{0}", loc, 1)
+		}
+	}
+	if name == "" {
+		return f.localizedGMT(offset, long), nil
+	}
+	return name, nil
+}
+
+// location is a zone's place: its country's name if the zone stands for
+// it, else its exemplar city (or its name's last part); "" for a zone of
+// no country.
+func (f *DateTimeFormat) location(id string) string {
+	country := supp().Countries[id]
+	if country == "" {
+		return ""
+	}
+	if supp().PrimaryZones[id] {
+		if n := f.zoneNames.Country[country]; n != "" {
+			return n
+		}
+	}
+	if c := f.zoneNames.City[id]; c != "" {
+		return c
+	}
+	return strings.ReplaceAll(id[strings.LastIndex(id, "/")+1:], "_", " ")
+}
+
+// partialLocation is the place that tells a zone from the metazone's
+// zone in the locale's region: its country if the zone stands for the
+// metazone there (Central Time (United States) for Chicago), else its
+// exemplar city.
+func (f *DateTimeFormat) partialLocation(id, mz string) string {
+	country := supp().Countries[id]
+	golden := supp().GoldenZones[mz][country]
+	if golden == "" {
+		golden = supp().GoldenZones[mz]["001"]
+	}
+	if country != "" && golden == id {
+		if n := f.zoneNames.Country[country]; n != "" {
+			return n
+		}
+	}
+	if c := f.zoneNames.City[id]; c != "" {
+		return c
+	}
+	return strings.ReplaceAll(id[strings.LastIndex(id, "/")+1:], "_", " ")
+}
+
+// sameOffsets tells whether the zone of t and another have the same
+// offset and daylight time at t.
+func sameOffsets(t time.Time, other string) bool {
+	goName, _, ok := LookupZone(other)
+	if !ok {
+		return true
+	}
+	loc, err := loadZone(goName)
+	if err != nil {
+		return true
+	}
+	o := t.In(loc)
+	_, a := t.Zone()
+	_, b := o.Zone()
+	return a == b && isDaylight(t) == isDaylight(o)
+}
+
+var zoneCache sync.Map // Go zone name → *time.Location
+
+func loadZone(name string) (*time.Location, error) {
+	if l, ok := zoneCache.Load(name); ok {
+		return l.(*time.Location), nil
+	}
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, err
+	}
+	zoneCache.Store(name, l)
+	return l, nil
 }
 
 // isDaylight tells whether t is in its zone's daylight saving time as
@@ -114,11 +216,15 @@ func isDaylight(t time.Time) bool {
 	return t.IsDST()
 }
 
-// observesDST tells whether t's zone changes offset within a year around t.
+// observesDST tells whether t's zone keeps daylight saving time within
+// half a year of t (as ICU checks before it calls a zone by its standard
+// name); a change of standard offset is no saving time.
 func observesDST(t time.Time) bool {
-	_, o := t.Zone()
-	for _, d := range []int{-6, -3, 3, 6} {
-		if _, o2 := t.AddDate(0, d, 0).Zone(); o2 != o {
+	if t.IsDST() {
+		return true
+	}
+	for _, d := range []int{-6, -4, -2, 2, 4, 6} {
+		if t.AddDate(0, d, 0).IsDST() {
 			return true
 		}
 	}

@@ -4,7 +4,9 @@ import (
 	"archive/zip"
 	"bytes"
 	"crypto/sha256"
+	"errors"
 	"io"
+	"io/fs"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -175,8 +177,13 @@ func zoneNamesRecord(c *cldr, locale string) (any, error) {
 		rec[k] = tz[k]
 	}
 	rec["metazone"] = tz["metazone"]
-	// Zone-specific names (British Summer Time), without exemplar cities.
+	rec["regionFormat"] = tz["regionFormat"]
+	rec["fallbackFormat"] = tz["fallbackFormat"]
+	countries, primary := c.zoneCountries()
+	// Zone-specific names (British Summer Time), and the exemplar cities
+	// of the zones that share a country (Los Angeles Time).
 	zones := map[string]any{}
+	cities := map[string]any{}
 	var walk func(prefix string, m map[string]any)
 	walk = func(prefix string, m map[string]any) {
 		for k, v := range m {
@@ -185,6 +192,9 @@ func zoneNamesRecord(c *cldr, locale string) (any, error) {
 				continue
 			}
 			if _, isZone := sub["_type"]; isZone {
+				if city, ok := sub["exemplarCity"]; ok && countries[prefix+k] != "" && !primary[prefix+k] {
+					cities[prefix+k] = city
+				}
 				names := map[string]any{}
 				for _, w := range []string{"long", "short"} {
 					if n, ok := sub[w]; ok {
@@ -203,7 +213,76 @@ func zoneNamesRecord(c *cldr, locale string) (any, error) {
 		walk("", z)
 	}
 	rec["zone"] = zones
+	rec["city"] = cities
+	// The names of the countries of zones (France Time, and "Central Time
+	// (United States)" for the zone that stands for its metazone there).
+	var terr struct {
+		Main map[string]struct {
+			Names struct {
+				Territories map[string]string `json:"territories"`
+			} `json:"localeDisplayNames"`
+		} `json:"main"`
+	}
+	if err := c.read("cldr-localenames-full", "main/"+locale+"/territories.json", &terr); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err // the root has no names: codes, as ICU's root
+	}
+	names := map[string]string{}
+	for _, country := range countries {
+		names[country] = terr.Main[locale].Names.Territories[country]
+	}
+	rec["country"] = names
 	return rec, nil
+}
+
+// zoneCountries are the country of each zone (CLDR's windowsZones, the
+// one source of it among our packages) and the zones that stand for
+// their country: its only zone, or its primary one (primaryZones).
+func (c *cldr) zoneCountries() (map[string]string, map[string]bool) {
+	if c.countries != nil {
+		return c.countries, c.primary
+	}
+	var w struct {
+		Supplemental struct {
+			WindowsZones struct {
+				MapTimezones []struct {
+					MapZone struct {
+						Territory string `json:"_territory"`
+						Type      string `json:"_type"`
+					} `json:"mapZone"`
+				} `json:"mapTimezones"`
+			} `json:"windowsZones"`
+		} `json:"supplemental"`
+	}
+	if err := c.read("cldr-core", "supplemental/windowsZones.json", &w); err != nil {
+		panic(err)
+	}
+	var p struct {
+		Supplemental struct {
+			PrimaryZones map[string]string `json:"primaryZones"`
+		} `json:"supplemental"`
+	}
+	if err := c.read("cldr-core", "supplemental/primaryZones.json", &p); err != nil {
+		panic(err)
+	}
+	countries := map[string]string{}
+	perCountry := map[string]int{}
+	for _, m := range w.Supplemental.WindowsZones.MapTimezones {
+		if m.MapZone.Territory == "001" || m.MapZone.Territory == "ZZ" {
+			continue
+		}
+		for _, z := range strings.Fields(m.MapZone.Type) {
+			if _, seen := countries[z]; !seen && !strings.HasPrefix(z, "Etc/") {
+				countries[z] = m.MapZone.Territory
+				perCountry[m.MapZone.Territory]++
+			}
+		}
+	}
+	primary := map[string]bool{}
+	for z, country := range countries {
+		primary[z] = perCountry[country] == 1 || p.Supplemental.PrimaryZones[country] == z
+	}
+	c.countries, c.primary = countries, primary
+	return countries, primary
 }
 
 // dateSupplement writes data/datesupp.json: the calendars of regions, the day period rules of languages, the
@@ -272,7 +351,32 @@ func dateSupplement(c *cldr) error {
 	if err != nil {
 		return err
 	}
+	countries, primary := c.zoneCountries()
+	var golden struct {
+		Supplemental struct {
+			MetaZones struct {
+				Metazones []struct {
+					MapZone struct {
+						Other     string `json:"_other"`
+						Territory string `json:"_territory"`
+						Type      string `json:"_type"`
+					} `json:"mapZone"`
+				} `json:"metazones"`
+			} `json:"metaZones"`
+		} `json:"supplemental"`
+	}
+	if err := c.read("cldr-core", "supplemental/metaZones.json", &golden); err != nil {
+		return err
+	}
+	goldens := map[string]map[string]string{} // metazone → territory → its zone
+	for _, m := range golden.Supplemental.MetaZones.Metazones {
+		if goldens[m.MapZone.Other] == nil {
+			goldens[m.MapZone.Other] = map[string]string{}
+		}
+		goldens[m.MapZone.Other][m.MapZone.Territory] = m.MapZone.Type
+	}
 	return writeJSON("data/datesupp.json", map[string]any{
+		"countries": countries, "primaryZones": primary, "goldenZones": goldens,
 		"calendars": calendars, "dayPeriods": dayPeriods, "metazones": meta, "zones": names,
 	})
 }
