@@ -215,6 +215,9 @@ func TestDateTimeFormatAgainstNode(t *testing.T) {
 		`new Intl.DateTimeFormat("ja", {timeZone: "Asia/Tokyo", dateStyle: "medium"}).formatRange(0, 86400000 * 3)`,
 		`new Intl.DateTimeFormat("ru", {timeZone: "UTC", month: "long", day: "numeric"}).formatRange(0, 86400000 * 40)`,
 		`new Intl.DateTimeFormat("en", {timeZone: "UTC"}).formatRange(new Date(0), new Date(NaN))`,
+		`new Intl.DateTimeFormat("en", {timeZone: "UTC", timeStyle: "short"}).formatRangeToParts(0, 1000)`,
+		`new Intl.DateTimeFormat("en", {timeZone: "UTC", timeStyle: "short"}).formatRangeToParts(0, 3600000 * 13)`,
+		`new Intl.DateTimeFormat("en", {timeZone: "UTC"}).formatRange(86400000, 0)`,
 		// Errors.
 		`new Intl.DateTimeFormat("en", {fractionalSecondDigits: 1e9})`,
 		`new Intl.DateTimeFormat("en", {fractionalSecondDigits: 0})`,

@@ -481,15 +481,3 @@ func clock(s string) int {
 	mm, _ := strconv.Atoi(m)
 	return hh*60 + mm
 }
-
-func samePartValues(a, b []Part) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
