@@ -90,11 +90,7 @@ func init() {
 			if c.Argument(3).ToBoolean() {
 				return r.partsArray(parts, "source")
 			}
-			s := ""
-			for _, p := range parts {
-				s += p.Value
-			}
-			return r.vm.ToValue(s)
+			return r.vm.ToValue(intl.RangeString(parts))
 		})
 	}
 }

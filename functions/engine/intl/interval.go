@@ -28,11 +28,11 @@ func (f *DateTimeFormat) FormatRange(x, y float64, z Zone) ([]Part, error) {
 		diff = 'S'
 	}
 	if diff == 0 || !f.showsLevel(diff) {
-		// One date, as format writes it (plain spaces, see Format).
+		// One date, as formatToParts writes it (and formatRange as format
+		// does, plain spaces for narrow ones: see RangeString).
 		a, err := f.FormatToParts(x, z)
 		for i := range a {
 			a[i].Source = "shared"
-			a[i].Value = strings.ReplaceAll(a[i].Value, "\u202f", " ")
 		}
 		return a, err
 	}
@@ -105,6 +105,22 @@ func (f *DateTimeFormat) showsLevel(diff byte) bool {
 		}
 	}
 	return false
+}
+
+// RangeString is formatRange's string of FormatRange's parts: a single
+// date as Format writes it, a range as is (V8 changes narrow no-break
+// spaces in the one, not the other).
+func RangeString(parts []Part) string {
+	var b strings.Builder
+	single := true
+	for _, p := range parts {
+		b.WriteString(p.Value)
+		single = single && p.Source == "shared"
+	}
+	if single {
+		return strings.ReplaceAll(b.String(), "\u202f", " ")
+	}
+	return b.String()
 }
 
 // sub is a format of another pattern with f's data.
