@@ -375,3 +375,23 @@ func TestDateTimeFormatZonesAgainstNode(t *testing.T) {
 		differentialEnv(t, []string{"TZ=UTC"}, exprs[i:min(i+300, len(exprs))])
 	}
 }
+
+// TestDateTimeFormatPeriodsErasAgainstNode: day periods through the day,
+// eras and years from -271821 to 275760, and formatToParts of full
+// styles and of local mean time, in 19 locales.
+func TestDateTimeFormatPeriodsErasAgainstNode(t *testing.T) {
+	var exprs []string
+	for _, l := range []string{"en-US", "en-GB", "de", "fr", "es", "ja", "zh-CN", "zh-TW", "ru", "ar-EG", "hi", "he", "tr", "pl", "it", "nl", "pt-BR", "vi", "id"} {
+		for _, o := range []string{`dayPeriod: "long"`, `hour: "numeric", dayPeriod: "short"`, `hour: "numeric", minute: "2-digit", dayPeriod: "narrow"`} {
+			exprs = append(exprs, fmt.Sprintf(`[0, 3, 6, 9, 11, 12, 13, 15, 17, 18, 19, 21, 23].map((h) => new Intl.DateTimeFormat(%q, {timeZone: "UTC", %s}).format(Date.UTC(2026, 0, 1, h, h === 12 ? 0 : 30)))`, l, o))
+		}
+		for _, o := range []string{`era: "long", year: "numeric"`, `era: "narrow", year: "numeric", month: "short", day: "numeric"`, `year: "2-digit"`, `era: "short"`} {
+			exprs = append(exprs, fmt.Sprintf(`[-62198755200000, -100000000000000, -8.64e15, 0, 8.64e15].map((d) => new Intl.DateTimeFormat(%q, {timeZone: "UTC", %s}).format(d))`, l, o))
+		}
+		exprs = append(exprs, fmt.Sprintf(`new Intl.DateTimeFormat(%q, {timeZone: "UTC", dateStyle: "full", timeStyle: "full"}).formatToParts(1782000000123)`, l))
+		exprs = append(exprs, fmt.Sprintf(`new Intl.DateTimeFormat(%q, {timeZone: "America/New_York", hour: "numeric", minute: "numeric", second: "numeric", fractionalSecondDigits: 3, timeZoneName: "longOffset"}).formatToParts(-1e12)`, l))
+	}
+	for i := 0; i < len(exprs); i += 300 {
+		differentialEnv(t, []string{"TZ=UTC"}, exprs[i:min(i+300, len(exprs))])
+	}
+}

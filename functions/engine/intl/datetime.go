@@ -155,7 +155,7 @@ func compile(o DateTimeOptions) (*DateTimeFormat, error) {
 		if n := text[o.Weekday]; n > 0 {
 			s.set('E', n)
 		}
-		if n := map[string]int{"narrow": 5, "short": 1, "long": 4}[o.Era]; n > 0 {
+		if n := map[string]int{"narrow": 5, "short": 3, "long": 4}[o.Era]; n > 0 {
 			s.set('G', n)
 		}
 		if n := num[o.Year]; n > 0 {
