@@ -1,6 +1,7 @@
 package intl
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 )
@@ -36,8 +37,10 @@ const (
 
 const dateMask = 1<<fDayPeriod - 1
 
-var appendItemKeys = [nFields]string{"Era", "Year", "Quarter", "Month", "Week", "Week", "Day-Of-Week", "Day", "Day", "Day", "Dayperiod", "Hour", "Minute", "Second", "Second", "Timezone"}
-var fieldNameKeys = [nFields]string{"era", "year", "quarter", "month", "week", "week", "weekday", "day", "day", "day", "dayperiod", "hour", "minute", "second", "second", "zone"}
+// appendItemKeys and fieldNameKeys are CLDR's names of the fields (""
+// where CLDR has none: ICU then appends with its own format and name).
+var appendItemKeys = [nFields]string{"Era", "Year", "Quarter", "Month", "Week", "", "Day-Of-Week", "", "", "Day", "", "Hour", "Minute", "Second", "", "Timezone"}
+var fieldNameKeys = [nFields]string{"era", "year", "quarter", "month", "week", "", "weekday", "", "", "day", "dayperiod", "hour", "minute", "second", "", "zone"}
 
 // fieldOf is the field of a pattern character (-1 for none).
 func fieldOf(c byte) int {
@@ -190,6 +193,10 @@ func parseSkeleton(src string) skeleton {
 }
 
 func (s *skeleton) normalizeDayPeriod() {
+	// ICU's #20739: minutes and fractions of a second need the seconds.
+	if s.types[fMinute] != 0 && s.types[fFraction] != 0 && s.types[fSecond] == 0 {
+		s.set('s', 1)
+	}
 	switch h := s.chars[fHour]; {
 	case h == 0:
 		if c := s.chars[fDayPeriod]; c == 'a' || c == 'b' {
@@ -262,7 +269,9 @@ func generatorPatterns(c *calendarData) []availableSkeleton {
 		list = append(list, availableSkeleton{skel, pattern})
 	}
 	for _, ch := range "GyQMwWEDFdaHmsSv" {
-		add(string(ch), parseSkeleton(string(ch)), false)
+		var one skeleton // as is: a lone "a" stays, for a day period asked alone
+		one.set(byte(ch), 1)
+		add(string(ch), one, false)
 	}
 	for _, style := range []string{"full", "long", "medium", "short"} {
 		if p := c.DateFormats[style]; p != "" {
@@ -428,9 +437,12 @@ func (c *calendarData) bestAppending(req *skeleton, include int, decimal string,
 		}
 		format := c.AppendItems[appendItemKeys[top]]
 		if format == "" {
-			format = "{0} {1}"
+			format = "{0} \u251c{2}: {1}\u2524" // ICU's own, for fields CLDR has none for
 		}
 		name := c.FieldNames[fieldNameKeys[top]]
+		if name == "" {
+			name = fmt.Sprintf("F%d", top) // ICU's name of a field without one
+		}
 		result = strings.NewReplacer("{0}", result, "{1}", temp, "{2}", quote(name)).Replace(format)
 		missing = miss
 	}
