@@ -315,6 +315,7 @@ type run struct {
 	collators        map[string]collation    // localeCompare's, by locale and options
 	dateFormats      map[string]goja.Value   // compiled Intl.DateTimeFormats ({handle, resolved}), by locale and options
 	dateNatives      *dateNatives            // the Date methods' fast path, once js/intl_datetime.js has loaded
+	partNames        map[string]goja.Value   // formatToParts's types and sources, as JavaScript strings
 	libs             map[string]*goja.Object // the JavaScript libraries run so far (see lib)
 	required         map[string]goja.Value   // modules required so far
 	console          goja.Value              // built on first use

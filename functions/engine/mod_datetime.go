@@ -121,39 +121,65 @@ func (r *run) partsArray(parts []intl.Part, withSource string) goja.Value {
 	out := make([]any, len(parts))
 	for i, p := range parts {
 		o := r.vm.NewObject()
-		_ = o.Set("type", p.Type)
+		_ = o.Set("type", r.partName(p.Type))
 		_ = o.Set("value", p.Value)
 		if withSource != "" {
-			_ = o.Set("source", p.Source)
+			_ = o.Set("source", r.partName(p.Source))
 		}
 		out[i] = o
 	}
 	return r.vm.NewArray(out...)
 }
 
+// partName is a part's type or source as a JavaScript string, made once
+// per runtime (dayjs asks for a dozen parts per date).
+func (r *run) partName(s string) goja.Value {
+	if v, ok := r.partNames[s]; ok {
+		return v
+	}
+	if r.partNames == nil {
+		r.partNames = map[string]goja.Value{}
+	}
+	v := r.vm.ToValue(s)
+	r.partNames[s] = v
+	return v
+}
+
 // The request that js/intl_datetime.js hands compileDateFormat, in order.
-var dateRequest = []string{"calendar", "numberingSystem", "hour12", "hourCycle", "timeZone", "weekday", "era", "year", "month", "day",
+var dateRequestNames = [...]string{"calendar", "numberingSystem", "hour12", "hourCycle", "timeZone", "weekday", "era", "year", "month", "day",
 	"dayPeriod", "hour", "minute", "second", "fractionalSecondDigits", "timeZoneName", "dateStyle", "timeStyle"}
+
+var dateRequest = dateRequestNames[:]
 
 // compileDateFormat negotiates the locale of the requested ones (a
 // canonical list) and compiles the options as read (in dateRequest's
 // order); it returns {handle, resolved}: the format and its
 // resolvedOptions, with the properties in Node's order.
 func (r *run) compileDateFormat(requested []string, values []goja.Value) goja.Value {
-	reqs := map[string]string{}
-	key := strings.Join(requested, ",")
-	for i, name := range dateRequest {
-		s := ""
-		if i < len(values) && values[i] != nil && !goja.IsUndefined(values[i]) && !goja.IsNull(values[i]) {
-			s = values[i].String()
+	var texts [len(dateRequestNames)]string
+	var b strings.Builder
+	for i, l := range requested {
+		if i > 0 {
+			b.WriteByte(',')
 		}
-		reqs[name] = s
-		key += "|" + s
+		b.WriteString(l)
+	}
+	for i := range texts {
+		if i < len(values) && values[i] != nil && !goja.IsUndefined(values[i]) && !goja.IsNull(values[i]) {
+			texts[i] = values[i].String()
+		}
+		b.WriteByte('|')
+		b.WriteString(texts[i])
 	}
 	// The same locales and options make the same format: dayjs asks for
 	// one on every toLocaleString. Kept for the runtime's life.
+	key := b.String()
 	if v, ok := r.dateFormats[key]; ok {
 		return v
+	}
+	reqs := make(map[string]string, len(texts))
+	for i, name := range dateRequest {
+		reqs[name] = texts[i]
 	}
 	res := intl.Resolve(requested)
 	extKey := func(k string) (string, bool) {
