@@ -175,6 +175,11 @@ func TestDateTimeFormatAgainstNode(t *testing.T) {
 		`(() => { const seen = []; const p = new Proxy({}, {get(t, k) { seen.push(String(k)); return undefined }}); new Intl.DateTimeFormat("en", p); return seen })()`,
 		`(() => { const seen = []; const p = new Proxy({}, {get(t, k) { seen.push(String(k)); return undefined }}); new Date(0).toLocaleDateString("en", p); return seen })()`,
 		`(() => { const seen = []; const p = new Proxy({}, {get(t, k) { seen.push(String(k)); return undefined }}); new Date(0).toLocaleTimeString("en", p); return seen })()`,
+		// Legacy constructor semantics.
+		`(() => { const o = Object.create(Intl.DateTimeFormat.prototype); const r = Intl.DateTimeFormat.call(o, "en", {timeZone: "UTC"}); return [r === o, o.format(0), o.resolvedOptions().locale, Object.getOwnPropertySymbols(o).length] })()`,
+		`(() => { const o = Object.create(Intl.DateTimeFormat.prototype); Intl.DateTimeFormat.call(o, "en"); return Intl.DateTimeFormat.prototype.formatToParts.call(o, 0) })()`,
+		`(() => { const o = {}; const r = Intl.DateTimeFormat.call(o, "en"); return [r === o, Object.getOwnPropertySymbols(o).length, typeof r.format] })()`,
+		`(() => { const o = Object.create(Intl.DateTimeFormat.prototype); const r = new Intl.DateTimeFormat("en"); return [r === o, Object.getOwnPropertySymbols(o).length] })()`,
 		// Option values as the standard converts them.
 		`new Intl.DateTimeFormat("en", null)`,
 		`new Intl.DateTimeFormat("en", 5).resolvedOptions().year`,

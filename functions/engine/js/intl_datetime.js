@@ -114,11 +114,23 @@
     return { handle: made.handle, resolved: made.resolved, bound: undefined };
   };
 
+  // ECMA-402's legacy constructor semantics (§11.1.1 ChainDateTimeFormat,
+  // as V8 has them): called on an object that inherits from the
+  // prototype, the format is kept under a symbol of that object, which
+  // format and resolvedOptions unwrap.
+  const fallbackSymbol = Symbol("IntlLegacyConstructedSymbol");
+  const isPrototypeOf = Object.prototype.isPrototypeOf;
+  const inherits = (o) => isObject(o) && isPrototypeOf.call(DateTimeFormat.prototype, o);
   const DateTimeFormat = function DateTimeFormat(locales = undefined, options = undefined) {
     const self = new.target === undefined ? objectCreate(DateTimeFormat.prototype) : this;
     slots.set(self, create(locales, options));
+    if (new.target === undefined && inherits(this)) {
+      defineProperty(this, fallbackSymbol, { value: self, writable: false, enumerable: false, configurable: false });
+      return this;
+    }
     return self;
   };
+  const unwrap = (f) => (isObject(f) && !slots.has(f) && inherits(f) ? f[fallbackSymbol] : f);
   const slotsOf = (f, what) => {
     const s = isObject(f) ? slots.get(f) : undefined;
     if (s === undefined) throw new TypeErr(`Method Intl.DateTimeFormat.prototype.${what} called on incompatible receiver ${typeof f === "symbol" ? "Symbol()" : String(f)}`);
@@ -134,10 +146,10 @@
   // Methods of an object literal: like the built-ins, not constructors.
   const members = {
     supportedLocalesOf(locales, options = undefined) { return supportedLocalesOfAll(locales, options); },
-    resolvedOptions() { return { ...slotsOf(this, "resolvedOptions").resolved }; },
+    resolvedOptions() { return { ...slotsOf(unwrap(this), "resolvedOptions").resolved }; },
     formatToParts(date) { return host.parts(slotsOf(this, "formatToParts").handle, timeOf(date)); },
     get format() {
-      const s = slotsOf(this, "format");
+      const s = slotsOf(unwrap(this), "format");
       if (s.bound === undefined) {
         const h = s.handle;
         s.bound = defineProperty((date) => host.format(h, timeOf(date)), "name", { value: "" });
