@@ -59,6 +59,7 @@ type supplement struct {
 	DayPeriods   map[string]map[string]map[string]string `json:"dayPeriods"`
 	Metazones    map[string][][3]any                     `json:"metazones"`
 	Zones        map[string][2]string                    `json:"zones"`
+	Decimals     map[string]string                       `json:"decimals"`     // numbering system → its decimal separator
 	Countries    map[string]string                       `json:"countries"`    // zone → its country
 	PrimaryZones map[string]bool                         `json:"primaryZones"` // zones that stand for their country
 	GoldenZones  map[string]map[string]string            `json:"goldenZones"`  // metazone → region → its zone
@@ -112,6 +113,11 @@ func defaultHourChar(c *calendarData) byte {
 func LookupZone(name string) (goName, canonical string, ok bool) {
 	if len(name) > 64 {
 		return "", "", false
+	}
+	for i := 0; i < len(name); i++ {
+		if name[i] >= 0x80 {
+			return "", "", false // zone names are ASCII: no case folding of İ to i
+		}
 	}
 	z, ok := supp().Zones[strings.ToLower(name)]
 	return z[0], z[1], ok

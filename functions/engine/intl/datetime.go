@@ -36,6 +36,7 @@ type DateTimeFormat struct {
 	cal       *calendarData
 	zoneNames *zoneNames
 	numbering string
+	decimal   string                       // the numbering system's decimal separator, for fractions of a second
 	periods   map[string]map[string]string // flexible day period rules
 	lang      string
 	region    string        // the locale's (or likely) region: it picks the zone a metazone's name means
@@ -90,6 +91,9 @@ var hourCycles = map[byte]string{'K': "h11", 'h': "h12", 'H': "h23", 'k': "h24"}
 func compile(o DateTimeOptions) (*DateTimeFormat, error) {
 	cal := calendar(o.DataLocale)
 	decimal := cal.Decimal[o.Numbering]
+	if decimal == "" {
+		decimal = supp().Decimals[o.Numbering]
+	}
 	if decimal == "" {
 		decimal = cal.Decimal["latn"]
 	}
@@ -193,7 +197,7 @@ func compile(o DateTimeOptions) (*DateTimeFormat, error) {
 	if explicit {
 		pattern = replaceHourCycle(pattern, hourChar)
 	}
-	f := &DateTimeFormat{Pattern: pattern, tokens: parsePattern(pattern), cal: cal, numbering: o.Numbering}
+	f := &DateTimeFormat{Pattern: pattern, tokens: parsePattern(pattern), cal: cal, numbering: o.Numbering, decimal: decimal}
 	f.lang, _, _ = strings.Cut(o.DataLocale, "-")
 	f.periods = supp().DayPeriods[f.lang]
 	f.zoneNames = zoneNamesOf(o.DataLocale)

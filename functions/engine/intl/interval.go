@@ -39,7 +39,7 @@ func (f *DateTimeFormat) FormatRange(x, y float64, z Zone) ([]Part, error) {
 	skel := parseSkeleton(f.Pattern)
 	hourChar := skel.chars[fHour]
 	regen := func(s skeleton) *DateTimeFormat {
-		p := f.cal.generate(&s, f.cal.Decimal[f.numbering], false)
+		p := f.cal.generate(&s, f.decimal, false)
 		if hourChar != 0 {
 			p = replaceHourCycle(p, hourChar)
 		}

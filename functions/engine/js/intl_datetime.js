@@ -73,6 +73,7 @@
   // CreateDateTimeFormat: the slots of a new format. The locale
   // negotiation and the pattern are Go's, in one call (cached there).
   const create = (locales, options) => {
+    if (locales === null) throw new TypeErr("Cannot convert undefined or null to object"); // CanonicalizeLocaleList's ToObject
     const requested = typeof locales === "string" ? [host.canonicalTag(locales)] : canonicalizeLocaleList(locales);
     const o = toDateTimeOptions(options, "any", "date");
     getOption(o, "localeMatcher", "string", ["lookup", "best fit"], "best fit");

@@ -375,8 +375,27 @@ func dateSupplement(c *cldr) error {
 		}
 		goldens[m.MapZone.Other][m.MapZone.Territory] = m.MapZone.Type
 	}
+	// The decimal separator of each numbering system where a locale has
+	// none of its own for it (en-u-nu-arab: ICU's root has ٫): as the
+	// locales that write in it by default have it.
+	decimals := map[string]string{}
+	for _, loc := range c.locales {
+		var num struct {
+			Main map[string]struct {
+				Numbers map[string]any `json:"numbers"`
+			} `json:"main"`
+		}
+		if err := c.read("cldr-numbers-full", "main/"+loc+"/numbers.json", &num); err != nil {
+			return err
+		}
+		n := num.Main[loc].Numbers
+		ns, _ := n["defaultNumberingSystem"].(string)
+		if sym, ok := n["symbols-numberSystem-"+ns].(map[string]any); ok && decimals[ns] == "" {
+			decimals[ns], _ = sym["decimal"].(string)
+		}
+	}
 	return writeJSON("data/datesupp.json", map[string]any{
-		"countries": countries, "primaryZones": primary, "goldenZones": goldens,
+		"decimals": decimals, "countries": countries, "primaryZones": primary, "goldenZones": goldens,
 		"calendars": calendars, "dayPeriods": dayPeriods, "metazones": meta, "zones": names,
 	})
 }
