@@ -221,6 +221,13 @@ func TestDateTimeFormatAgainstNode(t *testing.T) {
 		`new Intl.DateTimeFormat("ru", {timeZone: "UTC", month: "long", day: "numeric"}).formatRange(0, 86400000 * 40)`,
 		`new Intl.DateTimeFormat("en", {timeZone: "UTC"}).formatRange(new Date(0), new Date(NaN))`,
 		`new Intl.DateTimeFormat("en", {timeZone: "UTC", timeStyle: "short"}).formatRangeToParts(0, 1000)`,
+		`new Intl.DateTimeFormat("en", {hour: "numeric", minute: "numeric", timeZoneName: "short", timeZone: "America/New_York"}).formatRange(0, 3600000)`,
+		`new Intl.DateTimeFormat("en", {hour: "numeric", timeZoneName: "shortGeneric", timeZone: "America/New_York"}).formatRange(0, 3600000 * 3)`,
+		`new Intl.DateTimeFormat("de", {hour: "numeric", minute: "numeric", timeZoneName: "long", timeZone: "Europe/Berlin"}).formatRange(0, 3600000)`,
+		`new Intl.DateTimeFormat("en", {hour: "numeric", minute: "numeric", dayPeriod: "short", timeZone: "UTC"}).formatRange(0, 3600000 * 14)`,
+		`new Intl.DateTimeFormat("en", {hour: "numeric", dayPeriod: "long", timeZone: "UTC"}).formatRange(3600000 * 8, 3600000 * 9)`,
+		`new Intl.DateTimeFormat("ja", {hour: "numeric", minute: "numeric", hour12: true, timeZone: "UTC"}).formatRange(0, 3600000 * 13)`,
+		`new Intl.DateTimeFormat("en", {year: "numeric", month: "short", day: "numeric", era: "short", timeZone: "UTC"}).formatRange(-62198755200000, 0)`,
 		`new Intl.DateTimeFormat("en", {timeZone: "UTC", timeStyle: "short"}).formatRangeToParts(0, 3600000 * 13)`,
 		`new Intl.DateTimeFormat("en", {timeZone: "UTC"}).formatRange(86400000, 0)`,
 		// Errors.

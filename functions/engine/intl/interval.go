@@ -199,8 +199,15 @@ func (f *DateTimeFormat) intervalParts(skel skeleton, diff byte, tx, ty time.Tim
 	case 's', 0:
 		return nil, false
 	}
-	if skel.chars[fDayPeriod] == 'B' && (diff == 'a' || diff == 'H') {
+	if skel.chars[fDayPeriod] == 'B' && diff == 'a' {
 		key = 'B'
+	}
+	// ICU matches a specific zone name (z) to the intervals of the
+	// generic one (v), and writes it back as z, the width the pattern's.
+	zoneZ := skel.chars[fZone] == 'z'
+	want := skel
+	if zoneZ {
+		skel.set('v', skel.lens[fZone])
 	}
 	if !f.cal.hasIntervals(&skel, twelve) {
 		return nil, false // ICU: no interval skeleton of these fields, the fallback for all
@@ -216,11 +223,30 @@ func (f *DateTimeFormat) intervalParts(skel skeleton, diff byte, tx, ty time.Tim
 	if best == nil {
 		return nil, false
 	}
-	pattern := widen(bestPattern, best, &skel)
+	pattern := widen(bestPattern, best, &want)
 	if hour != 0 {
 		pattern = replaceHourCycle(pattern, hour)
 	}
+	if zoneZ {
+		pattern = replaceField(pattern, 'v', 'z')
+	}
 	return f.splitInterval(pattern, tx, ty, z), true
+}
+
+// replaceField writes a pattern's fields of one letter with another.
+func replaceField(pattern string, from, to byte) string {
+	var b strings.Builder
+	for _, t := range parsePattern(pattern) {
+		switch {
+		case t.field == 0:
+			b.WriteString(quote(t.lit))
+		case t.field == from:
+			b.WriteString(strings.Repeat(string(to), t.n))
+		default:
+			b.WriteString(strings.Repeat(string(t.field), t.n))
+		}
+	}
+	return b.String()
 }
 
 // sameFields tells whether an interval skeleton has the fields of skel,
