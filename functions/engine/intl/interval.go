@@ -57,7 +57,18 @@ func (f *DateTimeFormat) FormatRange(x, y float64, z Zone) ([]Part, error) {
 		full.set('d', 1)
 		return f.fallbackParts(regen(full), x, y, z), nil
 	case hasDate && hasTime && dayOrMore:
-		return f.fallbackParts(regen(skel), x, y, z), nil
+		// Each date whole, with the fields down to the one that differs
+		// that the skeleton lacks (ICU prefixes d, then M, y and G).
+		full := skel
+		for _, c := range []byte{'d', 'M', 'y', 'G'} {
+			if full.types[fieldOf(c)] == 0 {
+				full.set(c, 1)
+			}
+			if c == diff || c == 'd' && diff == 'd' {
+				break
+			}
+		}
+		return f.fallbackParts(regen(full), x, y, z), nil
 	case hasDate && hasTime:
 		// One date, and the range of times: "Jan 1, 1970, 12:00 – 1:00 AM".
 		dateSkel, timeSkel := skel, skel
@@ -66,6 +77,13 @@ func (f *DateTimeFormat) FormatRange(x, y float64, z Zone) ([]Part, error) {
 				timeSkel.clear(fld)
 			} else {
 				dateSkel.clear(fld)
+			}
+		}
+		// ICU's interval skeletons have single letters for the time
+		// fields: a zone name is the short one there (zzzz → z).
+		for _, fld := range []int{fHour, fMinute, fSecond, fZone} {
+			if timeSkel.types[fld] != 0 {
+				timeSkel.set(timeSkel.chars[fld], 1)
 			}
 		}
 		timeParts, ok := f.intervalParts(timeSkel, diff, tx, ty, z)

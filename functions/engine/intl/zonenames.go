@@ -255,11 +255,12 @@ func (f *DateTimeFormat) localizedGMT(offset int, long bool) string {
 			}
 		case 'm':
 			if !long && m == 0 && s == 0 {
-				// the short form drops the minutes, and the separator before them
+				// The short form ends at the hour, as ICU truncates the
+				// pattern (he's "-HH:mm\u200e" is "-4" then).
 				str := b.String()
 				b.Reset()
 				b.WriteString(strings.TrimRight(str, ":.\u00a0 "))
-				continue
+				return strings.Replace(names.GMTFormat, "{0}", Transliterate(b.String(), f.numbering), 1)
 			}
 			b.WriteString(pad(m, 2))
 			if s != 0 {
