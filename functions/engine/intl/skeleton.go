@@ -241,11 +241,10 @@ func (s skeleton) String() string {
 }
 
 // generatorPatterns are the patterns the generator chooses from, in
-// ICU's order, which decides between equally close ones: ICU adds a
-// pattern for each single field, then the locale's date and time style
-// patterns, then its availableFormats (sorted, and replacing a pattern
-// of the same skeleton in place), and walks them grouped by the
-// skeleton's first character.
+// the order that decides between equally close ones (the first wins, as
+// Node's answers show): ICU adds a pattern for each single field, then
+// the locale's date and time style patterns, then its availableFormats
+// (sorted, replacing a pattern of the same skeleton in place).
 func generatorPatterns(c *calendarData) []availableSkeleton {
 	var list []availableSkeleton
 	index := map[string]int{} // by skeleton
@@ -289,13 +288,6 @@ func generatorPatterns(c *calendarData) []availableSkeleton {
 	for _, k := range keys {
 		add(c.Available[k], parseSkeleton(k), true)
 	}
-	first := func(s skeleton) byte {
-		if k := s.String(); k != "" {
-			return k[0]
-		}
-		return 0
-	}
-	sort.SliceStable(list, func(i, j int) bool { return first(list[i].skel) < first(list[j].skel) })
 	return list
 }
 
