@@ -183,6 +183,9 @@ func TestDateTimeFormatAgainstNode(t *testing.T) {
 		`(() => { const o = Object.create(Intl.DateTimeFormat.prototype); const r = new Intl.DateTimeFormat("en"); return [r === o, Object.getOwnPropertySymbols(o).length] })()`,
 		// Option values as the standard converts them.
 		`new Intl.DateTimeFormat("en", null)`,
+		`new Intl.DateTimeFormat("en", {month: Symbol("long")})`,
+		`new Intl.DateTimeFormat("en", {timeZone: Symbol("UTC")})`,
+		`new Date(0).toLocaleString("en", {timeZone: Symbol("UTC")})`,
 		`new Intl.DateTimeFormat("en", 5).resolvedOptions().year`,
 		`new Intl.DateTimeFormat("en", {timeZone: "UTC", hour: "numeric", hour12: "false"}).format(0)`,
 		`new Intl.DateTimeFormat("en", {timeZone: "UTC", second: "numeric", fractionalSecondDigits: "2.9"}).format(1234)`,

@@ -11,8 +11,9 @@
   // The globals this library uses, taken once: the global object is a
   // proxy, and dayjs formats through here several times per date.
   const { create: objectCreate, defineProperty } = Object;
-  const { isNaN, floor } = { isNaN: Number.isNaN, floor: Math.floor };
-  const toObject = Object, toString = String, toBoolean = Boolean, toNumber = Number, now = Date.now;
+  const isNaN = Number.isNaN, floor = Math.floor;
+  const toObject = Object, toBoolean = Boolean, toNumber = Number, now = Date.now;
+  const toString = (v) => `${v}`; // ToString: a TypeError for a symbol, which String() would write
   const TypeErr = TypeError, RangeErr = RangeError, WeakMapCtor = WeakMap;
   const slots = new WeakMapCtor(); // format → {handle, resolved, bound}
   const isObject = (v) => (typeof v === "object" && v !== null) || typeof v === "function";
