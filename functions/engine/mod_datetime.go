@@ -441,8 +441,8 @@ func (r *run) quickDateFormat(locales, options goja.Value, required, defaults st
 				return nil, false // an accessor: the library calls it, in order
 			}
 			v := desc.Get("value")
-			if _, isObj := v.(*goja.Object); isObj || v.ExportType() == reflect.TypeOf((*goja.Symbol)(nil)) {
-				return nil, false
+			if !isPlainPrimitive(v) {
+				return nil, false // an object's conversion runs its code, a symbol's throws
 			}
 			opts[k] = v
 		}
@@ -534,6 +534,27 @@ func clip(s string) string {
 }
 
 var typeSequence = regexp.MustCompile(`^(?i)[a-z0-9]{3,8}(-[a-z0-9]{3,8})*$`)
+
+// isPlainPrimitive: undefined, null, a boolean, a number or a string,
+// whose conversions run no code and throw nothing.
+func isPlainPrimitive(v goja.Value) bool {
+	if v == nil || goja.IsUndefined(v) || goja.IsNull(v) {
+		return true
+	}
+	switch v.(type) {
+	case *goja.Object, *goja.Symbol:
+		return false
+	}
+	t := v.ExportType()
+	if t == nil {
+		return false
+	}
+	switch t.Kind() {
+	case reflect.String, reflect.Bool, reflect.Float64, reflect.Int64, reflect.Int:
+		return true
+	}
+	return false
+}
 
 func isPrimitiveString(v goja.Value) bool {
 	_, isObj := v.(*goja.Object)
