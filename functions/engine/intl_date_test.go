@@ -271,6 +271,21 @@ func TestDateTimeFormatAgainstNode(t *testing.T) {
 		`[Date.prototype.toLocaleString.length, Date.prototype.toLocaleDateString.name, Date.prototype.toLocaleTimeString.length]`,
 		`Object.getOwnPropertyDescriptor(Date.prototype, "toLocaleDateString").enumerable`,
 	)
+	// The Date methods read plain options in Go once the locale is known
+	// (the second call); both calls must answer alike, and as Node.
+	twice := func(method, locale, opts string) string {
+		return fmt.Sprintf(`(() => { const d = %s; const a = []; for (let i = 0; i < 2; i++) { try { a.push(d.%s(%s, %s)) } catch (e) { a.push(e.name) } } return a[0] === a[1] ? a[0] : "differ: " + a })()`, dateAutumn, method, locale, opts)
+	}
+	for _, m := range []string{"toLocaleString", "toLocaleDateString", "toLocaleTimeString"} {
+		for _, o := range []string{`undefined`, `{}`, `{timeZone: "Asia/Kolkata"}`, `{timeZone: "asia/kolkata", hour12: false}`, `{hour12: "false"}`, `{hour12: 0, hourCycle: "h23"}`,
+			`{hourCycle: "h11"}`, `{weekday: "long", timeZone: "America/New_York"}`, `{hour: "2-digit", minute: "2-digit"}`, `{fractionalSecondDigits: 2.7, second: "numeric"}`,
+			`{fractionalSecondDigits: 4}`, `{dateStyle: "medium"}`, `{timeStyle: "short"}`, `{dateStyle: "full", timeStyle: "full"}`, `{dateStyle: "long", hour: "numeric"}`,
+			`{month: "longest"}`, `{timeZone: "Mars/Base"}`, `{calendar: "gregory"}`, `{calendar: "buddhist!"}`, `{numberingSystem: "arab"}`, `{numberingSystem: "xyz"}`,
+			`{localeMatcher: "best"}`, `{formatMatcher: "basic", year: "2-digit"}`, `{timeZoneName: "shortOffset", timeZone: "Australia/Lord_Howe"}`, `{era: "short", year: "numeric"}`,
+			`{dayPeriod: "long", hour: "numeric"}`, `{timeZone: 5}`, `{hour: true}`} {
+			exprs = append(exprs, twice(m, `"de-AT"`, o), twice(m, `"en-US"`, o))
+		}
+	}
 	differentialEnv(t, []string{"TZ=UTC"}, exprs)
 }
 
