@@ -271,6 +271,10 @@ func TestDateTimeFormatAgainstNode(t *testing.T) {
 		`[Date.prototype.toLocaleString.length, Date.prototype.toLocaleDateString.name, Date.prototype.toLocaleTimeString.length]`,
 		`Object.getOwnPropertyDescriptor(Date.prototype, "toLocaleDateString").enumerable`,
 	)
+	exprs = append(exprs,
+		`(() => { const g = Object.getOwnPropertyDescriptor; Object.getOwnPropertyDescriptor = () => { throw new Error("called") }; try { return new Date(0).toLocaleString("en-US", {timeZone: "Asia/Tokyo"}) } finally { Object.getOwnPropertyDescriptor = g } })()`,
+		`(() => { const seen = []; Object.defineProperty(Object.prototype, "hour", {get() { seen.push("hour"); return undefined }, configurable: true}); try { return [new Date(0).toLocaleString("en-US", {timeZone: "UTC"}), seen.length] } finally { delete Object.prototype.hour } })()`,
+	)
 	// The Date methods read plain options in Go once the locale is known
 	// (the second call); both calls must answer alike, and as Node.
 	twice := func(method, locale, opts string) string {
