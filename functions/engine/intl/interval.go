@@ -308,6 +308,9 @@ func (c *calendarData) intervalFor(skel *skeleton, key byte, twelve bool) (*skel
 		if !ok && key == 'B' {
 			p, ok = patterns["h"]
 		}
+		if key == 'a' && patterns["B"] != "" && usesFlexiblePeriod(c.Available[name]) {
+			p = patterns["B"] // zh-TW writes its hours with 清晨, 晚上: so do its ranges
+		}
 		if !ok {
 			continue
 		}
@@ -325,6 +328,16 @@ func (c *calendarData) intervalFor(skel *skeleton, key byte, twelve bool) (*skel
 		}
 	}
 	return best, bestPattern
+}
+
+// usesFlexiblePeriod tells whether a pattern has a B field.
+func usesFlexiblePeriod(pattern string) bool {
+	for _, t := range parsePattern(pattern) {
+		if t.field == 'B' {
+			return true
+		}
+	}
+	return false
 }
 
 // widen gives an interval pattern's text fields the widths the format
