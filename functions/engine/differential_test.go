@@ -2,6 +2,7 @@ package engine
 
 import (
 	"encoding/json"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -15,6 +16,13 @@ import (
 // expression that throws compares as its error's name. It needs node
 // (nodeOrSkip: skipped without it, failing under CI=true).
 func differential(t *testing.T, exprs []string) {
+	t.Helper()
+	differentialEnv(t, nil, exprs)
+}
+
+// differentialEnv is differential with variables added to node's
+// environment (TZ=UTC: the sandbox's clock).
+func differentialEnv(t *testing.T, env []string, exprs []string) {
 	t.Helper()
 	node := nodeOrSkip(t)
 	var list strings.Builder
@@ -30,7 +38,11 @@ func differential(t *testing.T, exprs []string) {
 	if err := json.Unmarshal([]byte(call(t, New(Config{}), inv)), &ours); err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command(node, "-e", body+"process.stdout.write(JSON.stringify(probe()))").Output()
+	cmd := exec.Command(node, "-e", body+"process.stdout.write(JSON.stringify(probe()))")
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
+	out, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("node: %v", err)
 	}

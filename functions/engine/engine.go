@@ -319,6 +319,9 @@ type run struct {
 	builtins         map[*goja.Object]string // built-ins written in JavaScript, by their native name (markBuiltin)
 	builtinRoots     []builtinRoot           // where to find more of them, walked on the first toString
 	toLocaleStack    map[*goja.Object]bool   // arrays in Array.prototype.toLocaleString now, for cycles
+	dateFormats      map[string]goja.Value   // compiled Intl.DateTimeFormats ({handle, resolved}), by locale and options
+	dateNatives      *dateNatives            // the Date methods' fast path, once js/intl_datetime.js has loaded
+	partNames        map[string]goja.Value   // formatToParts's types and sources, as JavaScript strings
 	libs             map[string]*goja.Object // the JavaScript libraries run so far (see lib)
 	required         map[string]goja.Value   // modules required so far
 	console          goja.Value              // built on first use

@@ -40,6 +40,7 @@ func (r *run) setup() {
 	j := vm.Get("JSON").ToObject(vm)
 	r.parse, _ = goja.AssertFunction(j.Get("parse"))
 	r.stringify, _ = goja.AssertFunction(j.Get("stringify"))
+	r.captureDateNatives()
 	g := newLazyGlobal(vm)
 	r.global = g
 	for _, name := range typedArrays {

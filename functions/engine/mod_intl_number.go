@@ -203,4 +203,3 @@ func (r *run) guardNumberLocale() {
 		})
 	}
 }
-

@@ -43,7 +43,7 @@ func (r *run) npmModule(name string, intl bool) goja.Value {
 	})
 	Intl := goja.Undefined()
 	if intl { // only then: the library costs a run something to load
-		Intl = r.libExport("intl", "Intl")
+		Intl = r.libExport("intl_global", "Intl")
 	}
 	must(init(goja.Undefined(), module, exports, require, Intl))
 	return module.Get("exports")

@@ -94,6 +94,7 @@ var test262Dirs = []string{
 	"String/prototype/match", "String/prototype/matchAll", "String/prototype/search",
 	"Array/prototype/fill", "Array/prototype/join", "Array/prototype/concat", "Array/from",
 	"Function", "ArrayBuffer", "JSON", "Reflect/apply", "Reflect/construct", "TypedArrayConstructors", "eval", "global",
+	"Date/prototype/toLocaleString", "Date/prototype/toLocaleDateString", "Date/prototype/toLocaleTimeString",
 }
 
 type test262Meta struct {

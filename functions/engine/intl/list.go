@@ -6,11 +6,6 @@ import (
 	"strings"
 )
 
-// ListPart is one part of a formatted list: an element or a literal.
-type ListPart struct {
-	Type, Value string // "element" or "literal"
-}
-
 type listPatterns map[string]struct {
 	Start  string `json:"start"`
 	Middle string `json:"middle"`
@@ -18,10 +13,10 @@ type listPatterns map[string]struct {
 	Two    string `json:"2"`
 }
 
-// FormatList joins elements as CLDR's list patterns of a data locale say
+// FormatList joins elements (parts of type element and literal) as CLDR's list patterns of a data locale say
 // (typ conjunction, disjunction or unit; style long, short or narrow):
 // the two-element pattern, or start, middles and end.
-func FormatList(dataLocale, typ, style string, elems []string) ([]ListPart, error) {
+func FormatList(dataLocale, typ, style string, elems []string) ([]Part, error) {
 	var pats listPatterns
 	if err := Record("lists", dataLocale, &pats); err != nil {
 		return nil, err
@@ -35,19 +30,19 @@ func FormatList(dataLocale, typ, style string, elems []string) ([]ListPart, erro
 		return nil, fmt.Errorf("no list pattern %s", name)
 	}
 	lang, _, _ := strings.Cut(dataLocale, "-")
-	apply := func(pattern string, first []ListPart, second []ListPart) []ListPart {
+	apply := func(pattern string, first []Part, second []Part) []Part {
 		if len(second) > 0 {
 			pattern = contextual(lang, typ, pattern, second[0].Value)
 		}
-		var out []ListPart
+		var out []Part
 		for pattern != "" {
 			i := strings.IndexByte(pattern, '{')
 			if i < 0 || i+2 >= len(pattern) || pattern[i+2] != '}' {
-				out = append(out, ListPart{"literal", pattern})
+				out = append(out, Part{Type: "literal", Value: pattern})
 				break
 			}
 			if i > 0 {
-				out = append(out, ListPart{"literal", pattern[:i]})
+				out = append(out, Part{Type: "literal", Value: pattern[:i]})
 			}
 			if pattern[i+1] == '0' {
 				out = append(out, first...)
@@ -58,10 +53,10 @@ func FormatList(dataLocale, typ, style string, elems []string) ([]ListPart, erro
 		}
 		return out
 	}
-	el := func(s string) []ListPart { return []ListPart{{"element", s}} }
+	el := func(s string) []Part { return []Part{{Type: "element", Value: s}} }
 	switch n := len(elems); n {
 	case 0:
-		return []ListPart{}, nil
+		return []Part{}, nil
 	case 1:
 		return el(elems[0]), nil
 	case 2:

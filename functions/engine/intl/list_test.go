@@ -6,7 +6,7 @@ import (
 )
 
 func TestFormatList(t *testing.T) {
-	join := func(parts []ListPart) string {
+	join := func(parts []Part) string {
 		var b strings.Builder
 		for _, p := range parts {
 			b.WriteString(p.Value)

@@ -30,7 +30,7 @@ type NumberOptions struct {
 	NumberingSystem string
 }
 
-// Part is one piece of a formatted number (formatToParts).
+// Part is one piece of a formatted number or date (formatToParts).
 type Part struct {
 	Type, Value string
 	Source      string // formatRangeToParts: startRange, endRange or shared

@@ -6,7 +6,7 @@
   const Intl = {};
   const define = (name, value) =>
     Object.defineProperty(Intl, name, { value, writable: true, enumerable: false, configurable: true });
-  for (const part of ["intl_collator", "intl_displaynames", "intl_list", "intl_locale", "intl_number", "intl_relative"]) {
+  for (const part of ["intl_collator", "intl_datetime", "intl_displaynames", "intl_list", "intl_locale", "intl_number", "intl_relative"]) {
     const exports = lib(part);
     for (const name of Object.keys(exports)) define(name, exports[name]);
   }

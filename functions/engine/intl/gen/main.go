@@ -53,6 +53,9 @@ type cldr struct {
 	root    string            // node_modules
 	locales []string          // sorted, "und" first
 	parent  map[string]string // every locale but und
+
+	countries map[string]string // zone → its country (gen/dates.go)
+	primary   map[string]bool   // zones that stand for their country
 }
 
 // read decodes a file of a package (e.g. "cldr-numbers-full", "main/de/numbers.json").
