@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -30,62 +31,75 @@ import (
 // (guards_standard_test.go), which CI runs. Module and async tests are
 // left out; each test runs once, strict only if it says onlyStrict.
 // TEST262_DIRS (a comma-separated list under test/built-ins) runs others.
-// TEST262_INTL (a list under test/intl402, e.g. Collator,NumberFormat)
-// runs ECMA-402's tests, which bare goja, having no Intl, cannot pass:
-// those count what our runtime passes of all of them.
+//
+// TEST262_INTL (a list under test/intl402, e.g. Collator,NumberFormat,
+// DateTimeFormat) runs ECMA-402's tests instead. Bare goja has no Intl,
+// so the baseline there is Node.js (TZ=UTC, as our sandbox): of the tests
+// node passes, how many pass through our runtime.
 func TestTest262(t *testing.T) {
 	dir := os.Getenv("TEST262_DIR")
 	if dir == "" {
 		t.Skip("TEST262_DIR is not set")
 	}
-	dirs := test262Dirs
+	root, dirs, baseline := "built-ins", test262Dirs, "bare goja"
 	if more := os.Getenv("TEST262_DIRS"); more != "" { // other built-ins, e.g. RegExp/prototype,String/prototype/split
 		dirs = strings.Split(more, ",")
 	}
+	base := runBare
+	if intl := os.Getenv("TEST262_INTL"); intl != "" {
+		node := nodeOrSkip(t)
+		root, dirs, baseline = "intl402", strings.Split(intl, ","), "node"
+		base = func(src string) string { return runNode(node, src) }
+	}
 	var files []string
 	for _, sub := range dirs {
-		_ = filepath.WalkDir(filepath.Join(dir, "test", "built-ins", sub), func(p string, d os.DirEntry, err error) error {
+		_ = filepath.WalkDir(filepath.Join(dir, "test", root, sub), func(p string, d os.DirEntry, err error) error {
 			if err == nil && !d.IsDir() && strings.HasSuffix(p, ".js") && !strings.Contains(p, "_FIXTURE") {
 				files = append(files, p)
 			}
 			return nil
 		})
 	}
-	intl := os.Getenv("TEST262_INTL")
-	if intl != "" {
-		files = nil
-		for _, sub := range strings.Split(intl, ",") {
-			_ = filepath.WalkDir(filepath.Join(dir, "test", "intl402", sub), func(p string, d os.DirEntry, err error) error {
-				if err == nil && !d.IsDir() && strings.HasSuffix(p, ".js") && !strings.Contains(p, "_FIXTURE") {
-					files = append(files, p)
-				}
-				return nil
-			})
-		}
-	}
 	sort.Strings(files)
 	e := New(Config{})
-	barePass, both := 0, 0
+	basePass, both := 0, 0
 	var lost []string
 	for _, f := range files {
 		src, meta, ok := test262Source(t, dir, f)
 		if !ok {
 			continue
 		}
-		if intl == "" && !passes(runBare(src), meta) {
+		if !passes(base(src), meta) {
 			continue
 		}
-		barePass++
+		basePass++
 		if got := runOurs(e, f, src); passes(got.name, meta) {
 			both++
 		} else {
-			lost = append(lost, strings.TrimPrefix(strings.TrimPrefix(f, dir+"/test/built-ins/"), dir+"/test/intl402/")+": "+got.message)
+			lost = append(lost, strings.TrimPrefix(f, dir+"/test/"+root+"/")+": "+got.message)
 		}
 	}
-	t.Logf("%d tests; bare goja passes %d; our runtime passes %d of those (%d fail only through it)", len(files), barePass, both, len(lost))
+	t.Logf("%d tests; %s passes %d; our runtime passes %d of those (%d fail only through it)", len(files), baseline, basePass, both, len(lost))
 	for _, l := range lost {
 		t.Log("  ", l)
 	}
+}
+
+// runNode runs a test in node and names the error it ends with ("" for
+// none).
+func runNode(node, src string) string {
+	cmd := exec.Command(node, "-e", withMain(src))
+	cmd.Env = append(os.Environ(), "TZ=UTC")
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		return ""
+	}
+	for _, l := range strings.Split(string(out), "\n") {
+		if m := errNameRE.FindStringSubmatch(strings.TrimSpace(l)); m != nil {
+			return m[1]
+		}
+	}
+	return "Error"
 }
 
 // test262Dirs are the built-ins the guards wrap (under test/built-ins).

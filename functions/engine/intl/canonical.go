@@ -189,7 +189,7 @@ func successor(id langID, regions []string) string {
 
 // canonicalTag is a well-formed tag in UTS #35's canonical form: its
 // language id through the aliases, then its extensions sorted by
-// singleton (private use last), -u- keywords sorted by key with the
+// singleton (private use last), -u- attributes sorted, keywords by key with the
 // value "true" dropped and a repeated key's later values ignored, and
 // -t- fields sorted, all in lower case.
 func canonicalTag(tag string) string {
@@ -272,7 +272,8 @@ func canonicalUnicodeExt(subs []string) []string {
 		kws = append(kws, k)
 	}
 	sort.SliceStable(kws, func(a, b int) bool { return kws[a].key < kws[b].key })
-	out := attrs
+	sort.Strings(attrs)
+	out := slices.Compact(attrs)
 	for _, k := range kws {
 		out = append(out, k.key)
 		out = append(out, k.values...)

@@ -62,7 +62,7 @@ func TestCanonicalize(t *testing.T) {
 		"cmn": "zh", "sgn-GR": "gss", "ru-SU": "ru-RU", "hy-SU": "hy-AM", "mo": "ro", "cel-gaulish": "xtg", "ja-Latn-hepburn-heploc": "ja-Latn-alalc97",
 		"en-latn-us-posix": "en-Latn-US-u-va-posix", "und-u-ca-ethiopic-amete-alem": "und-u-ca-ethioaa", "und-u-kb-yes": "und-u-kb",
 		"und-u-tz-eire": "und-u-tz-iedub", "und-NO-u-sd-no23": "und-NO-u-sd-no50", "und-Latn-t-und-hani-m0-names": "und-Latn-t-und-hani-m0-prprname",
-		"en-u-ca-gregory-ca-buddhist": "en-u-ca-gregory", "en-b-bb-a-aa-x-z": "en-a-aa-b-bb-x-z", "sl-rozaj-biske-1994": "sl-1994-biske-rozaj", "en-t-en-i0-handwrit": "en-t-en-i0-handwrit", "de-1996": "de-1996",
+		"en-u-ca-gregory-ca-buddhist": "en-u-ca-gregory", "en-b-bb-a-aa-x-z": "en-a-aa-b-bb-x-z", "pt-u-attr2-attr1-ca-gregory": "pt-u-attr1-attr2-ca-gregory", "sl-rozaj-biske-1994": "sl-1994-biske-rozaj", "en-t-en-i0-handwrit": "en-t-en-i0-handwrit", "de-1996": "de-1996",
 	} {
 		got, err := Canonicalize(in)
 		if want == "" {

@@ -13,7 +13,7 @@
   // Methods, not constructors: written as method definitions (see install).
   const methods = {
     getCanonicalLocales(locales) { return canonicalizeLocaleList(locales); },
-    supportedValuesOf(key) { return host.supportedValues(String(key)); }, // a RangeError for an unknown key
+    supportedValuesOf(key) { return host.supportedValues(`${key}`); }, // ToString (a Symbol is a TypeError); a RangeError for an unknown key
   };
   for (const name of Object.keys(methods)) define(name, methods[name]);
   Object.defineProperty(Intl, Symbol.toStringTag, { value: "Intl", configurable: true });
