@@ -17,13 +17,6 @@ import (
 // (nodeOrSkip: skipped without it, failing under CI=true).
 func differential(t *testing.T, exprs []string) {
 	t.Helper()
-	differentialEnv(t, nil, exprs)
-}
-
-// differentialEnv is differential with variables added to node's
-// environment (TZ=UTC: the sandbox's clock).
-func differentialEnv(t *testing.T, env []string, exprs []string) {
-	t.Helper()
 	node := nodeOrSkip(t)
 	var list strings.Builder
 	for _, e := range exprs {
@@ -31,34 +24,50 @@ func differentialEnv(t *testing.T, env []string, exprs []string) {
 	}
 	body := "const cases = [\n" + list.String() + "];\n" +
 		`const probe = () => cases.map((f) => { try { const v = f(); return {value: v === undefined ? "undefined" : JSON.stringify(v)}; } catch (e) { return {throws: e && e.name}; } });` + "\n"
-
 	inv := fnInv(t, "acme", "differential", 1, functions.TypeApp, body+"export function main() { return probe() }", `{}`)
 	inv.Timeout = 20 * time.Second
 	var ours []map[string]string
 	if err := json.Unmarshal([]byte(call(t, New(Config{}), inv)), &ours); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(node, "-e", body+"process.stdout.write(JSON.stringify(probe()))")
-	if env != nil {
-		cmd.Env = append(os.Environ(), env...)
-	}
+	theirs := nodeResults(t, node, body+"process.stdout.write(JSON.stringify(probe()))")
+	compareWithNode(t, node, "expressions", exprs, ours, theirs)
+}
+
+// nodeResults runs a script in node, on the sandbox's clock (TZ=UTC), and
+// decodes the JSON list of results it prints.
+func nodeResults(t *testing.T, node, script string) []map[string]string {
+	t.Helper()
+	cmd := exec.Command(node, "-e", script)
+	cmd.Env = append(os.Environ(), "TZ=UTC")
 	out, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("node: %v", err)
 	}
 	var theirs []map[string]string
 	if err := json.Unmarshal(out, &theirs); err != nil {
-		t.Fatal(err)
+		t.Fatalf("node printed %.200q: %v", out, err)
+	}
+	return theirs
+}
+
+// compareWithNode reports each case whose result (value, or the name of
+// the error thrown) differs between our runtime and node, and counts
+// those that agree.
+func compareWithNode(t *testing.T, node, noun string, cases []string, ours, theirs []map[string]string) {
+	t.Helper()
+	if len(ours) != len(cases) || len(theirs) != len(cases) {
+		t.Fatalf("%d cases, %d results here, %d from node", len(cases), len(ours), len(theirs))
 	}
 	agree := 0
-	for i, e := range exprs {
+	for i, c := range cases {
 		if ours[i]["value"] == theirs[i]["value"] && ours[i]["throws"] == theirs[i]["throws"] {
 			agree++
 			continue
 		}
-		t.Errorf("%s\n ours %v\n node %v", e, ours[i], theirs[i])
+		t.Errorf("%s\n ours %v\n node %v", c, ours[i], theirs[i])
 	}
-	t.Logf("%d of %d expressions agree with node %s", agree, len(exprs), nodeVersion(node))
+	t.Logf("%d of %d %s agree with node %s", agree, len(cases), noun, nodeVersion(node))
 }
 
 func TestURLSearchParamsAgainstNode(t *testing.T) {

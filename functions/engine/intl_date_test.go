@@ -292,7 +292,7 @@ func TestDateTimeFormatAgainstNode(t *testing.T) {
 			exprs = append(exprs, twice(m, `"de-AT"`, o), twice(m, `"en-US"`, o))
 		}
 	}
-	differentialEnv(t, []string{"TZ=UTC"}, exprs)
+	differential(t, exprs)
 }
 
 // TestDateTimeFormatLocalesAgainstNode runs a set of component options
@@ -318,7 +318,7 @@ func TestDateTimeFormatLocalesAgainstNode(t *testing.T) {
 		}
 	}
 	for i := 0; i < len(exprs); i += 300 {
-		differentialEnv(t, []string{"TZ=UTC"}, exprs[i:min(i+300, len(exprs))])
+		differential(t, exprs[i:min(i+300, len(exprs))])
 	}
 }
 
@@ -390,7 +390,7 @@ func TestDateTimeFormatRangesAgainstNode(t *testing.T) {
 		}
 	}
 	for i := 0; i < len(exprs); i += 300 {
-		differentialEnv(t, []string{"TZ=UTC"}, exprs[i:min(i+300, len(exprs))])
+		differential(t, exprs[i:min(i+300, len(exprs))])
 	}
 }
 
@@ -409,7 +409,7 @@ func TestDateTimeFormatZonesAgainstNode(t *testing.T) {
 		}
 	}
 	for i := 0; i < len(exprs); i += 300 {
-		differentialEnv(t, []string{"TZ=UTC"}, exprs[i:min(i+300, len(exprs))])
+		differential(t, exprs[i:min(i+300, len(exprs))])
 	}
 }
 
@@ -429,7 +429,7 @@ func TestDateTimeFormatPeriodsErasAgainstNode(t *testing.T) {
 		exprs = append(exprs, fmt.Sprintf(`new Intl.DateTimeFormat(%q, {timeZone: "America/New_York", hour: "numeric", minute: "numeric", second: "numeric", fractionalSecondDigits: 3, timeZoneName: "longOffset"}).formatToParts(-1e12)`, l))
 	}
 	for i := 0; i < len(exprs); i += 300 {
-		differentialEnv(t, []string{"TZ=UTC"}, exprs[i:min(i+300, len(exprs))])
+		differential(t, exprs[i:min(i+300, len(exprs))])
 	}
 }
 
@@ -451,7 +451,7 @@ func TestDateTimeFormatRandomRangesAgainstNode(t *testing.T) {
 		exprs = append(exprs, fmt.Sprintf(`new Intl.DateTimeFormat(%q, {%s, timeZone: %q}).formatRange(%d, %d)`, locales[rng.Intn(len(locales))], sets[rng.Intn(len(sets))], zones[rng.Intn(len(zones))], start, start+diffs[rng.Intn(len(diffs))]))
 	}
 	for i := 0; i < len(exprs); i += 300 {
-		differentialEnv(t, []string{"TZ=UTC"}, exprs[i:min(i+300, len(exprs))])
+		differential(t, exprs[i:min(i+300, len(exprs))])
 	}
 }
 
@@ -494,6 +494,6 @@ func TestDateTimeFormatRandomAgainstNode(t *testing.T) {
 		exprs = append(exprs, fmt.Sprintf(`new Intl.DateTimeFormat(%q, {%s}).format(%d)`, locales[rng.Intn(len(locales))], strings.Join(parts, ", "), rng.Int63n(2e12)))
 	}
 	for i := 0; i < len(exprs); i += 300 {
-		differentialEnv(t, []string{"TZ=UTC"}, exprs[i:min(i+300, len(exprs))])
+		differential(t, exprs[i:min(i+300, len(exprs))])
 	}
 }

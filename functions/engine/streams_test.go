@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os/exec"
 	"runtime"
 	"strings"
 	"testing"
@@ -42,26 +41,11 @@ func differentialAsync(t *testing.T, prelude string, cases []string) {
 	if err != nil {
 		t.Fatalf("our runtime: %v", err)
 	}
-	if json.Unmarshal(res.JSON, &ours) != nil || len(ours) != len(cases) {
+	if json.Unmarshal(res.JSON, &ours) != nil {
 		t.Fatalf("our runtime: %s", res.JSON)
 	}
-	out, err := exec.Command(node, "-e", body+"probe().then((v) => process.stdout.write(JSON.stringify(v)))").Output()
-	if err != nil {
-		t.Fatalf("node: %v", err)
-	}
-	var theirs []map[string]string
-	if err := json.Unmarshal(out, &theirs); err != nil {
-		t.Fatal(err)
-	}
-	agree := 0
-	for i, c := range cases {
-		if ours[i]["value"] == theirs[i]["value"] && ours[i]["throws"] == theirs[i]["throws"] {
-			agree++
-			continue
-		}
-		t.Errorf("case %d: %s\n ours %v\n node %v", i, c, ours[i], theirs[i])
-	}
-	t.Logf("%d of %d async cases agree with node %s", agree, len(cases), nodeVersion(node))
+	theirs := nodeResults(t, node, body+"probe().then((v) => process.stdout.write(JSON.stringify(v)))")
+	compareWithNode(t, node, "async cases", cases, ours, theirs)
 }
 
 const streamsPrelude = `

@@ -40,14 +40,6 @@ var tables = map[string]func(c *cldr, locale string) (any, error){}
 // extras write the files that are not tables of locales (supplemental data).
 var extras []func(c *cldr) error
 
-type pin struct {
-	Name      string `json:"name"`
-	Version   string `json:"version"`
-	Resolved  string `json:"resolved"`
-	Integrity string `json:"integrity"`
-	License   string `json:"license"`
-}
-
 // cldr is the unpacked release.
 type cldr struct {
 	root    string            // node_modules
@@ -76,7 +68,7 @@ func main() {
 
 func run() error {
 	var lock struct {
-		Packages []pin `json:"packages"`
+		Packages []registry.Pin `json:"packages"`
 	}
 	b, err := os.ReadFile("cldr.lock.json")
 	if err != nil {
@@ -92,17 +84,10 @@ func run() error {
 	defer os.RemoveAll(work)
 	var license string
 	for _, p := range lock.Packages {
-		fmt.Printf("downloading %s\n", p.Resolved)
-		tgz, err := registry.Download(p.Resolved)
-		if err != nil {
+		if license, err = registry.Fetch(p, filepath.Join(work, p.Name)); err != nil {
 			return err
 		}
-		if err := registry.Verify(tgz, p.Integrity); err != nil {
-			return fmt.Errorf("%s@%s: %w", p.Name, p.Version, err)
-		}
-		if license, err = registry.Extract(tgz, filepath.Join(work, p.Name)); err != nil {
-			return fmt.Errorf("%s: %w", p.Name, err)
-		}
+
 	}
 	c := &cldr{root: work}
 	if err := c.loadLocales(); err != nil {

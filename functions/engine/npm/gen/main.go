@@ -27,15 +27,7 @@ import (
 const registryURL = "https://registry.npmjs.org/"
 
 type lockfile struct {
-	Packages []pin `json:"packages"`
-}
-
-type pin struct {
-	Name      string `json:"name"`
-	Version   string `json:"version"`
-	Resolved  string `json:"resolved"`
-	Integrity string `json:"integrity"`
-	License   string `json:"license"`
+	Packages []registry.Pin `json:"packages"`
 }
 
 func main() {
@@ -79,19 +71,9 @@ func run(update bool) error {
 	var licenses strings.Builder
 	licenses.WriteString("Licenses of the npm packages bundled into ScriptForge (see npm.lock.json).\n")
 	for _, p := range lock.Packages {
-		fmt.Printf("downloading %s\n", p.Resolved)
-		tgz, err := registry.Download(p.Resolved)
+		license, err := registry.Fetch(p, filepath.Join(work, "node_modules", p.Name))
 		if err != nil {
 			return err
-		}
-		if err := registry.Verify(tgz, p.Integrity); err != nil {
-			return fmt.Errorf("%s@%s: %w", p.Name, p.Version, err)
-		}
-		fmt.Printf("verified %s@%s (%d bytes, %s)\n", p.Name, p.Version, len(tgz), p.Integrity[:20]+"…")
-		dir := filepath.Join(work, "node_modules", p.Name)
-		license, err := registry.Extract(tgz, dir)
-		if err != nil {
-			return fmt.Errorf("%s: %w", p.Name, err)
 		}
 		fmt.Fprintf(&licenses, "\n==== %s@%s (%s) ====\n\n%s\n", p.Name, p.Version, p.License, strings.TrimSpace(license))
 	}
@@ -129,10 +111,10 @@ func readJSON(file string, v any) error {
 	return nil
 }
 
-func latestPin(name string) (pin, error) {
+func latestPin(name string) (registry.Pin, error) {
 	b, err := registry.Download(registryURL + name + "/latest")
 	if err != nil {
-		return pin{}, err
+		return registry.Pin{}, err
 	}
 	var meta struct {
 		Version string `json:"version"`
@@ -143,9 +125,9 @@ func latestPin(name string) (pin, error) {
 		} `json:"dist"`
 	}
 	if err := json.Unmarshal(b, &meta); err != nil {
-		return pin{}, fmt.Errorf("%s: registry answer: %w", name, err)
+		return registry.Pin{}, fmt.Errorf("%s: registry answer: %w", name, err)
 	}
-	return pin{Name: name, Version: meta.Version, Resolved: meta.Dist.Tarball, Integrity: meta.Dist.Integrity, License: meta.License}, nil
+	return registry.Pin{Name: name, Version: meta.Version, Resolved: meta.Dist.Tarball, Integrity: meta.Dist.Integrity, License: meta.License}, nil
 }
 
 // bundle builds one self-contained CommonJS file. Nothing is left to

@@ -22,6 +22,35 @@ import (
 
 var client = &http.Client{Timeout: 120 * time.Second}
 
+// Pin is a lockfile's entry: a package at a version, where its tarball
+// is, and the tarball's integrity.
+type Pin struct {
+	Name      string `json:"name"`
+	Version   string `json:"version"`
+	Resolved  string `json:"resolved"`
+	Integrity string `json:"integrity"`
+	License   string `json:"license"`
+}
+
+// Fetch downloads a pinned tarball, checks its integrity and unpacks it
+// into dir, saying so on standard output; it returns the LICENSE text.
+func Fetch(p Pin, dir string) (license string, err error) {
+	fmt.Printf("downloading %s\n", p.Resolved)
+	tgz, err := Download(p.Resolved)
+	if err != nil {
+		return "", err
+	}
+	if err := Verify(tgz, p.Integrity); err != nil {
+		return "", fmt.Errorf("%s@%s: %w", p.Name, p.Version, err)
+	}
+	fmt.Printf("verified %s@%s (%d bytes)\n", p.Name, p.Version, len(tgz))
+	license, err = Extract(tgz, dir)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", p.Name, err)
+	}
+	return license, nil
+}
+
 // Download GETs url, 64 MiB at most.
 func Download(url string) ([]byte, error) {
 	resp, err := client.Get(url)
