@@ -167,6 +167,7 @@ type Program struct {
 	// whose constructors must then be guarded before it runs.
 	makesFunctionKinds bool
 	usesRegExp         bool // the code may hold a regexp literal (see guardRegExp)
+	usesBigInt         bool // the code may hold a BigInt literal (see guardBigIntLocale)
 	codeLen            int  // bytes of source: a proxy for what a runtime running it holds
 }
 
@@ -240,7 +241,7 @@ func (e *Engine) program(inv *functions.Invocation) (*Program, error) {
 		}
 		// goja gives no size for a Program; its footprint tracks the code's length.
 		return &Program{prg: p, makesFunctionKinds: makesFunctionKinds(inv.Code), usesRegExp: usesRegExp(inv.Code),
-			codeLen: len(inv.Code)}, programBytes(len(inv.Code)), nil
+			usesBigInt: usesBigInt(inv.Code), codeLen: len(inv.Code)}, programBytes(len(inv.Code)), nil
 	})
 	if errors.Is(err, ErrNoCode) {
 		return nil, err
@@ -319,6 +320,7 @@ type run struct {
 	builtins         map[*goja.Object]string // built-ins written in JavaScript, by their native name (markBuiltin)
 	builtinRoots     []builtinRoot           // where to find more of them, walked on the first toString
 	toLocaleStack    map[*goja.Object]bool   // arrays in Array.prototype.toLocaleString now, for cycles
+	bigIntGuarded    bool                    // BigInt.prototype.toLocaleString is in place
 	dateFormats      map[string]goja.Value   // compiled Intl.DateTimeFormats ({handle, resolved}), by locale and options
 	dateNatives      *dateNatives            // the Date methods' fast path, once js/intl_datetime.js has loaded
 	partNames        map[string]goja.Value   // formatToParts's types and sources, as JavaScript strings
@@ -416,6 +418,9 @@ func (r *run) load(prg *Program) error {
 	}
 	if prg.usesRegExp {
 		r.guardRegExp()
+	}
+	if prg.usesBigInt {
+		r.guardBigIntLocale()
 	}
 	_, err := r.vm.RunProgram(prg.prg)
 	return err

@@ -45,7 +45,18 @@ func (r *run) setup() {
 	r.global = g
 	for _, name := range typedArrays {
 		name := name
-		g.guards[name] = func(orig goja.Value) goja.Value { return r.guardTypedArray(name, orig) }
+		g.guards[name] = func(orig goja.Value) goja.Value {
+			if strings.HasPrefix(name, "Big") {
+				r.guardBigIntLocale()
+			}
+			return r.guardTypedArray(name, orig)
+		}
+	}
+	// BigInt.prototype is guarded once a BigInt can be made: the BigInt
+	// global, DataView's getBigInt64, the BigInt arrays, or a literal
+	// (usesBigInt).
+	for _, name := range []string{"BigInt", "DataView"} {
+		g.guards[name] = func(orig goja.Value) goja.Value { r.guardBigIntLocale(); return orig }
 	}
 	g.guards["ArrayBuffer"] = r.guardArrayBuffer
 	g.guards["Reflect"] = r.guardReflect

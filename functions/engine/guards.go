@@ -431,6 +431,9 @@ func (r *run) checkSources(args []goja.Value) float64 {
 			if usesRegExp(s.String()) {
 				r.guardRegExp()
 			}
+			if usesBigInt(s.String()) {
+				r.guardBigIntLocale()
+			}
 			if _, deep := tooDeep(s.String()); deep {
 				panic(r.newError("SyntaxError", fmt.Sprintf("brackets nest more than %d levels deep", maxNesting)))
 			}

@@ -232,3 +232,35 @@ func TestIntlSupportedValuesOf(t *testing.T) {
 		t.Errorf("got  %s\nwant %s", res.JSON, want)
 	}
 }
+
+// BigInt.prototype.toLocaleString is put in place only once a run can
+// make a BigInt; every way to one must find it there.
+func TestBigIntToLocaleStringEveryWay(t *testing.T) {
+	e := New(Config{})
+	for _, expr := range []string{
+		`BigInt(1234567).toLocaleString("de")`,
+		`new BigInt64Array([BigInt(1234567)])[0].toLocaleString("de")`,
+		`(() => { const d = new DataView(new ArrayBuffer(8)); d.setBigUint64(0, BigInt(1234567)); return d.getBigUint64(0).toLocaleString("de") })()`,
+		`Function("return " + "1234567" + "n")().toLocaleString("de")`,
+		`eval("1234567" + "n").toLocaleString("de")`,
+	} {
+		src := "export function main() { return " + expr + " }"
+		if usesBigInt(src) {
+			t.Fatalf("%s: the case must not hold a literal", expr)
+		}
+		tr, err := Transpile("t.js", src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inv := &functions.Invocation{Type: functions.TypeApp, Code: tr.Code, Hash: tr.Hash, Timeout: 5 * time.Second, Data: []byte(`{}`), FreshRuntime: true}
+		res, err := e.Execute(context.Background(), inv)
+		if err != nil || string(res.JSON) != `"1.234.567"` {
+			t.Errorf("%s: %v %v", expr, res, err)
+		}
+	}
+	for code, want := range map[string]bool{"return 10n": true, "0xffn": true, "1_000n": true, "return x.n": false, "fn(1)": false, "let an = 2": false} {
+		if usesBigInt(code) != want {
+			t.Errorf("usesBigInt(%q) = %v", code, !want)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"math/big"
+	"regexp"
 
 	"github.com/dop251/goja"
 
@@ -190,16 +191,35 @@ func (r *run) partsValue(parts []intl.Part, toParts bool, unit string) goja.Valu
 // §20.1.1, §21.1.1): goja's ignore both. The Intl library is loaded on
 // the first call, not before.
 func (r *run) guardNumberLocale() {
-	vm := r.vm
-	protos := []*goja.Object{vm.ToValue(0).ToObject(vm).Prototype(), vm.ToValue(big.NewInt(0)).ToObject(vm).Prototype()}
-	for _, proto := range protos {
-		// valueOf is thisNumberValue / thisBigIntValue: the TypeError for
-		// any other this.
-		valueOf, _ := goja.AssertFunction(proto.Get("valueOf"))
-		r.define(proto, "toLocaleString", func(c goja.FunctionCall) goja.Value {
-			x := must(valueOf(c.This))
-			format, _ := goja.AssertFunction(r.lib("intl_tolocale").Get("toLocaleString"))
-			return must(format(goja.Undefined(), x, arg(c.Arguments, 0), arg(c.Arguments, 1)))
-		})
+	r.guardToLocale(r.vm.ToValue(0).ToObject(r.vm).Prototype())
+}
+
+// guardBigIntLocale is guardNumberLocale for BigInt.prototype, done only
+// once a run can meet a BigInt (usesBigInt): building BigInt.prototype
+// costs a fifth of a fresh runtime.
+func (r *run) guardBigIntLocale() {
+	if r.bigIntGuarded {
+		return
 	}
+	r.bigIntGuarded = true
+	r.guardToLocale(r.vm.ToValue(big.NewInt(0)).ToObject(r.vm).Prototype())
+}
+
+// usesBigInt reports whether code may make a BigInt without the BigInt
+// global or a BigInt typed array (which resolve through guards of their
+// own): a literal such as 10n or 0xffn. A false match costs the guard.
+func usesBigInt(code string) bool { return bigIntLiteral.MatchString(code) }
+
+var bigIntLiteral = regexp.MustCompile(`\b(?:0[xX][0-9a-fA-F_]+|0[oObB][0-7_]+|[0-9][0-9_]*)n\b`)
+
+// guardToLocale gives a Number or BigInt prototype its toLocaleString.
+func (r *run) guardToLocale(proto *goja.Object) {
+	// valueOf is thisNumberValue / thisBigIntValue: the TypeError for any
+	// other this.
+	valueOf, _ := goja.AssertFunction(proto.Get("valueOf"))
+	r.define(proto, "toLocaleString", func(c goja.FunctionCall) goja.Value {
+		x := must(valueOf(c.This))
+		format, _ := goja.AssertFunction(r.lib("intl_tolocale").Get("toLocaleString"))
+		return must(format(goja.Undefined(), x, arg(c.Arguments, 0), arg(c.Arguments, 1)))
+	})
 }
