@@ -321,6 +321,8 @@ type run struct {
 	builtinRoots     []builtinRoot           // where to find more of them, walked on the first toString
 	toLocaleStack    map[*goja.Object]bool   // arrays in Array.prototype.toLocaleString now, for cycles
 	bigIntGuarded    bool                    // BigInt.prototype.toLocaleString is in place
+	hasFn            goja.Callable           // JavaScript's in operator (see has)
+	isArrayFn        goja.Callable           // the original Array.isArray
 	dateFormats      map[string]goja.Value   // compiled Intl.DateTimeFormats ({handle, resolved}), by locale and options
 	dateNatives      *dateNatives            // the Date methods' fast path, once js/intl_datetime.js has loaded
 	partNames        map[string]goja.Value   // formatToParts's types and sources, as JavaScript strings

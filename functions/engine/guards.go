@@ -124,29 +124,28 @@ func (r *run) guardPrototypes() {
 	// toLocaleString passes its locales and options on to each element's
 	// (ECMA-402 §19.5.1), which goja's does not.
 	r.define(arr, "toLocaleString", r.arrayToLocaleString)
-	// concat: this and each argument. A real array's length is read
-	// unobserved; an object that is not one is read for
-	// Symbol.isConcatSpreadable and its length, which the original reads
-	// again (a second observation, for array-likes only, rather than a Go
-	// loop over a length of 2^53 that nothing stops).
-	r.wrapMethod(arr, "concat", func(c *goja.FunctionCall) float64 {
+	// concat: when this and every argument is a real array or a
+	// primitive, the original runs once the lengths are checked (they are
+	// read unobserved). With any other object, which may claim to be
+	// spreadable with a length of 2^53, the standard's steps run here,
+	// within the budget and the run's time (concatObjects).
+	origConcat, _ := goja.AssertFunction(arr.Get("concat"))
+	r.define(arr, "concat", func(c goja.FunctionCall) goja.Value {
 		n := 0.0
 		for _, v := range append([]goja.Value{c.This}, c.Arguments...) {
 			o, isObj := v.(*goja.Object)
-			switch _, real := realArray(v); {
-			case real:
+			if _, real := realArray(v); real {
 				n += r.lengthOf(o)
-			case isObj:
-				if s := o.GetSymbol(goja.SymIsConcatSpreadable); s != nil && s.ToBoolean() {
-					n += toLength(o.Get("length"))
-				} else {
-					n++
-				}
-			default:
+			} else if isObj {
+				return r.concatObjects(c)
+			} else {
 				n++
 			}
 		}
-		return n * elementBytes
+		if bytes := n * elementBytes; bytes > r.budget() {
+			panic(r.exceeded("concat", bytes))
+		}
+		return must(origConcat(c.This, c.Arguments...))
 	})
 	// Array is reachable from any array literal ([].constructor), so its
 	// static from is guarded here, not lazily with the global. Strings and
@@ -698,6 +697,137 @@ func (r *run) arrayToLocaleString(c goja.FunctionCall) goja.Value {
 	}
 	return r.vm.ToValue(b.String())
 }
+
+// concatObjects is Array.prototype.concat (ECMA-262 23.1.3.2) step by
+// step: ArraySpeciesCreate, then each of this and the arguments, spread
+// when IsConcatSpreadable says so, every observable read once and in
+// order, the elements made counted against the budget and the loop
+// stopped with the run.
+func (r *run) concatObjects(c goja.FunctionCall) goja.Value {
+	vm := r.vm
+	o := c.This.ToObject(vm) // a TypeError for undefined and null
+	a, plain := r.arraySpeciesCreate(o)
+	const maxLength = 1<<53 - 1
+	// A plain Array's elements are gathered in Go and made into the
+	// array at the end (goja would keep them one by one as properties,
+	// at several times the cost); another species gets each defined as
+	// the standard says. Each element made counts against the budget.
+	perElement := 3.0 * elementBytes
+	if !plain {
+		perElement = 16.0 * elementBytes
+	}
+	budget := r.budget()
+	var vals []goja.Value
+	var at []int64
+	n := int64(0)
+	put := func(v goja.Value) {
+		if bytes := float64(len(vals)+1) * perElement; bytes > budget {
+			panic(r.exceeded("concat", bytes))
+		}
+		if plain {
+			vals, at = append(vals, v), append(at, n)
+			return
+		}
+		vals = append(vals, nil) // counted, not kept
+		if err := a.DefineDataProperty(strconv.FormatInt(n, 10), v, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_TRUE); err != nil {
+			panic(r.newError("TypeError", "concat: "+err.Error()))
+		}
+	}
+	for _, v := range append([]goja.Value{o}, c.Arguments...) {
+		e, isObj := v.(*goja.Object)
+		spreadable := false
+		if isObj {
+			if s := e.GetSymbol(goja.SymIsConcatSpreadable); s != nil && !goja.IsUndefined(s) {
+				spreadable = s.ToBoolean()
+			} else {
+				spreadable = r.isArray(e)
+			}
+		}
+		if !spreadable {
+			if n >= maxLength {
+				panic(r.newError("TypeError", "concat: the result would be longer than 2^53-1"))
+			}
+			put(v)
+			n++
+			continue
+		}
+		length := int64(toLength(e.Get("length")))
+		if n+length > maxLength {
+			panic(r.newError("TypeError", "concat: the result would be longer than 2^53-1"))
+		}
+		for k := int64(0); k < length; k, n = k+1, n+1 {
+			r.checkStopped(k, "concat")
+			key := strconv.FormatInt(k, 10)
+			if r.has(e, key) {
+				put(e.Get(key))
+			}
+		}
+	}
+	if plain && int64(len(vals)) == n { // no holes: one dense array
+		items := make([]any, len(vals))
+		for i, v := range vals {
+			items[i] = v
+		}
+		return vm.NewArray(items...)
+	}
+	if plain {
+		for i, v := range vals {
+			if err := a.DefineDataProperty(strconv.FormatInt(at[i], 10), v, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_TRUE); err != nil {
+				panic(err)
+			}
+		}
+	}
+	if err := a.Set("length", n); err != nil {
+		panic(err)
+	}
+	return a
+}
+
+// arraySpeciesCreate is ArraySpeciesCreate(original, 0) (ECMA-262
+// 10.4.2.3): an Array (plain), unless original is an array whose
+// constructor's [Symbol.species] names another constructor.
+func (r *run) arraySpeciesCreate(original *goja.Object) (a *goja.Object, plain bool) {
+	vm := r.vm
+	if !r.isArray(original) {
+		return vm.NewArray(), true
+	}
+	ctor := original.Get("constructor")
+	if co, ok := ctor.(*goja.Object); ok {
+		ctor = co.GetSymbol(goja.SymSpecies)
+		if ctor != nil && goja.IsNull(ctor) {
+			ctor = goja.Undefined()
+		}
+	}
+	if ctor == nil || goja.IsUndefined(ctor) {
+		return vm.NewArray(), true
+	}
+	construct, ok := goja.AssertConstructor(ctor)
+	if !ok {
+		panic(r.newError("TypeError", "concat: the array's species is not a constructor"))
+	}
+	return must(construct(nil, vm.ToValue(0))), false
+}
+
+// isArray is IsArray: true for an Array, and for a proxy of one.
+func (r *run) isArray(o *goja.Object) bool {
+	if r.isArrayFn == nil {
+		r.isArrayFn, _ = goja.AssertFunction(r.global.orig.Get("Array").ToObject(r.vm).Get("isArray"))
+	}
+	return must(r.isArrayFn(goja.Undefined(), o)).ToBoolean()
+}
+
+// has is HasProperty(o, key), a proxy's has trap included: goja's Go API
+// has none, so it asks JavaScript's in operator.
+func (r *run) has(o *goja.Object, key string) bool {
+	if r.hasFn == nil {
+		r.hasFn, _ = goja.AssertFunction(must(r.vm.RunProgram(hasProgram())))
+	}
+	return must(r.hasFn(goja.Undefined(), o, r.vm.ToValue(key))).ToBoolean()
+}
+
+var hasProgram = sync.OnceValue(func() *goja.Program {
+	return goja.MustCompile("scriptforge:has", "(function (o, k) { return k in o; })", true)
+})
 
 // checkStopped ends a Go loop of a guard every so often once the run has
 // been stopped (time limit, cancel, heap watcher).

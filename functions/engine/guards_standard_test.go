@@ -57,6 +57,13 @@ func TestGuardsInvisibleAgainstNode(t *testing.T) {
 		`[JSON.stringify({a: [1]}, null, 2), JSON.stringify({a: 1}, null, "--"), JSON.stringify({a: 1}, null, new String("ab")), JSON.stringify({a: 1}, null, new Number(3)), JSON.stringify({a: 1}, null, Symbol()), JSON.stringify({a: 1}, null, 20)]`,
 		`[JSON.stringify({b: 1, a: 2, c: 3}, ["c", "a"]), JSON.stringify({d: new Date(0), x: {toJSON(k) { return "k=" + k }}}), JSON.stringify(undefined), JSON.stringify(() => 1), JSON.stringify([undefined, () => 1])]`,
 		`(() => { const o = {}; o.self = o; try { JSON.stringify(o) } catch (e) { return e.name } })()`,
+		// concat with objects runs the standard's steps: reads in order, proxies of arrays spread, the length limit a TypeError.
+		`(() => { const log = []; const a = []; Object.defineProperty(a, "constructor", {get() { log.push("constructor"); return Array }}); const o = {}; Object.defineProperty(o, Symbol.isConcatSpreadable, {get() { log.push("spreadable"); return undefined }}); a.concat(o); return log })()`,
+		`[[].concat(new Proxy([1, 2], {})).length, [].concat({length: 2, 0: "a", [Symbol.isConcatSpreadable]: true}), [0].concat({length: 3, 1: "b", [Symbol.isConcatSpreadable]: true}, [4, , 6])]`,
+		`(() => { try { [1].concat({length: 2 ** 53 - 1, [Symbol.isConcatSpreadable]: true}) } catch (e) { return e.name } })()`,
+		`(() => { class MyArray extends Array {}; const r = MyArray.from([1]).concat({x: 1}); return [r instanceof MyArray, r.length] })()`,
+		`(() => { const p = new Proxy([], {}); const r = Array.prototype.concat.call(p, {a: 1}); return [Array.isArray(r), r.length] })()`,
+		`(() => { const log = []; const o = new Proxy({length: 2, 0: "x", 1: "y", [Symbol.isConcatSpreadable]: true}, {has(t, k) { log.push("has " + String(k)); return k in t }, get(t, k) { log.push("get " + String(k)); return t[k] }}); [].concat(o); return log })()`,
 		// Found by test262: ArrayBuffer and the typed arrays require new;
 		// subclasses and Reflect.construct still reach them.
 		`[ArrayBuffer, Uint8Array, Float64Array, BigInt64Array].map((C) => { try { C(1); return "no error" } catch (e) { return e.name } })`,
