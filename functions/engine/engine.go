@@ -323,6 +323,7 @@ type run struct {
 	bigIntGuarded    bool                    // BigInt.prototype.toLocaleString is in place
 	hasFn            goja.Callable           // JavaScript's in operator (see has)
 	isArrayFn        goja.Callable           // the original Array.isArray
+	getVFn           goja.Callable           // a property of a primitive (see getV)
 	dateFormats      map[string]goja.Value   // compiled Intl.DateTimeFormats ({handle, resolved}), by locale and options
 	dateNatives      *dateNatives            // the Date methods' fast path, once js/intl_datetime.js has loaded
 	partNames        map[string]goja.Value   // formatToParts's types and sources, as JavaScript strings

@@ -408,16 +408,12 @@ func (r *run) parserPanic() {
 func (r *run) guardJSON(v goja.Value) goja.Value {
 	J := v.ToObject(r.vm)
 	parse, _ := goja.AssertFunction(J.Get("parse"))
-	stringify, _ := goja.AssertFunction(J.Get("stringify"))
 	r.define(J, "parse", func(call goja.FunctionCall) goja.Value {
 		r.checkSources(call.Arguments[:min(1, len(call.Arguments))])
 		return must(parse(call.This, call.Arguments...))
 	})
 	r.define(J, "stringify", func(call goja.FunctionCall) goja.Value {
-		if err := r.checkJSON(arg(call.Arguments, 0)); err != nil {
-			panic(err)
-		}
-		return must(stringify(call.This, call.Arguments...))
+		return r.jsonStringify(arg(call.Arguments, 0), arg(call.Arguments, 1), arg(call.Arguments, 2))
 	})
 	return J
 }

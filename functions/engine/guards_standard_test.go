@@ -64,6 +64,20 @@ func TestGuardsInvisibleAgainstNode(t *testing.T) {
 		`(() => { class MyArray extends Array {}; const r = MyArray.from([1]).concat({x: 1}); return [r instanceof MyArray, r.length] })()`,
 		`(() => { const p = new Proxy([], {}); const r = Array.prototype.concat.call(p, {a: 1}); return [Array.isArray(r), r.length] })()`,
 		`(() => { const log = []; const o = new Proxy({length: 2, 0: "x", 1: "y", [Symbol.isConcatSpreadable]: true}, {has(t, k) { log.push("has " + String(k)); return k in t }, get(t, k) { log.push("get " + String(k)); return t[k] }}); [].concat(o); return log })()`,
+		// JSON.stringify runs the standard's steps in Go: each getter once, keys taken when an object's turn comes.
+		`(() => { const o = {a: 1, get b() { o.c = 3; delete o.d; return 2 }, d: 4}; return JSON.stringify(o) })()`,
+		`(() => { let n = 0; const o = {get a() { n++; return 1 }}; JSON.stringify(o); JSON.stringify([o], null, 2); return n })()`,
+		`[JSON.stringify({a: 1, b: 2, c: 3}, ["b", "a", "b", 1, new String("c"), new Number(1), {}]), JSON.stringify({1: "x", a: "y"}, [1, "a"])]`,
+		`[JSON.stringify("\ud800"), JSON.stringify("\udc00\ud800"), JSON.stringify("\ud83d\ude00"), JSON.stringify("\u2028\u2029\u0000\u001f\u007f\b\f\n\r\t\"\\/")]`,
+		`[JSON.stringify(new Number(3)), JSON.stringify(new String("s")), JSON.stringify(new Boolean(false)), JSON.stringify(Object(Symbol())), JSON.stringify([undefined, function () {}, Symbol()]), JSON.stringify({u: undefined, f() {}, s: Symbol()})]`,
+		`[JSON.stringify(NaN), JSON.stringify(-0), JSON.stringify(1e21), JSON.stringify(-Infinity), JSON.stringify(5e-7), JSON.stringify(undefined), JSON.stringify(null), JSON.stringify(true)]`,
+		`[() => JSON.stringify(1n), () => JSON.stringify({x: 0n}), () => JSON.stringify(Object(0n)), () => { const a = [1]; a.push(a); return JSON.stringify(a) }].map((f) => { try { return f() } catch (e) { return e.name } })`,
+		`[JSON.stringify({a: [1, {b: 2}], c: {}}, null, "\t"), JSON.stringify([[], {}], null, 4), JSON.stringify({a: 1}, null, " ".repeat(20)), JSON.stringify({a: [1]}, null, 1.9), JSON.stringify([1], null, -1), JSON.stringify({a: 1}, null, "0123456789abc")]`,
+		`(() => { const log = []; JSON.stringify({a: {b: 1}, c: [2]}, function (k, v) { log.push([k, typeof v, Array.isArray(this) ? "array" : typeof this]); return v }); return log })()`,
+		`[JSON.stringify({toJSON(k) { return {key: k} }}), JSON.stringify({x: {toJSON(k) { return k + "!" }}}), JSON.stringify(new Date(0)), JSON.stringify({d: new Date(NaN)})]`,
+		`(() => { const p = new Proxy({b: 1, a: 2}, {ownKeys() { return ["a", "b"] }}); return [JSON.stringify(p), JSON.stringify(new Proxy([1, 2], {}))] })()`,
+		`(() => { Object.defineProperty(BigInt.prototype, "toJSON", {get() { "use strict"; return () => typeof this }, configurable: true}); try { return JSON.stringify([1n]) } finally { delete BigInt.prototype.toJSON } })()`,
+		`(() => { let holder; JSON.stringify(5, function (k, v) { holder = this; return v }); return [Object.getOwnPropertyNames(holder), holder[""], Object.getPrototypeOf(holder) === Object.prototype] })()`,
 		// Found by test262: ArrayBuffer and the typed arrays require new;
 		// subclasses and Reflect.construct still reach them.
 		`[ArrayBuffer, Uint8Array, Float64Array, BigInt64Array].map((C) => { try { C(1); return "no error" } catch (e) { return e.name } })`,
