@@ -40,6 +40,18 @@
   // then roundingIncrement, roundingMode, roundingPriority and
   // trailingZeroDisplay (PluralRules, as in Node 20, reads only
   // roundingPriority of those), then converted and checked.
+  // resolveDigits puts the digit options a rounding type uses on
+  // resolvedOptions' object, in Node's order.
+  const resolveDigits = (resolved, digits) => {
+    if (digits.roundingType !== "fractionDigits") {
+      resolved.minimumSignificantDigits = digits.minimumSignificantDigits;
+      resolved.maximumSignificantDigits = digits.maximumSignificantDigits;
+    }
+    if (digits.roundingType !== "significantDigits") {
+      resolved.minimumFractionDigits = digits.minimumFractionDigits;
+      resolved.maximumFractionDigits = digits.maximumFractionDigits;
+    }
+  };
   const digitOptions = (o, mnfdDefault, mxfdDefault, notation, forFormat) => {
     const mnid = getNumberOption(o, "minimumIntegerDigits", 1, 21, 1);
     let mnfd = o.minimumFractionDigits;
@@ -165,14 +177,7 @@
       resolved.unitDisplay = unitDisplay;
     }
     resolved.minimumIntegerDigits = digits.minimumIntegerDigits;
-    if (digits.roundingType !== "fractionDigits") {
-      resolved.minimumSignificantDigits = digits.minimumSignificantDigits;
-      resolved.maximumSignificantDigits = digits.maximumSignificantDigits;
-    }
-    if (digits.roundingType !== "significantDigits") {
-      resolved.minimumFractionDigits = digits.minimumFractionDigits;
-      resolved.maximumFractionDigits = digits.maximumFractionDigits;
-    }
+    resolveDigits(resolved, digits);
     resolved.useGrouping = useGrouping;
     resolved.notation = notation;
     if (notation === "compact") resolved.compactDisplay = compactDisplay;
@@ -307,14 +312,7 @@
     const digits = digitOptions(o, 0, 3, "standard", false);
     const r = resolveLocale(requested);
     const resolved = { locale: r.locale, type, minimumIntegerDigits: digits.minimumIntegerDigits };
-    if (digits.roundingType !== "fractionDigits") {
-      resolved.minimumSignificantDigits = digits.minimumSignificantDigits;
-      resolved.maximumSignificantDigits = digits.maximumSignificantDigits;
-    }
-    if (digits.roundingType !== "significantDigits") {
-      resolved.minimumFractionDigits = digits.minimumFractionDigits;
-      resolved.maximumFractionDigits = digits.maximumFractionDigits;
-    }
+    resolveDigits(resolved, digits);
     const rules = host.plural(r.dataLocale, type, {
       roundingType: digits.roundingType, minimumIntegerDigits: digits.minimumIntegerDigits,
       minimumSignificantDigits: digits.minimumSignificantDigits || 0, maximumSignificantDigits: digits.maximumSignificantDigits || 0,

@@ -1,16 +1,10 @@
 package main
 
-import "strings"
+import (
+	"strings"
 
-// sanctionedUnits are ECMA-402's simple units (Table 2), which
-// Intl.NumberFormat's unit style formats, alone or as "x-per-y".
-var sanctionedUnits = []string{
-	"acre", "bit", "byte", "celsius", "centimeter", "day", "degree", "fahrenheit", "fluid-ounce", "foot",
-	"gallon", "gigabit", "gigabyte", "gram", "hectare", "hour", "inch", "kilobit", "kilobyte", "kilogram",
-	"kilometer", "liter", "megabit", "megabyte", "meter", "microsecond", "mile", "mile-scandinavian",
-	"milliliter", "millimeter", "millisecond", "minute", "month", "nanosecond", "ounce", "percent",
-	"petabyte", "pound", "second", "stone", "terabit", "terabyte", "week", "yard", "year",
-}
+	"github.com/scriptforge/scriptforge/functions/engine/intl"
+)
 
 // The units table: per locale and display (long, short, narrow), each
 // sanctioned unit's patterns by plural category and its "per" pattern,
@@ -27,7 +21,7 @@ func init() {
 			return nil, err
 		}
 		wanted := map[string]bool{}
-		for _, u := range sanctionedUnits {
+		for _, u := range intl.SanctionedUnits {
 			wanted[u] = true
 		}
 		out := map[string]any{}
