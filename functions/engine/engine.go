@@ -516,6 +516,11 @@ func (r *run) classify(err error) *functions.RunError {
 	}
 	var ex *goja.Exception
 	if errors.As(err, &ex) {
+		if r.interrupted() {
+			// A guard's Go loop that saw the run stop throws an error
+			// ("… was stopped"); what stopped it is the answer.
+			return r.interruptedError().(*functions.RunError)
+		}
 		re := rejection(ex.Value())
 		if re.SIPCode == 0 {
 			re.Stack = safeText(ex.String)

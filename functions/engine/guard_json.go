@@ -236,7 +236,7 @@ func (w *jsonWriter) enter(o *goja.Object) {
 		}
 	}
 	if len(w.stack) >= maxNesting {
-		panic(w.r.newError("RangeError", fmt.Sprintf("JSON.stringify: the value nests more than %d levels deep", maxNesting)))
+		panic(w.r.newError("RangeError", fmt.Sprintf("the value nests more than %d levels deep", maxNesting)))
 	}
 	w.stack = append(w.stack, o)
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"math"
+	"reflect"
 	"regexp"
 	"runtime"
 	"strconv"
@@ -806,6 +807,12 @@ func (r *run) arraySpeciesCreate(original *goja.Object) (a *goja.Object, plain b
 
 // isArray is IsArray: true for an Array, and for a proxy of one.
 func (r *run) isArray(o *goja.Object) bool {
+	if o.ClassName() == "Array" {
+		return true
+	}
+	if o.ExportType() != proxyType {
+		return false
+	}
 	if r.isArrayFn == nil {
 		r.isArrayFn, _ = goja.AssertFunction(r.global.orig.Get("Array").ToObject(r.vm).Get("isArray"))
 	}
@@ -820,6 +827,8 @@ func (r *run) has(o *goja.Object, key string) bool {
 	}
 	return must(r.hasFn(goja.Undefined(), o, r.vm.ToValue(key))).ToBoolean()
 }
+
+var proxyType = reflect.TypeOf(goja.Proxy{})
 
 var hasProgram = sync.OnceValue(func() *goja.Program {
 	return goja.MustCompile("scriptforge:has", "(function (o, k) { return k in o; })", true)
