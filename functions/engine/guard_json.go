@@ -330,25 +330,32 @@ func (w *jsonWriter) quote(s goja.String) {
 	}
 	b := w.b
 	b = append(b, '"')
+	if str := s.String(); isASCII(str) {
+		// The common case, at the speed of a copy: runs that need no
+		// escape go in whole.
+		for len(str) > 0 {
+			i := 0
+			for i < len(str) && str[i] >= 0x20 && str[i] != '"' && str[i] != '\\' {
+				i++
+			}
+			b = append(b, str[:i]...)
+			if i == len(str) {
+				break
+			}
+			b = appendEscape(b, uint16(str[i]))
+			str = str[i+1:]
+		}
+		w.b = append(b, '"')
+		if bytes := float64(len(w.b)) * 2; bytes > w.budget {
+			panic(w.r.exceeded("JSON.stringify", bytes))
+		}
+		return
+	}
 	for i := 0; i < n; i++ {
 		c := s.CharAt(i)
 		switch {
-		case c == '"':
-			b = append(b, `\"`...)
-		case c == '\\':
-			b = append(b, `\\`...)
-		case c == '\b':
-			b = append(b, `\b`...)
-		case c == '\f':
-			b = append(b, `\f`...)
-		case c == '\n':
-			b = append(b, `\n`...)
-		case c == '\r':
-			b = append(b, `\r`...)
-		case c == '\t':
-			b = append(b, `\t`...)
-		case c < 0x20:
-			b = fmt.Appendf(b, `\u%04x`, c)
+		case c < 0x20 || c == '"' || c == '\\':
+			b = appendEscape(b, c)
 		case c < utf8.RuneSelf:
 			b = append(b, byte(c))
 		case utf16.IsSurrogate(rune(c)):
@@ -368,4 +375,34 @@ func (w *jsonWriter) quote(s goja.String) {
 	if bytes := float64(len(w.b)) * 2; bytes > w.budget { // escapes made it longer
 		panic(w.r.exceeded("JSON.stringify", bytes))
 	}
+}
+
+// appendEscape writes the JSON escape of a character that needs one.
+func appendEscape(b []byte, c uint16) []byte {
+	switch c {
+	case '"':
+		return append(b, `\"`...)
+	case '\\':
+		return append(b, `\\`...)
+	case '\b':
+		return append(b, `\b`...)
+	case '\f':
+		return append(b, `\f`...)
+	case '\n':
+		return append(b, `\n`...)
+	case '\r':
+		return append(b, `\r`...)
+	case '\t':
+		return append(b, `\t`...)
+	}
+	return fmt.Appendf(b, `\u%04x`, c)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
