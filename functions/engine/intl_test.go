@@ -264,3 +264,30 @@ func TestBigIntToLocaleStringEveryWay(t *testing.T) {
 		}
 	}
 }
+
+// Hostile inputs to the shared parts end quickly, in a clear error or an
+// answer: a huge tag, a huge list of tags, a huge list to join, a huge
+// code to name.
+func TestIntlHostile(t *testing.T) {
+	e := New(Config{})
+	for expr, want := range map[string]string{
+		`(() => { try { new Intl.Locale("en-" + "a".repeat(1e6)) } catch (e) { return [e.name, e.message.length < 200] } })()`:                          `["RangeError",true]`,
+		`Intl.getCanonicalLocales(Array.from({length: 1e5}, (_, i) => "en-x-" + i.toString(36))).length`:                                                `100000`,
+		`new Intl.ListFormat("en").format(Array.from({length: 2e5}, () => "x")).length`:                                                                 `600002`,
+		`(() => { try { new Intl.DisplayNames("en", {type: "region"}).of("x".repeat(1e6)) } catch (e) { return [e.name, e.message.length < 200] } })()`: `["RangeError",true]`,
+		`(() => { try { "a".localeCompare("b", "x".repeat(1e6)) } catch (e) { return [e.name, e.message.length < 200] } })()`:                           `["RangeError",true]`,
+	} {
+		start := time.Now()
+		res, rerr := invoke(t, e, functions.TypeApp, "export function main() { return "+expr+" }", "", `{}`, 10*time.Second)
+		if rerr != nil {
+			t.Errorf("%s: %v", expr, rerr)
+			continue
+		}
+		if string(res.JSON) != want {
+			t.Errorf("%s\n got  %s\n want %s", expr, res.JSON, want)
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf("%s took %v", expr, d)
+		}
+	}
+}

@@ -68,7 +68,7 @@ func init() {
 			}
 			loc, err := intl.BuildLocale(c.Argument(0).String(), str(c.Argument(1)), str(c.Argument(2)), str(c.Argument(3)), keywords)
 			if err != nil {
-				panic(r.newError("RangeError", err.Error()+": "+c.Argument(0).String()))
+				panic(r.newError("RangeError", err.Error()+": "+clip(c.Argument(0).String())))
 			}
 			return r.localeParts(loc)
 		})
@@ -449,7 +449,7 @@ func (r *run) localeList(locales goja.Value) []string {
 		s := r.toJSString(v).String()
 		tag, err := intl.Canonicalize(s)
 		if err != nil {
-			panic(r.newError("RangeError", "Incorrect locale information provided: "+s))
+			panic(r.newError("RangeError", "Incorrect locale information provided: "+clip(s)))
 		}
 		if !slices.Contains(out, tag) {
 			out = append(out, tag)

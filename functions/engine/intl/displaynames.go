@@ -34,7 +34,11 @@ func DisplayName(dataLocale, typ, style, languageDisplay, code string) (canonica
 		v, ok := m[key]
 		return v, ok
 	}
-	bad := fmt.Errorf("invalid %s code: %s", typ, code)
+	shown := code
+	if len(shown) > 64 {
+		shown = shown[:64] + "…"
+	}
+	bad := fmt.Errorf("invalid %s code: %q", typ, shown)
 	switch typ {
 	case "language":
 		if !wellFormed(code) || strings.Contains(code, "-u-") || strings.Contains(code, "-x-") || strings.Contains(code, "-t-") || hasSingleton(code) {

@@ -30,44 +30,50 @@ func FormatList(dataLocale, typ, style string, elems []string) ([]Part, error) {
 		return nil, fmt.Errorf("no list pattern %s", name)
 	}
 	lang, _, _ := strings.Cut(dataLocale, "-")
-	apply := func(pattern string, first []Part, second []Part) []Part {
-		if len(second) > 0 {
-			pattern = contextual(lang, typ, pattern, second[0].Value)
-		}
-		var out []Part
-		for pattern != "" {
-			i := strings.IndexByte(pattern, '{')
-			if i < 0 || i+2 >= len(pattern) || pattern[i+2] != '}' {
-				out = append(out, Part{Type: "literal", Value: pattern})
-				break
-			}
-			if i > 0 {
-				out = append(out, Part{Type: "literal", Value: pattern[:i]})
-			}
-			if pattern[i+1] == '0' {
-				out = append(out, first...)
-			} else {
-				out = append(out, second...)
-			}
-			pattern = pattern[i+3:]
-		}
-		return out
-	}
-	el := func(s string) []Part { return []Part{{Type: "element", Value: s}} }
-	switch n := len(elems); n {
+	n := len(elems)
+	switch n {
 	case 0:
 		return []Part{}, nil
 	case 1:
-		return el(elems[0]), nil
-	case 2:
-		return apply(p.Two, el(elems[0]), el(elems[1])), nil
-	default:
-		out := apply(p.End, el(elems[n-2]), el(elems[n-1]))
-		for i := n - 3; i >= 1; i-- {
-			out = apply(p.Middle, el(elems[i]), out)
-		}
-		return apply(p.Start, el(elems[0]), out), nil
+		return []Part{{Type: "element", Value: elems[0]}}, nil
 	}
+	// The patterns nest (start holds middle holds … end), and each puts
+	// {0} before {1}: the list is written in one pass, each pattern's text
+	// before {0} and between {0} and {1} on the way in, its text after
+	// {1} on the way out, so a long list costs its length, not its square.
+	out := make([]Part, 0, 4*n)
+	var after []string
+	literal := func(s string) {
+		if s != "" {
+			out = append(out, Part{Type: "literal", Value: s})
+		}
+	}
+	for i := 0; i < n-1; i++ {
+		pattern := p.Middle
+		switch {
+		case n == 2:
+			pattern = p.Two
+		case i == 0:
+			pattern = p.Start
+		case i == n-2:
+			pattern = p.End
+		}
+		pattern = contextual(lang, typ, pattern, elems[i+1])
+		before, rest, ok1 := strings.Cut(pattern, "{0}")
+		between, tail, ok2 := strings.Cut(rest, "{1}")
+		if !ok1 || !ok2 {
+			return nil, fmt.Errorf("list pattern %q has not {0} before {1}", pattern)
+		}
+		literal(before)
+		out = append(out, Part{Type: "element", Value: elems[i]})
+		literal(between)
+		after = append(after, tail)
+	}
+	out = append(out, Part{Type: "element", Value: elems[n-1]})
+	for i := len(after) - 1; i >= 0; i-- {
+		literal(after[i])
+	}
+	return out, nil
 }
 
 // The conjunctions of Spanish and Hebrew change with the word that

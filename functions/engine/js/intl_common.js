@@ -23,6 +23,7 @@
     if (locales === undefined) return [];
     if (locales === null) throw new TypeError("Intl: locales must not be null");
     const seen = [];
+    const known = Object.create(null); // tags in seen: a lookup no user code can watch
     const O = typeof locales === "string" || localeTags.has(locales) ? [locales] : Object(locales);
     const len = Math.min(Math.max(Math.trunc(Number(O.length)) || 0, 0), 2 ** 53 - 1);
     for (let k = 0; k < len; k++) {
@@ -32,7 +33,10 @@
       // An Intl.Locale gives its tag; anything else its string, which must
       // be well-formed (a RangeError otherwise).
       const tag = localeTags.has(v) ? localeTags.get(v) : host.canonicalTag(String(v));
-      if (!has(seen, tag)) append(seen, tag);
+      if (!(tag in known)) {
+        known[tag] = true;
+        append(seen, tag);
+      }
     }
     return seen;
   };
