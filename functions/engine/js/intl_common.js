@@ -6,10 +6,13 @@
 // says: user code can observe it through getters and proxies.
 (function (host) {
   "use strict";
+  // Taken when Intl loads: what user code does to Object later does not
+  // reach Intl.
+  const { defineProperty, create, getOwnPropertyDescriptor } = Object;
   // append and has touch no Array.prototype method, which user code may
   // have replaced.
   const append = (list, v) =>
-    Object.defineProperty(list, list.length, { value: v, writable: true, enumerable: true, configurable: true });
+    defineProperty(list, list.length, { value: v, writable: true, enumerable: true, configurable: true });
   const has = (list, v) => {
     for (let i = 0; i < list.length; i++) if (list[i] === v) return true;
     return false;
@@ -23,7 +26,7 @@
     if (locales === undefined) return [];
     if (locales === null) throw new TypeError("Intl: locales must not be null");
     const seen = [];
-    const known = Object.create(null); // tags in seen: a lookup no user code can watch
+    const known = create(null); // tags in seen: a lookup no user code can watch
     const O = typeof locales === "string" || localeTags.has(locales) ? [locales] : Object(locales);
     const len = Math.min(Math.max(Math.trunc(Number(O.length)) || 0, 0), 2 ** 53 - 1);
     for (let k = 0; k < len; k++) {
@@ -43,12 +46,12 @@
 
   // GetOptionsObject and CoerceOptionsToObject (§9.2.11–12).
   const optionsObject = (options) => {
-    if (options === undefined) return Object.create(null);
+    if (options === undefined) return create(null);
     if (isObject(options)) return options;
     throw new TypeError("Intl: options must be an object");
   };
   const coerceOptions = (options) => {
-    if (options === undefined) return Object.create(null);
+    if (options === undefined) return create(null);
     if (options === null) throw new TypeError("Intl: options must not be null"); // ToObject(null)
     return Object(options);
   };
@@ -94,8 +97,8 @@
   // as every Intl service constructor has ("Intl.Collator"), and makes
   // the constructor's prototype property read-only, as built-ins have it.
   const tagPrototype = (ctor, tag) => {
-    Object.defineProperty(ctor, "prototype", { writable: false });
-    Object.defineProperty(ctor.prototype, Symbol.toStringTag, { value: tag, configurable: true });
+    defineProperty(ctor, "prototype", { writable: false });
+    defineProperty(ctor.prototype, Symbol.toStringTag, { value: tag, configurable: true });
   };
 
   // install copies the methods and accessors of an object literal onto
@@ -104,9 +107,9 @@
   // not constructors, and named as the standard says ("get compare").
   const install = (target, source) => {
     for (const key of Reflect.ownKeys(source)) {
-      const d = Object.getOwnPropertyDescriptor(source, key);
+      const d = getOwnPropertyDescriptor(source, key);
       d.enumerable = false;
-      Object.defineProperty(target, key, d);
+      defineProperty(target, key, d);
     }
     return target;
   };
