@@ -34,6 +34,18 @@ type Invocation struct {
 	// Prepare only compiles the code into the executor's program cache
 	// (a deploy warms the path of the first call); nothing runs.
 	Prepare bool `json:"prepare,omitempty"`
+	// Call is set for a voice webhook: ctx.call and process.env.CORRELATION_ID.
+	Call *CallInfo `json:"call,omitempty"`
+}
+
+// CallInfo is the call a voice webhook belongs to, with the state its
+// earlier webhooks left (ctx.call.state).
+type CallInfo struct {
+	ID    string          `json:"id"`
+	State json.RawMessage `json:"state,omitempty"` // a JSON object; nil for none yet
+	// MaxStateBytes bounds the state's JSON; a run that leaves more fails
+	// with CodeCallState and nothing is stored.
+	MaxStateBytes int `json:"max_state_bytes"`
 }
 
 // FunctionInfo identifies the running function to itself (process.env, ctx).
@@ -70,6 +82,10 @@ type Result struct {
 	// CPU is the CPU time the run's thread used: what the run cost, as
 	// opposed to how long it took (an App awaiting a timer uses none).
 	CPU time.Duration `json:"cpu"`
+	// CallState is ctx.call.state as JSON when the run read ctx.call (and
+	// so may have changed it); nil when it did not. "null" means the
+	// function cleared it.
+	CallState json.RawMessage `json:"call_state,omitempty"`
 }
 
 // HTTPResponse is a Response object returned by a function. Headers are
@@ -97,6 +113,7 @@ const (
 	CodeExportNotFound = "export_not_found" // no such export
 	CodeBadResult      = "bad_result"       // return value could not be sent
 	CodeCompile        = "compile_error"    // the code does not compile
+	CodeCallState      = "call_state"       // ctx.call.state cannot be stored (too large, not JSON)
 )
 
 // RunError is a run that ended in an error the caller should see. Status is

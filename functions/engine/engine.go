@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -344,6 +345,7 @@ type run struct {
 	timers   timers
 	async    *asyncOps // new per call, so a late completion cannot reach the next
 
+	ctx     *ctxObject           // this call's ctx, for what the run left in ctx.call
 	idleInv functions.Invocation // what r.inv points at while the runtime is idle (see release)
 
 	// Why the runtime must not serve another call (see reusable).
@@ -435,6 +437,7 @@ func (r *run) call() (*functions.Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	r.setCorrelationID()
 	data, err := r.parseData(r.inv.Data)
 	if err != nil {
 		return nil, fmt.Errorf("request data: %w", err)
@@ -447,7 +450,49 @@ func (r *run) call() (*functions.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return r.result(ret)
+	res, err := r.result(ret)
+	if err != nil {
+		return nil, err
+	}
+	if res.CallState, err = r.callState(); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// callState is ctx.call.state as JSON once the run is over, when the run
+// read ctx.call (else it cannot have changed it). A state over the bound
+// fails the run, so that the gateway stores nothing.
+func (r *run) callState() (json.RawMessage, error) {
+	if r.inv.Call == nil || r.ctx == nil {
+		return nil, nil
+	}
+	call, ok := r.ctx.values["call"].(*goja.Object)
+	if !ok || r.ctx.deleted["call"] {
+		return nil, nil
+	}
+	state := call.Get("state")
+	if state == nil || goja.IsUndefined(state) || goja.IsNull(state) {
+		return json.RawMessage("null"), nil
+	}
+	fail := func(msg string) error {
+		return &functions.RunError{Status: http.StatusInternalServerError, Code: functions.CodeCallState, Message: msg + "; the stored state was left as it was"}
+	}
+	if obj, isObj := state.(*goja.Object); !isObj || r.isArray(obj) {
+		return nil, fail("ctx.call.state must be an object")
+	}
+	if bad := r.checkJSON(state); bad != nil {
+		return nil, fail("ctx.call.state cannot be stored: " + safeString(bad))
+	}
+	s, err := r.stringify(goja.Undefined(), state)
+	if err != nil || goja.IsUndefined(s) {
+		return nil, fail("ctx.call.state is not JSON-serializable")
+	}
+	out := s.String()
+	if max := r.inv.Call.MaxStateBytes; max > 0 && len(out) > max {
+		return nil, fail(fmt.Sprintf("ctx.call.state is %d bytes of JSON, over the bound of %d bytes", len(out), max))
+	}
+	return json.RawMessage(out), nil
 }
 
 // export finds the function to call: module.exports[name], then, for

@@ -126,7 +126,22 @@ func (r *run) envObject() *goja.Object {
 	} {
 		_ = r.env.Set(kv[0], kv[1])
 	}
+	r.setCorrelationID()
 	return r.env
+}
+
+// setCorrelationID makes process.env.CORRELATION_ID this call's id in a
+// voice webhook, and absent otherwise: a warm runtime keeps its env
+// object from call to call.
+func (r *run) setCorrelationID() {
+	if r.env == nil {
+		return
+	}
+	if r.inv.Call != nil {
+		_ = r.env.Set("CORRELATION_ID", r.inv.Call.ID)
+	} else {
+		_ = r.env.Delete("CORRELATION_ID")
+	}
 }
 
 // restrictScript leaves Scripts the synchronous language only, with errors
@@ -223,7 +238,9 @@ func (r *run) require(call goja.FunctionCall) goja.Value {
 
 // context builds ctx, the second argument of main.
 func (r *run) context() goja.Value {
-	return r.vm.NewDynamicObject(&ctxObject{r: r, inv: r.inv, values: map[string]goja.Value{}})
+	c := &ctxObject{r: r, inv: r.inv, values: map[string]goja.Value{}}
+	r.ctx = c
+	return r.vm.NewDynamicObject(c)
 }
 
 // ctxObject is ctx as a dynamic object: its parts are built on first read
@@ -238,6 +255,16 @@ type ctxObject struct {
 }
 
 var ctxParts = []string{"requestId", "request", "auth", "function", "env", "log"}
+
+// voiceParts are ctx's parts in a voice webhook: ctx.call as well.
+var voiceParts = append(slices.Clone(ctxParts), "call")
+
+func (c *ctxObject) parts() []string {
+	if c.inv.Call != nil {
+		return voiceParts
+	}
+	return ctxParts
+}
 
 func (c *ctxObject) build(key string) goja.Value {
 	r := c.r
@@ -285,6 +312,18 @@ func (c *ctxObject) build(key string) goja.Value {
 		return r.envObject()
 	case "log":
 		return r.consoleObject().ToObject(r.vm).Get("log")
+	case "call":
+		if c.inv.Call == nil {
+			return nil
+		}
+		call := r.vm.NewObject()
+		_ = call.Set("id", c.inv.Call.ID)
+		state := goja.Value(r.vm.NewObject())
+		if len(c.inv.Call.State) > 0 {
+			state = must(r.parse(goja.Undefined(), r.vm.ToValue(string(c.inv.Call.State))))
+		}
+		_ = call.Set("state", state)
+		return call
 	}
 	return nil
 }
@@ -308,12 +347,12 @@ func (c *ctxObject) Set(key string, v goja.Value) bool {
 
 func (c *ctxObject) Has(key string) bool {
 	_, ok := c.values[key]
-	return ok || (!c.deleted[key] && slices.Contains(ctxParts, key))
+	return ok || (!c.deleted[key] && slices.Contains(c.parts(), key))
 }
 
 func (c *ctxObject) Delete(key string) bool {
 	delete(c.values, key)
-	if slices.Contains(ctxParts, key) {
+	if slices.Contains(c.parts(), key) {
 		if c.deleted == nil {
 			c.deleted = map[string]bool{}
 		}
@@ -323,14 +362,15 @@ func (c *ctxObject) Delete(key string) bool {
 }
 
 func (c *ctxObject) Keys() []string {
-	keys := make([]string, 0, len(ctxParts)+len(c.values))
-	for _, k := range ctxParts {
+	parts := c.parts()
+	keys := make([]string, 0, len(parts)+len(c.values))
+	for _, k := range parts {
 		if !c.deleted[k] {
 			keys = append(keys, k)
 		}
 	}
 	for k := range c.values {
-		if !slices.Contains(ctxParts, k) {
+		if !slices.Contains(parts, k) {
 			keys = append(keys, k)
 		}
 	}

@@ -1,8 +1,10 @@
 package engine
 
 import (
+	"context"
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -75,5 +77,69 @@ func TestVoiceModule(t *testing.T) {
 				t.Fatalf("the gateway refuses it: %v", err)
 			}
 		})
+	}
+}
+
+// callInvoke runs src as a voice webhook of call id with state.
+func callInvoke(t *testing.T, e *Engine, src, id, state string, max int) (*functions.Result, error) {
+	t.Helper()
+	tr, err := Transpile("call.js", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv := &functions.Invocation{RequestID: "req-1", Function: functions.FunctionInfo{ID: "fn_call", Name: "call", Tenant: "default", Version: 1},
+		Type: functions.TypeApp, Code: tr.Code, Hash: tr.Hash, Timeout: 2 * time.Second, MemoryMB: 64, Data: json.RawMessage(`{}`)}
+	if id != "" {
+		inv.Call = &functions.CallInfo{ID: id, MaxStateBytes: max}
+		if state != "" {
+			inv.Call.State = json.RawMessage(state)
+		}
+	}
+	return e.Execute(context.Background(), inv)
+}
+
+func TestCallContext(t *testing.T) {
+	e := New(Config{})
+	src := `export async function main(data, ctx) {
+		if (!ctx.call) return [Object.keys(ctx).includes("call"), process.env.CORRELATION_ID === undefined]
+		const s = ctx.call.state
+		s.n = (s.n || 0) + 1
+		if (s.n === 3) ctx.call.state = {big: "x".repeat(100)}
+		if (s.n === 4) ctx.call.state = null
+		return [ctx.call.id, process.env.CORRELATION_ID, Object.keys(ctx).includes("call")]
+	}`
+	for _, tc := range []struct {
+		id, state  string
+		want, keep string
+	}{
+		{"CA1", "", `["CA1","CA1",true]`, `{"n":1}`},
+		{"CA2", `{"n":1,"menu":"main"}`, `["CA2","CA2",true]`, `{"n":2,"menu":"main"}`},
+		{"", "", `[false,true]`, ""}, // a plain call of the same warm runtime: no call, no CORRELATION_ID
+		{"CA3", `{"n":3}`, `["CA3","CA3",true]`, `null`},
+	} {
+		res, err := callInvoke(t, e, src, tc.id, tc.state, 1000)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.id, err)
+		}
+		if string(res.JSON) != tc.want || string(res.CallState) != tc.keep {
+			t.Errorf("%s: got %s state %s; want %s state %s", tc.id, res.JSON, res.CallState, tc.want, tc.keep)
+		}
+	}
+	// Over the bound: the run fails clearly, with no state to store.
+	_, err := callInvoke(t, e, src, "CA4", `{"n":2}`, 50)
+	var re *functions.RunError
+	if !errors.As(err, &re) || re.Code != functions.CodeCallState || !strings.Contains(re.Message, "over the bound of 50 bytes") {
+		t.Fatalf("got %v", err)
+	}
+	// A run that never reads ctx.call leaves the state alone (nil, not "null").
+	res, err := callInvoke(t, e, `export async function main() { return 1 }`, "CA5", `{"a":1}`, 1000)
+	if err != nil || res.CallState != nil {
+		t.Fatalf("%v %s", err, res.CallState)
+	}
+	for _, bad := range []string{`ctx.call.state = [1]`, `ctx.call.state = () => 1`, `ctx.call.state = {f: 1n}`} {
+		_, err := callInvoke(t, e, `export async function main(d, ctx) { `+bad+`; return 1 }`, "CA6", "", 1000)
+		if !errors.As(err, &re) || re.Code != functions.CodeCallState {
+			t.Errorf("%s: %v", bad, err)
+		}
 	}
 }

@@ -317,7 +317,7 @@ func (r *run) release() {
 	r.idleInv = functions.Invocation{Function: inv.Function, Type: inv.Type, Hash: inv.Hash, Env: inv.Env,
 		Timeout: inv.Timeout, MemoryMB: inv.MemoryMB, FreshRuntime: inv.FreshRuntime}
 	r.inv = &r.idleInv
-	r.logs, r.runCtx, r.fetches = nil, nil, nil
+	r.logs, r.runCtx, r.fetches, r.ctx = nil, nil, nil, nil
 }
 
 // reusable reports whether the runtime may serve another call after one

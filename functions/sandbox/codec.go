@@ -48,6 +48,9 @@ const (
 	// withBody (run frames only): the request's raw body follows its IP
 	// (form requests, for ctx.request.formData()).
 	withBody byte = 16
+	// withCall (run frames only): Invocation.Call follows the claims (a
+	// voice webhook: the call id, its state and the state's bound).
+	withCall byte = 32
 )
 
 var errMalformed = errors.New("sandbox: malformed frame")
@@ -281,6 +284,9 @@ func appendRun(b []byte, id uint64, inv *functions.Invocation, ver uint64, flags
 	if inv.Request.Body != nil {
 		flags |= withBody
 	}
+	if inv.Call != nil {
+		flags |= withCall
+	}
 	e.byte(flags)
 	e.uvarint(ver)
 	if flags&withVersion != 0 {
@@ -319,6 +325,11 @@ func appendRun(b []byte, id uint64, inv *functions.Invocation, ver uint64, flags
 		}
 		e.bytes(claims)
 	}
+	if c := inv.Call; c != nil {
+		e.str(c.ID)
+		e.bytes(c.State)
+		e.int(c.MaxStateBytes)
+	}
 	return e.b, nil
 }
 
@@ -336,7 +347,7 @@ func decodeRequest(b []byte, versions *versionTable) (request, error) {
 		req.KVReply = &kvReply{Call: d.uvarint(), Reply: d.kvReply()}
 	case kindRun:
 		flags := d.byte()
-		if flags&^(withCode|withVersion|freshRuntime|prepare|withBody) != 0 {
+		if flags&^(withCode|withVersion|freshRuntime|prepare|withBody|withCall) != 0 {
 			d.fail()
 		}
 		ver := d.uvarint()
@@ -386,6 +397,9 @@ func decodeRequest(b []byte, versions *versionTable) (request, error) {
 			if err := json.Unmarshal(claims, &inv.Auth); err != nil || inv.Auth == nil {
 				d.fail()
 			}
+		}
+		if flags&withCall != 0 {
+			inv.Call = &functions.CallInfo{ID: d.str(), State: d.bytes(), MaxStateBytes: d.int()}
 		}
 		if d.err == nil {
 			// Shared by the version's runs, which only read it.
@@ -502,6 +516,7 @@ func appendResponse(b []byte, resp *response) []byte {
 		e.logs(res.Logs)
 		e.varint(int64(res.Duration))
 		e.varint(int64(res.CPU))
+		e.bytes(res.CallState)
 	}
 	return e.b
 }
@@ -553,6 +568,7 @@ func decodeResponse(b []byte) (response, error) {
 		res.Logs = d.logs()
 		res.Duration = time.Duration(d.varint())
 		res.CPU = time.Duration(d.varint())
+		res.CallState = d.bytes()
 		resp.Result = res
 	default:
 		d.fail()

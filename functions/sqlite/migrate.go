@@ -109,6 +109,20 @@ ALTER TABLE functions ADD COLUMN fresh_runtime INTEGER NOT NULL DEFAULT 0;
 `,
 	// 5: the CPU time of each run, in microseconds (0 for runs recorded before).
 	`ALTER TABLE runs ADD COLUMN cpu_us INTEGER NOT NULL DEFAULT 0;`,
+	// 6: voice webhooks: a function's voice settings, and per-call state.
+	`
+ALTER TABLE functions ADD COLUMN voice TEXT NOT NULL DEFAULT '{}'; -- JSON functions.VoiceSettings
+
+CREATE TABLE call_state (
+	tenant     TEXT    NOT NULL,
+	call_id    TEXT    NOT NULL,
+	state      TEXT    NOT NULL, -- a JSON object
+	version    INTEGER NOT NULL, -- bumped by each write: the check against lost writes
+	expires_at INTEGER NOT NULL,
+	PRIMARY KEY (tenant, call_id)
+) WITHOUT ROWID;
+CREATE INDEX call_state_expires ON call_state (expires_at);
+`,
 }
 
 // migrate brings the schema up to date. Each step runs in its own

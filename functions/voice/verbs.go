@@ -99,8 +99,10 @@ var (
 
 var methods = []string{"GET", "POST"}
 
-func aInt(name string, min, max int64) attrSpec { return attrSpec{name: name, kind: kInt, min: min, max: max} }
-func aEnum(name string, v ...string) attrSpec  { return attrSpec{name: name, kind: kEnum, values: v} }
+func aInt(name string, min, max int64) attrSpec {
+	return attrSpec{name: name, kind: kInt, min: min, max: max}
+}
+func aEnum(name string, v ...string) attrSpec { return attrSpec{name: name, kind: kEnum, values: v} }
 func aPat(name string, re *regexp.Regexp, what string) attrSpec {
 	return attrSpec{name: name, kind: kPattern, pattern: re, what: what}
 }
@@ -242,7 +244,9 @@ func parseVerb(obj map[string]any, parent, path string, partial bool) (Verb, err
 		return Verb{}, &Error{Path: path, Verb: name, Msg: fmt.Sprintf("cannot be nested in %s (it takes: %s)", parent, strings.Join(specs[parent].children, ", "))}
 	}
 	v := Verb{Name: name}
-	fail := func(attr, msg string) (Verb, error) { return Verb{}, &Error{Path: path, Verb: name, Attr: attr, Msg: msg} }
+	fail := func(attr, msg string) (Verb, error) {
+		return Verb{}, &Error{Path: path, Verb: name, Attr: attr, Msg: msg}
+	}
 	for key := range obj {
 		if key == "verb" || key == "text" || key == "children" {
 			continue

@@ -1,0 +1,72 @@
+package sqlite
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/scriptforge/scriptforge/functions/voice"
+)
+
+func TestCallState(t *testing.T) {
+	s, path := openTest(t)
+	ctx := context.Background()
+	now := time.Date(2026, 12, 6, 5, 0, 0, 0, time.UTC)
+	s.now = func() time.Time { return now }
+
+	if st, err := s.CallState(ctx, "acme", "CA1"); err != nil || st.Version != 0 || st.Data != nil {
+		t.Fatalf("none: %+v %v", st, err)
+	}
+	v1, err := s.SaveCallState(ctx, "acme", "CA1", json.RawMessage(`{"step":"menu"}`), 0, time.Hour)
+	if err != nil || v1 != 1 {
+		t.Fatalf("first write: %d %v", v1, err)
+	}
+	// A writer that read before the first write loses, and says so.
+	if _, err := s.SaveCallState(ctx, "acme", "CA1", json.RawMessage(`{"step":"other"}`), 0, time.Hour); !errors.Is(err, voice.ErrStateConflict) {
+		t.Fatalf("stale write: %v", err)
+	}
+	v2, err := s.SaveCallState(ctx, "acme", "CA1", json.RawMessage(`{"step":"dial"}`), v1, time.Hour)
+	if err != nil || v2 != 2 {
+		t.Fatalf("second write: %d %v", v2, err)
+	}
+	// Tenants are apart.
+	if st, _ := s.CallState(ctx, "globex", "CA1"); st.Version != 0 {
+		t.Fatal("another tenant read the state")
+	}
+	if err := s.DeleteCallState(ctx, "globex", "CA1"); err != nil {
+		t.Fatal(err)
+	}
+	// Durable: a reopened store has it.
+	s.Close()
+	s2, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	s2.now = func() time.Time { return now }
+	if st, err := s2.CallState(ctx, "acme", "CA1"); err != nil || st.Version != 2 || string(st.Data) != `{"step":"dial"}` {
+		t.Fatalf("after reopen: %+v %v", st, err)
+	}
+	// Expired: reads as none, a fresh write starts from version 0 again, and prune removes old rows.
+	now = now.Add(2 * time.Hour)
+	if st, _ := s2.CallState(ctx, "acme", "CA1"); st.Version != 0 {
+		t.Fatalf("expired state read: %+v", st)
+	}
+	if _, err := s2.SaveCallState(ctx, "acme", "CA2", json.RawMessage(`{}`), 0, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s2.PruneCallState(ctx); err != nil || n != 1 {
+		t.Fatalf("prune: %d %v", n, err)
+	}
+	if v, err := s2.SaveCallState(ctx, "acme", "CA1", json.RawMessage(`{"again":true}`), 0, time.Hour); err != nil || v != 1 {
+		t.Fatalf("write after expiry: %d %v", v, err)
+	}
+	if err := s2.DeleteCallState(ctx, "acme", "CA1"); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := s2.CallState(ctx, "acme", "CA1"); st.Version != 0 {
+		t.Fatal("deleted state read")
+	}
+}
