@@ -72,6 +72,22 @@ type Settings struct {
 	// instead of a warm one reused across calls of the live version. A
 	// setting of the function, so a rollback never relaxes it.
 	FreshRuntime bool `json:"fresh_runtime"`
+	// Voice configures the function as a voice webhook (POST /v1/voice/<uuid>).
+	Voice VoiceSettings `json:"voice"`
+}
+
+// VoiceSettings say how a function's voice webhooks are checked and how
+// long a call's state is kept.
+type VoiceSettings struct {
+	// StateTTLS is how long a call's state lives after its last write, in
+	// seconds. 0: an hour.
+	StateTTLS int `json:"state_ttl_s,omitempty"`
+	// SigningScheme is "" (no check), "twilio" or "hmac-sha256".
+	SigningScheme string `json:"signing_scheme,omitempty"`
+	// SigningSecret verifies each webhook. Write-only: the API shows
+	// SecretSet instead.
+	SigningSecret string `json:"-"`
+	SecretSet     bool   `json:"signing_secret_set,omitempty"`
 }
 
 // AuthMode says what an invocation must present.

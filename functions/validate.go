@@ -137,8 +137,29 @@ func ValidateSettings(s Settings) (Settings, error) {
 	if l.Rate > 0 && l.Burst == 0 {
 		s.Limits.Burst = DefaultBurst(l.Rate)
 	}
+	v := &s.Voice
+	switch {
+	case v.StateTTLS != 0 && (v.StateTTLS < MinCallStateTTLS || v.StateTTLS > MaxCallStateTTLS):
+		return Settings{}, invalid("voice.state_ttl_s", "must be between %d and %d seconds (0: an hour)", MinCallStateTTLS, MaxCallStateTTLS)
+	// The scheme names are functions/voice's (SchemeTwilio, SchemeHMACSHA256).
+	case v.SigningScheme != "" && v.SigningScheme != "twilio" && v.SigningScheme != "hmac-sha256":
+		return Settings{}, invalid("voice.signing_scheme", "must be twilio or hmac-sha256 (or empty for none), not %q", v.SigningScheme)
+	case v.SigningScheme != "" && v.SigningSecret == "":
+		return Settings{}, invalid("voice.signing_secret", "is required with a signing scheme")
+	case v.SigningScheme == "" && v.SigningSecret != "":
+		return Settings{}, invalid("voice.signing_scheme", "is required with a signing secret")
+	case len(v.SigningSecret) > 512:
+		return Settings{}, invalid("voice.signing_secret", "is at most 512 bytes")
+	}
+	v.SecretSet = v.SigningSecret != ""
 	return s, nil
 }
+
+// Bounds of a function's voice.state_ttl_s.
+const (
+	MinCallStateTTLS = 60
+	MaxCallStateTTLS = 7 * 24 * 3600
+)
 
 // DefaultBurst is the burst of a rate limit given without one: one
 // second's worth of calls, at least one.

@@ -32,6 +32,16 @@ type deployRequest struct {
 	Auth         *functions.AuthMode    `json:"auth"`
 	Limits       *functions.UsageLimits `json:"limits"`
 	FreshRuntime *bool                  `json:"fresh_runtime"`
+	Voice        *voiceInput            `json:"voice"`
+}
+
+// voiceInput is the voice settings part of a request: each field absent
+// keeps what the function has; an empty signing_scheme removes the check
+// (and the secret with it).
+type voiceInput struct {
+	StateTTLS     *int    `json:"state_ttl_s"`
+	SigningScheme *string `json:"signing_scheme"`
+	SigningSecret *string `json:"signing_secret"`
 }
 
 // settings returns the function settings a request asks for, over cur
@@ -49,6 +59,20 @@ func (req deployRequest) settings(cur *functions.Settings) (functions.Settings, 
 	}
 	if req.FreshRuntime != nil {
 		s.FreshRuntime = *req.FreshRuntime
+	}
+	if v := req.Voice; v != nil {
+		if v.StateTTLS != nil {
+			s.Voice.StateTTLS = *v.StateTTLS
+		}
+		if v.SigningScheme != nil {
+			s.Voice.SigningScheme = *v.SigningScheme
+			if *v.SigningScheme == "" && v.SigningSecret == nil {
+				s.Voice.SigningSecret = ""
+			}
+		}
+		if v.SigningSecret != nil {
+			s.Voice.SigningSecret = *v.SigningSecret
+		}
 	}
 	s, err := functions.ValidateSettings(s)
 	return s, cur == nil || s != *cur, err

@@ -23,6 +23,7 @@ import (
 	"github.com/scriptforge/scriptforge/functions"
 	"github.com/scriptforge/scriptforge/functions/engine"
 	"github.com/scriptforge/scriptforge/functions/sandbox"
+	"github.com/scriptforge/scriptforge/functions/voice"
 	"github.com/scriptforge/scriptforge/functions/workers"
 	"github.com/scriptforge/scriptforge/openapi"
 	"github.com/scriptforge/scriptforge/ratelimit"
@@ -92,6 +93,10 @@ type Config struct {
 	// address, believed only from TrustedProxies. Default: the peer address.
 	ClientIPHeader string
 	TrustedProxies ratelimit.TrustedProxies
+	// CallState keeps voice calls' state (ctx.call.state). Default: the
+	// Store, if it keeps call state too; without one, voice webhooks
+	// answer 503.
+	CallState voice.StateStore
 	// JWKSClient fetches tenants' JWK Sets. Default: auth.PublicClient,
 	// which reaches public addresses only (tenants choose the URLs).
 	JWKSClient *http.Client
@@ -131,6 +136,8 @@ type Gateway struct {
 	tokens  *auth.TokenCache
 	runs    *runRecorder
 	metrics *metrics
+	// callLocks serialises the webhooks of one voice call.
+	callLocks voice.Locks
 }
 
 // New builds the gateway; it starts only the run-record writer.
@@ -154,6 +161,9 @@ func New(cfg Config) (*Gateway, error) {
 	l.MaxMemoryMB = orDefault(l.MaxMemoryMB, 1024)
 	if cfg.JWKSClient == nil {
 		cfg.JWKSClient = auth.PublicClient(30 * time.Second)
+	}
+	if cfg.CallState == nil {
+		cfg.CallState, _ = cfg.Store.(voice.StateStore)
 	}
 	if cfg.RunRetention <= 0 {
 		cfg.RunRetention = 72 * time.Hour
@@ -254,6 +264,10 @@ func (g *Gateway) routes() {
 		app.Add(m, "/v1/fn/:uuid", g.invoke)
 		app.Add(m, "/v1/fn/:uuid/:export", g.invoke)
 	}
+
+	// Voice webhooks: a platform's call events; the signature, if the
+	// function has a secret, is checked in the handler.
+	app.Post("/v1/voice/:uuid", g.voiceWebhook)
 
 	// Admin API.
 	read, write := g.requireScope(auth.ScopeFunctionsRead), g.requireScope(auth.ScopeFunctionsWrite)

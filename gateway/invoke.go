@@ -115,24 +115,30 @@ func (g *Gateway) invoke(c *fiber.Ctx) error {
 	g.metrics.invocationsOK.Inc()
 	g.metrics.runSeconds.Observe(res.Duration.Seconds())
 	if r := res.Response; r != nil {
-		for k, v := range r.Headers {
-			switch {
-			case reservedHeader(k):
-			case k == "set-cookie":
-				for _, cookie := range strings.Split(v, "\n") {
-					c.Response().Header.Add(fiber.HeaderSetCookie, cookie)
-				}
-			default:
-				c.Set(k, v)
-			}
-		}
-		if r.Headers["content-type"] == "" {
-			c.Set(fiber.HeaderContentType, fiber.MIMEOctetStream)
-		}
-		return c.Status(r.Status).Send(r.Body)
+		return g.sendResponse(c, r)
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
 	return c.Send(res.JSON)
+}
+
+// sendResponse sends a Response a function returned, as it is, but for
+// the headers that are the server's.
+func (g *Gateway) sendResponse(c *fiber.Ctx, r *functions.HTTPResponse) error {
+	for k, v := range r.Headers {
+		switch {
+		case reservedHeader(k):
+		case k == "set-cookie":
+			for _, cookie := range strings.Split(v, "\n") {
+				c.Response().Header.Add(fiber.HeaderSetCookie, cookie)
+			}
+		default:
+			c.Set(k, v)
+		}
+	}
+	if r.Headers["content-type"] == "" {
+		c.Set(fiber.HeaderContentType, fiber.MIMEOctetStream)
+	}
+	return c.Status(r.Status).Send(r.Body)
 }
 
 // reservedHeader lists headers a function may not set: framing is the

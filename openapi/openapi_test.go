@@ -54,6 +54,7 @@ var routes = func() []route {
 		{"POST", "/v1/tenants/{tenant}/keys", true},
 		{"GET", "/v1/tenants/{tenant}/keys", true},
 		{"DELETE", "/v1/tenants/{tenant}/keys/{key}", true},
+		{"POST", "/v1/voice/{uuid}", false},
 	}
 	for _, p := range []string{"/v1/fn/{uuid}", "/v1/fn/{uuid}/{export}"} {
 		for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {

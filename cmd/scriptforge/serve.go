@@ -24,6 +24,7 @@ import (
 	"github.com/scriptforge/scriptforge/functions/engine"
 	"github.com/scriptforge/scriptforge/functions/sandbox"
 	"github.com/scriptforge/scriptforge/functions/sqlite"
+	"github.com/scriptforge/scriptforge/functions/voice"
 	"github.com/scriptforge/scriptforge/functions/workers"
 	"github.com/scriptforge/scriptforge/gateway"
 	"github.com/scriptforge/scriptforge/ratelimit"
@@ -89,7 +90,7 @@ key and prints it once: keep it, only its hash is stored.`,
 	f.StringVar(&o.addr, "addr", envOr("SCRIPTFORGE_ADDR", ":8080"), "address to listen on (env SCRIPTFORGE_ADDR)")
 	f.StringVar(&o.pprofAddr, "pprof-addr", "", "serve Go's profiler (/debug/pprof/) on this loopback address, e.g. 127.0.0.1:6060 (default: off)")
 	f.StringVar(&o.dataDir, "data-dir", envOr("SCRIPTFORGE_DATA_DIR", "./data"), "directory of the SQLite store (env SCRIPTFORGE_DATA_DIR)")
-	f.StringVar(&o.publicURL, "public-url", os.Getenv("SCRIPTFORGE_PUBLIC_URL"), "base URL of function links, e.g. https://fn.example.com (default: from each request)")
+	f.StringVar(&o.publicURL, "public-url", os.Getenv("SCRIPTFORGE_PUBLIC_URL"), "base URL of function links and of the URL voice webhook signatures are checked against, e.g. https://fn.example.com (default: from each request)")
 	f.IntVar(&o.maxBody, "max-body", 1<<20, "largest invocation body in bytes")
 	f.Float64Var(&o.usage.TenantRate, "tenant-rate", 1000, "invocations per second per tenant, unless the tenant has its own limit (0: unlimited)")
 	f.IntVar(&o.usage.TenantBurst, "tenant-burst", 2000, "invocations a tenant may send at once above its rate")
@@ -277,6 +278,7 @@ func serve(ctx context.Context, o serveOptions) error {
 		Logger:         log,
 		AdminKey:       envKey,
 		PublicURL:      o.publicURL,
+		CallState:      store,
 		MaxBodyBytes:   o.maxBody,
 		MaxHeaderBytes: o.maxHeader,
 		Usage:          o.usage,
@@ -320,6 +322,7 @@ func serve(ctx context.Context, o serveOptions) error {
 	served := make(chan error, 1)
 	go func() { served <- gw.Serve(ln) }()
 	go pruneKV(ctx, store, log)
+	go pruneCallState(ctx, store, log)
 	select {
 	case err := <-served:
 		return err
@@ -333,6 +336,25 @@ func serve(ctx context.Context, o serveOptions) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// pruneCallState deletes the state of voice calls whose TTL passed
+// (calls that ended without a final status callback), every ten minutes.
+func pruneCallState(ctx context.Context, st voice.StateStore, log *slog.Logger) {
+	tick := time.NewTicker(10 * time.Minute)
+	defer tick.Stop()
+	for {
+		if n, err := st.PruneCallState(ctx); err != nil && ctx.Err() == nil {
+			log.Error("pruning expired call state", slog.Any("error", err))
+		} else if n > 0 {
+			log.Info("pruned expired call state", slog.Int64("count", n))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 // pruneKV deletes expired kv keys every hour until ctx ends. Reads never

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/scriptforge/scriptforge/functions"
 	"github.com/scriptforge/scriptforge/functions/voice"
 )
 
@@ -68,5 +70,27 @@ func TestCallState(t *testing.T) {
 	}
 	if st, _ := s2.CallState(ctx, "acme", "CA1"); st.Version != 0 {
 		t.Fatal("deleted state read")
+	}
+}
+
+// A function's voice settings round-trip with the secret, which only the
+// store sees (the model never encodes it).
+func TestVoiceSettings(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	set := functions.Settings{Auth: functions.AuthPublic, Voice: functions.VoiceSettings{StateTTLS: 600, SigningScheme: "twilio", SigningSecret: "tok", SecretSet: true}}
+	d, err := s.Create(ctx, "acme", "ivr", set, sampleVersion("x"))
+	if err != nil || d.Settings != set {
+		t.Fatalf("create: %+v %v", d.Settings, err)
+	}
+	if got, err := s.ByUUID(ctx, d.UUID); err != nil || got.Voice != set.Voice {
+		t.Fatalf("ByUUID: %+v %v", got.Voice, err)
+	}
+	none := functions.Settings{Auth: functions.AuthPublic}
+	if f, err := s.UpdateSettings(ctx, "acme", d.ID, none); err != nil || f.Voice != (functions.VoiceSettings{}) {
+		t.Fatalf("cleared: %+v %v", f.Voice, err)
+	}
+	if b, _ := json.Marshal(d.Settings); strings.Contains(string(b), "tok") {
+		t.Fatalf("the model encodes the secret: %s", b)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/scriptforge/scriptforge/functions"
 )
 
 // jsonColumn scans a TEXT column holding a JSON array into *dst. An empty
@@ -103,4 +105,29 @@ func queryAll[T any](ctx context.Context, q querier, scan func(scanner) (T, erro
 		out = append(out, v)
 	}
 	return out, rows.Err()
+}
+
+// storedVoice is functions.VoiceSettings as the voice column keeps it:
+// with the signing secret, which the model never encodes.
+type storedVoice struct {
+	StateTTLS     int    `json:"state_ttl_s,omitempty"`
+	SigningScheme string `json:"signing_scheme,omitempty"`
+	SigningSecret string `json:"signing_secret,omitempty"`
+}
+
+func encodeVoice(v functions.VoiceSettings) string {
+	b, _ := json.Marshal(storedVoice{v.StateTTLS, v.SigningScheme, v.SigningSecret}) // strings and ints only
+	return string(b)
+}
+
+// voiceColumn scans the voice column.
+type voiceColumn struct{ dst *functions.VoiceSettings }
+
+func (c voiceColumn) Scan(src any) error {
+	var sv storedVoice
+	if err := (objectColumn[storedVoice]{dst: &sv}).Scan(src); err != nil {
+		return err
+	}
+	*c.dst = functions.VoiceSettings{StateTTLS: sv.StateTTLS, SigningScheme: sv.SigningScheme, SigningSecret: sv.SigningSecret, SecretSet: sv.SigningSecret != ""}
+	return nil
 }

@@ -1,0 +1,282 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+
+	"github.com/scriptforge/scriptforge/functions"
+	"github.com/scriptforge/scriptforge/functions/voice"
+	"github.com/scriptforge/scriptforge/ratelimit"
+)
+
+// voiceWebhook serves POST /v1/voice/<uuid>: a voice platform's call
+// event. The logic is functions/voice's; this is the order of the steps:
+// lookup, limits, signature, event, call lock, state in, run, state out,
+// verbs out.
+func (g *Gateway) voiceWebhook(c *fiber.Ctx) error {
+	started := time.Now()
+	id := c.Params("uuid")
+	if _, err := uuid.Parse(id); err != nil {
+		return apiError(http.StatusNotFound, "not_found", "no function at this URL")
+	}
+	d, err := g.lookups.get(c.UserContext(), id)
+	if errors.Is(err, functions.ErrNotFound) {
+		return apiError(http.StatusNotFound, "not_found", "no function at this URL")
+	}
+	if err != nil {
+		return err
+	}
+	c.Locals(keyFunctionID, d.ID)
+	if d.Version.Type != functions.TypeApp {
+		return apiError(http.StatusBadRequest, "not_an_app",
+			"voice webhooks run Apps; this function is a %s (deploy it with type 'app')", d.Version.Type)
+	}
+	if g.cfg.CallState == nil {
+		return apiError(http.StatusServiceUnavailable, "unavailable", "this gateway keeps no call state")
+	}
+	ctx := c.UserContext()
+	tenant, release, claims, err := g.admitVoice(c, d)
+	if err != nil {
+		return err
+	}
+	defer release()
+
+	// The signature is checked on the body as it came, before anything runs.
+	body := c.Body()
+	if len(body) > g.cfg.MaxBodyBytes {
+		return apiError(http.StatusRequestEntityTooLarge, "payload_too_large",
+			"the request body is %d bytes; the limit is %d", len(body), g.cfg.MaxBodyBytes)
+	}
+	if v := d.Voice; v.SigningScheme != "" {
+		if err := g.verifyVoice(c, v, body); err != nil {
+			return err
+		}
+	}
+	query, _ := url.ParseQuery(string(c.Context().QueryArgs().QueryString())) // a bad pair is skipped
+	data, form, err := g.requestData(c, query)
+	if err != nil {
+		return err
+	}
+	ev, err := voice.Normalize(data)
+	if errors.Is(err, voice.ErrNoCallID) {
+		return apiError(http.StatusBadRequest, "missing_call_id", "%s", err.Error())
+	}
+	if err != nil {
+		return apiError(http.StatusBadRequest, "invalid_event", "%s", err.Error())
+	}
+	data, err = json.Marshal(ev)
+	if err != nil {
+		return err
+	}
+
+	// One event of a call at a time: each sees what the previous one stored.
+	unlock, err := g.callLocks.Lock(ctx, d.Tenant, ev.Call.ID)
+	if err != nil {
+		return apiError(http.StatusServiceUnavailable, "busy", "another event of this call is still running")
+	}
+	defer unlock()
+	state, err := g.cfg.CallState.CallState(ctx, d.Tenant, ev.Call.ID)
+	if err != nil {
+		return err
+	}
+
+	rid := requestID(c)
+	inv := invocationOf(d)
+	inv.RequestID, inv.Data = rid, data
+	inv.Request, inv.Auth = requestInfo(c, query, d.Auth != functions.AuthPublic), claims
+	inv.Request.Body = form
+	inv.Call = &functions.CallInfo{ID: ev.Call.ID, State: state.Data, MaxStateBytes: voice.DefaultMaxStateBytes}
+	res, runErr := g.cfg.Executor.Execute(ctx, inv)
+	cpu := g.finishRun(c, tenant, started, res, runErr)
+
+	var answer []byte
+	var contentType string
+	if runErr == nil {
+		runErr = g.storeCallState(ctx, d, ev.Call, state, res.CallState)
+	}
+	if runErr == nil && res.Response == nil {
+		answer, contentType, runErr = renderVoice(res.JSON, wantsJSON(c.Get(fiber.HeaderAccept)))
+	}
+	if ev.Call.Final {
+		// The call is over whatever the run did: its state goes now, not at its TTL.
+		if err := g.cfg.CallState.DeleteCallState(context.WithoutCancel(ctx), d.Tenant, ev.Call.ID); err != nil {
+			g.log.Warn("voice: delete call state", slog.String("function", d.ID), slog.Any("error", err))
+		}
+	}
+	g.recordVoiceRun(d, rid, started, cpu, res, runErr)
+	if runErr != nil {
+		return runErr
+	}
+	if r := res.Response; r != nil {
+		return g.sendResponse(c, r)
+	}
+	c.Set(fiber.HeaderContentType, contentType)
+	return c.Send(answer)
+}
+
+// admitVoice applies the invocation's checks: client IP, the function's
+// auth, rate limits, CPU budget and concurrency.
+func (g *Gateway) admitVoice(c *fiber.Ctx, d functions.Deployed) (*tenantEntry, func(), map[string]any, error) {
+	ctx := c.UserContext()
+	tenant, err := g.tenants.get(ctx, d.Tenant)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	ipDec, err := g.admit.checkIP(ctx, c, tenant)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if !ipDec.Allowed {
+		return nil, nil, nil, limited(ipDec)
+	}
+	claims, err := g.authorizeInvocation(c, tenant, d)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	rateDec, err := g.admit.checkRates(ctx, tenant, d)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if !rateDec.Allowed {
+		return nil, nil, nil, limited(rateDec)
+	}
+	if err := g.admit.checkCPU(ctx, tenant); err != nil {
+		return nil, nil, nil, err
+	}
+	release, err := g.admit.acquire(ctx, tenant, d)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	writeRateLimit(c, ratelimit.Tightest(rateDec, ipDec))
+	return tenant, release, claims, nil
+}
+
+// verifyVoice checks the webhook's signature against the URL the platform
+// called: --public-url's scheme and host (behind a proxy, the request's
+// own are not what was signed), then the path and query as received.
+func (g *Gateway) verifyVoice(c *fiber.Ctx, v functions.VoiceSettings, body []byte) error {
+	base := g.cfg.PublicURL
+	if base == "" {
+		base = c.BaseURL()
+	}
+	s := voice.Signed{URL: strings.TrimRight(base, "/") + c.OriginalURL(), Body: body}
+	switch v.SigningScheme {
+	case voice.SchemeTwilio:
+		s.Signature = c.Get(voice.HeaderTwilio)
+		if mt, _, _ := mime.ParseMediaType(c.Get(fiber.HeaderContentType)); mt == "application/x-www-form-urlencoded" {
+			form, err := url.ParseQuery(string(body))
+			if err != nil {
+				return apiError(http.StatusForbidden, "bad_signature", "the form body cannot be read, so its signature cannot be checked")
+			}
+			s.Form = form
+		}
+	case voice.SchemeHMACSHA256:
+		s.Signature = c.Get(voice.HeaderHMAC)
+	}
+	if err := voice.Verify(v.SigningScheme, v.SigningSecret, s); err != nil {
+		if errors.Is(err, voice.ErrBadSignature) {
+			return apiError(http.StatusForbidden, "bad_signature", "%s", err.Error())
+		}
+		return err
+	}
+	return nil
+}
+
+// storeCallState writes what the run left in ctx.call.state, checking
+// that the previous write is still the one it read. A final event's
+// state is deleted instead (by the caller).
+func (g *Gateway) storeCallState(ctx context.Context, d functions.Deployed, call voice.Call, read voice.State, out json.RawMessage) error {
+	if out == nil || call.Final {
+		return nil
+	}
+	// The sandbox checked the bound; a sandbox is not trusted with it.
+	if len(out) > voice.DefaultMaxStateBytes {
+		return &functions.RunError{Status: http.StatusInternalServerError, Code: functions.CodeCallState,
+			Message: "ctx.call.state is over its bound; the stored state was left as it was"}
+	}
+	if string(out) == "null" {
+		return g.cfg.CallState.DeleteCallState(ctx, d.Tenant, call.ID)
+	}
+	ttl := voice.DefaultStateTTL
+	if d.Voice.StateTTLS > 0 {
+		ttl = time.Duration(d.Voice.StateTTLS) * time.Second
+	}
+	_, err := g.cfg.CallState.SaveCallState(ctx, d.Tenant, call.ID, out, read.Version, ttl)
+	if errors.Is(err, voice.ErrStateConflict) {
+		return apiError(http.StatusConflict, "call_state_conflict",
+			"another event of call %s changed its state during this run; nothing was stored, send the event again", call.ID)
+	}
+	return err
+}
+
+// renderVoice turns a run's return value into the answer: null (a status
+// callback that says nothing) is an empty Response.
+func renderVoice(ret json.RawMessage, asJSON bool) ([]byte, string, error) {
+	var verbs []voice.Verb
+	if string(ret) != "null" {
+		var err error
+		if verbs, err = voice.ParseResponse(ret); err != nil {
+			return nil, "", &functions.RunError{Status: http.StatusInternalServerError, Code: functions.CodeBadResult, Message: err.Error()}
+		}
+	}
+	if asJSON {
+		out, err := voice.RenderJSON(verbs)
+		return out, fiber.MIMEApplicationJSON, err
+	}
+	out, err := voice.RenderXML(verbs)
+	return out, "text/xml; charset=utf-8", err
+}
+
+// wantsJSON: the verb list as JSON only when the caller asks for it.
+func wantsJSON(accept string) bool {
+	for part := range strings.SplitSeq(accept, ",") {
+		mt, _, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(mt), "application/json") {
+			return true
+		}
+	}
+	return false
+}
+
+func (g *Gateway) recordVoiceRun(d functions.Deployed, rid string, started time.Time, cpu time.Duration, res *functions.Result, runErr error) {
+	record := functions.Run{
+		RequestID: rid, FunctionID: d.ID, Tenant: d.Tenant, Version: d.LiveVersion, Export: "",
+		StartedAt: started.UTC(), DurationUS: time.Since(started).Microseconds(), CPUUS: cpu.Microseconds(),
+	}
+	if runErr != nil {
+		record.Status = toAPIError(runErr).Status
+		var re *functions.RunError
+		if errors.As(runErr, &re) {
+			record.Logs, record.ErrorCode, record.Error = re.Logs, re.Code, re.Message
+			if re.Stack != "" {
+				record.Error = re.Stack
+			}
+			g.metrics.invocations.WithLabelValues(re.Code).Inc()
+		} else {
+			record.ErrorCode, record.Error = toAPIError(runErr).Code, runErr.Error()
+			g.metrics.invocations.WithLabelValues("internal").Inc()
+		}
+		if res != nil {
+			record.Logs = res.Logs
+		}
+		g.runs.record(record)
+		return
+	}
+	record.Logs, record.Status = res.Logs, http.StatusOK
+	if res.Response != nil {
+		record.Status = res.Response.Status
+	}
+	g.runs.record(record)
+	g.metrics.invocationsOK.Inc()
+	g.metrics.runSeconds.Observe(res.Duration.Seconds())
+}
