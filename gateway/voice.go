@@ -80,7 +80,12 @@ func (g *Gateway) voiceWebhook(c *fiber.Ctx) error {
 	}
 
 	// One event of a call at a time: each sees what the previous one stored.
-	unlock, err := g.callLocks.Lock(ctx, d.Tenant, ev.Call.ID)
+	// The wait is bounded by what the event ahead may take: its run and
+	// its write.
+	inv := invocationOf(d)
+	lockCtx, cancel := context.WithTimeout(ctx, 2*max(inv.Timeout, time.Second)+time.Second)
+	unlock, err := g.callLocks.Lock(lockCtx, d.Tenant, ev.Call.ID)
+	cancel()
 	if err != nil {
 		return apiError(http.StatusServiceUnavailable, "busy", "another event of this call is still running")
 	}
@@ -91,7 +96,6 @@ func (g *Gateway) voiceWebhook(c *fiber.Ctx) error {
 	}
 
 	rid := requestID(c)
-	inv := invocationOf(d)
 	inv.RequestID, inv.Data = rid, data
 	inv.Request, inv.Auth = requestInfo(c, query, d.Auth != functions.AuthPublic), claims
 	inv.Request.Body = form
