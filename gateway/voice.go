@@ -67,7 +67,7 @@ func (g *Gateway) voiceWebhook(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ev, err := voice.Normalize(data)
+	ev, err := voice.Normalize(data, query)
 	if errors.Is(err, voice.ErrNoCallID) {
 		return apiError(http.StatusBadRequest, "missing_call_id", "%s", err.Error())
 	}

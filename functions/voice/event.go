@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 	"unicode"
@@ -78,9 +79,11 @@ func foldKey(k string) string {
 }
 
 // Normalize reads a call event: data is the request as the gateway parsed
-// it (a form's fields, or a JSON object). It is an error when data is not
-// an object or names no usable call id.
-func Normalize(data json.RawMessage) (Event, error) {
+// it (a form's fields, or a JSON object). Fields of the webhook URL's
+// query fill in what the body lacks (a platform set to GET sends them
+// there; some put the call id in the URL). It is an error when data is
+// not an object or no usable call id is found.
+func Normalize(data json.RawMessage, query url.Values) (Event, error) {
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(data, &fields); err != nil || fields == nil {
 		return Event{}, errors.New("a call event is a form or a JSON object")
@@ -92,6 +95,11 @@ func Normalize(data json.RawMessage) (Event, error) {
 			if old, dup := folded[fk]; !dup || old == "" {
 				folded[fk] = s
 			}
+		}
+	}
+	for k, vs := range query {
+		if fk := foldKey(k); folded[fk] == "" && len(vs) > 0 {
+			folded[fk] = vs[0]
 		}
 	}
 	var c Call

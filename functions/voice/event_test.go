@@ -47,7 +47,7 @@ func TestNormalize(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			ev, err := Normalize(c.data)
+			ev, err := Normalize(c.data, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -59,13 +59,18 @@ func TestNormalize(t *testing.T) {
 			}
 		})
 	}
+	// The URL's query fills in what the body lacks, and no more.
+	ev, err := Normalize(json.RawMessage(`{"From":"+1555","CallStatus":"ringing"}`), url.Values{"CallSid": {"CA9"}, "From": {"+1999"}})
+	if err != nil || ev.Call.ID != "CA9" || ev.Call.From != "+1555" {
+		t.Fatalf("query: %+v %v", ev.Call, err)
+	}
 	for _, bad := range []struct {
 		name string
 		data string
 	}{{"no call id", `{"From":"+1555","CallStatus":"ringing"}`}, {"empty call id", `{"CallSid":""}`}, {"not an object", `["CA1"]`}, {"string", `"CA1"`},
 		{"id with a space", `{"CallSid":"CA 1"}`}, {"id too long", `{"CallSid":"` + string(make([]byte, 0)) + longID + `"}`}} {
 		t.Run(bad.name, func(t *testing.T) {
-			if _, err := Normalize(json.RawMessage(bad.data)); err == nil {
+			if _, err := Normalize(json.RawMessage(bad.data), nil); err == nil {
 				t.Fatal("accepted")
 			} else if bad.name == "no call id" && !errors.Is(err, ErrNoCallID) {
 				t.Fatalf("%v", err)

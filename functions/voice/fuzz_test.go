@@ -54,7 +54,7 @@ func FuzzNormalize(f *testing.F) {
 		if !json.Valid(b) {
 			return
 		}
-		ev, err := Normalize(b)
+		ev, err := Normalize(b, nil)
 		if err == nil && CheckCallID(ev.Call.ID) != nil {
 			t.Fatalf("accepted call id %q", ev.Call.ID)
 		}
