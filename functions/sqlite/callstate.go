@@ -29,50 +29,129 @@ func (s *Store) CallState(ctx context.Context, tenant, callID string) (voice.Sta
 	return st, nil
 }
 
+// stateWrite is one queued write (or delete) of a call's state.
+type stateWrite struct {
+	tenant, callID string
+	data           json.RawMessage // nil: delete
+	version        int64
+	ttl            time.Duration
+	next           int64 // the version written
+	err            error
+	done           bool
+}
+
+// callWriteQueue batches call-state writes: each commit is an fsync, so
+// one transaction per webhook capped them at the disk's commit rate, and
+// SQLite's own wait for its write lock sleeps in steps of up to 100 ms.
+// Writers queue here; whoever holds the write turn commits everything
+// queued in one transaction (group commit), each write still checked
+// against its own version.
+type callWriteQueue struct {
+	mu      chan struct{} // the write turn (a channel, so waiting can end with ctx)
+	qmu     chan struct{} // guards pending
+	pending []*stateWrite
+}
+
+func newCallWriteQueue() *callWriteQueue {
+	return &callWriteQueue{mu: make(chan struct{}, 1), qmu: make(chan struct{}, 1)}
+}
+
 // SaveCallState writes the state if its version is still the one read.
 // An expired row counts as none (version 0), so a call id that comes back
 // after its TTL starts afresh.
 func (s *Store) SaveCallState(ctx context.Context, tenant, callID string, data json.RawMessage, version int64, ttl time.Duration) (int64, error) {
-	now := s.now()
-	var next int64
-	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
-		var cur, expires int64
-		err := tx.QueryRowContext(ctx, `SELECT version, expires_at FROM call_state WHERE tenant = ? AND call_id = ?`, tenant, callID).Scan(&cur, &expires)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			cur = 0
-		case err != nil:
-			return err
+	w := &stateWrite{tenant: tenant, callID: callID, data: data, version: version, ttl: ttl}
+	if err := s.writeCallState(ctx, w); err != nil {
+		if errors.Is(err, voice.ErrStateConflict) {
+			return 0, err
 		}
-		live := cur
-		if cur != 0 && expires <= toMillis(now) {
-			live = 0
-		}
-		if live != version {
-			return voice.ErrStateConflict
-		}
-		next = cur + 1 // never reused, even past an expiry
-		_, err = tx.ExecContext(ctx, `
-INSERT INTO call_state (tenant, call_id, state, version, expires_at) VALUES (?, ?, ?, ?, ?)
-ON CONFLICT (tenant, call_id) DO UPDATE SET state = excluded.state, version = excluded.version, expires_at = excluded.expires_at`,
-			tenant, callID, string(data), next, toMillis(now.Add(ttl)))
-		return err
-	})
-	if errors.Is(err, voice.ErrStateConflict) {
-		return 0, err
-	}
-	if err != nil {
 		return 0, fmt.Errorf("sqlite: save call state: %w", err)
 	}
-	return next, nil
+	return w.next, nil
 }
 
 // DeleteCallState forgets a call's state.
 func (s *Store) DeleteCallState(ctx context.Context, tenant, callID string) error {
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM call_state WHERE tenant = ? AND call_id = ?`, tenant, callID); err != nil {
+	if err := s.writeCallState(ctx, &stateWrite{tenant: tenant, callID: callID}); err != nil {
 		return fmt.Errorf("sqlite: delete call state: %w", err)
 	}
 	return nil
+}
+
+func (s *Store) writeCallState(ctx context.Context, w *stateWrite) error {
+	q := s.calls
+	q.qmu <- struct{}{}
+	q.pending = append(q.pending, w)
+	<-q.qmu
+	select {
+	case q.mu <- struct{}{}:
+	case <-ctx.Done():
+		// Still queued: a later turn may write it. The caller learns it
+		// did not wait, as with any write whose context ended.
+		return context.Cause(ctx)
+	}
+	defer func() { <-q.mu }()
+	q.qmu <- struct{}{}
+	batch := q.pending
+	q.pending = nil
+	<-q.qmu
+	if len(batch) > 0 {
+		s.commitCallStates(batch)
+	}
+	if !w.done { // cannot happen: w was queued before this turn began
+		return errors.New("call state write lost")
+	}
+	return w.err
+}
+
+// commitCallStates writes a batch in one transaction. A write whose
+// version no longer matches fails alone; a failed commit fails them all.
+func (s *Store) commitCallStates(batch []*stateWrite) {
+	now := s.now()
+	// Not a caller's context: the batch holds other callers' writes.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
+		for _, w := range batch {
+			w.err = nil
+			if w.data == nil {
+				if _, err := tx.ExecContext(ctx, `DELETE FROM call_state WHERE tenant = ? AND call_id = ?`, w.tenant, w.callID); err != nil {
+					return err
+				}
+				continue
+			}
+			var cur, expires int64
+			err := tx.QueryRowContext(ctx, `SELECT version, expires_at FROM call_state WHERE tenant = ? AND call_id = ?`, w.tenant, w.callID).Scan(&cur, &expires)
+			switch {
+			case errors.Is(err, sql.ErrNoRows):
+				cur = 0
+			case err != nil:
+				return err
+			}
+			live := cur
+			if cur != 0 && expires <= toMillis(now) {
+				live = 0
+			}
+			if live != w.version {
+				w.err = voice.ErrStateConflict
+				continue
+			}
+			w.next = cur + 1 // never reused, even past an expiry
+			if _, err := tx.ExecContext(ctx, `
+INSERT INTO call_state (tenant, call_id, state, version, expires_at) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (tenant, call_id) DO UPDATE SET state = excluded.state, version = excluded.version, expires_at = excluded.expires_at`,
+				w.tenant, w.callID, string(w.data), w.next, toMillis(now.Add(w.ttl))); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	for _, w := range batch {
+		if err != nil {
+			w.err = err
+		}
+		w.done = true
+	}
 }
 
 // PruneCallState deletes expired states.

@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -92,5 +95,40 @@ func TestVoiceSettings(t *testing.T) {
 	}
 	if b, _ := json.Marshal(d.Settings); strings.Contains(string(b), "tok") {
 		t.Fatalf("the model encodes the secret: %s", b)
+	}
+}
+
+// Writes from many goroutines go through shared commits; each keeps its
+// own outcome: distinct calls all land, and of the writers racing on one
+// version exactly one wins.
+func TestCallStateGroupCommit(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	var wins atomic.Int64
+	for i := range 64 {
+		wg.Go(func() {
+			id := fmt.Sprintf("CA%d", i)
+			if v, err := s.SaveCallState(ctx, "acme", id, json.RawMessage(fmt.Sprintf(`{"i":%d}`, i)), 0, time.Hour); err != nil || v != 1 {
+				t.Errorf("%s: %d %v", id, v, err)
+			}
+			_, err := s.SaveCallState(ctx, "acme", "shared", json.RawMessage(fmt.Sprintf(`{"by":%d}`, i)), 0, time.Hour)
+			switch {
+			case err == nil:
+				wins.Add(1)
+			case !errors.Is(err, voice.ErrStateConflict):
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if wins.Load() != 1 {
+		t.Fatalf("%d writers won the same version", wins.Load())
+	}
+	for i := range 64 {
+		st, err := s.CallState(ctx, "acme", fmt.Sprintf("CA%d", i))
+		if err != nil || string(st.Data) != fmt.Sprintf(`{"i":%d}`, i) {
+			t.Fatalf("CA%d: %s %v", i, st.Data, err)
+		}
 	}
 }

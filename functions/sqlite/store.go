@@ -32,6 +32,8 @@ type Store struct {
 	db *sql.DB
 	// now is the clock; tests replace it to get distinct, ordered times.
 	now func() time.Time
+	// calls batches call-state writes (see callWriteQueue).
+	calls *callWriteQueue
 }
 
 // Open opens (creating if needed) the database file at path and migrates it
@@ -60,7 +62,7 @@ func Open(path string) (*Store, error) {
 	// burst of concurrent lookups and opened them again on the next.
 	db.SetMaxOpenConns(maxConns)
 	db.SetMaxIdleConns(maxConns)
-	s := &Store{db: db, now: time.Now}
+	s := &Store{db: db, now: time.Now, calls: newCallWriteQueue()}
 	ctx := context.Background()
 	// Ping opens a real connection, so a bad path or DSN fails here.
 	if err := db.PingContext(ctx); err != nil {
