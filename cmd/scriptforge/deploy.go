@@ -51,6 +51,7 @@ func newDeployCmd(cf *clientFlags) *cobra.Command {
 		authMode  string
 		limits    fnLimitFlags
 		fresh     bool
+		vc        voiceFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "deploy FILE",
@@ -63,7 +64,8 @@ Environment flags replace the function's whole set of variables; give none
 to keep the current ones.`,
 		Example: `  scriptforge deploy route.js
   scriptforge deploy hook.js --type app --env API_URL=https://api.example.com --private-env TOKEN=s3cret
-  scriptforge deploy partner.js --type app --auth apikey --rate 20 --concurrency 4`,
+  scriptforge deploy partner.js --type app --auth apikey --rate 20 --concurrency 4
+  scriptforge deploy ivr.js --type app --voice-signing-scheme twilio --voice-signing-secret "$TWILIO_AUTH_TOKEN"`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			src, err := os.ReadFile(args[0])
@@ -96,6 +98,9 @@ to keep the current ones.`,
 			}
 			if l := limits.body(cmd); l != nil {
 				body["limits"] = l
+			}
+			if v := vc.body(cmd); v != nil {
+				body["voice"] = v
 			}
 			c, ctx := cf.client(), cmd.Context()
 			fmt.Fprintf(cmd.ErrOrStderr(), "Deploying %s as %q to %s …\n", args[0], name, c.base)
@@ -141,7 +146,39 @@ to keep the current ones.`,
 	f.BoolVar(&fresh, "fresh-runtime", false, "run every call in a new runtime (strict isolation, slower) instead of a warm one whose globals persist between calls; --fresh-runtime=false goes back to warm; default: warm, or unchanged")
 	limits.register(cmd)
 	env.register(cmd)
+	vc.register(cmd)
 	return cmd
+}
+
+// voiceFlags are the function's voice webhook settings; each given one
+// changes that setting only.
+type voiceFlags struct {
+	scheme, secret string
+	ttl            time.Duration
+}
+
+func (v *voiceFlags) register(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&v.scheme, "voice-signing-scheme", "", "verify voice webhooks (POST /v1/voice/<uuid>): twilio or hmac-sha256; \"\" removes the check")
+	f.StringVar(&v.secret, "voice-signing-secret", "", "the voice platform's auth token or signing key (write-only)")
+	f.DurationVar(&v.ttl, "voice-state-ttl", 0, "how long a call's ctx.call.state lives after its last write, 1m to 168h (default 1h)")
+}
+
+func (v *voiceFlags) body(cmd *cobra.Command) map[string]any {
+	out := map[string]any{}
+	if cmd.Flags().Changed("voice-signing-scheme") {
+		out["signing_scheme"] = v.scheme
+	}
+	if cmd.Flags().Changed("voice-signing-secret") {
+		out["signing_secret"] = v.secret
+	}
+	if cmd.Flags().Changed("voice-state-ttl") {
+		out["state_ttl_s"] = int(v.ttl.Seconds())
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }
 
 // fnLimitFlags are a function's own usage limits; given, they replace the
