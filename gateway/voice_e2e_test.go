@@ -2,6 +2,9 @@ package gateway_test
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
@@ -277,5 +280,35 @@ func TestVoiceStateConcurrencyAndBound(t *testing.T) {
 		if r.status != http.StatusUnprocessableEntity && r.status != http.StatusBadRequest {
 			t.Errorf("voice settings %v: %d %s", bad, r.status, r.body)
 		}
+	}
+}
+
+// A JSON event signed with hmac-sha256 over the raw body: one byte
+// changed and it is refused before the run.
+func TestVoiceHMACSignature(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	r := s.admin("POST", "/v1/functions", map[string]any{"name": "hooked", "type": "app",
+		"source": `export async function main({ call }) { return [{verb: "say", text: "hi " + call.id}] }`,
+		"voice":  map[string]any{"signing_scheme": "hmac-sha256", "signing_secret": "k3y"}})
+	if r.status != http.StatusCreated {
+		t.Fatalf("deploy: %d %s", r.status, r.body)
+	}
+	path := "/v1/voice/" + r.json(t)["uuid"].(string)
+	body := `{"call_id":"v-7","from":"+15551234567","status":"ringing"}`
+	mac := hmac.New(sha256.New, []byte("k3y"))
+	mac.Write([]byte(body))
+	sig := "sha256=" + hex.EncodeToString(mac.Sum(nil))
+	h := map[string]string{"Content-Type": "application/json", "X-Signature": sig}
+	doc := parseTwiML(t, s.do("POST", path, body, h))
+	if len(doc.Kids) != 1 || doc.Kids[0].Text != "hi v-7" {
+		t.Fatalf("signed event: %+v", doc)
+	}
+	tampered := strings.Replace(body, "ringing", "complete", 1)
+	if r := s.do("POST", path, tampered, h); r.status != http.StatusForbidden || r.errorCode(t) != "bad_signature" {
+		t.Fatalf("tampered body: %d %s", r.status, r.body)
+	}
+	delete(h, "X-Signature")
+	if r := s.do("POST", path, body, h); r.status != http.StatusForbidden {
+		t.Fatalf("no signature: %d %s", r.status, r.body)
 	}
 }
