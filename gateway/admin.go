@@ -32,6 +32,9 @@ type deployRequest struct {
 	Auth         *functions.AuthMode    `json:"auth"`
 	Limits       *functions.UsageLimits `json:"limits"`
 	FreshRuntime *bool                  `json:"fresh_runtime"`
+	// The function's place in the tenant's routing chain.
+	RoutingPriority *functions.RoutingPriority `json:"routing_priority"`
+	RoutingOrder    *int                       `json:"routing_order"`
 }
 
 // settings returns the function settings a request asks for, over cur
@@ -49,6 +52,12 @@ func (req deployRequest) settings(cur *functions.Settings) (functions.Settings, 
 	}
 	if req.FreshRuntime != nil {
 		s.FreshRuntime = *req.FreshRuntime
+	}
+	if req.RoutingPriority != nil {
+		s.RoutingPriority = *req.RoutingPriority
+	}
+	if req.RoutingOrder != nil {
+		s.RoutingOrder = *req.RoutingOrder
 	}
 	s, err := functions.ValidateSettings(s)
 	return s, cur == nil || s != *cur, err

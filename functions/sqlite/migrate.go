@@ -109,6 +109,26 @@ ALTER TABLE functions ADD COLUMN fresh_runtime INTEGER NOT NULL DEFAULT 0;
 `,
 	// 5: the CPU time of each run, in microseconds (0 for runs recorded before).
 	`ALTER TABLE runs ADD COLUMN cpu_us INTEGER NOT NULL DEFAULT 0;`,
+	// 6 (routing): a function's place in the tenant's routing chain, and
+	// the assignments of functions to customers and DIDs.
+	`
+ALTER TABLE functions ADD COLUMN routing_priority TEXT    NOT NULL DEFAULT ''; -- '' disabled, run-first, run-last
+ALTER TABLE functions ADD COLUMN routing_order    INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX functions_routing ON functions (tenant, routing_priority, routing_order) WHERE routing_priority <> '';
+
+CREATE TABLE routing_assignments (
+	tenant         TEXT    NOT NULL,
+	kind           TEXT    NOT NULL, -- customer or did
+	key            TEXT    NOT NULL, -- the customer's name or the DID
+	function_id    TEXT    NOT NULL REFERENCES functions (id) ON DELETE CASCADE,
+	timeout_ms     INTEGER NOT NULL,
+	timeout_action TEXT    NOT NULL,
+	created_at     INTEGER NOT NULL,
+	updated_at     INTEGER NOT NULL,
+	PRIMARY KEY (tenant, kind, key)
+) WITHOUT ROWID;
+CREATE INDEX routing_assignments_function ON routing_assignments (function_id);
+`,
 }
 
 // migrate brings the schema up to date. Each step runs in its own
