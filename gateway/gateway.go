@@ -22,6 +22,7 @@ import (
 	"github.com/scriptforge/scriptforge/cache"
 	"github.com/scriptforge/scriptforge/functions"
 	"github.com/scriptforge/scriptforge/functions/engine"
+	"github.com/scriptforge/scriptforge/functions/routing"
 	"github.com/scriptforge/scriptforge/functions/sandbox"
 	"github.com/scriptforge/scriptforge/functions/workers"
 	"github.com/scriptforge/scriptforge/openapi"
@@ -34,7 +35,10 @@ type Config struct {
 	Keys     auth.KeyStore      // required
 	Tenants  auth.TenantStore   // required
 	Executor functions.Executor // required
-	Logger   *slog.Logger       // default: discard
+	// Routing keeps routing assignments. Default: Store, when it keeps
+	// them too (the SQLite store does); nil answers the routing API 501.
+	Routing routing.Store
+	Logger  *slog.Logger // default: discard
 	// LogOKInvocations logs the access line of every invocation answered
 	// below 400 at info; by default it is at debug (failed invocations,
 	// and every other request, are at info, 5xx at warn).
@@ -140,6 +144,9 @@ func New(cfg Config) (*Gateway, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if rs, ok := cfg.Store.(routing.Store); ok && cfg.Routing == nil {
+		cfg.Routing = rs
 	}
 	cfg.MaxBodyBytes = orDefault(cfg.MaxBodyBytes, 1<<20)
 	cfg.MaxHeaderBytes = orDefault(cfg.MaxHeaderBytes, 16<<10)
@@ -273,6 +280,16 @@ func (g *Gateway) routes() {
 	fn.Post("/:id/start", write, g.workerAction(WorkerControl.Start))
 	fn.Delete("/:id/quarantine", g.requireScope(auth.ScopeAdmin), g.liftQuarantine)
 	app.Get("/v1/runs/:requestId", read, g.getRun)
+
+	// Class 4 routing: assignments are admin data; POST runs the chain,
+	// for a softswitch's key with routing:invoke (see routing_chain.go).
+	for _, segment := range []string{"customers", "dids"} {
+		kind, base := routingKind(segment), "/v1/routing/"+segment
+		app.Get(base, read, g.listAssignments(kind))
+		app.Get(base+"/:"+string(kind), read, g.getAssignment(kind))
+		app.Put(base+"/:"+string(kind), write, g.putAssignment(kind))
+		app.Delete(base+"/:"+string(kind), write, g.deleteAssignment(kind))
+	}
 
 	// Tenants and their keys: each handler checks who may act (see tenants.go).
 	admin := g.requireScope(auth.ScopeAdmin)
