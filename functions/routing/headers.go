@@ -1,0 +1,185 @@
+package routing
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+)
+
+// Bounds of header manipulation in one routing answer. A switch copies
+// these into SIP messages: they must stay well inside a UDP datagram.
+const (
+	MaxHeaderLists  = 64   // egress routes that may carry header lists
+	MaxHeadersEach  = 32   // entries in one headers or remove_headers array
+	MaxHeaderName   = 64   // bytes of a header name
+	MaxHeaderValue  = 1024 // bytes of a header value
+	MaxHeaderBytes  = 8 << 10
+	maxEgressRoutes = MaxHeaderLists
+)
+
+// ShapeError is routing data whose header manipulation is malformed.
+// Path names the offending value as a switch's JSON reader would reach
+// it, e.g. egress_routing[2].headers[0].key.
+type ShapeError struct {
+	Path    string
+	Message string
+}
+
+func (e *ShapeError) Error() string { return e.Path + ": " + e.Message }
+
+func shapeErr(path, format string, args ...any) *ShapeError {
+	return &ShapeError{Path: path, Message: fmt.Sprintf(format, args...)}
+}
+
+// ValidateData checks the routing data a script returned (or the switch
+// sent): an object whose headers, remove_headers and each
+// egress_routing[i].headers / .remove_headers are arrays of {key, value}.
+// Anything else in the data is the tenant's own and passes untouched.
+func ValidateData(raw json.RawMessage) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber() // a header value 5060 stays 5060, not 5060.0
+	var data map[string]any
+	if err := dec.Decode(&data); err != nil || data == nil {
+		return shapeErr("data", "must be a JSON object ({\"routing\": {...}, \"egress_routing\": [...]})")
+	}
+	total := 0
+	if err := checkLists(data, "", &total); err != nil {
+		return err
+	}
+	routes, ok := data["egress_routing"]
+	if !ok || routes == nil {
+		return nil
+	}
+	list, ok := routes.([]any)
+	if !ok {
+		return shapeErr("egress_routing", "must be an array of egress routes, not %s", kind(routes))
+	}
+	if len(list) > maxEgressRoutes {
+		return shapeErr("egress_routing", "has %d routes; at most %d", len(list), maxEgressRoutes)
+	}
+	for i, r := range list {
+		path := "egress_routing[" + strconv.Itoa(i) + "]"
+		route, ok := r.(map[string]any)
+		if !ok {
+			return shapeErr(path, "must be an object, not %s", kind(r))
+		}
+		if err := checkLists(route, path+".", &total); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkLists checks the headers and remove_headers of one object, adding
+// their bytes to total.
+func checkLists(obj map[string]any, prefix string, total *int) error {
+	for _, name := range []string{"headers", "remove_headers"} {
+		v, ok := obj[name]
+		if !ok || v == nil {
+			continue
+		}
+		if err := checkList(v, prefix+name, name == "headers", total); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkList(v any, path string, adding bool, total *int) error {
+	list, ok := v.([]any)
+	if !ok {
+		return shapeErr(path, "must be an array of {key, value}, not %s", kind(v))
+	}
+	if len(list) > MaxHeadersEach {
+		return shapeErr(path, "has %d entries; at most %d", len(list), MaxHeadersEach)
+	}
+	for i, e := range list {
+		at := path + "[" + strconv.Itoa(i) + "]"
+		entry, ok := e.(map[string]any)
+		if !ok {
+			return shapeErr(at, "must be an object {key, value}, not %s", kind(e))
+		}
+		for field := range entry {
+			if field != "key" && field != "value" {
+				return shapeErr(at+"."+field, "is not a header field; an entry has only key and value")
+			}
+		}
+		key, ok := entry["key"].(string)
+		switch {
+		case entry["key"] == nil:
+			return shapeErr(at+".key", "is required")
+		case !ok:
+			return shapeErr(at+".key", "must be a string, not %s", kind(entry["key"]))
+		case key == "" || len(key) > MaxHeaderName:
+			return shapeErr(at+".key", "must be 1–%d characters", MaxHeaderName)
+		case !sipToken(key):
+			return shapeErr(at+".key", "%q is not a SIP header name (letters, digits and - . ! %% * _ + ` ' ~)", truncate(key, 40))
+		}
+		value, present := entry["value"]
+		text := ""
+		switch val := value.(type) {
+		case nil:
+			if adding {
+				return shapeErr(at+".value", "is required when adding a header")
+			}
+			if present { // an explicit null means nothing here either
+				return shapeErr(at+".value", "must be a string or a number, not null")
+			}
+		case string:
+			text = val
+		case json.Number:
+			text = val.String()
+		default:
+			return shapeErr(at+".value", "must be a string or a number, not %s", kind(value))
+		}
+		if len(text) > MaxHeaderValue {
+			return shapeErr(at+".value", "is %d bytes; at most %d", len(text), MaxHeaderValue)
+		}
+		for j := 0; j < len(text); j++ {
+			// CR, LF or NUL would end the header line in the SIP message
+			// and let a value inject headers of its own.
+			if c := text[j]; (c < 0x20 && c != '\t') || c == 0x7f {
+				return shapeErr(at+".value", "has a control character at byte %d", j)
+			}
+		}
+		*total += len(key) + len(text)
+		if *total > MaxHeaderBytes {
+			return shapeErr(at, "header names and values add up to more than %d bytes", MaxHeaderBytes)
+		}
+	}
+	return nil
+}
+
+// sipToken reports whether s is an RFC 3261 token, what a header name is.
+func sipToken(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case c == '-' || c == '.' || c == '!' || c == '%' || c == '*' || c == '_' || c == '+' || c == '`' || c == '\'' || c == '~':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// kind names a decoded JSON value's type for an error message.
+func kind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "a string"
+	case json.Number:
+		return "a number"
+	case bool:
+		return "a boolean"
+	case []any:
+		return "an array"
+	case map[string]any:
+		return "an object"
+	}
+	return fmt.Sprintf("%T", v)
+}
