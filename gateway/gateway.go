@@ -289,6 +289,7 @@ func (g *Gateway) routes() {
 		app.Get(base+"/:"+string(kind), read, g.getAssignment(kind))
 		app.Put(base+"/:"+string(kind), write, g.putAssignment(kind))
 		app.Delete(base+"/:"+string(kind), write, g.deleteAssignment(kind))
+		app.Post(base+"/:"+string(kind), g.routeCall(kind)) // its own auth: routing:invoke or a JWT
 	}
 
 	// Tenants and their keys: each handler checks who may act (see tenants.go).

@@ -56,7 +56,7 @@ var routes = func() []route {
 		{"DELETE", "/v1/tenants/{tenant}/keys/{key}", true},
 	}
 	for _, p := range []string{"/v1/routing/customers/{customer}", "/v1/routing/dids/{did}"} {
-		rs = append(rs, route{"GET", p, true}, route{"PUT", p, true}, route{"DELETE", p, true})
+		rs = append(rs, route{"GET", p, true}, route{"PUT", p, true}, route{"DELETE", p, true}, route{"POST", p, true})
 	}
 	rs = append(rs, route{"GET", "/v1/routing/customers", true}, route{"GET", "/v1/routing/dids", true})
 	for _, p := range []string{"/v1/fn/{uuid}", "/v1/fn/{uuid}/{export}"} {

@@ -239,6 +239,17 @@ type ctxObject struct {
 
 var ctxParts = []string{"requestId", "request", "auth", "function", "env", "log"}
 
+// ctxPartsDeadline are the parts of a call that has a deadline (a routing
+// chain's): ctx.deadline exists only there.
+var ctxPartsDeadline = append(slices.Clone(ctxParts), "deadline")
+
+func (c *ctxObject) parts() []string {
+	if c.inv.Deadline.IsZero() {
+		return ctxParts
+	}
+	return ctxPartsDeadline
+}
+
 func (c *ctxObject) build(key string) goja.Value {
 	r := c.r
 	fromJSON := func(x any) goja.Value {
@@ -285,6 +296,13 @@ func (c *ctxObject) build(key string) goja.Value {
 		return r.envObject()
 	case "log":
 		return r.consoleObject().ToObject(r.vm).Get("log")
+	case "deadline":
+		// Milliseconds left, read anew each time: a script can check it
+		// between steps of its own work.
+		if c.inv.Deadline.IsZero() {
+			return nil
+		}
+		return r.vm.ToValue(max(0, time.Until(c.inv.Deadline).Milliseconds()))
 	}
 	return nil
 }
@@ -292,6 +310,9 @@ func (c *ctxObject) build(key string) goja.Value {
 func (c *ctxObject) Get(key string) goja.Value {
 	if v, ok := c.values[key]; ok || c.deleted[key] {
 		return v
+	}
+	if key == "deadline" { // not kept: it changes as time passes
+		return c.build(key)
 	}
 	v := c.build(key)
 	if v != nil {
@@ -308,12 +329,12 @@ func (c *ctxObject) Set(key string, v goja.Value) bool {
 
 func (c *ctxObject) Has(key string) bool {
 	_, ok := c.values[key]
-	return ok || (!c.deleted[key] && slices.Contains(ctxParts, key))
+	return ok || (!c.deleted[key] && slices.Contains(c.parts(), key))
 }
 
 func (c *ctxObject) Delete(key string) bool {
 	delete(c.values, key)
-	if slices.Contains(ctxParts, key) {
+	if slices.Contains(c.parts(), key) {
 		if c.deleted == nil {
 			c.deleted = map[string]bool{}
 		}
@@ -323,14 +344,15 @@ func (c *ctxObject) Delete(key string) bool {
 }
 
 func (c *ctxObject) Keys() []string {
-	keys := make([]string, 0, len(ctxParts)+len(c.values))
-	for _, k := range ctxParts {
+	parts := c.parts()
+	keys := make([]string, 0, len(parts)+len(c.values))
+	for _, k := range parts {
 		if !c.deleted[k] {
 			keys = append(keys, k)
 		}
 	}
 	for k := range c.values {
-		if !slices.Contains(ctxParts, k) {
+		if !slices.Contains(parts, k) {
 			keys = append(keys, k)
 		}
 	}
