@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/golang-jwt/jwt/v5"
 )
 
 // routingTenant creates a tenant and returns its admin key and a key
@@ -341,5 +343,35 @@ func TestRoutingAuthAndIsolation(t *testing.T) {
 	}
 	if r := s.route(sw, path, ""); r.status != 400 || r.errorCode(t) != "invalid_json" {
 		t.Fatalf("empty body: %d %s", r.status, r.body)
+	}
+}
+
+// A switch may present a JWT of the tenant instead of a key; its claims
+// reach ctx.auth, and scopes, when the token has any, must allow routing.
+func TestRoutingJWT(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	admin, _ := routingTenant(s, "acme")
+	if r := s.as(admin, "PATCH", "/v1/tenants/acme", map[string]any{"jwt": map[string]any{
+		"keys": []map[string]any{{"alg": "HS256", "secret": jwtSecret}}, "issuer": "https://idp.example", "audience": []string{"scriptforge"},
+	}}); r.status != 200 {
+		t.Fatalf("jwt settings: %d %s", r.status, r.body)
+	}
+	s.deployAs(admin, map[string]any{"name": "who", "source": `function main(d, ctx) { d.routing.by = ctx.auth.type + ":" + ctx.auth.key_name; return d }`})
+	s.assign(admin, "/v1/routing/customers/c1", map[string]any{"function": "who", "timeout_ms": 1000})
+	token := func(scope string) string {
+		claims := jwt.MapClaims{"sub": "sbc-1", "tenant": "acme", "iss": "https://idp.example", "aud": "scriptforge", "exp": time.Now().Add(time.Hour).Unix()}
+		if scope != "" {
+			claims["scope"] = scope
+		}
+		return sign(t, claims)
+	}
+	call := map[string]any{"routing": map[string]any{}}
+	for _, scope := range []string{"", "routing:invoke functions:read"} {
+		if r := s.route(token(scope), "/v1/routing/customers/c1", call); r.status != 200 || !strings.Contains(string(r.body), `"by":"jwt:sbc-1"`) {
+			t.Fatalf("token with scopes %q: %d %s", scope, r.status, r.body)
+		}
+	}
+	if r := s.route(token("functions:read"), "/v1/routing/customers/c1", call); r.status != 403 {
+		t.Fatalf("a token without routing:invoke: %d %s", r.status, r.body)
 	}
 }
