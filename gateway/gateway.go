@@ -135,6 +135,8 @@ type Gateway struct {
 	tokens  *auth.TokenCache
 	runs    *runRecorder
 	metrics *metrics
+	// routingCache is nil when the store keeps no routing assignments.
+	routingCache *routingCache
 }
 
 // New builds the gateway; it starts only the run-record writer.
@@ -172,6 +174,9 @@ func New(cfg Config) (*Gateway, error) {
 		lookups: newLookupCache(cfg.Store, 10000, 30*time.Second),
 		tenants: newTenantCache(cfg.Tenants, 10000, 30*time.Second),
 		metrics: newMetrics(cfg),
+	}
+	if cfg.Routing != nil {
+		g.routingCache = newRoutingCache(cfg.Routing, cfg.Store, 10000, 5*time.Second)
 	}
 	if cfg.QuietRunRecords == 0 {
 		cfg.QuietRunRecords = 50
@@ -264,7 +269,7 @@ func (g *Gateway) routes() {
 
 	// Admin API.
 	read, write := g.requireScope(auth.ScopeFunctionsRead), g.requireScope(auth.ScopeFunctionsWrite)
-	fn := app.Group("/v1/functions")
+	fn := app.Group("/v1/functions", g.forgetRoutingOnWrite)
 	fn.Post("/", write, g.createFunction)
 	fn.Get("/", read, g.listFunctions)
 	fn.Get("/:id", read, g.getFunction)

@@ -92,6 +92,7 @@ func (g *Gateway) putAssignment(kind routing.Kind) fiber.Handler {
 		if err != nil {
 			return err
 		}
+		defer g.routingCache.forget(tenant)
 		a, err := store.PutAssignment(ctx, routing.Assignment{
 			Tenant: tenant, Kind: kind, Key: key, FunctionID: d.ID, TimeoutMS: *req.TimeoutMS, TimeoutAction: ta,
 		})
@@ -136,6 +137,7 @@ func (g *Gateway) deleteAssignment(kind routing.Kind) fiber.Handler {
 		if err != nil {
 			return err
 		}
+		defer g.routingCache.forget(tenantOf(c))
 		err = store.DeleteAssignment(c.UserContext(), tenantOf(c), kind, key)
 		if errors.Is(err, routing.ErrNoAssignment) {
 			return noAssignment(kind, key)
@@ -159,4 +161,15 @@ func (g *Gateway) listAssignments(kind routing.Kind) fiber.Handler {
 		}
 		return c.JSON(fiber.Map{"assignments": list})
 	}
+}
+
+// forgetRoutingOnWrite drops the routing cache of the tenant after any
+// change to its functions: a new version, a routing priority, a deletion
+// must reach its next routed call.
+func (g *Gateway) forgetRoutingOnWrite(c *fiber.Ctx) error {
+	err := c.Next()
+	if c.Method() != fiber.MethodGet && g.routingCache != nil {
+		g.routingCache.forget(tenantOf(c))
+	}
+	return err
 }

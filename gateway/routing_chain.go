@@ -31,8 +31,7 @@ func (g *Gateway) routeCall(kind routing.Kind) fiber.Handler {
 		// The budget runs from the request's arrival, not from here: the
 		// switch has been waiting since it sent it.
 		arrived := c.Context().Time()
-		store, err := g.routingStore()
-		if err != nil {
+		if _, err := g.routingStore(); err != nil {
 			return err
 		}
 		key, err := assignmentKey(c, kind)
@@ -55,22 +54,19 @@ func (g *Gateway) routeCall(kind routing.Kind) fiber.Handler {
 		if !ipDec.Allowed {
 			return limited(ipDec)
 		}
-		a, err := store.GetAssignment(ctx, caller.Tenant, kind, key)
+		found, chain, err := g.routingCache.lookup(ctx, caller.Tenant, kind, key)
 		if errors.Is(err, routing.ErrNoAssignment) {
 			return noAssignment(kind, key)
 		}
 		if err != nil {
 			return err
 		}
+		a, assigned := found.a, found.d
 		deadline, err := chainDeadline(c, arrived, a)
 		if err != nil {
 			return err
 		}
 		data, err := g.routingData(c)
-		if err != nil {
-			return err
-		}
-		assigned, err := g.cfg.Store.Get(ctx, caller.Tenant, a.FunctionID)
 		if err != nil {
 			return err
 		}
@@ -91,10 +87,6 @@ func (g *Gateway) routeCall(kind routing.Kind) fiber.Handler {
 			return err
 		}
 		defer release()
-		first, last, err := store.RoutingChain(ctx, caller.Tenant)
-		if err != nil {
-			return err
-		}
 		rid := requestID(c)
 		query, _ := url.ParseQuery(string(c.Context().QueryArgs().QueryString())) // a bad pair is skipped
 		reqInfo := requestInfo(c, query, true)
@@ -103,7 +95,7 @@ func (g *Gateway) routeCall(kind routing.Kind) fiber.Handler {
 			claims["type"], claims["key_id"] = "apikey", caller.ID
 		}
 		out := (&routing.Chain{Exec: g.cfg.Executor}).Run(ctx, routing.Request{
-			Steps: routing.Steps(first, assigned, last), Data: data, Deadline: deadline, Action: a.TimeoutAction,
+			Steps: routing.Steps(chain.first, assigned, chain.last), Data: data, Deadline: deadline, Action: a.TimeoutAction,
 			Invocation: func(d functions.Deployed) *functions.Invocation {
 				inv := invocationOf(d)
 				inv.RequestID, inv.Request, inv.Auth = rid, reqInfo, claims

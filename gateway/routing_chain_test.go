@@ -375,3 +375,69 @@ func TestRoutingJWT(t *testing.T) {
 		t.Fatalf("a token without routing:invoke: %d %s", r.status, r.body)
 	}
 }
+
+// In sandbox processes too: ctx.deadline crosses the process boundary,
+// and an overrunning script's timeout action comes at its deadline.
+func TestRoutingInSandbox(t *testing.T) {
+	s := startServerWith(t, t.TempDir(), "process", 0)
+	admin, sw := routingTenant(s, "acme")
+	s.deployAs(admin, map[string]any{"name": "budget", "routing_priority": "run-first", "source": `
+function main(d, ctx) { d.routing.left = ctx.deadline; return d }`})
+	s.deployAs(admin, map[string]any{"name": "route", "source": `
+function main(d) { if (d.routing.spin) for (;;) {} d.egress_routing = [{uri: "sip:a@gw1"}]; return d }`})
+	s.assign(admin, "/v1/routing/customers/c1", map[string]any{"function": "route", "timeout_ms": 300})
+	r := s.route(sw, "/v1/routing/customers/c1", map[string]any{"routing": map[string]any{}})
+	var got struct {
+		Routing struct {
+			Left *float64 `json:"left"`
+		} `json:"routing"`
+	}
+	if err := json.Unmarshal(r.body, &got); err != nil || r.status != 200 || got.Routing.Left == nil || *got.Routing.Left <= 0 || *got.Routing.Left > 300 {
+		t.Fatalf("ctx.deadline in a sandbox: %d %s", r.status, r.body)
+	}
+	start := time.Now()
+	r = s.route(sw, "/v1/routing/customers/c1", map[string]any{"routing": map[string]any{"spin": true}})
+	took := time.Since(start)
+	if st, _ := r.json(t)["status"].(map[string]any); st == nil || st["code"] != 480.0 || took > 320*time.Millisecond {
+		t.Fatalf("overrun in a sandbox: %d %s after %v", r.status, r.body, took)
+	}
+	t.Logf("in a sandbox, the timeout action came %v after the request, for a 300 ms budget", took)
+}
+
+// What the gateway keeps of a tenant's routing is forgotten on its writes:
+// a new version, a new priority, a new assignment reach the next call.
+func TestRoutingSeesWritesAtOnce(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	admin, sw := routingTenant(s, "acme")
+	id := s.deployAs(admin, map[string]any{"name": "lcr", "source": `function main(d) { d.routing.v = 1; return d }`})
+	other := s.deployAs(admin, map[string]any{"name": "other", "source": `function main(d) { d.routing.v = "other"; return d }`})
+	s.assign(admin, "/v1/routing/customers/c1", map[string]any{"function": "lcr", "timeout_ms": 1000})
+	call := map[string]any{"routing": map[string]any{}}
+	expect := func(want string) {
+		t.Helper()
+		if r := s.route(sw, "/v1/routing/customers/c1", call); r.status != 200 || !strings.Contains(string(r.body), want) {
+			t.Fatalf("want %s: %d %s", want, r.status, r.body)
+		}
+	}
+	expect(`"v":1`)
+	if r := s.as(admin, "PUT", "/v1/functions/"+id, map[string]any{"source": `function main(d) { d.routing.v = 2; return d }`}); r.status != 200 {
+		t.Fatalf("redeploy: %d %s", r.status, r.body)
+	}
+	expect(`"v":2`)
+	if r := s.as(admin, "PUT", "/v1/functions/"+other, map[string]any{"routing_priority": "run-last"}); r.status != 200 || r.json(t)["routing_priority"] != "run-last" {
+		t.Fatalf("priority: %d %s", r.status, r.body)
+	}
+	expect(`"v":"other"`)
+	if r := s.as(admin, "PUT", "/v1/functions/"+other, map[string]any{"routing_priority": "disabled"}); r.status != 200 {
+		t.Fatalf("priority: %d %s", r.status, r.body)
+	}
+	expect(`"v":2`)
+	s.assign(admin, "/v1/routing/customers/c1", map[string]any{"function": other, "timeout_ms": 1000})
+	expect(`"v":"other"`)
+	if r := s.as(admin, "DELETE", "/v1/functions/"+other, nil); r.status != 204 {
+		t.Fatalf("delete: %d %s", r.status, r.body)
+	}
+	if r := s.route(sw, "/v1/routing/customers/c1", call); r.status != 404 {
+		t.Fatalf("a deleted function still routes: %d %s", r.status, r.body)
+	}
+}

@@ -106,10 +106,10 @@ func (c *Chain) Run(ctx context.Context, req Request) Outcome {
 			return out
 		}
 		inv := req.Invocation(step.Function)
+		// The run keeps its version's own timeout: an executor keys what
+		// it caches of a version by it (a sandbox's version record, a warm
+		// runtime). The chain's deadline stops it through the context.
 		inv.Data, inv.Deadline = data, req.Deadline
-		if inv.Timeout <= 0 || inv.Timeout > left {
-			inv.Timeout = left // the run never outlives the chain
-		}
 		d, timedOut := c.runStep(ctx, inv, req.Deadline)
 		res, err := d.res, d.err
 		sr := StepResult{Step: step, Started: started, Duration: time.Since(started), Result: res, Err: err, TimedOut: timedOut}

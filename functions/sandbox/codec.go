@@ -48,6 +48,9 @@ const (
 	// withBody (run frames only): the request's raw body follows its IP
 	// (form requests, for ctx.request.formData()).
 	withBody byte = 16
+	// withDeadline (run frames only): Invocation.Deadline, in unix
+	// nanoseconds after the claims (a routing chain's; ctx.deadline).
+	withDeadline byte = 32
 )
 
 var errMalformed = errors.New("sandbox: malformed frame")
@@ -281,6 +284,9 @@ func appendRun(b []byte, id uint64, inv *functions.Invocation, ver uint64, flags
 	if inv.Request.Body != nil {
 		flags |= withBody
 	}
+	if !inv.Deadline.IsZero() {
+		flags |= withDeadline
+	}
 	e.byte(flags)
 	e.uvarint(ver)
 	if flags&withVersion != 0 {
@@ -319,6 +325,9 @@ func appendRun(b []byte, id uint64, inv *functions.Invocation, ver uint64, flags
 		}
 		e.bytes(claims)
 	}
+	if flags&withDeadline != 0 {
+		e.varint(inv.Deadline.UnixNano())
+	}
 	return e.b, nil
 }
 
@@ -336,7 +345,7 @@ func decodeRequest(b []byte, versions *versionTable) (request, error) {
 		req.KVReply = &kvReply{Call: d.uvarint(), Reply: d.kvReply()}
 	case kindRun:
 		flags := d.byte()
-		if flags&^(withCode|withVersion|freshRuntime|prepare|withBody) != 0 {
+		if flags&^(withCode|withVersion|freshRuntime|prepare|withBody|withDeadline) != 0 {
 			d.fail()
 		}
 		ver := d.uvarint()
@@ -386,6 +395,9 @@ func decodeRequest(b []byte, versions *versionTable) (request, error) {
 			if err := json.Unmarshal(claims, &inv.Auth); err != nil || inv.Auth == nil {
 				d.fail()
 			}
+		}
+		if flags&withDeadline != 0 {
+			inv.Deadline = time.Unix(0, d.varint()).UTC()
 		}
 		if d.err == nil {
 			// Shared by the version's runs, which only read it.
