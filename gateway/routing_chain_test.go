@@ -83,7 +83,7 @@ func TestRoutingChainHeaders(t *testing.T) {
 	s.deployAs(admin, map[string]any{"name": "normalise", "routing_priority": "run-first", "routing_order": 10, "source": `
 function main(d, ctx) {
 	d.routing.to = d.routing.to.replace(/^00/, "+");
-	d.routing.budget_seen = typeof ctx.deadline === "number" && ctx.deadline > 0 && ctx.deadline <= 1000;
+	d.routing.budget_seen = typeof ctx.deadline === "number" && ctx.deadline > 0 && ctx.deadline <= 10000;
 	d.headers = [{key: "X-Trace", value: "t-" + d.routing.call_id}];
 	d.remove_headers = [{key: "P-Charge-Info"}];
 	return d;
@@ -112,7 +112,7 @@ function main(d) {
 	// Neither a disabled function nor another tenant's run-first one runs.
 	s.deployAs(admin, map[string]any{"name": "idle", "source": `function main() { throw new Error("603 Decline") }`})
 	s.deployAs(otherAdmin, map[string]any{"name": "intruder", "routing_priority": "run-first", "source": `function main() { throw new Error("603 Decline") }`})
-	s.assign(admin, "/v1/routing/customers/carrier-7", map[string]any{"function": "lcr", "timeout_ms": 1000})
+	s.assign(admin, "/v1/routing/customers/carrier-7", map[string]any{"function": "lcr", "timeout_ms": 10000})
 
 	r := s.route(sw, "/v1/routing/customers/carrier-7", map[string]any{
 		"routing":        map[string]any{"call_id": "c1", "from": "+442079460000", "to": "0015550100"},
@@ -140,7 +140,7 @@ function main(d) {
 		}
 	}
 	// The same call as a DID, through its own assignment.
-	s.assign(admin, "/v1/routing/dids/+15550100", map[string]any{"function": "lcr", "timeout_ms": 1000})
+	s.assign(admin, "/v1/routing/dids/+15550100", map[string]any{"function": "lcr", "timeout_ms": 10000})
 	if r := s.route(sw, "/v1/routing/dids/+15550100", map[string]any{"routing": map[string]any{"call_id": "c2", "to": "+15550100"}}); r.status != 200 || !strings.Contains(string(r.body), `"X-Policy"`) {
 		t.Fatalf("route a DID: %d %s", r.status, r.body)
 	}
@@ -218,7 +218,7 @@ export async function main(d) {
 	d.routing.routed = true;
 	return d;
 }`})
-	s.assign(admin, "/v1/routing/customers/c1", map[string]any{"function": "reject", "timeout_ms": 1000})
+	s.assign(admin, "/v1/routing/customers/c1", map[string]any{"function": "reject", "timeout_ms": 10000})
 
 	for _, tc := range []struct {
 		from, to string
@@ -255,7 +255,7 @@ func TestRoutingHeaderShapes(t *testing.T) {
 	s := startServer(t, t.TempDir())
 	admin, sw := routingTenant(s, "acme")
 	s.deployAs(admin, map[string]any{"name": "echo", "source": `function main(d) { return d.routing.reply }`})
-	s.assign(admin, "/v1/routing/customers/c1", map[string]any{"function": "echo", "timeout_ms": 1000})
+	s.assign(admin, "/v1/routing/customers/c1", map[string]any{"function": "echo", "timeout_ms": 10000})
 
 	many := make([]any, 33)
 	for i := range many {
@@ -315,7 +315,7 @@ func TestRoutingAuthAndIsolation(t *testing.T) {
 	admin, sw := routingTenant(s, "acme")
 	_, otherSwitch := routingTenant(s, "globex")
 	s.deployAs(admin, map[string]any{"name": "lcr", "source": `function main(d) { d.routing.ok = true; return d }`})
-	s.assign(admin, "/v1/routing/customers/carrier-7", map[string]any{"function": "lcr", "timeout_ms": 1000})
+	s.assign(admin, "/v1/routing/customers/carrier-7", map[string]any{"function": "lcr", "timeout_ms": 10000})
 	call := map[string]any{"routing": map[string]any{"to": "+15550100"}}
 	path := "/v1/routing/customers/carrier-7"
 
@@ -357,7 +357,7 @@ func TestRoutingJWT(t *testing.T) {
 		t.Fatalf("jwt settings: %d %s", r.status, r.body)
 	}
 	s.deployAs(admin, map[string]any{"name": "who", "source": `function main(d, ctx) { d.routing.by = ctx.auth.type + ":" + ctx.auth.key_name; return d }`})
-	s.assign(admin, "/v1/routing/customers/c1", map[string]any{"function": "who", "timeout_ms": 1000})
+	s.assign(admin, "/v1/routing/customers/c1", map[string]any{"function": "who", "timeout_ms": 10000})
 	token := func(scope string) string {
 		claims := jwt.MapClaims{"sub": "sbc-1", "tenant": "acme", "iss": "https://idp.example", "aud": "scriptforge", "exp": time.Now().Add(time.Hour).Unix()}
 		if scope != "" {
@@ -385,16 +385,18 @@ func TestRoutingInSandbox(t *testing.T) {
 function main(d, ctx) { d.routing.left = ctx.deadline; return d }`})
 	s.deployAs(admin, map[string]any{"name": "route", "source": `
 function main(d) { if (d.routing.spin) for (;;) {} d.egress_routing = [{uri: "sip:a@gw1"}]; return d }`})
-	s.assign(admin, "/v1/routing/customers/c1", map[string]any{"function": "route", "timeout_ms": 300})
+	// A generous budget first: the sandbox compiles both scripts (slow under -race).
+	s.assign(admin, "/v1/routing/customers/c1", map[string]any{"function": "route", "timeout_ms": 10000})
 	r := s.route(sw, "/v1/routing/customers/c1", map[string]any{"routing": map[string]any{}})
 	var got struct {
 		Routing struct {
 			Left *float64 `json:"left"`
 		} `json:"routing"`
 	}
-	if err := json.Unmarshal(r.body, &got); err != nil || r.status != 200 || got.Routing.Left == nil || *got.Routing.Left <= 0 || *got.Routing.Left > 300 {
+	if err := json.Unmarshal(r.body, &got); err != nil || r.status != 200 || got.Routing.Left == nil || *got.Routing.Left <= 0 || *got.Routing.Left > 10000 {
 		t.Fatalf("ctx.deadline in a sandbox: %d %s", r.status, r.body)
 	}
+	s.assign(admin, "/v1/routing/customers/c1", map[string]any{"function": "route", "timeout_ms": 300})
 	start := time.Now()
 	r = s.route(sw, "/v1/routing/customers/c1", map[string]any{"routing": map[string]any{"spin": true}})
 	took := time.Since(start)
@@ -411,7 +413,7 @@ func TestRoutingSeesWritesAtOnce(t *testing.T) {
 	admin, sw := routingTenant(s, "acme")
 	id := s.deployAs(admin, map[string]any{"name": "lcr", "source": `function main(d) { d.routing.v = 1; return d }`})
 	other := s.deployAs(admin, map[string]any{"name": "other", "source": `function main(d) { d.routing.v = "other"; return d }`})
-	s.assign(admin, "/v1/routing/customers/c1", map[string]any{"function": "lcr", "timeout_ms": 1000})
+	s.assign(admin, "/v1/routing/customers/c1", map[string]any{"function": "lcr", "timeout_ms": 10000})
 	call := map[string]any{"routing": map[string]any{}}
 	expect := func(want string) {
 		t.Helper()
@@ -432,7 +434,7 @@ func TestRoutingSeesWritesAtOnce(t *testing.T) {
 		t.Fatalf("priority: %d %s", r.status, r.body)
 	}
 	expect(`"v":2`)
-	s.assign(admin, "/v1/routing/customers/c1", map[string]any{"function": other, "timeout_ms": 1000})
+	s.assign(admin, "/v1/routing/customers/c1", map[string]any{"function": other, "timeout_ms": 10000})
 	expect(`"v":"other"`)
 	if r := s.as(admin, "DELETE", "/v1/functions/"+other, nil); r.status != 204 {
 		t.Fatalf("delete: %d %s", r.status, r.body)

@@ -157,10 +157,14 @@ type stepDone struct {
 // runStep runs one invocation and returns as soon as it ends or the
 // deadline passes, whichever is first.
 func (c *Chain) runStep(ctx context.Context, inv *functions.Invocation, deadline time.Time) (d stepDone, timedOut bool) {
+	// Cancelled when this returns, not when the run does: a run that
+	// ended would otherwise close Done too, and the select below could
+	// take a finished run for an overrun one. A run left behind at the
+	// deadline is stopped by the same cancel.
 	runCtx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
 	done := make(chan stepDone, 1) // buffered: a step left behind never blocks
 	go func() {
-		defer cancel()
 		res, err := c.Exec.Execute(runCtx, inv)
 		done <- stepDone{res, err}
 	}()

@@ -155,3 +155,19 @@ func TestSteps(t *testing.T) {
 		t.Fatalf("steps: %v", names)
 	}
 }
+
+// A run that ends well before the deadline is never taken for an overrun
+// one (the run's end once closed the context the chain watches; under
+// -race this test caught it).
+func TestChainFinishedIsNotTimedOut(t *testing.T) {
+	c := &Chain{Exec: fakeExec{"quick": func(context.Context, *functions.Invocation) (*functions.Result, error) {
+		return &functions.Result{JSON: json.RawMessage(`{}`)}, nil
+	}}}
+	for i := range 3000 {
+		out := c.Run(context.Background(), Request{Steps: []Step{{Function: fn("quick")}}, Data: json.RawMessage(`{}`),
+			Deadline: time.Now().Add(10 * time.Second), Action: TimeoutAction{480, "Temporarily Unavailable"}, Invocation: invocation})
+		if out.Status != nil {
+			t.Fatalf("call %d: %+v", i, out.Status)
+		}
+	}
+}
