@@ -19,6 +19,9 @@ const (
 	ScopeFunctionsRead  = "functions:read"
 	ScopeFunctionsWrite = "functions:write"
 	ScopeInvoke         = "functions:invoke"
+	// ScopeRoutingInvoke lets a softswitch ask the tenant's routing chain
+	// how to route a call, and nothing else.
+	ScopeRoutingInvoke = "routing:invoke"
 )
 
 // DefaultTenant owns everything until tenants are managed through the API.
@@ -74,7 +77,7 @@ type KeyStore interface {
 // ValidScope reports whether s is a scope a key may carry.
 func ValidScope(s string) bool {
 	switch s {
-	case ScopeAdmin, ScopeFunctionsRead, ScopeFunctionsWrite, ScopeInvoke:
+	case ScopeAdmin, ScopeFunctionsRead, ScopeFunctionsWrite, ScopeInvoke, ScopeRoutingInvoke:
 		return true
 	}
 	return false

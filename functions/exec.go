@@ -29,6 +29,9 @@ type Invocation struct {
 	Data      json.RawMessage `json:"data"` // first argument; must be valid JSON
 	Request   RequestInfo     `json:"request"`
 	Auth      map[string]any  `json:"auth,omitempty"` // verified claims, if any
+	// Deadline, when set, is when the caller stops waiting (a routing
+	// chain's budget); the run sees the time left as ctx.deadline.
+	Deadline time.Time `json:"deadline,omitzero"`
 	// FreshRuntime runs the call in a new runtime, not a warm one.
 	FreshRuntime bool `json:"fresh_runtime,omitempty"`
 	// Prepare only compiles the code into the executor's program cache

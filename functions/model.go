@@ -74,6 +74,12 @@ type Settings struct {
 	FreshRuntime bool `json:"fresh_runtime"`
 	// Voice configures the function as a voice webhook (POST /v1/voice/<uuid>).
 	Voice VoiceSettings `json:"voice"`
+	// RoutingPriority places the function in every Class 4 routing chain
+	// of its tenant, before or after the assigned function; RoutingOrder
+	// sorts the functions of one place (lowest first). A setting, not a
+	// version field: a rollback must not pull a script into the chain.
+	RoutingPriority RoutingPriority `json:"routing_priority"`
+	RoutingOrder    int             `json:"routing_order"`
 }
 
 // VoiceSettings say how a function's voice webhooks are checked and how
@@ -88,6 +94,47 @@ type VoiceSettings struct {
 	// SecretSet instead.
 	SigningSecret string `json:"-"`
 	SecretSet     bool   `json:"signing_secret_set,omitempty"`
+}
+
+// RoutingPriority says where a function runs in the routing chain. The
+// zero value is disabled, so settings written before routing existed, and
+// callers that leave it out, need no default filled in; JSON spells it
+// "disabled".
+type RoutingPriority string
+
+const (
+	// RoutingDisabled: only where it is assigned to a customer or DID.
+	RoutingDisabled RoutingPriority = ""
+	// RoutingRunFirst: before the assigned function of every chain.
+	RoutingRunFirst RoutingPriority = "run-first"
+	// RoutingRunLast: after the assigned function of every chain.
+	RoutingRunLast RoutingPriority = "run-last"
+)
+
+const disabledText = "disabled"
+
+// Valid reports whether p is a known priority.
+func (p RoutingPriority) Valid() bool {
+	return p == RoutingDisabled || p == RoutingRunFirst || p == RoutingRunLast
+}
+
+// MarshalText writes the zero value as "disabled".
+func (p RoutingPriority) MarshalText() ([]byte, error) {
+	if p == RoutingDisabled {
+		return []byte(disabledText), nil
+	}
+	return []byte(p), nil
+}
+
+// UnmarshalText reads "disabled" as the zero value; other unknown words
+// are kept for ValidateSettings to refuse by name.
+func (p *RoutingPriority) UnmarshalText(b []byte) error {
+	if string(b) == disabledText {
+		*p = RoutingDisabled
+		return nil
+	}
+	*p = RoutingPriority(b)
+	return nil
 }
 
 // AuthMode says what an invocation must present.

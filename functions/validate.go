@@ -111,6 +111,8 @@ const (
 	MaxRate        = 1e6
 	MaxBurst       = 1e6
 	MaxConcurrency = 10000
+	// MaxRoutingOrder bounds routing_order either side of 0.
+	MaxRoutingOrder = 1_000_000
 )
 
 // ValidateSettings checks settings from the API and fills defaults: a
@@ -122,6 +124,12 @@ func ValidateSettings(s Settings) (Settings, error) {
 	}
 	if !s.Auth.Valid() {
 		return Settings{}, invalid("auth", "must be public, jwt or apikey, not %q", s.Auth)
+	}
+	if !s.RoutingPriority.Valid() {
+		return Settings{}, invalid("routing_priority", "must be disabled, run-first or run-last, not %q", s.RoutingPriority)
+	}
+	if s.RoutingOrder < -MaxRoutingOrder || s.RoutingOrder > MaxRoutingOrder {
+		return Settings{}, invalid("routing_order", "must be between %d and %d", -MaxRoutingOrder, MaxRoutingOrder)
 	}
 	l := s.Limits
 	switch {

@@ -1,6 +1,7 @@
 package functions
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -89,6 +90,9 @@ func TestValidateSettings(t *testing.T) {
 		{"huge rate", Settings{Limits: UsageLimits{Rate: 2e6}}, Settings{}, "limits.rate"},
 		{"burst without rate", Settings{Limits: UsageLimits{Burst: 5}}, Settings{}, "limits.burst"},
 		{"negative concurrency", Settings{Limits: UsageLimits{Concurrency: -2}}, Settings{}, "limits.concurrency"},
+		{"run-first with order", Settings{RoutingPriority: RoutingRunFirst, RoutingOrder: -3}, Settings{Auth: AuthPublic, RoutingPriority: RoutingRunFirst, RoutingOrder: -3}, ""},
+		{"unknown routing priority", Settings{RoutingPriority: "first"}, Settings{}, "routing_priority"},
+		{"routing order out of range", Settings{RoutingPriority: RoutingRunLast, RoutingOrder: 2_000_000}, Settings{}, "routing_order"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := ValidateSettings(tc.in)
@@ -100,5 +104,17 @@ func TestValidateSettings(t *testing.T) {
 				t.Fatalf("got %v; want an error on %s", err, tc.field)
 			}
 		})
+	}
+}
+
+func TestRoutingPriorityJSON(t *testing.T) {
+	for text, want := range map[string]RoutingPriority{`"disabled"`: RoutingDisabled, `"run-first"`: RoutingRunFirst, `"run-last"`: RoutingRunLast} {
+		var p RoutingPriority
+		if err := json.Unmarshal([]byte(text), &p); err != nil || p != want {
+			t.Fatalf("%s read as %q, %v", text, p, err)
+		}
+		if b, _ := json.Marshal(p); string(b) != text {
+			t.Fatalf("%q written as %s", p, b)
+		}
 	}
 }

@@ -33,6 +33,9 @@ type deployRequest struct {
 	Limits       *functions.UsageLimits `json:"limits"`
 	FreshRuntime *bool                  `json:"fresh_runtime"`
 	Voice        *voiceInput            `json:"voice"`
+	// The function's place in the tenant's routing chain.
+	RoutingPriority *functions.RoutingPriority `json:"routing_priority"`
+	RoutingOrder    *int                       `json:"routing_order"`
 }
 
 // voiceInput is the voice settings part of a request: each field absent
@@ -73,6 +76,12 @@ func (req deployRequest) settings(cur *functions.Settings) (functions.Settings, 
 		if v.SigningSecret != nil {
 			s.Voice.SigningSecret = *v.SigningSecret
 		}
+	}
+	if req.RoutingPriority != nil {
+		s.RoutingPriority = *req.RoutingPriority
+	}
+	if req.RoutingOrder != nil {
+		s.RoutingOrder = *req.RoutingOrder
 	}
 	s, err := functions.ValidateSettings(s)
 	return s, cur == nil || s != *cur, err

@@ -22,6 +22,7 @@ import (
 	"github.com/scriptforge/scriptforge/cache"
 	"github.com/scriptforge/scriptforge/functions"
 	"github.com/scriptforge/scriptforge/functions/engine"
+	"github.com/scriptforge/scriptforge/functions/routing"
 	"github.com/scriptforge/scriptforge/functions/sandbox"
 	"github.com/scriptforge/scriptforge/functions/voice"
 	"github.com/scriptforge/scriptforge/functions/workers"
@@ -35,7 +36,10 @@ type Config struct {
 	Keys     auth.KeyStore      // required
 	Tenants  auth.TenantStore   // required
 	Executor functions.Executor // required
-	Logger   *slog.Logger       // default: discard
+	// Routing keeps routing assignments. Default: Store, when it keeps
+	// them too (the SQLite store does); nil answers the routing API 501.
+	Routing routing.Store
+	Logger  *slog.Logger // default: discard
 	// LogOKInvocations logs the access line of every invocation answered
 	// below 400 at info; by default it is at debug (failed invocations,
 	// and every other request, are at info, 5xx at warn).
@@ -138,6 +142,8 @@ type Gateway struct {
 	metrics *metrics
 	// callLocks serialises the webhooks of one voice call.
 	callLocks voice.Locks
+	// routingCache is nil when the store keeps no routing assignments.
+	routingCache *routingCache
 }
 
 // New builds the gateway; it starts only the run-record writer.
@@ -147,6 +153,9 @@ func New(cfg Config) (*Gateway, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if rs, ok := cfg.Store.(routing.Store); ok && cfg.Routing == nil {
+		cfg.Routing = rs
 	}
 	cfg.MaxBodyBytes = orDefault(cfg.MaxBodyBytes, 1<<20)
 	cfg.MaxHeaderBytes = orDefault(cfg.MaxHeaderBytes, 16<<10)
@@ -175,6 +184,9 @@ func New(cfg Config) (*Gateway, error) {
 		lookups: newLookupCache(cfg.Store, 10000, 30*time.Second),
 		tenants: newTenantCache(cfg.Tenants, 10000, 30*time.Second),
 		metrics: newMetrics(cfg),
+	}
+	if cfg.Routing != nil {
+		g.routingCache = newRoutingCache(cfg.Routing, cfg.Store, 10000, 5*time.Second)
 	}
 	if cfg.QuietRunRecords == 0 {
 		cfg.QuietRunRecords = 50
@@ -271,7 +283,7 @@ func (g *Gateway) routes() {
 
 	// Admin API.
 	read, write := g.requireScope(auth.ScopeFunctionsRead), g.requireScope(auth.ScopeFunctionsWrite)
-	fn := app.Group("/v1/functions")
+	fn := app.Group("/v1/functions", g.forgetRoutingOnWrite)
 	fn.Post("/", write, g.createFunction)
 	fn.Get("/", read, g.listFunctions)
 	fn.Get("/:id", read, g.getFunction)
@@ -287,6 +299,17 @@ func (g *Gateway) routes() {
 	fn.Post("/:id/start", write, g.workerAction(WorkerControl.Start))
 	fn.Delete("/:id/quarantine", g.requireScope(auth.ScopeAdmin), g.liftQuarantine)
 	app.Get("/v1/runs/:requestId", read, g.getRun)
+
+	// Class 4 routing: assignments are admin data; POST runs the chain,
+	// for a softswitch's key with routing:invoke (see routing_chain.go).
+	for _, segment := range []string{"customers", "dids"} {
+		kind, base := routingKind(segment), "/v1/routing/"+segment
+		app.Get(base, read, g.listAssignments(kind))
+		app.Get(base+"/:"+string(kind), read, g.getAssignment(kind))
+		app.Put(base+"/:"+string(kind), write, g.putAssignment(kind))
+		app.Delete(base+"/:"+string(kind), write, g.deleteAssignment(kind))
+		app.Post(base+"/:"+string(kind), g.routeCall(kind)) // its own auth: routing:invoke or a JWT
+	}
 
 	// Tenants and their keys: each handler checks who may act (see tenants.go).
 	admin := g.requireScope(auth.ScopeAdmin)

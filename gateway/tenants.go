@@ -193,11 +193,11 @@ func (g *Gateway) createKey(c *fiber.Ctx) error {
 		return &functions.ValidationError{Field: "name", Message: "must be 1–200 characters"}
 	}
 	if len(req.Scopes) == 0 {
-		return &functions.ValidationError{Field: "scopes", Message: "needs at least one of admin, functions:read, functions:write, functions:invoke"}
+		return &functions.ValidationError{Field: "scopes", Message: "needs at least one of admin, functions:read, functions:write, functions:invoke, routing:invoke"}
 	}
 	for _, s := range req.Scopes {
 		if !auth.ValidScope(s) {
-			return &functions.ValidationError{Field: "scopes", Message: "unknown scope " + s + " (known: admin, functions:read, functions:write, functions:invoke)"}
+			return &functions.ValidationError{Field: "scopes", Message: "unknown scope " + s + " (known: admin, functions:read, functions:write, functions:invoke, routing:invoke)"}
 		}
 	}
 	if _, err := g.cfg.Tenants.Tenant(c.UserContext(), tenant); err != nil {

@@ -56,6 +56,10 @@ var routes = func() []route {
 		{"DELETE", "/v1/tenants/{tenant}/keys/{key}", true},
 		{"POST", "/v1/voice/{uuid}", false},
 	}
+	for _, p := range []string{"/v1/routing/customers/{customer}", "/v1/routing/dids/{did}"} {
+		rs = append(rs, route{"GET", p, true}, route{"PUT", p, true}, route{"DELETE", p, true}, route{"POST", p, true})
+	}
+	rs = append(rs, route{"GET", "/v1/routing/customers", true}, route{"GET", "/v1/routing/dids", true})
 	for _, p := range []string{"/v1/fn/{uuid}", "/v1/fn/{uuid}/{export}"} {
 		for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
 			rs = append(rs, route{m, p, false})

@@ -155,6 +155,8 @@ type function struct {
 	Auth       string         `json:"auth"`
 	Limits     map[string]any `json:"limits"`
 	Fresh      bool           `json:"fresh_runtime"`
+	Priority   string         `json:"routing_priority"`
+	Order      int            `json:"routing_order"`
 	Quarantine *struct {
 		Since    time.Time `json:"since"`
 		Until    time.Time `json:"until"`

@@ -52,6 +52,8 @@ func newDeployCmd(cf *clientFlags) *cobra.Command {
 		limits    fnLimitFlags
 		fresh     bool
 		vc        voiceFlags
+		priority  string
+		order     int
 	)
 	cmd := &cobra.Command{
 		Use:   "deploy FILE",
@@ -65,7 +67,8 @@ to keep the current ones.`,
 		Example: `  scriptforge deploy route.js
   scriptforge deploy hook.js --type app --env API_URL=https://api.example.com --private-env TOKEN=s3cret
   scriptforge deploy partner.js --type app --auth apikey --rate 20 --concurrency 4
-  scriptforge deploy ivr.js --type app --voice-signing-scheme twilio --voice-signing-secret "$TWILIO_AUTH_TOKEN"`,
+  scriptforge deploy ivr.js --type app --voice-signing-scheme twilio --voice-signing-secret "$TWILIO_AUTH_TOKEN"
+  scriptforge deploy lcr-normalise.js --routing-priority run-first --routing-order 10`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			src, err := os.ReadFile(args[0])
@@ -95,6 +98,12 @@ to keep the current ones.`,
 			}
 			if cmd.Flags().Changed("fresh-runtime") {
 				body["fresh_runtime"] = fresh
+			}
+			if priority != "" {
+				body["routing_priority"] = priority
+			}
+			if cmd.Flags().Changed("routing-order") {
+				body["routing_order"] = order
 			}
 			if l := limits.body(cmd); l != nil {
 				body["limits"] = l
@@ -144,6 +153,8 @@ to keep the current ones.`,
 	f.IntVar(&memory, "memory", 0, "memory budget in MB (default: the gateway's)")
 	f.StringVar(&authMode, "auth", "", "who may invoke it: public (the UUID is the secret), jwt (a token of the tenant's JWT keys) or apikey (a tenant key with functions:invoke); default: public, or unchanged")
 	f.BoolVar(&fresh, "fresh-runtime", false, "run every call in a new runtime (strict isolation, slower) instead of a warm one whose globals persist between calls; --fresh-runtime=false goes back to warm; default: warm, or unchanged")
+	f.StringVar(&priority, "routing-priority", "", "place in every routing chain of the tenant: disabled, run-first (before the assigned function) or run-last (after it); default: disabled, or unchanged")
+	f.IntVar(&order, "routing-order", 0, "order among the functions of one routing place, lowest first; default: 0, or unchanged")
 	limits.register(cmd)
 	env.register(cmd)
 	vc.register(cmd)

@@ -48,8 +48,8 @@ func newFnCmd(cf *clientFlags) *cobra.Command {
 					return jsonOr(cmd, data, err)
 				}
 				w := cmd.OutOrStdout()
-				fmt.Fprintf(w, "Name:     %s (%s)\nFile ID:  %s\nUUID:     %s\nURL:      %s\nVersion:  %d live, %d latest\nLimits:   %d ms, %d MB per run; %s\nAuth:     %s\nRuntime:  %s\n",
-					f.Name, f.Type, f.ID, f.UUID, f.URL, f.Version, f.LatestVersion, f.TimeoutMS, f.MemoryMB, compactOr(f.Limits, "no usage limits of its own"), f.Auth, runtimeMode(f.Fresh))
+				fmt.Fprintf(w, "Name:     %s (%s)\nFile ID:  %s\nUUID:     %s\nURL:      %s\nVersion:  %d live, %d latest\nLimits:   %d ms, %d MB per run; %s\nAuth:     %s\nRuntime:  %s\nRouting:  %s (order %d)\n",
+					f.Name, f.Type, f.ID, f.UUID, f.URL, f.Version, f.LatestVersion, f.TimeoutMS, f.MemoryMB, compactOr(f.Limits, "no usage limits of its own"), f.Auth, runtimeMode(f.Fresh), f.Priority, f.Order)
 				for _, e := range f.Env {
 					v := "(hidden)"
 					if e.Value != nil {

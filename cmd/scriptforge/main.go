@@ -35,6 +35,6 @@ or try one locally, without a server, with 'scriptforge run hello.js'.`,
 		SilenceErrors: true,
 	}
 	cf := &clientFlags{}
-	root.AddCommand(newServeCmd(), newRunCmd(), newDeployCmd(cf), newInvokeCmd(cf), newFnCmd(cf), newTenantCmd(cf), newSandboxCmd())
+	root.AddCommand(newServeCmd(), newRunCmd(), newDeployCmd(cf), newInvokeCmd(cf), newFnCmd(cf), newTenantCmd(cf), newRoutingCmd(cf), newSandboxCmd())
 	return root
 }

@@ -178,7 +178,7 @@ func newKeyCmd(cf *clientFlags) *cobra.Command {
 		},
 	}
 	create.Flags().StringVar(&name, "name", "", "what the key is for, e.g. ci (required)")
-	create.Flags().StringArrayVar(&scopes, "scope", nil, "admin, functions:read, functions:write or functions:invoke (repeatable, at least one)")
+	create.Flags().StringArrayVar(&scopes, "scope", nil, "admin, functions:read, functions:write, functions:invoke or routing:invoke (repeatable, at least one)")
 	_ = create.MarkFlagRequired("name")
 	_ = create.MarkFlagRequired("scope")
 

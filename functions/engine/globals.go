@@ -256,12 +256,23 @@ type ctxObject struct {
 
 var ctxParts = []string{"requestId", "request", "auth", "function", "env", "log"}
 
-// voiceParts are ctx's parts in a voice webhook: ctx.call as well.
-var voiceParts = append(slices.Clone(ctxParts), "call")
+// voiceParts are ctx's parts in a voice webhook: ctx.call as well;
+// ctxPartsDeadline those of a call that has a deadline (a routing
+// chain's): ctx.deadline exists only there.
+var (
+	voiceParts         = append(slices.Clone(ctxParts), "call")
+	ctxPartsDeadline   = append(slices.Clone(ctxParts), "deadline")
+	voicePartsDeadline = append(slices.Clone(voiceParts), "deadline")
+)
 
 func (c *ctxObject) parts() []string {
-	if c.inv.Call != nil {
+	switch call, deadline := c.inv.Call != nil, !c.inv.Deadline.IsZero(); {
+	case call && deadline:
+		return voicePartsDeadline
+	case call:
 		return voiceParts
+	case deadline:
+		return ctxPartsDeadline
 	}
 	return ctxParts
 }
@@ -324,6 +335,13 @@ func (c *ctxObject) build(key string) goja.Value {
 		}
 		_ = call.Set("state", state)
 		return call
+	case "deadline":
+		// Milliseconds left, read anew each time: a script can check it
+		// between steps of its own work.
+		if c.inv.Deadline.IsZero() {
+			return nil
+		}
+		return r.vm.ToValue(max(0, time.Until(c.inv.Deadline).Milliseconds()))
 	}
 	return nil
 }
@@ -331,6 +349,9 @@ func (c *ctxObject) build(key string) goja.Value {
 func (c *ctxObject) Get(key string) goja.Value {
 	if v, ok := c.values[key]; ok || c.deleted[key] {
 		return v
+	}
+	if key == "deadline" { // not kept: it changes as time passes
+		return c.build(key)
 	}
 	v := c.build(key)
 	if v != nil {

@@ -51,6 +51,9 @@ const (
 	// withCall (run frames only): Invocation.Call follows the claims (a
 	// voice webhook: the call id, its state and the state's bound).
 	withCall byte = 32
+	// withDeadline (run frames only): Invocation.Deadline, in unix
+	// nanoseconds after the call (a routing chain's; ctx.deadline).
+	withDeadline byte = 64
 )
 
 var errMalformed = errors.New("sandbox: malformed frame")
@@ -287,6 +290,9 @@ func appendRun(b []byte, id uint64, inv *functions.Invocation, ver uint64, flags
 	if inv.Call != nil {
 		flags |= withCall
 	}
+	if !inv.Deadline.IsZero() {
+		flags |= withDeadline
+	}
 	e.byte(flags)
 	e.uvarint(ver)
 	if flags&withVersion != 0 {
@@ -330,6 +336,9 @@ func appendRun(b []byte, id uint64, inv *functions.Invocation, ver uint64, flags
 		e.bytes(c.State)
 		e.int(c.MaxStateBytes)
 	}
+	if flags&withDeadline != 0 {
+		e.varint(inv.Deadline.UnixNano())
+	}
 	return e.b, nil
 }
 
@@ -347,7 +356,7 @@ func decodeRequest(b []byte, versions *versionTable) (request, error) {
 		req.KVReply = &kvReply{Call: d.uvarint(), Reply: d.kvReply()}
 	case kindRun:
 		flags := d.byte()
-		if flags&^(withCode|withVersion|freshRuntime|prepare|withBody|withCall) != 0 {
+		if flags&^(withCode|withVersion|freshRuntime|prepare|withBody|withCall|withDeadline) != 0 {
 			d.fail()
 		}
 		ver := d.uvarint()
@@ -400,6 +409,9 @@ func decodeRequest(b []byte, versions *versionTable) (request, error) {
 		}
 		if flags&withCall != 0 {
 			inv.Call = &functions.CallInfo{ID: d.str(), State: d.bytes(), MaxStateBytes: d.int()}
+		}
+		if flags&withDeadline != 0 {
+			inv.Deadline = time.Unix(0, d.varint()).UTC()
 		}
 		if d.err == nil {
 			// Shared by the version's runs, which only read it.

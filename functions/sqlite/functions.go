@@ -47,9 +47,10 @@ func (s *Store) Create(ctx context.Context, tenant, name string, set functions.S
 	}
 	err = inTx(ctx, s.db, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `
-INSERT INTO functions (id, tenant, uuid, name, live_version, latest_version, auth, limits, fresh_runtime, voice, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+INSERT INTO functions (id, tenant, uuid, name, live_version, latest_version, auth, limits, fresh_runtime, voice, routing_priority, routing_order, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			f.ID, f.Tenant, f.UUID, f.Name, f.LiveVersion, f.LatestVersion, string(set.Auth), string(limits), set.FreshRuntime, encodeVoice(set.Voice),
+			string(set.RoutingPriority), set.RoutingOrder,
 			toMillis(f.CreatedAt), toMillis(f.UpdatedAt))
 		if isUniqueViolation(err) {
 			// The table has two UNIQUE constraints (uuid, tenant+name). Ask
@@ -170,9 +171,10 @@ func (s *Store) UpdateSettings(ctx context.Context, tenant, id string, set funct
 		return functions.Function{}, fmt.Errorf("sqlite: update settings of function %s: encode limits: %w", id, err)
 	}
 	row := s.db.QueryRowContext(ctx, `
-UPDATE functions SET auth = ?, limits = ?, fresh_runtime = ?, voice = ?, updated_at = ?
+UPDATE functions SET auth = ?, limits = ?, fresh_runtime = ?, voice = ?, routing_priority = ?, routing_order = ?, updated_at = ?
 WHERE tenant = ? AND id = ?
-RETURNING `+functionCols, string(set.Auth), string(limits), set.FreshRuntime, encodeVoice(set.Voice), toMillis(s.stamp()), tenant, id)
+RETURNING `+functionCols, string(set.Auth), string(limits), set.FreshRuntime, encodeVoice(set.Voice),
+		string(set.RoutingPriority), set.RoutingOrder, toMillis(s.stamp()), tenant, id)
 	f, err := scanFunction(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		err = functions.ErrNotFound
@@ -275,7 +277,7 @@ ORDER BY v.version DESC`, tenant, id)
 }
 
 const (
-	functionCols = `id, tenant, uuid, name, live_version, latest_version, auth, limits, fresh_runtime, voice, created_at, updated_at`
+	functionCols = `id, tenant, uuid, name, live_version, latest_version, auth, limits, fresh_runtime, voice, routing_priority, routing_order, created_at, updated_at`
 	// versionCols expects the versions table aliased as v.
 	versionCols = `v.function_id, v.version, v.type, v.source, v.code, v.hash, v.env, v.timeout_ms, v.memory_mb, v.created_at`
 )
@@ -287,7 +289,7 @@ func scanFunction(row scanner) (functions.Function, error) {
 	var f functions.Function
 	var created, updated int64
 	if err := row.Scan(&f.ID, &f.Tenant, &f.UUID, &f.Name, &f.LiveVersion, &f.LatestVersion,
-		&f.Auth, objectColumn[functions.UsageLimits]{dst: &f.Limits}, &f.FreshRuntime, voiceColumn{&f.Voice}, &created, &updated); err != nil {
+		&f.Auth, objectColumn[functions.UsageLimits]{dst: &f.Limits}, &f.FreshRuntime, voiceColumn{&f.Voice}, &f.RoutingPriority, &f.RoutingOrder, &created, &updated); err != nil {
 		return functions.Function{}, err
 	}
 	f.CreatedAt, f.UpdatedAt = fromMillis(created), fromMillis(updated)
@@ -316,7 +318,7 @@ func getDeployed(ctx context.Context, q querier, where string, args ...any) (fun
 
 // deployedSelect reads functions joined with their live version.
 const deployedSelect = `
-SELECT f.id, f.tenant, f.uuid, f.name, f.live_version, f.latest_version, f.auth, f.limits, f.fresh_runtime, f.voice, f.created_at, f.updated_at, ` + versionCols + `
+SELECT f.id, f.tenant, f.uuid, f.name, f.live_version, f.latest_version, f.auth, f.limits, f.fresh_runtime, f.voice, f.routing_priority, f.routing_order, f.created_at, f.updated_at, ` + versionCols + `
 FROM functions f JOIN versions v ON v.function_id = f.id AND v.version = f.live_version
 `
 
@@ -325,7 +327,7 @@ func scanDeployed(row scanner) (functions.Deployed, error) {
 	var created, updated int64
 	dest := append([]any{
 		&d.ID, &d.Tenant, &d.UUID, &d.Name, &d.LiveVersion, &d.LatestVersion,
-		&d.Auth, objectColumn[functions.UsageLimits]{dst: &d.Limits}, &d.FreshRuntime, voiceColumn{&d.Voice}, &created, &updated,
+		&d.Auth, objectColumn[functions.UsageLimits]{dst: &d.Limits}, &d.FreshRuntime, voiceColumn{&d.Voice}, &d.RoutingPriority, &d.RoutingOrder, &created, &updated,
 	}, versionDest(&d.Version)...)
 	if err := row.Scan(dest...); err != nil {
 		return functions.Deployed{}, err
@@ -382,4 +384,24 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		return fmt.Errorf("insert version %d: %w", v.Number, err)
 	}
 	return nil
+}
+
+// RoutingChain returns the tenant's functions that run in every routing
+// chain, with their live versions: run-first ones, then run-last ones,
+// each place sorted by routing_order (ties by creation, then id).
+func (s *Store) RoutingChain(ctx context.Context, tenant string) (first, last []functions.Deployed, err error) {
+	list, err := queryAll(ctx, s.db, scanDeployed, deployedSelect+`
+WHERE f.tenant = ? AND f.routing_priority <> ''
+ORDER BY f.routing_order, f.created_at, f.id`, tenant)
+	if err != nil {
+		return nil, nil, fmt.Errorf("sqlite: routing chain: %w", err)
+	}
+	for _, d := range list {
+		if d.RoutingPriority == functions.RoutingRunFirst {
+			first = append(first, d)
+		} else {
+			last = append(last, d)
+		}
+	}
+	return first, last, nil
 }

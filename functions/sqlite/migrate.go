@@ -123,6 +123,26 @@ CREATE TABLE call_state (
 ) WITHOUT ROWID;
 CREATE INDEX call_state_expires ON call_state (expires_at);
 `,
+	// 7 (routing): a function's place in the tenant's routing chain, and
+	// the assignments of functions to customers and DIDs.
+	`
+ALTER TABLE functions ADD COLUMN routing_priority TEXT    NOT NULL DEFAULT ''; -- '' disabled, run-first, run-last
+ALTER TABLE functions ADD COLUMN routing_order    INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX functions_routing ON functions (tenant, routing_priority, routing_order) WHERE routing_priority <> '';
+
+CREATE TABLE routing_assignments (
+	tenant         TEXT    NOT NULL,
+	kind           TEXT    NOT NULL, -- customer or did
+	key            TEXT    NOT NULL, -- the customer's name or the DID
+	function_id    TEXT    NOT NULL REFERENCES functions (id) ON DELETE CASCADE,
+	timeout_ms     INTEGER NOT NULL,
+	timeout_action TEXT    NOT NULL,
+	created_at     INTEGER NOT NULL,
+	updated_at     INTEGER NOT NULL,
+	PRIMARY KEY (tenant, kind, key)
+) WITHOUT ROWID;
+CREATE INDEX routing_assignments_function ON routing_assignments (function_id);
+`,
 }
 
 // migrate brings the schema up to date. Each step runs in its own

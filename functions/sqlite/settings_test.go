@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"testing"
 
@@ -110,4 +111,42 @@ func databaseAtStep(t *testing.T, steps int) (string, *sql.DB) {
 		}
 	}
 	return path, db
+}
+
+func TestRoutingChainOrder(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	create := func(tenant, name string, p functions.RoutingPriority, order int) functions.Deployed {
+		t.Helper()
+		d, err := s.Create(ctx, tenant, name, functions.Settings{Auth: functions.AuthPublic, RoutingPriority: p, RoutingOrder: order}, sampleVersion(name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	create("acme", "late", functions.RoutingRunFirst, 20)
+	create("acme", "early", functions.RoutingRunFirst, 10)
+	create("acme", "tail", functions.RoutingRunLast, 0)
+	create("acme", "assigned-only", functions.RoutingDisabled, 0)
+	create("other", "foreign", functions.RoutingRunFirst, 0)
+	moved := create("acme", "moved", functions.RoutingDisabled, 0)
+	if _, err := s.UpdateSettings(ctx, "acme", moved.ID, functions.Settings{Auth: functions.AuthPublic, RoutingPriority: functions.RoutingRunLast, RoutingOrder: -1}); err != nil {
+		t.Fatal(err)
+	}
+	first, last, err := s.RoutingChain(ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := func(list []functions.Deployed) (out []string) {
+		for _, d := range list {
+			if d.Version.Code == "" {
+				t.Fatalf("%s came without its live code", d.Name)
+			}
+			out = append(out, d.Name)
+		}
+		return out
+	}
+	if got := fmt.Sprint(names(first), names(last)); got != "[early late] [moved tail]" {
+		t.Fatalf("chain: %s", got)
+	}
 }

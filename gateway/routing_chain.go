@@ -1,0 +1,227 @@
+package gateway
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/scriptforge/scriptforge/auth"
+	"github.com/scriptforge/scriptforge/functions"
+	"github.com/scriptforge/scriptforge/functions/routing"
+	"github.com/scriptforge/scriptforge/ratelimit"
+)
+
+// headerDeadline is the budget a switch may send, in milliseconds, when
+// it will wait less than the assignment allows.
+const headerDeadline = "X-Deadline-Ms"
+
+// maxDeadlineHeader bounds X-Deadline-Ms: no switch waits a minute.
+const maxDeadlineHeader = 60_000
+
+// routeCall runs the routing chain of a customer or DID: the tenant comes
+// from the credential, the function from the assignment. The answer is
+// the final data, or {"status": {code, message}} when the call is to be
+// refused: the timeout action, a script's SIP code, or 500.
+func (g *Gateway) routeCall(kind routing.Kind) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		// The budget runs from the request's arrival, not from here: the
+		// switch has been waiting since it sent it.
+		arrived := c.Context().Time()
+		if _, err := g.routingStore(); err != nil {
+			return err
+		}
+		key, err := assignmentKey(c, kind)
+		if err != nil {
+			return err
+		}
+		caller, err := g.routingCaller(c)
+		if err != nil {
+			return err
+		}
+		ctx := c.UserContext()
+		tenant, err := g.tenants.get(ctx, caller.Tenant)
+		if err != nil {
+			return err
+		}
+		ipDec, err := g.admit.checkIP(ctx, c, tenant)
+		if err != nil {
+			return err
+		}
+		if !ipDec.Allowed {
+			return limited(ipDec)
+		}
+		found, chain, err := g.routingCache.lookup(ctx, caller.Tenant, kind, key)
+		if errors.Is(err, routing.ErrNoAssignment) {
+			return noAssignment(kind, key)
+		}
+		if err != nil {
+			return err
+		}
+		a, assigned := found.a, found.d
+		deadline, err := chainDeadline(c, arrived, a)
+		if err != nil {
+			return err
+		}
+		data, err := g.routingData(c)
+		if err != nil {
+			return err
+		}
+		c.Locals(keyFunctionID, assigned.ID)
+		// Fair usage as for an invocation, charged to the assigned function.
+		rateDec, err := g.admit.checkRates(ctx, tenant, assigned)
+		if err != nil {
+			return err
+		}
+		if !rateDec.Allowed {
+			return limited(rateDec)
+		}
+		if err := g.admit.checkCPU(ctx, tenant); err != nil {
+			return err
+		}
+		release, err := g.admit.acquire(ctx, tenant, assigned)
+		if err != nil {
+			return err
+		}
+		defer release()
+		rid := requestID(c)
+		query, _ := url.ParseQuery(string(c.Context().QueryArgs().QueryString())) // a bad pair is skipped
+		reqInfo := requestInfo(c, query, true)
+		claims := map[string]any{"type": caller.ID, "key_name": caller.Name, "tenant": caller.Tenant, "scopes": caller.Scopes}
+		if caller.ID != "jwt" {
+			claims["type"], claims["key_id"] = "apikey", caller.ID
+		}
+		out := (&routing.Chain{Exec: g.cfg.Executor}).Run(ctx, routing.Request{
+			Steps: routing.Steps(chain.first, assigned, chain.last), Data: data, Deadline: deadline, Action: a.TimeoutAction,
+			Invocation: func(d functions.Deployed) *functions.Invocation {
+				inv := invocationOf(d)
+				inv.RequestID, inv.Request, inv.Auth = rid, reqInfo, claims
+				return inv
+			},
+		})
+		g.recordChain(c, tenant, rid, out)
+		writeRateLimit(c, ratelimit.Tightest(rateDec, ipDec))
+		switch {
+		case out.Invalid != nil:
+			step := out.Steps[len(out.Steps)-1].Step.Function
+			return &APIError{Status: http.StatusUnprocessableEntity, Code: "invalid_routing_data",
+				Message: out.Invalid.Error() + " (returned by " + step.Name + ")",
+				Details: fiber.Map{"path": out.Invalid.Path, "function_id": step.ID}}
+		case out.Status != nil:
+			return c.JSON(fiber.Map{"status": out.Status})
+		}
+		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+		return c.Send(out.Data)
+	}
+}
+
+// routingCaller authenticates the switch: a tenant key with
+// routing:invoke, or a JWT of the tenant it names (whose scopes, when it
+// carries any, must include routing:invoke).
+func (g *Gateway) routingCaller(c *fiber.Ctx) (auth.Key, error) {
+	header := c.Get(fiber.HeaderAuthorization)
+	if cred, ok := auth.Bearer(header); ok && looksLikeJWT(cred) {
+		k, err := g.jwtKey(c, cred)
+		if err != nil {
+			return auth.Key{}, err
+		}
+		if len(k.Scopes) > 0 && !k.HasScope(auth.ScopeRoutingInvoke) {
+			return auth.Key{}, routingForbidden("this token's scopes do not include routing:invoke")
+		}
+		return k, nil
+	}
+	k, err := g.auth.Authenticate(c.UserContext(), header)
+	switch {
+	case errors.Is(err, auth.ErrNoCredentials):
+		return auth.Key{}, unauthorized("routing needs a credential: send Authorization: Bearer <API key with routing:invoke, or JWT>", "")
+	case errors.Is(err, auth.ErrBadCredentials):
+		return auth.Key{}, unauthorized(err.Error(), "invalid_token")
+	case err != nil:
+		return auth.Key{}, err
+	case !k.HasScope(auth.ScopeRoutingInvoke):
+		return auth.Key{}, routingForbidden("this API key lacks the routing:invoke scope")
+	}
+	return k, nil
+}
+
+func routingForbidden(msg string) *APIError {
+	return &APIError{Status: http.StatusForbidden, Code: "forbidden", Message: msg,
+		Challenge: `Bearer realm="scriptforge", error="insufficient_scope", scope="routing:invoke"`}
+}
+
+// chainDeadline is the assignment's budget from arrival, or the switch's
+// own when it is shorter.
+func chainDeadline(c *fiber.Ctx, arrived time.Time, a routing.Assignment) (time.Time, error) {
+	budget := time.Duration(a.TimeoutMS) * time.Millisecond
+	if v := c.Get(headerDeadline); v != "" {
+		ms, err := strconv.Atoi(v)
+		if err != nil || ms < 1 || ms > maxDeadlineHeader {
+			return time.Time{}, apiError(http.StatusBadRequest, "invalid_deadline",
+				"%s must be a whole number of milliseconds from 1 to %d, not %q", headerDeadline, maxDeadlineHeader, v)
+		}
+		budget = min(budget, time.Duration(ms)*time.Millisecond)
+	}
+	return arrived.Add(budget), nil
+}
+
+// routingData reads the switch's JSON body and checks its header
+// manipulation as strictly as a script's.
+func (g *Gateway) routingData(c *fiber.Ctx) ([]byte, error) {
+	body := c.Body()
+	if len(body) > g.cfg.MaxBodyBytes {
+		return nil, apiError(http.StatusRequestEntityTooLarge, "payload_too_large",
+			"the request body is %d bytes; the limit is %d", len(body), g.cfg.MaxBodyBytes)
+	}
+	if len(body) == 0 {
+		return nil, apiError(http.StatusBadRequest, "invalid_json", `the request body is empty; send the call's routing data, e.g. {"routing": {...}, "egress_routing": [...]}`)
+	}
+	data, err := g.checkJSON(body)
+	if err != nil {
+		return nil, err
+	}
+	if err := routing.ValidateData(data); err != nil {
+		var se *routing.ShapeError
+		errors.As(err, &se)
+		return nil, &APIError{Status: http.StatusUnprocessableEntity, Code: "invalid_routing_data",
+			Message: err.Error() + " (in the request body)", Details: fiber.Map{"path": se.Path}}
+	}
+	return data, nil
+}
+
+// recordChain keeps a run record per step that ran, under the request id
+// with the step's number (rid-1, rid-2, …: a record's id is unique), and
+// charges their CPU.
+func (g *Gateway) recordChain(c *fiber.Ctx, t *tenantEntry, rid string, out routing.Outcome) {
+	for i, s := range out.Steps {
+		d := s.Step.Function
+		cpu := g.finishRun(c, t, s.Started, s.Result, s.Err)
+		r := functions.Run{
+			RequestID: rid + "-" + strconv.Itoa(i+1), FunctionID: d.ID, Tenant: d.Tenant, Version: d.LiveVersion,
+			Status: http.StatusOK, StartedAt: s.Started.UTC(),
+			DurationUS: s.Duration.Microseconds(), CPUUS: cpu.Microseconds(),
+		}
+		if s.Result != nil {
+			r.Logs = s.Result.Logs
+		}
+		var re *functions.RunError
+		switch {
+		case errors.As(s.Err, &re):
+			r.ErrorCode, r.Error = re.Code, re.Message
+			if re.Stack != "" {
+				r.Error = re.Stack
+			}
+			if len(re.Logs) > 0 {
+				r.Logs = re.Logs
+			}
+		case s.Err != nil:
+			r.ErrorCode, r.Error = "internal", s.Err.Error()
+		}
+		if out.Invalid != nil && i == len(out.Steps)-1 {
+			r.Status = http.StatusUnprocessableEntity
+		}
+		g.runs.record(r)
+	}
+}
