@@ -89,6 +89,25 @@ func (a *admission) checkIP(ctx context.Context, c *fiber.Ctx, t *tenantEntry) (
 	return a.allow(ctx, a.ipLimiter, key, ipPolicy)
 }
 
+// admitRun is what every run of a function passes before it starts, in
+// this order: its rate limits (the function's, then the tenant's), the
+// tenant's CPU budget, then a concurrency slot. It returns the slot's
+// release and the rate decision to advertise; a refusal is the error.
+func (a *admission) admitRun(ctx context.Context, t *tenantEntry, d functions.Deployed) (release func(), rate ratelimit.Decision, err error) {
+	rate, err = a.checkRates(ctx, t, d)
+	if err != nil {
+		return nil, rate, err
+	}
+	if !rate.Allowed {
+		return nil, rate, limited(rate)
+	}
+	if err := a.checkCPU(ctx, t); err != nil {
+		return nil, rate, err
+	}
+	release, err = a.acquire(ctx, t, d)
+	return release, rate, err
+}
+
 // checkRates takes a token from the function's bucket, then from the
 // tenant's. In that order, a function refused at its own limit costs its
 // tenant nothing, so one hot function cannot starve its siblings. It

@@ -19,24 +19,34 @@ import (
 	"github.com/scriptforge/scriptforge/ratelimit"
 )
 
+// deployedAt is the live function a URL's UUID names (/v1/fn/<uuid>,
+// /v1/voice/<uuid>): a 404 for anything that names none.
+func (g *Gateway) deployedAt(c *fiber.Ctx) (functions.Deployed, error) {
+	id := c.Params("uuid")
+	if _, err := uuid.Parse(id); err != nil {
+		return functions.Deployed{}, apiError(http.StatusNotFound, "not_found", "no function at this URL")
+	}
+	d, err := g.lookups.get(c.UserContext(), id)
+	if errors.Is(err, functions.ErrNotFound) {
+		return functions.Deployed{}, apiError(http.StatusNotFound, "not_found", "no function at this URL")
+	}
+	if err != nil {
+		return functions.Deployed{}, err
+	}
+	c.Locals(keyFunctionID, d.ID)
+	return d, nil
+}
+
 // invoke runs a function: lookup by UUID, request → data and ctx, run,
 // result → response, run record.
 func (g *Gateway) invoke(c *fiber.Ctx) error {
 	started := time.Now()
 	// fiber's strings point into fasthttp's reused buffers: the lookup
 	// cache copies the UUID if it keeps it.
-	id := c.Params("uuid")
-	if _, err := uuid.Parse(id); err != nil {
-		return apiError(http.StatusNotFound, "not_found", "no function at this URL")
-	}
-	d, err := g.lookups.get(c.UserContext(), id)
-	if errors.Is(err, functions.ErrNotFound) {
-		return apiError(http.StatusNotFound, "not_found", "no function at this URL")
-	}
+	d, err := g.deployedAt(c)
 	if err != nil {
 		return err
 	}
-	c.Locals(keyFunctionID, d.ID)
 	ctx := c.UserContext()
 	tenant, err := g.tenants.get(ctx, d.Tenant)
 	if err != nil {
@@ -53,17 +63,7 @@ func (g *Gateway) invoke(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	rateDec, err := g.admit.checkRates(ctx, tenant, d)
-	if err != nil {
-		return err
-	}
-	if !rateDec.Allowed {
-		return limited(rateDec)
-	}
-	if err := g.admit.checkCPU(ctx, tenant); err != nil {
-		return err
-	}
-	release, err := g.admit.acquire(ctx, tenant, d)
+	release, rateDec, err := g.admit.admitRun(ctx, tenant, d)
 	if err != nil {
 		return err
 	}

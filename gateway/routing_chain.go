@@ -72,17 +72,7 @@ func (g *Gateway) routeCall(kind routing.Kind) fiber.Handler {
 		}
 		c.Locals(keyFunctionID, assigned.ID)
 		// Fair usage as for an invocation, charged to the assigned function.
-		rateDec, err := g.admit.checkRates(ctx, tenant, assigned)
-		if err != nil {
-			return err
-		}
-		if !rateDec.Allowed {
-			return limited(rateDec)
-		}
-		if err := g.admit.checkCPU(ctx, tenant); err != nil {
-			return err
-		}
-		release, err := g.admit.acquire(ctx, tenant, assigned)
+		release, rateDec, err := g.admit.admitRun(ctx, tenant, assigned)
 		if err != nil {
 			return err
 		}

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/google/uuid"
 
 	"github.com/scriptforge/scriptforge/functions"
 	"github.com/scriptforge/scriptforge/functions/voice"
@@ -25,18 +24,10 @@ import (
 // verbs out.
 func (g *Gateway) voiceWebhook(c *fiber.Ctx) error {
 	started := time.Now()
-	id := c.Params("uuid")
-	if _, err := uuid.Parse(id); err != nil {
-		return apiError(http.StatusNotFound, "not_found", "no function at this URL")
-	}
-	d, err := g.lookups.get(c.UserContext(), id)
-	if errors.Is(err, functions.ErrNotFound) {
-		return apiError(http.StatusNotFound, "not_found", "no function at this URL")
-	}
+	d, err := g.deployedAt(c)
 	if err != nil {
 		return err
 	}
-	c.Locals(keyFunctionID, d.ID)
 	if d.Version.Type != functions.TypeApp {
 		return apiError(http.StatusBadRequest, "not_an_app",
 			"voice webhooks run Apps; this function is a %s (deploy it with type 'app')", d.Version.Type)
@@ -147,17 +138,7 @@ func (g *Gateway) admitVoice(c *fiber.Ctx, d functions.Deployed) (*tenantEntry, 
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	rateDec, err := g.admit.checkRates(ctx, tenant, d)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	if !rateDec.Allowed {
-		return nil, nil, nil, limited(rateDec)
-	}
-	if err := g.admit.checkCPU(ctx, tenant); err != nil {
-		return nil, nil, nil, err
-	}
-	release, err := g.admit.acquire(ctx, tenant, d)
+	release, rateDec, err := g.admit.admitRun(ctx, tenant, d)
 	if err != nil {
 		return nil, nil, nil, err
 	}
