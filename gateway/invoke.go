@@ -37,6 +37,81 @@ func (g *Gateway) deployedAt(c *fiber.Ctx) (functions.Deployed, error) {
 	return d, nil
 }
 
+// admitInvocation applies the checks every call of a function by its
+// UUID passes (an invocation, a voice webhook): the client IP, the
+// function's auth, then admitRun's rates, CPU budget and concurrency.
+// The caller defers release.
+func (g *Gateway) admitInvocation(c *fiber.Ctx, d functions.Deployed) (*tenantEntry, func(), map[string]any, error) {
+	tenant, ipDec, err := g.admitClient(c, d.Tenant)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	claims, err := g.authorizeInvocation(c, tenant, d)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	release, rateDec, err := g.admit.admitRun(c.UserContext(), tenant, d)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	writeRateLimit(c, ratelimit.Tightest(rateDec, ipDec))
+	return tenant, release, claims, nil
+}
+
+// admitClient finds the tenant a call is for and applies its limit on
+// the client's address; the decision is for the RateLimit headers.
+func (g *Gateway) admitClient(c *fiber.Ctx, tenantID string) (*tenantEntry, ratelimit.Decision, error) {
+	ctx := c.UserContext()
+	tenant, err := g.tenants.get(ctx, tenantID)
+	if err != nil {
+		return nil, ratelimit.Decision{}, err
+	}
+	ipDec, err := g.admit.checkIP(ctx, c, tenant)
+	if err != nil {
+		return nil, ipDec, err
+	}
+	if !ipDec.Allowed {
+		return nil, ipDec, limited(ipDec)
+	}
+	return tenant, ipDec, nil
+}
+
+// recordRun keeps the run record of a call by UUID and counts it in the
+// metrics: a failed run with its error code (the one its answer has) and
+// whatever it logged.
+func (g *Gateway) recordRun(d functions.Deployed, rid, export string, started time.Time, cpu time.Duration, res *functions.Result, runErr error) {
+	record := functions.Run{
+		RequestID: rid, FunctionID: d.ID, Tenant: d.Tenant, Version: d.LiveVersion, Export: export,
+		StartedAt: started.UTC(), DurationUS: time.Since(started).Microseconds(), CPUUS: cpu.Microseconds(),
+	}
+	if runErr != nil {
+		record.Status = toAPIError(runErr).Status
+		var re *functions.RunError
+		if errors.As(runErr, &re) {
+			record.Logs, record.ErrorCode, record.Error = re.Logs, re.Code, re.Message
+			if re.Stack != "" {
+				record.Error = re.Stack
+			}
+			g.metrics.invocations.WithLabelValues(re.Code).Inc()
+		} else {
+			record.ErrorCode, record.Error = toAPIError(runErr).Code, runErr.Error()
+			g.metrics.invocations.WithLabelValues("internal").Inc()
+		}
+		if res != nil { // a run that succeeded, failed after it (voice: its state)
+			record.Logs = res.Logs
+		}
+		g.runs.record(record)
+		return
+	}
+	record.Logs, record.Status = res.Logs, http.StatusOK
+	if res.Response != nil {
+		record.Status = res.Response.Status
+	}
+	g.runs.record(record)
+	g.metrics.invocationsOK.Inc()
+	g.metrics.runSeconds.Observe(res.Duration.Seconds())
+}
+
 // invoke runs a function: lookup by UUID, request → data and ctx, run,
 // result → response, run record.
 func (g *Gateway) invoke(c *fiber.Ctx) error {
@@ -47,28 +122,11 @@ func (g *Gateway) invoke(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.UserContext()
-	tenant, err := g.tenants.get(ctx, d.Tenant)
-	if err != nil {
-		return err
-	}
-	ipDec, err := g.admit.checkIP(ctx, c, tenant)
-	if err != nil {
-		return err
-	}
-	if !ipDec.Allowed {
-		return limited(ipDec)
-	}
-	claims, err := g.authorizeInvocation(c, tenant, d)
-	if err != nil {
-		return err
-	}
-	release, rateDec, err := g.admit.admitRun(ctx, tenant, d)
+	tenant, release, claims, err := g.admitInvocation(c, d)
 	if err != nil {
 		return err
 	}
 	defer release()
-	writeRateLimit(c, ratelimit.Tightest(rateDec, ipDec))
 	export := strings.Clone(c.Params("export"))
 	if export != "" && !functions.ValidExport(export) {
 		return apiError(http.StatusNotFound, functions.CodeExportNotFound, "%q is not a valid export name", export)
@@ -87,33 +145,10 @@ func (g *Gateway) invoke(c *fiber.Ctx) error {
 	res, runErr := g.cfg.Executor.Execute(c.UserContext(), inv)
 	cpu := g.finishRun(c, tenant, started, res, runErr)
 
-	record := functions.Run{
-		RequestID: rid, FunctionID: d.ID, Tenant: d.Tenant, Version: d.LiveVersion, Export: export,
-		StartedAt: started.UTC(), DurationUS: time.Since(started).Microseconds(), CPUUS: cpu.Microseconds(),
-	}
+	g.recordRun(d, rid, export, started, cpu, res, runErr)
 	if runErr != nil {
-		record.Status = toAPIError(runErr).Status
-		var re *functions.RunError
-		if errors.As(runErr, &re) {
-			record.Logs, record.ErrorCode, record.Error = re.Logs, re.Code, re.Message
-			if re.Stack != "" {
-				record.Error = re.Stack
-			}
-			g.metrics.invocations.WithLabelValues(re.Code).Inc()
-		} else {
-			record.ErrorCode, record.Error = "internal", runErr.Error()
-			g.metrics.invocations.WithLabelValues("internal").Inc()
-		}
-		g.runs.record(record)
 		return runErr
 	}
-	record.Logs, record.Status = res.Logs, http.StatusOK
-	if res.Response != nil {
-		record.Status = res.Response.Status
-	}
-	g.runs.record(record)
-	g.metrics.invocationsOK.Inc()
-	g.metrics.runSeconds.Observe(res.Duration.Seconds())
 	if r := res.Response; r != nil {
 		return g.sendResponse(c, r)
 	}

@@ -43,16 +43,9 @@ func (g *Gateway) routeCall(kind routing.Kind) fiber.Handler {
 			return err
 		}
 		ctx := c.UserContext()
-		tenant, err := g.tenants.get(ctx, caller.Tenant)
+		tenant, ipDec, err := g.admitClient(c, caller.Tenant)
 		if err != nil {
 			return err
-		}
-		ipDec, err := g.admit.checkIP(ctx, c, tenant)
-		if err != nil {
-			return err
-		}
-		if !ipDec.Allowed {
-			return limited(ipDec)
 		}
 		found, chain, err := g.routingCache.lookup(ctx, caller.Tenant, kind, key)
 		if errors.Is(err, routing.ErrNoAssignment) {

@@ -15,7 +15,6 @@ import (
 
 	"github.com/scriptforge/scriptforge/functions"
 	"github.com/scriptforge/scriptforge/functions/voice"
-	"github.com/scriptforge/scriptforge/ratelimit"
 )
 
 // voiceWebhook serves POST /v1/voice/<uuid>: a voice platform's call
@@ -36,7 +35,7 @@ func (g *Gateway) voiceWebhook(c *fiber.Ctx) error {
 		return apiError(http.StatusServiceUnavailable, "unavailable", "this gateway keeps no call state")
 	}
 	ctx := c.UserContext()
-	tenant, release, claims, err := g.admitVoice(c, d)
+	tenant, release, claims, err := g.admitInvocation(c, d)
 	if err != nil {
 		return err
 	}
@@ -108,7 +107,7 @@ func (g *Gateway) voiceWebhook(c *fiber.Ctx) error {
 			g.log.Warn("voice: delete call state", slog.String("function", d.ID), slog.Any("error", err))
 		}
 	}
-	g.recordVoiceRun(d, rid, started, cpu, res, runErr)
+	g.recordRun(d, rid, "", started, cpu, res, runErr)
 	if runErr != nil {
 		return runErr
 	}
@@ -117,33 +116,6 @@ func (g *Gateway) voiceWebhook(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderContentType, contentType)
 	return c.Send(answer)
-}
-
-// admitVoice applies the invocation's checks: client IP, the function's
-// auth, rate limits, CPU budget and concurrency.
-func (g *Gateway) admitVoice(c *fiber.Ctx, d functions.Deployed) (*tenantEntry, func(), map[string]any, error) {
-	ctx := c.UserContext()
-	tenant, err := g.tenants.get(ctx, d.Tenant)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	ipDec, err := g.admit.checkIP(ctx, c, tenant)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	if !ipDec.Allowed {
-		return nil, nil, nil, limited(ipDec)
-	}
-	claims, err := g.authorizeInvocation(c, tenant, d)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	release, rateDec, err := g.admit.admitRun(ctx, tenant, d)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	writeRateLimit(c, ratelimit.Tightest(rateDec, ipDec))
-	return tenant, release, claims, nil
 }
 
 // verifyVoice checks the webhook's signature against the URL the platform
@@ -231,37 +203,4 @@ func wantsJSON(accept string) bool {
 		}
 	}
 	return false
-}
-
-func (g *Gateway) recordVoiceRun(d functions.Deployed, rid string, started time.Time, cpu time.Duration, res *functions.Result, runErr error) {
-	record := functions.Run{
-		RequestID: rid, FunctionID: d.ID, Tenant: d.Tenant, Version: d.LiveVersion, Export: "",
-		StartedAt: started.UTC(), DurationUS: time.Since(started).Microseconds(), CPUUS: cpu.Microseconds(),
-	}
-	if runErr != nil {
-		record.Status = toAPIError(runErr).Status
-		var re *functions.RunError
-		if errors.As(runErr, &re) {
-			record.Logs, record.ErrorCode, record.Error = re.Logs, re.Code, re.Message
-			if re.Stack != "" {
-				record.Error = re.Stack
-			}
-			g.metrics.invocations.WithLabelValues(re.Code).Inc()
-		} else {
-			record.ErrorCode, record.Error = toAPIError(runErr).Code, runErr.Error()
-			g.metrics.invocations.WithLabelValues("internal").Inc()
-		}
-		if res != nil {
-			record.Logs = res.Logs
-		}
-		g.runs.record(record)
-		return
-	}
-	record.Logs, record.Status = res.Logs, http.StatusOK
-	if res.Response != nil {
-		record.Status = res.Response.Status
-	}
-	g.runs.record(record)
-	g.metrics.invocationsOK.Inc()
-	g.metrics.runSeconds.Observe(res.Duration.Seconds())
 }
