@@ -88,6 +88,8 @@ type VoiceSettings struct {
 	// StateTTLS is how long a call's state lives after its last write, in
 	// seconds. 0: an hour.
 	StateTTLS int `json:"state_ttl_s,omitempty"`
+	// StateMaxBytes bounds the JSON of a call's state. 0: 64 KiB.
+	StateMaxBytes int `json:"state_max_bytes,omitempty"`
 	// SigningScheme is "" (no check), "twilio" or "hmac-sha256".
 	SigningScheme string `json:"signing_scheme,omitempty"`
 	// SigningSecret verifies each webhook. Write-only: the API shows

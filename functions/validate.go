@@ -149,6 +149,8 @@ func ValidateSettings(s Settings) (Settings, error) {
 	switch {
 	case v.StateTTLS != 0 && (v.StateTTLS < MinCallStateTTLS || v.StateTTLS > MaxCallStateTTLS):
 		return Settings{}, invalid("voice.state_ttl_s", "must be between %d and %d seconds (0: an hour)", MinCallStateTTLS, MaxCallStateTTLS)
+	case v.StateMaxBytes != 0 && (v.StateMaxBytes < MinCallStateBytes || v.StateMaxBytes > MaxCallStateBytes):
+		return Settings{}, invalid("voice.state_max_bytes", "must be between %d and %d bytes (0: 64 KiB)", MinCallStateBytes, MaxCallStateBytes)
 	// The scheme names are functions/voice's (SchemeTwilio, SchemeHMACSHA256).
 	case v.SigningScheme != "" && v.SigningScheme != "twilio" && v.SigningScheme != "hmac-sha256":
 		return Settings{}, invalid("voice.signing_scheme", "must be twilio or hmac-sha256 (or empty for none), not %q", v.SigningScheme)
@@ -163,10 +165,14 @@ func ValidateSettings(s Settings) (Settings, error) {
 	return s, nil
 }
 
-// Bounds of a function's voice.state_ttl_s.
+// Bounds of a function's voice.state_ttl_s and voice.state_max_bytes. A
+// state is read and written whole on every event of its call: a megabyte
+// is already far more than a call flow needs.
 const (
-	MinCallStateTTLS = 60
-	MaxCallStateTTLS = 7 * 24 * 3600
+	MinCallStateTTLS  = 60
+	MaxCallStateTTLS  = 7 * 24 * 3600
+	MinCallStateBytes = 1 << 10
+	MaxCallStateBytes = 1 << 20
 )
 
 // DefaultBurst is the burst of a rate limit given without one: one

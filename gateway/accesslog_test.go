@@ -24,6 +24,12 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 	return s.b.Write(p)
 }
 
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
 // lines returns the access lines logged so far, by request id.
 func (s *syncBuffer) lines(t *testing.T) map[string]map[string]any {
 	s.mu.Lock()

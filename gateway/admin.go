@@ -43,6 +43,7 @@ type deployRequest struct {
 // (and the secret with it).
 type voiceInput struct {
 	StateTTLS     *int    `json:"state_ttl_s"`
+	StateMaxBytes *int    `json:"state_max_bytes"`
 	SigningScheme *string `json:"signing_scheme"`
 	SigningSecret *string `json:"signing_secret"`
 }
@@ -66,6 +67,9 @@ func (req deployRequest) settings(cur *functions.Settings) (functions.Settings, 
 	if v := req.Voice; v != nil {
 		if v.StateTTLS != nil {
 			s.Voice.StateTTLS = *v.StateTTLS
+		}
+		if v.StateMaxBytes != nil {
+			s.Voice.StateMaxBytes = *v.StateMaxBytes
 		}
 		if v.SigningScheme != nil {
 			s.Voice.SigningScheme = *v.SigningScheme

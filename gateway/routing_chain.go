@@ -59,6 +59,10 @@ func (g *Gateway) routeCall(kind routing.Kind) fiber.Handler {
 		if err != nil {
 			return err
 		}
+		flat, err := answerFormat(c)
+		if err != nil {
+			return err
+		}
 		data, err := g.routingData(c)
 		if err != nil {
 			return err
@@ -93,11 +97,34 @@ func (g *Gateway) routeCall(kind routing.Kind) fiber.Handler {
 			return &APIError{Status: http.StatusUnprocessableEntity, Code: "invalid_routing_data",
 				Message: out.Invalid.Error() + " (returned by " + step.Name + ")",
 				Details: fiber.Map{"path": out.Invalid.Path, "function_id": step.ID}}
+		case out.Status != nil && flat:
+			c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+			return c.Send(routing.FlatStatus(*out.Status))
 		case out.Status != nil:
 			return c.JSON(fiber.Map{"status": out.Status})
 		}
+		answer := out.Data
+		if flat {
+			// The data passed the last step's check: flattening cannot fail.
+			if answer, err = routing.Flatten(out.Data); err != nil {
+				return err
+			}
+		}
 		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
-		return c.Send(out.Data)
+		return c.Send(answer)
+	}
+}
+
+// answerFormat reads ?format=: the nested answer (json, the default) or
+// the flat one, for a switch whose JSON reader cannot walk arrays.
+func answerFormat(c *fiber.Ctx) (flat bool, err error) {
+	switch f := c.Query("format"); f {
+	case "", "json":
+		return false, nil
+	case "flat":
+		return true, nil
+	default:
+		return false, apiError(http.StatusBadRequest, "invalid_format", "format must be json (the default) or flat, not %q", f)
 	}
 }
 

@@ -132,6 +132,24 @@ function main(d) {
 	if got := decodeJSON(t, r.body); !reflect.DeepEqual(got, want) {
 		t.Fatalf("route:\n got %s", r.body)
 	}
+	// The same answer, flat, for a switch that reads top-level fields only:
+	// each route's header edits folded onto the call-wide ones.
+	flat := s.route(sw, "/v1/routing/customers/carrier-7?format=flat", map[string]any{
+		"routing": map[string]any{"call_id": "c1", "from": "+442079460000", "to": "0015550100"},
+	})
+	wantFlat := map[string]any{
+		"action": "route", "routes": 2.0,
+		"headers": "X-Trace: t-c1\r\n", "remove_headers": "P-Charge-Info",
+		"routing_call_id": "c1", "routing_from": "+442079460000", "routing_to": "+15550100", "routing_raw_to": "0015550100", "routing_budget_seen": true,
+		"route_0_uri": "sip:+15550100@gw1.carrier-a.example", "route_0_headers": "X-Trace: t-c1\r\nX-Route: 1\r\n", "route_0_remove_headers": "P-Charge-Info,X-Carrier",
+		"route_1_uri": "sip:+15550100@gw2.carrier-b.example", "route_1_headers": "X-Trace: t-c1\r\nX-Route: 2b\r\nX-Policy: 7\r\n", "route_1_remove_headers": "P-Charge-Info,X-Route",
+	}
+	if got := decodeJSON(t, flat.body); flat.status != 200 || !reflect.DeepEqual(got, wantFlat) {
+		t.Fatalf("flat route: %d\n got %s", flat.status, flat.body)
+	}
+	if r := s.route(sw, "/v1/routing/customers/carrier-7?format=xml", map[string]any{"routing": map[string]any{}}); r.status != 400 || !strings.Contains(string(r.body), "invalid_format") {
+		t.Fatalf("an unknown format: %d %s", r.status, r.body)
+	}
 	// One run record per step, under the request id and the step's number.
 	rid := r.header.Get("X-Request-Id")
 	for i, name := range []string{"audit", "normalise", "lcr", "policy"} {
@@ -233,6 +251,11 @@ export async function main(d) {
 		want := map[string]any{"status": map[string]any{"code": tc.code, "message": tc.message}}
 		if got := decodeJSON(t, r.body); r.status != 200 || !reflect.DeepEqual(got, want) {
 			t.Fatalf("%s → %s: %d %s", tc.from, tc.to, r.status, r.body)
+		}
+		flat := s.route(sw, "/v1/routing/customers/c1?format=flat", map[string]any{"routing": map[string]any{"from": tc.from, "to": tc.to}})
+		want = map[string]any{"action": "reject", "code": tc.code, "reason": tc.message}
+		if got := decodeJSON(t, flat.body); flat.status != 200 || !reflect.DeepEqual(got, want) {
+			t.Fatalf("flat %s → %s: %d %s", tc.from, tc.to, flat.status, flat.body)
 		}
 		if tc.code == 500 {
 			rec := s.stepRecord(admin, r.header.Get("X-Request-Id")+"-1")

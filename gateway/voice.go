@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -89,7 +90,7 @@ func (g *Gateway) voiceWebhook(c *fiber.Ctx) error {
 	inv.RequestID, inv.Data = rid, data
 	inv.Request, inv.Auth = requestInfo(c, query, d.Auth != functions.AuthPublic), claims
 	inv.Request.Body = form
-	inv.Call = &functions.CallInfo{ID: ev.Call.ID, State: state.Data, MaxStateBytes: voice.DefaultMaxStateBytes}
+	inv.Call = &functions.CallInfo{ID: ev.Call.ID, State: state.Data, MaxStateBytes: stateBound(d)}
 	res, runErr := g.cfg.Executor.Execute(ctx, inv)
 	cpu := g.finishRun(c, tenant, started, res, runErr)
 
@@ -149,6 +150,14 @@ func (g *Gateway) verifyVoice(c *fiber.Ctx, v functions.VoiceSettings, body []by
 	return nil
 }
 
+// stateBound is the function's bound on a call's state, in bytes of JSON.
+func stateBound(d functions.Deployed) int {
+	if d.Voice.StateMaxBytes > 0 {
+		return d.Voice.StateMaxBytes
+	}
+	return voice.DefaultMaxStateBytes
+}
+
 // storeCallState writes what the run left in ctx.call.state, checking
 // that the previous write is still the one it read. A final event's
 // state is deleted instead (by the caller).
@@ -157,9 +166,9 @@ func (g *Gateway) storeCallState(ctx context.Context, d functions.Deployed, call
 		return nil
 	}
 	// The sandbox checked the bound; a sandbox is not trusted with it.
-	if len(out) > voice.DefaultMaxStateBytes {
+	if bound := stateBound(d); len(out) > bound {
 		return &functions.RunError{Status: http.StatusInternalServerError, Code: functions.CodeCallState,
-			Message: "ctx.call.state is over its bound; the stored state was left as it was"}
+			Message: fmt.Sprintf("ctx.call.state is %d bytes of JSON, over its bound of %d; the stored state was left as it was", len(out), bound)}
 	}
 	if string(out) == "null" {
 		return g.cfg.CallState.DeleteCallState(ctx, d.Tenant, call.ID)

@@ -238,12 +238,13 @@ func testVoiceCall(t *testing.T, isolation string) {
 // state over the bound fails the run and leaves the stored state as it was.
 func TestVoiceStateConcurrencyAndBound(t *testing.T) {
 	s := startServer(t, t.TempDir())
-	_, id := s.deploy("counter", "app", `export async function main(data, ctx) {
+	fid, id := s.deploy("counter", "app", `export async function main(data, ctx) {
 		const s = ctx.call.state
 		const n = s.n || 0
 		await new Promise(r => setTimeout(r, 2)) // read, wait, write: a lost update if two overlap
 		s.n = n + 1
 		if (data.call.digits === "big") s.blob = "x".repeat(70 * 1024)
+		if (data.call.digits === "5k") s.blob = "x".repeat(5 * 1024)
 		return []
 	}`)
 	path := "/v1/voice/" + id
@@ -270,12 +271,25 @@ func TestVoiceStateConcurrencyAndBound(t *testing.T) {
 	if again, _ := s.store.CallState(context.Background(), "default", "c-42"); string(again.Data) != string(st.Data) || again.Version != st.Version {
 		t.Fatalf("the stored state changed: %s", again.Data)
 	}
+	// A bound of the function's own: 4 KiB refuses the 5 KiB that 64 KiB takes.
+	if r := s.do("POST", path, `{"call_id":"c-43","digits":"5k"}`, h); r.status != http.StatusOK {
+		t.Fatalf("5 KiB under the default bound: %d %s", r.status, r.body)
+	}
+	if r := s.admin("PUT", "/v1/functions/"+fid, map[string]any{"voice": map[string]any{"state_max_bytes": 4096}}); r.status != http.StatusOK {
+		t.Fatalf("setting state_max_bytes: %d %s", r.status, r.body)
+	}
+	if r := s.do("POST", path, `{"call_id":"c-44","digits":"5k"}`, h); r.status != http.StatusInternalServerError || r.errorCode(t) != "call_state" {
+		t.Fatalf("5 KiB over a 4 KiB bound: %d %s", r.status, r.body)
+	}
+	if st, _ := s.store.CallState(context.Background(), "default", "c-44"); st.Version != 0 {
+		t.Fatalf("a state over the bound was stored: %s", st.Data)
+	}
 	// Another tenant's call of the same id is another state.
 	if other, _ := s.store.CallState(context.Background(), "acme", "c-42"); other.Version != 0 {
 		t.Fatal("state leaked across tenants")
 	}
 	// Settings are checked.
-	for _, bad := range []map[string]any{{"state_ttl_s": 5}, {"signing_scheme": "md5", "signing_secret": "x"}, {"signing_scheme": "twilio"}} {
+	for _, bad := range []map[string]any{{"state_ttl_s": 5}, {"state_max_bytes": 100}, {"state_max_bytes": 2 << 20}, {"signing_scheme": "md5", "signing_secret": "x"}, {"signing_scheme": "twilio"}} {
 		r := s.admin("POST", "/v1/functions", map[string]any{"name": "bad", "type": "app", "source": "export const main = () => 1", "voice": bad})
 		if r.status != http.StatusUnprocessableEntity && r.status != http.StatusBadRequest {
 			t.Errorf("voice settings %v: %d %s", bad, r.status, r.body)

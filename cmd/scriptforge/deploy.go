@@ -166,6 +166,7 @@ to keep the current ones.`,
 type voiceFlags struct {
 	scheme, secret string
 	ttl            time.Duration
+	maxState       int
 }
 
 func (v *voiceFlags) register(cmd *cobra.Command) {
@@ -173,6 +174,7 @@ func (v *voiceFlags) register(cmd *cobra.Command) {
 	f.StringVar(&v.scheme, "voice-signing-scheme", "", "verify voice webhooks (POST /v1/voice/<uuid>): twilio or hmac-sha256; \"\" removes the check")
 	f.StringVar(&v.secret, "voice-signing-secret", "", "the voice platform's auth token or signing key (write-only)")
 	f.DurationVar(&v.ttl, "voice-state-ttl", 0, "how long a call's ctx.call.state lives after its last write, 1m to 168h (default 1h)")
+	f.IntVar(&v.maxState, "voice-state-max", 0, "the bound on a call's ctx.call.state, in bytes of JSON, 1024 to 1048576 (default 65536)")
 }
 
 func (v *voiceFlags) body(cmd *cobra.Command) map[string]any {
@@ -185,6 +187,9 @@ func (v *voiceFlags) body(cmd *cobra.Command) map[string]any {
 	}
 	if cmd.Flags().Changed("voice-state-ttl") {
 		out["state_ttl_s"] = int(v.ttl.Seconds())
+	}
+	if cmd.Flags().Changed("voice-state-max") {
+		out["state_max_bytes"] = v.maxState
 	}
 	if len(out) == 0 {
 		return nil

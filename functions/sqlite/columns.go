@@ -111,12 +111,13 @@ func queryAll[T any](ctx context.Context, q querier, scan func(scanner) (T, erro
 // with the signing secret, which the model never encodes.
 type storedVoice struct {
 	StateTTLS     int    `json:"state_ttl_s,omitempty"`
+	StateMaxBytes int    `json:"state_max_bytes,omitempty"`
 	SigningScheme string `json:"signing_scheme,omitempty"`
 	SigningSecret string `json:"signing_secret,omitempty"`
 }
 
 func encodeVoice(v functions.VoiceSettings) string {
-	b, _ := json.Marshal(storedVoice{v.StateTTLS, v.SigningScheme, v.SigningSecret}) // strings and ints only
+	b, _ := json.Marshal(storedVoice{v.StateTTLS, v.StateMaxBytes, v.SigningScheme, v.SigningSecret}) // strings and ints only
 	return string(b)
 }
 
@@ -128,6 +129,6 @@ func (c voiceColumn) Scan(src any) error {
 	if err := (objectColumn[storedVoice]{dst: &sv}).Scan(src); err != nil {
 		return err
 	}
-	*c.dst = functions.VoiceSettings{StateTTLS: sv.StateTTLS, SigningScheme: sv.SigningScheme, SigningSecret: sv.SigningSecret, SecretSet: sv.SigningSecret != ""}
+	*c.dst = functions.VoiceSettings{StateTTLS: sv.StateTTLS, StateMaxBytes: sv.StateMaxBytes, SigningScheme: sv.SigningScheme, SigningSecret: sv.SigningSecret, SecretSet: sv.SigningSecret != ""}
 	return nil
 }
