@@ -78,7 +78,7 @@ run_one() {
 
 echo "routing chain (3 scripts) vs one invocation: concurrency $CONCURRENCY, $ROUNDS rounds of $DURATION, ISOLATION=$ISOLATION, $(nproc) CPUs"
 failed=0
-ratios="" chain_p99=""
+ratios="" chain_p99="" chain_rps="" one_rps=""
 targets=(one chain)
 for ((r = 1; r <= ROUNDS; r++)); do
 	echo
@@ -89,6 +89,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 		t=${targets[(r - 1 + i) % 2]}
 		run_one "$t"
 		this[$t]=$rps
+		[[ $t == chain ]] && chain_rps+=" $rps" || one_rps+=" $rps"
 		[[ $t == chain ]] && chain_p99+=" $p99"
 	done
 	ratio=$(awk -v a="${this[chain]}" -v b="${this[one]}" 'BEGIN { printf "%.3f", b ? a / b : 0 }')
@@ -102,6 +103,8 @@ done
 	r=$(median $ratios) p=$(median $chain_p99)
 	echo "  throughput ratio chain/one: $r (per round:$ratios)  target >= 0.5: $(awk -v r="$r" 'BEGIN { print (r >= 0.5) ? "PASS" : "FAIL" }')"
 	echo "  chain p99: $p ms (per round:$chain_p99)  target <= 10 ms: $(awk -v p="$p" 'BEGIN { print (p <= 10) ? "PASS" : "FAIL" }')"
+	# For bench/run, which runs this script and reads this line.
+	echo "result: ratio=$r chain_p99_ms=$p chain_rps=$(median $chain_rps) one_rps=$(median $one_rps) failed=$failed"
 }
 if ((failed)); then
 	echo "routing.sh: some runs had errors or non-2xx answers" >&2

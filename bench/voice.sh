@@ -53,7 +53,8 @@ check=$(curl -fsS -X POST -H 'Content-Type: application/x-www-form-urlencoded' \
 for ((i = 0; i < CALLS; i++)); do echo "$gw_url/v1/voice/$vuuid?CallSid=CA$i"; done >"$work/voice.urls"
 form='CallStatus=in-progress&Digits=1&From=%2B15551234567&To=%2B15557654321&Direction=inbound'
 
-declare -A rps_of p99_of
+declare -A rps_of p99_of rps_all
+failed=0
 ratios=()
 echo "voice webhooks vs plain invocations, $ISOLATION isolation, concurrency $CONCURRENCY, $ROUNDS rounds of $DURATION, $CALLS call ids, $(nproc) CPUs"
 printf '%-8s %-8s %10s %8s %8s %7s %7s\n' round target rps p50_ms p99_ms errors non2xx
@@ -75,10 +76,13 @@ for ((r = 1; r <= ROUNDS; r++)); do
 			"$(field "$out" p99_ms)" "$(field "$out" errors)" "$(field "$out" non2xx)"
 		if (($(field "$out" errors) + $(field "$out" non2xx) > 0)); then
 			echo "  ! $t: failed calls: $(field "$out" first_error) $(codes "$out") $(field "$out" first_non2xx)"
+			failed=1
 		fi
-		rps_of[$t]=$(field "$out" rps) p99_of[$t]+=" $(field "$out" p99_ms)"
+		rps_of[$t]=$(field "$out" rps) p99_of[$t]+=" $(field "$out" p99_ms)" rps_all[$t]+=" $(field "$out" rps)"
 	done
 	ratios+=("$(awk -v v="${rps_of[voice]}" -v p="${rps_of[plain]}" 'BEGIN { printf "%.3f", p ? v / p : 0 }')")
 done
 # shellcheck disable=SC2086 # the lists are meant to split
 echo "voice rps ÷ plain invocation rps: median $(median "${ratios[@]}") (rounds: ${ratios[*]}); p99 voice $(median ${p99_of[voice]}) ms, plain $(median ${p99_of[plain]}) ms"
+# For bench/run, which runs this script and reads this line.
+echo "result: ratio=$(median "${ratios[@]}") voice_rps=$(median ${rps_all[voice]}) plain_rps=$(median ${rps_all[plain]}) voice_p99_ms=$(median ${p99_of[voice]}) failed=$failed"
