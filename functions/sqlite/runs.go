@@ -152,8 +152,9 @@ func runFilter(tenant string, q functions.RunQuery) (string, []any) {
 		add("started_at < ?", toMillis(q.Until))
 	}
 	if c := q.After; c != nil {
-		ms := toMillis(c.StartedAt)
-		add("(started_at < ? OR (started_at = ? AND request_id < ?))", ms, ms, c.RequestID)
+		// A row value: SQLite and PostgreSQL both seek the index to it,
+		// so a deep page costs what the first does.
+		add("(started_at, request_id) < (?, ?)", toMillis(c.StartedAt), c.RequestID)
 	}
 	return strings.Join(conds, " AND "), args
 }
@@ -190,8 +191,8 @@ func (s *Store) PruneRuns(ctx context.Context, tenant string, r functions.RunRet
 ORDER BY started_at DESC, request_id DESC LIMIT 1 OFFSET ?`, tenant, r.Keep).Scan(&ms, &id)
 		switch {
 		case err == nil:
-			conds = append(conds, "(started_at < ? OR (started_at = ? AND request_id <= ?))")
-			args = append(args, ms, ms, id)
+			conds = append(conds, "(started_at, request_id) <= (?, ?)")
+			args = append(args, ms, id)
 		case !errors.Is(err, sql.ErrNoRows):
 			return 0, fmt.Errorf("sqlite: prune runs of %s: %w", tenant, err)
 		}
