@@ -36,7 +36,7 @@ func (s *Store) saveRuns(ctx context.Context, runs []functions.Run, perInsert in
 					return fmt.Errorf("run %s: encode logs: %w", r.RequestID, err)
 				}
 				args = append(args, r.RequestID, r.FunctionID, r.Tenant, r.Version, r.Export, r.Status,
-					r.ErrorCode, r.Error, logs, r.DurationUS, toMillis(r.StartedAt), r.CPUUS, triggerOrHTTP(r.Trigger))
+					r.ErrorCode, r.Error, logs, r.DurationUS, toMillis(r.StartedAt), r.CPUUS, string(triggerOrHTTP(r.Trigger)))
 			}
 			var err error
 			if len(chunk) == perInsert {
