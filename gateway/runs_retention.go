@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"time"
@@ -11,15 +12,19 @@ import (
 
 // runPruner keeps each tenant's run records within its retention (count
 // and age) in the background. It deletes in batches of pruneBatch, each
-// its own short transaction, so the run writer and every other writer
-// get the store between batches: pruning a backlog of millions of
-// records never holds invocations up.
+// its own short transaction, and pauses pruneGap between batches: SQLite
+// has one writer at a time and hands the lock over by polling, so a
+// pruner that began its next batch at once could keep the run writer
+// (and deploys) waiting through a backlog of millions of records.
+// Invocations themselves never wait on it: they hand records to the
+// writer's queue.
 type runPruner struct {
 	store    functions.Store
 	tenants  auth.TenantStore
 	log      *slog.Logger
 	defaults auth.RunsRetention // the server's, for tenants without their own
 	every    time.Duration
+	gap      time.Duration // between batches; pruneGap when zero
 	pruned   func(n int64)
 
 	cancel context.CancelFunc
@@ -27,8 +32,13 @@ type runPruner struct {
 }
 
 // pruneBatch is how many records one delete removes at most: a few
-// milliseconds of SQLite's time.
-const pruneBatch = 500
+// milliseconds of SQLite's time. pruneGap lets other writers in after
+// each: at most 50,000 records a second are pruned, far more than a
+// single SQLite file takes in.
+const (
+	pruneBatch = 500
+	pruneGap   = 10 * time.Millisecond
+)
 
 // start runs a prune at once, then every p.every, until close.
 func (p *runPruner) start() {
@@ -98,7 +108,7 @@ func (p *runPruner) pruneAll(ctx context.Context) int64 {
 			}
 			total += n
 			p.pruned(n)
-			if n < pruneBatch {
+			if n < pruneBatch || !p.pause(ctx) {
 				break
 			}
 		}
@@ -107,4 +117,16 @@ func (p *runPruner) pruneAll(ctx context.Context) int64 {
 		p.log.Info("pruned run records", slog.Int64("count", total))
 	}
 	return total
+}
+
+// pause waits between two batches; false if the pruner was closed meanwhile.
+func (p *runPruner) pause(ctx context.Context) bool {
+	t := time.NewTimer(cmp.Or(p.gap, pruneGap))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
 }

@@ -120,16 +120,20 @@ func TestRunPruner(t *testing.T) {
 		{ID: "globex", RunsRetention: auth.RunsRetention{MaxAge: auth.Duration(time.Hour)}},
 	}}
 	var pruned atomic.Int64
-	p := &runPruner{store: store, tenants: tenants, log: slog.New(slog.DiscardHandler), every: time.Hour,
+	p := &runPruner{store: store, tenants: tenants, log: slog.New(slog.DiscardHandler), every: time.Hour, gap: 20 * time.Millisecond,
 		defaults: auth.RunsRetention{MaxCount: 1000, MaxAge: auth.Duration(72 * time.Hour)},
 		pruned:   func(n int64) { pruned.Add(n) }}
 	start := time.Now()
 	if n := p.pruneAll(context.Background()); n != 2*pruneBatch+10 || pruned.Load() != n {
 		t.Fatalf("pruned %d (counted %d), want %d", n, pruned.Load(), 2*pruneBatch+10)
 	}
-	// acme: three calls (two full batches, one short); globex: one.
+	// acme: three calls (two full batches, one short); globex: one. Other
+	// writers get a gap after each full batch.
 	if len(store.calls) != 4 {
 		t.Fatalf("calls: %+v", store.calls)
+	}
+	if d := time.Since(start); d < 40*time.Millisecond {
+		t.Errorf("two full batches took %v: no gap after them", d)
 	}
 	for _, c := range store.calls {
 		if c.batch != pruneBatch {
@@ -161,6 +165,30 @@ func TestRunPruner(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("close did not return")
 	}
+
+	// A pruner closed in the middle of a backlog stops at the next gap.
+	store.backlog["acme"] = 1_000_000
+	p.gap = time.Hour
+	p.start()
+	for deadline := time.Now().Add(5 * time.Second); store.remaining("acme") == 1_000_000; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the pruner did not start on the backlog")
+		}
+	}
+	closed := time.Now()
+	p.close()
+	if d := time.Since(closed); d > time.Second {
+		t.Errorf("close took %v in the middle of a backlog", d)
+	}
+	if left := store.remaining("acme"); left != 1_000_000-pruneBatch {
+		t.Errorf("%d left: want one batch pruned before the close", left)
+	}
+}
+
+func (s *pruneStore) remaining(tenant string) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.backlog[tenant]
 }
 
 func near(a, b time.Time) bool { return a.Sub(b).Abs() < time.Minute }
