@@ -284,15 +284,7 @@ func appendRun(b []byte, id uint64, inv *functions.Invocation, ver uint64, flags
 	if inv.Prepare {
 		flags |= prepare
 	}
-	if inv.Request.Body != nil {
-		flags |= withBody
-	}
-	if inv.Call != nil {
-		flags |= withCall
-	}
-	if !inv.Deadline.IsZero() {
-		flags |= withDeadline
-	}
+	flags |= contextFlags(inv)
 	e.byte(flags)
 	e.uvarint(ver)
 	if flags&withVersion != 0 {
@@ -304,6 +296,31 @@ func appendRun(b []byte, id uint64, inv *functions.Invocation, ver uint64, flags
 	e.str(inv.RequestID)
 	e.str(inv.Export)
 	e.bytes(inv.Data)
+	if err := e.context(inv, flags); err != nil {
+		return b, err
+	}
+	return e.b, nil
+}
+
+// contextFlags are the flags of inv's context: what of it follows.
+func contextFlags(inv *functions.Invocation) byte {
+	var flags byte
+	if inv.Request.Body != nil {
+		flags |= withBody
+	}
+	if inv.Call != nil {
+		flags |= withCall
+	}
+	if !inv.Deadline.IsZero() {
+		flags |= withDeadline
+	}
+	return flags
+}
+
+// context encodes what a run knows of its call besides its data: the
+// request, the claims, the voice call and the deadline (flags say which
+// of the optional ones follow).
+func (e *enc) context(inv *functions.Invocation, flags byte) error {
 	r := &inv.Request
 	e.str(r.Method)
 	e.str(r.URL)
@@ -327,7 +344,7 @@ func appendRun(b []byte, id uint64, inv *functions.Invocation, ver uint64, flags
 	} else {
 		claims, err := json.Marshal(inv.Auth)
 		if err != nil {
-			return b, err
+			return err
 		}
 		e.bytes(claims)
 	}
@@ -339,7 +356,48 @@ func appendRun(b []byte, id uint64, inv *functions.Invocation, ver uint64, flags
 	if flags&withDeadline != 0 {
 		e.varint(inv.Deadline.UnixNano())
 	}
-	return e.b, nil
+	return nil
+}
+
+// context reads what enc.context wrote into inv.
+func (d *dec) context(inv *functions.Invocation, flags byte) {
+	r := &inv.Request
+	r.Method = d.str()
+	r.URL = d.str()
+	r.Path = d.str()
+	if n, isNil := d.count(); !isNil {
+		r.Query = make(map[string][]string, n)
+		for i := 0; i < n && d.err == nil; i++ {
+			k := d.str()
+			m, isNil := d.count()
+			var vs []string
+			if !isNil {
+				vs = make([]string, m)
+				for j := range vs {
+					vs[j] = d.str()
+				}
+			}
+			r.Query[k] = vs
+		}
+	}
+	r.Headers = d.strMap()
+	r.IP = d.str()
+	if flags&withBody != 0 {
+		if r.Body = d.bytes(); r.Body == nil {
+			r.Body = []byte{}
+		}
+	}
+	if claims := d.bytes(); claims != nil && d.err == nil {
+		if err := json.Unmarshal(claims, &inv.Auth); err != nil || inv.Auth == nil {
+			d.fail()
+		}
+	}
+	if flags&withCall != 0 {
+		inv.Call = &functions.CallInfo{ID: d.str(), State: d.bytes(), MaxStateBytes: d.int()}
+	}
+	if flags&withDeadline != 0 {
+		inv.Deadline = time.Unix(0, d.varint()).UTC()
+	}
 }
 
 // decodeRequest reads a frame from the gateway. A run frame that carries
@@ -376,49 +434,13 @@ func decodeRequest(b []byte, versions *versionTable) (request, error) {
 		inv.RequestID = d.str()
 		inv.Export = d.str()
 		inv.Data = d.bytes()
-		r := &inv.Request
-		r.Method = d.str()
-		r.URL = d.str()
-		r.Path = d.str()
-		if n, isNil := d.count(); !isNil {
-			r.Query = make(map[string][]string, n)
-			for i := 0; i < n && d.err == nil; i++ {
-				k := d.str()
-				m, isNil := d.count()
-				var vs []string
-				if !isNil {
-					vs = make([]string, m)
-					for j := range vs {
-						vs[j] = d.str()
-					}
-				}
-				r.Query[k] = vs
-			}
-		}
-		r.Headers = d.strMap()
-		r.IP = d.str()
-		if flags&withBody != 0 {
-			if r.Body = d.bytes(); r.Body == nil {
-				r.Body = []byte{}
-			}
-		}
-		if claims := d.bytes(); claims != nil && d.err == nil {
-			if err := json.Unmarshal(claims, &inv.Auth); err != nil || inv.Auth == nil {
-				d.fail()
-			}
-		}
-		if flags&withCall != 0 {
-			inv.Call = &functions.CallInfo{ID: d.str(), State: d.bytes(), MaxStateBytes: d.int()}
-		}
-		if flags&withDeadline != 0 {
-			inv.Deadline = time.Unix(0, d.varint()).UTC()
-		}
+		d.context(inv, flags)
 		if d.err == nil {
-			// Shared by the version's runs, which only read it.
-			inv.Function, inv.Type, inv.Hash, inv.Env = rec.Function, rec.Type, rec.Hash, rec.Env
-			inv.Timeout, inv.MemoryMB = rec.Timeout, rec.MemoryMB
+			rec.apply(inv)
 			req.Inv = inv
 		}
+	case kindChain:
+		req.Chain = d.chain(versions)
 	default:
 		d.fail()
 	}
@@ -498,17 +520,14 @@ func appendResponse(b []byte, resp *response) []byte {
 		e.byte(kindNeed)
 		e.uvarint(resp.ID)
 		e.byte(resp.need())
+	case resp.Chain != nil:
+		e.byte(kindChainDone)
+		e.uvarint(resp.ID)
+		e.chainSteps(resp.Chain)
 	case resp.Err != nil:
-		re := resp.Err
 		e.byte(kindError)
 		e.uvarint(resp.ID)
-		e.int(re.Status)
-		e.str(re.Code)
-		e.int(re.SIPCode)
-		e.str(re.Message)
-		e.str(re.Stack)
-		e.logs(re.Logs)
-		e.varint(int64(re.CPU))
+		e.runError(resp.Err)
 	default:
 		res := resp.Result
 		if res == nil {
@@ -516,21 +535,64 @@ func appendResponse(b []byte, resp *response) []byte {
 		}
 		e.byte(kindResult)
 		e.uvarint(resp.ID)
-		e.bytes(res.JSON)
-		if r := res.Response; r == nil {
-			e.bool(false)
-		} else {
-			e.bool(true)
-			e.int(r.Status)
-			e.strMap(r.Headers)
-			e.bytes(r.Body)
-		}
-		e.logs(res.Logs)
-		e.varint(int64(res.Duration))
-		e.varint(int64(res.CPU))
-		e.bytes(res.CallState)
+		e.result(res)
 	}
 	return e.b
+}
+
+func (e *enc) runError(re *functions.RunError) {
+	e.int(re.Status)
+	e.str(re.Code)
+	e.int(re.SIPCode)
+	e.str(re.Message)
+	e.str(re.Stack)
+	e.logs(re.Logs)
+	e.varint(int64(re.CPU))
+}
+
+func (d *dec) runError() *functions.RunError {
+	re := &functions.RunError{}
+	re.Status = d.int()
+	re.Code = d.str()
+	re.SIPCode = d.int()
+	re.Message = d.str()
+	re.Stack = d.str()
+	re.Logs = d.logs()
+	re.CPU = time.Duration(d.varint())
+	return re
+}
+
+func (e *enc) result(res *functions.Result) {
+	e.bytes(res.JSON)
+	if r := res.Response; r == nil {
+		e.bool(false)
+	} else {
+		e.bool(true)
+		e.int(r.Status)
+		e.strMap(r.Headers)
+		e.bytes(r.Body)
+	}
+	e.logs(res.Logs)
+	e.varint(int64(res.Duration))
+	e.varint(int64(res.CPU))
+	e.bytes(res.CallState)
+}
+
+func (d *dec) result() *functions.Result {
+	res := &functions.Result{}
+	res.JSON = d.bytes()
+	if d.bool() {
+		r := &functions.HTTPResponse{}
+		r.Status = d.int()
+		r.Headers = d.strMap()
+		r.Body = d.bytes()
+		res.Response = r
+	}
+	res.Logs = d.logs()
+	res.Duration = time.Duration(d.varint())
+	res.CPU = time.Duration(d.varint())
+	res.CallState = d.bytes()
+	return res
 }
 
 // decodeResponse reads a frame from a sandbox.
@@ -558,30 +620,11 @@ func decodeResponse(b []byte) (response, error) {
 		}
 		resp.NeedCode, resp.NeedVersion = flags&withCode != 0, flags&withVersion != 0
 	case kindError:
-		re := &functions.RunError{}
-		re.Status = d.int()
-		re.Code = d.str()
-		re.SIPCode = d.int()
-		re.Message = d.str()
-		re.Stack = d.str()
-		re.Logs = d.logs()
-		re.CPU = time.Duration(d.varint())
-		resp.Err = re
+		resp.Err = d.runError()
 	case kindResult:
-		res := &functions.Result{}
-		res.JSON = d.bytes()
-		if d.bool() {
-			r := &functions.HTTPResponse{}
-			r.Status = d.int()
-			r.Headers = d.strMap()
-			r.Body = d.bytes()
-			res.Response = r
-		}
-		res.Logs = d.logs()
-		res.Duration = time.Duration(d.varint())
-		res.CPU = time.Duration(d.varint())
-		res.CallState = d.bytes()
-		resp.Result = res
+		resp.Result = d.result()
+	case kindChainDone:
+		resp.Chain = d.chainSteps()
 	default:
 		d.fail()
 	}

@@ -232,6 +232,11 @@ func FuzzFrame(f *testing.F) {
 	f.Add(appendResponse(nil, &response{ID: 6, Err: &functions.RunError{Status: 500, Code: "x", Logs: typicalResult().Logs, CPU: time.Millisecond}}))
 	f.Add(appendResponse(nil, &response{ID: 7, KV: &kvCall{Call: 2, Op: functions.KVOp{Op: "incr", Key: "n", By: 2}}}))
 	f.Add(appendResponse(nil, &response{ID: 8, NeedCode: true}))
+	second := typicalInvocation()
+	functions.ShareContext(second, inv)
+	f.Add(must(appendChain(nil, 9, "routing", []*functions.Invocation{inv, second}, []uint64{1, 1}, []byte{withCode, 0})))
+	f.Add(appendResponse(nil, &response{ID: 10, Chain: []chainStep{{Result: typicalResult()}, {Result: typicalResult(), Err: &functions.RunError{Code: "x"}},
+		{Need: withCode, Data: json.RawMessage(`{}`)}}}))
 	f.Fuzz(func(t *testing.T, frame []byte) {
 		versions := newVersionTable()
 		versions.put(1, recordOf(typicalInvocation()))
@@ -244,6 +249,16 @@ func FuzzFrame(f *testing.F) {
 				again = appendCancel(nil, req.ID)
 			case req.KVReply != nil:
 				again = appendKVReply(nil, req.ID, req.KVReply)
+			case req.Chain != nil:
+				c := req.Chain
+				if c.Need != 0 {
+					return // a prefix of the steps: not the frame's whole chain
+				}
+				vers, flags := make([]uint64, len(c.Steps)), make([]byte, len(c.Steps))
+				for i := range vers {
+					vers[i], flags[i] = uint64(2+i), withVersion|withCode
+				}
+				again = must(appendChain(nil, req.ID, c.Handoff, c.Steps, vers, flags))
 			case req.unknownVersion:
 				return
 			default:

@@ -540,11 +540,30 @@ func (p *process) kvCall(id uint64, call *kvCall) {
 	}()
 }
 
-// roundTrip sends one request and waits for its answer, the sandbox's
-// death, or the watchdog: a run that overstays its time limit by the
-// grace has its sandbox killed. A process known to be dying is not sent
-// the call, and a call it died before reading comes back errNotDelivered.
+// roundTrip sends one run and waits for its answer (see exchange).
 func (p *process) roundTrip(ctx context.Context, inv *functions.Invocation, ver uint64, flags byte) (response, error) {
+	return p.exchange(ctx, trip{
+		encode: func(b []byte, id uint64) ([]byte, error) { return appendRun(b, id, inv, ver, flags) },
+		run:    pendingRun{tenant: inv.Function.Tenant, function: inv.Function.ID, memoryMB: inv.MemoryMB},
+		limit:  runTimeout(inv),
+	})
+}
+
+// trip is one frame sent to the sandbox and the answer awaited.
+type trip struct {
+	encode func(b []byte, id uint64) ([]byte, error)
+	run    pendingRun    // whose run it is (answer, sent and end are filled in)
+	limit  time.Duration // its time limit: the watchdog fires at limit + grace
+	// drain: when ctx ends, send the cancel and still wait for the answer
+	// (a chain's, which says what its steps did), instead of returning.
+	drain bool
+}
+
+// exchange sends one frame and waits for its answer, the sandbox's death,
+// or the watchdog: a run that overstays its time limit by the grace has
+// its sandbox killed. A process known to be dying is not sent the frame,
+// and a frame it died before reading comes back errNotDelivered.
+func (p *process) exchange(ctx context.Context, t trip) (response, error) {
 	id := p.slot.pool.nextID.Add(1)
 	ch := make(chan response, 1)
 	p.mu.Lock()
@@ -552,7 +571,8 @@ func (p *process) roundTrip(ctx context.Context, inv *functions.Invocation, ver 
 		p.mu.Unlock()
 		return response{}, errNotDelivered
 	}
-	p.pending[id] = pendingRun{answer: ch, tenant: inv.Function.Tenant, function: inv.Function.ID, memoryMB: inv.MemoryMB}
+	t.run.answer = ch
+	p.pending[id] = t.run
 	p.mu.Unlock()
 	var end int64
 	defer func() {
@@ -574,7 +594,7 @@ func (p *process) roundTrip(ctx context.Context, inv *functions.Invocation, ver 
 		}
 		p.mu.Unlock()
 	}
-	err := p.stdin.sendAt(func(b []byte) ([]byte, error) { return appendRun(b, id, inv, ver, flags) }, queued)
+	err := p.stdin.sendAt(func(b []byte) ([]byte, error) { return t.encode(b, id) }, queued)
 	if errors.Is(err, errFrameTooLarge) {
 		return response{}, &functions.RunError{Status: http.StatusRequestEntityTooLarge, Code: "payload_too_large",
 			Message: fmt.Sprintf("the invocation is larger than the sandbox's %d MiB frame", maxFrame>>20)}
@@ -589,33 +609,40 @@ func (p *process) roundTrip(ctx context.Context, inv *functions.Invocation, ver 
 		}
 	}
 
-	timeout := runTimeout(inv)
+	timeout := t.limit
 	watchdog := startTimer(timeout + p.slot.pool.cfg.Grace)
 	defer stopTimer(watchdog)
-	select {
-	case resp := <-ch:
-		return resp, nil
-	case <-p.dead:
-		if end > p.readBytes {
-			return response{}, errNotDelivered
+	done := ctx.Done()
+	for {
+		select {
+		case resp := <-ch:
+			return resp, nil
+		case <-p.dead:
+			if end > p.readBytes {
+				return response{}, errNotDelivered
+			}
+			return response{}, p.deathErr
+		case <-watchdog.C:
+			grace := p.slot.pool.cfg.Grace
+			fn, tenant := t.run.function, t.run.tenant
+			if p.stopWith(&functions.RunError{Status: http.StatusServiceUnavailable, Code: CodeSandboxRestarted,
+				Message: fmt.Sprintf("the sandbox running this function was stopped: another run on it overstayed its time limit by more than %v", grace)},
+				fn) {
+				p.slot.pool.offence(fn, tenant, fmt.Sprintf("a run overstayed its time limit of %d ms by %v and would not stop", timeout.Milliseconds(), grace))
+			}
+			// Its clock died with the sandbox. A run that ignores its interrupt
+			// is inside a long built-in, busy all along: charge it the time it
+			// held its thread, or such runs would be free of the CPU budget.
+			return response{}, &functions.RunError{Status: http.StatusGatewayTimeout, Code: functions.CodeTimeout,
+				Message: fmt.Sprintf("function exceeded its time limit of %d ms and did not stop; its sandbox was killed", timeout.Milliseconds()),
+				CPU:     timeout + p.slot.pool.cfg.Grace}
+		case <-done:
+			_ = p.stdin.send(func(b []byte) ([]byte, error) { return appendCancel(b, id), nil }) // best effort
+			if !t.drain {
+				return response{}, canceled(ctx) // the answer, if any, is dropped
+			}
+			done = nil // the answer says where the cancel stopped it
 		}
-		return response{}, p.deathErr
-	case <-watchdog.C:
-		grace := p.slot.pool.cfg.Grace
-		if p.stopWith(&functions.RunError{Status: http.StatusServiceUnavailable, Code: CodeSandboxRestarted,
-			Message: fmt.Sprintf("the sandbox running this function was stopped: another run on it overstayed its time limit by more than %v", grace)},
-			inv.Function.ID) {
-			p.slot.pool.offence(inv.Function.ID, inv.Function.Tenant, fmt.Sprintf("a run overstayed its time limit of %d ms by %v and would not stop", timeout.Milliseconds(), grace))
-		}
-		// Its clock died with the sandbox. A run that ignores its interrupt
-		// is inside a long built-in, busy all along: charge it the time it
-		// held its thread, or such runs would be free of the CPU budget.
-		return response{}, &functions.RunError{Status: http.StatusGatewayTimeout, Code: functions.CodeTimeout,
-			Message: fmt.Sprintf("function exceeded its time limit of %d ms and did not stop; its sandbox was killed", timeout.Milliseconds()),
-			CPU:     timeout + p.slot.pool.cfg.Grace}
-	case <-ctx.Done():
-		_ = p.stdin.send(func(b []byte) ([]byte, error) { return appendCancel(b, id), nil }) // best effort: the answer, if any, is dropped
-		return response{}, canceled(ctx)
 	}
 }
 
