@@ -37,6 +37,7 @@ const (
 // chainRequest is a decoded chain frame.
 type chainRequest struct {
 	Handoff string
+	Slot    uint32 // its slot on the board (see board.go), 0 for none
 	// Steps are the steps the sandbox can run: all of them, or those
 	// before the first whose version record it does not hold.
 	Steps []*functions.Invocation
@@ -67,12 +68,13 @@ const (
 // appendChain encodes a chain. steps[0] carries the chain's data and the
 // context every step shares; vers and flags are each step's version
 // record id and what travels with it (withCode, withVersion).
-func appendChain(b []byte, id uint64, handoff string, steps []*functions.Invocation, vers []uint64, flags []byte) ([]byte, error) {
+func appendChain(b []byte, id uint64, handoff string, slot uint32, steps []*functions.Invocation, vers []uint64, flags []byte) ([]byte, error) {
 	e := enc{b}
 	first := steps[0]
 	e.byte(kindChain)
 	e.uvarint(id)
 	e.str(handoff)
+	e.uvarint(uint64(slot))
 	e.uvarint(uint64(len(steps)))
 	cf := contextFlags(first)
 	e.byte(cf)
@@ -103,6 +105,11 @@ func appendChain(b []byte, id uint64, handoff string, steps []*functions.Invocat
 // stored in versions even past a step that needs one.
 func (d *dec) chain(versions *versionTable) *chainRequest {
 	c := &chainRequest{Handoff: d.str()}
+	if slot := d.uvarint(); slot < boardSlots {
+		c.Slot = uint32(slot)
+	} else {
+		d.fail()
+	}
 	n := d.uvarint()
 	if n == 0 || n > uint64(len(d.b)) { // every step takes bytes
 		d.fail()
@@ -226,7 +233,7 @@ func (d *dec) chainSteps() []chainStep {
 
 // runChain runs a chain in the sandbox: RunSteps on its engine, stopped
 // by the deadline the steps share (as well as by a cancel frame).
-func runChain(ctx context.Context, eng functions.Executor, handoffs map[string]functions.Handoff, id uint64, c *chainRequest) response {
+func runChain(ctx context.Context, eng functions.Executor, handoffs map[string]functions.Handoff, b *childBoard, id uint64, c *chainRequest) response {
 	resp := response{ID: id, Chain: make([]chainStep, 0, len(c.Steps)+1)}
 	h, ok := handoffs[c.Handoff]
 	if !ok {
@@ -244,7 +251,7 @@ func runChain(ctx context.Context, eng functions.Executor, handoffs map[string]f
 		// The steps run back to back on this goroutine: each step's last
 		// reading of its thread's CPU clock starts the next one's.
 		var mark engine.CPUMark
-		runs = functions.RunSteps(engine.WithCPUMark(ctx, &mark), eng, h, c.Steps, nil)
+		runs = functions.RunSteps(engine.WithCPUMark(ctx, &mark), eng, h, c.Steps, func(i int) { b.set(c.Slot, i) })
 		mark.Release()
 	}
 	for i, run := range runs {

@@ -87,27 +87,29 @@ func (p *process) executeChain(ctx context.Context, handoff string, steps []*fun
 			functions.ShareContext(frame[0], first)
 		}
 		limit := time.Duration(0) // the frame's steps' own limits, end to end
-		memoryMB := 0
 		for _, inv := range frame {
 			limit += runTimeout(inv)
-			memoryMB = max(memoryMB, inv.MemoryMB)
 		}
+		memoryMB := frame[0].MemoryMB
 		started := time.Now()
+		slot := p.board.take()
 		resp, err := p.exchange(ctx, trip{
 			encode: func(b []byte, id uint64) ([]byte, error) {
-				return appendChain(b, id, handoff, frame, vers[from:], flags[from:])
+				return appendChain(b, id, handoff, slot, frame, vers[from:], flags[from:])
 			},
-			// Its death or overstay is put down to the frame's first
-			// function: the gateway does not see which step is running.
-			run:   pendingRun{tenant: first.Function.Tenant, function: frame[0].Function.ID, memoryMB: memoryMB},
+			// A death or an overstay is put down to the step the board
+			// says was running (see board.go).
+			run:   pendingRun{tenant: first.Function.Tenant, function: frame[0].Function.ID, memoryMB: memoryMB, slot: slot, steps: frame},
 			limit: limit,
 			drain: true,
 		})
+		at := p.board.step(slot)
+		p.board.give(slot)
 		if errors.Is(err, errNotDelivered) {
 			return runs, frame[0].Data, err
 		}
 		if err != nil {
-			return append(runs, functions.StepRun{Started: started, Duration: time.Since(started), Err: err}), nil, nil
+			return append(runs, lost(frame, at, started, err)...), nil, nil
 		}
 		if resp.Chain == nil {
 			return append(runs, functions.StepRun{Started: started, Duration: time.Since(started), Err: &functions.RunError{
@@ -150,4 +152,18 @@ func (p *process) executeChain(ctx context.Context, handoff string, steps []*fun
 	}
 	return append(runs, functions.StepRun{Started: time.Now(), Err: &functions.RunError{
 		Status: http.StatusBadGateway, Code: CodeSandboxCrash, Message: "the sandbox gave no answer"}}), nil, nil
+}
+
+// lost is a frame's steps when its sandbox died or was stopped before it
+// answered: the steps before the one the board says was running passed
+// (the sandbox moved on from them), their results lost with it; that one
+// failed with err.
+func lost(frame []*functions.Invocation, at int, started time.Time, err error) []functions.StepRun {
+	at = min(max(at, 0), len(frame)-1)
+	runs := make([]functions.StepRun, at+1)
+	for i := range at {
+		runs[i] = functions.StepRun{Started: started, Result: &functions.Result{}}
+	}
+	runs[at] = functions.StepRun{Started: started, Duration: time.Since(started), Err: err}
+	return runs
 }

@@ -41,12 +41,12 @@ func TestChainCodecRoundTrip(t *testing.T) {
 			vers[j], flags[j] = uint64(10+j), withCode|withVersion
 		}
 		versions := newVersionTable()
-		frame, err := appendChain(nil, 5, "routing", steps, vers, flags)
+		frame, err := appendChain(nil, 5, "routing", 9, steps, vers, flags)
 		if err != nil {
 			t.Fatal(err)
 		}
 		got, err := decodeRequest(frame, versions)
-		if err != nil || got.ID != 5 || got.Chain == nil || got.Chain.Handoff != "routing" || got.Chain.Need != 0 {
+		if err != nil || got.ID != 5 || got.Chain == nil || got.Chain.Handoff != "routing" || got.Chain.Slot != 9 || got.Chain.Need != 0 {
 			t.Fatalf("chain: %v %+v", err, got)
 		}
 		if !reflect.DeepEqual(got.Chain.Steps, steps) {
@@ -56,14 +56,14 @@ func TestChainCodecRoundTrip(t *testing.T) {
 		for j := range steps {
 			flags[j], steps[j].Code = 0, ""
 		}
-		if got, err = decodeRequest(must(appendChain(nil, 6, "routing", steps, vers, flags)), versions); err != nil || !reflect.DeepEqual(got.Chain.Steps, steps) {
+		if got, err = decodeRequest(must(appendChain(nil, 6, "routing", 0, steps, vers, flags)), versions); err != nil || !reflect.DeepEqual(got.Chain.Steps, steps) {
 			t.Fatalf("by reference: %v\n got %+v\nwant %+v", err, got.Chain.Steps, steps)
 		}
 	}
 	// A step whose record the sandbox lacks ends the runnable steps there.
 	steps := chainOf(r, 3)
 	versions := newVersionTable()
-	got, err := decodeRequest(must(appendChain(nil, 7, "x", steps, []uint64{1, 2, 3}, []byte{withVersion, 0, withVersion})), versions)
+	got, err := decodeRequest(must(appendChain(nil, 7, "x", 1, steps, []uint64{1, 2, 3}, []byte{withVersion, 0, withVersion})), versions)
 	if err != nil || len(got.Chain.Steps) != 1 || got.Chain.Need != withVersion || versions.get(3) == nil {
 		t.Fatalf("missing record: %v %+v", err, got.Chain)
 	}
@@ -96,7 +96,7 @@ func TestChainAnswerRoundTrip(t *testing.T) {
 
 func TestChainCodecRefusesMalformedFrames(t *testing.T) {
 	steps := chainOf(rand.New(rand.NewSource(4)), 2)
-	chain := must(appendChain(nil, 1, "h", steps, []uint64{1, 2}, []byte{withVersion | withCode, withVersion}))
+	chain := must(appendChain(nil, 1, "h", 2, steps, []uint64{1, 2}, []byte{withVersion | withCode, withVersion}))
 	done := appendResponse(nil, &response{ID: 2, Chain: []chainStep{{Result: typicalResult()}}})
 	for _, c := range []struct {
 		name  string
@@ -181,4 +181,52 @@ func TestPoolChain(t *testing.T) {
 	if len(runs) != 1 || runs[0].Err == nil || !strings.Contains(runs[0].Err.Error(), "nope") {
 		t.Fatalf("unknown handoff: %+v", runs)
 	}
+}
+
+// A chain's death or overstay is put down to the step that was running
+// (the board), not to the chain's first function: the culprit goes to
+// quarantine, the steps before it passed, the ones after never ran.
+func TestChainCulpritIsTheRunningStep(t *testing.T) {
+	step := func(id, src string, memoryMB int, timeout time.Duration) *functions.Invocation {
+		inv := invocation(t, "acme", src, memoryMB, timeout)
+		inv.Function.ID = id
+		return inv
+	}
+	chain := func(p *Pool, steps ...*functions.Invocation) []functions.StepRun {
+		steps[0].Data = json.RawMessage(`{"n":1}`)
+		return p.ExecuteChain(context.Background(), functions.PassData, steps)
+	}
+	add := `exports.main = (d) => ({n: d.n + 1})`
+	t.Run("memory", func(t *testing.T) {
+		p := newPoolWith(t, 128, func(c *Config) { c.QuarantineSandboxes = -1 })
+		for i := 1; i <= 2; i++ {
+			runs := chain(p, step("fn_a", add, 64, 5*time.Second), step("fn_evil", `exports.main = () => "x".repeat(450e6).length`, 1024, 5*time.Second),
+				step("fn_z", add, 64, 5*time.Second))
+			if len(runs) != 2 || runs[0].Err != nil || runCode(runs[1].Err) != functions.CodeMemoryLimit {
+				t.Fatalf("bomb %d: %+v", i, runs)
+			}
+		}
+		if _, in := p.Quarantined("fn_evil"); !in {
+			t.Fatal("the bomb is not quarantined")
+		}
+		if _, in := p.Quarantined("fn_a"); in {
+			t.Fatal("the chain's first function was blamed")
+		}
+	})
+	t.Run("overstay", func(t *testing.T) {
+		p := newPoolWith(t, 256, func(c *Config) { c.QuarantineSandboxes = -1 })
+		for i := 1; i <= 2; i++ {
+			runs := chain(p, step("fn_a", add, 64, 100*time.Millisecond),
+				step("fn_slow", `exports.main = () => /^(?=(a+)+b)/.test("a".repeat(40) + "!")`, 64, 100*time.Millisecond))
+			if len(runs) != 2 || runs[0].Err != nil || runCode(runs[1].Err) != functions.CodeTimeout {
+				t.Fatalf("overstay %d: %+v", i, runs)
+			}
+		}
+		if q, in := p.Quarantined("fn_slow"); !in || !strings.Contains(q.Reason, "overstayed") {
+			t.Fatalf("the overstaying step: %+v %v", q, in)
+		}
+		if _, in := p.Quarantined("fn_a"); in {
+			t.Fatal("the chain's first function was blamed")
+		}
+	})
 }

@@ -36,6 +36,7 @@ type ChildOptions struct {
 // RunChild is the body of "scriptforge sandbox": cap the process, then
 // serve requests from stdin until the gateway closes it.
 func RunChild(o ChildOptions) error {
+	b := openChildBoard() // the chain board the gateway handed down, if any
 	if o.MemoryMB <= 0 {
 		o.MemoryMB = 1024
 	}
@@ -74,13 +75,13 @@ func RunChild(o ChildOptions) error {
 	defer eng.Close()
 	in, out := pollable(0, "stdin"), pollable(1, "stdout")
 	if o.Worker {
-		return serve(in, out, eng.NewPersistent(), kv, nil)
+		return serve(in, out, eng.NewPersistent(), kv, nil, nil)
 	}
 	handoffs := map[string]functions.Handoff{functions.PassData.Name: functions.PassData}
 	for _, h := range o.Handoffs {
 		handoffs[h.Name] = h
 	}
-	return serve(in, out, eng, kv, handoffs)
+	return serve(in, out, eng, kv, handoffs, b)
 }
 
 // pollable reopens one of the pipes to the gateway in non-blocking mode,

@@ -234,7 +234,7 @@ func FuzzFrame(f *testing.F) {
 	f.Add(appendResponse(nil, &response{ID: 8, NeedCode: true}))
 	second := typicalInvocation()
 	functions.ShareContext(second, inv)
-	f.Add(must(appendChain(nil, 9, "routing", []*functions.Invocation{inv, second}, []uint64{1, 1}, []byte{withCode, 0})))
+	f.Add(must(appendChain(nil, 9, "routing", 3, []*functions.Invocation{inv, second}, []uint64{1, 1}, []byte{withCode, 0})))
 	f.Add(appendResponse(nil, &response{ID: 10, Chain: []chainStep{{Result: typicalResult()}, {Result: typicalResult(), Err: &functions.RunError{Code: "x"}},
 		{Need: withCode, Data: json.RawMessage(`{}`)}}}))
 	f.Fuzz(func(t *testing.T, frame []byte) {
@@ -258,7 +258,7 @@ func FuzzFrame(f *testing.F) {
 				for i := range vers {
 					vers[i], flags[i] = uint64(2+i), withVersion|withCode
 				}
-				again = must(appendChain(nil, req.ID, c.Handoff, c.Steps, vers, flags))
+				again = must(appendChain(nil, req.ID, c.Handoff, c.Slot, c.Steps, vers, flags))
 			case req.unknownVersion:
 				return
 			default:

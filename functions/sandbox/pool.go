@@ -245,6 +245,25 @@ type pendingRun struct {
 	memoryMB int // its budget
 	sent     time.Time
 	end      int64 // 0 until its frame is queued
+	// A chain's: its board slot and the frame's steps. Its function and
+	// budget are those of the step the board says is running.
+	slot  uint32
+	steps []*functions.Invocation
+}
+
+// running resolves a chain's run to the step the board says is running
+// (the first while it says nothing); other runs are themselves.
+func (r pendingRun) running(b *board) pendingRun {
+	if len(r.steps) == 0 {
+		return r
+	}
+	i := max(b.step(r.slot), 0)
+	if i >= len(r.steps) {
+		i = 0 // a board the sandbox wrote nonsense to
+	}
+	inv := r.steps[i]
+	r.function, r.memoryMB = inv.Function.ID, inv.MemoryMB
+	return r
 }
 
 // process is one running sandbox.
@@ -273,7 +292,8 @@ type process struct {
 	versions  *lru.Cache[versionKey, *sentVersion]
 	nextVer   atomic.Uint64
 	stderrEnd *tail
-	oomBefore int // the cgroup's OOM kills before this process started
+	oomBefore int    // the cgroup's OOM kills before this process started
+	board     *board // which step of each chain it runs; nil if it could not be made
 }
 
 func startProcess(s *slot) (*process, error) {
@@ -312,8 +332,21 @@ func startProcess(s *slot) (*process, error) {
 	}
 	t := &tail{log: s.pool.log, slot: s.index}
 	cmd.Stderr = t
+	// Without a board, chains are put down to their first step.
+	b, boardFile, berr := newBoard()
+	if berr != nil {
+		s.pool.log.Warn("sandbox: no chain board", slog.Any("error", berr))
+	} else {
+		cmd.ExtraFiles = []*os.File{boardFile} // descriptor 3 (boardFD)
+	}
 	err = cmd.Start()
 	stdinR.Close() // the child's now: held here, writes would not fail when it dies
+	if boardFile != nil {
+		boardFile.Close() // the child's and the mapping's now
+	}
+	if err != nil {
+		b.close()
+	}
 	if err != nil {
 		stdinW.Close()
 		return nil, fmt.Errorf("starting a sandbox: %w", err)
@@ -325,7 +358,7 @@ func startProcess(s *slot) (*process, error) {
 	p := &process{
 		slot: s, cmd: cmd, started: time.Now(), pipe: stdinW,
 		pending: map[uint64]pendingRun{}, dead: make(chan struct{}),
-		hasCode: hasCode, versions: versions, stderrEnd: t, oomBefore: oomBefore,
+		hasCode: hasCode, versions: versions, stderrEnd: t, oomBefore: oomBefore, board: b,
 	}
 	p.stdin = newFrameWriter(stdinW, false)
 	go p.readLoop(stdout)
@@ -369,6 +402,7 @@ func (p *process) readLoop(stdout io.Reader) {
 		}
 	}
 	close(p.dead)
+	p.board.close()
 	p.closeInput() // its pipe is broken: this only stops the writer
 	if p.slot.pool.closed.Load() && p.slot.cgroup != nil {
 		p.slot.cgroup.remove()
@@ -624,7 +658,8 @@ func (p *process) exchange(ctx context.Context, t trip) (response, error) {
 			return response{}, p.deathErr
 		case <-watchdog.C:
 			grace := p.slot.pool.cfg.Grace
-			fn, tenant := t.run.function, t.run.tenant
+			run := t.run.running(p.board)
+			fn, tenant := run.function, run.tenant
 			if p.stopWith(&functions.RunError{Status: http.StatusServiceUnavailable, Code: CodeSandboxRestarted,
 				Message: fmt.Sprintf("the sandbox running this function was stopped: another run on it overstayed its time limit by more than %v", grace)},
 				fn) {
