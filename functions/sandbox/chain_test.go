@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math/rand"
 	"reflect"
 	"strings"
@@ -229,4 +230,40 @@ func TestChainCulpritIsTheRunningStep(t *testing.T) {
 			t.Fatal("the chain's first function was blamed")
 		}
 	})
+}
+
+// A sandbox that lacks a step's code or record (evicted, or a gateway
+// that believes otherwise) answers with a need where it stopped, and the
+// gateway sends the rest of the chain again from there with what lacks:
+// every step runs once, on the right data.
+func TestChainSendsWhatTheSandboxLacks(t *testing.T) {
+	p := newPool(t, 1, 256)
+	var steps []*functions.Invocation
+	for i := range 3 {
+		inv := invocation(t, "acme", fmt.Sprintf(`exports.main = (d) => ({n: d.n * 10 + %d}) // %d`, i+1, i), 64, time.Second)
+		inv.Function.ID = fmt.Sprint("fn_", i)
+		steps = append(steps, inv)
+	}
+	steps[0].Data = json.RawMessage(`{"n":0}`)
+	proc := p.slots[0].current()
+	proc.hasCode.Add(steps[1].Hash, struct{}{}) // it has not
+	v := &sentVersion{id: 999, rec: recordOf(steps[2])}
+	v.confirmed.Store(true) // it has not
+	proc.versions.Add(keyOf(steps[2]), v)
+
+	before := p.nextID.Load()
+	runs := p.ExecuteChain(context.Background(), functions.PassData, steps)
+	if len(runs) != 3 || runs[2].Err != nil || string(runs[2].Result.JSON) != `{"n":123}` {
+		t.Fatalf("%+v", runs)
+	}
+	// One frame, then one from the step without code, then one from the
+	// step without its record.
+	if frames := p.nextID.Load() - before; frames != 3 {
+		t.Fatalf("%d frames, want 3", frames)
+	}
+	for i, r := range runs {
+		if r.Err != nil || r.Result == nil || r.Result.CPU <= 0 {
+			t.Fatalf("step %d: %+v", i, r)
+		}
+	}
 }
