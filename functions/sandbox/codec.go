@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math"
 	"time"
+	"unicode/utf8"
 	"unsafe"
 
 	"github.com/scriptforge/scriptforge/functions"
@@ -34,6 +35,9 @@ const (
 	kindError  byte = 17 // the run's error
 	kindNeed   byte = 18 // the sandbox lacks the code or the version record: send them
 	kindKVCall byte = 19 // a kv call of the run in progress
+
+	// kindChain (4) and kindChainDone (20), a chain of runs in one frame
+	// and its answer, are in chain.go.
 )
 
 // Flags of a kindRun frame and of a kindNeed answer.
@@ -338,15 +342,8 @@ func (e *enc) context(inv *functions.Invocation, flags byte) error {
 	if flags&withBody != 0 {
 		e.bytes(r.Body)
 	}
-	// Claims are any JSON values; they are rare and small.
-	if inv.Auth == nil {
-		e.bytes(nil)
-	} else {
-		claims, err := json.Marshal(inv.Auth)
-		if err != nil {
-			return err
-		}
-		e.bytes(claims)
+	if err := e.claims(inv.Auth); err != nil {
+		return err
 	}
 	if c := inv.Call; c != nil {
 		e.str(c.ID)
@@ -387,11 +384,7 @@ func (d *dec) context(inv *functions.Invocation, flags byte) {
 			r.Body = []byte{}
 		}
 	}
-	if claims := d.bytes(); claims != nil && d.err == nil {
-		if err := json.Unmarshal(claims, &inv.Auth); err != nil || inv.Auth == nil {
-			d.fail()
-		}
-	}
+	inv.Auth = d.claims()
 	if flags&withCall != 0 {
 		inv.Call = &functions.CallInfo{ID: d.str(), State: d.bytes(), MaxStateBytes: d.int()}
 	}
@@ -632,4 +625,144 @@ func decodeResponse(b []byte) (response, error) {
 		return response{}, err
 	}
 	return resp, nil
+}
+
+// How claims cross: none; as JSON; or, when every value is a string or a
+// list of strings (an API key's claims, on every routing call), as such,
+// which spares a JSON encoding and decoding per call.
+const (
+	claimsNone   byte = 0
+	claimsJSON   byte = 1
+	claimsSimple byte = 2
+)
+
+func (e *enc) claims(m map[string]any) error {
+	if m == nil {
+		e.byte(claimsNone)
+		return nil
+	}
+	if !simpleClaims(m) {
+		b, err := json.Marshal(m)
+		if err != nil {
+			return err
+		}
+		e.byte(claimsJSON)
+		e.bytes(b)
+		return nil
+	}
+	e.byte(claimsSimple)
+	e.uvarint(uint64(len(m)))
+	for k, v := range m {
+		e.str(k)
+		switch v := v.(type) {
+		case string:
+			e.byte(0)
+			e.str(v)
+		case []string:
+			e.byte(1)
+			e.uvarint(uint64(len(v)))
+			for _, s := range v {
+				e.str(s)
+			}
+		case []any:
+			e.byte(1)
+			e.uvarint(uint64(len(v)))
+			for _, s := range v {
+				e.str(s.(string))
+			}
+		}
+	}
+	return nil
+}
+
+// simpleClaims: every value is a string or a list of strings, all valid
+// UTF-8 (JSON would have replaced invalid bytes: the two ways must agree).
+func simpleClaims(m map[string]any) bool {
+	for k, v := range m {
+		if !utf8.ValidString(k) {
+			return false
+		}
+		switch v := v.(type) {
+		case string:
+			if !utf8.ValidString(v) {
+				return false
+			}
+		case []string:
+			if v == nil {
+				return false // null in JSON
+			}
+			for _, s := range v {
+				if !utf8.ValidString(s) {
+					return false
+				}
+			}
+		case []any:
+			if v == nil {
+				return false
+			}
+			for _, s := range v {
+				if s, ok := s.(string); !ok || !utf8.ValidString(s) {
+					return false
+				}
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// claims reads what enc.claims wrote, as JSON would have decoded it: a
+// list of strings is a []any.
+func (d *dec) claims() map[string]any {
+	switch d.byte() {
+	case claimsNone:
+		return nil
+	case claimsJSON:
+		var m map[string]any
+		if b := d.bytes(); d.err == nil && (json.Unmarshal(b, &m) != nil || m == nil) {
+			d.fail()
+		}
+		return m
+	case claimsSimple:
+		n := d.uvarint()
+		if n > uint64(len(d.b)) {
+			d.fail()
+			return nil
+		}
+		m := make(map[string]any, n)
+		str := func() string { // only what JSON could carry
+			s := d.str()
+			if !utf8.ValidString(s) {
+				d.fail()
+			}
+			return s
+		}
+		for i := uint64(0); i < n && d.err == nil; i++ {
+			k := str()
+			switch d.byte() {
+			case 0:
+				m[k] = str()
+			case 1:
+				c := d.uvarint()
+				if c > uint64(len(d.b)) {
+					d.fail()
+					return nil
+				}
+				list := make([]any, c)
+				for j := range list {
+					list[j] = str()
+				}
+				m[k] = list
+			default:
+				d.fail()
+			}
+		}
+		if d.err != nil {
+			return nil
+		}
+		return m
+	}
+	d.fail()
+	return nil
 }
