@@ -4,6 +4,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -30,9 +31,13 @@ const (
 type board struct {
 	mu    sync.Mutex
 	mem   []byte   // nil once unmapped
-	slots []uint32 // the page's slots; after close, a copy of them
+	slots []uint64 // the page's slots; after close, a copy of them
 	free  []uint32
 }
+
+// A slot holds the step's number (from 1; 0: none yet) in its low 16
+// bits and the wall-clock time it started, in unix milliseconds, above.
+const stepBits = 16
 
 // newBoard makes a board and returns the file to hand the sandbox; the
 // caller closes it once the sandbox has started.
@@ -42,16 +47,16 @@ func newBoard() (*board, *os.File, error) {
 		return nil, nil, err
 	}
 	f := os.NewFile(uintptr(fd), "board")
-	if err := f.Truncate(boardSlots * 4); err != nil {
+	if err := f.Truncate(boardSlots * 8); err != nil {
 		f.Close()
 		return nil, nil, err
 	}
-	mem, err := unix.Mmap(fd, 0, boardSlots*4, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+	mem, err := unix.Mmap(fd, 0, boardSlots*8, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
 	if err != nil {
 		f.Close()
 		return nil, nil, err
 	}
-	b := &board{mem: mem, slots: unsafe.Slice((*uint32)(unsafe.Pointer(&mem[0])), boardSlots)}
+	b := &board{mem: mem, slots: unsafe.Slice((*uint64)(unsafe.Pointer(&mem[0])), boardSlots)}
 	for i := uint32(boardSlots - 1); i > 0; i-- {
 		b.free = append(b.free, i)
 	}
@@ -70,7 +75,7 @@ func (b *board) take() uint32 {
 	}
 	s := b.free[len(b.free)-1]
 	b.free = b.free[:len(b.free)-1]
-	atomic.StoreUint32(&b.slots[s], 0)
+	atomic.StoreUint64(&b.slots[s], 0)
 	return s
 }
 
@@ -83,15 +88,17 @@ func (b *board) give(s uint32) {
 	b.mu.Unlock()
 }
 
-// step is the step slot s says is running: its index in the frame, or
-// -1 when the slot says nothing yet (or there is no slot).
-func (b *board) step(s uint32) int {
+// step is the step slot s says is running: its index in the frame and
+// when it started, or -1 when the slot says nothing yet (or there is no
+// slot).
+func (b *board) step(s uint32) (int, time.Time) {
 	if b == nil || s == 0 {
-		return -1
+		return -1, time.Time{}
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return int(atomic.LoadUint32(&b.slots[s])) - 1
+	v := atomic.LoadUint64(&b.slots[s])
+	return int(v&(1<<stepBits-1)) - 1, time.UnixMilli(int64(v >> stepBits))
 }
 
 // close unmaps the page of a dead sandbox, keeping what it said last:
@@ -103,9 +110,9 @@ func (b *board) close() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.mem != nil {
-		last := make([]uint32, boardSlots)
+		last := make([]uint64, boardSlots)
 		for i := range last {
-			last[i] = atomic.LoadUint32(&b.slots[i])
+			last[i] = atomic.LoadUint64(&b.slots[i])
 		}
 		_ = unix.Munmap(b.mem)
 		b.mem, b.slots = nil, last
@@ -113,26 +120,26 @@ func (b *board) close() {
 }
 
 // childBoard is the sandbox's side: the same page, written to.
-type childBoard struct{ slots []uint32 }
+type childBoard struct{ slots []uint64 }
 
 // openChildBoard maps the board the gateway handed down, if it did.
 func openChildBoard() *childBoard {
 	var st unix.Stat_t
-	if unix.Fstat(boardFD, &st) != nil || st.Size != boardSlots*4 {
+	if unix.Fstat(boardFD, &st) != nil || st.Size != boardSlots*8 {
 		return nil // started by something else than a pool (a test)
 	}
-	mem, err := unix.Mmap(boardFD, 0, boardSlots*4, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+	mem, err := unix.Mmap(boardFD, 0, boardSlots*8, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
 	_ = unix.Close(boardFD)
 	if err != nil {
 		return nil
 	}
-	return &childBoard{slots: unsafe.Slice((*uint32)(unsafe.Pointer(&mem[0])), boardSlots)}
+	return &childBoard{slots: unsafe.Slice((*uint64)(unsafe.Pointer(&mem[0])), boardSlots)}
 }
 
-// set notes that step i (from 0) of the chain on slot s is starting.
+// set notes that step i (from 0) of the chain on slot s is starting now.
 func (b *childBoard) set(s uint32, i int) {
-	if b == nil || s == 0 || s >= boardSlots {
+	if b == nil || s == 0 || s >= boardSlots || i+1 >= 1<<stepBits {
 		return
 	}
-	atomic.StoreUint32(&b.slots[s], uint32(i+1))
+	atomic.StoreUint64(&b.slots[s], uint64(time.Now().UnixMilli())<<stepBits|uint64(i+1))
 }

@@ -86,24 +86,22 @@ func (p *process) executeChain(ctx context.Context, handoff string, steps []*fun
 		if from > 0 {
 			functions.ShareContext(frame[0], first)
 		}
-		limit := time.Duration(0) // the frame's steps' own limits, end to end
-		for _, inv := range frame {
-			limit += runTimeout(inv)
-		}
 		memoryMB := frame[0].MemoryMB
 		started := time.Now()
 		slot := p.board.take()
+		w := chainWatch{b: p.board, slot: slot, frame: frame, sent: started}
 		resp, err := p.exchange(ctx, trip{
 			encode: func(b []byte, id uint64) ([]byte, error) {
 				return appendChain(b, id, handoff, slot, frame, vers[from:], flags[from:])
 			},
 			// A death or an overstay is put down to the step the board
 			// says was running (see board.go).
-			run:   pendingRun{tenant: first.Function.Tenant, function: frame[0].Function.ID, memoryMB: memoryMB, slot: slot, steps: frame},
-			limit: limit,
-			drain: true,
+			run:      pendingRun{tenant: first.Function.Tenant, function: frame[0].Function.ID, memoryMB: memoryMB, slot: slot, steps: frame},
+			limit:    w.first(),
+			overstay: w.overstay,
+			drain:    true,
 		})
-		at := p.board.step(slot)
+		at, _ := p.board.step(slot)
 		p.board.give(slot)
 		if errors.Is(err, errNotDelivered) {
 			return runs, frame[0].Data, err
@@ -166,4 +164,48 @@ func lost(frame []*functions.Invocation, at int, started time.Time, err error) [
 	}
 	runs[at] = functions.StepRun{Started: started, Duration: time.Since(started), Err: err}
 	return runs
+}
+
+// chainWatch is the watchdog's view of a chain in flight: each step gets
+// its own time limit plus the grace from when it started, as a run of
+// its own would. The watchdog first fires when the shortest limit could
+// have passed; each time, the board says which step is running since
+// when, and the watchdog kills the sandbox if that step has overstayed,
+// else waits until it would have, or until a later step could have.
+// Without a board, steps are taken to start when the frame was sent
+// (slower to kill, never sooner).
+type chainWatch struct {
+	b     *board
+	slot  uint32
+	frame []*functions.Invocation
+	sent  time.Time
+}
+
+// first is the shortest limit of the frame's steps.
+func (w *chainWatch) first() time.Duration {
+	d := runTimeout(w.frame[0])
+	for _, inv := range w.frame[1:] {
+		d = min(d, runTimeout(inv))
+	}
+	return d
+}
+
+func (w *chainWatch) overstay(grace time.Duration) (wait, limit time.Duration) {
+	i, since := w.b.step(w.slot)
+	if i < 0 || i >= len(w.frame) || since.Before(w.sent.Add(-time.Second)) {
+		i, since = 0, w.sent // nothing on the board yet (or nonsense)
+	} else {
+		since = since.Add(time.Millisecond) // the board keeps whole milliseconds: round up
+	}
+	limit = runTimeout(w.frame[i])
+	now := time.Now()
+	wait = since.Add(limit + grace).Sub(now)
+	if wait <= 0 {
+		return 0, limit
+	}
+	// A later step starts after now, and has its own limit from then.
+	for _, inv := range w.frame[i+1:] {
+		wait = min(wait, runTimeout(inv)+grace)
+	}
+	return wait, limit
 }

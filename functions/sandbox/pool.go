@@ -257,7 +257,8 @@ func (r pendingRun) running(b *board) pendingRun {
 	if len(r.steps) == 0 {
 		return r
 	}
-	i := max(b.step(r.slot), 0)
+	i, _ := b.step(r.slot)
+	i = max(i, 0)
 	if i >= len(r.steps) {
 		i = 0 // a board the sandbox wrote nonsense to
 	}
@@ -591,6 +592,10 @@ type trip struct {
 	// drain: when ctx ends, send the cancel and still wait for the answer
 	// (a chain's, which says what its steps did), instead of returning.
 	drain bool
+	// overstay, if set, is asked when the watchdog fires: how long to
+	// wait still (a chain whose steps have moved on), or 0 to kill the
+	// sandbox, and the time limit of the run that overstayed.
+	overstay func(grace time.Duration) (wait, limit time.Duration)
 }
 
 // exchange sends one frame and waits for its answer, the sandbox's death,
@@ -658,6 +663,14 @@ func (p *process) exchange(ctx context.Context, t trip) (response, error) {
 			return response{}, p.deathErr
 		case <-watchdog.C:
 			grace := p.slot.pool.cfg.Grace
+			if t.overstay != nil {
+				wait, limit := t.overstay(grace)
+				if wait > 0 {
+					watchdog.Reset(wait)
+					continue
+				}
+				timeout = limit
+			}
 			run := t.run.running(p.board)
 			fn, tenant := run.function, run.tenant
 			if p.stopWith(&functions.RunError{Status: http.StatusServiceUnavailable, Code: CodeSandboxRestarted,
