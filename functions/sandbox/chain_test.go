@@ -221,13 +221,11 @@ func TestChainCulpritIsTheRunningStep(t *testing.T) {
 		for i := 1; i <= 2; i++ {
 			runs := chain(p, step("fn_a", add, 64, time.Second),
 				step("fn_slow", `exports.main = () => /^(?=(a+)+b)/.test("a".repeat(40) + "!")`, 64, 100*time.Millisecond))
+			// Killed at its own limit and grace (400 ms), not the chain's
+			// (1.4 s: by then the match would have timed out by itself,
+			// and the sandbox would live).
 			if len(runs) != 2 || runs[0].Err != nil || runCode(runs[1].Err) != functions.CodeTimeout || !strings.Contains(runs[1].Err.Error(), "its sandbox was killed") {
 				t.Fatalf("overstay %d: %+v", i, runs)
-			}
-			// Killed at its own limit and grace (400 ms), not the chain's
-			// (1.4 s, when the match would have timed out by itself).
-			if runs[1].Duration > 900*time.Millisecond {
-				t.Fatalf("overstay %d: killed after %v", i, runs[1].Duration)
 			}
 		}
 		if q, in := p.Quarantined("fn_slow"); !in || !strings.Contains(q.Reason, "overstayed") {
