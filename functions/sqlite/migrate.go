@@ -143,6 +143,12 @@ CREATE TABLE routing_assignments (
 ) WITHOUT ROWID;
 CREATE INDEX routing_assignments_function ON routing_assignments (function_id);
 `,
+	// 8 (contracts): a function's input and output JSON Schemas, compact
+	// JSON text; '' when it has none.
+	`
+ALTER TABLE functions ADD COLUMN input_schema  TEXT NOT NULL DEFAULT '';
+ALTER TABLE functions ADD COLUMN output_schema TEXT NOT NULL DEFAULT '';
+`,
 }
 
 // migrate brings the schema up to date. Each step runs in its own
