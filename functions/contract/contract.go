@@ -127,19 +127,61 @@ func Check(field string, raw []byte) error {
 // printer writes the validator's messages in English.
 var printer = message.NewPrinter(language.English)
 
-// decode parses JSON the way the validator wants it (numbers as
-// json.Number, so big integers and decimals compare exactly).
+// decode parses one JSON value for the validator. Numbers are float64,
+// which the validator checks much faster than json.Number (it compares
+// json.Numbers as big.Rats), unless the text has a number a float64
+// might not hold exactly (more than 15 significant digits, or an
+// exponent): then every number is a json.Number, compared exactly.
 func decode(raw []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
 	var v any
-	if err := dec.Decode(&v); err != nil {
+	if !exactFloats(raw) {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		if err := dec.Decode(&v); err != nil {
+			return nil, err
+		}
+		if _, err := dec.Token(); err == nil {
+			return nil, errors.New("data after the JSON value")
+		}
+		return v, nil
+	}
+	if err := json.Unmarshal(raw, &v); err != nil {
 		return nil, err
 	}
-	if _, err := dec.Token(); err == nil {
-		return nil, errors.New("data after the JSON value")
-	}
 	return v, nil
+}
+
+// exactFloats reports whether every number in the JSON text fits a
+// float64 exactly: at most 15 digits, no exponent. It looks at runs of
+// digits outside strings, a byte scan with no allocation.
+func exactFloats(raw []byte) bool {
+	inString, escaped, digits := false, false, 0
+	for _, c := range raw {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString, digits = true, 0
+		case c >= '0' && c <= '9':
+			if digits++; digits > 15 {
+				return false
+			}
+		case (c == 'e' || c == 'E') && digits > 0: // an exponent, not the e of true or false
+			return false
+		case c == '.':
+			// the fraction's digits count with the integer's
+		default:
+			digits = 0
+		}
+	}
+	return true
 }
 
 // depth is how deeply v nests objects and arrays.

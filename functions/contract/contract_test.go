@@ -233,3 +233,35 @@ func sameSet(a, b []string) bool {
 	}
 	return true
 }
+
+// TestExactFloats: the fast decoding (float64) is used only where every
+// number fits a float64 exactly; the rest decode as json.Number.
+func TestExactFloats(t *testing.T) {
+	for _, tt := range []struct {
+		json string
+		want bool
+	}{
+		{`{"n":42,"ok":true,"no":false,"x":null}`, true},
+		{`[1.5, -3, 123456789012345]`, true},
+		{`[1234567890123456]`, false},
+		{`[0.1234567890123456]`, false},
+		{`[1e5]`, false},
+		{`[1.5E-3]`, false},
+		{`{"s":"1234567890123456789 e5 \" 99999999999999999"}`, true},
+	} {
+		if got := exactFloats([]byte(tt.json)); got != tt.want {
+			t.Errorf("exactFloats(%s) = %v, want %v", tt.json, got, tt.want)
+		}
+	}
+	// Both decodings agree on what is valid.
+	s, err := Compile("input_schema", []byte(`{"type":"integer","multipleOf":3}`), Budget{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for v, ok := range map[string]bool{`9`: true, `9.0`: true, `10`: false, `1e1`: false, `3e2`: true, `123456789012345678903`: true, `123456789012345678904`: false} {
+		res, err := s.Validate([]byte(v))
+		if err != nil || res.OK() != ok {
+			t.Errorf("%s: %+v %v, want ok=%v", v, res, err, ok)
+		}
+	}
+}
