@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"sort"
 	"strings"
@@ -135,6 +136,13 @@ func waitRun(t *testing.T, s *server, rid string) map[string]any {
 // bound are refused when set, 422 invalid_schema naming the problem.
 func TestHostileSchemas(t *testing.T) {
 	s := startServer(t, t.TempDir())
+	// Each level tries two branches that both look at the same value: 2^40
+	// evaluations even for a small value, so the probe at set time stops.
+	explosive := `{"$defs":{"l0":{"type":"string","minLength":5}`
+	for i := 1; i <= 40; i++ {
+		explosive += fmt.Sprintf(`,"l%d":{"anyOf":[{"$ref":"#/$defs/l%d"},{"$ref":"#/$defs/l%d"}]}`, i, i-1, i-1)
+	}
+	explosive += `},"$ref":"#/$defs/l40"}`
 	deep := `{"type":"string"}`
 	for range 100 {
 		deep = `{"allOf":[` + deep + `]}`
@@ -151,6 +159,8 @@ func TestHostileSchemas(t *testing.T) {
 		{"huge pattern", `{"pattern":"` + strings.Repeat("(x{1000})", 5000) + `"}`, "pattern"},
 		{"deep allOf", deep, "nests"},
 		{"not a schema", `"string"`, "object or a boolean"},
+		{"huge schema", `{"enum":["` + strings.Repeat("x", 70_000) + `"]}`, "the limit is 65536"},
+		{"exponential anyOf", explosive, "budget"},
 		{"bad type", `{"type":"text"}`, "type"},
 	}
 	for _, tt := range tests {
@@ -220,5 +230,27 @@ func TestFunctionOpenAPIDocument(t *testing.T) {
 	}
 	if r := s.do("GET", "/v1/fn/00000000-0000-4000-8000-000000000000/openapi.json", nil, nil); r.status != http.StatusNotFound {
 		t.Fatalf("unknown uuid: %d", r.status)
+	}
+}
+
+// TestValidationBudget: a schema that is cheap on small values but
+// doubles its work per level of a nested value passes when set, and a
+// deep value is stopped at the validation budget (400 input_too_costly)
+// instead of running 2^depth evaluations; the function never runs.
+func TestValidationBudget(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	explode := `{"$defs":{"n":{"anyOf":[{"type":"array","items":{"$ref":"#/$defs/n"},"minItems":2},{"type":"array","items":{"$ref":"#/$defs/n"}}]}},"$ref":"#/$defs/n"}`
+	u := s.deployWith(map[string]any{"name": "nested", "source": "function main(d){return 1}", "input_schema": json.RawMessage(explode)})
+	if r := s.do("POST", "/v1/fn/"+u, `[[[]]]`, map[string]string{"Content-Type": "application/json"}); r.status != 200 {
+		t.Fatalf("a shallow value: %d %s", r.status, r.body)
+	}
+	deep := strings.Repeat("[", 60) + strings.Repeat("]", 60)
+	start := time.Now()
+	r := s.do("POST", "/v1/fn/"+u, deep, map[string]string{"Content-Type": "application/json"})
+	if r.status != http.StatusBadRequest || r.errorCode(t) != "input_too_costly" {
+		t.Fatalf("a deep value: %d %s", r.status, r.body)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Fatalf("stopping the validation took %s", d)
 	}
 }
