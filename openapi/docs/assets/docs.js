@@ -93,6 +93,11 @@
     return t || "any";
   }
 
+  // shownInOp holds the $refs already expanded in the operation being
+  // rendered: the error shape, shared by most responses, is expanded once
+  // and then only linked.
+  let shownInOp = null;
+
   const FACETS = ["format", "pattern", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
     "minLength", "maxLength", "minItems", "maxItems", "uniqueItems", "default", "const"];
 
@@ -106,7 +111,7 @@
   // schema renders a schema as nested lists of properties, expanding
   // $refs up to a depth (and never one already open above: schemas may
   // be recursive).
-  function schema(doc, s, depth, open) {
+  function schema(doc, s, depth, open, typeShown) {
     const box = el("div", { class: "schema" });
     if (s === undefined) return box;
     if (typeof s !== "object" || s === null) {
@@ -118,9 +123,11 @@
       const link = s.$ref.startsWith("#/components/schemas/")
         ? el("a", { href: "#schema-" + name, class: "type" }, name)
         : el("span", { class: "type" }, name);
-      box.append(link);
+      if (!typeShown) box.append(link); // a property's line already names it
       const target = resolve(doc, s.$ref);
-      if (target && depth > 0 && !open.has(s.$ref)) {
+      const again = shownInOp !== null && shownInOp.has(s.$ref);
+      if (shownInOp !== null) shownInOp.add(s.$ref);
+      if (target && depth > 0 && !open.has(s.$ref) && !again) {
         const next = new Set(open).add(s.$ref);
         box.append(schema(doc, target, depth - 1, next));
       }
@@ -137,13 +144,16 @@
           el("span", { class: "type" }, typeText(p)),
           req.has(name) ? el("span", { class: "req" }, "required") : null,
           typeof p === "object" && p !== null && (p.properties || p.items || p.$ref || p.allOf || p.anyOf || p.oneOf || p.description || p.enum)
-            ? schema(doc, p, depth - 1, open) : null));
+            ? schema(doc, p, depth - 1, open, true) : null));
       box.append(el("ul", { class: "props" }, rows));
       if (s.additionalProperties === false) box.append(el("div", { class: "note" }, "No other properties."));
-    } else if (s.type || s.items) {
+    } else if ((s.type || s.items) && !typeShown) {
       box.append(el("span", { class: "type" }, typeText(s)));
     }
-    if (s.items && typeof s.items === "object" && depth > 0) {
+    // An array of plain strings is said by its type; items worth a look
+    // (objects, references, combinations) are shown.
+    const it = s.items;
+    if (it && typeof it === "object" && depth > 0 && (it.properties || it.allOf || it.anyOf || it.oneOf || it.enum || it.description || (it.$ref && !typeShown))) {
       box.append(el("div", { class: "sub" }, "items: ", schema(doc, s.items, depth - 1, open)));
     }
     if (s.additionalProperties && typeof s.additionalProperties === "object" && depth > 0) {
@@ -202,7 +212,8 @@
     const params = [...(common || []), ...(op.parameters || [])];
     const body = op.requestBody ? deref(doc, op.requestBody) : null;
     const sec = op.security !== undefined ? op.security : doc.security;
-    return el("article", { class: "op", id },
+    shownInOp = new Set();
+    const node = el("article", { class: "op", id },
       el("h3", {}, el("span", { class: "method m-" + method }, method.toUpperCase()), " ", el("code", {}, path)),
       op.summary ? el("p", { class: "summary" }, op.summary) : null,
       el("p", { class: "note" }, sec && sec.length ? "Auth: " + sec.map((s) => Object.keys(s).join(" + ")).join(" or ") : "Auth: none"),
@@ -211,6 +222,8 @@
       body ? el("section", {}, el("h4", {}, "Request body" + (body.required ? "" : " (optional)")),
         markdown(body.description), content(doc, body.content)) : null,
       responses(doc, op.responses));
+    shownInOp = null;
+    return node;
   }
 
   function render(doc, url) {
