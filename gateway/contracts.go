@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/gofiber/fiber/v2"
 	lru "github.com/hashicorp/golang-lru/v2"
@@ -20,9 +21,17 @@ import (
 // compares them (the same strings while the lookup cache holds the
 // function; equal bytes after it refetched it), and recompiles only when
 // the settings changed.
+//
+// A compiled schema takes about 40 times its text (15 KB for a schema of
+// 400 bytes), per copy kept, so the cache is bounded by the schema text
+// it holds as well as by count: a tenant's huge schemas evict others
+// rather than grow the heap.
 type contractCache struct {
-	lru    *lru.Cache[string, *compiledContract]
-	budget contract.Budget
+	mu       sync.Mutex // guards bytes and the evictions Add makes
+	lru      *lru.Cache[string, *compiledContract]
+	bytes    int // schema text held
+	maxBytes int
+	budget   contract.Budget
 }
 
 // compiledContract is one function's compiled schemas; nil Schemas where
@@ -32,9 +41,12 @@ type compiledContract struct {
 	input, output *contract.Schema
 }
 
-func newContractCache(size int, budget contract.Budget) *contractCache {
-	c, _ := lru.New[string, *compiledContract](size) // size > 0
-	return &contractCache{lru: c, budget: budget}
+func (c *compiledContract) size() int { return len(c.in) + len(c.out) }
+
+func newContractCache(size, maxBytes int, budget contract.Budget) *contractCache {
+	cc := &contractCache{maxBytes: maxBytes, budget: budget}
+	cc.lru, _ = lru.NewWithEvict(size, func(_ string, e *compiledContract) { cc.bytes -= e.size() }) // size > 0
+	return cc
 }
 
 // get returns d's compiled contract, or nil when it declares no schema.
@@ -59,7 +71,14 @@ func (cc *contractCache) get(d functions.Deployed) (*compiledContract, error) {
 			return nil, err
 		}
 	}
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	cc.lru.Remove(d.ID) // the old entry's bytes go with it (the callback)
 	cc.lru.Add(d.ID, e)
+	cc.bytes += e.size()
+	for cc.bytes > cc.maxBytes && cc.lru.Len() > 1 {
+		cc.lru.RemoveOldest()
+	}
 	return e, nil
 }
 

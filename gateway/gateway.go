@@ -184,13 +184,14 @@ func New(cfg Config) (*Gateway, error) {
 		cfg.RunRetention = 72 * time.Hour
 	}
 	g := &Gateway{
-		cfg:       cfg,
-		log:       cfg.Logger,
-		auth:      auth.NewAuthenticator(cfg.Keys, cfg.AdminKey),
-		lookups:   newLookupCache(cfg.Store, 10000, 30*time.Second),
-		tenants:   newTenantCache(cfg.Tenants, 10000, 30*time.Second),
-		metrics:   newMetrics(cfg),
-		contracts: newContractCache(10000, cfg.SchemaBudget),
+		cfg:     cfg,
+		log:     cfg.Logger,
+		auth:    auth.NewAuthenticator(cfg.Keys, cfg.AdminKey),
+		lookups: newLookupCache(cfg.Store, 10000, 30*time.Second),
+		tenants: newTenantCache(cfg.Tenants, 10000, 30*time.Second),
+		metrics: newMetrics(cfg),
+		// 4 MiB of schema text: about 160 MB compiled, per copy in use.
+		contracts: newContractCache(10000, 4<<20, cfg.SchemaBudget),
 	}
 	if cfg.Routing != nil {
 		g.routingCache = newRoutingCache(cfg.Routing, cfg.Store, 10000, 5*time.Second)

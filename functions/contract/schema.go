@@ -84,7 +84,7 @@ func Compile(field string, raw []byte, budget Budget) (*Schema, error) {
 	if d := depth(doc); d > MaxSchemaDepth {
 		return nil, bad("the schema nests %d levels deep; the limit is %d", d, MaxSchemaDepth)
 	}
-	s := &Schema{raw: raw, doc: doc, budget: budget.withDefaults(), free: make(chan *compiled, 2*runtime.GOMAXPROCS(0))}
+	s := &Schema{raw: raw, doc: doc, budget: budget.withDefaults(), free: make(chan *compiled, keptCopies(len(raw)))}
 	c, err := s.compile()
 	if err != nil {
 		return nil, bad("%s", trim(err.Error()))
@@ -140,6 +140,14 @@ var emptySchema = func() *jsonschema.Schema {
 	}
 	return c.MustCompile(budgetVocab)
 }()
+
+// keptCopies is how many compiled copies a schema keeps for reuse: one
+// per CPU (validations in parallel), fewer for large schemas, whose
+// copies cost more (about 40 times the text each) than compiling one
+// when more validations than copies run at once.
+func keptCopies(size int) int {
+	return max(1, min(runtime.GOMAXPROCS(0), (256<<10)/max(size, 1)))
+}
 
 func (s *Schema) get() (*compiled, error) {
 	select {
