@@ -250,7 +250,7 @@ func TestValidationBudget(t *testing.T) {
 	if r.status != http.StatusBadRequest || r.errorCode(t) != "input_too_costly" {
 		t.Fatalf("a deep value: %d %s", r.status, r.body)
 	}
-	if d := time.Since(start); d > 3*time.Second {
+	if d := time.Since(start); d > 15*time.Second { // 2^60 evaluations would take years; generous for loaded -race runs
 		t.Fatalf("stopping the validation took %s", d)
 	}
 }

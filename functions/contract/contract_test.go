@@ -143,7 +143,7 @@ func TestBadSchemas(t *testing.T) {
 			if se.Field != "input_schema" || !strings.Contains(se.Problem, tt.want) {
 				t.Fatalf("problem %q, want it to say %q", se.Problem, tt.want)
 			}
-			if d := time.Since(start); d > 2*time.Second {
+			if d := time.Since(start); d > 15*time.Second { // generous for loaded -race runs
 				t.Fatalf("took %s", d)
 			}
 		})
@@ -165,7 +165,7 @@ func TestBudget(t *testing.T) {
 	if !errors.Is(err, ErrBudget) {
 		t.Fatalf("err = %v, want ErrBudget", err)
 	}
-	if d := time.Since(start); d > 5*time.Second {
+	if d := time.Since(start); d > 15*time.Second {
 		t.Fatalf("took %s", d)
 	}
 	// The schema still works for values within the budget, and the copy
