@@ -18,9 +18,11 @@ type Tenant struct {
 	Limits TenantLimits `json:"limits"`
 	// JWT is how the tenant's tokens are verified; nil: the tenant
 	// accepts no JWTs.
-	JWT       *JWTConfig `json:"jwt,omitempty"`
-	CreatedAt time.Time  `json:"created_at"`
-	UpdatedAt time.Time  `json:"updated_at"`
+	JWT *JWTConfig `json:"jwt,omitempty"`
+	// RunsRetention is how many run records, and how old, are kept.
+	RunsRetention RunsRetention `json:"runs_retention"`
+	CreatedAt     time.Time     `json:"created_at"`
+	UpdatedAt     time.Time     `json:"updated_at"`
 }
 
 // TenantLimits are a tenant's fair-usage limits. A zero field takes the

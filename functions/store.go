@@ -31,7 +31,8 @@ type Run struct {
 	Tenant     string    `json:"tenant"`
 	Version    int       `json:"version"`
 	Export     string    `json:"export"`
-	Status     int       `json:"status"` // HTTP status sent to the caller
+	Trigger    Trigger   `json:"trigger"` // what started the run
+	Status     int       `json:"status"`  // HTTP status sent to the caller
 	ErrorCode  string    `json:"error_code,omitempty"`
 	Error      string    `json:"error,omitempty"`
 	Logs       []LogLine `json:"logs"`
@@ -69,12 +70,16 @@ type Store interface {
 
 	// SaveRuns appends run records in one transaction.
 	SaveRuns(ctx context.Context, runs []Run) error
-	// Runs lists a function's most recent runs, newest first.
-	Runs(ctx context.Context, tenant, id string, limit int) ([]Run, error)
+	// Runs lists a page of the tenant's runs that match q, newest first.
+	// A q.FunctionID the tenant does not own is ErrNotFound.
+	Runs(ctx context.Context, tenant string, q RunQuery) (RunPage, error)
 	// RunByID finds one run by its request id.
 	RunByID(ctx context.Context, tenant, requestID string) (Run, error)
-	// PruneRuns deletes run records that started before the cutoff.
-	PruneRuns(ctx context.Context, before time.Time) (int64, error)
+	// PruneRuns deletes at most batch of the tenant's run records that r
+	// does not keep, oldest first, and says how many it deleted: callers
+	// repeat it while it deletes a full batch, so no single call holds
+	// the store for long.
+	PruneRuns(ctx context.Context, tenant string, r RunRetention, batch int) (int64, error)
 
 	Ping(ctx context.Context) error
 	Close() error

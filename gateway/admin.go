@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -564,31 +563,4 @@ func (g *Gateway) rotateUUID(c *fiber.Ctx) error {
 	}
 	g.lookups.forget(old.UUID, d.UUID)
 	return c.JSON(g.view(c, d, false))
-}
-
-func (g *Gateway) listRuns(c *fiber.Ctx) error {
-	limit := 100
-	if s := c.Query("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 1000 {
-			return apiError(http.StatusBadRequest, "bad_request", "limit must be between 1 and 1000")
-		}
-		limit = n
-	}
-	runs, err := g.cfg.Store.Runs(c.UserContext(), tenantOf(c), c.Params("id"), limit)
-	if err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"runs": runs})
-}
-
-func (g *Gateway) getRun(c *fiber.Ctx) error {
-	run, err := g.cfg.Store.RunByID(c.UserContext(), tenantOf(c), c.Params("requestId"))
-	if errors.Is(err, functions.ErrNotFound) {
-		return apiError(http.StatusNotFound, "not_found", "no such run (runs are stored a moment after they end)")
-	}
-	if err != nil {
-		return err
-	}
-	return c.JSON(run)
 }

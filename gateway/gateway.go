@@ -63,8 +63,14 @@ type Config struct {
 	ReadTimeout, IdleTimeout, WriteGrace time.Duration
 	// Limits bound per-function timeout and memory. Defaults 2 s / 30 s, 128 / 1024 MB.
 	Limits functions.Limits
-	// RunRetention is how long run records (logs) are kept. Default 72 h.
-	RunRetention time.Duration
+	// RunRetention is how long run records (logs) are kept, and
+	// RunMaxPerTenant how many of each tenant's, for tenants that set no
+	// runs_retention of their own. Defaults 72 h and 100,000.
+	RunRetention    time.Duration
+	RunMaxPerTenant int
+	// RunPruneInterval is how often records beyond the retention are
+	// deleted, in the background. Default 10 min.
+	RunPruneInterval time.Duration
 	// QuietRunRecords is how many run records per second each function
 	// keeps of its quiet runs: answered below 400 without console output.
 	// Runs that failed or logged are always kept. Default 50; negative:
@@ -143,6 +149,7 @@ type Gateway struct {
 	admit   *admission
 	tokens  *auth.TokenCache
 	runs    *runRecorder
+	pruner  *runPruner
 	metrics *metrics
 	// callLocks serialises the webhooks of one voice call.
 	callLocks voice.Locks
@@ -152,7 +159,7 @@ type Gateway struct {
 	contracts *contractCache
 }
 
-// New builds the gateway; it starts only the run-record writer.
+// New builds the gateway; it starts only the run-record writer and pruner.
 func New(cfg Config) (*Gateway, error) {
 	if cfg.Store == nil || cfg.Keys == nil || cfg.Tenants == nil || cfg.Executor == nil {
 		return nil, errors.New("gateway: Store, Keys, Tenants and Executor are required")
@@ -183,6 +190,8 @@ func New(cfg Config) (*Gateway, error) {
 	if cfg.RunRetention <= 0 {
 		cfg.RunRetention = 72 * time.Hour
 	}
+	cfg.RunMaxPerTenant = orDefault(cfg.RunMaxPerTenant, 100_000)
+	cfg.RunPruneInterval = cmp.Or(cfg.RunPruneInterval, 10*time.Minute)
 	g := &Gateway{
 		cfg:     cfg,
 		log:     cfg.Logger,
@@ -202,10 +211,14 @@ func New(cfg Config) (*Gateway, error) {
 	// A minute bounds how long a key dropped from a tenant's JWK Set still
 	// admits the tokens it signed (the set is fetched hourly anyway).
 	g.tokens, _ = auth.NewTokenCache(10_000, time.Minute) // valid arguments
-	g.runs = newRunRecorder(cfg.Store, cfg.Logger, cfg.RunRetention, cfg.QuietRunRecords, g.metrics.runsDropped.Inc, g.metrics.runsSkipped.Inc)
+	g.runs = newRunRecorder(cfg.Store, cfg.Logger, cfg.QuietRunRecords, g.metrics.runsDropped.Inc, g.metrics.runsSkipped.Inc)
 	if err := g.setupAdmission(); err != nil {
 		return nil, err
 	}
+	g.pruner = &runPruner{store: cfg.Store, tenants: cfg.Tenants, log: cfg.Logger, every: cfg.RunPruneInterval,
+		defaults: auth.RunsRetention{MaxCount: cfg.RunMaxPerTenant, MaxAge: auth.Duration(cfg.RunRetention)},
+		pruned:   func(n int64) { g.metrics.runsPruned.Add(float64(n)) }}
+	g.pruner.start()
 	g.app = fiber.New(fiber.Config{
 		AppName:               "scriptforge",
 		DisableStartupMessage: true,
@@ -311,6 +324,7 @@ func (g *Gateway) routes() {
 	fn.Post("/:id/stop", write, g.workerAction(WorkerControl.Stop))
 	fn.Post("/:id/start", write, g.workerAction(WorkerControl.Start))
 	fn.Delete("/:id/quarantine", g.requireScope(auth.ScopeAdmin), g.liftQuarantine)
+	app.Get("/v1/runs", read, g.listTenantRuns)
 	app.Get("/v1/runs/:requestId", read, g.getRun)
 
 	// Class 4 routing: assignments are admin data; POST runs the chain,
@@ -358,6 +372,7 @@ func (g *Gateway) Serve(ln net.Listener) error {
 // finish until ctx ends, then flushes the run records.
 func (g *Gateway) Shutdown(ctx context.Context) error {
 	err := g.app.ShutdownWithContext(ctx)
+	g.pruner.close()
 	g.runs.close()
 	return err
 }

@@ -76,12 +76,12 @@ func (g *Gateway) admitClient(c *fiber.Ctx, tenantID string) (*tenantEntry, rate
 	return tenant, ipDec, nil
 }
 
-// recordRun keeps the run record of a call by UUID and counts it in the
-// metrics: a failed run with its error code (the one its answer has) and
-// whatever it logged.
-func (g *Gateway) recordRun(d functions.Deployed, rid, export string, started time.Time, cpu time.Duration, res *functions.Result, runErr error) {
+// recordRun keeps the run record of a call by UUID (trigger: an HTTP
+// invocation or a voice webhook) and counts it in the metrics: a failed
+// run with its error code (the one its answer has) and whatever it logged.
+func (g *Gateway) recordRun(trigger functions.Trigger, d functions.Deployed, rid, export string, started time.Time, cpu time.Duration, res *functions.Result, runErr error) {
 	record := functions.Run{
-		RequestID: rid, FunctionID: d.ID, Tenant: d.Tenant, Version: d.LiveVersion, Export: export,
+		RequestID: rid, FunctionID: d.ID, Tenant: d.Tenant, Version: d.LiveVersion, Export: export, Trigger: trigger,
 		StartedAt: started.UTC(), DurationUS: time.Since(started).Microseconds(), CPUUS: cpu.Microseconds(),
 	}
 	if runErr != nil {
@@ -162,7 +162,7 @@ func (g *Gateway) invoke(c *fiber.Ctx) error {
 		runErr = contract.checkOutput(res)
 	}
 
-	g.recordRun(d, rid, export, started, cpu, res, runErr)
+	g.recordRun(functions.TriggerHTTP, d, rid, export, started, cpu, res, runErr)
 	if runErr != nil {
 		return runErr
 	}

@@ -24,6 +24,7 @@ type metrics struct {
 	runCPU      prometheus.Histogram
 	runsDropped prometheus.Counter
 	runsSkipped prometheus.Counter
+	runsPruned  prometheus.Counter
 	refused     *prometheus.CounterVec
 
 	// Series resolved once: a label lookup per request costs a hash and a
@@ -70,12 +71,15 @@ func newMetrics(cfg Config) *metrics {
 		runsSkipped: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "scriptforge_run_records_skipped_total", Help: "Quiet runs (below 400, no console output) not stored: over their function's record rate.",
 		}),
+		runsPruned: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "scriptforge_run_records_pruned_total", Help: "Run records deleted by retention (each tenant's count and age).",
+		}),
 		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "scriptforge_invocations_refused_total", Help: "Invocations refused with 429, by the limit that refused them.",
 		}, []string{"limit"}),
 	}
 	m.invocationsOK = m.invocations.WithLabelValues("ok")
-	reg.MustRegister(m.httpTotal, m.httpSeconds, m.invocations, m.runSeconds, m.runCPU, m.runsDropped, m.runsSkipped, m.refused,
+	reg.MustRegister(m.httpTotal, m.httpSeconds, m.invocations, m.runSeconds, m.runCPU, m.runsDropped, m.runsSkipped, m.runsPruned, m.refused,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	counterFunc := func(f func() uint64, name, help string) {
 		if f != nil {

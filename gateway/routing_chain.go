@@ -210,7 +210,7 @@ func (g *Gateway) recordChain(c *fiber.Ctx, t *tenantEntry, rid string, out rout
 		cpu := g.finishRun(c, t, s.Started, s.Result, s.Err)
 		r := functions.Run{
 			RequestID: rid + "-" + strconv.Itoa(i+1), FunctionID: d.ID, Tenant: d.Tenant, Version: d.LiveVersion,
-			Status: http.StatusOK, StartedAt: s.Started.UTC(),
+			Trigger: functions.TriggerRouting, Status: http.StatusOK, StartedAt: s.Started.UTC(),
 			DurationUS: s.Duration.Microseconds(), CPUUS: cpu.Microseconds(),
 		}
 		if s.Result != nil {

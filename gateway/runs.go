@@ -25,7 +25,6 @@ type runRecorder struct {
 	log       *slog.Logger
 	dropped   func()
 	queue     chan functions.Run
-	retention time.Duration
 	done      chan struct{}
 	closeOnce sync.Once
 
@@ -38,14 +37,13 @@ const (
 	runQueueSize  = 8192
 	runBatchSize  = 256
 	runFlushEvery = 200 * time.Millisecond
-	pruneEvery    = time.Hour
 )
 
 // newRunRecorder starts the writer. quietRate is how many quiet runs a
 // function keeps per second (a burst of as many); <= 0 keeps them all.
-func newRunRecorder(store functions.Store, log *slog.Logger, retention time.Duration, quietRate float64, dropped, skipped func()) *runRecorder {
+func newRunRecorder(store functions.Store, log *slog.Logger, quietRate float64, dropped, skipped func()) *runRecorder {
 	rr := &runRecorder{
-		store: store, log: log, dropped: dropped, retention: retention,
+		store: store, log: log, dropped: dropped,
 		queue:   make(chan functions.Run, runQueueSize),
 		done:    make(chan struct{}),
 		skipped: skipped,
@@ -81,8 +79,6 @@ func (rr *runRecorder) loop() {
 	defer close(rr.done)
 	flush := time.NewTicker(runFlushEvery)
 	defer flush.Stop()
-	prune := time.NewTicker(pruneEvery)
-	defer prune.Stop()
 	batch := make([]functions.Run, 0, runBatchSize)
 	save := func() {
 		if len(batch) == 0 {
@@ -95,7 +91,6 @@ func (rr *runRecorder) loop() {
 		}
 		batch = batch[:0]
 	}
-	rr.pruneOld()
 	for {
 		select {
 		case r, ok := <-rr.queue:
@@ -109,20 +104,7 @@ func (rr *runRecorder) loop() {
 			}
 		case <-flush.C:
 			save()
-		case <-prune.C:
-			rr.pruneOld()
 		}
-	}
-}
-
-func (rr *runRecorder) pruneOld() {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	n, err := rr.store.PruneRuns(ctx, time.Now().Add(-rr.retention))
-	if err != nil {
-		rr.log.Error("pruning run records", slog.Any("error", err))
-	} else if n > 0 {
-		rr.log.Info("pruned run records", slog.Int64("count", n))
 	}
 }
 

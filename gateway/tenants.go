@@ -21,6 +21,8 @@ type tenantRequest struct {
 	ID     *string            `json:"id"`
 	Name   *string            `json:"name"`
 	Limits *auth.TenantLimits `json:"limits"`
+	// RunsRetention replaces the tenant's retention of run records.
+	RunsRetention *auth.RunsRetention `json:"runs_retention"`
 	// JWT is absent (keep), null (remove) or a JWTConfig (replace).
 	JWT json.RawMessage `json:"jwt"`
 }
@@ -81,7 +83,8 @@ func (g *Gateway) createTenant(c *fiber.Ctx) error {
 	return c.Status(http.StatusCreated).JSON(tenantView(created))
 }
 
-// applyTenantRequest sets what the request names; limits only for the operator.
+// applyTenantRequest sets what the request names; limits and the runs
+// retention (what the tenant costs the operator) only for the operator.
 func applyTenantRequest(t *auth.Tenant, req tenantRequest, operator bool) error {
 	if req.Name != nil {
 		if *req.Name == "" || len(*req.Name) > 200 {
@@ -97,6 +100,15 @@ func applyTenantRequest(t *auth.Tenant, req tenantRequest, operator bool) error 
 			return apiError(http.StatusBadRequest, "invalid_limits", "%v", err)
 		}
 		t.Limits = *req.Limits
+	}
+	if req.RunsRetention != nil {
+		if !operator {
+			return apiError(http.StatusForbidden, "forbidden", "a tenant's runs retention is set by the operator")
+		}
+		if err := req.RunsRetention.Validate(); err != nil {
+			return apiError(http.StatusBadRequest, "invalid_runs_retention", "%v", err)
+		}
+		t.RunsRetention = *req.RunsRetention
 	}
 	switch {
 	case len(req.JWT) == 0:

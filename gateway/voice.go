@@ -108,7 +108,7 @@ func (g *Gateway) voiceWebhook(c *fiber.Ctx) error {
 			g.log.Warn("voice: delete call state", slog.String("function", d.ID), slog.Any("error", err))
 		}
 	}
-	g.recordRun(d, rid, "", started, cpu, res, runErr)
+	g.recordRun(functions.TriggerVoice, d, rid, "", started, cpu, res, runErr)
 	if runErr != nil {
 		return runErr
 	}

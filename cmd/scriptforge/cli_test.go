@@ -418,10 +418,10 @@ func TestCLITenantsAndKeys(t *testing.T) {
 	if out, errOut, code := g.cli(t, "tenant", "set", "acme", "--rate", "50", "--cpu-ms", "250"); code != 0 || !strings.Contains(out, `"cpu_ms": 250`) {
 		t.Fatalf("tenant set --cpu-ms: %d %s %s", code, out, errOut)
 	}
-	// fn runs shows each run's CPU time next to its duration.
+	// fn runs shows each run's trigger, status, version, and CPU time next to its duration.
 	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		out, errOut, _ := g.cli(t, "fn", "runs", id, "--key", deployer)
-		if regexp.MustCompile(`(?m)  v1  200  \S+  cpu [0-9.]+(µs|ms)  \S+$`).MatchString(out) {
+		if regexp.MustCompile(`(?m)  http\s+200\s+1\s+[0-9.]+(µs|ms|s)\s+[0-9.]+(µs|ms|s)\s+\S+\s*$`).MatchString(out) {
 			break
 		}
 		if time.Now().After(deadline) {

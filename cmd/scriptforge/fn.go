@@ -121,44 +121,7 @@ func newFnCmd(cf *clientFlags) *cobra.Command {
 				return nil
 			},
 		},
-		&cobra.Command{
-			Use: "runs ID", Short: "Show a function's recent runs and their console output", Args: cobra.ExactArgs(1),
-			RunE: func(cmd *cobra.Command, args []string) error {
-				var list struct {
-					Runs []struct {
-						RequestID  string    `json:"request_id"`
-						Version    int       `json:"version"`
-						Status     int       `json:"status"`
-						ErrorCode  string    `json:"error_code"`
-						Error      string    `json:"error"`
-						DurationUS int64     `json:"duration_us"`
-						CPUUS      int64     `json:"cpu_us"`
-						StartedAt  time.Time `json:"started_at"`
-						Logs       []struct {
-							Time    time.Time `json:"time"`
-							Level   string    `json:"level"`
-							Message string    `json:"message"`
-						} `json:"logs"`
-					} `json:"runs"`
-				}
-				data, err := cf.client().call(cmd.Context(), "GET", fnPath(args[0])+"/runs?limit=20", nil, &list)
-				if err != nil || cf.json {
-					return jsonOr(cmd, data, err)
-				}
-				w := cmd.OutOrStdout()
-				for _, r := range list.Runs {
-					fmt.Fprintf(w, "%s  v%d  %d  %s  cpu %s  %s\n", r.StartedAt.Local().Format(time.DateTime), r.Version, r.Status,
-						time.Duration(r.DurationUS)*time.Microsecond, time.Duration(r.CPUUS)*time.Microsecond, r.RequestID)
-					for _, l := range r.Logs {
-						fmt.Fprintf(w, "    %-5s %s\n", l.Level, l.Message)
-					}
-					if r.ErrorCode != "" {
-						fmt.Fprintf(w, "    error %s: %s\n", r.ErrorCode, r.Error)
-					}
-				}
-				return nil
-			},
-		},
+		runsCmd(cf),
 		workerCmd(cf, "worker", "Show a Worker function's state (running, idle, stopped) and restarts", "GET", "/worker"),
 		workerCmd(cf, "stop", "Stop a Worker function: calls fail until it is started", "POST", "/stop"),
 		workerCmd(cf, "start", "Let a stopped Worker function run again (it starts with fresh state)", "POST", "/start"),

@@ -52,7 +52,9 @@ type serveOptions struct {
 	defaultMemory  int
 	maxMemory      int
 	cacheBytes     int64
-	runRetention   time.Duration
+	runRetention   ageFlag
+	runsPerTenant  int
+	runsPruneEvery time.Duration
 	quietRuns      float64
 	logOKRuns      bool
 	logFormat      string
@@ -119,7 +121,12 @@ key and prints it once: keep it, only its hash is stored.`,
 	f.IntVar(&o.defaultMemory, "default-memory", 128, "a function's memory budget in MB unless it sets one")
 	f.IntVar(&o.maxMemory, "max-memory", 1024, "the largest memory budget in MB a function may set")
 	f.Int64Var(&o.cacheBytes, "cache-bytes", 128<<20, "estimated bytes of compiled programs to keep, per sandbox (a 1 KB function holds about 8 KB)")
-	f.DurationVar(&o.runRetention, "run-retention", 72*time.Hour, "how long run records and their logs are kept")
+	o.runRetention = ageFlag(72 * time.Hour)
+	f.Var(&o.runRetention, "runs-max-age", "how long run records and their logs are kept (e.g. 72h, 7d), unless the tenant's runs_retention says otherwise")
+	f.Var(&o.runRetention, "run-retention", "")
+	_ = f.MarkDeprecated("run-retention", "use --runs-max-age") // the flag exists: no error
+	f.IntVar(&o.runsPerTenant, "runs-max-per-tenant", 100_000, "run records kept per tenant, the newest, unless the tenant's runs_retention says otherwise")
+	f.DurationVar(&o.runsPruneEvery, "runs-prune-every", 10*time.Minute, "how often run records past their retention are deleted (in the background, in small batches)")
 	f.Float64Var(&o.quietRuns, "quiet-run-records", 50, "run records kept per function per second of its quiet runs (answered below 400, no console output; failed and logging runs are all kept); 0: keep every run")
 	f.StringVar(&o.logFormat, "log-format", "json", "log format: json or text")
 	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
@@ -292,7 +299,9 @@ func serve(ctx context.Context, o serveOptions) error {
 			DefaultTimeoutMS: int(o.defaultTimeout.Milliseconds()), MaxTimeoutMS: int(o.maxTimeout.Milliseconds()),
 			DefaultMemoryMB: o.defaultMemory, MaxMemoryMB: o.maxMemory,
 		},
-		RunRetention:     o.runRetention,
+		RunRetention:     time.Duration(o.runRetention),
+		RunMaxPerTenant:  o.runsPerTenant,
+		RunPruneInterval: o.runsPruneEvery,
 		QuietRunRecords:  quietRuns,
 		LogOKInvocations: o.logOKRuns,
 		CacheStats:       cacheStats,
@@ -374,4 +383,23 @@ func pruneKV(ctx context.Context, kv functions.KVStore, log *slog.Logger) {
 		case <-tick.C:
 		}
 	}
+}
+
+// ageFlag is a duration flag that also takes days ("7d"), as retention
+// is usually counted.
+type ageFlag time.Duration
+
+func (a *ageFlag) String() string { return auth.FormatDuration(time.Duration(*a)) }
+func (a *ageFlag) Type() string   { return "duration" }
+
+func (a *ageFlag) Set(s string) error {
+	d, err := auth.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	if d <= 0 {
+		return fmt.Errorf("%q: must be more than 0", s)
+	}
+	*a = ageFlag(d)
+	return nil
 }

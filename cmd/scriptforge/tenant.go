@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/scriptforge/scriptforge/auth"
 )
 
 // tenant is the gateway's view of a tenant, as the CLI prints it.
@@ -18,6 +20,7 @@ type tenant struct {
 	Name      string         `json:"name"`
 	Limits    map[string]any `json:"limits"`
 	JWT       map[string]any `json:"jwt"`
+	Retention map[string]any `json:"runs_retention"`
 	CreatedAt time.Time      `json:"created_at"`
 }
 
@@ -85,7 +88,8 @@ keys.`,
 	create.Flags().StringVar(&name, "name", "", "display name (default: the id)")
 	limits.register(create)
 
-	var setName, setJWT string
+	var setName, setJWT, setRunsAge string
+	var setRunsCount int
 	var setLimits tenantLimitFlags
 	set := &cobra.Command{
 		Use: "set ID", Short: "Rename a tenant or set its limits (limits: operator only)", Args: cobra.ExactArgs(1),
@@ -96,6 +100,11 @@ keys.`,
 			}
 			if l := setLimits.body(cmd); l != nil {
 				body["limits"] = l
+			}
+			if r, err := runsRetentionBody(cmd, cf, args[0], setRunsCount, setRunsAge); err != nil {
+				return err
+			} else if r != nil {
+				body["runs_retention"] = r
 			}
 			switch setJWT {
 			case "":
@@ -112,7 +121,7 @@ keys.`,
 				body["jwt"] = json.RawMessage(raw)
 			}
 			if len(body) == 0 {
-				return fmt.Errorf("nothing to change: give --name, --jwt or a limit flag")
+				return fmt.Errorf("nothing to change: give --name, --jwt, --runs-max-count, --runs-max-age or a limit flag")
 			}
 			data, err := cf.client().call(cmd.Context(), "PATCH", tenantPath(args[0]), body, nil)
 			return jsonOr(cmd, data, err)
@@ -120,6 +129,8 @@ keys.`,
 	}
 	set.Flags().StringVar(&setName, "name", "", "new display name")
 	set.Flags().StringVar(&setJWT, "jwt", "", `a JSON file with the tenant's JWT settings, e.g. {"keys":[{"alg":"RS256","pem":"..."}],"issuer":"...","audience":["..."]} or {"jwks_url":"https://..."}; "none" removes them`)
+	set.Flags().IntVar(&setRunsCount, "runs-max-count", 0, "run records the tenant keeps, the newest (0: the gateway's default, serve --runs-max-per-tenant; operator only)")
+	set.Flags().StringVar(&setRunsAge, "runs-max-age", "", "how long the tenant's run records are kept, e.g. 72h or 30d (0: the gateway's default, serve --runs-max-age; operator only)")
 	setLimits.register(set)
 
 	cmd.AddCommand(create, set,
@@ -134,9 +145,9 @@ keys.`,
 					return jsonOr(cmd, data, err)
 				}
 				w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-				fmt.Fprintln(w, "ID\tNAME\tLIMITS\tJWT\tCREATED")
+				fmt.Fprintln(w, "ID\tNAME\tLIMITS\tRUNS KEPT\tJWT\tCREATED")
 				for _, t := range list.Tenants {
-					fmt.Fprintf(w, "%s\t%s\t%s\t%v\t%s\n", t.ID, t.Name, compact(t.Limits), t.JWT != nil, t.CreatedAt.Local().Format(time.DateTime))
+					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%v\t%s\n", t.ID, t.Name, compact(t.Limits), compactOr(t.Retention, "default"), t.JWT != nil, t.CreatedAt.Local().Format(time.DateTime))
 				}
 				return w.Flush()
 			},
@@ -235,7 +246,7 @@ func compact(m map[string]any) string { return compactOr(m, "defaults") }
 
 func compactOr(m map[string]any, none string) string {
 	var parts []string
-	for _, k := range []string{"rate", "burst", "ip_rate", "ip_burst", "concurrency"} {
+	for _, k := range []string{"rate", "burst", "ip_rate", "ip_burst", "concurrency", "max_count", "max_age"} {
 		if v, ok := m[k]; ok {
 			parts = append(parts, fmt.Sprintf("%s=%v", k, v))
 		}
@@ -244,4 +255,34 @@ func compactOr(m map[string]any, none string) string {
 		return none
 	}
 	return strings.Join(parts, " ")
+}
+
+// runsRetentionBody is the runs_retention of `tenant set`, nil without
+// its flags. The one flag left out keeps the tenant's current value.
+func runsRetentionBody(cmd *cobra.Command, cf *clientFlags, id string, count int, age string) (map[string]any, error) {
+	f := cmd.Flags()
+	if !f.Changed("runs-max-count") && !f.Changed("runs-max-age") {
+		return nil, nil
+	}
+	var cur tenant
+	if _, err := cf.client().call(cmd.Context(), "GET", tenantPath(id), nil, &cur); err != nil {
+		return nil, err
+	}
+	r := map[string]any{}
+	for k, v := range cur.Retention {
+		r[k] = v
+	}
+	if f.Changed("runs-max-count") {
+		if count < 0 {
+			return nil, fmt.Errorf("--runs-max-count must be 0 (the gateway's default) or more")
+		}
+		r["max_count"] = count
+	}
+	if f.Changed("runs-max-age") {
+		if _, err := auth.ParseDuration(age); err != nil {
+			return nil, fmt.Errorf("--runs-max-age: %w", err)
+		}
+		r["max_age"] = age
+	}
+	return r, nil
 }

@@ -382,7 +382,7 @@ func TestTenantIsolation(t *testing.T) {
 		{"Rollback", func() error { _, err := s.Rollback(ctx, "tenant-b", a.ID, 1); return err }},
 		{"RotateUUID", func() error { _, err := s.RotateUUID(ctx, "tenant-b", a.ID, uuid.NewString()); return err }},
 		{"Delete", func() error { return s.Delete(ctx, "tenant-b", a.ID) }},
-		{"Runs", func() error { _, err := s.Runs(ctx, "tenant-b", a.ID, 10); return err }},
+		{"Runs", func() error { _, err := s.Runs(ctx, "tenant-b", functions.RunQuery{FunctionID: a.ID}); return err }},
 		{"RunByID", func() error { _, err := s.RunByID(ctx, "tenant-b", "req-a"); return err }},
 	}
 	for _, op := range ops {

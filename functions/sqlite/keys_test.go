@@ -151,6 +151,7 @@ func TestTenants(t *testing.T) {
 		t.Fatalf("unknown: %v", err)
 	}
 	acme.Name, acme.Limits = "Acme", auth.TenantLimits{Rate: 1}
+	acme.RunsRetention = auth.RunsRetention{MaxCount: 500, MaxAge: auth.Duration(48 * time.Hour)}
 	acme.JWT = &auth.JWTConfig{Keys: []auth.JWTKey{{ID: "k", Alg: "HS256", Secret: "0123456789abcdef0123456789abcdef"}}, Audience: []string{"api"}}
 	upd, err := s.UpdateTenant(ctx, acme)
 	if err != nil || upd.Name != "Acme" || upd.Limits != (auth.TenantLimits{Rate: 1}) || !upd.UpdatedAt.After(acme.UpdatedAt) {
@@ -171,10 +172,11 @@ func TestTenants(t *testing.T) {
 	}
 	// The default tenant was made by the migration, on the real clock.
 	i := slices.IndexFunc(all, func(t auth.Tenant) bool { return t.ID == "acme" })
-	if i < 0 || all[i].Name != "Acme" || all[i].Limits.Rate != 1 || all[i].JWT == nil || !reflect.DeepEqual(*all[i].JWT, *acme.JWT) {
+	if i < 0 || all[i].Name != "Acme" || all[i].Limits.Rate != 1 || all[i].JWT == nil || !reflect.DeepEqual(*all[i].JWT, *acme.JWT) ||
+		all[i].RunsRetention != acme.RunsRetention {
 		t.Fatalf("after reopen: %+v", all)
 	}
-	if def := all[1-i]; def.JWT != nil {
-		t.Fatalf("the default tenant gained JWT settings: %+v", def)
+	if def := all[1-i]; def.JWT != nil || def.RunsRetention != (auth.RunsRetention{}) {
+		t.Fatalf("the default tenant gained JWT settings or a runs retention: %+v", def)
 	}
 }

@@ -143,7 +143,21 @@ CREATE TABLE routing_assignments (
 ) WITHOUT ROWID;
 CREATE INDEX routing_assignments_function ON routing_assignments (function_id);
 `,
-	// 8 (contracts): a function's input and output JSON Schemas, compact
+	// 8 (run records): what started each run (runs before this step were
+	// all HTTP invocations, or routing steps recorded as such); indexes
+	// for listing a tenant's or a function's runs newest first by the
+	// paging key (started_at, request_id), and for pruning per tenant;
+	// each tenant's retention of run records.
+	`
+ALTER TABLE runs ADD COLUMN run_trigger TEXT NOT NULL DEFAULT 'http';
+DROP INDEX runs_function_started;
+DROP INDEX runs_started;
+CREATE INDEX runs_tenant_page ON runs (tenant, started_at, request_id);
+CREATE INDEX runs_function_page ON runs (function_id, started_at, request_id);
+
+ALTER TABLE tenants ADD COLUMN runs_retention TEXT NOT NULL DEFAULT '{}'; -- JSON auth.RunsRetention
+`,
+	// 9 (contracts): a function's input and output JSON Schemas, compact
 	// JSON text; '' when it has none.
 	`
 ALTER TABLE functions ADD COLUMN input_schema  TEXT NOT NULL DEFAULT '';

@@ -161,7 +161,7 @@ func TestDurableAcrossReopen(t *testing.T) {
 	if _, err := s.Rollback(ctx, "acme", d.ID, 1); err != nil {
 		t.Fatal(err)
 	}
-	run := functions.Run{RequestID: "r", FunctionID: d.ID, Tenant: "acme", Version: 1, Export: "main", Status: 200,
+	run := functions.Run{Trigger: functions.TriggerVoice, RequestID: "r", FunctionID: d.ID, Tenant: "acme", Version: 1, Export: "main", Status: 200,
 		Logs: []functions.LogLine{}, StartedAt: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
 	if err := s.SaveRuns(ctx, []functions.Run{run}); err != nil {
 		t.Fatal(err)

@@ -6,16 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/scriptforge/scriptforge/functions"
-)
-
-// Runs returns at most this many records however many are asked for, and
-// this many by default (limit <= 0).
-const (
-	DefaultRunsLimit = 100
-	MaxRunsLimit     = 1000
 )
 
 // SaveRuns inserts the runs in one transaction: one fsync for the batch.
@@ -44,7 +36,7 @@ func (s *Store) saveRuns(ctx context.Context, runs []functions.Run, perInsert in
 					return fmt.Errorf("run %s: encode logs: %w", r.RequestID, err)
 				}
 				args = append(args, r.RequestID, r.FunctionID, r.Tenant, r.Version, r.Export, r.Status,
-					r.ErrorCode, r.Error, logs, r.DurationUS, toMillis(r.StartedAt), r.CPUUS)
+					r.ErrorCode, r.Error, logs, r.DurationUS, toMillis(r.StartedAt), r.CPUUS, string(triggerOrHTTP(r.Trigger)))
 			}
 			var err error
 			if len(chunk) == perInsert {
@@ -74,7 +66,7 @@ func (s *Store) saveRuns(ctx context.Context, runs []functions.Run, perInsert in
 // 32766 bound parameters.
 const (
 	runsPerInsert = 64
-	runColumns    = 12
+	runColumns    = 13
 )
 
 // insertRuns is the INSERT of n rows.
@@ -85,43 +77,86 @@ func insertRuns(n int) string {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?)")
+		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?)")
 	}
 	return b.String()
 }
 
-// Runs lists the function's most recent runs, newest first. Runs started in
-// the same millisecond come newest-inserted first. An unknown function (for
-// this tenant) is ErrNotFound, not an empty list.
-func (s *Store) Runs(ctx context.Context, tenant, id string, limit int) ([]functions.Run, error) {
-	if limit <= 0 {
-		limit = DefaultRunsLimit
+// triggerOrHTTP is the trigger stored for a record: one without a
+// trigger is an HTTP call, as every record was before triggers existed.
+func triggerOrHTTP(t functions.Trigger) functions.Trigger {
+	if t == "" {
+		return functions.TriggerHTTP
 	}
-	limit = min(limit, MaxRunsLimit)
-	if _, err := getFunction(ctx, s.db, tenant, id); err != nil {
-		return nil, fmt.Errorf("sqlite: runs of function %s: %w", id, err)
-	}
-	rows, err := s.db.QueryContext(ctx, `
-SELECT `+runCols+` FROM runs
-WHERE tenant = ? AND function_id = ?
-ORDER BY started_at DESC, rowid DESC
-LIMIT ?`, tenant, id, limit)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: runs of function %s: %w", id, err)
-	}
-	defer rows.Close()
-	out := []functions.Run{}
-	for rows.Next() {
-		r, err := scanRun(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: runs of function %s: %w", id, err)
+	return t
+}
+
+// Runs lists a page of the tenant's runs matching q, newest first by
+// (started_at, request_id): the keyset that q.After continues from. An
+// unknown function (for this tenant) is ErrNotFound, not an empty list.
+func (s *Store) Runs(ctx context.Context, tenant string, q functions.RunQuery) (functions.RunPage, error) {
+	if q.FunctionID != "" {
+		if _, err := getFunction(ctx, s.db, tenant, q.FunctionID); err != nil {
+			return functions.RunPage{}, fmt.Errorf("sqlite: runs of function %s: %w", q.FunctionID, err)
 		}
-		out = append(out, r)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: runs of function %s: %w", id, err)
+	where, args := runFilter(tenant, q)
+	limit := q.PageLimit()
+	// One more than the page: whether it exists says if there is a next page.
+	runs, err := queryAll(ctx, s.db, scanRun, `SELECT `+runCols+` FROM runs WHERE `+where+`
+ORDER BY started_at DESC, request_id DESC LIMIT ?`, append(args, limit+1)...)
+	if err != nil {
+		return functions.RunPage{}, fmt.Errorf("sqlite: runs of tenant %s: %w", tenant, err)
 	}
-	return out, nil
+	page := functions.RunPage{Runs: runs}
+	if len(runs) > limit {
+		page.Runs = runs[:limit]
+		page.Next = functions.CursorOf(runs[limit-1])
+	}
+	if page.Runs == nil {
+		page.Runs = []functions.Run{}
+	}
+	return page, nil
+}
+
+// runFilter is the WHERE clause of q, in SQL that PostgreSQL reads too.
+// Each condition is a range or an equality on indexed columns, or a cheap
+// test of the rows the index range yields.
+func runFilter(tenant string, q functions.RunQuery) (string, []any) {
+	conds, args := []string{"tenant = ?"}, []any{tenant}
+	add := func(cond string, a ...any) {
+		conds = append(conds, cond)
+		args = append(args, a...)
+	}
+	if q.FunctionID != "" {
+		add("function_id = ?", q.FunctionID)
+	}
+	if q.Trigger != "" {
+		add("run_trigger = ?", string(q.Trigger))
+	}
+	switch q.Status.Outcome {
+	case "ok":
+		add("error_code = '' AND status < 400")
+	case "cancelled":
+		add("error_code = ?", functions.CodeCancelled)
+	case "error":
+		add("(error_code <> '' OR status >= 400) AND error_code <> ?", functions.CodeCancelled)
+	}
+	if q.Status.Min > 0 {
+		add("status BETWEEN ? AND ?", q.Status.Min, q.Status.Max)
+	}
+	if !q.Since.IsZero() {
+		add("started_at >= ?", toMillis(q.Since))
+	}
+	if !q.Until.IsZero() {
+		add("started_at < ?", toMillis(q.Until))
+	}
+	if c := q.After; c != nil {
+		// A row value: SQLite and PostgreSQL both seek the index to it,
+		// so a deep page costs what the first does.
+		add("(started_at, request_id) < (?, ?)", toMillis(c.StartedAt), c.RequestID)
+	}
+	return strings.Join(conds, " AND "), args
 }
 
 // RunByID finds one of the tenant's runs by its request id.
@@ -137,26 +172,53 @@ func (s *Store) RunByID(ctx context.Context, tenant, requestID string) (function
 	return r, nil
 }
 
-// PruneRuns deletes runs that started before the cutoff, compared at
-// millisecond precision, and returns how many it deleted.
-func (s *Store) PruneRuns(ctx context.Context, before time.Time) (int64, error) {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM runs WHERE started_at < ?`, toMillis(before))
+// PruneRuns deletes at most batch of the tenant's runs that r does not
+// keep: started before r.Before, or older than the newest r.Keep. Each
+// call is one short transaction, so the run writer (and every other
+// writer) gets the database between batches.
+func (s *Store) PruneRuns(ctx context.Context, tenant string, r functions.RunRetention, batch int) (int64, error) {
+	var conds []string
+	args := []any{tenant}
+	if !r.Before.IsZero() {
+		conds = append(conds, "started_at < ?")
+		args = append(args, toMillis(r.Before))
+	}
+	if r.Keep > 0 {
+		// The newest record past the count: it and everything older go.
+		var ms int64
+		var id string
+		err := s.db.QueryRowContext(ctx, `SELECT started_at, request_id FROM runs WHERE tenant = ?
+ORDER BY started_at DESC, request_id DESC LIMIT 1 OFFSET ?`, tenant, r.Keep).Scan(&ms, &id)
+		switch {
+		case err == nil:
+			conds = append(conds, "(started_at, request_id) <= (?, ?)")
+			args = append(args, ms, id)
+		case !errors.Is(err, sql.ErrNoRows):
+			return 0, fmt.Errorf("sqlite: prune runs of %s: %w", tenant, err)
+		}
+	}
+	if len(conds) == 0 {
+		return 0, nil
+	}
+	res, err := s.db.ExecContext(ctx, `DELETE FROM runs WHERE request_id IN (
+SELECT request_id FROM runs WHERE tenant = ? AND (`+strings.Join(conds, " OR ")+`)
+ORDER BY started_at, request_id LIMIT ?)`, append(args, max(batch, 1))...)
 	if err != nil {
-		return 0, fmt.Errorf("sqlite: prune runs: %w", err)
+		return 0, fmt.Errorf("sqlite: prune runs of %s: %w", tenant, err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return 0, fmt.Errorf("sqlite: prune runs: %w", err)
+		return 0, fmt.Errorf("sqlite: prune runs of %s: %w", tenant, err)
 	}
 	return n, nil
 }
 
-const runCols = `request_id, function_id, tenant, version, export, status, error_code, error, logs, duration_us, started_at, cpu_us`
+const runCols = `request_id, function_id, tenant, version, export, status, error_code, error, logs, duration_us, started_at, cpu_us, run_trigger`
 
 func scanRun(row scanner) (functions.Run, error) {
 	var r functions.Run
 	err := row.Scan(&r.RequestID, &r.FunctionID, &r.Tenant, &r.Version, &r.Export, &r.Status,
 		&r.ErrorCode, &r.Error, jsonColumn[functions.LogLine]{dst: &r.Logs}, &r.DurationUS,
-		millisColumn{dst: &r.StartedAt}, &r.CPUUS)
+		millisColumn{dst: &r.StartedAt}, &r.CPUUS, &r.Trigger)
 	return r, err
 }

@@ -113,6 +113,25 @@ func databaseAtStep(t *testing.T, steps int) (string, *sql.DB) {
 	return path, db
 }
 
+// openUpgraded opens a store whose database was at the given step, with
+// the rows the statements wrote then: Open applies the steps after it.
+func openUpgraded(t *testing.T, steps int, stmts ...string) *Store {
+	t.Helper()
+	path, db := databaseAtStep(t, steps)
+	for _, q := range stmts {
+		if _, err := db.ExecContext(context.Background(), q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
 func TestRoutingChainOrder(t *testing.T) {
 	s, _ := openTest(t)
 	ctx := context.Background()

@@ -12,18 +12,18 @@ import (
 
 var _ auth.TenantStore = (*Store)(nil)
 
-const tenantCols = `id, name, limits, jwt, created_at, updated_at`
+const tenantCols = `id, name, limits, jwt, created_at, updated_at, runs_retention`
 
 // CreateTenant stores a new tenant; an id already taken is ErrTenantExists.
 func (s *Store) CreateTenant(ctx context.Context, t auth.Tenant) (auth.Tenant, error) {
 	now := s.stamp()
 	t.CreatedAt, t.UpdatedAt = now, now
-	limits, jwt, err := encodeTenant(t)
+	limits, jwt, retention, err := encodeTenant(t)
 	if err != nil {
 		return auth.Tenant{}, fmt.Errorf("sqlite: create tenant %s: %w", t.ID, err)
 	}
-	_, err = s.db.ExecContext(ctx, `INSERT INTO tenants (`+tenantCols+`) VALUES (?, ?, ?, ?, ?, ?)`,
-		t.ID, t.Name, limits, jwt, toMillis(now), toMillis(now))
+	_, err = s.db.ExecContext(ctx, `INSERT INTO tenants (`+tenantCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		t.ID, t.Name, limits, jwt, toMillis(now), toMillis(now), retention)
 	if isUniqueViolation(err) || isPrimaryKeyViolation(err) {
 		err = auth.ErrTenantExists
 	}
@@ -54,15 +54,15 @@ func (s *Store) Tenants(ctx context.Context) ([]auth.Tenant, error) {
 	return list, nil
 }
 
-// UpdateTenant replaces the tenant's name, limits and JWT settings.
+// UpdateTenant replaces the tenant's name, limits, JWT settings and runs retention.
 func (s *Store) UpdateTenant(ctx context.Context, t auth.Tenant) (auth.Tenant, error) {
-	limits, jwt, err := encodeTenant(t)
+	limits, jwt, retention, err := encodeTenant(t)
 	if err != nil {
 		return auth.Tenant{}, fmt.Errorf("sqlite: update tenant %s: %w", t.ID, err)
 	}
 	out, err := scanTenant(s.db.QueryRowContext(ctx, `
-UPDATE tenants SET name = ?, limits = ?, jwt = ?, updated_at = ? WHERE id = ?
-RETURNING `+tenantCols, t.Name, limits, jwt, toMillis(s.stamp()), t.ID))
+UPDATE tenants SET name = ?, limits = ?, jwt = ?, runs_retention = ?, updated_at = ? WHERE id = ?
+RETURNING `+tenantCols, t.Name, limits, jwt, retention, toMillis(s.stamp()), t.ID))
 	if errors.Is(err, sql.ErrNoRows) {
 		err = auth.ErrTenantNotFound
 	}
@@ -73,26 +73,31 @@ RETURNING `+tenantCols, t.Name, limits, jwt, toMillis(s.stamp()), t.ID))
 }
 
 // encodeTenant encodes the JSON columns; no JWT settings is ”.
-func encodeTenant(t auth.Tenant) (limits, jwt string, err error) {
+func encodeTenant(t auth.Tenant) (limits, jwt, retention string, err error) {
 	b, err := json.Marshal(t.Limits)
 	if err != nil {
-		return "", "", fmt.Errorf("encode limits: %w", err)
+		return "", "", "", fmt.Errorf("encode limits: %w", err)
+	}
+	r, err := json.Marshal(t.RunsRetention)
+	if err != nil {
+		return "", "", "", fmt.Errorf("encode runs retention: %w", err)
 	}
 	if t.JWT == nil {
-		return string(b), "", nil
+		return string(b), "", string(r), nil
 	}
 	j, err := json.Marshal(t.JWT)
 	if err != nil {
-		return "", "", fmt.Errorf("encode jwt: %w", err)
+		return "", "", "", fmt.Errorf("encode jwt: %w", err)
 	}
-	return string(b), string(j), nil
+	return string(b), string(j), string(r), nil
 }
 
 func scanTenant(row scanner) (auth.Tenant, error) {
 	var t auth.Tenant
 	var jwt string
 	if err := row.Scan(&t.ID, &t.Name, objectColumn[auth.TenantLimits]{dst: &t.Limits}, &jwt,
-		millisColumn{dst: &t.CreatedAt}, millisColumn{dst: &t.UpdatedAt}); err != nil {
+		millisColumn{dst: &t.CreatedAt}, millisColumn{dst: &t.UpdatedAt},
+		objectColumn[auth.RunsRetention]{dst: &t.RunsRetention}); err != nil {
 		return auth.Tenant{}, err
 	}
 	if jwt != "" {
