@@ -22,6 +22,7 @@ import (
 
 	"github.com/scriptforge/scriptforge/functions"
 	"github.com/scriptforge/scriptforge/functions/engine"
+	"github.com/scriptforge/scriptforge/functions/routing"
 	"github.com/scriptforge/scriptforge/functions/sandbox"
 	"github.com/scriptforge/scriptforge/functions/sqlite"
 	"github.com/scriptforge/scriptforge/functions/workers"
@@ -45,7 +46,7 @@ const childEnv = "SCRIPTFORGE_GATEWAY_TEST_SANDBOX"
 
 func TestMain(m *testing.M) {
 	if mb := os.Getenv(childEnv); mb != "" {
-		o := sandbox.ChildOptions{Host: "test"}
+		o := sandbox.ChildOptions{Host: "test", Handoffs: []functions.Handoff{routing.Handoff}} // as cmd/scriptforge sets them
 		o.MemoryMB, _ = strconv.Atoi(mb)
 		if last := os.Args[len(os.Args)-1]; strings.HasPrefix(last, "worker=") {
 			o.Worker = true

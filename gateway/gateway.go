@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -157,6 +158,9 @@ type Gateway struct {
 	routingCache *routingCache
 	// contracts keeps functions' compiled input and output schemas.
 	contracts *contractCache
+	// late counts run records still to come of routing chains answered
+	// at their deadline: Shutdown waits for them.
+	late sync.WaitGroup
 }
 
 // New builds the gateway; it starts only the run-record writer and pruner.
@@ -373,6 +377,12 @@ func (g *Gateway) Serve(ln net.Listener) error {
 func (g *Gateway) Shutdown(ctx context.Context) error {
 	err := g.app.ShutdownWithContext(ctx)
 	g.pruner.close()
+	lateDone := make(chan struct{})
+	go func() { g.late.Wait(); close(lateDone) }()
+	select {
+	case <-lateDone:
+	case <-ctx.Done(): // what comes later is dropped
+	}
 	g.runs.close()
 	return err
 }

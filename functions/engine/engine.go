@@ -257,7 +257,8 @@ func (e *Engine) program(inv *functions.Invocation) (*Program, error) {
 // limit, cancellable through ctx, watched by the heap watcher, and with
 // any panic of a binding turned into a failed run, not a failed gateway.
 func (e *Engine) guard(ctx context.Context, r *run, start time.Time, f func() (*functions.Result, error)) (res *functions.Result, err error) {
-	r.cpu.start()
+	mark, _ := ctx.Value(cpuMarkKey{}).(*CPUMark)
+	r.cpu.start(mark)
 	defer func() { r.cpu.charge(res, err) }() // deferred first, so it runs last: after a panic became a RunError
 	defer func() {
 		if p := recover(); p != nil {
