@@ -157,6 +157,12 @@ CREATE INDEX runs_function_page ON runs (function_id, started_at, request_id);
 
 ALTER TABLE tenants ADD COLUMN runs_retention TEXT NOT NULL DEFAULT '{}'; -- JSON auth.RunsRetention
 `,
+	// 9 (contracts): a function's input and output JSON Schemas, compact
+	// JSON text; '' when it has none.
+	`
+ALTER TABLE functions ADD COLUMN input_schema  TEXT NOT NULL DEFAULT '';
+ALTER TABLE functions ADD COLUMN output_schema TEXT NOT NULL DEFAULT '';
+`,
 }
 
 // migrate brings the schema up to date. Each step runs in its own
