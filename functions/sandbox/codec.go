@@ -54,6 +54,9 @@ const (
 	// withDeadline (run frames only): Invocation.Deadline, in unix
 	// nanoseconds after the call (a routing chain's; ctx.deadline).
 	withDeadline byte = 64
+	// withTrace (run frames only): Invocation.Trace, its traceparent and
+	// tracestate, follows the deadline.
+	withTrace byte = 128
 )
 
 var errMalformed = errors.New("sandbox: malformed frame")
@@ -293,6 +296,9 @@ func appendRun(b []byte, id uint64, inv *functions.Invocation, ver uint64, flags
 	if !inv.Deadline.IsZero() {
 		flags |= withDeadline
 	}
+	if inv.Trace != (functions.TraceContext{}) {
+		flags |= withTrace
+	}
 	e.byte(flags)
 	e.uvarint(ver)
 	if flags&withVersion != 0 {
@@ -339,6 +345,10 @@ func appendRun(b []byte, id uint64, inv *functions.Invocation, ver uint64, flags
 	if flags&withDeadline != 0 {
 		e.varint(inv.Deadline.UnixNano())
 	}
+	if flags&withTrace != 0 {
+		e.str(inv.Trace.Parent)
+		e.str(inv.Trace.State)
+	}
 	return e.b, nil
 }
 
@@ -356,7 +366,7 @@ func decodeRequest(b []byte, versions *versionTable) (request, error) {
 		req.KVReply = &kvReply{Call: d.uvarint(), Reply: d.kvReply()}
 	case kindRun:
 		flags := d.byte()
-		if flags&^(withCode|withVersion|freshRuntime|prepare|withBody|withCall|withDeadline) != 0 {
+		if flags&^(withCode|withVersion|freshRuntime|prepare|withBody|withCall|withDeadline|withTrace) != 0 {
 			d.fail()
 		}
 		ver := d.uvarint()
@@ -412,6 +422,9 @@ func decodeRequest(b []byte, versions *versionTable) (request, error) {
 		}
 		if flags&withDeadline != 0 {
 			inv.Deadline = time.Unix(0, d.varint()).UTC()
+		}
+		if flags&withTrace != 0 {
+			inv.Trace = functions.TraceContext{Parent: d.str(), State: d.str()}
 		}
 		if d.err == nil {
 			// Shared by the version's runs, which only read it.
@@ -529,6 +542,16 @@ func appendResponse(b []byte, resp *response) []byte {
 		e.varint(int64(res.Duration))
 		e.varint(int64(res.CPU))
 		e.bytes(res.CallState)
+		e.count(len(res.Fetches), res.Fetches == nil)
+		for _, f := range res.Fetches {
+			e.str(f.SpanID)
+			e.str(f.Method)
+			e.str(f.Host)
+			e.time(f.Start)
+			e.varint(int64(f.Duration))
+			e.int(f.Status)
+			e.str(f.Error)
+		}
 	}
 	return e.b
 }
@@ -581,6 +604,20 @@ func decodeResponse(b []byte) (response, error) {
 		res.Duration = time.Duration(d.varint())
 		res.CPU = time.Duration(d.varint())
 		res.CallState = d.bytes()
+		if n, isNil := d.count(); !isNil {
+			res.Fetches = make([]functions.FetchSpan, n)
+			for i := range res.Fetches {
+				f := &res.Fetches[i]
+				f.SpanID, f.Method, f.Host = d.str(), d.str(), d.str()
+				f.Start = d.time()
+				f.Duration = time.Duration(d.varint())
+				f.Status = d.int()
+				f.Error = d.str()
+				if d.err != nil {
+					break
+				}
+			}
+		}
 		resp.Result = res
 	default:
 		d.fail()

@@ -157,6 +157,9 @@ CREATE INDEX runs_function_page ON runs (function_id, started_at, request_id);
 
 ALTER TABLE tenants ADD COLUMN runs_retention TEXT NOT NULL DEFAULT '{}'; -- JSON auth.RunsRetention
 `,
+	// 9 (tracing): the W3C trace id of each run's call ('' for runs
+	// recorded before, and for calls that were not traced).
+	`ALTER TABLE runs ADD COLUMN trace_id TEXT NOT NULL DEFAULT '';`,
 }
 
 // migrate brings the schema up to date. Each step runs in its own
