@@ -28,6 +28,7 @@ import (
 	"github.com/scriptforge/scriptforge/functions/workers"
 	"github.com/scriptforge/scriptforge/openapi"
 	"github.com/scriptforge/scriptforge/ratelimit"
+	"github.com/scriptforge/scriptforge/tracing"
 )
 
 // Config is everything the gateway needs. Zero values take the defaults noted.
@@ -107,6 +108,11 @@ type Config struct {
 	// Store, if it keeps call state too; without one, voice webhooks
 	// answer 503.
 	CallState voice.StateStore
+	// Tracer takes and answers W3C trace context on the calls that run
+	// functions and exports their spans, if it was built with an
+	// endpoint. Default: propagation only. The caller shuts it down,
+	// after the gateway.
+	Tracer *tracing.Tracer
 	// JWKSClient fetches tenants' JWK Sets. Default: auth.PublicClient,
 	// which reaches public addresses only (tenants choose the URLs).
 	JWKSClient *http.Client
@@ -147,6 +153,7 @@ type Gateway struct {
 	runs    *runRecorder
 	pruner  *runPruner
 	metrics *metrics
+	tracer  *tracing.Tracer
 	// callLocks serialises the webhooks of one voice call.
 	callLocks voice.Locks
 	// routingCache is nil when the store keeps no routing assignments.
@@ -181,6 +188,9 @@ func New(cfg Config) (*Gateway, error) {
 	if cfg.CallState == nil {
 		cfg.CallState, _ = cfg.Store.(voice.StateStore)
 	}
+	if cfg.Tracer == nil {
+		cfg.Tracer, _ = tracing.New(tracing.Config{}) // no endpoint: cannot fail
+	}
 	if cfg.RunRetention <= 0 {
 		cfg.RunRetention = 72 * time.Hour
 	}
@@ -193,6 +203,7 @@ func New(cfg Config) (*Gateway, error) {
 		lookups: newLookupCache(cfg.Store, 10000, 30*time.Second),
 		tenants: newTenantCache(cfg.Tenants, 10000, 30*time.Second),
 		metrics: newMetrics(cfg),
+		tracer:  cfg.Tracer,
 	}
 	if cfg.Routing != nil {
 		g.routingCache = newRoutingCache(cfg.Routing, cfg.Store, 10000, 5*time.Second)
@@ -273,7 +284,7 @@ func orDefault(v, d int) int {
 // order, then each route with the scope it needs.
 func (g *Gateway) routes() {
 	app := g.app
-	app.Use(g.observe)                                            // request id, access log, metrics
+	app.Use(g.observe)                                            // request id, trace context, access log, metrics
 	app.Use(recover.New(recover.Config{EnableStackTrace: false})) // a handler panic is a 500, not a crash
 
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })

@@ -13,6 +13,7 @@ import (
 	"github.com/scriptforge/scriptforge/functions"
 	"github.com/scriptforge/scriptforge/functions/routing"
 	"github.com/scriptforge/scriptforge/ratelimit"
+	"github.com/scriptforge/scriptforge/tracing"
 )
 
 // headerDeadline is the budget a switch may send, in milliseconds, when
@@ -47,7 +48,9 @@ func (g *Gateway) routeCall(kind routing.Kind) fiber.Handler {
 		if err != nil {
 			return err
 		}
+		span := g.step(c, "lookup")
 		found, chain, err := g.routingCache.lookup(ctx, caller.Tenant, kind, key)
+		endStep(span, err)
 		if errors.Is(err, routing.ErrNoAssignment) {
 			return noAssignment(kind, key)
 		}
@@ -69,7 +72,9 @@ func (g *Gateway) routeCall(kind routing.Kind) fiber.Handler {
 		}
 		c.Locals(keyFunctionID, assigned.ID)
 		// Fair usage as for an invocation, charged to the assigned function.
+		span = g.step(c, "admission")
 		release, rateDec, err := g.admit.admitRun(ctx, tenant, assigned)
+		endStep(span, err)
 		if err != nil {
 			return err
 		}
@@ -81,15 +86,24 @@ func (g *Gateway) routeCall(kind routing.Kind) fiber.Handler {
 		if caller.ID != "jwt" {
 			claims["type"], claims["key_id"] = "apikey", caller.ID
 		}
-		out := (&routing.Chain{Exec: g.cfg.Executor}).Run(ctx, routing.Request{
+		// One "run" span for the chain; every step's fetches are its children.
+		runCtx, span := g.tracer.Step(ctx, "run")
+		tc := tracing.Invocation(runCtx)
+		out := (&routing.Chain{Exec: g.cfg.Executor}).Run(runCtx, routing.Request{
 			Steps: routing.Steps(chain.first, assigned, chain.last), Data: data, Deadline: deadline, Action: a.TimeoutAction,
 			Invocation: func(d functions.Deployed) *functions.Invocation {
 				inv := invocationOf(d)
-				inv.RequestID, inv.Request, inv.Auth = rid, reqInfo, claims
+				inv.RequestID, inv.Request, inv.Auth, inv.Trace = rid, reqInfo, claims, tc
 				return inv
 			},
 		})
-		g.recordChain(c, tenant, rid, out)
+		for _, s := range out.Steps {
+			if s.Result != nil {
+				g.tracer.Fetches(runCtx, s.Result.Fetches)
+			}
+		}
+		endStep(span, nil)
+		g.recordChain(c, tenant, rid, tracing.TraceID(ctx), out)
 		writeRateLimit(c, ratelimit.Tightest(rateDec, ipDec))
 		switch {
 		case out.Invalid != nil:
@@ -204,14 +218,14 @@ func (g *Gateway) routingData(c *fiber.Ctx) ([]byte, error) {
 // recordChain keeps a run record per step that ran, under the request id
 // with the step's number (rid-1, rid-2, …: a record's id is unique), and
 // charges their CPU.
-func (g *Gateway) recordChain(c *fiber.Ctx, t *tenantEntry, rid string, out routing.Outcome) {
+func (g *Gateway) recordChain(c *fiber.Ctx, t *tenantEntry, rid, traceID string, out routing.Outcome) {
 	for i, s := range out.Steps {
 		d := s.Step.Function
 		cpu := g.finishRun(c, t, s.Started, s.Result, s.Err)
 		r := functions.Run{
 			RequestID: rid + "-" + strconv.Itoa(i+1), FunctionID: d.ID, Tenant: d.Tenant, Version: d.LiveVersion,
 			Trigger: functions.TriggerRouting, Status: http.StatusOK, StartedAt: s.Started.UTC(),
-			DurationUS: s.Duration.Microseconds(), CPUUS: cpu.Microseconds(),
+			DurationUS: s.Duration.Microseconds(), CPUUS: cpu.Microseconds(), TraceID: traceID,
 		}
 		if s.Result != nil {
 			r.Logs = s.Result.Logs
