@@ -161,10 +161,34 @@ func TraceID(ctx context.Context) string {
 
 // Invocation is ctx's span as the trace context a run carries into its fetches.
 func Invocation(ctx context.Context) functions.TraceContext {
-	var c propagation.MapCarrier = make(map[string]string, 2)
-	propagator.Inject(ctx, c)
-	return functions.TraceContext{Parent: c["traceparent"], State: c["tracestate"]}
+	var c traceCarrier
+	propagator.Inject(ctx, &c)
+	return functions.TraceContext(c)
 }
+
+// traceCarrier takes the two headers Inject writes, without a map.
+type traceCarrier functions.TraceContext
+
+func (c *traceCarrier) Get(key string) string {
+	switch key {
+	case "traceparent":
+		return c.Parent
+	case "tracestate":
+		return c.State
+	}
+	return ""
+}
+
+func (c *traceCarrier) Set(key, value string) {
+	switch key {
+	case "traceparent":
+		c.Parent = value
+	case "tracestate":
+		c.State = value
+	}
+}
+
+func (c *traceCarrier) Keys() []string { return []string{"traceparent", "tracestate"} }
 
 // Fetches records the fetches a run reported as client spans, children
 // of ctx's span (the run's), with the span ids their traceparent headers

@@ -147,3 +147,34 @@ func TestNewEndpoint(t *testing.T) {
 		}
 	}
 }
+
+// What a call pays for tracing: its span, the run's trace context and
+// the answer's header; without export, and exporting to a processor
+// that drops everything (the SDK's own cost, no network).
+func BenchmarkRequest(b *testing.B) {
+	off, _ := New(Config{})
+	tp := sdktrace.NewTracerProvider(sdktrace.WithIDGenerator(idGenerator{}), sdktrace.WithSpanProcessor(sdktrace.NewBatchSpanProcessor(tracetest.NewNoopExporter())))
+	on := &Tracer{provider: tp, tracer: tp.Tracer("bench")}
+	in := propagation.MapCarrier{"traceparent": "00-" + traceID + "-" + spanID + "-01"}
+	for _, c := range []struct {
+		name string
+		tr   *Tracer
+	}{{"off", off}, {"on", on}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				ctx, span := c.tr.Start(context.Background(), in, "")
+				for _, step := range []string{"lookup", "admission"} {
+					_, s := c.tr.Step(ctx, step)
+					s.End()
+				}
+				runCtx, run := c.tr.Step(ctx, "run")
+				_ = Invocation(runCtx)
+				run.End()
+				out := propagation.MapCarrier{}
+				Inject(ctx, out)
+				span.End()
+			}
+		})
+	}
+}
