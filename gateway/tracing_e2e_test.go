@@ -320,3 +320,38 @@ func cmpOr(a, b string) string {
 	}
 	return b
 }
+
+// A routing chain is one trace: the server span, lookup, admission and
+// one run span for the whole chain; every step's record has the trace id.
+func TestTraceRoutingChain(t *testing.T) {
+	s, rcv := tracedServer(t, "inprocess", nil)
+	admin, sw := routingTenant(s, "acme")
+	s.deployAs(admin, map[string]any{"name": "first", "routing_priority": "run-first", "source": `function main(d) { d.routing.seen = true; return d }`})
+	lcr := s.deployAs(admin, map[string]any{"name": "lcr", "source": `function main(d) { d.egress_routing = [{uri: "sip:x@gw.example"}]; return d }`})
+	s.assign(admin, "/v1/routing/customers/c7", map[string]any{"function": "lcr", "timeout_ms": 5000})
+	r := s.route(sw, "/v1/routing/customers/c7", map[string]any{"routing": map[string]any{"to": "+15550100"}},
+		"traceparent", "00-"+incomingTrace+"-"+incomingParent+"-01")
+	if r.status != http.StatusOK {
+		t.Fatalf("route: %d %s", r.status, r.body)
+	}
+	spans := rcv.waitTrace(t, incomingTrace, 4)
+	byName := map[string]span{}
+	for _, sp := range spans {
+		byName[sp.name] = sp
+	}
+	server := byName["POST /v1/routing/customers/:customer"]
+	if server.parentID != incomingParent || server.attrs["scriptforge.function.id"] != lcr || server.attrs["http.response.status_code"] != int64(200) {
+		t.Fatalf("server span %+v in %+v", server, spans)
+	}
+	for _, name := range []string{"lookup", "admission", "run"} {
+		if byName[name].parentID != server.spanID {
+			t.Fatalf("%s span %+v: want a child of %s", name, byName[name], server.spanID)
+		}
+	}
+	rid := r.header.Get("X-Request-Id")
+	for _, step := range []string{"-1", "-2"} {
+		if rec := s.stepRecord(admin, rid+step); rec["trace_id"] != incomingTrace {
+			t.Fatalf("record %s: trace_id %v", rid+step, rec["trace_id"])
+		}
+	}
+}

@@ -97,8 +97,10 @@ func New(cfg Config) (*Tracer, error) {
 			sdktrace.WithMaxExportBatchSize(min(512, queue))),
 		sdktrace.WithResource(resource.NewSchemaless(attribute.String("service.name", name))),
 		sdktrace.WithIDGenerator(idGenerator{}),
-		// A caller that said "not sampled" is obeyed; a new trace is sampled.
-		sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.AlwaysSample())),
+		// No sampler option: the SDK's default, ParentBased(AlwaysSample)
+		// (a caller that said "not sampled" is obeyed, a new trace is
+		// sampled), unless OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG
+		// choose another, e.g. parentbased_traceidratio and 0.1.
 	)
 	return &Tracer{provider: tp, tracer: tp.Tracer("github.com/scriptforge/scriptforge/gateway")}, nil
 }
