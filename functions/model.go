@@ -4,8 +4,10 @@
 package functions
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/base32"
+	"encoding/json"
 	"strings"
 	"time"
 )
@@ -80,6 +82,42 @@ type Settings struct {
 	// version field: a rollback must not pull a script into the chain.
 	RoutingPriority RoutingPriority `json:"routing_priority"`
 	RoutingOrder    int             `json:"routing_order"`
+	// InputSchema and OutputSchema are JSON Schemas (2020-12) of the
+	// invocation's data and of the function's JSON result, checked by the
+	// gateway before and after each run (see functions/contract). Settings,
+	// not version fields: a rollback must not drop a contract partners
+	// rely on. Empty: no contract.
+	InputSchema  JSONSchema `json:"input_schema,omitempty"`
+	OutputSchema JSONSchema `json:"output_schema,omitempty"`
+}
+
+// JSONSchema is a JSON Schema document as its compact JSON text. A string
+// rather than bytes keeps Settings comparable with ==; it encodes as the
+// JSON value itself, not as a string.
+type JSONSchema string
+
+// MarshalJSON writes the schema as JSON; an empty one (never encoded
+// with omitempty) as null.
+func (s JSONSchema) MarshalJSON() ([]byte, error) {
+	if s == "" {
+		return []byte("null"), nil
+	}
+	return []byte(s), nil
+}
+
+// UnmarshalJSON keeps any JSON value, compacted, for ValidateSettings to
+// judge; null is no schema.
+func (s *JSONSchema) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*s = ""
+		return nil
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, b); err != nil {
+		return err
+	}
+	*s = JSONSchema(buf.String())
+	return nil
 }
 
 // VoiceSettings say how a function's voice webhooks are checked and how

@@ -5,6 +5,8 @@ import (
 	"math"
 	"regexp"
 	"sort"
+
+	"github.com/scriptforge/scriptforge/functions/contract"
 )
 
 // Limits on what a deploy may carry. Lambda allows 4 KB of environment in
@@ -162,6 +164,17 @@ func ValidateSettings(s Settings) (Settings, error) {
 		return Settings{}, invalid("voice.signing_secret", "is at most 512 bytes")
 	}
 	v.SecretSet = v.SigningSecret != ""
+	for _, sc := range []struct {
+		field  string
+		schema JSONSchema
+	}{{"input_schema", s.InputSchema}, {"output_schema", s.OutputSchema}} {
+		if sc.schema != "" {
+			// A *contract.SchemaError: the gateway answers it 422.
+			if err := contract.Check(sc.field, []byte(sc.schema)); err != nil {
+				return Settings{}, err
+			}
+		}
+	}
 	return s, nil
 }
 

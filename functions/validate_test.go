@@ -5,6 +5,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/scriptforge/scriptforge/functions/contract"
 )
 
 func TestValidateEnv(t *testing.T) {
@@ -116,5 +118,42 @@ func TestRoutingPriorityJSON(t *testing.T) {
 		if b, _ := json.Marshal(p); string(b) != text {
 			t.Fatalf("%q written as %s", p, b)
 		}
+	}
+}
+
+// Schemas are checked by ValidateSettings (a *contract.SchemaError names
+// the field), and JSONSchema encodes as the JSON value itself.
+func TestSchemaSettings(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		set      Settings
+		field    string // "" = valid
+		contains string
+	}{
+		{"none", Settings{}, "", ""},
+		{"both", Settings{InputSchema: `{"type":"object"}`, OutputSchema: `true`}, "", ""},
+		{"bad input", Settings{InputSchema: `{"type":1}`}, "input_schema", "type"},
+		{"bad output", Settings{OutputSchema: `{"$ref":"#"}`}, "output_schema", "$ref loop"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ValidateSettings(tt.set)
+			var se *contract.SchemaError
+			switch {
+			case tt.field == "" && err != nil:
+				t.Fatalf("unexpected error %v", err)
+			case tt.field != "" && (!errors.As(err, &se) || se.Field != tt.field || !strings.Contains(se.Problem, tt.contains)):
+				t.Fatalf("err = %v, want a SchemaError of %s saying %q", err, tt.field, tt.contains)
+			}
+		})
+	}
+	var s struct {
+		In  JSONSchema `json:"in"`
+		Out JSONSchema `json:"out,omitempty"`
+	}
+	if err := json.Unmarshal([]byte(`{"in": { "type" : "string" }, "out": null}`), &s); err != nil || s.In != `{"type":"string"}` || s.Out != "" {
+		t.Fatalf("decoded %+v %v", s, err)
+	}
+	if b, err := json.Marshal(s); err != nil || string(b) != `{"in":{"type":"string"}}` {
+		t.Fatalf("encoded %s %v", b, err)
 	}
 }

@@ -35,6 +35,22 @@ type deployRequest struct {
 	// The function's place in the tenant's routing chain.
 	RoutingPriority *functions.RoutingPriority `json:"routing_priority"`
 	RoutingOrder    *int                       `json:"routing_order"`
+	// The function's contract: absent keeps it, null removes it.
+	InputSchema  optionalSchema `json:"input_schema"`
+	OutputSchema optionalSchema `json:"output_schema"`
+}
+
+// optionalSchema tells an absent schema (keep) from null (remove): a
+// pointer would read both as nil. encoding/json calls UnmarshalJSON for
+// null on a value that is not a pointer.
+type optionalSchema struct {
+	set    bool
+	schema functions.JSONSchema
+}
+
+func (o *optionalSchema) UnmarshalJSON(b []byte) error {
+	o.set = true
+	return o.schema.UnmarshalJSON(b)
 }
 
 // voiceInput is the voice settings part of a request: each field absent
@@ -85,6 +101,12 @@ func (req deployRequest) settings(cur *functions.Settings) (functions.Settings, 
 	}
 	if req.RoutingOrder != nil {
 		s.RoutingOrder = *req.RoutingOrder
+	}
+	if req.InputSchema.set {
+		s.InputSchema = req.InputSchema.schema
+	}
+	if req.OutputSchema.set {
+		s.OutputSchema = req.OutputSchema.schema
 	}
 	s, err := functions.ValidateSettings(s)
 	return s, cur == nil || s != *cur, err

@@ -89,9 +89,13 @@ func BenchmarkHandler(b *testing.B) {
 		name    string
 		guarded bool
 		options []func(*Config)
-	}{{"public", false, nil}, {"guarded", true, nil}, {"public-every-run-record", false, []func(*Config){keepAll}}} {
+		typed   bool // input and output schemas on (bench/schemas.sh)
+	}{{"public", false, nil, false}, {"guarded", true, nil, false}, {"public-every-run-record", false, []func(*Config){keepAll}, false}, {"typed", false, nil, true}} {
 		b.Run(c.name, func(b *testing.B) {
 			bg := benchGateway(b, c.guarded, slog.LevelInfo, c.options...)
+			if c.typed {
+				bg.addSchemas(b)
+			}
 			h := bg.gw.app.Handler()
 			authorization := ""
 			if c.guarded {
@@ -217,6 +221,22 @@ func benchGateway(b *testing.B, guarded bool, level slog.Level, options ...func(
 }
 
 // listen serves the gateway on an in-memory listener.
+// addSchemas gives the bench function the input and output schemas of
+// bench/schemas.sh, which its body and result match.
+func (bg benchSetup) addSchemas(b *testing.B) {
+	ctx := context.Background()
+	d, err := bg.gw.cfg.Store.ByUUID(ctx, bg.path[len("/v1/fn/"):])
+	if err != nil {
+		b.Fatal(err)
+	}
+	set := d.Settings
+	set.InputSchema = `{"type":"object","required":["n"],"properties":{"n":{"type":"integer","minimum":0}},"additionalProperties":false}`
+	set.OutputSchema = `{"type":"object","required":["ok","n"],"properties":{"ok":{"type":"boolean"},"n":{"type":"integer"}}}`
+	if _, err := bg.gw.cfg.Store.UpdateSettings(ctx, d.Tenant, d.ID, set); err != nil {
+		b.Fatal(err)
+	}
+}
+
 func (bg benchSetup) listen(b *testing.B) *fasthttputil.InmemoryListener {
 	ln := fasthttputil.NewInmemoryListener()
 	go func() { _ = bg.gw.Serve(ln) }()

@@ -64,22 +64,9 @@ func (a *admission) checkCPU(ctx context.Context, t *tenantEntry) error {
 // /metrics and told to the caller in Server-Timing, next to the gateway's
 // own time since started. It returns the CPU, for the run record.
 func (g *Gateway) finishRun(c *fiber.Ctx, t *tenantEntry, started time.Time, res *functions.Result, runErr error) time.Duration {
-	var cpu time.Duration
-	var re *functions.RunError
-	switch {
-	case runErr == nil && res != nil:
-		cpu = res.CPU
-	case errors.As(runErr, &re):
-		cpu = re.CPU
-	}
-	if cpu > 0 { // a run that never started (or whose sandbox died) has no figure
-		g.metrics.runCPU.Observe(cpu.Seconds())
-		// Not the request's context: a caller that hung up still owes the CPU.
-		ctx := context.WithoutCancel(c.UserContext())
-		if _, err := g.admit.limiter.Debit(ctx, "cpu:"+t.ID, g.admit.cpuPolicy(t.Limits), float64(cpu)/float64(time.Millisecond)); err != nil {
-			g.log.Warn("cpu budget: debit failed", slog.String("tenant", t.ID), slog.Any("error", err))
-		}
-	}
+	cpu := runCPU(res, runErr)
+	g.observeCPU(cpu)
+	g.chargeCPU(c.UserContext(), t, cpu)
 	timing := serverTiming(cpu, time.Since(started))
 	if res != nil && res.Response != nil {
 		// Server-Timing is a list: a function's own metrics come first and
@@ -91,6 +78,37 @@ func (g *Gateway) finishRun(c *fiber.Ctx, t *tenantEntry, started time.Time, res
 	}
 	c.Set(headerServerTiming, timing)
 	return cpu
+}
+
+// runCPU is the CPU time a run reports: Result.CPU, or RunError.CPU for a
+// failed run (0 for one that never started, or whose sandbox died).
+func runCPU(res *functions.Result, runErr error) time.Duration {
+	var re *functions.RunError
+	switch {
+	case runErr == nil && res != nil:
+		return res.CPU
+	case errors.As(runErr, &re):
+		return re.CPU
+	}
+	return 0
+}
+
+// observeCPU puts one run's CPU on /metrics.
+func (g *Gateway) observeCPU(cpu time.Duration) {
+	if cpu > 0 {
+		g.metrics.runCPU.Observe(cpu.Seconds())
+	}
+}
+
+// chargeCPU debits cpu from the tenant's budget. Not with the request's
+// context: a caller that hung up still owes the CPU.
+func (g *Gateway) chargeCPU(ctx context.Context, t *tenantEntry, cpu time.Duration) {
+	if cpu <= 0 {
+		return
+	}
+	if _, err := g.admit.limiter.Debit(context.WithoutCancel(ctx), "cpu:"+t.ID, g.admit.cpuPolicy(t.Limits), float64(cpu)/float64(time.Millisecond)); err != nil {
+		g.log.Warn("cpu budget: debit failed", slog.String("tenant", t.ID), slog.Any("error", err))
+	}
 }
 
 const headerServerTiming = "Server-Timing"

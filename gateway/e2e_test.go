@@ -23,6 +23,7 @@ import (
 
 	"github.com/scriptforge/scriptforge/functions"
 	"github.com/scriptforge/scriptforge/functions/engine"
+	"github.com/scriptforge/scriptforge/functions/routing"
 	"github.com/scriptforge/scriptforge/functions/sandbox"
 	"github.com/scriptforge/scriptforge/functions/sqlite"
 	"github.com/scriptforge/scriptforge/functions/workers"
@@ -46,7 +47,7 @@ const childEnv = "SCRIPTFORGE_GATEWAY_TEST_SANDBOX"
 
 func TestMain(m *testing.M) {
 	if mb := os.Getenv(childEnv); mb != "" {
-		o := sandbox.ChildOptions{Host: "test"}
+		o := sandbox.ChildOptions{Host: "test", Handoffs: []functions.Handoff{routing.Handoff}} // as cmd/scriptforge sets them
 		o.MemoryMB, _ = strconv.Atoi(mb)
 		if os.Getenv(loopbackFetchEnv) != "" { // tests whose functions fetch from a local server
 			o.Fetch.AllowPrivate = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}

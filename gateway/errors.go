@@ -13,6 +13,7 @@ import (
 
 	"github.com/scriptforge/scriptforge/auth"
 	"github.com/scriptforge/scriptforge/functions"
+	"github.com/scriptforge/scriptforge/functions/contract"
 	"github.com/scriptforge/scriptforge/functions/engine"
 	"github.com/scriptforge/scriptforge/ratelimit"
 )
@@ -61,6 +62,7 @@ func toAPIError(err error) *APIError {
 		ve *functions.ValidationError
 		ce *engine.CompileError
 		fe *fiber.Error
+		se *contract.SchemaError
 	)
 	switch {
 	case errors.As(err, &ae):
@@ -72,6 +74,9 @@ func toAPIError(err error) *APIError {
 			ae.RetryAfter = retry.RetryAfter()
 		}
 		return ae
+	case errors.As(err, &se):
+		return &APIError{Status: http.StatusUnprocessableEntity, Code: "invalid_schema", Message: se.Error(),
+			Details: map[string]string{"field": se.Field, "problem": se.Problem}}
 	case errors.As(err, &ve):
 		return &APIError{Status: http.StatusBadRequest, Code: "invalid_" + fieldCode(ve.Field), Message: ve.Error()}
 	case errors.As(err, &ce):

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -21,6 +22,7 @@ import (
 	"github.com/scriptforge/scriptforge/auth"
 	"github.com/scriptforge/scriptforge/cache"
 	"github.com/scriptforge/scriptforge/functions"
+	"github.com/scriptforge/scriptforge/functions/contract"
 	"github.com/scriptforge/scriptforge/functions/engine"
 	"github.com/scriptforge/scriptforge/functions/routing"
 	"github.com/scriptforge/scriptforge/functions/sandbox"
@@ -108,6 +110,9 @@ type Config struct {
 	// Store, if it keeps call state too; without one, voice webhooks
 	// answer 503.
 	CallState voice.StateStore
+	// SchemaBudget bounds each validation against a function's input or
+	// output schema. Default: a million schema evaluations or 100 ms.
+	SchemaBudget contract.Budget
 	// Tracer takes and answers W3C trace context on the calls that run
 	// functions and exports their spans, if it was built with an
 	// endpoint. Default: propagation only. The caller shuts it down,
@@ -158,6 +163,11 @@ type Gateway struct {
 	callLocks voice.Locks
 	// routingCache is nil when the store keeps no routing assignments.
 	routingCache *routingCache
+	// contracts keeps functions' compiled input and output schemas.
+	contracts *contractCache
+	// late counts run records still to come of routing chains answered
+	// at their deadline: Shutdown waits for them.
+	late sync.WaitGroup
 }
 
 // New builds the gateway; it starts only the run-record writer and pruner.
@@ -203,7 +213,9 @@ func New(cfg Config) (*Gateway, error) {
 		lookups: newLookupCache(cfg.Store, 10000, 30*time.Second),
 		tenants: newTenantCache(cfg.Tenants, 10000, 30*time.Second),
 		metrics: newMetrics(cfg),
-		tracer:  cfg.Tracer,
+		// 4 MiB of schema text: about 160 MB compiled, per copy in use.
+		contracts: newContractCache(10000, 4<<20, cfg.SchemaBudget),
+		tracer:    cfg.Tracer,
 	}
 	if cfg.Routing != nil {
 		g.routingCache = newRoutingCache(cfg.Routing, cfg.Store, 10000, 5*time.Second)
@@ -294,7 +306,12 @@ func (g *Gateway) routes() {
 		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
 		return c.Send(openapi.Spec())
 	})
+	app.Get("/docs", serveDocs) // the reference page, rendered from /openapi.json
+	app.Get("/docs/:asset", serveDocs)
 
+	// A function's own OpenAPI document, for whoever may invoke it. Before
+	// the invocation routes: "openapi.json" is no valid export name.
+	app.Get("/v1/fn/:uuid/openapi.json", g.functionOpenAPI)
 	// Invocation: the UUID is the address; auth per function comes later.
 	for _, m := range []string{fiber.MethodGet, fiber.MethodPost, fiber.MethodPut, fiber.MethodPatch, fiber.MethodDelete} {
 		app.Add(m, "/v1/fn/:uuid", g.invoke)
@@ -371,6 +388,12 @@ func (g *Gateway) Serve(ln net.Listener) error {
 func (g *Gateway) Shutdown(ctx context.Context) error {
 	err := g.app.ShutdownWithContext(ctx)
 	g.pruner.close()
+	lateDone := make(chan struct{})
+	go func() { g.late.Wait(); close(lateDone) }()
+	select {
+	case <-lateDone:
+	case <-ctx.Done(): // what comes later is dropped
+	}
 	g.runs.close()
 	return err
 }

@@ -96,7 +96,12 @@ func (g *Gateway) recordRun(trigger functions.Trigger, d functions.Deployed, rid
 			g.metrics.invocations.WithLabelValues(re.Code).Inc()
 		} else {
 			record.ErrorCode, record.Error = toAPIError(runErr).Code, runErr.Error()
-			g.metrics.invocations.WithLabelValues("internal").Inc()
+			code := "internal"
+			var ae *APIError
+			if errors.As(runErr, &ae) && ae.Code == "bad_output" { // a run that succeeded but broke its contract
+				code = ae.Code
+			}
+			g.metrics.invocations.WithLabelValues(code).Inc()
 		}
 		if res != nil { // a run that succeeded, failed after it (voice: its state)
 			record.Logs = res.Logs
@@ -142,6 +147,15 @@ func (g *Gateway) invoke(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// The contract: the data is checked before the run (the caller's
+	// fault, 400), the result after it (the function's, 500 bad_output).
+	contract, err := g.contracts.get(d)
+	if err != nil {
+		return err
+	}
+	if err := contract.checkInput(data); err != nil {
+		return err
+	}
 	rid := requestID(c)
 	inv := invocationOf(d)
 	inv.RequestID, inv.Export, inv.Data = rid, export, data
@@ -149,6 +163,9 @@ func (g *Gateway) invoke(c *fiber.Ctx) error {
 	inv.Request.Body = form
 	res, runErr := g.execute(c, inv)
 	cpu := g.finishRun(c, tenant, started, res, runErr)
+	if runErr == nil {
+		runErr = contract.checkOutput(res)
+	}
 
 	g.recordRun(functions.TriggerHTTP, d, rid, tracing.TraceID(c.UserContext()), export, started, cpu, res, runErr)
 	if runErr != nil {

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -103,7 +104,7 @@ func (g *Gateway) routeCall(kind routing.Kind) fiber.Handler {
 			}
 		}
 		endStep(span, nil)
-		g.recordChain(c, tenant, rid, tracing.TraceID(ctx), out)
+		g.recordChain(c, tenant, rid, tracing.TraceID(ctx), arrived, out)
 		writeRateLimit(c, ratelimit.Tightest(rateDec, ipDec))
 		switch {
 		case out.Invalid != nil:
@@ -217,11 +218,32 @@ func (g *Gateway) routingData(c *fiber.Ctx) ([]byte, error) {
 
 // recordChain keeps a run record per step that ran, under the request id
 // with the step's number (rid-1, rid-2, …: a record's id is unique), and
-// charges their CPU.
-func (g *Gateway) recordChain(c *fiber.Ctx, t *tenantEntry, rid, traceID string, out routing.Outcome) {
-	for i, s := range out.Steps {
+// charges their CPU, in one debit. A chain answered at its deadline is
+// recorded when its executor has stopped it, after the answer.
+func (g *Gateway) recordChain(c *fiber.Ctx, t *tenantEntry, rid, traceID string, arrived time.Time, out routing.Outcome) {
+	ctx := context.WithoutCancel(c.UserContext())
+	if out.Late != nil {
+		g.late.Add(1)
+		go func() {
+			defer g.late.Done()
+			g.recordSteps(ctx, t, rid, traceID, <-out.Late, false, g.runs.recordLate)
+		}()
+		c.Set(headerServerTiming, serverTiming(0, time.Since(arrived)))
+		return
+	}
+	cpu := g.recordSteps(ctx, t, rid, traceID, out.Steps, out.Invalid != nil, g.runs.record)
+	c.Set(headerServerTiming, serverTiming(cpu, time.Since(arrived)))
+}
+
+// recordSteps records the steps with record, charges their CPU and
+// returns it. invalid: the last step returned malformed routing data.
+func (g *Gateway) recordSteps(ctx context.Context, t *tenantEntry, rid, traceID string, steps []routing.StepResult, invalid bool, record func(functions.Run)) time.Duration {
+	var total time.Duration
+	for i, s := range steps {
 		d := s.Step.Function
-		cpu := g.finishRun(c, t, s.Started, s.Result, s.Err)
+		cpu := runCPU(s.Result, s.Err)
+		g.observeCPU(cpu)
+		total += cpu
 		r := functions.Run{
 			RequestID: rid + "-" + strconv.Itoa(i+1), FunctionID: d.ID, Tenant: d.Tenant, Version: d.LiveVersion,
 			Trigger: functions.TriggerRouting, Status: http.StatusOK, StartedAt: s.Started.UTC(),
@@ -243,9 +265,11 @@ func (g *Gateway) recordChain(c *fiber.Ctx, t *tenantEntry, rid, traceID string,
 		case s.Err != nil:
 			r.ErrorCode, r.Error = "internal", s.Err.Error()
 		}
-		if out.Invalid != nil && i == len(out.Steps)-1 {
+		if invalid && i == len(steps)-1 {
 			r.Status = http.StatusUnprocessableEntity
 		}
-		g.runs.record(r)
+		record(r)
 	}
+	g.chargeCPU(ctx, t, total)
+	return total
 }

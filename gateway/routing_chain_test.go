@@ -427,6 +427,20 @@ function main(d) { if (d.routing.spin) for (;;) {} d.egress_routing = [{uri: "si
 		t.Fatalf("overrun in a sandbox: %d %s after %v", r.status, r.body, took)
 	}
 	t.Logf("in a sandbox, the timeout action came %v after the request, for a 300 ms budget", took)
+	// The chain ran in one frame; its records, written once the sandbox
+	// stopped it, are still per step: the first passed, the second is
+	// the timeout, with the CPU it burnt.
+	rid := r.header.Get("X-Request-Id")
+	if m := s.stepRecord(admin, rid+"-1"); m["error_code"] != nil || m["function_id"] == nil {
+		t.Fatalf("first step's record: %v", m)
+	}
+	m := s.stepRecord(admin, rid+"-2")
+	if m["error_code"] != "timeout" || !strings.Contains(fmt.Sprint(m["error"]), "480 Temporarily Unavailable") {
+		t.Fatalf("overrunning step's record: %v", m)
+	}
+	if cpu, _ := m["cpu_us"].(float64); cpu < 100_000 {
+		t.Fatalf("overrunning step's CPU: %v", m)
+	}
 }
 
 // What the gateway keeps of a tenant's routing is forgotten on its writes:

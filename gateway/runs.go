@@ -27,6 +27,10 @@ type runRecorder struct {
 	queue     chan functions.Run
 	done      chan struct{}
 	closeOnce sync.Once
+	// lateMu and closed let recordLate, which may come after the
+	// gateway has shut down, never send on the closed queue.
+	lateMu sync.RWMutex
+	closed bool
 
 	quiet       *ratelimit.Local // nil: keep every run
 	quietPolicy ratelimit.Policy
@@ -109,7 +113,25 @@ func (rr *runRecorder) loop() {
 }
 
 // close stops accepting records and waits until the queued ones are saved.
+// recordLate is record for a run that ended after its request was
+// answered (a routing chain left behind at its deadline): it may come
+// after close, and is then dropped.
+func (rr *runRecorder) recordLate(r functions.Run) {
+	rr.lateMu.RLock()
+	defer rr.lateMu.RUnlock()
+	if rr.closed {
+		rr.dropped()
+		return
+	}
+	rr.record(r)
+}
+
 func (rr *runRecorder) close() {
-	rr.closeOnce.Do(func() { close(rr.queue) })
+	rr.closeOnce.Do(func() {
+		rr.lateMu.Lock()
+		rr.closed = true
+		close(rr.queue)
+		rr.lateMu.Unlock()
+	})
 	<-rr.done
 }

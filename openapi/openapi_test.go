@@ -31,6 +31,9 @@ var routes = func() []route {
 		{"GET", "/readyz", false},
 		{"GET", "/metrics", false},
 		{"GET", "/openapi.json", false},
+		{"GET", "/docs", false},
+		{"GET", "/docs/{asset}", false},
+		{"GET", "/v1/fn/{uuid}/openapi.json", false},
 
 		{"POST", "/v1/functions", true},
 		{"GET", "/v1/functions", true},

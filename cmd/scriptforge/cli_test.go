@@ -498,3 +498,33 @@ func TestCLIQuarantine(t *testing.T) {
 		t.Fatalf("unquarantine again: %d %s", code, errOut)
 	}
 }
+
+// deploy --input-schema/--output-schema set the function's contract; the
+// gateway then refuses data that does not match, and "" removes it.
+func TestCLIContract(t *testing.T) {
+	g := startGateway(t)
+	file := writeFile(t, "orders.js", `function main(d) { return {total: d.qty * 2} }`)
+	in := writeFile(t, "in.json", `{"type":"object","required":["qty"],"properties":{"qty":{"type":"integer","minimum":1}}}`)
+	out := writeFile(t, "out.json", `{"type":"object","required":["total"]}`)
+	stdout, errOut, code := g.cli(t, "deploy", file, "--input-schema", in, "--output-schema", out)
+	if code != 0 {
+		t.Fatalf("deploy: %d %s %s", code, stdout, errOut)
+	}
+	uuid := regexp.MustCompile(`UUID:\s+(\S+)`).FindStringSubmatch(stdout)[1]
+	if stdout, _, code = g.cli(t, "invoke", uuid, "--data", `{"qty":2}`); code != 0 || !regexp.MustCompile(`"total":\s*4`).MatchString(stdout) {
+		t.Fatalf("valid: %d %s", code, stdout)
+	}
+	if _, errOut, code = g.cli(t, "invoke", uuid, "--data", `{"qty":0}`); code != 1 || !strings.Contains(errOut, "invalid_input") || !strings.Contains(errOut, "/qty") {
+		t.Fatalf("invalid: %d %s", code, errOut)
+	}
+	bad := writeFile(t, "bad.json", `{"$ref":"#"}`)
+	if _, errOut, code = g.cli(t, "deploy", file, "--input-schema", bad); code != 1 || !strings.Contains(errOut, "$ref loop") {
+		t.Fatalf("bad schema: %d %s", code, errOut)
+	}
+	if _, _, code = g.cli(t, "deploy", file, "--input-schema", ""); code != 0 {
+		t.Fatalf("removing the schema: %d", code)
+	}
+	if stdout, _, code = g.cli(t, "invoke", uuid, "--data", `{"qty":0}`); code != 0 || !regexp.MustCompile(`"total":\s*0`).MatchString(stdout) {
+		t.Fatalf("after removing: %d %s", code, stdout)
+	}
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"os"
@@ -54,6 +55,7 @@ func newDeployCmd(cf *clientFlags) *cobra.Command {
 		vc        voiceFlags
 		priority  string
 		order     int
+		schemas   schemaFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "deploy FILE",
@@ -68,7 +70,8 @@ to keep the current ones.`,
   scriptforge deploy hook.js --type app --env API_URL=https://api.example.com --private-env TOKEN=s3cret
   scriptforge deploy partner.js --type app --auth apikey --rate 20 --concurrency 4
   scriptforge deploy ivr.js --type app --voice-signing-scheme twilio --voice-signing-secret "$TWILIO_AUTH_TOKEN"
-  scriptforge deploy lcr-normalise.js --routing-priority run-first --routing-order 10`,
+  scriptforge deploy lcr-normalise.js --routing-priority run-first --routing-order 10
+  scriptforge deploy orders.js --input-schema order.schema.json --output-schema total.schema.json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			src, err := os.ReadFile(args[0])
@@ -110,6 +113,9 @@ to keep the current ones.`,
 			}
 			if v := vc.body(cmd); v != nil {
 				body["voice"] = v
+			}
+			if err := schemas.add(cmd, body); err != nil {
+				return err
 			}
 			c, ctx := cf.client(), cmd.Context()
 			fmt.Fprintf(cmd.ErrOrStderr(), "Deploying %s as %q to %s …\n", args[0], name, c.base)
@@ -158,7 +164,42 @@ to keep the current ones.`,
 	limits.register(cmd)
 	env.register(cmd)
 	vc.register(cmd)
+	schemas.register(cmd)
 	return cmd
+}
+
+// schemaFlags are the function's contract: JSON Schema files for its
+// input and output. An empty path removes that schema.
+type schemaFlags struct{ input, output string }
+
+func (s *schemaFlags) register(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&s.input, "input-schema", "", "a JSON Schema file the invocation's data must match (400 invalid_input otherwise); \"\" removes it; default: unchanged")
+	f.StringVar(&s.output, "output-schema", "", "a JSON Schema file the function's result must match (500 bad_output otherwise); \"\" removes it; default: unchanged")
+}
+
+// add reads the given schema files into the request body, as JSON values.
+func (s *schemaFlags) add(cmd *cobra.Command, body map[string]any) error {
+	for _, f := range []struct{ flag, path, field string }{
+		{"input-schema", s.input, "input_schema"}, {"output-schema", s.output, "output_schema"},
+	} {
+		if !cmd.Flags().Changed(f.flag) {
+			continue
+		}
+		if f.path == "" {
+			body[f.field] = nil
+			continue
+		}
+		b, err := os.ReadFile(f.path)
+		if err != nil {
+			return fmt.Errorf("--%s: %w", f.flag, err)
+		}
+		if !json.Valid(b) {
+			return fmt.Errorf("--%s: %s is not JSON", f.flag, f.path)
+		}
+		body[f.field] = json.RawMessage(b)
+	}
+	return nil
 }
 
 // voiceFlags are the function's voice webhook settings; each given one

@@ -9,8 +9,9 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/scriptforge/scriptforge/functions"
 	"github.com/scriptforge/scriptforge/functions/engine"
-
+	"github.com/scriptforge/scriptforge/functions/routing"
 	"github.com/scriptforge/scriptforge/functions/sandbox"
 )
 
@@ -29,6 +30,7 @@ func newSandboxCmd() *cobra.Command {
 			if o.Fetch, err = ff.parse(); err != nil {
 				return err
 			}
+			o.Handoffs = []functions.Handoff{routing.Handoff}
 			return sandbox.RunChild(o)
 		},
 	}

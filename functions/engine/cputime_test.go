@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -92,9 +93,55 @@ func BenchmarkCPUClock(b *testing.B) {
 	var res functions.Result
 	var c cpuClock
 	for b.Loop() {
-		c.start()
+		c.start(nil)
 		c.charge(&res, nil)
 	}
+}
+
+// Runs made one after another with a CPUMark each get their own CPU,
+// nothing is lost between them, and the thread is let go at Release.
+func TestCPUMarkSharesReadings(t *testing.T) {
+	e := New(Config{})
+	tr, err := Transpile("m.js", `export function main(d) { let x = 0; for (let i = 0; i < 2e5; i++) x += i; return x }`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv := &functions.Invocation{Type: functions.TypeScript, Code: tr.Code, Hash: tr.Hash, Timeout: 5 * time.Second, Data: json.RawMessage(`{}`)}
+	var mark CPUMark
+	ctx := WithCPUMark(context.Background(), &mark)
+	runtime.LockOSThread() // so that the test's own readings are of the runs' thread
+	defer runtime.UnlockOSThread()
+	before := threadCPUOf(t)
+	var sum time.Duration
+	for range 3 {
+		res, err := e.Execute(ctx, inv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.CPU <= 0 {
+			t.Fatalf("a run with a mark reported CPU %v", res.CPU)
+		}
+		sum += res.CPU
+		if !mark.held {
+			t.Fatal("the run did not hand its reading on")
+		}
+	}
+	// Still on the thread the readings come from: they add up to its clock.
+	if total := threadCPUOf(t) - before; sum > total || sum < total/2 {
+		t.Fatalf("the runs' CPU %v against the thread's %v", sum, total)
+	}
+	mark.Release()
+	if mark.held {
+		t.Fatal("Release kept the mark")
+	}
+}
+
+func threadCPUOf(t *testing.T) time.Duration {
+	d, err := threadCPU()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }
 
 // An App that waits 20 times: with its goroutine locked to a thread, each

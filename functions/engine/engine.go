@@ -258,7 +258,8 @@ func (e *Engine) program(inv *functions.Invocation) (*Program, error) {
 // limit, cancellable through ctx, watched by the heap watcher, and with
 // any panic of a binding turned into a failed run, not a failed gateway.
 func (e *Engine) guard(ctx context.Context, r *run, start time.Time, f func() (*functions.Result, error)) (res *functions.Result, err error) {
-	r.cpu.start()
+	mark, _ := ctx.Value(cpuMarkKey{}).(*CPUMark)
+	r.cpu.start(mark)
 	defer func() { r.cpu.charge(res, err) }() // deferred first, so it runs last: after a panic became a RunError
 	defer func() {
 		if p := recover(); p != nil {
@@ -318,25 +319,30 @@ type run struct {
 
 	// Captured before user code runs, which may replace the globals.
 	parse, stringify goja.Callable
-	unwrap           goja.Callable           // set once the Response library has run
-	collators        map[string]collation    // localeCompare's, by locale and options
-	builtins         map[*goja.Object]string // built-ins written in JavaScript, by their native name (markBuiltin)
-	builtinRoots     []builtinRoot           // where to find more of them, walked on the first toString
-	toLocaleStack    map[*goja.Object]bool   // arrays in Array.prototype.toLocaleString now, for cycles
-	bigIntGuarded    bool                    // BigInt.prototype.toLocaleString is in place
-	hasFn            goja.Callable           // JavaScript's in operator (see has)
-	isArrayFn        goja.Callable           // the original Array.isArray
-	getVFn           goja.Callable           // a property of a primitive (see getV)
-	dateFormats      map[string]goja.Value   // compiled Intl.DateTimeFormats ({handle, resolved}), by locale and options
-	dateNatives      *dateNatives            // the Date methods' fast path, once js/intl_datetime.js has loaded
-	partNames        map[string]goja.Value   // formatToParts's types and sources, as JavaScript strings
-	libs             map[string]*goja.Object // the JavaScript libraries run so far (see lib)
-	required         map[string]goja.Value   // modules required so far
-	console          goja.Value              // built on first use
-	env              *goja.Object
-	global           *lazyGlobal
-	kindsGuarded     bool         // AsyncFunction and GeneratorFunction are guarded
-	regexps          *regexpGuard // set once RegExp.prototype is guarded
+	// toJSON is resultJSON as a goja function: the result's one pass that
+	// both writes the text and bounds it.
+	toJSON goja.Callable
+	// resultOver: the result's text passed the result limit.
+	resultOver    bool
+	unwrap        goja.Callable           // set once the Response library has run
+	collators     map[string]collation    // localeCompare's, by locale and options
+	builtins      map[*goja.Object]string // built-ins written in JavaScript, by their native name (markBuiltin)
+	builtinRoots  []builtinRoot           // where to find more of them, walked on the first toString
+	toLocaleStack map[*goja.Object]bool   // arrays in Array.prototype.toLocaleString now, for cycles
+	bigIntGuarded bool                    // BigInt.prototype.toLocaleString is in place
+	hasFn         goja.Callable           // JavaScript's in operator (see has)
+	isArrayFn     goja.Callable           // the original Array.isArray
+	getVFn        goja.Callable           // a property of a primitive (see getV)
+	dateFormats   map[string]goja.Value   // compiled Intl.DateTimeFormats ({handle, resolved}), by locale and options
+	dateNatives   *dateNatives            // the Date methods' fast path, once js/intl_datetime.js has loaded
+	partNames     map[string]goja.Value   // formatToParts's types and sources, as JavaScript strings
+	libs          map[string]*goja.Object // the JavaScript libraries run so far (see lib)
+	required      map[string]goja.Value   // modules required so far
+	console       goja.Value              // built on first use
+	env           *goja.Object
+	global        *lazyGlobal
+	kindsGuarded  bool         // AsyncFunction and GeneratorFunction are guarded
+	regexps       *regexpGuard // set once RegExp.prototype is guarded
 
 	// Interruption: the JS side stops through vm.Interrupt; the event
 	// loop, which may be waiting in Go for a timer, through stopped.

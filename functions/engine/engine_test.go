@@ -122,7 +122,7 @@ func TestRunErrors(t *testing.T) {
 		// A DAG written out whole (2^60 leaves): the text grows until the time
 		// limit, as stringify visits every node as the standard says.
 		{"stringify of a DAG", "script", `function main() { let a = [1]; for (let i = 0; i < 60; i++) a = [a, a]; return JSON.stringify(a).length }`, "", 504, "timeout", 0, "time limit"},
-		{"huge result by sharing", "script", `function main() { const x = {s: "x".repeat(1e6)}; return new Array(100).fill(x) }`, "", 500, "memory_limit", 0, "cannot be sent"},
+		{"huge result by sharing", "script", `function main() { const x = {s: "x".repeat(1e6)}; return new Array(100).fill(x) }`, "", 500, "bad_result", 0, "bytes of JSON; the limit is"},
 		{"deep eval", "script", `function main() { return eval("[".repeat(2e4)) }`, "", 500, "function_error", 0, "SyntaxError: brackets nest"},
 		{"deep new Function", "script", `function main() { return new Function("return " + "[".repeat(2e4))() }`, "", 500, "function_error", 0, "SyntaxError: brackets nest"},
 		{"deep Function via a literal", "script", `function main() { return (function () {}).constructor("[".repeat(2e4))() }`, "", 500, "function_error", 0, "SyntaxError: brackets nest"},

@@ -40,6 +40,9 @@ func (r *run) setup() {
 	j := vm.Get("JSON").ToObject(vm)
 	r.parse, _ = goja.AssertFunction(j.Get("parse"))
 	r.stringify, _ = goja.AssertFunction(j.Get("stringify"))
+	r.toJSON, _ = goja.AssertFunction(vm.ToValue(func(call goja.FunctionCall) goja.Value {
+		return r.resultJSON(arg(call.Arguments, 0))
+	}))
 	r.captureDateNatives()
 	g := newLazyGlobal(vm)
 	r.global = g

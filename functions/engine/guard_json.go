@@ -30,10 +30,23 @@ type jsonWriter struct {
 	stack        []*goja.Object
 	budget       float64
 	steps        int64
+	maxLen       int // the most bytes of text; 0 for no limit but the budget
 }
 
 func (r *run) jsonStringify(value, replacer, space goja.Value) goja.Value {
-	w := &jsonWriter{r: r, budget: r.budget()}
+	return r.writeJSON(&jsonWriter{r: r, budget: r.budget()}, value, replacer, space)
+}
+
+// resultJSON is JSON.stringify of a run's result, stopped as soon as the
+// text passes the result limit: the limit, not the memory budget, is what
+// a result must fit, and a value that shares one big object many times
+// costs no more than the limit to refuse.
+func (r *run) resultJSON(value goja.Value) goja.Value {
+	w := &jsonWriter{r: r, budget: r.budget(), maxLen: r.e.cfg.MaxResultBytes}
+	return r.writeJSON(w, value, goja.Undefined(), goja.Undefined())
+}
+
+func (r *run) writeJSON(w *jsonWriter, value, replacer, space goja.Value) goja.Value {
 	if o, ok := replacer.(*goja.Object); ok {
 		if f, ok := goja.AssertFunction(o); ok {
 			w.replacer = f
@@ -311,12 +324,23 @@ func (w *jsonWriter) newline() {
 	}
 }
 
+// fits panics unless n bytes of text fit: the memory budget (the text
+// ends as a JavaScript string of up to two bytes a character), and the
+// result's limit when the text is a run's result.
+func (w *jsonWriter) fits(n int) {
+	if bytes := float64(n) * 2; bytes > w.budget {
+		panic(w.r.exceeded("JSON.stringify", bytes))
+	}
+	if w.maxLen > 0 && n > w.maxLen {
+		w.r.resultOver = true
+		panic(w.r.newError("RangeError", fmt.Sprintf("the return value is over the result limit of %d bytes", w.maxLen)))
+	}
+}
+
 // write appends text, within the budget: the text ends as a JavaScript
 // string of up to two bytes a character.
 func (w *jsonWriter) write(s string) {
-	if bytes := float64(len(w.b)+len(s)) * 2; bytes > w.budget {
-		panic(w.r.exceeded("JSON.stringify", bytes))
-	}
+	w.fits(len(w.b) + len(s))
 	w.b = append(w.b, s...)
 }
 
@@ -325,9 +349,7 @@ func (w *jsonWriter) write(s string) {
 // ES2019.
 func (w *jsonWriter) quote(s goja.String) {
 	n := s.Length()
-	if bytes := float64(len(w.b)+n+2) * 2; bytes > w.budget {
-		panic(w.r.exceeded("JSON.stringify", bytes))
-	}
+	w.fits(len(w.b) + n + 2)
 	b := w.b
 	b = append(b, '"')
 	if str := s.String(); isASCII(str) {
@@ -346,9 +368,7 @@ func (w *jsonWriter) quote(s goja.String) {
 			str = str[i+1:]
 		}
 		w.b = append(b, '"')
-		if bytes := float64(len(w.b)) * 2; bytes > w.budget {
-			panic(w.r.exceeded("JSON.stringify", bytes))
-		}
+		w.fits(len(w.b))
 		return
 	}
 	for i := 0; i < n; i++ {
@@ -372,9 +392,7 @@ func (w *jsonWriter) quote(s goja.String) {
 		}
 	}
 	w.b = append(b, '"')
-	if bytes := float64(len(w.b)) * 2; bytes > w.budget { // escapes made it longer
-		panic(w.r.exceeded("JSON.stringify", bytes))
-	}
+	w.fits(len(w.b)) // escapes made it longer
 }
 
 // appendEscape writes the JSON escape of a character that needs one.

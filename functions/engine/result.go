@@ -62,16 +62,20 @@ func (r *run) result(v goja.Value) (*functions.Result, error) {
 	if goja.IsUndefined(v) {
 		return &functions.Result{JSON: []byte("null")}, nil
 	}
-	if bad := r.checkJSON(v); bad != nil {
-		code := functions.CodeBadResult
-		if r.overMem {
-			code = functions.CodeMemoryLimit
-		}
-		return nil, &functions.RunError{Status: http.StatusInternalServerError, Code: code,
-			Message: "the return value cannot be sent: " + safeString(bad)}
-	}
-	s, err := r.stringify(goja.Undefined(), v)
-	if err != nil {
+	// One pass writes the text and bounds it (depth, the memory budget,
+	// the run's stop), where a walk to check it and a stringify after
+	// went over the value twice.
+	overMem := r.overMem
+	r.resultOver = false
+	s, err := r.toJSON(goja.Undefined(), v)
+	switch {
+	case err != nil && r.resultOver:
+		return nil, &functions.RunError{Status: http.StatusInternalServerError, Code: functions.CodeBadResult,
+			Message: fmt.Sprintf("the return value is more than %d bytes of JSON; the limit is %d", r.e.cfg.MaxResultBytes, r.e.cfg.MaxResultBytes)}
+	case err != nil && r.overMem && !overMem:
+		return nil, &functions.RunError{Status: http.StatusInternalServerError, Code: functions.CodeMemoryLimit,
+			Message: "the return value cannot be sent: " + exceptionText(err)}
+	case err != nil:
 		return nil, &functions.RunError{Status: http.StatusInternalServerError, Code: functions.CodeBadResult,
 			Message: "the return value is not JSON-serializable: " + exceptionText(err)}
 	}

@@ -1,7 +1,6 @@
 package routing
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -80,9 +79,15 @@ type Outcome struct {
 	Status  *Status         // timeout action, a thrown SIP code, or 500
 	Invalid *ShapeError     // a step returned malformed header manipulation
 	Steps   []StepResult
+	// Late, when set, delivers Steps once the executor has stopped the
+	// chain: the deadline passed (or the caller left) while it ran, and
+	// the answer did not wait for it.
+	Late <-chan []StepResult
 }
 
-// Chain runs routing chains with an Executor.
+// Chain runs routing chains with an Executor. One that runs chains
+// itself (functions.ChainExecutor: a sandbox pool) gets the whole chain
+// at once; any other runs it one Execute per step.
 type Chain struct {
 	Exec functions.Executor
 }
@@ -91,95 +96,135 @@ type Chain struct {
 // routable: a routing script returns data.
 var errNotData = errors.New("a routing function must return the routing data object, not a Response")
 
+// codeInvalidData is the run error of a step whose data breaks the header rules.
+const codeInvalidData = "invalid_routing_data"
+
+// Handoff is what one step hands the next: its returned data, checked
+// against the header manipulation rules (ValidateData); undefined or
+// null hands on what it received. Sandboxes apply it between the steps
+// of a chain they run, under its name.
+var Handoff = functions.Handoff{Name: "routing", Next: handoff}
+
+func handoff(res *functions.Result, prev json.RawMessage) (json.RawMessage, *functions.RunError) {
+	if res == nil || res.Response != nil {
+		return nil, &functions.RunError{Code: functions.CodeBadResult, Message: errNotData.Error()}
+	}
+	next, _ := functions.NextData(res, prev)
+	if err := ValidateData(next); err != nil {
+		return nil, &functions.RunError{Code: codeInvalidData, Message: err.Error()}
+	}
+	return next, nil
+}
+
 // Run runs the steps in order, each on the data the previous one
 // returned. When the deadline passes it answers the timeout action at
-// once: the running step is cancelled and left to finish on its own.
+// once: the running step is cancelled and left to finish on its own;
+// the outcome's Late then delivers the steps' results for their run
+// records.
 func (c *Chain) Run(ctx context.Context, req Request) Outcome {
-	out := Outcome{Steps: make([]StepResult, 0, len(req.Steps))}
-	data := req.Data
 	timeout := &Status{Code: req.Action.Code, Message: req.Action.Reason}
-	for _, step := range req.Steps {
-		started := time.Now()
-		left := req.Deadline.Sub(started)
-		if left <= 0 {
-			out.Status = timeout
-			return out
-		}
-		inv := req.Invocation(step.Function)
+	if len(req.Steps) == 0 || !time.Now().Before(req.Deadline) {
+		return Outcome{Status: timeout}
+	}
+	invs := make([]*functions.Invocation, len(req.Steps))
+	for i, step := range req.Steps {
 		// The run keeps its version's own timeout: an executor keys what
 		// it caches of a version by it (a sandbox's version record, a warm
 		// runtime). The chain's deadline stops it through the context.
-		inv.Data, inv.Deadline = data, req.Deadline
-		d, timedOut := c.runStep(ctx, inv, req.Deadline)
-		res, err := d.res, d.err
-		sr := StepResult{Step: step, Started: started, Duration: time.Since(started), Result: res, Err: err, TimedOut: timedOut}
-		if timedOut {
-			if sr.Err == nil {
-				sr.Err = &functions.RunError{Code: functions.CodeTimeout,
-					Message: fmt.Sprintf("the chain's deadline passed after %d ms in this step; the switch got %s", sr.Duration.Milliseconds(), req.Action)}
-			}
-			out.Steps = append(out.Steps, sr)
-			out.Status = timeout
-			return out
-		}
-		if err != nil {
-			out.Steps = append(out.Steps, sr)
-			out.Status = errorStatus(err)
-			return out
-		}
-		next, err := stepData(res, data)
-		if err != nil {
-			sr.Err = &functions.RunError{Code: functions.CodeBadResult, Message: err.Error()}
-			out.Steps = append(out.Steps, sr)
-			out.Status = &Status{Code: 500, Message: "Server Internal Error"}
-			return out
-		}
-		if err := ValidateData(next); err != nil {
-			var se *ShapeError
-			errors.As(err, &se)
-			sr.Err = &functions.RunError{Code: "invalid_routing_data", Message: err.Error()}
-			out.Steps = append(out.Steps, sr)
-			out.Invalid = se
-			return out
-		}
-		out.Steps = append(out.Steps, sr)
-		data = next
+		invs[i] = req.Invocation(step.Function)
+		invs[i].Deadline = req.Deadline
 	}
-	out.Data = data
+	invs[0].Data = req.Data
+	// Cancelled once the chain is over, here and not by the executor's
+	// goroutine: a chain that ended would otherwise close Done too, and
+	// the select below could take a finished chain for an overrun one.
+	runCtx, cancel := context.WithDeadline(ctx, req.Deadline)
+	done := make(chan []functions.StepRun, 1) // buffered: a chain left behind never blocks
+	exec := functions.ChainOf(c.Exec)
+	go func() { done <- exec.ExecuteChain(runCtx, Handoff, invs) }()
+	select {
+	case runs := <-done:
+		cancel()
+		return c.outcome(req, runs, timeout)
+	case <-runCtx.Done():
+	}
+	// Answered now; the steps are known once the executor has stopped them.
+	late := make(chan []StepResult, 1)
+	out := Outcome{Status: timeout, Late: late}
+	if ctx.Err() != nil { // the caller went away: not a routing decision
+		out.Status = &Status{Code: 500, Message: "Server Internal Error"}
+	}
+	go func() {
+		runs := <-done
+		cancel()
+		late <- c.outcome(req, runs, timeout).Steps
+	}()
 	return out
 }
 
-type stepDone struct {
-	res *functions.Result
-	err error
-}
-
-// runStep runs one invocation and returns as soon as it ends or the
-// deadline passes, whichever is first.
-func (c *Chain) runStep(ctx context.Context, inv *functions.Invocation, deadline time.Time) (d stepDone, timedOut bool) {
-	// Cancelled when this returns, not when the run does: a run that
-	// ended would otherwise close Done too, and the select below could
-	// take a finished run for an overrun one. A run left behind at the
-	// deadline is stopped by the same cancel.
-	runCtx, cancel := context.WithDeadline(ctx, deadline)
-	defer cancel()
-	done := make(chan stepDone, 1) // buffered: a step left behind never blocks
-	go func() {
-		res, err := c.Exec.Execute(runCtx, inv)
-		done <- stepDone{res, err}
-	}()
-	select {
-	case d := <-done:
-		// A run that failed at the deadline (its own timeout is the time
-		// left, or it saw the cancel) failed because of it: the timeout
-		// action too. A millisecond of slack covers timer skew.
-		return d, d.err != nil && !time.Now().Add(time.Millisecond).Before(deadline)
-	case <-runCtx.Done():
-		if ctx.Err() != nil { // the caller went away: not a routing decision
-			return stepDone{err: ctx.Err()}, false
+// outcome is how the chain ended, from the steps as they ran.
+func (c *Chain) outcome(req Request, runs []functions.StepRun, timeout *Status) Outcome {
+	out := Outcome{Steps: make([]StepResult, len(runs))}
+	data := req.Data
+	for i, run := range runs {
+		out.Steps[i] = StepResult{Step: req.Steps[i], Started: run.Started, Duration: run.Duration, Result: run.Result, Err: run.Err}
+		last := i == len(runs)-1
+		// The step that ran into the deadline: it failed because of it (it
+		// saw the cancel, or its own timeout was the time left), or the
+		// chain stopped after it. A millisecond of slack covers timer skew.
+		if last && (run.Err != nil || len(runs) < len(req.Steps)) &&
+			!run.Started.Add(run.Duration).Add(time.Millisecond).Before(req.Deadline) {
+			in := min(run.Duration, req.Deadline.Sub(run.Started))
+			te := &functions.RunError{Code: functions.CodeTimeout,
+				Message: fmt.Sprintf("the chain's deadline passed after %d ms in this step; the switch got %s", in.Milliseconds(), req.Action)}
+			var re *functions.RunError
+			if errors.As(run.Err, &re) {
+				te.CPU, te.Logs = re.CPU, re.Logs // what it used before it was stopped
+			} else if run.Result != nil {
+				te.CPU, te.Logs = run.Result.CPU, run.Result.Logs
+			}
+			out.Steps[i].Err, out.Steps[i].Result, out.Steps[i].TimedOut = te, nil, true
+			out.Status = timeout
+			return out
 		}
-		return stepDone{}, true
+		if run.Err == nil {
+			data, _ = functions.NextData(run.Result, data)
+			continue
+		}
+		var re *functions.RunError
+		switch {
+		case run.Result != nil && errors.As(run.Err, &re) && re.Code == codeInvalidData:
+			// The 422 names the path: found again here, where the error
+			// type is (the step may have run in another process).
+			var se *ShapeError
+			if err := ValidateData(run.Result.JSON); errors.As(err, &se) {
+				out.Invalid = se
+				return out
+			}
+			out.Status = &Status{Code: 500, Message: "Server Internal Error"}
+		case run.Result != nil:
+			out.Status = &Status{Code: 500, Message: "Server Internal Error"} // not data
+		default:
+			out.Status = errorStatus(run.Err)
+		}
+		return out
 	}
+	if len(runs) < len(req.Steps) { // stopped between steps: by the deadline
+		out.Status = timeout
+		return out
+	}
+	// The last step's data goes to the switch: checked here too, whatever
+	// ran the steps.
+	if err := ValidateData(data); err != nil {
+		var se *ShapeError
+		errors.As(err, &se)
+		last := &out.Steps[len(out.Steps)-1]
+		last.Err = &functions.RunError{Code: codeInvalidData, Message: err.Error()}
+		out.Invalid = se
+		return out
+	}
+	out.Data = data
+	return out
 }
 
 // errorStatus is the SIP answer for a failed step: its own SIP code, or 500.
@@ -189,16 +234,4 @@ func errorStatus(err error) *Status {
 		return &Status{Code: re.SIPCode, Message: re.Message}
 	}
 	return &Status{Code: 500, Message: "Server Internal Error"}
-}
-
-// stepData is the data a step hands on: its return value; undefined or
-// null hands on what it received (a script that only looks or logs).
-func stepData(res *functions.Result, prev json.RawMessage) (json.RawMessage, error) {
-	if res == nil || res.Response != nil {
-		return nil, errNotData
-	}
-	if t := bytes.TrimSpace(res.JSON); len(t) == 0 || bytes.Equal(t, []byte("null")) {
-		return prev, nil
-	}
-	return res.JSON, nil
 }

@@ -3,7 +3,6 @@ package routing
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -102,7 +101,11 @@ func TestChain(t *testing.T) {
 		if took < 50*time.Millisecond || took > 70*time.Millisecond {
 			t.Fatalf("%s: the timeout action came after %v, for a 50 ms deadline", stuck, took)
 		}
-		if last := out.Steps[len(out.Steps)-1]; !last.TimedOut || last.Step.Function.Name != stuck || last.Err == nil {
+		if out.Late == nil {
+			t.Fatalf("%s: no late steps", stuck)
+		}
+		steps := <-out.Late
+		if last := steps[len(steps)-1]; !last.TimedOut || last.Step.Function.Name != stuck || last.Err == nil {
 			t.Fatalf("%s: step record %+v", stuck, last)
 		}
 	}
@@ -140,8 +143,11 @@ func TestChain(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
 	out = c.Run(ctx, Request{Steps: []Step{{Function: fn("slow")}}, Data: json.RawMessage(`{}`), Deadline: time.Now().Add(time.Second), Action: action, Invocation: invocation})
-	if out.Status == nil || out.Status.Code != 500 || !errors.Is(out.Steps[0].Err, context.DeadlineExceeded) {
+	if out.Status == nil || out.Status.Code != 500 || out.Late == nil {
 		t.Fatalf("caller gone: %+v", out)
+	}
+	if steps := <-out.Late; len(steps) != 1 || steps[0].Err == nil || steps[0].TimedOut {
+		t.Fatalf("caller gone, the step: %+v", steps)
 	}
 }
 

@@ -36,26 +36,16 @@ func shapeErr(path, format string, args ...any) *ShapeError {
 // sent): an object whose headers, remove_headers and each
 // egress_routing[i].headers / .remove_headers are arrays of {key, value}.
 // Anything else in the data is the tenant's own and passes untouched.
-// It walks the JSON without decoding what it does not check (jsonwalk.go).
+// It walks the JSON without decoding what it does not check (jsonwalk.go),
+// and builds an error's path only when there is an error: it runs after
+// every step of every routed call, and allocates nothing on valid data.
 func ValidateData(raw json.RawMessage) error {
 	if !json.Valid(raw) || !isKind(raw, '{') {
 		return shapeErr("data", "must be a JSON object ({\"routing\": {...}, \"egress_routing\": [...]})")
 	}
-	obj := bytes.TrimSpace(raw)
-	var headers, remove, routes []byte // the last of a repeated key wins, as in a decoder
-	_ = members(obj, func(key string, v []byte) error {
-		switch key {
-		case "headers":
-			headers = v
-		case "remove_headers":
-			remove = v
-		case "egress_routing":
-			routes = v
-		}
-		return nil
-	})
+	headers, remove, routes := headerMembers(bytes.TrimSpace(raw), true)
 	total := 0
-	if err := checkLists(headers, remove, "", &total); err != nil {
+	if err := checkLists(headers, remove, -1, &total); err != nil {
 		return err
 	}
 	if routes == nil || isNull(routes) {
@@ -67,109 +57,159 @@ func ValidateData(raw json.RawMessage) error {
 	if n := count(routes); n > maxEgressRoutes {
 		return shapeErr("egress_routing", "has %d routes; at most %d", n, maxEgressRoutes)
 	}
-	return elements(routes, func(i int, r []byte) error {
-		path := "egress_routing[" + strconv.Itoa(i) + "]"
-		if !isKind(r, '{') {
-			return shapeErr(path, "must be an object, not %s", kind(r))
-		}
-		var headers, remove []byte
-		_ = members(r, func(key string, v []byte) error {
-			switch key {
-			case "headers":
-				headers = v
-			case "remove_headers":
-				remove = v
-			}
+	it := iterElements(routes)
+	for i := 0; ; i++ {
+		r, ok := it.next()
+		if !ok {
 			return nil
-		})
-		return checkLists(headers, remove, path+".", &total)
-	})
+		}
+		if !isKind(r, '{') {
+			return shapeErr(routePath(i), "must be an object, not %s", kind(r))
+		}
+		headers, remove, _ := headerMembers(r, false)
+		if err := checkLists(headers, remove, i, &total); err != nil {
+			return err
+		}
+	}
+}
+
+// headerMembers finds an object's headers, remove_headers and (when
+// asked) egress_routing; the last of a repeated key wins, as in a decoder.
+func headerMembers(obj []byte, withRoutes bool) (headers, remove, routes []byte) {
+	it := iterMembers(obj)
+	for {
+		key, v, ok := it.next()
+		switch {
+		case !ok:
+			return headers, remove, routes
+		case keyIs(key, "headers"):
+			headers = v
+		case keyIs(key, "remove_headers"):
+			remove = v
+		case withRoutes && keyIs(key, "egress_routing"):
+			routes = v
+		}
+	}
+}
+
+// routePath is egress_routing[i]; listPath the path of a header list of
+// the call (route -1) or of route i.
+func routePath(i int) string { return "egress_routing[" + strconv.Itoa(i) + "]" }
+
+func listPath(route int, name string) string {
+	if route < 0 {
+		return name
+	}
+	return routePath(route) + "." + name
 }
 
 // checkLists checks one object's headers and remove_headers (nil when
 // absent), adding their bytes to total.
-func checkLists(headers, remove []byte, prefix string, total *int) error {
+func checkLists(headers, remove []byte, route int, total *int) error {
 	if headers != nil && !isNull(headers) {
-		if err := checkList(headers, prefix+"headers", true, total); err != nil {
+		if err := checkList(headers, route, "headers", true, total); err != nil {
 			return err
 		}
 	}
 	if remove != nil && !isNull(remove) {
-		return checkList(remove, prefix+"remove_headers", false, total)
+		return checkList(remove, route, "remove_headers", false, total)
 	}
 	return nil
 }
 
-func checkList(v []byte, path string, adding bool, total *int) error {
+func checkList(v []byte, route int, name string, adding bool, total *int) error {
 	if !isKind(v, '[') {
-		return shapeErr(path, "must be an array of {key, value}, not %s", kind(v))
+		return shapeErr(listPath(route, name), "must be an array of {key, value}, not %s", kind(v))
 	}
 	if n := count(v); n > MaxHeadersEach {
-		return shapeErr(path, "has %d entries; at most %d", n, MaxHeadersEach)
+		return shapeErr(listPath(route, name), "has %d entries; at most %d", n, MaxHeadersEach)
 	}
-	return elements(v, func(i int, e []byte) error {
-		at := path + "[" + strconv.Itoa(i) + "]"
+	entries := iterElements(v)
+	for i := 0; ; i++ {
+		e, ok := entries.next()
+		if !ok {
+			return nil
+		}
+		at := func() string { return listPath(route, name) + "[" + strconv.Itoa(i) + "]" }
 		if !isKind(e, '{') {
-			return shapeErr(at, "must be an object {key, value}, not %s", kind(e))
+			return shapeErr(at(), "must be an object {key, value}, not %s", kind(e))
 		}
 		var rawKey, value []byte
-		err := members(e, func(field string, fv []byte) error {
-			switch field {
-			case "key":
+		fields := iterMembers(e)
+		for {
+			field, fv, ok := fields.next()
+			if !ok {
+				break
+			}
+			switch {
+			case keyIs(field, "key"):
 				rawKey = fv
-			case "value":
+			case keyIs(field, "value"):
 				value = fv
 			default:
-				return shapeErr(at+"."+field, "is not a header field; an entry has only key and value")
+				return shapeErr(at()+"."+unquote(field), "is not a header field; an entry has only key and value")
 			}
-			return nil
-		})
-		if err != nil {
-			return err
 		}
-		var key string
 		switch {
 		case rawKey == nil || isNull(rawKey):
-			return shapeErr(at+".key", "is required")
+			return shapeErr(at()+".key", "is required")
 		case !isKind(rawKey, '"'):
-			return shapeErr(at+".key", "must be a string, not %s", kind(rawKey))
+			return shapeErr(at()+".key", "must be a string, not %s", kind(rawKey))
 		}
-		key = unquote(rawKey)
+		key := plainText(rawKey)
 		switch {
-		case key == "" || len(key) > MaxHeaderName:
-			return shapeErr(at+".key", "must be 1–%d characters", MaxHeaderName)
+		case len(key) == 0 || len(key) > MaxHeaderName:
+			return shapeErr(at()+".key", "must be 1–%d characters", MaxHeaderName)
 		case !sipToken(key):
-			return shapeErr(at+".key", "%q is not a SIP header name (letters, digits and - . ! %% * _ + ` ' ~)", truncate(key, 40))
+			return shapeErr(at()+".key", "%q is not a SIP header name (letters, digits and - . ! %% * _ + ` ' ~)", truncate(string(key), 40))
 		}
-		text := ""
+		var text []byte
 		switch {
 		case value == nil:
 			if adding {
-				return shapeErr(at+".value", "is required when adding a header")
+				return shapeErr(at()+".value", "is required when adding a header")
 			}
 		case isKind(value, '"'):
-			text = unquote(value)
+			text = plainText(value)
 		case isNumber(value):
-			text = string(value)
+			text = value
 		default:
-			return shapeErr(at+".value", "must be a string or a number, not %s", kind(value))
+			return shapeErr(at()+".value", "must be a string or a number, not %s", kind(value))
 		}
 		if len(text) > MaxHeaderValue {
-			return shapeErr(at+".value", "is %d bytes; at most %d", len(text), MaxHeaderValue)
+			return shapeErr(at()+".value", "is %d bytes; at most %d", len(text), MaxHeaderValue)
 		}
 		for j := 0; j < len(text); j++ {
 			// CR, LF or NUL would end the header line in the SIP message
 			// and let a value inject headers of its own.
 			if c := text[j]; (c < 0x20 && c != '\t') || c == 0x7f {
-				return shapeErr(at+".value", "has a control character at byte %d", j)
+				return shapeErr(at()+".value", "has a control character at byte %d", j)
 			}
 		}
 		*total += len(key) + len(text)
 		if *total > MaxHeaderBytes {
-			return shapeErr(at, "header names and values add up to more than %d bytes", MaxHeaderBytes)
+			return shapeErr(at(), "header names and values add up to more than %d bytes", MaxHeaderBytes)
 		}
-		return nil
-	})
+	}
+}
+
+// plainText is a string literal's text: the bytes between the quotes
+// when they are plain ASCII (no copy), else the string as a decoder reads
+// it (escapes decoded, bad UTF-8 replaced), as unquote does.
+func plainText(lit []byte) []byte {
+	if len(lit) >= 2 {
+		plain := true
+		for _, c := range lit[1 : len(lit)-1] {
+			if c == '\\' || c >= 0x80 {
+				plain = false
+				break
+			}
+		}
+		if plain {
+			return lit[1 : len(lit)-1]
+		}
+	}
+	return []byte(unquote(lit))
 }
 
 // first is a raw JSON value's first byte (0 for an empty one).
@@ -189,7 +229,7 @@ func isNumber(v json.RawMessage) bool {
 }
 
 // sipToken reports whether s is an RFC 3261 token, what a header name is.
-func sipToken(s string) bool {
+func sipToken(s []byte) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {

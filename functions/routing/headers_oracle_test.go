@@ -92,7 +92,7 @@ func oracleCheckList(v json.RawMessage, path string, adding bool, total *int) er
 			return shapeErr(at+".key", "must be a string, not %s", kind(rawKey))
 		case key == "" || len(key) > MaxHeaderName:
 			return shapeErr(at+".key", "must be 1–%d characters", MaxHeaderName)
-		case !sipToken(key):
+		case !sipToken([]byte(key)):
 			return shapeErr(at+".key", "%q is not a SIP header name (letters, digits and - . ! %% * _ + ` ' ~)", truncate(key, 40))
 		}
 		value, present := entry["value"]

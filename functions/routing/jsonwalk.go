@@ -1,6 +1,9 @@
 package routing
 
-import "encoding/json"
+import (
+	"bytes"
+	"encoding/json"
+)
 
 // A minimal walker over JSON already known to be valid: it finds the
 // members of an object and the elements of an array as raw slices without
@@ -121,4 +124,67 @@ func unquote(s []byte) string {
 	var out string
 	_ = json.Unmarshal(s, &out) // valid JSON: cannot fail
 	return out
+}
+
+// memberIter walks an object's members without a callback, so that what
+// the caller keeps of them stays on its stack: ValidateData allocates
+// nothing on valid data.
+type memberIter struct {
+	v []byte
+	i int
+}
+
+func iterMembers(v []byte) memberIter { return memberIter{v: v, i: skipWS(v, 1)} }
+
+// next returns the next member's raw key (the string literal, quotes
+// included) and value.
+func (it *memberIter) next() (key, value []byte, ok bool) {
+	v, i := it.v, it.i
+	if i >= len(v) || v[i] == '}' {
+		return nil, nil, false
+	}
+	end := skipString(v, i)
+	key = v[i:end]
+	i = skipWS(v, end)
+	i = skipWS(v, i+1) // the colon
+	vend := skipValue(v, i)
+	value = v[i:vend]
+	i = skipWS(v, vend)
+	if i < len(v) && v[i] == ',' {
+		i = skipWS(v, i+1)
+	}
+	it.i = i
+	return key, value, true
+}
+
+// elementIter walks an array's elements, like memberIter.
+type elementIter struct {
+	v []byte
+	i int
+}
+
+func iterElements(v []byte) elementIter { return elementIter{v: v, i: skipWS(v, 1)} }
+
+func (it *elementIter) next() (value []byte, ok bool) {
+	v, i := it.v, it.i
+	if i >= len(v) || v[i] == ']' {
+		return nil, false
+	}
+	end := skipValue(v, i)
+	value = v[i:end]
+	i = skipWS(v, end)
+	if i < len(v) && v[i] == ',' {
+		i = skipWS(v, i+1)
+	}
+	it.i = i
+	return value, true
+}
+
+// keyIs reports whether a raw key literal names name, as a decoder would
+// read it: escapes are decoded only when there are any.
+func keyIs(raw []byte, name string) bool {
+	if len(raw) == len(name)+2 && string(raw[1:len(raw)-1]) == name {
+		return true
+	}
+	return bytes.IndexByte(raw, '\\') >= 0 && unquote(raw) == name
 }

@@ -17,12 +17,14 @@ import (
 // on its own goroutine on eng, and writes answers to w as runs finish. It
 // returns when r ends (the gateway closed the pipe or went away).
 func Serve(r io.Reader, w io.Writer, eng functions.Executor) error {
-	return serve(r, w, eng, nil)
+	return serve(r, w, eng, nil, nil, nil)
 }
 
 // serve is Serve with the engine's kv client, which sends its calls on
-// the same pipe and gets their answers from the same reader.
-func serve(r io.Reader, w io.Writer, eng functions.Executor, kv *kvClient) error {
+// the same pipe and gets their answers from the same reader, the
+// handoffs of the chains it runs, by name, and the board it notes their
+// steps on (nil for none).
+func serve(r io.Reader, w io.Writer, eng functions.Executor, kv *kvClient, handoffs map[string]functions.Handoff, b *childBoard) error {
 	in := bufio.NewReaderSize(r, 64<<10)
 	out := newFrameWriter(w, true)
 	versions := newVersionTable()
@@ -50,7 +52,12 @@ func serve(r io.Reader, w io.Writer, eng functions.Executor, kv *kvClient) error
 	}
 	runs := newRunners(func(j job) {
 		defer wg.Done()
-		resp := run(j.ctx, eng, j.req)
+		var resp response
+		if j.req.Chain != nil {
+			resp = runChain(j.ctx, eng, handoffs, b, j.req.ID, j.req.Chain)
+		} else {
+			resp = run(j.ctx, eng, j.req)
+		}
 		cmu.Lock()
 		delete(cancels, j.req.ID)
 		cmu.Unlock()

@@ -9,6 +9,7 @@ import (
 	"syscall"
 
 	"github.com/scriptforge/scriptforge/cache"
+	"github.com/scriptforge/scriptforge/functions"
 	"github.com/scriptforge/scriptforge/functions/engine"
 )
 
@@ -27,11 +28,15 @@ type ChildOptions struct {
 	Worker bool
 	// Fetch bounds the fetch of the functions it runs.
 	Fetch engine.FetchConfig
+	// Handoffs are the chain handoffs the gateway may name (see
+	// chain.go), by name; functions.PassData is always there.
+	Handoffs []functions.Handoff
 }
 
 // RunChild is the body of "scriptforge sandbox": cap the process, then
 // serve requests from stdin until the gateway closes it.
 func RunChild(o ChildOptions) error {
+	b := openChildBoard() // the chain board the gateway handed down, if any
 	if o.MemoryMB <= 0 {
 		o.MemoryMB = 1024
 	}
@@ -70,9 +75,13 @@ func RunChild(o ChildOptions) error {
 	defer eng.Close()
 	in, out := pollable(0, "stdin"), pollable(1, "stdout")
 	if o.Worker {
-		return serve(in, out, eng.NewPersistent(), kv)
+		return serve(in, out, eng.NewPersistent(), kv, nil, nil)
 	}
-	return serve(in, out, eng, kv)
+	handoffs := map[string]functions.Handoff{functions.PassData.Name: functions.PassData}
+	for _, h := range o.Handoffs {
+		handoffs[h.Name] = h
+	}
+	return serve(in, out, eng, kv, handoffs, b)
 }
 
 // pollable reopens one of the pipes to the gateway in non-blocking mode,

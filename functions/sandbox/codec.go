@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math"
 	"time"
+	"unicode/utf8"
 	"unsafe"
 
 	"github.com/scriptforge/scriptforge/functions"
@@ -34,6 +35,9 @@ const (
 	kindError  byte = 17 // the run's error
 	kindNeed   byte = 18 // the sandbox lacks the code or the version record: send them
 	kindKVCall byte = 19 // a kv call of the run in progress
+
+	// kindChain (4) and kindChainDone (20), a chain of runs in one frame
+	// and its answer, are in chain.go.
 )
 
 // Flags of a kindRun frame and of a kindNeed answer.
@@ -287,6 +291,27 @@ func appendRun(b []byte, id uint64, inv *functions.Invocation, ver uint64, flags
 	if inv.Prepare {
 		flags |= prepare
 	}
+	flags |= contextFlags(inv)
+	e.byte(flags)
+	e.uvarint(ver)
+	if flags&withVersion != 0 {
+		e.version(inv)
+	}
+	if flags&withCode != 0 {
+		e.str(inv.Code)
+	}
+	e.str(inv.RequestID)
+	e.str(inv.Export)
+	e.bytes(inv.Data)
+	if err := e.context(inv, flags); err != nil {
+		return b, err
+	}
+	return e.b, nil
+}
+
+// contextFlags are the flags of inv's context: what of it follows.
+func contextFlags(inv *functions.Invocation) byte {
+	var flags byte
 	if inv.Request.Body != nil {
 		flags |= withBody
 	}
@@ -299,17 +324,13 @@ func appendRun(b []byte, id uint64, inv *functions.Invocation, ver uint64, flags
 	if inv.Trace != (functions.TraceContext{}) {
 		flags |= withTrace
 	}
-	e.byte(flags)
-	e.uvarint(ver)
-	if flags&withVersion != 0 {
-		e.version(inv)
-	}
-	if flags&withCode != 0 {
-		e.str(inv.Code)
-	}
-	e.str(inv.RequestID)
-	e.str(inv.Export)
-	e.bytes(inv.Data)
+	return flags
+}
+
+// context encodes what a run knows of its call besides its data: the
+// request, the claims, the voice call and the deadline (flags say which
+// of the optional ones follow).
+func (e *enc) context(inv *functions.Invocation, flags byte) error {
 	r := &inv.Request
 	e.str(r.Method)
 	e.str(r.URL)
@@ -327,15 +348,8 @@ func appendRun(b []byte, id uint64, inv *functions.Invocation, ver uint64, flags
 	if flags&withBody != 0 {
 		e.bytes(r.Body)
 	}
-	// Claims are any JSON values; they are rare and small.
-	if inv.Auth == nil {
-		e.bytes(nil)
-	} else {
-		claims, err := json.Marshal(inv.Auth)
-		if err != nil {
-			return b, err
-		}
-		e.bytes(claims)
+	if err := e.claims(inv.Auth); err != nil {
+		return err
 	}
 	if c := inv.Call; c != nil {
 		e.str(c.ID)
@@ -349,7 +363,47 @@ func appendRun(b []byte, id uint64, inv *functions.Invocation, ver uint64, flags
 		e.str(inv.Trace.Parent)
 		e.str(inv.Trace.State)
 	}
-	return e.b, nil
+	return nil
+}
+
+// context reads what enc.context wrote into inv.
+func (d *dec) context(inv *functions.Invocation, flags byte) {
+	r := &inv.Request
+	r.Method = d.str()
+	r.URL = d.str()
+	r.Path = d.str()
+	if n, isNil := d.count(); !isNil {
+		r.Query = make(map[string][]string, n)
+		for i := 0; i < n && d.err == nil; i++ {
+			k := d.str()
+			m, isNil := d.count()
+			var vs []string
+			if !isNil {
+				vs = make([]string, m)
+				for j := range vs {
+					vs[j] = d.str()
+				}
+			}
+			r.Query[k] = vs
+		}
+	}
+	r.Headers = d.strMap()
+	r.IP = d.str()
+	if flags&withBody != 0 {
+		if r.Body = d.bytes(); r.Body == nil {
+			r.Body = []byte{}
+		}
+	}
+	inv.Auth = d.claims()
+	if flags&withCall != 0 {
+		inv.Call = &functions.CallInfo{ID: d.str(), State: d.bytes(), MaxStateBytes: d.int()}
+	}
+	if flags&withDeadline != 0 {
+		inv.Deadline = time.Unix(0, d.varint()).UTC()
+	}
+	if flags&withTrace != 0 {
+		inv.Trace = functions.TraceContext{Parent: d.str(), State: d.str()}
+	}
 }
 
 // decodeRequest reads a frame from the gateway. A run frame that carries
@@ -386,52 +440,13 @@ func decodeRequest(b []byte, versions *versionTable) (request, error) {
 		inv.RequestID = d.str()
 		inv.Export = d.str()
 		inv.Data = d.bytes()
-		r := &inv.Request
-		r.Method = d.str()
-		r.URL = d.str()
-		r.Path = d.str()
-		if n, isNil := d.count(); !isNil {
-			r.Query = make(map[string][]string, n)
-			for i := 0; i < n && d.err == nil; i++ {
-				k := d.str()
-				m, isNil := d.count()
-				var vs []string
-				if !isNil {
-					vs = make([]string, m)
-					for j := range vs {
-						vs[j] = d.str()
-					}
-				}
-				r.Query[k] = vs
-			}
-		}
-		r.Headers = d.strMap()
-		r.IP = d.str()
-		if flags&withBody != 0 {
-			if r.Body = d.bytes(); r.Body == nil {
-				r.Body = []byte{}
-			}
-		}
-		if claims := d.bytes(); claims != nil && d.err == nil {
-			if err := json.Unmarshal(claims, &inv.Auth); err != nil || inv.Auth == nil {
-				d.fail()
-			}
-		}
-		if flags&withCall != 0 {
-			inv.Call = &functions.CallInfo{ID: d.str(), State: d.bytes(), MaxStateBytes: d.int()}
-		}
-		if flags&withDeadline != 0 {
-			inv.Deadline = time.Unix(0, d.varint()).UTC()
-		}
-		if flags&withTrace != 0 {
-			inv.Trace = functions.TraceContext{Parent: d.str(), State: d.str()}
-		}
+		d.context(inv, flags)
 		if d.err == nil {
-			// Shared by the version's runs, which only read it.
-			inv.Function, inv.Type, inv.Hash, inv.Env = rec.Function, rec.Type, rec.Hash, rec.Env
-			inv.Timeout, inv.MemoryMB = rec.Timeout, rec.MemoryMB
+			rec.apply(inv)
 			req.Inv = inv
 		}
+	case kindChain:
+		req.Chain = d.chain(versions)
 	default:
 		d.fail()
 	}
@@ -511,17 +526,14 @@ func appendResponse(b []byte, resp *response) []byte {
 		e.byte(kindNeed)
 		e.uvarint(resp.ID)
 		e.byte(resp.need())
+	case resp.Chain != nil:
+		e.byte(kindChainDone)
+		e.uvarint(resp.ID)
+		e.chainSteps(resp.Chain)
 	case resp.Err != nil:
-		re := resp.Err
 		e.byte(kindError)
 		e.uvarint(resp.ID)
-		e.int(re.Status)
-		e.str(re.Code)
-		e.int(re.SIPCode)
-		e.str(re.Message)
-		e.str(re.Stack)
-		e.logs(re.Logs)
-		e.varint(int64(re.CPU))
+		e.runError(resp.Err)
 	default:
 		res := resp.Result
 		if res == nil {
@@ -529,31 +541,88 @@ func appendResponse(b []byte, resp *response) []byte {
 		}
 		e.byte(kindResult)
 		e.uvarint(resp.ID)
-		e.bytes(res.JSON)
-		if r := res.Response; r == nil {
-			e.bool(false)
-		} else {
-			e.bool(true)
-			e.int(r.Status)
-			e.strMap(r.Headers)
-			e.bytes(r.Body)
-		}
-		e.logs(res.Logs)
-		e.varint(int64(res.Duration))
-		e.varint(int64(res.CPU))
-		e.bytes(res.CallState)
-		e.count(len(res.Fetches), res.Fetches == nil)
-		for _, f := range res.Fetches {
-			e.str(f.SpanID)
-			e.str(f.Method)
-			e.str(f.Host)
-			e.time(f.Start)
-			e.varint(int64(f.Duration))
-			e.int(f.Status)
-			e.str(f.Error)
-		}
+		e.result(res)
 	}
 	return e.b
+}
+
+func (e *enc) runError(re *functions.RunError) {
+	e.int(re.Status)
+	e.str(re.Code)
+	e.int(re.SIPCode)
+	e.str(re.Message)
+	e.str(re.Stack)
+	e.logs(re.Logs)
+	e.varint(int64(re.CPU))
+}
+
+func (d *dec) runError() *functions.RunError {
+	re := &functions.RunError{}
+	re.Status = d.int()
+	re.Code = d.str()
+	re.SIPCode = d.int()
+	re.Message = d.str()
+	re.Stack = d.str()
+	re.Logs = d.logs()
+	re.CPU = time.Duration(d.varint())
+	return re
+}
+
+func (e *enc) result(res *functions.Result) {
+	e.bytes(res.JSON)
+	if r := res.Response; r == nil {
+		e.bool(false)
+	} else {
+		e.bool(true)
+		e.int(r.Status)
+		e.strMap(r.Headers)
+		e.bytes(r.Body)
+	}
+	e.logs(res.Logs)
+	e.varint(int64(res.Duration))
+	e.varint(int64(res.CPU))
+	e.bytes(res.CallState)
+	e.count(len(res.Fetches), res.Fetches == nil)
+	for _, f := range res.Fetches {
+		e.str(f.SpanID)
+		e.str(f.Method)
+		e.str(f.Host)
+		e.time(f.Start)
+		e.varint(int64(f.Duration))
+		e.int(f.Status)
+		e.str(f.Error)
+	}
+}
+
+func (d *dec) result() *functions.Result {
+	res := &functions.Result{}
+	res.JSON = d.bytes()
+	if d.bool() {
+		r := &functions.HTTPResponse{}
+		r.Status = d.int()
+		r.Headers = d.strMap()
+		r.Body = d.bytes()
+		res.Response = r
+	}
+	res.Logs = d.logs()
+	res.Duration = time.Duration(d.varint())
+	res.CPU = time.Duration(d.varint())
+	res.CallState = d.bytes()
+	if n, isNil := d.count(); !isNil {
+		res.Fetches = make([]functions.FetchSpan, n)
+		for i := range res.Fetches {
+			f := &res.Fetches[i]
+			f.SpanID, f.Method, f.Host = d.str(), d.str(), d.str()
+			f.Start = d.time()
+			f.Duration = time.Duration(d.varint())
+			f.Status = d.int()
+			f.Error = d.str()
+			if d.err != nil {
+				break
+			}
+		}
+	}
+	return res
 }
 
 // decodeResponse reads a frame from a sandbox.
@@ -581,44 +650,11 @@ func decodeResponse(b []byte) (response, error) {
 		}
 		resp.NeedCode, resp.NeedVersion = flags&withCode != 0, flags&withVersion != 0
 	case kindError:
-		re := &functions.RunError{}
-		re.Status = d.int()
-		re.Code = d.str()
-		re.SIPCode = d.int()
-		re.Message = d.str()
-		re.Stack = d.str()
-		re.Logs = d.logs()
-		re.CPU = time.Duration(d.varint())
-		resp.Err = re
+		resp.Err = d.runError()
 	case kindResult:
-		res := &functions.Result{}
-		res.JSON = d.bytes()
-		if d.bool() {
-			r := &functions.HTTPResponse{}
-			r.Status = d.int()
-			r.Headers = d.strMap()
-			r.Body = d.bytes()
-			res.Response = r
-		}
-		res.Logs = d.logs()
-		res.Duration = time.Duration(d.varint())
-		res.CPU = time.Duration(d.varint())
-		res.CallState = d.bytes()
-		if n, isNil := d.count(); !isNil {
-			res.Fetches = make([]functions.FetchSpan, n)
-			for i := range res.Fetches {
-				f := &res.Fetches[i]
-				f.SpanID, f.Method, f.Host = d.str(), d.str(), d.str()
-				f.Start = d.time()
-				f.Duration = time.Duration(d.varint())
-				f.Status = d.int()
-				f.Error = d.str()
-				if d.err != nil {
-					break
-				}
-			}
-		}
-		resp.Result = res
+		resp.Result = d.result()
+	case kindChainDone:
+		resp.Chain = d.chainSteps()
 	default:
 		d.fail()
 	}
@@ -626,4 +662,144 @@ func decodeResponse(b []byte) (response, error) {
 		return response{}, err
 	}
 	return resp, nil
+}
+
+// How claims cross: none; as JSON; or, when every value is a string or a
+// list of strings (an API key's claims, on every routing call), as such,
+// which spares a JSON encoding and decoding per call.
+const (
+	claimsNone   byte = 0
+	claimsJSON   byte = 1
+	claimsSimple byte = 2
+)
+
+func (e *enc) claims(m map[string]any) error {
+	if m == nil {
+		e.byte(claimsNone)
+		return nil
+	}
+	if !simpleClaims(m) {
+		b, err := json.Marshal(m)
+		if err != nil {
+			return err
+		}
+		e.byte(claimsJSON)
+		e.bytes(b)
+		return nil
+	}
+	e.byte(claimsSimple)
+	e.uvarint(uint64(len(m)))
+	for k, v := range m {
+		e.str(k)
+		switch v := v.(type) {
+		case string:
+			e.byte(0)
+			e.str(v)
+		case []string:
+			e.byte(1)
+			e.uvarint(uint64(len(v)))
+			for _, s := range v {
+				e.str(s)
+			}
+		case []any:
+			e.byte(1)
+			e.uvarint(uint64(len(v)))
+			for _, s := range v {
+				e.str(s.(string))
+			}
+		}
+	}
+	return nil
+}
+
+// simpleClaims: every value is a string or a list of strings, all valid
+// UTF-8 (JSON would have replaced invalid bytes: the two ways must agree).
+func simpleClaims(m map[string]any) bool {
+	for k, v := range m {
+		if !utf8.ValidString(k) {
+			return false
+		}
+		switch v := v.(type) {
+		case string:
+			if !utf8.ValidString(v) {
+				return false
+			}
+		case []string:
+			if v == nil {
+				return false // null in JSON
+			}
+			for _, s := range v {
+				if !utf8.ValidString(s) {
+					return false
+				}
+			}
+		case []any:
+			if v == nil {
+				return false
+			}
+			for _, s := range v {
+				if s, ok := s.(string); !ok || !utf8.ValidString(s) {
+					return false
+				}
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// claims reads what enc.claims wrote, as JSON would have decoded it: a
+// list of strings is a []any.
+func (d *dec) claims() map[string]any {
+	switch d.byte() {
+	case claimsNone:
+		return nil
+	case claimsJSON:
+		var m map[string]any
+		if b := d.bytes(); d.err == nil && (json.Unmarshal(b, &m) != nil || m == nil) {
+			d.fail()
+		}
+		return m
+	case claimsSimple:
+		n := d.uvarint()
+		if n > uint64(len(d.b)) {
+			d.fail()
+			return nil
+		}
+		m := make(map[string]any, n)
+		str := func() string { // only what JSON could carry
+			s := d.str()
+			if !utf8.ValidString(s) {
+				d.fail()
+			}
+			return s
+		}
+		for i := uint64(0); i < n && d.err == nil; i++ {
+			k := str()
+			switch d.byte() {
+			case 0:
+				m[k] = str()
+			case 1:
+				c := d.uvarint()
+				if c > uint64(len(d.b)) {
+					d.fail()
+					return nil
+				}
+				list := make([]any, c)
+				for j := range list {
+					list[j] = str()
+				}
+				m[k] = list
+			default:
+				d.fail()
+			}
+		}
+		if d.err != nil {
+			return nil
+		}
+		return m
+	}
+	d.fail()
+	return nil
 }

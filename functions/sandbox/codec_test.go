@@ -171,7 +171,7 @@ func TestCodecRefusesMalformedFrames(t *testing.T) {
 	traced := &functions.Invocation{Trace: functions.TraceContext{Parent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}}
 	tracedRun := must(appendRun(nil, 1, traced, 1, withVersion))
 	claims := must(appendRun(nil, 1, &functions.Invocation{}, 1, withVersion))
-	claims = append(claims[:len(claims)-1], 5, 'n', 'u', 'l', 'l') // claims must be an object
+	claims = append(claims[:len(claims)-1], claimsJSON, 5, 'n', 'u', 'l', 'l') // claims must be an object
 	for _, c := range []struct {
 		name  string
 		frame []byte
@@ -187,6 +187,7 @@ func TestCodecRefusesMalformedFrames(t *testing.T) {
 		{"run trace cut short", tracedRun[:len(tracedRun)-3], "req"},
 		{"need flags unknown", []byte{kindNeed, 1, 0x80}, "resp"},
 		{"run claims not an object", claims, "req"},
+		{"run simple claims not UTF-8", append(claims[:len(claims)-6:len(claims)-6], claimsSimple, 1, 1, 0xff, 0, 0), "req"},
 		{"result cut short", res[:len(res)/2], "resp"},
 		{"result padded", append(append([]byte(nil), res...), 0), "resp"},
 		{"result bool not 0 or 1", []byte{kindResult, 1, 0, 7}, "resp"},
@@ -244,6 +245,11 @@ func FuzzFrame(f *testing.F) {
 	f.Add(appendResponse(nil, &response{ID: 6, Err: &functions.RunError{Status: 500, Code: "x", Logs: typicalResult().Logs, CPU: time.Millisecond}}))
 	f.Add(appendResponse(nil, &response{ID: 7, KV: &kvCall{Call: 2, Op: functions.KVOp{Op: "incr", Key: "n", By: 2}}}))
 	f.Add(appendResponse(nil, &response{ID: 8, NeedCode: true}))
+	second := typicalInvocation()
+	functions.ShareContext(second, inv)
+	f.Add(must(appendChain(nil, 9, "routing", 3, []*functions.Invocation{inv, second}, []uint64{1, 1}, []byte{withCode, 0})))
+	f.Add(appendResponse(nil, &response{ID: 10, Chain: []chainStep{{Result: typicalResult()}, {Result: typicalResult(), Err: &functions.RunError{Code: "x"}},
+		{Need: withCode, Data: json.RawMessage(`{}`)}}}))
 	f.Fuzz(func(t *testing.T, frame []byte) {
 		versions := newVersionTable()
 		versions.put(1, recordOf(typicalInvocation()))
@@ -256,6 +262,16 @@ func FuzzFrame(f *testing.F) {
 				again = appendCancel(nil, req.ID)
 			case req.KVReply != nil:
 				again = appendKVReply(nil, req.ID, req.KVReply)
+			case req.Chain != nil:
+				c := req.Chain
+				if c.Need != 0 {
+					return // a prefix of the steps: not the frame's whole chain
+				}
+				vers, flags := make([]uint64, len(c.Steps)), make([]byte, len(c.Steps))
+				for i := range vers {
+					vers[i], flags[i] = uint64(2+i), withVersion|withCode
+				}
+				again = must(appendChain(nil, req.ID, c.Handoff, c.Slot, c.Steps, vers, flags))
 			case req.unknownVersion:
 				return
 			default:
@@ -332,4 +348,31 @@ func sameValue(a, b reflect.Value) bool {
 		return a.Uint() == b.Uint()
 	}
 	return reflect.DeepEqual(a.Interface(), b.Interface())
+}
+
+// Claims reach the sandbox as JSON would carry them, whichever way they
+// cross: an API key's strings and lists of strings as such, the rest as JSON.
+func TestCodecClaims(t *testing.T) {
+	for _, claims := range []map[string]any{
+		nil,
+		{},
+		{"type": "apikey", "key_name": "sbc", "tenant": "acme", "scopes": []string{"routing:invoke"}, "key_id": "k1"},
+		{"scopes": []string{}, "roles": []any{"a", "b"}},
+		{"sub": "u1", "exp": 1.8e9, "nested": map[string]any{"a": true}, "list": []any{"a", 1.0}},
+		{"bad": "\xff", "fine": "é"},
+		{"null list": []string(nil)},
+	} {
+		inv := functions.Invocation{Auth: claims}
+		got, err := decodeRequest(must(appendRun(nil, 1, &inv, 1, withVersion)), newVersionTable())
+		if err != nil {
+			t.Fatalf("%v: %v", claims, err)
+		}
+		var want map[string]any
+		if claims != nil {
+			_ = json.Unmarshal(must(json.Marshal(claims)), &want)
+		}
+		if !reflect.DeepEqual(got.Inv.Auth, want) {
+			t.Errorf("claims %#v\n got %#v\nwant %#v", claims, got.Inv.Auth, want)
+		}
+	}
 }

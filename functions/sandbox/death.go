@@ -79,6 +79,7 @@ func (p *process) suspect() (function, tenant string) {
 		if run.end == 0 || run.end > p.readBytes {
 			continue // never reached it: not a suspect
 		}
+		run = run.running(p.board)
 		big, bestBig := run.memoryMB >= line, best.memoryMB >= line
 		if best.function == "" || (big && !bestBig) || (big == bestBig && run.sent.Before(best.sent)) {
 			best = run

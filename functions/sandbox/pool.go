@@ -245,6 +245,26 @@ type pendingRun struct {
 	memoryMB int // its budget
 	sent     time.Time
 	end      int64 // 0 until its frame is queued
+	// A chain's: its board slot and the frame's steps. Its function and
+	// budget are those of the step the board says is running.
+	slot  uint32
+	steps []*functions.Invocation
+}
+
+// running resolves a chain's run to the step the board says is running
+// (the first while it says nothing); other runs are themselves.
+func (r pendingRun) running(b *board) pendingRun {
+	if len(r.steps) == 0 {
+		return r
+	}
+	i, _ := b.step(r.slot)
+	i = max(i, 0)
+	if i >= len(r.steps) {
+		i = 0 // a board the sandbox wrote nonsense to
+	}
+	inv := r.steps[i]
+	r.function, r.memoryMB = inv.Function.ID, inv.MemoryMB
+	return r
 }
 
 // process is one running sandbox.
@@ -273,7 +293,8 @@ type process struct {
 	versions  *lru.Cache[versionKey, *sentVersion]
 	nextVer   atomic.Uint64
 	stderrEnd *tail
-	oomBefore int // the cgroup's OOM kills before this process started
+	oomBefore int    // the cgroup's OOM kills before this process started
+	board     *board // which step of each chain it runs; nil if it could not be made
 }
 
 func startProcess(s *slot) (*process, error) {
@@ -312,8 +333,21 @@ func startProcess(s *slot) (*process, error) {
 	}
 	t := &tail{log: s.pool.log, slot: s.index}
 	cmd.Stderr = t
+	// Without a board, chains are put down to their first step.
+	b, boardFile, berr := newBoard()
+	if berr != nil {
+		s.pool.log.Warn("sandbox: no chain board", slog.Any("error", berr))
+	} else {
+		cmd.ExtraFiles = []*os.File{boardFile} // descriptor 3 (boardFD)
+	}
 	err = cmd.Start()
 	stdinR.Close() // the child's now: held here, writes would not fail when it dies
+	if boardFile != nil {
+		boardFile.Close() // the child's and the mapping's now
+	}
+	if err != nil {
+		b.close()
+	}
 	if err != nil {
 		stdinW.Close()
 		return nil, fmt.Errorf("starting a sandbox: %w", err)
@@ -325,7 +359,7 @@ func startProcess(s *slot) (*process, error) {
 	p := &process{
 		slot: s, cmd: cmd, started: time.Now(), pipe: stdinW,
 		pending: map[uint64]pendingRun{}, dead: make(chan struct{}),
-		hasCode: hasCode, versions: versions, stderrEnd: t, oomBefore: oomBefore,
+		hasCode: hasCode, versions: versions, stderrEnd: t, oomBefore: oomBefore, board: b,
 	}
 	p.stdin = newFrameWriter(stdinW, false)
 	go p.readLoop(stdout)
@@ -369,6 +403,7 @@ func (p *process) readLoop(stdout io.Reader) {
 		}
 	}
 	close(p.dead)
+	p.board.close()
 	p.closeInput() // its pipe is broken: this only stops the writer
 	if p.slot.pool.closed.Load() && p.slot.cgroup != nil {
 		p.slot.cgroup.remove()
@@ -540,11 +575,34 @@ func (p *process) kvCall(id uint64, call *kvCall) {
 	}()
 }
 
-// roundTrip sends one request and waits for its answer, the sandbox's
-// death, or the watchdog: a run that overstays its time limit by the
-// grace has its sandbox killed. A process known to be dying is not sent
-// the call, and a call it died before reading comes back errNotDelivered.
+// roundTrip sends one run and waits for its answer (see exchange).
 func (p *process) roundTrip(ctx context.Context, inv *functions.Invocation, ver uint64, flags byte) (response, error) {
+	return p.exchange(ctx, trip{
+		encode: func(b []byte, id uint64) ([]byte, error) { return appendRun(b, id, inv, ver, flags) },
+		run:    pendingRun{tenant: inv.Function.Tenant, function: inv.Function.ID, memoryMB: inv.MemoryMB},
+		limit:  runTimeout(inv),
+	})
+}
+
+// trip is one frame sent to the sandbox and the answer awaited.
+type trip struct {
+	encode func(b []byte, id uint64) ([]byte, error)
+	run    pendingRun    // whose run it is (answer, sent and end are filled in)
+	limit  time.Duration // its time limit: the watchdog fires at limit + grace
+	// drain: when ctx ends, send the cancel and still wait for the answer
+	// (a chain's, which says what its steps did), instead of returning.
+	drain bool
+	// overstay, if set, is asked when the watchdog fires: how long to
+	// wait still (a chain whose steps have moved on), or 0 to kill the
+	// sandbox, and the time limit of the run that overstayed.
+	overstay func(grace time.Duration) (wait, limit time.Duration)
+}
+
+// exchange sends one frame and waits for its answer, the sandbox's death,
+// or the watchdog: a run that overstays its time limit by the grace has
+// its sandbox killed. A process known to be dying is not sent the frame,
+// and a frame it died before reading comes back errNotDelivered.
+func (p *process) exchange(ctx context.Context, t trip) (response, error) {
 	id := p.slot.pool.nextID.Add(1)
 	ch := make(chan response, 1)
 	p.mu.Lock()
@@ -552,7 +610,8 @@ func (p *process) roundTrip(ctx context.Context, inv *functions.Invocation, ver 
 		p.mu.Unlock()
 		return response{}, errNotDelivered
 	}
-	p.pending[id] = pendingRun{answer: ch, tenant: inv.Function.Tenant, function: inv.Function.ID, memoryMB: inv.MemoryMB}
+	t.run.answer = ch
+	p.pending[id] = t.run
 	p.mu.Unlock()
 	var end int64
 	defer func() {
@@ -574,7 +633,7 @@ func (p *process) roundTrip(ctx context.Context, inv *functions.Invocation, ver 
 		}
 		p.mu.Unlock()
 	}
-	err := p.stdin.sendAt(func(b []byte) ([]byte, error) { return appendRun(b, id, inv, ver, flags) }, queued)
+	err := p.stdin.sendAt(func(b []byte) ([]byte, error) { return t.encode(b, id) }, queued)
 	if errors.Is(err, errFrameTooLarge) {
 		return response{}, &functions.RunError{Status: http.StatusRequestEntityTooLarge, Code: "payload_too_large",
 			Message: fmt.Sprintf("the invocation is larger than the sandbox's %d MiB frame", maxFrame>>20)}
@@ -589,33 +648,49 @@ func (p *process) roundTrip(ctx context.Context, inv *functions.Invocation, ver 
 		}
 	}
 
-	timeout := runTimeout(inv)
+	timeout := t.limit
 	watchdog := startTimer(timeout + p.slot.pool.cfg.Grace)
 	defer stopTimer(watchdog)
-	select {
-	case resp := <-ch:
-		return resp, nil
-	case <-p.dead:
-		if end > p.readBytes {
-			return response{}, errNotDelivered
+	done := ctx.Done()
+	for {
+		select {
+		case resp := <-ch:
+			return resp, nil
+		case <-p.dead:
+			if end > p.readBytes {
+				return response{}, errNotDelivered
+			}
+			return response{}, p.deathErr
+		case <-watchdog.C:
+			grace := p.slot.pool.cfg.Grace
+			if t.overstay != nil {
+				wait, limit := t.overstay(grace)
+				if wait > 0 {
+					watchdog.Reset(wait)
+					continue
+				}
+				timeout = limit
+			}
+			run := t.run.running(p.board)
+			fn, tenant := run.function, run.tenant
+			if p.stopWith(&functions.RunError{Status: http.StatusServiceUnavailable, Code: CodeSandboxRestarted,
+				Message: fmt.Sprintf("the sandbox running this function was stopped: another run on it overstayed its time limit by more than %v", grace)},
+				fn) {
+				p.slot.pool.offence(fn, tenant, fmt.Sprintf("a run overstayed its time limit of %d ms by %v and would not stop", timeout.Milliseconds(), grace))
+			}
+			// Its clock died with the sandbox. A run that ignores its interrupt
+			// is inside a long built-in, busy all along: charge it the time it
+			// held its thread, or such runs would be free of the CPU budget.
+			return response{}, &functions.RunError{Status: http.StatusGatewayTimeout, Code: functions.CodeTimeout,
+				Message: fmt.Sprintf("function exceeded its time limit of %d ms and did not stop; its sandbox was killed", timeout.Milliseconds()),
+				CPU:     timeout + p.slot.pool.cfg.Grace}
+		case <-done:
+			_ = p.stdin.send(func(b []byte) ([]byte, error) { return appendCancel(b, id), nil }) // best effort
+			if !t.drain {
+				return response{}, canceled(ctx) // the answer, if any, is dropped
+			}
+			done = nil // the answer says where the cancel stopped it
 		}
-		return response{}, p.deathErr
-	case <-watchdog.C:
-		grace := p.slot.pool.cfg.Grace
-		if p.stopWith(&functions.RunError{Status: http.StatusServiceUnavailable, Code: CodeSandboxRestarted,
-			Message: fmt.Sprintf("the sandbox running this function was stopped: another run on it overstayed its time limit by more than %v", grace)},
-			inv.Function.ID) {
-			p.slot.pool.offence(inv.Function.ID, inv.Function.Tenant, fmt.Sprintf("a run overstayed its time limit of %d ms by %v and would not stop", timeout.Milliseconds(), grace))
-		}
-		// Its clock died with the sandbox. A run that ignores its interrupt
-		// is inside a long built-in, busy all along: charge it the time it
-		// held its thread, or such runs would be free of the CPU budget.
-		return response{}, &functions.RunError{Status: http.StatusGatewayTimeout, Code: functions.CodeTimeout,
-			Message: fmt.Sprintf("function exceeded its time limit of %d ms and did not stop; its sandbox was killed", timeout.Milliseconds()),
-			CPU:     timeout + p.slot.pool.cfg.Grace}
-	case <-ctx.Done():
-		_ = p.stdin.send(func(b []byte) ([]byte, error) { return appendCancel(b, id), nil }) // best effort: the answer, if any, is dropped
-		return response{}, canceled(ctx)
 	}
 }
 

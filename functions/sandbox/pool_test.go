@@ -25,7 +25,7 @@ const childEnv = "SCRIPTFORGE_SANDBOX_TEST_CHILD"
 func TestMain(m *testing.M) {
 	if mb := os.Getenv(childEnv); mb != "" {
 		n, _ := strconv.Atoi(mb)
-		o := ChildOptions{MemoryMB: n, Host: "sandbox-test"}
+		o := ChildOptions{MemoryMB: n, Host: "sandbox-test", Handoffs: []functions.Handoff{testHandoff}}
 		if last := os.Args[len(os.Args)-1]; strings.HasPrefix(last, "worker=") {
 			o.Worker = true
 			o.MemoryMB, _ = strconv.Atoi(strings.TrimPrefix(last, "worker="))

@@ -41,6 +41,8 @@ type request struct {
 	// unknownVersion: the frame named a version record this sandbox does
 	// not hold, so Inv is nil.
 	unknownVersion bool
+	// Chain is a chain of runs to make one after another (see chain.go).
+	Chain *chainRequest
 }
 
 // kvCall is a run's call of the kv module, sent to the gateway, which
@@ -65,6 +67,9 @@ type response struct {
 	NeedVersion bool
 	// KV is a kv call of the run in progress with this id: not its answer.
 	KV *kvCall
+	// Chain answers a chain: the steps that ran, in order (not nil, so
+	// that an answer with no step is still a chain's).
+	Chain []chainStep
 }
 
 // need is what the sandbox asks to be sent, as run frame flags: the

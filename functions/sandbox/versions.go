@@ -155,3 +155,10 @@ func (d *dec) version() *versionRecord {
 	v.MemoryMB = d.int()
 	return v
 }
+
+// apply gives inv the record's fields, shared by the version's runs,
+// which only read them.
+func (rec *versionRecord) apply(inv *functions.Invocation) {
+	inv.Function, inv.Type, inv.Hash, inv.Env = rec.Function, rec.Type, rec.Hash, rec.Env
+	inv.Timeout, inv.MemoryMB = rec.Timeout, rec.MemoryMB
+}

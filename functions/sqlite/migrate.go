@@ -157,7 +157,13 @@ CREATE INDEX runs_function_page ON runs (function_id, started_at, request_id);
 
 ALTER TABLE tenants ADD COLUMN runs_retention TEXT NOT NULL DEFAULT '{}'; -- JSON auth.RunsRetention
 `,
-	// 9 (tracing): the W3C trace id of each run's call ('' for runs
+	// 9 (contracts): a function's input and output JSON Schemas, compact
+	// JSON text; '' when it has none.
+	`
+ALTER TABLE functions ADD COLUMN input_schema  TEXT NOT NULL DEFAULT '';
+ALTER TABLE functions ADD COLUMN output_schema TEXT NOT NULL DEFAULT '';
+`,
+	// 10 (tracing): the W3C trace id of each run's call ('' for runs
 	// recorded before, and for calls that were not traced).
 	`ALTER TABLE runs ADD COLUMN trace_id TEXT NOT NULL DEFAULT '';`,
 }

@@ -169,3 +169,43 @@ func TestRoutingChainOrder(t *testing.T) {
 		t.Fatalf("chain: %s", got)
 	}
 }
+
+// A function's contract (input and output schemas) is kept durably, read
+// back by every path (Get, ByUUID, the update's answer), and kept across
+// a rollback; settings without one read back empty.
+func TestContractSettings(t *testing.T) {
+	s, path := openTest(t)
+	ctx := context.Background()
+	set := functions.Settings{Auth: functions.AuthPublic,
+		InputSchema:  `{"type":"object","required":["a"]}`,
+		OutputSchema: `{"type":"string"}`}
+	d, err := s.Create(ctx, "acme", "typed", set, sampleVersion("x"))
+	if err != nil || d.Settings != set {
+		t.Fatalf("created: %+v %v", d.Settings, err)
+	}
+	if byUUID, err := s.ByUUID(ctx, d.UUID); err != nil || byUUID.Settings != set {
+		t.Fatalf("ByUUID: %+v %v", byUUID.Settings, err)
+	}
+	inputOnly := functions.Settings{Auth: functions.AuthPublic, InputSchema: set.InputSchema}
+	if f, err := s.UpdateSettings(ctx, "acme", d.ID, inputOnly); err != nil || f.Settings != inputOnly {
+		t.Fatalf("UpdateSettings: %+v %v", f.Settings, err)
+	}
+	if _, err := s.Deploy(ctx, "acme", d.ID, sampleVersion("y")); err != nil {
+		t.Fatal(err)
+	}
+	if rolled, err := s.Rollback(ctx, "acme", d.ID, 1); err != nil || rolled.Settings != inputOnly {
+		t.Fatalf("after rollback: %+v %v", rolled.Settings, err)
+	}
+	if plain := mustCreate(t, s, "acme", "plain"); plain.InputSchema != "" || plain.OutputSchema != "" {
+		t.Fatalf("default settings: %+v", plain.Settings)
+	}
+	s.Close()
+	s2, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if got, err := s2.Get(ctx, "acme", d.ID); err != nil || got.Settings != inputOnly {
+		t.Fatalf("after reopen: %+v %v", got.Settings, err)
+	}
+}

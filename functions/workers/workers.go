@@ -167,3 +167,16 @@ func (d Dispatch) Execute(ctx context.Context, inv *functions.Invocation) (*func
 	}
 	return d.Functions.Execute(ctx, inv)
 }
+
+var _ functions.ChainExecutor = Dispatch{}
+
+// ExecuteChain runs a chain with Functions' own ExecuteChain when it has
+// one and no step is a Worker; else step by step through Execute.
+func (d Dispatch) ExecuteChain(ctx context.Context, h functions.Handoff, steps []*functions.Invocation) []functions.StepRun {
+	for _, inv := range steps {
+		if inv.Type == functions.TypeWorker {
+			return functions.RunSteps(ctx, d, h, steps, nil)
+		}
+	}
+	return functions.ChainOf(d.Functions).ExecuteChain(ctx, h, steps)
+}
