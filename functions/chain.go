@@ -107,7 +107,7 @@ func ShareContext(step, first *Invocation) {
 	if step == first {
 		return
 	}
-	step.RequestID, step.Request, step.Auth, step.Call, step.Deadline = first.RequestID, first.Request, first.Auth, first.Call, first.Deadline
+	step.RequestID, step.Request, step.Auth, step.Call, step.Deadline, step.Trace = first.RequestID, first.Request, first.Auth, first.Call, first.Deadline, first.Trace
 }
 
 // PassData is the plainest handoff: a step's JSON value is the next

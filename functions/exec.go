@@ -39,7 +39,35 @@ type Invocation struct {
 	Prepare bool `json:"prepare,omitempty"`
 	// Call is set for a voice webhook: ctx.call and process.env.CORRELATION_ID.
 	Call *CallInfo `json:"call,omitempty"`
+	// Trace is the W3C trace context of the gateway's span for this run;
+	// the run's fetches carry it on (zero: no trace, nothing added).
+	Trace TraceContext `json:"trace,omitzero"`
 }
+
+// TraceContext is a W3C trace context as its two header values. The
+// executor only copies it into fetches (with a span id of their own);
+// it never parses more of it than that needs, nor exports anything.
+type TraceContext struct {
+	Parent string `json:"traceparent,omitempty"` // traceparent of the run's span
+	State  string `json:"tracestate,omitempty"`
+}
+
+// FetchSpan is one fetch of a traced run, as the run saw it: the gateway
+// turns each into a child span of the run (a sandbox exports nothing).
+// Only the host is kept of the URL: paths and queries carry secrets.
+type FetchSpan struct {
+	SpanID   string        `json:"span_id"` // 16 hex digits, the parent-id of the fetch's traceparent
+	Method   string        `json:"method"`
+	Host     string        `json:"host"` // host[:port]
+	Start    time.Time     `json:"start"`
+	Duration time.Duration `json:"duration"`
+	Status   int           `json:"status,omitempty"` // the answer's HTTP status; 0 when none came
+	Error    string        `json:"error,omitempty"`  // the fetch error code (timeout, blocked, …)
+}
+
+// MaxFetchSpans bounds the fetch spans one run reports; later fetches
+// still carry the trace, but go unrecorded.
+const MaxFetchSpans = 64
 
 // CallInfo is the call a voice webhook belongs to, with the state its
 // earlier webhooks left (ctx.call.state).
@@ -89,6 +117,8 @@ type Result struct {
 	// so may have changed it); nil when it did not. "null" means the
 	// function cleared it.
 	CallState json.RawMessage `json:"call_state,omitempty"`
+	// Fetches are the run's fetches when the invocation had a Trace.
+	Fetches []FetchSpan `json:"fetches,omitempty"`
 }
 
 // HTTPResponse is a Response object returned by a function. Headers are

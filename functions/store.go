@@ -41,6 +41,8 @@ type Run struct {
 	// the wall time the gateway spent on the call.
 	CPUUS     int64     `json:"cpu_us"`
 	StartedAt time.Time `json:"started_at"`
+	// TraceID is the W3C trace id (32 hex digits) the call belonged to.
+	TraceID string `json:"trace_id,omitempty"`
 }
 
 // Store keeps functions, versions and runs. Every method is scoped by

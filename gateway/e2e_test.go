@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -48,6 +49,9 @@ func TestMain(m *testing.M) {
 	if mb := os.Getenv(childEnv); mb != "" {
 		o := sandbox.ChildOptions{Host: "test", Handoffs: []functions.Handoff{routing.Handoff}} // as cmd/scriptforge sets them
 		o.MemoryMB, _ = strconv.Atoi(mb)
+		if os.Getenv(loopbackFetchEnv) != "" { // tests whose functions fetch from a local server
+			o.Fetch.AllowPrivate = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
+		}
 		if last := os.Args[len(os.Args)-1]; strings.HasPrefix(last, "worker=") {
 			o.Worker = true
 			o.MemoryMB, _ = strconv.Atoi(strings.TrimPrefix(last, "worker="))

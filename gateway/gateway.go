@@ -30,6 +30,7 @@ import (
 	"github.com/scriptforge/scriptforge/functions/workers"
 	"github.com/scriptforge/scriptforge/openapi"
 	"github.com/scriptforge/scriptforge/ratelimit"
+	"github.com/scriptforge/scriptforge/tracing"
 )
 
 // Config is everything the gateway needs. Zero values take the defaults noted.
@@ -112,6 +113,11 @@ type Config struct {
 	// SchemaBudget bounds each validation against a function's input or
 	// output schema. Default: a million schema evaluations or 100 ms.
 	SchemaBudget contract.Budget
+	// Tracer takes and answers W3C trace context on the calls that run
+	// functions and exports their spans, if it was built with an
+	// endpoint. Default: propagation only. The caller shuts it down,
+	// after the gateway.
+	Tracer *tracing.Tracer
 	// JWKSClient fetches tenants' JWK Sets. Default: auth.PublicClient,
 	// which reaches public addresses only (tenants choose the URLs).
 	JWKSClient *http.Client
@@ -152,6 +158,7 @@ type Gateway struct {
 	runs    *runRecorder
 	pruner  *runPruner
 	metrics *metrics
+	tracer  *tracing.Tracer
 	// callLocks serialises the webhooks of one voice call.
 	callLocks voice.Locks
 	// routingCache is nil when the store keeps no routing assignments.
@@ -191,6 +198,9 @@ func New(cfg Config) (*Gateway, error) {
 	if cfg.CallState == nil {
 		cfg.CallState, _ = cfg.Store.(voice.StateStore)
 	}
+	if cfg.Tracer == nil {
+		cfg.Tracer, _ = tracing.New(tracing.Config{}) // no endpoint: cannot fail
+	}
 	if cfg.RunRetention <= 0 {
 		cfg.RunRetention = 72 * time.Hour
 	}
@@ -205,6 +215,7 @@ func New(cfg Config) (*Gateway, error) {
 		metrics: newMetrics(cfg),
 		// 4 MiB of schema text: about 160 MB compiled, per copy in use.
 		contracts: newContractCache(10000, 4<<20, cfg.SchemaBudget),
+		tracer:    cfg.Tracer,
 	}
 	if cfg.Routing != nil {
 		g.routingCache = newRoutingCache(cfg.Routing, cfg.Store, 10000, 5*time.Second)
@@ -285,7 +296,7 @@ func orDefault(v, d int) int {
 // order, then each route with the scope it needs.
 func (g *Gateway) routes() {
 	app := g.app
-	app.Use(g.observe)                                            // request id, access log, metrics
+	app.Use(g.observe)                                            // request id, trace context, access log, metrics
 	app.Use(recover.New(recover.Config{EnableStackTrace: false})) // a handler panic is a 500, not a crash
 
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })

@@ -17,6 +17,7 @@ import (
 	"github.com/scriptforge/scriptforge/functions"
 	"github.com/scriptforge/scriptforge/functions/engine"
 	"github.com/scriptforge/scriptforge/ratelimit"
+	"github.com/scriptforge/scriptforge/tracing"
 )
 
 // deployedAt is the live function a URL's UUID names (/v1/fn/<uuid>,
@@ -79,10 +80,10 @@ func (g *Gateway) admitClient(c *fiber.Ctx, tenantID string) (*tenantEntry, rate
 // recordRun keeps the run record of a call by UUID (trigger: an HTTP
 // invocation or a voice webhook) and counts it in the metrics: a failed
 // run with its error code (the one its answer has) and whatever it logged.
-func (g *Gateway) recordRun(trigger functions.Trigger, d functions.Deployed, rid, export string, started time.Time, cpu time.Duration, res *functions.Result, runErr error) {
+func (g *Gateway) recordRun(trigger functions.Trigger, d functions.Deployed, rid, traceID, export string, started time.Time, cpu time.Duration, res *functions.Result, runErr error) {
 	record := functions.Run{
 		RequestID: rid, FunctionID: d.ID, Tenant: d.Tenant, Version: d.LiveVersion, Export: export, Trigger: trigger,
-		StartedAt: started.UTC(), DurationUS: time.Since(started).Microseconds(), CPUUS: cpu.Microseconds(),
+		StartedAt: started.UTC(), DurationUS: time.Since(started).Microseconds(), CPUUS: cpu.Microseconds(), TraceID: traceID,
 	}
 	if runErr != nil {
 		record.Status = toAPIError(runErr).Status
@@ -123,11 +124,15 @@ func (g *Gateway) invoke(c *fiber.Ctx) error {
 	started := time.Now()
 	// fiber's strings point into fasthttp's reused buffers: the lookup
 	// cache copies the UUID if it keeps it.
+	span := g.step(c, "lookup")
 	d, err := g.deployedAt(c)
+	endStep(span, err)
 	if err != nil {
 		return err
 	}
+	span = g.step(c, "admission")
 	tenant, release, claims, err := g.admitInvocation(c, d)
+	endStep(span, err)
 	if err != nil {
 		return err
 	}
@@ -156,13 +161,13 @@ func (g *Gateway) invoke(c *fiber.Ctx) error {
 	inv.RequestID, inv.Export, inv.Data = rid, export, data
 	inv.Request, inv.Auth = requestInfo(c, query, d.Auth != functions.AuthPublic), claims
 	inv.Request.Body = form
-	res, runErr := g.cfg.Executor.Execute(c.UserContext(), inv)
+	res, runErr := g.execute(c, inv)
 	cpu := g.finishRun(c, tenant, started, res, runErr)
 	if runErr == nil {
 		runErr = contract.checkOutput(res)
 	}
 
-	g.recordRun(functions.TriggerHTTP, d, rid, export, started, cpu, res, runErr)
+	g.recordRun(functions.TriggerHTTP, d, rid, tracing.TraceID(c.UserContext()), export, started, cpu, res, runErr)
 	if runErr != nil {
 		return runErr
 	}
@@ -171,6 +176,19 @@ func (g *Gateway) invoke(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
 	return c.Send(res.JSON)
+}
+
+// execute runs inv under a "run" span of the request's trace: the run's
+// fetches carry its context, and come back as its child spans.
+func (g *Gateway) execute(c *fiber.Ctx, inv *functions.Invocation) (*functions.Result, error) {
+	ctx, span := g.tracer.Step(c.UserContext(), "run")
+	inv.Trace = tracing.Invocation(ctx)
+	res, err := g.cfg.Executor.Execute(ctx, inv)
+	if res != nil {
+		g.tracer.Fetches(ctx, res.Fetches)
+	}
+	endStep(span, err)
+	return res, err
 }
 
 // sendResponse sends a Response a function returned, as it is, but for

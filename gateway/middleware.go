@@ -9,8 +9,10 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/scriptforge/scriptforge/auth"
+	"github.com/scriptforge/scriptforge/tracing"
 )
 
 type localKey int
@@ -65,8 +67,10 @@ func requestID(c *fiber.Ctx) string {
 	return id
 }
 
-// observe is the first middleware: request id, then the HTTP metrics and
-// one access-log line for every request, whatever the outcome. The line
+// observe is the first middleware: request id, the trace context of the
+// calls that run functions (tracing.go), then the HTTP metrics and one
+// access-log line for every request, whatever the outcome; a traced
+// request's line has its trace_id. The line
 // of an invocation answered below 400 is at debug unless
 // Config.LogOKInvocations: its run record says the same, and a JSON line
 // per call cost more than the rest of the gateway's work on it.
@@ -74,6 +78,10 @@ func (g *Gateway) observe(c *fiber.Ctx) error {
 	start := time.Now()
 	rid := requestID(c)
 	c.Set(fiber.HeaderXRequestID, rid)
+	var span trace.Span
+	if tracedPath(c.Path()) {
+		span = g.startTrace(c)
+	}
 	err := c.Next()
 	if err != nil {
 		// Write the error body now so the status below is the one sent.
@@ -86,6 +94,9 @@ func (g *Gateway) observe(c *fiber.Ctx) error {
 	elapsed := time.Since(start)
 	g.metrics.observeHTTP(route, status, elapsed)
 	fnID, invocation := c.Locals(keyFunctionID).(string)
+	if span != nil {
+		g.endTrace(c, span, route, status, rid, fnID)
+	}
 	level := slog.LevelInfo
 	switch {
 	case status >= 500:
@@ -107,6 +118,9 @@ func (g *Gateway) observe(c *fiber.Ctx) error {
 	}
 	if invocation {
 		attrs = append(attrs, slog.String("function_id", fnID))
+	}
+	if span != nil {
+		attrs = append(attrs, slog.String("trace_id", tracing.TraceID(ctx)))
 	}
 	g.log.LogAttrs(ctx, level, "request", attrs...)
 	return nil

@@ -14,6 +14,7 @@ import (
 	"github.com/scriptforge/scriptforge/functions"
 	"github.com/scriptforge/scriptforge/functions/routing"
 	"github.com/scriptforge/scriptforge/ratelimit"
+	"github.com/scriptforge/scriptforge/tracing"
 )
 
 // headerDeadline is the budget a switch may send, in milliseconds, when
@@ -48,7 +49,9 @@ func (g *Gateway) routeCall(kind routing.Kind) fiber.Handler {
 		if err != nil {
 			return err
 		}
+		span := g.step(c, "lookup")
 		found, chain, err := g.routingCache.lookup(ctx, caller.Tenant, kind, key)
+		endStep(span, err)
 		if errors.Is(err, routing.ErrNoAssignment) {
 			return noAssignment(kind, key)
 		}
@@ -70,7 +73,9 @@ func (g *Gateway) routeCall(kind routing.Kind) fiber.Handler {
 		}
 		c.Locals(keyFunctionID, assigned.ID)
 		// Fair usage as for an invocation, charged to the assigned function.
+		span = g.step(c, "admission")
 		release, rateDec, err := g.admit.admitRun(ctx, tenant, assigned)
+		endStep(span, err)
 		if err != nil {
 			return err
 		}
@@ -82,15 +87,24 @@ func (g *Gateway) routeCall(kind routing.Kind) fiber.Handler {
 		if caller.ID != "jwt" {
 			claims["type"], claims["key_id"] = "apikey", caller.ID
 		}
-		out := (&routing.Chain{Exec: g.cfg.Executor}).Run(ctx, routing.Request{
+		// One "run" span for the chain; every step's fetches are its children.
+		runCtx, span := g.tracer.Step(ctx, "run")
+		tc := tracing.Invocation(runCtx)
+		out := (&routing.Chain{Exec: g.cfg.Executor}).Run(runCtx, routing.Request{
 			Steps: routing.Steps(chain.first, assigned, chain.last), Data: data, Deadline: deadline, Action: a.TimeoutAction,
 			Invocation: func(d functions.Deployed) *functions.Invocation {
 				inv := invocationOf(d)
-				inv.RequestID, inv.Request, inv.Auth = rid, reqInfo, claims
+				inv.RequestID, inv.Request, inv.Auth, inv.Trace = rid, reqInfo, claims, tc
 				return inv
 			},
 		})
-		g.recordChain(c, tenant, rid, arrived, out)
+		for _, s := range out.Steps {
+			if s.Result != nil {
+				g.tracer.Fetches(runCtx, s.Result.Fetches)
+			}
+		}
+		endStep(span, nil)
+		g.recordChain(c, tenant, rid, tracing.TraceID(ctx), arrived, out)
 		writeRateLimit(c, ratelimit.Tightest(rateDec, ipDec))
 		switch {
 		case out.Invalid != nil:
@@ -206,24 +220,24 @@ func (g *Gateway) routingData(c *fiber.Ctx) ([]byte, error) {
 // with the step's number (rid-1, rid-2, …: a record's id is unique), and
 // charges their CPU, in one debit. A chain answered at its deadline is
 // recorded when its executor has stopped it, after the answer.
-func (g *Gateway) recordChain(c *fiber.Ctx, t *tenantEntry, rid string, arrived time.Time, out routing.Outcome) {
+func (g *Gateway) recordChain(c *fiber.Ctx, t *tenantEntry, rid, traceID string, arrived time.Time, out routing.Outcome) {
 	ctx := context.WithoutCancel(c.UserContext())
 	if out.Late != nil {
 		g.late.Add(1)
 		go func() {
 			defer g.late.Done()
-			g.recordSteps(ctx, t, rid, <-out.Late, false, g.runs.recordLate)
+			g.recordSteps(ctx, t, rid, traceID, <-out.Late, false, g.runs.recordLate)
 		}()
 		c.Set(headerServerTiming, serverTiming(0, time.Since(arrived)))
 		return
 	}
-	cpu := g.recordSteps(ctx, t, rid, out.Steps, out.Invalid != nil, g.runs.record)
+	cpu := g.recordSteps(ctx, t, rid, traceID, out.Steps, out.Invalid != nil, g.runs.record)
 	c.Set(headerServerTiming, serverTiming(cpu, time.Since(arrived)))
 }
 
 // recordSteps records the steps with record, charges their CPU and
 // returns it. invalid: the last step returned malformed routing data.
-func (g *Gateway) recordSteps(ctx context.Context, t *tenantEntry, rid string, steps []routing.StepResult, invalid bool, record func(functions.Run)) time.Duration {
+func (g *Gateway) recordSteps(ctx context.Context, t *tenantEntry, rid, traceID string, steps []routing.StepResult, invalid bool, record func(functions.Run)) time.Duration {
 	var total time.Duration
 	for i, s := range steps {
 		d := s.Step.Function
@@ -233,7 +247,7 @@ func (g *Gateway) recordSteps(ctx context.Context, t *tenantEntry, rid string, s
 		r := functions.Run{
 			RequestID: rid + "-" + strconv.Itoa(i+1), FunctionID: d.ID, Tenant: d.Tenant, Version: d.LiveVersion,
 			Trigger: functions.TriggerRouting, Status: http.StatusOK, StartedAt: s.Started.UTC(),
-			DurationUS: s.Duration.Microseconds(), CPUUS: cpu.Microseconds(),
+			DurationUS: s.Duration.Microseconds(), CPUUS: cpu.Microseconds(), TraceID: traceID,
 		}
 		if s.Result != nil {
 			r.Logs = s.Result.Logs

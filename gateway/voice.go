@@ -16,6 +16,7 @@ import (
 
 	"github.com/scriptforge/scriptforge/functions"
 	"github.com/scriptforge/scriptforge/functions/voice"
+	"github.com/scriptforge/scriptforge/tracing"
 )
 
 // voiceWebhook serves POST /v1/voice/<uuid>: a voice platform's call
@@ -24,7 +25,9 @@ import (
 // verbs out.
 func (g *Gateway) voiceWebhook(c *fiber.Ctx) error {
 	started := time.Now()
+	span := g.step(c, "lookup")
 	d, err := g.deployedAt(c)
+	endStep(span, err)
 	if err != nil {
 		return err
 	}
@@ -36,7 +39,9 @@ func (g *Gateway) voiceWebhook(c *fiber.Ctx) error {
 		return apiError(http.StatusServiceUnavailable, "unavailable", "this gateway keeps no call state")
 	}
 	ctx := c.UserContext()
+	span = g.step(c, "admission")
 	tenant, release, claims, err := g.admitInvocation(c, d)
+	endStep(span, err)
 	if err != nil {
 		return err
 	}
@@ -91,7 +96,7 @@ func (g *Gateway) voiceWebhook(c *fiber.Ctx) error {
 	inv.Request, inv.Auth = requestInfo(c, query, d.Auth != functions.AuthPublic), claims
 	inv.Request.Body = form
 	inv.Call = &functions.CallInfo{ID: ev.Call.ID, State: state.Data, MaxStateBytes: stateBound(d)}
-	res, runErr := g.cfg.Executor.Execute(ctx, inv)
+	res, runErr := g.execute(c, inv)
 	cpu := g.finishRun(c, tenant, started, res, runErr)
 
 	var answer []byte
@@ -108,7 +113,7 @@ func (g *Gateway) voiceWebhook(c *fiber.Ctx) error {
 			g.log.Warn("voice: delete call state", slog.String("function", d.ID), slog.Any("error", err))
 		}
 	}
-	g.recordRun(functions.TriggerVoice, d, rid, "", started, cpu, res, runErr)
+	g.recordRun(functions.TriggerVoice, d, rid, tracing.TraceID(ctx), "", started, cpu, res, runErr)
 	if runErr != nil {
 		return runErr
 	}

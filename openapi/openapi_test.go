@@ -205,10 +205,29 @@ func TestEveryRouteIsDescribed(t *testing.T) {
 		if len(responses) == 0 {
 			t.Errorf("%s: no responses", name)
 		}
+		// The calls that run functions take and answer W3C trace context.
+		traced := strings.HasPrefix(r.path, "/v1/fn/") || strings.HasPrefix(r.path, "/v1/voice/") ||
+			(strings.HasPrefix(r.path, "/v1/routing/") && r.method == "POST")
 		for code, resp := range responses {
 			hdrs, _ := deref(t, doc, resp)["headers"].(object)
 			if _, ok := hdrs["X-Request-Id"]; !ok {
 				t.Errorf("%s: response %s does not declare X-Request-Id", name, code)
+			}
+			if _, ok := hdrs["traceparent"]; traced && !ok {
+				t.Errorf("%s: response %s does not declare traceparent", name, code)
+			}
+		}
+		if traced {
+			params, _ := op["parameters"].([]any)
+			pathParams, _ := doc["paths"].(object)[r.path].(object)["parameters"].([]any)
+			found := false
+			for _, p := range append(params, pathParams...) {
+				if ref, _ := p.(object)["$ref"].(string); ref == "#/components/parameters/Traceparent" {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("%s: does not take a traceparent header", name)
 			}
 		}
 

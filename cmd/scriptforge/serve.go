@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"go.opentelemetry.io/otel"
 
 	"github.com/scriptforge/scriptforge/auth"
 	"github.com/scriptforge/scriptforge/cache"
@@ -28,6 +29,7 @@ import (
 	"github.com/scriptforge/scriptforge/functions/workers"
 	"github.com/scriptforge/scriptforge/gateway"
 	"github.com/scriptforge/scriptforge/ratelimit"
+	"github.com/scriptforge/scriptforge/tracing"
 )
 
 type serveOptions struct {
@@ -67,6 +69,7 @@ type serveOptions struct {
 	sandboxes      int
 	sandboxMemory  int
 	quarantineSbx  int
+	otlpEndpoint   string
 }
 
 func newServeCmd() *cobra.Command {
@@ -138,6 +141,7 @@ key and prints it once: keep it, only its hash is stored.`,
 	f.IntVar(&o.sandboxes, "sandboxes", runtime.NumCPU(), "number of sandbox processes (with --isolation=process)")
 	f.IntVar(&o.sandboxMemory, "sandbox-memory", 1024, "memory cap of each sandbox process in MB")
 	f.IntVar(&o.quarantineSbx, "quarantine-sandboxes", 2, "sandbox processes that quarantined functions (those that killed their sandbox twice within ten minutes) may have of their own at once; 0: none, their calls are refused")
+	f.StringVar(&o.otlpEndpoint, "otlp-endpoint", "", "export trace spans over OTLP/HTTP to this collector base URL, e.g. http://localhost:4318 (spans go to /v1/traces); default: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or OTEL_EXPORTER_OTLP_ENDPOINT if set, else none (traceparent is still taken and answered)")
 	f.Uint64Var(&o.maxHeap, "max-heap", availableMemory()/2, "heap bytes past which every run in progress is stopped (0: off; default: half the memory)")
 	return cmd
 }
@@ -275,6 +279,19 @@ func serve(ctx context.Context, o serveOptions) error {
 	if quietRuns <= 0 {
 		quietRuns = -1 // the flag's 0 is the gateway's "keep every run"
 	}
+	tracer, err := newTracer(o.otlpEndpoint, log)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		// The spans still queued get a few seconds to go; a collector
+		// that is down must not hold the exit.
+		tctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := tracer.Shutdown(tctx); err != nil {
+			log.Warn("tracing: the last spans were not exported", slog.Any("error", err))
+		}
+	}()
 	gw, err := gateway.New(gateway.Config{
 		Store:          store,
 		Keys:           store,
@@ -308,6 +325,7 @@ func serve(ctx context.Context, o serveOptions) error {
 		HeapTrips:        heapTrips,
 		WarmStats:        warmStats,
 		SandboxRestarts:  restarts,
+		Tracer:           tracer,
 	})
 	if err != nil {
 		return err
@@ -345,6 +363,29 @@ func serve(ctx context.Context, o serveOptions) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// newTracer exports spans to --otlp-endpoint, else to what the standard
+// OTEL_EXPORTER_OTLP_TRACES_ENDPOINT / OTEL_EXPORTER_OTLP_ENDPOINT
+// variables name, else nowhere. The SDK reports failed exports to
+// OpenTelemetry's one global error handler: it goes to the log.
+func newTracer(endpoint string, log *slog.Logger) (*tracing.Tracer, error) {
+	fromEnv := os.Getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") != "" || os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT") != ""
+	t, err := tracing.New(tracing.Config{Endpoint: endpoint, FromEnv: fromEnv})
+	if err != nil {
+		return nil, fmt.Errorf("--otlp-endpoint: %w", err)
+	}
+	if t.Enabled() {
+		otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
+			log.Warn("tracing: export failed", slog.Any("error", err))
+		}))
+		where := endpoint
+		if where == "" {
+			where = "from OTEL_EXPORTER_OTLP_* variables"
+		}
+		log.Info("tracing: exporting spans over OTLP/HTTP", slog.String("endpoint", where))
+	}
+	return t, nil
 }
 
 // pruneCallState deletes the state of voice calls whose TTL passed

@@ -18,6 +18,7 @@ import (
 	"github.com/dlclark/regexp2/v2"
 	"github.com/dop251/goja"
 	"github.com/dop251/goja/parser"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/scriptforge/scriptforge/cache"
 	"github.com/scriptforge/scriptforge/functions"
@@ -296,6 +297,7 @@ func (e *Engine) guard(ctx context.Context, r *run, start time.Time, f func() (*
 		return nil, r.fail(err)
 	}
 	out.Logs = r.logs
+	out.Fetches = r.fetchSpans
 	out.Duration = time.Since(start)
 	return out, nil
 }
@@ -364,6 +366,10 @@ type run struct {
 	fetches    map[int64]context.CancelFunc
 	fetchID    int64
 	fetchBytes atomic.Int64 // response bytes read by this run's fetches
+	// The run's trace (see fetch_trace.go): parsed on its first fetch.
+	traceParsed bool
+	traceSpan   trace.SpanContext
+	fetchSpans  []functions.FetchSpan // traced fetches that ended, for the result
 }
 
 // interrupt stops the run: its JavaScript at the next instruction, and the

@@ -75,18 +75,21 @@ func (r *run) fetch(c goja.FunctionCall) goja.Value {
 	r.fetches[id] = cancel
 	client := r.e.fetchClient(req.redirect)
 	budget := int64(r.budget())
+	traced := r.traceFetch(req)
 	r.startAsync(func(context.Context) func() error {
 		res, err := r.e.doFetch(ctx, client, req, &r.fetchBytes, budget)
 		return func() error {
 			cancel()
 			delete(r.fetches, id)
 			if err != nil {
+				traced.end(r, 0, err.code)
 				e := r.vm.NewObject()
 				_ = e.Set("code", err.code)
 				_ = e.Set("message", err.message)
 				_, jsErr := callback(goja.Undefined(), e)
 				return jsErr
 			}
+			traced.end(r, res.status, "")
 			_, jsErr := callback(goja.Undefined(), goja.Null(), r.fetchResponse(res))
 			return jsErr
 		}

@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/scriptforge/scriptforge/functions"
 )
 
@@ -306,6 +308,7 @@ func (r *run) beginCall(inv *functions.Invocation) {
 	r.async = &asyncOps{}
 	r.fetches = nil
 	r.fetchBytes.Store(0)
+	r.traceParsed, r.traceSpan, r.fetchSpans = false, trace.SpanContext{}, nil
 }
 
 // release drops what an idle runtime would otherwise keep of its last

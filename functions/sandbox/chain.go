@@ -116,7 +116,7 @@ func (d *dec) chain(versions *versionTable) *chainRequest {
 		return nil
 	}
 	cf := d.byte()
-	if cf&^(withBody|withCall|withDeadline) != 0 {
+	if cf&^(withBody|withCall|withDeadline|withTrace) != 0 {
 		d.fail()
 	}
 	first := &functions.Invocation{RequestID: d.str()}

@@ -58,6 +58,9 @@ const (
 	// withDeadline (run frames only): Invocation.Deadline, in unix
 	// nanoseconds after the call (a routing chain's; ctx.deadline).
 	withDeadline byte = 64
+	// withTrace (run frames only): Invocation.Trace, its traceparent and
+	// tracestate, follows the deadline.
+	withTrace byte = 128
 )
 
 var errMalformed = errors.New("sandbox: malformed frame")
@@ -318,6 +321,9 @@ func contextFlags(inv *functions.Invocation) byte {
 	if !inv.Deadline.IsZero() {
 		flags |= withDeadline
 	}
+	if inv.Trace != (functions.TraceContext{}) {
+		flags |= withTrace
+	}
 	return flags
 }
 
@@ -352,6 +358,10 @@ func (e *enc) context(inv *functions.Invocation, flags byte) error {
 	}
 	if flags&withDeadline != 0 {
 		e.varint(inv.Deadline.UnixNano())
+	}
+	if flags&withTrace != 0 {
+		e.str(inv.Trace.Parent)
+		e.str(inv.Trace.State)
 	}
 	return nil
 }
@@ -391,6 +401,9 @@ func (d *dec) context(inv *functions.Invocation, flags byte) {
 	if flags&withDeadline != 0 {
 		inv.Deadline = time.Unix(0, d.varint()).UTC()
 	}
+	if flags&withTrace != 0 {
+		inv.Trace = functions.TraceContext{Parent: d.str(), State: d.str()}
+	}
 }
 
 // decodeRequest reads a frame from the gateway. A run frame that carries
@@ -407,7 +420,7 @@ func decodeRequest(b []byte, versions *versionTable) (request, error) {
 		req.KVReply = &kvReply{Call: d.uvarint(), Reply: d.kvReply()}
 	case kindRun:
 		flags := d.byte()
-		if flags&^(withCode|withVersion|freshRuntime|prepare|withBody|withCall|withDeadline) != 0 {
+		if flags&^(withCode|withVersion|freshRuntime|prepare|withBody|withCall|withDeadline|withTrace) != 0 {
 			d.fail()
 		}
 		ver := d.uvarint()
@@ -569,6 +582,16 @@ func (e *enc) result(res *functions.Result) {
 	e.varint(int64(res.Duration))
 	e.varint(int64(res.CPU))
 	e.bytes(res.CallState)
+	e.count(len(res.Fetches), res.Fetches == nil)
+	for _, f := range res.Fetches {
+		e.str(f.SpanID)
+		e.str(f.Method)
+		e.str(f.Host)
+		e.time(f.Start)
+		e.varint(int64(f.Duration))
+		e.int(f.Status)
+		e.str(f.Error)
+	}
 }
 
 func (d *dec) result() *functions.Result {
@@ -585,6 +608,20 @@ func (d *dec) result() *functions.Result {
 	res.Duration = time.Duration(d.varint())
 	res.CPU = time.Duration(d.varint())
 	res.CallState = d.bytes()
+	if n, isNil := d.count(); !isNil {
+		res.Fetches = make([]functions.FetchSpan, n)
+		for i := range res.Fetches {
+			f := &res.Fetches[i]
+			f.SpanID, f.Method, f.Host = d.str(), d.str(), d.str()
+			f.Start = d.time()
+			f.Duration = time.Duration(d.varint())
+			f.Status = d.int()
+			f.Error = d.str()
+			if d.err != nil {
+				break
+			}
+		}
+	}
 	return res
 }
 

@@ -168,6 +168,8 @@ func must(b []byte, err error) []byte {
 func TestCodecRefusesMalformedFrames(t *testing.T) {
 	run := must(appendRun(nil, 1, typicalInvocation(), 1, withVersion|withCode))
 	res := appendResponse(nil, &response{ID: 2, Result: typicalResult()})
+	traced := &functions.Invocation{Trace: functions.TraceContext{Parent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}}
+	tracedRun := must(appendRun(nil, 1, traced, 1, withVersion))
 	claims := must(appendRun(nil, 1, &functions.Invocation{}, 1, withVersion))
 	claims = append(claims[:len(claims)-1], claimsJSON, 5, 'n', 'u', 'l', 'l') // claims must be an object
 	for _, c := range []struct {
@@ -180,7 +182,10 @@ func TestCodecRefusesMalformedFrames(t *testing.T) {
 		{"id overflows", []byte{kindCancel, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}, "both"},
 		{"run cut short", run[:len(run)-1], "req"},
 		{"run padded", append(append([]byte(nil), run...), 0), "req"},
-		{"run flags unknown", []byte{kindRun, 1, 0x80, 1}, "req"},
+		// Every bit of the run flags has a meaning now (withTrace took the
+		// last): the next flag needs a second flags byte.
+		{"run trace cut short", tracedRun[:len(tracedRun)-3], "req"},
+		{"need flags unknown", []byte{kindNeed, 1, 0x80}, "resp"},
 		{"run claims not an object", claims, "req"},
 		{"run simple claims not UTF-8", append(claims[:len(claims)-6:len(claims)-6], claimsSimple, 1, 1, 0xff, 0, 0), "req"},
 		{"result cut short", res[:len(res)/2], "resp"},
@@ -226,6 +231,13 @@ func FuzzFrame(f *testing.F) {
 	inv.Auth = map[string]any{"sub": "u1", "roles": []any{"a"}}
 	f.Add(must(appendRun(nil, 1, inv, 1, withVersion|withCode)))
 	f.Add(must(appendRun(nil, 1, inv, 1, 0)))
+	traced := typicalInvocation()
+	traced.Trace = functions.TraceContext{Parent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", State: "vendor=x"}
+	f.Add(must(appendRun(nil, 1, traced, 1, 0)))
+	fetched := typicalResult()
+	fetched.Fetches = []functions.FetchSpan{{SpanID: "00f067aa0ba902b7", Method: "GET", Host: "api.example.com",
+		Start: time.Unix(1_800_000_000, 5).UTC(), Duration: time.Millisecond, Status: 200}, {SpanID: "00f067aa0ba902b8", Error: "timeout"}}
+	f.Add(appendResponse(nil, &response{ID: 5, Result: fetched}))
 	f.Add(appendCancel(nil, 3))
 	f.Add(appendKVReply(nil, 4, &kvReply{Call: 1, Reply: functions.KVReply{Value: json.RawMessage(`1`), Keys: []functions.KVListKey{{Name: "k", Expiration: 9}}}}))
 	f.Add(appendResponse(nil, &response{ID: 5, Result: typicalResult()}))

@@ -163,6 +163,9 @@ ALTER TABLE tenants ADD COLUMN runs_retention TEXT NOT NULL DEFAULT '{}'; -- JSO
 ALTER TABLE functions ADD COLUMN input_schema  TEXT NOT NULL DEFAULT '';
 ALTER TABLE functions ADD COLUMN output_schema TEXT NOT NULL DEFAULT '';
 `,
+	// 10 (tracing): the W3C trace id of each run's call ('' for runs
+	// recorded before, and for calls that were not traced).
+	`ALTER TABLE runs ADD COLUMN trace_id TEXT NOT NULL DEFAULT '';`,
 }
 
 // migrate brings the schema up to date. Each step runs in its own

@@ -36,7 +36,7 @@ func (s *Store) saveRuns(ctx context.Context, runs []functions.Run, perInsert in
 					return fmt.Errorf("run %s: encode logs: %w", r.RequestID, err)
 				}
 				args = append(args, r.RequestID, r.FunctionID, r.Tenant, r.Version, r.Export, r.Status,
-					r.ErrorCode, r.Error, logs, r.DurationUS, toMillis(r.StartedAt), r.CPUUS, string(triggerOrHTTP(r.Trigger)))
+					r.ErrorCode, r.Error, logs, r.DurationUS, toMillis(r.StartedAt), r.CPUUS, string(triggerOrHTTP(r.Trigger)), r.TraceID)
 			}
 			var err error
 			if len(chunk) == perInsert {
@@ -66,7 +66,7 @@ func (s *Store) saveRuns(ctx context.Context, runs []functions.Run, perInsert in
 // 32766 bound parameters.
 const (
 	runsPerInsert = 64
-	runColumns    = 13
+	runColumns    = 14
 )
 
 // insertRuns is the INSERT of n rows.
@@ -77,7 +77,7 @@ func insertRuns(n int) string {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?)")
+		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
 	}
 	return b.String()
 }
@@ -213,12 +213,12 @@ ORDER BY started_at, request_id LIMIT ?)`, append(args, max(batch, 1))...)
 	return n, nil
 }
 
-const runCols = `request_id, function_id, tenant, version, export, status, error_code, error, logs, duration_us, started_at, cpu_us, run_trigger`
+const runCols = `request_id, function_id, tenant, version, export, status, error_code, error, logs, duration_us, started_at, cpu_us, run_trigger, trace_id`
 
 func scanRun(row scanner) (functions.Run, error) {
 	var r functions.Run
 	err := row.Scan(&r.RequestID, &r.FunctionID, &r.Tenant, &r.Version, &r.Export, &r.Status,
 		&r.ErrorCode, &r.Error, jsonColumn[functions.LogLine]{dst: &r.Logs}, &r.DurationUS,
-		millisColumn{dst: &r.StartedAt}, &r.CPUUS, &r.Trigger)
+		millisColumn{dst: &r.StartedAt}, &r.CPUUS, &r.Trigger, &r.TraceID)
 	return r, err
 }

@@ -32,7 +32,7 @@ func TestRuns(t *testing.T) {
 			{Time: logTime, Level: "log", Message: "hello"},
 			{Time: logTime.Add(time.Millisecond), Level: "error", Message: "bad \"thing\""},
 		},
-		DurationUS: 1234, CPUUS: 987, StartedAt: base,
+		DurationUS: 1234, CPUUS: 987, StartedAt: base, TraceID: "4bf92f3577b34da6a3ce929d0e0e4736",
 	}
 	batch := []functions.Run{full}
 	for i := 1; i <= 4; i++ {
