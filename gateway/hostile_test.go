@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/scriptforge/scriptforge/auth"
+	"github.com/scriptforge/scriptforge/gateway"
 )
 
 // hostile is the hostile-code suite: each function attacks the sandbox in
@@ -114,10 +115,15 @@ func otherTenant() string {
 	}
 }
 
-// timeoutMS is 1 s for attacks that run until stopped, 5 s for the rest.
+// timeoutMS is 1 s for attacks that run until stopped, 5 s for the rest:
+// 15 s under the race detector, which slows the copies a limit is
+// reached through tenfold, and a limit, not the clock, must stop them.
 func timeoutMS(code string) int {
-	if code == "timeout" {
+	switch {
+	case code == "timeout":
 		return 1000
+	case raceBuild:
+		return 15000
 	}
 	return 5000
 }
@@ -125,7 +131,7 @@ func timeoutMS(code string) int {
 func TestHostileSuite(t *testing.T) {
 	for _, iso := range isolations {
 		t.Run(iso, func(t *testing.T) {
-			s := startServerWith(t, t.TempDir(), iso, 0)
+			s := startServerWith(t, t.TempDir(), iso, 0, func(c *gateway.Config) { c.Limits.MaxTimeoutMS = timeoutMS("") })
 			// The neighbour belongs to another tenant, so in process mode it
 			// runs in another sandbox, as it would in production.
 			neighbour := s.createFor(otherTenant(), "neighbour", `function main(d) {

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/dop251/goja"
 )
@@ -356,10 +357,7 @@ func (w *jsonWriter) quote(s goja.String) {
 		// The common case, at the speed of a copy: runs that need no
 		// escape go in whole.
 		for len(str) > 0 {
-			i := 0
-			for i < len(str) && str[i] >= 0x20 && str[i] != '"' && str[i] != '\\' {
-				i++
-			}
+			i := plainRun(str)
 			b = append(b, str[:i]...)
 			if i == len(str) {
 				break
@@ -417,10 +415,47 @@ func appendEscape(b []byte, c uint16) []byte {
 }
 
 func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
+	const hi = 0x8080808080808080
+	i := 0
+	if len(s) >= 8 {
+		p := unsafe.Pointer(unsafe.StringData(s))
+		for ; i+8 <= len(s); i += 8 {
+			if *(*uint64)(unsafe.Add(p, i))&hi != 0 {
+				return false
+			}
+		}
+	}
+	for ; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf {
 			return false
 		}
 	}
 	return true
+}
+
+// plainRun is the length of the longest prefix of s that JSON writes as
+// it is: no control character, quote or backslash (and, as quote calls
+// it, ASCII). It reads eight bytes at a time: strings of megabytes are
+// what a hostile result is made of, and a run must reach its memory
+// limit long before its time limit, with the race detector on too.
+func plainRun(s string) int {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	i := 0
+	if len(s) >= 8 {
+		p := unsafe.Pointer(unsafe.StringData(s))
+		for ; i+8 <= len(s); i += 8 {
+			x := *(*uint64)(unsafe.Add(p, i))
+			q, bs := x^(lo*'"'), x^(lo*'\\')
+			// A flag in a word (a byte under 0x20, a zero byte of q or bs
+			// where a quote or backslash was, or a high bit) sends it to
+			// the exact loop below.
+			if (x|(x-lo*0x20)&^x|(q-lo)&^q|(bs-lo)&^bs)&hi != 0 {
+				break
+			}
+		}
+	}
+	for i < len(s) && s[i] >= 0x20 && s[i] != '"' && s[i] != '\\' {
+		i++
+	}
+	return i
 }
