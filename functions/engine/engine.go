@@ -323,7 +323,9 @@ type run struct {
 	// both writes the text and bounds it.
 	toJSON goja.Callable
 	// resultOver: the result's text passed the result limit.
-	resultOver    bool
+	resultOver bool
+	// resultText is what toJSON wrote.
+	resultText    []byte
 	unwrap        goja.Callable           // set once the Response library has run
 	collators     map[string]collation    // localeCompare's, by locale and options
 	builtins      map[*goja.Object]string // built-ins written in JavaScript, by their native name (markBuiltin)

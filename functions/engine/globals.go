@@ -41,7 +41,8 @@ func (r *run) setup() {
 	r.parse, _ = goja.AssertFunction(j.Get("parse"))
 	r.stringify, _ = goja.AssertFunction(j.Get("stringify"))
 	r.toJSON, _ = goja.AssertFunction(vm.ToValue(func(call goja.FunctionCall) goja.Value {
-		return r.resultJSON(arg(call.Arguments, 0))
+		r.resultJSON(arg(call.Arguments, 0))
+		return goja.Undefined()
 	}))
 	r.captureDateNatives()
 	g := newLazyGlobal(vm)

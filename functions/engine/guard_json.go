@@ -35,19 +35,30 @@ type jsonWriter struct {
 }
 
 func (r *run) jsonStringify(value, replacer, space goja.Value) goja.Value {
-	return r.writeJSON(&jsonWriter{r: r, budget: r.budget()}, value, replacer, space)
+	w := &jsonWriter{r: r, budget: r.budget()}
+	if !r.writeJSON(w, value, replacer, space) {
+		return goja.Undefined()
+	}
+	return r.vm.ToValue(string(w.b))
 }
 
-// resultJSON is JSON.stringify of a run's result, stopped as soon as the
-// text passes the result limit: the limit, not the memory budget, is what
-// a result must fit, and a value that shares one big object many times
-// costs no more than the limit to refuse.
-func (r *run) resultJSON(value goja.Value) goja.Value {
+// resultJSON is JSON.stringify of a run's result into r.resultText (nil
+// for a function or symbol), stopped as soon as the text passes the
+// result limit: the limit, not the memory budget, is what a result must
+// fit, and a value that shares one big object many times costs no more
+// than the limit to refuse. The text stays bytes: it goes to the caller
+// as it is, not through a JavaScript string.
+func (r *run) resultJSON(value goja.Value) {
 	w := &jsonWriter{r: r, budget: r.budget(), maxLen: r.e.cfg.MaxResultBytes}
-	return r.writeJSON(w, value, goja.Undefined(), goja.Undefined())
+	r.resultText = nil
+	if r.writeJSON(w, value, goja.Undefined(), goja.Undefined()) {
+		r.resultText = w.b
+	}
 }
 
-func (r *run) writeJSON(w *jsonWriter, value, replacer, space goja.Value) goja.Value {
+// writeJSON writes value into w.b; false when it writes nothing (a
+// function, a symbol or undefined).
+func (r *run) writeJSON(w *jsonWriter, value, replacer, space goja.Value) bool {
 	if o, ok := replacer.(*goja.Object); ok {
 		if f, ok := goja.AssertFunction(o); ok {
 			w.replacer = f
@@ -58,10 +69,7 @@ func (r *run) writeJSON(w *jsonWriter, value, replacer, space goja.Value) goja.V
 	w.gap = jsonGap(space)
 	holder := r.vm.NewObject()
 	_ = holder.DefineDataProperty("", value, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_TRUE) // CreateDataProperty: no setter runs
-	if !w.property(holder, "", value) {
-		return goja.Undefined()
-	}
-	return r.vm.ToValue(string(w.b))
+	return w.property(holder, "", value)
 }
 
 // keyList is the PropertyList of an array replacer: its strings and

@@ -67,7 +67,7 @@ func (r *run) result(v goja.Value) (*functions.Result, error) {
 	// went over the value twice.
 	overMem := r.overMem
 	r.resultOver = false
-	s, err := r.toJSON(goja.Undefined(), v)
+	_, err := r.toJSON(goja.Undefined(), v)
 	switch {
 	case err != nil && r.resultOver:
 		return nil, &functions.RunError{Status: http.StatusInternalServerError, Code: functions.CodeBadResult,
@@ -79,14 +79,12 @@ func (r *run) result(v goja.Value) (*functions.Result, error) {
 		return nil, &functions.RunError{Status: http.StatusInternalServerError, Code: functions.CodeBadResult,
 			Message: "the return value is not JSON-serializable: " + exceptionText(err)}
 	}
-	if goja.IsUndefined(s) { // a function or symbol
-		return &functions.Result{JSON: []byte("null")}, nil
+	out := r.resultText
+	r.resultText = nil // a warm runtime keeps r: do not hold the text
+	if out == nil {    // a function or symbol
+		out = []byte("null")
 	}
-	out := s.String()
-	if len(out) > r.e.cfg.MaxResultBytes {
-		return nil, tooLarge(len(out), r.e.cfg.MaxResultBytes)
-	}
-	return &functions.Result{JSON: []byte(out)}, nil
+	return &functions.Result{JSON: out}, nil
 }
 
 func (r *run) response(parts *goja.Object) (*functions.Result, error) {
