@@ -207,7 +207,7 @@ func (g *Gateway) routingData(c *fiber.Ctx) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := routing.ValidateData(data); err != nil {
+	if err := routing.ValidateShape(data); err != nil { // checkJSON checked the syntax
 		var se *routing.ShapeError
 		errors.As(err, &se)
 		return nil, &APIError{Status: http.StatusUnprocessableEntity, Code: "invalid_routing_data",

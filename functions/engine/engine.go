@@ -319,6 +319,7 @@ type run struct {
 
 	// Captured before user code runs, which may replace the globals.
 	parse, stringify goja.Callable
+	objectProto      *goja.Object // what parseData's objects inherit from
 	// toJSON is resultJSON as a goja function: the result's one pass that
 	// both writes the text and bounds it.
 	toJSON goja.Callable

@@ -40,6 +40,7 @@ func (r *run) setup() {
 	j := vm.Get("JSON").ToObject(vm)
 	r.parse, _ = goja.AssertFunction(j.Get("parse"))
 	r.stringify, _ = goja.AssertFunction(j.Get("stringify"))
+	r.objectProto = vm.NewObject().Prototype() // %Object.prototype%, whatever Object becomes
 	r.toJSON, _ = goja.AssertFunction(vm.ToValue(func(call goja.FunctionCall) goja.Value {
 		r.resultJSON(arg(call.Arguments, 0))
 		return goja.Undefined()

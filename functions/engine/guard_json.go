@@ -29,6 +29,7 @@ type jsonWriter struct {
 	propertyList []string // from an array replacer; nil for none
 	gap, indent  string
 	stack        []*goja.Object
+	stackBuf     [8]*goja.Object // the stack's first levels, in the same allocation
 	budget       float64
 	steps        int64
 	maxLen       int // the most bytes of text; 0 for no limit but the budget
@@ -49,7 +50,9 @@ func (r *run) jsonStringify(value, replacer, space goja.Value) goja.Value {
 // than the limit to refuse. The text stays bytes: it goes to the caller
 // as it is, not through a JavaScript string.
 func (r *run) resultJSON(value goja.Value) {
-	w := &jsonWriter{r: r, budget: r.budget(), maxLen: r.e.cfg.MaxResultBytes}
+	// Most results are a few hundred bytes: one buffer that size from the
+	// start instead of four grown on the way.
+	w := &jsonWriter{r: r, budget: r.budget(), maxLen: r.e.cfg.MaxResultBytes, b: make([]byte, 0, 512)}
 	r.resultText = nil
 	if r.writeJSON(w, value, goja.Undefined(), goja.Undefined()) {
 		r.resultText = w.b
@@ -67,6 +70,7 @@ func (r *run) writeJSON(w *jsonWriter, value, replacer, space goja.Value) bool {
 		}
 	}
 	w.gap = jsonGap(space)
+	w.stack = w.stackBuf[:0]
 	holder := r.vm.NewObject()
 	_ = holder.DefineDataProperty("", value, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_TRUE) // CreateDataProperty: no setter runs
 	return w.property(holder, "", value)
@@ -281,7 +285,7 @@ func (w *jsonWriter) object(o *goja.Object) {
 			w.write(",")
 		}
 		w.newline()
-		w.quote(w.r.vm.ToValue(k).(goja.String))
+		w.quoteKey(k)
 		w.write(":")
 		if w.gap != "" {
 			w.write(" ")
@@ -351,6 +355,20 @@ func (w *jsonWriter) fits(n int) {
 func (w *jsonWriter) write(s string) {
 	w.fits(len(w.b) + len(s))
 	w.b = append(w.b, s...)
+}
+
+// quoteKey quotes a property name from Keys: a plain ASCII one straight
+// from the Go string, without making a JavaScript string of it first
+// (an allocation per key of every object of every result).
+func (w *jsonWriter) quoteKey(k string) {
+	if isASCII(k) {
+		if i := plainRun(k); i == len(k) {
+			w.fits(len(w.b) + len(k) + 2)
+			w.b = append(append(append(w.b, '"'), k...), '"')
+			return
+		}
+	}
+	w.quote(w.r.vm.ToValue(k).(goja.String))
 }
 
 // quote is QuoteJSONString over a string's UTF-16 code units: a lone

@@ -19,7 +19,7 @@ import (
 // plainly valid (a syntax error, a number out of range, deep nesting) goes
 // to JSON.parse, so errors and corner cases stay exactly as they were.
 func (r *run) parseData(data []byte) (goja.Value, error) {
-	p := dataParser{vm: r.vm, b: data}
+	p := dataParser{vm: r.vm, b: data, proto: r.objectProto}
 	p.ws()
 	v := p.value(0)
 	p.ws()
@@ -33,10 +33,11 @@ func (r *run) parseData(data []byte) (goja.Value, error) {
 const maxDataDepth = 128
 
 type dataParser struct {
-	vm  *goja.Runtime
-	b   []byte
-	i   int
-	bad bool
+	vm    *goja.Runtime
+	proto *goja.Object // Object.prototype, given to each object once it is filled
+	b     []byte
+	i     int
+	bad   bool
 }
 
 func (p *dataParser) ws() {
@@ -89,13 +90,21 @@ func (p *dataParser) word(w string, v goja.Value) goja.Value {
 	return v
 }
 
+// object builds an object as JSON.parse does: own, writable, enumerable,
+// configurable data properties in source order, a duplicate key keeping
+// its first place and its last value, "__proto__" a plain key. It is
+// filled while it has no prototype, then given Object.prototype: a set
+// on an object without one creates a data property and nothing else
+// (no setter or read-only property of Object.prototype, which user code
+// may have added in a warm runtime, is consulted), as defining it would,
+// without the descriptor goja allocates per defined property.
 func (p *dataParser) object(depth int) goja.Value {
-	obj := p.vm.NewObject()
+	obj := p.vm.CreateObject(nil)
 	p.i++ // {
 	p.ws()
 	if p.i < len(p.b) && p.b[p.i] == '}' {
 		p.i++
-		return obj
+		return p.inherit(obj)
 	}
 	for !p.bad {
 		p.ws()
@@ -119,9 +128,10 @@ func (p *dataParser) object(depth int) goja.Value {
 		if p.bad {
 			break
 		}
-		// As goja's JSON.parse: an own, writable, enumerable, configurable
-		// property, defined (never set: "__proto__" is a plain key here).
-		_ = obj.DefineDataProperty(key, v, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_TRUE)
+		if obj.Set(key, v) != nil {
+			p.bad = true // cannot happen on a plain object; JSON.parse will say
+			break
+		}
 		p.ws()
 		if p.i < len(p.b) && p.b[p.i] == ',' {
 			p.i++
@@ -129,16 +139,25 @@ func (p *dataParser) object(depth int) goja.Value {
 		}
 		if p.i < len(p.b) && p.b[p.i] == '}' {
 			p.i++
-			return obj
+			return p.inherit(obj)
 		}
 		p.bad = true
 	}
 	return nil
 }
 
+func (p *dataParser) inherit(obj *goja.Object) goja.Value {
+	if obj.SetPrototype(p.proto) != nil {
+		p.bad = true
+		return nil
+	}
+	return obj
+}
+
 func (p *dataParser) array(depth int) goja.Value {
 	p.i++ // [
-	var items []any
+	var short [8]any // NewArray copies the items: short arrays need no slice of their own
+	items := short[:0]
 	p.ws()
 	if p.i < len(p.b) && p.b[p.i] == ']' {
 		p.i++

@@ -81,6 +81,19 @@ func TestParseDataMatchesJSONParse(t *testing.T) {
 	for range 3000 {
 		compare(randomJSON(rng, 0))
 	}
+	// A warm runtime's code may have changed Object.prototype: a setter,
+	// read-only properties. JSON.parse defines; so must parseData.
+	if _, err := r.vm.RunString(`Object.defineProperty(Object.prototype, "a", {set(v) { globalThis.hit = v }, get() { return 1 }});
+		Object.defineProperty(Object.prototype, "__proto__", {value: null, writable: false});
+		Object.freeze(Object.prototype)`); err != nil {
+		t.Fatal(err)
+	}
+	for _, doc := range []string{`{"a": 1, "constructor": 2, "toString": {"a": [3]}}`, `{"__proto__": {"a": 1}, "hasOwnProperty": null}`} {
+		compare(doc)
+	}
+	if hit := r.vm.Get("hit"); hit != nil && !goja.IsUndefined(hit) {
+		t.Fatalf("parseData ran a setter of Object.prototype with %v", hit)
+	}
 }
 
 func randomJSON(rng *rand.Rand, depth int) string {

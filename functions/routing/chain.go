@@ -110,7 +110,7 @@ func handoff(res *functions.Result, prev json.RawMessage) (json.RawMessage, *fun
 		return nil, &functions.RunError{Code: functions.CodeBadResult, Message: errNotData.Error()}
 	}
 	next, _ := functions.NextData(res, prev)
-	if err := ValidateData(next); err != nil {
+	if err := ValidateShape(next); err != nil { // an engine wrote it: valid JSON
 		return nil, &functions.RunError{Code: codeInvalidData, Message: err.Error()}
 	}
 	return next, nil
@@ -197,7 +197,7 @@ func (c *Chain) outcome(req Request, runs []functions.StepRun, timeout *Status) 
 			// The 422 names the path: found again here, where the error
 			// type is (the step may have run in another process).
 			var se *ShapeError
-			if err := ValidateData(run.Result.JSON); errors.As(err, &se) {
+			if err := ValidateShape(run.Result.JSON); errors.As(err, &se) {
 				out.Invalid = se
 				return out
 			}
@@ -213,16 +213,9 @@ func (c *Chain) outcome(req Request, runs []functions.StepRun, timeout *Status) 
 		out.Status = timeout
 		return out
 	}
-	// The last step's data goes to the switch: checked here too, whatever
-	// ran the steps.
-	if err := ValidateData(data); err != nil {
-		var se *ShapeError
-		errors.As(err, &se)
-		last := &out.Steps[len(out.Steps)-1]
-		last.Err = &functions.RunError{Code: codeInvalidData, Message: err.Error()}
-		out.Invalid = se
-		return out
-	}
+	// The last step's data passed the handoff like every step's (an
+	// executor applies it to each result, the last included): it goes to
+	// the switch as it is.
 	out.Data = data
 	return out
 }

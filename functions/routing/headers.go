@@ -28,6 +28,10 @@ type ShapeError struct {
 
 func (e *ShapeError) Error() string { return e.Path + ": " + e.Message }
 
+func notAnObject() *ShapeError {
+	return shapeErr("data", "must be a JSON object ({\"routing\": {...}, \"egress_routing\": [...]})")
+}
+
 func shapeErr(path, format string, args ...any) *ShapeError {
 	return &ShapeError{Path: path, Message: fmt.Sprintf(format, args...)}
 }
@@ -40,8 +44,19 @@ func shapeErr(path, format string, args ...any) *ShapeError {
 // and builds an error's path only when there is an error: it runs after
 // every step of every routed call, and allocates nothing on valid data.
 func ValidateData(raw json.RawMessage) error {
-	if !json.Valid(raw) || !isKind(raw, '{') {
-		return shapeErr("data", "must be a JSON object ({\"routing\": {...}, \"egress_routing\": [...]})")
+	if !json.Valid(raw) {
+		return notAnObject()
+	}
+	return ValidateShape(raw)
+}
+
+// ValidateShape is ValidateData for text known to be valid JSON: a body
+// the gateway has checked, or a result an engine wrote. json.Valid was
+// 40% of ValidateData's time, and a chain validates its data once per
+// step and twice in the gateway.
+func ValidateShape(raw json.RawMessage) error {
+	if !isKind(raw, '{') {
+		return notAnObject()
 	}
 	headers, remove, routes := headerMembers(bytes.TrimSpace(raw), true)
 	total := 0

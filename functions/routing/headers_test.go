@@ -36,6 +36,17 @@ func TestValidateData(t *testing.T) {
 		case tc.path != "" && (!errors.As(err, &se) || se.Path != tc.path):
 			t.Fatalf("%.80s: %v; want the path %s", tc.data, err, tc.path)
 		}
+		// On valid JSON, ValidateShape says the same without json.Valid.
+		if shape := ValidateShape(json.RawMessage(tc.data)); (shape == nil) != (err == nil) || err != nil && shape.Error() != err.Error() {
+			t.Fatalf("%.80s: ValidateShape %v, ValidateData %v", tc.data, shape, err)
+		}
+	}
+	// Text that is not JSON is ValidateData's to refuse.
+	for _, bad := range []string{`{"headers":[}`, `{"a":1,}`, `{`, ``} {
+		var se *ShapeError
+		if err := ValidateData(json.RawMessage(bad)); !errors.As(err, &se) || se.Path != "data" {
+			t.Fatalf("%q: %v", bad, err)
+		}
 	}
 	// The total is bounded too: 64 routes of 32 headers of 1 KiB each
 	// would be 2 MiB of SIP headers.
@@ -62,6 +73,7 @@ func FuzzValidateData(f *testing.F) {
 		if err != nil && (!errors.As(err, &se) || se.Path == "") {
 			t.Fatalf("an error without a path: %v", err)
 		}
+		_ = ValidateShape(json.RawMessage(s)) // trusts its input, but ends on any text, without a panic
 	})
 }
 

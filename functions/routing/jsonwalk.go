@@ -11,7 +11,10 @@ import (
 // routed call; encoding/json's decoding there cost a third of the
 // gateway's CPU (bench/routing.sh).
 
+// Each step ends within b whatever the text: the walker trusts its input
+// to be valid JSON, but must not run off the end of one that is not.
 func skipWS(b []byte, i int) int {
+	i = min(i, len(b))
 	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
 		i++
 	}
@@ -34,7 +37,7 @@ func skipString(b []byte, i int) int {
 // skipValue returns the index after the value that starts at b[i].
 func skipValue(b []byte, i int) int {
 	if i >= len(b) {
-		return i
+		return len(b)
 	}
 	switch b[i] {
 	case '"':
@@ -55,10 +58,11 @@ func skipValue(b []byte, i int) int {
 		}
 		return len(b)
 	}
+	start := i
 	for i < len(b) && b[i] != ',' && b[i] != '}' && b[i] != ']' && b[i] != ' ' && b[i] != '\t' && b[i] != '\n' && b[i] != '\r' {
 		i++
 	}
-	return i
+	return max(i, start+1) // a value is at least one byte: a walk over bad text still moves on
 }
 
 // members calls f with each member of the object v (valid JSON starting

@@ -2,12 +2,16 @@ package sandbox
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"os"
 	"runtime/pprof"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/scriptforge/scriptforge/functions"
 )
 
 // BenchmarkPoolTrivial runs a trivial App through one sandbox from 32
@@ -37,6 +41,64 @@ func BenchmarkPoolTrivial(b *testing.B) {
 	self := selfCPU() - selfBefore
 	b.ReportMetric(float64(child.Microseconds())/float64(b.N), "sandbox-µs/op")
 	b.ReportMetric(float64(self.Microseconds())/float64(b.N), "caller-µs/op")
+}
+
+// routingStep is bench/routing.sh's script: it counts itself and adds a header.
+const routingStep = `function main(d) { d.routing.steps = (d.routing.steps || 0) + 1; (d.headers = d.headers || []).push({key: "X-Step-" + d.routing.steps, value: d.routing.steps}); return d }`
+
+// routingData is bench/routing.sh's call.
+const routingData = `{"routing":{"call_id":"a84b4c76e66710","from":"+442079460000","to":"+15550100"},"egress_routing":[{"uri":"sip:+15550100@gw1.example.net"},{"uri":"sip:+15550100@gw2.example.net"}]}`
+
+// BenchmarkPoolRouting is bench/routing.sh without HTTP: one run of the
+// routing step, and a chain of three, each side's CPU per op.
+func BenchmarkPoolRouting(b *testing.B) {
+	for _, n := range []int{1, 3} {
+		b.Run(fmt.Sprintf("steps=%d", n), func(b *testing.B) {
+			p := newPool(b, 1, 512)
+			protos := make([]functions.Invocation, n)
+			for i := range protos {
+				protos[i] = *invocation(b, "acme", routingStep, 64, time.Second)
+				protos[i].Type = functions.TypeScript
+				protos[i].Function.ID = fmt.Sprint("fn_", i)
+				protos[i].Data = json.RawMessage(routingData)
+			}
+			steps := func() []*functions.Invocation { // fresh: a chain shares its first step's context into the rest
+				out := make([]*functions.Invocation, n)
+				for i := range out {
+					inv := protos[i]
+					out[i] = &inv
+				}
+				return out
+			}
+			run := func() error {
+				runs := p.ExecuteChain(context.Background(), functions.PassData, steps())
+				if last := runs[len(runs)-1]; last.Err != nil {
+					return last.Err
+				}
+				return nil
+			}
+			if err := run(); err != nil {
+				b.Fatal(err)
+			}
+			pid := p.slots[0].current().cmd.Process.Pid
+			childBefore, selfBefore := cpuTicks(b, pid), selfCPU()
+			b.SetParallelism(16)
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if err := run(); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+			b.StopTimer()
+			child := time.Duration(cpuTicks(b, pid)-childBefore) * 10 * time.Millisecond
+			self := selfCPU() - selfBefore
+			b.ReportMetric(float64(child.Microseconds())/float64(b.N), "sandbox-µs/op")
+			b.ReportMetric(float64(self.Microseconds())/float64(b.N), "caller-µs/op")
+		})
+	}
 }
 
 // selfCPU is this process's user+system CPU time.
