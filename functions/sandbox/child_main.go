@@ -46,11 +46,8 @@ func RunChild(o ChildOptions) error {
 	// address space it never touches (~1.5 GiB on linux/amd64 at start),
 	// so the cap is what is reserved now plus the budget plus room for the
 	// runtime's own bookkeeping as the heap grows.
-	if !cappedByCgroup(limit) {
-		asCap := reservedAddressSpace() + limit + cgroupSlack
-		if err := syscall.Setrlimit(syscall.RLIMIT_AS, &syscall.Rlimit{Cur: asCap, Max: asCap}); err != nil {
-			return fmt.Errorf("sandbox: capping memory: %w", err)
-		}
+	if err := capAddressSpace(limit); err != nil {
+		return err
 	}
 	// GOGC 400 keeps the GC cheap while the live heap is small, but with
 	// warm runtimes and compiled programs held, five times the live heap
@@ -96,6 +93,30 @@ func pollable(fd int, name string) *os.File {
 	}
 	return os.NewFile(uintptr(fd), name)
 }
+
+// capAddressSpace caps the process with RLIMIT_AS unless a cgroup caps it
+// already: what is reserved now, plus the budget, plus the slack.
+func capAddressSpace(limit uint64) error {
+	if cappedByCgroup(limit) {
+		return nil
+	}
+	asCap := reservedAddressSpace() + limit + cgroupSlack
+	if err := syscall.Setrlimit(syscall.RLIMIT_AS, &syscall.Rlimit{Cur: asCap, Max: asCap}); err != nil {
+		return fmt.Errorf("sandbox: capping memory: %w", err)
+	}
+	return nil
+}
+
+// mallocArenas is in every sandbox's environment. Built with cgo (go run
+// and go build do that where a C compiler is installed), the threads are
+// the C library's, and glibc gives each thread that mallocs an arena of
+// its own, up to eight per CPU, each reserving 64 MiB of address space:
+// not memory, but the RLIMIT_AS cap counts it. A run holds its OS thread
+// while it computes (engine/cputime.go), so a sandbox under load runs on
+// as many threads as runs wait for a lock at once, and 32 parallel runs
+// of BenchmarkPoolRouting killed it with "pthread_create failed". Two
+// arenas are plenty for what C does in a sandbox.
+const mallocArenas = "MALLOC_ARENA_MAX=2"
 
 // reservedAddressSpace reads VmSize, the process's current address space.
 func reservedAddressSpace() uint64 {

@@ -299,7 +299,9 @@ type process struct {
 
 func startProcess(s *slot) (*process, error) {
 	cmd := s.pool.cfg.Command()
-	cmd.Env = append([]string{}, s.pool.cfg.Env...) // nothing of the gateway's environment
+	// Nothing of the gateway's environment, but a bound on C's arenas
+	// (see mallocArenas).
+	cmd.Env = append([]string{mallocArenas}, s.pool.cfg.Env...)
 	cmd.Dir = os.TempDir()
 	// Its own process group: the terminal's signals are the gateway's to
 	// handle, and a kill reaches anything the sandbox started. Pdeathsig

@@ -41,6 +41,9 @@ func TestMain(m *testing.M) {
 		if os.Getenv(garbageChildEnv) != "" {
 			run = runGarbageChild
 		}
+		if os.Getenv(threadsChildEnv) != "" {
+			run = func() error { return runThreadsChild(n) }
+		}
 		if err := run(); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
