@@ -648,3 +648,44 @@ func BenchmarkRoutingStep(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkChainAcrossRuntimes is the measurement behind the issue-13
+// proposal for routing chains: bench/routing.sh's three steps as a chain
+// runs them now, one warm runtime per function version with the data
+// written to JSON after each step and parsed again before the next, and
+// the same three steps' work in one runtime, where the data object goes
+// from step to step as it is (which DESIGN.md's rule of one runtime per
+// function version does not allow).
+func BenchmarkChainAcrossRuntimes(b *testing.B) {
+	const data = `{"routing":{"call_id":"a84b4c76e66710","from":"+442079460000","to":"+15550100"},"egress_routing":[{"uri":"sip:+15550100@gw1.example.net"},{"uri":"sip:+15550100@gw2.example.net"}]}`
+	const step = `d.routing.steps = (d.routing.steps || 0) + 1; (d.headers = d.headers || []).push({key: "X-Step-" + d.routing.steps, value: d.routing.steps}); return d`
+	b.Run("three-runtimes", func(b *testing.B) {
+		e := New(Config{})
+		invs := make([]*functions.Invocation, 3)
+		for i := range invs {
+			invs[i] = fnInv(b, "acme", fmt.Sprint("f", i), 1, functions.TypeScript, "function main(d) { "+step+" }", data)
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			in := json.RawMessage(data)
+			for _, inv := range invs {
+				inv.Data = in
+				res, err := e.Execute(context.Background(), inv)
+				if err != nil {
+					b.Fatal(err)
+				}
+				in = res.JSON
+			}
+		}
+	})
+	b.Run("one-runtime", func(b *testing.B) {
+		e := New(Config{})
+		inv := fnInv(b, "acme", "f", 1, functions.TypeScript, "function step(d) { "+step+" }\nfunction main(d) { return step(step(step(d))) }", data)
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := e.Execute(context.Background(), inv); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
