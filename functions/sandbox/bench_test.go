@@ -21,7 +21,16 @@ import (
 func BenchmarkPoolTrivial(b *testing.B) {
 	p := newPool(b, 1, 512)
 	inv := invocation(b, "acme", `export function main(data) { return {ok: true, n: data.n} }`, 64, time.Second)
-	if _, err := p.Execute(context.Background(), inv); err != nil {
+	measureSides(b, p, func() error {
+		_, err := p.Execute(context.Background(), inv)
+		return err
+	})
+}
+
+// measureSides runs op once, then b.N times from 32 concurrent callers,
+// and reports the CPU per op of this process and of p's one sandbox.
+func measureSides(b *testing.B, p *Pool, op func() error) {
+	if err := op(); err != nil {
 		b.Fatal(err)
 	}
 	pid := p.slots[0].current().cmd.Process.Pid
@@ -30,7 +39,7 @@ func BenchmarkPoolTrivial(b *testing.B) {
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			if _, err := p.Execute(context.Background(), inv); err != nil {
+			if err := op(); err != nil {
 				b.Error(err)
 				return
 			}
@@ -70,33 +79,10 @@ func BenchmarkPoolRouting(b *testing.B) {
 				}
 				return out
 			}
-			run := func() error {
+			measureSides(b, p, func() error {
 				runs := p.ExecuteChain(context.Background(), functions.PassData, steps())
-				if last := runs[len(runs)-1]; last.Err != nil {
-					return last.Err
-				}
-				return nil
-			}
-			if err := run(); err != nil {
-				b.Fatal(err)
-			}
-			pid := p.slots[0].current().cmd.Process.Pid
-			childBefore, selfBefore := cpuTicks(b, pid), selfCPU()
-			b.SetParallelism(16)
-			b.ResetTimer()
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					if err := run(); err != nil {
-						b.Error(err)
-						return
-					}
-				}
+				return runs[len(runs)-1].Err
 			})
-			b.StopTimer()
-			child := time.Duration(cpuTicks(b, pid)-childBefore) * 10 * time.Millisecond
-			self := selfCPU() - selfBefore
-			b.ReportMetric(float64(child.Microseconds())/float64(b.N), "sandbox-µs/op")
-			b.ReportMetric(float64(self.Microseconds())/float64(b.N), "caller-µs/op")
 		})
 	}
 }
