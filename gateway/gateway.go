@@ -165,6 +165,8 @@ type Gateway struct {
 	routingCache *routingCache
 	// contracts keeps functions' compiled input and output schemas.
 	contracts *contractCache
+	// flights are the runs in progress, for DELETE /v1/runs/{id}.
+	flights *flights
 	// late counts run records still to come of routing chains answered
 	// at their deadline: Shutdown waits for them.
 	late sync.WaitGroup
@@ -216,6 +218,7 @@ func New(cfg Config) (*Gateway, error) {
 		// 4 MiB of schema text: about 160 MB compiled, per copy in use.
 		contracts: newContractCache(10000, 4<<20, cfg.SchemaBudget),
 		tracer:    cfg.Tracer,
+		flights:   newFlights(),
 	}
 	if cfg.Routing != nil {
 		g.routingCache = newRoutingCache(cfg.Routing, cfg.Store, 10000, 5*time.Second)
@@ -341,6 +344,7 @@ func (g *Gateway) routes() {
 	fn.Delete("/:id/quarantine", g.requireScope(auth.ScopeAdmin), g.liftQuarantine)
 	app.Get("/v1/runs", read, g.listTenantRuns)
 	app.Get("/v1/runs/:requestId", read, g.getRun)
+	app.Delete("/v1/runs/:requestId", write, g.cancelRun) // stops a run in progress (cancel.go)
 
 	// Class 4 routing: assignments are admin data; POST runs the chain,
 	// for a softswitch's key with routing:invoke (see routing_chain.go).

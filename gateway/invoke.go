@@ -180,8 +180,12 @@ func (g *Gateway) invoke(c *fiber.Ctx) error {
 
 // execute runs inv under a "run" span of the request's trace: the run's
 // fetches carry its context, and come back as its child spans.
+// The run stops when DELETE /v1/runs/{id} or its client's departure
+// cancels it (cancel.go).
 func (g *Gateway) execute(c *fiber.Ctx, inv *functions.Invocation) (*functions.Result, error) {
-	ctx, span := g.tracer.Step(c.UserContext(), "run")
+	ctx, end := g.track(c, inv.Function.Tenant, inv.RequestID)
+	defer end()
+	ctx, span := g.tracer.Step(ctx, "run")
 	inv.Trace = tracing.Invocation(ctx)
 	res, err := g.cfg.Executor.Execute(ctx, inv)
 	if res != nil {

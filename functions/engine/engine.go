@@ -277,7 +277,7 @@ func (e *Engine) guard(ctx context.Context, r *run, start time.Time, f func() (*
 	})
 	defer timer.Stop()
 	stop := context.AfterFunc(ctx, func() {
-		r.interrupt(interruption{"canceled", "the run was cancelled: " + context.Cause(ctx).Error()})
+		r.interrupt(interruption{functions.CodeCancelled, "the run was cancelled: " + context.Cause(ctx).Error()})
 	})
 	defer stop()
 	if e.heap != nil {

@@ -1,0 +1,141 @@
+package gateway
+
+import (
+	"errors"
+	"net"
+	"sync/atomic"
+	"syscall"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// fasthttp tells a handler nothing when its client goes away: it reads
+// the next request only after the answer. A connWatch waits, while a run
+// is in progress, for the client's connection to become readable and
+// peeks at it without taking anything (MSG_PEEK), so fasthttp still reads
+// whatever is there afterwards:
+//   - nothing to read (EOF) or a reset: the client closed it (a
+//     half-close, shutdown(SHUT_WR), counts too, as it does for nginx's
+//     499 and for net/http's request context);
+//   - bytes: a pipelined request. Readiness says no more, so the watch
+//     falls back to asking the kernel for the TCP state every
+//     pipelinedPoll, where CLOSE_WAIT means the client sent its FIN.
+//
+// Waiting costs no thread and no timer: the goroutine is parked in the
+// netpoller on the descriptor fasthttp already registered. Stop wakes it
+// with a read deadline in the past; fasthttp sets its own read deadline
+// again before it reads the next request.
+type connWatch struct {
+	conn    net.Conn
+	raw     syscall.RawConn
+	gone    func() // called once, from the watch's goroutine
+	stopped atomic.Bool
+	quit    chan struct{} // closed by stop
+	done    chan struct{} // closed when the watch's goroutine ends
+}
+
+// pipelinedPoll is how often a connection with a pipelined request
+// waiting is asked whether its client has gone; well inside the 100 ms
+// that a cancel may take.
+const pipelinedPoll = 20 * time.Millisecond
+
+// aLongTimeAgo is a read deadline that has passed.
+var aLongTimeAgo = time.Unix(1, 0)
+
+// watchConn calls gone when the client closes conn, until the returned
+// stop is called; stop returns once gone has returned, if it was called.
+// Connections that are not sockets (tests' in-memory ones, TLS) are not
+// watched: stop is then a no-op.
+func watchConn(conn net.Conn, gone func()) (stop func()) {
+	sc, ok := conn.(syscall.Conn)
+	if !ok {
+		return func() {}
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return func() {}
+	}
+	w := &connWatch{conn: conn, raw: raw, gone: gone, quit: make(chan struct{}), done: make(chan struct{})}
+	go w.watch()
+	return w.stop
+}
+
+func (w *connWatch) stop() {
+	w.stopped.Store(true)
+	close(w.quit)
+	_ = w.conn.SetReadDeadline(aLongTimeAgo) // wakes the parked read
+	<-w.done
+	_ = w.conn.SetReadDeadline(time.Time{})
+}
+
+// peek results.
+const (
+	peekOpen      = iota // nothing to read yet
+	peekClosed           // EOF or an error: the client is gone
+	peekPipelined        // bytes of a next request wait
+)
+
+func peek(fd uintptr) int {
+	var b [1]byte
+	for {
+		n, _, errno := syscall.Syscall6(syscall.SYS_RECVFROM, fd, uintptr(unsafe.Pointer(&b[0])), 1,
+			syscall.MSG_PEEK|syscall.MSG_DONTWAIT, 0, 0)
+		switch {
+		case errno == syscall.EINTR:
+			continue
+		case errno == syscall.EAGAIN:
+			return peekOpen
+		case errno != 0 || n == 0:
+			return peekClosed
+		}
+		return peekPipelined
+	}
+}
+
+func (w *connWatch) watch() {
+	defer close(w.done)
+	state := peekOpen
+	err := w.raw.Read(func(fd uintptr) bool {
+		state = peek(fd)
+		return state != peekOpen // false: park until readable
+	})
+	if err != nil && !errors.Is(err, syscall.EAGAIN) { // the deadline of stop, or a closed conn
+		return
+	}
+	switch state {
+	case peekClosed:
+		if !w.stopped.Load() {
+			w.gone()
+		}
+	case peekPipelined:
+		w.pollState()
+	}
+}
+
+// pollState watches a connection whose client has sent more than its
+// request: it is gone once the TCP state says its FIN came (CLOSE_WAIT)
+// or the connection is closed.
+func (w *connWatch) pollState() {
+	t := time.NewTicker(pipelinedPoll)
+	defer t.Stop()
+	for {
+		select {
+		case <-w.quit:
+			return
+		case <-t.C:
+		}
+		closed := false
+		if err := w.raw.Control(func(fd uintptr) {
+			info, err := unix.GetsockoptTCPInfo(int(fd), unix.IPPROTO_TCP, unix.TCP_INFO)
+			closed = err != nil || info.State == unix.BPF_TCP_CLOSE_WAIT || info.State == unix.BPF_TCP_CLOSE
+		}); err != nil {
+			return
+		}
+		if closed && !w.stopped.Load() {
+			w.gone()
+			return
+		}
+	}
+}
