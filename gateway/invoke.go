@@ -107,6 +107,7 @@ func (g *Gateway) recordRun(trigger functions.Trigger, d functions.Deployed, rid
 			record.Logs = res.Logs
 		}
 		g.runs.record(record)
+		g.metrics.countRun(d.Tenant, d.ID, record.Status)
 		return
 	}
 	record.Logs, record.Status = res.Logs, http.StatusOK
@@ -114,6 +115,7 @@ func (g *Gateway) recordRun(trigger functions.Trigger, d functions.Deployed, rid
 		record.Status = res.Response.Status
 	}
 	g.runs.record(record)
+	g.metrics.countRun(d.Tenant, d.ID, record.Status)
 	g.metrics.invocationsOK.Inc()
 	g.metrics.runSeconds.Observe(res.Duration.Seconds())
 }

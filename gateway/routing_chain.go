@@ -275,7 +275,11 @@ func (g *Gateway) recordSteps(ctx context.Context, t *tenantEntry, rid, traceID 
 		if invalid && i == len(steps)-1 {
 			r.Status = http.StatusUnprocessableEntity
 		}
+		if re != nil && r.ErrorCode == functions.CodeCancelled {
+			r.Status = functions.StatusCancelled
+		}
 		record(r)
+		g.metrics.countRun(d.Tenant, d.ID, r.Status)
 	}
 	g.chargeCPU(ctx, t, total)
 	return total

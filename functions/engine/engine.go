@@ -92,6 +92,8 @@ type Engine struct {
 
 	fetchOnce sync.Once
 	transport *http.Transport // fetch's, shared by all runs
+	// fetches counts finished fetches by outcome (FetchOutcomes).
+	fetches [numFetchOutcomes]atomic.Uint64
 }
 
 var _ functions.Executor = (*Engine)(nil)
@@ -200,11 +202,11 @@ func (e *Engine) Execute(ctx context.Context, inv *functions.Invocation) (*funct
 		if w := e.warm.take(key); w != nil && !slices.Equal(w.r.inv.Env, inv.Env) {
 			// Same version, other variables: only an embedder can do this
 			// (a deploy makes a new version), but process.env must not lie.
-			e.warm.put(w, false)
+			e.warm.put(w, DiscardVersion)
 		} else if w != nil {
 			w.r.beginCall(inv)
 			res, err := e.guard(ctx, w.r, start, w.r.call)
-			e.warm.put(w, w.r.reusable(err))
+			e.warm.put(w, w.r.discardReason(err))
 			return res, err
 		}
 	}
@@ -221,7 +223,7 @@ func (e *Engine) Execute(ctx context.Context, inv *functions.Invocation) (*funct
 		return r.call()
 	})
 	if !inv.FreshRuntime {
-		e.warm.put(e.warm.newWarm(key, r, prg), r.reusable(err))
+		e.warm.put(e.warm.newWarm(key, r, prg), r.discardReason(err))
 	}
 	return res, err
 }

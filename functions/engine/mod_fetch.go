@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -78,6 +79,7 @@ func (r *run) fetch(c goja.FunctionCall) goja.Value {
 	traced := r.traceFetch(req)
 	r.startAsync(func(context.Context) func() error {
 		res, err := r.e.doFetch(ctx, client, req, &r.fetchBytes, budget)
+		r.e.countFetch(err)
 		return func() error {
 			cancel()
 			delete(r.fetches, id)
@@ -160,6 +162,23 @@ type fetchResult struct {
 	body       []byte
 	url        string
 	redirected bool
+}
+
+// FetchOutcomes names how fetches end, as /metrics labels them: ok (an
+// answer came, whatever its status), then the fetchError codes.
+var FetchOutcomes = [numFetchOutcomes]string{"ok", "blocked", "timeout", "too_large", "network", "redirect", "aborted"}
+
+const numFetchOutcomes = 7
+
+func (e *Engine) countFetch(err *fetchError) {
+	i := 0
+	if err != nil {
+		i = slices.Index(FetchOutcomes[:], err.code)
+		if i < 0 {
+			i = slices.Index(FetchOutcomes[:], "network")
+		}
+	}
+	e.fetches[i].Add(1)
 }
 
 // fetchError is a failed fetch as the function sees it.
