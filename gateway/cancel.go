@@ -88,9 +88,12 @@ func (f *flight) clientGone() { f.cancel(errClientGone) }
 // departure cancel; stop ends both.
 func (g *Gateway) track(c *fiber.Ctx, tenant, rid string) (context.Context, func()) {
 	ctx, f := g.flights.start(c.UserContext(), tenant, rid)
-	unwatch := watchConn(c.Context().Conn(), f.clientGone)
+	if g.cfg.NoDisconnectWatch {
+		return ctx, func() { g.flights.end(rid, f) }
+	}
+	w := watchConn(c.Context().Conn(), watchDelay, f.clientGone)
 	return ctx, func() {
-		unwatch()
+		w.stop()
 		g.flights.end(rid, f)
 	}
 }

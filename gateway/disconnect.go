@@ -3,7 +3,7 @@ package gateway
 import (
 	"errors"
 	"net"
-	"sync/atomic"
+	"sync"
 	"syscall"
 	"time"
 	"unsafe"
@@ -27,14 +27,25 @@ import (
 // netpoller on the descriptor fasthttp already registered. Stop wakes it
 // with a read deadline in the past; fasthttp sets its own read deadline
 // again before it reads the next request.
+//
+// Most runs take a millisecond or less, and they pay for a timer only:
+// the watch begins watchDelay into the run. A client gone by then is
+// seen at once (its FIN is waiting), so a cancel still comes within
+// watchDelay plus a wake-up, inside the 100 ms it may take.
 type connWatch struct {
-	conn    net.Conn
-	raw     syscall.RawConn
-	gone    func() // called once, from the watch's goroutine
-	stopped atomic.Bool
+	conn  net.Conn
+	gone  func() // called at most once, from the watch's goroutine
+	timer *time.Timer
+
+	mu      sync.Mutex
+	stopped bool          // stop was called
+	started bool          // the watch began; quit and done are set
 	quit    chan struct{} // closed by stop
 	done    chan struct{} // closed when the watch's goroutine ends
 }
+
+// watchDelay is how far into a run the watch of its client begins.
+const watchDelay = 20 * time.Millisecond
 
 // pipelinedPoll is how often a connection with a pipelined request
 // waiting is asked whether its client has gone; well inside the 100 ms
@@ -44,30 +55,44 @@ const pipelinedPoll = 20 * time.Millisecond
 // aLongTimeAgo is a read deadline that has passed.
 var aLongTimeAgo = time.Unix(1, 0)
 
-// watchConn calls gone when the client closes conn, until the returned
+// watchConn calls gone when the client closes conn, from delay on until
 // stop is called; stop returns once gone has returned, if it was called.
-// Connections that are not sockets (tests' in-memory ones, TLS) are not
-// watched: stop is then a no-op.
-func watchConn(conn net.Conn, gone func()) (stop func()) {
-	sc, ok := conn.(syscall.Conn)
-	if !ok {
-		return func() {}
+// Connections that are not sockets (tests' in-memory ones) are not
+// watched: the watch is nil, and its stop does nothing.
+func watchConn(conn net.Conn, delay time.Duration, gone func()) *connWatch {
+	if _, ok := conn.(syscall.Conn); !ok {
+		return nil
 	}
-	raw, err := sc.SyscallConn()
-	if err != nil {
-		return func() {}
-	}
-	w := &connWatch{conn: conn, raw: raw, gone: gone, quit: make(chan struct{}), done: make(chan struct{})}
-	go w.watch()
-	return w.stop
+	w := &connWatch{conn: conn, gone: gone}
+	w.timer = time.AfterFunc(delay, w.watch)
+	return w
 }
 
 func (w *connWatch) stop() {
-	w.stopped.Store(true)
+	if w == nil || w.timer.Stop() {
+		return // not watched, or the run ended before the watch began: the usual case
+	}
+	w.mu.Lock()
+	w.stopped = true
+	started := w.started
+	w.mu.Unlock()
+	if !started {
+		return // the watch will see stopped and not begin
+	}
 	close(w.quit)
 	_ = w.conn.SetReadDeadline(aLongTimeAgo) // wakes the parked read
 	<-w.done
 	_ = w.conn.SetReadDeadline(time.Time{})
+}
+
+// leaving calls gone unless stop came first.
+func (w *connWatch) leaving() {
+	w.mu.Lock()
+	stopped := w.stopped
+	w.mu.Unlock()
+	if !stopped {
+		w.gone()
+	}
 }
 
 // peek results.
@@ -95,9 +120,20 @@ func peek(fd uintptr) int {
 }
 
 func (w *connWatch) watch() {
+	w.mu.Lock()
+	if w.stopped {
+		w.mu.Unlock()
+		return
+	}
+	w.started, w.quit, w.done = true, make(chan struct{}), make(chan struct{})
+	w.mu.Unlock()
 	defer close(w.done)
+	raw, err := w.conn.(syscall.Conn).SyscallConn()
+	if err != nil {
+		return
+	}
 	state := peekOpen
-	err := w.raw.Read(func(fd uintptr) bool {
+	err = raw.Read(func(fd uintptr) bool {
 		state = peek(fd)
 		return state != peekOpen // false: park until readable
 	})
@@ -106,18 +142,16 @@ func (w *connWatch) watch() {
 	}
 	switch state {
 	case peekClosed:
-		if !w.stopped.Load() {
-			w.gone()
-		}
+		w.leaving()
 	case peekPipelined:
-		w.pollState()
+		w.pollState(raw)
 	}
 }
 
 // pollState watches a connection whose client has sent more than its
 // request: it is gone once the TCP state says its FIN came (CLOSE_WAIT)
 // or the connection is closed.
-func (w *connWatch) pollState() {
+func (w *connWatch) pollState(raw syscall.RawConn) {
 	t := time.NewTicker(pipelinedPoll)
 	defer t.Stop()
 	for {
@@ -127,14 +161,14 @@ func (w *connWatch) pollState() {
 		case <-t.C:
 		}
 		closed := false
-		if err := w.raw.Control(func(fd uintptr) {
+		if err := raw.Control(func(fd uintptr) {
 			info, err := unix.GetsockoptTCPInfo(int(fd), unix.IPPROTO_TCP, unix.TCP_INFO)
 			closed = err != nil || info.State == unix.BPF_TCP_CLOSE_WAIT || info.State == unix.BPF_TCP_CLOSE
 		}); err != nil {
 			return
 		}
-		if closed && !w.stopped.Load() {
-			w.gone()
+		if closed {
+			w.leaving()
 			return
 		}
 	}

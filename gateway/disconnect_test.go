@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"io"
+	"runtime"
 	"net"
 	"testing"
 	"time"
@@ -45,8 +46,8 @@ func TestWatchConn(t *testing.T) {
 	t.Run("close", func(t *testing.T) {
 		server, client := tcpPair(t)
 		gone := make(chan time.Time, 1)
-		stop := watchConn(server, func() { gone <- time.Now() })
-		defer stop()
+		w := watchConn(server, 0, func() { gone <- time.Now() })
+		defer w.stop()
 		time.Sleep(20 * time.Millisecond) // parked in the netpoller
 		closed := time.Now()
 		client.Close()
@@ -55,9 +56,9 @@ func TestWatchConn(t *testing.T) {
 	t.Run("stop before close", func(t *testing.T) {
 		server, client := tcpPair(t)
 		called := false
-		stop := watchConn(server, func() { called = true })
+		w := watchConn(server, 0, func() { called = true })
 		time.Sleep(10 * time.Millisecond)
-		stop()
+		w.stop()
 		client.Close()
 		time.Sleep(20 * time.Millisecond)
 		if called {
@@ -71,7 +72,7 @@ func TestWatchConn(t *testing.T) {
 	t.Run("pipelined then close", func(t *testing.T) {
 		server, client := tcpPair(t)
 		gone := make(chan time.Time, 1)
-		stop := watchConn(server, func() { gone <- time.Now() })
+		w := watchConn(server, 0, func() { gone <- time.Now() })
 		if _, err := client.Write([]byte("GET /next HTTP/1.1\r\n")); err != nil {
 			t.Fatal(err)
 		}
@@ -84,29 +85,66 @@ func TestWatchConn(t *testing.T) {
 		closed := time.Now()
 		client.Close()
 		waitGone(t, gone, closed)
-		stop()
+		w.stop()
 		// The watch only peeked: the bytes are all still there.
 		b, err := io.ReadAll(server)
 		if err != nil || string(b) != "GET /next HTTP/1.1\r\n" {
 			t.Fatalf("after the watch: %q, %v", b, err)
 		}
 	})
+	t.Run("closed before the watch begins", func(t *testing.T) {
+		server, client := tcpPair(t)
+		gone := make(chan time.Time, 1)
+		w := watchConn(server, watchDelay, func() { gone <- time.Now() })
+		defer w.stop()
+		closed := time.Now()
+		client.Close()
+		waitGone(t, gone, closed) // seen when the watch begins, watchDelay in
+	})
+	t.Run("stopped before the watch begins", func(t *testing.T) {
+		server, client := tcpPair(t)
+		w := watchConn(server, 5*time.Millisecond, func() { t.Error("gone called after stop") })
+		w.stop()
+		client.Close()
+		time.Sleep(30 * time.Millisecond)
+	})
 	t.Run("not a socket", func(t *testing.T) {
 		a, b := net.Pipe()
 		defer a.Close()
 		defer b.Close()
-		stop := watchConn(a, func() { t.Error("gone called") })
-		stop()
+		w := watchConn(a, 0, func() { t.Error("gone called") })
+		if w != nil {
+			t.Fatal("a pipe is watched")
+		}
+		w.stop()
 	})
 }
 
-// BenchmarkWatchConn is what watching costs a request whose client
-// stays: start the watch, park in the netpoller, stop it.
+// BenchmarkWatchConn is what watching costs a run whose client stays:
+// short, a run over before the watch begins (its timer only); long, one
+// that lasts until the watch is parked in the netpoller, woken by stop.
 func BenchmarkWatchConn(b *testing.B) {
 	server, _ := tcpPair(b)
-	b.ReportAllocs()
-	for b.Loop() {
-		stop := watchConn(server, func() {})
-		stop()
-	}
+	b.Run("short", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			watchConn(server, watchDelay, func() {}).stop()
+		}
+	})
+	b.Run("long", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			w := watchConn(server, 0, func() {})
+			for !w.begun() {
+				runtime.Gosched()
+			}
+			w.stop()
+		}
+	})
+}
+
+func (w *connWatch) begun() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.started
 }

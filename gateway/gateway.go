@@ -82,6 +82,11 @@ type Config struct {
 	// process, the engine's (Engine.Stats); with sandboxes, theirs added
 	// up (sandbox.Pool.EngineStats).
 	EngineStats func() engine.Stats
+	// NoDisconnectWatch turns off watching a run's client connection
+	// (disconnect.go): a client that goes away no longer cancels its run
+	// (DELETE still does). For measuring the watch, or behind a proxy
+	// that keeps the upstream connection open when its client leaves.
+	NoDisconnectWatch bool
 	// MetricsFunctionIDs is how many function ids, at most, label
 	// scriptforge_function_invocations_total (the first ones called;
 	// later ones count as function="_other"). Default 0: the series has
