@@ -40,7 +40,12 @@ type flights struct {
 type flight struct {
 	tenant string
 	cancel context.CancelCauseFunc
-	done   chan struct{} // closed when the run is over
+	watch  connWatch // its client's connection (the zero value: not watched)
+	// over is set, and done closed if a DELETE made it, when the run
+	// ends; both under flights.mu. done is made only for a DELETE: most
+	// runs end without one.
+	over bool
+	done chan struct{}
 }
 
 func newFlights() *flights { return &flights{runs: make(map[string]*flight)} }
@@ -49,31 +54,46 @@ func newFlights() *flights { return &flights{runs: make(map[string]*flight)} }
 // context to run it under. The caller calls end when the run is over.
 func (fs *flights) start(parent context.Context, tenant, rid string) (context.Context, *flight) {
 	ctx, cancel := context.WithCancelCause(parent)
-	f := &flight{tenant: tenant, cancel: cancel, done: make(chan struct{})}
+	f := &flight{tenant: tenant, cancel: cancel}
 	fs.mu.Lock()
 	fs.runs[rid] = f
 	fs.mu.Unlock()
 	return ctx, f
 }
 
+// end stops watching the run's client and forgets the run.
 func (fs *flights) end(rid string, f *flight) {
+	f.watch.stop()
 	fs.mu.Lock()
 	if fs.runs[rid] == f {
 		delete(fs.runs, rid)
 	}
+	f.over = true
+	if f.done != nil {
+		close(f.done)
+	}
 	fs.mu.Unlock()
-	close(f.done)
 	f.cancel(nil)
 }
 
-// lookup finds tenant's run rid; another tenant's is not found.
-func (fs *flights) lookup(tenant, rid string) *flight {
+// cancel tells tenant's run rid to stop and returns a channel closed
+// when it is over; nil when there is no such run (another tenant's is
+// not found).
+func (fs *flights) cancel(tenant, rid string) <-chan struct{} {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	if f := fs.runs[rid]; f != nil && f.tenant == tenant {
-		return f
+	f := fs.runs[rid]
+	if f == nil || f.tenant != tenant {
+		return nil
 	}
-	return nil
+	f.cancel(errCancelRequested)
+	if f.done == nil {
+		f.done = make(chan struct{})
+		if f.over {
+			close(f.done)
+		}
+	}
+	return f.done
 }
 
 func (fs *flights) count() int {
@@ -82,20 +102,15 @@ func (fs *flights) count() int {
 	return len(fs.runs)
 }
 
-func (f *flight) clientGone() { f.cancel(errClientGone) }
-
-// track runs inv's run under a context that DELETE and the client's
-// departure cancel; stop ends both.
-func (g *Gateway) track(c *fiber.Ctx, tenant, rid string) (context.Context, func()) {
+// track returns the context to run request rid's run under, which
+// DELETE and the client's departure cancel; the caller ends it with
+// g.flights.end(rid, f) when the run is over.
+func (g *Gateway) track(c *fiber.Ctx, tenant, rid string) (context.Context, *flight) {
 	ctx, f := g.flights.start(c.UserContext(), tenant, rid)
-	if g.cfg.NoDisconnectWatch {
-		return ctx, func() { g.flights.end(rid, f) }
+	if !g.cfg.NoDisconnectWatch {
+		f.watch.begin(c.Context().Conn(), watchDelay, f.cancel)
 	}
-	w := watchConn(c.Context().Conn(), watchDelay, f.clientGone)
-	return ctx, func() {
-		w.stop()
-		g.flights.end(rid, f)
-	}
+	return ctx, f
 }
 
 // cancelWait is how long DELETE waits for the run to stop before it
@@ -108,15 +123,14 @@ const cancelWait = time.Second
 // for a run that is unknown, over, another tenant's or on another gateway.
 func (g *Gateway) cancelRun(c *fiber.Ctx) error {
 	rid := c.Params("requestId")
-	f := g.flights.lookup(tenantOf(c), rid)
-	if f == nil {
+	done := g.flights.cancel(tenantOf(c), rid)
+	if done == nil {
 		return apiError(http.StatusNotFound, "not_found", "no run %q in progress on this gateway (it may be over: see GET /v1/runs/%s)", rid, rid)
 	}
-	f.cancel(errCancelRequested)
 	t := time.NewTimer(cancelWait)
 	defer t.Stop()
 	select {
-	case <-f.done:
+	case <-done:
 		return c.JSON(fiber.Map{"request_id": rid, "status": functions.CodeCancelled})
 	case <-t.C:
 		return c.Status(http.StatusAccepted).JSON(fiber.Map{"request_id": rid, "status": "cancelling"})

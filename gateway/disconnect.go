@@ -32,10 +32,13 @@ import (
 // the watch begins watchDelay into the run. A client gone by then is
 // seen at once (its FIN is waiting), so a cancel still comes within
 // watchDelay plus a wake-up, inside the 100 ms it may take.
+//
+// The zero connWatch watches nothing, and its stop does nothing: it is a
+// field of a run's flight, begun when the run's connection is a socket.
 type connWatch struct {
 	conn  net.Conn
-	gone  func() // called at most once, from the watch's goroutine
-	timer *time.Timer
+	gone  func(error) // called at most once, with errClientGone, from the watch's goroutine
+	timer *time.Timer // nil: not watching
 
 	mu      sync.Mutex
 	stopped bool          // stop was called
@@ -55,21 +58,20 @@ const pipelinedPoll = 20 * time.Millisecond
 // aLongTimeAgo is a read deadline that has passed.
 var aLongTimeAgo = time.Unix(1, 0)
 
-// watchConn calls gone when the client closes conn, from delay on until
+// begin calls gone when the client closes conn, from delay on until
 // stop is called; stop returns once gone has returned, if it was called.
 // Connections that are not sockets (tests' in-memory ones) are not
-// watched: the watch is nil, and its stop does nothing.
-func watchConn(conn net.Conn, delay time.Duration, gone func()) *connWatch {
+// watched.
+func (w *connWatch) begin(conn net.Conn, delay time.Duration, gone func(error)) {
 	if _, ok := conn.(syscall.Conn); !ok {
-		return nil
+		return
 	}
-	w := &connWatch{conn: conn, gone: gone}
+	w.conn, w.gone = conn, gone
 	w.timer = time.AfterFunc(delay, w.watch)
-	return w
 }
 
 func (w *connWatch) stop() {
-	if w == nil || w.timer.Stop() {
+	if w.timer == nil || w.timer.Stop() {
 		return // not watched, or the run ended before the watch began: the usual case
 	}
 	w.mu.Lock()
@@ -91,7 +93,7 @@ func (w *connWatch) leaving() {
 	stopped := w.stopped
 	w.mu.Unlock()
 	if !stopped {
-		w.gone()
+		w.gone(errClientGone)
 	}
 }
 

@@ -2,8 +2,8 @@ package gateway
 
 import (
 	"io"
-	"runtime"
 	"net"
+	"runtime"
 	"testing"
 	"time"
 )
@@ -46,7 +46,8 @@ func TestWatchConn(t *testing.T) {
 	t.Run("close", func(t *testing.T) {
 		server, client := tcpPair(t)
 		gone := make(chan time.Time, 1)
-		w := watchConn(server, 0, func() { gone <- time.Now() })
+		var w connWatch
+		w.begin(server, 0, func(error) { gone <- time.Now() })
 		defer w.stop()
 		time.Sleep(20 * time.Millisecond) // parked in the netpoller
 		closed := time.Now()
@@ -56,7 +57,8 @@ func TestWatchConn(t *testing.T) {
 	t.Run("stop before close", func(t *testing.T) {
 		server, client := tcpPair(t)
 		called := false
-		w := watchConn(server, 0, func() { called = true })
+		var w connWatch
+		w.begin(server, 0, func(error) { called = true })
 		time.Sleep(10 * time.Millisecond)
 		w.stop()
 		client.Close()
@@ -72,7 +74,8 @@ func TestWatchConn(t *testing.T) {
 	t.Run("pipelined then close", func(t *testing.T) {
 		server, client := tcpPair(t)
 		gone := make(chan time.Time, 1)
-		w := watchConn(server, 0, func() { gone <- time.Now() })
+		var w connWatch
+		w.begin(server, 0, func(error) { gone <- time.Now() })
 		if _, err := client.Write([]byte("GET /next HTTP/1.1\r\n")); err != nil {
 			t.Fatal(err)
 		}
@@ -95,7 +98,8 @@ func TestWatchConn(t *testing.T) {
 	t.Run("closed before the watch begins", func(t *testing.T) {
 		server, client := tcpPair(t)
 		gone := make(chan time.Time, 1)
-		w := watchConn(server, watchDelay, func() { gone <- time.Now() })
+		var w connWatch
+		w.begin(server, watchDelay, func(error) { gone <- time.Now() })
 		defer w.stop()
 		closed := time.Now()
 		client.Close()
@@ -103,7 +107,8 @@ func TestWatchConn(t *testing.T) {
 	})
 	t.Run("stopped before the watch begins", func(t *testing.T) {
 		server, client := tcpPair(t)
-		w := watchConn(server, 5*time.Millisecond, func() { t.Error("gone called after stop") })
+		var w connWatch
+		w.begin(server, 5*time.Millisecond, func(error) { t.Error("gone called after stop") })
 		w.stop()
 		client.Close()
 		time.Sleep(30 * time.Millisecond)
@@ -112,8 +117,9 @@ func TestWatchConn(t *testing.T) {
 		a, b := net.Pipe()
 		defer a.Close()
 		defer b.Close()
-		w := watchConn(a, 0, func() { t.Error("gone called") })
-		if w != nil {
+		var w connWatch
+		w.begin(a, 0, func(error) { t.Error("gone called") })
+		if w.timer != nil {
 			t.Fatal("a pipe is watched")
 		}
 		w.stop()
@@ -128,13 +134,16 @@ func BenchmarkWatchConn(b *testing.B) {
 	b.Run("short", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			watchConn(server, watchDelay, func() {}).stop()
+			var w connWatch
+			w.begin(server, watchDelay, func(error) {})
+			w.stop()
 		}
 	})
 	b.Run("long", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			w := watchConn(server, 0, func() {})
+			var w connWatch
+			w.begin(server, 0, func(error) {})
 			for !w.begun() {
 				runtime.Gosched()
 			}

@@ -185,8 +185,8 @@ func (g *Gateway) invoke(c *fiber.Ctx) error {
 // The run stops when DELETE /v1/runs/{id} or its client's departure
 // cancels it (cancel.go).
 func (g *Gateway) execute(c *fiber.Ctx, inv *functions.Invocation) (*functions.Result, error) {
-	ctx, end := g.track(c, inv.Function.Tenant, inv.RequestID)
-	defer end()
+	ctx, f := g.track(c, inv.Function.Tenant, inv.RequestID)
+	defer g.flights.end(inv.RequestID, f)
 	ctx, span := g.tracer.Step(ctx, "run")
 	inv.Trace = tracing.Invocation(ctx)
 	res, err := g.cfg.Executor.Execute(ctx, inv)

@@ -30,7 +30,10 @@ type metrics struct {
 	// lock, and formatting the status an allocation.
 	invocationsOK prometheus.Counter
 	http          sync.Map // routeStatus → *httpSeries
-	runs          sync.Map // runSeries → prometheus.Counter
+	// runs are fnRuns' series by key; a map, not a sync.Map, whose
+	// Load would allocate the struct key as an interface every run.
+	runsMu sync.RWMutex
+	runs   map[runSeries]prometheus.Counter
 
 	// Function ids that label fnRuns: at most maxFunctionIDs of them.
 	maxFunctionIDs int
@@ -68,6 +71,7 @@ func newMetrics(cfg Config, inFlight func() int) *metrics {
 	m := &metrics{
 		registry:       reg,
 		maxFunctionIDs: cfg.MetricsFunctionIDs,
+		runs:           map[runSeries]prometheus.Counter{},
 		fnRuns: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "scriptforge_function_invocations_total",
 			Help: "Function runs (invocations, voice webhooks, routing steps) by tenant, HTTP status and, if enabled (--metrics-function-ids), function id.",
@@ -159,11 +163,16 @@ func (m *metrics) observeHTTP(route string, status int, d time.Duration) {
 // deployed functions, not from fasthttp's buffers.
 func (m *metrics) countRun(tenant, fn string, status int) {
 	key := runSeries{tenant, m.functionLabel(fn), status}
-	c, ok := m.runs.Load(key)
+	m.runsMu.RLock()
+	c, ok := m.runs[key]
+	m.runsMu.RUnlock()
 	if !ok {
-		c, _ = m.runs.LoadOrStore(key, m.fnRuns.WithLabelValues(key.tenant, key.function, strconv.Itoa(status)))
+		c = m.fnRuns.WithLabelValues(key.tenant, key.function, strconv.Itoa(status))
+		m.runsMu.Lock()
+		m.runs[key] = c
+		m.runsMu.Unlock()
 	}
-	c.(prometheus.Counter).Inc()
+	c.Inc()
 }
 
 // functionLabel is fn's value of the function label: "" when ids are

@@ -89,8 +89,8 @@ func (g *Gateway) routeCall(kind routing.Kind) fiber.Handler {
 		}
 		// One "run" span for the chain; every step's fetches are its children.
 		// DELETE of rid and the switch's departure stop the chain (cancel.go).
-		chainCtx, end := g.track(c, caller.Tenant, rid)
-		defer end()
+		chainCtx, f := g.track(c, caller.Tenant, rid)
+		defer g.flights.end(rid, f)
 		runCtx, span := g.tracer.Step(chainCtx, "run")
 		tc := tracing.Invocation(runCtx)
 		out := (&routing.Chain{Exec: g.cfg.Executor}).Run(runCtx, routing.Request{

@@ -296,6 +296,12 @@ func (e *Engine) guard(ctx context.Context, r *run, start time.Time, f func() (*
 
 	out, err := f()
 	if err != nil {
+		if errors.Is(ctx.Err(), context.Canceled) {
+			// Cancelled: however the run ended (a fetch it awaited may have
+			// failed, aborted, before the interrupt came), the cancel is why.
+			err = &functions.RunError{Status: functions.StatusCancelled, Code: functions.CodeCancelled,
+				Message: "the run was cancelled: " + context.Cause(ctx).Error()}
+		}
 		return nil, r.fail(err)
 	}
 	out.Logs = r.logs

@@ -210,6 +210,9 @@ func (e *Engine) doFetch(ctx context.Context, client *http.Client, req *fetchReq
 	}
 	resp, err := client.Do(hreq)
 	if err != nil {
+		if ctx.Err() != nil {
+			err = ctx.Err() // net/http may give the context's cause instead
+		}
 		return nil, fetchFailure(target, req.timeout, err)
 	}
 	defer resp.Body.Close()

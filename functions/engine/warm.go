@@ -370,6 +370,8 @@ func (r *run) discardReason(err error) int {
 		switch re.Code {
 		case functions.CodeFunctionError, functions.CodeExportNotFound:
 			return -1 // the function's own error: the runtime is as it left it
+		case functions.CodeCancelled:
+			return DiscardInterrupted // cancelled, maybe before the interrupt landed
 		}
 		if re.SIPCode != 0 {
 			return -1
