@@ -172,6 +172,28 @@ func TestMetricsEndToEnd(t *testing.T) {
 			}
 			s.waitDeltas(map[string]float64{}, map[string]float64{"scriptforge_runs_in_flight": 0})
 
+			// A sandbox's heap that passes its limit: its heap watcher trips
+			// and the count reaches the gateway. Not under the race detector,
+			// which makes these copies ten times slower and whose shadow
+			// memory shares the sandbox's cap.
+			if isolation == "process" && !raceBuild {
+				bomb := s.deployWith(map[string]any{"name": "bomb", "timeout_ms": 5000,
+					"source": `function main() { const a = []; for (let i = 0; ; i++) a.push("x".repeat(1 << 24) + i) }`})
+				base = s.scrape()
+				if r := post(bomb, `{}`); r.status != http.StatusServiceUnavailable || r.errorCode(t) != "memory_limit" {
+					t.Fatalf("bomb: %d %s", r.status, r.body)
+				}
+				// The watcher may trip more than once while the garbage waits for a GC.
+				for deadline := time.Now().Add(5 * time.Second); s.scrape()["scriptforge_heap_limit_trips_total"] < base["scriptforge_heap_limit_trips_total"]+1; time.Sleep(50 * time.Millisecond) {
+					if time.Now().After(deadline) {
+						t.Fatal("no heap-limit trip counted from the sandbox")
+					}
+				}
+				if n := exec.(*sandbox.Pool).Restarts(); n != 0 {
+					t.Fatalf("the sandbox died (%d restarts): the heap watcher should have stopped the bomb", n)
+				}
+			}
+
 			// Auth failures: no credential (401), a key without the scope (403).
 			reader := s.newKey("default", "functions:read")
 			base = s.scrape()
