@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"mime"
@@ -163,7 +164,10 @@ func (g *Gateway) invoke(c *fiber.Ctx) error {
 	inv.RequestID, inv.Export, inv.Data = rid, export, data
 	inv.Request, inv.Auth = requestInfo(c, query, d.Auth != functions.AuthPublic), claims
 	inv.Request.Body = form
-	res, runErr := g.execute(c, inv)
+	// DELETE /v1/runs/{id} and the client's departure cancel ctx (cancel.go).
+	ctx, f := g.track(c, d.Tenant, rid)
+	defer g.flights.end(rid, f)
+	res, runErr := g.execute(ctx, inv)
 	cpu := g.finishRun(c, tenant, started, res, runErr)
 	if runErr == nil {
 		runErr = contract.checkOutput(res)
@@ -182,11 +186,7 @@ func (g *Gateway) invoke(c *fiber.Ctx) error {
 
 // execute runs inv under a "run" span of the request's trace: the run's
 // fetches carry its context, and come back as its child spans.
-// The run stops when DELETE /v1/runs/{id} or its client's departure
-// cancels it (cancel.go).
-func (g *Gateway) execute(c *fiber.Ctx, inv *functions.Invocation) (*functions.Result, error) {
-	ctx, f := g.track(c, inv.Function.Tenant, inv.RequestID)
-	defer g.flights.end(inv.RequestID, f)
+func (g *Gateway) execute(ctx context.Context, inv *functions.Invocation) (*functions.Result, error) {
 	ctx, span := g.tracer.Step(ctx, "run")
 	inv.Trace = tracing.Invocation(ctx)
 	res, err := g.cfg.Executor.Execute(ctx, inv)
