@@ -38,6 +38,13 @@ func ParseTrigger(s string) (Trigger, error) {
 // DELETE of the run, or the client going away): not the function's fault.
 const CodeCancelled = "cancelled"
 
+// StatusCancelled is the HTTP status of a cancelled run: 499 "Client
+// Closed Request", nginx's code for a caller that went away and the one
+// Google APIs map gRPC's CANCELLED to. Not 408 or 504 (nothing timed
+// out), not 409 or 503 (no conflict, nothing unavailable; a retry is the
+// caller's choice): the run stopped because someone asked it to.
+const StatusCancelled = 499
+
 // RunStatus selects runs by outcome. Outcomes:
 //   - ok: answered below 400 and no error code (a returned Response of
 //     404 is not ok: the caller saw a 404);

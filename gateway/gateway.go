@@ -20,7 +20,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/scriptforge/scriptforge/auth"
-	"github.com/scriptforge/scriptforge/cache"
 	"github.com/scriptforge/scriptforge/functions"
 	"github.com/scriptforge/scriptforge/functions/contract"
 	"github.com/scriptforge/scriptforge/functions/engine"
@@ -78,13 +77,21 @@ type Config struct {
 	// Runs that failed or logged are always kept. Default 50; negative:
 	// keep every run.
 	QuietRunRecords float64
-	// CacheStats exposes the program cache on /metrics, if set.
-	CacheStats func() cache.Stats
-	// HeapTrips exposes the engine's heap-limit trips on /metrics, if set.
-	HeapTrips func() uint64
-	// WarmStats exposes the engine's warm runtimes on /metrics, if set
-	// (in-process isolation: each sandbox keeps its own).
-	WarmStats func() engine.WarmStats
+	// EngineStats exposes the engines' figures on /metrics, if set:
+	// program cache, warm runtimes, fetch outcomes, heap-limit trips. In
+	// process, the engine's (Engine.Stats); with sandboxes, theirs added
+	// up (sandbox.Pool.EngineStats).
+	EngineStats func() engine.Stats
+	// NoDisconnectWatch turns off watching a run's client connection
+	// (disconnect.go): a client that goes away no longer cancels its run
+	// (DELETE still does). For measuring the watch, or behind a proxy
+	// that keeps the upstream connection open when its client leaves.
+	NoDisconnectWatch bool
+	// MetricsFunctionIDs is how many function ids, at most, label
+	// scriptforge_function_invocations_total (the first ones called;
+	// later ones count as function="_other"). Default 0: the series has
+	// tenants and statuses only. Each id is a series per status.
+	MetricsFunctionIDs int
 	// SandboxRestarts exposes sandbox-process restarts on /metrics, if set.
 	SandboxRestarts func() uint64
 	// Workers controls Worker functions (stop, start, status); nil when
@@ -165,6 +172,8 @@ type Gateway struct {
 	routingCache *routingCache
 	// contracts keeps functions' compiled input and output schemas.
 	contracts *contractCache
+	// flights are the runs in progress, for DELETE /v1/runs/{id}.
+	flights *flights
 	// late counts run records still to come of routing chains answered
 	// at their deadline: Shutdown waits for them.
 	late sync.WaitGroup
@@ -212,11 +221,12 @@ func New(cfg Config) (*Gateway, error) {
 		auth:    auth.NewAuthenticator(cfg.Keys, cfg.AdminKey),
 		lookups: newLookupCache(cfg.Store, 10000, 30*time.Second),
 		tenants: newTenantCache(cfg.Tenants, 10000, 30*time.Second),
-		metrics: newMetrics(cfg),
+		flights: newFlights(),
 		// 4 MiB of schema text: about 160 MB compiled, per copy in use.
 		contracts: newContractCache(10000, 4<<20, cfg.SchemaBudget),
 		tracer:    cfg.Tracer,
 	}
+	g.metrics = newMetrics(cfg, g.flights.count)
 	if cfg.Routing != nil {
 		g.routingCache = newRoutingCache(cfg.Routing, cfg.Store, 10000, 5*time.Second)
 	}
@@ -341,6 +351,7 @@ func (g *Gateway) routes() {
 	fn.Delete("/:id/quarantine", g.requireScope(auth.ScopeAdmin), g.liftQuarantine)
 	app.Get("/v1/runs", read, g.listTenantRuns)
 	app.Get("/v1/runs/:requestId", read, g.getRun)
+	app.Delete("/v1/runs/:requestId", write, g.cancelRun) // stops a run in progress (cancel.go)
 
 	// Class 4 routing: assignments are admin data; POST runs the chain,
 	// for a softswitch's key with routing:invoke (see routing_chain.go).

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"mime"
@@ -107,6 +108,7 @@ func (g *Gateway) recordRun(trigger functions.Trigger, d functions.Deployed, rid
 			record.Logs = res.Logs
 		}
 		g.runs.record(record)
+		g.metrics.countRun(d.Tenant, d.ID, record.Status)
 		return
 	}
 	record.Logs, record.Status = res.Logs, http.StatusOK
@@ -114,6 +116,7 @@ func (g *Gateway) recordRun(trigger functions.Trigger, d functions.Deployed, rid
 		record.Status = res.Response.Status
 	}
 	g.runs.record(record)
+	g.metrics.countRun(d.Tenant, d.ID, record.Status)
 	g.metrics.invocationsOK.Inc()
 	g.metrics.runSeconds.Observe(res.Duration.Seconds())
 }
@@ -161,7 +164,10 @@ func (g *Gateway) invoke(c *fiber.Ctx) error {
 	inv.RequestID, inv.Export, inv.Data = rid, export, data
 	inv.Request, inv.Auth = requestInfo(c, query, d.Auth != functions.AuthPublic), claims
 	inv.Request.Body = form
-	res, runErr := g.execute(c, inv)
+	// DELETE /v1/runs/{id} and the client's departure cancel ctx (cancel.go).
+	ctx, f := g.track(c, d.Tenant, rid)
+	defer g.flights.end(rid, f)
+	res, runErr := g.execute(ctx, inv)
 	cpu := g.finishRun(c, tenant, started, res, runErr)
 	if runErr == nil {
 		runErr = contract.checkOutput(res)
@@ -180,8 +186,8 @@ func (g *Gateway) invoke(c *fiber.Ctx) error {
 
 // execute runs inv under a "run" span of the request's trace: the run's
 // fetches carry its context, and come back as its child spans.
-func (g *Gateway) execute(c *fiber.Ctx, inv *functions.Invocation) (*functions.Result, error) {
-	ctx, span := g.tracer.Step(c.UserContext(), "run")
+func (g *Gateway) execute(ctx context.Context, inv *functions.Invocation) (*functions.Result, error) {
+	ctx, span := g.tracer.Step(ctx, "run")
 	inv.Trace = tracing.Invocation(ctx)
 	res, err := g.cfg.Executor.Execute(ctx, inv)
 	if res != nil {

@@ -8,9 +8,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-
-	"github.com/scriptforge/scriptforge/cache"
-	"github.com/scriptforge/scriptforge/functions/engine"
 )
 
 // metrics are the gateway's Prometheus series, on a registry of its own
@@ -26,12 +23,33 @@ type metrics struct {
 	runsSkipped prometheus.Counter
 	runsPruned  prometheus.Counter
 	refused     *prometheus.CounterVec
+	fnRuns      *prometheus.CounterVec
+	authFailed  *prometheus.CounterVec
 
 	// Series resolved once: a label lookup per request costs a hash and a
 	// lock, and formatting the status an allocation.
 	invocationsOK prometheus.Counter
 	http          sync.Map // routeStatus → *httpSeries
+	// runs are fnRuns' series by key; a map, not a sync.Map, whose
+	// Load would allocate the struct key as an interface every run.
+	runsMu sync.RWMutex
+	runs   map[runSeries]prometheus.Counter
+
+	// Function ids that label fnRuns: at most maxFunctionIDs of them.
+	maxFunctionIDs int
+	fnIDs          sync.Map // function id → struct{}
+	fnIDsMu        sync.Mutex
+	fnIDCount      int
 }
+
+// runSeries is one series of fnRuns.
+type runSeries struct {
+	tenant, function string
+	status           int
+}
+
+// otherFunctions labels the runs of functions past maxFunctionIDs.
+const otherFunctions = "_other"
 
 type routeStatus struct {
 	route  string
@@ -43,10 +61,25 @@ type httpSeries struct {
 	seconds prometheus.Observer
 }
 
-func newMetrics(cfg Config) *metrics {
+// Labels stay bounded: tenants are the operator's to create, statuses
+// are HTTP statuses, and function ids label runs only when the operator
+// asks (Config.MetricsFunctionIDs), and then only so many of them: a
+// label per function would let tenants grow the series without bound by
+// deploying. Per-function figures are in the run records.
+func newMetrics(cfg Config, inFlight func() int) *metrics {
 	reg := prometheus.NewRegistry()
 	m := &metrics{
-		registry: reg,
+		registry:       reg,
+		maxFunctionIDs: cfg.MetricsFunctionIDs,
+		runs:           map[runSeries]prometheus.Counter{},
+		fnRuns: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "scriptforge_function_invocations_total",
+			Help: "Function runs (invocations, voice webhooks, routing steps) by tenant, HTTP status and, if enabled (--metrics-function-ids), function id.",
+		}, []string{"tenant", "function", "status"}),
+		authFailed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "scriptforge_auth_failures_total",
+			Help: "Requests refused by authentication (unauthenticated: 401) or authorization (forbidden: 403), by the gateway (not by a function).",
+		}, []string{"reason"}),
 		httpTotal: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "scriptforge_http_requests_total", Help: "HTTP requests by route pattern and status.",
 		}, []string{"route", "status"}),
@@ -79,7 +112,11 @@ func newMetrics(cfg Config) *metrics {
 		}, []string{"limit"}),
 	}
 	m.invocationsOK = m.invocations.WithLabelValues("ok")
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "scriptforge_runs_in_flight",
+		Help: "Runs in progress on this gateway (invocations, voice webhooks, routing chains)."},
+		func() float64 { return float64(inFlight()) }))
 	reg.MustRegister(m.httpTotal, m.httpSeconds, m.invocations, m.runSeconds, m.runCPU, m.runsDropped, m.runsSkipped, m.runsPruned, m.refused,
+		m.fnRuns, m.authFailed,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	counterFunc := func(f func() uint64, name, help string) {
 		if f != nil {
@@ -87,7 +124,6 @@ func newMetrics(cfg Config) *metrics {
 				func() float64 { return float64(f()) }))
 		}
 	}
-	counterFunc(cfg.HeapTrips, "scriptforge_heap_limit_trips_total", "Times the heap passed its limit and runs in progress were stopped.")
 	counterFunc(cfg.SandboxRestarts, "scriptforge_sandbox_restarts_total", "Sandbox processes started again after dying.")
 	if q := cfg.Quarantine; q != nil {
 		reg.MustRegister(
@@ -99,44 +135,10 @@ func newMetrics(cfg Config) *metrics {
 				func() float64 { return float64(q.QuarantineStats().Total) }),
 		)
 	}
-	if cacheStats := cfg.CacheStats; cacheStats != nil {
-		counter, gauge := statFuncs(cacheStats)
-		reg.MustRegister(
-			counter("scriptforge_program_cache_hits_total", "Compiled-program cache hits.", func(s cache.Stats) uint64 { return s.Hits }),
-			counter("scriptforge_program_cache_misses_total", "Compiled-program cache misses (compiles).", func(s cache.Stats) uint64 { return s.Misses }),
-			counter("scriptforge_program_cache_evictions_total", "Programs evicted for space.", func(s cache.Stats) uint64 { return s.Evictions }),
-			gauge("scriptforge_program_cache_bytes", "Estimated bytes of cached programs.", func(s cache.Stats) int64 { return s.Bytes }),
-			gauge("scriptforge_program_cache_entries", "Cached programs.", func(s cache.Stats) int64 { return int64(s.Entries) }),
-		)
-	}
-	if warm := cfg.WarmStats; warm != nil {
-		counter, gauge := statFuncs(warm)
-		reg.MustRegister(
-			counter("scriptforge_warm_runtime_hits_total", "Calls served by a warm runtime.", func(s engine.WarmStats) uint64 { return s.Hits }),
-			counter("scriptforge_warm_runtime_misses_total", "Calls that built a runtime.", func(s engine.WarmStats) uint64 { return s.Misses }),
-			counter("scriptforge_warm_runtime_discards_total", "Runtimes thrown away: limits, interrupts, lifetime, eviction, not admitted, version change.", func(s engine.WarmStats) uint64 { return s.Discards }),
-			gauge("scriptforge_warm_runtimes_idle", "Idle warm runtimes.", func(s engine.WarmStats) int64 { return int64(s.Idle) }),
-			gauge("scriptforge_warm_runtimes_idle_bytes", "Estimated bytes of idle warm runtimes.", func(s engine.WarmStats) int64 { return s.IdleBytes }),
-		)
+	if cfg.EngineStats != nil {
+		reg.MustRegister(engineCollector{cfg.EngineStats})
 	}
 	return m
-}
-
-// statFuncs makes collectors that read one field each of the snapshot
-// that stats takes, when /metrics is scraped.
-func statFuncs[S any](stats func() S) (
-	counter func(name, help string, field func(S) uint64) prometheus.Collector,
-	gauge func(name, help string, field func(S) int64) prometheus.Collector,
-) {
-	counter = func(name, help string, field func(S) uint64) prometheus.Collector {
-		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help},
-			func() float64 { return float64(field(stats())) })
-	}
-	gauge = func(name, help string, field func(S) int64) prometheus.Collector {
-		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help},
-			func() float64 { return float64(field(stats())) })
-	}
-	return counter, gauge
 }
 
 // observeHTTP counts a request. route is a registered pattern, so the
@@ -154,4 +156,43 @@ func (m *metrics) observeHTTP(route string, status int, d time.Duration) {
 	series := s.(*httpSeries)
 	series.total.Inc()
 	series.seconds.Observe(d.Seconds())
+}
+
+// countRun counts one run of function fn of tenant, answered with status.
+// Series are resolved once, as observeHTTP's are: the ids come from
+// deployed functions, not from fasthttp's buffers.
+func (m *metrics) countRun(tenant, fn string, status int) {
+	key := runSeries{tenant, m.functionLabel(fn), status}
+	m.runsMu.RLock()
+	c, ok := m.runs[key]
+	m.runsMu.RUnlock()
+	if !ok {
+		c = m.fnRuns.WithLabelValues(key.tenant, key.function, strconv.Itoa(status))
+		m.runsMu.Lock()
+		m.runs[key] = c
+		m.runsMu.Unlock()
+	}
+	c.Inc()
+}
+
+// functionLabel is fn's value of the function label: "" when ids are
+// not labelled, otherFunctions once maxFunctionIDs are taken.
+func (m *metrics) functionLabel(fn string) string {
+	if m.maxFunctionIDs <= 0 {
+		return ""
+	}
+	if _, ok := m.fnIDs.Load(fn); ok {
+		return fn
+	}
+	m.fnIDsMu.Lock()
+	defer m.fnIDsMu.Unlock()
+	if _, ok := m.fnIDs.Load(fn); ok {
+		return fn
+	}
+	if m.fnIDCount >= m.maxFunctionIDs {
+		return otherFunctions
+	}
+	m.fnIDs.Store(fn, struct{}{})
+	m.fnIDCount++
+	return fn
 }

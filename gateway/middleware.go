@@ -3,6 +3,7 @@ package gateway
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/scriptforge/scriptforge/auth"
+	"github.com/scriptforge/scriptforge/functions"
 	"github.com/scriptforge/scriptforge/tracing"
 )
 
@@ -84,6 +86,7 @@ func (g *Gateway) observe(c *fiber.Ctx) error {
 	}
 	err := c.Next()
 	if err != nil {
+		g.countAuthFailure(err)
 		// Write the error body now so the status below is the one sent.
 		if herr := g.errorHandler(c, err); herr != nil {
 			return herr
@@ -161,4 +164,19 @@ func atoiParam(c *fiber.Ctx, name string) (int, error) {
 		return 0, apiError(http.StatusBadRequest, "bad_request", "%s must be a positive integer", name)
 	}
 	return n, nil
+}
+
+// countAuthFailure counts a 401 or 403 of the gateway's own: a function
+// that answers 403 (a Response, or a SIP-style rejection) is no auth failure.
+func (g *Gateway) countAuthFailure(err error) {
+	var re *functions.RunError
+	if errors.As(err, &re) {
+		return
+	}
+	switch toAPIError(err).Status {
+	case http.StatusUnauthorized:
+		g.metrics.authFailed.WithLabelValues("unauthenticated").Inc()
+	case http.StatusForbidden:
+		g.metrics.authFailed.WithLabelValues("forbidden").Inc()
+	}
 }

@@ -88,7 +88,10 @@ func (g *Gateway) routeCall(kind routing.Kind) fiber.Handler {
 			claims["type"], claims["key_id"] = "apikey", caller.ID
 		}
 		// One "run" span for the chain; every step's fetches are its children.
-		runCtx, span := g.tracer.Step(ctx, "run")
+		// DELETE of rid and the switch's departure stop the chain (cancel.go).
+		chainCtx, f := g.track(c, caller.Tenant, rid)
+		defer g.flights.end(rid, f)
+		runCtx, span := g.tracer.Step(chainCtx, "run")
 		tc := tracing.Invocation(runCtx)
 		out := (&routing.Chain{Exec: g.cfg.Executor}).Run(runCtx, routing.Request{
 			Steps: routing.Steps(chain.first, assigned, chain.last), Data: data, Deadline: deadline, Action: a.TimeoutAction,
@@ -106,6 +109,10 @@ func (g *Gateway) routeCall(kind routing.Kind) fiber.Handler {
 		endStep(span, nil)
 		g.recordChain(c, tenant, rid, tracing.TraceID(ctx), arrived, out)
 		writeRateLimit(c, ratelimit.Tightest(rateDec, ipDec))
+		if chainCtx.Err() != nil && out.Late != nil { // cancelled: not a routing decision
+			return &APIError{Status: functions.StatusCancelled, Code: functions.CodeCancelled,
+				Message: "the routing chain was cancelled: " + context.Cause(chainCtx).Error()}
+		}
 		switch {
 		case out.Invalid != nil:
 			step := out.Steps[len(out.Steps)-1].Step.Function
@@ -268,7 +275,11 @@ func (g *Gateway) recordSteps(ctx context.Context, t *tenantEntry, rid, traceID 
 		if invalid && i == len(steps)-1 {
 			r.Status = http.StatusUnprocessableEntity
 		}
+		if re != nil && r.ErrorCode == functions.CodeCancelled {
+			r.Status = functions.StatusCancelled
+		}
 		record(r)
+		g.metrics.countRun(d.Tenant, d.ID, r.Status)
 	}
 	g.chargeCPU(ctx, t, total)
 	return total

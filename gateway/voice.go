@@ -96,7 +96,10 @@ func (g *Gateway) voiceWebhook(c *fiber.Ctx) error {
 	inv.Request, inv.Auth = requestInfo(c, query, d.Auth != functions.AuthPublic), claims
 	inv.Request.Body = form
 	inv.Call = &functions.CallInfo{ID: ev.Call.ID, State: state.Data, MaxStateBytes: stateBound(d)}
-	res, runErr := g.execute(c, inv)
+	// DELETE /v1/runs/{id} and the client's departure cancel runCtx (cancel.go).
+	runCtx, f := g.track(c, d.Tenant, rid)
+	defer g.flights.end(rid, f)
+	res, runErr := g.execute(runCtx, inv)
 	cpu := g.finishRun(c, tenant, started, res, runErr)
 
 	var answer []byte

@@ -51,6 +51,7 @@ var routes = func() []route {
 		{"DELETE", "/v1/functions/{id}/quarantine", true},
 		{"GET", "/v1/runs", true},
 		{"GET", "/v1/runs/{request_id}", true},
+		{"DELETE", "/v1/runs/{request_id}", true},
 		{"POST", "/v1/tenants", true},
 		{"GET", "/v1/tenants", true},
 		{"GET", "/v1/tenants/{tenant}", true},

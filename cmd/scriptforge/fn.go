@@ -13,7 +13,7 @@ import (
 func newFnCmd(cf *clientFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "fn",
-		Short: "Manage deployed functions: list, show, versions, rollback, runs, rotate-uuid, worker, stop, start, unquarantine, delete",
+		Short: "Manage deployed functions: list, show, versions, rollback, runs, cancel, rotate-uuid, worker, stop, start, unquarantine, delete",
 	}
 	cf.register(cmd)
 	cmd.AddCommand(
@@ -122,6 +122,34 @@ func newFnCmd(cf *clientFlags) *cobra.Command {
 			},
 		},
 		runsCmd(cf),
+		&cobra.Command{
+			Use:   "cancel REQUEST_ID",
+			Short: "Stop a run in progress (an invocation, voice webhook or routing chain) by its request id",
+			Long: `Stop a run in progress: its JavaScript is interrupted and its pending fetches
+and timers aborted, within 100 ms. Its caller, if still waiting, gets 499 with
+error code "cancelled", and its run record says cancelled. A run knows its id
+as ctx.requestId. Needs the functions:write scope.
+
+Runs in progress are known to the gateway that runs them: with several
+gateways behind a load balancer, SCRIPTFORGE_URL must name that gateway.`,
+			Example: `  scriptforge fn cancel 01a24a85-4f7a-713d-87c1-522ec4902a7a`,
+			Args:    cobra.ExactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				var out struct {
+					Status string `json:"status"`
+				}
+				data, err := cf.client().call(cmd.Context(), "DELETE", "/v1/runs/"+url.PathEscape(args[0]), nil, &out)
+				if err != nil || cf.json {
+					return jsonOr(cmd, data, err)
+				}
+				if out.Status == "cancelled" {
+					fmt.Fprintf(cmd.OutOrStdout(), "%s: cancelled\n", args[0])
+				} else {
+					fmt.Fprintf(cmd.OutOrStdout(), "%s: told to stop; it has not stopped yet\n", args[0])
+				}
+				return nil
+			},
+		},
 		workerCmd(cf, "worker", "Show a Worker function's state (running, idle, stopped) and restarts", "GET", "/worker"),
 		workerCmd(cf, "stop", "Stop a Worker function: calls fail until it is started", "POST", "/stop"),
 		workerCmd(cf, "start", "Let a stopped Worker function run again (it starts with fresh state)", "POST", "/start"),

@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -102,5 +104,50 @@ func TestCLIRuns(t *testing.T) {
 	}
 	if _, errOut, code := g.cli(t, "tenant", "set", "default", "--runs-max-age", "forever"); code != 1 || !strings.Contains(errOut, "--runs-max-age") {
 		t.Fatalf("a bad --runs-max-age: %d %s", code, errOut)
+	}
+}
+
+// fn cancel stops a run in progress; its invoke gets the cancel error,
+// and an id that names no run in progress is a clear failure.
+func TestCLICancel(t *testing.T) {
+	started := make(chan string, 1)
+	partner := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		started <- r.URL.Query().Get("rid")
+	}))
+	defer partner.Close()
+	g := startGateway(t, "--isolation", "inprocess", "--fetch-allow", "127.0.0.1/32")
+	file := writeFile(t, "spin.js", `export async function main(data, ctx) {
+	await fetch(process.env.PARTNER + "/?rid=" + ctx.requestId)
+	while (true) {}
+}`)
+	out, errOut, code := g.cli(t, "deploy", file, "--type", "app", "--timeout", "10s", "--env", "PARTNER="+partner.URL)
+	if code != 0 {
+		t.Fatalf("deploy: %d %s %s", code, out, errOut)
+	}
+	uuid := regexp.MustCompile(`UUID:\s+(\S+)`).FindStringSubmatch(out)[1]
+	type result struct {
+		out, errOut string
+		code        int
+	}
+	invoked := make(chan result, 1)
+	go func() {
+		out, errOut, code := g.cli(t, "invoke", uuid)
+		invoked <- result{out, errOut, code}
+	}()
+	var rid string
+	select {
+	case rid = <-started:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the run never started")
+	}
+	if out, errOut, code := g.cli(t, "fn", "cancel", rid); code != 0 || out != rid+": cancelled\n" {
+		t.Fatalf("fn cancel: %d %q %s", code, out, errOut)
+	}
+	r := <-invoked
+	if r.code == 0 || !strings.Contains(r.out+r.errOut, "cancelled") {
+		t.Fatalf("the cancelled invoke: %d %s %s", r.code, r.out, r.errOut)
+	}
+	if _, errOut, code := g.cli(t, "fn", "cancel", rid); code == 0 || !strings.Contains(errOut, "no run") {
+		t.Fatalf("fn cancel of a finished run: %d %s", code, errOut)
 	}
 }

@@ -58,6 +58,8 @@ type serveOptions struct {
 	runsPerTenant  int
 	runsPruneEvery time.Duration
 	quietRuns      float64
+	metricsFnIDs   int
+	watchConns     bool
 	logOKRuns      bool
 	logFormat      string
 	logLevel       string
@@ -130,6 +132,8 @@ key and prints it once: keep it, only its hash is stored.`,
 	_ = f.MarkDeprecated("run-retention", "use --runs-max-age") // the flag exists: no error
 	f.IntVar(&o.runsPerTenant, "runs-max-per-tenant", 100_000, "run records kept per tenant, the newest, unless the tenant's runs_retention says otherwise")
 	f.DurationVar(&o.runsPruneEvery, "runs-prune-every", 10*time.Minute, "how often run records past their retention are deleted (in the background, in small batches)")
+	f.BoolVar(&o.watchConns, "watch-disconnects", true, "cancel a run when its client closes the connection (false: only DELETE /v1/runs/{id} cancels; for a proxy that keeps upstream connections open when its clients leave)")
+	f.IntVar(&o.metricsFnIDs, "metrics-function-ids", 0, "label scriptforge_function_invocations_total with the ids of up to this many functions (the first called; later ones are function=\"_other\"); 0: tenants and statuses only")
 	f.Float64Var(&o.quietRuns, "quiet-run-records", 50, "run records kept per function per second of its quiet runs (answered below 400, no console output; failed and logging runs are all kept); 0: keep every run")
 	f.StringVar(&o.logFormat, "log-format", "json", "log format: json or text")
 	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
@@ -206,12 +210,12 @@ func serve(ctx context.Context, o serveOptions) error {
 
 	host, _ := os.Hostname()
 	var (
-		executor   functions.Executor
-		heapTrips  func() uint64 // in process: each sandbox polices its heap itself
-		cacheStats func() cache.Stats
-		warmStats  func() engine.WarmStats
-		restarts   func() uint64
-		quarantine gateway.QuarantineControl // process isolation only: in process there is no sandbox to quarantine from
+		executor functions.Executor
+		// The engines' figures: in process, the engine's; with sandboxes,
+		// what they report, added up.
+		engineStats func() engine.Stats
+		restarts    func() uint64
+		quarantine  gateway.QuarantineControl // process isolation only: in process there is no sandbox to quarantine from
 		// Worker functions get long-lived runtimes of their own.
 		workerManager *workers.Manager
 	)
@@ -253,7 +257,7 @@ func serve(ctx context.Context, o serveOptions) error {
 			return err
 		}
 		defer pool.Close()
-		executor, restarts, quarantine = pool, pool.Restarts, pool
+		executor, restarts, quarantine, engineStats = pool, pool.Restarts, pool, pool.EngineStats
 		workerManager = workers.New(sandbox.WorkerSpawner(base, func(memoryMB int) *exec.Cmd {
 			return sandboxCmd(memoryMB, "--worker")
 		}))
@@ -262,7 +266,7 @@ func serve(ctx context.Context, o serveOptions) error {
 		eng := engine.New(engine.Config{Programs: programs, Host: host, HeapLimit: o.maxHeap,
 			KV: engine.LocalKV{Store: store, Quota: o.kvQuota}, Fetch: o.fetch})
 		defer eng.Close()
-		executor, heapTrips, cacheStats, warmStats = eng, eng.HeapTrips, programs.Stats, eng.WarmStats
+		executor, engineStats = eng, eng.Stats
 		workerManager = workers.New(workers.InProcess(eng))
 	default:
 		return fmt.Errorf("--isolation must be process or inprocess, not %q", o.isolation)
@@ -316,16 +320,16 @@ func serve(ctx context.Context, o serveOptions) error {
 			DefaultTimeoutMS: int(o.defaultTimeout.Milliseconds()), MaxTimeoutMS: int(o.maxTimeout.Milliseconds()),
 			DefaultMemoryMB: o.defaultMemory, MaxMemoryMB: o.maxMemory,
 		},
-		RunRetention:     time.Duration(o.runRetention),
-		RunMaxPerTenant:  o.runsPerTenant,
-		RunPruneInterval: o.runsPruneEvery,
-		QuietRunRecords:  quietRuns,
-		LogOKInvocations: o.logOKRuns,
-		CacheStats:       cacheStats,
-		HeapTrips:        heapTrips,
-		WarmStats:        warmStats,
-		SandboxRestarts:  restarts,
-		Tracer:           tracer,
+		RunRetention:       time.Duration(o.runRetention),
+		RunMaxPerTenant:    o.runsPerTenant,
+		RunPruneInterval:   o.runsPruneEvery,
+		QuietRunRecords:    quietRuns,
+		LogOKInvocations:   o.logOKRuns,
+		EngineStats:        engineStats,
+		MetricsFunctionIDs: o.metricsFnIDs,
+		NoDisconnectWatch:  !o.watchConns,
+		SandboxRestarts:    restarts,
+		Tracer:             tracer,
 	})
 	if err != nil {
 		return err

@@ -92,6 +92,8 @@ type Engine struct {
 
 	fetchOnce sync.Once
 	transport *http.Transport // fetch's, shared by all runs
+	// fetches counts finished fetches by outcome (FetchOutcomes).
+	fetches [numFetchOutcomes]atomic.Uint64
 }
 
 var _ functions.Executor = (*Engine)(nil)
@@ -200,11 +202,11 @@ func (e *Engine) Execute(ctx context.Context, inv *functions.Invocation) (*funct
 		if w := e.warm.take(key); w != nil && !slices.Equal(w.r.inv.Env, inv.Env) {
 			// Same version, other variables: only an embedder can do this
 			// (a deploy makes a new version), but process.env must not lie.
-			e.warm.put(w, false)
+			e.warm.put(w, DiscardVersion)
 		} else if w != nil {
 			w.r.beginCall(inv)
 			res, err := e.guard(ctx, w.r, start, w.r.call)
-			e.warm.put(w, w.r.reusable(err))
+			e.warm.put(w, w.r.discardReason(err))
 			return res, err
 		}
 	}
@@ -221,7 +223,7 @@ func (e *Engine) Execute(ctx context.Context, inv *functions.Invocation) (*funct
 		return r.call()
 	})
 	if !inv.FreshRuntime {
-		e.warm.put(e.warm.newWarm(key, r, prg), r.reusable(err))
+		e.warm.put(e.warm.newWarm(key, r, prg), r.discardReason(err))
 	}
 	return res, err
 }
@@ -277,7 +279,7 @@ func (e *Engine) guard(ctx context.Context, r *run, start time.Time, f func() (*
 	})
 	defer timer.Stop()
 	stop := context.AfterFunc(ctx, func() {
-		r.interrupt(interruption{"canceled", "the run was cancelled: " + context.Cause(ctx).Error()})
+		r.interrupt(interruption{functions.CodeCancelled, "the run was cancelled: " + context.Cause(ctx).Error()})
 	})
 	defer stop()
 	if e.heap != nil {
@@ -294,6 +296,12 @@ func (e *Engine) guard(ctx context.Context, r *run, start time.Time, f func() (*
 
 	out, err := f()
 	if err != nil {
+		if errors.Is(ctx.Err(), context.Canceled) {
+			// Cancelled: however the run ended (a fetch it awaited may have
+			// failed, aborted, before the interrupt came), the cancel is why.
+			err = &functions.RunError{Status: functions.StatusCancelled, Code: functions.CodeCancelled,
+				Message: "the run was cancelled: " + context.Cause(ctx).Error()}
+		}
 		return nil, r.fail(err)
 	}
 	out.Logs = r.logs

@@ -368,7 +368,7 @@ func TestCancel(t *testing.T) {
 	time.AfterFunc(50*time.Millisecond, cancel)
 	_, err = e.Execute(ctx, &functions.Invocation{Type: functions.TypeScript, Code: tr.Code, Hash: tr.Hash, Timeout: 10 * time.Second, Data: json.RawMessage(`{}`)})
 	var re *functions.RunError
-	if !errors.As(err, &re) || re.Code != "canceled" {
+	if !errors.As(err, &re) || re.Code != functions.CodeCancelled {
 		t.Fatalf("want canceled, got %v", err)
 	}
 }

@@ -106,5 +106,5 @@ func interruptStatus(code string) int {
 		// will most likely succeed.
 		return http.StatusServiceUnavailable
 	}
-	return 499 // the client went away; nobody reads this
+	return functions.StatusCancelled
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -78,6 +79,7 @@ func (r *run) fetch(c goja.FunctionCall) goja.Value {
 	traced := r.traceFetch(req)
 	r.startAsync(func(context.Context) func() error {
 		res, err := r.e.doFetch(ctx, client, req, &r.fetchBytes, budget)
+		r.e.countFetch(err)
 		return func() error {
 			cancel()
 			delete(r.fetches, id)
@@ -162,6 +164,23 @@ type fetchResult struct {
 	redirected bool
 }
 
+// FetchOutcomes names how fetches end, as /metrics labels them: ok (an
+// answer came, whatever its status), then the fetchError codes.
+var FetchOutcomes = [numFetchOutcomes]string{"ok", "blocked", "timeout", "too_large", "network", "redirect", "aborted"}
+
+const numFetchOutcomes = 7
+
+func (e *Engine) countFetch(err *fetchError) {
+	i := 0
+	if err != nil {
+		i = slices.Index(FetchOutcomes[:], err.code)
+		if i < 0 {
+			i = slices.Index(FetchOutcomes[:], "network")
+		}
+	}
+	e.fetches[i].Add(1)
+}
+
 // fetchError is a failed fetch as the function sees it.
 type fetchError struct {
 	code    string // blocked, timeout, aborted, redirect, too_large, network
@@ -191,6 +210,9 @@ func (e *Engine) doFetch(ctx context.Context, client *http.Client, req *fetchReq
 	}
 	resp, err := client.Do(hreq)
 	if err != nil {
+		if ctx.Err() != nil {
+			err = ctx.Err() // net/http may give the context's cause instead
+		}
 		return nil, fetchFailure(target, req.timeout, err)
 	}
 	defer resp.Body.Close()

@@ -97,7 +97,7 @@ func TestTimerWaitIsCancellable(t *testing.T) {
 	e := New(Config{})
 	start := time.Now()
 	_, rerr := invokeCtx(t, e, 100*time.Millisecond, `export function main() { return new Promise(r => setTimeout(r, 30000)) }`)
-	if rerr == nil || rerr.Code != "canceled" {
+	if rerr == nil || rerr.Code != functions.CodeCancelled {
 		t.Fatalf("got %+v", rerr)
 	}
 	if took := time.Since(start); took > time.Second {

@@ -119,8 +119,24 @@ type warmPool struct {
 	bytes int64
 	admit *admission
 
-	hits, misses, discards atomic.Uint64
+	hits, misses atomic.Uint64
+	discards     [numDiscardReasons]atomic.Uint64
 }
+
+// Why a warm runtime was thrown away, for /metrics.
+const (
+	DiscardInterrupted = iota // its run was interrupted: time limit, cancel, heap watcher
+	DiscardLimit              // its run hit a limit (memory guard, call stack, output caps) or failed in a way that may leave it half-done
+	DiscardLoadFailed         // its module's top level threw
+	DiscardVersion            // its function's live version (or variables) changed
+	DiscardLifetime           // it served its calls or minutes
+	DiscardEvicted            // pushed out, or not admitted, for room
+	DiscardHeap               // dropped with all idle runtimes: the heap neared its limit
+	numDiscardReasons
+)
+
+// DiscardReasons names each Discard* reason, as /metrics labels them.
+var DiscardReasons = [numDiscardReasons]string{"interrupted", "limit", "load_failed", "version", "lifetime", "evicted", "heap"}
 
 func newWarmPool(cfg WarmConfig) *warmPool {
 	if cfg.MaxRuntimes == 0 {
@@ -179,7 +195,7 @@ func (p *warmPool) take(key warmKey) *warmRuntime {
 			p.hits.Add(1)
 			return w
 		}
-		p.discards.Add(1)
+		p.discards[DiscardLifetime].Add(1)
 	}
 	p.setStack(key, stack)
 	p.misses.Add(1)
@@ -187,8 +203,9 @@ func (p *warmPool) take(key warmKey) *warmRuntime {
 }
 
 // put returns a runtime after a call; it is kept only if the call left it
-// reusable, its version is still the live one, and its lifetime is not over.
-func (p *warmPool) put(w *warmRuntime, reusable bool) {
+// reusable (discard is -1, else why not), its version is still the live
+// one, and its lifetime is not over.
+func (p *warmPool) put(w *warmRuntime, discard int) {
 	if p.cfg.MaxRuntimes < 0 {
 		return
 	}
@@ -198,16 +215,19 @@ func (p *warmPool) put(w *warmRuntime, reusable bool) {
 	fn := fnKey{w.key.tenant, w.key.function}
 	if live, ok := p.live[fn]; !ok {
 		p.live[fn] = w.key // its first call
-	} else if live != w.key {
-		reusable = false
+	} else if live != w.key && discard < 0 {
+		discard = DiscardVersion
 	}
-	if !reusable || w.calls >= p.cfg.MaxCalls || time.Since(w.born) >= p.cfg.MaxAge {
-		p.discards.Add(1)
+	if discard < 0 && (w.calls >= p.cfg.MaxCalls || time.Since(w.born) >= p.cfg.MaxAge) {
+		discard = DiscardLifetime
+	}
+	if discard >= 0 {
+		p.discards[discard].Add(1)
 		return
 	}
 	w.bytes = runtimeBytes(w.r, w.code) // w is not in p.bytes while it serves a call
 	if !p.admits(w) {
-		p.discards.Add(1)
+		p.discards[DiscardEvicted].Add(1)
 		return
 	}
 	w.r.release()
@@ -218,7 +238,7 @@ func (p *warmPool) put(w *warmRuntime, reusable bool) {
 	for p.count > p.cfg.MaxRuntimes || p.bytes > p.cfg.MaxBytes {
 		oldest := p.lru.Back().Value.(*warmRuntime)
 		p.remove(oldest)
-		p.discards.Add(1)
+		p.discards[DiscardEvicted].Add(1)
 	}
 }
 
@@ -237,7 +257,7 @@ func (p *warmPool) admits(w *warmRuntime) bool {
 func (p *warmPool) dropAll() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.discards.Add(uint64(p.count))
+	p.discards[DiscardHeap].Add(uint64(p.count))
 	p.idle = map[warmKey][]*warmRuntime{}
 	p.lru.Init()
 	p.count, p.bytes = 0, 0
@@ -247,7 +267,7 @@ func (p *warmPool) dropAll() {
 func (p *warmPool) dropKey(key warmKey) {
 	for _, w := range p.idle[key] {
 		p.unlink(w)
-		p.discards.Add(1)
+		p.discards[DiscardVersion].Add(1)
 	}
 	delete(p.idle, key)
 }
@@ -289,7 +309,9 @@ type WarmStats struct {
 	IdleBytes int64 // their estimated memory
 	Hits      uint64
 	Misses    uint64
-	Discards  uint64 // thrown away: limits, interrupts, lifetime, eviction, version change
+	Discards  uint64 // thrown away, for every reason
+	// DiscardsBy counts them by reason (Discard*, named by DiscardReasons).
+	DiscardsBy [numDiscardReasons]uint64
 }
 
 // WarmStats reports the warm-runtime pool's figures.
@@ -297,7 +319,12 @@ func (e *Engine) WarmStats() WarmStats {
 	p := e.warm
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return WarmStats{Idle: p.count, IdleBytes: p.bytes, Hits: p.hits.Load(), Misses: p.misses.Load(), Discards: p.discards.Load()}
+	st := WarmStats{Idle: p.count, IdleBytes: p.bytes, Hits: p.hits.Load(), Misses: p.misses.Load()}
+	for i := range p.discards {
+		st.DiscardsBy[i] = p.discards[i].Load()
+		st.Discards += st.DiscardsBy[i]
+	}
+	return st
 }
 
 // beginCall readies a runtime that served an earlier call for inv: the
@@ -327,20 +354,32 @@ func (r *run) release() {
 // that ended with err: not after an interruption (time limit, cancel, heap
 // watcher) or any limit (memory guard, call stack, output caps), nor when
 // its module failed to load or a binding panicked.
-func (r *run) reusable(err error) bool {
-	if r.loadFailed || r.hitLimit || r.overMem || r.logCut || r.interrupted() {
-		return false
+// discardReason is why the runtime may not serve another call (a Discard*
+// reason), or -1 when it may.
+func (r *run) discardReason(err error) int {
+	switch {
+	case r.loadFailed:
+		return DiscardLoadFailed
+	case r.interrupted():
+		return DiscardInterrupted
+	case r.hitLimit || r.overMem || r.logCut:
+		return DiscardLimit
 	}
 	var re *functions.RunError
 	if errors.As(err, &re) {
 		switch re.Code {
 		case functions.CodeFunctionError, functions.CodeExportNotFound:
-			return true // the function's own error: the runtime is as it left it
+			return -1 // the function's own error: the runtime is as it left it
+		case functions.CodeCancelled:
+			return DiscardInterrupted // cancelled, maybe before the interrupt landed
 		}
 		if re.SIPCode != 0 {
-			return true
+			return -1
 		}
-		return false // timeout, memory, bad or oversized result, …
+		return DiscardLimit // timeout, memory, bad or oversized result, …
 	}
-	return err == nil
+	if err != nil {
+		return DiscardLimit
+	}
+	return -1
 }

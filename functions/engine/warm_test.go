@@ -188,7 +188,7 @@ func TestWarmRuntimeDiscardedAfterCancel(t *testing.T) {
 	wait.Timeout = 10 * time.Second
 	_, err := e.Execute(ctx, &wait)
 	var re *functions.RunError
-	if !errors.As(err, &re) || re.Code != "canceled" {
+	if !errors.As(err, &re) || re.Code != functions.CodeCancelled {
 		t.Fatalf("want canceled, got %v", err)
 	}
 	if got := count(t, call(t, e, inv)); got != 1 {

@@ -42,7 +42,7 @@ func (c *constExecutor) Execute(_ context.Context, inv *functions.Invocation) (*
 
 // runConstChild is the test child's body under constChildEnv.
 func runConstChild() error {
-	return serve(os.Stdin, os.Stdout, &constExecutor{seen: map[string]bool{}}, newKVClient(), nil, nil)
+	return serve(os.Stdin, os.Stdout, &constExecutor{seen: map[string]bool{}}, newKVClient(), nil, nil, nil)
 }
 
 // typicalInvocation is a call of an App through the gateway: a dozen

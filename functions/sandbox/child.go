@@ -17,16 +17,21 @@ import (
 // on its own goroutine on eng, and writes answers to w as runs finish. It
 // returns when r ends (the gateway closed the pipe or went away).
 func Serve(r io.Reader, w io.Writer, eng functions.Executor) error {
-	return serve(r, w, eng, nil, nil, nil)
+	return serve(r, w, eng, nil, nil, nil, nil)
 }
 
 // serve is Serve with the engine's kv client, which sends its calls on
 // the same pipe and gets their answers from the same reader, the
 // handoffs of the chains it runs, by name, and the board it notes their
 // steps on (nil for none).
-func serve(r io.Reader, w io.Writer, eng functions.Executor, kv *kvClient, handoffs map[string]functions.Handoff, b *childBoard) error {
+func serve(r io.Reader, w io.Writer, eng functions.Executor, kv *kvClient, handoffs map[string]functions.Handoff, b *childBoard, stats func() engine.Stats) error {
 	in := bufio.NewReaderSize(r, 64<<10)
 	out := newFrameWriter(w, true)
+	if stats != nil {
+		stop := make(chan struct{})
+		defer close(stop)
+		go reportStats(out, stats, stop)
+	}
 	versions := newVersionTable()
 	var (
 		wg      sync.WaitGroup

@@ -72,13 +72,13 @@ func RunChild(o ChildOptions) error {
 	defer eng.Close()
 	in, out := pollable(0, "stdin"), pollable(1, "stdout")
 	if o.Worker {
-		return serve(in, out, eng.NewPersistent(), kv, nil, nil)
+		return serve(in, out, eng.NewPersistent(), kv, nil, nil, nil) // its figures are not the pool's
 	}
 	handoffs := map[string]functions.Handoff{functions.PassData.Name: functions.PassData}
 	for _, h := range o.Handoffs {
 		handoffs[h.Name] = h
 	}
-	return serve(in, out, eng, kv, handoffs, b)
+	return serve(in, out, eng, kv, handoffs, b, eng.Stats)
 }
 
 // pollable reopens one of the pipes to the gateway in non-blocking mode,

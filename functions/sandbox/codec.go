@@ -509,6 +509,10 @@ func (d *dec) kvReply() functions.KVReply {
 func appendResponse(b []byte, resp *response) []byte {
 	e := enc{b}
 	switch {
+	case resp.Stats != nil:
+		e.byte(kindStats)
+		e.uvarint(resp.ID)
+		e.stats(resp.Stats)
 	case resp.KV != nil:
 		e.byte(kindKVCall)
 		e.uvarint(resp.ID)
@@ -655,6 +659,8 @@ func decodeResponse(b []byte) (response, error) {
 		resp.Result = d.result()
 	case kindChainDone:
 		resp.Chain = d.chainSteps()
+	case kindStats:
+		resp.Stats = d.stats()
 	default:
 		d.fail()
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/scriptforge/scriptforge/functions"
+	"github.com/scriptforge/scriptforge/functions/engine"
 )
 
 // fill sets every field of v, recursively, to a random non-zero value, so
@@ -56,6 +57,10 @@ func fill(v reflect.Value, r *rand.Rand) {
 		p := reflect.New(v.Type().Elem())
 		fill(p.Elem(), r)
 		v.Set(p)
+	case reflect.Array:
+		for i := 0; i < v.Len(); i++ {
+			fill(v.Index(i), r)
+		}
 	case reflect.Interface: // claims: a JSON string survives the trip as itself
 		v.Set(reflect.ValueOf(randString(r)))
 	case reflect.Struct:
@@ -107,10 +112,13 @@ func TestCodecRoundTrip(t *testing.T) {
 		var re functions.RunError
 		var call kvCall
 		var rep kvReply
-		for _, v := range []any{&res, &re, &call, &rep} {
+		var st engine.Stats
+		for _, v := range []any{&res, &re, &call, &rep, &st} {
 			fill(reflect.ValueOf(v).Elem(), r)
 		}
-		for _, want := range []response{{ID: 9, Result: &res}, {ID: 10, Err: &re}, {ID: 11, KV: &call},
+		st.Programs.Entries, st.Programs.Bytes, st.Programs.MaxBytes = abs(st.Programs.Entries), abs64(st.Programs.Bytes), abs64(st.Programs.MaxBytes)
+		st.Warm.Idle, st.Warm.IdleBytes = abs(st.Warm.Idle), abs64(st.Warm.IdleBytes)
+		for _, want := range []response{{ID: 9, Result: &res}, {ID: 10, Err: &re}, {ID: 11, KV: &call}, {Stats: &st},
 			{ID: 12, NeedCode: true}, {ID: 13, NeedVersion: true}, {ID: 14, NeedCode: true, NeedVersion: true}} {
 			got, err := decodeResponse(appendResponse(nil, &want))
 			if err != nil || !reflect.DeepEqual(got, want) {
@@ -376,3 +384,6 @@ func TestCodecClaims(t *testing.T) {
 		}
 	}
 }
+
+func abs(n int) int       { return max(n, -n) }
+func abs64(n int64) int64 { return max(n, -n) }

@@ -93,6 +93,8 @@ type Pool struct {
 	done   chan struct{} // closed by Close: nobody waits for a restart then
 	// Restarts counts sandboxes started again after dying.
 	restarts atomic.Uint64
+	// stats adds up the engine figures the sandboxes report.
+	stats poolStats
 
 	// Functions that keep killing their sandbox, and the sandboxes they
 	// get of their own; nil with Config.NoQuarantine. qmu guards who owns
@@ -384,6 +386,10 @@ func (p *process) readLoop(stdout io.Reader) {
 			p.kvCall(resp.ID, resp.KV)
 			continue
 		}
+		if resp.Stats != nil {
+			p.slot.pool.stats.set(p, *resp.Stats)
+			continue
+		}
 		p.mu.Lock()
 		run, ok := p.pending[resp.ID]
 		delete(p.pending, resp.ID)
@@ -393,6 +399,7 @@ func (p *process) readLoop(stdout io.Reader) {
 		}
 	}
 	p.doom() // its output ended: it is dying, if not dead
+	p.slot.pool.stats.retire(p)
 	err := p.cmd.Wait()
 	p.readBytes = p.delivered()
 	p.deathErr = p.cause(err)

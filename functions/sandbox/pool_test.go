@@ -172,7 +172,7 @@ func TestCancelReachesTheSandbox(t *testing.T) {
 	defer cancel()
 	_, err := p.Execute(ctx, spin)
 	var re *functions.RunError
-	if !errors.As(err, &re) || re.Code != "canceled" {
+	if !errors.As(err, &re) || re.Code != functions.CodeCancelled {
 		t.Fatalf("want canceled, got %v", err)
 	}
 	// Had the cancel not reached the sandbox, the loop would keep a CPU

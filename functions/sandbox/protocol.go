@@ -19,6 +19,7 @@ import (
 	"syscall"
 
 	"github.com/scriptforge/scriptforge/functions"
+	"github.com/scriptforge/scriptforge/functions/engine"
 )
 
 // maxFrame bounds one frame: an invocation carries at most the code
@@ -70,6 +71,8 @@ type response struct {
 	// Chain answers a chain: the steps that ran, in order (not nil, so
 	// that an answer with no step is still a chain's).
 	Chain []chainStep
+	// Stats are the sandbox's engine figures (see stats.go): no answer.
+	Stats *engine.Stats
 }
 
 // need is what the sandbox asks to be sent, as run frame flags: the

@@ -287,5 +287,5 @@ func shuttingDown() error {
 }
 
 func canceled(ctx context.Context) error {
-	return &functions.RunError{Status: 499, Code: "canceled", Message: "the run was cancelled: " + context.Cause(ctx).Error()}
+	return &functions.RunError{Status: functions.StatusCancelled, Code: functions.CodeCancelled, Message: "the run was cancelled: " + context.Cause(ctx).Error()}
 }
