@@ -71,7 +71,7 @@ const (
 func appendChain(b []byte, id uint64, handoff string, slot uint32, steps []*functions.Invocation, vers []uint64, flags []byte) ([]byte, error) {
 	e := enc{b}
 	first := steps[0]
-	e.byte(kindChain)
+	e.byte(kindChain | liveKind(first.OnLog != nil))
 	e.uvarint(id)
 	e.str(handoff)
 	e.uvarint(uint64(slot))

@@ -56,6 +56,7 @@ func fill(v reflect.Value, r *rand.Rand) {
 		p := reflect.New(v.Type().Elem())
 		fill(p.Elem(), r)
 		v.Set(p)
+	case reflect.Func: // Invocation.OnLog stays in its process: a flag crosses (TestCodecLiveLogs)
 	case reflect.Interface: // claims: a JSON string survives the trip as itself
 		v.Set(reflect.ValueOf(randString(r)))
 	case reflect.Struct:

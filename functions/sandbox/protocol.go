@@ -43,6 +43,15 @@ type request struct {
 	unknownVersion bool
 	// Chain is a chain of runs to make one after another (see chain.go).
 	Chain *chainRequest
+	// Live: send the run's console lines as they are printed (kindLog).
+	Live bool
+}
+
+// logFrame is one console line of a live run in progress; Step is its
+// step's index in a chain frame (0 for a single run).
+type logFrame struct {
+	Step int
+	Line functions.LogLine
 }
 
 // kvCall is a run's call of the kv module, sent to the gateway, which
@@ -67,6 +76,9 @@ type response struct {
 	NeedVersion bool
 	// KV is a kv call of the run in progress with this id: not its answer.
 	KV *kvCall
+	// Log is a console line of the live run in progress with this id:
+	// not its answer either.
+	Log *logFrame
 	// Chain answers a chain: the steps that ran, in order (not nil, so
 	// that an answer with no step is still a chain's).
 	Chain []chainStep
