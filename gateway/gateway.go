@@ -24,6 +24,7 @@ import (
 	"github.com/scriptforge/scriptforge/functions"
 	"github.com/scriptforge/scriptforge/functions/contract"
 	"github.com/scriptforge/scriptforge/functions/engine"
+	"github.com/scriptforge/scriptforge/functions/logstream"
 	"github.com/scriptforge/scriptforge/functions/routing"
 	"github.com/scriptforge/scriptforge/functions/sandbox"
 	"github.com/scriptforge/scriptforge/functions/voice"
@@ -118,6 +119,15 @@ type Config struct {
 	// endpoint. Default: propagation only. The caller shuts it down,
 	// after the gateway.
 	Tracer *tracing.Tracer
+	// SSEKeepAlive is how often a quiet event stream (a streamed run, a
+	// log follower) gets a keep-alive comment. Default 15 s.
+	SSEKeepAlive time.Duration
+	// SSEBuffer is how many console lines a streamed run may have waiting
+	// for a slow client before more are dropped (and counted). Default 256.
+	SSEBuffer int
+	// FollowBuffer is the same for each follower of a function's logs.
+	// Default 1024.
+	FollowBuffer int
 	// JWKSClient fetches tenants' JWK Sets. Default: auth.PublicClient,
 	// which reaches public addresses only (tenants choose the URLs).
 	JWKSClient *http.Client
@@ -168,6 +178,12 @@ type Gateway struct {
 	// late counts run records still to come of routing chains answered
 	// at their deadline: Shutdown waits for them.
 	late sync.WaitGroup
+	// logs fans functions' console lines out to their followers.
+	logs *logstream.Hub
+	// closing is closed when Shutdown begins: log followers end then,
+	// instead of holding the shutdown until its deadline.
+	closing     chan struct{}
+	closingOnce sync.Once
 }
 
 // New builds the gateway; it starts only the run-record writer and pruner.
@@ -206,6 +222,9 @@ func New(cfg Config) (*Gateway, error) {
 	}
 	cfg.RunMaxPerTenant = orDefault(cfg.RunMaxPerTenant, 100_000)
 	cfg.RunPruneInterval = cmp.Or(cfg.RunPruneInterval, 10*time.Minute)
+	cfg.SSEKeepAlive = cmp.Or(cfg.SSEKeepAlive, 15*time.Second)
+	cfg.SSEBuffer = orDefault(cfg.SSEBuffer, 256)
+	cfg.FollowBuffer = orDefault(cfg.FollowBuffer, logstream.DefaultBuffer)
 	g := &Gateway{
 		cfg:     cfg,
 		log:     cfg.Logger,
@@ -216,6 +235,8 @@ func New(cfg Config) (*Gateway, error) {
 		// 4 MiB of schema text: about 160 MB compiled, per copy in use.
 		contracts: newContractCache(10000, 4<<20, cfg.SchemaBudget),
 		tracer:    cfg.Tracer,
+		logs:      logstream.New(),
+		closing:   make(chan struct{}),
 	}
 	if cfg.Routing != nil {
 		g.routingCache = newRoutingCache(cfg.Routing, cfg.Store, 10000, 5*time.Second)
@@ -335,6 +356,7 @@ func (g *Gateway) routes() {
 	fn.Post("/:id/rollback", write, g.rollback)
 	fn.Post("/:id/rotate-uuid", write, g.rotateUUID)
 	fn.Get("/:id/runs", read, g.listRuns)
+	fn.Get("/:id/logs", read, g.functionLogs) // ?follow=1: an event stream (logs.go)
 	fn.Get("/:id/worker", read, g.workerAction(nil))
 	fn.Post("/:id/stop", write, g.workerAction(WorkerControl.Stop))
 	fn.Post("/:id/start", write, g.workerAction(WorkerControl.Start))
@@ -386,6 +408,7 @@ func (g *Gateway) Serve(ln net.Listener) error {
 // Shutdown stops accepting requests, lets in-flight ones (and their runs)
 // finish until ctx ends, then flushes the run records.
 func (g *Gateway) Shutdown(ctx context.Context) error {
+	g.closingOnce.Do(func() { close(g.closing) })
 	err := g.app.ShutdownWithContext(ctx)
 	g.pruner.close()
 	lateDone := make(chan struct{})

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"mime"
@@ -136,7 +137,11 @@ func (g *Gateway) invoke(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	defer release()
+	defer func() {
+		if release != nil { // nil once a streamed run owns it
+			release()
+		}
+	}()
 	export := strings.Clone(c.Params("export"))
 	if export != "" && !functions.ValidExport(export) {
 		return apiError(http.StatusNotFound, functions.CodeExportNotFound, "%q is not a valid export name", export)
@@ -161,13 +166,30 @@ func (g *Gateway) invoke(c *fiber.Ctx) error {
 	inv.RequestID, inv.Export, inv.Data = rid, export, data
 	inv.Request, inv.Auth = requestInfo(c, query, d.Auth != functions.AuthPublic), claims
 	inv.Request.Body = form
-	res, runErr := g.execute(c, inv)
-	cpu := g.finishRun(c, tenant, started, res, runErr)
-	if runErr == nil {
-		runErr = contract.checkOutput(res)
+	// run is the call from the run on, but for its answer: the same
+	// whether the answer is one response or an event stream.
+	run := func(ctx context.Context, s *runStream) (*functions.Result, error, time.Duration) {
+		tap := g.tapLogs(inv, rid, s, 0)
+		res, runErr := g.execute(ctx, inv)
+		cpu := g.runCost(ctx, tenant, res, runErr)
+		if runErr == nil {
+			runErr = contract.checkOutput(res)
+		}
+		tap.finish(res, runErr)
+		g.recordRun(functions.TriggerHTTP, d, rid, tracing.TraceID(ctx), export, started, cpu, res, runErr)
+		return res, runErr, cpu
 	}
-
-	g.recordRun(functions.TriggerHTTP, d, rid, tracing.TraceID(c.UserContext()), export, started, cpu, res, runErr)
+	if wantsEventStream(c) {
+		done := release
+		release = nil
+		head := runHeader{RequestID: rid, FunctionID: d.ID, Version: d.LiveVersion, StartedAt: started.UTC()}
+		return g.streamRun(c, head, done, func(ctx context.Context, s *runStream) sseFinal {
+			res, runErr, _ := run(ctx, s)
+			return resultEvent(rid, started, res, runErr)
+		})
+	}
+	res, runErr, cpu := run(c.UserContext(), nil)
+	setServerTiming(c, started, cpu, res)
 	if runErr != nil {
 		return runErr
 	}
@@ -180,8 +202,8 @@ func (g *Gateway) invoke(c *fiber.Ctx) error {
 
 // execute runs inv under a "run" span of the request's trace: the run's
 // fetches carry its context, and come back as its child spans.
-func (g *Gateway) execute(c *fiber.Ctx, inv *functions.Invocation) (*functions.Result, error) {
-	ctx, span := g.tracer.Step(c.UserContext(), "run")
+func (g *Gateway) execute(ctx context.Context, inv *functions.Invocation) (*functions.Result, error) {
+	ctx, span := g.tracer.Step(ctx, "run")
 	inv.Trace = tracing.Invocation(ctx)
 	res, err := g.cfg.Executor.Execute(ctx, inv)
 	if res != nil {

@@ -26,6 +26,7 @@ type metrics struct {
 	runsSkipped prometheus.Counter
 	runsPruned  prometheus.Counter
 	refused     *prometheus.CounterVec
+	sseClients  prometheus.Gauge
 
 	// Series resolved once: a label lookup per request costs a hash and a
 	// lock, and formatting the status an allocation.
@@ -77,9 +78,12 @@ func newMetrics(cfg Config) *metrics {
 		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "scriptforge_invocations_refused_total", Help: "Invocations refused with 429, by the limit that refused them.",
 		}, []string{"limit"}),
+		sseClients: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "scriptforge_sse_clients", Help: "Event-stream clients connected now: streamed runs and log followers.",
+		}),
 	}
 	m.invocationsOK = m.invocations.WithLabelValues("ok")
-	reg.MustRegister(m.httpTotal, m.httpSeconds, m.invocations, m.runSeconds, m.runCPU, m.runsDropped, m.runsSkipped, m.runsPruned, m.refused,
+	reg.MustRegister(m.httpTotal, m.httpSeconds, m.invocations, m.runSeconds, m.runCPU, m.runsDropped, m.runsSkipped, m.runsPruned, m.refused, m.sseClients,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	counterFunc := func(f func() uint64, name, help string) {
 		if f != nil {

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -79,7 +80,11 @@ func (g *Gateway) routeCall(kind routing.Kind) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		defer release()
+		defer func() {
+			if release != nil { // nil once a streamed chain owns it
+				release()
+			}
+		}()
 		rid := requestID(c)
 		query, _ := url.ParseQuery(string(c.Context().QueryArgs().QueryString())) // a bad pair is skipped
 		reqInfo := requestInfo(c, query, true)
@@ -87,47 +92,79 @@ func (g *Gateway) routeCall(kind routing.Kind) fiber.Handler {
 		if caller.ID != "jwt" {
 			claims["type"], claims["key_id"] = "apikey", caller.ID
 		}
-		// One "run" span for the chain; every step's fetches are its children.
-		runCtx, span := g.tracer.Step(ctx, "run")
-		tc := tracing.Invocation(runCtx)
-		out := (&routing.Chain{Exec: g.cfg.Executor}).Run(runCtx, routing.Request{
-			Steps: routing.Steps(chain.first, assigned, chain.last), Data: data, Deadline: deadline, Action: a.TimeoutAction,
-			Invocation: func(d functions.Deployed) *functions.Invocation {
-				inv := invocationOf(d)
-				inv.RequestID, inv.Request, inv.Auth, inv.Trace = rid, reqInfo, claims, tc
-				return inv
-			},
-		})
-		for _, s := range out.Steps {
-			if s.Result != nil {
-				g.tracer.Fetches(runCtx, s.Result.Fetches)
+		steps := routing.Steps(chain.first, assigned, chain.last)
+		// run is the chain and its records: the same whether the answer
+		// is one response or an event stream. It returns Server-Timing.
+		run := func(ctx context.Context, s *runStream) (routing.Outcome, string) {
+			// One "run" span for the chain; every step's fetches are its children.
+			runCtx, span := g.tracer.Step(ctx, "run")
+			tc := tracing.Invocation(runCtx)
+			var taps []logTap // one per step, made in order before any runs
+			out := (&routing.Chain{Exec: g.cfg.Executor}).Run(runCtx, routing.Request{
+				Steps: steps, Data: data, Deadline: deadline, Action: a.TimeoutAction,
+				Invocation: func(d functions.Deployed) *functions.Invocation {
+					inv := invocationOf(d)
+					inv.RequestID, inv.Request, inv.Auth, inv.Trace = rid, reqInfo, claims, tc
+					n := len(taps) + 1 // the step's number, as in its run record's id
+					taps = append(taps, g.tapLogs(inv, rid+"-"+strconv.Itoa(n), s, n))
+					return inv
+				},
+			})
+			for _, s := range out.Steps {
+				if s.Result != nil {
+					g.tracer.Fetches(runCtx, s.Result.Fetches)
+				}
 			}
+			endStep(span, nil)
+			return out, g.recordChain(ctx, tenant, rid, tracing.TraceID(ctx), arrived, out, taps)
 		}
-		endStep(span, nil)
-		g.recordChain(c, tenant, rid, tracing.TraceID(ctx), arrived, out)
 		writeRateLimit(c, ratelimit.Tightest(rateDec, ipDec))
-		switch {
-		case out.Invalid != nil:
-			step := out.Steps[len(out.Steps)-1].Step.Function
-			return &APIError{Status: http.StatusUnprocessableEntity, Code: "invalid_routing_data",
-				Message: out.Invalid.Error() + " (returned by " + step.Name + ")",
-				Details: fiber.Map{"path": out.Invalid.Path, "function_id": step.ID}}
-		case out.Status != nil && flat:
-			c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
-			return c.Send(routing.FlatStatus(*out.Status))
-		case out.Status != nil:
-			return c.JSON(fiber.Map{"status": out.Status})
-		}
-		answer := out.Data
-		if flat {
-			// The data passed the last step's check: flattening cannot fail.
-			if answer, err = routing.Flatten(out.Data); err != nil {
-				return err
+		if wantsEventStream(c) {
+			done := release
+			release = nil
+			head := runHeader{RequestID: rid, FunctionID: assigned.ID, Version: assigned.LiveVersion, StartedAt: arrived.UTC()}
+			for _, st := range steps {
+				f := st.Function
+				head.Steps = append(head.Steps, runHeaderStep{FunctionID: f.ID, Name: f.Name, Version: f.LiveVersion})
 			}
+			return g.streamRun(c, head, done, func(ctx context.Context, s *runStream) sseFinal {
+				out, _ := run(ctx, s)
+				answer, err := chainAnswer(out, flat)
+				if err != nil {
+					return errorEvent(rid, arrived, err)
+				}
+				return sseFinal{"message", runMessage{Status: http.StatusOK, DurationMS: sinceMS(arrived), Result: answer}}
+			})
+		}
+		out, timing := run(ctx, nil)
+		c.Set(headerServerTiming, timing)
+		answer, err := chainAnswer(out, flat)
+		if err != nil {
+			return err
 		}
 		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
 		return c.Send(answer)
 	}
+}
+
+// chainAnswer is the answer to a chain's outcome: the final data (flat
+// or nested), or {"status": …} when the call is to be refused.
+func chainAnswer(out routing.Outcome, flat bool) (json.RawMessage, error) {
+	switch {
+	case out.Invalid != nil:
+		step := out.Steps[len(out.Steps)-1].Step.Function
+		return nil, &APIError{Status: http.StatusUnprocessableEntity, Code: "invalid_routing_data",
+			Message: out.Invalid.Error() + " (returned by " + step.Name + ")",
+			Details: fiber.Map{"path": out.Invalid.Path, "function_id": step.ID}}
+	case out.Status != nil && flat:
+		return routing.FlatStatus(*out.Status), nil
+	case out.Status != nil:
+		return json.Marshal(fiber.Map{"status": out.Status})
+	case flat:
+		// The data passed the last step's check: flattening cannot fail.
+		return routing.Flatten(out.Data)
+	}
+	return out.Data, nil
 }
 
 // answerFormat reads ?format=: the nested answer (json, the default) or
@@ -218,28 +255,31 @@ func (g *Gateway) routingData(c *fiber.Ctx) ([]byte, error) {
 
 // recordChain keeps a run record per step that ran, under the request id
 // with the step's number (rid-1, rid-2, …: a record's id is unique), and
-// charges their CPU, in one debit. A chain answered at its deadline is
-// recorded when its executor has stopped it, after the answer.
-func (g *Gateway) recordChain(c *fiber.Ctx, t *tenantEntry, rid, traceID string, arrived time.Time, out routing.Outcome) {
-	ctx := context.WithoutCancel(c.UserContext())
+// charges their CPU, in one debit; it returns the Server-Timing of the
+// answer. A chain answered at its deadline is recorded when its executor
+// has stopped it, after the answer. taps are the steps' log taps.
+func (g *Gateway) recordChain(ctx context.Context, t *tenantEntry, rid, traceID string, arrived time.Time, out routing.Outcome, taps []logTap) string {
+	ctx = context.WithoutCancel(ctx)
 	if out.Late != nil {
 		g.late.Add(1)
 		go func() {
 			defer g.late.Done()
-			g.recordSteps(ctx, t, rid, traceID, <-out.Late, false, g.runs.recordLate)
+			g.recordSteps(ctx, t, rid, traceID, <-out.Late, false, taps, g.runs.recordLate)
 		}()
-		c.Set(headerServerTiming, serverTiming(0, time.Since(arrived)))
-		return
+		return serverTiming(0, time.Since(arrived))
 	}
-	cpu := g.recordSteps(ctx, t, rid, traceID, out.Steps, out.Invalid != nil, g.runs.record)
-	c.Set(headerServerTiming, serverTiming(cpu, time.Since(arrived)))
+	cpu := g.recordSteps(ctx, t, rid, traceID, out.Steps, out.Invalid != nil, taps, g.runs.record)
+	return serverTiming(cpu, time.Since(arrived))
 }
 
 // recordSteps records the steps with record, charges their CPU and
 // returns it. invalid: the last step returned malformed routing data.
-func (g *Gateway) recordSteps(ctx context.Context, t *tenantEntry, rid, traceID string, steps []routing.StepResult, invalid bool, record func(functions.Run)) time.Duration {
+func (g *Gateway) recordSteps(ctx context.Context, t *tenantEntry, rid, traceID string, steps []routing.StepResult, invalid bool, taps []logTap, record func(functions.Run)) time.Duration {
 	var total time.Duration
 	for i, s := range steps {
+		if i < len(taps) {
+			taps[i].finish(s.Result, s.Err)
+		}
 		d := s.Step.Function
 		cpu := runCPU(s.Result, s.Err)
 		g.observeCPU(cpu)

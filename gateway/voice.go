@@ -45,7 +45,11 @@ func (g *Gateway) voiceWebhook(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	defer release()
+	defer func() {
+		if release != nil { // nil once a streamed run owns it
+			release()
+		}
+	}()
 
 	// The signature is checked on the body as it came, before anything runs.
 	body := c.Body()
@@ -85,7 +89,11 @@ func (g *Gateway) voiceWebhook(c *fiber.Ctx) error {
 	if err != nil {
 		return apiError(http.StatusServiceUnavailable, "busy", "another event of this call is still running")
 	}
-	defer unlock()
+	defer func() {
+		if unlock != nil { // nil once a streamed run owns it
+			unlock()
+		}
+	}()
 	state, err := g.cfg.CallState.CallState(ctx, d.Tenant, ev.Call.ID)
 	if err != nil {
 		return err
@@ -96,24 +104,43 @@ func (g *Gateway) voiceWebhook(c *fiber.Ctx) error {
 	inv.Request, inv.Auth = requestInfo(c, query, d.Auth != functions.AuthPublic), claims
 	inv.Request.Body = form
 	inv.Call = &functions.CallInfo{ID: ev.Call.ID, State: state.Data, MaxStateBytes: stateBound(d)}
-	res, runErr := g.execute(c, inv)
-	cpu := g.finishRun(c, tenant, started, res, runErr)
-
-	var answer []byte
-	var contentType string
-	if runErr == nil {
-		runErr = g.storeCallState(ctx, d, ev.Call, state, res.CallState)
-	}
-	if runErr == nil && res.Response == nil {
-		answer, contentType, runErr = renderVoice(res.JSON, wantsJSON(c.Get(fiber.HeaderAccept)))
-	}
-	if ev.Call.Final {
-		// The call is over whatever the run did: its state goes now, not at its TTL.
-		if err := g.cfg.CallState.DeleteCallState(context.WithoutCancel(ctx), d.Tenant, ev.Call.ID); err != nil {
-			g.log.Warn("voice: delete call state", slog.String("function", d.ID), slog.Any("error", err))
+	asJSON := wantsJSON(c.Get(fiber.HeaderAccept))
+	// run is the webhook from the run on, but for its answer (one
+	// response, or the last event of a stream).
+	run := func(ctx context.Context, s *runStream) (res *functions.Result, answer []byte, contentType string, cpu time.Duration, runErr error) {
+		tap := g.tapLogs(inv, rid, s, 0)
+		res, runErr = g.execute(ctx, inv)
+		cpu = g.runCost(ctx, tenant, res, runErr)
+		if runErr == nil {
+			runErr = g.storeCallState(ctx, d, ev.Call, state, res.CallState)
 		}
+		if runErr == nil && res.Response == nil {
+			answer, contentType, runErr = renderVoice(res.JSON, asJSON)
+		}
+		if ev.Call.Final {
+			// The call is over whatever the run did: its state goes now, not at its TTL.
+			if err := g.cfg.CallState.DeleteCallState(context.WithoutCancel(ctx), d.Tenant, ev.Call.ID); err != nil {
+				g.log.Warn("voice: delete call state", slog.String("function", d.ID), slog.Any("error", err))
+			}
+		}
+		tap.finish(res, runErr)
+		g.recordRun(functions.TriggerVoice, d, rid, tracing.TraceID(ctx), "", started, cpu, res, runErr)
+		return res, answer, contentType, cpu, runErr
 	}
-	g.recordRun(functions.TriggerVoice, d, rid, tracing.TraceID(ctx), "", started, cpu, res, runErr)
+	if wantsEventStream(c) {
+		rel, unl := release, unlock
+		release, unlock = nil, nil
+		head := runHeader{RequestID: rid, FunctionID: d.ID, Version: d.LiveVersion, StartedAt: started.UTC()}
+		return g.streamRun(c, head, func() { unl(); rel() }, func(ctx context.Context, s *runStream) sseFinal {
+			res, answer, contentType, _, runErr := run(ctx, s)
+			if runErr != nil || res.Response != nil {
+				return resultEvent(rid, started, res, runErr)
+			}
+			return bodyMessage(http.StatusOK, started, contentType, nil, answer)
+		})
+	}
+	res, answer, contentType, cpu, runErr := run(ctx, nil)
+	setServerTiming(c, started, cpu, res)
 	if runErr != nil {
 		return runErr
 	}

@@ -1,0 +1,275 @@
+package gateway
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/scriptforge/scriptforge/functions"
+)
+
+// Server-sent events: a call with Accept: text/event-stream gets its run
+// as a stream (header, log…, then message or error) instead of one
+// answer, and GET /v1/functions/{id}/logs?follow=1 a function's lines
+// (logs.go). Checks that fail before the run (auth, limits, bad input)
+// are answered as ever, with a JSON error: only a run is streamed.
+//
+// fasthttp writes a response once its handler has returned, so a
+// streamed call's handler checks what it must, sets the headers and
+// hands the run to the body writer (streamRun), which runs it, writes
+// its lines as they come, and releases what the call held when it ends.
+
+// wantsEventStream: the caller asks for the run as server-sent events.
+func wantsEventStream(c *fiber.Ctx) bool {
+	accept := c.Get(fiber.HeaderAccept)
+	if !strings.Contains(accept, "text/event-stream") {
+		return false
+	}
+	for part := range strings.SplitSeq(accept, ",") {
+		mt, _, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(mt), "text/event-stream") {
+			return true
+		}
+	}
+	return false
+}
+
+// setEventStreamHeaders sends what keeps a stream a stream behind
+// proxies: no caching, no buffering (nginx's X-Accel-Buffering).
+func setEventStreamHeaders(c *fiber.Ctx) {
+	c.Set(fiber.HeaderContentType, "text/event-stream; charset=utf-8")
+	c.Set(fiber.HeaderCacheControl, "no-cache")
+	c.Set("X-Accel-Buffering", "no")
+	c.Status(http.StatusOK)
+}
+
+// sseWriter writes events to a response body. The first failed write
+// sticks: the client is gone, and later writes do nothing.
+type sseWriter struct {
+	w    *bufio.Writer
+	conn interface{ SetWriteDeadline(time.Time) error }
+	// stall bounds one flush: a client that takes no bytes for this long
+	// is cut off (the connection's write deadline is pushed on per flush).
+	stall time.Duration
+	err   error
+}
+
+func (s *sseWriter) event(name string, data any) {
+	if s.err != nil {
+		return
+	}
+	b, err := json.Marshal(data)
+	if err != nil {
+		s.err = err
+		return
+	}
+	s.w.WriteString("event: ")
+	s.w.WriteString(name)
+	s.w.WriteString("\ndata: ")
+	s.w.Write(b) // JSON has no raw newline: one data line
+	s.w.WriteString("\n\n")
+}
+
+func (s *sseWriter) comment(text string) {
+	if s.err == nil {
+		s.w.WriteString(": " + text + "\n\n")
+	}
+}
+
+func (s *sseWriter) flush() error {
+	if s.err != nil {
+		return s.err
+	}
+	if s.conn != nil && s.stall > 0 {
+		_ = s.conn.SetWriteDeadline(time.Now().Add(s.stall))
+	}
+	s.err = s.w.Flush()
+	return s.err
+}
+
+// sseStall bounds how long one flush of a stream may wait for the client.
+const sseStall = 30 * time.Second
+
+// streamLine is a console line of a streamed run; Step and FunctionID
+// say which step of a routing chain printed it (0 and "" otherwise).
+type streamLine struct {
+	Step       int    `json:"step,omitempty"`
+	FunctionID string `json:"function_id,omitempty"`
+	functions.LogLine
+}
+
+// runStream carries a streamed run's lines from the run to the body
+// writer without ever making the run wait: a full buffer drops the line
+// and counts it; the stream then says how many were dropped.
+type runStream struct {
+	lines   chan streamLine
+	dropped atomic.Uint64
+}
+
+func newRunStream(buffer int) *runStream {
+	return &runStream{lines: make(chan streamLine, buffer)}
+}
+
+// add is an Invocation.OnLog: it never blocks. Lines that come after the
+// stream ended (a routing step left running at its deadline) fill the
+// buffer and are dropped: nobody reads them, and nothing is closed.
+func (s *runStream) add(l streamLine) {
+	select {
+	case s.lines <- l:
+	default:
+		s.dropped.Add(1)
+	}
+}
+
+// onLog is add for the lines of one step.
+func (s *runStream) onLog(step int, functionID string) func(functions.LogLine) {
+	return func(l functions.LogLine) { s.add(streamLine{Step: step, FunctionID: functionID, LogLine: l}) }
+}
+
+// sseFinal is a stream's last event: "message" or "error".
+type sseFinal struct {
+	name string
+	data any
+}
+
+// runHeader is the header event of a streamed run.
+type runHeader struct {
+	RequestID  string          `json:"request_id"`
+	FunctionID string          `json:"function_id"`
+	Version    int             `json:"version"`
+	StartedAt  time.Time       `json:"started_at"`
+	Steps      []runHeaderStep `json:"steps,omitempty"` // a routing chain's, in order
+}
+
+type runHeaderStep struct {
+	FunctionID string `json:"function_id"`
+	Name       string `json:"name"`
+	Version    int    `json:"version"`
+}
+
+// runMessage is the result event. Result is a JSON answer as it is;
+// Body a Response's body or a voice answer (BodyBase64 when the body is
+// not text).
+type runMessage struct {
+	Status      int               `json:"status"`
+	DurationMS  float64           `json:"duration_ms"`
+	Result      json.RawMessage   `json:"result,omitempty"`
+	ContentType string            `json:"content_type,omitempty"`
+	Headers     map[string]string `json:"headers,omitempty"`
+	Body        *string           `json:"body,omitempty"`
+	BodyBase64  []byte            `json:"body_base64,omitempty"`
+}
+
+// runErrorEvent is the error event: the error body's fields, with the
+// status the call would have answered and how long it ran.
+type runErrorEvent struct {
+	Status     int     `json:"status"`
+	DurationMS float64 `json:"duration_ms"`
+	errorFields
+}
+
+func sinceMS(started time.Time) float64 {
+	return float64(time.Since(started).Microseconds()) / 1000
+}
+
+// errorEvent turns what a run failed with into the stream's error event.
+func errorEvent(rid string, started time.Time, err error) sseFinal {
+	ae := toAPIError(err)
+	return sseFinal{"error", runErrorEvent{Status: ae.Status, DurationMS: sinceMS(started),
+		errorFields: errorFields{Code: ae.Code, Message: ae.Message, RequestID: rid, SIPCode: ae.SIPCode, Details: ae.Details}}}
+}
+
+// bodyMessage is the message event of an answer with a body.
+func bodyMessage(status int, started time.Time, contentType string, headers map[string]string, body []byte) sseFinal {
+	m := runMessage{Status: status, DurationMS: sinceMS(started), ContentType: contentType, Headers: headers}
+	if utf8.Valid(body) {
+		s := string(body)
+		m.Body = &s
+	} else {
+		m.BodyBase64 = body
+	}
+	return sseFinal{"message", m}
+}
+
+// resultEvent is the final event of an invocation's run.
+func resultEvent(rid string, started time.Time, res *functions.Result, err error) sseFinal {
+	if err != nil {
+		return errorEvent(rid, started, err)
+	}
+	if r := res.Response; r != nil {
+		headers := make(map[string]string, len(r.Headers))
+		for k, v := range r.Headers {
+			if !reservedHeader(k) {
+				headers[k] = v
+			}
+		}
+		return bodyMessage(r.Status, started, r.Headers["content-type"], headers, r.Body)
+	}
+	return sseFinal{"message", runMessage{Status: http.StatusOK, DurationMS: sinceMS(started), Result: res.JSON}}
+}
+
+// streamRun answers the call as an event stream: header first, then
+// each line as run prints it, keep-alive comments while it is quiet, and
+// its final event. run gets a context that ends if the client goes
+// away; done is called once run has returned (it releases what the call
+// holds: its concurrency slot, a voice call's lock).
+func (g *Gateway) streamRun(c *fiber.Ctx, head runHeader, done func(), run func(ctx context.Context, s *runStream) sseFinal) error {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(c.UserContext()))
+	s := newRunStream(g.cfg.SSEBuffer)
+	conn := c.Context().Conn()
+	setEventStreamHeaders(c)
+	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+		g.metrics.sseClients.Inc()
+		defer g.metrics.sseClients.Dec()
+		defer cancel()
+		finished := make(chan sseFinal, 1)
+		go func() {
+			defer done()
+			finished <- run(ctx, s)
+		}()
+		out := &sseWriter{w: w, conn: conn, stall: sseStall}
+		out.event("header", head)
+		if out.flush() != nil {
+			cancel() // the client is gone: stop the run
+		}
+		keepAlive := time.NewTicker(g.cfg.SSEKeepAlive)
+		defer keepAlive.Stop()
+		reportDropped := func() {
+			if n := s.dropped.Swap(0); n > 0 {
+				out.event("dropped", fiber.Map{"count": n})
+			}
+		}
+		for {
+			select {
+			case l := <-s.lines:
+				out.event("log", l)
+				if len(s.lines) == 0 {
+					reportDropped()
+				}
+			case <-keepAlive.C:
+				reportDropped()
+				out.comment("keep-alive")
+			case final := <-finished:
+				// Every line of the run was added before it returned.
+				for len(s.lines) > 0 {
+					out.event("log", <-s.lines)
+				}
+				reportDropped()
+				out.event(final.name, final.data)
+				_ = out.flush()
+				return
+			}
+			if out.flush() != nil {
+				cancel()
+			}
+		}
+	})
+	return nil
+}
