@@ -122,6 +122,11 @@ type Config struct {
 	// SSEKeepAlive is how often a quiet event stream (a streamed run, a
 	// log follower) gets a keep-alive comment. Default 15 s.
 	SSEKeepAlive time.Duration
+	// SSECoalesce is how long a streamed run may take and still be
+	// answered as one body (header, lines and result in one write); a
+	// longer one gets its header when it passes, then its lines as they
+	// are printed. Default 2 ms; negative: the header goes out at once.
+	SSECoalesce time.Duration
 	// SSEBuffer is how many console lines a streamed run may have waiting
 	// for a slow client before more are dropped (and counted). Default 256.
 	SSEBuffer int
@@ -224,6 +229,7 @@ func New(cfg Config) (*Gateway, error) {
 	cfg.RunPruneInterval = cmp.Or(cfg.RunPruneInterval, 10*time.Minute)
 	cfg.SSEKeepAlive = cmp.Or(cfg.SSEKeepAlive, 15*time.Second)
 	cfg.SSEBuffer = orDefault(cfg.SSEBuffer, 256)
+	cfg.SSECoalesce = cmp.Or(cfg.SSECoalesce, 2*time.Millisecond)
 	cfg.FollowBuffer = orDefault(cfg.FollowBuffer, logstream.DefaultBuffer)
 	g := &Gateway{
 		cfg:     cfg,

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -220,20 +221,44 @@ func resultEvent(rid string, started time.Time, res *functions.Result, err error
 // its final event. run gets a context that ends if the client goes
 // away; done is called once run has returned (it releases what the call
 // holds: its concurrency slot, a voice call's lock).
+//
+// A run that ends within Config.SSECoalesce is answered with the whole
+// stream as one body, in one write: a stream written event by event
+// costs a write (and a wake-up of the client) per event, several times a
+// trivial run's own cost (bench/sse.sh). A longer run gets its header
+// when the window closes, and its lines as they come.
 func (g *Gateway) streamRun(c *fiber.Ctx, head runHeader, done func(), run func(ctx context.Context, s *runStream) sseFinal) error {
 	ctx, cancel := context.WithCancel(context.WithoutCancel(c.UserContext()))
 	s := newRunStream(g.cfg.SSEBuffer)
-	conn := c.Context().Conn()
+	finished := make(chan sseFinal, 1)
+	g.metrics.sseClients.Inc()
+	go func() {
+		defer done()
+		finished <- run(ctx, s)
+	}()
 	setEventStreamHeaders(c)
+	if w := g.cfg.SSECoalesce; w > 0 {
+		t := time.NewTimer(w)
+		select {
+		case final := <-finished:
+			t.Stop()
+			defer g.metrics.sseClients.Dec()
+			defer cancel()
+			var buf bytes.Buffer
+			out := &sseWriter{w: bufio.NewWriterSize(&buf, 512)}
+			out.event("header", head)
+			writeRest(out, s, final)
+			if err := out.flush(); err != nil {
+				return err
+			}
+			return c.Send(buf.Bytes())
+		case <-t.C:
+		}
+	}
+	conn := c.Context().Conn()
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
-		g.metrics.sseClients.Inc()
 		defer g.metrics.sseClients.Dec()
 		defer cancel()
-		finished := make(chan sseFinal, 1)
-		go func() {
-			defer done()
-			finished <- run(ctx, s)
-		}()
 		out := &sseWriter{w: w, conn: conn, stall: sseStall}
 		out.event("header", head)
 		if out.flush() != nil {
@@ -241,28 +266,19 @@ func (g *Gateway) streamRun(c *fiber.Ctx, head runHeader, done func(), run func(
 		}
 		keepAlive := time.NewTicker(g.cfg.SSEKeepAlive)
 		defer keepAlive.Stop()
-		reportDropped := func() {
-			if n := s.dropped.Swap(0); n > 0 {
-				out.event("dropped", fiber.Map{"count": n})
-			}
-		}
 		for {
 			select {
 			case l := <-s.lines:
 				out.event("log", l)
-				if len(s.lines) == 0 {
-					reportDropped()
+				if len(s.lines) > 0 || len(finished) > 0 {
+					continue // more is waiting: one write for the burst
 				}
+				reportDropped(out, s)
 			case <-keepAlive.C:
-				reportDropped()
+				reportDropped(out, s)
 				out.comment("keep-alive")
 			case final := <-finished:
-				// Every line of the run was added before it returned.
-				for len(s.lines) > 0 {
-					out.event("log", <-s.lines)
-				}
-				reportDropped()
-				out.event(final.name, final.data)
+				writeRest(out, s, final)
 				_ = out.flush()
 				return
 			}
@@ -272,4 +288,21 @@ func (g *Gateway) streamRun(c *fiber.Ctx, head runHeader, done func(), run func(
 		}
 	})
 	return nil
+}
+
+// reportDropped writes how many lines were dropped since it last did.
+func reportDropped(out *sseWriter, s *runStream) {
+	if n := s.dropped.Swap(0); n > 0 {
+		out.event("dropped", fiber.Map{"count": n})
+	}
+}
+
+// writeRest writes the lines still waiting and the final event: every
+// line of the run was added before it returned.
+func writeRest(out *sseWriter, s *runStream, final sseFinal) {
+	for len(s.lines) > 0 {
+		out.event("log", <-s.lines)
+	}
+	reportDropped(out, s)
+	out.event(final.name, final.data)
 }

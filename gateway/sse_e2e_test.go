@@ -148,7 +148,11 @@ func TestRunStreamEndToEnd(t *testing.T) {
 			if r, _ := json.Marshal(msg.data["result"]); string(r) != `{"n":1}` {
 				t.Fatalf("result %s", r)
 			}
-			// The first line came as it was printed, not with the result.
+			// The header went out at once (within the coalescing window),
+			// and the first line as it was printed, not with the result.
+			if early := msg.at.Sub(evs[0].at); early < 250*time.Millisecond {
+				t.Fatalf("the header came %v before the message; want ~300ms", early)
+			}
 			if early := msg.at.Sub(logs[0].at); early < 200*time.Millisecond {
 				t.Fatalf("the first log came %v before the message; want ~300ms", early)
 			}
@@ -291,5 +295,28 @@ func TestSSEClientsGauge(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("gauge after the stream: %s", gauge())
 		}
+	}
+}
+
+// A run that ends within the coalescing window is one body (one write,
+// with a length); with the window off, even a fast run is streamed.
+func TestRunStreamCoalesces(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		coalesce time.Duration
+		chunked  bool
+	}{{"window", 500 * time.Millisecond, false}, {"no window", -1, true}} {
+		t.Run(c.name, func(t *testing.T) {
+			s := startServerWith(t, t.TempDir(), "inprocess", 0, func(cfg *gateway.Config) { cfg.SSECoalesce = c.coalesce })
+			uuid := s.deployUUID("fast", `function main() { console.log("quick"); return 1 }`)
+			s.do("POST", "/v1/fn/"+uuid, `{}`, nil) // compiled and warm
+			resp, evs := s.stream("POST", "/v1/fn/"+uuid, `{}`, nil)
+			if got := strings.Join(names(evs), ","); got != "header,log,message" {
+				t.Fatalf("events %s", got)
+			}
+			if chunked := resp.ContentLength < 0; chunked != c.chunked {
+				t.Fatalf("content length %d; want chunked %v", resp.ContentLength, c.chunked)
+			}
+		})
 	}
 }
