@@ -237,3 +237,28 @@ func TestSlowFollowers(t *testing.T) {
 		t.Fatalf("streamed run: %d lines, %d dropped, of %d; events end %v", got, missed, lines, names(evs)[len(names(evs))-1])
 	}
 }
+
+// A follow stream outlives the server's write timeout (runs' longest
+// time plus a grace), and ends when the gateway shuts down instead of
+// holding the shutdown.
+func TestFollowOutlivesWriteTimeoutAndEndsAtShutdown(t *testing.T) {
+	s := startServerWith(t, t.TempDir(), "inprocess", 0, fastKeepAlive, func(c *gateway.Config) {
+		c.Limits.MaxTimeoutMS, c.Limits.DefaultTimeoutMS, c.WriteGrace = 300, 300, 100*time.Millisecond
+	})
+	id, uuid := s.deploy("later", "script", `function main() { console.log("still here"); return 1 }`)
+	f := s.follow(adminKey, id, "")
+	time.Sleep(1500 * time.Millisecond) // three times the write timeout
+	if r := s.do("POST", "/v1/fn/"+uuid, `{}`, nil); r.status != 200 {
+		t.Fatalf("run: %d %s", r.status, r.body)
+	}
+	if got := f.lines(1); !strings.HasSuffix(got[0], "info still here") {
+		t.Fatalf("line %q", got)
+	}
+	start := time.Now()
+	s.stop()
+	if took := time.Since(start); took > 3*time.Second {
+		t.Fatalf("shutdown with a follower open took %v", took)
+	}
+	for range f.events { // the stream ends
+	}
+}
