@@ -166,29 +166,18 @@ func (g *Gateway) invoke(c *fiber.Ctx) error {
 	inv.RequestID, inv.Export, inv.Data = rid, export, data
 	inv.Request, inv.Auth = requestInfo(c, query, d.Auth != functions.AuthPublic), claims
 	inv.Request.Body = form
-	// run is the call from the run on, but for its answer: the same
-	// whether the answer is one response or an event stream.
-	run := func(ctx context.Context, s *runStream) (*functions.Result, error, time.Duration) {
-		tap := g.tapLogs(inv, rid, s, 0)
-		res, runErr := g.execute(ctx, inv)
-		cpu := g.runCost(ctx, tenant, res, runErr)
-		if runErr == nil {
-			runErr = contract.checkOutput(res)
-		}
-		tap.finish(res, runErr)
-		g.recordRun(functions.TriggerHTTP, d, rid, tracing.TraceID(ctx), export, started, cpu, res, runErr)
-		return res, runErr, cpu
-	}
 	if wantsEventStream(c) {
 		done := release
 		release = nil
+		r := &invocationRun{d: d, inv: inv, tenant: tenant, contract: contract, rid: rid, export: export, started: started}
 		head := runHeader{RequestID: rid, FunctionID: d.ID, Version: d.LiveVersion, StartedAt: started.UTC()}
 		return g.streamRun(c, head, done, func(ctx context.Context, s *runStream) sseFinal {
-			res, runErr, _ := run(ctx, s)
-			return resultEvent(rid, started, res, runErr)
+			res, runErr, _ := g.runInvocation(ctx, r, s)
+			return resultEvent(r.rid, r.started, res, runErr)
 		})
 	}
-	res, runErr, cpu := run(c.UserContext(), nil)
+	r := invocationRun{d: d, inv: inv, tenant: tenant, contract: contract, rid: rid, export: export, started: started}
+	res, runErr, cpu := g.runInvocation(c.UserContext(), &r, nil)
 	setServerTiming(c, started, cpu, res)
 	if runErr != nil {
 		return runErr
@@ -198,6 +187,31 @@ func (g *Gateway) invoke(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
 	return c.Send(res.JSON)
+}
+
+// invocationRun is an invocation from its run on: the same whether it
+// is answered with one response or an event stream.
+type invocationRun struct {
+	d           functions.Deployed
+	inv         *functions.Invocation
+	tenant      *tenantEntry
+	contract    *compiledContract
+	rid, export string
+	started     time.Time
+}
+
+// runInvocation runs r (its lines also to s, if streamed), charges its
+// CPU, checks its result against the contract and records it.
+func (g *Gateway) runInvocation(ctx context.Context, r *invocationRun, s *runStream) (*functions.Result, error, time.Duration) {
+	tap := g.tapLogs(r.inv, r.rid, s, 0)
+	res, runErr := g.execute(ctx, r.inv)
+	cpu := g.runCost(ctx, r.tenant, res, runErr)
+	if runErr == nil {
+		runErr = r.contract.checkOutput(res)
+	}
+	tap.finish(res, runErr)
+	g.recordRun(functions.TriggerHTTP, r.d, r.rid, tracing.TraceID(ctx), r.export, r.started, cpu, res, runErr)
+	return res, runErr, cpu
 }
 
 // execute runs inv under a "run" span of the request's trace: the run's

@@ -93,50 +93,29 @@ func (g *Gateway) routeCall(kind routing.Kind) fiber.Handler {
 			claims["type"], claims["key_id"] = "apikey", caller.ID
 		}
 		steps := routing.Steps(chain.first, assigned, chain.last)
-		// run is the chain and its records: the same whether the answer
-		// is one response or an event stream. It returns Server-Timing.
-		run := func(ctx context.Context, s *runStream) (routing.Outcome, string) {
-			// One "run" span for the chain; every step's fetches are its children.
-			runCtx, span := g.tracer.Step(ctx, "run")
-			tc := tracing.Invocation(runCtx)
-			var taps []logTap // one per step, made in order before any runs
-			out := (&routing.Chain{Exec: g.cfg.Executor}).Run(runCtx, routing.Request{
-				Steps: steps, Data: data, Deadline: deadline, Action: a.TimeoutAction,
-				Invocation: func(d functions.Deployed) *functions.Invocation {
-					inv := invocationOf(d)
-					inv.RequestID, inv.Request, inv.Auth, inv.Trace = rid, reqInfo, claims, tc
-					n := len(taps) + 1 // the step's number, as in its run record's id
-					taps = append(taps, g.tapLogs(inv, rid+"-"+strconv.Itoa(n), s, n))
-					return inv
-				},
-			})
-			for _, s := range out.Steps {
-				if s.Result != nil {
-					g.tracer.Fetches(runCtx, s.Result.Fetches)
-				}
-			}
-			endStep(span, nil)
-			return out, g.recordChain(ctx, tenant, rid, tracing.TraceID(ctx), arrived, out, taps)
-		}
 		writeRateLimit(c, ratelimit.Tightest(rateDec, ipDec))
 		if wantsEventStream(c) {
 			done := release
 			release = nil
+			r := &chainRun{steps: steps, data: data, deadline: deadline, action: a.TimeoutAction, rid: rid,
+				reqInfo: reqInfo, claims: claims, tenant: tenant, arrived: arrived}
 			head := runHeader{RequestID: rid, FunctionID: assigned.ID, Version: assigned.LiveVersion, StartedAt: arrived.UTC()}
 			for _, st := range steps {
 				f := st.Function
 				head.Steps = append(head.Steps, runHeaderStep{FunctionID: f.ID, Name: f.Name, Version: f.LiveVersion})
 			}
 			return g.streamRun(c, head, done, func(ctx context.Context, s *runStream) sseFinal {
-				out, _ := run(ctx, s)
+				out, _ := g.runChain(ctx, r, s)
 				answer, err := chainAnswer(out, flat)
 				if err != nil {
-					return errorEvent(rid, arrived, err)
+					return errorEvent(r.rid, r.arrived, err)
 				}
-				return sseFinal{"message", runMessage{Status: http.StatusOK, DurationMS: sinceMS(arrived), Result: answer}}
+				return sseFinal{"message", runMessage{Status: http.StatusOK, DurationMS: sinceMS(r.arrived), Result: answer}}
 			})
 		}
-		out, timing := run(ctx, nil)
+		r := chainRun{steps: steps, data: data, deadline: deadline, action: a.TimeoutAction, rid: rid,
+			reqInfo: reqInfo, claims: claims, tenant: tenant, arrived: arrived}
+		out, timing := g.runChain(ctx, &r, nil)
 		c.Set(headerServerTiming, timing)
 		answer, err := chainAnswer(out, flat)
 		if err != nil {
@@ -145,6 +124,61 @@ func (g *Gateway) routeCall(kind routing.Kind) fiber.Handler {
 		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
 		return c.Send(answer)
 	}
+}
+
+// chainRun is a routing call from its chain on: the same whether it is
+// answered with one response or an event stream.
+type chainRun struct {
+	steps    []routing.Step
+	data     []byte
+	deadline time.Time
+	action   routing.TimeoutAction
+	rid      string
+	reqInfo  functions.RequestInfo
+	claims   map[string]any
+	tenant   *tenantEntry
+	arrived  time.Time
+}
+
+// runChain runs the chain of r (its steps' lines also to s, if
+// streamed) and records its steps; it returns the outcome and the
+// answer's Server-Timing.
+func (g *Gateway) runChain(ctx context.Context, r *chainRun, s *runStream) (routing.Outcome, string) {
+	// One "run" span for the chain; every step's fetches are its children.
+	runCtx, span := g.tracer.Step(ctx, "run")
+	tc := tracing.Invocation(runCtx)
+	rid, reqInfo, claims := r.rid, r.reqInfo, r.claims
+	invocation := func(d functions.Deployed) *functions.Invocation {
+		inv := invocationOf(d)
+		inv.RequestID, inv.Request, inv.Auth, inv.Trace = rid, reqInfo, claims, tc
+		return inv
+	}
+	// live says which steps sent their lines as they were printed; nil
+	// when nobody watches (the common case costs no allocation).
+	var live []bool
+	if s != nil || g.logs.Followers() > 0 {
+		stepLive, n := make([]bool, len(r.steps)), 0
+		live = stepLive
+		plain := invocation
+		invocation = func(d functions.Deployed) *functions.Invocation {
+			inv := plain(d)
+			if n < len(stepLive) { // steps are made in order, before any runs
+				stepLive[n] = g.tapLogs(inv, rid+"-"+strconv.Itoa(n+1), s, n+1).live
+			}
+			n++
+			return inv
+		}
+	}
+	out := (&routing.Chain{Exec: g.cfg.Executor}).Run(runCtx, routing.Request{
+		Steps: r.steps, Data: r.data, Deadline: r.deadline, Action: r.action, Invocation: invocation,
+	})
+	for _, s := range out.Steps {
+		if s.Result != nil {
+			g.tracer.Fetches(runCtx, s.Result.Fetches)
+		}
+	}
+	endStep(span, nil)
+	return out, g.recordChain(ctx, r.tenant, rid, tracing.TraceID(ctx), r.arrived, out, live)
 }
 
 // chainAnswer is the answer to a chain's outcome: the final data (flat
@@ -257,35 +291,36 @@ func (g *Gateway) routingData(c *fiber.Ctx) ([]byte, error) {
 // with the step's number (rid-1, rid-2, …: a record's id is unique), and
 // charges their CPU, in one debit; it returns the Server-Timing of the
 // answer. A chain answered at its deadline is recorded when its executor
-// has stopped it, after the answer. taps are the steps' log taps.
-func (g *Gateway) recordChain(ctx context.Context, t *tenantEntry, rid, traceID string, arrived time.Time, out routing.Outcome, taps []logTap) string {
+// has stopped it, after the answer. live says which steps' lines went
+// out as they were printed (nil: none).
+func (g *Gateway) recordChain(ctx context.Context, t *tenantEntry, rid, traceID string, arrived time.Time, out routing.Outcome, live []bool) string {
 	ctx = context.WithoutCancel(ctx)
 	if out.Late != nil {
 		g.late.Add(1)
 		go func() {
 			defer g.late.Done()
-			g.recordSteps(ctx, t, rid, traceID, <-out.Late, false, taps, g.runs.recordLate)
+			g.recordSteps(ctx, t, rid, traceID, <-out.Late, false, live, g.runs.recordLate)
 		}()
 		return serverTiming(0, time.Since(arrived))
 	}
-	cpu := g.recordSteps(ctx, t, rid, traceID, out.Steps, out.Invalid != nil, taps, g.runs.record)
+	cpu := g.recordSteps(ctx, t, rid, traceID, out.Steps, out.Invalid != nil, live, g.runs.record)
 	return serverTiming(cpu, time.Since(arrived))
 }
 
 // recordSteps records the steps with record, charges their CPU and
 // returns it. invalid: the last step returned malformed routing data.
-func (g *Gateway) recordSteps(ctx context.Context, t *tenantEntry, rid, traceID string, steps []routing.StepResult, invalid bool, taps []logTap, record func(functions.Run)) time.Duration {
+func (g *Gateway) recordSteps(ctx context.Context, t *tenantEntry, rid, traceID string, steps []routing.StepResult, invalid bool, live []bool, record func(functions.Run)) time.Duration {
 	var total time.Duration
 	for i, s := range steps {
-		if i < len(taps) {
-			taps[i].finish(s.Result, s.Err)
-		}
+		stepID := rid + "-" + strconv.Itoa(i+1)
+		tap := logTap{hub: g.logs, fn: s.Step.Function.ID, rid: stepID, live: i < len(live) && live[i]}
+		tap.finish(s.Result, s.Err)
 		d := s.Step.Function
 		cpu := runCPU(s.Result, s.Err)
 		g.observeCPU(cpu)
 		total += cpu
 		r := functions.Run{
-			RequestID: rid + "-" + strconv.Itoa(i+1), FunctionID: d.ID, Tenant: d.Tenant, Version: d.LiveVersion,
+			RequestID: stepID, FunctionID: d.ID, Tenant: d.Tenant, Version: d.LiveVersion,
 			Trigger: functions.TriggerRouting, Status: http.StatusOK, StartedAt: s.Started.UTC(),
 			DurationUS: s.Duration.Microseconds(), CPUUS: cpu.Microseconds(), TraceID: traceID,
 		}

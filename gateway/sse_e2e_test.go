@@ -241,6 +241,14 @@ function main(d) { console.warn("route step", d.routing.a); d.egress_routing = [
 				t.Fatalf("routing message %v", msg)
 			}
 
+			// A follower of a step's function gets its lines, tagged with
+			// the step's record id (<request id>-<step>), from plain calls too.
+			f := s.follow(admin, route, "")
+			r := s.route(sw, "/v1/routing/customers/c1", map[string]any{"routing": map[string]any{}})
+			if got := f.lines(1); r.status != 200 || got[0] != r.header.Get("X-Request-Id")+"-2 warn route step 1" {
+				t.Fatalf("followed step: %d %q", r.status, got)
+			}
+
 			_, uuid := s.deploy("voice", "app", `import { VoiceResponse } from "voice";
 export function main(data) { console.log("call", data.call.id); const r = new VoiceResponse(); r.say("hello"); return r }`)
 			resp, evs = s.stream("POST", "/v1/voice/"+uuid, `{"call_id":"c-1"}`, nil)

@@ -91,7 +91,7 @@ func (p *process) executeChain(ctx context.Context, handoff string, steps []*fun
 		slot := p.board.take()
 		w := chainWatch{b: p.board, slot: slot, frame: frame, sent: started}
 		run := pendingRun{tenant: first.Function.Tenant, function: frame[0].Function.ID, memoryMB: memoryMB, slot: slot, steps: frame}
-		if frame[0].OnLog != nil {
+		if anyLive(frame) {
 			run.live = func(step int, l functions.LogLine) {
 				if step < len(frame) && frame[step].OnLog != nil {
 					frame[step].OnLog(l)

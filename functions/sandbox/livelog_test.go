@@ -116,6 +116,17 @@ func TestPoolLiveLogs(t *testing.T) {
 		t.Fatalf("chain lines %q", got)
 	}
 
+	// Only a later step listens: the chain still sends its lines, and
+	// only that step's reach a listener.
+	var second liveCollector
+	steps[0].OnLog, steps[1].OnLog = nil, second.on("")
+	if runs := p.ExecuteChain(context.Background(), testHandoff, steps); len(runs) != 2 || runs[1].Err != nil {
+		t.Fatalf("chain: %+v", runs)
+	}
+	if got := second.messages(); !reflect.DeepEqual(got, []string{"info n 3"}) {
+		t.Fatalf("second step's lines %q", got)
+	}
+
 	inv.OnLog = nil
 	if _, err := p.Execute(context.Background(), inv); err != nil || len(c.messages()) != 3 {
 		t.Fatalf("a plain run reached the old listener: %v %q", err, c.messages())
