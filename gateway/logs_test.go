@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"errors"
+	"strconv"
 	"testing"
 	"time"
 
@@ -60,8 +61,8 @@ func TestTapLogs(t *testing.T) {
 	inv = &functions.Invocation{Function: functions.FunctionInfo{ID: "fn_a"}}
 	g.tapLogs(inv, "r3-2", s, 2)
 	inv.OnLog(line)
-	if sl := <-s.lines; sl.Step != 2 || sl.FunctionID != "fn_a" || sl.Message != "m" {
-		t.Fatalf("stream line %+v", sl)
+	if lines, _ := s.take(); len(lines) != 1 || lines[0].Step != 2 || lines[0].FunctionID != "fn_a" || lines[0].Message != "m" {
+		t.Fatalf("stream lines %+v", lines)
 	}
 	for len(f.Lines()) > 0 {
 		if got := <-f.Lines(); got.RequestID == "r3-2" {
@@ -71,14 +72,28 @@ func TestTapLogs(t *testing.T) {
 	t.Fatal("the follower missed the streamed run's line")
 }
 
-// A streamed run's buffer drops what it cannot hold, and counts it.
+// A streamed run's buffer drops what it cannot hold, and counts it; a
+// take empties it, and the dropped count starts again.
 func TestRunStreamDrops(t *testing.T) {
 	s := newRunStream(2)
 	on := s.onLog(0, "")
-	for range 5 {
-		on(functions.LogLine{Message: "x"})
+	for i := range 5 {
+		on(functions.LogLine{Message: strconv.Itoa(i)})
 	}
-	if len(s.lines) != 2 || s.dropped.Load() != 3 {
-		t.Fatalf("kept %d, dropped %d", len(s.lines), s.dropped.Load())
+	lines, dropped := s.take()
+	if len(lines) != 2 || lines[0].Message != "0" || lines[1].Message != "1" || dropped != 3 {
+		t.Fatalf("kept %+v, dropped %d", lines, dropped)
+	}
+	select {
+	case <-s.wake:
+	default:
+		t.Fatal("no wake-up for the lines")
+	}
+	on(functions.LogLine{Message: "5"})
+	if lines, dropped = s.take(); len(lines) != 1 || lines[0].Message != "5" || dropped != 0 {
+		t.Fatalf("after a take: %+v, dropped %d", lines, dropped)
+	}
+	if allocs := testing.AllocsPerRun(100, func() { newRunStream(256) }); allocs > 2 {
+		t.Fatalf("a stream costs %v allocations before any line", allocs)
 	}
 }

@@ -7,7 +7,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -60,13 +60,26 @@ type sseWriter struct {
 	// is cut off (the connection's write deadline is pushed on per flush).
 	stall time.Duration
 	err   error
+	buf   []byte // an event's JSON, reused
 }
 
 func (s *sseWriter) event(name string, data any) {
 	if s.err != nil {
 		return
 	}
-	b, err := json.Marshal(data)
+	b := s.buf[:0]
+	var err error
+	switch d := data.(type) { // the common events by hand (sse_json.go)
+	case *streamLine:
+		b = d.appendJSON(b)
+	case runHeader:
+		b = d.appendJSON(b)
+	case runMessage:
+		b, err = d.appendJSON(b)
+	default:
+		b, err = appendJSON(b, data)
+	}
+	s.buf = b
 	if err != nil {
 		s.err = err
 		return
@@ -107,26 +120,49 @@ type streamLine struct {
 }
 
 // runStream carries a streamed run's lines from the run to the body
-// writer without ever making the run wait: a full buffer drops the line
-// and counts it; the stream then says how many were dropped.
+// writer without ever making the run wait: past max lines waiting, a
+// line is dropped and counted; the stream then says how many were
+// dropped. A slice under a lock, not a buffered channel: a channel of
+// max lines would be allocated and cleared for every call, lines or not.
 type runStream struct {
-	lines   chan streamLine
-	dropped atomic.Uint64
+	mu      sync.Mutex
+	lines   []streamLine // waiting to be written, oldest first
+	spare   []streamLine // the slice last taken, reused
+	max     int
+	dropped uint64
+	wake    chan struct{} // a line is waiting (buffered: one wake-up)
 }
 
-func newRunStream(buffer int) *runStream {
-	return &runStream{lines: make(chan streamLine, buffer)}
+func newRunStream(max int) *runStream {
+	return &runStream{max: max, wake: make(chan struct{}, 1)}
 }
 
 // add is an Invocation.OnLog: it never blocks. Lines that come after the
-// stream ended (a routing step left running at its deadline) fill the
-// buffer and are dropped: nobody reads them, and nothing is closed.
+// stream ended (a routing step left running at its deadline) are kept
+// until max, then dropped: nobody takes them.
 func (s *runStream) add(l streamLine) {
-	select {
-	case s.lines <- l:
-	default:
-		s.dropped.Add(1)
+	s.mu.Lock()
+	if len(s.lines) < s.max {
+		s.lines = append(s.lines, l)
+	} else {
+		s.dropped++
 	}
+	s.mu.Unlock()
+	select {
+	case s.wake <- struct{}{}:
+	default: // already woken
+	}
+}
+
+// take returns the waiting lines and how many were dropped since the
+// last take (all later than those lines). The lines are valid until the
+// next take.
+func (s *runStream) take() ([]streamLine, uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	lines, dropped := s.lines, s.dropped
+	s.lines, s.spare, s.dropped = s.spare[:0], lines, 0
+	return lines, dropped
 }
 
 // onLog is add for the lines of one step.
@@ -268,14 +304,13 @@ func (g *Gateway) streamRun(c *fiber.Ctx, head runHeader, done func(), run func(
 		defer keepAlive.Stop()
 		for {
 			select {
-			case l := <-s.lines:
-				out.event("log", l)
-				if len(s.lines) > 0 || len(finished) > 0 {
-					continue // more is waiting: one write for the burst
+			case <-s.wake:
+				writeLines(out, s)
+				if len(finished) > 0 {
+					continue // the end is here too: one write for both
 				}
-				reportDropped(out, s)
 			case <-keepAlive.C:
-				reportDropped(out, s)
+				writeLines(out, s) // only a drop count can be waiting
 				out.comment("keep-alive")
 			case final := <-finished:
 				writeRest(out, s, final)
@@ -290,19 +325,21 @@ func (g *Gateway) streamRun(c *fiber.Ctx, head runHeader, done func(), run func(
 	return nil
 }
 
-// reportDropped writes how many lines were dropped since it last did.
-func reportDropped(out *sseWriter, s *runStream) {
-	if n := s.dropped.Swap(0); n > 0 {
-		out.event("dropped", fiber.Map{"count": n})
+// writeLines writes the waiting lines, then how many were dropped after
+// them, if any.
+func writeLines(out *sseWriter, s *runStream) {
+	lines, dropped := s.take()
+	for i := range lines {
+		out.event("log", &lines[i])
+	}
+	if dropped > 0 {
+		out.event("dropped", fiber.Map{"count": dropped})
 	}
 }
 
 // writeRest writes the lines still waiting and the final event: every
 // line of the run was added before it returned.
 func writeRest(out *sseWriter, s *runStream, final sseFinal) {
-	for len(s.lines) > 0 {
-		out.event("log", <-s.lines)
-	}
-	reportDropped(out, s)
+	writeLines(out, s)
 	out.event(final.name, final.data)
 }
