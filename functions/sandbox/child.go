@@ -93,7 +93,11 @@ func serve(r io.Reader, w io.Writer, eng functions.Executor, kv *kvClient, hando
 			continue
 		}
 		if req.Live {
-			sendLogs(req, send)
+			sendLogs(req, func(resp response) {
+				// A line may wait a moment for the run's next frame (the
+				// next line, or its answer) to share its write.
+				_ = out.sendSoon(func(b []byte) ([]byte, error) { return appendResponse(b, &resp), nil }, liveLogDelay)
+			})
 		}
 		ctx, cancel := context.WithCancel(context.WithValue(context.Background(), frameKey{}, req.ID))
 		cmu.Lock()
@@ -103,6 +107,10 @@ func serve(r io.Reader, w io.Writer, eng functions.Executor, kv *kvClient, hando
 		runs.start(job{req: req, ctx: ctx, cancel: cancel})
 	}
 }
+
+// liveLogDelay is how long a console line of a live run may wait in the
+// sandbox for another frame to share its write.
+const liveLogDelay = time.Millisecond
 
 // sendLogs makes the runs of req send each console line to the gateway
 // as it is printed, tagged with its step in a chain.

@@ -1,6 +1,8 @@
 package sandbox
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"reflect"
 	"sync"
@@ -131,4 +133,67 @@ func TestPoolLiveLogs(t *testing.T) {
 	if _, err := p.Execute(context.Background(), inv); err != nil || len(c.messages()) != 3 {
 		t.Fatalf("a plain run reached the old listener: %v %q", err, c.messages())
 	}
+}
+
+// countingWriter counts writes and keeps what they wrote.
+type countingWriter struct {
+	mu     sync.Mutex
+	writes int
+	data   []byte
+}
+
+func (w *countingWriter) Write(b []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.writes++
+	w.data = append(w.data, b...)
+	return len(b), nil
+}
+
+func (w *countingWriter) state() (int, int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.writes, len(w.data)
+}
+
+// A frame sent soon waits for the next frame and goes in its write, in
+// order; alone, it goes when its delay is up.
+func TestSendSoon(t *testing.T) {
+	w := &countingWriter{}
+	fw := newFrameWriter(w, true)
+	frame := func(id uint64) func([]byte) ([]byte, error) {
+		return func(b []byte) ([]byte, error) {
+			return appendResponse(b, &response{ID: id, Log: &logFrame{Line: functions.LogLine{Level: "info", Message: "x"}}}), nil
+		}
+	}
+	if err := fw.sendSoon(frame(1), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := w.state(); n != 0 {
+		t.Fatalf("%d writes before the next frame", n)
+	}
+	if err := fw.send(frame(2)); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := w.state(); n != 1 {
+		t.Fatalf("%d writes for two frames", n)
+	}
+	in := bufio.NewReader(bytes.NewReader(w.data))
+	for _, want := range []uint64{1, 2} {
+		resp, err := readResponse(in)
+		if err != nil || resp.ID != want {
+			t.Fatalf("frame %d: %+v %v", want, resp, err)
+		}
+	}
+	if err := fw.sendSoon(frame(3), 20*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for n, _ := w.state(); n != 2; n, _ = w.state() {
+		if time.Now().After(deadline) {
+			t.Fatal("a lone frame was never written")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	_ = fw.close()
 }
