@@ -189,6 +189,8 @@ type Gateway struct {
 	// instead of holding the shutdown until its deadline.
 	closing     chan struct{}
 	closingOnce sync.Once
+	// streamRunners run streamed calls' runs.
+	streamRunners *runners
 }
 
 // New builds the gateway; it starts only the run-record writer and pruner.
@@ -239,10 +241,11 @@ func New(cfg Config) (*Gateway, error) {
 		tenants: newTenantCache(cfg.Tenants, 10000, 30*time.Second),
 		metrics: newMetrics(cfg),
 		// 4 MiB of schema text: about 160 MB compiled, per copy in use.
-		contracts: newContractCache(10000, 4<<20, cfg.SchemaBudget),
-		tracer:    cfg.Tracer,
-		logs:      logstream.New(),
-		closing:   make(chan struct{}),
+		contracts:     newContractCache(10000, 4<<20, cfg.SchemaBudget),
+		tracer:        cfg.Tracer,
+		logs:          logstream.New(),
+		streamRunners: newRunners(),
+		closing:       make(chan struct{}),
 	}
 	if cfg.Routing != nil {
 		g.routingCache = newRoutingCache(cfg.Routing, cfg.Store, 10000, 5*time.Second)

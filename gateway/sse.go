@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -51,23 +50,32 @@ func setEventStreamHeaders(c *fiber.Ctx) {
 	c.Status(http.StatusOK)
 }
 
-// sseWriter writes events to a response body. The first failed write
-// sticks: the client is gone, and later writes do nothing.
+// sseWriter writes events to a response body: to w as they come (a
+// stream), or into body (an answer sent whole; w is nil). The first
+// failed write sticks: the client is gone, and later writes do nothing.
 type sseWriter struct {
 	w    *bufio.Writer
+	body []byte
 	conn interface{ SetWriteDeadline(time.Time) error }
 	// stall bounds one flush: a client that takes no bytes for this long
 	// is cut off (the connection's write deadline is pushed on per flush).
 	stall time.Duration
 	err   error
-	buf   []byte // an event's JSON, reused
+	buf   []byte // an event's JSON, reused (streams)
 }
 
 func (s *sseWriter) event(name string, data any) {
 	if s.err != nil {
 		return
 	}
-	b := s.buf[:0]
+	var b []byte
+	if s.w == nil { // straight into the answer
+		b = append(s.body, "event: "...)
+		b = append(b, name...)
+		b = append(b, "\ndata: "...)
+	} else {
+		b = s.buf[:0]
+	}
 	var err error
 	switch d := data.(type) { // the common events by hand (sse_json.go)
 	case *streamLine:
@@ -79,26 +87,30 @@ func (s *sseWriter) event(name string, data any) {
 	default:
 		b, err = appendJSON(b, data)
 	}
-	s.buf = b
 	if err != nil {
 		s.err = err
 		return
 	}
+	if s.w == nil {
+		s.body = append(b, "\n\n"...) // JSON has no raw newline: one data line
+		return
+	}
+	s.buf = b
 	s.w.WriteString("event: ")
 	s.w.WriteString(name)
 	s.w.WriteString("\ndata: ")
-	s.w.Write(b) // JSON has no raw newline: one data line
+	s.w.Write(b)
 	s.w.WriteString("\n\n")
 }
 
 func (s *sseWriter) comment(text string) {
-	if s.err == nil {
+	if s.err == nil && s.w != nil {
 		s.w.WriteString(": " + text + "\n\n")
 	}
 }
 
 func (s *sseWriter) flush() error {
-	if s.err != nil {
+	if s.err != nil || s.w == nil {
 		return s.err
 	}
 	if s.conn != nil && s.stall > 0 {
@@ -263,32 +275,94 @@ func resultEvent(rid string, started time.Time, res *functions.Result, err error
 // costs a write (and a wake-up of the client) per event, several times a
 // trivial run's own cost (bench/sse.sh). A longer run gets its header
 // when the window closes, and its lines as they come.
+// sseBodies are buffers for answers sent whole (see streamRun).
+var sseBodies = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// Coalescing timers are reused: a new one per call is three allocations.
+// Since Go 1.23 a stopped timer delivers nothing stale.
+var sseTimers sync.Pool
+
+func startTimer(d time.Duration) *time.Timer {
+	if t, ok := sseTimers.Get().(*time.Timer); ok {
+		t.Reset(d)
+		return t
+	}
+	return time.NewTimer(d)
+}
+
+func stopTimer(t *time.Timer) {
+	t.Stop()
+	sseTimers.Put(t)
+}
+
+// runners runs streamed runs on goroutines it keeps: a run in process
+// grows its goroutine's stack to tens of KiB, and a new goroutine per
+// run would pay for that growth on every run (as the sandbox's runners
+// do, for the same reason). Idle goroutines beyond the load exit.
+type runners struct {
+	idle chan func() // unbuffered: a send succeeds only into a waiting runner
+}
+
+// runnerIdle is how long a runner waits for the next run before it exits.
+const runnerIdle = 10 * time.Second
+
+func newRunners() *runners { return &runners{idle: make(chan func())} }
+
+func (rs *runners) start(job func()) {
+	select {
+	case rs.idle <- job:
+	default:
+		go rs.loop(job)
+	}
+}
+
+func (rs *runners) loop(job func()) {
+	wait := time.NewTimer(runnerIdle)
+	defer wait.Stop()
+	for {
+		job()
+		wait.Reset(runnerIdle)
+		select {
+		case job = <-rs.idle:
+		case <-wait.C:
+			return
+		}
+	}
+}
+
 func (g *Gateway) streamRun(c *fiber.Ctx, head runHeader, done func(), run func(ctx context.Context, s *runStream) sseFinal) error {
 	ctx, cancel := context.WithCancel(context.WithoutCancel(c.UserContext()))
 	s := newRunStream(g.cfg.SSEBuffer)
 	finished := make(chan sseFinal, 1)
 	g.metrics.sseClients.Inc()
-	go func() {
+	g.streamRunners.start(func() {
 		defer done()
 		finished <- run(ctx, s)
-	}()
+	})
 	setEventStreamHeaders(c)
 	if w := g.cfg.SSECoalesce; w > 0 {
-		t := time.NewTimer(w)
+		t := startTimer(w)
 		select {
 		case final := <-finished:
-			t.Stop()
+			stopTimer(t)
 			defer g.metrics.sseClients.Dec()
 			defer cancel()
-			var buf bytes.Buffer
-			out := &sseWriter{w: bufio.NewWriterSize(&buf, 512)}
+			body := sseBodies.Get().(*[]byte)
+			defer func() {
+				if cap(*body) <= 64<<10 { // a huge answer's buffer is not kept
+					sseBodies.Put(body)
+				}
+			}()
+			out := sseWriter{body: (*body)[:0]}
 			out.event("header", head)
-			writeRest(out, s, final)
-			if err := out.flush(); err != nil {
-				return err
+			writeRest(&out, s, final)
+			*body = out.body
+			if out.err != nil {
+				return out.err
 			}
-			return c.Send(buf.Bytes())
+			return c.Send(out.body) // copied into the response
 		case <-t.C:
+			stopTimer(t)
 		}
 	}
 	conn := c.Context().Conn()
