@@ -42,6 +42,12 @@ type Invocation struct {
 	// Trace is the W3C trace context of the gateway's span for this run;
 	// the run's fetches carry it on (zero: no trace, nothing added).
 	Trace TraceContext `json:"trace,omitzero"`
+	// OnLog, when set, is called with each console line the run keeps, as
+	// it is printed (a live stream of the run, a follower of its
+	// function's logs). It is called on the run's thread, or a sandbox
+	// pipe's reader: it must not block. Nil (the default) costs nothing,
+	// and a sandbox sends its lines only when it is set.
+	OnLog func(LogLine) `json:"-"`
 }
 
 // TraceContext is a W3C trace context as its two header values. The
@@ -134,8 +140,40 @@ type HTTPResponse struct {
 // LogLine is one console line of a run.
 type LogLine struct {
 	Time    time.Time `json:"time"`
-	Level   string    `json:"level"`
+	Level   string    `json:"level"` // debug, info, warn or error
 	Message string    `json:"message"`
+}
+
+// LogLevels are the console's levels, least severe first.
+var LogLevels = []string{"debug", "info", "warn", "error"}
+
+// LevelRank orders a level among LogLevels (0 for debug); an unknown
+// level ranks as info.
+func LevelRank(level string) int {
+	switch level {
+	case "debug":
+		return 0
+	case "warn":
+		return 2
+	case "error":
+		return 3
+	}
+	return 1
+}
+
+// ParseLevel reads a minimum level: one of LogLevels, or "log" for info.
+func ParseLevel(s string) (int, error) {
+	switch s {
+	case "", "debug":
+		return 0, nil
+	case "info", "log":
+		return 1, nil
+	case "warn", "warning":
+		return 2, nil
+	case "error":
+		return 3, nil
+	}
+	return 0, fmt.Errorf("unknown level %q (one of debug, info, warn, error)", s)
 }
 
 // Error codes of a failed run, stable for clients to match on.

@@ -76,6 +76,15 @@ func (fs *flights) end(rid string, f *flight) {
 	f.cancel(nil)
 }
 
+// ender is end for a streamed run, which outlives its handler: called
+// when the run is over, it forgets the run, then calls done.
+func (fs *flights) ender(rid string, f *flight, done func()) func() {
+	return func() {
+		fs.end(rid, f)
+		done()
+	}
+}
+
 // cancel tells tenant's run rid to stop and returns a channel closed
 // when it is over; nil when there is no such run (another tenant's is
 // not found).

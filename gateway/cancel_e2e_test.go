@@ -189,6 +189,43 @@ func TestCancelEndToEnd(t *testing.T) {
 				})
 			}
 
+			// A streamed run stops the same ways: its stream ends with an
+			// error event saying so, or its client is gone.
+			t.Run("stream delete", func(t *testing.T) {
+				answered := invokeAsync(context.Background(), url, `{}`, "Accept", "text/event-stream")
+				rid := p.waitStarted(t)
+				asked := time.Now()
+				if r := s.as(acme, "DELETE", "/v1/runs/"+rid, nil); r.status != http.StatusOK {
+					t.Fatalf("DELETE: %d %s", r.status, r.body)
+				}
+				a := <-answered
+				if a.err != nil || a.resp.status != http.StatusOK || !strings.Contains(string(a.resp.body), "event: error") ||
+					!strings.Contains(string(a.resp.body), `"cancelled"`) {
+					t.Fatalf("the stream: %v %d %s", a.err, a.resp.status, a.resp.body)
+				}
+				if took := a.at.Sub(asked); took > cancelWithin {
+					t.Errorf("the stream ended %v after the DELETE; want within %v", took, cancelWithin)
+				}
+				if rec := s.stepRecord(acme, rid); rec["error_code"] != "cancelled" {
+					t.Fatalf("run record: %v", rec)
+				}
+			})
+			t.Run("stream disconnect", func(t *testing.T) {
+				ctx, cancel := context.WithCancel(context.Background())
+				answered := invokeAsync(ctx, url, `{"hang":true}`, "Accept", "text/event-stream")
+				rid := p.waitStarted(t)
+				left := time.Now()
+				cancel()
+				<-answered
+				rec := s.stepRecord(acme, rid)
+				if rec["error_code"] != "cancelled" {
+					t.Fatalf("run record: %v", rec)
+				}
+				if took := runEnd(t, rec).Sub(left); took > cancelWithin {
+					t.Errorf("the run ended %v after its client left; want within %v", took, cancelWithin)
+				}
+			})
+
 			// A routing chain's step and a voice webhook's run stop too.
 			s.assign(acme, "/v1/routing/customers/c1", map[string]any{"function": "spin", "timeout_ms": 5000})
 			r = s.as(acme, "POST", "/v1/functions", map[string]any{"name": "ivr", "type": "app", "source": spinSource,

@@ -59,14 +59,19 @@ func (a *admission) checkCPU(ctx context.Context, t *tenantEntry) error {
 		RetryAfter: retry, RateLimit: &dec}
 }
 
-// finishRun accounts for the CPU a run used (Result.CPU, or RunError.CPU
-// for a failed run): it is debited from the tenant's budget, observed on
-// /metrics and told to the caller in Server-Timing, next to the gateway's
-// own time since started. It returns the CPU, for the run record.
-func (g *Gateway) finishRun(c *fiber.Ctx, t *tenantEntry, started time.Time, res *functions.Result, runErr error) time.Duration {
+// runCost accounts for the CPU a run used (Result.CPU, or RunError.CPU
+// for a failed run): it is debited from the tenant's budget and observed
+// on /metrics. It returns the CPU, for the run record and Server-Timing.
+func (g *Gateway) runCost(ctx context.Context, t *tenantEntry, res *functions.Result, runErr error) time.Duration {
 	cpu := runCPU(res, runErr)
 	g.observeCPU(cpu)
-	g.chargeCPU(c.UserContext(), t, cpu)
+	g.chargeCPU(ctx, t, cpu)
+	return cpu
+}
+
+// setServerTiming tells the caller the run's CPU in Server-Timing, next
+// to the gateway's own time since started.
+func setServerTiming(c *fiber.Ctx, started time.Time, cpu time.Duration, res *functions.Result) {
 	timing := serverTiming(cpu, time.Since(started))
 	if res != nil && res.Response != nil {
 		// Server-Timing is a list: a function's own metrics come first and
@@ -77,7 +82,6 @@ func (g *Gateway) finishRun(c *fiber.Ctx, t *tenantEntry, started time.Time, res
 		}
 	}
 	c.Set(headerServerTiming, timing)
-	return cpu
 }
 
 // runCPU is the CPU time a run reports: Result.CPU, or RunError.CPU for a

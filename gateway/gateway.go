@@ -23,6 +23,7 @@ import (
 	"github.com/scriptforge/scriptforge/functions"
 	"github.com/scriptforge/scriptforge/functions/contract"
 	"github.com/scriptforge/scriptforge/functions/engine"
+	"github.com/scriptforge/scriptforge/functions/logstream"
 	"github.com/scriptforge/scriptforge/functions/routing"
 	"github.com/scriptforge/scriptforge/functions/sandbox"
 	"github.com/scriptforge/scriptforge/functions/voice"
@@ -125,6 +126,20 @@ type Config struct {
 	// endpoint. Default: propagation only. The caller shuts it down,
 	// after the gateway.
 	Tracer *tracing.Tracer
+	// SSEKeepAlive is how often a quiet event stream (a streamed run, a
+	// log follower) gets a keep-alive comment. Default 15 s.
+	SSEKeepAlive time.Duration
+	// SSECoalesce is how long a streamed run may take and still be
+	// answered as one body (header, lines and result in one write); a
+	// longer one gets its header when it passes, then its lines as they
+	// are printed. Default 2 ms; negative: the header goes out at once.
+	SSECoalesce time.Duration
+	// SSEBuffer is how many console lines a streamed run may have waiting
+	// for a slow client before more are dropped (and counted). Default 256.
+	SSEBuffer int
+	// FollowBuffer is the same for each follower of a function's logs.
+	// Default 1024.
+	FollowBuffer int
 	// JWKSClient fetches tenants' JWK Sets. Default: auth.PublicClient,
 	// which reaches public addresses only (tenants choose the URLs).
 	JWKSClient *http.Client
@@ -177,6 +192,14 @@ type Gateway struct {
 	// late counts run records still to come of routing chains answered
 	// at their deadline: Shutdown waits for them.
 	late sync.WaitGroup
+	// logs fans functions' console lines out to their followers.
+	logs *logstream.Hub
+	// closing is closed when Shutdown begins: log followers end then,
+	// instead of holding the shutdown until its deadline.
+	closing     chan struct{}
+	closingOnce sync.Once
+	// streamRunners run streamed calls' runs.
+	streamRunners *runners
 }
 
 // New builds the gateway; it starts only the run-record writer and pruner.
@@ -215,6 +238,10 @@ func New(cfg Config) (*Gateway, error) {
 	}
 	cfg.RunMaxPerTenant = orDefault(cfg.RunMaxPerTenant, 100_000)
 	cfg.RunPruneInterval = cmp.Or(cfg.RunPruneInterval, 10*time.Minute)
+	cfg.SSEKeepAlive = cmp.Or(cfg.SSEKeepAlive, 15*time.Second)
+	cfg.SSEBuffer = orDefault(cfg.SSEBuffer, 256)
+	cfg.SSECoalesce = cmp.Or(cfg.SSECoalesce, 2*time.Millisecond)
+	cfg.FollowBuffer = orDefault(cfg.FollowBuffer, logstream.DefaultBuffer)
 	g := &Gateway{
 		cfg:     cfg,
 		log:     cfg.Logger,
@@ -223,8 +250,11 @@ func New(cfg Config) (*Gateway, error) {
 		tenants: newTenantCache(cfg.Tenants, 10000, 30*time.Second),
 		flights: newFlights(),
 		// 4 MiB of schema text: about 160 MB compiled, per copy in use.
-		contracts: newContractCache(10000, 4<<20, cfg.SchemaBudget),
-		tracer:    cfg.Tracer,
+		contracts:     newContractCache(10000, 4<<20, cfg.SchemaBudget),
+		tracer:        cfg.Tracer,
+		logs:          logstream.New(),
+		streamRunners: newRunners(),
+		closing:       make(chan struct{}),
 	}
 	g.metrics = newMetrics(cfg, g.flights.count)
 	if cfg.Routing != nil {
@@ -345,6 +375,7 @@ func (g *Gateway) routes() {
 	fn.Post("/:id/rollback", write, g.rollback)
 	fn.Post("/:id/rotate-uuid", write, g.rotateUUID)
 	fn.Get("/:id/runs", read, g.listRuns)
+	fn.Get("/:id/logs", read, g.functionLogs) // ?follow=1: an event stream (logs.go)
 	fn.Get("/:id/worker", read, g.workerAction(nil))
 	fn.Post("/:id/stop", write, g.workerAction(WorkerControl.Stop))
 	fn.Post("/:id/start", write, g.workerAction(WorkerControl.Start))
@@ -397,6 +428,7 @@ func (g *Gateway) Serve(ln net.Listener) error {
 // Shutdown stops accepting requests, lets in-flight ones (and their runs)
 // finish until ctx ends, then flushes the run records.
 func (g *Gateway) Shutdown(ctx context.Context) error {
+	g.closingOnce.Do(func() { close(g.closing) })
 	err := g.app.ShutdownWithContext(ctx)
 	g.pruner.close()
 	lateDone := make(chan struct{})

@@ -139,7 +139,11 @@ func (g *Gateway) invoke(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	defer release()
+	defer func() {
+		if release != nil { // nil once a streamed run owns it
+			release()
+		}
+	}()
 	export := strings.Clone(c.Params("export"))
 	if export != "" && !functions.ValidExport(export) {
 		return apiError(http.StatusNotFound, functions.CodeExportNotFound, "%q is not a valid export name", export)
@@ -166,14 +170,20 @@ func (g *Gateway) invoke(c *fiber.Ctx) error {
 	inv.Request.Body = form
 	// DELETE /v1/runs/{id} and the client's departure cancel ctx (cancel.go).
 	ctx, f := g.track(c, d.Tenant, rid)
-	defer g.flights.end(rid, f)
-	res, runErr := g.execute(ctx, inv)
-	cpu := g.finishRun(c, tenant, started, res, runErr)
-	if runErr == nil {
-		runErr = contract.checkOutput(res)
+	if wantsEventStream(c) {
+		done := release
+		release = nil
+		r := &invocationRun{d: d, inv: inv, tenant: tenant, contract: contract, rid: rid, export: export, started: started}
+		head := runHeader{RequestID: rid, FunctionID: d.ID, Version: d.LiveVersion, StartedAt: started.UTC()}
+		return g.streamRun(c, ctx, head, g.flights.ender(rid, f, done), func(ctx context.Context, s *runStream) sseFinal {
+			res, runErr, _ := g.runInvocation(ctx, r, s)
+			return resultEvent(r.rid, r.started, res, runErr)
+		})
 	}
-
-	g.recordRun(functions.TriggerHTTP, d, rid, tracing.TraceID(c.UserContext()), export, started, cpu, res, runErr)
+	defer g.flights.end(rid, f)
+	r := invocationRun{d: d, inv: inv, tenant: tenant, contract: contract, rid: rid, export: export, started: started}
+	res, runErr, cpu := g.runInvocation(ctx, &r, nil)
+	setServerTiming(c, started, cpu, res)
 	if runErr != nil {
 		return runErr
 	}
@@ -182,6 +192,31 @@ func (g *Gateway) invoke(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
 	return c.Send(res.JSON)
+}
+
+// invocationRun is an invocation from its run on: the same whether it
+// is answered with one response or an event stream.
+type invocationRun struct {
+	d           functions.Deployed
+	inv         *functions.Invocation
+	tenant      *tenantEntry
+	contract    *compiledContract
+	rid, export string
+	started     time.Time
+}
+
+// runInvocation runs r (its lines also to s, if streamed), charges its
+// CPU, checks its result against the contract and records it.
+func (g *Gateway) runInvocation(ctx context.Context, r *invocationRun, s *runStream) (*functions.Result, error, time.Duration) {
+	tap := g.tapLogs(r.inv, r.rid, s, 0)
+	res, runErr := g.execute(ctx, r.inv)
+	cpu := g.runCost(ctx, r.tenant, res, runErr)
+	if runErr == nil {
+		runErr = r.contract.checkOutput(res)
+	}
+	tap.finish(res, runErr)
+	g.recordRun(functions.TriggerHTTP, r.d, r.rid, tracing.TraceID(ctx), r.export, r.started, cpu, res, runErr)
+	return res, runErr, cpu
 }
 
 // execute runs inv under a "run" span of the request's trace: the run's

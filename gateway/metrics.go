@@ -25,6 +25,7 @@ type metrics struct {
 	refused     *prometheus.CounterVec
 	fnRuns      *prometheus.CounterVec
 	authFailed  *prometheus.CounterVec
+	sseClients  prometheus.Gauge
 
 	// Series resolved once: a label lookup per request costs a hash and a
 	// lock, and formatting the status an allocation.
@@ -110,13 +111,16 @@ func newMetrics(cfg Config, inFlight func() int) *metrics {
 		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "scriptforge_invocations_refused_total", Help: "Invocations refused with 429, by the limit that refused them.",
 		}, []string{"limit"}),
+		sseClients: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "scriptforge_sse_clients", Help: "Event-stream clients connected now: streamed runs and log followers.",
+		}),
 	}
 	m.invocationsOK = m.invocations.WithLabelValues("ok")
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "scriptforge_runs_in_flight",
 		Help: "Runs in progress on this gateway (invocations, voice webhooks, routing chains)."},
 		func() float64 { return float64(inFlight()) }))
 	reg.MustRegister(m.httpTotal, m.httpSeconds, m.invocations, m.runSeconds, m.runCPU, m.runsDropped, m.runsSkipped, m.runsPruned, m.refused,
-		m.fnRuns, m.authFailed,
+		m.fnRuns, m.authFailed, m.sseClients,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	counterFunc := func(f func() uint64, name, help string) {
 		if f != nil {

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -79,7 +80,11 @@ func (g *Gateway) routeCall(kind routing.Kind) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		defer release()
+		defer func() {
+			if release != nil { // nil once a streamed chain owns it
+				release()
+			}
+		}()
 		rid := requestID(c)
 		query, _ := url.ParseQuery(string(c.Context().QueryArgs().QueryString())) // a bad pair is skipped
 		reqInfo := requestInfo(c, query, true)
@@ -87,54 +92,120 @@ func (g *Gateway) routeCall(kind routing.Kind) fiber.Handler {
 		if caller.ID != "jwt" {
 			claims["type"], claims["key_id"] = "apikey", caller.ID
 		}
-		// One "run" span for the chain; every step's fetches are its children.
+		steps := routing.Steps(chain.first, assigned, chain.last)
+		writeRateLimit(c, ratelimit.Tightest(rateDec, ipDec))
 		// DELETE of rid and the switch's departure stop the chain (cancel.go).
 		chainCtx, f := g.track(c, caller.Tenant, rid)
+		if wantsEventStream(c) {
+			done := release
+			release = nil
+			r := &chainRun{steps: steps, data: data, deadline: deadline, action: a.TimeoutAction, rid: rid,
+				reqInfo: reqInfo, claims: claims, tenant: tenant, arrived: arrived}
+			head := runHeader{RequestID: rid, FunctionID: assigned.ID, Version: assigned.LiveVersion, StartedAt: arrived.UTC()}
+			for _, st := range steps {
+				f := st.Function
+				head.Steps = append(head.Steps, runHeaderStep{FunctionID: f.ID, Name: f.Name, Version: f.LiveVersion})
+			}
+			return g.streamRun(c, chainCtx, head, g.flights.ender(rid, f, done), func(ctx context.Context, s *runStream) sseFinal {
+				out, _ := g.runChain(ctx, r, s)
+				answer, err := chainAnswer(ctx, out, flat)
+				if err != nil {
+					return errorEvent(r.rid, r.arrived, err)
+				}
+				return sseFinal{"message", runMessage{Status: http.StatusOK, DurationMS: sinceMS(r.arrived), Result: answer}}
+			})
+		}
 		defer g.flights.end(rid, f)
-		runCtx, span := g.tracer.Step(chainCtx, "run")
-		tc := tracing.Invocation(runCtx)
-		out := (&routing.Chain{Exec: g.cfg.Executor}).Run(runCtx, routing.Request{
-			Steps: routing.Steps(chain.first, assigned, chain.last), Data: data, Deadline: deadline, Action: a.TimeoutAction,
-			Invocation: func(d functions.Deployed) *functions.Invocation {
-				inv := invocationOf(d)
-				inv.RequestID, inv.Request, inv.Auth, inv.Trace = rid, reqInfo, claims, tc
-				return inv
-			},
-		})
-		for _, s := range out.Steps {
-			if s.Result != nil {
-				g.tracer.Fetches(runCtx, s.Result.Fetches)
-			}
-		}
-		endStep(span, nil)
-		g.recordChain(c, tenant, rid, tracing.TraceID(ctx), arrived, out)
-		writeRateLimit(c, ratelimit.Tightest(rateDec, ipDec))
-		if chainCtx.Err() != nil && out.Late != nil { // cancelled: not a routing decision
-			return &APIError{Status: functions.StatusCancelled, Code: functions.CodeCancelled,
-				Message: "the routing chain was cancelled: " + context.Cause(chainCtx).Error()}
-		}
-		switch {
-		case out.Invalid != nil:
-			step := out.Steps[len(out.Steps)-1].Step.Function
-			return &APIError{Status: http.StatusUnprocessableEntity, Code: "invalid_routing_data",
-				Message: out.Invalid.Error() + " (returned by " + step.Name + ")",
-				Details: fiber.Map{"path": out.Invalid.Path, "function_id": step.ID}}
-		case out.Status != nil && flat:
-			c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
-			return c.Send(routing.FlatStatus(*out.Status))
-		case out.Status != nil:
-			return c.JSON(fiber.Map{"status": out.Status})
-		}
-		answer := out.Data
-		if flat {
-			// The data passed the last step's check: flattening cannot fail.
-			if answer, err = routing.Flatten(out.Data); err != nil {
-				return err
-			}
+		r := chainRun{steps: steps, data: data, deadline: deadline, action: a.TimeoutAction, rid: rid,
+			reqInfo: reqInfo, claims: claims, tenant: tenant, arrived: arrived}
+		out, timing := g.runChain(chainCtx, &r, nil)
+		c.Set(headerServerTiming, timing)
+		answer, err := chainAnswer(chainCtx, out, flat)
+		if err != nil {
+			return err
 		}
 		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
 		return c.Send(answer)
 	}
+}
+
+// chainRun is a routing call from its chain on: the same whether it is
+// answered with one response or an event stream.
+type chainRun struct {
+	steps    []routing.Step
+	data     []byte
+	deadline time.Time
+	action   routing.TimeoutAction
+	rid      string
+	reqInfo  functions.RequestInfo
+	claims   map[string]any
+	tenant   *tenantEntry
+	arrived  time.Time
+}
+
+// runChain runs the chain of r (its steps' lines also to s, if
+// streamed) and records its steps; it returns the outcome and the
+// answer's Server-Timing.
+func (g *Gateway) runChain(ctx context.Context, r *chainRun, s *runStream) (routing.Outcome, string) {
+	// One "run" span for the chain; every step's fetches are its children.
+	runCtx, span := g.tracer.Step(ctx, "run")
+	tc := tracing.Invocation(runCtx)
+	rid, reqInfo, claims := r.rid, r.reqInfo, r.claims
+	invocation := func(d functions.Deployed) *functions.Invocation {
+		inv := invocationOf(d)
+		inv.RequestID, inv.Request, inv.Auth, inv.Trace = rid, reqInfo, claims, tc
+		return inv
+	}
+	// live says which steps sent their lines as they were printed; nil
+	// when nobody watches (the common case costs no allocation).
+	var live []bool
+	if s != nil || g.logs.Followers() > 0 {
+		stepLive, n := make([]bool, len(r.steps)), 0
+		live = stepLive
+		plain := invocation
+		invocation = func(d functions.Deployed) *functions.Invocation {
+			inv := plain(d)
+			if n < len(stepLive) { // steps are made in order, before any runs
+				stepLive[n] = g.tapLogs(inv, rid+"-"+strconv.Itoa(n+1), s, n+1).live
+			}
+			n++
+			return inv
+		}
+	}
+	out := (&routing.Chain{Exec: g.cfg.Executor}).Run(runCtx, routing.Request{
+		Steps: r.steps, Data: r.data, Deadline: r.deadline, Action: r.action, Invocation: invocation,
+	})
+	for _, s := range out.Steps {
+		if s.Result != nil {
+			g.tracer.Fetches(runCtx, s.Result.Fetches)
+		}
+	}
+	endStep(span, nil)
+	return out, g.recordChain(ctx, r.tenant, rid, tracing.TraceID(ctx), r.arrived, out, live)
+}
+
+// chainAnswer is the answer to a chain's outcome: the final data (flat
+// or nested), or {"status": …} when the call is to be refused; an error
+// (499) when ctx was cancelled while the chain ran.
+func chainAnswer(ctx context.Context, out routing.Outcome, flat bool) (json.RawMessage, error) {
+	switch {
+	case ctx.Err() != nil && out.Late != nil: // cancelled: not a routing decision
+		return nil, &APIError{Status: functions.StatusCancelled, Code: functions.CodeCancelled,
+			Message: "the routing chain was cancelled: " + context.Cause(ctx).Error()}
+	case out.Invalid != nil:
+		step := out.Steps[len(out.Steps)-1].Step.Function
+		return nil, &APIError{Status: http.StatusUnprocessableEntity, Code: "invalid_routing_data",
+			Message: out.Invalid.Error() + " (returned by " + step.Name + ")",
+			Details: fiber.Map{"path": out.Invalid.Path, "function_id": step.ID}}
+	case out.Status != nil && flat:
+		return routing.FlatStatus(*out.Status), nil
+	case out.Status != nil:
+		return json.Marshal(fiber.Map{"status": out.Status})
+	case flat:
+		// The data passed the last step's check: flattening cannot fail.
+		return routing.Flatten(out.Data)
+	}
+	return out.Data, nil
 }
 
 // answerFormat reads ?format=: the nested answer (json, the default) or
@@ -225,34 +296,38 @@ func (g *Gateway) routingData(c *fiber.Ctx) ([]byte, error) {
 
 // recordChain keeps a run record per step that ran, under the request id
 // with the step's number (rid-1, rid-2, …: a record's id is unique), and
-// charges their CPU, in one debit. A chain answered at its deadline is
-// recorded when its executor has stopped it, after the answer.
-func (g *Gateway) recordChain(c *fiber.Ctx, t *tenantEntry, rid, traceID string, arrived time.Time, out routing.Outcome) {
-	ctx := context.WithoutCancel(c.UserContext())
+// charges their CPU, in one debit; it returns the Server-Timing of the
+// answer. A chain answered at its deadline is recorded when its executor
+// has stopped it, after the answer. live says which steps' lines went
+// out as they were printed (nil: none).
+func (g *Gateway) recordChain(ctx context.Context, t *tenantEntry, rid, traceID string, arrived time.Time, out routing.Outcome, live []bool) string {
+	ctx = context.WithoutCancel(ctx)
 	if out.Late != nil {
 		g.late.Add(1)
 		go func() {
 			defer g.late.Done()
-			g.recordSteps(ctx, t, rid, traceID, <-out.Late, false, g.runs.recordLate)
+			g.recordSteps(ctx, t, rid, traceID, <-out.Late, false, live, g.runs.recordLate)
 		}()
-		c.Set(headerServerTiming, serverTiming(0, time.Since(arrived)))
-		return
+		return serverTiming(0, time.Since(arrived))
 	}
-	cpu := g.recordSteps(ctx, t, rid, traceID, out.Steps, out.Invalid != nil, g.runs.record)
-	c.Set(headerServerTiming, serverTiming(cpu, time.Since(arrived)))
+	cpu := g.recordSteps(ctx, t, rid, traceID, out.Steps, out.Invalid != nil, live, g.runs.record)
+	return serverTiming(cpu, time.Since(arrived))
 }
 
 // recordSteps records the steps with record, charges their CPU and
 // returns it. invalid: the last step returned malformed routing data.
-func (g *Gateway) recordSteps(ctx context.Context, t *tenantEntry, rid, traceID string, steps []routing.StepResult, invalid bool, record func(functions.Run)) time.Duration {
+func (g *Gateway) recordSteps(ctx context.Context, t *tenantEntry, rid, traceID string, steps []routing.StepResult, invalid bool, live []bool, record func(functions.Run)) time.Duration {
 	var total time.Duration
 	for i, s := range steps {
+		stepID := rid + "-" + strconv.Itoa(i+1)
+		tap := logTap{hub: g.logs, fn: s.Step.Function.ID, rid: stepID, live: i < len(live) && live[i]}
+		tap.finish(s.Result, s.Err)
 		d := s.Step.Function
 		cpu := runCPU(s.Result, s.Err)
 		g.observeCPU(cpu)
 		total += cpu
 		r := functions.Run{
-			RequestID: rid + "-" + strconv.Itoa(i+1), FunctionID: d.ID, Tenant: d.Tenant, Version: d.LiveVersion,
+			RequestID: stepID, FunctionID: d.ID, Tenant: d.Tenant, Version: d.LiveVersion,
 			Trigger: functions.TriggerRouting, Status: http.StatusOK, StartedAt: s.Started.UTC(),
 			DurationUS: s.Duration.Microseconds(), CPUUS: cpu.Microseconds(), TraceID: traceID,
 		}

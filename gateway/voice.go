@@ -45,7 +45,11 @@ func (g *Gateway) voiceWebhook(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	defer release()
+	defer func() {
+		if release != nil { // nil once a streamed run owns it
+			release()
+		}
+	}()
 
 	// The signature is checked on the body as it came, before anything runs.
 	body := c.Body()
@@ -85,7 +89,11 @@ func (g *Gateway) voiceWebhook(c *fiber.Ctx) error {
 	if err != nil {
 		return apiError(http.StatusServiceUnavailable, "busy", "another event of this call is still running")
 	}
-	defer unlock()
+	defer func() {
+		if unlock != nil { // nil once a streamed run owns it
+			unlock()
+		}
+	}()
 	state, err := g.cfg.CallState.CallState(ctx, d.Tenant, ev.Call.ID)
 	if err != nil {
 		return err
@@ -96,27 +104,26 @@ func (g *Gateway) voiceWebhook(c *fiber.Ctx) error {
 	inv.Request, inv.Auth = requestInfo(c, query, d.Auth != functions.AuthPublic), claims
 	inv.Request.Body = form
 	inv.Call = &functions.CallInfo{ID: ev.Call.ID, State: state.Data, MaxStateBytes: stateBound(d)}
+	asJSON := wantsJSON(c.Get(fiber.HeaderAccept))
 	// DELETE /v1/runs/{id} and the client's departure cancel runCtx (cancel.go).
 	runCtx, f := g.track(c, d.Tenant, rid)
+	if wantsEventStream(c) {
+		rel, unl := release, unlock
+		release, unlock = nil, nil
+		r := &voiceRun{d: d, inv: inv, tenant: tenant, call: ev.Call, state: state, asJSON: asJSON, rid: rid, started: started}
+		head := runHeader{RequestID: rid, FunctionID: d.ID, Version: d.LiveVersion, StartedAt: started.UTC()}
+		return g.streamRun(c, runCtx, head, g.flights.ender(rid, f, func() { unl(); rel() }), func(ctx context.Context, s *runStream) sseFinal {
+			res, answer, contentType, _, runErr := g.runVoice(ctx, r, s)
+			if runErr != nil || res.Response != nil {
+				return resultEvent(r.rid, r.started, res, runErr)
+			}
+			return bodyMessage(http.StatusOK, r.started, contentType, nil, answer)
+		})
+	}
 	defer g.flights.end(rid, f)
-	res, runErr := g.execute(runCtx, inv)
-	cpu := g.finishRun(c, tenant, started, res, runErr)
-
-	var answer []byte
-	var contentType string
-	if runErr == nil {
-		runErr = g.storeCallState(ctx, d, ev.Call, state, res.CallState)
-	}
-	if runErr == nil && res.Response == nil {
-		answer, contentType, runErr = renderVoice(res.JSON, wantsJSON(c.Get(fiber.HeaderAccept)))
-	}
-	if ev.Call.Final {
-		// The call is over whatever the run did: its state goes now, not at its TTL.
-		if err := g.cfg.CallState.DeleteCallState(context.WithoutCancel(ctx), d.Tenant, ev.Call.ID); err != nil {
-			g.log.Warn("voice: delete call state", slog.String("function", d.ID), slog.Any("error", err))
-		}
-	}
-	g.recordRun(functions.TriggerVoice, d, rid, tracing.TraceID(ctx), "", started, cpu, res, runErr)
+	r := voiceRun{d: d, inv: inv, tenant: tenant, call: ev.Call, state: state, asJSON: asJSON, rid: rid, started: started}
+	res, answer, contentType, cpu, runErr := g.runVoice(runCtx, &r, nil)
+	setServerTiming(c, started, cpu, res)
 	if runErr != nil {
 		return runErr
 	}
@@ -125,6 +132,45 @@ func (g *Gateway) voiceWebhook(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderContentType, contentType)
 	return c.Send(answer)
+}
+
+// voiceRun is a webhook from its run on: the same whether it is
+// answered with one response or an event stream.
+type voiceRun struct {
+	d       functions.Deployed
+	inv     *functions.Invocation
+	tenant  *tenantEntry
+	call    voice.Call
+	state   voice.State // as the run read it
+	asJSON  bool        // verbs as JSON, not XML
+	rid     string
+	started time.Time
+}
+
+// runVoice runs r (its lines also to s, if streamed), stores the call's
+// state, renders the verbs and records the run.
+func (g *Gateway) runVoice(ctx context.Context, r *voiceRun, s *runStream) (res *functions.Result, answer []byte, contentType string, cpu time.Duration, runErr error) {
+	d, inv := r.d, r.inv
+	tap := g.tapLogs(inv, r.rid, s, 0)
+	res, runErr = g.execute(ctx, inv)
+	cpu = g.runCost(ctx, r.tenant, res, runErr)
+	if runErr == nil {
+		// The run is over and its state is the call's now: stored even if
+		// the run's caller has just gone away.
+		runErr = g.storeCallState(context.WithoutCancel(ctx), d, r.call, r.state, res.CallState)
+	}
+	if runErr == nil && res.Response == nil {
+		answer, contentType, runErr = renderVoice(res.JSON, r.asJSON)
+	}
+	if r.call.Final {
+		// The call is over whatever the run did: its state goes now, not at its TTL.
+		if err := g.cfg.CallState.DeleteCallState(context.WithoutCancel(ctx), d.Tenant, r.call.ID); err != nil {
+			g.log.Warn("voice: delete call state", slog.String("function", d.ID), slog.Any("error", err))
+		}
+	}
+	tap.finish(res, runErr)
+	g.recordRun(functions.TriggerVoice, d, r.rid, tracing.TraceID(ctx), "", r.started, cpu, res, runErr)
+	return res, answer, contentType, cpu, runErr
 }
 
 // verifyVoice checks the webhook's signature against the URL the platform

@@ -45,6 +45,7 @@ var routes = func() []route {
 		{"POST", "/v1/functions/{id}/rollback", true},
 		{"POST", "/v1/functions/{id}/rotate-uuid", true},
 		{"GET", "/v1/functions/{id}/runs", true},
+		{"GET", "/v1/functions/{id}/logs", true},
 		{"GET", "/v1/functions/{id}/worker", true},
 		{"POST", "/v1/functions/{id}/stop", true},
 		{"POST", "/v1/functions/{id}/start", true},

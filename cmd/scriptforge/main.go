@@ -30,11 +30,12 @@ func newRootCmd() *cobra.Command {
 
 Start a gateway with 'scriptforge serve', deploy a function with
 'scriptforge deploy hello.js', call it with 'scriptforge invoke <uuid>',
-or try one locally, without a server, with 'scriptforge run hello.js'.`,
+watch its console output with 'scriptforge logs <id> -f', or try one
+locally, without a server, with 'scriptforge run hello.js'.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
 	cf := &clientFlags{}
-	root.AddCommand(newServeCmd(), newRunCmd(), newDeployCmd(cf), newInvokeCmd(cf), newFnCmd(cf), newTenantCmd(cf), newRoutingCmd(cf), newSandboxCmd())
+	root.AddCommand(newServeCmd(), newRunCmd(), newDeployCmd(cf), newInvokeCmd(cf), newFnCmd(cf), newTenantCmd(cf), newRoutingCmd(cf), newLogsCmd(cf), newSandboxCmd())
 	return root
 }

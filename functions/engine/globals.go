@@ -461,7 +461,7 @@ func (r *run) emit(level, msg string) {
 	}
 	if len(r.logs) >= r.e.cfg.MaxLogLines || r.logBytes+len(msg) > r.e.cfg.MaxLogBytes {
 		r.logCut = true
-		r.logs = append(r.logs, functions.LogLine{Time: time.Now().UTC(), Level: "warn",
+		r.keep(functions.LogLine{Time: time.Now().UTC(), Level: "warn",
 			Message: fmt.Sprintf("console output truncated: the limit is %d lines or %d bytes per run", r.e.cfg.MaxLogLines, r.e.cfg.MaxLogBytes)})
 		return
 	}
@@ -472,7 +472,16 @@ func (r *run) emit(level, msg string) {
 		msg = strings.ReplaceAll(msg, p, "[private]")
 	}
 	r.logBytes += len(msg)
-	r.logs = append(r.logs, functions.LogLine{Time: time.Now().UTC(), Level: level, Message: msg})
+	r.keep(functions.LogLine{Time: time.Now().UTC(), Level: level, Message: msg})
+}
+
+// keep adds a line to the run's logs and hands it to the invocation's
+// live listener, if any: only lines within the per-run limits go live.
+func (r *run) keep(l functions.LogLine) {
+	r.logs = append(r.logs, l)
+	if on := r.inv.OnLog; on != nil {
+		on(l)
+	}
 }
 
 // sipPattern matches "480 Temporarily Unavailable": a SIP-style status

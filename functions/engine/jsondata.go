@@ -156,7 +156,8 @@ func (p *dataParser) inherit(obj *goja.Object) goja.Value {
 
 func (p *dataParser) array(depth int) goja.Value {
 	p.i++ // [
-	var short [8]any // NewArray copies the items: short arrays need no slice of their own
+	// NewArray copies the items: short arrays need no slice of their own.
+	var short [8]any
 	items := short[:0]
 	p.ws()
 	if p.i < len(p.b) && p.b[p.i] == ']' {

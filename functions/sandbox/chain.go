@@ -71,7 +71,7 @@ const (
 func appendChain(b []byte, id uint64, handoff string, slot uint32, steps []*functions.Invocation, vers []uint64, flags []byte) ([]byte, error) {
 	e := enc{b}
 	first := steps[0]
-	e.byte(kindChain)
+	e.byte(kindChain | liveKind(anyLive(steps)))
 	e.uvarint(id)
 	e.str(handoff)
 	e.uvarint(uint64(slot))
@@ -99,6 +99,17 @@ func appendChain(b []byte, id uint64, handoff string, slot uint32, steps []*func
 		e.str(inv.Export)
 	}
 	return e.b, nil
+}
+
+// anyLive: some step listens to its lines as they are printed, so the
+// chain's frame asks for them (the gateway drops those of other steps).
+func anyLive(steps []*functions.Invocation) bool {
+	for _, inv := range steps {
+		if inv.OnLog != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // chain reads a chain frame after its id. Records that travel in it are

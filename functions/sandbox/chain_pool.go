@@ -90,13 +90,21 @@ func (p *process) executeChain(ctx context.Context, handoff string, steps []*fun
 		started := time.Now()
 		slot := p.board.take()
 		w := chainWatch{b: p.board, slot: slot, frame: frame, sent: started}
+		run := pendingRun{tenant: first.Function.Tenant, function: frame[0].Function.ID, memoryMB: memoryMB, slot: slot, steps: frame}
+		if anyLive(frame) {
+			run.live = func(step int, l functions.LogLine) {
+				if step < len(frame) && frame[step].OnLog != nil {
+					frame[step].OnLog(l)
+				}
+			}
+		}
 		resp, err := p.exchange(ctx, trip{
 			encode: func(b []byte, id uint64) ([]byte, error) {
 				return appendChain(b, id, handoff, slot, frame, vers[from:], flags[from:])
 			},
 			// A death or an overstay is put down to the step the board
 			// says was running (see board.go).
-			run:      pendingRun{tenant: first.Function.Tenant, function: frame[0].Function.ID, memoryMB: memoryMB, slot: slot, steps: frame},
+			run:      run,
 			limit:    w.first(),
 			overstay: w.overstay,
 			drain:    true,

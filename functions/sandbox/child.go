@@ -97,12 +97,40 @@ func serve(r io.Reader, w io.Writer, eng functions.Executor, kv *kvClient, hando
 			cmu.Unlock()
 			continue
 		}
+		if req.Live {
+			sendLogs(req, func(resp response) {
+				// A line may wait a moment for the run's next frame (the
+				// next line, or its answer) to share its write.
+				_ = out.sendSoon(func(b []byte) ([]byte, error) { return appendResponse(b, &resp), nil }, liveLogDelay)
+			})
+		}
 		ctx, cancel := context.WithCancel(context.WithValue(context.Background(), frameKey{}, req.ID))
 		cmu.Lock()
 		cancels[req.ID] = cancel
 		cmu.Unlock()
 		wg.Add(1)
 		runs.start(job{req: req, ctx: ctx, cancel: cancel})
+	}
+}
+
+// liveLogDelay is how long a console line of a live run may wait in the
+// sandbox for another frame to share its write.
+const liveLogDelay = time.Millisecond
+
+// sendLogs makes the runs of req send each console line to the gateway
+// as it is printed, tagged with its step in a chain.
+func sendLogs(req request, send func(response)) {
+	id := req.ID
+	on := func(step int) func(functions.LogLine) {
+		return func(l functions.LogLine) { send(response{ID: id, Log: &logFrame{Step: step, Line: l}}) }
+	}
+	if req.Inv != nil {
+		req.Inv.OnLog = on(0)
+	}
+	if req.Chain != nil {
+		for i, inv := range req.Chain.Steps {
+			inv.OnLog = on(i)
+		}
 	}
 }
 

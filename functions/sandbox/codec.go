@@ -35,6 +35,13 @@ const (
 	kindError  byte = 17 // the run's error
 	kindNeed   byte = 18 // the sandbox lacks the code or the version record: send them
 	kindKVCall byte = 19 // a kv call of the run in progress
+	kindLog    byte = 21 // a console line of the run in progress (live runs only)
+
+	// liveLogs, set on the kind of a run or chain frame, asks the sandbox
+	// to send each console line as a kindLog frame while the run goes on
+	// (Invocation.OnLog). A bit of the kind, not a flag, because the run
+	// flags are all taken; plain runs send the kind as before.
+	liveLogs byte = 0x40
 
 	// kindChain (4) and kindChainDone (20), a chain of runs in one frame
 	// and its answer, are in chain.go.
@@ -283,7 +290,7 @@ func (d *dec) end() error {
 // version record; flags say whether the record and the code travel with it.
 func appendRun(b []byte, id uint64, inv *functions.Invocation, ver uint64, flags byte) ([]byte, error) {
 	e := enc{b}
-	e.byte(kindRun)
+	e.byte(kindRun | liveKind(inv.OnLog != nil))
 	e.uvarint(id)
 	if inv.FreshRuntime {
 		flags |= freshRuntime
@@ -307,6 +314,14 @@ func appendRun(b []byte, id uint64, inv *functions.Invocation, ver uint64, flags
 		return b, err
 	}
 	return e.b, nil
+}
+
+// liveKind is the liveLogs bit when live is set.
+func liveKind(live bool) byte {
+	if live {
+		return liveLogs
+	}
+	return 0
 }
 
 // contextFlags are the flags of inv's context: what of it follows.
@@ -409,10 +424,14 @@ func (d *dec) context(inv *functions.Invocation, flags byte) {
 // decodeRequest reads a frame from the gateway. A run frame that carries
 // a version record stores it in versions; one that names a record the
 // sandbox does not hold comes back with unknownVersion set and no Inv.
-func decodeRequest(b []byte, versions *versionTable) (request, error) {
+func decodeRequest(b []byte, versions *versionTable) (req request, err error) {
 	d := dec{b: b}
 	kind := d.byte()
-	req := request{ID: d.uvarint()}
+	if k := kind &^ liveLogs; kind&liveLogs != 0 && (k == kindRun || k == kindChain) {
+		kind = k
+		defer func() { req.Live = req.Inv != nil || req.Chain != nil }()
+	}
+	req = request{ID: d.uvarint()}
 	switch kind {
 	case kindCancel:
 		req.Cancel = true
@@ -513,6 +532,13 @@ func appendResponse(b []byte, resp *response) []byte {
 		e.byte(kindStats)
 		e.uvarint(resp.ID)
 		e.stats(resp.Stats)
+	case resp.Log != nil:
+		e.byte(kindLog)
+		e.uvarint(resp.ID)
+		e.uvarint(uint64(resp.Log.Step))
+		e.time(resp.Log.Line.Time)
+		e.str(resp.Log.Line.Level)
+		e.str(resp.Log.Line.Message)
 	case resp.KV != nil:
 		e.byte(kindKVCall)
 		e.uvarint(resp.ID)
@@ -635,6 +661,15 @@ func decodeResponse(b []byte) (response, error) {
 	kind := d.byte()
 	resp := response{ID: d.uvarint()}
 	switch kind {
+	case kindLog:
+		l := &logFrame{}
+		if step := d.uvarint(); step < 1<<16 {
+			l.Step = int(step)
+		} else {
+			d.fail()
+		}
+		l.Line = functions.LogLine{Time: d.time(), Level: d.str(), Message: d.str()}
+		resp.Log = l
 	case kindKVCall:
 		call := &kvCall{Call: d.uvarint()}
 		op := &call.Op

@@ -61,6 +61,7 @@ func fill(v reflect.Value, r *rand.Rand) {
 		for i := 0; i < v.Len(); i++ {
 			fill(v.Index(i), r)
 		}
+	case reflect.Func: // Invocation.OnLog stays in its process: a flag crosses (TestCodecLiveLogs)
 	case reflect.Interface: // claims: a JSON string survives the trip as itself
 		v.Set(reflect.ValueOf(randString(r)))
 	case reflect.Struct:

@@ -251,6 +251,8 @@ type pendingRun struct {
 	// budget are those of the step the board says is running.
 	slot  uint32
 	steps []*functions.Invocation
+	// live gets the console lines of a live run as they come, by step.
+	live func(step int, l functions.LogLine)
 }
 
 // running resolves a chain's run to the step the board says is running
@@ -388,6 +390,15 @@ func (p *process) readLoop(stdout io.Reader) {
 		}
 		if resp.Stats != nil {
 			p.slot.pool.stats.set(p, *resp.Stats)
+			continue
+		}
+		if resp.Log != nil {
+			p.mu.Lock()
+			run, ok := p.pending[resp.ID]
+			p.mu.Unlock()
+			if ok && run.live != nil {
+				run.live(resp.Log.Step, resp.Log.Line) // does not block (Invocation.OnLog)
+			}
 			continue
 		}
 		p.mu.Lock()
@@ -586,9 +597,13 @@ func (p *process) kvCall(id uint64, call *kvCall) {
 
 // roundTrip sends one run and waits for its answer (see exchange).
 func (p *process) roundTrip(ctx context.Context, inv *functions.Invocation, ver uint64, flags byte) (response, error) {
+	run := pendingRun{tenant: inv.Function.Tenant, function: inv.Function.ID, memoryMB: inv.MemoryMB}
+	if on := inv.OnLog; on != nil {
+		run.live = func(_ int, l functions.LogLine) { on(l) }
+	}
 	return p.exchange(ctx, trip{
 		encode: func(b []byte, id uint64) ([]byte, error) { return appendRun(b, id, inv, ver, flags) },
-		run:    pendingRun{tenant: inv.Function.Tenant, function: inv.Function.ID, memoryMB: inv.MemoryMB},
+		run:    run,
 		limit:  runTimeout(inv),
 	})
 }

@@ -16,7 +16,7 @@ import (
 // What a sandbox counted after its last frame is lost when it dies.
 
 // kindStats (sandbox to gateway, id 0) carries engine.Stats.
-const kindStats byte = 21
+const kindStats byte = 22
 
 // statsEvery is how often a sandbox reports its figures, if they changed.
 const statsEvery = 250 * time.Millisecond
