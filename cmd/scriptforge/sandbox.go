@@ -39,6 +39,7 @@ func newSandboxCmd() *cobra.Command {
 	f.Int64Var(&o.CacheBytes, "cache-bytes", 128<<20, "estimated bytes of compiled programs to keep (a 1 KB function holds about 8 KB)")
 	f.StringVar(&o.Host, "host", "", "EXEC_HOST as functions see it")
 	f.BoolVar(&o.Worker, "worker", false, "serve one Worker function, keeping its runtime between invocations")
+	f.DurationVar(&o.CPUProfileFor, "cpuprofile-for", 0, "write a CPU profile of this long to descriptor 4, which serve --sandbox-cpuprofile hands down")
 	ff.register(f)
 	return cmd
 }

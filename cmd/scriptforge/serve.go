@@ -72,6 +72,9 @@ type serveOptions struct {
 	sandboxMemory  int
 	quarantineSbx  int
 	otlpEndpoint   string
+	// Profiling the sandboxes (hidden flags, for engineers).
+	sandboxProfileDir string
+	sandboxProfileFor time.Duration
 }
 
 func newServeCmd() *cobra.Command {
@@ -96,6 +99,10 @@ key and prints it once: keep it, only its hash is stored.`,
 	f := cmd.Flags()
 	f.StringVar(&o.addr, "addr", envOr("SCRIPTFORGE_ADDR", ":8080"), "address to listen on (env SCRIPTFORGE_ADDR)")
 	f.StringVar(&o.pprofAddr, "pprof-addr", "", "serve Go's profiler (/debug/pprof/) on this loopback address, e.g. 127.0.0.1:6060 (default: off)")
+	f.StringVar(&o.sandboxProfileDir, "sandbox-cpuprofile", "", "with --isolation=process, each sandbox writes a CPU profile into this directory (sandbox-<slot>-<time>.pprof), of its first --sandbox-cpuprofile-for")
+	f.DurationVar(&o.sandboxProfileFor, "sandbox-cpuprofile-for", 30*time.Second, "how long each sandbox's CPU profile runs")
+	_ = f.MarkHidden("sandbox-cpuprofile")
+	_ = f.MarkHidden("sandbox-cpuprofile-for")
 	f.StringVar(&o.dataDir, "data-dir", envOr("SCRIPTFORGE_DATA_DIR", "./data"), "directory of the SQLite store (env SCRIPTFORGE_DATA_DIR)")
 	f.StringVar(&o.publicURL, "public-url", os.Getenv("SCRIPTFORGE_PUBLIC_URL"), "base URL of function links and of the URL voice webhook signatures are checked against, e.g. https://fn.example.com (default: from each request)")
 	f.IntVar(&o.maxBody, "max-body", 1<<20, "largest invocation body in bytes")
@@ -232,6 +239,9 @@ func serve(ctx context.Context, o serveOptions) error {
 			}
 			args := append([]string{"sandbox", "--memory-mb", strconv.Itoa(memoryMB),
 				"--cache-bytes", strconv.FormatInt(o.cacheBytes, 10), "--host", host}, fetchArgs(o.fetch)...)
+			if o.sandboxProfileDir != "" {
+				args = append(args, "--cpuprofile-for", o.sandboxProfileFor.String())
+			}
 			args = append(args, extra...)
 			return exec.Command(self, args...)
 		}
@@ -247,6 +257,7 @@ func serve(ctx context.Context, o serveOptions) error {
 		}
 		poolCfg := base
 		poolCfg.Size, poolCfg.MemoryMB = o.sandboxes, o.sandboxMemory
+		poolCfg.CPUProfileDir = o.sandboxProfileDir
 		poolCfg.QuarantineSandboxes = o.quarantineSbx
 		if o.quarantineSbx <= 0 {
 			poolCfg.QuarantineSandboxes = -1 // the pool's "none"

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime/pprof"
 	"sync"
 	"syscall"
@@ -118,4 +119,36 @@ func startCPUProfile(path string) (stop func()) {
 	stop = sync.OnceFunc(func() { pprof.StopCPUProfile(); f.Close() })
 	time.AfterFunc(4*time.Second, stop)
 	return stop
+}
+
+// childProfileForEnv sets the test child's ChildOptions.CPUProfileFor.
+const childProfileForEnv = "SCRIPTFORGE_SANDBOX_TEST_PROFILE_FOR"
+
+// With Config.CPUProfileDir, a sandbox writes a CPU profile into a file
+// the pool created and handed down: a gzipped profile once its time is up.
+func TestSandboxCPUProfile(t *testing.T) {
+	dir := t.TempDir()
+	p := newPoolWith(t, 256, func(c *Config) {
+		c.CPUProfileDir = dir
+		c.Env = append(c.Env, childProfileForEnv+"=300ms")
+	})
+	inv := invocation(t, "acme", `export function main(data) { let s = 0; for (let i = 0; i < 1e5; i++) s += i; return s }`, 64, time.Second)
+	for range 20 {
+		if _, err := p.Execute(context.Background(), inv); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		files, _ := filepath.Glob(filepath.Join(dir, "sandbox-0-*.pprof"))
+		if len(files) == 1 {
+			if b, _ := os.ReadFile(files[0]); len(b) > 2 && b[0] == 0x1f && b[1] == 0x8b {
+				return // pprof's format: gzipped protobuf
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no CPU profile in %s: %v", dir, files)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }

@@ -4,9 +4,12 @@ import (
 	"fmt"
 	"os"
 	"runtime/debug"
+	"runtime/pprof"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
+	"time"
 
 	"github.com/scriptforge/scriptforge/cache"
 	"github.com/scriptforge/scriptforge/functions"
@@ -31,12 +34,39 @@ type ChildOptions struct {
 	// Handoffs are the chain handoffs the gateway may name (see
 	// chain.go), by name; functions.PassData is always there.
 	Handoffs []functions.Handoff
+	// CPUProfileFor, if positive, writes a CPU profile of this long (or
+	// until the process ends cleanly, if sooner) to the file the gateway
+	// handed down as descriptor 4 (Config.CPUProfileDir).
+	CPUProfileFor time.Duration
+}
+
+// profileFD is the descriptor of the CPU profile's file, when there is one.
+const profileFD = 4
+
+// startProfile starts the CPU profile the gateway asked for, if it handed
+// a file down; stop ends it (at once, or after d, whichever is first).
+func startProfile(d time.Duration) (stop func()) {
+	if d <= 0 {
+		return func() {}
+	}
+	f := os.NewFile(profileFD, "cpuprofile")
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		return func() {}
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return func() {}
+	}
+	stop = sync.OnceFunc(func() { pprof.StopCPUProfile(); f.Close() })
+	time.AfterFunc(d, stop)
+	return stop
 }
 
 // RunChild is the body of "scriptforge sandbox": cap the process, then
 // serve requests from stdin until the gateway closes it.
 func RunChild(o ChildOptions) error {
 	b := openChildBoard() // the chain board the gateway handed down, if any
+	defer startProfile(o.CPUProfileFor)()
 	if o.MemoryMB <= 0 {
 		o.MemoryMB = 1024
 	}

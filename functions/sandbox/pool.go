@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -58,6 +59,12 @@ type Config struct {
 	// memory.max is MemoryMB plus room for the runtime. Without it each
 	// sandbox caps itself with RLIMIT_AS.
 	Cgroups *Cgroups
+	// CPUProfileDir, if set, has each sandbox write a CPU profile into
+	// this directory (sandbox-<slot>-<start time>.pprof; the gateway
+	// creates the file, so the sandbox's user needs no access to it). The
+	// sandbox stops the profile after the time its command asks for
+	// (scriptforge sandbox --cpuprofile-for), or when it exits cleanly.
+	CPUProfileDir string
 	// KV is the store of the kv module, with each tenant's quota; without
 	// it, kv calls fail as unavailable.
 	KV      functions.KVStore
@@ -343,8 +350,16 @@ func startProcess(s *slot) (*process, error) {
 	b, boardFile, berr := newBoard()
 	if berr != nil {
 		s.pool.log.Warn("sandbox: no chain board", slog.Any("error", berr))
-	} else {
-		cmd.ExtraFiles = []*os.File{boardFile} // descriptor 3 (boardFD)
+	}
+	cmd.ExtraFiles = []*os.File{boardFile} // descriptor 3 (boardFD); closed in the child if nil
+	if dir := s.pool.cfg.CPUProfileDir; dir != "" {
+		name := filepath.Join(dir, fmt.Sprintf("sandbox-%s-%d.pprof", s.name(), time.Now().UnixNano()))
+		if prof, perr := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644); perr != nil {
+			s.pool.log.Warn("sandbox: no CPU profile", slog.Any("error", perr))
+		} else {
+			defer prof.Close()                            // the child's once it has started
+			cmd.ExtraFiles = append(cmd.ExtraFiles, prof) // descriptor 4 (profileFD)
+		}
 	}
 	err = cmd.Start()
 	stdinR.Close() // the child's now: held here, writes would not fail when it dies

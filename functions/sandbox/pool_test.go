@@ -30,6 +30,9 @@ func TestMain(m *testing.M) {
 			o.Worker = true
 			o.MemoryMB, _ = strconv.Atoi(strings.TrimPrefix(last, "worker="))
 		}
+		if d, err := time.ParseDuration(os.Getenv(childProfileForEnv)); err == nil {
+			o.CPUProfileFor = d // the file comes from the pool (Config.CPUProfileDir)
+		}
 		if path := os.Getenv(childProfileEnv); path != "" {
 			stop := startCPUProfile(path)
 			defer stop()
