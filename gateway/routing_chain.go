@@ -103,8 +103,8 @@ func (g *Gateway) routeCall(kind routing.Kind) fiber.Handler {
 				reqInfo: reqInfo, claims: claims, tenant: tenant, arrived: arrived}
 			head := runHeader{RequestID: rid, FunctionID: assigned.ID, Version: assigned.LiveVersion, StartedAt: arrived.UTC()}
 			for _, st := range steps {
-				f := st.Function
-				head.Steps = append(head.Steps, runHeaderStep{FunctionID: f.ID, Name: f.Name, Version: f.LiveVersion})
+				fn := st.Function
+				head.Steps = append(head.Steps, runHeaderStep{FunctionID: fn.ID, Name: fn.Name, Version: fn.LiveVersion})
 			}
 			return g.streamRun(c, chainCtx, head, g.flights.ender(rid, f, done), func(ctx context.Context, s *runStream) sseFinal {
 				out, _ := g.runChain(ctx, r, s)
