@@ -271,18 +271,9 @@ func (fw *frameWriter) sendSoon(encode func([]byte) ([]byte, error), after time.
 			return fw.err
 		}
 	}
-	start := len(fw.pending)
-	b, err := encode(append(fw.pending, 0, 0, 0, 0))
-	if err == nil && len(b)-start-4 > maxFrame {
-		err = errFrameTooLarge
-	}
-	if err != nil {
-		fw.pending = b[:start]
+	if err := fw.queueLocked(encode); err != nil {
 		return err
 	}
-	binary.BigEndian.PutUint32(b[start:], uint32(len(b)-start-4))
-	fw.pending = b
-	fw.queued += int64(len(b) - start)
 	if fw.soon == nil {
 		var t *time.Timer
 		t = time.AfterFunc(after, func() {
@@ -301,6 +292,25 @@ func (fw *frameWriter) sendSoon(encode func([]byte) ([]byte, error), after time.
 	return nil
 }
 
+// queueLocked appends one frame, its length first, to the frames
+// waiting to be written; a frame encode fails on, or that passes
+// maxFrame, is left out.
+func (fw *frameWriter) queueLocked(encode func([]byte) ([]byte, error)) error {
+	start := len(fw.pending)
+	b, err := encode(append(fw.pending, 0, 0, 0, 0))
+	if err == nil && len(b)-start-4 > maxFrame {
+		err = errFrameTooLarge
+	}
+	if err != nil {
+		fw.pending = b[:start]
+		return err
+	}
+	binary.BigEndian.PutUint32(b[start:], uint32(len(b)-start-4))
+	fw.pending = b
+	fw.queued += int64(len(b) - start)
+	return nil
+}
+
 // sendAt is send, and tells queued where the frame ends in the stream
 // before it can reach the other side.
 func (fw *frameWriter) sendAt(encode func([]byte) ([]byte, error), queued func(end int64)) error {
@@ -312,19 +322,11 @@ func (fw *frameWriter) sendAt(encode func([]byte) ([]byte, error), queued func(e
 		fw.mu.Unlock()
 		return err
 	}
-	start := len(fw.pending)
-	b, err := encode(append(fw.pending, 0, 0, 0, 0))
-	if err == nil && len(b)-start-4 > maxFrame {
-		err = errFrameTooLarge
-	}
+	err := fw.queueLocked(encode)
 	if err != nil {
-		fw.pending = b[:start]
 		fw.mu.Unlock()
 		return err
 	}
-	binary.BigEndian.PutUint32(b[start:], uint32(len(b)-start-4))
-	fw.pending = b
-	fw.queued += int64(len(b) - start)
 	if queued != nil {
 		queued(fw.queued)
 	}
