@@ -40,14 +40,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 		start_loadgen "$work/out.json" --url "${url_of[$t]}" --body "$body" \
 			--concurrency "$CONCURRENCY" --duration "$DURATION" --warmup "$WARMUP"
 		wait_loadgen "$lg_pid"
-		out=$(<"$work/out.json")
-		printf '%-8s %-8s %10s %8s %8s %7s %7s\n' "$r" "$t" "$(field "$out" rps)" "$(field "$out" p50_ms)" \
-			"$(field "$out" p99_ms)" "$(field "$out" errors)" "$(field "$out" non2xx)"
-		if (($(field "$out" errors) + $(field "$out" non2xx) > 0)); then
-			echo "  ! $t: failed calls: $(field "$out" first_error) $(codes "$out") $(field "$out" first_non2xx)"
-			failed=1
-		fi
-		rps_of[$t]=$(field "$out" rps) p99_of[$t]+=" $(field "$out" p99_ms)" rps_all[$t]+=" $(field "$out" rps)"
+		take_round "$r" "$t"
 	done
 	ratios+=("$(awk -v v="${rps_of[on]}" -v p="${rps_of[off]}" 'BEGIN { printf "%.3f", p ? v / p : 0 }')")
 done

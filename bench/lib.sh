@@ -110,6 +110,32 @@ cpu_ticks() {
 }
 tck=$(getconf CLK_TCK)
 
+# take_round ROUND TARGET [CPU_US] reads the loadgen run just waited for
+# ($work/out.json) into $out, prints its row (with the CPU per call when
+# given), flags failed calls (failed=1), and adds its rps and p99 to the
+# caller's rps_of, p99_of and rps_all, by TARGET.
+take_round() {
+	local r=$1 t=$2 cpu=${3:-}
+	out=$(<"$work/out.json")
+	printf '%-8s %-8s %10s %8s %8s %7s %7s' "$r" "$t" "$(field "$out" rps)" "$(field "$out" p50_ms)" \
+		"$(field "$out" p99_ms)" "$(field "$out" errors)" "$(field "$out" non2xx)"
+	[[ -n $cpu ]] && printf ' %11s' "$cpu"
+	printf '\n'
+	if (($(field "$out" errors) + $(field "$out" non2xx) > 0)); then
+		echo "  ! $t: failed calls: $(field "$out" first_error) $(codes "$out") $(field "$out" first_non2xx)"
+		failed=1
+	fi
+	rps_of[$t]=$(field "$out" rps) p99_of[$t]+=" $(field "$out" p99_ms)" rps_all[$t]+=" $(field "$out" rps)"
+}
+
+# cpu_per_call TICKS prints the CPU µs per call of the loadgen run in
+# $work/out.json that took TICKS of cpu_ticks (its warm-up counted at the
+# measured rate).
+cpu_per_call() {
+	awk -v t="$1" -v hz="$tck" -v rps="$(field "$(<"$work/out.json")" rps)" -v s="$(awk -v a="$dur_s" -v b="$warm_s" 'BEGIN { print a + b }')" \
+		'BEGIN { printf "%.1f", rps ? t / hz * 1e6 / (rps * s) : 0 }'
+}
+
 median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
 # metric URL NAME prints a sample of the server's /metrics (n/a if absent).

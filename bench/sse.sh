@@ -56,16 +56,8 @@ for ((r = 1; r <= ROUNDS; r++)); do
 			--concurrency "$CONCURRENCY" --duration "$DURATION" --warmup "$WARMUP"
 		wait_loadgen "$lg_pid"
 		ticks1=$(cpu_ticks "$gw_pid")
-		out=$(<"$work/out.json")
-		cpu_of[$t]=$(awk -v t=$((ticks1 - ticks0)) -v hz="$tck" -v rps="$(field "$out" rps)" -v s="$(awk -v a="$dur_s" -v b="$warm_s" 'BEGIN { print a + b }')" \
-			'BEGIN { printf "%.1f", rps ? t / hz * 1e6 / (rps * s) : 0 }')
-		printf '%-8s %-8s %10s %8s %8s %7s %7s %11s\n' "$r" "$t" "$(field "$out" rps)" "$(field "$out" p50_ms)" \
-			"$(field "$out" p99_ms)" "$(field "$out" errors)" "$(field "$out" non2xx)" "${cpu_of[$t]}"
-		if (($(field "$out" errors) + $(field "$out" non2xx) > 0)); then
-			echo "  ! $t: failed calls: $(field "$out" first_error) $(codes "$out") $(field "$out" first_non2xx)"
-			failed=1
-		fi
-		rps_of[$t]=$(field "$out" rps) p99_of[$t]+=" $(field "$out" p99_ms)" rps_all[$t]+=" $(field "$out" rps)"
+		cpu_of[$t]=$(cpu_per_call $((ticks1 - ticks0)))
+		take_round "$r" "$t" "${cpu_of[$t]}"
 	done
 	ratios+=("$(awk -v v="${rps_of[sse]}" -v p="${rps_of[plain]}" 'BEGIN { printf "%.3f", p ? v / p : 0 }')")
 	cpu_ratios+=("$(awk -v v="${cpu_of[sse]}" -v p="${cpu_of[plain]}" 'BEGIN { printf "%.3f", v ? p / v : 0 }')")
