@@ -16,7 +16,9 @@
 #   gateway and its sandboxes spent per call is measured too (as in
 #   tracing.sh): plain CPU per call ÷ streamed CPU per call.
 #
-# Knobs: ROUNDS=3 DURATION=5s WARMUP=1s CONCURRENCY=32 ISOLATION=process LOG_LINES=1 PIN=0
+#   COALESCE sets the gateway's --sse-coalesce (default: serve's own).
+#
+# Knobs: ROUNDS=3 DURATION=5s WARMUP=1s CONCURRENCY=32 ISOLATION=process LOG_LINES=1 COALESCE= PIN=0
 set -euo pipefail
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-5s}
@@ -33,7 +35,7 @@ source "$(dirname "$0")/lib.sh"
 APP_SOURCE="export function main(data) { for (let i = 0; i < $LOG_LINES; i++) console.log(\"call\", data.n, i); return {ok: true, n: data.n} }"
 export APP_SOURCE
 build ./cmd/scriptforge ./bench/loadgen
-start_gateway gw --isolation "$ISOLATION"
+start_gateway gw --isolation "$ISOLATION" ${COALESCE:+--sse-coalesce "$COALESCE"}
 uuid=$(deploy_app "$gw_url" bench_sse)
 url="$gw_url/v1/fn/$uuid"
 check=$(curl -fsS -X POST -H 'Content-Type: application/json' -H 'Accept: text/event-stream' -d "$body" "$url") || die "streaming a call failed"

@@ -244,8 +244,9 @@ func (bg benchSetup) listen(b *testing.B) *fasthttputil.InmemoryListener {
 }
 
 // hammer posts {"n":42} to path from 16 clients per CPU, each on its own
-// kept-alive connection, and fails on any answer but 200.
-func hammer(b *testing.B, ln *fasthttputil.InmemoryListener, path, authorization string) {
+// kept-alive connection, and fails on any answer but 200. accept, if
+// set, is the requests' Accept header.
+func hammer(b *testing.B, ln *fasthttputil.InmemoryListener, path, authorization string, accept ...string) {
 	b.Helper()
 	client := &fasthttp.Client{
 		Dial:                func(string) (conn net.Conn, err error) { return ln.Dial() },
@@ -262,6 +263,9 @@ func hammer(b *testing.B, ln *fasthttputil.InmemoryListener, path, authorization
 		defer fasthttp.ReleaseRequest(req)
 		defer fasthttp.ReleaseResponse(resp)
 		fillRequest(req, path, authorization)
+		for _, a := range accept {
+			req.Header.Set(fasthttp.HeaderAccept, a)
+		}
 		for pb.Next() {
 			if err := client.Do(req, resp); err != nil {
 				b.Error(err)

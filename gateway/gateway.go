@@ -132,7 +132,7 @@ type Config struct {
 	// SSECoalesce is how long a streamed run may take and still be
 	// answered as one body (header, lines and result in one write); a
 	// longer one gets its header when it passes, then its lines as they
-	// are printed. Default 2 ms; negative: the header goes out at once.
+	// are printed. Default 10 ms; negative: the header goes out at once.
 	SSECoalesce time.Duration
 	// SSEBuffer is how many console lines a streamed run may have waiting
 	// for a slow client before more are dropped (and counted). Default 256.
@@ -240,7 +240,7 @@ func New(cfg Config) (*Gateway, error) {
 	cfg.RunPruneInterval = cmp.Or(cfg.RunPruneInterval, 10*time.Minute)
 	cfg.SSEKeepAlive = cmp.Or(cfg.SSEKeepAlive, 15*time.Second)
 	cfg.SSEBuffer = orDefault(cfg.SSEBuffer, 256)
-	cfg.SSECoalesce = cmp.Or(cfg.SSECoalesce, 2*time.Millisecond)
+	cfg.SSECoalesce = cmp.Or(cfg.SSECoalesce, 10*time.Millisecond)
 	cfg.FollowBuffer = orDefault(cfg.FollowBuffer, logstream.DefaultBuffer)
 	g := &Gateway{
 		cfg:     cfg,

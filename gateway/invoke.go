@@ -175,7 +175,7 @@ func (g *Gateway) invoke(c *fiber.Ctx) error {
 		release = nil
 		r := &invocationRun{d: d, inv: inv, tenant: tenant, contract: contract, rid: rid, export: export, started: started}
 		head := runHeader{RequestID: rid, FunctionID: d.ID, Version: d.LiveVersion, StartedAt: started.UTC()}
-		return g.streamRun(c, ctx, head, g.flights.ender(rid, f, done), func(ctx context.Context, s *runStream) sseFinal {
+		return g.streamRun(c, ctx, head, f, g.flights.ender(rid, f, done), func(ctx context.Context, s *runStream) sseFinal {
 			res, runErr, _ := g.runInvocation(ctx, r, s)
 			return resultEvent(r.rid, r.started, res, runErr)
 		})

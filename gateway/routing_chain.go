@@ -106,7 +106,7 @@ func (g *Gateway) routeCall(kind routing.Kind) fiber.Handler {
 				fn := st.Function
 				head.Steps = append(head.Steps, runHeaderStep{FunctionID: fn.ID, Name: fn.Name, Version: fn.LiveVersion})
 			}
-			return g.streamRun(c, chainCtx, head, g.flights.ender(rid, f, done), func(ctx context.Context, s *runStream) sseFinal {
+			return g.streamRun(c, chainCtx, head, f, g.flights.ender(rid, f, done), func(ctx context.Context, s *runStream) sseFinal {
 				out, _ := g.runChain(ctx, r, s)
 				answer, err := chainAnswer(ctx, out, flat)
 				if err != nil {

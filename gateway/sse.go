@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -44,11 +45,18 @@ func wantsEventStream(c *fiber.Ctx) bool {
 // setEventStreamHeaders sends what keeps a stream a stream behind
 // proxies: no caching, no buffering (nginx's X-Accel-Buffering).
 func setEventStreamHeaders(c *fiber.Ctx) {
-	c.Set(fiber.HeaderContentType, "text/event-stream; charset=utf-8")
-	c.Set(fiber.HeaderCacheControl, "no-cache")
-	c.Set("X-Accel-Buffering", "no")
+	h := &c.Response().Header
+	h.SetContentType("text/event-stream; charset=utf-8")
+	h.SetCanonical(headerCacheControl, noCache) // keys already canonical: no normalising
+	h.SetCanonical(headerAccelBuffering, no)
 	c.Status(http.StatusOK)
 }
+
+var (
+	headerCacheControl   = []byte(fiber.HeaderCacheControl)
+	headerAccelBuffering = []byte("X-Accel-Buffering")
+	noCache, no          = []byte("no-cache"), []byte("no")
+)
 
 // sseWriter writes events to a response body: to w as they come (a
 // stream), or into body (an answer sent whole; w is nil). The first
@@ -264,17 +272,6 @@ func resultEvent(rid string, started time.Time, res *functions.Result, err error
 	return sseFinal{"message", runMessage{Status: http.StatusOK, DurationMS: sinceMS(started), Result: res.JSON}}
 }
 
-// streamRun answers the call as an event stream: header first, then
-// each line as run prints it, keep-alive comments while it is quiet, and
-// its final event. run gets a context that ends if the client goes
-// away; done is called once run has returned (it releases what the call
-// holds: its concurrency slot, a voice call's lock).
-//
-// A run that ends within Config.SSECoalesce is answered with the whole
-// stream as one body, in one write: a stream written event by event
-// costs a write (and a wake-up of the client) per event, several times a
-// trivial run's own cost (bench/sse.sh). A longer run gets its header
-// when the window closes, and its lines as they come.
 // sseBodies are buffers for answers sent whole (see streamRun).
 var sseBodies = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
@@ -330,8 +327,19 @@ func (rs *runners) loop(job func()) {
 	}
 }
 
-func (g *Gateway) streamRun(c *fiber.Ctx, parent context.Context, head runHeader, done func(), run func(ctx context.Context, s *runStream) sseFinal) error {
-	ctx, cancel := context.WithCancel(parent)
+// streamRun answers the call as an event stream: header first, then
+// each line as run prints it, keep-alive comments while it is quiet, and
+// its final event. run gets ctx, the context of the call's flight f,
+// which is cancelled if the client goes away; done is called once run
+// has returned (it releases what the call holds: its concurrency slot, a
+// voice call's lock).
+//
+// A run that ends within Config.SSECoalesce is answered with the whole
+// stream as one body, in one write: a stream written event by event
+// costs a write (and a wake-up of the client) per event, several times a
+// trivial run's own cost (bench/sse.sh). A longer run gets its header
+// when the window closes, and its lines as they come.
+func (g *Gateway) streamRun(c *fiber.Ctx, ctx context.Context, head runHeader, f *flight, done func(), run func(ctx context.Context, s *runStream) sseFinal) error {
 	s := newRunStream(g.cfg.SSEBuffer)
 	finished := make(chan sseFinal, 1)
 	g.metrics.sseClients.Inc()
@@ -346,7 +354,6 @@ func (g *Gateway) streamRun(c *fiber.Ctx, parent context.Context, head runHeader
 		case final := <-finished:
 			stopTimer(t)
 			defer g.metrics.sseClients.Dec()
-			defer cancel()
 			body := sseBodies.Get().(*[]byte)
 			defer func() {
 				if cap(*body) <= 64<<10 { // a huge answer's buffer is not kept
@@ -365,37 +372,96 @@ func (g *Gateway) streamRun(c *fiber.Ctx, parent context.Context, head runHeader
 			stopTimer(t)
 		}
 	}
-	conn := c.Context().Conn()
-	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
-		defer g.metrics.sseClients.Dec()
-		defer cancel()
-		out := &sseWriter{w: w, conn: conn, stall: sseStall}
-		out.event("header", head)
-		if out.flush() != nil {
-			cancel() // the client is gone: stop the run
+	c.Context().SetBodyStream(newEventStream(g, c.Context().Conn(), head, s, finished, f.cancel), -1)
+	return nil
+}
+
+// eventStream is a streamed run's body as fasthttp reads it: each Read
+// waits for what the run says next (lines, a keep-alive, the end) and
+// returns it as events, which fasthttp sends as one chunk and flushes.
+// A body reader, not SetBodyStreamWriter: that one runs each stream on a
+// goroutine of its own behind an in-memory pipe, which cost more than
+// the events themselves (bench/sse.sh). Read and Close are both called
+// by the connection's goroutine.
+type eventStream struct {
+	g         *Gateway
+	conn      interface{ SetWriteDeadline(time.Time) error }
+	out       sseWriter // body mode: events are appended to out.body
+	off       int       // of out.body already returned
+	s         *runStream
+	finished  chan sseFinal
+	stop      func(error)  // the run's flight's cancel
+	keepAlive *time.Ticker // made at the first wait
+	ended     bool         // the final event is in out.body
+	closed    bool
+}
+
+func newEventStream(g *Gateway, conn interface{ SetWriteDeadline(time.Time) error }, head runHeader, s *runStream, finished chan sseFinal, stop func(error)) *eventStream {
+	e := &eventStream{g: g, conn: conn, s: s, finished: finished, stop: stop}
+	e.out.body = make([]byte, 0, 512)
+	e.out.event("header", head) // the first Read sends it at once
+	return e
+}
+
+func (e *eventStream) Read(p []byte) (int, error) {
+	for e.off >= len(e.out.body) {
+		if e.ended || e.out.err != nil {
+			return 0, io.EOF
 		}
-		keepAlive := time.NewTicker(g.cfg.SSEKeepAlive)
-		defer keepAlive.Stop()
-		for {
-			select {
-			case <-s.wake:
-				writeLines(out, s)
-				if len(finished) > 0 {
-					continue // the end is here too: one write for both
-				}
-			case <-keepAlive.C:
-				writeLines(out, s) // only a drop count can be waiting
-				out.comment("keep-alive")
-			case final := <-finished:
-				writeRest(out, s, final)
-				_ = out.flush()
-				return
-			}
-			if out.flush() != nil {
-				cancel()
-			}
+		e.out.body, e.off = e.out.body[:0], 0
+		e.next()
+	}
+	n := copy(p, e.out.body[e.off:])
+	e.off += n
+	if e.conn != nil {
+		// fasthttp flushes this chunk as soon as Read returns: a client
+		// that takes none of it for sseStall is cut off.
+		_ = e.conn.SetWriteDeadline(time.Now().Add(sseStall))
+	}
+	return n, nil
+}
+
+// next waits for the run's next lines, a keep-alive or its end, and
+// appends the events to out.body.
+func (e *eventStream) next() {
+	if e.keepAlive == nil {
+		e.keepAlive = time.NewTicker(e.g.cfg.SSEKeepAlive)
+	}
+	select {
+	case <-e.s.wake:
+		writeLines(&e.out, e.s)
+		select {
+		case final := <-e.finished: // the end is here too: one chunk for both
+			e.end(final)
+		default:
 		}
-	})
+	case <-e.keepAlive.C:
+		writeLines(&e.out, e.s) // only a drop count can be waiting
+		e.out.body = append(e.out.body, ": keep-alive\n\n"...)
+	case final := <-e.finished:
+		e.end(final)
+	}
+}
+
+func (e *eventStream) end(final sseFinal) {
+	writeRest(&e.out, e.s, final)
+	e.ended = true
+}
+
+// Close is called by fasthttp once the body is sent, or could not be (the
+// client went away): the run is stopped if it still goes.
+func (e *eventStream) Close() error {
+	if e.closed {
+		return nil
+	}
+	e.closed = true
+	if e.keepAlive != nil {
+		e.keepAlive.Stop()
+	}
+	if !e.ended {
+		e.stop(errClientGone) // recorded as cancelled, as a disconnect is
+	}
+	e.g.metrics.sseClients.Dec()
 	return nil
 }
 

@@ -51,3 +51,21 @@ func BenchmarkHandlerStream(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkStreamedOverConn is a streamed call whose run outlasts the
+// coalescing window (here: every run), so its events go out as chunks
+// on a kept-alive connection (in memory), against a plain call.
+//
+//	go test -run '^$' -bench BenchmarkStreamedOverConn -benchmem ./gateway/
+func BenchmarkStreamedOverConn(b *testing.B) {
+	for _, accept := range []string{"", "text/event-stream"} {
+		name := "plain"
+		if accept != "" {
+			name = "sse"
+		}
+		b.Run(name, func(b *testing.B) {
+			bg := benchGateway(b, false, slog.LevelInfo, func(c *Config) { c.SSECoalesce = time.Nanosecond })
+			hammer(b, bg.listen(b), bg.path, "", accept)
+		})
+	}
+}

@@ -112,7 +112,7 @@ func (g *Gateway) voiceWebhook(c *fiber.Ctx) error {
 		release, unlock = nil, nil
 		r := &voiceRun{d: d, inv: inv, tenant: tenant, call: ev.Call, state: state, asJSON: asJSON, rid: rid, started: started}
 		head := runHeader{RequestID: rid, FunctionID: d.ID, Version: d.LiveVersion, StartedAt: started.UTC()}
-		return g.streamRun(c, runCtx, head, g.flights.ender(rid, f, func() { unl(); rel() }), func(ctx context.Context, s *runStream) sseFinal {
+		return g.streamRun(c, runCtx, head, f, g.flights.ender(rid, f, func() { unl(); rel() }), func(ctx context.Context, s *runStream) sseFinal {
 			res, answer, contentType, _, runErr := g.runVoice(ctx, r, s)
 			if runErr != nil || res.Response != nil {
 				return resultEvent(r.rid, r.started, res, runErr)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -60,6 +61,7 @@ type serveOptions struct {
 	quietRuns      float64
 	metricsFnIDs   int
 	watchConns     bool
+	sseCoalesce    time.Duration
 	logOKRuns      bool
 	logFormat      string
 	logLevel       string
@@ -139,6 +141,7 @@ key and prints it once: keep it, only its hash is stored.`,
 	_ = f.MarkDeprecated("run-retention", "use --runs-max-age") // the flag exists: no error
 	f.IntVar(&o.runsPerTenant, "runs-max-per-tenant", 100_000, "run records kept per tenant, the newest, unless the tenant's runs_retention says otherwise")
 	f.DurationVar(&o.runsPruneEvery, "runs-prune-every", 10*time.Minute, "how often run records past their retention are deleted (in the background, in small batches)")
+	f.DurationVar(&o.sseCoalesce, "sse-coalesce", 10*time.Millisecond, "a run streamed as server-sent events that ends within this is answered in one write; a longer one gets its header then, and its lines as they are printed (0: stream from the first byte)")
 	f.BoolVar(&o.watchConns, "watch-disconnects", true, "cancel a run when its client closes the connection (false: only DELETE /v1/runs/{id} cancels; for a proxy that keeps upstream connections open when its clients leave)")
 	f.IntVar(&o.metricsFnIDs, "metrics-function-ids", 0, "label scriptforge_function_invocations_total with the ids of up to this many functions (the first called; later ones are function=\"_other\"); 0: tenants and statuses only")
 	f.Float64Var(&o.quietRuns, "quiet-run-records", 50, "run records kept per function per second of its quiet runs (answered below 400, no console output; failed and logging runs are all kept); 0: keep every run")
@@ -339,6 +342,7 @@ func serve(ctx context.Context, o serveOptions) error {
 		EngineStats:        engineStats,
 		MetricsFunctionIDs: o.metricsFnIDs,
 		NoDisconnectWatch:  !o.watchConns,
+		SSECoalesce:        cmp.Or(o.sseCoalesce, -1), // 0 on the command line: none
 		SandboxRestarts:    restarts,
 		Tracer:             tracer,
 	})
