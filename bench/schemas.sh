@@ -42,25 +42,30 @@ check=$(curl -fsS -X POST -H 'Content-Type: application/json' -d "$body" "$gw_ur
 refused=$(curl -sS -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' -d '{"n":"x"}' "$gw_url/v1/fn/$typed")
 [[ $refused == 400 ]] || die "the typed App took a body that breaks its input_schema: HTTP $refused"
 
-declare -A rps_of p99_of rps_all
+declare -A rps_of p99_of rps_all cpu_of
 failed=0
-ratios=()
+ratios=() cpu_ratios=()
 echo "schemas on vs off, $ISOLATION isolation, concurrency $CONCURRENCY, $ROUNDS rounds of $DURATION, $(nproc) CPUs"
-printf '%-8s %-8s %10s %8s %8s %7s %7s\n' round target rps p50_ms p99_ms errors non2xx
+printf '%-8s %-8s %10s %8s %8s %7s %7s %11s\n' round target rps p50_ms p99_ms errors non2xx cpu_us/call
 for ((r = 1; r <= ROUNDS; r++)); do
 	order=(plain typed)
 	((r % 2 == 0)) && order=(typed plain)
 	for t in "${order[@]}"; do
 		uuid=$plain
 		[[ $t == typed ]] && uuid=$typed
+		ticks0=$(cpu_ticks "$gw_pid")
 		start_loadgen "$work/out.json" --url "$gw_url/v1/fn/$uuid" --body "$body" \
 			--concurrency "$CONCURRENCY" --duration "$DURATION" --warmup "$WARMUP"
 		wait_loadgen "$lg_pid"
-		take_round "$r" "$t"
+		ticks1=$(cpu_ticks "$gw_pid")
+		cpu_of[$t]=$(cpu_per_call $((ticks1 - ticks0)))
+		take_round "$r" "$t" "${cpu_of[$t]}"
 	done
 	ratios+=("$(awk -v v="${rps_of[typed]}" -v p="${rps_of[plain]}" 'BEGIN { printf "%.3f", p ? v / p : 0 }')")
+	cpu_ratios+=("$(awk -v v="${cpu_of[typed]}" -v p="${cpu_of[plain]}" 'BEGIN { printf "%.3f", v ? p / v : 0 }')")
 done
+echo "plain CPU per call ÷ typed CPU per call: median $(median "${cpu_ratios[@]}") (rounds: ${cpu_ratios[*]})"
 # shellcheck disable=SC2086 # the lists are meant to split
 echo "typed rps ÷ plain rps: median $(median "${ratios[@]}") (rounds: ${ratios[*]}); p99 typed $(median ${p99_of[typed]}) ms, plain $(median ${p99_of[plain]}) ms"
 # For bench/run, which may run this script and read this line.
-echo "result: ratio=$(median "${ratios[@]}") typed_rps=$(median ${rps_all[typed]}) plain_rps=$(median ${rps_all[plain]}) typed_p99_ms=$(median ${p99_of[typed]}) plain_p99_ms=$(median ${p99_of[plain]}) failed=$failed"
+echo "result: ratio=$(median "${ratios[@]}") cpu_ratio=$(median "${cpu_ratios[@]}") typed_rps=$(median ${rps_all[typed]}) plain_rps=$(median ${rps_all[plain]}) typed_p99_ms=$(median ${p99_of[typed]}) plain_p99_ms=$(median ${p99_of[plain]}) failed=$failed"

@@ -25,6 +25,7 @@ type Schema struct {
 	doc    any // the parsed schema, checked; recompiled into copies
 	budget Budget
 	free   chan *compiled
+	quick  *quick // nil unless the schema is one it can judge (quick.go)
 }
 
 // compiled is one copy of a schema with the meter its evaluations tick.
@@ -84,7 +85,7 @@ func Compile(field string, raw []byte, budget Budget) (*Schema, error) {
 	if d := depth(doc); d > MaxSchemaDepth {
 		return nil, bad("the schema nests %d levels deep; the limit is %d", d, MaxSchemaDepth)
 	}
-	s := &Schema{raw: raw, doc: doc, budget: budget.withDefaults(), free: make(chan *compiled, keptCopies(len(raw)))}
+	s := &Schema{raw: raw, doc: doc, budget: budget.withDefaults(), free: make(chan *compiled, keptCopies(len(raw))), quick: quickOf(doc)}
 	c, err := s.compile()
 	if err != nil {
 		return nil, bad("%s", trim(err.Error()))
@@ -180,6 +181,9 @@ func (s *Schema) Validate(value []byte) (Result, error) {
 
 // ValidateValue checks a value already parsed (numbers as json.Number).
 func (s *Schema) ValidateValue(v any) (Result, error) {
+	if s.quick != nil && s.quick.accepts(v) {
+		return Result{}, nil
+	}
 	c, err := s.get()
 	if err != nil {
 		return Result{}, err
