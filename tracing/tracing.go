@@ -124,7 +124,7 @@ func (t *Tracer) Shutdown(ctx context.Context) error {
 func (t *Tracer) Start(ctx context.Context, carrier propagation.TextMapCarrier, name string) (context.Context, trace.Span) {
 	ctx = propagator.Extract(ctx, carrier)
 	if t.provider != nil {
-		return t.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindServer))
+		return t.tracer.Start(ctx, name, serverKind...)
 	}
 	parent := trace.SpanContextFromContext(ctx)
 	cfg := trace.SpanContextConfig{TraceID: parent.TraceID(), SpanID: randomSpanID(),
@@ -144,8 +144,15 @@ func (t *Tracer) Step(ctx context.Context, name string) (context.Context, trace.
 	if t.provider == nil {
 		return ctx, trace.SpanFromContext(ctx)
 	}
-	return t.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindInternal))
+	return t.tracer.Start(ctx, name, internalKind...)
 }
+
+// The span kinds as start options, made once: an option is an interface
+// value, allocated at each conversion.
+var (
+	serverKind   = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindServer)}
+	internalKind = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindInternal)}
+)
 
 // Inject writes the traceparent (and tracestate) of ctx's span to carrier.
 func Inject(ctx context.Context, carrier propagation.TextMapCarrier) {
