@@ -33,6 +33,8 @@ var routes = func() []route {
 		{"GET", "/openapi.json", false},
 		{"GET", "/docs", false},
 		{"GET", "/docs/{asset}", false},
+		{"GET", "/", false},
+		{"GET", "/ide/{asset}", false},
 		{"GET", "/v1/fn/{uuid}/openapi.json", false},
 
 		{"POST", "/v1/functions", true},

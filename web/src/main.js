@@ -1,0 +1,1 @@
+import { EditorView } from "@codemirror/view"; console.log(EditorView);
