@@ -364,7 +364,9 @@ func (g *Gateway) routes() {
 	// function has a secret, is checked in the handler.
 	app.Post("/v1/voice/:uuid", g.voiceWebhook)
 
-	// Admin API.
+	// Admin API. GET /v1/key says what the caller's key may do, so a
+	// client (the IDE) can say what is missing before a call fails.
+	app.Get("/v1/key", g.requireScope(""), g.currentKey)
 	read, write := g.requireScope(auth.ScopeFunctionsRead), g.requireScope(auth.ScopeFunctionsWrite)
 	fn := app.Group("/v1/functions", g.forgetRoutingOnWrite)
 	fn.Post("/", write, g.createFunction)
