@@ -1,0 +1,113 @@
+// The Settings tab: the version's type, timeout and memory (a change
+// deploys a new version) and the function's settings (auth, limits,
+// fresh runtime, routing place): only what changed is sent. Also the
+// Worker's stop and start, the quarantine, UUID rotation and deletion.
+import { api, enc } from "./api.js";
+import { h, replace, field, notify } from "./dom.js";
+import { can, lacks } from "./scopes.js";
+
+const num = (v) => (v === "" ? undefined : Number(v));
+
+export function settingsTab(panel, state) {
+  const render = () => {
+    const f = state.fn;
+    const ro = !can("functions:write");
+    const sel = (options, value) => h("select", { disabled: ro }, ...options.map((o) => h("option", { value: o, selected: o === value }, o)));
+    const inp = (type, value, extra = {}) => h("input", { type, value: value ?? "", disabled: ro, ...extra });
+    const c = {
+      type: sel(["script", "app", "worker"], f.type),
+      timeout_ms: inp("number", f.timeout_ms, { min: 1 }),
+      memory_mb: inp("number", f.memory_mb, { min: 1 }),
+      fresh_runtime: h("input", { type: "checkbox", checked: f.fresh_runtime, disabled: ro }),
+      auth: sel(["public", "apikey", "jwt"], f.auth),
+      rate: inp("number", f.limits.rate || "", { min: 0, step: "any", placeholder: "none" }),
+      burst: inp("number", f.limits.burst || "", { min: 0, placeholder: "none" }),
+      concurrency: inp("number", f.limits.concurrency || "", { min: 0, placeholder: "none" }),
+      routing_priority: sel(["disabled", "run-first", "run-last"], f.routing_priority),
+      routing_order: inp("number", f.routing_order),
+    };
+    for (const [k, el] of Object.entries(c)) el.id = "set-" + k;
+    const submit = h("button", { type: "submit", class: "primary", disabled: ro, id: "save-settings" }, "Save settings");
+    const form = h("form", { class: "settings" },
+      ro ? lacks("functions:write", "changing settings") : null,
+      h("fieldset", {}, h("legend", {}, "Function"),
+        field("Name", h("input", { type: "text", value: f.name, readonly: true }), "Fixed once created: deploy a new function to rename."),
+        field("Type", c.type, "A change deploys a new version."),
+        field("Timeout (ms)", c.timeout_ms), field("Memory (MB)", c.memory_mb),
+        h("div", { class: "field check" }, c.fresh_runtime, h("label", { for: idOf(c.fresh_runtime) }, "Fresh runtime per call (strict isolation, slower)")),
+        h("p", { class: "muted" }, "Schedule: this gateway has no scheduled runs yet; there is nothing to set.")),
+      h("fieldset", {}, h("legend", {}, "Invocation"),
+        field("Auth mode", c.auth, "public: the UUID is the secret; apikey: a key with functions:invoke; jwt: a token of the tenant's JWT keys."),
+        field("Rate (calls/s)", c.rate), field("Burst", c.burst), field("Concurrency", c.concurrency)),
+      h("fieldset", {}, h("legend", {}, "Routing chain"),
+        field("Routing priority", c.routing_priority, "run-first or run-last puts it in every routing chain of the tenant."),
+        field("Routing order", c.routing_order, "Lowest first among functions of one place.")),
+      submit);
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const body = {};
+      if (c.type.value !== f.type) body.type = c.type.value;
+      if (num(c.timeout_ms.value) !== f.timeout_ms) body.timeout_ms = num(c.timeout_ms.value);
+      if (num(c.memory_mb.value) !== f.memory_mb) body.memory_mb = num(c.memory_mb.value);
+      if (c.fresh_runtime.checked !== f.fresh_runtime) body.fresh_runtime = c.fresh_runtime.checked;
+      if (c.auth.value !== f.auth) body.auth = c.auth.value;
+      const limits = { rate: num(c.rate.value) || 0, burst: num(c.burst.value) || 0, concurrency: num(c.concurrency.value) || 0 };
+      if (limits.rate !== (f.limits.rate || 0) || limits.burst !== (f.limits.burst || 0) || limits.concurrency !== (f.limits.concurrency || 0)) body.limits = limits;
+      if (c.routing_priority.value !== f.routing_priority) body.routing_priority = c.routing_priority.value;
+      if (num(c.routing_order.value) !== f.routing_order) body.routing_order = num(c.routing_order.value) ?? 0;
+      if (!Object.keys(body).length) return notify("Nothing changed.");
+      submit.disabled = true;
+      try {
+        await api("PUT", `/v1/functions/${enc(f.id)}`, body);
+        await state.reload();
+        notify("Settings saved.");
+      } catch (err) {
+        notify(err.message, "error");
+        const bad = err.field && (c[err.field] || (err.field.startsWith("limits") && c[err.field.split(".")[1]]));
+        if (bad) { bad.setAttribute("aria-invalid", "true"); bad.focus(); }
+        submit.disabled = false;
+      }
+    });
+    replace(panel, form, actions(state));
+  };
+  render();
+  state.onReload(render);
+  return {};
+}
+
+function idOf(el) {
+  if (!el.id) el.id = "c" + Math.random().toString(36).slice(2);
+  return el.id;
+}
+
+// actions are the buttons that act at once rather than through the form.
+function actions(state) {
+  const f = state.fn;
+  const box = h("section", { class: "actions", "aria-label": "Actions" }, h("h2", {}, "Actions"));
+  if (!can("functions:write")) return box.append(lacks("functions:write", "these actions")), box;
+  const act = (label, fn, cls) => h("button", { type: "button", class: cls, onclick: async (e) => {
+    e.target.disabled = true;
+    try { await fn(); } catch (err) { notify(err.message, "error"); } finally { e.target.disabled = false; }
+  } }, label);
+  if (f.type === "worker") {
+    const st = h("span", { class: "muted" }, "status …");
+    api("GET", `/v1/functions/${enc(f.id)}/worker`).then((w) => { st.textContent = "Worker: " + JSON.stringify(w); })
+      .catch((err) => { st.textContent = err.message; });
+    box.append(h("p", {}, st), act("Stop worker", async () => { await api("POST", `/v1/functions/${enc(f.id)}/stop`); notify("Worker stopped."); state.reload(); }),
+      act("Start worker", async () => { await api("POST", `/v1/functions/${enc(f.id)}/start`); notify("Worker started."); state.reload(); }));
+  }
+  if (f.quarantine) {
+    box.append(h("p", { class: "error" }, "Quarantined: " + JSON.stringify(f.quarantine)),
+      can("admin") ? act("Lift quarantine", async () => { await api("DELETE", `/v1/functions/${enc(f.id)}/quarantine`); await state.reload(); notify("Quarantine lifted."); })
+        : lacks("admin", "lifting a quarantine"));
+  }
+  box.append(act("Rotate UUID", async () => { await api("POST", `/v1/functions/${enc(f.id)}/rotate-uuid`); await state.reload(); notify("New UUID: the old URL no longer answers."); }));
+  const really = act("Really delete, with every version", async () => {
+    await api("DELETE", `/v1/functions/${enc(f.id)}`);
+    notify(`Deleted ${f.name}.`);
+    location.hash = "#/";
+  }, "danger");
+  really.hidden = true;
+  box.append(h("button", { type: "button", class: "danger", onclick: (e) => { really.hidden = false; e.target.hidden = true; really.focus(); } }, "Delete function…"), really);
+  return box;
+}
