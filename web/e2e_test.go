@@ -1,7 +1,9 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -148,8 +150,7 @@ func TestIDE(t *testing.T) {
 	b.do(chromedp.SendKeys(`input[type=password]`, "sfk_wrong"), chromedp.Click(`form.signin button[type=submit]`))
 	b.waitText(".msg-error", "401")
 	b.setValue(`input[type=password]`, "")
-	b.do(chromedp.SendKeys(`input[type=password]`, adminKey), chromedp.Click(`form.signin button[type=submit]`))
-	b.waitText("#list-title", "Functions")
+	b.signIn(adminKey)
 	b.check(`sessionStorage.getItem("scriptforge.key") === "`+adminKey+`" && document.cookie === "" && !JSON.stringify(localStorage).includes("sfk_")`, "the key is in session storage only")
 
 	// Create an App from its template; Save & Run shows its result.
@@ -252,6 +253,26 @@ func TestIDE(t *testing.T) {
 	b.setValue(`#runs-status`, "cancelled")
 	b.wait(`document.querySelectorAll("button[data-run]").length === 1`, "the cancelled run alone")
 
+	// A 429 says when to retry.
+	b.do(chromedp.Click(`#tab-settings`))
+	b.setValue(`#set-memory_mb`, "64")
+	b.setValue(`#set-rate`, "0.1")
+	b.setValue(`#set-burst`, "1")
+	b.do(chromedp.Click(`#save-settings`))
+	b.waitText(".messages", "Settings saved")
+	b.do(chromedp.Click(`#tab-code`), chromedp.Click(`#run`))
+	b.waitText("#result-status", "200")
+	b.do(chromedp.Click(`#run`))
+	b.waitText("#result", "429")
+	b.waitText(".messages", "429")
+	b.waitText(".messages", "retry after 10 s")
+
+	// The session survives a reload, and so does the test input.
+	b.setValue(`#test-input`, `{"routing":{"to":"+15550100"}}`)
+	b.do(chromedp.Reload())
+	b.waitText("#fn-uuid", "-")
+	b.check(`document.querySelector("#test-input").value === '{"routing":{"to":"+15550100"}}'`, "the remembered test input")
+
 	// The narrow layout.
 	b.do(chromedp.EmulateViewport(800, 900))
 	for _, tab := range []string{"code", "settings", "versions", "runs"} {
@@ -268,6 +289,21 @@ func TestIDE(t *testing.T) {
 	// Sign out forgets the key.
 	b.do(chromedp.Click(`#signout`))
 	b.wait(`document.querySelector("form.signin") !== null && sessionStorage.getItem("scriptforge.key") === null`, "signed out")
+
+	// Keys without a scope get pages that say what is missing.
+	readOnly, invokeOnly := newKey(t, url, "functions:read"), newKey(t, url, "functions:invoke")
+	b.signIn(readOnly)
+	b.waitText(".fnlist", "hello-app")
+	b.waitText(".create .lacks", "functions:write")
+	b.do(chromedp.Click(`.fnlink`))
+	b.waitText("#panel-code .lacks", "functions:write")
+	b.do(chromedp.Click(`#tab-settings`))
+	b.waitText("#panel-settings .lacks", "functions:write")
+	b.check(`document.querySelector("#save-settings").disabled`, "no settings button to fail")
+	b.do(chromedp.Click(`#signout`))
+	b.signIn(invokeOnly)
+	b.waitText(".fnlist .lacks", "functions:read")
+	b.do(chromedp.Click(`#signout`))
 
 	if errs := consoleErrors(); len(errs) > 0 {
 		t.Fatalf("the browser console has errors:\n%s", strings.Join(errs, "\n"))
@@ -331,6 +367,34 @@ func (p *page) text(sel string) string {
 	return s
 }
 
+func (p *page) signIn(key string) {
+	p.t.Helper()
+	p.do(chromedp.SendKeys(`input[type=password]`, key), chromedp.Click(`form.signin button[type=submit]`))
+	p.waitText("#list-title", "Functions")
+}
+
+// newKey makes a key of the default tenant with the given scopes, through
+// the admin API, as an operator would hand one out.
+func newKey(t *testing.T, url string, scopes ...string) string {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"name": "e2e " + strings.Join(scopes, ","), "scopes": scopes})
+	req, _ := http.NewRequest("POST", url+"/v1/tenants/default/keys", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+adminKey)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var k struct {
+		Secret string `json:"secret"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&k); err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("new key: %d %v", resp.StatusCode, err)
+	}
+	return k.Secret
+}
+
 // setValue sets a form control's value as typing or choosing would,
 // with its input and change events.
 func (p *page) setValue(sel, value string) {
@@ -370,7 +434,7 @@ func (p *page) noSecret(secret string) {
 func (p *page) screenshot(name string) {
 	p.t.Helper()
 	var buf []byte
-	buf, err := chromedp.Run(p.ctx, chromedp.CaptureScreenshot())
+	buf, err := chromedp.Run(p.ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		p.t.Fatal(err)
 	}

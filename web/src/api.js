@@ -67,7 +67,8 @@ export async function errorOf(resp) {
     case 429: {
       const wait = Number(resp.headers.get("Retry-After"));
       extra.retryAfter = wait;
-      message = "Too many requests (429): " + message + (wait ? ". Retry in " + wait + " s." : ".");
+      const says = /retry/i.test(message); // the gateway's message may give the wait already
+      message = "Too many requests (429): " + message + (wait && !says ? `; retry in ${wait} s.` : ".");
       break;
     }
     default:

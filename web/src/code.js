@@ -6,7 +6,7 @@ import { api, request, enc } from "./api.js";
 import { h, replace, field, notify, formatMS } from "./dom.js";
 import { can } from "./scopes.js";
 import { readEvents } from "./sse.js";
-import { createEditor, markError, clearErrors } from "./editor.js";
+import { createEditor, markError, clearErrors, setSource } from "./editor.js";
 
 const defaultInput = '{"routing":{}}';
 // Test inputs are no secret: kept per function across tabs and visits.
@@ -16,6 +16,7 @@ export function codeTab(panel, state) {
   const fn = state.fn;
   let saved = fn.source || "";
   let running = null; // {ctrl, rid}
+  let runSeq = 0; // the latest run: a late answer about an older one is dropped
 
   const status = h("span", { class: "savestate", "aria-live": "polite" });
   const saveBtn = h("button", { type: "button", id: "save", title: "Ctrl/Cmd+S" }, "Save");
@@ -36,7 +37,7 @@ export function codeTab(panel, state) {
   const editorEl = h("div", { class: "editor" });
 
   const dirty = () => view.state.doc.toString() !== saved;
-  const showDirty = () => { status.textContent = dirty() ? "unsaved changes" : `saved · live v${state.fn.version}`; };
+  const showDirty = () => { status.textContent = (dirty() ? "unsaved changes · " : "saved · ") + `live v${state.fn.version}`; };
   const view = createEditor(editorEl, saved, { onSave: () => save(), onRun: () => saveAndRun(), onChange: showDirty });
 
   // save deploys the editor's text as a new version if it changed; a
@@ -85,6 +86,7 @@ export function codeTab(panel, state) {
   }
 
   async function run(data) {
+    const seq = ++runSeq;
     const ctrl = new AbortController();
     running = { ctrl, rid: null };
     runBtn.disabled = true;
@@ -117,7 +119,7 @@ export function codeTab(panel, state) {
       running = null;
       runBtn.disabled = false;
       cancelBtn.disabled = true;
-      if (final) showResult(final, rid, performance.now() - started);
+      if (final) showResult(final, rid, performance.now() - started, seq);
     }
   }
 
@@ -134,7 +136,7 @@ export function codeTab(panel, state) {
     ctrl.abort();
   }
 
-  function showResult(final, rid, elapsed) {
+  function showResult(final, rid, elapsed, seq) {
     const d = final.data || {};
     const rows = [];
     if (final.name === "cancelled") rows.push(["Status", "cancelled"]);
@@ -154,17 +156,18 @@ export function codeTab(panel, state) {
       parts.push(h("h3", {}, "Error"), h("pre", { class: "body error", id: "result-body" }, `${d.code}: ${d.message}`));
     }
     replace(result, ...parts);
-    if (rid) details(rid, cpu, final.name === "error");
+    // A cancelled run failed at no line of its own: nothing to mark.
+    if (rid) details(rid, cpu, final.name === "error" && d.code !== "cancelled", seq);
   }
 
   // details reads the run's record, stored a moment after the run ends,
   // for its CPU time and, for a failure, the stack's line and column.
-  async function details(rid, cpu, failed) {
+  async function details(rid, cpu, failed, seq) {
     for (let i = 0; i < 20; i++) {
       try {
         const run = await api("GET", `/v1/runs/${enc(rid)}`);
         cpu.textContent = formatMS(run.cpu_us / 1000);
-        if (failed) previewStack(run.error || "");
+        if (failed && seq === runSeq && !running) previewStack(run.error || "");
         return;
       } catch (err) {
         if (err.status !== 404) { cpu.textContent = "unknown: " + err.message; return; }
@@ -199,7 +202,17 @@ export function codeTab(panel, state) {
     consoleBtn.setAttribute("aria-expanded", String(!consolePanel.hidden));
   });
   state.onClose(() => { if (running) running.ctrl.abort(); view.destroy(); });
-  state.onReload(showDirty);
+  // A rollback (or another tab's deploy) changes the live source: an
+  // editor without unsaved edits follows it; one with edits keeps them.
+  state.onReload((f) => {
+    if (!dirty() && f.source !== undefined && f.source !== saved) {
+      saved = f.source;
+      setSource(view, saved);
+      clearErrors(view);
+      hidePreview();
+    }
+    showDirty();
+  });
   // Ctrl/Cmd+S and +Enter work from the input and the buttons too.
   panel.addEventListener("keydown", (e) => {
     if (!(e.ctrlKey || e.metaKey) || e.target === editorEl) return; // the editor's own keymap has it

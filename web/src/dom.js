@@ -46,6 +46,9 @@ export function field(label, control, hint) {
 let box;
 export function messages(el) { box = el; }
 
+// clearMessages removes every message (a new sign-in starts afresh).
+export function clearMessages() { if (box) box.replaceChildren(); }
+
 // notify shows a message; errors stay until dismissed, others fade.
 export function notify(text, kind = "info") {
   if (!box) return;
@@ -53,8 +56,8 @@ export function notify(text, kind = "info") {
   const m = h("div", { class: "msg msg-" + kind, role: kind === "error" ? "alert" : "status" }, h("span", {}, text), close);
   close.addEventListener("click", () => m.remove());
   box.append(m);
-  while (box.children.length > 5) box.firstElementChild.remove();
-  if (kind !== "error") setTimeout(() => m.remove(), 6000);
+  while (box.children.length > 3) box.firstElementChild.remove();
+  if (kind !== "error") setTimeout(() => m.remove(), 5000);
   return m;
 }
 

@@ -2,7 +2,7 @@
 // (#/) and one function's pages (#/fn/<id>/<tab>). Every call goes
 // through the public admin API (api.js).
 import { api, session, unauthorized } from "./api.js";
-import { h, replace, field, messages, notify } from "./dom.js";
+import { h, replace, field, messages, notify, clearMessages } from "./dom.js";
 import { listPage } from "./list.js";
 import { functionPage } from "./fn.js";
 import { whoami } from "./scopes.js";
@@ -36,6 +36,7 @@ function signIn(reason) {
     session.set(key.value.trim());
     try {
       await whoami();
+      clearMessages();
       route(); // to the page the address names, or the list
 
     } catch (err) {

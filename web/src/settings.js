@@ -91,13 +91,16 @@ function actions(state) {
   } }, label);
   if (f.type === "worker") {
     const st = h("span", { class: "muted" }, "status …");
-    api("GET", `/v1/functions/${enc(f.id)}/worker`).then((w) => { st.textContent = "Worker: " + JSON.stringify(w); })
+    api("GET", `/v1/functions/${enc(f.id)}/worker`).then((w) => {
+      st.textContent = `Worker: ${w.state}, ${w.restarts} restart${w.restarts === 1 ? "" : "s"}` + (w.started_at ? `, running since ${new Date(w.started_at).toLocaleString()}` : "");
+    })
       .catch((err) => { st.textContent = err.message; });
     box.append(h("p", {}, st), act("Stop worker", async () => { await api("POST", `/v1/functions/${enc(f.id)}/stop`); notify("Worker stopped."); state.reload(); }),
       act("Start worker", async () => { await api("POST", `/v1/functions/${enc(f.id)}/start`); notify("Worker started."); state.reload(); }));
   }
   if (f.quarantine) {
-    box.append(h("p", { class: "error" }, "Quarantined: " + JSON.stringify(f.quarantine)),
+    const q = f.quarantine;
+    box.append(h("p", { class: "error" }, "Quarantined" + (q.until ? " until " + new Date(q.until).toLocaleString() : "") + ": it kept killing its sandbox."),
       can("admin") ? act("Lift quarantine", async () => { await api("DELETE", `/v1/functions/${enc(f.id)}/quarantine`); await state.reload(); notify("Quarantine lifted."); })
         : lacks("admin", "lifting a quarantine"));
   }

@@ -32,7 +32,7 @@ export function versionsTab(panel, state) {
       const live = (versions.find((v) => v.live) || {}).version;
       replace(list, h("table", {},
         h("thead", {}, h("tr", {}, ...["Version", "Type", "Created", "Timeout", "Memory", "Variables", ""].map((c) => h("th", { scope: "col" }, c)))),
-        h("tbody", {}, ...versions.slice().reverse().map((v) => h("tr", { class: v.live ? "live" : "" },
+        h("tbody", {}, ...versions.map((v) => h("tr", { class: v.live ? "live" : "" },
           h("td", {}, `v${v.version}`, v.live ? h("span", { class: "badge" }, "live") : null),
           h("td", {}, v.type), h("td", {}, formatTime(v.created_at)), h("td", {}, v.timeout_ms + " ms"), h("td", {}, v.memory_mb + " MB"),
           h("td", {}, v.env.map((e) => e.name).join(", ")),
