@@ -253,6 +253,18 @@ func TestIDE(t *testing.T) {
 	b.setValue(`#runs-status`, "cancelled")
 	b.wait(`document.querySelectorAll("button[data-run]").length === 1`, "the cancelled run alone")
 
+	// The Logs tab follows the function's lines as other callers run it.
+	b.do(chromedp.Click(`#tab-logs`), chromedp.Click(`#follow`))
+	b.waitText("#panel-logs", "Following")
+	resp, err := http.Post(url+"/v1/fn/"+uuid, "application/json", strings.NewReader(`{"name":"curl"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	b.waitText("#follow-lines", "hello from an App")
+	b.do(chromedp.Click(`#follow`))
+	b.waitText("#panel-logs", "Not following")
+
 	// A 429 says when to retry.
 	b.do(chromedp.Click(`#tab-settings`))
 	b.setValue(`#set-memory_mb`, "64")
@@ -304,6 +316,21 @@ func TestIDE(t *testing.T) {
 	b.signIn(invokeOnly)
 	b.waitText(".fnlist .lacks", "functions:read")
 	b.do(chromedp.Click(`#signout`))
+
+	// Every template deploys and runs.
+	b.signIn(adminKey)
+	for _, tpl := range []string{"script", "app", "worker", "routing", "voice"} {
+		b.do(chromedp.Click(`.top a[href="#/"]`))
+		b.waitText("#create-title", "New function")
+		b.do(chromedp.SendKeys(`.create input[type=text]`, "tpl-"+tpl), chromedp.Click(`#tpl-`+tpl), chromedp.Click(`.create button[type=submit]`))
+		b.waitText(".fnhead h1", "tpl-"+tpl)
+		b.do(chromedp.Click(`#run`))
+		b.waitText("#result-status", "200")
+	}
+	b.do(chromedp.Click(`.top a[href="#/"]`))
+	b.setValue(`.filters select`, "worker")
+	b.wait(`document.querySelectorAll(".fnlink").length === 1 && document.querySelector(".fnlink").textContent === "tpl-worker"`, "the type filter")
+	b.screenshot("list")
 
 	if errs := consoleErrors(); len(errs) > 0 {
 		t.Fatalf("the browser console has errors:\n%s", strings.Join(errs, "\n"))
