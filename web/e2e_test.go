@@ -232,6 +232,12 @@ func TestIDE(t *testing.T) {
 	b.setValue(`#set-memory_mb`, "99999")
 	b.do(chromedp.Click(`#save-settings`))
 	b.waitText(".msg-error", "memory_mb")
+	b.setValue(`#set-memory_mb`, "64")
+	b.setValue(`#set-state_ttl_s`, "1")
+	b.do(chromedp.Click(`#save-settings`))
+	b.waitText(".messages", "voice.state_ttl_s")
+	b.check(`document.querySelector("#set-state_ttl_s").getAttribute("aria-invalid") === "true"`, "the refused field is marked")
+	b.setValue(`#set-state_ttl_s`, "")
 
 	// Versions: diff one against live, then roll back to version 1.
 	b.do(chromedp.Click(`#tab-versions`))

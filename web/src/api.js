@@ -55,7 +55,10 @@ export async function errorOf(resp) {
   let message = e.message || resp.statusText || "request failed";
   const extra = { requestId: e.request_id, details: e.details };
   const d = e.details || {};
-  extra.field = d.field || d.parameter || (code.startsWith("invalid_") && code !== "invalid_json" ? code.slice(8) : undefined);
+  // A validation error names its field in details, or starts its message
+  // with it ("voice.state_ttl_s: must be …"), or in its code (invalid_name).
+  const named = /^([a-z_][\w.]*): /.exec(message);
+  extra.field = d.field || d.parameter || (code.startsWith("invalid_") && code !== "invalid_json" ? (named ? named[1] : code.slice(8)) : undefined);
   switch (resp.status) {
     case 401:
       message = "The gateway refused the key (401): " + message + ". Sign in again.";

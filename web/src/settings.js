@@ -25,7 +25,16 @@ export function settingsTab(panel, state) {
       concurrency: inp("number", f.limits.concurrency || "", { min: 0, placeholder: "none" }),
       routing_priority: sel(["disabled", "run-first", "run-last"], f.routing_priority),
       routing_order: inp("number", f.routing_order),
+      signing_scheme: sel(["none", "twilio", "hmac-sha256"], f.voice.signing_scheme || "none"),
+      signing_secret: inp("password", "", { autocomplete: "off", placeholder: f.voice.signing_secret_set ? "(set; never shown: type to replace)" : "" }),
+      state_ttl_s: inp("number", f.voice.state_ttl_s || "", { min: 0, placeholder: "3600" }),
+      state_max_bytes: inp("number", f.voice.state_max_bytes || "", { min: 0, placeholder: "65536" }),
+      input_schema: h("textarea", { rows: 4, spellcheck: "false", disabled: ro, placeholder: "none" }),
+      output_schema: h("textarea", { rows: 4, spellcheck: "false", disabled: ro, placeholder: "none" }),
     };
+    const schemaText = (v) => (v ? JSON.stringify(v, null, 2) : "");
+    c.input_schema.value = schemaText(f.input_schema);
+    c.output_schema.value = schemaText(f.output_schema);
     for (const [k, el] of Object.entries(c)) el.id = "set-" + k;
     const submit = h("button", { type: "submit", class: "primary", disabled: ro, id: "save-settings" }, "Save settings");
     const form = h("form", { class: "settings" },
@@ -42,6 +51,13 @@ export function settingsTab(panel, state) {
       h("fieldset", {}, h("legend", {}, "Routing chain"),
         field("Routing priority", c.routing_priority, "run-first or run-last puts it in every routing chain of the tenant."),
         field("Routing order", c.routing_order, "Lowest first among functions of one place.")),
+      h("fieldset", {}, h("legend", {}, "Voice webhook"),
+        field("Signing scheme", c.signing_scheme, "How POST /v1/voice/<uuid> checks each webhook's signature."),
+        field("Signing secret", c.signing_secret, "Write-only: empty keeps the current one."),
+        field("Call state TTL (s)", c.state_ttl_s), field("Call state max bytes", c.state_max_bytes)),
+      h("fieldset", {}, h("legend", {}, "Contract (JSON Schema 2020-12)"),
+        field("Input schema", c.input_schema, "Checked against each call's data; empty: none."),
+        field("Output schema", c.output_schema, "Checked against each JSON result; empty: none.")),
       submit);
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
@@ -55,6 +71,23 @@ export function settingsTab(panel, state) {
       if (limits.rate !== (f.limits.rate || 0) || limits.burst !== (f.limits.burst || 0) || limits.concurrency !== (f.limits.concurrency || 0)) body.limits = limits;
       if (c.routing_priority.value !== f.routing_priority) body.routing_priority = c.routing_priority.value;
       if (num(c.routing_order.value) !== f.routing_order) body.routing_order = num(c.routing_order.value) ?? 0;
+      const voice = {};
+      const scheme = c.signing_scheme.value === "none" ? "" : c.signing_scheme.value;
+      if (scheme !== (f.voice.signing_scheme || "")) voice.signing_scheme = scheme;
+      if (c.signing_secret.value) voice.signing_secret = c.signing_secret.value;
+      if ((num(c.state_ttl_s.value) || 0) !== (f.voice.state_ttl_s || 0)) voice.state_ttl_s = num(c.state_ttl_s.value) || 0;
+      if ((num(c.state_max_bytes.value) || 0) !== (f.voice.state_max_bytes || 0)) voice.state_max_bytes = num(c.state_max_bytes.value) || 0;
+      if (Object.keys(voice).length) body.voice = voice;
+      for (const k of ["input_schema", "output_schema"]) {
+        const text = c[k].value.trim();
+        if (text === schemaText(f[k]).trim()) continue;
+        if (!text) { body[k] = null; continue; } // null removes the contract
+        try { body[k] = JSON.parse(text); } catch (err) {
+          c[k].setAttribute("aria-invalid", "true");
+          c[k].focus();
+          return notify(`${k}: not valid JSON (${err.message}).`, "error");
+        }
+      }
       if (!Object.keys(body).length) return notify("Nothing changed.");
       submit.disabled = true;
       try {
@@ -63,7 +96,8 @@ export function settingsTab(panel, state) {
         notify("Settings saved.");
       } catch (err) {
         notify(err.message, "error");
-        const bad = err.field && (c[err.field] || (err.field.startsWith("limits") && c[err.field.split(".")[1]]));
+        // The field, as the API names it (limits.rate, voice.state_ttl_s, …).
+        const bad = err.field && (c[err.field] || c[err.field.split(".").pop()]);
         if (bad) { bad.setAttribute("aria-invalid", "true"); bad.focus(); }
         submit.disabled = false;
       }
