@@ -204,9 +204,11 @@ func TestIDE(t *testing.T) {
 	b.waitText(".messages", "Variables saved")
 	b.noSecret(secret)
 	b.do(chromedp.Click(`#tab-code`))
-	b.setSource("export async function main(data) {\n  console.log(\"token\", process.env.TOKEN);\n  return { reversed: process.env.TOKEN.split(\"\").reverse().join(\"\") };\n}\n")
+	// (And a public function never sees the signed-in key.)
+	b.setSource("export async function main(data, ctx) {\n  console.log(\"token\", process.env.TOKEN);\n  return { reversed: process.env.TOKEN.split(\"\").reverse().join(\"\"), authorization: ctx.request.headers.authorization || \"none\" };\n}\n")
 	b.do(chromedp.Click(`#run`))
 	b.waitText("#result-body", reverse(secret))
+	b.waitText("#result-body", `"authorization": "none"`)
 	b.noSecret(secret)
 
 	// Copy UUID puts the UUID on the clipboard.
@@ -334,6 +336,7 @@ func TestIDE(t *testing.T) {
 		b.waitText("#result-status", "200")
 	}
 	b.do(chromedp.Click(`.top a[href="#/"]`))
+	b.waitText(".fnlist", "tpl-voice")
 	b.setValue(`.filters select`, "worker")
 	b.wait(`document.querySelectorAll(".fnlink").length === 1 && document.querySelector(".fnlink").textContent === "tpl-worker"`, "the type filter")
 	b.screenshot("list")

@@ -23,9 +23,11 @@ let onUnauthorized = () => {};
 export function unauthorized(fn) { onUnauthorized = fn; }
 
 // request calls the API and returns the raw Response when it succeeds.
-export async function request(method, path, { body, headers = {}, signal } = {}) {
+// auth false sends no key: a public function sees its caller's headers,
+// and must never see the signed-in key.
+export async function request(method, path, { body, headers = {}, signal, auth = true } = {}) {
   const h = { ...headers };
-  if (session.key) h.Authorization = "Bearer " + session.key;
+  if (auth && session.key) h.Authorization = "Bearer " + session.key;
   if (body !== undefined) h["Content-Type"] = "application/json";
   let resp;
   try {

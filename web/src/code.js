@@ -100,7 +100,9 @@ export function codeTab(panel, state) {
     const path = `/v1/fn/${enc(state.fn.uuid)}` + (exportName.value.trim() ? "/" + enc(exportName.value.trim()) : "");
     let final = null;
     try {
-      const resp = await request("POST", path, { body: data, headers: { Accept: "text/event-stream" }, signal: ctrl.signal });
+      // The key goes only to a function that asks for one (apikey): a
+      // public function gets its caller's headers, Authorization included.
+      const resp = await request("POST", path, { body: data, headers: { Accept: "text/event-stream" }, signal: ctrl.signal, auth: state.fn.auth === "apikey" });
       if (!(resp.headers.get("Content-Type") || "").startsWith("text/event-stream")) {
         final = { name: "message", data: { status: resp.status, result: await resp.json().catch(() => null) } };
       } else {
