@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"github.com/scriptforge/scriptforge/functions"
@@ -287,6 +288,13 @@ func TestIDE(t *testing.T) {
 	b.waitText(".messages", "429")
 	b.waitText(".messages", "retry after 10 s")
 
+	// A network failure is a message too.
+	b.offline(true)
+	b.do(chromedp.Click(`#tab-runs`))
+	b.waitText(".messages", "Network error")
+	b.offline(false)
+	b.do(chromedp.Click(`#tab-code`))
+
 	// The session survives a reload, and so does the test input.
 	b.setValue(`#test-input`, `{"routing":{"to":"+15550100"}}`)
 	b.do(chromedp.Reload())
@@ -429,6 +437,22 @@ func newKey(t *testing.T, url string, scopes ...string) string {
 		t.Fatalf("new key: %d %v", resp.StatusCode, err)
 	}
 	return k.Secret
+}
+
+// offline cuts the page off the network, or puts it back.
+func (p *page) offline(off bool) {
+	p.t.Helper()
+	p.do(chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
+			return err
+		}
+		var rules []*network.Conditions
+		if off {
+			rules = []*network.Conditions{{Offline: true, DownloadThroughput: -1, UploadThroughput: -1}}
+		}
+		_, err := chromedp.Call(ctx, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{MatchedNetworkConditions: rules})
+		return err
+	}))
 }
 
 // setValue sets a form control's value as typing or choosing would,
