@@ -17,6 +17,7 @@ import (
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/scriptforge/scriptforge/functions"
 	"github.com/scriptforge/scriptforge/functions/engine"
@@ -162,6 +163,13 @@ func TestIDE(t *testing.T) {
 	b.waitText("#result-status", "200")
 	b.wait(`/ms|µs|s$/.test(document.querySelector("#cpu-time").textContent)`, "the CPU time")
 	b.screenshot("editor")
+
+	// The editor has line numbers, highlighting and search (Ctrl+F).
+	b.check(editor+`.querySelectorAll(".cm-lineNumbers .cm-gutterElement").length >= 4 && `+editor+`.querySelector(".cm-content span[class]") !== null`, "line numbers and highlighting")
+	b.check(editor+`.querySelector(".cm-content").focus() === undefined`, "focusing the editor")
+	b.do(chromedp.KeyEvent("f", chromedp.KeyModifiers(chromedp.ModifierCtrl)))
+	b.wait(editor+`.querySelector(".cm-search input[name=search]") !== null`, "the search panel")
+	b.do(chromedp.KeyEvent(kb.Escape))
 
 	// A line printed before the run ends is in the console while the
 	// result is not there yet. Ctrl+Enter saves and runs.
