@@ -42,12 +42,17 @@ export function codeTab(panel, state) {
 
   // save deploys the editor's text as a new version if it changed; a
   // compile error is marked in the editor. Resolves to false on failure.
-  async function save() {
+  let saving = null; // the save in flight: a second Ctrl+S waits for it
+  function save() {
+    if (!saving) saving = deploy().finally(() => { saving = null; });
+    return saving;
+  }
+  async function deploy() {
+    if (!dirty()) { showDirty(); return true; } // nothing to save: a read-only key may still run
     if (!can("functions:write")) {
       notify("This key lacks the functions:write scope: it cannot save.", "error");
       return false;
     }
-    if (!dirty()) { showDirty(); return true; }
     const text = view.state.doc.toString();
     saveBtn.disabled = true;
     try {
@@ -72,8 +77,14 @@ export function codeTab(panel, state) {
     }
   }
 
+  let busy = false; // from the key press to the end of the run
   async function saveAndRun() {
-    if (running) return notify("A run is in progress: cancel it first.", "error");
+    if (busy) return notify("A run is in progress: wait for it, or cancel it.", "error");
+    busy = true;
+    try { await saveThenRun(); } finally { busy = false; }
+  }
+
+  async function saveThenRun() {
     let data;
     try { data = JSON.parse(input.value || "null"); } catch (e) {
       input.focus();
