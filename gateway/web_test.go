@@ -33,8 +33,8 @@ func TestWebPage(t *testing.T) {
 		t.Fatal("the page has inline script, style or event handlers")
 	}
 	refs := regexp.MustCompile(`(?i)\b(?:src|href)\s*=\s*["'](/ide/[^"']*)["']`).FindAllStringSubmatch(html, -1)
-	if len(refs) != 2 {
-		t.Fatalf("the page references %d assets, want the script and the style sheet", len(refs))
+	if len(refs) != 3 {
+		t.Fatalf("the page references %d assets, want the script, the style sheet and the icon", len(refs))
 	}
 	assets := []string{"/", "/ide/LICENSES.txt"}
 	for _, m := range refs {

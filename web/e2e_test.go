@@ -111,7 +111,7 @@ func startBrowser(t *testing.T) (context.Context, func() []string) {
 			}
 			// The network's own lines (a 400 the page asked for and
 			// explains, an aborted stream) are not the page's errors.
-			if (m.Type == chromedp.ConsoleError || m.IsException()) && m.Source != "network" {
+			if (m.Type == chromedp.ConsoleError || m.IsException()) && !expectedNetworkError(m) {
 				mu.Lock()
 				where := m.URL
 				if m.Stack != nil && len(m.Stack.CallFrames) > 0 {
@@ -124,6 +124,15 @@ func startBrowser(t *testing.T) (context.Context, func() []string) {
 		}
 	}()
 	return ctx, func() []string { mu.Lock(); defer mu.Unlock(); return append([]string(nil), errs...) }
+}
+
+// expectedNetworkError: the browser logs every answer of 400 and more as
+// an error, and the test asks for some on purpose (a wrong key, a syntax
+// error, a 429, the network cut); the page shows each as a message. Any
+// other failed load (a 404 or 500, a missing asset) counts.
+func expectedNetworkError(m chromedp.ConsoleMessage) bool {
+	return m.Source == "network" && (strings.Contains(m.Text, "status of 400") || strings.Contains(m.Text, "status of 401") ||
+		strings.Contains(m.Text, "status of 429") || strings.Contains(m.Text, "ERR_INTERNET_DISCONNECTED"))
 }
 
 // TestIDE drives the IDE through the page only, in real Chromium, against

@@ -33,12 +33,13 @@ var types = map[string]string{
 	".js":   "text/javascript; charset=utf-8",
 	".css":  "text/css; charset=utf-8",
 	".txt":  "text/plain; charset=utf-8",
+	".svg":  "image/svg+xml",
 }
 
 // Page is the HTML page, served at /.
 func Page() Asset { a, _ := get("index.html"); return a }
 
-// Get returns an asset of the page (app.js, app.css, LICENSES.txt);
+// Get returns an asset of the page (app.js, app.css, icon.svg, LICENSES.txt);
 // false for any other name, the page itself included.
 func Get(name string) (Asset, bool) {
 	if name == "index.html" {

@@ -29,7 +29,7 @@ func TestDistIsCurrent(t *testing.T) {
 	if !ok || !strings.Contains(string(app.Body[:min(300, len(app.Body))]), want) {
 		t.Fatal("dist/app.js does not carry the inputs' hash: run go generate ./web/")
 	}
-	for _, name := range []string{"index.html", "app.css"} {
+	for _, name := range []string{"index.html", "app.css", "icon.svg"} {
 		src, err := os.ReadFile("src/" + name)
 		if err != nil {
 			t.Fatal(err)
@@ -51,6 +51,7 @@ func TestAssets(t *testing.T) {
 		{"app.js", true, "text/javascript; charset=utf-8"},
 		{"app.css", true, "text/css; charset=utf-8"},
 		{"LICENSES.txt", true, "text/plain; charset=utf-8"},
+		{"icon.svg", true, "image/svg+xml"},
 		{"index.html", false, ""},
 		{"BUILD", false, ""},
 		{"../web.go", false, ""},

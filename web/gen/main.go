@@ -83,7 +83,7 @@ func run(update bool) error {
 		return err
 	}
 	out := map[string][]byte{"app.js": code, "LICENSES.txt": []byte(licenses.String()), "BUILD": []byte(inputs.Stamp(hash))}
-	for _, name := range []string{"index.html", "app.css"} {
+	for _, name := range []string{"index.html", "app.css", "icon.svg"} {
 		if out[name], err = os.ReadFile(filepath.Join("src", name)); err != nil {
 			return err
 		}

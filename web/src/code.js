@@ -174,18 +174,26 @@ export function codeTab(panel, state) {
   }
 
   // details reads the run's record, stored a moment after the run ends,
-  // for its CPU time and, for a failure, the stack's line and column.
+  // for its CPU time and, for a failure, the stack's line and column. It
+  // looks in the function's newest runs rather than asking for the run by
+  // id, which answers 404 until the record is there (a red line in the
+  // browser's console for every run).
   async function details(rid, cpu, failed, seq) {
     for (let i = 0; i < 20; i++) {
+      await new Promise((r) => setTimeout(r, i ? 150 : 50));
+      let run;
       try {
-        const run = await api("GET", `/v1/runs/${enc(rid)}`);
+        const { runs } = await api("GET", `/v1/functions/${enc(state.id)}/runs?limit=20&since=10m`);
+        run = runs.find((r) => r.request_id === rid);
+      } catch (err) {
+        cpu.textContent = "unknown: " + err.message;
+        return;
+      }
+      if (run) {
         cpu.textContent = formatMS(run.cpu_us / 1000);
         if (failed && seq === runSeq && !running) previewStack(run.error || "");
         return;
-      } catch (err) {
-        if (err.status !== 404) { cpu.textContent = "unknown: " + err.message; return; }
       }
-      await new Promise((r) => setTimeout(r, 150));
     }
     cpu.textContent = "not recorded (quiet runs are sampled)";
   }
