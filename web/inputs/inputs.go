@@ -1,11 +1,12 @@
 // Package inputs hashes what the IDE's bundle is built from: the sources
-// under web/src and the lockfile. The generator writes the hash into
+// under web/src, the lockfile and the generator. The generator writes the hash into
 // web/dist; a test recomputes it, with no network, to catch a stale dist.
 package inputs
 
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -18,21 +19,25 @@ import (
 const Lockfile = "npm.lock.json"
 
 // Hash returns the sha256 (hex) of the inputs under dir (the web folder):
-// every file of src/ and the lockfile, by path then content, each length
-// prefixed so no two sets of files hash alike. Line endings are hashed as
-// they are: a checkout that rewrites them makes dist look stale.
+// every file of src/, the lockfile and the generator's code (gen/, tests
+// aside: how the bundle is made is an input too), by path then content,
+// each length prefixed so no two sets of files hash alike. Line endings
+// are hashed as they are: a checkout that rewrites them makes dist look
+// stale.
 func Hash(dir string) (string, error) {
 	var files []string
-	err := filepath.WalkDir(filepath.Join(dir, "src"), func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
+	for _, sub := range []string{"src", "gen"} {
+		err := filepath.WalkDir(filepath.Join(dir, sub), func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || strings.HasSuffix(p, "_test.go") {
+				return err
+			}
+			rel, err := filepath.Rel(dir, p)
+			files = append(files, filepath.ToSlash(rel))
 			return err
+		})
+		if err != nil && !(sub == "gen" && errors.Is(err, fs.ErrNotExist)) {
+			return "", err
 		}
-		rel, err := filepath.Rel(dir, p)
-		files = append(files, filepath.ToSlash(rel))
-		return err
-	})
-	if err != nil {
-		return "", err
 	}
 	files = append(files, Lockfile)
 	sort.Strings(files)

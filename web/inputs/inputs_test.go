@@ -41,6 +41,8 @@ func TestHash(t *testing.T) {
 		{"the lockfile changes", map[string]string{Lockfile: "{ }"}, false},
 		{"a source is added", map[string]string{"src/x/y.js": ""}, false},
 		{"bytes move between files", map[string]string{"src/main.js": "ab", "src/app.css": ""}, false},
+		{"the generator changes", map[string]string{"gen/main.go": "package main"}, false},
+		{"a generator test changes", map[string]string{"gen/x_test.go": "package main"}, true},
 		{"dist changes", map[string]string{"dist/app.js": "x"}, true},
 		{"a file beside src changes", map[string]string{"web.go": "package web"}, true},
 	} {
