@@ -359,11 +359,27 @@ func TestIDE(t *testing.T) {
 		b.waitText(".fnhead h1", "tpl-"+tpl)
 		b.do(chromedp.Click(`#run`))
 		b.waitText("#result-status", "200")
+		b.waitText("#cpu-time", " ms") // its record read: nothing is left polling
+		switch tpl {
+		case "worker": // its runtime is up; stop it
+			b.do(chromedp.Click(`#tab-settings`))
+			b.waitText("#panel-settings", "Worker: running")
+			b.do(chromedp.Click(`#worker-stop`))
+			b.waitText("#panel-settings", "Worker: stopped")
+		case "script": // rotate its UUID, then delete it
+			old := b.text("#fn-uuid")
+			b.do(chromedp.Click(`#tab-settings`), chromedp.Click(`#rotate-uuid`))
+			b.wait(fmt.Sprintf(`document.querySelector("#fn-uuid").textContent.length === 36 && document.querySelector("#fn-uuid").textContent !== %q`, old), "a new UUID")
+			b.do(chromedp.Click(`#delete`), chromedp.Click(`#delete-really`))
+			b.waitText(".messages", "Deleted tpl-script")
+		}
 	}
 	b.do(chromedp.Click(`.top a[href="#/"]`))
 	b.waitText(".fnlist", "tpl-voice")
 	b.setValue(`.filters select`, "worker")
 	b.wait(`document.querySelectorAll(".fnlink").length === 1 && document.querySelector(".fnlink").textContent === "tpl-worker"`, "the type filter")
+	b.setValue(`.filters select`, "all")
+	b.check(`!document.querySelector(".fnlist").textContent.includes("tpl-script")`, "the deleted function is gone")
 	b.screenshot("list")
 
 	if errs := consoleErrors(); len(errs) > 0 {

@@ -17,6 +17,7 @@ export function codeTab(panel, state) {
   let saved = fn.source || "";
   let running = null; // {ctrl, rid}
   let runSeq = 0; // the latest run: a late answer about an older one is dropped
+  let closed = false;
 
   const status = h("span", { class: "savestate", "aria-live": "polite" });
   const saveBtn = h("button", { type: "button", id: "save", title: "Ctrl/Cmd+S" }, "Save");
@@ -181,6 +182,7 @@ export function codeTab(panel, state) {
   async function details(rid, cpu, failed, seq) {
     for (let i = 0; i < 20; i++) {
       await new Promise((r) => setTimeout(r, i ? 150 : 50));
+      if (closed) return; // the page is gone (the function may be too)
       let run;
       try {
         const { runs } = await api("GET", `/v1/functions/${enc(state.id)}/runs?limit=20&since=10m`);
@@ -222,7 +224,7 @@ export function codeTab(panel, state) {
     consolePanel.hidden = !consolePanel.hidden;
     consoleBtn.setAttribute("aria-expanded", String(!consolePanel.hidden));
   });
-  state.onClose(() => { if (running) running.ctrl.abort(); view.destroy(); });
+  state.onClose(() => { closed = true; if (running) running.ctrl.abort(); view.destroy(); });
   // A rollback (or another tab's deploy) changes the live source: an
   // editor without unsaved edits follows it; one with edits keeps them.
   state.onReload((f) => {

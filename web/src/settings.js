@@ -119,7 +119,7 @@ function actions(state) {
   const f = state.fn;
   const box = h("section", { class: "actions", "aria-label": "Actions" }, h("h2", {}, "Actions"));
   if (!can("functions:write")) return box.append(lacks("functions:write", "these actions")), box;
-  const act = (label, fn, cls) => h("button", { type: "button", class: cls, onclick: async (e) => {
+  const act = (label, fn, cls, id) => h("button", { type: "button", class: cls, id, onclick: async (e) => {
     e.target.disabled = true;
     try { await fn(); } catch (err) { notify(err.message, "error"); } finally { e.target.disabled = false; }
   } }, label);
@@ -129,8 +129,8 @@ function actions(state) {
       st.textContent = `Worker: ${w.state}, ${w.restarts} restart${w.restarts === 1 ? "" : "s"}` + (w.started_at ? `, running since ${new Date(w.started_at).toLocaleString()}` : "");
     })
       .catch((err) => { st.textContent = err.message; });
-    box.append(h("p", {}, st), act("Stop worker", async () => { await api("POST", `/v1/functions/${enc(f.id)}/stop`); notify("Worker stopped."); state.reload(); }),
-      act("Start worker", async () => { await api("POST", `/v1/functions/${enc(f.id)}/start`); notify("Worker started."); state.reload(); }));
+    box.append(h("p", {}, st), act("Stop worker", async () => { await api("POST", `/v1/functions/${enc(f.id)}/stop`); notify("Worker stopped."); await state.reload(); }, "", "worker-stop"),
+      act("Start worker", async () => { await api("POST", `/v1/functions/${enc(f.id)}/start`); notify("Worker started."); await state.reload(); }, "", "worker-start"));
   }
   if (f.quarantine) {
     const q = f.quarantine;
@@ -138,13 +138,13 @@ function actions(state) {
       can("admin") ? act("Lift quarantine", async () => { await api("DELETE", `/v1/functions/${enc(f.id)}/quarantine`); await state.reload(); notify("Quarantine lifted."); })
         : lacks("admin", "lifting a quarantine"));
   }
-  box.append(act("Rotate UUID", async () => { await api("POST", `/v1/functions/${enc(f.id)}/rotate-uuid`); await state.reload(); notify("New UUID: the old URL no longer answers."); }));
+  box.append(act("Rotate UUID", async () => { await api("POST", `/v1/functions/${enc(f.id)}/rotate-uuid`); await state.reload(); notify("New UUID: the old URL no longer answers."); }, "", "rotate-uuid"));
   const really = act("Really delete, with every version", async () => {
     await api("DELETE", `/v1/functions/${enc(f.id)}`);
     notify(`Deleted ${f.name}.`);
     location.hash = "#/";
-  }, "danger");
+  }, "danger", "delete-really");
   really.hidden = true;
-  box.append(h("button", { type: "button", class: "danger", onclick: (e) => { really.hidden = false; e.target.hidden = true; really.focus(); } }, "Delete function…"), really);
+  box.append(h("button", { type: "button", class: "danger", id: "delete", onclick: (e) => { really.hidden = false; e.target.hidden = true; really.focus(); } }, "Delete function…"), really);
   return box;
 }
