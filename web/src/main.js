@@ -53,7 +53,9 @@ function signIn(reason) {
 
 function signOut() {
   session.clear();
-  location.hash = "#/";
+  // Back to the list's address without a hashchange, which would draw
+  // the sign-in form a second time under the user's typing.
+  history.replaceState(null, "", "#/");
   signIn();
   notify("Signed out: the key is gone from this tab.");
 }
