@@ -194,8 +194,14 @@ func (p *page) text(sel string) string {
 
 func (p *page) signIn(key string) {
 	p.t.Helper()
+	p.signInTo(key, "#list-title")
+}
+
+// signInTo signs in and waits for the page the address names.
+func (p *page) signInTo(key, landing string) {
+	p.t.Helper()
 	p.do(chromedp.SendKeys(`input[type=password]`, key), chromedp.Click(`form.signin button[type=submit]`))
-	p.waitText("#list-title", "Functions")
+	p.wait(fmt.Sprintf(`document.querySelector(%q) !== null`, landing), "the page after signing in")
 }
 
 // newKey makes a key of the default tenant with the given scopes, through

@@ -264,6 +264,12 @@ func reload(b *page, _ *ide) {
 	b.do(chromedp.Reload())
 	b.waitText("#fn-uuid", "-")
 	b.check(`document.querySelector("#test-input").value === '{"routing":{"to":"+15550100"}}'`, "the remembered test input")
+
+	// A stale key in the tab sends the user to sign in, then back.
+	b.check(`sessionStorage.setItem("scriptforge.key", "sfk_stale") === undefined`, "a stale key")
+	b.do(chromedp.Reload())
+	b.waitText(".msg-error", "401")
+	b.signInTo(adminKey, "#fn-uuid")
 }
 
 // narrowLayout: screenshots at 800 px, then back to 1400.

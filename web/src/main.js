@@ -1,7 +1,7 @@
 // The ScriptForge IDE: sign in with an API key, then the function list
 // (#/) and one function's pages (#/fn/<id>/<tab>). Every call goes
 // through the public admin API (api.js).
-import { api, session, unauthorized } from "./api.js";
+import { session, unauthorized } from "./api.js";
 import { h, replace, field, messages, notify, clearMessages } from "./dom.js";
 import { listPage } from "./list.js";
 import { functionPage } from "./fn.js";
@@ -11,6 +11,7 @@ const root = document.getElementById("app");
 const msgBox = h("div", { class: "messages", "aria-live": "polite" });
 const main = h("main", { id: "main", tabindex: "-1" });
 let leave = null; // the current page's cleanup (open streams)
+let shownFor = null; // the key (GET /v1/key) the shell was drawn for
 
 // A key refused while signed in (revoked, or the gateway restarted with
 // another admin key) sends the user back to sign in; the sign-in form
@@ -38,7 +39,6 @@ function signIn(reason) {
       await whoami();
       clearMessages();
       route(); // to the page the address names, or the list
-
     } catch (err) {
       session.clear();
       notify(err.message, "error");
@@ -81,10 +81,21 @@ async function route() {
   if (!session.key) return signIn();
   let me;
   try { me = await whoami(); } catch (err) {
-    if (err.status !== 401) replace(root, shell({ id: "?", tenant: "?", grants: [] })), notify(err.message, "error");
+    if (err.status === 401) {
+      // A stale key (the tab outlived it): sign in again, unless the
+      // refusal has sent the user there already.
+      if (session.key) { session.clear(); signIn(err.message); }
+      return;
+    }
+    // The network, the gateway: said in the shell, with a retry.
+    shownFor = null;
+    replace(root, shell({ id: "?", tenant: "?", grants: [] }));
+    replace(main, h("p", {}, h("button", { type: "button", onclick: route }, "Try again")));
+    notify(err.message, "error");
     return;
   }
-  if (!root.querySelector(".shell")) replace(root, shell(me));
+  if (shownFor !== me || !root.querySelector(".shell")) replace(root, shell(me));
+  shownFor = me;
   const [, page, id, tab] = location.hash.split("/");
   if (page === "fn" && id) leave = functionPage(main, decodeURIComponent(id), tab || "code");
   else leave = listPage(main);
