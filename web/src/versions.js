@@ -2,13 +2,14 @@
 // version, and rollback (which makes an older version live again).
 import { api, enc } from "./api.js";
 import { h, replace, notify, formatTime } from "./dom.js";
-import { can } from "./scopes.js";
+import { can, lacks } from "./scopes.js";
 import { diffLines } from "./diff.js";
 
 export function versionsTab(panel, state) {
   const list = h("div", {}, h("p", {}, "Loading…"));
   const diffBox = h("section", { class: "diff", id: "diff", "aria-live": "polite", "aria-label": "Diff" });
-  replace(panel, h("div", { class: "versions" }, h("h2", {}, "Versions"), list, diffBox));
+  replace(panel, h("div", { class: "versions" }, h("h2", {}, "Versions"),
+    can("functions:write") ? null : lacks("functions:write", "rolling back"), list, diffBox));
   const source = async (n) => (await api("GET", `/v1/functions/${enc(state.id)}/versions/${n}`)).source || "";
 
   async function showDiff(v, live) {
