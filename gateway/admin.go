@@ -312,6 +312,9 @@ func (g *Gateway) buildVersion(req deployRequest, prev *functions.Version) (func
 	return nv, nil
 }
 
+// envRank orders the flags by how little of a value they show.
+var envRank = map[functions.EnvFlag]int{functions.EnvPlain: 0, functions.EnvProtected: 1, functions.EnvPrivate: 2}
+
 // mergeEnv applies the env of a request. Absent env keeps the previous set;
 // an entry without a value keeps its previous value (so a protected secret
 // can be kept without knowing it).
@@ -341,6 +344,11 @@ func mergeEnv(in map[string]envInput, prev *functions.Version) ([]functions.EnvV
 		switch {
 		case e.Value != nil:
 			v.Value = *e.Value
+		case existed && envRank[v.Flag] < envRank[was.Flag]:
+			// Kept values are never shown: a weaker flag would show (or
+			// stop masking) a secret nobody sent.
+			return nil, &functions.ValidationError{Field: "env." + name,
+				Message: fmt.Sprintf("is %s: making it %s needs a new value (the current one is never shown back)", was.Flag, v.Flag)}
 		case existed:
 			v.Value = was.Value
 		default:

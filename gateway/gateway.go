@@ -348,6 +348,8 @@ func (g *Gateway) routes() {
 	})
 	app.Get("/docs", serveDocs) // the reference page, rendered from /openapi.json
 	app.Get("/docs/:asset", serveDocs)
+	app.Get("/", serveWeb) // the browser IDE (web.go), a client of the admin API below
+	app.Get("/ide/:asset", serveWeb)
 
 	// A function's own OpenAPI document, for whoever may invoke it. Before
 	// the invocation routes: "openapi.json" is no valid export name.
@@ -362,7 +364,9 @@ func (g *Gateway) routes() {
 	// function has a secret, is checked in the handler.
 	app.Post("/v1/voice/:uuid", g.voiceWebhook)
 
-	// Admin API.
+	// Admin API. GET /v1/key says what the caller's key may do, so a
+	// client (the IDE) can say what is missing before a call fails.
+	app.Get("/v1/key", g.requireScope(""), g.currentKey)
 	read, write := g.requireScope(auth.ScopeFunctionsRead), g.requireScope(auth.ScopeFunctionsWrite)
 	fn := app.Group("/v1/functions", g.forgetRoutingOnWrite)
 	fn.Post("/", write, g.createFunction)
@@ -450,7 +454,11 @@ type Route struct{ Method, Path string }
 func (g *Gateway) Routes() []Route {
 	var out []Route
 	for _, r := range g.app.GetRoutes(true) {
-		if r.Method == http.MethodHead || r.Method == "USE" || r.Path == "/" || strings.HasSuffix(r.Path, "*") {
+		if r.Method == http.MethodHead || r.Method == "USE" || strings.HasSuffix(r.Path, "*") {
+			continue
+		}
+		if r.Path == "/" { // the IDE's page
+			out = append(out, Route{Method: r.Method, Path: "/"})
 			continue
 		}
 		parts := strings.Split(strings.TrimSuffix(r.Path, "/"), "/")

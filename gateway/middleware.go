@@ -129,7 +129,8 @@ func (g *Gateway) observe(c *fiber.Ctx) error {
 	return nil
 }
 
-// requireScope authenticates the admin API caller and checks one scope.
+// requireScope authenticates the admin API caller and checks one scope;
+// "" checks none (any valid credential, as GET /v1/key needs).
 func (g *Gateway) requireScope(scope string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		header := c.Get(fiber.HeaderAuthorization)
@@ -143,7 +144,7 @@ func (g *Gateway) requireScope(scope string) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		if !key.HasScope(scope) {
+		if scope != "" && !key.HasScope(scope) {
 			return apiError(http.StatusForbidden, "forbidden", "this key lacks the %s scope", scope)
 		}
 		c.Locals(keyAPIKey, key)

@@ -398,6 +398,9 @@ func TestCLITenantsAndKeys(t *testing.T) {
 	}
 	out, _, _ = g.cli(t, "tenant", "key", "create", "acme", "--name", "caller", "--scope", "functions:invoke")
 	caller := strings.TrimSpace(out)
+	if out, errOut, code := g.cli(t, "whoami", "--key", deployer); code != 0 || !strings.Contains(out, "Tenant:  acme") || !strings.Contains(out, "Grants:  functions:read, functions:write") {
+		t.Fatalf("whoami: %d %s %s", code, out, errOut)
+	}
 
 	file := writeFile(t, "partner.js", `export function main(d, ctx) { return {tenant: ctx.auth.tenant} }`)
 	out, errOut, code = g.cli(t, "deploy", file, "--type", "app", "--auth", "apikey", "--rate", "5", "--key", deployer)

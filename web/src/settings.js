@@ -1,0 +1,150 @@
+// The Settings tab: the version's type, timeout and memory (a change
+// deploys a new version) and the function's settings (auth, limits,
+// fresh runtime, routing place): only what changed is sent. Also the
+// Worker's stop and start, the quarantine, UUID rotation and deletion.
+import { api, enc } from "./api.js";
+import { h, replace, field, notify } from "./dom.js";
+import { can, lacks } from "./scopes.js";
+
+const num = (v) => (v === "" ? undefined : Number(v));
+
+export function settingsTab(panel, state) {
+  const render = () => {
+    const f = state.fn;
+    const ro = !can("functions:write");
+    const sel = (options, value) => h("select", { disabled: ro }, ...options.map((o) => h("option", { value: o, selected: o === value }, o)));
+    const inp = (type, value, extra = {}) => h("input", { type, value: value ?? "", disabled: ro, ...extra });
+    const c = {
+      type: sel(["script", "app", "worker"], f.type),
+      timeout_ms: inp("number", f.timeout_ms, { min: 1 }),
+      memory_mb: inp("number", f.memory_mb, { min: 1 }),
+      fresh_runtime: h("input", { type: "checkbox", checked: f.fresh_runtime, disabled: ro }),
+      auth: sel(["public", "apikey", "jwt"], f.auth),
+      rate: inp("number", f.limits.rate || "", { min: 0, step: "any", placeholder: "none" }),
+      burst: inp("number", f.limits.burst || "", { min: 0, placeholder: "none" }),
+      concurrency: inp("number", f.limits.concurrency || "", { min: 0, placeholder: "none" }),
+      routing_priority: sel(["disabled", "run-first", "run-last"], f.routing_priority),
+      routing_order: inp("number", f.routing_order),
+      signing_scheme: sel(["none", "twilio", "hmac-sha256"], f.voice.signing_scheme || "none"),
+      signing_secret: inp("password", "", { autocomplete: "off", placeholder: f.voice.signing_secret_set ? "(set; never shown: type to replace)" : "" }),
+      state_ttl_s: inp("number", f.voice.state_ttl_s || "", { min: 0, placeholder: "3600" }),
+      state_max_bytes: inp("number", f.voice.state_max_bytes || "", { min: 0, placeholder: "65536" }),
+      input_schema: h("textarea", { rows: 4, spellcheck: "false", disabled: ro, placeholder: "none" }),
+      output_schema: h("textarea", { rows: 4, spellcheck: "false", disabled: ro, placeholder: "none" }),
+    };
+    const schemaText = (v) => (v ? JSON.stringify(v, null, 2) : "");
+    c.input_schema.value = schemaText(f.input_schema);
+    c.output_schema.value = schemaText(f.output_schema);
+    for (const [k, el] of Object.entries(c)) el.id = "set-" + k;
+    const submit = h("button", { type: "submit", class: "primary", disabled: ro, id: "save-settings" }, "Save settings");
+    const form = h("form", { class: "settings" },
+      ro ? lacks("functions:write", "changing settings") : null,
+      h("fieldset", {}, h("legend", {}, "Function"),
+        field("Name", h("input", { type: "text", value: f.name, readonly: true }), "Fixed once created: deploy a new function to rename."),
+        field("Type", c.type, "A change deploys a new version."),
+        field("Timeout (ms)", c.timeout_ms), field("Memory (MB)", c.memory_mb),
+        h("div", { class: "field check" }, c.fresh_runtime, h("label", { for: idOf(c.fresh_runtime) }, "Fresh runtime per call (strict isolation, slower)")),
+        h("p", { class: "muted" }, "Schedule: this gateway has no scheduled runs yet; there is nothing to set.")),
+      h("fieldset", {}, h("legend", {}, "Invocation"),
+        field("Auth mode", c.auth, "public: the UUID is the secret; apikey: a key with functions:invoke; jwt: a token of the tenant's JWT keys."),
+        field("Rate (calls/s)", c.rate), field("Burst", c.burst), field("Concurrency", c.concurrency)),
+      h("fieldset", {}, h("legend", {}, "Routing chain"),
+        field("Routing priority", c.routing_priority, "run-first or run-last puts it in every routing chain of the tenant."),
+        field("Routing order", c.routing_order, "Lowest first among functions of one place.")),
+      h("fieldset", {}, h("legend", {}, "Voice webhook"),
+        field("Signing scheme", c.signing_scheme, "How POST /v1/voice/<uuid> checks each webhook's signature."),
+        field("Signing secret", c.signing_secret, "Write-only: empty keeps the current one."),
+        field("Call state TTL (s)", c.state_ttl_s), field("Call state max bytes", c.state_max_bytes)),
+      h("fieldset", {}, h("legend", {}, "Contract (JSON Schema 2020-12)"),
+        field("Input schema", c.input_schema, "Checked against each call's data; empty: none."),
+        field("Output schema", c.output_schema, "Checked against each JSON result; empty: none.")),
+      submit);
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const body = {};
+      if (c.type.value !== f.type) body.type = c.type.value;
+      if (num(c.timeout_ms.value) !== f.timeout_ms) body.timeout_ms = num(c.timeout_ms.value);
+      if (num(c.memory_mb.value) !== f.memory_mb) body.memory_mb = num(c.memory_mb.value);
+      if (c.fresh_runtime.checked !== f.fresh_runtime) body.fresh_runtime = c.fresh_runtime.checked;
+      if (c.auth.value !== f.auth) body.auth = c.auth.value;
+      const limits = { rate: num(c.rate.value) || 0, burst: num(c.burst.value) || 0, concurrency: num(c.concurrency.value) || 0 };
+      if (limits.rate !== (f.limits.rate || 0) || limits.burst !== (f.limits.burst || 0) || limits.concurrency !== (f.limits.concurrency || 0)) body.limits = limits;
+      if (c.routing_priority.value !== f.routing_priority) body.routing_priority = c.routing_priority.value;
+      if (num(c.routing_order.value) !== f.routing_order) body.routing_order = num(c.routing_order.value) ?? 0;
+      const voice = {};
+      const scheme = c.signing_scheme.value === "none" ? "" : c.signing_scheme.value;
+      if (scheme !== (f.voice.signing_scheme || "")) voice.signing_scheme = scheme;
+      if (c.signing_secret.value) voice.signing_secret = c.signing_secret.value;
+      if ((num(c.state_ttl_s.value) || 0) !== (f.voice.state_ttl_s || 0)) voice.state_ttl_s = num(c.state_ttl_s.value) || 0;
+      if ((num(c.state_max_bytes.value) || 0) !== (f.voice.state_max_bytes || 0)) voice.state_max_bytes = num(c.state_max_bytes.value) || 0;
+      if (Object.keys(voice).length) body.voice = voice;
+      for (const k of ["input_schema", "output_schema"]) {
+        const text = c[k].value.trim();
+        if (text === schemaText(f[k]).trim()) continue;
+        if (!text) { body[k] = null; continue; } // null removes the contract
+        try { body[k] = JSON.parse(text); } catch (err) {
+          c[k].setAttribute("aria-invalid", "true");
+          c[k].focus();
+          return notify(`${k}: not valid JSON (${err.message}).`, "error");
+        }
+      }
+      if (!Object.keys(body).length) return notify("Nothing changed.");
+      submit.disabled = true;
+      try {
+        await api("PUT", `/v1/functions/${enc(f.id)}`, body);
+        await state.reload();
+        notify("Settings saved.");
+      } catch (err) {
+        notify(err.message, "error");
+        // The field, as the API names it (limits.rate, voice.state_ttl_s, …).
+        const bad = err.field && (c[err.field] || c[err.field.split(".").pop()]);
+        if (bad) { bad.setAttribute("aria-invalid", "true"); bad.focus(); }
+        submit.disabled = false;
+      }
+    });
+    replace(panel, form, actions(state));
+  };
+  render();
+  state.onReload(render);
+  return {};
+}
+
+function idOf(el) {
+  if (!el.id) el.id = "c" + Math.random().toString(36).slice(2);
+  return el.id;
+}
+
+// actions are the buttons that act at once rather than through the form.
+function actions(state) {
+  const f = state.fn;
+  const box = h("section", { class: "actions", "aria-label": "Actions" }, h("h2", {}, "Actions"));
+  if (!can("functions:write")) return box.append(lacks("functions:write", "these actions")), box;
+  const act = (label, fn, cls, id) => h("button", { type: "button", class: cls, id, onclick: async (e) => {
+    e.target.disabled = true;
+    try { await fn(); } catch (err) { notify(err.message, "error"); } finally { e.target.disabled = false; }
+  } }, label);
+  if (f.type === "worker") {
+    const st = h("span", { class: "muted" }, "status …");
+    api("GET", `/v1/functions/${enc(f.id)}/worker`).then((w) => {
+      st.textContent = `Worker: ${w.state}, ${w.restarts} restart${w.restarts === 1 ? "" : "s"}` + (w.started_at ? `, running since ${new Date(w.started_at).toLocaleString()}` : "");
+    })
+      .catch((err) => { st.textContent = err.message; });
+    box.append(h("p", {}, st), act("Stop worker", async () => { await api("POST", `/v1/functions/${enc(f.id)}/stop`); notify("Worker stopped."); await state.reload(); }, "", "worker-stop"),
+      act("Start worker", async () => { await api("POST", `/v1/functions/${enc(f.id)}/start`); notify("Worker started."); await state.reload(); }, "", "worker-start"));
+  }
+  if (f.quarantine) {
+    const q = f.quarantine;
+    box.append(h("p", { class: "error" }, "Quarantined" + (q.until ? " until " + new Date(q.until).toLocaleString() : "") + ": it kept killing its sandbox."),
+      can("admin") ? act("Lift quarantine", async () => { await api("DELETE", `/v1/functions/${enc(f.id)}/quarantine`); await state.reload(); notify("Quarantine lifted."); })
+        : lacks("admin", "lifting a quarantine"));
+  }
+  box.append(act("Rotate UUID", async () => { await api("POST", `/v1/functions/${enc(f.id)}/rotate-uuid`); await state.reload(); notify("New UUID: the old URL no longer answers."); }, "", "rotate-uuid"));
+  const really = act("Really delete, with every version", async () => {
+    await api("DELETE", `/v1/functions/${enc(f.id)}`);
+    notify(`Deleted ${f.name}.`);
+    location.hash = "#/";
+  }, "danger", "delete-really");
+  really.hidden = true;
+  box.append(h("button", { type: "button", class: "danger", id: "delete", onclick: (e) => { really.hidden = false; e.target.hidden = true; really.focus(); } }, "Delete function…"), really);
+  return box;
+}
