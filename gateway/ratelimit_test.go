@@ -49,10 +49,10 @@ func within(got, want float64) bool { return got >= want*0.9 && got <= want*1.1 
 // refusals say which limit and when to retry.
 func TestRateLimitsHold(t *testing.T) {
 	s := startServerWith(t, t.TempDir(), "inprocess", 0, func(c *gateway.Config) {
-		c.Usage = gateway.UsageDefaults{IPRate: 40, IPBurst: 1}
+		c.Usage = gateway.UsageDefaults{IPRate: 40, IPBurst: 10}
 	})
 	for _, id := range []string{"acme", "globex"} {
-		r := s.admin("POST", "/v1/tenants", map[string]any{"id": id, "limits": map[string]any{"rate": 50, "burst": 1, "ip_rate": 1e6, "ip_burst": 1e6}})
+		r := s.admin("POST", "/v1/tenants", map[string]any{"id": id, "limits": map[string]any{"rate": 50, "burst": 12, "ip_rate": 1e6, "ip_burst": 1e6}})
 		if r.status != http.StatusCreated {
 			t.Fatalf("tenant %s: %d %s", id, r.status, r.body)
 		}
@@ -66,25 +66,29 @@ func TestRateLimitsHold(t *testing.T) {
 		return "/v1/fn/" + r.json(t)["uuid"].(string)
 	}
 	tenantPath := deployIn(acme, "tenant-bound", nil)                                                             // the tenant's 50/s
-	fnPath := deployIn(s.newKey("globex", "functions:write"), "fn-bound", map[string]any{"rate": 20, "burst": 1}) // its own 20/s
+	fnPath := deployIn(s.newKey("globex", "functions:write"), "fn-bound", map[string]any{"rate": 20, "burst": 5}) // its own 20/s
 	_, ipUUID := s.deploy("ip-bound", "script", `function main() { return 1 }`)                                   // the default tenant: the default IP limit
 
-	const d = 2 * time.Second
+	// Bursts of a quarter second: with a burst of 1, a stall of the
+	// machine (the race detector, other packages' tests) lost every token
+	// it would have refilled, and the count fell short of the rate.
+	const d = 3 * time.Second
 	cases := []struct {
-		name string
-		path string
-		rate float64
+		name  string
+		path  string
+		rate  float64
+		burst float64
 	}{
-		{"tenant", tenantPath, 50},
-		{"function", fnPath, 20},
-		{"ip", "/v1/fn/" + ipUUID, 40},
+		{"tenant", tenantPath, 50, 12},
+		{"function", fnPath, 20, 5},
+		{"ip", "/v1/fn/" + ipUUID, 40, 10},
 	}
 	t.Run("rates", func(t *testing.T) {
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
 				t.Parallel()
 				counts := s.hammer(tc.path, 8, d, nil)
-				want := tc.rate*d.Seconds() + 1 // the burst
+				want := tc.rate*d.Seconds() + tc.burst
 				if ok := float64(counts[200]); !within(ok, want) || counts[429] == 0 {
 					t.Fatalf("%v answered: %v; want %.0f ± 10%% with 200", tc.name, counts, want)
 				}
