@@ -166,6 +166,13 @@ ALTER TABLE functions ADD COLUMN output_schema TEXT NOT NULL DEFAULT '';
 	// 10 (tracing): the W3C trace id of each run's call ('' for runs
 	// recorded before, and for calls that were not traced).
 	`ALTER TABLE runs ADD COLUMN trace_id TEXT NOT NULL DEFAULT '';`,
+	// 11 (schedules): a function's schedule, the compact JSON of a
+	// validated schedule.Spec ('' when it has none), and an index for the
+	// scheduler, which reads the scheduled functions of every tenant.
+	`
+ALTER TABLE functions ADD COLUMN schedule TEXT NOT NULL DEFAULT '';
+CREATE INDEX functions_scheduled ON functions (id) WHERE schedule <> '';
+`,
 }
 
 // migrate brings the schema up to date. Each step runs in its own
