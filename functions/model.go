@@ -9,6 +9,7 @@ import (
 	"encoding/base32"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -123,13 +124,18 @@ func (s *Schedule) UnmarshalJSON(b []byte) error {
 }
 
 // Parse decodes and validates the schedule; nil when there is none.
-// Errors are *ValidationError naming the field, e.g. schedule.tz.
+// Errors are *schedule.Error naming the field from the settings' root,
+// e.g. schedule.tz: the gateway answers them 422, as it does a bad
+// input_schema.
 func (s Schedule) Parse() (*schedule.Schedule, error) {
 	if s == "" {
 		return nil, nil
 	}
+	bad := func(field, format string, args ...any) error {
+		return &schedule.Error{Field: field, Message: fmt.Sprintf(format, args...)}
+	}
 	if s[0] != '{' {
-		return nil, invalid("schedule", `must be an object such as {"cron": "*/5 * * * *", "tz": "Europe/Paris"}, or null`)
+		return nil, bad("schedule", `must be an object such as {"cron": "*/5 * * * *", "tz": "Europe/Paris"}, or null`)
 	}
 	var spec schedule.Spec
 	dec := json.NewDecoder(strings.NewReader(string(s)))
@@ -137,14 +143,14 @@ func (s Schedule) Parse() (*schedule.Schedule, error) {
 	if err := dec.Decode(&spec); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) && te.Field != "" {
-			return nil, invalid("schedule."+te.Field, "has the wrong type (%s where %s belongs)", te.Value, te.Type)
+			return nil, bad("schedule."+te.Field, "has the wrong type (%s where %s belongs)", te.Value, te.Type)
 		}
-		return nil, invalid("schedule", "%v (fields: cron, minutes, hours, days_of_month, days_of_week, tz, overlap)", strings.TrimPrefix(err.Error(), "json: "))
+		return nil, bad("schedule", "%s (its fields: cron, minutes, hours, days_of_month, days_of_week, tz, overlap)", strings.TrimPrefix(err.Error(), "json: "))
 	}
 	sc, err := schedule.Parse(spec)
 	var se *schedule.Error
 	if errors.As(err, &se) {
-		return nil, invalid("schedule."+se.Field, "%s", se.Message)
+		return nil, bad("schedule."+se.Field, "%s", se.Message)
 	}
 	return sc, err
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/scriptforge/scriptforge/functions/contract"
+	"github.com/scriptforge/scriptforge/functions/schedule"
 )
 
 func TestValidateEnv(t *testing.T) {
@@ -186,9 +187,9 @@ func TestScheduleSettings(t *testing.T) {
 			}
 			got, err := ValidateSettings(s)
 			if c.field != "" {
-				var ve *ValidationError
-				if !errors.As(err, &ve) || ve.Field != c.field {
-					t.Fatalf("err = %v, want a ValidationError on %s", err, c.field)
+				var se *schedule.Error
+				if !errors.As(err, &se) || se.Field != c.field {
+					t.Fatalf("err = %v, want a schedule.Error on %s", err, c.field)
 				}
 				return
 			}

@@ -415,6 +415,12 @@ const (
 		"url":"https://gw.example/v1/fn/0b6f3a8e-2c1d-4e5f-9a7b-1c2d3e4f5a6b","timeout_ms":1000,"memory_mb":64,
 		"env":[{"name":"GREETING","flag":"plain","value":"hi"},{"name":"TOKEN","flag":"private"}],
 		"hash":"` + hash + `","auth":"public","limits":{},"fresh_runtime":false,"created_at":"2026-11-24T10:00:00Z","updated_at":"2026-11-24T10:05:00Z"}`
+	fnScheduledJSON = `{"id":"fn_abcdefghijklmnop","uuid":"0b6f3a8e-2c1d-4e5f-9a7b-1c2d3e4f5a6b","name":"hello",
+		"tenant":"default","type":"script","version":2,"latest_version":3,
+		"url":"https://gw.example/v1/fn/0b6f3a8e-2c1d-4e5f-9a7b-1c2d3e4f5a6b","timeout_ms":1000,"memory_mb":64,"env":[],
+		"hash":"` + hash + `","auth":"public","limits":{},"fresh_runtime":false,"created_at":"2026-11-24T10:00:00Z","updated_at":"2026-11-24T10:05:00Z",
+		"schedule":{"cron":"*/5 * * * *","tz":"Europe/Paris","overlap":"skip"},
+		"next_fires":["2026-12-06T11:05:00+01:00","2026-12-06T11:10:00+01:00","2026-12-06T11:15:00+01:00","2026-12-06T11:20:00+01:00","2026-12-06T11:25:00+01:00"]}`
 	hash       = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 	errJSON    = `{"error":{"code":"name_taken","message":"taken","request_id":"r1"}}`
 	tenantJSON = `{"id":"acme","name":"Acme","limits":{"rate":100},"created_at":"2026-11-24T10:00:00Z","updated_at":"2026-11-24T10:00:00Z"}`
@@ -450,6 +456,20 @@ func TestSchemasMatchTraffic(t *testing.T) {
 			`{"env":{"TOKEN":{}},"memory_mb":128}`, 200, "application/json", fnJSON, true},
 		{"update cannot rename", "PUT", "/v1/functions/fn_abcdefghijklmnop", "application/json",
 			`{"name":"other"}`, 200, "application/json", fnJSON, false},
+		{"update the schedule", "PUT", "/v1/functions/fn_abcdefghijklmnop", "application/json",
+			`{"schedule":{"cron":"*/5 * * * *","tz":"Europe/Paris","overlap":"skip"}}`, 200, "application/json", fnScheduledJSON, true},
+		{"schedule by fields", "POST", "/v1/functions", "application/json",
+			`{"name":"hello","source":"x","schedule":{"minutes":[0,30],"hours":[9],"days_of_week":[1,2,3,4,5],"tz":"UTC"}}`, 201, "application/json", fnScheduledJSON, true},
+		{"clear the schedule", "PUT", "/v1/functions/fn_abcdefghijklmnop", "application/json",
+			`{"schedule":null}`, 200, "application/json", strings.TrimSuffix(fnJSON, "}") + `,"schedule":null}`, true},
+		{"schedule with an unknown field", "PUT", "/v1/functions/fn_abcdefghijklmnop", "application/json",
+			`{"schedule":{"cron":"@daily","zone":"UTC"}}`, 200, "application/json", fnJSON, false},
+		{"schedule with a weekday out of range", "PUT", "/v1/functions/fn_abcdefghijklmnop", "application/json",
+			`{"schedule":{"days_of_week":[7]}}`, 200, "application/json", fnJSON, false},
+		{"bad schedule", "PUT", "/v1/functions/fn_abcdefghijklmnop", "application/json", `{"schedule":{"cron":"@daily","tz":"Mars/Base"}}`, 422, "application/json",
+			`{"error":{"code":"invalid_schedule","message":"schedule.tz: unknown time zone","request_id":"r1","details":{"field":"schedule.tz","problem":"unknown time zone"}}}`, true},
+		{"fires not a list", "GET", "/v1/functions/fn_abcdefghijklmnop", "", "", 200, "application/json",
+			strings.TrimSuffix(fnJSON, "}") + `,"next_fires":"2026-12-06T11:05:00+01:00"}`, false},
 		{"list", "GET", "/v1/functions", "", "", 200, "application/json", `{"functions":[` + fnJSON + `]}`, true},
 		{"get with source", "GET", "/v1/functions/fn_abcdefghijklmnop", "", "", 200, "application/json",
 			strings.TrimSuffix(fnJSON, "}") + `,"source":"export function main(){}"}`, true},

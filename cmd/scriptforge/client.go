@@ -151,12 +151,14 @@ type function struct {
 		Flag  string  `json:"flag"`
 		Value *string `json:"value"`
 	} `json:"env"`
-	Source     string         `json:"source"`
-	Auth       string         `json:"auth"`
-	Limits     map[string]any `json:"limits"`
-	Fresh      bool           `json:"fresh_runtime"`
-	Priority   string         `json:"routing_priority"`
-	Order      int            `json:"routing_order"`
+	Source     string          `json:"source"`
+	Auth       string          `json:"auth"`
+	Limits     map[string]any  `json:"limits"`
+	Fresh      bool            `json:"fresh_runtime"`
+	Priority   string          `json:"routing_priority"`
+	Order      int             `json:"routing_order"`
+	Schedule   json.RawMessage `json:"schedule"`
+	NextFires  []string        `json:"next_fires"`
 	Quarantine *struct {
 		Since    time.Time `json:"since"`
 		Until    time.Time `json:"until"`

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"encoding/json"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestScheduleBody: what the flags send, and what they refuse before
+// asking the gateway.
+func TestScheduleBody(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		sf   scheduleFlags
+		want string // JSON, or the error
+		err  bool
+	}{
+		{"cron", scheduleFlags{expr: "*/5 * * * *"}, `{"cron":"*/5 * * * *"}`, false},
+		{"cron in a zone, overlap", scheduleFlags{expr: " @daily ", tz: "Europe/Paris", overlap: "allow"}, `{"cron":"@daily","overlap":"allow","tz":"Europe/Paris"}`, false},
+		{"fields", scheduleFlags{expr: `{"minutes":[0,30],"hours":[9]}`, tz: "UTC"}, `{"hours":[9],"minutes":[0,30],"tz":"UTC"}`, false},
+		{"clear", scheduleFlags{}, `null`, false},
+		{"zone twice", scheduleFlags{expr: `{"minutes":[0],"tz":"UTC"}`, tz: "Europe/Paris"}, "give it once", true},
+		{"broken JSON", scheduleFlags{expr: `{"minutes":[0`}, "not a JSON object", true},
+		{"zone without a schedule", scheduleFlags{tz: "UTC"}, "need a schedule", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b, err := tc.sf.body()
+			if tc.err {
+				if err == nil || !strings.Contains(err.Error(), tc.want) {
+					t.Fatalf("err = %v, want %q", err, tc.want)
+				}
+				return
+			}
+			got, _ := json.Marshal(b)
+			if err != nil || string(got) != tc.want {
+				t.Fatalf("body = %s %v, want %s", got, err, tc.want)
+			}
+		})
+	}
+}
+
+func TestCLISchedule(t *testing.T) {
+	g := startGateway(t)
+	file := writeFile(t, "report.js", `function main(d) { return d }`)
+	out, errOut, code := g.cli(t, "deploy", file, "--schedule", "30 9 * * 1-5", "--tz", "Europe/Paris")
+	if code != 0 || !regexp.MustCompile(`Schedule: \{"cron":"30 9 \* \* 1-5","tz":"Europe/Paris","overlap":"skip"\}, next at \S+T09:30:00\+0[12]:00`).MatchString(out) {
+		t.Fatalf("deploy: %d\n%s\n%s", code, out, errOut)
+	}
+	id := regexp.MustCompile(`File ID:\s+(\S+)`).FindStringSubmatch(out)[1]
+
+	out, _, code = g.cli(t, "fn", "schedule", id)
+	if code != 0 || strings.Count(out, "next: ") != 5 || !strings.Contains(out, `"tz":"Europe/Paris"`) {
+		t.Fatalf("show: %d %s", code, out)
+	}
+	out, _, code = g.cli(t, "fn", "schedule", id, `{"minutes":[0],"hours":[6,18]}`, "--overlap", "allow")
+	if code != 0 || !strings.Contains(out, `{"minutes":[0],"hours":[6,18],"tz":"UTC","overlap":"allow"}`) || !regexp.MustCompile(`next: \S+T(06|18):00:00Z`).MatchString(out) {
+		t.Fatalf("set fields: %d %s", code, out)
+	}
+	if out, _, code = g.cli(t, "fn", "show", id); code != 0 || !strings.Contains(out, "Schedule: ") {
+		t.Fatalf("fn show: %d %s", code, out)
+	}
+	// The gateway's refusals come through with the field.
+	_, errOut, code = g.cli(t, "fn", "schedule", id, "*/5 * * *")
+	if code != 1 || !strings.Contains(errOut, "invalid_schedule") || !strings.Contains(errOut, "schedule.cron") {
+		t.Fatalf("bad cron: %d %s", code, errOut)
+	}
+	_, errOut, code = g.cli(t, "fn", "schedule", id, "@hourly", "--tz", "Europe/Lutetia")
+	if code != 1 || !strings.Contains(errOut, "schedule.tz") {
+		t.Fatalf("bad zone: %d %s", code, errOut)
+	}
+	if _, errOut, code = g.cli(t, "fn", "schedule", id, "@hourly", "--clear"); code != 1 || !strings.Contains(errOut, "not both") {
+		t.Fatalf("schedule and --clear: %d %s", code, errOut)
+	}
+	if _, errOut, code = g.cli(t, "deploy", file, "--tz", "UTC"); code != 1 || !strings.Contains(errOut, "go with --schedule") {
+		t.Fatalf("--tz alone: %d %s", code, errOut)
+	}
+	if out, _, code = g.cli(t, "fn", "schedule", id, "--clear"); code != 0 || !strings.Contains(out, "no schedule") {
+		t.Fatalf("clear: %d %s", code, out)
+	}
+	if out, _, code = g.cli(t, "fn", "schedule", "--help"); code != 0 || !strings.Contains(out, "daylight saving") || !strings.Contains(out, "--clear") {
+		t.Fatalf("help: %d %s", code, out)
+	}
+	if out, _, code = g.cli(t, "deploy", "--help"); code != 0 || !strings.Contains(out, "--schedule") || !strings.Contains(out, "--tz") {
+		t.Fatalf("deploy help: %d %s", code, out)
+	}
+}

@@ -1,0 +1,138 @@
+package gateway_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestScheduleSetting: a schedule is set on create or PUT, shown with its
+// next five fires in its zone, kept by a PUT that leaves it out and by a
+// rollback, cleared with null; bad ones are 422 naming the field.
+func TestScheduleSetting(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	r := s.admin("POST", "/v1/functions", map[string]any{"name": "tick", "source": "function main(d){return d}",
+		"schedule": map[string]any{"cron": "*/5 * * * *", "tz": "Europe/Paris"}})
+	if r.status != http.StatusCreated {
+		t.Fatalf("create: %d %s", r.status, r.body)
+	}
+	id := r.json(t)["id"].(string)
+
+	type view struct {
+		Version   int             `json:"version"`
+		Schedule  json.RawMessage `json:"schedule"`
+		NextFires []string        `json:"next_fires"`
+	}
+	get := func() view {
+		t.Helper()
+		r := s.admin("GET", "/v1/functions/"+id, nil)
+		var v view
+		if r.status != 200 || json.Unmarshal(r.body, &v) != nil {
+			t.Fatalf("get: %d %s", r.status, r.body)
+		}
+		return v
+	}
+	v := get()
+	if string(v.Schedule) != `{"cron":"*/5 * * * *","tz":"Europe/Paris","overlap":"skip"}` {
+		t.Fatalf("schedule %s", v.Schedule)
+	}
+	if len(v.NextFires) != 5 {
+		t.Fatalf("next_fires %v", v.NextFires)
+	}
+	var prev time.Time
+	for _, f := range v.NextFires {
+		ft, err := time.Parse(time.RFC3339, f)
+		if err != nil || ft.Minute()%5 != 0 || !ft.After(prev) || !ft.After(time.Now().Add(-time.Second)) {
+			t.Fatalf("fire %q in %v (%v)", f, v.NextFires, err)
+		}
+		// In the schedule's zone: +01:00 in winter, +02:00 in summer.
+		if !strings.HasSuffix(f, "+01:00") && !strings.HasSuffix(f, "+02:00") {
+			t.Fatalf("fire %q is not in Europe/Paris time", f)
+		}
+		prev = ft
+	}
+
+	// Bad input: 422 invalid_schedule naming the field; nothing changes.
+	for _, tc := range []struct {
+		name     string
+		schedule string
+		field    string
+		problem  string
+	}{
+		{"bad cron", `{"cron":"*/5 * * *"}`, "schedule.cron", "five fields"},
+		{"cron out of range", `{"cron":"0 25 * * *"}`, "schedule.cron", "above maximum"},
+		{"seconds", `{"cron":"0 */5 * * * *"}`, "schedule.cron", "seconds"},
+		{"every", `{"cron":"@every 1m"}`, "schedule.cron", "@every"},
+		{"unknown zone", `{"cron":"@daily","tz":"Europe/Atlantis"}`, "schedule.tz", "unknown time zone"},
+		{"bad overlap", `{"cron":"@daily","overlap":"never"}`, "schedule.overlap", "skip or allow"},
+		{"both forms", `{"cron":"@daily","minutes":[0]}`, "schedule.cron", "not both"},
+		{"hour 24", `{"hours":[24]}`, "schedule.hours", "between 0 and 23"},
+		{"weekday as a name", `{"days_of_week":["mon"]}`, "schedule.days_of_week", "wrong type"},
+		{"unknown field", `{"cron":"@daily","zone":"UTC"}`, "schedule", "unknown field"},
+		{"a string", `"*/5 * * * *"`, "schedule", "must be an object"},
+		{"never fires", `{"cron":"0 0 31 2 *"}`, "schedule.cron", "never fires"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := s.admin("PUT", "/v1/functions/"+id, map[string]any{"schedule": json.RawMessage(tc.schedule)})
+			if r.status != http.StatusUnprocessableEntity || r.errorCode(t) != "invalid_schedule" {
+				t.Fatalf("%d %s", r.status, r.body)
+			}
+			d := r.json(t)["error"].(map[string]any)["details"].(map[string]any)
+			if d["field"] != tc.field || !strings.Contains(d["problem"].(string), tc.problem) {
+				t.Fatalf("details %v, want %s: %q", d, tc.field, tc.problem)
+			}
+		})
+	}
+	if got := get(); string(got.Schedule) != string(v.Schedule) || got.Version != 1 {
+		t.Fatalf("a refused PUT changed the function: %s v%d", got.Schedule, got.Version)
+	}
+
+	// The product's fields; a settings-only PUT deploys nothing.
+	r = s.admin("PUT", "/v1/functions/"+id, map[string]any{"schedule": map[string]any{
+		"minutes": []int{30, 0}, "hours": []int{9}, "days_of_week": []int{1, 2, 3, 4, 5}}})
+	if r.status != 200 {
+		t.Fatalf("put fields: %d %s", r.status, r.body)
+	}
+	v = get()
+	if string(v.Schedule) != `{"minutes":[0,30],"hours":[9],"days_of_week":[1,2,3,4,5],"tz":"UTC","overlap":"skip"}` || v.Version != 1 {
+		t.Fatalf("fields: %s v%d", v.Schedule, v.Version)
+	}
+	for _, f := range v.NextFires {
+		ft, _ := time.Parse(time.RFC3339, f)
+		if wd := ft.Weekday(); wd == time.Saturday || wd == time.Sunday || ft.Hour() != 9 || !strings.HasSuffix(f, "Z") {
+			t.Fatalf("fire %s of a working-day 9:00 UTC schedule", f)
+		}
+	}
+
+	// A deploy that leaves the schedule out keeps it, and so does a rollback.
+	if r := s.admin("PUT", "/v1/functions/"+id, map[string]any{"source": "function main(){return 2}"}); r.status != 200 {
+		t.Fatalf("deploy: %d %s", r.status, r.body)
+	}
+	if r := s.admin("POST", "/v1/functions/"+id+"/rollback", map[string]any{"version": 1}); r.status != 200 {
+		t.Fatalf("rollback: %d %s", r.status, r.body)
+	}
+	if got := get(); string(got.Schedule) != string(v.Schedule) {
+		t.Fatalf("after deploy and rollback: %s", got.Schedule)
+	}
+
+	// null clears it: no schedule, no fires.
+	if r := s.admin("PUT", "/v1/functions/"+id, map[string]any{"schedule": nil}); r.status != 200 {
+		t.Fatalf("clear: %d %s", r.status, r.body)
+	}
+	r = s.admin("GET", "/v1/functions/"+id, nil)
+	if m := r.json(t); m["schedule"] != nil || m["next_fires"] != nil {
+		t.Fatalf("after clearing: schedule %v, next_fires %v", m["schedule"], m["next_fires"])
+	}
+
+	// Refused on create too, and nothing is created.
+	r = s.admin("POST", "/v1/functions", map[string]any{"name": "bad", "source": "function main(){}",
+		"schedule": map[string]any{"cron": "@daily", "tz": "Nowhere/Town"}})
+	if r.status != http.StatusUnprocessableEntity || r.errorCode(t) != "invalid_schedule" {
+		t.Fatalf("create with a bad zone: %d %s", r.status, r.body)
+	}
+	if r := s.admin("GET", "/v1/functions", nil); strings.Contains(string(r.body), `"bad"`) {
+		t.Fatalf("a refused function was created: %s", r.body)
+	}
+}
