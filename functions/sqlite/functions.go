@@ -185,7 +185,8 @@ RETURNING `+functionCols, string(set.Auth), string(limits), set.FreshRuntime, en
 	return f, nil
 }
 
-// Delete removes the function, its versions (by cascade) and its runs.
+// Delete removes the function, its versions (by cascade), its runs and
+// its schedule's fire records.
 func (s *Store) Delete(ctx context.Context, tenant, id string) error {
 	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM functions WHERE tenant = ? AND id = ?`, tenant, id)
@@ -199,7 +200,10 @@ func (s *Store) Delete(ctx context.Context, tenant, id string) error {
 		if n == 0 {
 			return functions.ErrNotFound
 		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM runs WHERE tenant = ? AND function_id = ?`, tenant, id)
+		if _, err := tx.ExecContext(ctx, `DELETE FROM runs WHERE tenant = ? AND function_id = ?`, tenant, id); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM schedule_fires WHERE tenant = ? AND function_id = ?`, tenant, id)
 		return err
 	})
 	if err != nil {
