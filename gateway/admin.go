@@ -16,6 +16,7 @@ import (
 	"github.com/scriptforge/scriptforge/functions"
 	"github.com/scriptforge/scriptforge/functions/engine"
 	"github.com/scriptforge/scriptforge/functions/sandbox"
+	"github.com/scriptforge/scriptforge/functions/schedule"
 )
 
 // deployRequest is the body of POST and PUT /v1/functions. Pointers tell
@@ -226,6 +227,9 @@ type functionView struct {
 	Quarantine *sandbox.Quarantine `json:"quarantine,omitempty"`
 	// NextFires are the schedule's next fire times, in its zone.
 	NextFires []time.Time `json:"next_fires,omitempty"`
+	// LastFire is the schedule's latest slot and what became of it
+	// (GET /v1/functions/{id} only).
+	LastFire *schedule.Fire `json:"last_fire,omitempty"`
 }
 
 // nextFires is how many fire times a function's view shows.
@@ -491,7 +495,9 @@ func (g *Gateway) getFunction(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(g.view(c, d, true))
+	v := g.view(c, d, true)
+	v.LastFire = g.lastFire(c.UserContext(), d)
+	return c.JSON(v)
 }
 
 func (g *Gateway) deleteFunction(c *fiber.Ctx) error {

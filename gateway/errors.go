@@ -14,8 +14,8 @@ import (
 	"github.com/scriptforge/scriptforge/auth"
 	"github.com/scriptforge/scriptforge/functions"
 	"github.com/scriptforge/scriptforge/functions/contract"
-	"github.com/scriptforge/scriptforge/functions/schedule"
 	"github.com/scriptforge/scriptforge/functions/engine"
+	"github.com/scriptforge/scriptforge/functions/schedule"
 	"github.com/scriptforge/scriptforge/ratelimit"
 )
 

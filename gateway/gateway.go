@@ -114,6 +114,9 @@ type Config struct {
 	// address, believed only from TrustedProxies. Default: the peer address.
 	ClientIPHeader string
 	TrustedProxies ratelimit.TrustedProxies
+	// Fires reads the outcome of each scheduled function's latest slot,
+	// shown by GET /v1/functions/{id}. Nil: not shown.
+	Fires FireReader
 	// CallState keeps voice calls' state (ctx.call.state). Default: the
 	// Store, if it keeps call state too; without one, voice webhooks
 	// answer 503.

@@ -1,11 +1,16 @@
 package gateway_test
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/scriptforge/scriptforge/functions/schedule"
 )
 
 // TestScheduleSetting: a schedule is set on create or PUT, shown with its
@@ -134,5 +139,104 @@ func TestScheduleSetting(t *testing.T) {
 	}
 	if r := s.admin("GET", "/v1/functions", nil); strings.Contains(string(r.body), `"bad"`) {
 		t.Fatalf("a refused function was created: %s", r.body)
+	}
+}
+
+// stepClock is the scheduler's clock in these tests: set by hand.
+type stepClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *stepClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+func (c *stepClock) After(time.Duration) <-chan time.Time { return nil }
+
+// TestScheduledRuns: a slot runs the live version through the gateway's
+// own path, in both isolations: data {"scheduled_at", "schedule"},
+// ctx.trigger "schedule", a run record with trigger schedule, and the
+// outcome on GET /v1/functions/{id}. A Worker keeps its state from one
+// slot to the next.
+func TestScheduledRuns(t *testing.T) {
+	for _, isolation := range isolations {
+		t.Run(isolation, func(t *testing.T) {
+			s := startServerWith(t, t.TempDir(), isolation, 0)
+			src := `let n = 0;
+exports.main = (d, ctx) => { n++; console.log("slot", d.scheduled_at, ctx.trigger, d.schedule.cron, n); return n }`
+			r := s.admin("POST", "/v1/functions", map[string]any{"name": "tick", "type": "worker", "source": src,
+				"schedule": map[string]any{"cron": "* * * * *", "tz": "Europe/Paris"}})
+			if r.status != http.StatusCreated {
+				t.Fatalf("create: %d %s", r.status, r.body)
+			}
+			id := r.json(t)["id"].(string)
+			d, err := s.store.Get(context.Background(), "default", id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sc, err := d.Schedule.Parse()
+			if err != nil {
+				t.Fatal(err)
+			}
+			clock := &stepClock{}
+			runner, err := schedule.NewRunner(schedule.RunnerConfig{Store: s.store, Invoker: s.gw, Clock: clock})
+			if err != nil {
+				t.Fatal(err)
+			}
+			first := sc.Next(d.UpdatedAt)
+			for i := range 2 {
+				clock.mu.Lock()
+				clock.now = first.Add(time.Duration(i)*time.Minute + time.Second)
+				clock.mu.Unlock()
+				if err := runner.Tick(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+				runner.Wait()
+			}
+			runs := s.waitRuns(adminKey, "/v1/functions/"+id+"/runs?trigger=schedule", 2)
+			for _, run := range runs {
+				if run.Trigger != "schedule" || run.Status != 200 {
+					t.Fatalf("run %+v", run)
+				}
+			}
+			// The newest run: its data and ctx, and the Worker's state.
+			r = s.admin("GET", "/v1/runs/"+runs[0].RequestID, nil)
+			want := fmt.Sprintf("slot %s schedule * * * * * 2", first.Add(time.Minute).In(sc.Location()).Format(time.RFC3339))
+			if !strings.Contains(string(r.body), want) {
+				t.Fatalf("run record %s, want a line %q", r.body, want)
+			}
+			fires, err := s.store.Fires(context.Background(), "default", id, 10)
+			if err != nil || len(fires) != 2 || fires[0].State != schedule.FireSucceeded || fires[0].RequestID != runs[0].RequestID {
+				t.Fatalf("fires %+v %v", fires, err)
+			}
+		})
+	}
+}
+
+// TestLastFireShown: GET /v1/functions/{id} shows the latest slot's outcome.
+func TestLastFireShown(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	r := s.admin("POST", "/v1/functions", map[string]any{"name": "boom", "source": "function main(){ throw new Error('no') }",
+		"schedule": map[string]any{"cron": "@hourly"}})
+	if r.status != http.StatusCreated {
+		t.Fatalf("create: %d %s", r.status, r.body)
+	}
+	id := r.json(t)["id"].(string)
+	if m := s.admin("GET", "/v1/functions/"+id, nil).json(t); m["last_fire"] != nil {
+		t.Fatalf("a last_fire before any slot: %v", m["last_fire"])
+	}
+	d, _ := s.store.Get(context.Background(), "default", id)
+	sc, _ := d.Schedule.Parse()
+	clock := &stepClock{now: sc.Next(d.UpdatedAt)}
+	runner, _ := schedule.NewRunner(schedule.RunnerConfig{Store: s.store, Invoker: s.gw, Clock: clock})
+	if err := runner.Tick(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	runner.Wait()
+	last, _ := s.admin("GET", "/v1/functions/"+id, nil).json(t)["last_fire"].(map[string]any)
+	if last == nil || last["state"] != "failed" || last["status"] != 500.0 || !strings.Contains(last["error"].(string), "function_error") || last["slot"] != clock.now.UTC().Format(time.RFC3339) {
+		t.Fatalf("last_fire %v", last)
 	}
 }

@@ -2,9 +2,11 @@ package main
 
 import (
 	"encoding/json"
+	"net/http"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestScheduleBody: what the flags send, and what they refuse before
@@ -83,5 +85,68 @@ func TestCLISchedule(t *testing.T) {
 	}
 	if out, _, code = g.cli(t, "deploy", "--help"); code != 0 || !strings.Contains(out, "--schedule") || !strings.Contains(out, "--tz") {
 		t.Fatalf("deploy help: %d %s", code, out)
+	}
+}
+
+// TestServeRunsSchedules is the real-time check: serve's scheduler runs a
+// function deployed with a one-minute schedule within its next minute,
+// once, with trigger schedule, and GET shows the outcome.
+func TestServeRunsSchedules(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for the next minute")
+	}
+	g := startGateway(t)
+	file := writeFile(t, "minutely.js", `function main(d, ctx) { console.log(ctx.trigger, d.scheduled_at); return 1 }`)
+	out, errOut, code := g.cli(t, "deploy", file, "--schedule", "* * * * *", "--tz", "America/New_York")
+	if code != 0 {
+		t.Fatalf("deploy: %d %s %s", code, out, errOut)
+	}
+	id := regexp.MustCompile(`File ID:\s+(\S+)`).FindStringSubmatch(out)[1]
+	get := func(path string, v any) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", g.url+path, nil)
+		req.Header.Set("Authorization", "Bearer "+g.key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var runs struct {
+		Runs []struct {
+			Trigger string `json:"trigger"`
+			Status  int    `json:"status"`
+			Logs    []struct {
+				Message string `json:"message"`
+			} `json:"logs"`
+		} `json:"runs"`
+	}
+	for deadline := time.Now().Add(75 * time.Second); ; time.Sleep(250 * time.Millisecond) {
+		get("/v1/functions/"+id+"/runs?trigger=schedule", &runs)
+		if len(runs.Runs) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no scheduled run within 75 s: %s", g.stderr)
+		}
+	}
+	r := runs.Runs[0]
+	if r.Trigger != "schedule" || r.Status != 200 || len(r.Logs) != 1 || !regexp.MustCompile(`^schedule \S+T\S+:00-0[45]:00$`).MatchString(r.Logs[0].Message) {
+		t.Fatalf("run %+v", r)
+	}
+	var fn struct {
+		LastFire struct {
+			State     string `json:"state"`
+			RequestID string `json:"request_id"`
+		} `json:"last_fire"`
+	}
+	for deadline := time.Now().Add(5 * time.Second); fn.LastFire.State != "succeeded"; time.Sleep(50 * time.Millisecond) {
+		get("/v1/functions/"+id, &fn)
+		if time.Now().After(deadline) {
+			t.Fatalf("last_fire %+v", fn.LastFire)
+		}
 	}
 }

@@ -1,0 +1,84 @@
+package gateway
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/scriptforge/scriptforge/functions"
+	"github.com/scriptforge/scriptforge/functions/schedule"
+)
+
+var _ schedule.Invoker = (*Gateway)(nil)
+
+// FireReader reads the outcome of a function's latest scheduled slot,
+// for GET /v1/functions/{id}.
+type FireReader interface {
+	LastFire(ctx context.Context, tenant, functionID string) (schedule.Fire, bool, error)
+}
+
+// RunScheduled runs one slot of a function's schedule (the Runner in
+// functions/schedule calls it): the live version, under its tenant's and
+// its own limits, on the executor every call uses (a Worker in its own
+// sandbox, its state carried from slot to slot), with a run record whose
+// trigger is "schedule". data is {"scheduled_at", "schedule"}. The
+// function's input_schema is not applied: the data is the gateway's.
+func (g *Gateway) RunScheduled(ctx context.Context, j schedule.Job) schedule.Outcome {
+	started := time.Now()
+	out := schedule.Outcome{RequestID: newRequestID()}
+	fail := func(err error) schedule.Outcome {
+		ae := toAPIError(err)
+		out.Status, out.Error = ae.Status, ae.Code+": "+ae.Message
+		if ae.Status >= 500 {
+			g.log.Warn("schedule: run failed", slog.String("function", j.FunctionID), slog.Time("slot", j.Slot), slog.Any("error", err))
+		}
+		return out
+	}
+	d, err := g.cfg.Store.Get(ctx, j.Tenant, j.FunctionID)
+	if err != nil {
+		return fail(err) // deleted since the slot was claimed: no run, no record
+	}
+	tenant, err := g.tenants.get(ctx, d.Tenant)
+	if err != nil {
+		return fail(err)
+	}
+	release, _, err := g.admit.admitRun(ctx, tenant, d)
+	if err != nil {
+		// Over a limit: the slot is not run, and the run record says why.
+		g.recordRun(functions.TriggerSchedule, d, out.RequestID, "", "", started, 0, nil, err)
+		return fail(err)
+	}
+	defer release()
+	inv := invocationOf(d)
+	inv.RequestID, inv.Data, inv.Trigger = out.RequestID, j.Data(), functions.TriggerSchedule
+	inv.Request = functions.RequestInfo{Query: map[string][]string{}, Headers: map[string]string{}}
+	res, runErr := g.execute(ctx, inv)
+	cpu := g.runCost(ctx, tenant, res, runErr)
+	g.recordRun(functions.TriggerSchedule, d, out.RequestID, "", "", started, cpu, res, runErr)
+	if runErr != nil {
+		return fail(runErr)
+	}
+	out.Status = http.StatusOK
+	if res.Response != nil {
+		out.Status = res.Response.Status
+	}
+	return out
+}
+
+// lastFire is the function's latest slot for its view; nil without a
+// schedule, without a FireReader, or when none has come yet.
+func (g *Gateway) lastFire(ctx context.Context, d functions.Deployed) *schedule.Fire {
+	if d.Schedule == "" || g.cfg.Fires == nil {
+		return nil
+	}
+	f, ok, err := g.cfg.Fires.LastFire(ctx, d.Tenant, d.ID)
+	if err != nil {
+		g.log.Warn("schedule: last fire", slog.String("function", d.ID), slog.Any("error", err))
+		return nil
+	}
+	if !ok {
+		return nil
+	}
+	return &f
+}
