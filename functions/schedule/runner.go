@@ -51,8 +51,8 @@ type Scheduled struct {
 	Tenant, FunctionID string
 	// Schedule is the stored schedule: the JSON of a validated Spec.
 	Schedule string
-	// Since is when the schedule could first have fired: the function's
-	// last change, for a schedule that has never fired.
+	// Since is when the schedule was set to what it is: its slots come
+	// after, whatever fired under an earlier schedule.
 	Since time.Time
 	// LastSlot is the latest slot with a fire record of any state; zero
 	// when there is none.
@@ -136,6 +136,9 @@ type Runner struct {
 	mu      sync.Mutex
 	running map[string]int // function id → scheduled runs in progress
 	runs    sync.WaitGroup
+	// parsed caches schedules by their stored JSON; Tick drops the ones
+	// no function has any more.
+	parsed map[string]*Schedule
 }
 
 // NewRunner checks cfg; it starts nothing.
@@ -152,7 +155,7 @@ func NewRunner(cfg RunnerConfig) (*Runner, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	return &Runner{cfg: cfg, running: map[string]int{}}, nil
+	return &Runner{cfg: cfg, running: map[string]int{}, parsed: map[string]*Schedule{}}, nil
 }
 
 // Run ticks until ctx ends, then waits for the runs it started. A tick
@@ -182,6 +185,7 @@ func (r *Runner) Tick(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	r.forget(list)
 	now := r.cfg.Clock.Now()
 	var errs []error
 	for _, fn := range list {
@@ -196,17 +200,13 @@ func (r *Runner) Tick(ctx context.Context) error {
 }
 
 func (r *Runner) fire(ctx context.Context, fn Scheduled, now time.Time) error {
-	var sp Spec
-	if err := json.Unmarshal([]byte(fn.Schedule), &sp); err != nil {
-		return fmt.Errorf("stored schedule: %w", err)
-	}
-	sc, err := Parse(sp)
+	sc, err := r.parse(fn.Schedule)
 	if err != nil {
 		return fmt.Errorf("stored schedule: %w", err)
 	}
 	last := fn.LastSlot
-	if last.IsZero() {
-		last = fn.Since
+	if fn.Since.After(last) {
+		last = fn.Since // a new schedule: nothing before it was missed
 	}
 	m := sc.Due(last, now)
 	if m.Fire.IsZero() {
@@ -238,6 +238,47 @@ func (r *Runner) fire(ctx context.Context, fn Scheduled, now time.Time) error {
 	}
 	r.start(context.WithoutCancel(ctx), f, Job{Tenant: fn.Tenant, FunctionID: fn.FunctionID, Slot: m.Fire, Spec: sc.Spec()})
 	return nil
+}
+
+// forget drops cached schedules that no function in list has.
+func (r *Runner) forget(list []Scheduled) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.parsed) <= len(list) {
+		return
+	}
+	keep := make(map[string]bool, len(list))
+	for _, fn := range list {
+		keep[fn.Schedule] = true
+	}
+	for k := range r.parsed {
+		if !keep[k] {
+			delete(r.parsed, k)
+		}
+	}
+}
+
+// parse reads a stored schedule, once per distinct one: loading its
+// zone reads the tz database.
+func (r *Runner) parse(stored string) (*Schedule, error) {
+	r.mu.Lock()
+	sc := r.parsed[stored]
+	r.mu.Unlock()
+	if sc != nil {
+		return sc, nil
+	}
+	var sp Spec
+	if err := json.Unmarshal([]byte(stored), &sp); err != nil {
+		return nil, err
+	}
+	sc, err := Parse(sp)
+	if err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	r.parsed[stored] = sc
+	r.mu.Unlock()
+	return sc, nil
 }
 
 func (r *Runner) busy(id string) bool {

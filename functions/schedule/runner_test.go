@@ -305,3 +305,61 @@ func TestRunnerFunctionWithoutScheduleIsLeftAlone(t *testing.T) {
 		t.Fatalf("runs of a function without a schedule: %v", got)
 	}
 }
+
+// memStore is a Store in memory, for cases the SQLite clock cannot set up.
+type memStore struct {
+	mu    sync.Mutex
+	fns   []schedule.Scheduled
+	fires map[time.Time]schedule.Fire
+}
+
+func (m *memStore) ScheduledFunctions(context.Context) ([]schedule.Scheduled, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]schedule.Scheduled(nil), m.fns...), nil
+}
+func (m *memStore) ClaimFire(_ context.Context, f schedule.Fire) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.fires[f.Slot]; ok {
+		return false, nil
+	}
+	m.fires[f.Slot] = f
+	return true, nil
+}
+func (m *memStore) SkipFires(_ context.Context, fs []schedule.Fire) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, f := range fs {
+		if _, ok := m.fires[f.Slot]; !ok {
+			m.fires[f.Slot] = f
+		}
+	}
+	return nil
+}
+func (m *memStore) FinishFire(_ context.Context, f schedule.Fire) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.fires[f.Slot] = f
+	return nil
+}
+
+// A schedule set after the last fire starts from when it was set: the
+// slots of the new schedule before that were never due, not missed.
+func TestRunnerNewScheduleMissesNothing(t *testing.T) {
+	t0 := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
+	st := &memStore{fires: map[time.Time]schedule.Fire{}, fns: []schedule.Scheduled{{Tenant: "acme", FunctionID: "fn_a",
+		Schedule: `{"cron":"*/5 * * * *","tz":"UTC","overlap":"skip"}`, Since: t0.Add(time.Hour + time.Second), LastSlot: t0}}}
+	iv := newInvoker(false)
+	r, err := schedule.NewRunner(schedule.RunnerConfig{Store: st, Invoker: iv, Clock: &fakeClock{now: t0.Add(time.Hour + 6*time.Minute)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Tick(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	r.Wait()
+	if got := iv.slots(); len(got) != 1 || !got[0].Equal(t0.Add(time.Hour+5*time.Minute)) || len(st.fires) != 1 {
+		t.Fatalf("runs %v, fires %v", got, st.fires)
+	}
+}

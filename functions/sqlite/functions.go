@@ -47,10 +47,10 @@ func (s *Store) Create(ctx context.Context, tenant, name string, set functions.S
 	}
 	err = inTx(ctx, s.db, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `
-INSERT INTO functions (id, tenant, uuid, name, live_version, latest_version, auth, limits, fresh_runtime, voice, routing_priority, routing_order, input_schema, output_schema, schedule, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+INSERT INTO functions (id, tenant, uuid, name, live_version, latest_version, auth, limits, fresh_runtime, voice, routing_priority, routing_order, input_schema, output_schema, schedule, schedule_since, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			f.ID, f.Tenant, f.UUID, f.Name, f.LiveVersion, f.LatestVersion, string(set.Auth), string(limits), set.FreshRuntime, encodeVoice(set.Voice),
-			string(set.RoutingPriority), set.RoutingOrder, string(set.InputSchema), string(set.OutputSchema), string(set.Schedule),
+			string(set.RoutingPriority), set.RoutingOrder, string(set.InputSchema), string(set.OutputSchema), string(set.Schedule), toMillis(f.CreatedAt),
 			toMillis(f.CreatedAt), toMillis(f.UpdatedAt))
 		if isUniqueViolation(err) {
 			// The table has two UNIQUE constraints (uuid, tenant+name). Ask
@@ -166,15 +166,19 @@ RETURNING `+functionCols, newUUID, toMillis(s.stamp()), tenant, id)
 
 // UpdateSettings replaces the function's auth mode and usage limits.
 func (s *Store) UpdateSettings(ctx context.Context, tenant, id string, set functions.Settings) (functions.Function, error) {
+	now := toMillis(s.stamp())
 	limits, err := json.Marshal(set.Limits)
 	if err != nil {
 		return functions.Function{}, fmt.Errorf("sqlite: update settings of function %s: encode limits: %w", id, err)
 	}
 	row := s.db.QueryRowContext(ctx, `
-UPDATE functions SET auth = ?, limits = ?, fresh_runtime = ?, voice = ?, routing_priority = ?, routing_order = ?, input_schema = ?, output_schema = ?, schedule = ?, updated_at = ?
+UPDATE functions SET auth = ?, limits = ?, fresh_runtime = ?, voice = ?, routing_priority = ?, routing_order = ?, input_schema = ?, output_schema = ?,
+	schedule_since = CASE WHEN schedule = ? THEN schedule_since ELSE ? END, -- SET reads the row as it was: the old schedule
+	schedule = ?, updated_at = ?
 WHERE tenant = ? AND id = ?
 RETURNING `+functionCols, string(set.Auth), string(limits), set.FreshRuntime, encodeVoice(set.Voice),
-		string(set.RoutingPriority), set.RoutingOrder, string(set.InputSchema), string(set.OutputSchema), string(set.Schedule), toMillis(s.stamp()), tenant, id)
+		string(set.RoutingPriority), set.RoutingOrder, string(set.InputSchema), string(set.OutputSchema),
+		string(set.Schedule), now, string(set.Schedule), now, tenant, id)
 	f, err := scanFunction(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		err = functions.ErrNotFound

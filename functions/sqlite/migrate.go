@@ -167,10 +167,12 @@ ALTER TABLE functions ADD COLUMN output_schema TEXT NOT NULL DEFAULT '';
 	// recorded before, and for calls that were not traced).
 	`ALTER TABLE runs ADD COLUMN trace_id TEXT NOT NULL DEFAULT '';`,
 	// 11 (schedules): a function's schedule, the compact JSON of a
-	// validated schedule.Spec ('' when it has none), and an index for the
-	// scheduler, which reads the scheduled functions of every tenant.
+	// validated schedule.Spec ('' when it has none); when it was last set
+	// to something new (its slots start after that); and an index for
+	// the scheduler, which reads the scheduled functions of every tenant.
 	`
-ALTER TABLE functions ADD COLUMN schedule TEXT NOT NULL DEFAULT '';
+ALTER TABLE functions ADD COLUMN schedule       TEXT    NOT NULL DEFAULT '';
+ALTER TABLE functions ADD COLUMN schedule_since INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX functions_scheduled ON functions (id) WHERE schedule <> '';
 `,
 	// 12 (schedules): one row per slot of a function's schedule that was

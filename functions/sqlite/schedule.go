@@ -27,7 +27,7 @@ func (s *Store) ScheduledFunctions(ctx context.Context) ([]schedule.Scheduled, e
 		}
 		return sc, nil
 	}, `
-SELECT f.tenant, f.id, f.schedule, f.updated_at, (SELECT MAX(slot) FROM schedule_fires WHERE function_id = f.id)
+SELECT f.tenant, f.id, f.schedule, f.schedule_since, (SELECT MAX(slot) FROM schedule_fires WHERE function_id = f.id)
 FROM functions f WHERE f.schedule <> '' ORDER BY f.id`)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: scheduled functions: %w", err)
