@@ -149,4 +149,17 @@ func printSchedule(w io.Writer, f function) {
 	for _, t := range f.NextFires {
 		fmt.Fprintf(w, "  next: %s\n", t)
 	}
+	if l := f.LastFire; l != nil {
+		fmt.Fprintf(w, "  last: %s %s", l.Slot, l.State)
+		switch {
+		case l.Reason != "":
+			fmt.Fprintf(w, " (%s)", l.Reason)
+		case l.Error != "":
+			fmt.Fprintf(w, " (%s)", l.Error)
+		}
+		if l.RequestID != "" {
+			fmt.Fprintf(w, ", run %s", l.RequestID)
+		}
+		fmt.Fprintln(w)
+	}
 }

@@ -149,4 +149,7 @@ func TestServeRunsSchedules(t *testing.T) {
 			t.Fatalf("last_fire %+v", fn.LastFire)
 		}
 	}
+	if out, _, code := g.cli(t, "fn", "schedule", id); code != 0 || !strings.Contains(out, "succeeded, run "+fn.LastFire.RequestID) {
+		t.Fatalf("fn schedule: %d %s", code, out)
+	}
 }

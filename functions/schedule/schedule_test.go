@@ -160,6 +160,14 @@ func TestNextN(t *testing.T) {
 			[]string{"2026-11-01T01:00:00-04:00", "2026-11-01T02:00:00-05:00"}},
 		{"New York: hourly across spring forward", Spec{Cron: "0 * * * *", TZ: "America/New_York"}, "2026-03-08T00:30:00-05:00",
 			[]string{"2026-03-08T01:00:00-05:00", "2026-03-08T03:00:00-04:00", "2026-03-08T04:00:00-04:00"}},
+
+		// Other shapes of transition: half an hour, and at midnight.
+		{"Lord Howe: a half-hour gap", Spec{Cron: "15 2 * * *", TZ: "Australia/Lord_Howe"}, "2026-10-03T12:00:00Z",
+			[]string{"2026-10-04T02:30:00+11:00", "2026-10-05T02:15:00+11:00"}},
+		{"Lord Howe: a repeated half hour", Spec{Cron: "30 1 * * *", TZ: "Australia/Lord_Howe"}, "2026-04-04T00:00:00Z",
+			[]string{"2026-04-05T01:30:00+11:00", "2026-04-06T01:30:00+10:30"}},
+		{"Santiago: midnight does not exist", Spec{Cron: "@daily", TZ: "America/Santiago"}, "2026-09-04T12:00:00Z",
+			[]string{"2026-09-05T00:00:00-04:00", "2026-09-06T01:00:00-03:00", "2026-09-07T00:00:00-03:00"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := mustParse(t, tc.spec)
