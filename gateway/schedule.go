@@ -2,9 +2,13 @@ package gateway
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
+
+	"github.com/gofiber/fiber/v2"
 
 	"github.com/scriptforge/scriptforge/functions"
 	"github.com/scriptforge/scriptforge/functions/schedule"
@@ -12,10 +16,40 @@ import (
 
 var _ schedule.Invoker = (*Gateway)(nil)
 
-// FireReader reads the outcome of a function's latest scheduled slot,
-// for GET /v1/functions/{id}.
+// FireReader reads the outcomes of a function's scheduled slots.
 type FireReader interface {
 	LastFire(ctx context.Context, tenant, functionID string) (schedule.Fire, bool, error)
+	// Fires lists the latest limit slots, newest first.
+	Fires(ctx context.Context, tenant, functionID string, limit int) ([]schedule.Fire, error)
+}
+
+// maxFires bounds one listing of a function's fires.
+const maxFires = 1000
+
+// listFires is GET /v1/functions/{id}/fires?limit=: the schedule's latest
+// slots, newest first, each claimed, succeeded, failed or skipped (with
+// its reason).
+func (g *Gateway) listFires(c *fiber.Ctx) error {
+	if g.cfg.Fires == nil {
+		return apiError(http.StatusNotFound, "not_found", "this gateway keeps no schedule records")
+	}
+	limit := 50
+	if v := c.Query("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxFires {
+			return badParam("limit", fmt.Errorf("must be a number from 1 to %d, not %q", maxFires, v))
+		}
+		limit = n
+	}
+	ctx, tenant, id := c.UserContext(), tenantOf(c), c.Params("id")
+	if _, err := g.cfg.Store.Get(ctx, tenant, id); err != nil {
+		return err // another tenant's function is not found either
+	}
+	list, err := g.cfg.Fires.Fires(ctx, tenant, id, limit)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"fires": list})
 }
 
 // RunScheduled runs one slot of a function's schedule (the Runner in

@@ -239,4 +239,36 @@ func TestLastFireShown(t *testing.T) {
 	if last == nil || last["state"] != "failed" || last["status"] != 500.0 || !strings.Contains(last["error"].(string), "function_error") || last["slot"] != clock.now.UTC().Format(time.RFC3339) {
 		t.Fatalf("last_fire %v", last)
 	}
+
+	// Three hours down: the latest slot runs, the two before are listed
+	// as missed, newest first.
+	clock.now = clock.now.Add(3*time.Hour + time.Minute)
+	if err := runner.Tick(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	runner.Wait()
+	var list struct {
+		Fires []struct {
+			State, Reason string
+		} `json:"fires"`
+	}
+	if r := s.admin("GET", "/v1/functions/"+id+"/fires?limit=3", nil); r.status != 200 || json.Unmarshal(r.body, &list) != nil {
+		t.Fatalf("fires: %d %s", r.status, r.body)
+	}
+	if len(list.Fires) != 3 || list.Fires[0].State != "failed" || list.Fires[1].Reason != "missed" || list.Fires[2].Reason != "missed" {
+		t.Fatalf("fires %+v", list.Fires)
+	}
+	for _, tc := range []struct {
+		path   string
+		status int
+		code   string
+	}{
+		{"/v1/functions/" + id + "/fires?limit=0", 400, "invalid_parameter"},
+		{"/v1/functions/" + id + "/fires?limit=many", 400, "invalid_parameter"},
+		{"/v1/functions/fn_nosuchfunction/fires", 404, "not_found"},
+	} {
+		if r := s.admin("GET", tc.path, nil); r.status != tc.status || r.errorCode(t) != tc.code {
+			t.Fatalf("GET %s: %d %s", tc.path, r.status, r.body)
+		}
+	}
 }

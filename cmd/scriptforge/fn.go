@@ -13,7 +13,7 @@ import (
 func newFnCmd(cf *clientFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "fn",
-		Short: "Manage deployed functions: list, show, versions, rollback, runs, schedule, cancel, rotate-uuid, worker, stop, start, unquarantine, delete",
+		Short: "Manage deployed functions: list, show, versions, rollback, runs, schedule, fires, cancel, rotate-uuid, worker, stop, start, unquarantine, delete",
 	}
 	cf.register(cmd)
 	cmd.AddCommand(
@@ -126,6 +126,7 @@ func newFnCmd(cf *clientFlags) *cobra.Command {
 		},
 		runsCmd(cf),
 		scheduleCmd(cf),
+		firesCmd(cf),
 		&cobra.Command{
 			Use:   "cancel REQUEST_ID",
 			Short: "Stop a run in progress (an invocation, voice webhook or routing chain) by its request id",

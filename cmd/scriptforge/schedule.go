@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 )
@@ -162,4 +163,47 @@ func printSchedule(w io.Writer, f function) {
 		}
 		fmt.Fprintln(w)
 	}
+}
+
+func firesCmd(cf *clientFlags) *cobra.Command {
+	var limit int
+	cmd := &cobra.Command{
+		Use:   "fires ID",
+		Short: "List a function's scheduled slots and what became of each (ran, failed, skipped and why)",
+		Long: `List the latest slots of a function's schedule, newest first. A slot is
+claimed (running, or its gateway died during the run: it is never run
+twice), succeeded, failed, or skipped: missed (the gateway was down across
+it and a later slot ran instead) or overlap (the previous scheduled run
+was still going). The runs are in 'scriptforge fn runs ID --trigger schedule'.`,
+		Example: `  scriptforge fn fires fn_abc --limit 20`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var list struct {
+				Fires []struct {
+					Slot      string `json:"slot"`
+					State     string `json:"state"`
+					Reason    string `json:"reason"`
+					RequestID string `json:"request_id"`
+					Status    int    `json:"status"`
+					Error     string `json:"error"`
+				} `json:"fires"`
+			}
+			data, err := cf.client().call(cmd.Context(), "GET", fmt.Sprintf("%s/fires?limit=%d", fnPath(args[0]), limit), nil, &list)
+			if err != nil || cf.json {
+				return jsonOr(cmd, data, err)
+			}
+			if len(list.Fires) == 0 {
+				fmt.Fprintln(cmd.ErrOrStderr(), "No slots yet.")
+				return nil
+			}
+			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "SLOT\tSTATE\tWHY\tRUN")
+			for _, f := range list.Fires {
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", f.Slot, f.State, f.Reason+f.Error, f.RequestID)
+			}
+			return w.Flush()
+		},
+	}
+	cmd.Flags().IntVar(&limit, "limit", 50, "how many slots, 1 to 1000")
+	return cmd
 }

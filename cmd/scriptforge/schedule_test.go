@@ -152,4 +152,7 @@ func TestServeRunsSchedules(t *testing.T) {
 	if out, _, code := g.cli(t, "fn", "schedule", id); code != 0 || !strings.Contains(out, "succeeded, run "+fn.LastFire.RequestID) {
 		t.Fatalf("fn schedule: %d %s", code, out)
 	}
+	if out, _, code := g.cli(t, "fn", "fires", id, "--limit", "5"); code != 0 || !regexp.MustCompile(`(?m)^\S+\s+succeeded\s+`+fn.LastFire.RequestID).MatchString(out) {
+		t.Fatalf("fn fires: %d %s", code, out)
+	}
 }
