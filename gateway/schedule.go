@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -60,7 +61,8 @@ func (g *Gateway) listFires(c *fiber.Ctx) error {
 // function's input_schema is not applied: the data is the gateway's.
 func (g *Gateway) RunScheduled(ctx context.Context, j schedule.Job) schedule.Outcome {
 	started := time.Now()
-	out := schedule.Outcome{RequestID: newRequestID()}
+	var out schedule.Outcome
+	rid := cmp.Or(j.RequestID, newRequestID())
 	fail := func(err error) schedule.Outcome {
 		ae := toAPIError(err)
 		out.Status, out.Error = ae.Status, ae.Code+": "+ae.Message
@@ -80,16 +82,22 @@ func (g *Gateway) RunScheduled(ctx context.Context, j schedule.Job) schedule.Out
 	release, _, err := g.admit.admitRun(ctx, tenant, d)
 	if err != nil {
 		// Over a limit: the slot is not run, and the run record says why.
-		g.recordRun(functions.TriggerSchedule, d, out.RequestID, "", "", started, 0, nil, err)
+		g.recordRun(functions.TriggerSchedule, d, rid, "", "", started, 0, nil, err)
 		return fail(err)
 	}
 	defer release()
 	inv := invocationOf(d)
-	inv.RequestID, inv.Data, inv.Trigger = out.RequestID, j.Data(), functions.TriggerSchedule
+	inv.RequestID, inv.Data, inv.Trigger = rid, j.Data(), functions.TriggerSchedule
 	inv.Request = functions.RequestInfo{Query: map[string][]string{}, Headers: map[string]string{}}
-	res, runErr := g.execute(ctx, inv)
+	// In flight like a call: DELETE /v1/runs/{id} stops it, and the
+	// function's log followers see its lines.
+	runCtx, f := g.flights.start(ctx, d.Tenant, rid)
+	defer g.flights.end(rid, f)
+	tap := g.tapLogs(inv, rid, nil, 0)
+	res, runErr := g.execute(runCtx, inv)
 	cpu := g.runCost(ctx, tenant, res, runErr)
-	g.recordRun(functions.TriggerSchedule, d, out.RequestID, "", "", started, cpu, res, runErr)
+	tap.finish(res, runErr)
+	g.recordRun(functions.TriggerSchedule, d, rid, "", "", started, cpu, res, runErr)
 	if runErr != nil {
 		return fail(runErr)
 	}
@@ -99,6 +107,10 @@ func (g *Gateway) RunScheduled(ctx context.Context, j schedule.Job) schedule.Out
 	}
 	return out
 }
+
+// NewRequestID returns a request id as the gateway makes them, for the
+// scheduler to name a run before it starts (schedule.RunnerConfig).
+func NewRequestID() string { return newRequestID() }
 
 // lastFire is the function's latest slot for its view; nil without a
 // schedule, without a FireReader, or when none has come yet.

@@ -272,3 +272,50 @@ func TestLastFireShown(t *testing.T) {
 		}
 	}
 }
+
+// TestCancelScheduledRun: a scheduled run is in flight like a call:
+// DELETE /v1/runs/{id}, with the id its claim recorded, stops it, and the
+// slot is recorded as failed, cancelled.
+func TestCancelScheduledRun(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	r := s.admin("POST", "/v1/functions", map[string]any{"name": "slow", "type": "app", "timeout_ms": 5000,
+		"source": "exports.main = async () => { await new Promise(r => setTimeout(r, 4000)); return 1 }",
+		"schedule": map[string]any{"cron": "@hourly"}})
+	if r.status != http.StatusCreated {
+		t.Fatalf("create: %d %s", r.status, r.body)
+	}
+	id := r.json(t)["id"].(string)
+	d, _ := s.store.Get(context.Background(), "default", id)
+	sc, _ := d.Schedule.Parse()
+	runner, _ := schedule.NewRunner(schedule.RunnerConfig{Store: s.store, Invoker: s.gw, Clock: &stepClock{now: sc.Next(d.UpdatedAt)}})
+	if err := runner.Tick(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	fires, err := s.store.Fires(context.Background(), "default", id, 1)
+	if err != nil || len(fires) != 1 || fires[0].State != schedule.FireClaimed || fires[0].RequestID == "" {
+		t.Fatalf("claim %+v %v", fires, err)
+	}
+	rid := fires[0].RequestID
+	started := time.Now()
+	for deadline := time.Now().Add(3 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		r = s.admin("DELETE", "/v1/runs/"+rid, nil)
+		if r.status != http.StatusNotFound || time.Now().After(deadline) {
+			break
+		}
+	}
+	if r.status != http.StatusOK {
+		t.Fatalf("cancel: %d %s", r.status, r.body)
+	}
+	runner.Wait()
+	if time.Since(started) > 2*time.Second {
+		t.Fatalf("the run went on for %s after its cancel", time.Since(started))
+	}
+	fires, _ = s.store.Fires(context.Background(), "default", id, 1)
+	if fires[0].State != schedule.FireFailed || !strings.Contains(fires[0].Error, "cancelled") || fires[0].Status != 499 {
+		t.Fatalf("after cancel: %+v", fires[0])
+	}
+	runs := s.waitRuns(adminKey, "/v1/functions/"+id+"/runs?trigger=schedule", 1)
+	if runs[0].RequestID != rid || runs[0].ErrorCode != "cancelled" {
+		t.Fatalf("run record %+v", runs[0])
+	}
+}

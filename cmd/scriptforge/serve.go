@@ -375,7 +375,7 @@ func serve(ctx context.Context, o serveOptions) error {
 	go pruneCallState(ctx, store, log)
 	scheduled := make(chan struct{}) // closed when the scheduler has stopped and its runs ended
 	if o.schedules {
-		runner, err := schedule.NewRunner(schedule.RunnerConfig{Store: store, Invoker: gw, Log: log})
+		runner, err := schedule.NewRunner(schedule.RunnerConfig{Store: store, Invoker: gw, Log: log, NewRequestID: gateway.NewRequestID})
 		if err != nil {
 			return err
 		}

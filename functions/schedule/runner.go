@@ -2,6 +2,8 @@ package schedule
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -78,6 +80,9 @@ type Job struct {
 	Tenant, FunctionID string
 	Slot               time.Time
 	Spec               Spec // as validated
+	// RequestID is the run's id, recorded with the claim before the run
+	// starts: a slot left claimed names the run it was.
+	RequestID string
 }
 
 // Data is the run's first argument: {"scheduled_at": …, "schedule": …}.
@@ -91,9 +96,16 @@ func (j Job) Data() json.RawMessage {
 
 // Outcome is how a scheduled run ended.
 type Outcome struct {
-	RequestID string
-	Status    int    // 200 for a plain result; the error's status otherwise
-	Error     string // "" on success: the error code and message
+	Status int    // 200 for a plain result; the error's status otherwise
+	Error  string // "" on success: the error code and message
+}
+
+func randomID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("schedule: no randomness: " + err.Error()) // crypto/rand never fails on Linux
+	}
+	return hex.EncodeToString(b[:])
 }
 
 // Invoker runs a function for a schedule, through the gateway's own
@@ -124,6 +136,9 @@ type RunnerConfig struct {
 	// A slot runs within Interval of its time.
 	Interval time.Duration
 	Log      *slog.Logger // default slog.Default()
+	// NewRequestID names each run; the gateway passes its own, so a
+	// scheduled run's id looks like a call's. Default: 32 random hex digits.
+	NewRequestID func() string
 }
 
 // Runner fires the schedules of every tenant's functions: on each tick
@@ -154,6 +169,9 @@ func NewRunner(cfg RunnerConfig) (*Runner, error) {
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
+	}
+	if cfg.NewRequestID == nil {
+		cfg.NewRequestID = randomID
 	}
 	return &Runner{cfg: cfg, running: map[string]int{}, parsed: map[string]*Schedule{}}, nil
 }
@@ -231,12 +249,12 @@ func (r *Runner) fire(ctx context.Context, fn Scheduled, now time.Time) error {
 		f.State, f.Reason = FireSkipped, ReasonOverlap
 		return r.cfg.Store.SkipFires(ctx, []Fire{f})
 	}
-	f.State = FireClaimed
+	f.State, f.RequestID = FireClaimed, r.cfg.NewRequestID()
 	claimed, err := r.cfg.Store.ClaimFire(ctx, f)
 	if err != nil || !claimed {
 		return err
 	}
-	r.start(context.WithoutCancel(ctx), f, Job{Tenant: fn.Tenant, FunctionID: fn.FunctionID, Slot: m.Fire, Spec: sc.Spec()})
+	r.start(context.WithoutCancel(ctx), f, Job{Tenant: fn.Tenant, FunctionID: fn.FunctionID, Slot: m.Fire, Spec: sc.Spec(), RequestID: f.RequestID})
 	return nil
 }
 
@@ -303,7 +321,7 @@ func (r *Runner) start(ctx context.Context, f Fire, j Job) {
 			r.mu.Unlock()
 		}()
 		out := r.cfg.Invoker.RunScheduled(ctx, j)
-		f.RequestID, f.Status, f.Error, f.At = out.RequestID, out.Status, out.Error, r.cfg.Clock.Now().UTC()
+		f.Status, f.Error, f.At = out.Status, out.Error, r.cfg.Clock.Now().UTC()
 		f.State = FireSucceeded
 		if out.Error != "" {
 			f.State = FireFailed

@@ -57,9 +57,9 @@ func (iv *invoker) RunScheduled(ctx context.Context, j schedule.Job) schedule.Ou
 	iv.started <- struct{}{}
 	<-iv.release
 	if iv.fail {
-		return schedule.Outcome{RequestID: "r-" + j.Slot.Format("1504"), Status: 500, Error: "function_error: boom"}
+		return schedule.Outcome{Status: 500, Error: "function_error: boom"}
 	}
-	return schedule.Outcome{RequestID: "r-" + j.Slot.Format("1504"), Status: 200}
+	return schedule.Outcome{Status: 200}
 }
 
 func (iv *invoker) slots() []time.Time {
@@ -208,6 +208,10 @@ func TestRunnerRestartDuringASlot(t *testing.T) {
 		t.Fatalf("the claimed slot ran again after the restart: %v", got)
 	}
 	e.check(again, want{0, schedule.FireClaimed, ""})
+	// The claim names the run it started, for whoever looks into it.
+	if f := e.fires(again)[0]; f.RequestID == "" || f.RequestID != stuck.jobs[0].RequestID {
+		t.Fatalf("claim %+v, run %+v", f, stuck.jobs[0])
+	}
 
 	e.tick(second, e.slot(1).Add(time.Second))
 	second.Wait()

@@ -38,9 +38,9 @@ FROM functions f WHERE f.schedule <> '' ORDER BY f.id`)
 // ClaimFire records a claimed slot; false when the slot has a record.
 func (s *Store) ClaimFire(ctx context.Context, f schedule.Fire) (bool, error) {
 	res, err := s.db.ExecContext(ctx, `
-INSERT INTO schedule_fires (function_id, slot, tenant, state, at) VALUES (?, ?, ?, ?, ?)
+INSERT INTO schedule_fires (function_id, slot, tenant, state, request_id, at) VALUES (?, ?, ?, ?, ?, ?)
 ON CONFLICT (function_id, slot) DO NOTHING`,
-		f.FunctionID, toMillis(f.Slot), f.Tenant, string(schedule.FireClaimed), toMillis(f.At))
+		f.FunctionID, toMillis(f.Slot), f.Tenant, string(schedule.FireClaimed), f.RequestID, toMillis(f.At))
 	if err != nil {
 		return false, fmt.Errorf("sqlite: claim fire of %s: %w", f.FunctionID, err)
 	}
@@ -78,9 +78,9 @@ ON CONFLICT (function_id, slot) DO NOTHING`)
 // FinishFire records the outcome of a claimed slot.
 func (s *Store) FinishFire(ctx context.Context, f schedule.Fire) error {
 	_, err := s.db.ExecContext(ctx, `
-UPDATE schedule_fires SET state = ?, request_id = ?, status = ?, error = ?, at = ?
+UPDATE schedule_fires SET state = ?, status = ?, error = ?, at = ?
 WHERE function_id = ? AND slot = ? AND state = ?`,
-		string(f.State), f.RequestID, f.Status, f.Error, toMillis(f.At), f.FunctionID, toMillis(f.Slot), string(schedule.FireClaimed))
+		string(f.State), f.Status, f.Error, toMillis(f.At), f.FunctionID, toMillis(f.Slot), string(schedule.FireClaimed))
 	if err != nil {
 		return fmt.Errorf("sqlite: finish fire of %s: %w", f.FunctionID, err)
 	}

@@ -46,7 +46,7 @@ func TestScheduleFires(t *testing.T) {
 
 	slot := now.Add(5 * time.Minute)
 	for i, want := range []bool{true, false} {
-		ok, err := s.ClaimFire(ctx, schedule.Fire{Tenant: "acme", FunctionID: d.ID, Slot: slot, At: slot})
+		ok, err := s.ClaimFire(ctx, schedule.Fire{Tenant: "acme", FunctionID: d.ID, Slot: slot, RequestID: "r1", At: slot})
 		if err != nil || ok != want {
 			t.Fatalf("claim %d: %v %v", i, ok, err)
 		}
@@ -56,7 +56,7 @@ func TestScheduleFires(t *testing.T) {
 		{Tenant: "acme", FunctionID: d.ID, Slot: now.Add(10 * time.Minute), Reason: schedule.ReasonOverlap, At: slot}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.FinishFire(ctx, schedule.Fire{FunctionID: d.ID, Slot: slot, State: schedule.FireSucceeded, RequestID: "r1", Status: 200, At: slot}); err != nil {
+	if err := s.FinishFire(ctx, schedule.Fire{FunctionID: d.ID, Slot: slot, State: schedule.FireSucceeded, Status: 200, At: slot}); err != nil {
 		t.Fatal(err)
 	}
 	fires, err := s.Fires(ctx, "acme", d.ID, 10)
