@@ -319,3 +319,24 @@ func TestCancelScheduledRun(t *testing.T) {
 		t.Fatalf("run record %+v", runs[0])
 	}
 }
+
+// TestScheduledRunAfterShutdown: a scheduled run that ends after the
+// gateway shut down (past serve's grace) loses its record, not the process.
+func TestScheduledRunAfterShutdown(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	r := s.admin("POST", "/v1/functions", map[string]any{"name": "late", "source": "function main(){ return 1 }",
+		"schedule": map[string]any{"cron": "@hourly"}})
+	if r.status != http.StatusCreated {
+		t.Fatalf("create: %d %s", r.status, r.body)
+	}
+	id := r.json(t)["id"].(string)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.gw.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	out := s.gw.RunScheduled(context.Background(), schedule.Job{Tenant: "default", FunctionID: id, Slot: time.Now(), RequestID: "late-1"})
+	if out.Status != 200 {
+		t.Fatalf("outcome %+v", out)
+	}
+}
