@@ -8,9 +8,10 @@ func wall(t time.Time) time.Time {
 	return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
 }
 
-// searchYears bounds the calendar search: a schedule that matched once
-// in eight years at Parse matches within five years of any date.
-const searchYears = 5
+// searchYears bounds the calendar search. Parse refused schedules that
+// never match; the rarest that do (29 February) may wait eight years,
+// across 2100.
+const searchYears = 9
 
 // nextWall is the first wall time at or after w (whole minutes) that the
 // masks match, searching at most years years ahead.
@@ -80,7 +81,7 @@ func (s *Schedule) instant(w time.Time) time.Time {
 const maxSteps = 10000
 
 // Next is the first fire strictly after after, in the schedule's zone;
-// the zero time if there is none within five years (a schedule that
+// the zero time if there is none within nine years (a schedule that
 // passed Parse always has one).
 func (s *Schedule) Next(after time.Time) time.Time {
 	w := wall(after.In(s.loc)).Truncate(time.Minute).Add(time.Minute)

@@ -130,6 +130,8 @@ func TestNextN(t *testing.T) {
 			[]string{"2026-11-30T12:00:00Z", "2026-12-01T12:00:00Z", "2026-12-07T12:00:00Z"}},
 		{"leap day", Spec{Cron: "0 0 29 2 *"}, "2026-12-06T00:00:00Z",
 			[]string{"2028-02-29T00:00:00Z", "2032-02-29T00:00:00Z"}},
+		{"leap day across 2100", Spec{Cron: "0 0 29 2 *"}, "2096-03-01T00:00:00Z",
+			[]string{"2104-02-29T00:00:00Z"}},
 		{"every minute only on days 31", Spec{DaysOfMonth: []int{31}, Hours: []int{23}, Minutes: []int{59}}, "2026-11-01T00:00:00Z",
 			[]string{"2026-12-31T23:59:00Z", "2027-01-31T23:59:00Z", "2027-03-31T23:59:00Z"}},
 
