@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
+	"os"
+	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
@@ -154,5 +157,106 @@ func TestServeRunsSchedules(t *testing.T) {
 	}
 	if out, _, code := g.cli(t, "fn", "fires", id, "--limit", "5"); code != 0 || !regexp.MustCompile(`(?m)^\S+\s+succeeded\s+`+fn.LastFire.RequestID).MatchString(out) {
 		t.Fatalf("fn fires: %d %s", code, out)
+	}
+}
+
+// serveAgain starts `serve` on an existing data directory, with the admin
+// key it printed the first time, and waits until it listens.
+func serveAgain(t *testing.T, dir, key string) *gatewayProcess {
+	t.Helper()
+	addr := freeAddr(t)
+	cmd := exec.Command(binary, "serve", "--addr", addr, "--data-dir", dir, "--log-format", "text")
+	cmd.Env = append(withoutEnv(os.Environ(), "SCRIPTFORGE_ADMIN_KEY"), "SCRIPTFORGE_ADMIN_KEY="+key)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	g := &gatewayProcess{cmd: cmd, url: "http://" + addr, key: key, stderr: &stderr}
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if resp, err := http.Get(g.url + "/healthz"); err == nil {
+			resp.Body.Close()
+			return g
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the gateway did not come back")
+		}
+	}
+}
+
+type fireView struct {
+	Slot      string `json:"slot"`
+	State     string `json:"state"`
+	RequestID string `json:"request_id"`
+}
+
+func (g *gatewayProcess) fires(t *testing.T, id string) []fireView {
+	t.Helper()
+	req, _ := http.NewRequest("GET", g.url+"/v1/functions/"+id+"/fires", nil)
+	req.Header.Set("Authorization", "Bearer "+g.key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var list struct {
+		Fires []fireView `json:"fires"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil {
+		t.Fatal(err)
+	}
+	return list.Fires
+}
+
+// TestKilledDuringASlot: a gateway killed (SIGKILL) during a slot's run
+// comes back and does not run that slot again; the next slot runs.
+func TestKilledDuringASlot(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for two minute marks")
+	}
+	dir := t.TempDir()
+	g := startGateway(t, "--data-dir", dir)
+	file := writeFile(t, "slow.js", `export async function main() { await new Promise(r => setTimeout(r, 20000)); return 1 }`)
+	out, errOut, code := g.cli(t, "deploy", file, "--type", "app", "--timeout", "25s", "--schedule", "* * * * *")
+	if code != 0 {
+		t.Fatalf("deploy: %d %s %s", code, out, errOut)
+	}
+	id := regexp.MustCompile(`File ID:\s+(\S+)`).FindStringSubmatch(out)[1]
+	var claimed fireView
+	for deadline := time.Now().Add(75 * time.Second); claimed.State == ""; time.Sleep(100 * time.Millisecond) {
+		if fs := g.fires(t, id); len(fs) > 0 {
+			claimed = fs[0]
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no slot claimed within 75 s")
+		}
+	}
+	if claimed.State != "claimed" || claimed.RequestID == "" {
+		t.Fatalf("first slot %+v", claimed)
+	}
+	if err := g.cmd.Process.Kill(); err != nil { // SIGKILL, in the middle of the run
+		t.Fatal(err)
+	}
+	_ = g.cmd.Wait()
+
+	again := serveAgain(t, dir, g.key)
+	time.Sleep(3 * time.Second) // ticks of the new gateway within the same minute
+	fs := again.fires(t, id)
+	if len(fs) == 0 || fs[0] != claimed {
+		t.Fatalf("after the restart: %+v, want only %+v", fs, claimed)
+	}
+	// The next slot is the new gateway's.
+	for deadline := time.Now().Add(65 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		fs = again.fires(t, id)
+		if len(fs) == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no next slot: %+v\n%s", fs, again.stderr)
+		}
+	}
+	if fs[1] != claimed || fs[0].Slot <= claimed.Slot || fs[0].RequestID == claimed.RequestID {
+		t.Fatalf("fires %+v", fs)
 	}
 }
