@@ -29,6 +29,8 @@ type Invocation struct {
 	Data      json.RawMessage `json:"data"` // first argument; must be valid JSON
 	Request   RequestInfo     `json:"request"`
 	Auth      map[string]any  `json:"auth,omitempty"` // verified claims, if any
+	// Trigger is what started the run, ctx.trigger; empty is http.
+	Trigger Trigger `json:"trigger,omitempty"`
 	// Deadline, when set, is when the caller stops waiting (a routing
 	// chain's budget); the run sees the time left as ctx.deadline.
 	Deadline time.Time `json:"deadline,omitzero"`

@@ -8,8 +8,12 @@ import (
 	"crypto/rand"
 	"encoding/base32"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"strings"
 	"time"
+
+	"github.com/scriptforge/scriptforge/functions/schedule"
 )
 
 // Type says how a function runs.
@@ -89,6 +93,66 @@ type Settings struct {
 	// rely on. Empty: no contract.
 	InputSchema  JSONSchema `json:"input_schema,omitempty"`
 	OutputSchema JSONSchema `json:"output_schema,omitempty"`
+	// Schedule runs the function on a calendar (see functions/schedule).
+	// A setting, not a version field: a rollback must not start or stop
+	// background runs. Empty: not scheduled.
+	Schedule Schedule `json:"schedule"`
+}
+
+// Schedule is a function's schedule as the compact JSON of a validated
+// schedule.Spec (zone and overlap filled in, lists sorted), so equal
+// schedules are equal strings and Settings stays comparable with ==.
+type Schedule string
+
+// MarshalJSON writes the schedule as a JSON object; none as null.
+func (s Schedule) MarshalJSON() ([]byte, error) {
+	if s == "" {
+		return []byte("null"), nil
+	}
+	return []byte(s), nil
+}
+
+// UnmarshalJSON keeps any JSON value, compacted, for ValidateSettings to
+// judge; null is no schedule.
+func (s *Schedule) UnmarshalJSON(b []byte) error {
+	var js JSONSchema
+	if err := js.UnmarshalJSON(b); err != nil {
+		return err
+	}
+	*s = Schedule(js)
+	return nil
+}
+
+// Parse decodes and validates the schedule; nil when there is none.
+// Errors are *schedule.Error naming the field from the settings' root,
+// e.g. schedule.tz: the gateway answers them 422, as it does a bad
+// input_schema.
+func (s Schedule) Parse() (*schedule.Schedule, error) {
+	if s == "" {
+		return nil, nil
+	}
+	bad := func(field, format string, args ...any) error {
+		return &schedule.Error{Field: field, Message: fmt.Sprintf(format, args...)}
+	}
+	if s[0] != '{' {
+		return nil, bad("schedule", `must be an object such as {"cron": "*/5 * * * *", "tz": "Europe/Paris"}, or null`)
+	}
+	var spec schedule.Spec
+	dec := json.NewDecoder(strings.NewReader(string(s)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&spec); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			return nil, bad("schedule."+te.Field, "has the wrong type (%s where %s belongs)", te.Value, te.Type)
+		}
+		return nil, bad("schedule", "%s (its fields: cron, minutes, hours, days_of_month, days_of_week, tz, overlap)", strings.TrimPrefix(err.Error(), "json: "))
+	}
+	sc, err := schedule.Parse(spec)
+	var se *schedule.Error
+	if errors.As(err, &se) {
+		return nil, bad("schedule."+se.Field, "%s", se.Message)
+	}
+	return sc, err
 }
 
 // JSONSchema is a JSON Schema document as its compact JSON text. A string

@@ -17,7 +17,7 @@ const (
 	TriggerHTTP     Trigger = "http"     // POST/GET /v1/fn/<uuid>[/<export>]
 	TriggerRouting  Trigger = "routing"  // one step of the Class 4 chain, /v1/routing/…
 	TriggerVoice    Trigger = "voice"    // a voice webhook, /v1/voice/<uuid>
-	TriggerSchedule Trigger = "schedule" // a cron schedule (reserved: not yet built)
+	TriggerSchedule Trigger = "schedule" // a slot of the function's schedule (functions/schedule)
 	TriggerAsync    Trigger = "async"    // a queued run, Prefer: respond-async (reserved: not yet built)
 )
 

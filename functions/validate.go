@@ -175,6 +175,13 @@ func ValidateSettings(s Settings) (Settings, error) {
 			}
 		}
 	}
+	sc, err := s.Schedule.Parse()
+	if err != nil {
+		return Settings{}, err
+	}
+	if sc != nil {
+		s.Schedule = Schedule(sc.String())
+	}
 	return s, nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/scriptforge/scriptforge/functions/contract"
+	"github.com/scriptforge/scriptforge/functions/schedule"
 )
 
 func TestValidateEnv(t *testing.T) {
@@ -155,5 +156,50 @@ func TestSchemaSettings(t *testing.T) {
 	}
 	if b, err := json.Marshal(s); err != nil || string(b) != `{"in":{"type":"string"}}` {
 		t.Fatalf("encoded %s %v", b, err)
+	}
+}
+
+func TestScheduleSettings(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		json  string // the schedule value in a settings object
+		want  string // the stored schedule; "" with field set means an error
+		field string
+	}{
+		{"none", `null`, "", ""},
+		{"cron in a zone", `{"cron":"*/5 * * * *","tz":"Europe/Paris"}`, `{"cron":"*/5 * * * *","tz":"Europe/Paris","overlap":"skip"}`, ""},
+		{"fields, normalised", `{"minutes":[30,0],"hours":[9],"days_of_week":[1,2,3,4,5],"overlap":"allow"}`,
+			`{"minutes":[0,30],"hours":[9],"days_of_week":[1,2,3,4,5],"tz":"UTC","overlap":"allow"}`, ""},
+		{"bad cron", `{"cron":"61 * * * *"}`, "", "schedule.cron"},
+		{"seconds", `{"cron":"0 0 * * * *"}`, "", "schedule.cron"},
+		{"bad zone", `{"cron":"@daily","tz":"Europe/Pariss"}`, "", "schedule.tz"},
+		{"bad overlap", `{"cron":"@daily","overlap":"queue"}`, "", "schedule.overlap"},
+		{"minute out of range", `{"minutes":[75]}`, "", "schedule.minutes"},
+		{"minutes not a list", `{"minutes":"0,30"}`, "", "schedule.minutes"},
+		{"unknown field", `{"cron":"@daily","timezone":"UTC"}`, "", "schedule"},
+		{"a string", `"*/5 * * * *"`, "", "schedule"},
+		{"empty object", `{}`, "", "schedule.cron"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var s Settings
+			if err := json.Unmarshal([]byte(`{"schedule":`+c.json+`}`), &s); err != nil {
+				t.Fatal(err)
+			}
+			got, err := ValidateSettings(s)
+			if c.field != "" {
+				var se *schedule.Error
+				if !errors.As(err, &se) || se.Field != c.field {
+					t.Fatalf("err = %v, want a schedule.Error on %s", err, c.field)
+				}
+				return
+			}
+			if err != nil || string(got.Schedule) != c.want {
+				t.Fatalf("schedule = %s, %v; want %s", got.Schedule, err, c.want)
+			}
+			// Stored once validated, it reads back the same.
+			if again, err := ValidateSettings(got); err != nil || again != got {
+				t.Fatalf("not stable: %s %v", again.Schedule, err)
+			}
+		})
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/scriptforge/scriptforge/functions"
 	"github.com/scriptforge/scriptforge/functions/engine"
 	"github.com/scriptforge/scriptforge/functions/sandbox"
+	"github.com/scriptforge/scriptforge/functions/schedule"
 )
 
 // deployRequest is the body of POST and PUT /v1/functions. Pointers tell
@@ -38,6 +39,20 @@ type deployRequest struct {
 	// The function's contract: absent keeps it, null removes it.
 	InputSchema  optionalSchema `json:"input_schema"`
 	OutputSchema optionalSchema `json:"output_schema"`
+	// The function's schedule: absent keeps it, null clears it.
+	Schedule optionalSchedule `json:"schedule"`
+}
+
+// optionalSchedule tells an absent schedule (keep) from null (clear), as
+// optionalSchema does.
+type optionalSchedule struct {
+	set      bool
+	schedule functions.Schedule
+}
+
+func (o *optionalSchedule) UnmarshalJSON(b []byte) error {
+	o.set = true
+	return o.schedule.UnmarshalJSON(b)
 }
 
 // optionalSchema tells an absent schema (keep) from null (remove): a
@@ -107,6 +122,9 @@ func (req deployRequest) settings(cur *functions.Settings) (functions.Settings, 
 	}
 	if req.OutputSchema.set {
 		s.OutputSchema = req.OutputSchema.schema
+	}
+	if req.Schedule.set {
+		s.Schedule = req.Schedule.schedule
 	}
 	s, err := functions.ValidateSettings(s)
 	return s, cur == nil || s != *cur, err
@@ -207,7 +225,15 @@ type functionView struct {
 	Source    string    `json:"source,omitempty"`
 	// Quarantine is set while the function is quarantined (see quarantine.go).
 	Quarantine *sandbox.Quarantine `json:"quarantine,omitempty"`
+	// NextFires are the schedule's next fire times, in its zone.
+	NextFires []time.Time `json:"next_fires,omitempty"`
+	// LastFire is the schedule's latest slot and what became of it
+	// (GET /v1/functions/{id} only).
+	LastFire *schedule.Fire `json:"last_fire,omitempty"`
 }
+
+// nextFires is how many fire times a function's view shows.
+const nextFires = 5
 
 type envView struct {
 	Name  string            `json:"name"`
@@ -251,6 +277,11 @@ func (g *Gateway) view(c *fiber.Ctx, d functions.Deployed, withSource bool) func
 		v.Source = d.Version.Source
 	}
 	v.Quarantine = g.quarantine(d.ID)
+	// Stored schedules were validated on the way in; one that no longer
+	// parses (a zone dropped from the tz database) shows no fires.
+	if sc, err := d.Schedule.Parse(); err == nil && sc != nil {
+		v.NextFires = sc.NextN(time.Now(), nextFires)
+	}
 	return v
 }
 
@@ -472,7 +503,9 @@ func (g *Gateway) getFunction(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(g.view(c, d, true))
+	v := g.view(c, d, true)
+	v.LastFire = g.lastFire(c.UserContext(), d)
+	return c.JSON(v)
 }
 
 func (g *Gateway) deleteFunction(c *fiber.Ctx) error {

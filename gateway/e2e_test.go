@@ -110,7 +110,7 @@ func startServerWith(t *testing.T, dir, isolation string, sandboxMB int, options
 	s := &server{t: t, dir: dir, store: store}
 	exec, workerManager := executor(t, isolation, cmp.Or(sandboxMB, sandboxMemoryMB), store)
 	cfg := gateway.Config{
-		Store: store, Keys: store, Tenants: store, Executor: exec, Workers: workerManager,
+		Store: store, Fires: store, Keys: store, Tenants: store, Executor: exec, Workers: workerManager,
 		AdminKey: adminKey, MaxBodyBytes: 64 << 10,
 		Limits: functions.Limits{DefaultTimeoutMS: 1000, MaxTimeoutMS: 5000, DefaultMemoryMB: 64, MaxMemoryMB: 1024},
 	}

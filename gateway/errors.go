@@ -15,6 +15,7 @@ import (
 	"github.com/scriptforge/scriptforge/functions"
 	"github.com/scriptforge/scriptforge/functions/contract"
 	"github.com/scriptforge/scriptforge/functions/engine"
+	"github.com/scriptforge/scriptforge/functions/schedule"
 	"github.com/scriptforge/scriptforge/ratelimit"
 )
 
@@ -63,6 +64,7 @@ func toAPIError(err error) *APIError {
 		ce *engine.CompileError
 		fe *fiber.Error
 		se *contract.SchemaError
+		sc *schedule.Error
 	)
 	switch {
 	case errors.As(err, &ae):
@@ -77,6 +79,9 @@ func toAPIError(err error) *APIError {
 	case errors.As(err, &se):
 		return &APIError{Status: http.StatusUnprocessableEntity, Code: "invalid_schema", Message: se.Error(),
 			Details: map[string]string{"field": se.Field, "problem": se.Problem}}
+	case errors.As(err, &sc):
+		return &APIError{Status: http.StatusUnprocessableEntity, Code: "invalid_schedule", Message: sc.Error(),
+			Details: map[string]string{"field": sc.Field, "problem": sc.Message}}
 	case errors.As(err, &ve):
 		return &APIError{Status: http.StatusBadRequest, Code: "invalid_" + fieldCode(ve.Field), Message: ve.Error()}
 	case errors.As(err, &ce):

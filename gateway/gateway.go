@@ -114,6 +114,10 @@ type Config struct {
 	// address, believed only from TrustedProxies. Default: the peer address.
 	ClientIPHeader string
 	TrustedProxies ratelimit.TrustedProxies
+	// Fires reads the outcomes of scheduled functions' slots: the latest
+	// on GET /v1/functions/{id}, a list on GET /v1/functions/{id}/fires.
+	// Nil: neither is shown (the list is 404).
+	Fires FireReader
 	// CallState keeps voice calls' state (ctx.call.state). Default: the
 	// Store, if it keeps call state too; without one, voice webhooks
 	// answer 503.
@@ -379,6 +383,7 @@ func (g *Gateway) routes() {
 	fn.Post("/:id/rollback", write, g.rollback)
 	fn.Post("/:id/rotate-uuid", write, g.rotateUUID)
 	fn.Get("/:id/runs", read, g.listRuns)
+	fn.Get("/:id/fires", read, g.listFires)   // the schedule's slots and their outcomes (schedule.go)
 	fn.Get("/:id/logs", read, g.functionLogs) // ?follow=1: an event stream (logs.go)
 	fn.Get("/:id/worker", read, g.workerAction(nil))
 	fn.Post("/:id/stop", write, g.workerAction(WorkerControl.Stop))

@@ -107,7 +107,7 @@ func (g *Gateway) recordRun(trigger functions.Trigger, d functions.Deployed, rid
 		if res != nil { // a run that succeeded, failed after it (voice: its state)
 			record.Logs = res.Logs
 		}
-		g.runs.record(record)
+		g.keepRun(record)
 		g.metrics.countRun(d.Tenant, d.ID, record.Status)
 		return
 	}
@@ -115,10 +115,21 @@ func (g *Gateway) recordRun(trigger functions.Trigger, d functions.Deployed, rid
 	if res.Response != nil {
 		record.Status = res.Response.Status
 	}
-	g.runs.record(record)
+	g.keepRun(record)
 	g.metrics.countRun(d.Tenant, d.ID, record.Status)
 	g.metrics.invocationsOK.Inc()
 	g.metrics.runSeconds.Observe(res.Duration.Seconds())
+}
+
+// keepRun hands a run record to the recorder. A scheduled run has no
+// request keeping the gateway open and may end after Shutdown closed the
+// recorder: its record is then dropped, as a late routing step's is.
+func (g *Gateway) keepRun(r functions.Run) {
+	if r.Trigger == functions.TriggerSchedule {
+		g.runs.recordLate(r)
+		return
+	}
+	g.runs.record(r)
 }
 
 // invoke runs a function: lookup by UUID, request → data and ctx, run,

@@ -56,6 +56,7 @@ func newDeployCmd(cf *clientFlags) *cobra.Command {
 		priority  string
 		order     int
 		schemas   schemaFlags
+		sched     scheduleFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "deploy FILE",
@@ -71,7 +72,8 @@ to keep the current ones.`,
   scriptforge deploy partner.js --type app --auth apikey --rate 20 --concurrency 4
   scriptforge deploy ivr.js --type app --voice-signing-scheme twilio --voice-signing-secret "$TWILIO_AUTH_TOKEN"
   scriptforge deploy lcr-normalise.js --routing-priority run-first --routing-order 10
-  scriptforge deploy orders.js --input-schema order.schema.json --output-schema total.schema.json`,
+  scriptforge deploy orders.js --input-schema order.schema.json --output-schema total.schema.json
+  scriptforge deploy report.js --type app --schedule '30 9 * * 1-5' --tz Europe/Paris`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			src, err := os.ReadFile(args[0])
@@ -117,6 +119,9 @@ to keep the current ones.`,
 			if err := schemas.add(cmd, body); err != nil {
 				return err
 			}
+			if err := sched.add(cmd, body); err != nil {
+				return err
+			}
 			c, ctx := cf.client(), cmd.Context()
 			fmt.Fprintf(cmd.ErrOrStderr(), "Deploying %s as %q to %s …\n", args[0], name, c.base)
 			existing, err := findByName(cmd, c, name)
@@ -148,6 +153,9 @@ to keep the current ones.`,
 			w := cmd.OutOrStdout()
 			fmt.Fprintf(w, "%s %s: version %d is live\n", verb, out.Name, out.Version)
 			fmt.Fprintf(w, "  File ID: %s\n  UUID:    %s\n  URL:     %s\n", out.ID, out.UUID, out.URL)
+			if len(out.NextFires) > 0 {
+				fmt.Fprintf(w, "  Schedule: %s, next at %s\n", out.Schedule, out.NextFires[0])
+			}
 			return nil
 		},
 	}
@@ -165,6 +173,7 @@ to keep the current ones.`,
 	env.register(cmd)
 	vc.register(cmd)
 	schemas.register(cmd)
+	sched.register(cmd, true)
 	return cmd
 }
 

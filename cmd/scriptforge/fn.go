@@ -13,7 +13,7 @@ import (
 func newFnCmd(cf *clientFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "fn",
-		Short: "Manage deployed functions: list, show, versions, rollback, runs, cancel, rotate-uuid, worker, stop, start, unquarantine, delete",
+		Short: "Manage deployed functions: list, show, versions, rollback, runs, schedule, fires, cancel, rotate-uuid, worker, stop, start, unquarantine, delete",
 	}
 	cf.register(cmd)
 	cmd.AddCommand(
@@ -56,6 +56,9 @@ func newFnCmd(cf *clientFlags) *cobra.Command {
 						v = *e.Value
 					}
 					fmt.Fprintf(w, "Env:      %s=%s [%s]\n", e.Name, v, e.Flag)
+				}
+				if len(f.NextFires) > 0 {
+					fmt.Fprintf(w, "Schedule: %s, next at %s\n", f.Schedule, f.NextFires[0])
 				}
 				if q := f.Quarantine; q != nil {
 					fmt.Fprintf(w, "Quarantine: until %s (since %s, %d offences): %s\n",
@@ -122,6 +125,8 @@ func newFnCmd(cf *clientFlags) *cobra.Command {
 			},
 		},
 		runsCmd(cf),
+		scheduleCmd(cf),
+		firesCmd(cf),
 		&cobra.Command{
 			Use:   "cancel REQUEST_ID",
 			Short: "Stop a run in progress (an invocation, voice webhook or routing chain) by its request id",

@@ -25,6 +25,7 @@ import (
 	"github.com/scriptforge/scriptforge/functions"
 	"github.com/scriptforge/scriptforge/functions/engine"
 	"github.com/scriptforge/scriptforge/functions/sandbox"
+	"github.com/scriptforge/scriptforge/functions/schedule"
 	"github.com/scriptforge/scriptforge/functions/sqlite"
 	"github.com/scriptforge/scriptforge/functions/voice"
 	"github.com/scriptforge/scriptforge/functions/workers"
@@ -66,6 +67,7 @@ type serveOptions struct {
 	logFormat      string
 	logLevel       string
 	shutdownGrace  time.Duration
+	schedules      bool
 	gcPercent      int
 	maxHeap        uint64
 	isolation      string
@@ -149,6 +151,7 @@ key and prints it once: keep it, only its hash is stored.`,
 	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	f.BoolVar(&o.logOKRuns, "log-ok-invocations", false, "log the access line of each invocation answered below 400 at info (default: at debug; failed invocations and all other requests are at info)")
 	f.DurationVar(&o.shutdownGrace, "shutdown-grace", 30*time.Second, "how long in-flight requests may finish on SIGTERM")
+	f.BoolVar(&o.schedules, "schedules", true, "run functions on their schedules (each slot once: it is claimed in the store before it runs); --schedules=false leaves them to another gateway")
 	f.IntVar(&o.gcPercent, "gc-percent", 400, "Go GC target (GOGC); ignored when the GOGC variable is set")
 	f.StringVar(&o.isolation, "isolation", "process", "where functions run: process (sandbox child processes) or inprocess (trusted code only: fastest, but a bomb that slips past the guards takes the gateway down)")
 	f.BoolVar(&o.cgroups, "cgroups", true, "cap each sandbox's memory with a cgroup v2 group of its own where the gateway's cgroup allows it; otherwise, or with --cgroups=false, sandboxes cap themselves with RLIMIT_AS")
@@ -312,6 +315,7 @@ func serve(ctx context.Context, o serveOptions) error {
 	}()
 	gw, err := gateway.New(gateway.Config{
 		Store:          store,
+		Fires:          store,
 		Keys:           store,
 		Tenants:        store,
 		Executor:       workers.Dispatch{Functions: executor, Workers: workerManager},
@@ -369,6 +373,16 @@ func serve(ctx context.Context, o serveOptions) error {
 	go func() { served <- gw.Serve(ln) }()
 	go pruneKV(ctx, store, log)
 	go pruneCallState(ctx, store, log)
+	scheduled := make(chan struct{}) // closed when the scheduler has stopped and its runs ended
+	if o.schedules {
+		runner, err := schedule.NewRunner(schedule.RunnerConfig{Store: store, Invoker: gw, Log: log, NewRequestID: gateway.NewRequestID})
+		if err != nil {
+			return err
+		}
+		go func() { runner.Run(ctx); close(scheduled) }()
+	} else {
+		close(scheduled)
+	}
 	select {
 	case err := <-served:
 		return err
@@ -377,6 +391,12 @@ func serve(ctx context.Context, o serveOptions) error {
 	log.Info("shutting down: finishing in-flight requests", slog.Duration("grace", o.shutdownGrace))
 	sctx, cancel := context.WithTimeout(context.Background(), o.shutdownGrace)
 	defer cancel()
+	// Scheduled runs in progress finish within the grace, as calls do,
+	// before the gateway closes what records them.
+	select {
+	case <-scheduled:
+	case <-sctx.Done():
+	}
 	if err := gw.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}

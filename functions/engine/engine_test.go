@@ -453,3 +453,32 @@ func TestAsyncIteration(t *testing.T) {
 		t.Fatalf("got %s, want %s", res.JSON, want)
 	}
 }
+
+// ctx.trigger says what started a run that names it (a schedule's); a
+// call that names none has no such part, as before.
+func TestContextTrigger(t *testing.T) {
+	e := New(Config{Host: "test-host"})
+	src := `exports.main = (d, ctx) => [ctx.trigger ?? null, "trigger" in ctx, Object.keys(ctx).includes("trigger"), d.scheduled_at ?? null]`
+	tr, err := Transpile("t.js", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		trigger functions.Trigger
+		data    string
+		want    string
+	}{
+		{"", `{}`, `[null,false,false,null]`},
+		{functions.TriggerSchedule, `{"scheduled_at":"2026-12-06T12:00:00+01:00"}`, `["schedule",true,true,"2026-12-06T12:00:00+01:00"]`},
+	} {
+		for _, fresh := range []bool{false, true} {
+			inv := &functions.Invocation{RequestID: "r", Function: functions.FunctionInfo{ID: "fn_t", Name: "t", Version: 1},
+				Type: functions.TypeApp, Code: tr.Code, Hash: tr.Hash, Timeout: time.Second, MemoryMB: 64,
+				Data: json.RawMessage(tc.data), Trigger: tc.trigger, FreshRuntime: fresh}
+			res, err := e.Execute(context.Background(), inv)
+			if err != nil || string(res.JSON) != tc.want {
+				t.Fatalf("trigger %q (fresh %v): %s %v, want %s", tc.trigger, fresh, res.JSON, err, tc.want)
+			}
+		}
+	}
+}

@@ -271,6 +271,15 @@ var (
 )
 
 func (c *ctxObject) parts() []string {
+	if c.inv.Trigger != "" {
+		// ctx.trigger exists on runs that say what started them (a
+		// schedule's); rare enough to build the list each time.
+		return append(slices.Clone(c.baseParts()), "trigger")
+	}
+	return c.baseParts()
+}
+
+func (c *ctxObject) baseParts() []string {
 	switch call, deadline := c.inv.Call != nil, !c.inv.Deadline.IsZero(); {
 	case call && deadline:
 		return voicePartsDeadline
@@ -294,6 +303,11 @@ func (c *ctxObject) build(key string) goja.Value {
 	switch key {
 	case "requestId":
 		return r.vm.ToValue(c.inv.RequestID)
+	case "trigger":
+		if c.inv.Trigger == "" {
+			return nil
+		}
+		return r.vm.ToValue(string(c.inv.Trigger))
 	case "request":
 		req := fromJSON(c.inv.Request).ToObject(r.vm)
 		if c.inv.Type != functions.TypeScript { // a Promise: Apps only

@@ -22,6 +22,7 @@ func chainOf(r *rand.Rand, n int) []*functions.Invocation {
 		var inv functions.Invocation
 		fill(reflect.ValueOf(&inv).Elem(), r)
 		inv.Prepare = false // not in a chain
+		inv.Trigger = ""    // a chain is a routing call: its frame carries no trigger
 		if i > 0 {
 			functions.ShareContext(&inv, steps[0])
 			inv.Data = nil

@@ -42,6 +42,11 @@ const (
 	// (Invocation.OnLog). A bit of the kind, not a flag, because the run
 	// flags are all taken; plain runs send the kind as before.
 	liveLogs byte = 0x40
+	// withTrigger, set on the kind of a run frame, says that
+	// Invocation.Trigger (ctx.trigger) follows the context. A bit of the
+	// kind for the same reason as liveLogs; calls over HTTP leave the
+	// trigger empty and send the frame as before.
+	withTrigger byte = 0x80
 
 	// kindChain (4) and kindChainDone (20), a chain of runs in one frame
 	// and its answer, are in chain.go.
@@ -290,7 +295,11 @@ func (d *dec) end() error {
 // version record; flags say whether the record and the code travel with it.
 func appendRun(b []byte, id uint64, inv *functions.Invocation, ver uint64, flags byte) ([]byte, error) {
 	e := enc{b}
-	e.byte(kindRun | liveKind(inv.OnLog != nil))
+	kind := kindRun | liveKind(inv.OnLog != nil)
+	if inv.Trigger != "" {
+		kind |= withTrigger
+	}
+	e.byte(kind)
 	e.uvarint(id)
 	if inv.FreshRuntime {
 		flags |= freshRuntime
@@ -312,6 +321,9 @@ func appendRun(b []byte, id uint64, inv *functions.Invocation, ver uint64, flags
 	e.bytes(inv.Data)
 	if err := e.context(inv, flags); err != nil {
 		return b, err
+	}
+	if inv.Trigger != "" {
+		e.str(string(inv.Trigger))
 	}
 	return e.b, nil
 }
@@ -427,6 +439,10 @@ func (d *dec) context(inv *functions.Invocation, flags byte) {
 func decodeRequest(b []byte, versions *versionTable) (req request, err error) {
 	d := dec{b: b}
 	kind := d.byte()
+	trigger := kind&withTrigger != 0 && kind&^(withTrigger|liveLogs) == kindRun
+	if trigger {
+		kind &^= withTrigger
+	}
 	if k := kind &^ liveLogs; kind&liveLogs != 0 && (k == kindRun || k == kindChain) {
 		kind = k
 		defer func() { req.Live = req.Inv != nil || req.Chain != nil }()
@@ -460,6 +476,9 @@ func decodeRequest(b []byte, versions *versionTable) (req request, err error) {
 		inv.Export = d.str()
 		inv.Data = d.bytes()
 		d.context(inv, flags)
+		if trigger {
+			inv.Trigger = functions.Trigger(d.str())
+		}
 		if d.err == nil {
 			rec.apply(inv)
 			req.Inv = inv

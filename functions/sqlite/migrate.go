@@ -166,6 +166,33 @@ ALTER TABLE functions ADD COLUMN output_schema TEXT NOT NULL DEFAULT '';
 	// 10 (tracing): the W3C trace id of each run's call ('' for runs
 	// recorded before, and for calls that were not traced).
 	`ALTER TABLE runs ADD COLUMN trace_id TEXT NOT NULL DEFAULT '';`,
+	// 11 (schedules): a function's schedule, the compact JSON of a
+	// validated schedule.Spec ('' when it has none); when it was last set
+	// to something new (its slots start after that); and an index for
+	// the scheduler, which reads the scheduled functions of every tenant.
+	`
+ALTER TABLE functions ADD COLUMN schedule       TEXT    NOT NULL DEFAULT '';
+ALTER TABLE functions ADD COLUMN schedule_since INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX functions_scheduled ON functions (id) WHERE schedule <> '';
+`,
+	// 12 (schedules): one row per slot of a function's schedule that was
+	// claimed or skipped. The key makes a slot's claim unique, so it runs
+	// at most once, across restarts and gateways. No foreign key, as for
+	// runs: Delete removes a function's fires itself.
+	`
+CREATE TABLE schedule_fires (
+	function_id TEXT    NOT NULL,
+	slot        INTEGER NOT NULL, -- unix ms of the slot's instant
+	tenant      TEXT    NOT NULL,
+	state       TEXT    NOT NULL, -- claimed, succeeded, failed, skipped
+	reason      TEXT    NOT NULL DEFAULT '', -- skipped: missed or overlap
+	request_id  TEXT    NOT NULL DEFAULT '',
+	status      INTEGER NOT NULL DEFAULT 0,
+	error       TEXT    NOT NULL DEFAULT '',
+	at          INTEGER NOT NULL, -- when state was written
+	PRIMARY KEY (function_id, slot)
+) WITHOUT ROWID;
+`,
 }
 
 // migrate brings the schema up to date. Each step runs in its own

@@ -209,3 +209,37 @@ func TestContractSettings(t *testing.T) {
 		t.Fatalf("after reopen: %+v %v", got.Settings, err)
 	}
 }
+
+// A schedule is a setting: kept durably, read back by every path, kept
+// across a rollback, cleared by an empty one.
+func TestScheduleSetting(t *testing.T) {
+	s, path := openTest(t)
+	ctx := context.Background()
+	set := functions.Settings{Auth: functions.AuthPublic, Schedule: `{"cron":"*/5 * * * *","tz":"Europe/Paris","overlap":"skip"}`}
+	d, err := s.Create(ctx, "acme", "cron", set, sampleVersion("x"))
+	if err != nil || d.Settings != set {
+		t.Fatalf("created: %+v %v", d.Settings, err)
+	}
+	if byUUID, err := s.ByUUID(ctx, d.UUID); err != nil || byUUID.Settings != set {
+		t.Fatalf("ByUUID: %+v %v", byUUID.Settings, err)
+	}
+	if _, err := s.Deploy(ctx, "acme", d.ID, sampleVersion("y")); err != nil {
+		t.Fatal(err)
+	}
+	if rolled, err := s.Rollback(ctx, "acme", d.ID, 1); err != nil || rolled.Settings != set {
+		t.Fatalf("after rollback: %+v %v", rolled.Settings, err)
+	}
+	s.Close()
+	s2, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if got, err := s2.Get(ctx, "acme", d.ID); err != nil || got.Settings != set {
+		t.Fatalf("after reopen: %+v %v", got.Settings, err)
+	}
+	cleared := functions.Settings{Auth: functions.AuthPublic}
+	if f, err := s2.UpdateSettings(ctx, "acme", d.ID, cleared); err != nil || f.Schedule != "" {
+		t.Fatalf("cleared: %+v %v", f.Settings, err)
+	}
+}
