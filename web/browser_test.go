@@ -129,11 +129,11 @@ func startBrowser(t *testing.T) (context.Context, func() []string) {
 
 // expectedNetworkError: the browser logs every answer of 400 and more as
 // an error, and the test asks for some on purpose (a wrong key, a syntax
-// error, a 429, the network cut); the page shows each as a message. Any
+// error, a 422 for a schedule's zone, a 429, the network cut); the page shows each as a message. Any
 // other failed load (a 404 or 500, a missing asset) counts.
 func expectedNetworkError(m chromedp.ConsoleMessage) bool {
 	return m.Source == "network" && (strings.Contains(m.Text, "status of 400") || strings.Contains(m.Text, "status of 401") ||
-		strings.Contains(m.Text, "status of 429") || strings.Contains(m.Text, "ERR_INTERNET_DISCONNECTED"))
+		strings.Contains(m.Text, "status of 422") || strings.Contains(m.Text, "status of 429") || strings.Contains(m.Text, "ERR_INTERNET_DISCONNECTED"))
 }
 
 func reverse(s string) string {

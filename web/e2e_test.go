@@ -194,6 +194,22 @@ func settings(b *page, _ *ide) {
 	b.waitText(".messages", "voice.state_ttl_s")
 	b.check(`document.querySelector("#set-state_ttl_s").getAttribute("aria-invalid") === "true"`, "the refused field is marked")
 	b.setValue(`#set-state_ttl_s`, "")
+
+	// A schedule (once a year: no slot comes during the test) shows its
+	// next runs in its zone; a zone that does not exist is refused and
+	// marked; an empty field clears the schedule.
+	b.setValue(`#set-schedule`, "0 9 1 1 *")
+	b.setValue(`#set-tz`, "Mars/Olympus_Mons")
+	b.do(chromedp.Click(`#save-settings`))
+	b.waitText(".messages", "schedule.tz")
+	b.check(`document.querySelector("#set-tz").getAttribute("aria-invalid") === "true"`, "the refused zone is marked")
+	b.setValue(`#set-tz`, "Europe/Paris")
+	b.do(chromedp.Click(`#save-settings`))
+	b.wait(`document.querySelectorAll("#next-fires li").length === 5`, "five next runs")
+	b.check(`[...document.querySelectorAll("#next-fires time")].every((t) => /-01-01T09:00:00\+01:00$/.test(t.dateTime))`, "each next run on 1 January at 09:00 Paris time")
+	b.setValue(`#set-schedule`, "")
+	b.do(chromedp.Click(`#save-settings`))
+	b.waitText("#next-fires", "No schedule")
 }
 
 // versions: diff one against live, then roll back to version 1; the

@@ -1,6 +1,6 @@
 // The Settings tab: the version's type, timeout and memory (a change
 // deploys a new version) and the function's settings (auth, limits,
-// fresh runtime, routing place): only what changed is sent. Also the
+// fresh runtime, schedule, routing place): only what changed is sent. Also the
 // Worker's stop and start, the quarantine, UUID rotation and deletion.
 import { api, enc } from "./api.js";
 import { h, replace, field, notify } from "./dom.js";
@@ -31,6 +31,9 @@ export function settingsTab(panel, state) {
       state_max_bytes: inp("number", f.voice.state_max_bytes || "", { min: 0, placeholder: "65536" }),
       input_schema: h("textarea", { rows: 4, spellcheck: "false", disabled: ro, placeholder: "none" }),
       output_schema: h("textarea", { rows: 4, spellcheck: "false", disabled: ro, placeholder: "none" }),
+      schedule: inp("text", scheduleText(f.schedule), { spellcheck: "false", placeholder: "none, e.g. */15 * * * * or {\"minutes\":[0],\"hours\":[9]}" }),
+      tz: inp("text", f.schedule?.tz || "", { spellcheck: "false", placeholder: "UTC" }),
+      overlap: sel(["skip", "allow"], f.schedule?.overlap || "skip"),
     };
     const schemaText = (v) => (v ? JSON.stringify(v, null, 2) : "");
     c.input_schema.value = schemaText(f.input_schema);
@@ -44,7 +47,10 @@ export function settingsTab(panel, state) {
         field("Type", c.type, "A change deploys a new version."),
         field("Timeout (ms)", c.timeout_ms), field("Memory (MB)", c.memory_mb),
         h("div", { class: "field check" }, c.fresh_runtime, h("label", { for: idOf(c.fresh_runtime) }, "Fresh runtime per call (strict isolation, slower)")),
-        h("p", { class: "muted" }, "Schedule: this gateway has no scheduled runs yet; there is nothing to set.")),
+        field("Schedule", c.schedule, "A cron expression (five fields, or @hourly, @daily…) or the days and times as JSON: minutes, hours, days_of_month, days_of_week. Empty: none."),
+        field("Time zone", c.tz, "IANA name, e.g. Europe/Paris. A skipped hour fires once when it ends; a repeated hour fires once."),
+        field("Overlap", c.overlap, "skip: a slot that comes while the last run still goes is skipped (and recorded); allow: it runs too."),
+        fires(f)),
       h("fieldset", {}, h("legend", {}, "Invocation"),
         field("Auth mode", c.auth, "public: the UUID is the secret; apikey: a key with functions:invoke; jwt: a token of the tenant's JWT keys."),
         field("Rate (calls/s)", c.rate), field("Burst", c.burst), field("Concurrency", c.concurrency)),
@@ -78,6 +84,21 @@ export function settingsTab(panel, state) {
       if ((num(c.state_ttl_s.value) || 0) !== (f.voice.state_ttl_s || 0)) voice.state_ttl_s = num(c.state_ttl_s.value) || 0;
       if ((num(c.state_max_bytes.value) || 0) !== (f.voice.state_max_bytes || 0)) voice.state_max_bytes = num(c.state_max_bytes.value) || 0;
       if (Object.keys(voice).length) body.voice = voice;
+      const sched = c.schedule.value.trim();
+      if (sched !== scheduleText(f.schedule) || (sched && (c.tz.value.trim() !== (f.schedule?.tz || "") || c.overlap.value !== (f.schedule?.overlap || "skip")))) {
+        if (!sched) body.schedule = null; // null removes the schedule
+        else {
+          let spec = { cron: sched };
+          if (sched.startsWith("{")) {
+            try { spec = JSON.parse(sched); } catch (err) {
+              c.schedule.setAttribute("aria-invalid", "true");
+              c.schedule.focus();
+              return notify(`schedule: not valid JSON (${err.message}).`, "error");
+            }
+          }
+          body.schedule = { ...spec, tz: c.tz.value.trim() || undefined, overlap: c.overlap.value };
+        }
+      }
       for (const k of ["input_schema", "output_schema"]) {
         const text = c[k].value.trim();
         if (text === schemaText(f[k]).trim()) continue;
@@ -97,7 +118,7 @@ export function settingsTab(panel, state) {
       } catch (err) {
         notify(err.message, "error");
         // The field, as the API names it (limits.rate, voice.state_ttl_s, …).
-        const bad = err.field && (c[err.field] || c[err.field.split(".").pop()]);
+        const bad = err.field && (c[err.field] || c[err.field.split(".").pop()] || (err.field.startsWith("schedule.") ? c.schedule : null));
         if (bad) { bad.setAttribute("aria-invalid", "true"); bad.focus(); }
         submit.disabled = false;
       }
@@ -107,6 +128,25 @@ export function settingsTab(panel, state) {
   render();
   state.onReload(render);
   return {};
+}
+
+// scheduleText is a schedule as the Schedule field shows it: its cron
+// expression, or its days and times as JSON.
+function scheduleText(sc) {
+  if (!sc) return "";
+  if (sc.cron) return sc.cron;
+  const { tz, overlap, ...fields } = sc;
+  return JSON.stringify(fields);
+}
+
+// fires shows a schedule's next fire times and its latest slot.
+function fires(f) {
+  if (!f.schedule) return h("p", { class: "muted", id: "next-fires" }, "No schedule: the function runs only when called.");
+  const last = f.last_fire;
+  return h("div", { id: "next-fires" },
+    h("p", { class: "muted" }, "Next runs:"),
+    h("ul", {}, ...(f.next_fires || []).map((t) => h("li", {}, h("time", { datetime: t }, t)))),
+    last ? h("p", { class: "muted", id: "last-fire" }, `Latest slot ${last.slot}: ${last.state}` + (last.reason ? ` (${last.reason})` : "") + (last.error ? `: ${last.error}` : "")) : null);
 }
 
 function idOf(el) {
