@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+
+	"github.com/scriptforge/scriptforge/functions/jsonwalk"
 )
 
 // The flat answer is for a switch whose JSON reader only reads the top
@@ -44,7 +46,7 @@ func Flatten(data json.RawMessage) ([]byte, error) {
 	}
 	obj := bytes.TrimSpace(data)
 	var routing, routes, headers, remove []byte
-	_ = members(obj, func(key string, v []byte) error {
+	_ = jsonwalk.EachMember(obj, func(key string, v []byte) error {
 		switch key {
 		case "routing":
 			routing = v
@@ -62,7 +64,7 @@ func Flatten(data json.RawMessage) ([]byte, error) {
 	b.str("action", "route")
 	n := 0
 	if routes != nil && isKind(routes, '[') {
-		n = count(routes)
+		n = jsonwalk.Count(routes)
 	}
 	b.raw("routes", strconv.Itoa(n))
 	b.str("headers", call.lines(nil))
@@ -73,10 +75,10 @@ func Flatten(data json.RawMessage) ([]byte, error) {
 	if n == 0 {
 		return b.bytes(), nil
 	}
-	_ = elements(routes, func(i int, r []byte) error {
+	_ = jsonwalk.EachElement(routes, func(i int, r []byte) error {
 		prefix := "route_" + strconv.Itoa(i) + "_"
 		var rh, rr []byte
-		_ = members(r, func(key string, v []byte) error {
+		_ = jsonwalk.EachMember(r, func(key string, v []byte) error {
 			switch key {
 			case "headers":
 				rh = v
@@ -104,14 +106,14 @@ type headerEdits struct {
 func edits(headers, remove []byte) headerEdits {
 	var e headerEdits
 	if headers != nil && isKind(headers, '[') {
-		_ = elements(headers, func(_ int, h []byte) error {
+		_ = jsonwalk.EachElement(headers, func(_ int, h []byte) error {
 			k, v := entry(h)
 			e.add = append(e.add, [2]string{k, v})
 			return nil
 		})
 	}
 	if remove != nil && isKind(remove, '[') {
-		_ = elements(remove, func(_ int, h []byte) error {
+		_ = jsonwalk.EachElement(remove, func(_ int, h []byte) error {
 			k, _ := entry(h)
 			e.remove = append(e.remove, k)
 			return nil
@@ -122,12 +124,12 @@ func edits(headers, remove []byte) headerEdits {
 
 // entry reads a validated {key, value}: the value as header text.
 func entry(h []byte) (key, value string) {
-	_ = members(h, func(field string, v []byte) error {
+	_ = jsonwalk.EachMember(h, func(field string, v []byte) error {
 		switch {
 		case field == "key":
-			key = unquote(v)
+			key = jsonwalk.Unquote(v)
 		case field == "value" && isKind(v, '"'):
-			value = unquote(v)
+			value = jsonwalk.Unquote(v)
 		case field == "value":
 			value = string(v) // a number, as written
 		}
@@ -173,7 +175,7 @@ func union(a, b []string) []string {
 // scalars copies the string, number and boolean members of obj under
 // prefix, in order; a repeated key keeps its last value, as a decoder would.
 func scalars(b *flatWriter, prefix string, obj []byte, skip map[string]bool) {
-	_ = members(obj, func(key string, v []byte) error {
+	_ = jsonwalk.EachMember(obj, func(key string, v []byte) error {
 		if skip[key] {
 			return nil
 		}

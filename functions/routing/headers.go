@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+
+	"github.com/scriptforge/scriptforge/functions/jsonwalk"
 )
 
 // Bounds of header manipulation in one routing answer. A switch copies
@@ -69,12 +71,12 @@ func ValidateShape(raw json.RawMessage) error {
 	if !isKind(routes, '[') {
 		return shapeErr("egress_routing", "must be an array of egress routes, not %s", kind(routes))
 	}
-	if n := count(routes); n > maxEgressRoutes {
+	if n := jsonwalk.Count(routes); n > maxEgressRoutes {
 		return shapeErr("egress_routing", "has %d routes; at most %d", n, maxEgressRoutes)
 	}
-	it := iterElements(routes)
+	it := jsonwalk.Elements(routes)
 	for i := 0; ; i++ {
-		r, ok := it.next()
+		r, ok := it.Next()
 		if !ok {
 			return nil
 		}
@@ -91,17 +93,17 @@ func ValidateShape(raw json.RawMessage) error {
 // headerMembers finds an object's headers, remove_headers and (when
 // asked) egress_routing; the last of a repeated key wins, as in a decoder.
 func headerMembers(obj []byte, withRoutes bool) (headers, remove, routes []byte) {
-	it := iterMembers(obj)
+	it := jsonwalk.Members(obj)
 	for {
-		key, v, ok := it.next()
+		key, v, ok := it.Next()
 		switch {
 		case !ok:
 			return headers, remove, routes
-		case keyIs(key, "headers"):
+		case jsonwalk.KeyIs(key, "headers"):
 			headers = v
-		case keyIs(key, "remove_headers"):
+		case jsonwalk.KeyIs(key, "remove_headers"):
 			remove = v
-		case withRoutes && keyIs(key, "egress_routing"):
+		case withRoutes && jsonwalk.KeyIs(key, "egress_routing"):
 			routes = v
 		}
 	}
@@ -136,12 +138,12 @@ func checkList(v []byte, route int, name string, adding bool, total *int) error 
 	if !isKind(v, '[') {
 		return shapeErr(listPath(route, name), "must be an array of {key, value}, not %s", kind(v))
 	}
-	if n := count(v); n > MaxHeadersEach {
+	if n := jsonwalk.Count(v); n > MaxHeadersEach {
 		return shapeErr(listPath(route, name), "has %d entries; at most %d", n, MaxHeadersEach)
 	}
-	entries := iterElements(v)
+	entries := jsonwalk.Elements(v)
 	for i := 0; ; i++ {
-		e, ok := entries.next()
+		e, ok := entries.Next()
 		if !ok {
 			return nil
 		}
@@ -150,19 +152,19 @@ func checkList(v []byte, route int, name string, adding bool, total *int) error 
 			return shapeErr(at(), "must be an object {key, value}, not %s", kind(e))
 		}
 		var rawKey, value []byte
-		fields := iterMembers(e)
+		fields := jsonwalk.Members(e)
 		for {
-			field, fv, ok := fields.next()
+			field, fv, ok := fields.Next()
 			if !ok {
 				break
 			}
 			switch {
-			case keyIs(field, "key"):
+			case jsonwalk.KeyIs(field, "key"):
 				rawKey = fv
-			case keyIs(field, "value"):
+			case jsonwalk.KeyIs(field, "value"):
 				value = fv
 			default:
-				return shapeErr(at()+"."+unquote(field), "is not a header field; an entry has only key and value")
+				return shapeErr(at()+"."+jsonwalk.Unquote(field), "is not a header field; an entry has only key and value")
 			}
 		}
 		switch {
@@ -224,7 +226,7 @@ func plainText(lit []byte) []byte {
 			return lit[1 : len(lit)-1]
 		}
 	}
-	return []byte(unquote(lit))
+	return []byte(jsonwalk.Unquote(lit))
 }
 
 // first is a raw JSON value's first byte (0 for an empty one).
