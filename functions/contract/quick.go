@@ -2,7 +2,11 @@ package contract
 
 import (
 	"math"
+	"strconv"
 	"unicode/utf8"
+	"unsafe"
+
+	"github.com/scriptforge/scriptforge/functions/jsonwalk"
 )
 
 // A quick check answers "valid" for the common contracts without the
@@ -318,4 +322,171 @@ func sameScalar(v, s any) bool {
 		return ok && a == b
 	}
 	return false
+}
+
+// acceptsJSON is accepts on the text of a value known to be valid JSON,
+// without decoding it: what the gateway checked with json.Valid already.
+// It says "valid" only where decoding could not change the answer: a
+// key or string with an escape, a string that is not valid UTF-8, a
+// number a float64 may not hold exactly (see decode), or an object
+// with a key twice (a decoder keeps the last) or many keys all go to
+// the decoded check instead.
+func (q *quick) acceptsJSON(b []byte) bool {
+	if q.never || len(b) == 0 {
+		return false
+	}
+	if q.hasConst || q.hasEnum {
+		v, ok := rawScalar(b)
+		if !ok || (q.hasConst && !sameScalar(v, q.constV)) || (q.hasEnum && !q.inEnum(v)) {
+			return false
+		}
+	}
+	switch b[0] {
+	case 'n':
+		return q.typed(tNull)
+	case 't', 'f':
+		return q.typed(tBool)
+	case '"':
+		s, ok := rawString(b)
+		if !ok || !q.typed(tString) {
+			return false
+		}
+		if q.minLength >= 0 || q.maxLength >= 0 {
+			n := utf8.RuneCountInString(s)
+			if n < q.minLength || (q.maxLength >= 0 && n > q.maxLength) {
+				return false
+			}
+		}
+		return true
+	case '[':
+		if !q.typed(tArray) {
+			return false
+		}
+		n := 0
+		for it := jsonwalk.Elements(b); ; n++ {
+			e, ok := it.Next()
+			if !ok {
+				break
+			}
+			if q.items != nil && !q.items.acceptsJSON(e) {
+				return false
+			}
+		}
+		return n >= q.minItems && (q.maxItems < 0 || n <= q.maxItems)
+	case '{':
+		return q.objectJSON(b)
+	}
+	x, ok := rawNumber(b)
+	return ok && q.number(x)
+}
+
+// maxQuickKeys bounds the keys of one object the raw check compares for
+// duplicates; a larger object is decoded.
+const maxQuickKeys = 32
+
+func (q *quick) objectJSON(b []byte) bool {
+	if !q.typed(tObject) {
+		return false
+	}
+	var keys [maxQuickKeys]string
+	n := 0
+	for it := jsonwalk.Members(b); ; {
+		rawKey, v, ok := it.Next()
+		if !ok {
+			break
+		}
+		key, plain := rawString(rawKey)
+		if !plain || n == maxQuickKeys {
+			return false
+		}
+		for _, k := range keys[:n] {
+			if k == key {
+				return false // the decoder keeps the last: let it
+			}
+		}
+		keys[n] = key
+		n++
+		sub, declared := q.props[key]
+		if !declared {
+			sub = q.additional
+		}
+		if sub != nil && !sub.acceptsJSON(v) {
+			return false
+		}
+	}
+	if n < q.minProps || (q.maxProps >= 0 && n > q.maxProps) {
+		return false
+	}
+	for _, name := range q.required {
+		found := false
+		for _, k := range keys[:n] {
+			if k == name {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// rawString is the content of a string literal when it reads the same
+// decoded: no escape, valid UTF-8. The string shares b's bytes: it must
+// not outlive the check.
+func rawString(b []byte) (string, bool) {
+	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
+		return "", false
+	}
+	s := b[1 : len(b)-1]
+	for _, c := range s {
+		if c == '\\' || c == '"' || c < 0x20 {
+			return "", false
+		}
+	}
+	if !utf8.Valid(s) {
+		return "", false
+	}
+	return unsafe.String(unsafe.SliceData(s), len(s)), true
+}
+
+// rawNumber parses a number literal that a float64 holds exactly, by
+// decode's rule: at most 15 digits, no exponent.
+func rawNumber(b []byte) (float64, bool) {
+	digits := 0
+	for _, c := range b {
+		switch {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '-' || c == '.':
+		default:
+			return 0, false // an exponent, or not a number
+		}
+	}
+	if digits == 0 || digits > 15 {
+		return 0, false
+	}
+	x, err := strconv.ParseFloat(unsafe.String(unsafe.SliceData(b), len(b)), 64)
+	return x, err == nil
+}
+
+// rawScalar is a scalar literal's value as decode gives it; false for
+// an object, an array, or what rawString and rawNumber refuse.
+func rawScalar(b []byte) (any, bool) {
+	switch b[0] {
+	case 'n':
+		return nil, true
+	case 't':
+		return true, true
+	case 'f':
+		return false, true
+	case '"':
+		s, ok := rawString(b)
+		return s, ok
+	case '{', '[':
+		return nil, false
+	}
+	x, ok := rawNumber(b)
+	return x, ok
 }

@@ -1,6 +1,7 @@
 package contract
 
 import (
+	"bytes"
 	"encoding/json"
 	"math/rand/v2"
 	"testing"
@@ -50,6 +51,18 @@ func TestQuickAgreesWithLibrary(t *testing.T) {
 			quick := s.quick.accepts(v)
 			if quick != res.OK() {
 				t.Fatalf("schema %s, value %s: quick %v, library %v (%v)", raw, val, quick, res.OK(), res.Failures)
+			}
+			// On the text, compact and indented, it answers the same:
+			// these values have no escapes, duplicate keys or inexact
+			// numbers, which it leaves to the decoder.
+			var pretty bytes.Buffer
+			if err := json.Indent(&pretty, val, " ", "\t"); err != nil {
+				t.Fatal(err)
+			}
+			for _, text := range [][]byte{val, pretty.Bytes()} {
+				if got := s.quick.acceptsJSON(bytes.TrimSpace(text)); got != quick {
+					t.Fatalf("schema %s, value %s: on the text %v, decoded %v", raw, text, got, quick)
+				}
 			}
 			if quick {
 				accepted++
@@ -200,4 +213,72 @@ func randomSchema(rng *rand.Rand, depth int) any {
 		maybe("required", func() any { return []any{pick(rng, sampleKeys)} })
 	}
 	return s
+}
+
+// TestQuickTextLeavesToTheDecoder: text whose decoded value could differ
+// from what the raw check reads is not accepted by it, and Validate
+// still gives the library's answer.
+func TestQuickTextLeavesToTheDecoder(t *testing.T) {
+	s, err := Compile("input_schema", []byte(`{"type":"object","properties":{"a":{"type":"string","maxLength":1},"n":{"type":"integer","maximum":10}},"maxProperties":1}`), Budget{})
+	if err != nil || s.quick == nil {
+		t.Fatal(s, err)
+	}
+	for _, c := range []struct {
+		text  string
+		valid bool
+	}{
+		{`{"a":"xy","a":"x"}`, true},         // a key twice: the decoder keeps the last
+		{`{"a":"x","a":"xy"}`, false},        // …whichever it is
+		{`{"a":"\u0078"}`, true},             // an escape: one character decoded
+		{`{"\u0061":"xy"}`, false},           // an escaped key names a
+		{`{"n":1e1}`, true},                  // an exponent: 10
+		{`{"n":1e2}`, false},                 // 100
+		{`{"n":10.0000000000000001}`, false}, // 17 digits: not 10, exactly
+		{"{\"a\":\"\xff\"}", true},           // not UTF-8: one U+FFFD decoded
+		{` {"a":"x"} `, true},
+	} {
+		res, err := s.Validate([]byte(c.text))
+		if err != nil || res.OK() != c.valid {
+			t.Errorf("%s: valid %v (%v), want %v", c.text, res.OK(), err, c.valid)
+		}
+	}
+	// Counted on the text, a key given twice would make two properties.
+	two, err := Compile("input_schema", []byte(`{"type":"object","minProperties":2,"required":["a"]}`), Budget{})
+	if err != nil || two.quick == nil {
+		t.Fatal(two, err)
+	}
+	if res, err := two.Validate([]byte(`{"a":1,"a":2}`)); err != nil || res.OK() {
+		t.Errorf(`{"a":1,"a":2} against minProperties 2: valid %v (%v)`, res.OK(), err)
+	}
+}
+
+// FuzzQuickText: whatever valid JSON the raw check accepts, the library
+// accepts too.
+//
+//	go test -fuzz FuzzQuickText ./functions/contract/
+func FuzzQuickText(f *testing.F) {
+	s, err := Compile("input_schema", []byte(`{"type":"object","required":["n"],"properties":{"n":{"type":"integer","minimum":0,"maximum":100},"s":{"type":"string","minLength":1,"maxLength":3},"e":{"enum":["a",1,null]},"l":{"type":"array","items":{"type":"number"},"maxItems":2}},"additionalProperties":false,"maxProperties":3}`), Budget{})
+	if err != nil || s.quick == nil {
+		f.Fatal(s, err)
+	}
+	for _, seed := range []string{`{"n":1}`, `{"n":1,"n":-1}`, `{"n":1,"s":"ab\u00e9"}`, `{"n":1.0,"e":"a"}`, `{"n":5,"l":[1,2.5]}`, `{"n":1e1}`, `{"n":12345678901234567}`, `{"n":1,"x":0}`, `[{"n":1}]`, `{"n":1,"s":"\ud800"}`} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, text []byte) {
+		if !json.Valid(text) || !s.quick.acceptsJSON(bytes.TrimSpace(text)) {
+			return
+		}
+		v, err := decode(text)
+		if err != nil {
+			t.Fatalf("%s: %v", text, err)
+		}
+		c, err := s.get()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.put(c)
+		if res, err := s.run(c, v); err != nil || !res.OK() {
+			t.Fatalf("%s: accepted on its text, refused by the library: %v %v", text, res.Failures, err)
+		}
+	})
 }

@@ -1,6 +1,8 @@
 package contract
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime"
@@ -172,6 +174,11 @@ func (s *Schema) Raw() []byte { return s.raw }
 // Validate checks a JSON value. It returns ErrNotJSON for a value that
 // does not parse and ErrBudget when the validation was stopped.
 func (s *Schema) Validate(value []byte) (Result, error) {
+	// The quick check reads the text itself: a valid value of a common
+	// schema is never decoded (json.Valid is a fifth of a decode).
+	if s.quick != nil && json.Valid(value) && s.quick.acceptsJSON(bytes.TrimSpace(value)) {
+		return Result{}, nil
+	}
 	v, err := decode(value)
 	if err != nil {
 		return Result{}, fmt.Errorf("%w: %v", ErrNotJSON, err)
