@@ -29,8 +29,10 @@ import (
 	"github.com/scriptforge/scriptforge/functions/voice"
 	"github.com/scriptforge/scriptforge/functions/workers"
 	"github.com/scriptforge/scriptforge/openapi"
+	"github.com/scriptforge/scriptforge/openapi/docs"
 	"github.com/scriptforge/scriptforge/ratelimit"
 	"github.com/scriptforge/scriptforge/tracing"
+	"github.com/scriptforge/scriptforge/web"
 )
 
 // Config is everything the gateway needs. Zero values take the defaults noted.
@@ -350,10 +352,12 @@ func (g *Gateway) routes() {
 		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
 		return c.Send(openapi.Spec())
 	})
-	app.Get("/docs", serveDocs) // the reference page, rendered from /openapi.json
-	app.Get("/docs/:asset", serveDocs)
-	app.Get("/", serveWeb) // the browser IDE (web.go), a client of the admin API below
-	app.Get("/ide/:asset", serveWeb)
+	reference := servePage(docs.Site, "reference page") // rendered from /openapi.json
+	app.Get("/docs", reference)
+	app.Get("/docs/:asset", reference)
+	ide := servePage(web.Site, "IDE") // the browser IDE, a client of the admin API below
+	app.Get("/", ide)
+	app.Get("/ide/:asset", ide)
 
 	// A function's own OpenAPI document, for whoever may invoke it. Before
 	// the invocation routes: "openapi.json" is no valid export name.

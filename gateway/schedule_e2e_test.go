@@ -279,7 +279,7 @@ func TestLastFireShown(t *testing.T) {
 func TestCancelScheduledRun(t *testing.T) {
 	s := startServer(t, t.TempDir())
 	r := s.admin("POST", "/v1/functions", map[string]any{"name": "slow", "type": "app", "timeout_ms": 5000,
-		"source": "exports.main = async () => { await new Promise(r => setTimeout(r, 4000)); return 1 }",
+		"source":   "exports.main = async () => { await new Promise(r => setTimeout(r, 4000)); return 1 }",
 		"schedule": map[string]any{"cron": "@hourly"}})
 	if r.status != http.StatusCreated {
 		t.Fatalf("create: %d %s", r.status, r.body)

@@ -25,7 +25,7 @@ func TestDistIsCurrent(t *testing.T) {
 	if !ok || got != want {
 		t.Fatalf("dist/ was built from inputs %q, the sources are %q: run go generate ./web/ and commit dist/", got, want)
 	}
-	app, ok := Get("app.js")
+	app, ok := Site.Get("app.js")
 	if !ok || !strings.Contains(string(app.Body[:min(300, len(app.Body))]), want) {
 		t.Fatal("dist/app.js does not carry the inputs' hash: run go generate ./web/")
 	}
@@ -34,7 +34,7 @@ func TestDistIsCurrent(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if a, _ := get(name); string(a.Body) != string(src) {
+		if b, _ := dist.ReadFile("dist/" + name); string(b) != string(src) {
 			t.Fatalf("dist/%s differs from src/%s: run go generate ./web/", name, name)
 		}
 	}
@@ -58,12 +58,12 @@ func TestAssets(t *testing.T) {
 		{"dist/app.js", false, ""},
 		{"nope.js", false, ""},
 	} {
-		a, ok := Get(c.name)
+		a, ok := Site.Get(c.name)
 		if ok != c.ok || a.ContentType != c.ct {
 			t.Errorf("Get(%q) = %v, %q", c.name, ok, a.ContentType)
 		}
 	}
-	if p := Page(); !strings.HasPrefix(p.ContentType, "text/html") || len(p.Body) == 0 {
+	if p := Site.Page(); !strings.HasPrefix(p.ContentType, "text/html") || len(p.Body) == 0 {
 		t.Fatal("no page")
 	}
 }
@@ -71,7 +71,7 @@ func TestAssets(t *testing.T) {
 // TestPageHasNoInlineCode: the CSP forbids inline script and style, so
 // the page must not need any; and every reference is to this origin.
 func TestPageHasNoInlineCode(t *testing.T) {
-	html := string(Page().Body)
+	html := string(Site.Page().Body)
 	if regexp.MustCompile(`(?is)<script[^>]*>\s*[^<\s]`).MatchString(html) ||
 		regexp.MustCompile(`(?i)\sstyle\s*=|<style|\son[a-z]+\s*=|javascript:`).MatchString(html) {
 		t.Fatal("the page has inline script, style or event handlers")

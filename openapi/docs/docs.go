@@ -8,7 +8,8 @@ package docs
 
 import (
 	"embed"
-	"path"
+
+	"github.com/scriptforge/scriptforge/web/site"
 )
 
 //go:embed assets
@@ -20,31 +21,5 @@ var assets embed.FS
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; " +
 	"base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
-// Asset is one embedded file with its content type.
-type Asset struct {
-	Body        []byte
-	ContentType string
-}
-
-var types = map[string]string{
-	".html": "text/html; charset=utf-8",
-	".js":   "text/javascript; charset=utf-8",
-	".css":  "text/css; charset=utf-8",
-}
-
-// Page is the HTML page served at /docs.
-func Page() Asset { a, _ := Get("index.html"); return a }
-
-// Get returns the asset of that name (docs.js, docs.css); false when
-// there is none.
-func Get(name string) (Asset, bool) {
-	ct, ok := types[path.Ext(name)]
-	if !ok || path.Base(name) != name {
-		return Asset{}, false
-	}
-	b, err := assets.ReadFile("assets/" + name)
-	if err != nil {
-		return Asset{}, false
-	}
-	return Asset{Body: b, ContentType: ct}, true
-}
+// Site is the reference page and its assets (docs.js, docs.css).
+var Site = site.Site{FS: assets, Dir: "assets", CSP: CSP}
