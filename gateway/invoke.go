@@ -187,8 +187,8 @@ func (g *Gateway) invoke(c *fiber.Ctx) error {
 		r := &invocationRun{d: d, inv: inv, tenant: tenant, contract: contract, rid: rid, export: export, started: started}
 		head := runHeader{RequestID: rid, FunctionID: d.ID, Version: d.LiveVersion, StartedAt: started.UTC()}
 		return g.streamRun(c, ctx, head, f, g.flights.ender(rid, f, done), func(ctx context.Context, s *runStream) sseFinal {
-			res, runErr, _ := g.runInvocation(ctx, r, s)
-			return resultEvent(r.rid, r.started, res, runErr)
+			res, runErr, cpu := g.runInvocation(ctx, r, s)
+			return resultEvent(r.rid, r.started, res, runErr).withCPU(cpu)
 		})
 	}
 	defer g.flights.end(rid, f)

@@ -217,6 +217,7 @@ type runHeaderStep struct {
 type runMessage struct {
 	Status      int               `json:"status"`
 	DurationMS  float64           `json:"duration_ms"`
+	CPUMS       float64           `json:"cpu_ms,omitempty"` // the run's CPU time, as its record has it
 	Result      json.RawMessage   `json:"result,omitempty"`
 	ContentType string            `json:"content_type,omitempty"`
 	Headers     map[string]string `json:"headers,omitempty"`
@@ -229,6 +230,7 @@ type runMessage struct {
 type runErrorEvent struct {
 	Status     int     `json:"status"`
 	DurationMS float64 `json:"duration_ms"`
+	CPUMS      float64 `json:"cpu_ms,omitempty"`
 	errorFields
 }
 
@@ -325,6 +327,20 @@ func (rs *runners) loop(job func()) {
 			return
 		}
 	}
+}
+
+// withCPU gives a run's final event the CPU time the run took.
+func (f sseFinal) withCPU(cpu time.Duration) sseFinal {
+	ms := float64(cpu.Microseconds()) / 1000
+	switch d := f.data.(type) {
+	case runMessage:
+		d.CPUMS = ms
+		f.data = d
+	case runErrorEvent:
+		d.CPUMS = ms
+		f.data = d
+	}
+	return f
 }
 
 // streamRun answers the call as an event stream: header first, then

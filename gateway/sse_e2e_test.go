@@ -145,6 +145,11 @@ func TestRunStreamEndToEnd(t *testing.T) {
 			if msg.data["status"] != 200.0 || msg.data["duration_ms"].(float64) < 290 {
 				t.Fatalf("message %v", msg.data)
 			}
+			// The run's CPU time: most of its 300 ms busy loop, and no
+			// more than it lasted.
+			if cpu, ok := msg.data["cpu_ms"].(float64); !ok || cpu < 100 || cpu > msg.data["duration_ms"].(float64)+50 {
+				t.Fatalf("message cpu_ms: %v", msg.data)
+			}
 			if r, _ := json.Marshal(msg.data["result"]); string(r) != `{"n":1}` {
 				t.Fatalf("result %s", r)
 			}

@@ -135,6 +135,10 @@ func (m *runMessage) appendJSON(b []byte) ([]byte, error) {
 	b = strconv.AppendInt(b, int64(m.Status), 10)
 	b = append(b, `,"duration_ms":`...)
 	b = strconv.AppendFloat(b, m.DurationMS, 'f', -1, 64)
+	if m.CPUMS != 0 {
+		b = append(b, `,"cpu_ms":`...)
+		b = strconv.AppendFloat(b, m.CPUMS, 'f', -1, 64)
+	}
 	b = append(b, `,"result":`...)
 	b = append(b, m.Result...)
 	return append(b, '}'), nil

@@ -26,6 +26,7 @@ func TestSSEJSONMatchesEncodingJSON(t *testing.T) {
 		&streamLine{LogLine: functions.LogLine{Time: at, Level: "warn", Message: "a \"quoted\"\nline"}},
 		&streamLine{Step: 2, FunctionID: "fn_b", LogLine: functions.LogLine{Time: at.Add(time.Millisecond), Level: "info", Message: ""}},
 		runMessage{Status: 200, DurationMS: 1.234, Result: json.RawMessage(`{"ok":true,"n":[1,2]}`)},
+		runMessage{Status: 200, DurationMS: 1.234, CPUMS: 0.567, Result: json.RawMessage(`{"ok":true}`)},
 		runMessage{Status: 201, DurationMS: 0.5, ContentType: "text/plain", Body: new(string)},
 	}
 	for _, ev := range events {

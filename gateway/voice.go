@@ -113,11 +113,11 @@ func (g *Gateway) voiceWebhook(c *fiber.Ctx) error {
 		r := &voiceRun{d: d, inv: inv, tenant: tenant, call: ev.Call, state: state, asJSON: asJSON, rid: rid, started: started}
 		head := runHeader{RequestID: rid, FunctionID: d.ID, Version: d.LiveVersion, StartedAt: started.UTC()}
 		return g.streamRun(c, runCtx, head, f, g.flights.ender(rid, f, func() { unl(); rel() }), func(ctx context.Context, s *runStream) sseFinal {
-			res, answer, contentType, _, runErr := g.runVoice(ctx, r, s)
+			res, answer, contentType, cpu, runErr := g.runVoice(ctx, r, s)
 			if runErr != nil || res.Response != nil {
-				return resultEvent(r.rid, r.started, res, runErr)
+				return resultEvent(r.rid, r.started, res, runErr).withCPU(cpu)
 			}
-			return bodyMessage(http.StatusOK, r.started, contentType, nil, answer)
+			return bodyMessage(http.StatusOK, r.started, contentType, nil, answer).withCPU(cpu)
 		})
 	}
 	defer g.flights.end(rid, f)

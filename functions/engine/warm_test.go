@@ -608,26 +608,34 @@ func TestProgramFootprint(t *testing.T) {
 		`return {ok: true, n: d.n}`,
 		strings.Repeat("if (d.n === 7) { d.x = [1, 2, 3].map((v) => v * d.n).join(\",\"); }\n", 150) + `return {ok: true}`,
 	} {
-		e := New(Config{})
 		const n = 200
 		invs := make([]*functions.Invocation, n)
 		for i := range invs {
 			invs[i] = fnInv(t, "acme", fmt.Sprint("f", i), 1, functions.TypeApp,
 				fmt.Sprintf("const seed = %d;\n", i)+`exports.main = (d, ctx) => { `+body+` }`, `{"n":1}`)
 		}
-		var before, after runtime.MemStats
-		runtime.GC()
-		runtime.ReadMemStats(&before)
-		for _, inv := range invs {
-			if _, err := e.program(inv); err != nil {
-				t.Fatal(err)
+		// The heap is the whole test binary's: another test running at
+		// the same time allocates or frees between the two readings. The
+		// median of three measurements is the programs' own.
+		var pers []int64
+		for range 3 {
+			e := New(Config{})
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			for _, inv := range invs {
+				if _, err := e.program(inv); err != nil {
+					t.Fatal(err)
+				}
 			}
+			runtime.GC()
+			runtime.ReadMemStats(&after)
+			runtime.KeepAlive(e)
+			pers = append(pers, (int64(after.HeapAlloc)-int64(before.HeapAlloc))/n)
 		}
-		runtime.GC()
-		runtime.ReadMemStats(&after)
-		runtime.KeepAlive(e)
-		per, estimate := int64(after.HeapAlloc-before.HeapAlloc)/n, programBytes(len(invs[0].Code))
-		t.Logf("%d bytes of code: a program holds %d bytes (estimate %d)", len(invs[0].Code), per, estimate)
+		slices.Sort(pers)
+		per, estimate := pers[1], programBytes(len(invs[0].Code))
+		t.Logf("%d bytes of code: a program holds %d bytes (estimate %d; measured %v)", len(invs[0].Code), per, estimate, pers)
 		if per > estimate*2 || per < estimate/2 {
 			t.Fatalf("a program of %d bytes holds %d bytes, the estimate is %d: adjust programBytes", len(invs[0].Code), per, estimate)
 		}

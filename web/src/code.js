@@ -155,7 +155,9 @@ export function codeTab(panel, state) {
     const rows = [];
     if (final.name === "cancelled") rows.push(["Status", "cancelled"]);
     else rows.push(["Status", d.code === "cancelled" ? `cancelled (${d.status})` : String(d.status)], ["Duration", formatMS(d.duration_ms ?? elapsed)]);
-    const cpu = h("dd", { id: "cpu-time" }, rid ? "…" : "–");
+    // The final event carries the run's CPU time; the run's record is
+    // still read for a failure's stack.
+    const cpu = h("dd", { id: "cpu-time" }, d.cpu_ms != null ? formatMS(d.cpu_ms) : rid ? "…" : "–");
     const meta = h("dl", { class: "meta" }, ...rows.flatMap(([k, v]) => [h("dt", {}, k), h("dd", { id: k === "Status" ? "result-status" : null }, v)]),
       h("dt", {}, "CPU time"), cpu, rid ? [h("dt", {}, "Request"), h("dd", {}, h("code", {}, rid))] : null);
     const parts = [meta];
@@ -171,15 +173,17 @@ export function codeTab(panel, state) {
     }
     replace(result, ...parts);
     // A cancelled run failed at no line of its own: nothing to mark.
-    if (rid) details(rid, cpu, final.name === "error" && d.code !== "cancelled", seq);
+    if (rid) details(rid, d.cpu_ms != null ? null : cpu, final.name === "error" && d.code !== "cancelled", seq);
   }
 
   // details reads the run's record, stored a moment after the run ends,
-  // for its CPU time and, for a failure, the stack's line and column. It
+  // for its CPU time (cpu: null when the stream gave it) and, for a
+  // failure, the stack's line and column. It
   // looks in the function's newest runs rather than asking for the run by
   // id, which answers 404 until the record is there (a red line in the
   // browser's console for every run).
   async function details(rid, cpu, failed, seq) {
+    if (!cpu && !failed) return; // nothing left to read
     for (let i = 0; i < 20; i++) {
       await new Promise((r) => setTimeout(r, i ? 150 : 50));
       if (closed) return; // the page is gone (the function may be too)
@@ -188,16 +192,16 @@ export function codeTab(panel, state) {
         const { runs } = await api("GET", `/v1/functions/${enc(state.id)}/runs?limit=20&since=10m`);
         run = runs.find((r) => r.request_id === rid);
       } catch (err) {
-        cpu.textContent = "unknown: " + err.message;
+        if (cpu) cpu.textContent = "unknown: " + err.message;
         return;
       }
       if (run) {
-        cpu.textContent = formatMS(run.cpu_us / 1000);
+        if (cpu) cpu.textContent = formatMS(run.cpu_us / 1000);
         if (failed && seq === runSeq && !running) previewStack(run.error || "");
         return;
       }
     }
-    cpu.textContent = "not recorded (quiet runs are sampled)";
+    if (cpu) cpu.textContent = "not recorded (quiet runs are sampled)";
   }
 
   function previewStack(stack) {
