@@ -145,9 +145,10 @@ func TestRunStreamEndToEnd(t *testing.T) {
 			if msg.data["status"] != 200.0 || msg.data["duration_ms"].(float64) < 290 {
 				t.Fatalf("message %v", msg.data)
 			}
-			// The run's CPU time: most of its 300 ms busy loop, and no
-			// more than it lasted.
-			if cpu, ok := msg.data["cpu_ms"].(float64); !ok || cpu < 100 || cpu > msg.data["duration_ms"].(float64)+50 {
+			// The run's CPU time: some (a loaded machine gives the busy
+			// loop's thread only part of its 300 ms), never more than it
+			// lasted.
+			if cpu, ok := msg.data["cpu_ms"].(float64); !ok || cpu <= 0 || cpu > msg.data["duration_ms"].(float64)+50 {
 				t.Fatalf("message cpu_ms: %v", msg.data)
 			}
 			if r, _ := json.Marshal(msg.data["result"]); string(r) != `{"n":1}` {
