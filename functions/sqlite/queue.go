@@ -1,0 +1,366 @@
+package sqlite
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/scriptforge/scriptforge/functions/queue"
+)
+
+var _ queue.Queue = (*Queue)(nil)
+
+// Queue is the store's queue of async runs (the queue_runs table).
+type Queue struct{ s *Store }
+
+// Queue returns the queue of async runs kept in the same file.
+func (s *Store) Queue() *Queue { return &Queue{s: s} }
+
+const queueColumns = `id, tenant, function_id, export, data, headers, callback_url, idempotency_key, state, attempts,
+max_attempts, errors, token, lease_until, next_at, status, result, error, enqueued_at, started_at, finished_at`
+
+func scanQueued(row scanner) (queue.Run, error) {
+	var r queue.Run
+	var headers, errs string
+	var lease, next, enq, started, finished int64
+	var data, result []byte
+	err := row.Scan(&r.ID, &r.Tenant, &r.FunctionID, &r.Export, &data, &headers, &r.CallbackURL, &r.IdempotencyKey,
+		&r.State, &r.Attempts, &r.MaxAttempts, &errs, &r.Token, &lease, &next, &r.Status, &result, &r.Error,
+		&enq, &started, &finished)
+	if err != nil {
+		return r, err
+	}
+	r.Data = data
+	if len(result) > 0 {
+		r.Result = result
+	}
+	if err := json.Unmarshal([]byte(headers), &r.Headers); err != nil {
+		return r, fmt.Errorf("headers of %s: %w", r.ID, err)
+	}
+	if err := json.Unmarshal([]byte(errs), &r.Errors); err != nil {
+		return r, fmt.Errorf("errors of %s: %w", r.ID, err)
+	}
+	r.LeaseUntil, r.NextAt, r.EnqueuedAt = optMillis(lease), optMillis(next), fromMillis(enq)
+	r.StartedAt, r.FinishedAt = optMillis(started), optMillis(finished)
+	return r, nil
+}
+
+// optMillis reads a time column where 0 means none.
+func optMillis(ms int64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return fromMillis(ms)
+}
+
+func optToMillis(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return toMillis(t)
+}
+
+// Enqueue stores a queued run, in one write transaction with the depth
+// check, so the bounds hold exactly however many gateways enqueue.
+func (q *Queue) Enqueue(ctx context.Context, r queue.Run, lim queue.Limits) (queue.Run, bool, error) {
+	headers, err := json.Marshal(r.Headers)
+	if err != nil {
+		return r, false, fmt.Errorf("sqlite: enqueue: %w", err)
+	}
+	if r.Data == nil {
+		r.Data = json.RawMessage("{}")
+	}
+	if r.EnqueuedAt.IsZero() {
+		r.EnqueuedAt = q.s.stamp()
+	}
+	r.State, r.Attempts, r.Errors, r.NextAt = queue.Queued, 0, nil, r.EnqueuedAt
+	var existing queue.Run
+	found := false
+	err = inTx(ctx, q.s.db, func(tx *sql.Tx) error {
+		if r.IdempotencyKey != "" {
+			e, err := scanQueued(tx.QueryRowContext(ctx, `SELECT `+queueColumns+` FROM queue_runs WHERE tenant = ? AND idempotency_key = ?`,
+				r.Tenant, r.IdempotencyKey))
+			if err == nil {
+				existing, found = e, true
+				return nil
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+		}
+		if lim.Tenant > 0 || lim.Total > 0 {
+			var mine, all int
+			if err := tx.QueryRowContext(ctx, `
+SELECT COALESCE(SUM(tenant = ?), 0), COUNT(*) FROM queue_runs WHERE state IN ('queued', 'running')`, r.Tenant).Scan(&mine, &all); err != nil {
+				return err
+			}
+			if lim.Tenant > 0 && mine >= lim.Tenant {
+				return queue.ErrTenantFull
+			}
+			if lim.Total > 0 && all >= lim.Total {
+				return queue.ErrFull
+			}
+		}
+		_, err := tx.ExecContext(ctx, `
+INSERT INTO queue_runs (id, tenant, function_id, export, data, headers, callback_url, idempotency_key, state, max_attempts, next_at, enqueued_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			r.ID, r.Tenant, r.FunctionID, r.Export, []byte(r.Data), string(headers), r.CallbackURL, r.IdempotencyKey,
+			string(queue.Queued), max(r.MaxAttempts, 1), toMillis(r.NextAt), toMillis(r.EnqueuedAt))
+		return err
+	})
+	switch {
+	case errors.Is(err, queue.ErrTenantFull), errors.Is(err, queue.ErrFull):
+		return r, false, err
+	case err != nil:
+		return r, false, fmt.Errorf("sqlite: enqueue %s: %w", r.ID, err)
+	case found:
+		return existing, false, nil
+	}
+	r.MaxAttempts = max(r.MaxAttempts, 1)
+	return r, true, nil
+}
+
+// Claim takes the next due run in a write transaction: two workers (or
+// gateways) never hold one run at once.
+func (q *Queue) Claim(ctx context.Context, now time.Time, lease time.Duration) (queue.Run, bool, error) {
+	var claimed queue.Run
+	ok := false
+	at := toMillis(now)
+	err := inTx(ctx, q.s.db, func(tx *sql.Tx) error {
+		// Each pass either claims a run or dead-letters one whose lease
+		// expired on its last attempt; bounded so a claim stays short.
+		for range 16 {
+			r, err := scanQueued(tx.QueryRowContext(ctx, `SELECT `+queueColumns+` FROM queue_runs
+WHERE (state = 'queued' AND next_at <= ?) OR (state = 'running' AND lease_until <= ?)
+ORDER BY next_at, enqueued_at LIMIT 1`, at, at))
+			if errors.Is(err, sql.ErrNoRows) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			if r.State == queue.Running { // its worker was lost: that attempt failed
+				r.Errors = append(r.Errors, queue.Attempt{N: r.Attempts, At: now.UTC(), Error: "lease expired: the worker running it was lost"})
+				if r.Attempts >= r.MaxAttempts {
+					if err := q.deadLetter(ctx, tx, r, now); err != nil {
+						return err
+					}
+					continue
+				}
+			}
+			errs, err := json.Marshal(r.Errors)
+			if err != nil {
+				return err
+			}
+			r.State, r.Attempts, r.Token = queue.Running, r.Attempts+1, newToken()
+			r.StartedAt, r.LeaseUntil = fromMillis(at), fromMillis(toMillis(now.Add(lease)))
+			if _, err := tx.ExecContext(ctx, `
+UPDATE queue_runs SET state = ?, attempts = ?, token = ?, started_at = ?, lease_until = ?, errors = ? WHERE id = ?`,
+				string(r.State), r.Attempts, r.Token, at, toMillis(r.LeaseUntil), string(errs), r.ID); err != nil {
+				return err
+			}
+			claimed, ok = r, true
+			return nil
+		}
+		return nil
+	})
+	if err != nil {
+		return queue.Run{}, false, fmt.Errorf("sqlite: claim: %w", err)
+	}
+	return claimed, ok, nil
+}
+
+func (q *Queue) deadLetter(ctx context.Context, tx *sql.Tx, r queue.Run, now time.Time) error {
+	errs, err := json.Marshal(r.Errors)
+	if err != nil {
+		return err
+	}
+	last := ""
+	if n := len(r.Errors); n > 0 {
+		last = r.Errors[n-1].Error
+	}
+	_, err = tx.ExecContext(ctx, `
+UPDATE queue_runs SET state = 'dead', token = '', lease_until = 0, errors = ?, error = ?, finished_at = ? WHERE id = ?`,
+		string(errs), last, toMillis(now), r.ID)
+	return err
+}
+
+func newToken() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:]) // crypto/rand does not fail on Linux
+	return hex.EncodeToString(b[:])
+}
+
+// Extend moves the end of a held lease.
+func (q *Queue) Extend(ctx context.Context, id, token string, until time.Time) error {
+	res, err := q.s.db.ExecContext(ctx, `UPDATE queue_runs SET lease_until = ? WHERE id = ? AND token = ? AND state = 'running'`,
+		toMillis(until), id, token)
+	return leaseHeld(res, err, "extend", id)
+}
+
+func leaseHeld(res sql.Result, err error, op, id string) error {
+	if err != nil {
+		return fmt.Errorf("sqlite: %s %s: %w", op, id, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("sqlite: %s %s: %w", op, id, err)
+	}
+	if n == 0 {
+		return queue.ErrLeaseLost
+	}
+	return nil
+}
+
+// Complete records a final outcome if token still holds the lease; the
+// token's check in the UPDATE makes the outcome recorded once.
+func (q *Queue) Complete(ctx context.Context, id, token string, o queue.Outcome, at time.Time) error {
+	switch o.State {
+	case queue.Succeeded, queue.Failed, queue.Cancelled:
+	default:
+		return fmt.Errorf("sqlite: complete %s: %q is not a final outcome", id, o.State)
+	}
+	res, err := q.s.db.ExecContext(ctx, `
+UPDATE queue_runs SET state = ?, status = ?, result = ?, error = ?, finished_at = ?, token = '', lease_until = 0
+WHERE id = ? AND token = ? AND state = 'running'`,
+		string(o.State), o.Status, []byte(o.Result), o.Error, toMillis(at), id, token)
+	return leaseHeld(res, err, "complete", id)
+}
+
+// Fail records a failed attempt: queued again for retryAt, or dead when
+// it was the last.
+func (q *Queue) Fail(ctx context.Context, id, token, errText string, at, retryAt time.Time) (queue.State, error) {
+	state := queue.Queued
+	err := inTx(ctx, q.s.db, func(tx *sql.Tx) error {
+		r, err := scanQueued(tx.QueryRowContext(ctx, `SELECT `+queueColumns+` FROM queue_runs WHERE id = ? AND token = ? AND state = 'running'`, id, token))
+		if errors.Is(err, sql.ErrNoRows) {
+			return queue.ErrLeaseLost
+		}
+		if err != nil {
+			return err
+		}
+		r.Errors = append(r.Errors, queue.Attempt{N: r.Attempts, At: at.UTC(), Error: errText})
+		if r.Attempts >= r.MaxAttempts {
+			state = queue.Dead
+			return q.deadLetter(ctx, tx, r, at)
+		}
+		errs, err := json.Marshal(r.Errors)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `
+UPDATE queue_runs SET state = 'queued', token = '', lease_until = 0, errors = ?, error = ?, next_at = ? WHERE id = ?`,
+			string(errs), errText, toMillis(retryAt), id)
+		return err
+	})
+	if errors.Is(err, queue.ErrLeaseLost) {
+		return "", err
+	}
+	if err != nil {
+		return "", fmt.Errorf("sqlite: fail %s: %w", id, err)
+	}
+	return state, nil
+}
+
+// Cancel ends a queued run; any other state is returned as it is.
+func (q *Queue) Cancel(ctx context.Context, tenant, id string, at time.Time) (queue.State, error) {
+	var state queue.State
+	err := inTx(ctx, q.s.db, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, `SELECT state FROM queue_runs WHERE tenant = ? AND id = ?`, tenant, id).Scan(&state); err != nil {
+			return err
+		}
+		if state != queue.Queued {
+			return nil
+		}
+		state = queue.Cancelled
+		_, err := tx.ExecContext(ctx, `UPDATE queue_runs SET state = 'cancelled', error = 'cancelled before it ran', finished_at = ? WHERE id = ?`,
+			toMillis(at), id)
+		return err
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", queue.ErrNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("sqlite: cancel %s: %w", id, err)
+	}
+	return state, nil
+}
+
+// Get reads one of the tenant's async runs.
+func (q *Queue) Get(ctx context.Context, tenant, id string) (queue.Run, error) {
+	r, err := scanQueued(q.s.db.QueryRowContext(ctx, `SELECT `+queueColumns+` FROM queue_runs WHERE tenant = ? AND id = ?`, tenant, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return queue.Run{}, queue.ErrNotFound
+	}
+	if err != nil {
+		return queue.Run{}, fmt.Errorf("sqlite: queued run %s: %w", id, err)
+	}
+	return r, nil
+}
+
+// Dead lists the tenant's dead runs, the latest to die first.
+func (q *Queue) Dead(ctx context.Context, tenant string, limit int) ([]queue.Run, error) {
+	list, err := queryAll(ctx, q.s.db, scanQueued, `SELECT `+queueColumns+` FROM queue_runs
+WHERE tenant = ? AND state = 'dead' ORDER BY finished_at DESC, id LIMIT ?`, tenant, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: dead runs: %w", err)
+	}
+	return list, nil
+}
+
+// Redrive queues dead runs again, due at once, with their attempts reset;
+// the errors of earlier attempts are kept.
+func (q *Queue) Redrive(ctx context.Context, tenant, id string, at time.Time) (int, error) {
+	stmt := `UPDATE queue_runs SET state = 'queued', attempts = 0, next_at = ?, error = '', finished_at = 0
+WHERE tenant = ? AND state = 'dead'`
+	args := []any{toMillis(at), tenant}
+	if id != "" {
+		stmt += ` AND id = ?`
+		args = append(args, id)
+	}
+	res, err := q.s.db.ExecContext(ctx, stmt, args...)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: redrive: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: redrive: %w", err)
+	}
+	if n == 0 && id != "" {
+		if _, err := q.Get(ctx, tenant, id); err != nil {
+			return 0, err
+		}
+		return 0, queue.ErrState
+	}
+	return int(n), nil
+}
+
+// Discard deletes a run that will not run again.
+func (q *Queue) Discard(ctx context.Context, tenant, id string) error {
+	res, err := q.s.db.ExecContext(ctx, `DELETE FROM queue_runs WHERE tenant = ? AND id = ? AND state NOT IN ('queued', 'running')`, tenant, id)
+	if err != nil {
+		return fmt.Errorf("sqlite: discard %s: %w", id, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		if _, err := q.Get(ctx, tenant, id); err != nil {
+			return err
+		}
+		return queue.ErrState
+	}
+	return nil
+}
+
+// Depth counts the queued and running runs of the tenant and of all.
+func (q *Queue) Depth(ctx context.Context, tenant string) (int, int, error) {
+	var mine, all int
+	if err := q.s.db.QueryRowContext(ctx, `
+SELECT COALESCE(SUM(tenant = ?), 0), COUNT(*) FROM queue_runs WHERE state IN ('queued', 'running')`, tenant).Scan(&mine, &all); err != nil {
+		return 0, 0, fmt.Errorf("sqlite: queue depth: %w", err)
+	}
+	return mine, all, nil
+}
