@@ -24,6 +24,7 @@ import (
 	"github.com/scriptforge/scriptforge/functions/contract"
 	"github.com/scriptforge/scriptforge/functions/engine"
 	"github.com/scriptforge/scriptforge/functions/logstream"
+	"github.com/scriptforge/scriptforge/functions/queue"
 	"github.com/scriptforge/scriptforge/functions/routing"
 	"github.com/scriptforge/scriptforge/functions/sandbox"
 	"github.com/scriptforge/scriptforge/functions/voice"
@@ -118,6 +119,11 @@ type Config struct {
 	// on GET /v1/functions/{id}, a list on GET /v1/functions/{id}/fires.
 	// Nil: neither is shown (the list is 404).
 	Fires FireReader
+	// Queue keeps async runs (Prefer: respond-async on a POST); nil: the
+	// preference is ignored and every call runs synchronously.
+	Queue queue.Queue
+	// Async configures the queue's bounds, attempts and workers.
+	Async AsyncConfig
 	// CallState keeps voice calls' state (ctx.call.state). Default: the
 	// Store, if it keeps call state too; without one, voice webhooks
 	// answer 503.
@@ -204,6 +210,8 @@ type Gateway struct {
 	closingOnce sync.Once
 	// streamRunners run streamed calls' runs.
 	streamRunners *runners
+	// async wakes and tracks the queue's workers (async.go).
+	async *asyncWorkers
 }
 
 // New builds the gateway; it starts only the run-record writer and pruner.
@@ -246,6 +254,7 @@ func New(cfg Config) (*Gateway, error) {
 	cfg.SSEBuffer = orDefault(cfg.SSEBuffer, 256)
 	cfg.SSECoalesce = cmp.Or(cfg.SSECoalesce, 10*time.Millisecond)
 	cfg.FollowBuffer = orDefault(cfg.FollowBuffer, logstream.DefaultBuffer)
+	cfg.Async.setDefaults()
 	g := &Gateway{
 		cfg:     cfg,
 		log:     cfg.Logger,
@@ -258,6 +267,7 @@ func New(cfg Config) (*Gateway, error) {
 		tracer:        cfg.Tracer,
 		logs:          logstream.New(),
 		streamRunners: newRunners(),
+		async:         &asyncWorkers{wake: make(chan struct{}, 1)},
 		closing:       make(chan struct{}),
 	}
 	g.metrics = newMetrics(cfg, g.flights.count)
@@ -392,6 +402,11 @@ func (g *Gateway) routes() {
 	app.Get("/v1/runs", read, g.listTenantRuns)
 	app.Get("/v1/runs/:requestId", read, g.getRun)
 	app.Delete("/v1/runs/:requestId", write, g.cancelRun) // stops a run in progress (cancel.go)
+	// Async runs whose attempts are spent (deadletters.go).
+	app.Get("/v1/dead-letters", read, g.listDead)
+	app.Post("/v1/dead-letters/redrive", write, g.redrive) // all of the tenant's
+	app.Post("/v1/dead-letters/:requestId/redrive", write, g.redrive)
+	app.Delete("/v1/dead-letters/:requestId", write, g.discardDead)
 
 	// Class 4 routing: assignments are admin data; POST runs the chain,
 	// for a softswitch's key with routing:invoke (see routing_chain.go).
