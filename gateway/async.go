@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -30,6 +31,11 @@ type AsyncConfig struct {
 	// of the sandboxes and of each tenant's concurrency async work may
 	// hold, so interactive calls keep the rest. Default 2.
 	Workers int
+	// TenantShare is the fraction of a tenant's concurrency cap its async
+	// runs may hold on this gateway (at least one run): the rest is kept
+	// for its interactive calls. A run over it waits in the queue, its
+	// attempt uncounted. Default 0.5.
+	TenantShare float64
 	// MaxTenantDepth and MaxDepth bound the queued and running runs of one
 	// tenant (429 past it) and of all (503). Defaults 1,000 and 10,000.
 	MaxTenantDepth, MaxDepth int
@@ -39,6 +45,10 @@ type AsyncConfig struct {
 	MaxAttempts int
 	// Backoff spaces the attempts (defaults 1 s, doubling, at most 5 min).
 	Backoff queue.Backoff
+	// Lease is how long a worker holds a claimed run: past it, a run whose
+	// gateway died is taken again. It must outlast the longest run.
+	// Default: the longest time limit (Limits.MaxTimeoutMS) plus WriteGrace.
+	Lease time.Duration
 	// Poll is how often an idle worker looks for runs that came due
 	// (retries; runs queued by another gateway). Default 500 ms.
 	Poll time.Duration
@@ -52,6 +62,9 @@ func (c *AsyncConfig) setDefaults() {
 	c.MaxTenantDepth = orDefault(c.MaxTenantDepth, 1000)
 	c.MaxDepth = orDefault(c.MaxDepth, 10_000)
 	c.MaxAttempts = orDefault(c.MaxAttempts, 3)
+	if c.TenantShare <= 0 || c.TenantShare > 1 {
+		c.TenantShare = 0.5
+	}
 	if c.Poll <= 0 {
 		c.Poll = 500 * time.Millisecond
 	}
@@ -128,6 +141,28 @@ func (g *Gateway) enqueue(c *fiber.Ctx, d functions.Deployed, rid, export string
 type asyncWorkers struct {
 	wake chan struct{}
 	wg   sync.WaitGroup
+	mu   sync.Mutex
+	held map[string]int // tenant → its async runs in progress here
+}
+
+// take counts a run of tenant in, unless the tenant's async runs hold
+// their share of its concurrency cap already (no cap: no share).
+func (a *asyncWorkers) take(tenant string, limit int, share float64) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if limit > 0 && a.held[tenant] >= max(1, int(float64(limit)*share)) {
+		return false
+	}
+	a.held[tenant]++
+	return true
+}
+
+func (a *asyncWorkers) done(tenant string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.held[tenant]--; a.held[tenant] <= 0 {
+		delete(a.held, tenant)
+	}
 }
 
 func (g *Gateway) wakeWorkers() {
@@ -155,7 +190,7 @@ func (g *Gateway) RunAsync(ctx context.Context) {
 }
 
 func (g *Gateway) asyncWorker(ctx context.Context) {
-	lease := time.Duration(g.cfg.Limits.MaxTimeoutMS)*time.Millisecond + g.cfg.WriteGrace
+	lease := cmp.Or(g.cfg.Async.Lease, time.Duration(g.cfg.Limits.MaxTimeoutMS)*time.Millisecond+g.cfg.WriteGrace)
 	t := time.NewTimer(0)
 	defer t.Stop()
 	for {
@@ -163,10 +198,9 @@ func (g *Gateway) asyncWorker(ctx context.Context) {
 		if err != nil && ctx.Err() == nil {
 			g.log.Error("async: claim", slog.Any("error", err))
 		}
-		if ok {
-			// Not cancelled with ctx: a shutdown lets the run finish, as
-			// it does calls in flight.
-			g.runQueued(context.WithoutCancel(ctx), r)
+		// Not cancelled with ctx: a shutdown lets the run finish, as it
+		// does calls in flight.
+		if ok && g.runQueued(context.WithoutCancel(ctx), r) {
 			continue
 		}
 		t.Reset(g.cfg.Async.Poll)
@@ -182,8 +216,19 @@ func (g *Gateway) asyncWorker(ctx context.Context) {
 // runQueued makes one attempt of a claimed run and records its outcome:
 // a 5xx (the function's fault, a timeout, an over-limit refusal) is
 // retried after a backoff, to dead when it was the last attempt; a 4xx
-// is the run's final failure.
-func (g *Gateway) runQueued(ctx context.Context, r queue.Run) {
+// is the run's final failure. false: the run was given back, its tenant's
+// async share being in use.
+func (g *Gateway) runQueued(ctx context.Context, r queue.Run) bool {
+	if tenant, err := g.tenants.get(ctx, r.Tenant); err == nil {
+		limit := orDefault(tenant.Limits.Concurrency, g.admit.defaults.TenantConcurrency)
+		if !g.async.take(r.Tenant, limit, g.cfg.Async.TenantShare) {
+			if err := g.cfg.Queue.Release(ctx, r.ID, r.Token, time.Now().Add(g.cfg.Async.Poll)); err != nil {
+				g.log.Error("async: release", slog.String("request_id", r.ID), slog.Any("error", err))
+			}
+			return false
+		}
+		defer g.async.done(r.Tenant)
+	} // a tenant that cannot be read fails the attempt below
 	started := time.Now()
 	res, runErr := g.attemptQueued(ctx, r, started)
 	now := time.Now()
@@ -219,6 +264,7 @@ func (g *Gateway) runQueued(ctx context.Context, r queue.Run) {
 	if err != nil {
 		g.log.Error("async: record outcome", slog.String("request_id", r.ID), slog.Any("error", err))
 	}
+	return true
 }
 
 // attemptQueued runs r once as RunScheduled runs a slot: the live

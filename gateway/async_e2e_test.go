@@ -252,3 +252,40 @@ func TestAsyncRetriedToDead(t *testing.T) {
 	}
 	s.waitRun(others[1], "succeeded")
 }
+
+// TestAsyncKeepsInteractiveShare: with a tenant cap of 2 and half of it
+// for async work, three slow async runs go one at a time, and a call made
+// meanwhile gets the other slot at once instead of waiting behind them.
+func TestAsyncKeepsInteractiveShare(t *testing.T) {
+	s := startServerWith(t, t.TempDir(), "inprocess", 0, func(c *gateway.Config) {
+		c.Queue, c.Async = c.Store.(*sqlite.Store).Queue(), gateway.AsyncConfig{Workers: 3, Poll: 20 * time.Millisecond}
+		c.Usage.TenantConcurrency = 2
+	})
+	s.startWorkers()
+	slow := s.deployWith(map[string]any{"name": "slow", "type": "app", "timeout_ms": 5000,
+		"source": `export async function main() { await new Promise(r => setTimeout(r, 600)); return 1 }`})
+	_, fast := s.deploy("fast", "script", `function main() { return 2 }`)
+	ids := []string{s.accept(slow, `{}`, nil), s.accept(slow, `{}`, nil), s.accept(slow, `{}`, nil)}
+	s.waitRun(ids[0], "running")
+	running := 0
+	for _, id := range ids {
+		if r := s.admin("GET", "/v1/runs/"+id, nil); r.json(t)["status"] == "running" {
+			running++
+		}
+	}
+	if running != 1 {
+		t.Fatalf("%d async runs of one tenant at once, want 1", running)
+	}
+	began := time.Now()
+	if r := s.do("POST", "/v1/fn/"+fast, `{}`, nil); r.status != 200 {
+		t.Fatalf("interactive call: %d %s", r.status, r.body)
+	}
+	if d := time.Since(began); d > 300*time.Millisecond {
+		t.Fatalf("the interactive call waited %v behind async runs", d)
+	}
+	for _, id := range ids {
+		if m := s.waitRun(id, "succeeded"); m["attempts"] != 1.0 {
+			t.Fatalf("a run given back counted an attempt: %v", m)
+		}
+	}
+}

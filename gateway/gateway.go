@@ -7,6 +7,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -255,6 +256,9 @@ func New(cfg Config) (*Gateway, error) {
 	cfg.SSECoalesce = cmp.Or(cfg.SSECoalesce, 10*time.Millisecond)
 	cfg.FollowBuffer = orDefault(cfg.FollowBuffer, logstream.DefaultBuffer)
 	cfg.Async.setDefaults()
+	if maxRun := time.Duration(l.MaxTimeoutMS) * time.Millisecond; cfg.Async.Lease > 0 && cfg.Async.Lease <= maxRun {
+		return nil, fmt.Errorf("gateway: the async lease (%v) must outlast the longest run (%v)", cfg.Async.Lease, maxRun)
+	}
 	g := &Gateway{
 		cfg:     cfg,
 		log:     cfg.Logger,
@@ -267,7 +271,7 @@ func New(cfg Config) (*Gateway, error) {
 		tracer:        cfg.Tracer,
 		logs:          logstream.New(),
 		streamRunners: newRunners(),
-		async:         &asyncWorkers{wake: make(chan struct{}, 1)},
+		async:         &asyncWorkers{wake: make(chan struct{}, 1), held: map[string]int{}},
 		closing:       make(chan struct{}),
 	}
 	g.metrics = newMetrics(cfg, g.flights.count)

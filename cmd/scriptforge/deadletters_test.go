@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -101,4 +103,75 @@ func TestCLIDeadLetters(t *testing.T) {
 			t.Errorf("%v: %d %s", tc.args, code, errOut)
 		}
 	}
+}
+
+// TestKilledWithQueuedRuns: a gateway killed (SIGKILL) with async runs
+// queued and running comes back on the same data directory, and every
+// accepted run succeeds. Each run reports itself to a counting server at
+// its end: a run the killed gateway was running may report twice (it is
+// taken again when its lease expires: at least once), never more, and no
+// run is lost.
+func TestKilledWithQueuedRuns(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for a lease to expire")
+	}
+	var mu sync.Mutex
+	seen := map[string]int{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen[strings.TrimPrefix(r.URL.Path, "/")]++
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	flags := []string{"--fetch-allow", "127.0.0.1/32", "--async-workers", "2", "--async-lease", "3s", "--max-timeout", "2s"}
+	dir := t.TempDir()
+	g := startGateway(t, append([]string{"--data-dir", dir}, flags...)...)
+	file := writeFile(t, "report.js", `export default async (d, ctx) => {
+	await new Promise(r => setTimeout(r, 150))
+	await fetch("`+srv.URL+`/" + ctx.requestId, {method: "POST"})
+	return 1
+}`)
+	out, errOut, code := g.cli(t, "deploy", file, "--type", "app", "--timeout", "2s")
+	if code != 0 {
+		t.Fatalf("deploy: %d %s %s", code, out, errOut)
+	}
+	uuid := regexp.MustCompile(`UUID:\s+(\S+)`).FindStringSubmatch(out)[1]
+	const n = 20
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = g.accept(t, uuid)
+	}
+	time.Sleep(400 * time.Millisecond) // some ran, some are running, most are queued
+	if err := g.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = g.cmd.Wait()
+	mu.Lock()
+	before := len(seen)
+	mu.Unlock()
+	if before >= n {
+		t.Fatalf("all %d runs were over before the kill: nothing tested", n)
+	}
+
+	again := serveAgain(t, dir, g.key, flags...)
+	for _, id := range ids {
+		again.waitAsync(t, id, "succeeded")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	twice := 0
+	for _, id := range ids {
+		switch c := seen[id]; {
+		case c == 0:
+			t.Errorf("run %s succeeded without running", id)
+		case c == 2:
+			twice++
+		case c > 2:
+			t.Errorf("run %s ran %d times", id, c)
+		}
+	}
+	if len(seen) != n || twice > 2 { // 2 workers: at most 2 runs were in flight at the kill
+		t.Fatalf("%d runs reported (%d before the kill), %d twice: %v", len(seen), before, twice, seen)
+	}
+	t.Logf("%d of %d runs reported before the kill; %d ran twice", before, n, twice)
 }

@@ -154,6 +154,8 @@ key and prints it once: keep it, only its hash is stored.`,
 	f.DurationVar(&o.shutdownGrace, "shutdown-grace", 30*time.Second, "how long in-flight requests may finish on SIGTERM")
 	f.BoolVar(&o.schedules, "schedules", true, "run functions on their schedules (each slot once: it is claimed in the store before it runs); --schedules=false leaves them to another gateway")
 	f.IntVar(&o.async.Workers, "async-workers", 0, "async runs (Prefer: respond-async) this gateway runs at once: their share of the sandboxes and of each tenant's concurrency, the rest kept for interactive calls (default: half of --sandboxes, at least 1; negative: run none, only accept)")
+	f.Float64Var(&o.async.TenantShare, "async-tenant-share", 0.5, "fraction of a tenant's concurrency cap (--tenant-concurrency or its own) its async runs may hold, at least one run; the rest is kept for its interactive calls")
+	f.DurationVar(&o.async.Lease, "async-lease", 0, "how long a worker holds an async run it claimed; a run whose gateway died is taken again after it (default: --max-timeout plus 30s; keep it above --max-timeout)")
 	f.IntVar(&o.async.MaxTenantDepth, "async-max-tenant-depth", 1000, "async runs a tenant may have queued or running; past it, 429 with Retry-After")
 	f.IntVar(&o.async.MaxDepth, "async-max-depth", 10_000, "async runs queued or running on this store, all tenants; past it, 503 with Retry-After")
 	f.IntVar(&o.async.MaxAttempts, "async-max-attempts", 3, "attempts of an async run failing with a 5xx before it is dead (exponential backoff with jitter between them)")

@@ -116,6 +116,9 @@ type Queue interface {
 	// Complete records a final outcome, once: ErrLeaseLost unless token
 	// holds the lease.
 	Complete(ctx context.Context, id, token string, o Outcome, at time.Time) error
+	// Release gives a claimed run back, due at retryAt, without counting
+	// the attempt: the worker chose not to run it yet.
+	Release(ctx context.Context, id, token string, retryAt time.Time) error
 	// Fail records a failed attempt: queued again at retryAt, or Dead
 	// when it was the last.
 	Fail(ctx context.Context, id, token, errText string, at, retryAt time.Time) (State, error)

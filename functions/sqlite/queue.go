@@ -217,6 +217,14 @@ func leaseHeld(res sql.Result, err error, op, id string) error {
 	return nil
 }
 
+// Release puts a claimed run back in the queue, its attempt uncounted.
+func (q *Queue) Release(ctx context.Context, id, token string, retryAt time.Time) error {
+	res, err := q.s.db.ExecContext(ctx, `
+UPDATE queue_runs SET state = 'queued', attempts = attempts - 1, token = '', lease_until = 0, next_at = ?
+WHERE id = ? AND token = ? AND state = 'running'`, toMillis(retryAt), id, token)
+	return leaseHeld(res, err, "release", id)
+}
+
 // Complete records a final outcome if token still holds the lease; the
 // token's check in the UPDATE makes the outcome recorded once.
 func (q *Queue) Complete(ctx context.Context, id, token string, o queue.Outcome, at time.Time) error {

@@ -130,6 +130,20 @@ func TestQueueLifecycle(t *testing.T) {
 			}
 			q.Complete(ctx, r.ID, r.Token, queue.Outcome{State: queue.Succeeded, Status: 200}, t0)
 		}, queue.Succeeded, 1, 1},
+		{"released by its worker: the attempt is not counted", func(t *testing.T, q *Queue) {
+			enqueueTest(t, q, "r", "t1", 1)
+			r, _ := claimTest(t, q, t0)
+			if err := q.Release(ctx, r.ID, r.Token, t0.Add(time.Second)); err != nil {
+				t.Fatal(err)
+			}
+			if err := q.Release(ctx, r.ID, r.Token, t0); !errors.Is(err, queue.ErrLeaseLost) {
+				t.Fatalf("Release twice: %v", err)
+			}
+			if _, ok := claimTest(t, q, t0); ok {
+				t.Fatal("claimed before its time")
+			}
+			claimTest(t, q, t0.Add(time.Second))
+		}, queue.Running, 1, 0},
 		{"cancelled while queued: never claimed", func(t *testing.T, q *Queue) {
 			enqueueTest(t, q, "r", "t1", 3)
 			if _, err := q.Cancel(ctx, "t2", "r", t0); !errors.Is(err, queue.ErrNotFound) {
