@@ -49,6 +49,12 @@ type AsyncConfig struct {
 	// gateway died is taken again. It must outlast the longest run.
 	// Default: the longest time limit (Limits.MaxTimeoutMS) plus WriteGrace.
 	Lease time.Duration
+	// CallbackAttempts is how many times a callback is POSTed before the
+	// run is dead; CallbackBackoff spaces them (defaults 5; 1 s doubling,
+	// at most 5 min); CallbackTimeout bounds each (default 10 s).
+	CallbackAttempts int
+	CallbackBackoff  queue.Backoff
+	CallbackTimeout  time.Duration
 	// Poll is how often an idle worker looks for runs that came due
 	// (retries; runs queued by another gateway). Default 500 ms.
 	Poll time.Duration
@@ -64,6 +70,10 @@ func (c *AsyncConfig) setDefaults() {
 	c.MaxAttempts = orDefault(c.MaxAttempts, 3)
 	if c.TenantShare <= 0 || c.TenantShare > 1 {
 		c.TenantShare = 0.5
+	}
+	c.CallbackAttempts = orDefault(c.CallbackAttempts, 5)
+	if c.CallbackTimeout <= 0 {
+		c.CallbackTimeout = 10 * time.Second
 	}
 	if c.Poll <= 0 {
 		c.Poll = 500 * time.Millisecond
@@ -97,10 +107,23 @@ func (g *Gateway) enqueue(c *fiber.Ctx, d functions.Deployed, rid, export string
 	if len(key) > maxIdempotencyKey {
 		return apiError(http.StatusBadRequest, "invalid_idempotency_key", "the Idempotency-Key header is %d bytes; the limit is %d", len(key), maxIdempotencyKey)
 	}
-	if c.Get("X-Callback-Url") != "" {
-		// Not yet delivered: refusing it beats accepting a promise the
-		// gateway would not keep.
-		return apiError(http.StatusNotImplemented, "callbacks_unsupported", "X-Callback-Url is not supported yet: poll GET /v1/runs/{request_id}")
+	callback := c.Get("X-Callback-Url")
+	if callback != "" {
+		if err := callbackURL(callback); err != nil {
+			return apiError(http.StatusBadRequest, "invalid_callback_url", "X-Callback-Url %v", err)
+		}
+		// A callback nobody could verify is refused now, not dead later.
+		cb, ok := g.cfg.Queue.(queue.Callbacks)
+		if !ok {
+			return apiError(http.StatusNotImplemented, "callbacks_unsupported", "this gateway delivers no callbacks: poll GET /v1/runs/{request_id}")
+		}
+		secret, err := cb.CallbackSecret(c.UserContext(), d.Tenant)
+		if err != nil {
+			return err
+		}
+		if secret == "" {
+			return apiError(http.StatusConflict, "no_callback_secret", "the tenant has no callback secret to sign callbacks with: create one with POST /v1/callback-secret")
+		}
 	}
 	kept := make(map[string]string, len(headers))
 	for k, v := range headers {
@@ -113,7 +136,7 @@ func (g *Gateway) enqueue(c *fiber.Ctx, d functions.Deployed, rid, export string
 	a := &g.cfg.Async
 	r, created, err := g.cfg.Queue.Enqueue(c.UserContext(), queue.Run{
 		ID: rid, Tenant: d.Tenant, FunctionID: d.ID, Export: export, Data: data, Headers: kept,
-		IdempotencyKey: key, MaxAttempts: a.MaxAttempts, EnqueuedAt: time.Now(),
+		IdempotencyKey: key, CallbackURL: callback, MaxAttempts: a.MaxAttempts, EnqueuedAt: time.Now(),
 	}, queue.Limits{Tenant: a.MaxTenantDepth, Total: a.MaxDepth})
 	switch {
 	case errors.Is(err, queue.ErrTenantFull):
@@ -139,10 +162,11 @@ func (g *Gateway) enqueue(c *fiber.Ctx, d functions.Deployed, rid, export string
 // asyncWorkers is the gateway's side of the queue: a wake-up for idle
 // workers, and the runs they hold.
 type asyncWorkers struct {
-	wake chan struct{}
-	wg   sync.WaitGroup
-	mu   sync.Mutex
-	held map[string]int // tenant → its async runs in progress here
+	wake      chan struct{}
+	callbacks chan struct{} // wakes the deliverer
+	wg        sync.WaitGroup
+	mu        sync.Mutex
+	held      map[string]int // tenant → its async runs in progress here
 }
 
 // take counts a run of tenant in, unless the tenant's async runs hold
@@ -178,6 +202,13 @@ func (g *Gateway) wakeWorkers() {
 func (g *Gateway) RunAsync(ctx context.Context) {
 	if g.cfg.Queue == nil {
 		return
+	}
+	if cb, ok := g.cfg.Queue.(queue.Callbacks); ok {
+		g.async.wg.Add(1)
+		go func() {
+			defer g.async.wg.Done()
+			g.deliverCallbacks(ctx, cb)
+		}()
 	}
 	for range g.cfg.Async.Workers {
 		g.async.wg.Add(1)
@@ -263,6 +294,11 @@ func (g *Gateway) runQueued(ctx context.Context, r queue.Run) bool {
 	}
 	if err != nil {
 		g.log.Error("async: record outcome", slog.String("request_id", r.ID), slog.Any("error", err))
+	} else if r.CallbackURL != "" {
+		select {
+		case g.async.callbacks <- struct{}{}:
+		default:
+		}
 	}
 	return true
 }

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -125,6 +126,10 @@ type Config struct {
 	Queue queue.Queue
 	// Async configures the queue's bounds, attempts and workers.
 	Async AsyncConfig
+	// CallbackAllowPrivate lists private networks async callbacks may
+	// reach anyway, as fetch's FetchConfig.AllowPrivate (serve passes
+	// --fetch-allow); everything else not public is refused when dialled.
+	CallbackAllowPrivate []netip.Prefix
 	// CallState keeps voice calls' state (ctx.call.state). Default: the
 	// Store, if it keeps call state too; without one, voice webhooks
 	// answer 503.
@@ -271,7 +276,7 @@ func New(cfg Config) (*Gateway, error) {
 		tracer:        cfg.Tracer,
 		logs:          logstream.New(),
 		streamRunners: newRunners(),
-		async:         &asyncWorkers{wake: make(chan struct{}, 1), held: map[string]int{}},
+		async:         &asyncWorkers{wake: make(chan struct{}, 1), callbacks: make(chan struct{}, 1), held: map[string]int{}},
 		closing:       make(chan struct{}),
 	}
 	g.metrics = newMetrics(cfg, g.flights.count)
@@ -405,7 +410,8 @@ func (g *Gateway) routes() {
 	fn.Delete("/:id/quarantine", g.requireScope(auth.ScopeAdmin), g.liftQuarantine)
 	app.Get("/v1/runs", read, g.listTenantRuns)
 	app.Get("/v1/runs/:requestId", read, g.getRun)
-	app.Delete("/v1/runs/:requestId", write, g.cancelRun) // stops a run in progress (cancel.go)
+	app.Delete("/v1/runs/:requestId", write, g.cancelRun)          // stops a run in progress (cancel.go)
+	app.Post("/v1/callback-secret", write, g.rotateCallbackSecret) // signs async callbacks (callbacks.go)
 	// Async runs whose attempts are spent (deadletters.go).
 	app.Get("/v1/dead-letters", read, g.listDead)
 	app.Post("/v1/dead-letters/redrive", write, g.redrive) // all of the tenant's

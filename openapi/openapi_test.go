@@ -57,6 +57,7 @@ var routes = func() []route {
 		{"GET", "/v1/runs", true},
 		{"GET", "/v1/runs/{request_id}", true},
 		{"DELETE", "/v1/runs/{request_id}", true},
+		{"POST", "/v1/callback-secret", true},
 		{"GET", "/v1/dead-letters", true},
 		{"POST", "/v1/dead-letters/redrive", true},
 		{"POST", "/v1/dead-letters/{request_id}/redrive", true},
@@ -523,6 +524,10 @@ func TestSchemasMatchTraffic(t *testing.T) {
 		{"async run in an unknown state", "GET", "/v1/runs/r1", "", "", 200, "application/json",
 			`{"request_id":"r1","function_id":"fn_abcdefghijklmnop","status":"lost","attempts":1,"max_attempts":3,"enqueued_at":"2026-12-06T10:00:00Z","trigger":"async"}`, false},
 		{"cancel a finished async run", "DELETE", "/v1/runs/r1", "", "", 409, "application/json", `{"error":{"code":"not_cancellable","message":"m","request_id":"r"}}`, true},
+		{"callback secret", "POST", "/v1/callback-secret", "", "", 201, "application/json", `{"secret":"whsec_` + strings.Repeat("ab", 32) + `"}`, true},
+		{"callback secret, bad", "POST", "/v1/callback-secret", "", "", 201, "application/json", `{"secret":"hunter2"}`, false},
+		{"async run with a callback", "GET", "/v1/runs/r1", "", "", 200, "application/json",
+			`{"request_id":"r1","function_id":"fn_abcdefghijklmnop","callback_url":"https://example.com/hook","status":"succeeded","attempts":1,"max_attempts":3,"result_status":200,"result":1,"enqueued_at":"2026-12-06T10:00:00Z","callback_state":"delivered","callback_attempts":2,"trigger":"async"}`, true},
 		{"dead letters", "GET", "/v1/dead-letters?limit=10", "", "", 200, "application/json",
 			`{"runs":[{"request_id":"r1","function_id":"fn_abcdefghijklmnop","status":"dead","attempts":3,"max_attempts":3,"errors":[{"attempt":3,"at":"2026-12-06T10:00:00Z","error":"timeout: m"}],"enqueued_at":"2026-12-06T10:00:00Z","trigger":"async"}]}`, true},
 		{"redrive all", "POST", "/v1/dead-letters/redrive", "", "", 200, "application/json", `{"redriven":2}`, true},
@@ -643,7 +648,7 @@ func TestSchemasMatchTraffic(t *testing.T) {
 			if c.reqType != "" {
 				req.Header.Set("Content-Type", c.reqType)
 			}
-			if strings.HasPrefix(c.url, "/v1/functions") || strings.HasPrefix(c.url, "/v1/runs") || strings.HasPrefix(c.url, "/v1/dead-letters") || strings.HasPrefix(c.url, "/v1/tenants") {
+			if strings.HasPrefix(c.url, "/v1/functions") || strings.HasPrefix(c.url, "/v1/runs") || strings.HasPrefix(c.url, "/v1/dead-letters") || strings.HasPrefix(c.url, "/v1/callback-secret") || strings.HasPrefix(c.url, "/v1/tenants") {
 				req.Header.Set("Authorization", "Bearer sk_test")
 			}
 			resp := &http.Response{

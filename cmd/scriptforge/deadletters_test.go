@@ -13,9 +13,12 @@ import (
 )
 
 // accept POSTs to a function with Prefer: respond-async and returns the run id.
-func (g *gatewayProcess) accept(t *testing.T, uuid string) string {
+func (g *gatewayProcess) accept(t *testing.T, uuid string, headers ...string) string {
 	t.Helper()
 	req, _ := http.NewRequest("POST", g.url+"/v1/fn/"+uuid, strings.NewReader(`{}`))
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
 	req.Header.Set("Prefer", "respond-async")
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
@@ -110,17 +113,28 @@ func TestCLIDeadLetters(t *testing.T) {
 // accepted run succeeds. Each run reports itself to a counting server at
 // its end: a run the killed gateway was running may report twice (it is
 // taken again when its lease expires: at least once), never more, and no
-// run is lost.
+// run is lost. The same server is each run's callback URL: every run's
+// outcome is delivered, succeeded, under its own idempotency key.
 func TestKilledWithQueuedRuns(t *testing.T) {
 	if testing.Short() {
 		t.Skip("waits for a lease to expire")
 	}
 	var mu sync.Mutex
 	seen := map[string]int{}
+	delivered := map[string]int{} // Idempotency-Key → succeeded callbacks
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
+		defer mu.Unlock()
+		if r.URL.Path == "/callback" {
+			var v struct {
+				Status string `json:"status"`
+			}
+			if json.NewDecoder(r.Body).Decode(&v) == nil && v.Status == "succeeded" {
+				delivered[r.Header.Get("Idempotency-Key")]++
+			}
+			return
+		}
 		seen[strings.TrimPrefix(r.URL.Path, "/")]++
-		mu.Unlock()
 	}))
 	defer srv.Close()
 	flags := []string{"--fetch-allow", "127.0.0.1/32", "--async-workers", "2", "--async-lease", "3s", "--max-timeout", "2s"}
@@ -136,10 +150,17 @@ func TestKilledWithQueuedRuns(t *testing.T) {
 		t.Fatalf("deploy: %d %s %s", code, out, errOut)
 	}
 	uuid := regexp.MustCompile(`UUID:\s+(\S+)`).FindStringSubmatch(out)[1]
+	req, _ := http.NewRequest("POST", g.url+"/v1/callback-secret", nil)
+	req.Header.Set("Authorization", "Bearer "+g.key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("callback secret: %v %v", resp, err)
+	}
+	resp.Body.Close()
 	const n = 20
 	ids := make([]string, n)
 	for i := range ids {
-		ids[i] = g.accept(t, uuid)
+		ids[i] = g.accept(t, uuid, "X-Callback-Url", srv.URL+"/callback")
 	}
 	time.Sleep(400 * time.Millisecond) // some ran, some are running, most are queued
 	if err := g.cmd.Process.Kill(); err != nil {
@@ -172,6 +193,23 @@ func TestKilledWithQueuedRuns(t *testing.T) {
 	}
 	if len(seen) != n || twice > 2 { // 2 workers: at most 2 runs were in flight at the kill
 		t.Fatalf("%d runs reported (%d before the kill), %d twice: %v", len(seen), before, twice, seen)
+	}
+	mu.Unlock()
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		mu.Lock()
+		if len(delivered) == n {
+			break
+		}
+		mu.Unlock()
+		if time.Now().After(deadline) {
+			mu.Lock()
+			t.Fatalf("callbacks of %d runs delivered, want %d: %v", len(delivered), n, delivered)
+		}
+	}
+	for _, id := range ids {
+		if delivered[id] == 0 {
+			t.Errorf("no callback for %s", id)
+		}
 	}
 	t.Logf("%d of %d runs reported before the kill; %d ran twice", before, n, twice)
 }

@@ -156,6 +156,7 @@ key and prints it once: keep it, only its hash is stored.`,
 	f.IntVar(&o.async.Workers, "async-workers", 0, "async runs (Prefer: respond-async) this gateway runs at once: their share of the sandboxes and of each tenant's concurrency, the rest kept for interactive calls (default: half of --sandboxes, at least 1; negative: run none, only accept)")
 	f.Float64Var(&o.async.TenantShare, "async-tenant-share", 0.5, "fraction of a tenant's concurrency cap (--tenant-concurrency or its own) its async runs may hold, at least one run; the rest is kept for its interactive calls")
 	f.DurationVar(&o.async.Lease, "async-lease", 0, "how long a worker holds an async run it claimed; a run whose gateway died is taken again after it (default: --max-timeout plus 30s; keep it above --max-timeout)")
+	f.IntVar(&o.async.CallbackAttempts, "async-callback-attempts", 5, "POSTs of an async run's outcome to its X-Callback-Url before the run is dead (exponential backoff with jitter between them)")
 	f.IntVar(&o.async.MaxTenantDepth, "async-max-tenant-depth", 1000, "async runs a tenant may have queued or running; past it, 429 with Retry-After")
 	f.IntVar(&o.async.MaxDepth, "async-max-depth", 10_000, "async runs queued or running on this store, all tenants; past it, 503 with Retry-After")
 	f.IntVar(&o.async.MaxAttempts, "async-max-attempts", 3, "attempts of an async run failing with a 5xx before it is dead (exponential backoff with jitter between them)")
@@ -321,28 +322,30 @@ func serve(ctx context.Context, o serveOptions) error {
 		}
 	}()
 	gw, err := gateway.New(gateway.Config{
-		Store:          store,
-		Fires:          store,
-		Queue:          store.Queue(),
-		Async:          asyncConfig(o),
-		Keys:           store,
-		Tenants:        store,
-		Executor:       workers.Dispatch{Functions: executor, Workers: workerManager},
-		Workers:        workerManager,
-		Quarantine:     quarantine,
-		Logger:         log,
-		AdminKey:       envKey,
-		PublicURL:      o.publicURL,
-		CallState:      store,
-		MaxBodyBytes:   o.maxBody,
-		MaxHeaderBytes: o.maxHeader,
-		Usage:          o.usage,
-		ClientIPHeader: o.clientIPHeader,
-		TrustedProxies: proxies,
-		RateLimitKeys:  o.rateLimitKeys,
-		MaxJSONDepth:   o.maxJSONDepth,
-		ReadTimeout:    o.readTimeout,
-		IdleTimeout:    o.idleTimeout,
+		Store: store,
+		Fires: store,
+		Queue: store.Queue(),
+		Async: asyncConfig(o),
+		// Callbacks reach what fetch may: public addresses and --fetch-allow.
+		CallbackAllowPrivate: o.fetch.AllowPrivate,
+		Keys:                 store,
+		Tenants:              store,
+		Executor:             workers.Dispatch{Functions: executor, Workers: workerManager},
+		Workers:              workerManager,
+		Quarantine:           quarantine,
+		Logger:               log,
+		AdminKey:             envKey,
+		PublicURL:            o.publicURL,
+		CallState:            store,
+		MaxBodyBytes:         o.maxBody,
+		MaxHeaderBytes:       o.maxHeader,
+		Usage:                o.usage,
+		ClientIPHeader:       o.clientIPHeader,
+		TrustedProxies:       proxies,
+		RateLimitKeys:        o.rateLimitKeys,
+		MaxJSONDepth:         o.maxJSONDepth,
+		ReadTimeout:          o.readTimeout,
+		IdleTimeout:          o.idleTimeout,
 		Limits: functions.Limits{
 			DefaultTimeoutMS: int(o.defaultTimeout.Milliseconds()), MaxTimeoutMS: int(o.maxTimeout.Milliseconds()),
 			DefaultMemoryMB: o.defaultMemory, MaxMemoryMB: o.maxMemory,

@@ -82,6 +82,11 @@ type Run struct {
 	FinishedAt time.Time `json:"finished_at,omitzero"` // once final
 	NextAt     time.Time `json:"next_at,omitzero"`     // queued: not before
 
+	// CallbackState is the delivery of the outcome to CallbackURL:
+	// "" (none), pending, delivered or failed (then the run is Dead).
+	CallbackState    string `json:"callback_state,omitempty"`
+	CallbackAttempts int    `json:"callback_attempts,omitempty"`
+
 	// Token names the current lease; only its holder may finish the run.
 	Token      string    `json:"-"`
 	LeaseUntil time.Time `json:"-"`
@@ -161,4 +166,20 @@ func (b Backoff) Delay(attempt int) time.Duration {
 	d = min(d, max)
 	half := d / 2
 	return half + rand.N(d-half+1)
+}
+
+// Callbacks delivers finished runs' outcomes to their callback URLs.
+type Callbacks interface {
+	// ClaimCallback takes a pending delivery due at now and holds it for
+	// lease; false when there is none.
+	ClaimCallback(ctx context.Context, now time.Time, lease time.Duration) (Run, bool, error)
+	// CallbackDelivered records a delivery (a 2xx).
+	CallbackDelivered(ctx context.Context, id string, at time.Time) error
+	// CallbackFailed records a failed delivery: due again at retryAt, or,
+	// after max attempts, failed for good and the run Dead.
+	CallbackFailed(ctx context.Context, id, errText string, at, retryAt time.Time, max int) (dead bool, err error)
+	// CallbackSecret is the tenant's signing secret; "" when it has none.
+	CallbackSecret(ctx context.Context, tenant string) (string, error)
+	// SetCallbackSecret replaces the tenant's signing secret.
+	SetCallbackSecret(ctx context.Context, tenant, secret string, at time.Time) error
 }

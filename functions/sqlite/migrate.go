@@ -227,6 +227,20 @@ CREATE UNIQUE INDEX queue_runs_idempotency ON queue_runs (tenant, idempotency_ke
 CREATE INDEX queue_runs_due ON queue_runs (state, next_at) WHERE state IN ('queued', 'running');
 CREATE INDEX queue_runs_tenant_state ON queue_runs (tenant, state, finished_at);
 `,
+	// 14 (async callbacks): the delivery of a finished async run's outcome
+	// to its callback URL ('' none, pending, delivered, failed), and each
+	// tenant's secret that signs them.
+	`
+ALTER TABLE queue_runs ADD COLUMN callback_state    TEXT    NOT NULL DEFAULT '';
+ALTER TABLE queue_runs ADD COLUMN callback_attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE queue_runs ADD COLUMN callback_next_at  INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX queue_runs_callbacks ON queue_runs (callback_next_at) WHERE callback_state = 'pending';
+CREATE TABLE callback_secrets (
+	tenant     TEXT    PRIMARY KEY,
+	secret     TEXT    NOT NULL,
+	created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+`,
 }
 
 // migrate brings the schema up to date. Each step runs in its own

@@ -13,7 +13,10 @@ import (
 	"github.com/scriptforge/scriptforge/functions/queue"
 )
 
-var _ queue.Queue = (*Queue)(nil)
+var (
+	_ queue.Queue     = (*Queue)(nil)
+	_ queue.Callbacks = (*Queue)(nil)
+)
 
 // Queue is the store's queue of async runs (the queue_runs table).
 type Queue struct{ s *Store }
@@ -22,7 +25,8 @@ type Queue struct{ s *Store }
 func (s *Store) Queue() *Queue { return &Queue{s: s} }
 
 const queueColumns = `id, tenant, function_id, export, data, headers, callback_url, idempotency_key, state, attempts,
-max_attempts, errors, token, lease_until, next_at, status, result, error, enqueued_at, started_at, finished_at`
+max_attempts, errors, token, lease_until, next_at, status, result, error, enqueued_at, started_at, finished_at,
+callback_state, callback_attempts`
 
 func scanQueued(row scanner) (queue.Run, error) {
 	var r queue.Run
@@ -31,7 +35,7 @@ func scanQueued(row scanner) (queue.Run, error) {
 	var data, result []byte
 	err := row.Scan(&r.ID, &r.Tenant, &r.FunctionID, &r.Export, &data, &headers, &r.CallbackURL, &r.IdempotencyKey,
 		&r.State, &r.Attempts, &r.MaxAttempts, &errs, &r.Token, &lease, &next, &r.Status, &result, &r.Error,
-		&enq, &started, &finished)
+		&enq, &started, &finished, &r.CallbackState, &r.CallbackAttempts)
 	if err != nil {
 		return r, err
 	}
@@ -234,9 +238,10 @@ func (q *Queue) Complete(ctx context.Context, id, token string, o queue.Outcome,
 		return fmt.Errorf("sqlite: complete %s: %q is not a final outcome", id, o.State)
 	}
 	res, err := q.s.db.ExecContext(ctx, `
-UPDATE queue_runs SET state = ?, status = ?, result = ?, error = ?, finished_at = ?, token = '', lease_until = 0
+UPDATE queue_runs SET state = ?, status = ?, result = ?, error = ?, finished_at = ?, token = '', lease_until = 0,
+	callback_state = CASE WHEN callback_url <> '' THEN 'pending' ELSE '' END, callback_attempts = 0, callback_next_at = ?
 WHERE id = ? AND token = ? AND state = 'running'`,
-		string(o.State), o.Status, []byte(o.Result), o.Error, toMillis(at), id, token)
+		string(o.State), o.Status, []byte(o.Result), o.Error, toMillis(at), toMillis(at), id, token)
 	return leaseHeld(res, err, "complete", id)
 }
 
@@ -324,7 +329,8 @@ WHERE tenant = ? AND state = 'dead' ORDER BY finished_at DESC, id LIMIT ?`, tena
 // Redrive queues dead runs again, due at once, with their attempts reset;
 // the errors of earlier attempts are kept.
 func (q *Queue) Redrive(ctx context.Context, tenant, id string, at time.Time) (int, error) {
-	stmt := `UPDATE queue_runs SET state = 'queued', attempts = 0, next_at = ?, error = '', finished_at = 0
+	stmt := `UPDATE queue_runs SET state = 'queued', attempts = 0, next_at = ?, error = '', finished_at = 0,
+	callback_state = '', callback_attempts = 0
 WHERE tenant = ? AND state = 'dead'`
 	args := []any{toMillis(at), tenant}
 	if id != "" {
@@ -371,4 +377,92 @@ SELECT COALESCE(SUM(tenant = ?), 0), COUNT(*) FROM queue_runs WHERE state IN ('q
 		return 0, 0, fmt.Errorf("sqlite: queue depth: %w", err)
 	}
 	return mine, all, nil
+}
+
+// ClaimCallback takes the next due delivery; its due time moves past the
+// lease, so another deliverer takes it only if this one is lost.
+func (q *Queue) ClaimCallback(ctx context.Context, now time.Time, lease time.Duration) (queue.Run, bool, error) {
+	var r queue.Run
+	ok := false
+	err := inTx(ctx, q.s.db, func(tx *sql.Tx) error {
+		var err error
+		r, err = scanQueued(tx.QueryRowContext(ctx, `SELECT `+queueColumns+` FROM queue_runs
+WHERE callback_state = 'pending' AND callback_next_at <= ? ORDER BY callback_next_at LIMIT 1`, toMillis(now)))
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		ok = true
+		_, err = tx.ExecContext(ctx, `UPDATE queue_runs SET callback_next_at = ? WHERE id = ?`, toMillis(now.Add(lease)), r.ID)
+		return err
+	})
+	if err != nil {
+		return queue.Run{}, false, fmt.Errorf("sqlite: claim callback: %w", err)
+	}
+	return r, ok, nil
+}
+
+// CallbackDelivered records a delivered callback.
+func (q *Queue) CallbackDelivered(ctx context.Context, id string, at time.Time) error {
+	_, err := q.s.db.ExecContext(ctx, `UPDATE queue_runs SET callback_state = 'delivered', callback_attempts = callback_attempts + 1
+WHERE id = ? AND callback_state = 'pending'`, id)
+	if err != nil {
+		return fmt.Errorf("sqlite: callback of %s delivered: %w", id, err)
+	}
+	return nil
+}
+
+// CallbackFailed records a failed delivery, in the run's errors too.
+func (q *Queue) CallbackFailed(ctx context.Context, id, errText string, at, retryAt time.Time, max int) (bool, error) {
+	dead := false
+	err := inTx(ctx, q.s.db, func(tx *sql.Tx) error {
+		r, err := scanQueued(tx.QueryRowContext(ctx, `SELECT `+queueColumns+` FROM queue_runs WHERE id = ? AND callback_state = 'pending'`, id))
+		if err != nil {
+			return err
+		}
+		r.CallbackAttempts++
+		r.Errors = append(r.Errors, queue.Attempt{N: r.Attempts, At: at.UTC(), Error: fmt.Sprintf("callback %d: %s", r.CallbackAttempts, errText)})
+		errs, err := json.Marshal(r.Errors)
+		if err != nil {
+			return err
+		}
+		if r.CallbackAttempts >= max {
+			dead = true
+			_, err = tx.ExecContext(ctx, `UPDATE queue_runs SET state = 'dead', callback_state = 'failed', callback_attempts = ?, errors = ?,
+	error = ?, finished_at = ? WHERE id = ?`, r.CallbackAttempts, string(errs), "callback: "+errText, toMillis(at), id)
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE queue_runs SET callback_attempts = ?, errors = ?, callback_next_at = ? WHERE id = ?`,
+			r.CallbackAttempts, string(errs), toMillis(retryAt), id)
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("sqlite: callback of %s failed: %w", id, err)
+	}
+	return dead, nil
+}
+
+// CallbackSecret reads the tenant's signing secret.
+func (q *Queue) CallbackSecret(ctx context.Context, tenant string) (string, error) {
+	var s string
+	err := q.s.db.QueryRowContext(ctx, `SELECT secret FROM callback_secrets WHERE tenant = ?`, tenant).Scan(&s)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("sqlite: callback secret: %w", err)
+	}
+	return s, nil
+}
+
+// SetCallbackSecret replaces the tenant's signing secret.
+func (q *Queue) SetCallbackSecret(ctx context.Context, tenant, secret string, at time.Time) error {
+	_, err := q.s.db.ExecContext(ctx, `INSERT INTO callback_secrets (tenant, secret, created_at) VALUES (?, ?, ?)
+ON CONFLICT (tenant) DO UPDATE SET secret = excluded.secret, created_at = excluded.created_at`, tenant, secret, toMillis(at))
+	if err != nil {
+		return fmt.Errorf("sqlite: set callback secret: %w", err)
+	}
+	return nil
 }

@@ -292,3 +292,75 @@ func TestQueueRedriveAllAndDiscard(t *testing.T) {
 		t.Fatalf("%d dead after redrive", len(dead))
 	}
 }
+
+func TestQueueCallbacks(t *testing.T) {
+	ctx := context.Background()
+	cases := []struct {
+		name      string
+		fails     int // failed deliveries before a 2xx
+		max       int
+		wantState queue.State
+		wantCB    string
+	}{
+		{"delivered at once", 0, 3, queue.Succeeded, "delivered"},
+		{"delivered after a retry", 1, 3, queue.Succeeded, "delivered"},
+		{"exhausted: dead", 3, 3, queue.Dead, "failed"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s, _ := openTest(t)
+			q := s.Queue()
+			if _, _, err := q.Enqueue(ctx, queue.Run{ID: "r", Tenant: "t1", FunctionID: "f", CallbackURL: "https://example.com/cb", MaxAttempts: 1, EnqueuedAt: t0}, queue.Limits{}); err != nil {
+				t.Fatal(err)
+			}
+			if _, ok, _ := q.ClaimCallback(ctx, t0, time.Minute); ok {
+				t.Fatal("a callback before the run ended")
+			}
+			r, _ := claimTest(t, q, t0)
+			if err := q.Complete(ctx, r.ID, r.Token, queue.Outcome{State: queue.Succeeded, Status: 200}, t0); err != nil {
+				t.Fatal(err)
+			}
+			now := t0
+			for i := 0; ; i++ {
+				r, ok, err := q.ClaimCallback(ctx, now, time.Minute)
+				if err != nil || !ok {
+					t.Fatalf("delivery %d not claimed: %v", i+1, err)
+				}
+				if _, again, _ := q.ClaimCallback(ctx, now, time.Minute); again {
+					t.Fatal("one delivery claimed twice")
+				}
+				if i < tc.fails {
+					dead, err := q.CallbackFailed(ctx, r.ID, "500", now, now.Add(time.Second), tc.max)
+					if err != nil {
+						t.Fatal(err)
+					}
+					now = now.Add(time.Second)
+					if dead {
+						break
+					}
+					continue
+				}
+				if err := q.CallbackDelivered(ctx, r.ID, now); err != nil {
+					t.Fatal(err)
+				}
+				break
+			}
+			r, err := q.Get(ctx, "t1", "r")
+			if err != nil || r.State != tc.wantState || r.CallbackState != tc.wantCB || len(r.Errors) != tc.fails {
+				t.Fatalf("got %s, callback %s, errors %v (%v)", r.State, r.CallbackState, r.Errors, err)
+			}
+		})
+	}
+	s, _ := openTest(t)
+	q := s.Queue()
+	for _, secret := range []string{"", "one", "two"} {
+		if secret != "" {
+			if err := q.SetCallbackSecret(ctx, "t1", secret, t0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got, err := q.CallbackSecret(ctx, "t1"); got != secret || err != nil {
+			t.Fatalf("secret %q, %v; want %q", got, err, secret)
+		}
+	}
+}
