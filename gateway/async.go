@@ -315,7 +315,9 @@ func (g *Gateway) attemptQueued(ctx context.Context, r queue.Run, started time.T
 	if err != nil {
 		return nil, err
 	}
-	release, _, err := g.admit.admitRun(ctx, tenant, d)
+	// The call took its rate tokens when it was accepted: the run is
+	// charged its CPU budget and a concurrency slot only.
+	release, err := g.admit.admitQueuedRun(ctx, tenant, d)
 	if err != nil {
 		g.recordRun(functions.TriggerAsync, d, r.ID, "", r.Export, started, 0, nil, err)
 		return nil, err

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/scriptforge/scriptforge/functions/queue"
@@ -69,8 +70,11 @@ func optToMillis(t time.Time) int64 {
 	return toMillis(t)
 }
 
-// Enqueue stores a queued run, in one write transaction with the depth
-// check, so the bounds hold exactly however many gateways enqueue.
+// Enqueue stores a queued run. Concurrent Enqueues share one write
+// transaction (enqueueBatch): a commit is an fsync, and one per accepted
+// call held accepts to a few hundred a second (bench/async.sh). The depth
+// check is in the same transaction, so the bounds hold exactly however
+// many gateways enqueue.
 func (q *Queue) Enqueue(ctx context.Context, r queue.Run, lim queue.Limits) (queue.Run, bool, error) {
 	headers, err := json.Marshal(r.Headers)
 	if err != nil {
@@ -83,50 +87,143 @@ func (q *Queue) Enqueue(ctx context.Context, r queue.Run, lim queue.Limits) (que
 		r.EnqueuedAt = q.s.stamp()
 	}
 	r.State, r.Attempts, r.Errors, r.NextAt = queue.Queued, 0, nil, r.EnqueuedAt
-	var existing queue.Run
-	found := false
-	err = inTx(ctx, q.s.db, func(tx *sql.Tx) error {
-		if r.IdempotencyKey != "" {
-			e, err := scanQueued(tx.QueryRowContext(ctx, `SELECT `+queueColumns+` FROM queue_runs WHERE tenant = ? AND idempotency_key = ?`,
-				r.Tenant, r.IdempotencyKey))
-			if err == nil {
-				existing, found = e, true
-				return nil
-			}
-			if !errors.Is(err, sql.ErrNoRows) {
-				return err
-			}
+	r.MaxAttempts = max(r.MaxAttempts, 1)
+	req := &enqueueReq{r: r, headers: string(headers), lim: lim, wake: make(chan struct{}, 1)}
+	b := &q.s.enqueues
+	b.mu.Lock()
+	b.pending = append(b.pending, req)
+	if !b.leading {
+		b.leading = true
+		q.lead(ctx) // commits req among others
+		return req.out, req.created, req.err
+	}
+	b.mu.Unlock()
+	<-req.wake // committed, or handed the lead
+	b.mu.Lock()
+	if req.lead {
+		req.lead = false
+		q.lead(ctx) // commits req among others
+		return req.out, req.created, req.err
+	}
+	b.mu.Unlock()
+	return req.out, req.created, req.err
+}
+
+// enqueueBatch groups concurrent Enqueues: one caller leads, committing
+// what is pending in one transaction, then what came meanwhile; the others
+// wait. After a few rounds the leader hands the lead to a waiting caller,
+// so under steady load no caller commits for the others forever.
+type enqueueBatch struct {
+	mu      sync.Mutex
+	pending []*enqueueReq
+	leading bool
+}
+
+type enqueueReq struct {
+	r       queue.Run
+	headers string
+	lim     queue.Limits
+	out     queue.Run
+	created bool
+	err     error
+	lead    bool          // handed the lead (under enqueueBatch.mu)
+	wake    chan struct{} // committed, or handed the lead
+}
+
+// lead is called with the batch's mutex held and the lead taken; it
+// returns with the mutex released.
+func (q *Queue) lead(ctx context.Context) {
+	b := &q.s.enqueues
+	ctx = context.WithoutCancel(ctx) // it commits other callers' runs too
+	for rounds := 0; ; rounds++ {
+		if len(b.pending) == 0 {
+			b.leading = false
+			b.mu.Unlock()
+			return
 		}
-		if lim.Tenant > 0 || lim.Total > 0 {
-			var mine, all int
-			if err := tx.QueryRowContext(ctx, `
-SELECT COALESCE(SUM(tenant = ?), 0), COUNT(*) FROM queue_runs WHERE state IN ('queued', 'running')`, r.Tenant).Scan(&mine, &all); err != nil {
-				return err
-			}
-			if lim.Tenant > 0 && mine >= lim.Tenant {
-				return queue.ErrTenantFull
-			}
-			if lim.Total > 0 && all >= lim.Total {
-				return queue.ErrFull
-			}
+		if rounds == 2 { // hand over: this caller's run is committed
+			next := b.pending[0]
+			next.lead = true
+			b.mu.Unlock()
+			next.wake <- struct{}{}
+			return
 		}
-		_, err := tx.ExecContext(ctx, `
+		batch := b.pending
+		b.pending = nil
+		b.mu.Unlock()
+		q.commitEnqueues(ctx, batch)
+		b.mu.Lock()
+	}
+}
+
+// commitEnqueues stores a batch in one transaction; a run refused (a full
+// queue, an id taken) does not fail the others.
+func (q *Queue) commitEnqueues(ctx context.Context, batch []*enqueueReq) {
+	err := inTx(ctx, q.s.db, func(tx *sql.Tx) error {
+		// Counted once per batch, then kept up to date here.
+		total, perTenant := -1, map[string]int{}
+		for _, req := range batch {
+			req.out, req.created, req.err = req.r, false, nil
+			r, lim := req.r, req.lim
+			if r.IdempotencyKey != "" {
+				e, err := scanQueued(tx.QueryRowContext(ctx, `SELECT `+queueColumns+` FROM queue_runs WHERE tenant = ? AND idempotency_key = ?`,
+					r.Tenant, r.IdempotencyKey))
+				if err == nil {
+					req.out = e
+					continue
+				}
+				if !errors.Is(err, sql.ErrNoRows) {
+					return err
+				}
+			}
+			if lim.Tenant > 0 || lim.Total > 0 {
+				if total < 0 {
+					if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM queue_runs WHERE state IN ('queued', 'running')`).Scan(&total); err != nil {
+						return err
+					}
+				}
+				mine, ok := perTenant[r.Tenant]
+				if !ok {
+					if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM queue_runs WHERE tenant = ? AND state IN ('queued', 'running')`,
+						r.Tenant).Scan(&mine); err != nil {
+						return err
+					}
+					perTenant[r.Tenant] = mine
+				}
+				if lim.Tenant > 0 && mine >= lim.Tenant {
+					req.err = queue.ErrTenantFull
+					continue
+				}
+				if lim.Total > 0 && total >= lim.Total {
+					req.err = queue.ErrFull
+					continue
+				}
+			}
+			_, err := tx.ExecContext(ctx, `
 INSERT INTO queue_runs (id, tenant, function_id, export, data, headers, callback_url, idempotency_key, state, max_attempts, next_at, enqueued_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			r.ID, r.Tenant, r.FunctionID, r.Export, []byte(r.Data), string(headers), r.CallbackURL, r.IdempotencyKey,
-			string(queue.Queued), max(r.MaxAttempts, 1), toMillis(r.NextAt), toMillis(r.EnqueuedAt))
-		return err
+				r.ID, r.Tenant, r.FunctionID, r.Export, []byte(r.Data), req.headers, r.CallbackURL, r.IdempotencyKey,
+				string(queue.Queued), r.MaxAttempts, toMillis(r.NextAt), toMillis(r.EnqueuedAt))
+			if err != nil { // this statement is undone, not the transaction
+				req.err = fmt.Errorf("sqlite: enqueue %s: %w", r.ID, err)
+				continue
+			}
+			req.created = true
+			if total >= 0 {
+				total++
+			}
+			if _, ok := perTenant[r.Tenant]; ok {
+				perTenant[r.Tenant]++
+			}
+		}
+		return nil
 	})
-	switch {
-	case errors.Is(err, queue.ErrTenantFull), errors.Is(err, queue.ErrFull):
-		return r, false, err
-	case err != nil:
-		return r, false, fmt.Errorf("sqlite: enqueue %s: %w", r.ID, err)
-	case found:
-		return existing, false, nil
+	for _, req := range batch {
+		if err != nil {
+			req.out, req.created, req.err = req.r, false, fmt.Errorf("sqlite: enqueue %s: %w", req.r.ID, err)
+		}
+		req.wake <- struct{}{}
 	}
-	r.MaxAttempts = max(r.MaxAttempts, 1)
-	return r, true, nil
 }
 
 // Claim takes the next due run in a write transaction: two workers (or

@@ -364,3 +364,52 @@ func TestQueueCallbacks(t *testing.T) {
 		}
 	}
 }
+
+// TestQueueEnqueueConcurrently: concurrent Enqueues share commits, and the
+// bound and the idempotency keys still hold exactly.
+func TestQueueEnqueueConcurrently(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTest(t)
+	q := s.Queue()
+	const n, bound = 60, 40
+	var created, full, same atomic.Int32
+	ids := make(chan string, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			key := ""
+			if i%6 == 0 {
+				key = "k" // ten callers, one run
+			}
+			r, ok, err := q.Enqueue(ctx, queue.Run{ID: fmt.Sprintf("r%02d", i), Tenant: "t1", FunctionID: "f", IdempotencyKey: key}, queue.Limits{Tenant: bound})
+			switch {
+			case errors.Is(err, queue.ErrTenantFull):
+				full.Add(1)
+			case err != nil:
+				t.Error(err)
+			case ok:
+				created.Add(1)
+			case key != "":
+				same.Add(1)
+				ids <- r.ID
+			default:
+				t.Errorf("%s neither created nor found", r.ID)
+			}
+		}()
+	}
+	wg.Wait()
+	close(ids)
+	mine, _, _ := q.Depth(ctx, "t1")
+	if int(created.Load()) != mine || mine > bound || int(created.Load()+full.Load()+same.Load()) != n {
+		t.Fatalf("created %d, full %d, same key %d, depth %d (bound %d)", created.Load(), full.Load(), same.Load(), mine, bound)
+	}
+	var first string
+	for id := range ids {
+		if first != "" && id != first {
+			t.Fatalf("one key, runs %s and %s", first, id)
+		}
+		first = id
+	}
+}
