@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -411,5 +412,30 @@ func TestQueueEnqueueConcurrently(t *testing.T) {
 			t.Fatalf("one key, runs %s and %s", first, id)
 		}
 		first = id
+	}
+}
+
+// TestClaimUsesTheIndex: a claim looks runs up on the partial index of
+// queued and running runs; a scan would read every run ever kept.
+func TestClaimUsesTheIndex(t *testing.T) {
+	s, _ := openTest(t)
+	for _, q := range []string{claimLostSQL, claimDueSQL} {
+		rows, err := s.db.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+q, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		if len(plan) == 0 || !strings.Contains(plan[0], "USING INDEX queue_runs_due") || len(plan) > 1 {
+			t.Errorf("plan %q for %s", plan, q)
+		}
 	}
 }
