@@ -319,7 +319,7 @@ func (g *Gateway) attemptQueued(ctx context.Context, r queue.Run, started time.T
 	// charged its CPU budget and a concurrency slot only.
 	release, err := g.admit.admitQueuedRun(ctx, tenant, d)
 	if err != nil {
-		g.recordRun(functions.TriggerAsync, d, r.ID, "", r.Export, started, 0, nil, err)
+		g.recordRun(functions.TriggerAsync, d, attemptID(r), "", r.Export, started, 0, nil, err)
 		return nil, err
 	}
 	defer release()
@@ -342,7 +342,7 @@ func (g *Gateway) attemptQueued(ctx context.Context, r queue.Run, started time.T
 		runErr = contract.checkOutput(res)
 	}
 	tap.finish(res, runErr)
-	g.recordRun(functions.TriggerAsync, d, r.ID, "", r.Export, started, cpu, res, runErr)
+	g.recordRun(functions.TriggerAsync, d, attemptID(r), "", r.Export, started, cpu, res, runErr)
 	return res, runErr
 }
 
@@ -386,4 +386,15 @@ func (g *Gateway) cancelQueued(c *fiber.Ctx, rid string) (bool, error) {
 		return true, apiError(http.StatusConflict, "not_cancellable", "run %q is %s, not queued, and not in progress on this gateway", rid, st)
 	}
 	return true, c.JSON(fiber.Map{"request_id": rid, "status": queue.Cancelled})
+}
+
+// attemptID names an attempt's run record: the run's id for the first,
+// <id>-attempt-<n> after it, so each attempt keeps its record and logs
+// (run records are keyed by request id). The run itself keeps its id:
+// ctx.requestId, DELETE /v1/runs/{id}.
+func attemptID(r queue.Run) string {
+	if r.Attempts <= 1 {
+		return r.ID
+	}
+	return r.ID + "-attempt-" + strconv.Itoa(r.Attempts)
 }

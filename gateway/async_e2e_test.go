@@ -194,6 +194,18 @@ func TestAsyncRetriedToDead(t *testing.T) {
 	if m["attempts"] != 3.0 || len(errs) != 3 {
 		t.Fatalf("dead run: %v", m)
 	}
+	// Each attempt has its run record.
+	for _, rec := range []string{id, id + "-attempt-2", id + "-attempt-3"} {
+		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			r := s.admin("GET", "/v1/runs/"+rec, nil)
+			if r.status == 200 && (rec == id || r.json(t)["status"] == 500.0) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("run record %s: %d %s", rec, r.status, r.body)
+			}
+		}
+	}
 	others := []string{s.accept(uuid, `{}`, nil), s.accept(uuid, `{}`, nil)}
 	for _, o := range others {
 		s.waitRun(o, "dead")
