@@ -16,9 +16,13 @@
 #   each accept counts the queued runs for the depth bound: later rounds
 #   accept against a deeper queue.
 #
-# Not measured here: the time from accept to callback (p50, p99).
+# Then the time from accept to callback: a second gateway with its queue
+# workers (and loopback allowed to callbacks, as to fetch), and
+# bench/callbacklat sending CALLS async calls at RATE per second with a
+# callback URL it serves; p50 and p99 from each 202 to its callback.
 #
 # Knobs: ROUNDS=3 DURATION=5s WARMUP=1s CONCURRENCY=32 ISOLATION=process PIN=0
+#        CALLS=500 RATE=200
 set -euo pipefail
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-5s}
@@ -30,7 +34,9 @@ BENCH_NAME=async.sh
 # shellcheck source=bench/lib.sh
 source "$(dirname "$0")/lib.sh"
 
-build ./cmd/scriptforge ./bench/loadgen
+CALLS=${CALLS:-500}
+RATE=${RATE:-200}
+build ./cmd/scriptforge ./bench/loadgen ./bench/callbacklat
 start_gateway gw --isolation "$ISOLATION" --async-workers -1 --async-max-tenant-depth 100000000 --async-max-depth 100000000
 uuid=$(deploy_app "$gw_url" bench_async)
 check=$(curl -sS -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' -H 'Prefer: respond-async' -d "$body" "$gw_url/v1/fn/$uuid")
@@ -57,3 +63,11 @@ done
 # shellcheck disable=SC2086 # the lists are meant to split
 echo "async accepts/s ÷ sync calls/s: median $(median "${ratios[@]}") (rounds: ${ratios[*]}); p99 async $(median ${p99_of[async]}) ms, sync $(median ${p99_of[sync]}) ms"
 echo "result: ratio=$(median "${ratios[@]}") async_rps=$(median ${rps_all[async]}) sync_rps=$(median ${rps_all[sync]}) async_p99_ms=$(median ${p99_of[async]}) sync_p99_ms=$(median ${p99_of[sync]}) failed=$failed"
+
+stop_server "$gw_pid"
+start_gateway cb --isolation "$ISOLATION" --fetch-allow 127.0.0.1/32
+cb_uuid=$(deploy_app "$gw_url" bench_callback)
+curl -fsS -X POST -H "Authorization: Bearer $KEY" "$gw_url/v1/callback-secret" >/dev/null || die "no callback secret"
+lat=$("$work/callbacklat" --url "$gw_url/v1/fn/$cb_uuid" --n "$CALLS" --rate "$RATE") || die "callbacklat failed"
+echo "accept → callback, $CALLS calls at $RATE/s: $lat"
+echo "result: callback_p50_ms=$(field "$lat" p50_ms) callback_p99_ms=$(field "$lat" p99_ms) refused=$(field "$lat" refused)"
