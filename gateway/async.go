@@ -55,6 +55,9 @@ type AsyncConfig struct {
 	CallbackAttempts int
 	CallbackBackoff  queue.Backoff
 	CallbackTimeout  time.Duration
+	// CallbackWorkers is how many callbacks are delivered at once: a slow
+	// receiver holds one of them. Default 4.
+	CallbackWorkers int
 	// Poll is how often an idle worker looks for runs that came due
 	// (retries; runs queued by another gateway). Default 500 ms.
 	Poll time.Duration
@@ -72,6 +75,7 @@ func (c *AsyncConfig) setDefaults() {
 		c.TenantShare = 0.5
 	}
 	c.CallbackAttempts = orDefault(c.CallbackAttempts, 5)
+	c.CallbackWorkers = orDefault(c.CallbackWorkers, 4)
 	if c.CallbackTimeout <= 0 {
 		c.CallbackTimeout = 10 * time.Second
 	}
@@ -204,11 +208,13 @@ func (g *Gateway) RunAsync(ctx context.Context) {
 		return
 	}
 	if cb, ok := g.cfg.Queue.(queue.Callbacks); ok {
-		g.async.wg.Add(1)
-		go func() {
-			defer g.async.wg.Done()
-			g.deliverCallbacks(ctx, cb)
-		}()
+		for range g.cfg.Async.CallbackWorkers {
+			g.async.wg.Add(1)
+			go func() {
+				defer g.async.wg.Done()
+				g.deliverCallbacks(ctx, cb)
+			}()
+		}
 	}
 	for range g.cfg.Async.Workers {
 		g.async.wg.Add(1)

@@ -86,7 +86,7 @@ func callbackBody(r queue.Run) ([]byte, error) {
 }
 
 // deliverCallbacks delivers pending callbacks until ctx ends, one at a
-// time.
+// time; RunAsync starts CallbackWorkers of them.
 func (g *Gateway) deliverCallbacks(ctx context.Context, cb queue.Callbacks) {
 	client := callbackClient(g.cfg.Async.CallbackTimeout, &g.cfg)
 	t := time.NewTimer(0)
