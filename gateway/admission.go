@@ -108,6 +108,15 @@ func (a *admission) admitRun(ctx context.Context, t *tenantEntry, d functions.De
 	return release, rate, err
 }
 
+// admitQueuedRun admits the run of a call accepted earlier, whose rate
+// tokens were taken then: the tenant's CPU budget and concurrency.
+func (a *admission) admitQueuedRun(ctx context.Context, t *tenantEntry, d functions.Deployed) (func(), error) {
+	if err := a.checkCPU(ctx, t); err != nil {
+		return nil, err
+	}
+	return a.acquire(ctx, t, d)
+}
+
 // checkRates takes a token from the function's bucket, then from the
 // tenant's. In that order, a function refused at its own limit costs its
 // tenant nothing, so one hot function cannot starve its siblings. It

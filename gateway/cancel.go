@@ -134,6 +134,9 @@ func (g *Gateway) cancelRun(c *fiber.Ctx) error {
 	rid := c.Params("requestId")
 	done := g.flights.cancel(tenantOf(c), rid)
 	if done == nil {
+		if found, err := g.cancelQueued(c, rid); found || err != nil {
+			return err
+		}
 		return apiError(http.StatusNotFound, "not_found", "no run %q in progress on this gateway (it may be over: see GET /v1/runs/%s)", rid, rid)
 	}
 	t := time.NewTimer(cancelWait)

@@ -7,9 +7,11 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -24,6 +26,7 @@ import (
 	"github.com/scriptforge/scriptforge/functions/contract"
 	"github.com/scriptforge/scriptforge/functions/engine"
 	"github.com/scriptforge/scriptforge/functions/logstream"
+	"github.com/scriptforge/scriptforge/functions/queue"
 	"github.com/scriptforge/scriptforge/functions/routing"
 	"github.com/scriptforge/scriptforge/functions/sandbox"
 	"github.com/scriptforge/scriptforge/functions/voice"
@@ -120,6 +123,15 @@ type Config struct {
 	// on GET /v1/functions/{id}, a list on GET /v1/functions/{id}/fires.
 	// Nil: neither is shown (the list is 404).
 	Fires FireReader
+	// Queue keeps async runs (Prefer: respond-async on a POST); nil: the
+	// preference is ignored and every call runs synchronously.
+	Queue queue.Queue
+	// Async configures the queue's bounds, attempts and workers.
+	Async AsyncConfig
+	// CallbackAllowPrivate lists private networks async callbacks may
+	// reach anyway, as fetch's FetchConfig.AllowPrivate (serve passes
+	// --fetch-allow); everything else not public is refused when dialled.
+	CallbackAllowPrivate []netip.Prefix
 	// CallState keeps voice calls' state (ctx.call.state). Default: the
 	// Store, if it keeps call state too; without one, voice webhooks
 	// answer 503.
@@ -206,6 +218,8 @@ type Gateway struct {
 	closingOnce sync.Once
 	// streamRunners run streamed calls' runs.
 	streamRunners *runners
+	// async wakes and tracks the queue's workers (async.go).
+	async *asyncWorkers
 }
 
 // New builds the gateway; it starts only the run-record writer and pruner.
@@ -248,6 +262,10 @@ func New(cfg Config) (*Gateway, error) {
 	cfg.SSEBuffer = orDefault(cfg.SSEBuffer, 256)
 	cfg.SSECoalesce = cmp.Or(cfg.SSECoalesce, 10*time.Millisecond)
 	cfg.FollowBuffer = orDefault(cfg.FollowBuffer, logstream.DefaultBuffer)
+	cfg.Async.setDefaults()
+	if maxRun := time.Duration(l.MaxTimeoutMS) * time.Millisecond; cfg.Async.Lease > 0 && cfg.Async.Lease <= maxRun {
+		return nil, fmt.Errorf("gateway: the async lease (%v) must outlast the longest run (%v)", cfg.Async.Lease, maxRun)
+	}
 	g := &Gateway{
 		cfg:     cfg,
 		log:     cfg.Logger,
@@ -260,6 +278,7 @@ func New(cfg Config) (*Gateway, error) {
 		tracer:        cfg.Tracer,
 		logs:          logstream.New(),
 		streamRunners: newRunners(),
+		async:         &asyncWorkers{wake: make(chan struct{}, 1), callbacks: make(chan struct{}, 1), held: map[string]int{}},
 		closing:       make(chan struct{}),
 	}
 	g.metrics = newMetrics(cfg, g.flights.count)
@@ -395,7 +414,13 @@ func (g *Gateway) routes() {
 	fn.Delete("/:id/quarantine", g.requireScope(auth.ScopeAdmin), g.liftQuarantine)
 	app.Get("/v1/runs", read, g.listTenantRuns)
 	app.Get("/v1/runs/:requestId", read, g.getRun)
-	app.Delete("/v1/runs/:requestId", write, g.cancelRun) // stops a run in progress (cancel.go)
+	app.Delete("/v1/runs/:requestId", write, g.cancelRun)          // stops a run in progress (cancel.go)
+	app.Post("/v1/callback-secret", write, g.rotateCallbackSecret) // signs async callbacks (callbacks.go)
+	// Async runs whose attempts are spent (deadletters.go).
+	app.Get("/v1/dead-letters", read, g.listDead)
+	app.Post("/v1/dead-letters/redrive", write, g.redrive) // all of the tenant's
+	app.Post("/v1/dead-letters/:requestId/redrive", write, g.redrive)
+	app.Delete("/v1/dead-letters/:requestId", write, g.discardDead)
 
 	// Class 4 routing: assignments are admin data; POST runs the chain,
 	// for a softswitch's key with routing:invoke (see routing_chain.go).

@@ -121,11 +121,11 @@ func (g *Gateway) recordRun(trigger functions.Trigger, d functions.Deployed, rid
 	g.metrics.runSeconds.Observe(res.Duration.Seconds())
 }
 
-// keepRun hands a run record to the recorder. A scheduled run has no
+// keepRun hands a run record to the recorder. A scheduled or async run has no
 // request keeping the gateway open and may end after Shutdown closed the
 // recorder: its record is then dropped, as a late routing step's is.
 func (g *Gateway) keepRun(r functions.Run) {
-	if r.Trigger == functions.TriggerSchedule {
+	if r.Trigger == functions.TriggerSchedule || r.Trigger == functions.TriggerAsync {
 		g.runs.recordLate(r)
 		return
 	}
@@ -175,6 +175,9 @@ func (g *Gateway) invoke(c *fiber.Ctx) error {
 		return err
 	}
 	rid := requestID(c)
+	if g.wantsAsync(c) { // admitted and checked as a call; run later (async.go)
+		return g.enqueue(c, d, rid, export, data, requestInfo(c, query, true).Headers)
+	}
 	inv := invocationOf(d)
 	inv.RequestID, inv.Export, inv.Data = rid, export, data
 	inv.Request, inv.Auth = requestInfo(c, query, d.Auth != functions.AuthPublic), claims

@@ -57,6 +57,9 @@ func (g *Gateway) sendRuns(c *fiber.Ctx, q functions.RunQuery) error {
 }
 
 func (g *Gateway) getRun(c *fiber.Ctx) error {
+	if found, err := g.getAsyncRun(c); found || err != nil {
+		return err
+	}
 	run, err := g.cfg.Store.RunByID(c.UserContext(), tenantOf(c), c.Params("requestId"))
 	if errors.Is(err, functions.ErrNotFound) {
 		return apiError(http.StatusNotFound, "not_found", "no such run (runs are stored a moment after they end)")

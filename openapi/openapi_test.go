@@ -57,6 +57,11 @@ var routes = func() []route {
 		{"GET", "/v1/runs", true},
 		{"GET", "/v1/runs/{request_id}", true},
 		{"DELETE", "/v1/runs/{request_id}", true},
+		{"POST", "/v1/callback-secret", true},
+		{"GET", "/v1/dead-letters", true},
+		{"POST", "/v1/dead-letters/redrive", true},
+		{"POST", "/v1/dead-letters/{request_id}/redrive", true},
+		{"DELETE", "/v1/dead-letters/{request_id}", true},
 		{"POST", "/v1/tenants", true},
 		{"GET", "/v1/tenants", true},
 		{"GET", "/v1/tenants/{tenant}", true},
@@ -512,6 +517,23 @@ func TestSchemasMatchTraffic(t *testing.T) {
 		{"runs limit too big", "GET", "/v1/functions/fn_abcdefghijklmnop/runs?limit=5000", "", "", 200, "application/json", `{"runs":[]}`, false},
 		{"run", "GET", "/v1/runs/r1", "", "", 200, "application/json",
 			`{"request_id":"r1","function_id":"fn_abcdefghijklmnop","version":2,"export":"hello","trigger":"http","status":200,"logs":[],"duration_us":5,"cpu_us":3,"started_at":"2026-11-24T10:00:00Z"}`, true},
+		{"async run", "GET", "/v1/runs/r1", "", "", 200, "application/json",
+			`{"request_id":"r1","function_id":"fn_abcdefghijklmnop","status":"dead","attempts":3,"max_attempts":3,"errors":[{"attempt":1,"at":"2026-12-06T10:00:00Z","error":"internal: boom"}],"error":"internal: boom","enqueued_at":"2026-12-06T10:00:00Z","started_at":"2026-12-06T10:00:01Z","finished_at":"2026-12-06T10:00:02Z","trigger":"async"}`, true},
+		{"async run succeeded", "GET", "/v1/runs/r1", "", "", 200, "application/json",
+			`{"request_id":"r1","function_id":"fn_abcdefghijklmnop","status":"succeeded","attempts":1,"max_attempts":3,"result_status":200,"result":{"x":42},"enqueued_at":"2026-12-06T10:00:00Z","trigger":"async"}`, true},
+		{"async run in an unknown state", "GET", "/v1/runs/r1", "", "", 200, "application/json",
+			`{"request_id":"r1","function_id":"fn_abcdefghijklmnop","status":"lost","attempts":1,"max_attempts":3,"enqueued_at":"2026-12-06T10:00:00Z","trigger":"async"}`, false},
+		{"cancel a finished async run", "DELETE", "/v1/runs/r1", "", "", 409, "application/json", `{"error":{"code":"not_cancellable","message":"m","request_id":"r"}}`, true},
+		{"callback secret", "POST", "/v1/callback-secret", "", "", 201, "application/json", `{"secret":"whsec_` + strings.Repeat("ab", 32) + `"}`, true},
+		{"callback secret, bad", "POST", "/v1/callback-secret", "", "", 201, "application/json", `{"secret":"hunter2"}`, false},
+		{"async run with a callback", "GET", "/v1/runs/r1", "", "", 200, "application/json",
+			`{"request_id":"r1","function_id":"fn_abcdefghijklmnop","callback_url":"https://example.com/hook","status":"succeeded","attempts":1,"max_attempts":3,"result_status":200,"result":1,"enqueued_at":"2026-12-06T10:00:00Z","callback_state":"delivered","callback_attempts":2,"trigger":"async"}`, true},
+		{"dead letters", "GET", "/v1/dead-letters?limit=10", "", "", 200, "application/json",
+			`{"runs":[{"request_id":"r1","function_id":"fn_abcdefghijklmnop","status":"dead","attempts":3,"max_attempts":3,"errors":[{"attempt":3,"at":"2026-12-06T10:00:00Z","error":"timeout: m"}],"enqueued_at":"2026-12-06T10:00:00Z","trigger":"async"}]}`, true},
+		{"redrive all", "POST", "/v1/dead-letters/redrive", "", "", 200, "application/json", `{"redriven":2}`, true},
+		{"redrive one", "POST", "/v1/dead-letters/r1/redrive", "", "", 200, "application/json", `{"request_id":"r1","status":"queued"}`, true},
+		{"redrive one not dead", "POST", "/v1/dead-letters/r1/redrive", "", "", 409, "application/json", `{"error":{"code":"not_dead","message":"m","request_id":"r"}}`, true},
+		{"discard", "DELETE", "/v1/dead-letters/r1", "", "", 204, "", "", true},
 		{"unauthorized", "GET", "/v1/functions", "", "", 401, "application/json", `{"error":{"code":"unauthorized","message":"m","request_id":"r"}}`, true},
 		{"error without request_id", "GET", "/v1/functions", "", "", 401, "application/json", `{"error":{"code":"unauthorized","message":"m"}}`, false},
 
@@ -538,6 +560,9 @@ func TestSchemasMatchTraffic(t *testing.T) {
 			`{"error":{"code":"not_found","message":"m","request_id":"r"}}`, true},
 		{"worker with a malformed id", "GET", "/v1/functions/nope/worker", "", "", 200, "application/json", `{"state":"idle","restarts":0}`, false},
 
+		{"invoke async", "POST", uuidURL, "application/json", `{}`, 202, "application/json", `{"request_id":"r1","status":"queued"}`, true},
+		{"invoke async, bad state", "POST", uuidURL, "application/json", `{}`, 202, "application/json", `{"request_id":"r1","status":"later"}`, false},
+		{"invoke async, queue full", "POST", uuidURL, "application/json", `{}`, 429, "application/json", `{"error":{"code":"queue_full","message":"m","request_id":"r"}}`, true},
 		{"invoke JSON", "POST", uuidURL, "application/json", `[1,2,3]`, 200, "application/json", `{"sum":6}`, true},
 		{"invoke form", "PUT", uuidURL, "application/x-www-form-urlencoded", `a=1&b=2`, 200, "application/json", `"ok"`, true},
 		{"invoke text", "PATCH", uuidURL + "/handle", "text/plain", `hello`, 200, "application/json", `null`, true},
@@ -623,7 +648,7 @@ func TestSchemasMatchTraffic(t *testing.T) {
 			if c.reqType != "" {
 				req.Header.Set("Content-Type", c.reqType)
 			}
-			if strings.HasPrefix(c.url, "/v1/functions") || strings.HasPrefix(c.url, "/v1/runs") || strings.HasPrefix(c.url, "/v1/tenants") {
+			if strings.HasPrefix(c.url, "/v1/functions") || strings.HasPrefix(c.url, "/v1/runs") || strings.HasPrefix(c.url, "/v1/dead-letters") || strings.HasPrefix(c.url, "/v1/callback-secret") || strings.HasPrefix(c.url, "/v1/tenants") {
 				req.Header.Set("Authorization", "Bearer sk_test")
 			}
 			resp := &http.Response{

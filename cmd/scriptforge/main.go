@@ -36,6 +36,6 @@ locally, without a server, with 'scriptforge run hello.js'.`,
 		SilenceErrors: true,
 	}
 	cf := &clientFlags{}
-	root.AddCommand(newServeCmd(), newRunCmd(), newDeployCmd(cf), newInvokeCmd(cf), newFnCmd(cf), newTenantCmd(cf), newRoutingCmd(cf), newLogsCmd(cf), newWhoamiCmd(cf), newSandboxCmd())
+	root.AddCommand(newServeCmd(), newRunCmd(), newDeployCmd(cf), newInvokeCmd(cf), newFnCmd(cf), newRunsCmd(cf), newTenantCmd(cf), newRoutingCmd(cf), newLogsCmd(cf), newWhoamiCmd(cf), newSandboxCmd())
 	return root
 }

@@ -162,10 +162,10 @@ func TestServeRunsSchedules(t *testing.T) {
 
 // serveAgain starts `serve` on an existing data directory, with the admin
 // key it printed the first time, and waits until it listens.
-func serveAgain(t *testing.T, dir, key string) *gatewayProcess {
+func serveAgain(t *testing.T, dir, key string, flags ...string) *gatewayProcess {
 	t.Helper()
 	addr := freeAddr(t)
-	cmd := exec.Command(binary, "serve", "--addr", addr, "--data-dir", dir, "--log-format", "text")
+	cmd := exec.Command(binary, append([]string{"serve", "--addr", addr, "--data-dir", dir, "--log-format", "text"}, flags...)...)
 	cmd.Env = append(withoutEnv(os.Environ(), "SCRIPTFORGE_ADMIN_KEY"), "SCRIPTFORGE_ADMIN_KEY="+key)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

@@ -68,6 +68,7 @@ type serveOptions struct {
 	logLevel       string
 	shutdownGrace  time.Duration
 	schedules      bool
+	async          gateway.AsyncConfig
 	gcPercent      int
 	maxHeap        uint64
 	isolation      string
@@ -152,6 +153,13 @@ key and prints it once: keep it, only its hash is stored.`,
 	f.BoolVar(&o.logOKRuns, "log-ok-invocations", false, "log the access line of each invocation answered below 400 at info (default: at debug; failed invocations and all other requests are at info)")
 	f.DurationVar(&o.shutdownGrace, "shutdown-grace", 30*time.Second, "how long in-flight requests may finish on SIGTERM")
 	f.BoolVar(&o.schedules, "schedules", true, "run functions on their schedules (each slot once: it is claimed in the store before it runs); --schedules=false leaves them to another gateway")
+	f.IntVar(&o.async.Workers, "async-workers", 0, "async runs (Prefer: respond-async) this gateway runs at once: their share of the sandboxes and of each tenant's concurrency, the rest kept for interactive calls (default: half of --sandboxes, at least 1; negative: run none, only accept)")
+	f.Float64Var(&o.async.TenantShare, "async-tenant-share", 0.5, "fraction of a tenant's concurrency cap (--tenant-concurrency or its own) its async runs may hold, at least one run; the rest is kept for its interactive calls")
+	f.DurationVar(&o.async.Lease, "async-lease", 0, "how long a worker holds an async run it claimed; a run whose gateway died is taken again after it (default: --max-timeout plus 30s; keep it above --max-timeout)")
+	f.IntVar(&o.async.CallbackAttempts, "async-callback-attempts", 5, "POSTs of an async run's outcome to its X-Callback-Url before the run is dead (exponential backoff with jitter between them)")
+	f.IntVar(&o.async.MaxTenantDepth, "async-max-tenant-depth", 1000, "async runs a tenant may have queued or running; past it, 429 with Retry-After")
+	f.IntVar(&o.async.MaxDepth, "async-max-depth", 10_000, "async runs queued or running on this store, all tenants; past it, 503 with Retry-After")
+	f.IntVar(&o.async.MaxAttempts, "async-max-attempts", 3, "attempts of an async run failing with a 5xx before it is dead (exponential backoff with jitter between them)")
 	f.IntVar(&o.gcPercent, "gc-percent", 400, "Go GC target (GOGC); ignored when the GOGC variable is set")
 	f.StringVar(&o.isolation, "isolation", "process", "where functions run: process (sandbox child processes) or inprocess (trusted code only: fastest, but a bomb that slips past the guards takes the gateway down)")
 	f.BoolVar(&o.cgroups, "cgroups", true, "cap each sandbox's memory with a cgroup v2 group of its own where the gateway's cgroup allows it; otherwise, or with --cgroups=false, sandboxes cap themselves with RLIMIT_AS")
@@ -314,26 +322,30 @@ func serve(ctx context.Context, o serveOptions) error {
 		}
 	}()
 	gw, err := gateway.New(gateway.Config{
-		Store:          store,
-		Fires:          store,
-		Keys:           store,
-		Tenants:        store,
-		Executor:       workers.Dispatch{Functions: executor, Workers: workerManager},
-		Workers:        workerManager,
-		Quarantine:     quarantine,
-		Logger:         log,
-		AdminKey:       envKey,
-		PublicURL:      o.publicURL,
-		CallState:      store,
-		MaxBodyBytes:   o.maxBody,
-		MaxHeaderBytes: o.maxHeader,
-		Usage:          o.usage,
-		ClientIPHeader: o.clientIPHeader,
-		TrustedProxies: proxies,
-		RateLimitKeys:  o.rateLimitKeys,
-		MaxJSONDepth:   o.maxJSONDepth,
-		ReadTimeout:    o.readTimeout,
-		IdleTimeout:    o.idleTimeout,
+		Store: store,
+		Fires: store,
+		Queue: store.Queue(),
+		Async: asyncConfig(o),
+		// Callbacks reach what fetch may: public addresses and --fetch-allow.
+		CallbackAllowPrivate: o.fetch.AllowPrivate,
+		Keys:                 store,
+		Tenants:              store,
+		Executor:             workers.Dispatch{Functions: executor, Workers: workerManager},
+		Workers:              workerManager,
+		Quarantine:           quarantine,
+		Logger:               log,
+		AdminKey:             envKey,
+		PublicURL:            o.publicURL,
+		CallState:            store,
+		MaxBodyBytes:         o.maxBody,
+		MaxHeaderBytes:       o.maxHeader,
+		Usage:                o.usage,
+		ClientIPHeader:       o.clientIPHeader,
+		TrustedProxies:       proxies,
+		RateLimitKeys:        o.rateLimitKeys,
+		MaxJSONDepth:         o.maxJSONDepth,
+		ReadTimeout:          o.readTimeout,
+		IdleTimeout:          o.idleTimeout,
 		Limits: functions.Limits{
 			DefaultTimeoutMS: int(o.defaultTimeout.Milliseconds()), MaxTimeoutMS: int(o.maxTimeout.Milliseconds()),
 			DefaultMemoryMB: o.defaultMemory, MaxMemoryMB: o.maxMemory,
@@ -383,6 +395,12 @@ func serve(ctx context.Context, o serveOptions) error {
 	} else {
 		close(scheduled)
 	}
+	queued := make(chan struct{}) // closed when the queue's workers have stopped and their runs ended
+	if o.async.Workers >= 0 {
+		go func() { gw.RunAsync(ctx); close(queued) }()
+	} else {
+		close(queued)
+	}
 	select {
 	case err := <-served:
 		return err
@@ -395,6 +413,10 @@ func serve(ctx context.Context, o serveOptions) error {
 	// before the gateway closes what records them.
 	select {
 	case <-scheduled:
+	case <-sctx.Done():
+	}
+	select { // async runs in progress likewise; the queued ones wait in the store
+	case <-queued:
 	case <-sctx.Done():
 	}
 	if err := gw.Shutdown(sctx); err != nil {
@@ -482,4 +504,14 @@ func (a *ageFlag) Set(s string) error {
 	}
 	*a = ageFlag(d)
 	return nil
+}
+
+// asyncConfig is the gateway's AsyncConfig from the flags: by default
+// half the sandboxes run async work, so interactive calls keep the rest.
+func asyncConfig(o serveOptions) gateway.AsyncConfig {
+	a := o.async
+	if a.Workers == 0 {
+		a.Workers = max(1, o.sandboxes/2)
+	}
+	return a
 }

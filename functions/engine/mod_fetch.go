@@ -358,3 +358,10 @@ func addressKind(a netip.Addr) string {
 	}
 	return "a reserved address"
 }
+
+// AddressGuard is the dialer Control fetch uses, for the gateway's other
+// requests to URLs tenants choose (async callbacks): public unicast
+// addresses only, and the allowed private networks.
+func AddressGuard(allow []netip.Prefix) func(network, address string, c syscall.RawConn) error {
+	return newAddressGuard(allow)
+}

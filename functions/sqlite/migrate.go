@@ -193,6 +193,54 @@ CREATE TABLE schedule_fires (
 	PRIMARY KEY (function_id, slot)
 ) WITHOUT ROWID;
 `,
+	// 13 (async runs): the queue of Prefer: respond-async runs
+	// (functions/queue). A row is written before the caller gets its 202,
+	// and stays after the run as its status (GET /v1/runs/{id}) and, when
+	// dead, as the tenant's dead letter. token names the worker's lease;
+	// errors is a JSON array of each failed attempt. No foreign key, as
+	// for runs.
+	`
+CREATE TABLE queue_runs (
+	id              TEXT    PRIMARY KEY, -- the run's request id
+	tenant          TEXT    NOT NULL,
+	function_id     TEXT    NOT NULL,
+	export          TEXT    NOT NULL DEFAULT '',
+	data            BLOB    NOT NULL,
+	headers         TEXT    NOT NULL DEFAULT '{}',
+	callback_url    TEXT    NOT NULL DEFAULT '',
+	idempotency_key TEXT    NOT NULL DEFAULT '',
+	state           TEXT    NOT NULL, -- queued, running, succeeded, failed, cancelled, dead
+	attempts        INTEGER NOT NULL DEFAULT 0,
+	max_attempts    INTEGER NOT NULL,
+	errors          TEXT    NOT NULL DEFAULT '[]',
+	token           TEXT    NOT NULL DEFAULT '',
+	lease_until     INTEGER NOT NULL DEFAULT 0,
+	next_at         INTEGER NOT NULL,
+	status          INTEGER NOT NULL DEFAULT 0,
+	result          BLOB,
+	error           TEXT    NOT NULL DEFAULT '',
+	enqueued_at     INTEGER NOT NULL,
+	started_at      INTEGER NOT NULL DEFAULT 0,
+	finished_at     INTEGER NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX queue_runs_idempotency ON queue_runs (tenant, idempotency_key) WHERE idempotency_key <> '';
+CREATE INDEX queue_runs_due ON queue_runs (state, next_at) WHERE state IN ('queued', 'running');
+CREATE INDEX queue_runs_tenant_state ON queue_runs (tenant, state, finished_at);
+`,
+	// 14 (async callbacks): the delivery of a finished async run's outcome
+	// to its callback URL ('' none, pending, delivered, failed), and each
+	// tenant's secret that signs them.
+	`
+ALTER TABLE queue_runs ADD COLUMN callback_state    TEXT    NOT NULL DEFAULT '';
+ALTER TABLE queue_runs ADD COLUMN callback_attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE queue_runs ADD COLUMN callback_next_at  INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX queue_runs_callbacks ON queue_runs (callback_next_at) WHERE callback_state = 'pending';
+CREATE TABLE callback_secrets (
+	tenant     TEXT    PRIMARY KEY,
+	secret     TEXT    NOT NULL,
+	created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+`,
 }
 
 // migrate brings the schema up to date. Each step runs in its own

@@ -34,6 +34,8 @@ type Store struct {
 	now func() time.Time
 	// calls batches call-state writes (see callWriteQueue).
 	calls *callWriteQueue
+	// enqueues groups async runs' Enqueues into shared commits (queue.go).
+	enqueues enqueueBatch
 }
 
 // Open opens (creating if needed) the database file at path and migrates it

@@ -1,0 +1,579 @@
+package sqlite
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/scriptforge/scriptforge/functions/queue"
+)
+
+var (
+	_ queue.Queue     = (*Queue)(nil)
+	_ queue.Callbacks = (*Queue)(nil)
+)
+
+// Queue is the store's queue of async runs (the queue_runs table).
+type Queue struct{ s *Store }
+
+// Queue returns the queue of async runs kept in the same file.
+func (s *Store) Queue() *Queue { return &Queue{s: s} }
+
+const queueColumns = `id, tenant, function_id, export, data, headers, callback_url, idempotency_key, state, attempts,
+max_attempts, errors, token, lease_until, next_at, status, result, error, enqueued_at, started_at, finished_at,
+callback_state, callback_attempts`
+
+func scanQueued(row scanner) (queue.Run, error) {
+	var r queue.Run
+	var headers, errs string
+	var lease, next, enq, started, finished int64
+	var data, result []byte
+	err := row.Scan(&r.ID, &r.Tenant, &r.FunctionID, &r.Export, &data, &headers, &r.CallbackURL, &r.IdempotencyKey,
+		&r.State, &r.Attempts, &r.MaxAttempts, &errs, &r.Token, &lease, &next, &r.Status, &result, &r.Error,
+		&enq, &started, &finished, &r.CallbackState, &r.CallbackAttempts)
+	if err != nil {
+		return r, err
+	}
+	r.Data = data
+	if len(result) > 0 {
+		r.Result = result
+	}
+	if err := json.Unmarshal([]byte(headers), &r.Headers); err != nil {
+		return r, fmt.Errorf("headers of %s: %w", r.ID, err)
+	}
+	if err := json.Unmarshal([]byte(errs), &r.Errors); err != nil {
+		return r, fmt.Errorf("errors of %s: %w", r.ID, err)
+	}
+	r.LeaseUntil, r.NextAt, r.EnqueuedAt = optMillis(lease), optMillis(next), fromMillis(enq)
+	r.StartedAt, r.FinishedAt = optMillis(started), optMillis(finished)
+	return r, nil
+}
+
+// optMillis reads a time column where 0 means none.
+func optMillis(ms int64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return fromMillis(ms)
+}
+
+func optToMillis(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return toMillis(t)
+}
+
+// Enqueue stores a queued run. Concurrent Enqueues share one write
+// transaction (enqueueBatch): a commit is an fsync, and one per accepted
+// call held accepts to a few hundred a second (bench/async.sh). The depth
+// check is in the same transaction, so the bounds hold exactly however
+// many gateways enqueue.
+func (q *Queue) Enqueue(ctx context.Context, r queue.Run, lim queue.Limits) (queue.Run, bool, error) {
+	headers, err := json.Marshal(r.Headers)
+	if err != nil {
+		return r, false, fmt.Errorf("sqlite: enqueue: %w", err)
+	}
+	if r.Data == nil {
+		r.Data = json.RawMessage("{}")
+	}
+	if r.EnqueuedAt.IsZero() {
+		r.EnqueuedAt = q.s.stamp()
+	}
+	r.State, r.Attempts, r.Errors, r.NextAt = queue.Queued, 0, nil, r.EnqueuedAt
+	r.MaxAttempts = max(r.MaxAttempts, 1)
+	req := &enqueueReq{r: r, headers: string(headers), lim: lim, wake: make(chan struct{}, 1)}
+	b := &q.s.enqueues
+	b.mu.Lock()
+	b.pending = append(b.pending, req)
+	if !b.leading {
+		b.leading = true
+		q.lead(ctx) // commits req among others
+		return req.out, req.created, req.err
+	}
+	b.mu.Unlock()
+	<-req.wake // committed, or handed the lead
+	b.mu.Lock()
+	if req.lead {
+		req.lead = false
+		q.lead(ctx) // commits req among others
+		return req.out, req.created, req.err
+	}
+	b.mu.Unlock()
+	return req.out, req.created, req.err
+}
+
+// enqueueBatch groups concurrent Enqueues: one caller leads, committing
+// what is pending in one transaction, then what came meanwhile; the others
+// wait. After a few rounds the leader hands the lead to a waiting caller,
+// so under steady load no caller commits for the others forever.
+type enqueueBatch struct {
+	mu      sync.Mutex
+	pending []*enqueueReq
+	leading bool
+}
+
+type enqueueReq struct {
+	r       queue.Run
+	headers string
+	lim     queue.Limits
+	out     queue.Run
+	created bool
+	err     error
+	lead    bool          // handed the lead (under enqueueBatch.mu)
+	wake    chan struct{} // committed, or handed the lead
+}
+
+// lead is called with the batch's mutex held and the lead taken; it
+// returns with the mutex released.
+func (q *Queue) lead(ctx context.Context) {
+	b := &q.s.enqueues
+	ctx = context.WithoutCancel(ctx) // it commits other callers' runs too
+	for rounds := 0; ; rounds++ {
+		if len(b.pending) == 0 {
+			b.leading = false
+			b.mu.Unlock()
+			return
+		}
+		if rounds == 2 { // hand over: this caller's run is committed
+			next := b.pending[0]
+			next.lead = true
+			b.mu.Unlock()
+			next.wake <- struct{}{}
+			return
+		}
+		batch := b.pending
+		b.pending = nil
+		b.mu.Unlock()
+		q.commitEnqueues(ctx, batch)
+		b.mu.Lock()
+	}
+}
+
+// commitEnqueues stores a batch in one transaction; a run refused (a full
+// queue, an id taken) does not fail the others.
+func (q *Queue) commitEnqueues(ctx context.Context, batch []*enqueueReq) {
+	err := inTx(ctx, q.s.db, func(tx *sql.Tx) error {
+		// Counted once per batch, then kept up to date here.
+		total, perTenant := -1, map[string]int{}
+		for _, req := range batch {
+			req.out, req.created, req.err = req.r, false, nil
+			r, lim := req.r, req.lim
+			if r.IdempotencyKey != "" {
+				e, err := scanQueued(tx.QueryRowContext(ctx, `SELECT `+queueColumns+` FROM queue_runs WHERE tenant = ? AND idempotency_key = ?`,
+					r.Tenant, r.IdempotencyKey))
+				if err == nil {
+					req.out = e
+					continue
+				}
+				if !errors.Is(err, sql.ErrNoRows) {
+					return err
+				}
+			}
+			if lim.Tenant > 0 || lim.Total > 0 {
+				if total < 0 {
+					if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM queue_runs WHERE state IN ('queued', 'running')`).Scan(&total); err != nil {
+						return err
+					}
+				}
+				mine, ok := perTenant[r.Tenant]
+				if !ok {
+					if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM queue_runs WHERE tenant = ? AND state IN ('queued', 'running')`,
+						r.Tenant).Scan(&mine); err != nil {
+						return err
+					}
+					perTenant[r.Tenant] = mine
+				}
+				if lim.Tenant > 0 && mine >= lim.Tenant {
+					req.err = queue.ErrTenantFull
+					continue
+				}
+				if lim.Total > 0 && total >= lim.Total {
+					req.err = queue.ErrFull
+					continue
+				}
+			}
+			_, err := tx.ExecContext(ctx, `
+INSERT INTO queue_runs (id, tenant, function_id, export, data, headers, callback_url, idempotency_key, state, max_attempts, next_at, enqueued_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				r.ID, r.Tenant, r.FunctionID, r.Export, []byte(r.Data), req.headers, r.CallbackURL, r.IdempotencyKey,
+				string(queue.Queued), r.MaxAttempts, toMillis(r.NextAt), toMillis(r.EnqueuedAt))
+			if err != nil { // this statement is undone, not the transaction
+				req.err = fmt.Errorf("sqlite: enqueue %s: %w", r.ID, err)
+				continue
+			}
+			req.created = true
+			if total >= 0 {
+				total++
+			}
+			if _, ok := perTenant[r.Tenant]; ok {
+				perTenant[r.Tenant]++
+			}
+		}
+		return nil
+	})
+	for _, req := range batch {
+		if err != nil {
+			req.out, req.created, req.err = req.r, false, fmt.Errorf("sqlite: enqueue %s: %w", req.r.ID, err)
+		}
+		req.wake <- struct{}{}
+	}
+}
+
+// The claim's lookups (see Claim; TestClaimUsesTheIndex).
+const (
+	claimLostSQL = `SELECT ` + queueColumns + ` FROM queue_runs
+WHERE state IN ('queued', 'running') AND state = 'running' AND lease_until <= ? LIMIT 1`
+	claimDueSQL = `SELECT ` + queueColumns + ` FROM queue_runs
+WHERE state IN ('queued', 'running') AND state = 'queued' AND next_at <= ? ORDER BY next_at LIMIT 1`
+)
+
+// Claim takes the next due run in a write transaction: two workers (or
+// gateways) never hold one run at once.
+func (q *Queue) Claim(ctx context.Context, now time.Time, lease time.Duration) (queue.Run, bool, error) {
+	var claimed queue.Run
+	ok := false
+	at := toMillis(now)
+	err := inTx(ctx, q.s.db, func(tx *sql.Tx) error {
+		// Each pass either claims a run or dead-letters one whose lease
+		// expired on its last attempt; bounded so a claim stays short.
+		for range 16 {
+			// Runs whose worker was lost first, then the queued run due
+			// longest: two lookups on the partial (state, next_at) index,
+			// where one query with an OR would sort the whole queue. The
+			// IN term repeats the index's WHERE: without it SQLite does not
+			// see that the index applies, and scans the table.
+			r, err := scanQueued(tx.QueryRowContext(ctx, claimLostSQL, at))
+			if errors.Is(err, sql.ErrNoRows) {
+				r, err = scanQueued(tx.QueryRowContext(ctx, claimDueSQL, at))
+			}
+			if errors.Is(err, sql.ErrNoRows) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			if r.State == queue.Running { // its worker was lost: that attempt failed
+				r.Errors = append(r.Errors, queue.Attempt{N: r.Attempts, At: now.UTC(), Error: "lease expired: the worker running it was lost"})
+				if r.Attempts >= r.MaxAttempts {
+					if err := q.deadLetter(ctx, tx, r, now); err != nil {
+						return err
+					}
+					continue
+				}
+			}
+			errs, err := json.Marshal(r.Errors)
+			if err != nil {
+				return err
+			}
+			r.State, r.Attempts, r.Token = queue.Running, r.Attempts+1, newToken()
+			r.StartedAt, r.LeaseUntil = fromMillis(at), fromMillis(toMillis(now.Add(lease)))
+			if _, err := tx.ExecContext(ctx, `
+UPDATE queue_runs SET state = ?, attempts = ?, token = ?, started_at = ?, lease_until = ?, errors = ? WHERE id = ?`,
+				string(r.State), r.Attempts, r.Token, at, toMillis(r.LeaseUntil), string(errs), r.ID); err != nil {
+				return err
+			}
+			claimed, ok = r, true
+			return nil
+		}
+		return nil
+	})
+	if err != nil {
+		return queue.Run{}, false, fmt.Errorf("sqlite: claim: %w", err)
+	}
+	return claimed, ok, nil
+}
+
+func (q *Queue) deadLetter(ctx context.Context, tx *sql.Tx, r queue.Run, now time.Time) error {
+	errs, err := json.Marshal(r.Errors)
+	if err != nil {
+		return err
+	}
+	last := ""
+	if n := len(r.Errors); n > 0 {
+		last = r.Errors[n-1].Error
+	}
+	_, err = tx.ExecContext(ctx, `
+UPDATE queue_runs SET state = 'dead', token = '', lease_until = 0, errors = ?, error = ?, finished_at = ? WHERE id = ?`,
+		string(errs), last, toMillis(now), r.ID)
+	return err
+}
+
+func newToken() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:]) // crypto/rand does not fail on Linux
+	return hex.EncodeToString(b[:])
+}
+
+// Extend moves the end of a held lease.
+func (q *Queue) Extend(ctx context.Context, id, token string, until time.Time) error {
+	res, err := q.s.db.ExecContext(ctx, `UPDATE queue_runs SET lease_until = ? WHERE id = ? AND token = ? AND state = 'running'`,
+		toMillis(until), id, token)
+	return leaseHeld(res, err, "extend", id)
+}
+
+func leaseHeld(res sql.Result, err error, op, id string) error {
+	if err != nil {
+		return fmt.Errorf("sqlite: %s %s: %w", op, id, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("sqlite: %s %s: %w", op, id, err)
+	}
+	if n == 0 {
+		return queue.ErrLeaseLost
+	}
+	return nil
+}
+
+// Release puts a claimed run back in the queue, its attempt uncounted.
+func (q *Queue) Release(ctx context.Context, id, token string, retryAt time.Time) error {
+	res, err := q.s.db.ExecContext(ctx, `
+UPDATE queue_runs SET state = 'queued', attempts = attempts - 1, token = '', lease_until = 0, next_at = ?
+WHERE id = ? AND token = ? AND state = 'running'`, toMillis(retryAt), id, token)
+	return leaseHeld(res, err, "release", id)
+}
+
+// Complete records a final outcome if token still holds the lease; the
+// token's check in the UPDATE makes the outcome recorded once.
+func (q *Queue) Complete(ctx context.Context, id, token string, o queue.Outcome, at time.Time) error {
+	switch o.State {
+	case queue.Succeeded, queue.Failed, queue.Cancelled:
+	default:
+		return fmt.Errorf("sqlite: complete %s: %q is not a final outcome", id, o.State)
+	}
+	res, err := q.s.db.ExecContext(ctx, `
+UPDATE queue_runs SET state = ?, status = ?, result = ?, error = ?, finished_at = ?, token = '', lease_until = 0,
+	callback_state = CASE WHEN callback_url <> '' THEN 'pending' ELSE '' END, callback_attempts = 0, callback_next_at = ?
+WHERE id = ? AND token = ? AND state = 'running'`,
+		string(o.State), o.Status, []byte(o.Result), o.Error, toMillis(at), toMillis(at), id, token)
+	return leaseHeld(res, err, "complete", id)
+}
+
+// Fail records a failed attempt: queued again for retryAt, or dead when
+// it was the last.
+func (q *Queue) Fail(ctx context.Context, id, token, errText string, at, retryAt time.Time) (queue.State, error) {
+	state := queue.Queued
+	err := inTx(ctx, q.s.db, func(tx *sql.Tx) error {
+		r, err := scanQueued(tx.QueryRowContext(ctx, `SELECT `+queueColumns+` FROM queue_runs WHERE id = ? AND token = ? AND state = 'running'`, id, token))
+		if errors.Is(err, sql.ErrNoRows) {
+			return queue.ErrLeaseLost
+		}
+		if err != nil {
+			return err
+		}
+		r.Errors = append(r.Errors, queue.Attempt{N: r.Attempts, At: at.UTC(), Error: errText})
+		if r.Attempts >= r.MaxAttempts {
+			state = queue.Dead
+			return q.deadLetter(ctx, tx, r, at)
+		}
+		errs, err := json.Marshal(r.Errors)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `
+UPDATE queue_runs SET state = 'queued', token = '', lease_until = 0, errors = ?, error = ?, next_at = ? WHERE id = ?`,
+			string(errs), errText, toMillis(retryAt), id)
+		return err
+	})
+	if errors.Is(err, queue.ErrLeaseLost) {
+		return "", err
+	}
+	if err != nil {
+		return "", fmt.Errorf("sqlite: fail %s: %w", id, err)
+	}
+	return state, nil
+}
+
+// Cancel ends a queued run; any other state is returned as it is.
+func (q *Queue) Cancel(ctx context.Context, tenant, id string, at time.Time) (queue.State, error) {
+	var state queue.State
+	err := inTx(ctx, q.s.db, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, `SELECT state FROM queue_runs WHERE tenant = ? AND id = ?`, tenant, id).Scan(&state); err != nil {
+			return err
+		}
+		if state != queue.Queued {
+			return nil
+		}
+		state = queue.Cancelled
+		_, err := tx.ExecContext(ctx, `UPDATE queue_runs SET state = 'cancelled', error = 'cancelled before it ran', finished_at = ? WHERE id = ?`,
+			toMillis(at), id)
+		return err
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", queue.ErrNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("sqlite: cancel %s: %w", id, err)
+	}
+	return state, nil
+}
+
+// Get reads one of the tenant's async runs.
+func (q *Queue) Get(ctx context.Context, tenant, id string) (queue.Run, error) {
+	r, err := scanQueued(q.s.db.QueryRowContext(ctx, `SELECT `+queueColumns+` FROM queue_runs WHERE tenant = ? AND id = ?`, tenant, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return queue.Run{}, queue.ErrNotFound
+	}
+	if err != nil {
+		return queue.Run{}, fmt.Errorf("sqlite: queued run %s: %w", id, err)
+	}
+	return r, nil
+}
+
+// Dead lists the tenant's dead runs, the latest to die first.
+func (q *Queue) Dead(ctx context.Context, tenant string, limit int) ([]queue.Run, error) {
+	list, err := queryAll(ctx, q.s.db, scanQueued, `SELECT `+queueColumns+` FROM queue_runs
+WHERE tenant = ? AND state = 'dead' ORDER BY finished_at DESC, id LIMIT ?`, tenant, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: dead runs: %w", err)
+	}
+	return list, nil
+}
+
+// Redrive queues dead runs again, due at once, with their attempts reset;
+// the errors of earlier attempts are kept.
+func (q *Queue) Redrive(ctx context.Context, tenant, id string, at time.Time) (int, error) {
+	stmt := `UPDATE queue_runs SET state = 'queued', attempts = 0, next_at = ?, error = '', finished_at = 0,
+	callback_state = '', callback_attempts = 0
+WHERE tenant = ? AND state = 'dead'`
+	args := []any{toMillis(at), tenant}
+	if id != "" {
+		stmt += ` AND id = ?`
+		args = append(args, id)
+	}
+	res, err := q.s.db.ExecContext(ctx, stmt, args...)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: redrive: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: redrive: %w", err)
+	}
+	if n == 0 && id != "" {
+		if _, err := q.Get(ctx, tenant, id); err != nil {
+			return 0, err
+		}
+		return 0, queue.ErrState
+	}
+	return int(n), nil
+}
+
+// Discard deletes a run that will not run again.
+func (q *Queue) Discard(ctx context.Context, tenant, id string) error {
+	res, err := q.s.db.ExecContext(ctx, `DELETE FROM queue_runs WHERE tenant = ? AND id = ? AND state NOT IN ('queued', 'running')`, tenant, id)
+	if err != nil {
+		return fmt.Errorf("sqlite: discard %s: %w", id, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		if _, err := q.Get(ctx, tenant, id); err != nil {
+			return err
+		}
+		return queue.ErrState
+	}
+	return nil
+}
+
+// Depth counts the queued and running runs of the tenant and of all.
+func (q *Queue) Depth(ctx context.Context, tenant string) (int, int, error) {
+	var mine, all int
+	if err := q.s.db.QueryRowContext(ctx, `
+SELECT COALESCE(SUM(tenant = ?), 0), COUNT(*) FROM queue_runs WHERE state IN ('queued', 'running')`, tenant).Scan(&mine, &all); err != nil {
+		return 0, 0, fmt.Errorf("sqlite: queue depth: %w", err)
+	}
+	return mine, all, nil
+}
+
+// ClaimCallback takes the next due delivery; its due time moves past the
+// lease, so another deliverer takes it only if this one is lost.
+func (q *Queue) ClaimCallback(ctx context.Context, now time.Time, lease time.Duration) (queue.Run, bool, error) {
+	var r queue.Run
+	ok := false
+	err := inTx(ctx, q.s.db, func(tx *sql.Tx) error {
+		var err error
+		r, err = scanQueued(tx.QueryRowContext(ctx, `SELECT `+queueColumns+` FROM queue_runs
+WHERE callback_state = 'pending' AND callback_next_at <= ? ORDER BY callback_next_at LIMIT 1`, toMillis(now)))
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		ok = true
+		_, err = tx.ExecContext(ctx, `UPDATE queue_runs SET callback_next_at = ? WHERE id = ?`, toMillis(now.Add(lease)), r.ID)
+		return err
+	})
+	if err != nil {
+		return queue.Run{}, false, fmt.Errorf("sqlite: claim callback: %w", err)
+	}
+	return r, ok, nil
+}
+
+// CallbackDelivered records a delivered callback.
+func (q *Queue) CallbackDelivered(ctx context.Context, id string, at time.Time) error {
+	_, err := q.s.db.ExecContext(ctx, `UPDATE queue_runs SET callback_state = 'delivered', callback_attempts = callback_attempts + 1
+WHERE id = ? AND callback_state = 'pending'`, id)
+	if err != nil {
+		return fmt.Errorf("sqlite: callback of %s delivered: %w", id, err)
+	}
+	return nil
+}
+
+// CallbackFailed records a failed delivery, in the run's errors too.
+func (q *Queue) CallbackFailed(ctx context.Context, id, errText string, at, retryAt time.Time, max int) (bool, error) {
+	dead := false
+	err := inTx(ctx, q.s.db, func(tx *sql.Tx) error {
+		r, err := scanQueued(tx.QueryRowContext(ctx, `SELECT `+queueColumns+` FROM queue_runs WHERE id = ? AND callback_state = 'pending'`, id))
+		if err != nil {
+			return err
+		}
+		r.CallbackAttempts++
+		r.Errors = append(r.Errors, queue.Attempt{N: r.Attempts, At: at.UTC(), Error: fmt.Sprintf("callback %d: %s", r.CallbackAttempts, errText)})
+		errs, err := json.Marshal(r.Errors)
+		if err != nil {
+			return err
+		}
+		if r.CallbackAttempts >= max {
+			dead = true
+			_, err = tx.ExecContext(ctx, `UPDATE queue_runs SET state = 'dead', callback_state = 'failed', callback_attempts = ?, errors = ?,
+	error = ?, finished_at = ? WHERE id = ?`, r.CallbackAttempts, string(errs), "callback: "+errText, toMillis(at), id)
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE queue_runs SET callback_attempts = ?, errors = ?, callback_next_at = ? WHERE id = ?`,
+			r.CallbackAttempts, string(errs), toMillis(retryAt), id)
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("sqlite: callback of %s failed: %w", id, err)
+	}
+	return dead, nil
+}
+
+// CallbackSecret reads the tenant's signing secret.
+func (q *Queue) CallbackSecret(ctx context.Context, tenant string) (string, error) {
+	var s string
+	err := q.s.db.QueryRowContext(ctx, `SELECT secret FROM callback_secrets WHERE tenant = ?`, tenant).Scan(&s)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("sqlite: callback secret: %w", err)
+	}
+	return s, nil
+}
+
+// SetCallbackSecret replaces the tenant's signing secret.
+func (q *Queue) SetCallbackSecret(ctx context.Context, tenant, secret string, at time.Time) error {
+	_, err := q.s.db.ExecContext(ctx, `INSERT INTO callback_secrets (tenant, secret, created_at) VALUES (?, ?, ?)
+ON CONFLICT (tenant) DO UPDATE SET secret = excluded.secret, created_at = excluded.created_at`, tenant, secret, toMillis(at))
+	if err != nil {
+		return fmt.Errorf("sqlite: set callback secret: %w", err)
+	}
+	return nil
+}
