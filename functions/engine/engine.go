@@ -266,6 +266,13 @@ func (e *Engine) guard(ctx context.Context, r *run, start time.Time, f func() (*
 	defer func() {
 		if p := recover(); p != nil {
 			r.hitLimit = true // a binding failed half-way: the runtime's state is unknown
+			if r.interrupted() {
+				// Stopped while our own setup code ran (a fresh runtime
+				// being built): the stop is the answer, not the panic it
+				// caused there.
+				res, err = nil, r.fail(r.interruptedError())
+				return
+			}
 			res, err = nil, r.fail(&functions.RunError{Status: http.StatusInternalServerError, Code: functions.CodeFunctionError, Message: fmt.Sprintf("internal error: %v", p)})
 		}
 	}()

@@ -373,6 +373,33 @@ func TestCancel(t *testing.T) {
 	}
 }
 
+// TestCancelledBeforeItRuns: a call cancelled before its run starts (the
+// runtime still being built, our own setup code running) is cancelled,
+// never an internal error, whenever the cancel lands.
+func TestCancelledBeforeItRuns(t *testing.T) {
+	e := New(Config{})
+	tr, err := Transpile("c.js", `exports.main = async () => { await new Promise((r) => setTimeout(r, 1)); return 1 }`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 50 {
+		ctx, cancel := context.WithCancel(context.Background())
+		if i%2 == 0 {
+			cancel() // before: the interrupt comes at the first instruction
+		} else {
+			time.AfterFunc(time.Duration(i)*20*time.Microsecond, cancel) // somewhere in the setup
+		}
+		inv := &functions.Invocation{Type: functions.TypeApp, Code: tr.Code, Hash: tr.Hash, Timeout: 10 * time.Second,
+			Data: json.RawMessage(`{}`), FreshRuntime: true}
+		_, err := e.Execute(ctx, inv)
+		cancel()
+		var re *functions.RunError
+		if err != nil && (!errors.As(err, &re) || re.Code != functions.CodeCancelled) {
+			t.Fatalf("call %d: want cancelled (or done before the cancel), got %v", i, err)
+		}
+	}
+}
+
 func BenchmarkTrivialRun(b *testing.B) {
 	for _, tc := range []struct{ name, src string }{
 		{"commonjs", `exports.main = function (d) { return {ok: true, n: d.n} }`},
