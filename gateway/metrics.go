@@ -26,6 +26,7 @@ type metrics struct {
 	fnRuns      *prometheus.CounterVec
 	authFailed  *prometheus.CounterVec
 	sseClients  prometheus.Gauge
+	sseStreams  *prometheus.CounterVec // by answer: whole (one write) or events
 
 	// Series resolved once: a label lookup per request costs a hash and a
 	// lock, and formatting the status an allocation.
@@ -114,13 +115,17 @@ func newMetrics(cfg Config, inFlight func() int) *metrics {
 		sseClients: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "scriptforge_sse_clients", Help: "Event-stream clients connected now: streamed runs and log followers.",
 		}),
+		sseStreams: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "scriptforge_sse_runs_total",
+			Help: "Runs asked for as event streams, by answer: whole (ended within --sse-coalesce, one write) or events (written as they came).",
+		}, []string{"answer"}),
 	}
 	m.invocationsOK = m.invocations.WithLabelValues("ok")
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "scriptforge_runs_in_flight",
 		Help: "Runs in progress on this gateway (invocations, voice webhooks, routing chains)."},
 		func() float64 { return float64(inFlight()) }))
 	reg.MustRegister(m.httpTotal, m.httpSeconds, m.invocations, m.runSeconds, m.runCPU, m.runsDropped, m.runsSkipped, m.runsPruned, m.refused,
-		m.fnRuns, m.authFailed, m.sseClients,
+		m.fnRuns, m.authFailed, m.sseClients, m.sseStreams,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	counterFunc := func(f func() uint64, name, help string) {
 		if f != nil {

@@ -369,6 +369,7 @@ func (g *Gateway) streamRun(c *fiber.Ctx, ctx context.Context, head runHeader, f
 		select {
 		case final := <-finished:
 			stopTimer(t)
+			g.metrics.sseStreams.WithLabelValues("whole").Inc()
 			defer g.metrics.sseClients.Dec()
 			body := sseBodies.Get().(*[]byte)
 			defer func() {
@@ -388,6 +389,7 @@ func (g *Gateway) streamRun(c *fiber.Ctx, ctx context.Context, head runHeader, f
 			stopTimer(t)
 		}
 	}
+	g.metrics.sseStreams.WithLabelValues("events").Inc()
 	c.Context().SetBodyStream(newEventStream(g, c.Context().Conn(), head, s, finished, f.cancel), -1)
 	return nil
 }

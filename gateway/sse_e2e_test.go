@@ -313,13 +313,15 @@ func TestSSEClientsGauge(t *testing.T) {
 }
 
 // A run that ends within the coalescing window is one body (one write,
-// with a length); with the window off, even a fast run is streamed.
+// with a length); with the window off, even a fast run is streamed. The
+// metrics count which.
 func TestRunStreamCoalesces(t *testing.T) {
 	for _, c := range []struct {
 		name     string
 		coalesce time.Duration
 		chunked  bool
-	}{{"window", 500 * time.Millisecond, false}, {"no window", -1, true}} {
+		answer   string
+	}{{"window", 500 * time.Millisecond, false, "whole"}, {"no window", -1, true, "events"}} {
 		t.Run(c.name, func(t *testing.T) {
 			s := startServerWith(t, t.TempDir(), "inprocess", 0, func(cfg *gateway.Config) { cfg.SSECoalesce = c.coalesce })
 			uuid := s.deployUUID("fast", `function main() { console.log("quick"); return 1 }`)
@@ -330,6 +332,10 @@ func TestRunStreamCoalesces(t *testing.T) {
 			}
 			if chunked := resp.ContentLength < 0; chunked != c.chunked {
 				t.Fatalf("content length %d; want chunked %v", resp.ContentLength, c.chunked)
+			}
+			metrics := string(s.do("GET", "/metrics", nil, nil).body)
+			if want := `scriptforge_sse_runs_total{answer="` + c.answer + `"} 1`; !strings.Contains(metrics, want) {
+				t.Fatalf("no %s in /metrics", want)
 			}
 		})
 	}
