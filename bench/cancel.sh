@@ -42,7 +42,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 		wait_loadgen "$lg_pid"
 		take_round "$r" "$t"
 	done
-	ratios+=("$(awk -v v="${rps_of[on]}" -v p="${rps_of[off]}" 'BEGIN { printf "%.3f", p ? v / p : 0 }')")
+	ratios+=("$(ratio "${rps_of[on]}" "${rps_of[off]}")")
 done
 # shellcheck disable=SC2086 # the lists are meant to split
 echo "watch on rps ÷ off rps: median $(median "${ratios[@]}") (rounds: ${ratios[*]}); p99 on $(median ${p99_of[on]}) ms, off $(median ${p99_of[off]}) ms"

@@ -136,6 +136,24 @@ cpu_per_call() {
 		'BEGIN { printf "%.1f", rps ? t / hz * 1e6 / (rps * s) : 0 }'
 }
 
+# measured_round ROUND TARGET PID LOADGEN_FLAG... runs loadgen (as
+# start_loadgen, into $work/out.json), waits for it and takes its row
+# (take_round) with the CPU per call that the server PID and its
+# sandboxes spent meanwhile, also kept in the caller's cpu_of[TARGET].
+measured_round() {
+	local r=$1 t=$2 pid=$3 ticks0 ticks1
+	shift 3
+	ticks0=$(cpu_ticks "$pid")
+	start_loadgen "$work/out.json" "$@"
+	wait_loadgen "$lg_pid"
+	ticks1=$(cpu_ticks "$pid")
+	cpu_of[$t]=$(cpu_per_call $((ticks1 - ticks0)))
+	take_round "$r" "$t" "${cpu_of[$t]}"
+}
+
+# ratio A B prints A ÷ B to three places (0 when B is 0 or empty).
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b ? a / b : 0 }'; }
+
 median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
 # metric URL NAME prints a sample of the server's /metrics (n/a if absent).

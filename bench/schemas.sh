@@ -53,16 +53,11 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	for t in "${order[@]}"; do
 		uuid=$plain
 		[[ $t == typed ]] && uuid=$typed
-		ticks0=$(cpu_ticks "$gw_pid")
-		start_loadgen "$work/out.json" --url "$gw_url/v1/fn/$uuid" --body "$body" \
+		measured_round "$r" "$t" "$gw_pid" --url "$gw_url/v1/fn/$uuid" --body "$body" \
 			--concurrency "$CONCURRENCY" --duration "$DURATION" --warmup "$WARMUP"
-		wait_loadgen "$lg_pid"
-		ticks1=$(cpu_ticks "$gw_pid")
-		cpu_of[$t]=$(cpu_per_call $((ticks1 - ticks0)))
-		take_round "$r" "$t" "${cpu_of[$t]}"
 	done
-	ratios+=("$(awk -v v="${rps_of[typed]}" -v p="${rps_of[plain]}" 'BEGIN { printf "%.3f", p ? v / p : 0 }')")
-	cpu_ratios+=("$(awk -v v="${cpu_of[typed]}" -v p="${cpu_of[plain]}" 'BEGIN { printf "%.3f", v ? p / v : 0 }')")
+	ratios+=("$(ratio "${rps_of[typed]}" "${rps_of[plain]}")")
+	cpu_ratios+=("$(ratio "${cpu_of[plain]}" "${cpu_of[typed]}")")
 done
 echo "plain CPU per call ÷ typed CPU per call: median $(median "${cpu_ratios[@]}") (rounds: ${cpu_ratios[*]})"
 # shellcheck disable=SC2086 # the lists are meant to split

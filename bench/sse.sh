@@ -53,16 +53,11 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	for t in "${order[@]}"; do
 		headers=()
 		[[ $t == sse ]] && headers=(--header "Accept:text/event-stream")
-		ticks0=$(cpu_ticks "$gw_pid")
-		start_loadgen "$work/out.json" --url "$url" --body "$body" ${headers[@]+"${headers[@]}"} \
+		measured_round "$r" "$t" "$gw_pid" --url "$url" --body "$body" ${headers[@]+"${headers[@]}"} \
 			--concurrency "$CONCURRENCY" --duration "$DURATION" --warmup "$WARMUP"
-		wait_loadgen "$lg_pid"
-		ticks1=$(cpu_ticks "$gw_pid")
-		cpu_of[$t]=$(cpu_per_call $((ticks1 - ticks0)))
-		take_round "$r" "$t" "${cpu_of[$t]}"
 	done
-	ratios+=("$(awk -v v="${rps_of[sse]}" -v p="${rps_of[plain]}" 'BEGIN { printf "%.3f", p ? v / p : 0 }')")
-	cpu_ratios+=("$(awk -v v="${cpu_of[sse]}" -v p="${cpu_of[plain]}" 'BEGIN { printf "%.3f", v ? p / v : 0 }')")
+	ratios+=("$(ratio "${rps_of[sse]}" "${rps_of[plain]}")")
+	cpu_ratios+=("$(ratio "${cpu_of[plain]}" "${cpu_of[sse]}")")
 done
 echo "plain CPU per call ÷ streamed CPU per call: median $(median "${cpu_ratios[@]}") (rounds: ${cpu_ratios[*]})"
 # shellcheck disable=SC2086 # the lists are meant to split

@@ -71,16 +71,11 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	order=(plain traced)
 	((r % 2 == 0)) && order=(traced plain)
 	for t in "${order[@]}"; do
-		ticks0=$(cpu_ticks "${pid_of[$t]}")
-		start_loadgen "$work/out.json" --url "${url_of[$t]}" --body "$body" ${headers[@]+"${headers[@]}"} \
+		measured_round "$r" "$t" "${pid_of[$t]}" --url "${url_of[$t]}" --body "$body" ${headers[@]+"${headers[@]}"} \
 			--concurrency "$CONCURRENCY" --duration "$DURATION" --warmup "$WARMUP"
-		wait_loadgen "$lg_pid"
-		ticks1=$(cpu_ticks "${pid_of[$t]}")
-		cpu_of[$t]=$(cpu_per_call $((ticks1 - ticks0)))
-		take_round "$r" "$t" "${cpu_of[$t]}"
 	done
-	ratios+=("$(awk -v v="${rps_of[traced]}" -v p="${rps_of[plain]}" 'BEGIN { printf "%.3f", p ? v / p : 0 }')")
-	cpu_ratios+=("$(awk -v v="${cpu_of[traced]}" -v p="${cpu_of[plain]}" 'BEGIN { printf "%.3f", v ? p / v : 0 }')")
+	ratios+=("$(ratio "${rps_of[traced]}" "${rps_of[plain]}")")
+	cpu_ratios+=("$(ratio "${cpu_of[plain]}" "${cpu_of[traced]}")")
 done
 stats=$(curl -fsS "$sink_url/stats")
 exports=$(field "$stats" exports)

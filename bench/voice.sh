@@ -73,7 +73,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 		wait_loadgen "$lg_pid"
 		take_round "$r" "$t"
 	done
-	ratios+=("$(awk -v v="${rps_of[voice]}" -v p="${rps_of[plain]}" 'BEGIN { printf "%.3f", p ? v / p : 0 }')")
+	ratios+=("$(ratio "${rps_of[voice]}" "${rps_of[plain]}")")
 done
 # shellcheck disable=SC2086 # the lists are meant to split
 echo "voice rps ÷ plain invocation rps: median $(median "${ratios[@]}") (rounds: ${ratios[*]}); p99 voice $(median ${p99_of[voice]}) ms, plain $(median ${p99_of[plain]}) ms"
