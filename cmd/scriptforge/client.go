@@ -151,28 +151,32 @@ type function struct {
 		Flag  string  `json:"flag"`
 		Value *string `json:"value"`
 	} `json:"env"`
-	Source    string          `json:"source"`
-	Auth      string          `json:"auth"`
-	Limits    map[string]any  `json:"limits"`
-	Fresh     bool            `json:"fresh_runtime"`
-	Priority  string          `json:"routing_priority"`
-	Order     int             `json:"routing_order"`
-	Schedule  json.RawMessage `json:"schedule"`
-	NextFires []string        `json:"next_fires"`
-	LastFire  *struct {
-		Slot      string `json:"slot"`
-		State     string `json:"state"`
-		Reason    string `json:"reason"`
-		RequestID string `json:"request_id"`
-		Status    int    `json:"status"`
-		Error     string `json:"error"`
-	} `json:"last_fire"`
+	Source     string          `json:"source"`
+	Auth       string          `json:"auth"`
+	Limits     map[string]any  `json:"limits"`
+	Fresh      bool            `json:"fresh_runtime"`
+	Priority   string          `json:"routing_priority"`
+	Order      int             `json:"routing_order"`
+	Schedule   json.RawMessage `json:"schedule"`
+	NextFires  []string        `json:"next_fires"`
+	LastFire   *fire           `json:"last_fire"`
 	Quarantine *struct {
 		Since    time.Time `json:"since"`
 		Until    time.Time `json:"until"`
 		Offences int       `json:"offences"`
 		Reason   string    `json:"reason"`
 	} `json:"quarantine"`
+}
+
+// fire is a slot of a function's schedule and what became of it, as
+// GET /v1/functions/{id} (last_fire) and …/fires list it.
+type fire struct {
+	Slot      string `json:"slot"`
+	State     string `json:"state"`
+	Reason    string `json:"reason"`
+	RequestID string `json:"request_id"`
+	Status    int    `json:"status"`
+	Error     string `json:"error"`
 }
 
 func printJSON(w io.Writer, data []byte) {

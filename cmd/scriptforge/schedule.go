@@ -179,14 +179,7 @@ was still going). The runs are in 'scriptforge fn runs ID --trigger schedule'.`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var list struct {
-				Fires []struct {
-					Slot      string `json:"slot"`
-					State     string `json:"state"`
-					Reason    string `json:"reason"`
-					RequestID string `json:"request_id"`
-					Status    int    `json:"status"`
-					Error     string `json:"error"`
-				} `json:"fires"`
+				Fires []fire `json:"fires"`
 			}
 			data, err := cf.client().call(cmd.Context(), "GET", fmt.Sprintf("%s/fires?limit=%d", fnPath(args[0]), limit), nil, &list)
 			if err != nil || cf.json {
