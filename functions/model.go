@@ -97,6 +97,10 @@ type Settings struct {
 	// A setting, not a version field: a rollback must not start or stop
 	// background runs. Empty: not scheduled.
 	Schedule Schedule `json:"schedule"`
+	// CallbackURL receives the outcome of the function's async runs whose
+	// caller gave no X-Callback-Url. A setting, not a version field: where
+	// results go is the partner's, not the code's. Empty: none.
+	CallbackURL string `json:"callback_url"`
 }
 
 // Schedule is a function's schedule as the compact JSON of a validated

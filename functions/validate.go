@@ -3,6 +3,7 @@ package functions
 import (
 	"fmt"
 	"math"
+	"net/url"
 	"regexp"
 	"sort"
 
@@ -175,6 +176,11 @@ func ValidateSettings(s Settings) (Settings, error) {
 			}
 		}
 	}
+	if s.CallbackURL != "" {
+		if err := CheckCallbackURL(s.CallbackURL); err != nil {
+			return Settings{}, invalid("callback_url", "%v", err)
+		}
+	}
 	sc, err := s.Schedule.Parse()
 	if err != nil {
 		return Settings{}, err
@@ -198,3 +204,22 @@ const (
 // DefaultBurst is the burst of a rate limit given without one: one
 // second's worth of calls, at least one.
 func DefaultBurst(rate float64) int { return max(1, int(math.Ceil(rate))) }
+
+// MaxCallbackURL bounds a callback URL, given by setting or by header.
+const MaxCallbackURL = 2048
+
+// CheckCallbackURL checks a URL async outcomes are POSTed to: absolute
+// http(s), without credentials. Where it points is checked when it is
+// dialled: a name can resolve elsewhere later.
+func CheckCallbackURL(s string) error {
+	u, err := url.Parse(s)
+	switch {
+	case len(s) > MaxCallbackURL:
+		return fmt.Errorf("is %d bytes; the limit is %d", len(s), MaxCallbackURL)
+	case err != nil:
+		return fmt.Errorf("is not a URL")
+	case u.Scheme != "https" && u.Scheme != "http", u.Host == "", u.User != nil:
+		return fmt.Errorf("must be an absolute http or https URL without credentials")
+	}
+	return nil
+}

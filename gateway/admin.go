@@ -41,6 +41,8 @@ type deployRequest struct {
 	OutputSchema optionalSchema `json:"output_schema"`
 	// The function's schedule: absent keeps it, null clears it.
 	Schedule optionalSchedule `json:"schedule"`
+	// Where async outcomes go by default: absent keeps it, "" clears it.
+	CallbackURL *string `json:"callback_url"`
 }
 
 // optionalSchedule tells an absent schedule (keep) from null (clear), as
@@ -125,6 +127,9 @@ func (req deployRequest) settings(cur *functions.Settings) (functions.Settings, 
 	}
 	if req.Schedule.set {
 		s.Schedule = req.Schedule.schedule
+	}
+	if req.CallbackURL != nil {
+		s.CallbackURL = *req.CallbackURL
 	}
 	s, err := functions.ValidateSettings(s)
 	return s, cur == nil || s != *cur, err

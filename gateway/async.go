@@ -111,11 +111,17 @@ func (g *Gateway) enqueue(c *fiber.Ctx, d functions.Deployed, rid, export string
 	if len(key) > maxIdempotencyKey {
 		return apiError(http.StatusBadRequest, "invalid_idempotency_key", "the Idempotency-Key header is %d bytes; the limit is %d", len(key), maxIdempotencyKey)
 	}
+	// The caller's X-Callback-Url wins over the function's callback_url,
+	// which was checked when it was set.
 	callback := c.Get("X-Callback-Url")
 	if callback != "" {
-		if err := callbackURL(callback); err != nil {
+		if err := functions.CheckCallbackURL(callback); err != nil {
 			return apiError(http.StatusBadRequest, "invalid_callback_url", "X-Callback-Url %v", err)
 		}
+	} else {
+		callback = d.Settings.CallbackURL
+	}
+	if callback != "" {
 		// A callback nobody could verify is refused now, not dead later.
 		cb, ok := g.cfg.Queue.(queue.Callbacks)
 		if !ok {

@@ -13,7 +13,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"strconv"
 	"time"
 
@@ -33,24 +32,6 @@ import (
 // anything else is retried with backoff, and when the attempts are spent
 // the run is dead. Deliveries are durable: a pending one survives a
 // restart.
-
-// maxCallbackURL bounds X-Callback-Url.
-const maxCallbackURL = 2048
-
-// callbackURL checks X-Callback-Url: an absolute http(s) URL. Where it
-// points is checked when it is dialled (callbackClient).
-func callbackURL(s string) error {
-	u, err := url.Parse(s)
-	switch {
-	case len(s) > maxCallbackURL:
-		return fmt.Errorf("is %d bytes; the limit is %d", len(s), maxCallbackURL)
-	case err != nil:
-		return fmt.Errorf("is not a URL")
-	case u.Scheme != "https" && u.Scheme != "http", u.Host == "", u.User != nil:
-		return fmt.Errorf("must be an absolute http or https URL without credentials")
-	}
-	return nil
-}
 
 // callbackClient reaches public addresses only (and the networks allowed
 // to fetch, Config.CallbackAllowPrivate), as fetch does: tenants choose

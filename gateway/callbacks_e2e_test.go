@@ -27,11 +27,12 @@ type callbackReceiver struct {
 	mu     sync.Mutex
 	secret string
 	got    map[string][]map[string]any // run id → the bodies received
+	paths  map[string]string           // run id → the path last POSTed to
 	*httptest.Server
 }
 
 func newReceiver(t *testing.T) *callbackReceiver {
-	cr := &callbackReceiver{t: t, got: map[string][]map[string]any{}}
+	cr := &callbackReceiver{t: t, got: map[string][]map[string]any{}, paths: map[string]string{}}
 	cr.Server = httptest.NewServer(http.HandlerFunc(cr.serve))
 	t.Cleanup(cr.Close)
 	return cr
@@ -69,6 +70,7 @@ func (cr *callbackReceiver) serve(w http.ResponseWriter, r *http.Request) {
 		cr.t.Errorf("callback headers %v for %s", r.Header, body)
 	}
 	cr.got[id] = append(cr.got[id], m)
+	cr.paths[id] = r.URL.Path
 	if len(cr.got[id]) == 1 {
 		w.WriteHeader(http.StatusInternalServerError)
 	}
@@ -96,7 +98,7 @@ func callbackServer(t *testing.T, allowLoopback bool, cfg gateway.AsyncConfig) *
 func TestAsyncCallback(t *testing.T) {
 	s := callbackServer(t, true, gateway.AsyncConfig{CallbackBackoff: queueBackoff})
 	cr := newReceiver(t)
-	_, uuid := s.deploy("double", "script", `function main(d) { return {x: d.x * 2} }`)
+	fnID, uuid := s.deploy("double", "script", `function main(d) { return {x: d.x * 2} }`)
 	cb := map[string]string{"X-Callback-Url": cr.URL + "/hook"}
 
 	// Refused before anything is queued.
@@ -146,6 +148,35 @@ func TestAsyncCallback(t *testing.T) {
 	}
 	id = s.accept(uuid, `{"x": 1}`, cb)
 	s.waitCallback(id, "delivered")
+
+	// The function's callback_url serves callers that name none; a
+	// caller's header still wins.
+	for _, bad := range []string{"ftp://example.com/x", "https://u:p@example.com/", "/relative"} {
+		if r := s.admin("PUT", "/v1/functions/"+fnID, map[string]any{"callback_url": bad}); r.status != http.StatusBadRequest || r.errorCode(t) != "invalid_callback_url" {
+			t.Errorf("callback_url %q: %d %s", bad, r.status, r.body)
+		}
+	}
+	if r := s.admin("PUT", "/v1/functions/"+fnID, map[string]any{"callback_url": cr.URL + "/setting"}); r.status != http.StatusOK || r.json(t)["callback_url"] != cr.URL+"/setting" {
+		t.Fatalf("set callback_url: %d %s", r.status, r.body)
+	}
+	for want, headers := range map[string]map[string]string{"/setting": nil, "/hook": cb} {
+		id := s.accept(uuid, `{"x": 2}`, headers)
+		s.waitCallback(id, "delivered")
+		cr.mu.Lock()
+		got := cr.paths[id]
+		cr.mu.Unlock()
+		if got != want {
+			t.Errorf("headers %v: delivered to %s, want %s", headers, got, want)
+		}
+	}
+	// Cleared, a call without the header has no callback.
+	if r := s.admin("PUT", "/v1/functions/"+fnID, map[string]any{"callback_url": ""}); r.status != http.StatusOK || r.json(t)["callback_url"] != "" {
+		t.Fatalf("clear callback_url: %d %s", r.status, r.body)
+	}
+	id = s.accept(uuid, `{"x": 3}`, nil)
+	if m := s.waitRun(id, "succeeded"); m["callback_state"] != nil && m["callback_state"] != "" {
+		t.Errorf("a run with no callback: %v", m)
+	}
 }
 
 // TestAsyncCallbackExhausted: a callback that can never be delivered (a

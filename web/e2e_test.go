@@ -195,6 +195,17 @@ func settings(b *page, _ *ide) {
 	b.check(`document.querySelector("#set-state_ttl_s").getAttribute("aria-invalid") === "true"`, "the refused field is marked")
 	b.setValue(`#set-state_ttl_s`, "")
 
+	// A callback URL with credentials is refused and marked; a good one
+	// is shown back.
+	b.setValue(`#set-callback_url`, "https://u:p@partner.example.com/results")
+	b.do(chromedp.Click(`#save-settings`))
+	b.waitText(".messages", "callback_url")
+	b.check(`document.querySelector("#set-callback_url").getAttribute("aria-invalid") === "true"`, "the refused callback URL is marked")
+	b.setValue(`#set-callback_url`, "https://partner.example.com/results")
+	b.do(chromedp.Click(`#save-settings`))
+	b.waitText(".messages", "Settings saved")
+	b.check(`document.querySelector("#set-callback_url").value === "https://partner.example.com/results"`, "the saved callback URL")
+
 	// A schedule (once a year: no slot comes during the test) shows its
 	// next runs in its zone; a zone that does not exist is refused and
 	// marked; an empty field clears the schedule.

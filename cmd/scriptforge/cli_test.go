@@ -185,8 +185,18 @@ func TestCLIAgainstServer(t *testing.T) {
 		t.Fatalf("list: %s", out)
 	}
 	out, _, code = g.cli(t, "fn", "show", id)
-	if code != 0 || !strings.Contains(out, "CARRIER=acme") || !strings.Contains(out, "process.env.CARRIER") {
+	if code != 0 || !strings.Contains(out, "CARRIER=acme") || !strings.Contains(out, "process.env.CARRIER") || strings.Contains(out, "Callback:") {
 		t.Fatalf("show: %s", out)
+	}
+	// A setting: a redeploy with only --callback-url keeps the code live.
+	if out, errOut, code = g.cli(t, "deploy", file, "--callback-url", "https://partner.example.com/results"); code != 0 {
+		t.Fatalf("deploy --callback-url: %d %s %s", code, out, errOut)
+	}
+	if out, _, _ = g.cli(t, "fn", "show", id); !strings.Contains(out, "Callback: https://partner.example.com/results") {
+		t.Fatalf("show after --callback-url: %s", out)
+	}
+	if _, errOut, code = g.cli(t, "deploy", file, "--callback-url", "ftp://x"); code != 1 || !strings.Contains(errOut, "callback_url") {
+		t.Fatalf("deploy with a bad --callback-url: %d %s", code, errOut)
 	}
 	// Errors say what went wrong and exit 1.
 	_, errOut, code = g.cli(t, "invoke", "8f14e45f-ceea-467f-a8f2-0e2c1f3b9a11")

@@ -159,6 +159,7 @@ type function struct {
 	Order      int             `json:"routing_order"`
 	Schedule   json.RawMessage `json:"schedule"`
 	NextFires  []string        `json:"next_fires"`
+	Callback   string          `json:"callback_url"`
 	LastFire   *fire           `json:"last_fire"`
 	Quarantine *struct {
 		Since    time.Time `json:"since"`

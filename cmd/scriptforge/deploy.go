@@ -57,6 +57,7 @@ func newDeployCmd(cf *clientFlags) *cobra.Command {
 		order     int
 		schemas   schemaFlags
 		sched     scheduleFlags
+		callback  string
 	)
 	cmd := &cobra.Command{
 		Use:   "deploy FILE",
@@ -73,7 +74,8 @@ to keep the current ones.`,
   scriptforge deploy ivr.js --type app --voice-signing-scheme twilio --voice-signing-secret "$TWILIO_AUTH_TOKEN"
   scriptforge deploy lcr-normalise.js --routing-priority run-first --routing-order 10
   scriptforge deploy orders.js --input-schema order.schema.json --output-schema total.schema.json
-  scriptforge deploy report.js --type app --schedule '30 9 * * 1-5' --tz Europe/Paris`,
+  scriptforge deploy report.js --type app --schedule '30 9 * * 1-5' --tz Europe/Paris
+  scriptforge deploy enrich.js --type app --callback-url https://partner.example.com/results`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			src, err := os.ReadFile(args[0])
@@ -103,6 +105,9 @@ to keep the current ones.`,
 			}
 			if cmd.Flags().Changed("fresh-runtime") {
 				body["fresh_runtime"] = fresh
+			}
+			if cmd.Flags().Changed("callback-url") {
+				body["callback_url"] = callback
 			}
 			if priority != "" {
 				body["routing_priority"] = priority
@@ -168,6 +173,7 @@ to keep the current ones.`,
 	f.StringVar(&authMode, "auth", "", "who may invoke it: public (the UUID is the secret), jwt (a token of the tenant's JWT keys) or apikey (a tenant key with functions:invoke); default: public, or unchanged")
 	f.BoolVar(&fresh, "fresh-runtime", false, "run every call in a new runtime (strict isolation, slower) instead of a warm one whose globals persist between calls; --fresh-runtime=false goes back to warm; default: warm, or unchanged")
 	f.StringVar(&priority, "routing-priority", "", "place in every routing chain of the tenant: disabled, run-first (before the assigned function) or run-last (after it); default: disabled, or unchanged")
+	f.StringVar(&callback, "callback-url", "", "where the outcome of async runs (Prefer: respond-async) is POSTed when the caller sends no X-Callback-Url; signed with the tenant's callback secret; --callback-url= removes it; default: none, or unchanged")
 	f.IntVar(&order, "routing-order", 0, "order among the functions of one routing place, lowest first; default: 0, or unchanged")
 	limits.register(cmd)
 	env.register(cmd)

@@ -60,6 +60,9 @@ func newFnCmd(cf *clientFlags) *cobra.Command {
 				if len(f.NextFires) > 0 {
 					fmt.Fprintf(w, "Schedule: %s, next at %s\n", f.Schedule, f.NextFires[0])
 				}
+				if f.Callback != "" {
+					fmt.Fprintf(w, "Callback: %s (for async runs without X-Callback-Url)\n", f.Callback)
+				}
 				if q := f.Quarantine; q != nil {
 					fmt.Fprintf(w, "Quarantine: until %s (since %s, %d offences): %s\n",
 						q.Until.Local().Format(time.DateTime), q.Since.Local().Format(time.DateTime), q.Offences, q.Reason)

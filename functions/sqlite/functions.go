@@ -47,11 +47,11 @@ func (s *Store) Create(ctx context.Context, tenant, name string, set functions.S
 	}
 	err = inTx(ctx, s.db, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `
-INSERT INTO functions (id, tenant, uuid, name, live_version, latest_version, auth, limits, fresh_runtime, voice, routing_priority, routing_order, input_schema, output_schema, schedule, schedule_since, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+INSERT INTO functions (id, tenant, uuid, name, live_version, latest_version, auth, limits, fresh_runtime, voice, routing_priority, routing_order, input_schema, output_schema, schedule, schedule_since, callback_url, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			f.ID, f.Tenant, f.UUID, f.Name, f.LiveVersion, f.LatestVersion, string(set.Auth), string(limits), set.FreshRuntime, encodeVoice(set.Voice),
 			string(set.RoutingPriority), set.RoutingOrder, string(set.InputSchema), string(set.OutputSchema), string(set.Schedule), toMillis(f.CreatedAt),
-			toMillis(f.CreatedAt), toMillis(f.UpdatedAt))
+			set.CallbackURL, toMillis(f.CreatedAt), toMillis(f.UpdatedAt))
 		if isUniqueViolation(err) {
 			// The table has two UNIQUE constraints (uuid, tenant+name). Ask
 			// which one, in the same transaction, rather than parse the
@@ -174,11 +174,11 @@ func (s *Store) UpdateSettings(ctx context.Context, tenant, id string, set funct
 	row := s.db.QueryRowContext(ctx, `
 UPDATE functions SET auth = ?, limits = ?, fresh_runtime = ?, voice = ?, routing_priority = ?, routing_order = ?, input_schema = ?, output_schema = ?,
 	schedule_since = CASE WHEN schedule = ? THEN schedule_since ELSE ? END, -- SET reads the row as it was: the old schedule
-	schedule = ?, updated_at = ?
+	schedule = ?, callback_url = ?, updated_at = ?
 WHERE tenant = ? AND id = ?
 RETURNING `+functionCols, string(set.Auth), string(limits), set.FreshRuntime, encodeVoice(set.Voice),
 		string(set.RoutingPriority), set.RoutingOrder, string(set.InputSchema), string(set.OutputSchema),
-		string(set.Schedule), now, string(set.Schedule), now, tenant, id)
+		string(set.Schedule), now, string(set.Schedule), set.CallbackURL, now, tenant, id)
 	f, err := scanFunction(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		err = functions.ErrNotFound
@@ -285,7 +285,7 @@ ORDER BY v.version DESC`, tenant, id)
 }
 
 const (
-	functionCols = `id, tenant, uuid, name, live_version, latest_version, auth, limits, fresh_runtime, voice, routing_priority, routing_order, input_schema, output_schema, schedule, created_at, updated_at`
+	functionCols = `id, tenant, uuid, name, live_version, latest_version, auth, limits, fresh_runtime, voice, routing_priority, routing_order, input_schema, output_schema, schedule, callback_url, created_at, updated_at`
 	// versionCols expects the versions table aliased as v.
 	versionCols = `v.function_id, v.version, v.type, v.source, v.code, v.hash, v.env, v.timeout_ms, v.memory_mb, v.created_at`
 )
@@ -298,7 +298,7 @@ func scanFunction(row scanner) (functions.Function, error) {
 	var created, updated int64
 	if err := row.Scan(&f.ID, &f.Tenant, &f.UUID, &f.Name, &f.LiveVersion, &f.LatestVersion,
 		&f.Auth, objectColumn[functions.UsageLimits]{dst: &f.Limits}, &f.FreshRuntime, voiceColumn{&f.Voice}, &f.RoutingPriority, &f.RoutingOrder,
-		&f.InputSchema, &f.OutputSchema, &f.Schedule, &created, &updated); err != nil {
+		&f.InputSchema, &f.OutputSchema, &f.Schedule, &f.CallbackURL, &created, &updated); err != nil {
 		return functions.Function{}, err
 	}
 	f.CreatedAt, f.UpdatedAt = fromMillis(created), fromMillis(updated)
@@ -327,7 +327,7 @@ func getDeployed(ctx context.Context, q querier, where string, args ...any) (fun
 
 // deployedSelect reads functions joined with their live version.
 const deployedSelect = `
-SELECT f.id, f.tenant, f.uuid, f.name, f.live_version, f.latest_version, f.auth, f.limits, f.fresh_runtime, f.voice, f.routing_priority, f.routing_order, f.input_schema, f.output_schema, f.schedule, f.created_at, f.updated_at, ` + versionCols + `
+SELECT f.id, f.tenant, f.uuid, f.name, f.live_version, f.latest_version, f.auth, f.limits, f.fresh_runtime, f.voice, f.routing_priority, f.routing_order, f.input_schema, f.output_schema, f.schedule, f.callback_url, f.created_at, f.updated_at, ` + versionCols + `
 FROM functions f JOIN versions v ON v.function_id = f.id AND v.version = f.live_version
 `
 
@@ -337,7 +337,7 @@ func scanDeployed(row scanner) (functions.Deployed, error) {
 	dest := append([]any{
 		&d.ID, &d.Tenant, &d.UUID, &d.Name, &d.LiveVersion, &d.LatestVersion,
 		&d.Auth, objectColumn[functions.UsageLimits]{dst: &d.Limits}, &d.FreshRuntime, voiceColumn{&d.Voice}, &d.RoutingPriority, &d.RoutingOrder,
-		&d.InputSchema, &d.OutputSchema, &d.Schedule, &created, &updated,
+		&d.InputSchema, &d.OutputSchema, &d.Schedule, &d.CallbackURL, &created, &updated,
 	}, versionDest(&d.Version)...)
 	if err := row.Scan(dest...); err != nil {
 		return functions.Deployed{}, err

@@ -272,6 +272,9 @@ WHEN OLD.state IN ('queued', 'running') BEGIN
 	UPDATE queue_depth SET n = n - 1 WHERE tenant IN (OLD.tenant, '');
 END;
 `,
+	// 16 (callback URL setting): where a function's async outcomes go when
+	// the caller names no X-Callback-Url.
+	`ALTER TABLE functions ADD COLUMN callback_url TEXT NOT NULL DEFAULT '';`,
 }
 
 // migrate brings the schema up to date. Each step runs in its own

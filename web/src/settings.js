@@ -1,6 +1,6 @@
 // The Settings tab: the version's type, timeout and memory (a change
 // deploys a new version) and the function's settings (auth, limits,
-// fresh runtime, schedule, routing place): only what changed is sent. Also the
+// fresh runtime, schedule, callback URL, routing place): only what changed is sent. Also the
 // Worker's stop and start, the quarantine, UUID rotation and deletion.
 import { api, enc } from "./api.js";
 import { h, replace, field, notify } from "./dom.js";
@@ -23,6 +23,7 @@ export function settingsTab(panel, state) {
       rate: inp("number", f.limits.rate || "", { min: 0, step: "any", placeholder: "none" }),
       burst: inp("number", f.limits.burst || "", { min: 0, placeholder: "none" }),
       concurrency: inp("number", f.limits.concurrency || "", { min: 0, placeholder: "none" }),
+      callback_url: inp("url", f.callback_url, { spellcheck: "false", placeholder: "none, e.g. https://partner.example.com/results" }),
       routing_priority: sel(["disabled", "run-first", "run-last"], f.routing_priority),
       routing_order: inp("number", f.routing_order),
       signing_scheme: sel(["none", "twilio", "hmac-sha256"], f.voice.signing_scheme || "none"),
@@ -53,7 +54,8 @@ export function settingsTab(panel, state) {
         fires(f)),
       h("fieldset", {}, h("legend", {}, "Invocation"),
         field("Auth mode", c.auth, "public: the UUID is the secret; apikey: a key with functions:invoke; jwt: a token of the tenant's JWT keys."),
-        field("Rate (calls/s)", c.rate), field("Burst", c.burst), field("Concurrency", c.concurrency)),
+        field("Rate (calls/s)", c.rate), field("Burst", c.burst), field("Concurrency", c.concurrency),
+        field("Callback URL", c.callback_url, "Async runs (Prefer: respond-async) without X-Callback-Url POST their outcome here, signed with the tenant's callback secret. Empty: none.")),
       h("fieldset", {}, h("legend", {}, "Routing chain"),
         field("Routing priority", c.routing_priority, "run-first or run-last puts it in every routing chain of the tenant."),
         field("Routing order", c.routing_order, "Lowest first among functions of one place.")),
@@ -73,6 +75,7 @@ export function settingsTab(panel, state) {
       if (num(c.memory_mb.value) !== f.memory_mb) body.memory_mb = num(c.memory_mb.value);
       if (c.fresh_runtime.checked !== f.fresh_runtime) body.fresh_runtime = c.fresh_runtime.checked;
       if (c.auth.value !== f.auth) body.auth = c.auth.value;
+      if (c.callback_url.value.trim() !== (f.callback_url || "")) body.callback_url = c.callback_url.value.trim();
       const limits = { rate: num(c.rate.value) || 0, burst: num(c.burst.value) || 0, concurrency: num(c.concurrency.value) || 0 };
       if (limits.rate !== (f.limits.rate || 0) || limits.burst !== (f.limits.burst || 0) || limits.concurrency !== (f.limits.concurrency || 0)) body.limits = limits;
       if (c.routing_priority.value !== f.routing_priority) body.routing_priority = c.routing_priority.value;
