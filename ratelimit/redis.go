@@ -3,7 +3,6 @@ package ratelimit
 import (
 	"context"
 	"fmt"
-	"math"
 	"strconv"
 	"time"
 
@@ -97,11 +96,8 @@ return string.format('%.17g', tokens)
 // Debit takes n tokens from key's balance under p, however few are left
 // (see Limiter.Debit).
 func (r *Redis) Debit(ctx context.Context, key string, p Policy, n float64) (Decision, error) {
-	if err := p.Validate(); err != nil {
+	if err := checkDebit(key, p, n); err != nil {
 		return Decision{}, err
-	}
-	if math.IsNaN(n) || math.IsInf(n, 0) || n < 0 {
-		return Decision{}, fmt.Errorf("ratelimit: debit of %v from %q: must be a finite amount of at least 0", n, key)
 	}
 	if p.Unlimited() {
 		return unlimitedDecision(p), nil
