@@ -5,68 +5,13 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net"
-	"os/exec"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
+	"github.com/scriptforge/scriptforge/internal/servicetest"
 )
-
-// redisServer is a redis-server of the test's own, which it may stop and
-// start again on the same port.
-type redisServer struct {
-	t    *testing.T
-	port int
-	cmd  *exec.Cmd
-}
-
-func newRedisServer(t *testing.T) *redisServer {
-	t.Helper()
-	_, err := exec.LookPath("redis-server")
-	needService(t, "redis-server binary", err)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	s := &redisServer{t: t, port: port}
-	s.start()
-	t.Cleanup(s.stop)
-	return s
-}
-
-func (s *redisServer) addr() string { return "127.0.0.1:" + strconv.Itoa(s.port) }
-
-func (s *redisServer) start() {
-	s.t.Helper()
-	s.cmd = exec.Command("redis-server", "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no")
-	if err := s.cmd.Start(); err != nil {
-		s.t.Fatal(err)
-	}
-	rdb := redis.NewClient(&redis.Options{Addr: s.addr(), MaxRetries: -1})
-	defer rdb.Close()
-	deadline := time.Now().Add(5 * time.Second)
-	for rdb.Ping(context.Background()).Err() != nil {
-		if time.Now().After(deadline) {
-			s.t.Fatal("redis-server did not start")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-func (s *redisServer) stop() {
-	if s.cmd != nil {
-		_ = s.cmd.Process.Kill()
-		_ = s.cmd.Wait()
-		s.cmd = nil
-	}
-}
 
 // syncBuffer is a log sink that the cluster's goroutines may write while
 // the test reads it.
@@ -149,10 +94,10 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 // half of every limit, without a failed call; with Redis back they share
 // again.
 func TestClusterFallsBackAndReturns(t *testing.T) {
-	srv := newRedisServer(t)
+	srv := servicetest.NewRedisServer(t)
 	var logA syncBuffer
-	a := newTestCluster(t, srv.addr(), "a", &logA)
-	b := newTestCluster(t, srv.addr(), "b", &syncBuffer{})
+	a := newTestCluster(t, srv.Addr(), "a", &logA)
+	b := newTestCluster(t, srv.Addr(), "b", &syncBuffer{})
 	waitUntil(t, "both gateways count each other", func() bool { return a.Gateways() == 2 && b.Gateways() == 2 })
 	la, _ := a.Limiter()
 	lb, _ := b.Limiter()
@@ -167,7 +112,7 @@ func TestClusterFallsBackAndReturns(t *testing.T) {
 		t.Fatalf("shared: %d slots across two gateways, want 4", n)
 	}
 
-	srv.stop()
+	srv.Stop()
 	start := time.Now()
 	if n := burst(t, "alone", p, la); n != 5 {
 		t.Fatalf("fallen back: %d allowed, want 5 (10 / 2 gateways)", n)
@@ -190,7 +135,7 @@ func TestClusterFallsBackAndReturns(t *testing.T) {
 		t.Fatalf("the fallback was logged %d times, want once:\n%s", n, logA.String())
 	}
 
-	srv.start()
+	srv.Start()
 	waitUntil(t, "both gateways share again", func() bool {
 		return a.Shared() && b.Shared() && a.Gateways() == 2 && b.Gateways() == 2
 	})
@@ -214,9 +159,9 @@ func TestNewClusterRejectsBadURL(t *testing.T) {
 // A gateway started while Redis is down decides locally from the start,
 // and shares once Redis answers.
 func TestClusterStartsWithoutRedis(t *testing.T) {
-	srv := newRedisServer(t)
-	srv.stop()
-	c := newTestCluster(t, srv.addr(), "early", &syncBuffer{})
+	srv := servicetest.NewRedisServer(t)
+	srv.Stop()
+	c := newTestCluster(t, srv.Addr(), "early", &syncBuffer{})
 	if c.Shared() || c.Fallbacks() != 1 {
 		t.Fatalf("shared %v, fallbacks %d", c.Shared(), c.Fallbacks())
 	}
@@ -224,6 +169,6 @@ func TestClusterStartsWithoutRedis(t *testing.T) {
 	if n := burst(t, "k", Policy{Name: "t", Rate: 0.001, Burst: 3}, l); n != 3 {
 		t.Fatalf("%d allowed, want 3", n)
 	}
-	srv.start()
+	srv.Start()
 	waitUntil(t, "shared", c.Shared)
 }
