@@ -88,3 +88,39 @@ func TestRedisAllowDecisions(t *testing.T) {
 		t.Fatal("a negative rate was taken")
 	}
 }
+
+// What one call of each Redis operation costs, over a loopback connection.
+func BenchmarkRedisOps(b *testing.B) {
+	rdb, prefix := testRedis(b)
+	l := NewRedis(rdb, prefix)
+	c, err := NewRedisConcurrency(rdb, prefix, "bench", 10*time.Second, 1000, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	p := Policy{Name: "tenant", Rate: 1e6, Burst: 1e6}
+	ctx := context.Background()
+	b.Run("allow", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := l.Allow(ctx, "t", p); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("debit", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := l.Debit(ctx, "cpu:t", p, 0.1); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("acquire+release", func(b *testing.B) {
+		for b.Loop() {
+			release, err := c.Acquire(ctx, "tenant:t", 10000, 100, time.Second)
+			if err != nil {
+				b.Fatal(err)
+			}
+			release()
+		}
+	})
+}
