@@ -93,7 +93,10 @@ func NewCluster(cfg ClusterConfig) (*Cluster, error) {
 	// Short timeouts and no retries: a slow Redis must cost a call at most
 	// one OpTimeout, after which the cluster decides locally.
 	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout = cfg.OpTimeout, cfg.OpTimeout, cfg.OpTimeout
-	opts.PoolTimeout = cfg.OpTimeout
+	// Waiting for a free connection is this gateway's load, not an
+	// outage: a longer wait than for Redis itself, so that a burst of
+	// calls does not switch the limits to local ones.
+	opts.PoolTimeout = 5 * cfg.OpTimeout
 	opts.MaxRetries = -1
 	rdb := redis.NewClient(opts)
 	c := &Cluster{cfg: cfg, rdb: rdb, log: log, remote: NewRedis(rdb, cfg.Prefix),
