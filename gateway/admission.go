@@ -45,7 +45,7 @@ type UsageDefaults struct {
 type admission struct {
 	limiter     ratelimit.Limiter // tenants and functions
 	ipLimiter   ratelimit.Limiter // client IPs
-	concurrency *ratelimit.Concurrency
+	concurrency ratelimit.ConcurrencyLimiter
 	defaults    UsageDefaults
 	proxies     ratelimit.TrustedProxies
 	ipHeader    string

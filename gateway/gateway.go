@@ -115,6 +115,14 @@ type Config struct {
 	// (default 100,000).
 	Limiter       ratelimit.Limiter
 	RateLimitKeys int
+	// IPLimiter, if set with Limiter, holds the client IPs' buckets apart
+	// from the tenants' and functions'. Default: Limiter.
+	IPLimiter ratelimit.Limiter
+	// Concurrency holds the concurrency caps. Default: in this process.
+	Concurrency ratelimit.ConcurrencyLimiter
+	// SharedLimits, when limits are shared between gateways, says on
+	// /metrics whether they are now and how often they fell back.
+	SharedLimits SharedLimits
 	// ClientIPHeader (e.g. Fly-Client-IP, X-Forwarded-For) names the client
 	// address, believed only from TrustedProxies. Default: the peer address.
 	ClientIPHeader string
@@ -321,7 +329,10 @@ func New(cfg Config) (*Gateway, error) {
 func (g *Gateway) setupAdmission() error {
 	cfg := &g.cfg
 	cfg.RateLimitKeys = orDefault(cfg.RateLimitKeys, 100_000)
-	limiter, ipLimiter := cfg.Limiter, cfg.Limiter
+	limiter, ipLimiter := cfg.Limiter, cfg.IPLimiter
+	if ipLimiter == nil {
+		ipLimiter = cfg.Limiter
+	}
 	if cfg.Limiter == nil {
 		// Client IPs get buckets of their own: in a shared LRU a flood of
 		// addresses would evict tenants' buckets, which start again full.
@@ -333,9 +344,13 @@ func (g *Gateway) setupAdmission() error {
 			return err
 		}
 	}
-	conc, err := ratelimit.NewConcurrency(cfg.RateLimitKeys)
-	if err != nil {
-		return err
+	conc := cfg.Concurrency
+	if conc == nil {
+		local, err := ratelimit.NewConcurrency(cfg.RateLimitKeys)
+		if err != nil {
+			return err
+		}
+		conc = local
 	}
 	u := &cfg.Usage
 	u.Queue = orDefault(u.Queue, 100)

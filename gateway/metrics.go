@@ -10,6 +10,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
 
+// SharedLimits is the state of limits shared between gateways
+// (ratelimit.Cluster).
+type SharedLimits interface {
+	Shared() bool
+	Fallbacks() uint64
+	Gateways() int
+}
+
 // metrics are the gateway's Prometheus series, on a registry of its own
 // (no package-global state; two gateways in one test process don't clash).
 type metrics struct {
@@ -134,6 +142,24 @@ func newMetrics(cfg Config, inFlight func() int) *metrics {
 		}
 	}
 	counterFunc(cfg.SandboxRestarts, "scriptforge_sandbox_restarts_total", "Sandbox processes started again after dying.")
+	if s := cfg.SharedLimits; s != nil {
+		reg.MustRegister(
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "scriptforge_ratelimit_fallback_total",
+				Help: "Times the limits shared through Redis fell back to this gateway's own share, Redis being unreachable."},
+				func() float64 { return float64(s.Fallbacks()) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "scriptforge_ratelimit_shared",
+				Help: "1 while limits are decided in Redis for all gateways, 0 while this gateway decides alone on its share."},
+				func() float64 {
+					if s.Shared() {
+						return 1
+					}
+					return 0
+				}),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "scriptforge_ratelimit_gateways",
+				Help: "Gateways sharing the limits, as last seen in Redis; a fallen-back gateway's share is its limits divided by this."},
+				func() float64 { return float64(s.Gateways()) }),
+		)
+	}
 	if q := cfg.Quarantine; q != nil {
 		reg.MustRegister(
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "scriptforge_quarantined_functions",

@@ -29,11 +29,8 @@ func (b *balance) refill(now time.Time) {
 // (see Limiter.Debit). A new balance starts full. ctx is unused: the local
 // limiter never blocks.
 func (l *Local) Debit(_ context.Context, key string, p Policy, n float64) (Decision, error) {
-	if err := p.Validate(); err != nil {
+	if err := checkDebit(key, p, n); err != nil {
 		return Decision{}, err
-	}
-	if math.IsNaN(n) || math.IsInf(n, 0) || n < 0 {
-		return Decision{}, fmt.Errorf("ratelimit: debit of %v from %q: must be a finite amount of at least 0", n, key)
 	}
 	if p.Unlimited() {
 		return unlimitedDecision(p), nil
@@ -76,4 +73,15 @@ func (b *balance) decision(p Policy) Decision {
 		d.Reset = untilTokens(float64(p.Burst)-b.tokens, p.Rate)
 	}
 	return d
+}
+
+// checkDebit reports why a debit of n from key under p cannot be made.
+func checkDebit(key string, p Policy, n float64) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	if math.IsNaN(n) || math.IsInf(n, 0) || n < 0 {
+		return fmt.Errorf("ratelimit: debit of %v from %q: must be a finite amount of at least 0", n, key)
+	}
+	return nil
 }

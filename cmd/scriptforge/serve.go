@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 	"go.opentelemetry.io/otel"
 
@@ -48,6 +49,8 @@ type serveOptions struct {
 	clientIPHeader string
 	trustedProxies []string
 	rateLimitKeys  int
+	redisURL       string
+	redisPrefix    string
 	maxJSONDepth   int
 	readTimeout    time.Duration
 	idleTimeout    time.Duration
@@ -125,6 +128,8 @@ key and prints it once: keep it, only its hash is stored.`,
 	f.DurationVar(&o.usage.QueueWait, "queue-wait", 2*time.Second, "how long a run may wait for a concurrency slot")
 	f.StringVar(&o.clientIPHeader, "client-ip-header", "", "header that carries the client address from a trusted proxy, e.g. Fly-Client-IP or X-Forwarded-For")
 	f.StringSliceVar(&o.trustedProxies, "trusted-proxies", nil, "addresses or CIDRs of the proxies whose --client-ip-header is believed (comma-separated)")
+	f.StringVar(&o.redisURL, "redis-url", os.Getenv("REDIS_URL"), "share rate limits, CPU budgets and concurrency caps with the other gateways on this Redis, e.g. redis://host:6379/0 (env REDIS_URL); while it is unreachable each gateway limits alone, to its share: every limit divided by the gateways last seen (default: limits are this gateway's own)")
+	f.StringVar(&o.redisPrefix, "redis-prefix", "scriptforge:", "prefix of the keys kept in --redis-url's Redis (gateways that share limits use the same one)")
 	f.IntVar(&o.rateLimitKeys, "rate-limit-keys", 100_000, "token buckets kept in memory (an LRU: the least recently seen client IPs are forgotten first)")
 	o.fetchFlags.register(f)
 	f.IntVar(&o.kvQuota.MaxKeys, "kv-max-keys", 10_000, "keys a tenant may keep in the kv store")
@@ -321,6 +326,13 @@ func serve(ctx context.Context, o serveOptions) error {
 			log.Warn("tracing: the last spans were not exported", slog.Any("error", err))
 		}
 	}()
+	shared, err := sharedLimits(o, log)
+	if err != nil {
+		return err
+	}
+	if shared.cluster != nil {
+		defer shared.cluster.Close()
+	}
 	gw, err := gateway.New(gateway.Config{
 		Store: store,
 		Fires: store,
@@ -343,6 +355,10 @@ func serve(ctx context.Context, o serveOptions) error {
 		ClientIPHeader:       o.clientIPHeader,
 		TrustedProxies:       proxies,
 		RateLimitKeys:        o.rateLimitKeys,
+		Limiter:              shared.limiter,
+		IPLimiter:            shared.ipLimiter,
+		Concurrency:          shared.concurrency,
+		SharedLimits:         shared.status,
 		MaxJSONDepth:         o.maxJSONDepth,
 		ReadTimeout:          o.readTimeout,
 		IdleTimeout:          o.idleTimeout,
@@ -514,4 +530,49 @@ func asyncConfig(o serveOptions) gateway.AsyncConfig {
 		a.Workers = max(1, o.sandboxes/2)
 	}
 	return a
+}
+
+// limitsShared are the gateway's limiters when --redis-url shares them;
+// all nil without it (the gateway's own, in process).
+type limitsShared struct {
+	cluster            *ratelimit.Cluster
+	limiter, ipLimiter ratelimit.Limiter
+	concurrency        ratelimit.ConcurrencyLimiter
+	status             gateway.SharedLimits
+}
+
+// sharedLimits connects to --redis-url, if given. An unreachable Redis
+// does not stop the gateway: it limits alone until Redis answers.
+func sharedLimits(o serveOptions, log *slog.Logger) (limitsShared, error) {
+	if o.redisURL == "" {
+		return limitsShared{}, nil
+	}
+	// go-redis reports each failed dial on its own; the outage is logged
+	// once by the cluster, the details at debug.
+	redis.SetLogger(redisLog{log})
+	c, err := ratelimit.NewCluster(ratelimit.ClusterConfig{URL: o.redisURL, Prefix: o.redisPrefix,
+		MaxKeys: o.rateLimitKeys, Logger: log})
+	if err != nil {
+		return limitsShared{}, fmt.Errorf("--redis-url: %w", err)
+	}
+	s := limitsShared{cluster: c, status: c}
+	if s.limiter, err = c.Limiter(); err == nil {
+		if s.ipLimiter, err = c.Limiter(); err == nil {
+			s.concurrency, err = c.Concurrency()
+		}
+	}
+	if err != nil {
+		c.Close()
+		return limitsShared{}, err
+	}
+	log.Info("limits are shared through redis", slog.String("prefix", o.redisPrefix),
+		slog.Bool("reachable", c.Shared()), slog.Int("gateways", c.Gateways()))
+	return s, nil
+}
+
+// redisLog takes go-redis's own messages into the log, at debug.
+type redisLog struct{ log *slog.Logger }
+
+func (l redisLog) Printf(ctx context.Context, format string, v ...any) {
+	l.log.DebugContext(ctx, "redis: "+fmt.Sprintf(format, v...))
 }
