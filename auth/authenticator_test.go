@@ -48,6 +48,41 @@ func TestBootstrapCreatesOneKey(t *testing.T) {
 	}
 }
 
+// TestBootstrapRace: gateways that start together on one database all
+// start; one of them creates the key and prints it.
+func TestBootstrapRace(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	const n = 4
+	type result struct {
+		secret string
+		err    error
+	}
+	results := make(chan result, n)
+	start := make(chan struct{})
+	for range n {
+		go func() {
+			<-start
+			secret, err := auth.Bootstrap(ctx, s, "")
+			results <- result{secret, err}
+		}()
+	}
+	close(start)
+	created := 0
+	for range n {
+		r := <-results
+		if r.err != nil {
+			t.Fatalf("a gateway failed to start: %v", r.err)
+		}
+		if r.secret != "" {
+			created++
+		}
+	}
+	if keys, _ := s.CountKeys(ctx, auth.DefaultTenant); created != 1 || keys != 1 {
+		t.Fatalf("%d secrets printed, %d keys stored; want 1 and 1", created, keys)
+	}
+}
+
 func TestAuthenticate(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)
