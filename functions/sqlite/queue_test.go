@@ -10,12 +10,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scriptforge/scriptforge/functions/backend"
 	"github.com/scriptforge/scriptforge/functions/queue"
 )
 
 var t0 = time.Date(2025, 12, 6, 12, 0, 0, 0, time.UTC)
 
-func enqueueTest(t *testing.T, q *Queue, id, tenant string, max int) queue.Run {
+func enqueueTest(t *testing.T, q backend.Queue, id, tenant string, max int) queue.Run {
 	t.Helper()
 	r, created, err := q.Enqueue(context.Background(), queue.Run{ID: id, Tenant: tenant, FunctionID: "f1",
 		Data: []byte(`{"n":1}`), Headers: map[string]string{"x-a": "b"}, MaxAttempts: max, EnqueuedAt: t0}, queue.Limits{})
@@ -25,7 +26,7 @@ func enqueueTest(t *testing.T, q *Queue, id, tenant string, max int) queue.Run {
 	return r
 }
 
-func claimTest(t *testing.T, q *Queue, now time.Time) (queue.Run, bool) {
+func claimTest(t *testing.T, q backend.Queue, now time.Time) (queue.Run, bool) {
 	t.Helper()
 	r, ok, err := q.Claim(context.Background(), now, time.Minute)
 	if err != nil {
@@ -40,12 +41,12 @@ func TestQueueLifecycle(t *testing.T) {
 	ctx := context.Background()
 	cases := []struct {
 		name string
-		run  func(t *testing.T, q *Queue) // leaves run "r" in the state want
+		run  func(t *testing.T, q backend.Queue) // leaves run "r" in the state want
 		want queue.State
 		// attempts and errs are r's counts afterwards.
 		attempts, errs int
 	}{
-		{"succeeds", func(t *testing.T, q *Queue) {
+		{"succeeds", func(t *testing.T, q backend.Queue) {
 			enqueueTest(t, q, "r", "t1", 3)
 			r, ok := claimTest(t, q, t0)
 			if !ok || r.ID != "r" || string(r.Data) != `{"n":1}` || r.Headers["x-a"] != "b" {
@@ -55,7 +56,7 @@ func TestQueueLifecycle(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, queue.Succeeded, 1, 0},
-		{"retried after a failure, then succeeds", func(t *testing.T, q *Queue) {
+		{"retried after a failure, then succeeds", func(t *testing.T, q backend.Queue) {
 			enqueueTest(t, q, "r", "t1", 3)
 			r, _ := claimTest(t, q, t0)
 			if st, err := q.Fail(ctx, r.ID, r.Token, "boom", t0, t0.Add(10*time.Second)); err != nil || st != queue.Queued {
@@ -72,7 +73,7 @@ func TestQueueLifecycle(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, queue.Succeeded, 2, 1},
-		{"attempts spent: dead with every error", func(t *testing.T, q *Queue) {
+		{"attempts spent: dead with every error", func(t *testing.T, q backend.Queue) {
 			enqueueTest(t, q, "r", "t1", 2)
 			for i := range 2 {
 				r, ok := claimTest(t, q, t0.Add(time.Hour*time.Duration(i)))
@@ -91,7 +92,7 @@ func TestQueueLifecycle(t *testing.T) {
 				t.Fatalf("another tenant sees %d dead runs", len(dead))
 			}
 		}, queue.Dead, 2, 2},
-		{"lease expires: another worker takes it, the first cannot finish", func(t *testing.T, q *Queue) {
+		{"lease expires: another worker takes it, the first cannot finish", func(t *testing.T, q backend.Queue) {
 			enqueueTest(t, q, "r", "t1", 3)
 			first, _ := claimTest(t, q, t0)
 			if _, ok := claimTest(t, q, t0.Add(30*time.Second)); ok {
@@ -108,14 +109,14 @@ func TestQueueLifecycle(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, queue.Failed, 2, 1},
-		{"lease expires on the last attempt: dead", func(t *testing.T, q *Queue) {
+		{"lease expires on the last attempt: dead", func(t *testing.T, q backend.Queue) {
 			enqueueTest(t, q, "r", "t1", 1)
 			claimTest(t, q, t0)
 			if _, ok := claimTest(t, q, t0.Add(time.Hour)); ok {
 				t.Fatal("claimed a run with no attempts left")
 			}
 		}, queue.Dead, 1, 1},
-		{"redriven from the dead letters", func(t *testing.T, q *Queue) {
+		{"redriven from the dead letters", func(t *testing.T, q backend.Queue) {
 			enqueueTest(t, q, "r", "t1", 1)
 			r, _ := claimTest(t, q, t0)
 			q.Fail(ctx, r.ID, r.Token, "boom", t0, t0)
@@ -131,7 +132,7 @@ func TestQueueLifecycle(t *testing.T) {
 			}
 			q.Complete(ctx, r.ID, r.Token, queue.Outcome{State: queue.Succeeded, Status: 200}, t0)
 		}, queue.Succeeded, 1, 1},
-		{"released by its worker: the attempt is not counted", func(t *testing.T, q *Queue) {
+		{"released by its worker: the attempt is not counted", func(t *testing.T, q backend.Queue) {
 			enqueueTest(t, q, "r", "t1", 1)
 			r, _ := claimTest(t, q, t0)
 			if err := q.Release(ctx, r.ID, r.Token, t0.Add(time.Second)); err != nil {
@@ -145,7 +146,7 @@ func TestQueueLifecycle(t *testing.T) {
 			}
 			claimTest(t, q, t0.Add(time.Second))
 		}, queue.Running, 1, 0},
-		{"cancelled while queued: never claimed", func(t *testing.T, q *Queue) {
+		{"cancelled while queued: never claimed", func(t *testing.T, q backend.Queue) {
 			enqueueTest(t, q, "r", "t1", 3)
 			if _, err := q.Cancel(ctx, "t2", "r", t0); !errors.Is(err, queue.ErrNotFound) {
 				t.Fatalf("another tenant's Cancel: %v", err)
