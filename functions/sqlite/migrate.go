@@ -241,6 +241,37 @@ CREATE TABLE callback_secrets (
 	created_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 `,
+	// 15 (queue depth): how many runs each tenant has queued or running,
+	// and under tenant '' (no tenant id is empty) all of them. Counting
+	// the rows at every accept cost time in proportion to the queue, so
+	// accepts slowed as it grew (bench/async.sh); triggers keep the counts
+	// exact in the same transaction as every change of a run's state.
+	`
+CREATE TABLE queue_depth (
+	tenant TEXT    PRIMARY KEY,
+	n      INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO queue_depth (tenant, n)
+	SELECT tenant, COUNT(*) FROM queue_runs WHERE state IN ('queued', 'running') GROUP BY tenant;
+INSERT INTO queue_depth (tenant, n)
+	SELECT '', COUNT(*) FROM queue_runs WHERE state IN ('queued', 'running');
+CREATE TRIGGER queue_depth_insert AFTER INSERT ON queue_runs
+WHEN NEW.state IN ('queued', 'running') BEGIN
+	INSERT INTO queue_depth (tenant, n) VALUES (NEW.tenant, 1), ('', 1)
+		ON CONFLICT (tenant) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER queue_depth_update AFTER UPDATE OF state ON queue_runs
+WHEN (OLD.state IN ('queued', 'running')) <> (NEW.state IN ('queued', 'running')) BEGIN
+	INSERT INTO queue_depth (tenant, n)
+		VALUES (NEW.tenant, IIF(NEW.state IN ('queued', 'running'), 1, -1)),
+		       ('', IIF(NEW.state IN ('queued', 'running'), 1, -1))
+		ON CONFLICT (tenant) DO UPDATE SET n = n + excluded.n;
+END;
+CREATE TRIGGER queue_depth_delete AFTER DELETE ON queue_runs
+WHEN OLD.state IN ('queued', 'running') BEGIN
+	UPDATE queue_depth SET n = n - 1 WHERE tenant IN (OLD.tenant, '');
+END;
+`,
 }
 
 // migrate brings the schema up to date. Each step runs in its own

@@ -161,7 +161,7 @@ func (q *Queue) lead(ctx context.Context) {
 // queue, an id taken) does not fail the others.
 func (q *Queue) commitEnqueues(ctx context.Context, batch []*enqueueReq) {
 	err := inTx(ctx, q.s.db, func(tx *sql.Tx) error {
-		// Counted once per batch, then kept up to date here.
+		// Read once per batch, then kept up to date here.
 		total, perTenant := -1, map[string]int{}
 		for _, req := range batch {
 			req.out, req.created, req.err = req.r, false, nil
@@ -179,17 +179,19 @@ func (q *Queue) commitEnqueues(ctx context.Context, batch []*enqueueReq) {
 			}
 			if lim.Tenant > 0 || lim.Total > 0 {
 				if total < 0 {
-					if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM queue_runs WHERE state IN ('queued', 'running')`).Scan(&total); err != nil {
+					n, err := depthOf(ctx, tx, "")
+					if err != nil {
 						return err
 					}
+					total = n
 				}
 				mine, ok := perTenant[r.Tenant]
 				if !ok {
-					if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM queue_runs WHERE tenant = ? AND state IN ('queued', 'running')`,
-						r.Tenant).Scan(&mine); err != nil {
+					n, err := depthOf(ctx, tx, r.Tenant)
+					if err != nil {
 						return err
 					}
-					perTenant[r.Tenant] = mine
+					mine, perTenant[r.Tenant] = n, n
 				}
 				if lim.Tenant > 0 && mine >= lim.Tenant {
 					req.err = queue.ErrTenantFull
@@ -481,14 +483,29 @@ func (q *Queue) Discard(ctx context.Context, tenant, id string) error {
 	return nil
 }
 
-// Depth counts the queued and running runs of the tenant and of all.
+// Depth says how many runs the tenant, and all tenants, have queued or
+// running.
 func (q *Queue) Depth(ctx context.Context, tenant string) (int, int, error) {
-	var mine, all int
-	if err := q.s.db.QueryRowContext(ctx, `
-SELECT COALESCE(SUM(tenant = ?), 0), COUNT(*) FROM queue_runs WHERE state IN ('queued', 'running')`, tenant).Scan(&mine, &all); err != nil {
+	mine, err := depthOf(ctx, q.s.db, tenant)
+	if err != nil {
+		return 0, 0, fmt.Errorf("sqlite: queue depth: %w", err)
+	}
+	all, err := depthOf(ctx, q.s.db, "")
+	if err != nil {
 		return 0, 0, fmt.Errorf("sqlite: queue depth: %w", err)
 	}
 	return mine, all, nil
+}
+
+// depthOf reads the count migration 15's triggers keep: tenant's, or with
+// "" everyone's.
+func depthOf(ctx context.Context, db querier, tenant string) (int, error) {
+	var n int
+	err := db.QueryRowContext(ctx, `SELECT n FROM queue_depth WHERE tenant = ?`, tenant).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return n, err
 }
 
 // ClaimCallback takes the next due delivery; its due time moves past the

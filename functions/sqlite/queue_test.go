@@ -440,3 +440,123 @@ func TestClaimUsesTheIndex(t *testing.T) {
 		}
 	}
 }
+
+// TestQueueDepthFollowsEveryChange drives runs of two tenants through every
+// transition and checks after each step that Depth, which reads kept
+// counts, says what the runs' own states say.
+func TestQueueDepthFollowsEveryChange(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTest(t)
+	q := s.Queue()
+	ids := map[string]string{} // run id → tenant
+	check := func(step string) {
+		t.Helper()
+		want := map[string]int{}
+		all := 0
+		for id, tenant := range ids {
+			r, err := q.Get(ctx, tenant, id)
+			if errors.Is(err, queue.ErrNotFound) {
+				continue // discarded
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.State == queue.Queued || r.State == queue.Running {
+				want[tenant]++
+				all++
+			}
+		}
+		for _, tenant := range []string{"ta", "tb", "tc"} {
+			mine, total, err := q.Depth(ctx, tenant)
+			if err != nil || mine != want[tenant] || total != all {
+				t.Fatalf("after %s: Depth(%s) = %d, %d, %v; the runs say %d, %d", step, tenant, mine, total, err, want[tenant], all)
+			}
+		}
+	}
+	enq := func(id, tenant string, max int) {
+		enqueueTest(t, q, id, tenant, max)
+		ids[id] = tenant
+	}
+	check("nothing")
+	enq("a1", "ta", 2)
+	enq("a2", "ta", 2)
+	enq("b1", "tb", 1)
+	check("three enqueues")
+	// A repeated idempotency key and a refused enqueue change nothing.
+	for _, key := range []string{"k", "k"} {
+		// Due later than the rest, so the claims below take those.
+		q.Enqueue(ctx, queue.Run{ID: "a-" + key, Tenant: "ta", FunctionID: "f", IdempotencyKey: key, MaxAttempts: 1,
+			EnqueuedAt: t0.Add(time.Hour)}, queue.Limits{})
+	}
+	ids["a-k"] = "ta"
+	q.Enqueue(ctx, queue.Run{ID: "over", Tenant: "ta", FunctionID: "f"}, queue.Limits{Tenant: 1})
+	check("a repeated key and a refusal")
+	if _, err := q.Cancel(ctx, "tb", "b1", t0); err != nil { // leaves a1 and a2 to claim
+		t.Fatal(err)
+	}
+	check("a cancel")
+	r, _ := claimTest(t, q, t0) // running still counts
+	check("a claim")
+	if err := q.Complete(ctx, r.ID, r.Token, queue.Outcome{State: queue.Succeeded}, t0); err != nil {
+		t.Fatal(err)
+	}
+	check("a completion")
+	r, _ = claimTest(t, q, t0) // the other: fails once, queued again, then dies
+	if st, err := q.Fail(ctx, r.ID, r.Token, "boom", t0, t0); err != nil || st != queue.Queued {
+		t.Fatalf("Fail: %v, %v", st, err)
+	}
+	check("a retry")
+	r, _ = claimTest(t, q, t0)
+	if st, err := q.Fail(ctx, r.ID, r.Token, "boom", t0, t0); err != nil || st != queue.Dead {
+		t.Fatalf("Fail: %v, %v", st, err)
+	}
+	check("a dead letter")
+	if n, err := q.Redrive(ctx, "ta", r.ID, t0); n != 1 || err != nil {
+		t.Fatalf("Redrive: %d, %v", n, err)
+	}
+	check("a redrive")
+	if err := q.Discard(ctx, "tb", "b1"); err != nil {
+		t.Fatal(err)
+	}
+	check("a discard")
+	// A lease that runs out is claimed again: still one running run.
+	r, _ = claimTest(t, q, t0)
+	if again, ok := claimTest(t, q, t0.Add(2*time.Minute)); !ok || again.ID != r.ID {
+		t.Fatalf("the lost lease of %s was not taken again: %+v, %v", r.ID, again, ok)
+	}
+	check("a lost lease")
+}
+
+// TestQueueDepthMigrationCounts: a file from before migration 15, with runs
+// queued, gets counts that match them.
+func TestQueueDepthMigrationCounts(t *testing.T) {
+	ctx := context.Background()
+	s, path := openTest(t)
+	q := s.Queue()
+	enqueueTest(t, q, "a1", "ta", 1)
+	enqueueTest(t, q, "a2", "ta", 1)
+	enqueueTest(t, q, "b1", "tb", 1)
+	r, _ := claimTest(t, q, t0)
+	if err := q.Complete(ctx, r.ID, r.Token, queue.Outcome{State: queue.Succeeded}, t0); err != nil {
+		t.Fatal(err)
+	}
+	// Undo migration 15 as if it had never run.
+	if _, err := s.db.Exec(`
+DROP TRIGGER queue_depth_insert; DROP TRIGGER queue_depth_update; DROP TRIGGER queue_depth_delete;
+DROP TABLE queue_depth; DELETE FROM schema_migrations WHERE version = 15`); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s2, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	want := map[string]int{"ta": 2, "tb": 1}
+	want[r.Tenant]--
+	for tenant, n := range want {
+		if mine, all, err := s2.Queue().Depth(ctx, tenant); err != nil || mine != n || all != 2 {
+			t.Fatalf("Depth(%s) after the migration: %d, %d, %v; want %d, 2", tenant, mine, all, err, n)
+		}
+	}
+}
