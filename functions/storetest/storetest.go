@@ -76,13 +76,25 @@ var cases = []struct {
 	{"RunsPaging", testRunsPaging},
 	{"PruneRuns", testPruneRuns},
 	{"ScheduleFires", testScheduleFires},
+	{"QueueLifecycle", testQueueLifecycle},
+	{"QueueEnqueueBoundsAndIdempotency", testQueueEnqueueBoundsAndIdempotency},
+	{"QueueClaimExactlyOnce", testQueueClaimExactlyOnce},
+	{"QueueRedriveAllAndDiscard", testQueueRedriveAllAndDiscard},
+	{"QueueCallbacks", testQueueCallbacks},
+	{"QueueEnqueueConcurrently", testQueueEnqueueConcurrently},
+	{"QueueDepthFollowsEveryChange", testQueueDepthFollowsEveryChange},
 }
 
 // Run runs every case against the stores open makes, each case as a
-// subtest with a store of its own.
+// subtest with a store of its own. Cases share nothing, so they run in
+// parallel: most of a case's time is the store's fsyncs and, on
+// PostgreSQL, the migration of its fresh schema.
 func Run(t *testing.T, open Open) {
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) { c.run(t, open) })
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			c.run(t, open)
+		})
 	}
 }
 
