@@ -230,7 +230,7 @@ CREATE TRIGGER queue_depth_follow AFTER INSERT OR DELETE OR UPDATE OF state ON q
 // mid-way leaves no step half done (PostgreSQL's DDL is transactional).
 func migrate(ctx context.Context, pool *pgxpool.Pool, appliedAt int64) error {
 	return inTx(ctx, pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('scriptforge migrate ' || current_schema(), 0))`); err != nil {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('scriptforge migrate ' || coalesce(current_schema(), ''), 0))`); err != nil {
 			return fmt.Errorf("lock: %w", err)
 		}
 		if _, err := tx.Exec(ctx, `
