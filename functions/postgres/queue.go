@@ -57,10 +57,12 @@ func scanQueued(row scanner) (queue.Run, error) {
 	return r, nil
 }
 
-// Enqueue stores a queued run in its own transaction. With a bound, the
-// depth counts are locked first (” then the tenant's, the trigger's
-// order), so concurrent Enqueues on every gateway check the bound one
-// after another and it holds exactly.
+// Enqueue stores a queued run in its own transaction. The insert comes
+// first: its trigger adds the run to the depth counts, locking them (” then
+// the tenant's) until the commit, so the counts read after it are exact
+// whatever other gateways enqueue, and a run past a bound is rolled back.
+// The counts are held only from the insert to the commit: every accept
+// and every run's end in the cluster takes them.
 func (q *Queue) Enqueue(ctx context.Context, r queue.Run, lim queue.Limits) (queue.Run, bool, error) {
 	headers, err := json.Marshal(r.Headers)
 	if err != nil {
@@ -76,48 +78,8 @@ func (q *Queue) Enqueue(ctx context.Context, r queue.Run, lim queue.Limits) (que
 	r.MaxAttempts = max(r.MaxAttempts, 1)
 	out, created := r, false
 	err = inTx(ctx, q.s.pool, func(tx pgx.Tx) error {
-		var mine, total int
-		if lim.Tenant > 0 || lim.Total > 0 {
-			rows, err := tx.Query(ctx, `SELECT tenant, n FROM queue_depth WHERE tenant IN ('', $1) ORDER BY tenant FOR UPDATE`, r.Tenant)
-			if err != nil {
-				return err
-			}
-			for rows.Next() {
-				var tenant string
-				var n int
-				if err := rows.Scan(&tenant, &n); err != nil {
-					rows.Close()
-					return err
-				}
-				if tenant == "" {
-					total = n
-				} else {
-					mine = n
-				}
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return err
-			}
-		}
-		if r.IdempotencyKey != "" {
-			e, err := q.byKey(ctx, tx, r.Tenant, r.IdempotencyKey)
-			if err == nil {
-				out = e
-				return nil
-			}
-			if !isNoRows(err) {
-				return err
-			}
-		}
-		if lim.Tenant > 0 && mine >= lim.Tenant {
-			return queue.ErrTenantFull
-		}
-		if lim.Total > 0 && total >= lim.Total {
-			return queue.ErrFull
-		}
-		// A run with the same key committed meanwhile (without a bound
-		// nothing orders the two): nothing is inserted, and it is returned.
+		// A run with the same key (stored before, or committed by another
+		// gateway meanwhile) is returned and nothing is inserted.
 		tag, err := tx.Exec(ctx, `
 INSERT INTO queue_runs (id, tenant, function_id, export, data, headers, callback_url, idempotency_key, state, max_attempts, next_at, enqueued_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
@@ -128,8 +90,23 @@ ON CONFLICT (tenant, idempotency_key) WHERE idempotency_key <> '' DO NOTHING`,
 			return err
 		}
 		if tag.RowsAffected() == 0 {
-			out, err = q.byKey(ctx, tx, r.Tenant, r.IdempotencyKey)
+			out, err = scanQueued(tx.QueryRow(ctx, `SELECT `+queueColumns+` FROM queue_runs WHERE tenant = $1 AND idempotency_key = $2`,
+				r.Tenant, r.IdempotencyKey))
 			return err
+		}
+		if lim.Tenant > 0 || lim.Total > 0 {
+			var mine, total int
+			if err := tx.QueryRow(ctx, `SELECT coalesce(sum(n) FILTER (WHERE tenant = $1), 0)::bigint, coalesce(sum(n) FILTER (WHERE tenant = ''), 0)::bigint
+FROM queue_depth WHERE tenant IN ('', $1)`, r.Tenant).Scan(&mine, &total); err != nil {
+				return err
+			}
+			// The counts include this run.
+			if lim.Tenant > 0 && mine > lim.Tenant {
+				return queue.ErrTenantFull
+			}
+			if lim.Total > 0 && total > lim.Total {
+				return queue.ErrFull
+			}
 		}
 		created = true
 		return nil
@@ -141,10 +118,6 @@ ON CONFLICT (tenant, idempotency_key) WHERE idempotency_key <> '' DO NOTHING`,
 		return r, false, fmt.Errorf("postgres: enqueue %s: %w", r.ID, err)
 	}
 	return out, created, nil
-}
-
-func (q *Queue) byKey(ctx context.Context, tx pgx.Tx, tenant, key string) (queue.Run, error) {
-	return scanQueued(tx.QueryRow(ctx, `SELECT `+queueColumns+` FROM queue_runs WHERE tenant = $1 AND idempotency_key = $2`, tenant, key))
 }
 
 // The claim's lookups: runs whose worker was lost first, then the queued
