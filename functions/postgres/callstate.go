@@ -12,7 +12,7 @@ import (
 // CallState reads a call's live state.
 func (s *Store) CallState(ctx context.Context, tenant, callID string) (voice.State, error) {
 	var st voice.State
-	var data string
+	var data []byte
 	err := s.pool.QueryRow(ctx, `SELECT state, version FROM call_state WHERE tenant = $1 AND call_id = $2 AND expires_at > $3`,
 		tenant, callID, toMillis(s.now())).Scan(&data, &st.Version)
 	if isNoRows(err) {
@@ -21,7 +21,7 @@ func (s *Store) CallState(ctx context.Context, tenant, callID string) (voice.Sta
 	if err != nil {
 		return voice.State{}, fmt.Errorf("postgres: call state: %w", err)
 	}
-	st.Data = json.RawMessage(data)
+	st.Data = data
 	return st, nil
 }
 
@@ -40,12 +40,12 @@ func (s *Store) SaveCallState(ctx context.Context, tenant, callID string, data j
 INSERT INTO call_state AS c (tenant, call_id, state, version, expires_at) VALUES ($1, $2, $3, 1, $4)
 ON CONFLICT (tenant, call_id) DO UPDATE SET state = excluded.state, version = c.version + 1, expires_at = excluded.expires_at
 	WHERE c.expires_at <= $5
-RETURNING version`, tenant, callID, string(data), expires, nowMS).Scan(&next)
+RETURNING version`, tenant, callID, []byte(data), expires, nowMS).Scan(&next)
 	} else {
 		err = s.pool.QueryRow(ctx, `
 UPDATE call_state SET state = $3, version = version + 1, expires_at = $4
 WHERE tenant = $1 AND call_id = $2 AND version = $5 AND expires_at > $6
-RETURNING version`, tenant, callID, string(data), expires, version, nowMS).Scan(&next)
+RETURNING version`, tenant, callID, []byte(data), expires, version, nowMS).Scan(&next)
 	}
 	if isNoRows(err) {
 		return 0, voice.ErrStateConflict

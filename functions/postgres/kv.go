@@ -18,7 +18,7 @@ const live = `(expires_at = 0 OR expires_at > $3)`
 
 // KVGet reads a live key.
 func (s *Store) KVGet(ctx context.Context, tenant, key string) (json.RawMessage, bool, error) {
-	var v string
+	var v []byte
 	err := s.pool.QueryRow(ctx, `SELECT value FROM kv WHERE tenant = $1 AND key = $2 AND `+live,
 		tenant, key, toMillis(s.now())).Scan(&v)
 	if isNoRows(err) {
@@ -27,14 +27,14 @@ func (s *Store) KVGet(ctx context.Context, tenant, key string) (json.RawMessage,
 	if err != nil {
 		return nil, false, fmt.Errorf("postgres: kv get: %w", err)
 	}
-	return json.RawMessage(v), true, nil
+	return v, true, nil
 }
 
 // KVSet writes a key inside the tenant's quota.
 func (s *Store) KVSet(ctx context.Context, tenant, key string, value json.RawMessage, ttl time.Duration, quota functions.KVQuota) error {
 	now := s.now()
 	err := s.kvTx(ctx, tenant, func(tx pgx.Tx) error {
-		return kvPut(ctx, tx, tenant, key, string(value), expiry(now, ttl), now, quota)
+		return kvPut(ctx, tx, tenant, key, value, expiry(now, ttl), now, quota)
 	})
 	if err != nil {
 		return fmt.Errorf("postgres: kv set: %w", err)
@@ -60,7 +60,7 @@ func (s *Store) KVIncr(ctx context.Context, tenant, key string, by float64, ttl 
 	now := s.now()
 	var sum float64
 	err := s.kvTx(ctx, tenant, func(tx pgx.Tx) error {
-		var cur string
+		var cur []byte
 		var expires int64
 		err := tx.QueryRow(ctx, `SELECT value, expires_at FROM kv WHERE tenant = $1 AND key = $2 AND `+live,
 			tenant, key, toMillis(now)).Scan(&cur, &expires)
@@ -70,7 +70,7 @@ func (s *Store) KVIncr(ctx context.Context, tenant, key string, by float64, ttl 
 		case err != nil:
 			return err
 		default:
-			n, perr := strconv.ParseFloat(strings.TrimSpace(cur), 64)
+			n, perr := strconv.ParseFloat(strings.TrimSpace(string(cur)), 64)
 			if perr != nil {
 				return functions.ErrKVNotNumber
 			}
@@ -80,7 +80,7 @@ func (s *Store) KVIncr(ctx context.Context, tenant, key string, by float64, ttl 
 		if ttl > 0 {
 			expires = expiry(now, ttl)
 		}
-		return kvPut(ctx, tx, tenant, key, strconv.FormatFloat(sum, 'g', -1, 64), expires, now, quota)
+		return kvPut(ctx, tx, tenant, key, []byte(strconv.FormatFloat(sum, 'g', -1, 64)), expires, now, quota)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("postgres: kv incr: %w", err)
@@ -89,7 +89,7 @@ func (s *Store) KVIncr(ctx context.Context, tenant, key string, by float64, ttl 
 }
 
 // kvPut writes one key, checking the quota when the tenant's store grows.
-func kvPut(ctx context.Context, tx pgx.Tx, tenant, key, value string, expires int64, now time.Time, quota functions.KVQuota) error {
+func kvPut(ctx context.Context, tx pgx.Tx, tenant, key string, value []byte, expires int64, now time.Time, quota functions.KVQuota) error {
 	quota = quota.WithDefaults()
 	var oldSize int64 = -1 // no live key
 	err := tx.QueryRow(ctx, `SELECT octet_length(key) + octet_length(value) FROM kv WHERE tenant = $1 AND key = $2 AND `+live,

@@ -14,7 +14,9 @@ import (
 // The schema mirrors the SQLite store's, written for PostgreSQL:
 //   - times are BIGINT unix milliseconds (UTC), 0 for none, as there;
 //   - JSON is TEXT, not JSONB, so a value reads back byte for byte as it
-//     was written (a kv value, a schema, an env list);
+//     was written (a schema, an env list); what a function wrote (kv
+//     values, call state, async data and results) is BYTEA, because TEXT
+//     refuses a NUL or invalid UTF-8 that SQLite keeps;
 //   - text that is sorted or compared by range (ids, kv keys, paging keys)
 //     is COLLATE "C": byte order, as SQLite compares, whatever locale the
 //     database was created with. KVList's prefix range depends on it.
@@ -108,7 +110,7 @@ INSERT INTO tenants (id, name, created_at, updated_at)
 CREATE TABLE kv (
 	tenant     TEXT COLLATE "C" NOT NULL,
 	key        TEXT COLLATE "C" NOT NULL,
-	value      TEXT   NOT NULL, -- JSON
+	value      BYTEA  NOT NULL, -- JSON, as bytes: kept exactly as the function wrote it
 	expires_at BIGINT NOT NULL DEFAULT 0, -- 0: never
 	PRIMARY KEY (tenant, key)
 );
@@ -117,7 +119,7 @@ CREATE INDEX kv_expires ON kv (expires_at) WHERE expires_at > 0;
 CREATE TABLE call_state (
 	tenant     TEXT   NOT NULL,
 	call_id    TEXT   NOT NULL,
-	state      TEXT   NOT NULL, -- a JSON object
+	state      BYTEA  NOT NULL, -- a JSON object, as bytes (as kv values)
 	version    BIGINT NOT NULL, -- bumped by each write: the check against lost writes
 	expires_at BIGINT NOT NULL,
 	PRIMARY KEY (tenant, call_id)

@@ -1,7 +1,9 @@
 package postgres
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"strconv"
 	"strings"
 	"sync"
@@ -177,5 +179,25 @@ func TestTextPostgresRefuses(t *testing.T) {
 		if r, err := s.RunByID(ctx, "acme", id); err != nil || r.Error != want {
 			t.Errorf("run %s: error %q, %v; want %q", id, r.Error, err, want)
 		}
+	}
+}
+
+// What a function writes to kv or call state reads back byte for byte,
+// even what TEXT would refuse.
+func TestFunctionBytesKeptExactly(t *testing.T) {
+	ctx := context.Background()
+	s := openAt(t, pgtest.URL(t))
+	odd := json.RawMessage("\"a\x00b\xff\"")
+	if err := s.KVSet(ctx, "acme", "k", odd, 0, functions.KVQuota{}); err != nil {
+		t.Fatal(err)
+	}
+	if v, ok, err := s.KVGet(ctx, "acme", "k"); err != nil || !ok || !bytes.Equal(v, odd) {
+		t.Fatalf("kv: %q, %v, %v", v, ok, err)
+	}
+	if _, err := s.SaveCallState(ctx, "acme", "CA1", odd, 0, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := s.CallState(ctx, "acme", "CA1"); err != nil || !bytes.Equal(st.Data, odd) {
+		t.Fatalf("call state: %q, %v", st.Data, err)
 	}
 }
