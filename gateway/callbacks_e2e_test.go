@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/scriptforge/scriptforge/functions/sqlite"
+	"github.com/scriptforge/scriptforge/functions/backend"
 	"github.com/scriptforge/scriptforge/gateway"
 )
 
@@ -84,7 +84,7 @@ func (cr *callbackReceiver) deliveries(id string) int {
 
 func callbackServer(t *testing.T, allowLoopback bool, cfg gateway.AsyncConfig) *server {
 	s := startServerWith(t, t.TempDir(), "inprocess", 0, func(c *gateway.Config) {
-		c.Queue, c.Async = c.Store.(*sqlite.Store).Queue(), cfg
+		c.Queue, c.Async = c.Store.(backend.Backend).Queue(), cfg
 		if allowLoopback { // the switch fetch's tests use too
 			c.CallbackAllowPrivate = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
 		}

@@ -18,11 +18,15 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/scriptforge/scriptforge/functions"
+	"github.com/scriptforge/scriptforge/functions/backend"
 	"github.com/scriptforge/scriptforge/functions/engine"
+	"github.com/scriptforge/scriptforge/functions/postgres"
+	"github.com/scriptforge/scriptforge/functions/postgres/pgtest"
 	"github.com/scriptforge/scriptforge/functions/routing"
 	"github.com/scriptforge/scriptforge/functions/sandbox"
 	"github.com/scriptforge/scriptforge/functions/sqlite"
@@ -32,12 +36,14 @@ import (
 
 const adminKey = "sfk_test_admin_key_0123456789"
 
-// server is a real gateway on a free port, with a SQLite store in a temp dir.
+// server is a real gateway on a free port, with a SQLite store in a temp
+// dir, or with SCRIPTFORGE_TEST_DATABASE_URL set, a PostgreSQL store in
+// a schema of the dir's own (see openStore).
 type server struct {
 	t     *testing.T
 	url   string
 	dir   string
-	store *sqlite.Store
+	store backend.Backend
 	gw    *gateway.Gateway
 	stop  func()
 }
@@ -96,6 +102,34 @@ func executor(t *testing.T, isolation string, sandboxMB int, kv functions.KVStor
 	return workers.Dispatch{Functions: pool, Workers: m}, m
 }
 
+// pgSchemas maps a test's data dir to its PostgreSQL schema's URL, so a
+// server restarted on the same dir finds what the first one stored.
+var pgSchemas sync.Map
+
+// openStore opens the store of dir: SQLite in it, or when the variable
+// SCRIPTFORGE_TEST_DATABASE_URL names a database, a PostgreSQL schema
+// made for dir (dropped when the test that made it ends).
+func openStore(t *testing.T, dir string) backend.Backend {
+	t.Helper()
+	if os.Getenv("SCRIPTFORGE_TEST_DATABASE_URL") == "" {
+		store, err := sqlite.Open(filepath.Join(dir, "scriptforge.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return store
+	}
+	url, ok := pgSchemas.Load(dir)
+	if !ok {
+		url = pgtest.URL(t)
+		pgSchemas.Store(dir, url)
+	}
+	store, err := postgres.Open(context.Background(), url.(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return store
+}
+
 func startServer(t *testing.T, dir string) *server {
 	t.Helper()
 	return startServerWith(t, dir, "inprocess", 0)
@@ -103,10 +137,7 @@ func startServer(t *testing.T, dir string) *server {
 
 func startServerWith(t *testing.T, dir, isolation string, sandboxMB int, options ...func(*gateway.Config)) *server {
 	t.Helper()
-	store, err := sqlite.Open(filepath.Join(dir, "scriptforge.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	store := openStore(t, dir)
 	s := &server{t: t, dir: dir, store: store}
 	exec, workerManager := executor(t, isolation, cmp.Or(sandboxMB, sandboxMemoryMB), store)
 	cfg := gateway.Config{

@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/scriptforge/scriptforge/functions/postgres/pgtest"
 )
 
 // The CLI is tested as users run it: the real binary, a real server.
@@ -64,10 +66,21 @@ type gatewayProcess struct {
 
 func startGateway(t *testing.T, flags ...string) *gatewayProcess {
 	t.Helper()
+	g := launchGateway(t, nil, flags...)
+	if g.key == "" {
+		t.Fatalf("no admin key printed on first start: %s", g.stderr)
+	}
+	return g
+}
+
+// launchGateway starts `scriptforge serve` with env added to the
+// environment; g.key is the admin key it printed, if it made one.
+func launchGateway(t *testing.T, env []string, flags ...string) *gatewayProcess {
+	t.Helper()
 	addr := freeAddr(t)
 	args := append([]string{"serve", "--addr", addr, "--data-dir", t.TempDir(), "--log-format", "text", "--shutdown-grace", "5s"}, flags...)
 	cmd := exec.Command(binary, args...)
-	cmd.Env = withoutEnv(os.Environ(), "SCRIPTFORGE_ADMIN_KEY")
+	cmd.Env = append(withoutEnv(withoutEnv(os.Environ(), "SCRIPTFORGE_ADMIN_KEY"), "DATABASE_URL"), env...)
 	pipe, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -99,9 +112,6 @@ func startGateway(t *testing.T, flags ...string) *gatewayProcess {
 	case <-ready:
 	case <-deadline:
 		t.Fatalf("gateway did not start: %s", g.stderr)
-	}
-	if g.key == "" {
-		t.Fatalf("no admin key printed on first start: %s", g.stderr)
 	}
 	return g
 }
@@ -541,5 +551,31 @@ func TestCLIContract(t *testing.T) {
 	}
 	if stdout, _, code = g.cli(t, "invoke", uuid, "--data", `{"qty":0}`); code != 0 || !regexp.MustCompile(`"total":\s*0`).MatchString(stdout) {
 		t.Fatalf("after removing: %d %s", code, stdout)
+	}
+}
+
+// Two gateways on one PostgreSQL database, the first chosen with
+// --database-url, the second with DATABASE_URL: the first makes the admin
+// key, the second finds it and serves what the first deployed.
+func TestServeOnPostgres(t *testing.T) {
+	url := pgtest.URL(t)
+	a := startGateway(t, "--database-url", url, "--isolation", "inprocess")
+	if !strings.Contains(a.stderr.String(), "search_path=") {
+		t.Fatalf("the log does not name the PostgreSQL store: %s", a.stderr)
+	}
+	file := writeFile(t, "hello.js", `function main() { return "hello" }`)
+	out, errOut, code := a.cli(t, "deploy", file)
+	if code != 0 {
+		t.Fatalf("deploy: %d\n%s\n%s", code, out, errOut)
+	}
+	uuid := regexp.MustCompile(`UUID:\s+(\S+)`).FindStringSubmatch(out)[1]
+
+	b := launchGateway(t, []string{"DATABASE_URL=" + url}, "--isolation", "inprocess")
+	if b.key != "" {
+		t.Fatalf("the second gateway made another admin key: %s", b.stderr)
+	}
+	b.key = a.key
+	if out, errOut, code := b.cli(t, "invoke", uuid); code != 0 || strings.TrimSpace(out) != `"hello"` {
+		t.Fatalf("invoke through the second gateway: %d %s %s", code, out, errOut)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -24,7 +25,9 @@ import (
 	"github.com/scriptforge/scriptforge/auth"
 	"github.com/scriptforge/scriptforge/cache"
 	"github.com/scriptforge/scriptforge/functions"
+	"github.com/scriptforge/scriptforge/functions/backend"
 	"github.com/scriptforge/scriptforge/functions/engine"
+	"github.com/scriptforge/scriptforge/functions/postgres"
 	"github.com/scriptforge/scriptforge/functions/sandbox"
 	"github.com/scriptforge/scriptforge/functions/schedule"
 	"github.com/scriptforge/scriptforge/functions/sqlite"
@@ -39,6 +42,7 @@ type serveOptions struct {
 	addr           string
 	pprofAddr      string
 	dataDir        string
+	databaseURL    string
 	publicURL      string
 	maxBody        int
 	maxHeader      int
@@ -89,9 +93,13 @@ func newServeCmd() *cobra.Command {
 	o := serveOptions{}
 	cmd := &cobra.Command{
 		Use:   "serve",
-		Short: "Run the gateway (embedded SQLite store by default)",
+		Short: "Run the gateway (embedded SQLite store by default, or PostgreSQL)",
 		Long: `Run the gateway. With no flags it listens on :8080 and keeps everything in
 one SQLite file under ./data: nothing else to install.
+
+With --database-url postgres://… (or DATABASE_URL) it keeps everything in
+PostgreSQL instead, so that several gateways can share one database; it
+migrates the schema at start, once however many gateways start together.
 
 On first start, unless SCRIPTFORGE_ADMIN_KEY is set, it creates an admin API
 key and prints it once: keep it, only its hash is stored.`,
@@ -100,6 +108,9 @@ key and prints it once: keep it, only its hash is stored.`,
 			var err error
 			if o.fetch, err = o.fetchFlags.parse(); err != nil {
 				return err
+			}
+			if o.databaseURL == "" {
+				o.databaseURL = os.Getenv("DATABASE_URL")
 			}
 			return serve(cmd.Context(), o)
 		},
@@ -111,7 +122,9 @@ key and prints it once: keep it, only its hash is stored.`,
 	f.DurationVar(&o.sandboxProfileFor, "sandbox-cpuprofile-for", 30*time.Second, "how long each sandbox's CPU profile runs")
 	_ = f.MarkHidden("sandbox-cpuprofile")
 	_ = f.MarkHidden("sandbox-cpuprofile-for")
-	f.StringVar(&o.dataDir, "data-dir", envOr("SCRIPTFORGE_DATA_DIR", "./data"), "directory of the SQLite store (env SCRIPTFORGE_DATA_DIR)")
+	f.StringVar(&o.dataDir, "data-dir", envOr("SCRIPTFORGE_DATA_DIR", "./data"), "directory of the SQLite store (env SCRIPTFORGE_DATA_DIR); unused with --database-url")
+	// Not the variable as the default: --help would print its password.
+	f.StringVar(&o.databaseURL, "database-url", "", "keep everything in PostgreSQL at this URL, e.g. postgres://user:password@host:5432/db, instead of SQLite in --data-dir (env DATABASE_URL)")
 	f.StringVar(&o.publicURL, "public-url", os.Getenv("SCRIPTFORGE_PUBLIC_URL"), "base URL of function links and of the URL voice webhook signatures are checked against, e.g. https://fn.example.com (default: from each request)")
 	f.IntVar(&o.maxBody, "max-body", 1<<20, "largest invocation body in bytes")
 	f.Float64Var(&o.usage.TenantRate, "tenant-rate", 1000, "invocations per second per tenant, unless the tenant has its own limit (0: unlimited)")
@@ -217,10 +230,9 @@ func serve(ctx context.Context, o serveOptions) error {
 	if o.maxHeap > 0 && os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(int64(o.maxHeap))
 	}
-	dbPath := filepath.Join(o.dataDir, "scriptforge.db")
-	store, err := sqlite.Open(dbPath)
+	store, where, err := openStore(ctx, o)
 	if err != nil {
-		return fmt.Errorf("opening the store at %s: %w", dbPath, err)
+		return err
 	}
 	defer store.Close()
 
@@ -385,7 +397,7 @@ func serve(ctx context.Context, o serveOptions) error {
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w (is another server running? choose another with --addr)", o.addr, err)
 	}
-	log.Info("gateway listening", slog.String("addr", ln.Addr().String()), slog.String("store", dbPath))
+	log.Info("gateway listening", slog.String("addr", ln.Addr().String()), slog.String("store", where))
 	if o.pprofAddr != "" {
 		prof, err := servePprof(o.pprofAddr, log)
 		if err != nil {
@@ -440,6 +452,38 @@ func serve(ctx context.Context, o serveOptions) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// openStore opens PostgreSQL when --database-url (or DATABASE_URL) is
+// set, else the SQLite file in --data-dir. where names it for the log,
+// without a password.
+func openStore(ctx context.Context, o serveOptions) (store backend.Backend, where string, err error) {
+	if o.databaseURL != "" {
+		where = redactURL(o.databaseURL)
+		octx, cancel := context.WithTimeout(ctx, time.Minute)
+		defer cancel()
+		pg, err := postgres.Open(octx, o.databaseURL)
+		if err != nil {
+			return nil, "", fmt.Errorf("opening the store at %s: %w", where, err)
+		}
+		return pg, where, nil
+	}
+	where = filepath.Join(o.dataDir, "scriptforge.db")
+	lite, err := sqlite.Open(where)
+	if err != nil {
+		return nil, "", fmt.Errorf("opening the store at %s: %w", where, err)
+	}
+	return lite, where, nil
+}
+
+// redactURL is a database URL fit for a log: its password, and whatever
+// does not parse, left out.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "postgres"
+	}
+	return u.Redacted()
 }
 
 // newTracer exports spans to --otlp-endpoint, else to what the standard

@@ -3,33 +3,40 @@ package sqlite
 import (
 	"context"
 	"path/filepath"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/scriptforge/scriptforge/functions"
+	"github.com/scriptforge/scriptforge/functions/storetest"
 )
 
-// testClock hands out strictly increasing times, 1ms apart, so ordering by
-// time in tests does not depend on how fast the machine is.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
+// TestStore runs the behaviour suite every store shares.
+func TestStore(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) storetest.Backend {
+		s, path := openTest(t)
+		return backendAt(s, path)
+	})
 }
 
-func newTestClock() *testClock {
-	return &testClock{t: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
-}
-
-func (c *testClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(time.Millisecond)
-	return c.t
+// backendAt is s (open on the file at path) as the suite sees it.
+func backendAt(s *Store, path string) storetest.Backend {
+	return storetest.Backend{
+		Store:             s,
+		Count:             func(t *testing.T, query string, args ...any) int { return count(t, s, query, args...) },
+		IsUniqueViolation: func(err error) bool { return isUniqueViolation(err) || isPrimaryKeyViolation(err) },
+		Reopen: func(t *testing.T) storetest.Backend {
+			t.Helper()
+			s2, err := Open(path)
+			if err != nil {
+				t.Fatalf("reopen: %v", err)
+			}
+			t.Cleanup(func() { s2.Close() })
+			return backendAt(s2, path)
+		},
+	}
 }
 
 // openTest opens a store in a fresh directory that does not exist yet, so
-// Open has to create it.
+// Open has to create it. (The suite sets its own clock.)
 func openTest(t *testing.T) (*Store, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "data", "scriptforge.db")
@@ -38,20 +45,10 @@ func openTest(t *testing.T) (*Store, string) {
 		t.Fatalf("Open: %v", err)
 	}
 	t.Cleanup(func() { s.Close() })
-	s.now = newTestClock().now
 	return s, path
 }
 
-func sampleVersion(source string) functions.NewVersion {
-	return functions.NewVersion{
-		Type:      functions.TypeScript,
-		Source:    source,
-		Code:      "compiled:" + source,
-		Hash:      "hash:" + source,
-		TimeoutMS: 1000,
-		MemoryMB:  64,
-	}
-}
+var sampleVersion = storetest.SampleVersion
 
 func mustCreate(t *testing.T, s *Store, tenant, name string) functions.Deployed {
 	t.Helper()

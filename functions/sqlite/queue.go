@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/scriptforge/scriptforge/functions/backend"
 	"github.com/scriptforge/scriptforge/functions/queue"
 )
 
@@ -23,7 +24,7 @@ var (
 type Queue struct{ s *Store }
 
 // Queue returns the queue of async runs kept in the same file.
-func (s *Store) Queue() *Queue { return &Queue{s: s} }
+func (s *Store) Queue() backend.Queue { return &Queue{s: s} }
 
 const queueColumns = `id, tenant, function_id, export, data, headers, callback_url, idempotency_key, state, attempts,
 max_attempts, errors, token, lease_until, next_at, status, result, error, enqueued_at, started_at, finished_at,

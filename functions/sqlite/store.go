@@ -19,11 +19,13 @@ import (
 
 	"github.com/scriptforge/scriptforge/auth"
 	"github.com/scriptforge/scriptforge/functions"
+	"github.com/scriptforge/scriptforge/functions/backend"
 )
 
 var (
 	_ functions.Store = (*Store)(nil)
 	_ auth.KeyStore   = (*Store)(nil)
+	_ backend.Backend = (*Store)(nil)
 )
 
 // Store is a functions.Store and an auth.KeyStore backed by one SQLite file.
@@ -110,6 +112,10 @@ func dsn(absPath string) string {
 func uriPath(p string) string {
 	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(p)
 }
+
+// SetClock replaces the store's clock; for tests, which need distinct,
+// ordered times that do not depend on the machine's speed.
+func (s *Store) SetClock(now func() time.Time) { s.now = now }
 
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {

@@ -1,4 +1,4 @@
-package sqlite
+package storetest
 
 import (
 	"context"
@@ -14,8 +14,8 @@ import (
 	"github.com/scriptforge/scriptforge/functions"
 )
 
-func TestCreateAndGet(t *testing.T) {
-	s, _ := openTest(t)
+func testCreateAndGet(t *testing.T, open Open) {
+	s := openTest(t, open)
 	ctx := context.Background()
 	nv := sampleVersion("module.exports.main = d => d")
 	nv.Type = functions.TypeApp
@@ -79,8 +79,8 @@ func TestCreateAndGet(t *testing.T) {
 	}
 }
 
-func TestNameTaken(t *testing.T) {
-	s, _ := openTest(t)
+func testNameTaken(t *testing.T, open Open) {
+	s := openTest(t, open)
 	ctx := context.Background()
 	mustCreate(t, s, "acme", "router")
 
@@ -107,8 +107,8 @@ func TestNameTaken(t *testing.T) {
 	}
 }
 
-func TestConcurrentCreateSameName(t *testing.T) {
-	s, _ := openTest(t)
+func testConcurrentCreateSameName(t *testing.T, open Open) {
+	s := openTest(t, open)
 	const n = 12
 	errs := make(chan error, n)
 	var wg sync.WaitGroup
@@ -136,8 +136,8 @@ func TestConcurrentCreateSameName(t *testing.T) {
 	}
 }
 
-func TestDeployAndRollback(t *testing.T) {
-	s, _ := openTest(t)
+func testDeployAndRollback(t *testing.T, open Open) {
+	s := openTest(t, open)
 	ctx := context.Background()
 	d1 := mustCreate(t, s, "acme", "router")
 
@@ -216,8 +216,8 @@ func TestDeployAndRollback(t *testing.T) {
 	}
 }
 
-func TestConcurrentDeploys(t *testing.T) {
-	s, _ := openTest(t)
+func testConcurrentDeploys(t *testing.T, open Open) {
+	s := openTest(t, open)
 	ctx := context.Background()
 	d := mustCreate(t, s, "acme", "busy")
 	const n = 24
@@ -262,8 +262,8 @@ func TestConcurrentDeploys(t *testing.T) {
 	}
 }
 
-func TestRotateUUID(t *testing.T) {
-	s, _ := openTest(t)
+func testRotateUUID(t *testing.T, open Open) {
+	s := openTest(t, open)
 	ctx := context.Background()
 	a := mustCreate(t, s, "acme", "a")
 	b := mustCreate(t, s, "acme", "b")
@@ -300,7 +300,7 @@ func TestRotateUUID(t *testing.T) {
 			if errors.Is(err, functions.ErrNotFound) != tt.wantNotFound {
 				t.Errorf("err = %v, ErrNotFound wanted: %v", err, tt.wantNotFound)
 			}
-			if isUniqueViolation(err) != tt.wantUniq {
+			if s.b.IsUniqueViolation(err) != tt.wantUniq {
 				t.Errorf("err = %v, unique violation wanted: %v", err, tt.wantUniq)
 			}
 		})
@@ -310,8 +310,8 @@ func TestRotateUUID(t *testing.T) {
 	}
 }
 
-func TestDelete(t *testing.T) {
-	s, _ := openTest(t)
+func testDelete(t *testing.T, open Open) {
+	s := openTest(t, open)
 	ctx := context.Background()
 	gone := mustCreate(t, s, "acme", "gone")
 	kept := mustCreate(t, s, "acme", "kept")
@@ -360,8 +360,8 @@ func TestDelete(t *testing.T) {
 	}
 }
 
-func TestTenantIsolation(t *testing.T) {
-	s, _ := openTest(t)
+func testTenantIsolation(t *testing.T, open Open) {
+	s := openTest(t, open)
 	ctx := context.Background()
 	a := mustCreate(t, s, "tenant-a", "secret")
 	if _, err := s.Deploy(ctx, "tenant-a", a.ID, sampleVersion("v2")); err != nil {
@@ -407,8 +407,8 @@ func TestTenantIsolation(t *testing.T) {
 	}
 }
 
-func TestList(t *testing.T) {
-	s, _ := openTest(t)
+func testList(t *testing.T, open Open) {
+	s := openTest(t, open)
 	ctx := context.Background()
 	if l, err := s.List(ctx, "acme"); err != nil || l == nil || len(l) != 0 {
 		t.Fatalf("List on empty store = %#v, %v; want empty non-nil", l, err)
@@ -422,7 +422,7 @@ func TestList(t *testing.T) {
 	mustCreate(t, s, "other", "alpha")
 
 	// Same creation time: the id decides.
-	s.now = func() time.Time { return time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC) }
+	s.SetClock(func() time.Time { return time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC) })
 	var tied []string
 	for _, name := range []string{"t1", "t2", "t3"} {
 		tied = append(tied, mustCreate(t, s, "acme", name).ID)
@@ -447,8 +447,8 @@ func TestList(t *testing.T) {
 }
 
 // List carries each function's live version, so callers need no query per function.
-func TestListShowsLiveVersion(t *testing.T) {
-	s, _ := openTest(t)
+func testListShowsLiveVersion(t *testing.T, open Open) {
+	s := openTest(t, open)
 	ctx := context.Background()
 	d := mustCreate(t, s, "acme", "f")
 	if _, err := s.Deploy(ctx, "acme", d.ID, sampleVersion("v2")); err != nil {

@@ -1,4 +1,4 @@
-package sqlite
+package storetest
 
 import (
 	"context"
@@ -9,8 +9,8 @@ import (
 	"github.com/scriptforge/scriptforge/functions/routing"
 )
 
-func TestRoutingAssignments(t *testing.T) {
-	s, _ := openTest(t)
+func testRoutingAssignments(t *testing.T, open Open) {
+	s := openTest(t, open)
 	ctx := context.Background()
 	fn := mustCreate(t, s, "acme", "lcr")
 	foreign := mustCreate(t, s, "other", "theirs")

@@ -1,4 +1,4 @@
-package sqlite
+package storetest
 
 import (
 	"context"
@@ -13,11 +13,11 @@ import (
 // schedule was set (a new schedule only: the same one again keeps its
 // time), the latest slot of any state; a slot has one record, and a
 // function's delete takes its records.
-func TestScheduleFires(t *testing.T) {
-	s, _ := openTest(t)
+func testScheduleFires(t *testing.T, open Open) {
+	s := openTest(t, open)
 	ctx := context.Background()
 	now := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
-	s.now = func() time.Time { return now }
+	s.SetClock(func() time.Time { return now })
 	every5 := functions.Schedule(`{"cron":"*/5 * * * *","tz":"UTC","overlap":"skip"}`)
 	d, err := s.Create(ctx, "acme", "tick", functions.Settings{Auth: functions.AuthPublic, Schedule: every5}, sampleVersion("x"))
 	if err != nil {

@@ -1,4 +1,4 @@
-package sqlite
+package storetest
 
 import (
 	"context"
@@ -13,11 +13,11 @@ import (
 	"github.com/scriptforge/scriptforge/functions"
 )
 
-func TestKV(t *testing.T) {
-	s, path := openTest(t)
+func testKV(t *testing.T, open Open) {
+	s := openTest(t, open)
 	ctx := context.Background()
 	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
-	s.now = func() time.Time { return now }
+	s.SetClock(func() time.Time { return now })
 	q := functions.KVQuota{}
 
 	if _, ok, err := s.KVGet(ctx, "acme", "missing"); ok || err != nil {
@@ -84,21 +84,17 @@ func TestKV(t *testing.T) {
 
 	// Durable across reopen.
 	s.Close()
-	s2, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s2.Close()
+	s2 := s.reopen(t)
 	if v, ok, _ := s2.KVGet(ctx, "acme", "hits"); !ok || string(v) != "3.5" {
 		t.Fatalf("after reopen: %s %v", v, ok)
 	}
 }
 
-func TestKVQuota(t *testing.T) {
-	s, _ := openTest(t)
+func testKVQuota(t *testing.T, open Open) {
+	s := openTest(t, open)
 	ctx := context.Background()
 	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
-	s.now = func() time.Time { return now }
+	s.SetClock(func() time.Time { return now })
 	q := functions.KVQuota{MaxKeys: 3, MaxBytes: 200}
 	for i := 0; i < 3; i++ {
 		if err := s.KVSet(ctx, "acme", fmt.Sprint("k", i), json.RawMessage(`1`), time.Minute, q); err != nil {
@@ -131,8 +127,8 @@ func TestKVQuota(t *testing.T) {
 }
 
 // Concurrent increments never lose one another.
-func TestKVIncrConcurrent(t *testing.T) {
-	s, _ := openTest(t)
+func testKVIncrConcurrent(t *testing.T, open Open) {
+	s := openTest(t, open)
 	ctx := context.Background()
 	var wg sync.WaitGroup
 	for w := 0; w < 8; w++ {

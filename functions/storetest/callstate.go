@@ -1,4 +1,4 @@
-package sqlite
+package storetest
 
 import (
 	"context"
@@ -15,11 +15,11 @@ import (
 	"github.com/scriptforge/scriptforge/functions/voice"
 )
 
-func TestCallState(t *testing.T) {
-	s, path := openTest(t)
+func testCallState(t *testing.T, open Open) {
+	s := openTest(t, open)
 	ctx := context.Background()
 	now := time.Date(2026, 12, 6, 5, 0, 0, 0, time.UTC)
-	s.now = func() time.Time { return now }
+	s.SetClock(func() time.Time { return now })
 
 	if st, err := s.CallState(ctx, "acme", "CA1"); err != nil || st.Version != 0 || st.Data != nil {
 		t.Fatalf("none: %+v %v", st, err)
@@ -45,12 +45,8 @@ func TestCallState(t *testing.T) {
 	}
 	// Durable: a reopened store has it.
 	s.Close()
-	s2, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s2.Close()
-	s2.now = func() time.Time { return now }
+	s2 := s.reopen(t)
+	s2.SetClock(func() time.Time { return now })
 	if st, err := s2.CallState(ctx, "acme", "CA1"); err != nil || st.Version != 2 || string(st.Data) != `{"step":"dial"}` {
 		t.Fatalf("after reopen: %+v %v", st, err)
 	}
@@ -78,8 +74,8 @@ func TestCallState(t *testing.T) {
 
 // A function's voice settings round-trip with the secret, which only the
 // store sees (the model never encodes it).
-func TestVoiceSettings(t *testing.T) {
-	s, _ := openTest(t)
+func testVoiceSettings(t *testing.T, open Open) {
+	s := openTest(t, open)
 	ctx := context.Background()
 	set := functions.Settings{Auth: functions.AuthPublic, Voice: functions.VoiceSettings{StateTTLS: 600, SigningScheme: "twilio", SigningSecret: "tok", SecretSet: true}}
 	d, err := s.Create(ctx, "acme", "ivr", set, sampleVersion("x"))
@@ -101,8 +97,8 @@ func TestVoiceSettings(t *testing.T) {
 // Writes from many goroutines go through shared commits; each keeps its
 // own outcome: distinct calls all land, and of the writers racing on one
 // version exactly one wins.
-func TestCallStateGroupCommit(t *testing.T) {
-	s, _ := openTest(t)
+func testCallStateGroupCommit(t *testing.T, open Open) {
+	s := openTest(t, open)
 	ctx := context.Background()
 	var wg sync.WaitGroup
 	var wins atomic.Int64

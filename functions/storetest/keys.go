@@ -1,4 +1,4 @@
-package sqlite
+package storetest
 
 import (
 	"context"
@@ -11,8 +11,8 @@ import (
 	"github.com/scriptforge/scriptforge/auth"
 )
 
-func TestKeys(t *testing.T) {
-	s, _ := openTest(t)
+func testKeys(t *testing.T, open Open) {
+	s := openTest(t, open)
 	ctx := context.Background()
 	created := time.Date(2025, 1, 2, 3, 4, 5, 6_000_000, time.UTC)
 	admin := auth.Key{ID: "key_1", Tenant: "acme", Name: "ci", Hash: auth.HashKey("secret-1"),
@@ -67,7 +67,7 @@ func TestKeys(t *testing.T) {
 		uniq bool
 	}{
 		{"duplicate hash", auth.Key{ID: "key_9", Tenant: "acme", Hash: admin.Hash}, true},
-		{"duplicate id", auth.Key{ID: "key_1", Tenant: "acme", Hash: auth.HashKey("fresh")}, false},
+		{"duplicate id", auth.Key{ID: "key_1", Tenant: "acme", Hash: auth.HashKey("fresh")}, true},
 		{"no id", auth.Key{Tenant: "acme", Hash: auth.HashKey("x")}, false},
 		{"no hash", auth.Key{ID: "key_10", Tenant: "acme"}, false},
 	}
@@ -77,7 +77,7 @@ func TestKeys(t *testing.T) {
 			t.Errorf("CreateKey %s succeeded, want an error", b.name)
 			continue
 		}
-		if isUniqueViolation(err) != b.uniq {
+		if s.b.IsUniqueViolation(err) != b.uniq {
 			t.Errorf("CreateKey %s: err = %v, unique violation wanted: %v", b.name, err, b.uniq)
 		}
 	}
@@ -86,8 +86,8 @@ func TestKeys(t *testing.T) {
 	}
 }
 
-func TestKeyUseAndRevocation(t *testing.T) {
-	s, _ := openTest(t)
+func testKeyUseAndRevocation(t *testing.T, open Open) {
+	s := openTest(t, open)
 	ctx := context.Background()
 	for i, tenant := range []string{"acme", "acme", "other"} {
 		k := auth.Key{ID: "key_" + string(rune('a'+i)), Tenant: tenant, Name: "k", Hash: auth.HashKey("s" + string(rune('a'+i))),
@@ -132,8 +132,8 @@ func TestKeyUseAndRevocation(t *testing.T) {
 	}
 }
 
-func TestTenants(t *testing.T) {
-	s, path := openTest(t)
+func testTenants(t *testing.T, open Open) {
+	s := openTest(t, open)
 	ctx := context.Background()
 	def, err := s.Tenant(ctx, auth.DefaultTenant)
 	if err != nil || def.ID != auth.DefaultTenant {
@@ -161,11 +161,7 @@ func TestTenants(t *testing.T) {
 		t.Fatalf("update unknown: %v", err)
 	}
 	s.Close()
-	s2, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s2.Close()
+	s2 := s.reopen(t)
 	all, err := s2.Tenants(ctx)
 	if err != nil || len(all) != 2 {
 		t.Fatalf("after reopen: %+v %v", all, err)

@@ -1,4 +1,4 @@
-package sqlite
+package storetest
 
 import (
 	"context"
@@ -10,8 +10,8 @@ import (
 
 // Env is stored as JSON text: every flag and awkward value must come back
 // exactly, through Create's answer, Get and Versions alike.
-func TestEnvRoundTrip(t *testing.T) {
-	s, _ := openTest(t)
+func testEnvRoundTrip(t *testing.T, open Open) {
+	s := openTest(t, open)
 	ctx := context.Background()
 	tests := []struct {
 		name string

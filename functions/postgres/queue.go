@@ -1,0 +1,483 @@
+package postgres
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/scriptforge/scriptforge/functions/backend"
+	"github.com/scriptforge/scriptforge/functions/queue"
+)
+
+// Queue is the store's queue of async runs (the queue_runs table), shared
+// by every gateway on the database: a run is claimed with FOR UPDATE SKIP
+// LOCKED under a lease, so one gateway takes it, and another takes it
+// again once the lease has run out.
+type Queue struct{ s *Store }
+
+var _ backend.Queue = (*Queue)(nil)
+
+// Queue returns the queue of async runs kept in the same database.
+func (s *Store) Queue() backend.Queue { return &Queue{s: s} }
+
+const queueColumns = `id, tenant, function_id, export, data, headers, callback_url, idempotency_key, state, attempts,
+max_attempts, errors, token, lease_until, next_at, status, result, error, enqueued_at, started_at, finished_at,
+callback_state, callback_attempts`
+
+func scanQueued(row scanner) (queue.Run, error) {
+	var r queue.Run
+	var headers, errs string
+	var lease, next, enq, started, finished int64
+	var data, result []byte
+	err := row.Scan(&r.ID, &r.Tenant, &r.FunctionID, &r.Export, &data, &headers, &r.CallbackURL, &r.IdempotencyKey,
+		&r.State, &r.Attempts, &r.MaxAttempts, &errs, &r.Token, &lease, &next, &r.Status, &result, &r.Error,
+		&enq, &started, &finished, &r.CallbackState, &r.CallbackAttempts)
+	if err != nil {
+		return r, err
+	}
+	r.Data = data
+	if len(result) > 0 {
+		r.Result = result
+	}
+	if err := json.Unmarshal([]byte(headers), &r.Headers); err != nil {
+		return r, fmt.Errorf("headers of %s: %w", r.ID, err)
+	}
+	if err := json.Unmarshal([]byte(errs), &r.Errors); err != nil {
+		return r, fmt.Errorf("errors of %s: %w", r.ID, err)
+	}
+	r.LeaseUntil, r.NextAt, r.EnqueuedAt = optMillis(lease), optMillis(next), fromMillis(enq)
+	r.StartedAt, r.FinishedAt = optMillis(started), optMillis(finished)
+	return r, nil
+}
+
+// Enqueue stores a queued run in its own transaction. The insert comes
+// first: its trigger adds the run to the depth counts, locking them (” then
+// the tenant's) until the commit, so the counts read after it are exact
+// whatever other gateways enqueue, and a run past a bound is rolled back.
+// The counts are held only from the insert to the commit: every accept
+// and every run's end in the cluster takes them.
+func (q *Queue) Enqueue(ctx context.Context, r queue.Run, lim queue.Limits) (queue.Run, bool, error) {
+	headers, err := json.Marshal(r.Headers)
+	if err != nil {
+		return r, false, fmt.Errorf("postgres: enqueue: %w", err)
+	}
+	if r.Data == nil {
+		r.Data = json.RawMessage("{}")
+	}
+	if r.EnqueuedAt.IsZero() {
+		r.EnqueuedAt = q.s.stamp()
+	}
+	r.State, r.Attempts, r.Errors, r.NextAt = queue.Queued, 0, nil, r.EnqueuedAt
+	r.MaxAttempts = max(r.MaxAttempts, 1)
+	out, created := r, false
+	err = inTx(ctx, q.s.pool, func(tx pgx.Tx) error {
+		// A run with the same key (stored before, or committed by another
+		// gateway meanwhile) is returned and nothing is inserted.
+		tag, err := tx.Exec(ctx, `
+INSERT INTO queue_runs (id, tenant, function_id, export, data, headers, callback_url, idempotency_key, state, max_attempts, next_at, enqueued_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+ON CONFLICT (tenant, idempotency_key) WHERE idempotency_key <> '' DO NOTHING`,
+			r.ID, r.Tenant, r.FunctionID, r.Export, []byte(r.Data), string(headers), r.CallbackURL, r.IdempotencyKey,
+			string(queue.Queued), r.MaxAttempts, toMillis(r.NextAt), toMillis(r.EnqueuedAt))
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			out, err = scanQueued(tx.QueryRow(ctx, `SELECT `+queueColumns+` FROM queue_runs WHERE tenant = $1 AND idempotency_key = $2`,
+				r.Tenant, r.IdempotencyKey))
+			return err
+		}
+		if lim.Tenant > 0 || lim.Total > 0 {
+			var mine, total int
+			if err := tx.QueryRow(ctx, `SELECT coalesce(sum(n) FILTER (WHERE tenant = $1), 0)::bigint, coalesce(sum(n) FILTER (WHERE tenant = ''), 0)::bigint
+FROM queue_depth WHERE tenant IN ('', $1)`, r.Tenant).Scan(&mine, &total); err != nil {
+				return err
+			}
+			// The counts include this run.
+			if lim.Tenant > 0 && mine > lim.Tenant {
+				return queue.ErrTenantFull
+			}
+			if lim.Total > 0 && total > lim.Total {
+				return queue.ErrFull
+			}
+		}
+		created = true
+		return nil
+	})
+	if errors.Is(err, queue.ErrTenantFull) || errors.Is(err, queue.ErrFull) {
+		return r, false, err
+	}
+	if err != nil {
+		return r, false, fmt.Errorf("postgres: enqueue %s: %w", r.ID, err)
+	}
+	return out, created, nil
+}
+
+// The claim's lookups: runs whose worker was lost first, then the queued
+// run due longest, each on the partial (state, next_at) index. SKIP LOCKED
+// passes over a run another gateway is claiming this instant instead of
+// waiting for it, so concurrent claims take different runs.
+const (
+	claimLostSQL = `SELECT ` + queueColumns + ` FROM queue_runs
+WHERE state IN ('queued', 'running') AND state = 'running' AND lease_until <= $1 LIMIT 1 FOR UPDATE SKIP LOCKED`
+	claimDueSQL = `SELECT ` + queueColumns + ` FROM queue_runs
+WHERE state IN ('queued', 'running') AND state = 'queued' AND next_at <= $1 ORDER BY next_at LIMIT 1 FOR UPDATE SKIP LOCKED`
+)
+
+// Claim takes the next due run for lease; the row lock it holds until
+// commit, and the state and token it writes, make it the one holder.
+func (q *Queue) Claim(ctx context.Context, now time.Time, lease time.Duration) (queue.Run, bool, error) {
+	var claimed queue.Run
+	ok := false
+	at := toMillis(now)
+	err := inTx(ctx, q.s.pool, func(tx pgx.Tx) error {
+		// Each pass either claims a run or dead-letters one whose lease
+		// expired on its last attempt; bounded so a claim stays short.
+		for range 16 {
+			r, err := scanQueued(tx.QueryRow(ctx, claimLostSQL, at))
+			if isNoRows(err) {
+				r, err = scanQueued(tx.QueryRow(ctx, claimDueSQL, at))
+			}
+			if isNoRows(err) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			if r.State == queue.Running { // its worker was lost: that attempt failed
+				r.Errors = append(r.Errors, queue.Attempt{N: r.Attempts, At: now.UTC(), Error: "lease expired: the worker running it was lost"})
+				if r.Attempts >= r.MaxAttempts {
+					if err := deadLetter(ctx, tx, r, now); err != nil {
+						return err
+					}
+					continue
+				}
+			}
+			errs, err := json.Marshal(r.Errors)
+			if err != nil {
+				return err
+			}
+			r.State, r.Attempts, r.Token = queue.Running, r.Attempts+1, newToken()
+			r.StartedAt, r.LeaseUntil = fromMillis(at), fromMillis(toMillis(now.Add(lease)))
+			if _, err := tx.Exec(ctx, `
+UPDATE queue_runs SET state = $1, attempts = $2, token = $3, started_at = $4, lease_until = $5, errors = $6 WHERE id = $7`,
+				string(r.State), r.Attempts, r.Token, at, toMillis(r.LeaseUntil), string(errs), r.ID); err != nil {
+				return err
+			}
+			claimed, ok = r, true
+			return nil
+		}
+		return nil
+	})
+	if err != nil {
+		return queue.Run{}, false, fmt.Errorf("postgres: claim: %w", err)
+	}
+	return claimed, ok, nil
+}
+
+func deadLetter(ctx context.Context, tx pgx.Tx, r queue.Run, now time.Time) error {
+	errs, err := json.Marshal(r.Errors)
+	if err != nil {
+		return err
+	}
+	last := ""
+	if n := len(r.Errors); n > 0 {
+		last = r.Errors[n-1].Error
+	}
+	_, err = tx.Exec(ctx, `
+UPDATE queue_runs SET state = 'dead', token = '', lease_until = 0, errors = $1, error = $2, finished_at = $3 WHERE id = $4`,
+		string(errs), pgText(last), toMillis(now), r.ID)
+	return err
+}
+
+func newToken() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:]) // crypto/rand does not fail on Linux
+	return hex.EncodeToString(b[:])
+}
+
+// Extend moves the end of a held lease.
+func (q *Queue) Extend(ctx context.Context, id, token string, until time.Time) error {
+	tag, err := q.s.pool.Exec(ctx, `UPDATE queue_runs SET lease_until = $1 WHERE id = $2 AND token = $3 AND state = 'running'`,
+		toMillis(until), id, token)
+	return leaseHeld(tag, err, "extend", id)
+}
+
+func leaseHeld(tag pgconn.CommandTag, err error, op, id string) error {
+	if err != nil {
+		return fmt.Errorf("postgres: %s %s: %w", op, id, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return queue.ErrLeaseLost
+	}
+	return nil
+}
+
+// Release puts a claimed run back in the queue, its attempt uncounted.
+func (q *Queue) Release(ctx context.Context, id, token string, retryAt time.Time) error {
+	tag, err := q.s.pool.Exec(ctx, `
+UPDATE queue_runs SET state = 'queued', attempts = attempts - 1, token = '', lease_until = 0, next_at = $1
+WHERE id = $2 AND token = $3 AND state = 'running'`, toMillis(retryAt), id, token)
+	return leaseHeld(tag, err, "release", id)
+}
+
+// Complete records a final outcome if token still holds the lease; the
+// token's check in the UPDATE makes the outcome recorded once.
+func (q *Queue) Complete(ctx context.Context, id, token string, o queue.Outcome, at time.Time) error {
+	switch o.State {
+	case queue.Succeeded, queue.Failed, queue.Cancelled:
+	default:
+		return fmt.Errorf("postgres: complete %s: %q is not a final outcome", id, o.State)
+	}
+	var result []byte // NULL when there is none, as SQLite stores a nil blob
+	if o.Result != nil {
+		result = []byte(o.Result)
+	}
+	tag, err := q.s.pool.Exec(ctx, `
+UPDATE queue_runs SET state = $1, status = $2, result = $3, error = $4, finished_at = $5, token = '', lease_until = 0,
+	callback_state = CASE WHEN callback_url <> '' THEN 'pending' ELSE '' END, callback_attempts = 0, callback_next_at = $5
+WHERE id = $6 AND token = $7 AND state = 'running'`,
+		string(o.State), o.Status, result, pgText(o.Error), toMillis(at), id, token)
+	return leaseHeld(tag, err, "complete", id)
+}
+
+// Fail records a failed attempt: queued again for retryAt, or dead when
+// it was the last.
+func (q *Queue) Fail(ctx context.Context, id, token, errText string, at, retryAt time.Time) (queue.State, error) {
+	state := queue.Queued
+	errText = pgText(errText)
+	err := inTx(ctx, q.s.pool, func(tx pgx.Tx) error {
+		r, err := scanQueued(tx.QueryRow(ctx, `SELECT `+queueColumns+` FROM queue_runs WHERE id = $1 AND token = $2 AND state = 'running' FOR UPDATE`, id, token))
+		if isNoRows(err) {
+			return queue.ErrLeaseLost
+		}
+		if err != nil {
+			return err
+		}
+		r.Errors = append(r.Errors, queue.Attempt{N: r.Attempts, At: at.UTC(), Error: errText})
+		if r.Attempts >= r.MaxAttempts {
+			state = queue.Dead
+			return deadLetter(ctx, tx, r, at)
+		}
+		errs, err := json.Marshal(r.Errors)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `
+UPDATE queue_runs SET state = 'queued', token = '', lease_until = 0, errors = $1, error = $2, next_at = $3 WHERE id = $4`,
+			string(errs), errText, toMillis(retryAt), id)
+		return err
+	})
+	if errors.Is(err, queue.ErrLeaseLost) {
+		return "", err
+	}
+	if err != nil {
+		return "", fmt.Errorf("postgres: fail %s: %w", id, err)
+	}
+	return state, nil
+}
+
+// Cancel ends a queued run; any other state is returned as it is. The row
+// lock keeps a claim from taking it meanwhile.
+func (q *Queue) Cancel(ctx context.Context, tenant, id string, at time.Time) (queue.State, error) {
+	var state queue.State
+	err := inTx(ctx, q.s.pool, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, `SELECT state FROM queue_runs WHERE tenant = $1 AND id = $2 FOR UPDATE`, tenant, id).Scan(&state); err != nil {
+			return err
+		}
+		if state != queue.Queued {
+			return nil
+		}
+		state = queue.Cancelled
+		_, err := tx.Exec(ctx, `UPDATE queue_runs SET state = 'cancelled', error = 'cancelled before it ran', finished_at = $1 WHERE id = $2`,
+			toMillis(at), id)
+		return err
+	})
+	if isNoRows(err) {
+		return "", queue.ErrNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("postgres: cancel %s: %w", id, err)
+	}
+	return state, nil
+}
+
+// Get reads one of the tenant's async runs.
+func (q *Queue) Get(ctx context.Context, tenant, id string) (queue.Run, error) {
+	r, err := scanQueued(q.s.pool.QueryRow(ctx, `SELECT `+queueColumns+` FROM queue_runs WHERE tenant = $1 AND id = $2`, tenant, id))
+	if isNoRows(err) {
+		return queue.Run{}, queue.ErrNotFound
+	}
+	if err != nil {
+		return queue.Run{}, fmt.Errorf("postgres: queued run %s: %w", id, err)
+	}
+	return r, nil
+}
+
+// Dead lists the tenant's dead runs, the latest to die first.
+func (q *Queue) Dead(ctx context.Context, tenant string, limit int) ([]queue.Run, error) {
+	list, err := queryAll(ctx, q.s.pool, scanQueued, `SELECT `+queueColumns+` FROM queue_runs
+WHERE tenant = $1 AND state = 'dead' ORDER BY finished_at DESC, id LIMIT $2`, tenant, limit)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: dead runs: %w", err)
+	}
+	return list, nil
+}
+
+// Redrive queues dead runs again, due at once, with their attempts reset;
+// the errors of earlier attempts are kept.
+func (q *Queue) Redrive(ctx context.Context, tenant, id string, at time.Time) (int, error) {
+	stmt := `UPDATE queue_runs SET state = 'queued', attempts = 0, next_at = $1, error = '', finished_at = 0,
+	callback_state = '', callback_attempts = 0
+WHERE tenant = $2 AND state = 'dead'`
+	args := []any{toMillis(at), tenant}
+	if id != "" {
+		stmt += ` AND id = $3`
+		args = append(args, id)
+	}
+	var n int64
+	err := inTx(ctx, q.s.pool, func(tx pgx.Tx) error {
+		// The counts first, in the trigger's order: the rows' triggers
+		// then find them held, and no two redrives lock runs and counts
+		// in opposite orders.
+		if _, err := tx.Exec(ctx, `SELECT 1 FROM queue_depth WHERE tenant IN ('', $1) ORDER BY tenant FOR UPDATE`, tenant); err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, stmt, args...)
+		n = tag.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("postgres: redrive: %w", err)
+	}
+	if n == 0 && id != "" {
+		if _, err := q.Get(ctx, tenant, id); err != nil {
+			return 0, err
+		}
+		return 0, queue.ErrState
+	}
+	return int(n), nil
+}
+
+// Discard deletes a run that will not run again.
+func (q *Queue) Discard(ctx context.Context, tenant, id string) error {
+	tag, err := q.s.pool.Exec(ctx, `DELETE FROM queue_runs WHERE tenant = $1 AND id = $2 AND state NOT IN ('queued', 'running')`, tenant, id)
+	if err != nil {
+		return fmt.Errorf("postgres: discard %s: %w", id, err)
+	}
+	if tag.RowsAffected() == 0 {
+		if _, err := q.Get(ctx, tenant, id); err != nil {
+			return err
+		}
+		return queue.ErrState
+	}
+	return nil
+}
+
+// Depth says how many runs the tenant, and all tenants, have queued or
+// running: two rows of the counts the trigger keeps.
+func (q *Queue) Depth(ctx context.Context, tenant string) (int, int, error) {
+	var mine, all int
+	err := q.s.pool.QueryRow(ctx, `SELECT coalesce(sum(n) FILTER (WHERE tenant = $1), 0)::bigint, coalesce(sum(n) FILTER (WHERE tenant = ''), 0)::bigint
+FROM queue_depth WHERE tenant IN ('', $1)`, tenant).Scan(&mine, &all)
+	if err != nil {
+		return 0, 0, fmt.Errorf("postgres: queue depth: %w", err)
+	}
+	return mine, all, nil
+}
+
+// ClaimCallback takes the next due delivery; its due time moves past the
+// lease, so another deliverer takes it only if this one is lost.
+func (q *Queue) ClaimCallback(ctx context.Context, now time.Time, lease time.Duration) (queue.Run, bool, error) {
+	var r queue.Run
+	ok := false
+	err := inTx(ctx, q.s.pool, func(tx pgx.Tx) error {
+		var err error
+		r, err = scanQueued(tx.QueryRow(ctx, `SELECT `+queueColumns+` FROM queue_runs
+WHERE callback_state = 'pending' AND callback_next_at <= $1 ORDER BY callback_next_at LIMIT 1 FOR UPDATE SKIP LOCKED`, toMillis(now)))
+		if isNoRows(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		ok = true
+		_, err = tx.Exec(ctx, `UPDATE queue_runs SET callback_next_at = $1 WHERE id = $2`, toMillis(now.Add(lease)), r.ID)
+		return err
+	})
+	if err != nil {
+		return queue.Run{}, false, fmt.Errorf("postgres: claim callback: %w", err)
+	}
+	return r, ok, nil
+}
+
+// CallbackDelivered records a delivered callback.
+func (q *Queue) CallbackDelivered(ctx context.Context, id string, at time.Time) error {
+	_, err := q.s.pool.Exec(ctx, `UPDATE queue_runs SET callback_state = 'delivered', callback_attempts = callback_attempts + 1
+WHERE id = $1 AND callback_state = 'pending'`, id)
+	if err != nil {
+		return fmt.Errorf("postgres: callback of %s delivered: %w", id, err)
+	}
+	return nil
+}
+
+// CallbackFailed records a failed delivery, in the run's errors too.
+func (q *Queue) CallbackFailed(ctx context.Context, id, errText string, at, retryAt time.Time, max int) (bool, error) {
+	dead := false
+	errText = pgText(errText)
+	err := inTx(ctx, q.s.pool, func(tx pgx.Tx) error {
+		r, err := scanQueued(tx.QueryRow(ctx, `SELECT `+queueColumns+` FROM queue_runs WHERE id = $1 AND callback_state = 'pending' FOR UPDATE`, id))
+		if err != nil {
+			return err
+		}
+		r.CallbackAttempts++
+		r.Errors = append(r.Errors, queue.Attempt{N: r.Attempts, At: at.UTC(), Error: fmt.Sprintf("callback %d: %s", r.CallbackAttempts, errText)})
+		errs, err := json.Marshal(r.Errors)
+		if err != nil {
+			return err
+		}
+		if r.CallbackAttempts >= max {
+			dead = true
+			_, err = tx.Exec(ctx, `UPDATE queue_runs SET state = 'dead', callback_state = 'failed', callback_attempts = $1, errors = $2,
+	error = $3, finished_at = $4 WHERE id = $5`, r.CallbackAttempts, string(errs), "callback: "+errText, toMillis(at), id)
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE queue_runs SET callback_attempts = $1, errors = $2, callback_next_at = $3 WHERE id = $4`,
+			r.CallbackAttempts, string(errs), toMillis(retryAt), id)
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("postgres: callback of %s failed: %w", id, err)
+	}
+	return dead, nil
+}
+
+// CallbackSecret reads the tenant's signing secret.
+func (q *Queue) CallbackSecret(ctx context.Context, tenant string) (string, error) {
+	var s string
+	err := q.s.pool.QueryRow(ctx, `SELECT secret FROM callback_secrets WHERE tenant = $1`, tenant).Scan(&s)
+	if isNoRows(err) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("postgres: callback secret: %w", err)
+	}
+	return s, nil
+}
+
+// SetCallbackSecret replaces the tenant's signing secret.
+func (q *Queue) SetCallbackSecret(ctx context.Context, tenant, secret string, at time.Time) error {
+	_, err := q.s.pool.Exec(ctx, `INSERT INTO callback_secrets (tenant, secret, created_at) VALUES ($1, $2, $3)
+ON CONFLICT (tenant) DO UPDATE SET secret = excluded.secret, created_at = excluded.created_at`, tenant, secret, toMillis(at))
+	if err != nil {
+		return fmt.Errorf("postgres: set callback secret: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,157 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/scriptforge/scriptforge/functions/queue"
+	"github.com/scriptforge/scriptforge/functions/storetest"
+)
+
+// Two gateways claim from one queue at once, each with several workers:
+// every run is taken by exactly one of them and completed once.
+func TestQueueClaimAcrossGateways(t *testing.T) {
+	ctx := context.Background()
+	gws := gateways(t, 2)
+	const n = 60
+	for i := range n {
+		storetest.EnqueueTest(t, gws[i%2].Queue(), fmt.Sprintf("r%02d", i), "t1", 3)
+	}
+	var mu sync.Mutex
+	byGateway := map[string]int{} // run → the gateway that completed it
+	var completions, lost atomic.Int32
+	var wg sync.WaitGroup
+	for g, s := range gws {
+		q := s.Queue()
+		for range 3 {
+			wg.Go(func() {
+				for {
+					r, ok, err := q.Claim(ctx, time.Now(), time.Minute)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					if !ok {
+						return
+					}
+					err = q.Complete(ctx, r.ID, r.Token, queue.Outcome{State: queue.Succeeded, Status: 200}, time.Now())
+					if errors.Is(err, queue.ErrLeaseLost) {
+						lost.Add(1)
+						continue
+					}
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					completions.Add(1)
+					mu.Lock()
+					if prev, dup := byGateway[r.ID]; dup {
+						t.Errorf("%s completed by gateway %d and gateway %d", r.ID, prev, g)
+					}
+					byGateway[r.ID] = g
+					mu.Unlock()
+				}
+			})
+		}
+	}
+	wg.Wait()
+	if completions.Load() != n || len(byGateway) != n || lost.Load() != 0 {
+		t.Fatalf("%d completions of %d runs, %d leases lost; want %d, %d, 0", completions.Load(), len(byGateway), lost.Load(), n, n)
+	}
+	per := map[int]int{}
+	for _, g := range byGateway {
+		per[g]++
+	}
+	t.Logf("runs per gateway: %v", per)
+	if mine, all, err := gws[1].Queue().Depth(ctx, "t1"); err != nil || mine != 0 || all != 0 {
+		t.Fatalf("depth after all completed: %d, %d, %v", mine, all, err)
+	}
+}
+
+// A gateway that dies mid-run leaves its run claimed; once the lease has
+// run out another gateway takes it, and the dead one's late outcome is
+// refused.
+func TestQueueExpiredLeaseTakenByAnotherGateway(t *testing.T) {
+	ctx := context.Background()
+	gws := gateways(t, 2)
+	a, b := gws[0].Queue(), gws[1].Queue()
+	storetest.EnqueueTest(t, a, "r", "t1", 3)
+	now := storetest.T0
+	first, ok, err := a.Claim(ctx, now, time.Minute)
+	if err != nil || !ok {
+		t.Fatalf("first claim: %v, %v", ok, err)
+	}
+	if _, ok, err := b.Claim(ctx, now.Add(59*time.Second), time.Minute); err != nil || ok {
+		t.Fatalf("claimed under a live lease: %v, %v", ok, err)
+	}
+	second, ok, err := b.Claim(ctx, now.Add(61*time.Second), time.Minute)
+	if err != nil || !ok || second.ID != "r" || second.Attempts != 2 || second.Token == first.Token {
+		t.Fatalf("after the lease ran out: %+v, %v, %v", second, ok, err)
+	}
+	if len(second.Errors) != 1 || second.Errors[0].N != 1 {
+		t.Fatalf("the lost attempt is not recorded: %+v", second.Errors)
+	}
+	if err := a.Complete(ctx, "r", first.Token, queue.Outcome{State: queue.Succeeded}, now); !errors.Is(err, queue.ErrLeaseLost) {
+		t.Fatalf("the lost gateway's outcome: %v, want ErrLeaseLost", err)
+	}
+	if err := b.Complete(ctx, "r", second.Token, queue.Outcome{State: queue.Succeeded, Status: 200}, now); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := a.Get(ctx, "t1", "r"); err != nil || r.State != queue.Succeeded || r.Attempts != 2 {
+		t.Fatalf("the run: %+v, %v", r, err)
+	}
+}
+
+// Enqueues from two gateways at once hold the tenant's bound and the
+// total exactly, and one idempotency key makes one run.
+func TestQueueBoundsAcrossGateways(t *testing.T) {
+	ctx := context.Background()
+	gws := gateways(t, 2)
+	const n, bound, total = 40, 15, 25
+	var created, tenantFull, full atomic.Int32
+	ids := make(chan string, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			tenant, key := "ta", ""
+			if i%2 == 1 {
+				tenant = "tb"
+			}
+			if i%8 == 0 {
+				key = "k"
+			}
+			r, ok, err := gws[i%2].Queue().Enqueue(ctx, queue.Run{ID: fmt.Sprintf("r%02d", i), Tenant: tenant, FunctionID: "f", IdempotencyKey: key},
+				queue.Limits{Tenant: bound, Total: total})
+			switch {
+			case errors.Is(err, queue.ErrTenantFull):
+				tenantFull.Add(1)
+			case errors.Is(err, queue.ErrFull):
+				full.Add(1)
+			case err != nil:
+				t.Error(err)
+			case ok:
+				created.Add(1)
+			case key != "":
+				ids <- r.ID
+			}
+		})
+	}
+	wg.Wait()
+	close(ids)
+	ta, all, _ := gws[0].Queue().Depth(ctx, "ta")
+	tb, _, _ := gws[1].Queue().Depth(ctx, "tb")
+	if ta > bound || tb > bound || all != total || int(created.Load()) != all || ta+tb != all {
+		t.Fatalf("created %d (ta %d, tb %d, all %d); refused %d for the tenant, %d in all; bounds %d and %d",
+			created.Load(), ta, tb, all, tenantFull.Load(), full.Load(), bound, total)
+	}
+	for id := range ids {
+		if r, err := gws[0].Queue().Get(ctx, "ta", id); err != nil || r.IdempotencyKey != "k" {
+			t.Fatalf("a repeated key returned %s: %+v, %v", id, r, err)
+		}
+	}
+}
