@@ -6,12 +6,19 @@ RUN go mod download
 COPY . .
 RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/scriptforge ./cmd/scriptforge
 
-# Run: no shell, no package manager. It runs as root only because fly.io
-# mounts volumes owned by root.
+# Run: no shell, no package manager. The gateway runs as root in its VM
+# for one reason: it starts each sandbox process as nobody, so that code
+# escaping a sandbox could read neither the gateway's memory nor its
+# environment (DATABASE_URL, REDIS_URL). A gateway without root would run
+# sandboxes as itself and says so in its log. With the embedded SQLite
+# store, fly.io's volume is root's too.
 FROM gcr.io/distroless/static-debian12
 COPY --from=build /out/scriptforge /scriptforge
 ENV SCRIPTFORGE_ADDR=:8080 SCRIPTFORGE_DATA_DIR=/data
 EXPOSE 8080
 VOLUME /data
 ENTRYPOINT ["/scriptforge"]
+# SIGTERM drains: new requests are refused, calls in flight finish within
+# --shutdown-grace (fly.toml's kill_timeout leaves room for it).
+STOPSIGNAL SIGTERM
 CMD ["serve"]
