@@ -112,9 +112,9 @@ type Bus struct {
 	cancels  cancels
 }
 
-// seqTable holds one row per cluster prefix: the sequence number of its
+// SequenceTable holds one row per cluster prefix: the sequence number of its
 // latest invalidation.
-const seqTable = "scriptforge_cluster_seq"
+const SequenceTable = "scriptforge_cluster_seq"
 
 // Open connects, makes the sequence table if it is missing, starts
 // listening and returns once the bus is live.
@@ -223,11 +223,11 @@ func (b *Bus) createTable(ctx context.Context) error {
 		return fmt.Errorf("cluster: %w", err)
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // after Commit: a no-op
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, lockKey("table:"+seqTable)); err != nil {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, lockKey("table:"+SequenceTable)); err != nil {
 		return fmt.Errorf("cluster: %w", err)
 	}
-	if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS `+seqTable+` (prefix text PRIMARY KEY, seq bigint NOT NULL)`); err != nil {
-		return fmt.Errorf("cluster: creating %s: %w", seqTable, err)
+	if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS `+SequenceTable+` (prefix text PRIMARY KEY, seq bigint NOT NULL)`); err != nil {
+		return fmt.Errorf("cluster: creating %s: %w", SequenceTable, err)
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("cluster: %w", err)
@@ -237,7 +237,7 @@ func (b *Bus) createTable(ctx context.Context) error {
 
 func (b *Bus) readSeq(ctx context.Context) (int64, error) {
 	var seq int64
-	err := b.pool.QueryRow(ctx, `SELECT seq FROM `+seqTable+` WHERE prefix = $1`, b.cfg.Prefix).Scan(&seq)
+	err := b.pool.QueryRow(ctx, `SELECT seq FROM `+SequenceTable+` WHERE prefix = $1`, b.cfg.Prefix).Scan(&seq)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, nil
 	}

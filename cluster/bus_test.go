@@ -70,7 +70,7 @@ func openNodes(t *testing.T, n int) ([]*Bus, []*recorder) {
 	t.Cleanup(func() {
 		conn, err := pgx.Connect(context.Background(), dsn)
 		if err == nil {
-			_, _ = conn.Exec(context.Background(), `DELETE FROM `+seqTable+` WHERE prefix = $1`, prefix)
+			_, _ = conn.Exec(context.Background(), `DELETE FROM `+SequenceTable+` WHERE prefix = $1`, prefix)
 			conn.Close(context.Background())
 		}
 	})
@@ -159,7 +159,7 @@ func TestMissedInvalidationPurges(t *testing.T) {
 	}
 	within(t, time.Second, "first message", func() bool { return len(recs[1].invalidations()) == 1 })
 	bump := func() {
-		if _, err := buses[0].pool.Exec(context.Background(), `UPDATE `+seqTable+` SET seq = seq + 1 WHERE prefix = $1`, buses[0].cfg.Prefix); err != nil {
+		if _, err := buses[0].pool.Exec(context.Background(), `UPDATE `+SequenceTable+` SET seq = seq + 1 WHERE prefix = $1`, buses[0].cfg.Prefix); err != nil {
 			t.Fatal(err)
 		}
 	}

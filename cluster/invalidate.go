@@ -31,6 +31,8 @@ type Invalidation struct {
 	ID     string   `json:"id,omitempty"`
 	Tenant string   `json:"tenant,omitempty"`
 	UUIDs  []string `json:"uuids,omitempty"`
+	// Gone: the function was deleted (its Worker, if any, stops).
+	Gone bool `json:"gone,omitempty"`
 }
 
 func (k Kind) valid() bool {
@@ -60,7 +62,7 @@ func (b *Bus) Invalidate(ctx context.Context, inv Invalidation) error {
 	// order of their sequence numbers (NOTIFY is delivered at commit).
 	_, err = b.pool.Exec(ctx, `
 		WITH s AS (
-			INSERT INTO `+seqTable+` AS t (prefix, seq) VALUES ($1, 1)
+			INSERT INTO `+SequenceTable+` AS t (prefix, seq) VALUES ($1, 1)
 			ON CONFLICT (prefix) DO UPDATE SET seq = t.seq + 1
 			RETURNING seq)
 		SELECT pg_notify($2, jsonb_set($3::jsonb, '{seq}', to_jsonb(s.seq))::text) FROM s`,

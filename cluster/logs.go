@@ -98,6 +98,11 @@ func (b *Bus) Followed(functionID string) bool {
 	return false
 }
 
+// FollowedAny reports whether another gateway follows any function's
+// logs (perhaps expired): a caller that needs the answer per function
+// asks Followed only then.
+func (b *Bus) FollowedAny() bool { return b != nil && b.interest.remote.Load() > 0 }
+
 // Follow tells the cluster that this gateway follows functionID's logs,
 // until the returned release is called (once per Follow).
 func (b *Bus) Follow(functionID string) (release func()) {

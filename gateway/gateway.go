@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/scriptforge/scriptforge/auth"
+	"github.com/scriptforge/scriptforge/cluster"
 	"github.com/scriptforge/scriptforge/functions"
 	"github.com/scriptforge/scriptforge/functions/contract"
 	"github.com/scriptforge/scriptforge/functions/engine"
@@ -158,6 +159,12 @@ type Config struct {
 	// FollowBuffer is the same for each follower of a function's logs.
 	// Default 1024.
 	FollowBuffer int
+	// Bus joins this gateway to others on one database (package
+	// cluster): admin writes invalidate every gateway's caches, log
+	// followers see every gateway's runs, DELETE /v1/runs/{id} reaches
+	// the gateway running the run. Nil: a single gateway. The caller
+	// closes it, after Shutdown.
+	Bus *cluster.Bus
 	// JWKSClient fetches tenants' JWK Sets. Default: auth.PublicClient,
 	// which reaches public addresses only (tenants choose the URLs).
 	JWKSClient *http.Client
@@ -315,6 +322,7 @@ func New(cfg Config) (*Gateway, error) {
 	// reads one.
 	g.app.Server().DisablePreParseMultipartForm = true
 	g.routes()
+	g.attachBus()
 	return g, nil
 }
 
@@ -454,6 +462,12 @@ func (g *Gateway) ready(c *fiber.Ctx) error {
 	defer cancel()
 	if err := g.cfg.Store.Ping(ctx); err != nil {
 		return apiError(http.StatusServiceUnavailable, "not_ready", "store unreachable: %v", err)
+	}
+	if g.cfg.Bus != nil {
+		// Shown, not required: a gateway whose bus is reconnecting still
+		// serves, its caches bounded by their TTLs, and drops them all
+		// once it is back.
+		return c.JSON(fiber.Map{"status": "ready", "cluster": g.cfg.Bus.Stats()})
 	}
 	return c.JSON(fiber.Map{"status": "ready"})
 }

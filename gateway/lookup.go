@@ -59,3 +59,9 @@ func (l *lookupCache) forget(uuids ...string) {
 		l.missing.Remove(u)
 	}
 }
+
+// purge drops every entry: another gateway's change may have been missed.
+func (l *lookupCache) purge() {
+	l.lru.Purge()
+	l.missing.Purge()
+}

@@ -100,3 +100,10 @@ func (rc *routingCache) forget(tenant string) {
 	delete(rc.tenants, tenant)
 	rc.mu.Unlock()
 }
+
+// purge drops every tenant's entry.
+func (rc *routingCache) purge() {
+	rc.mu.Lock()
+	clear(rc.tenants)
+	rc.mu.Unlock()
+}

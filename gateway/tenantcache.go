@@ -59,3 +59,6 @@ func (tc *tenantCache) get(ctx context.Context, id string) (*tenantEntry, error)
 }
 
 func (tc *tenantCache) forget(id string) { tc.lru.Remove(id) }
+
+// purge drops every tenant (their verifiers close as they go).
+func (tc *tenantCache) purge() { tc.lru.Purge() }

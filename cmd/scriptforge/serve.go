@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -22,6 +23,7 @@ import (
 
 	"github.com/scriptforge/scriptforge/auth"
 	"github.com/scriptforge/scriptforge/cache"
+	"github.com/scriptforge/scriptforge/cluster"
 	"github.com/scriptforge/scriptforge/functions"
 	"github.com/scriptforge/scriptforge/functions/engine"
 	"github.com/scriptforge/scriptforge/functions/sandbox"
@@ -77,6 +79,8 @@ type serveOptions struct {
 	sandboxMemory  int
 	quarantineSbx  int
 	otlpEndpoint   string
+	clusterURL     string
+	clusterPrefix  string
 	// Profiling the sandboxes (hidden flags, for engineers).
 	sandboxProfileDir string
 	sandboxProfileFor time.Duration
@@ -167,8 +171,23 @@ key and prints it once: keep it, only its hash is stored.`,
 	f.IntVar(&o.sandboxMemory, "sandbox-memory", 1024, "memory cap of each sandbox process in MB")
 	f.IntVar(&o.quarantineSbx, "quarantine-sandboxes", 2, "sandbox processes that quarantined functions (those that killed their sandbox twice within ten minutes) may have of their own at once; 0: none, their calls are refused")
 	f.StringVar(&o.otlpEndpoint, "otlp-endpoint", "", "export trace spans over OTLP/HTTP to this collector base URL, e.g. http://localhost:4318 (spans go to /v1/traces); default: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or OTEL_EXPORTER_OTLP_ENDPOINT if set, else none (traceparent is still taken and answered)")
+	f.StringVar(&o.clusterURL, "cluster-url", clusterURLFromEnv(), "PostgreSQL URL (postgres://…) through which gateways act as one: admin changes reach every gateway within a second, one gateway (the leader) runs the schedules, log followers and DELETE /v1/runs/{id} reach every gateway (env SCRIPTFORGE_CLUSTER_URL, else DATABASE_URL when it is a postgres URL; default: a single gateway)")
+	f.StringVar(&o.clusterPrefix, "cluster-prefix", envOr("SCRIPTFORGE_CLUSTER_PREFIX", "scriptforge"), "names the cluster's channels and leader lock: gateways with the same --cluster-url and prefix form one cluster")
 	f.Uint64Var(&o.maxHeap, "max-heap", availableMemory()/2, "heap bytes past which every run in progress is stopped (0: off; default: half the memory)")
 	return cmd
+}
+
+// clusterURLFromEnv is SCRIPTFORGE_CLUSTER_URL, else DATABASE_URL when
+// it names PostgreSQL (the shared store's variable: gateways on one
+// database are one cluster).
+func clusterURLFromEnv() string {
+	if v := os.Getenv("SCRIPTFORGE_CLUSTER_URL"); v != "" {
+		return v
+	}
+	if v := os.Getenv("DATABASE_URL"); strings.HasPrefix(v, "postgres://") || strings.HasPrefix(v, "postgresql://") {
+		return v
+	}
+	return ""
 }
 
 func envOr(name, def string) string {
@@ -321,7 +340,19 @@ func serve(ctx context.Context, o serveOptions) error {
 			log.Warn("tracing: the last spans were not exported", slog.Any("error", err))
 		}
 	}()
+	var bus *cluster.Bus
+	if o.clusterURL != "" {
+		octx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		bus, err = cluster.Open(octx, cluster.Config{DSN: o.clusterURL, Prefix: o.clusterPrefix, Logger: log})
+		cancel()
+		if err != nil {
+			return fmt.Errorf("--cluster-url: %w", err)
+		}
+		defer bus.Close() // after the gateway's shutdown, below
+		log.Info("cluster: joined", slog.String("node", bus.Node()), slog.String("prefix", o.clusterPrefix))
+	}
 	gw, err := gateway.New(gateway.Config{
+		Bus:   bus,
 		Store: store,
 		Fires: store,
 		Queue: store.Queue(),
@@ -391,7 +422,12 @@ func serve(ctx context.Context, o serveOptions) error {
 		if err != nil {
 			return err
 		}
-		go func() { runner.Run(ctx); close(scheduled) }()
+		if bus != nil {
+			// One gateway of the cluster runs the schedules: the leader.
+			go func() { bus.Lead(ctx, runner.Run); close(scheduled) }()
+		} else {
+			go func() { runner.Run(ctx); close(scheduled) }()
+		}
 	} else {
 		close(scheduled)
 	}
