@@ -163,6 +163,55 @@ func TestClusterKeyRevocation(t *testing.T) {
 	t.Logf("refused everywhere %v after the revocation", time.Since(revoked))
 }
 
+// TestClusterTenantAndAssignment: a tenant's new limits and a routing
+// assignment changed through one gateway hold on another within a
+// second, though it had both cached.
+func TestClusterTenantAndAssignment(t *testing.T) {
+	nodes := startCluster(t, 2)
+	a, b := nodes[0], nodes[1]
+	admin, sw := routingTenant(a.server, "acme")
+	for _, name := range []string{"one", "two"} {
+		a.deployAs(admin, map[string]any{"name": name, "source": `function main(d) { d.egress_routing = [{uri: "sip:` + name + `@gw.example"}]; return d }`})
+	}
+	routed := func() string {
+		r := b.route(sw, "/v1/routing/customers/c1", map[string]any{"routing": map[string]any{"to": "1"}})
+		return fmt.Sprintf("%d %s", r.status, r.body)
+	}
+	a.assign(admin, "/v1/routing/customers/c1", map[string]any{"function": "one", "timeout_ms": 5000})
+	if got := routed(); !strings.Contains(got, "sip:one@") {
+		t.Fatalf("routed on the other gateway: %s", got)
+	}
+	a.assign(admin, "/v1/routing/customers/c1", map[string]any{"function": "two", "timeout_ms": 5000})
+	d := eventually(t, time.Second, "the new assignment", func() string {
+		if got := routed(); !strings.Contains(got, "sip:two@") {
+			return got
+		}
+		return ""
+	})
+	t.Logf("assignment live on the other gateway in %v", d)
+
+	r := a.as(admin, "POST", "/v1/functions", map[string]any{"name": "open", "auth": "public", "source": `function main() { return 1 }`})
+	if r.status != http.StatusCreated {
+		t.Fatalf("deploy: %d %s", r.status, r.body)
+	}
+	url := "/v1/fn/" + r.json(t)["uuid"].(string)
+	for range 3 {
+		if r := b.do("POST", url, `{}`, nil); r.status != 200 {
+			t.Fatalf("before the limit: %d %s", r.status, r.body)
+		}
+	}
+	if r := a.admin("PATCH", "/v1/tenants/acme", map[string]any{"limits": map[string]any{"rate": 0.001, "burst": 1}}); r.status != 200 {
+		t.Fatalf("limits: %d %s", r.status, r.body)
+	}
+	d = eventually(t, time.Second, "the tenant's new limit", func() string {
+		if r := b.do("POST", url, `{}`, nil); r.status != http.StatusTooManyRequests {
+			return fmt.Sprintf("%d %s", r.status, r.body)
+		}
+		return ""
+	})
+	t.Logf("tenant limit live on the other gateway in %v", d)
+}
+
 // TestClusterFollowLogs: a follower on the first gateway sees the lines
 // of runs served by the others.
 func TestClusterFollowLogs(t *testing.T) {
