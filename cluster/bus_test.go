@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -239,6 +240,9 @@ func TestLeaderFailover(t *testing.T) {
 	}
 	if buses[first].IsLeader() {
 		t.Fatal("the closed bus still says it leads")
+	}
+	if err := buses[first].Invalidate(context.Background(), Invalidation{Kind: KindKey}); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Invalidate on a closed bus: %v", err)
 	}
 }
 

@@ -8,6 +8,9 @@ import (
 	"hash/fnv"
 )
 
+// ErrClosed is what a closed bus answers.
+var ErrClosed = errors.New("cluster: the bus is closed")
+
 // Kind is what an invalidation is about.
 type Kind string
 
@@ -48,6 +51,9 @@ func (k Kind) valid() bool {
 // a gateway that misses the message sees the sequence move when it
 // polls, and drops every cache.
 func (b *Bus) Invalidate(ctx context.Context, inv Invalidation) error {
+	if b.ctx.Err() != nil {
+		return ErrClosed
+	}
 	if !inv.Kind.valid() {
 		return fmt.Errorf("cluster: unknown invalidation kind %q", inv.Kind)
 	}

@@ -107,24 +107,21 @@ func (b *Bus) FollowedAny() bool { return b != nil && b.interest.remote.Load() >
 // until the returned release is called (once per Follow).
 func (b *Bus) Follow(functionID string) (release func()) {
 	in := &b.interest
+	// The count changes and its announcement go out under one lock, so
+	// that a withdrawal never overtakes the announcement that follows it.
 	in.localMu.Lock()
 	in.local[functionID]++
-	first := in.local[functionID] == 1
-	in.localMu.Unlock()
-	if first {
+	if in.local[functionID] == 1 {
 		b.sendInterest([]string{functionID}, b.interestTTL())
 	}
+	in.localMu.Unlock()
 	var once sync.Once
 	return func() {
 		once.Do(func() {
 			in.localMu.Lock()
-			in.local[functionID]--
-			last := in.local[functionID] == 0
-			if last {
+			defer in.localMu.Unlock()
+			if in.local[functionID]--; in.local[functionID] == 0 {
 				delete(in.local, functionID)
-			}
-			in.localMu.Unlock()
-			if last {
 				b.sendInterest([]string{functionID}, 0)
 			}
 		})

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"slices"
 	"strings"
@@ -42,7 +43,7 @@ func (g *Gateway) changed(inv cluster.Invalidation) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	err := bus.Invalidate(ctx, inv)
 	cancel()
-	if err == nil {
+	if err == nil || errors.Is(err, cluster.ErrClosed) { // closed: the gateway is stopping
 		return
 	}
 	// The retries outlive the handler: fiber lends its strings.

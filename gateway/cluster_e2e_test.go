@@ -14,6 +14,7 @@ import (
 	"github.com/scriptforge/scriptforge/cluster"
 	"github.com/scriptforge/scriptforge/cluster/clustertest"
 	"github.com/scriptforge/scriptforge/functions/schedule"
+	"github.com/scriptforge/scriptforge/functions/sqlite"
 	"github.com/scriptforge/scriptforge/gateway"
 )
 
@@ -291,6 +292,26 @@ func TestClusterCancel(t *testing.T) {
 	if waited := time.Since(start); waited > 2*time.Second {
 		t.Fatalf("a 404 took %v", waited)
 	}
+}
+
+// TestClusterCancelAsync: an async run accepted on one gateway and
+// running on another is cancelled through the first.
+func TestClusterCancelAsync(t *testing.T) {
+	nodes := startCluster(t, 2, func(c *gateway.Config) { c.Queue = c.Store.(*sqlite.Store).Queue() })
+	a, b := nodes[0], nodes[1]
+	b.startWorkers() // only b runs async work
+	uuid := a.deployWith(map[string]any{"name": "spin", "source": `function main(d) { while (true) {} }`, "timeout_ms": 5000})
+	id := a.accept(uuid, `{}`, nil)
+	a.waitRun(id, "running")
+	// The queue says running a moment before b's run can be cancelled:
+	// until then a's DELETE is a 409, as on a single gateway.
+	eventually(t, 2*time.Second, "DELETE through a", func() string {
+		if r := a.admin("DELETE", "/v1/runs/"+id, nil); r.status != 200 || r.json(t)["status"] != "cancelled" {
+			return fmt.Sprintf("%d %s", r.status, r.body)
+		}
+		return ""
+	})
+	a.waitRun(id, "cancelled")
 }
 
 // fastClock runs a minute per second of real time: minute slots come
