@@ -24,7 +24,8 @@ import (
 
 type clusterNode struct {
 	*server
-	bus *cluster.Bus
+	bus    *cluster.Bus
+	prefix string // the cluster's
 }
 
 func startCluster(t *testing.T, n int, options ...func(*gateway.Config)) []clusterNode {
@@ -46,7 +47,7 @@ func startCluster(t *testing.T, n int, options ...func(*gateway.Config)) []clust
 		}
 		t.Cleanup(bus.Close) // after the gateway's stop, registered below
 		opts := append([]func(*gateway.Config){func(c *gateway.Config) { c.Bus = bus }}, options...)
-		nodes = append(nodes, clusterNode{startServerWith(t, dir, "inprocess", 0, opts...), bus})
+		nodes = append(nodes, clusterNode{startServerWith(t, dir, "inprocess", 0, opts...), bus, prefix})
 	}
 	return nodes
 }
@@ -129,6 +130,49 @@ func TestClusterDeployIsLiveEverywhere(t *testing.T) {
 	}
 	expect("the deletion", "/v1/fn/"+uuid, 404, "")
 	t.Logf("slowest change to reach another gateway: %v", worst)
+}
+
+// TestClusterMissedChangePurges: a change whose message never came (made
+// here through a gateway off the bus, then only the sequence bumped, as
+// a lost notification leaves it) is served by the cluster's gateways
+// after their next poll, which drops every cache.
+func TestClusterMissedChangePurges(t *testing.T) {
+	nodes := startCluster(t, 2)
+	a, b := nodes[0], nodes[1]
+	off := startServerWith(t, a.dir, "inprocess", 0) // the same store, no bus
+	r := a.admin("POST", "/v1/functions", map[string]any{"name": "greet", "auth": "public", "source": `function main() { return "v1" }`})
+	if r.status != http.StatusCreated {
+		t.Fatalf("deploy: %d %s", r.status, r.body)
+	}
+	id, uuid := r.json(t)["id"].(string), r.json(t)["uuid"].(string)
+	if r := b.do("POST", "/v1/fn/"+uuid, `{}`, nil); string(r.body) != `"v1"` { // cached now
+		t.Fatalf("call: %d %s", r.status, r.body)
+	}
+	if r := off.admin("PUT", "/v1/functions/"+id, map[string]any{"source": `function main() { return "v2" }`}); r.status != 200 {
+		t.Fatalf("update off the bus: %d %s", r.status, r.body)
+	}
+	time.Sleep(2500 * time.Millisecond) // a poll or more: nothing says it changed
+	if r := b.do("POST", "/v1/fn/"+uuid, `{}`, nil); string(r.body) != `"v1"` {
+		t.Fatalf("the cache was dropped without reason: %d %s", r.status, r.body)
+	}
+	conn, err := pgx.Connect(context.Background(), clustertest.DSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(context.Background(), `UPDATE `+cluster.SequenceTable+` SET seq = seq + 1 WHERE prefix = $1`, b.prefix); err != nil {
+		t.Fatal(err)
+	}
+	d := eventually(t, 3*time.Second, "the missed change", func() string {
+		if r := b.do("POST", "/v1/fn/"+uuid, `{}`, nil); string(r.body) != `"v2"` {
+			return fmt.Sprintf("%d %s", r.status, r.body)
+		}
+		return ""
+	})
+	t.Logf("served after the sequence moved in %v (poll every 2 s)", d)
+	if b.bus.Stats().Purges == 0 {
+		t.Fatal("no purge counted")
+	}
 }
 
 // TestClusterKeyRevocation: a key revoked through one gateway is refused
