@@ -270,6 +270,15 @@ func (b *Bus) connect(ctx context.Context, role string) (*pgx.Conn, error) {
 		return nil, err
 	}
 	cfg.RuntimeParams["application_name"] = "scriptforge-" + role + " " + b.node
+	if role == "leader" {
+		// A leader whose machine vanishes sends no FIN: the server finds
+		// its session dead by keepalive, 3 s idle then 3 probes 1 s apart,
+		// and frees the lock well within the 10 s a takeover may take.
+		// (Ignored over a Unix socket, where death is seen at once.)
+		cfg.RuntimeParams["tcp_keepalives_idle"] = "3"
+		cfg.RuntimeParams["tcp_keepalives_interval"] = "1"
+		cfg.RuntimeParams["tcp_keepalives_count"] = "3"
+	}
 	return pgx.ConnectConfig(ctx, cfg)
 }
 
