@@ -83,8 +83,10 @@ func (g *Gateway) applyInvalidation(inv cluster.Invalidation) {
 		if g.routingCache != nil {
 			g.routingCache.forget(inv.Tenant)
 		}
-		if inv.Gone && g.cfg.Workers != nil { // a Worker of a deleted function stops
-			g.cfg.Workers.Forget(inv.ID)
+		if inv.Gone && g.cfg.Workers != nil {
+			// A Worker of a deleted function stops; not on the bus's
+			// goroutine, since a worker starting holds its lock meanwhile.
+			go g.cfg.Workers.Forget(inv.ID)
 		}
 	case cluster.KindKey:
 		g.auth.ForgetKeys()
