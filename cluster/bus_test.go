@@ -122,6 +122,7 @@ func TestInvalidateReachesEveryNode(t *testing.T) {
 		{Kind: KindTenant, ID: "acme"},
 		{Kind: KindAssignment, Tenant: "acme"},
 		{Kind: KindQuarantine, ID: "fn_2"},
+		{Kind: KindWorker, ID: "fn_3", State: WorkerStopped},
 	}
 	start := time.Now()
 	for _, inv := range sent {
@@ -133,12 +134,12 @@ func TestInvalidateReachesEveryNode(t *testing.T) {
 		within(t, time.Second, "invalidations on node "+buses[i].Node(), func() bool { return len(r.invalidations()) == len(sent) })
 		got := r.invalidations()
 		for j := range sent {
-			if got[j].Kind != sent[j].Kind || got[j].ID != sent[j].ID || got[j].Tenant != sent[j].Tenant || len(got[j].UUIDs) != len(sent[j].UUIDs) {
+			if got[j].Kind != sent[j].Kind || got[j].ID != sent[j].ID || got[j].Tenant != sent[j].Tenant || got[j].State != sent[j].State || len(got[j].UUIDs) != len(sent[j].UUIDs) {
 				t.Fatalf("node %d message %d: %+v, want %+v", i, j, got[j], sent[j])
 			}
 		}
 	}
-	t.Logf("5 invalidations on 3 nodes in %v", time.Since(start))
+	t.Logf("%d invalidations on 3 nodes in %v", len(sent), time.Since(start))
 	time.Sleep(500 * time.Millisecond) // two polls: the sequence matches, no purge
 	for i, r := range recs {
 		if n := r.purges.Load(); n != 0 {

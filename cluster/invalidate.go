@@ -26,6 +26,14 @@ const (
 	KindAssignment Kind = "assignment"
 	// KindQuarantine: the operator lifted function ID's quarantine.
 	KindQuarantine Kind = "quarantine"
+	// KindWorker: Worker function ID was stopped or started (State).
+	KindWorker Kind = "worker"
+)
+
+// States of a KindWorker invalidation.
+const (
+	WorkerStopped = "stopped"
+	WorkerStarted = "started"
 )
 
 // Invalidation says that something the gateways cache changed.
@@ -36,11 +44,13 @@ type Invalidation struct {
 	UUIDs  []string `json:"uuids,omitempty"`
 	// Gone: the function was deleted (its Worker, if any, stops).
 	Gone bool `json:"gone,omitempty"`
+	// State is a Worker's, for KindWorker.
+	State string `json:"state,omitempty"`
 }
 
 func (k Kind) valid() bool {
 	switch k {
-	case KindFunction, KindKey, KindTenant, KindAssignment, KindQuarantine:
+	case KindFunction, KindKey, KindTenant, KindAssignment, KindQuarantine, KindWorker:
 		return true
 	}
 	return false

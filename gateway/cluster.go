@@ -24,6 +24,21 @@ func (g *Gateway) attachBus() {
 	if g.cfg.Bus == nil {
 		return
 	}
+	if g.cfg.Workers != nil {
+		// A Worker starting holds its lock while it spawns: stops and
+		// starts wait here, in order, not on the bus's goroutine.
+		g.workerOps = make(chan func(), 256)
+		go func() {
+			for {
+				select {
+				case op := <-g.workerOps:
+					op()
+				case <-g.closing:
+					return
+				}
+			}
+		}()
+	}
 	g.cfg.Bus.SetHandlers(cluster.Handlers{
 		Invalidate: g.applyInvalidation,
 		Purge:      g.purgeCaches,
@@ -83,10 +98,8 @@ func (g *Gateway) applyInvalidation(inv cluster.Invalidation) {
 		if g.routingCache != nil {
 			g.routingCache.forget(inv.Tenant)
 		}
-		if inv.Gone && g.cfg.Workers != nil {
-			// A Worker of a deleted function stops; not on the bus's
-			// goroutine, since a worker starting holds its lock meanwhile.
-			go g.cfg.Workers.Forget(inv.ID)
+		if inv.Gone { // a Worker of a deleted function stops
+			g.workerOp(func(w WorkerControl) { w.Forget(inv.ID) })
 		}
 	case cluster.KindKey:
 		g.auth.ForgetKeys()
@@ -98,10 +111,30 @@ func (g *Gateway) applyInvalidation(inv cluster.Invalidation) {
 		if g.routingCache != nil {
 			g.routingCache.forget(inv.Tenant)
 		}
+	case cluster.KindWorker:
+		switch inv.State {
+		case cluster.WorkerStopped:
+			g.workerOp(func(w WorkerControl) { w.Stop(inv.ID) })
+		case cluster.WorkerStarted:
+			g.workerOp(func(w WorkerControl) { w.Start(inv.ID) })
+		}
 	case cluster.KindQuarantine:
 		if g.cfg.Quarantine != nil {
 			g.cfg.Quarantine.Lift(inv.ID)
 		}
+	}
+}
+
+// workerOp queues op on the Workers, if this gateway runs any; a full
+// queue (a flood of stops and starts) drops it, with a warning.
+func (g *Gateway) workerOp(op func(WorkerControl)) {
+	if g.workerOps == nil {
+		return
+	}
+	select {
+	case g.workerOps <- func() { op(g.cfg.Workers) }:
+	default:
+		g.log.Warn("cluster: a Worker stop or start from another gateway was dropped (queue full)")
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/scriptforge/scriptforge/cluster/clustertest"
 	"github.com/scriptforge/scriptforge/functions/schedule"
 	"github.com/scriptforge/scriptforge/functions/sqlite"
+	"github.com/scriptforge/scriptforge/functions/workers"
 	"github.com/scriptforge/scriptforge/gateway"
 )
 
@@ -255,6 +256,43 @@ func TestClusterTenantAndAssignment(t *testing.T) {
 		return ""
 	})
 	t.Logf("tenant limit live on the other gateway in %v", d)
+}
+
+// TestClusterWorkerStopStart: a Worker stopped through one gateway stops
+// on the others, and starts again on all of them.
+func TestClusterWorkerStopStart(t *testing.T) {
+	nodes := startCluster(t, 2)
+	a, b := nodes[0], nodes[1]
+	r := a.admin("POST", "/v1/functions", map[string]any{"name": "counter", "type": "worker", "auth": "public",
+		"source": `let count = 0; export function main(d) { count++; return {count} }`})
+	if r.status != 201 {
+		t.Fatalf("deploy: %d %s", r.status, r.body)
+	}
+	id, u := r.json(t)["id"].(string), r.json(t)["uuid"].(string)
+	call := func() response { return b.do("POST", "/v1/fn/"+u, `{}`, nil) }
+	for want := 1; want <= 2; want++ {
+		if r := call(); string(r.body) != fmt.Sprintf(`{"count":%d}`, want) {
+			t.Fatalf("call %d on b: %d %s", want, r.status, r.body)
+		}
+	}
+	if r := a.admin("POST", "/v1/functions/"+id+"/stop", nil); r.status != 200 {
+		t.Fatalf("stop on a: %d %s", r.status, r.body)
+	}
+	eventually(t, time.Second, "the stop on b", func() string {
+		if r := call(); r.status != 503 || r.errorCode(t) != workers.CodeStopped {
+			return fmt.Sprintf("%d %s", r.status, r.body)
+		}
+		return ""
+	})
+	if r := a.admin("POST", "/v1/functions/"+id+"/start", nil); r.status != 200 {
+		t.Fatalf("start on a: %d %s", r.status, r.body)
+	}
+	eventually(t, time.Second, "the start on b", func() string {
+		if r := call(); r.status != 200 || string(r.body) != `{"count":1}` { // a fresh runtime
+			return fmt.Sprintf("%d %s", r.status, r.body)
+		}
+		return ""
+	})
 }
 
 // TestClusterFollowLogs: a follower on the first gateway sees the lines

@@ -227,6 +227,9 @@ type Gateway struct {
 	streamRunners *runners
 	// async wakes and tracks the queue's workers (async.go).
 	async *asyncWorkers
+	// workerOps are Worker stops and starts from other gateways, applied
+	// in order off the bus's goroutine (cluster.go).
+	workerOps chan func()
 }
 
 // New builds the gateway; it starts only the run-record writer and pruner.
@@ -416,9 +419,9 @@ func (g *Gateway) routes() {
 	fn.Get("/:id/runs", read, g.listRuns)
 	fn.Get("/:id/fires", read, g.listFires)   // the schedule's slots and their outcomes (schedule.go)
 	fn.Get("/:id/logs", read, g.functionLogs) // ?follow=1: an event stream (logs.go)
-	fn.Get("/:id/worker", read, g.workerAction(nil))
-	fn.Post("/:id/stop", write, g.workerAction(WorkerControl.Stop))
-	fn.Post("/:id/start", write, g.workerAction(WorkerControl.Start))
+	fn.Get("/:id/worker", read, g.workerAction(nil, ""))
+	fn.Post("/:id/stop", write, g.workerAction(WorkerControl.Stop, cluster.WorkerStopped))
+	fn.Post("/:id/start", write, g.workerAction(WorkerControl.Start, cluster.WorkerStarted))
 	fn.Delete("/:id/quarantine", g.requireScope(auth.ScopeAdmin), g.liftQuarantine)
 	app.Get("/v1/runs", read, g.listTenantRuns)
 	app.Get("/v1/runs/:requestId", read, g.getRun)
