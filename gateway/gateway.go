@@ -485,6 +485,11 @@ func (g *Gateway) Serve(ln net.Listener) error {
 func (g *Gateway) Shutdown(ctx context.Context) error {
 	g.closingOnce.Do(func() { close(g.closing) })
 	err := g.app.ShutdownWithContext(ctx)
+	if g.cfg.Bus != nil {
+		// Runs in flight could be cancelled from elsewhere until now; the
+		// bus may outlive the gateway, and asks nothing more of it.
+		g.cfg.Bus.SetHandlers(cluster.Handlers{})
+	}
 	g.pruner.close()
 	lateDone := make(chan struct{})
 	go func() { g.late.Wait(); close(lateDone) }()
