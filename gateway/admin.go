@@ -422,6 +422,7 @@ func (g *Gateway) createFunction(c *fiber.Ctx) error {
 		return err
 	}
 	g.lookups.forget(d.UUID)
+	g.changed(functionChanged(d))
 	g.prepare(d)
 	return c.Status(http.StatusCreated).JSON(g.view(c, d, false))
 }
@@ -461,6 +462,9 @@ func (g *Gateway) updateFunction(c *fiber.Ctx) error {
 			return err
 		}
 		g.lookups.forget(cur.UUID)
+		if req.changesVersion() { // else published below, once
+			g.changed(functionChanged(cur))
+		}
 	}
 	d := cur
 	if req.changesVersion() || !changed {
@@ -471,6 +475,7 @@ func (g *Gateway) updateFunction(c *fiber.Ctx) error {
 		return err
 	}
 	g.lookups.forget(d.UUID)
+	g.changed(functionChanged(d))
 	g.prepare(d)
 	return c.JSON(g.view(c, d, false))
 }
@@ -526,6 +531,9 @@ func (g *Gateway) deleteFunction(c *fiber.Ctx) error {
 	if g.cfg.Workers != nil && d.Version.Type == functions.TypeWorker {
 		g.cfg.Workers.Forget(d.ID)
 	}
+	gone := functionChanged(d)
+	gone.Gone = true
+	g.changed(gone)
 	return c.SendStatus(http.StatusNoContent)
 }
 
@@ -590,6 +598,7 @@ func (g *Gateway) rollback(c *fiber.Ctx) error {
 		return err
 	}
 	g.lookups.forget(d.UUID)
+	g.changed(functionChanged(d))
 	g.prepare(d)
 	return c.JSON(g.view(c, d, false))
 }
@@ -608,5 +617,6 @@ func (g *Gateway) rotateUUID(c *fiber.Ctx) error {
 		return err
 	}
 	g.lookups.forget(old.UUID, d.UUID)
+	g.changed(functionChanged(d, old.UUID))
 	return c.JSON(g.view(c, d, false))
 }

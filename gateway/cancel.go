@@ -19,11 +19,10 @@ import (
 // its caller, if still there, gets as the JSON error, and which its run
 // record keeps.
 //
-// The registry is per gateway: in scale-out mode a DELETE must reach the
-// gateway that runs the run (it answers 404 on any other). A load
-// balancer that spreads requests has to route it there (fly.io: the
-// fly-replay header to the instance named in the run's record), or the
-// DELETE has to be broadcast to every gateway; neither is built yet.
+// The registry is per gateway. With a cluster bus (Config.Bus), a
+// DELETE for a run this gateway does not hold is asked of the others
+// over the bus; the one that runs it cancels it and answers, and the
+// DELETE is answered as if the run were here (cluster.go).
 
 var (
 	errCancelRequested = errors.New("cancelled by DELETE /v1/runs/{request_id}")
@@ -134,7 +133,19 @@ func (g *Gateway) cancelRun(c *fiber.Ctx) error {
 	rid := c.Params("requestId")
 	done := g.flights.cancel(tenantOf(c), rid)
 	if done == nil {
-		if found, err := g.cancelQueued(c, rid); found || err != nil {
+		found, err := g.cancelQueued(c, rid)
+		var ae *APIError
+		// An async run running on another gateway is that gateway's to stop.
+		elsewhere := found && errors.As(err, &ae) && ae.Code == "not_cancellable"
+		if found && !elsewhere {
+			return err
+		}
+		switch answered, stopped := g.cancelElsewhere(c.UserContext(), tenantOf(c), rid); {
+		case stopped:
+			return c.JSON(fiber.Map{"request_id": rid, "status": functions.CodeCancelled})
+		case answered:
+			return c.Status(http.StatusAccepted).JSON(fiber.Map{"request_id": rid, "status": "cancelling"})
+		case found:
 			return err
 		}
 		return apiError(http.StatusNotFound, "not_found", "no run %q in progress on this gateway (it may be over: see GET /v1/runs/%s)", rid, rid)

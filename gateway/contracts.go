@@ -82,6 +82,20 @@ func (cc *contractCache) get(d functions.Deployed) (*compiledContract, error) {
 	return e, nil
 }
 
+// forget drops a function's compiled schemas, purge all of them (under
+// mu: the eviction callback keeps bytes).
+func (cc *contractCache) forget(functionID string) {
+	cc.mu.Lock()
+	cc.lru.Remove(functionID)
+	cc.mu.Unlock()
+}
+
+func (cc *contractCache) purge() {
+	cc.mu.Lock()
+	cc.lru.Purge()
+	cc.mu.Unlock()
+}
+
 // failureDetails is error.details of invalid_input and bad_output.
 type failureDetails struct {
 	Failures []contract.Failure `json:"failures"`

@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/scriptforge/scriptforge/auth"
+	"github.com/scriptforge/scriptforge/cluster"
 	"github.com/scriptforge/scriptforge/functions"
 	"github.com/scriptforge/scriptforge/functions/contract"
 	"github.com/scriptforge/scriptforge/functions/engine"
@@ -166,6 +167,12 @@ type Config struct {
 	// FollowBuffer is the same for each follower of a function's logs.
 	// Default 1024.
 	FollowBuffer int
+	// Bus joins this gateway to others on one database (package
+	// cluster): admin writes invalidate every gateway's caches, log
+	// followers see every gateway's runs, DELETE /v1/runs/{id} reaches
+	// the gateway running the run. Nil: a single gateway. The caller
+	// closes it, after Shutdown.
+	Bus *cluster.Bus
 	// JWKSClient fetches tenants' JWK Sets. Default: auth.PublicClient,
 	// which reaches public addresses only (tenants choose the URLs).
 	JWKSClient *http.Client
@@ -228,6 +235,9 @@ type Gateway struct {
 	streamRunners *runners
 	// async wakes and tracks the queue's workers (async.go).
 	async *asyncWorkers
+	// workerOps are Worker stops and starts from other gateways, applied
+	// in order off the bus's goroutine (cluster.go).
+	workerOps chan func()
 }
 
 // New builds the gateway; it starts only the run-record writer and pruner.
@@ -323,6 +333,7 @@ func New(cfg Config) (*Gateway, error) {
 	// reads one.
 	g.app.Server().DisablePreParseMultipartForm = true
 	g.routes()
+	g.attachBus()
 	return g, nil
 }
 
@@ -423,9 +434,9 @@ func (g *Gateway) routes() {
 	fn.Get("/:id/runs", read, g.listRuns)
 	fn.Get("/:id/fires", read, g.listFires)   // the schedule's slots and their outcomes (schedule.go)
 	fn.Get("/:id/logs", read, g.functionLogs) // ?follow=1: an event stream (logs.go)
-	fn.Get("/:id/worker", read, g.workerAction(nil))
-	fn.Post("/:id/stop", write, g.workerAction(WorkerControl.Stop))
-	fn.Post("/:id/start", write, g.workerAction(WorkerControl.Start))
+	fn.Get("/:id/worker", read, g.workerAction(nil, ""))
+	fn.Post("/:id/stop", write, g.workerAction(WorkerControl.Stop, cluster.WorkerStopped))
+	fn.Post("/:id/start", write, g.workerAction(WorkerControl.Start, cluster.WorkerStarted))
 	fn.Delete("/:id/quarantine", g.requireScope(auth.ScopeAdmin), g.liftQuarantine)
 	app.Get("/v1/runs", read, g.listTenantRuns)
 	app.Get("/v1/runs/:requestId", read, g.getRun)
@@ -470,6 +481,12 @@ func (g *Gateway) ready(c *fiber.Ctx) error {
 	if err := g.cfg.Store.Ping(ctx); err != nil {
 		return apiError(http.StatusServiceUnavailable, "not_ready", "store unreachable: %v", err)
 	}
+	if g.cfg.Bus != nil {
+		// Shown, not required: a gateway whose bus is reconnecting still
+		// serves, its caches bounded by their TTLs, and drops them all
+		// once it is back.
+		return c.JSON(fiber.Map{"status": "ready", "cluster": g.cfg.Bus.Stats()})
+	}
 	return c.JSON(fiber.Map{"status": "ready"})
 }
 
@@ -483,6 +500,11 @@ func (g *Gateway) Serve(ln net.Listener) error {
 func (g *Gateway) Shutdown(ctx context.Context) error {
 	g.closingOnce.Do(func() { close(g.closing) })
 	err := g.app.ShutdownWithContext(ctx)
+	if g.cfg.Bus != nil {
+		// Runs in flight could be cancelled from elsewhere until now; the
+		// bus may outlive the gateway, and asks nothing more of it.
+		g.cfg.Bus.SetHandlers(cluster.Handlers{})
+	}
 	g.pruner.close()
 	lateDone := make(chan struct{})
 	go func() { g.late.Wait(); close(lateDone) }()

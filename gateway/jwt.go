@@ -37,6 +37,9 @@ func looksLikeJWT(cred string) bool {
 // 401 whose challenge says why.
 func (g *Gateway) verifyJWT(t *tenantEntry, token string) (auth.Claims, error) {
 	v, err := t.verifier(g.cfg.JWKSClient, g.tokens)
+	if errors.Is(err, errTenantChanged) {
+		return nil, apiError(http.StatusServiceUnavailable, "tenant_changed", "%v", err)
+	}
 	if err != nil {
 		return nil, &APIError{Status: http.StatusUnauthorized, Code: "unauthorized", Message: "invalid token: " + err.Error(),
 			Challenge: `Bearer realm="scriptforge", error="invalid_token", error_description="the tenant accepts no tokens"`}

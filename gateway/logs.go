@@ -11,6 +11,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/scriptforge/scriptforge/cluster"
 	"github.com/scriptforge/scriptforge/functions"
 	"github.com/scriptforge/scriptforge/functions/logstream"
 )
@@ -22,12 +23,14 @@ import (
 
 // logTap takes a run's console lines where they are wanted while it
 // runs: its event stream, if it is streamed, and its function's log
-// followers, if it has any when it starts. A value, so that a run
-// nobody watches allocates nothing for it.
+// followers, here and on other gateways (remote), if it has any when it
+// starts. A value, so that a run nobody watches allocates nothing for it.
 type logTap struct {
 	hub     *logstream.Hub
+	bus     *cluster.Bus // nil: a single gateway
 	fn, rid string
 	live    bool // followers get the lines as they are printed
+	remote  bool // some of them on other gateways
 }
 
 // tapLogs sets inv.OnLog if anyone wants the run's lines as they come:
@@ -35,7 +38,8 @@ type logTap struct {
 // chain), and the function's followers. rid is the request id the lines
 // are tagged with for followers (its run record's).
 func (g *Gateway) tapLogs(inv *functions.Invocation, rid string, s *runStream, step int) logTap {
-	t := logTap{hub: g.logs, fn: inv.Function.ID, rid: rid, live: g.logs.Following(inv.Function.ID)}
+	t := logTap{hub: g.logs, bus: g.cfg.Bus, fn: inv.Function.ID, rid: rid, remote: g.cfg.Bus.Followed(inv.Function.ID)}
+	t.live = t.remote || g.logs.Following(inv.Function.ID)
 	var stream func(functions.LogLine)
 	if s != nil {
 		stepFn := ""
@@ -44,11 +48,11 @@ func (g *Gateway) tapLogs(inv *functions.Invocation, rid string, s *runStream, s
 		}
 		stream = s.onLog(step, stepFn)
 	}
-	switch hub, fn := t.hub, t.fn; {
+	switch {
 	case t.live && stream != nil:
-		inv.OnLog = func(l functions.LogLine) { stream(l); hub.Publish(fn, logstream.LineOf(rid, l)) }
+		inv.OnLog = func(l functions.LogLine) { stream(l); t.publishLine(logstream.LineOf(rid, l)) }
 	case t.live:
-		inv.OnLog = func(l functions.LogLine) { hub.Publish(fn, logstream.LineOf(rid, l)) }
+		inv.OnLog = func(l functions.LogLine) { t.publishLine(logstream.LineOf(rid, l)) }
 	case stream != nil:
 		inv.OnLog = stream
 	}
@@ -58,11 +62,15 @@ func (g *Gateway) tapLogs(inv *functions.Invocation, rid string, s *runStream, s
 // finish hands the run's lines to followers that came while it ran (a
 // run followed from its start sent them as they were printed).
 func (t logTap) finish(res *functions.Result, err error) {
-	if t.live || !t.hub.Following(t.fn) {
+	if t.live {
+		return
+	}
+	t.remote = t.bus.Followed(t.fn)
+	if !t.remote && !t.hub.Following(t.fn) {
 		return
 	}
 	for _, l := range runLogs(res, err) {
-		t.hub.Publish(t.fn, logstream.LineOf(t.rid, l))
+		t.publishLine(logstream.LineOf(t.rid, l))
 	}
 }
 
@@ -137,9 +145,11 @@ func (g *Gateway) functionLogs(c *fiber.Ctx) error {
 	// Follow before reading the records: a line printed in between is
 	// then both stored and sent live, and the replay's marks drop it.
 	f := g.logs.Follow(id, q.minLevel, g.cfg.FollowBuffer)
+	unfollow := g.followCluster(id) // other gateways' runs too
 	var replay []logstream.Line
 	if !q.since.IsZero() {
 		if replay, err = g.storedLines(ctx, tenant, id, q); err != nil {
+			unfollow()
 			f.Close()
 			return err
 		}
@@ -154,6 +164,7 @@ func (g *Gateway) functionLogs(c *fiber.Ctx) error {
 		g.metrics.sseClients.Inc()
 		defer g.metrics.sseClients.Dec()
 		defer f.Close()
+		defer unfollow()
 		out := &sseWriter{w: w, conn: conn, stall: sseStall}
 		out.event("header", head)
 		replayed := map[string]time.Time{} // request id → its last stored line sent

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/golang-lru/v2/expirable"
@@ -22,6 +24,12 @@ type lookupCache struct {
 	store   functions.Store
 	lru     *expirable.LRU[string, functions.Deployed]
 	missing *expirable.LRU[string, struct{}]
+	// gen counts forgets: a read of the store that a forget overtook
+	// (it began before the write was committed) is not kept, or it
+	// would serve the old version until the TTL. mu orders adding after
+	// a read against forgetting.
+	mu  sync.Mutex
+	gen atomic.Uint64
 }
 
 func newLookupCache(store functions.Store, size int, ttl time.Duration) *lookupCache {
@@ -42,20 +50,38 @@ func (l *lookupCache) get(ctx context.Context, uuid string) (functions.Deployed,
 		return functions.Deployed{}, functions.ErrNotFound
 	}
 	uuid = strings.Clone(uuid)
+	gen := l.gen.Load()
 	d, err := l.store.ByUUID(ctx, uuid)
-	if errors.Is(err, functions.ErrNotFound) {
-		l.missing.Add(uuid, struct{}{})
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, functions.ErrNotFound) {
 		return functions.Deployed{}, err
 	}
-	l.lru.Add(uuid, d)
-	return d, nil
+	l.mu.Lock()
+	if l.gen.Load() == gen {
+		if err != nil {
+			l.missing.Add(uuid, struct{}{})
+		} else {
+			l.lru.Add(uuid, d)
+		}
+	}
+	l.mu.Unlock()
+	return d, err
 }
 
 func (l *lookupCache) forget(uuids ...string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.gen.Add(1)
 	for _, u := range uuids {
 		l.lru.Remove(u)
 		l.missing.Remove(u)
 	}
+}
+
+// purge drops every entry: another gateway's change may have been missed.
+func (l *lookupCache) purge() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.gen.Add(1)
+	l.lru.Purge()
+	l.missing.Purge()
 }

@@ -8,6 +8,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/scriptforge/scriptforge/cluster"
 )
 
 // SharedLimits is the state of limits shared between gateways
@@ -172,6 +174,26 @@ func newMetrics(cfg Config, inFlight func() int) *metrics {
 	}
 	if cfg.EngineStats != nil {
 		reg.MustRegister(engineCollector{cfg.EngineStats})
+	}
+	if bus := cfg.Bus; bus != nil {
+		gauge := func(name, help string, f func(cluster.Stats) bool) {
+			reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 {
+				if f(bus.Stats()) {
+					return 1
+				}
+				return 0
+			}))
+		}
+		gauge("scriptforge_cluster_leader", "1 while this gateway is the cluster's leader (it runs the schedules).",
+			func(s cluster.Stats) bool { return s.Leader })
+		gauge("scriptforge_cluster_connected", "1 while this gateway listens on the cluster's bus.",
+			func(s cluster.Stats) bool { return s.Connected })
+		counterFunc(func() uint64 { return bus.Stats().Purges }, "scriptforge_cluster_cache_purges_total",
+			"Times every cache was dropped because a change from another gateway may have been missed (a lost notification, a reconnect).")
+		counterFunc(func() uint64 { return bus.Stats().LogsDropped }, "scriptforge_cluster_log_lines_dropped_total",
+			"Log lines not sent to other gateways' followers because the bus's queue was full.")
+		counterFunc(func() uint64 { return bus.Stats().PublishFails }, "scriptforge_cluster_publish_failures_total",
+			"Messages the bus failed to send (invalidations are retried).")
 	}
 	return m
 }

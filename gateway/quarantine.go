@@ -6,6 +6,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/scriptforge/scriptforge/cluster"
 	"github.com/scriptforge/scriptforge/functions/sandbox"
 )
 
@@ -36,6 +37,7 @@ func (g *Gateway) liftQuarantine(c *fiber.Ctx) error {
 	if g.cfg.Quarantine == nil || !g.cfg.Quarantine.Lift(id) {
 		return apiError(http.StatusNotFound, "not_quarantined", "function %s is not quarantined", id)
 	}
+	g.changed(cluster.Invalidation{Kind: cluster.KindQuarantine, ID: id}) // lifted on every gateway
 	g.log.Info("quarantine lifted by the operator", slog.String("function_id", id), slog.String("key", caller(c).ID))
 	return c.SendStatus(http.StatusNoContent)
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/scriptforge/scriptforge/cluster"
 	"github.com/scriptforge/scriptforge/functions"
 	"github.com/scriptforge/scriptforge/functions/routing"
 )
@@ -92,7 +93,7 @@ func (g *Gateway) putAssignment(kind routing.Kind) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		defer g.routingCache.forget(tenant)
+		defer g.assignmentChanged(tenant)
 		a, err := store.PutAssignment(ctx, routing.Assignment{
 			Tenant: tenant, Kind: kind, Key: key, FunctionID: d.ID, TimeoutMS: *req.TimeoutMS, TimeoutAction: ta,
 		})
@@ -137,7 +138,7 @@ func (g *Gateway) deleteAssignment(kind routing.Kind) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		defer g.routingCache.forget(tenantOf(c))
+		defer g.assignmentChanged(tenantOf(c))
 		err = store.DeleteAssignment(c.UserContext(), tenantOf(c), kind, key)
 		if errors.Is(err, routing.ErrNoAssignment) {
 			return noAssignment(kind, key)
@@ -161,6 +162,13 @@ func (g *Gateway) listAssignments(kind routing.Kind) fiber.Handler {
 		}
 		return c.JSON(fiber.Map{"assignments": list})
 	}
+}
+
+// assignmentChanged drops the tenant's routing cache here and on the
+// other gateways, whatever the write's outcome.
+func (g *Gateway) assignmentChanged(tenant string) {
+	g.routingCache.forget(tenant)
+	g.changed(cluster.Invalidation{Kind: cluster.KindAssignment, Tenant: tenant})
 }
 
 // forgetRoutingOnWrite drops the routing cache of the tenant after any

@@ -22,6 +22,9 @@ type routingCache struct {
 	max     int // tenants kept, and assignments per tenant
 	mu      sync.Mutex
 	tenants map[string]*routingEntry
+	// gen counts forgets (under mu): a chain read that one overtook is
+	// used but not kept, as in the lookup cache.
+	gen uint64
 }
 
 type routingEntry struct {
@@ -42,7 +45,7 @@ func newRoutingCache(store routing.Store, fns functions.Store, max int, ttl time
 // entry returns the tenant's fresh entry, reading the chain when needed.
 func (rc *routingCache) entry(ctx context.Context, tenant string) (*routingEntry, error) {
 	rc.mu.Lock()
-	e := rc.tenants[tenant]
+	e, gen := rc.tenants[tenant], rc.gen
 	rc.mu.Unlock()
 	if e != nil && time.Since(e.fetched) < rc.ttl {
 		return e, nil
@@ -54,10 +57,12 @@ func (rc *routingCache) entry(ctx context.Context, tenant string) (*routingEntry
 	}
 	e = &routingEntry{fetched: fetched, first: first, last: last, assigned: map[string]assignedEntry{}}
 	rc.mu.Lock()
-	if len(rc.tenants) >= rc.max {
-		clear(rc.tenants) // crude, but bounded: refills from the store
+	if rc.gen == gen {
+		if len(rc.tenants) >= rc.max {
+			clear(rc.tenants) // crude, but bounded: refills from the store
+		}
+		rc.tenants[tenant] = e
 	}
-	rc.tenants[tenant] = e
 	rc.mu.Unlock()
 	return e, nil
 }
@@ -97,6 +102,15 @@ func (rc *routingCache) lookup(ctx context.Context, tenant string, kind routing.
 // forget drops what is kept of a tenant, after one of its writes.
 func (rc *routingCache) forget(tenant string) {
 	rc.mu.Lock()
+	rc.gen++
 	delete(rc.tenants, tenant)
+	rc.mu.Unlock()
+}
+
+// purge drops every tenant's entry.
+func (rc *routingCache) purge() {
+	rc.mu.Lock()
+	rc.gen++
+	clear(rc.tenants)
 	rc.mu.Unlock()
 }

@@ -159,7 +159,7 @@ func (g *Gateway) runChain(ctx context.Context, r *chainRun, s *runStream) (rout
 	// live says which steps sent their lines as they were printed; nil
 	// when nobody watches (the common case costs no allocation).
 	var live []bool
-	if s != nil || g.logs.Followers() > 0 {
+	if s != nil || g.logs.Followers() > 0 || g.cfg.Bus.FollowedAny() {
 		stepLive, n := make([]bool, len(r.steps)), 0
 		live = stepLive
 		plain := invocation
@@ -320,7 +320,7 @@ func (g *Gateway) recordSteps(ctx context.Context, t *tenantEntry, rid, traceID 
 	var total time.Duration
 	for i, s := range steps {
 		stepID := rid + "-" + strconv.Itoa(i+1)
-		tap := logTap{hub: g.logs, fn: s.Step.Function.ID, rid: stepID, live: i < len(live) && live[i]}
+		tap := logTap{hub: g.logs, bus: g.cfg.Bus, fn: s.Step.Function.ID, rid: stepID, live: i < len(live) && live[i]}
 		tap.finish(s.Result, s.Err)
 		d := s.Step.Function
 		cpu := runCPU(s.Result, s.Err)

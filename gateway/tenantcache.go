@@ -28,11 +28,17 @@ type tenantEntry struct {
 	verr error
 }
 
+// errTenantChanged: the tenant's entry left the cache (its settings
+// changed, here or on another gateway) before its verifier was built.
+var errTenantChanged = errors.New("the tenant's settings changed during the request; try again")
+
 func newTenantCache(store auth.TenantStore, size int, ttl time.Duration) *tenantCache {
 	// A verifier may refresh a JWK Set in the background: an entry that
 	// leaves the cache stops it.
 	onEvict := func(_ string, e *tenantEntry) {
-		e.once.Do(func() {}) // wait for a verifier being built; none is built after
+		// Wait for a verifier being built; none is built after, and a
+		// request still holding the entry is told to try again.
+		e.once.Do(func() { e.verr = errTenantChanged })
 		if e.v != nil {
 			e.v.Close()
 		}
@@ -59,3 +65,6 @@ func (tc *tenantCache) get(ctx context.Context, id string) (*tenantEntry, error)
 }
 
 func (tc *tenantCache) forget(id string) { tc.lru.Remove(id) }
+
+// purge drops every tenant (their verifiers close as they go).
+func (tc *tenantCache) purge() { tc.lru.Purge() }

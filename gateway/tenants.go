@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/scriptforge/scriptforge/auth"
+	"github.com/scriptforge/scriptforge/cluster"
 	"github.com/scriptforge/scriptforge/functions"
 )
 
@@ -80,6 +81,9 @@ func (g *Gateway) createTenant(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// Its functions may have run before under the defaults, cached.
+	g.tenants.forget(created.ID)
+	g.changed(cluster.Invalidation{Kind: cluster.KindTenant, ID: created.ID})
 	return c.Status(http.StatusCreated).JSON(tenantView(created))
 }
 
@@ -177,6 +181,7 @@ func (g *Gateway) updateTenant(c *fiber.Ctx) error {
 		return err
 	}
 	g.tenants.forget(id)
+	g.changed(cluster.Invalidation{Kind: cluster.KindTenant, ID: id})
 	return c.JSON(tenantView(updated))
 }
 
@@ -243,6 +248,7 @@ func (g *Gateway) revokeKey(c *fiber.Ctx) error {
 	}
 	err = g.cfg.Keys.RevokeKey(c.UserContext(), tenant, c.Params("key"))
 	g.auth.ForgetKeys() // whatever the outcome: a key that authenticated may be gone
+	g.changed(cluster.Invalidation{Kind: cluster.KindKey, ID: c.Params("key"), Tenant: tenant})
 	if errors.Is(err, auth.ErrKeyNotFound) {
 		return apiError(http.StatusNotFound, "not_found", "no such live key in this tenant")
 	}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/scriptforge/scriptforge/cluster"
 	"github.com/scriptforge/scriptforge/functions"
 )
 
@@ -24,8 +25,10 @@ func (g *Gateway) worker(c *fiber.Ctx) (string, error) {
 }
 
 // workerAction applies act (Stop, Start, or nil to only look) to the
-// request's Worker and answers with its status.
-func (g *Gateway) workerAction(act func(WorkerControl, string)) fiber.Handler {
+// request's Worker and answers with its status; with a cluster bus the
+// other gateways' runtimes of the Worker are stopped or started too
+// (state says which).
+func (g *Gateway) workerAction(act func(WorkerControl, string), state string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		id, err := g.worker(c)
 		if err != nil {
@@ -33,6 +36,7 @@ func (g *Gateway) workerAction(act func(WorkerControl, string)) fiber.Handler {
 		}
 		if act != nil {
 			act(g.cfg.Workers, id)
+			g.changed(cluster.Invalidation{Kind: cluster.KindWorker, ID: id, State: state})
 		}
 		return c.JSON(g.cfg.Workers.Status(id))
 	}

@@ -15,6 +15,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -24,6 +25,7 @@ import (
 
 	"github.com/scriptforge/scriptforge/auth"
 	"github.com/scriptforge/scriptforge/cache"
+	"github.com/scriptforge/scriptforge/cluster"
 	"github.com/scriptforge/scriptforge/functions"
 	"github.com/scriptforge/scriptforge/functions/backend"
 	"github.com/scriptforge/scriptforge/functions/engine"
@@ -84,6 +86,8 @@ type serveOptions struct {
 	sandboxMemory  int
 	quarantineSbx  int
 	otlpEndpoint   string
+	clusterURL     string
+	clusterPrefix  string
 	// Profiling the sandboxes (hidden flags, for engineers).
 	sandboxProfileDir string
 	sandboxProfileFor time.Duration
@@ -112,6 +116,7 @@ key and prints it once: keep it, only its hash is stored.`,
 			if o.databaseURL == "" {
 				o.databaseURL = os.Getenv("DATABASE_URL")
 			}
+			o.clusterURL = clusterURL(o.clusterURL, o.databaseURL)
 			return serve(cmd.Context(), o)
 		},
 	}
@@ -185,8 +190,23 @@ key and prints it once: keep it, only its hash is stored.`,
 	f.IntVar(&o.sandboxMemory, "sandbox-memory", 1024, "memory cap of each sandbox process in MB")
 	f.IntVar(&o.quarantineSbx, "quarantine-sandboxes", 2, "sandbox processes that quarantined functions (those that killed their sandbox twice within ten minutes) may have of their own at once; 0: none, their calls are refused")
 	f.StringVar(&o.otlpEndpoint, "otlp-endpoint", "", "export trace spans over OTLP/HTTP to this collector base URL, e.g. http://localhost:4318 (spans go to /v1/traces); default: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or OTEL_EXPORTER_OTLP_ENDPOINT if set, else none (traceparent is still taken and answered)")
+	f.StringVar(&o.clusterURL, "cluster-url", os.Getenv("SCRIPTFORGE_CLUSTER_URL"), "PostgreSQL URL (postgres://…) through which gateways act as one: admin changes reach every gateway within a second, one gateway (the leader) runs the schedules, log followers and DELETE /v1/runs/{id} reach every gateway (env SCRIPTFORGE_CLUSTER_URL; default: --database-url when it is PostgreSQL, else a single gateway)")
+	f.StringVar(&o.clusterPrefix, "cluster-prefix", envOr("SCRIPTFORGE_CLUSTER_PREFIX", "scriptforge"), "names the cluster's channels and leader lock: gateways with the same --cluster-url and prefix form one cluster")
 	f.Uint64Var(&o.maxHeap, "max-heap", availableMemory()/2, "heap bytes past which every run in progress is stopped (0: off; default: half the memory)")
 	return cmd
+}
+
+// clusterURL is where the gateways' bus is: the --cluster-url given, else
+// the store's database when it is PostgreSQL (gateways sharing a
+// database are one cluster), else none.
+func clusterURL(given, database string) string {
+	if given != "" {
+		return given
+	}
+	if strings.HasPrefix(database, "postgres://") || strings.HasPrefix(database, "postgresql://") {
+		return database
+	}
+	return ""
 }
 
 func envOr(name, def string) string {
@@ -345,7 +365,19 @@ func serve(ctx context.Context, o serveOptions) error {
 	if shared.cluster != nil {
 		defer shared.cluster.Close()
 	}
+	var bus *cluster.Bus
+	if o.clusterURL != "" {
+		octx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		bus, err = cluster.Open(octx, cluster.Config{DSN: o.clusterURL, Prefix: o.clusterPrefix, Logger: log})
+		cancel()
+		if err != nil {
+			return fmt.Errorf("--cluster-url: %w", err)
+		}
+		defer bus.Close() // after the gateway's shutdown, below
+		log.Info("cluster: joined", slog.String("node", bus.Node()), slog.String("prefix", o.clusterPrefix))
+	}
 	gw, err := gateway.New(gateway.Config{
+		Bus:   bus,
 		Store: store,
 		Fires: store,
 		Queue: store.Queue(),
@@ -419,7 +451,12 @@ func serve(ctx context.Context, o serveOptions) error {
 		if err != nil {
 			return err
 		}
-		go func() { runner.Run(ctx); close(scheduled) }()
+		if bus != nil {
+			// One gateway of the cluster runs the schedules: the leader.
+			go func() { bus.Lead(ctx, runner.Run); close(scheduled) }()
+		} else {
+			go func() { runner.Run(ctx); close(scheduled) }()
+		}
 	} else {
 		close(scheduled)
 	}
