@@ -398,7 +398,9 @@ func TestClusterAsyncSurvivesAKill(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var m struct{ RequestID string `json:"request_id"` }
+		var m struct {
+			RequestID string `json:"request_id"`
+		}
 		json.NewDecoder(resp.Body).Decode(&m)
 		resp.Body.Close()
 		if resp.StatusCode != 202 || m.RequestID == "" {
