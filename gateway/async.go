@@ -262,18 +262,37 @@ func (g *Gateway) asyncWorker(ctx context.Context) {
 // is the run's final failure. false: the run was given back, its tenant's
 // async share being in use.
 func (g *Gateway) runQueued(ctx context.Context, r queue.Run) bool {
+	// In flight from the claim on: the store says "running" from then, so
+	// a DELETE must find the run here, not only once it is set up.
+	runCtx, f := g.flights.start(ctx, r.Tenant, r.ID)
+	ended := false
+	end := func() {
+		if !ended {
+			ended = true
+			g.flights.end(r.ID, f)
+		}
+	}
+	defer end()
 	if tenant, err := g.tenants.get(ctx, r.Tenant); err == nil {
 		limit := orDefault(tenant.Limits.Concurrency, g.admit.defaults.TenantConcurrency)
 		if !g.async.take(r.Tenant, limit, g.cfg.Async.TenantShare) {
 			if err := g.cfg.Queue.Release(ctx, r.ID, r.Token, time.Now().Add(g.cfg.Async.Poll)); err != nil {
 				g.log.Error("async: release", slog.String("request_id", r.ID), slog.Any("error", err))
 			}
+			// A DELETE from now on finds the run queued; one that came
+			// while it was in flight here is carried out in the queue.
+			end()
+			if errors.Is(context.Cause(runCtx), errCancelRequested) {
+				if _, err := g.cfg.Queue.Cancel(ctx, r.Tenant, r.ID, time.Now()); err != nil {
+					g.log.Error("async: cancel", slog.String("request_id", r.ID), slog.Any("error", err))
+				}
+			}
 			return false
 		}
 		defer g.async.done(r.Tenant)
 	} // a tenant that cannot be read fails the attempt below
 	started := time.Now()
-	res, runErr := g.attemptQueued(ctx, r, started)
+	res, runErr := g.attemptQueued(ctx, runCtx, r, started)
 	now := time.Now()
 	var err error
 	switch {
@@ -316,9 +335,9 @@ func (g *Gateway) runQueued(ctx context.Context, r queue.Run) bool {
 }
 
 // attemptQueued runs r once as RunScheduled runs a slot: the live
-// version, under the tenant's and the function's limits, in flight (so
-// DELETE /v1/runs/{id} stops it), with a run record.
-func (g *Gateway) attemptQueued(ctx context.Context, r queue.Run, started time.Time) (*functions.Result, error) {
+// version, under the tenant's and the function's limits, under runCtx
+// (its flight's: DELETE /v1/runs/{id} stops it), with a run record.
+func (g *Gateway) attemptQueued(ctx, runCtx context.Context, r queue.Run, started time.Time) (*functions.Result, error) {
 	d, err := g.cfg.Store.Get(ctx, r.Tenant, r.FunctionID)
 	if err != nil {
 		return nil, err // deleted since: a 404, final
@@ -345,8 +364,6 @@ func (g *Gateway) attemptQueued(ctx context.Context, r queue.Run, started time.T
 	if inv.Request.Headers == nil {
 		inv.Request.Headers = map[string]string{}
 	}
-	runCtx, f := g.flights.start(ctx, d.Tenant, r.ID)
-	defer g.flights.end(r.ID, f)
 	tap := g.tapLogs(inv, r.ID, nil, 0)
 	res, runErr := g.execute(runCtx, inv)
 	cpu := g.runCost(ctx, tenant, res, runErr)

@@ -140,6 +140,13 @@ func (g *Gateway) cancelRun(c *fiber.Ctx) error {
 		if found && !elsewhere {
 			return err
 		}
+		// A run the store calls running may be this gateway's, claimed a
+		// moment ago and not yet in flight here.
+		if elsewhere {
+			if done = g.flights.await(tenantOf(c), rid, claimGap); done != nil {
+				return g.awaitCancelled(c, rid, done)
+			}
+		}
 		switch answered, stopped := g.cancelElsewhere(c.UserContext(), tenantOf(c), rid); {
 		case stopped:
 			return c.JSON(fiber.Map{"request_id": rid, "status": functions.CodeCancelled})
@@ -150,6 +157,12 @@ func (g *Gateway) cancelRun(c *fiber.Ctx) error {
 		}
 		return apiError(http.StatusNotFound, "not_found", "no run %q in progress on this gateway (it may be over: see GET /v1/runs/%s)", rid, rid)
 	}
+	return g.awaitCancelled(c, rid, done)
+}
+
+// awaitCancelled answers a DELETE that told a run here to stop: 200 once
+// it has, 202 if it has not within cancelWait.
+func (g *Gateway) awaitCancelled(c *fiber.Ctx, rid string, done <-chan struct{}) error {
 	t := time.NewTimer(cancelWait)
 	defer t.Stop()
 	select {
@@ -157,5 +170,18 @@ func (g *Gateway) cancelRun(c *fiber.Ctx) error {
 		return c.JSON(fiber.Map{"request_id": rid, "status": functions.CodeCancelled})
 	case <-t.C:
 		return c.Status(http.StatusAccepted).JSON(fiber.Map{"request_id": rid, "status": "cancelling"})
+	}
+}
+
+// claimGap bounds the time between the queue marking a run claimed and
+// the claiming worker putting it in flight: one store round trip.
+const claimGap = 100 * time.Millisecond
+
+// await is cancel retried for up to wait, for a run about to start here.
+func (fs *flights) await(tenant, rid string, wait time.Duration) <-chan struct{} {
+	for deadline := time.Now().Add(wait); ; time.Sleep(2 * time.Millisecond) {
+		if done := fs.cancel(tenant, rid); done != nil || time.Now().After(deadline) {
+			return done
+		}
 	}
 }
