@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"time"
 )
 
 // ErrClosed is what a closed bus answers.
@@ -46,6 +47,10 @@ type Invalidation struct {
 	Gone bool `json:"gone,omitempty"`
 	// State is a Worker's, for KindWorker.
 	State string `json:"state,omitempty"`
+	// Until and Reason, for KindQuarantine: the function is quarantined
+	// until then, for that reason. A zero Until: its quarantine is lifted.
+	Until  time.Time `json:"until,omitzero"`
+	Reason string    `json:"reason,omitempty"`
 }
 
 func (k Kind) valid() bool {

@@ -11,6 +11,7 @@ import (
 	"github.com/scriptforge/scriptforge/cluster"
 	"github.com/scriptforge/scriptforge/functions"
 	"github.com/scriptforge/scriptforge/functions/logstream"
+	"github.com/scriptforge/scriptforge/functions/sandbox"
 )
 
 // Several gateways act as one through Config.Bus (package cluster): an
@@ -38,6 +39,13 @@ func (g *Gateway) attachBus() {
 				}
 			}
 		}()
+	}
+	if g.cfg.Quarantine != nil {
+		// A function that kills sandboxes here would kill them on every
+		// gateway: the others take the quarantine on (Impose).
+		g.cfg.Quarantine.OnQuarantine(func(fn string, q sandbox.Quarantine) {
+			g.changed(cluster.Invalidation{Kind: cluster.KindQuarantine, ID: fn, Until: q.Until, Reason: q.Reason})
+		})
 	}
 	g.cfg.Bus.SetHandlers(cluster.Handlers{
 		Invalidate: g.applyInvalidation,
@@ -119,8 +127,12 @@ func (g *Gateway) applyInvalidation(inv cluster.Invalidation) {
 			g.workerOp(func(w WorkerControl) { w.Start(inv.ID) })
 		}
 	case cluster.KindQuarantine:
-		if g.cfg.Quarantine != nil {
+		switch {
+		case g.cfg.Quarantine == nil:
+		case inv.Until.IsZero():
 			g.cfg.Quarantine.Lift(inv.ID)
+		default:
+			g.cfg.Quarantine.Impose(inv.ID, sandbox.Quarantine{Since: time.Now(), Until: inv.Until, Reason: inv.Reason})
 		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/scriptforge/scriptforge/cluster"
 	"github.com/scriptforge/scriptforge/cluster/clustertest"
+	"github.com/scriptforge/scriptforge/functions/sandbox"
 	"github.com/scriptforge/scriptforge/functions/schedule"
 	"github.com/scriptforge/scriptforge/functions/sqlite"
 	"github.com/scriptforge/scriptforge/functions/workers"
@@ -512,4 +513,75 @@ func TestClusterSchedulerFailover(t *testing.T) {
 	if leaders != 0 {
 		t.Fatalf("%d gateways still say they lead after the scheduler stopped", leaders)
 	}
+}
+
+// poolQuarantines stands in for a gateway's sandbox pool in what the
+// cluster does with quarantines: decide (as the pool does when a function
+// kills its sandboxes), take one on (Impose), lift.
+type poolQuarantines struct {
+	mu   sync.Mutex
+	held map[string]sandbox.Quarantine
+	told func(string, sandbox.Quarantine)
+}
+
+func (p *poolQuarantines) Quarantined(fn string) (sandbox.Quarantine, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	q, ok := p.held[fn]
+	return q, ok
+}
+
+func (p *poolQuarantines) Lift(fn string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	_, ok := p.held[fn]
+	delete(p.held, fn)
+	return ok
+}
+
+func (p *poolQuarantines) QuarantineStats() sandbox.QuarantineStats { return sandbox.QuarantineStats{} }
+
+func (p *poolQuarantines) Impose(fn string, q sandbox.Quarantine) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.held[fn] = q
+}
+
+func (p *poolQuarantines) OnQuarantine(f func(string, sandbox.Quarantine)) { p.told = f }
+
+func (p *poolQuarantines) decide(fn string, q sandbox.Quarantine) {
+	p.Impose(fn, q)
+	p.told(fn, q)
+}
+
+// TestClusterQuarantineSpreads: a quarantine one gateway's pool decides
+// is shown and applied by the others within a second; the operator's lift
+// on any gateway lifts it everywhere.
+func TestClusterQuarantineSpreads(t *testing.T) {
+	pools := []*poolQuarantines{{held: map[string]sandbox.Quarantine{}}, {held: map[string]sandbox.Quarantine{}}}
+	i := 0
+	nodes := startCluster(t, 2, func(c *gateway.Config) { c.Quarantine = pools[i]; i++ })
+	a, b := nodes[0], nodes[1]
+	id, _ := a.deploy("bomb", "script", `function main() { return 1 }`)
+	until := time.Now().Add(time.Hour).Truncate(time.Millisecond)
+	pools[0].decide(id, sandbox.Quarantine{Since: time.Now(), Until: until, Offences: 2, Reason: "it killed its sandbox twice"})
+	eventually(t, time.Second, "the quarantine on b", func() string {
+		q, ok := pools[1].Quarantined(id)
+		if !ok || !q.Until.Equal(until) || q.Reason != "it killed its sandbox twice" {
+			return fmt.Sprintf("%+v %v", q, ok)
+		}
+		return ""
+	})
+	if f := b.admin("GET", "/v1/functions/"+id, nil).json(t); f["quarantine"] == nil {
+		t.Fatalf("b does not show the quarantine: %v", f)
+	}
+	if r := b.admin("DELETE", "/v1/functions/"+id+"/quarantine", nil); r.status != 204 {
+		t.Fatalf("lift on b: %d %s", r.status, r.body)
+	}
+	eventually(t, time.Second, "the lift on a", func() string {
+		if q, ok := pools[0].Quarantined(id); ok {
+			return fmt.Sprintf("still %+v", q)
+		}
+		return ""
+	})
 }

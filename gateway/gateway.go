@@ -191,6 +191,10 @@ type QuarantineControl interface {
 	Quarantined(functionID string) (sandbox.Quarantine, bool)
 	Lift(functionID string) bool
 	QuarantineStats() sandbox.QuarantineStats
+	// Impose and OnQuarantine spread quarantines over a cluster: each
+	// gateway's pool decides its own, and the others take them on.
+	Impose(functionID string, q sandbox.Quarantine)
+	OnQuarantine(func(functionID string, q sandbox.Quarantine))
 }
 
 var _ QuarantineControl = (*sandbox.Pool)(nil)

@@ -109,6 +109,8 @@ type Pool struct {
 	quarantines *quarantines
 	qslots      []*slot
 	qmu         sync.Mutex
+	// onQuarantine is told of each quarantine this pool decides (OnQuarantine).
+	onQuarantine atomic.Pointer[func(functionID string, q Quarantine)]
 }
 
 var _ functions.Executor = (*Pool)(nil)

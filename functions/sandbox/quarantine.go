@@ -176,6 +176,35 @@ func (qs *quarantines) expire(fn string, until time.Time) {
 	qs.ended(fn)
 }
 
+// impose puts fn in quarantine q, which another gateway's pool decided,
+// unless it is in a longer one already; it reports whether that changed
+// anything. fn's own offences here are kept as they are.
+func (qs *quarantines) impose(fn string, q Quarantine) bool {
+	now := qs.now()
+	if !now.Before(q.Until) {
+		return false
+	}
+	qs.mu.Lock()
+	defer qs.mu.Unlock()
+	o := qs.offenders[fn]
+	if o == nil {
+		o = &offender{last: now}
+		qs.offenders[fn] = o
+	}
+	if o.q != nil && !o.q.Until.Before(q.Until) {
+		return false
+	}
+	if o.q == nil {
+		qs.active.Add(1)
+	} else {
+		o.timer.Stop()
+	}
+	o.q = &q
+	until := q.Until
+	o.timer = time.AfterFunc(until.Sub(now), func() { qs.expire(fn, until) })
+	return true
+}
+
 // lift ends fn's quarantine and forgets its offences (an operator vouched
 // for it); it reports whether fn was quarantined.
 func (qs *quarantines) lift(fn string) bool {
@@ -261,6 +290,22 @@ func (p *Pool) Lift(functionID string) bool {
 	return true
 }
 
+// Impose puts a function in a quarantine another gateway's pool decided
+// (see OnQuarantine), unless it is in a longer one here already.
+func (p *Pool) Impose(functionID string, q Quarantine) {
+	if p.quarantines != nil && p.quarantines.impose(functionID, q) {
+		p.log.Warn("function quarantined by another gateway", slog.String("function_id", functionID),
+			slog.Time("until", q.Until), slog.String("reason", q.Reason))
+	}
+}
+
+// OnQuarantine makes the pool call f, off its own locks, each time it puts
+// a function in quarantine or extends one (not for Impose): a gateway of a
+// cluster tells the others.
+func (p *Pool) OnQuarantine(f func(functionID string, q Quarantine)) {
+	p.onQuarantine.Store(&f)
+}
+
 // QuarantineStats counts quarantined functions and quarantines so far.
 func (p *Pool) QuarantineStats() QuarantineStats {
 	if p.quarantines == nil {
@@ -282,6 +327,9 @@ func (p *Pool) offence(fn, tenant, reason string) {
 	}
 	p.log.Warn("function quarantined", append(attrs, slog.Int("offences", q.Offences),
 		slog.Time("until", q.Until), slog.String("reason", q.Reason))...)
+	if f := p.onQuarantine.Load(); f != nil {
+		(*f)(fn, q)
+	}
 }
 
 // executeQuarantined runs a quarantined function's call in its own

@@ -121,6 +121,52 @@ func TestQuarantineOverBeforeItsTimer(t *testing.T) {
 	}
 }
 
+// A quarantine another gateway decided is taken on unless a longer one
+// holds here, and ends on time like one of this pool's.
+func TestQuarantineImposed(t *testing.T) {
+	now := time.Now()
+	ended := make(chan string, 1)
+	qs := newQuarantines(quarantineRules{kills: 2, window: 10 * time.Minute, cooldown: time.Minute, max: time.Hour, forget: 24 * time.Hour},
+		func(fn string) { ended <- fn })
+	defer qs.close()
+	qs.now = func() time.Time { return now }
+	steps := []struct {
+		name    string
+		until   time.Time
+		changed bool
+		want    time.Time // the quarantine's end afterwards; zero: none
+	}{
+		{"already over", now.Add(-time.Second), false, time.Time{}},
+		{"taken on", now.Add(5 * time.Minute), true, now.Add(5 * time.Minute)},
+		{"a shorter one changes nothing", now.Add(time.Minute), false, now.Add(5 * time.Minute)},
+		{"a longer one extends it", now.Add(10 * time.Minute), true, now.Add(10 * time.Minute)},
+	}
+	for _, st := range steps {
+		if got := qs.impose("fn", Quarantine{Since: now, Until: st.until, Reason: "remote"}); got != st.changed {
+			t.Fatalf("%s: impose changed %v", st.name, got)
+		}
+		q, in := qs.get("fn")
+		if in != !st.want.IsZero() || !q.Until.Equal(st.want) {
+			t.Fatalf("%s: quarantined %v until %v, want until %v", st.name, in, q.Until, st.want)
+		}
+	}
+	if qs.stats().Active != 1 {
+		t.Fatalf("stats %+v", qs.stats())
+	}
+	// Ends at its time: a short one, imposed on another function.
+	if !qs.impose("short", Quarantine{Since: now, Until: now.Add(20 * time.Millisecond)}) {
+		t.Fatal("not taken on")
+	}
+	select {
+	case fn := <-ended:
+		if fn != "short" {
+			t.Fatalf("%s ended", fn)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the imposed quarantine did not end")
+	}
+}
+
 // A memory death is put down to the suspect that could fill the sandbox
 // alone, else to the one in flight the longest; runs whose frame the
 // sandbox never read are no suspects.
@@ -349,6 +395,12 @@ func TestRestartWaitIsBounded(t *testing.T) {
 // sandbox is never blamed and, once the quarantine is on, never fails.
 func TestBombIsQuarantined(t *testing.T) {
 	p := newPoolWith(t, 128, func(c *Config) { c.QuarantineSandboxes = 1 })
+	told := make(chan Quarantine, 10)
+	p.OnQuarantine(func(fn string, q Quarantine) {
+		if fn == "fn_evil" {
+			told <- q
+		}
+	})
 	bomb := invocation(t, "evil", `exports.main = () => "x".repeat(450e6).length`, 1024, 5*time.Second)
 	good := invocation(t, "good", `exports.main = (d) => d.n + 1`, 64, 5*time.Second)
 
@@ -394,6 +446,12 @@ func TestBombIsQuarantined(t *testing.T) {
 	q, _ := p.Quarantined("fn_evil")
 	if q.Offences != 2 || q.Until.Sub(q.Since) != time.Minute || !strings.Contains(q.Reason, "out of memory") {
 		t.Fatalf("quarantine %+v", q)
+	}
+	if n := len(told); n != 1 {
+		t.Fatalf("OnQuarantine was told %d times, want once", n)
+	}
+	if got := <-told; !got.Until.Equal(q.Until) {
+		t.Fatalf("OnQuarantine was told %+v, the pool holds %+v", got, q)
 	}
 	sharedPid := livePid(t, p.slots[0])
 	restarts := p.Restarts()
