@@ -57,6 +57,7 @@ type Cluster struct {
 	log    *slog.Logger
 	remote *Redis
 	conc   *RedisConcurrency
+	after  *afterRun // CPU charges and slot releases, in the background
 
 	down      atomic.Bool   // deciding locally
 	fallbacks atomic.Uint64 // switches to local decisions
@@ -107,6 +108,8 @@ func NewCluster(cfg ClusterConfig) (*Cluster, error) {
 		rdb.Close()
 		return nil, err
 	}
+	c.after = newAfterRun(rdb, c.fail)
+	c.conc.after = c.after
 	c.beat()
 	go c.heartbeats()
 	return c, nil
@@ -178,6 +181,7 @@ func (c *Cluster) Close() error {
 	c.once.Do(func() { close(c.stop) })
 	<-c.done
 	c.conc.Close()
+	c.after.close() // what runs that ended owe, and the slots they freed
 	if c.Shared() {
 		c.rdb.ZRem(context.Background(), c.cfg.Prefix+"gateways", c.cfg.ID)
 	}

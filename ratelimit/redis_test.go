@@ -2,6 +2,7 @@ package ratelimit
 
 import (
 	"context"
+	"log/slog"
 	"math"
 	"sync"
 	"sync/atomic"
@@ -123,6 +124,30 @@ func BenchmarkRedisOps(b *testing.B) {
 				b.Fatal(err)
 			}
 			release()
+		}
+	})
+	// A run's limits through a Cluster: admitted (bucket, budget, slot)
+	// in one round trip; the charge and the release are queued, and
+	// written in the background, many in a round trip.
+	b.Run("admit+charge+release", func(b *testing.B) {
+		cl, err := NewCluster(ClusterConfig{URL: "redis://" + rdb.Options().Addr, Prefix: prefix, ID: "bench",
+			Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer cl.Close()
+		l, _ := cl.Limiter()
+		ra := l.(RunAdmitter)
+		req := RunRequest{Rates: []Bucket{{"t", p}}, Budget: Bucket{"cpu:t", p}, Slots: []Slot{{"tenant:t", 10000}}}
+		for b.Loop() {
+			v, ok := ra.AdmitRun(ctx, req)
+			if !ok || v.Release == nil {
+				b.Fatalf("not admitted: %+v, %v", v, ok)
+			}
+			if err := ra.Charge("cpu:t", p, 0.1); err != nil {
+				b.Fatal(err)
+			}
+			v.Release()
 		}
 	})
 }
