@@ -2,6 +2,7 @@ package ratelimit
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -151,7 +152,7 @@ return out
 `)
 
 // AdmitRun decides req in Redis in one round trip (see RunAdmitter).
-func (l *clusterLimiter) AdmitRun(ctx context.Context, req RunRequest) (RunVerdict, bool) {
+func (l *clusterLimiter) AdmitRun(_ context.Context, req RunRequest) (RunVerdict, bool) {
 	c := l.c
 	if !c.Shared() {
 		return RunVerdict{}, false
@@ -205,11 +206,20 @@ func (l *clusterLimiter) AdmitRun(ctx context.Context, req RunRequest) (RunVerdi
 	args[0], args[1], args[2], args[3] = len(asked), nb, len(slots), c.cfg.Lease.Milliseconds()
 
 	// Not the caller's cancellation: tokens and slots taken in Redis must
-	// be known here.
-	res, err := admitScript.Run(context.WithoutCancel(ctx), c.rdb, keys, args...).Slice()
+	// be known here. Runs admitted at once share a round trip.
+	var res []any
+	r, err := c.admits.run(keys, args)
+	if err == nil {
+		if res, _ = r.([]any); res == nil {
+			err = fmt.Errorf("admission: answer %v", r)
+		}
+	}
 	var status int64
 	if err == nil {
 		status, err = v.read(res, req, asked, nb == 1)
+	}
+	if errors.Is(err, errClosed) {
+		return RunVerdict{}, false
 	}
 	if err != nil {
 		c.fail(fmt.Errorf("%w: admitting a run: %w", errRedis, err))

@@ -57,7 +57,8 @@ type Cluster struct {
 	log    *slog.Logger
 	remote *Redis
 	conc   *RedisConcurrency
-	after  *afterRun // CPU charges and slot releases, in the background
+	after  *afterRun    // CPU charges and slot releases, in the background
+	admits *scriptBatch // admitScript's calls, pipelined
 
 	down      atomic.Bool   // deciding locally
 	fallbacks atomic.Uint64 // switches to local decisions
@@ -109,6 +110,8 @@ func NewCluster(cfg ClusterConfig) (*Cluster, error) {
 		return nil, err
 	}
 	c.after = newAfterRun(rdb, c.fail)
+	// Two senders: one round trip in flight while the next batch forms.
+	c.admits = newScriptBatch(rdb, admitScript, 2, c.stop)
 	c.conc.after = c.after
 	c.beat()
 	go c.heartbeats()
