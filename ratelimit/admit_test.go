@@ -3,6 +3,8 @@ package ratelimit
 import (
 	"context"
 	"log/slog"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -202,5 +204,86 @@ func TestChargeInBackground(t *testing.T) {
 	c.Close()
 	if b := balance(); b > -9.99 || b < -10.01 {
 		t.Fatalf("balance %v after Close, want -10", b)
+	}
+}
+
+// Runs admitted at once, pipelined together, are each decided: a burst
+// of n tokens admits n of them and refuses the rest, and each admitted
+// run holds its own slot.
+func TestAdmitRunConcurrent(t *testing.T) {
+	ctx := context.Background()
+	_, l, rdb, prefix := sharedCluster(t)
+	p := Policy{Name: "tenant", Rate: 0.001, Burst: 20}
+	var admitted, refused atomic.Int64
+	var wg sync.WaitGroup
+	for range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			v, ok := l.AdmitRun(ctx, RunRequest{Rates: []Bucket{{"tenant:t", p}}, Slots: []Slot{{"tenant:t", 100}}})
+			switch {
+			case !ok:
+				t.Error("not decided in Redis")
+			case v.Refused == 0 && v.Release == nil:
+				refused.Add(1)
+			case v.Refused < 0 && v.Release != nil:
+				admitted.Add(1)
+			default:
+				t.Errorf("verdict %+v", v)
+			}
+		}()
+	}
+	wg.Wait()
+	if admitted.Load() != 20 || refused.Load() != 30 {
+		t.Fatalf("admitted %d, refused %d; want 20, 30", admitted.Load(), refused.Load())
+	}
+	if n := rdb.ZCard(ctx, prefix+"conc:tenant:t").Val(); n != 20 {
+		t.Fatalf("%d slots held, want 20", n)
+	}
+}
+
+// A Redis that lost the script (restarted, flushed) is given it again;
+// a closed cluster decides nothing, and that is no outage.
+func TestAdmitRunScriptLostAndClosed(t *testing.T) {
+	ctx := context.Background()
+	srv := servicetest.NewRedisServer(t)
+	c := newTestCluster(t, srv.Addr(), "a", &syncBuffer{})
+	l, _ := c.Limiter()
+	req := RunRequest{Rates: []Bucket{{"k", Policy{Name: "tenant", Rate: 0.001, Burst: 5}}}}
+	admit := func() RunVerdict {
+		t.Helper()
+		v, ok := l.(RunAdmitter).AdmitRun(ctx, req)
+		if !ok {
+			t.Fatal("not decided in Redis")
+		}
+		return v
+	}
+	if v := admit(); v.Rates[0].Remaining != 4 {
+		t.Fatalf("first: %+v", v.Rates)
+	}
+	if err := c.rdb.ScriptFlush(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if v := admit(); v.Rates[0].Remaining != 3 {
+		t.Fatalf("after the flush: %+v (taken twice?)", v.Rates)
+	}
+	// The charges after runs, too.
+	if err := c.rdb.ScriptFlush(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	cpu := Policy{Name: "cpu", Rate: 0.001, Burst: 100}
+	if err := l.(RunAdmitter).Charge("cpu:t", cpu, 40); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "the charge is written", func() bool {
+		v, _ := c.rdb.HGet(ctx, "sftest:cluster:debit:cpu:t", "tokens").Float64()
+		return v > 59.99 && v < 60.01
+	})
+	c.Close()
+	if _, ok := l.(RunAdmitter).AdmitRun(ctx, req); ok {
+		t.Fatal("decided after Close")
+	}
+	if c.Fallbacks() != 0 {
+		t.Fatalf("%d fallbacks", c.Fallbacks())
 	}
 }

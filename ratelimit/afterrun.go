@@ -26,8 +26,9 @@ type afterRun struct {
 // slot's set), a debit otherwise (key is the balance).
 type afterOp struct {
 	key    string
-	member string // the slot's holder
-	args   []any  // debitScript's arguments
+	member string     // the slot's holder
+	args   []any      // debitScript's arguments
+	cmd    *redis.Cmd // the debit's, once sent
 	// failed, if set, is told when Redis could not be written (a debit
 	// is then made locally; a slot frees itself with its lease).
 	failed func()
@@ -85,13 +86,20 @@ func (a *afterRun) loop() {
 	}
 }
 
-// write sends ops in one pipeline. A script Redis lost (a restart) is
-// loaded and the batch sent once more.
+// write sends ops in one pipeline. Debits that found the script missing
+// (Redis restarted) did nothing: they are sent again once it is loaded.
 func (a *afterRun) write(ops []afterOp) {
 	ctx := context.Background()
 	err := a.pipeline(ctx, ops)
 	if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
+		var again []afterOp
+		for _, op := range ops {
+			if op.cmd != nil && redis.HasErrorPrefix(op.cmd.Err(), "NOSCRIPT") {
+				again = append(again, op)
+			}
+		}
 		if err = debitScript.Load(ctx, a.rdb).Err(); err == nil {
+			ops = again
 			err = a.pipeline(ctx, ops)
 		}
 	}
@@ -100,20 +108,21 @@ func (a *afterRun) write(ops []afterOp) {
 	}
 	a.onErr(fmt.Errorf("%w: %d writes after runs: %w", errRedis, len(ops), err))
 	for _, op := range ops {
-		if op.failed != nil {
+		if op.failed != nil && (op.cmd == nil || op.cmd.Err() != nil) {
 			op.failed()
 		}
 	}
 }
 
+// pipeline sends ops; each debit's command is kept in its op.
 func (a *afterRun) pipeline(ctx context.Context, ops []afterOp) error {
 	// Exec's error is the first command's that failed.
 	_, err := a.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
-		for _, op := range ops {
-			if op.member != "" {
+		for i := range ops {
+			if op := &ops[i]; op.member != "" {
 				pipe.ZRem(ctx, op.key, op.member)
 			} else {
-				debitScript.EvalSha(ctx, pipe, []string{op.key}, op.args...)
+				op.cmd = debitScript.EvalSha(ctx, pipe, []string{op.key}, op.args...)
 			}
 		}
 		return nil
