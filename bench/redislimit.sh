@@ -11,8 +11,9 @@
 #     - redis: --redis-url REDIS_URL, under a key prefix of this run's own;
 #   both with the tenant's rate, CPU budget and concurrency cap on but far
 #   above the load (so every call asks Redis: the tenant's bucket, the CPU
-#   budget before and after the run, and a concurrency slot taken and
-#   given back), deploys the trivial App (bench/lib.sh's) on each, checks
+#   budget and a concurrency slot before the run, in one script call; the
+#   CPU charge and the slot's release after it, in the background),
+#   deploys the trivial App (bench/lib.sh's) on each, checks
 #   that the redis gateway shares its limits (scriptforge_ratelimit_shared
 #   is 1, before and after), and runs loadgen on both, alternating, ROUNDS
 #   times. The ratio is redis rps ÷ local rps per round.

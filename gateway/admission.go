@@ -46,10 +46,14 @@ type admission struct {
 	limiter     ratelimit.Limiter // tenants and functions
 	ipLimiter   ratelimit.Limiter // client IPs
 	concurrency ratelimit.ConcurrencyLimiter
-	defaults    UsageDefaults
-	proxies     ratelimit.TrustedProxies
-	ipHeader    string
-	refused     func(policy string) // counts refusals, for /metrics
+	// shared, when the limits are shared through Redis, decides a run's
+	// limits in one round trip and charges CPU in the background; nil,
+	// each limit is asked on its own.
+	shared   ratelimit.RunAdmitter
+	defaults UsageDefaults
+	proxies  ratelimit.TrustedProxies
+	ipHeader string
+	refused  func(policy string) // counts refusals, for /metrics
 }
 
 // clientIP is the caller's address: the peer, or what a trusted proxy
@@ -94,6 +98,11 @@ func (a *admission) checkIP(ctx context.Context, c *fiber.Ctx, t *tenantEntry) (
 // tenant's CPU budget, then a concurrency slot. It returns the slot's
 // release and the rate decision to advertise; a refusal is the error.
 func (a *admission) admitRun(ctx context.Context, t *tenantEntry, d functions.Deployed) (release func(), rate ratelimit.Decision, err error) {
+	if a.shared != nil {
+		if release, rate, ok, err := a.admitShared(ctx, t, d, true); ok {
+			return release, rate, err
+		}
+	}
 	rate, err = a.checkRates(ctx, t, d)
 	if err != nil {
 		return nil, rate, err
@@ -111,10 +120,56 @@ func (a *admission) admitRun(ctx context.Context, t *tenantEntry, d functions.De
 // admitQueuedRun admits the run of a call accepted earlier, whose rate
 // tokens were taken then: the tenant's CPU budget and concurrency.
 func (a *admission) admitQueuedRun(ctx context.Context, t *tenantEntry, d functions.Deployed) (func(), error) {
+	if a.shared != nil {
+		if release, _, ok, err := a.admitShared(ctx, t, d, false); ok {
+			return release, err
+		}
+	}
 	if err := a.checkCPU(ctx, t); err != nil {
 		return nil, err
 	}
 	return a.acquire(ctx, t, d)
+}
+
+// admitShared is admitRun (rates: with the rate buckets) or
+// admitQueuedRun in one request to the shared limits: the same checks
+// and answers, but a refused run takes nothing at all. ok is false when
+// the request was not decided so: the caller asks each limit.
+func (a *admission) admitShared(ctx context.Context, t *tenantEntry, d functions.Deployed, rates bool) (release func(), rate ratelimit.Decision, ok bool, err error) {
+	var req ratelimit.RunRequest
+	var buckets [2]ratelimit.Bucket
+	if rates {
+		tenantPolicy, _ := a.policies(t.Limits)
+		buckets[0] = ratelimit.Bucket{Key: "function:" + d.ID, Policy: withBurst(ratelimit.Policy{Name: "function", Rate: d.Limits.Rate, Burst: d.Limits.Burst})}
+		buckets[1] = ratelimit.Bucket{Key: "tenant:" + t.ID, Policy: tenantPolicy}
+		req.Rates = buckets[:]
+	}
+	req.Budget = ratelimit.Bucket{Key: "cpu:" + t.ID, Policy: a.cpuPolicy(t.Limits)}
+	var slots [2]ratelimit.Slot
+	slots[0] = ratelimit.Slot{Key: "tenant:" + t.ID, Limit: orDefault(t.Limits.Concurrency, a.defaults.TenantConcurrency)}
+	slots[1] = ratelimit.Slot{Key: "function:" + d.ID, Limit: d.Limits.Concurrency}
+	req.Slots = slots[:]
+	v, ok := a.shared.AdmitRun(ctx, req)
+	if !ok {
+		return nil, rate, false, nil
+	}
+	if v.Refused >= 0 {
+		dec := v.Rates[v.Refused]
+		a.refused(dec.Policy.Name)
+		return nil, dec, true, limited(dec)
+	}
+	if rates {
+		rate = ratelimit.Tightest(v.Rates[0], v.Rates[1])
+	}
+	if !v.Budget.Allowed {
+		return nil, rate, true, a.cpuRefusal(req.Budget.Policy, v.Budget)
+	}
+	if v.Release != nil {
+		return v.Release, rate, true, nil
+	}
+	// Admitted, but a slot is full or others wait for it: wait in line.
+	release, err = a.acquire(ctx, t, d)
+	return release, rate, true, err
 }
 
 // checkRates takes a token from the function's bucket, then from the

@@ -51,6 +51,11 @@ func (a *admission) checkCPU(ctx context.Context, t *tenantEntry) error {
 	if dec.Allowed {
 		return nil
 	}
+	return a.cpuRefusal(p, dec)
+}
+
+// cpuRefusal is the 429 of a spent CPU budget under p.
+func (a *admission) cpuRefusal(p ratelimit.Policy, dec ratelimit.Decision) error {
 	a.refused("cpu")
 	retry := max(time.Second, dec.RetryAfter)
 	return &APIError{Status: http.StatusTooManyRequests, Code: "cpu_limited",
@@ -110,7 +115,14 @@ func (g *Gateway) chargeCPU(ctx context.Context, t *tenantEntry, cpu time.Durati
 	if cpu <= 0 {
 		return
 	}
-	if _, err := g.admit.limiter.Debit(context.WithoutCancel(ctx), "cpu:"+t.ID, g.admit.cpuPolicy(t.Limits), float64(cpu)/float64(time.Millisecond)); err != nil {
+	key, p, ms := "cpu:"+t.ID, g.admit.cpuPolicy(t.Limits), float64(cpu)/float64(time.Millisecond)
+	var err error
+	if g.admit.shared != nil {
+		err = g.admit.shared.Charge(key, p, ms) // in the background, with other writes
+	} else {
+		_, err = g.admit.limiter.Debit(context.WithoutCancel(ctx), key, p, ms)
+	}
+	if err != nil {
 		g.log.Warn("cpu budget: debit failed", slog.String("tenant", t.ID), slog.Any("error", err))
 	}
 }

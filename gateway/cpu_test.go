@@ -115,7 +115,13 @@ func grepLines(b []byte, substr string) string {
 // RateLimit headers, waits in proportion to what it burned, and is served
 // again once the budget has refilled; a neighbour is not affected.
 func TestCPUBudget(t *testing.T) {
-	s := startServerWith(t, t.TempDir(), "inprocess", 0, func(c *gateway.Config) { c.Usage.CPUBurst = time.Second })
+	for _, mode := range limitModes {
+		t.Run(mode.name, func(t *testing.T) { testCPUBudget(t, mode.options(t)) })
+	}
+}
+
+func testCPUBudget(t *testing.T, limits func(*gateway.Config)) {
+	s := startServerWith(t, t.TempDir(), "inprocess", 0, limits, func(c *gateway.Config) { c.Usage.CPUBurst = time.Second })
 	// 50 ms of CPU per second, 50 ms at once.
 	for id, cpu := range map[string]int{"heavy": 50, "light": 0} {
 		if r := s.admin("POST", "/v1/tenants", map[string]any{"id": id, "limits": map[string]any{"cpu_ms": cpu}}); r.status != http.StatusCreated {

@@ -377,6 +377,9 @@ func (g *Gateway) setupAdmission() error {
 	g.admit = &admission{limiter: limiter, ipLimiter: ipLimiter, concurrency: conc, defaults: *u,
 		proxies: cfg.TrustedProxies, ipHeader: cfg.ClientIPHeader,
 		refused: func(policy string) { g.metrics.refused.WithLabelValues(policy).Inc() }}
+	if ra, ok := limiter.(ratelimit.RunAdmitter); ok && ra.Admits(conc) {
+		g.admit.shared = ra
+	}
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -30,6 +31,58 @@ func sharedGateway(t *testing.T, addr, id string) (*server, *ratelimit.Cluster) 
 		cfg.Limiter, cfg.Concurrency, cfg.SharedLimits = lim, conc, c
 	})
 	return s, c
+}
+
+// limitModes are the two places a gateway's limits live: in its memory,
+// or shared through the machine's Redis (a key prefix of the test's own).
+var limitModes = []struct {
+	name    string
+	options func(t *testing.T) func(*gateway.Config)
+}{
+	{"local", func(*testing.T) func(*gateway.Config) { return func(*gateway.Config) {} }},
+	{"shared", withSharedLimits},
+}
+
+// withSharedLimits is a gateway option: limits shared through Redis.
+func withSharedLimits(t *testing.T) func(*gateway.Config) {
+	t.Helper()
+	rdb, prefix := servicetest.Redis(t)
+	c, err := ratelimit.NewCluster(ratelimit.ClusterConfig{URL: "redis://" + rdb.Options().Addr, Prefix: prefix,
+		MaxKeys: 1000, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	lim, _ := c.Limiter()
+	conc, _ := c.Concurrency()
+	return func(cfg *gateway.Config) { cfg.Limiter, cfg.Concurrency, cfg.SharedLimits = lim, conc, c }
+}
+
+// Shared caps answer as local ones: a run that finds its function's
+// slot taken waits, and is refused with 429 concurrency_limited when the
+// slot is not given back in time; a slot given back is free again.
+func TestSharedConcurrencyCap(t *testing.T) {
+	s := startServerWith(t, t.TempDir(), "inprocess", 0, withSharedLimits(t), func(c *gateway.Config) {
+		c.Usage = gateway.UsageDefaults{TenantConcurrency: 10, QueueWait: 100 * time.Millisecond}
+	})
+	path := "/v1/fn/" + s.deployWith(map[string]any{"name": "slow", "limits": map[string]any{"concurrency": 1},
+		"source": `function main(d) { const end = Date.now() + (d.ms || 0); while (Date.now() < end) {} return "done" }`})
+	first := make(chan response, 1)
+	go func() { first <- s.do("POST", path, `{"ms":600}`, nil) }()
+	time.Sleep(200 * time.Millisecond) // the first runs
+	r := s.do("POST", path, `{}`, nil)
+	if r.status != http.StatusTooManyRequests || r.errorCode(t) != "concurrency_limited" || r.header.Get("Retry-After") != "1" ||
+		!strings.Contains(string(r.body), "function already has 1 runs in progress") {
+		t.Fatalf("while the slot is held: %d %s %v", r.status, r.body, r.header)
+	}
+	if r := <-first; r.status != http.StatusOK {
+		t.Fatalf("the first: %d %s", r.status, r.body)
+	}
+	for i := range 3 {
+		if r := s.do("POST", path, `{}`, nil); r.status != http.StatusOK {
+			t.Fatalf("call %d after the slot was given back: %d %s", i, r.status, r.body)
+		}
+	}
 }
 
 // metricValue reads one sample of s's /metrics.

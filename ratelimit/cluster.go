@@ -57,6 +57,8 @@ type Cluster struct {
 	log    *slog.Logger
 	remote *Redis
 	conc   *RedisConcurrency
+	after  *afterRun    // CPU charges and slot releases, in the background
+	admits *scriptBatch // admitScript's calls, pipelined
 
 	down      atomic.Bool   // deciding locally
 	fallbacks atomic.Uint64 // switches to local decisions
@@ -107,6 +109,10 @@ func NewCluster(cfg ClusterConfig) (*Cluster, error) {
 		rdb.Close()
 		return nil, err
 	}
+	c.after = newAfterRun(rdb, c.fail)
+	// Two senders: one round trip in flight while the next batch forms.
+	c.admits = newScriptBatch(rdb, admitScript, 2, c.stop)
+	c.conc.after = c.after
 	c.beat()
 	go c.heartbeats()
 	return c, nil
@@ -178,6 +184,7 @@ func (c *Cluster) Close() error {
 	c.once.Do(func() { close(c.stop) })
 	<-c.done
 	c.conc.Close()
+	c.after.close() // what runs that ended owe, and the slots they freed
 	if c.Shared() {
 		c.rdb.ZRem(context.Background(), c.cfg.Prefix+"gateways", c.cfg.ID)
 	}

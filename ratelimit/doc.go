@@ -5,6 +5,12 @@
 // response headers (Decision.WriteHeaders, Tightest) and client-IP
 // extraction behind trusted proxies (TrustedProxies, IPKey).
 //
+// Cluster shares all of them between gateways through Redis. Its limiter
+// is also a RunAdmitter: a run's buckets, budget and slots are decided in
+// one script call (pipelined with the runs admitted at the same moment),
+// and what the run owes and gives back afterwards is written in the
+// background, many runs' in one round trip.
+//
 // The package knows nothing about HTTP frameworks; the gateway's middleware
 // maps requests to keys and policies and decisions to responses.
 package ratelimit

@@ -41,23 +41,36 @@ func (r *Redis) Allow(ctx context.Context, key string, p Policy) (Decision, erro
 	}
 	// redis_rate counts whole events per period: one event per 1/Rate
 	// seconds expresses any rate, fractional ones included.
-	lim := redis_rate.Limit{Rate: 1, Burst: p.Burst, Period: time.Duration(float64(time.Second) / p.Rate)}
-	res, err := r.gcra.Allow(ctx, r.prefix+"allow:"+key, lim)
+	lim := redis_rate.Limit{Rate: 1, Burst: p.Burst, Period: gcraPeriod(p)}
+	res, err := r.gcra.Allow(ctx, r.allowKey(key), lim)
 	if err != nil {
 		return Decision{}, fmt.Errorf("ratelimit: redis allow %q: %w", key, err)
 	}
-	d := Decision{Policy: p, Allowed: res.Allowed > 0, Remaining: max(0, res.Remaining)}
+	return gcraDecision(p, res.Allowed > 0, res.Remaining, res.RetryAfter, res.ResetAfter), nil
+}
+
+// allowKey is where Allow keeps key's bucket (redis_rate adds "rate:").
+func (r *Redis) allowKey(key string) string { return r.prefix + "allow:" + key }
+
+// gcraPeriod is the time one token of p takes to come back.
+func gcraPeriod(p Policy) time.Duration { return time.Duration(float64(time.Second) / p.Rate) }
+
+// gcraDecision reads a GCRA answer (whole tokens remaining, the waits
+// until the next token and until the bucket is full) as Local's Decision.
+func gcraDecision(p Policy, allowed bool, remaining int, retryAfter, resetAfter time.Duration) Decision {
+	d := Decision{Policy: p, Allowed: allowed, Remaining: max(0, remaining)}
 	if !d.Allowed {
-		d.RetryAfter = max(0, res.RetryAfter)
+		d.Remaining = 0
+		d.RetryAfter = max(0, retryAfter)
 		d.Reset = d.RetryAfter
-		return d, nil
+		return d
 	}
-	d.Reset = max(0, res.ResetAfter)
+	d.Reset = max(0, resetAfter)
 	if d.Remaining == 0 {
 		// As Local: with no whole token left, Reset is until the next one.
-		d.Reset = max(0, res.ResetAfter-time.Duration(p.Burst-1)*lim.Period)
+		d.Reset = max(0, resetAfter-time.Duration(p.Burst-1)*gcraPeriod(p))
 	}
-	return d, nil
+	return d
 }
 
 // debitScript brings key's balance up to date, takes ARGV[3] from it and
@@ -102,18 +115,22 @@ func (r *Redis) Debit(ctx context.Context, key string, p Policy, n float64) (Dec
 	if p.Unlimited() {
 		return unlimitedDecision(p), nil
 	}
-	now := ""
-	if r.now != nil {
-		now = strconv.FormatInt(r.now().UnixMicro(), 10)
-	}
-	v, err := debitScript.Run(ctx, r.rdb, []string{r.prefix + "debit:" + key},
-		strconv.FormatFloat(p.Rate, 'g', -1, 64), p.Burst, strconv.FormatFloat(n, 'g', -1, 64), now).Text()
+	v, err := debitScript.Run(ctx, r.rdb, []string{r.debitKey(key)}, r.debitArgs(p, n)...).Text()
 	if err != nil {
 		return Decision{}, fmt.Errorf("ratelimit: redis debit %q: %w", key, err)
 	}
+	d, err := balanceDecision(p, v)
+	if err != nil {
+		return Decision{}, fmt.Errorf("ratelimit: redis debit %q: %w", key, err)
+	}
+	return d, nil
+}
+
+// balanceDecision reads a balance a script returned (tokens, as text).
+func balanceDecision(p Policy, v string) (Decision, error) {
 	tokens, err := strconv.ParseFloat(v, 64)
 	if err != nil {
-		return Decision{}, fmt.Errorf("ratelimit: redis debit %q: balance %q: %w", key, v, err)
+		return Decision{}, fmt.Errorf("balance %q: %w", v, err)
 	}
 	d := (&balance{tokens: tokens}).decision(p)
 	if !d.Allowed {
@@ -124,6 +141,18 @@ func (r *Redis) Debit(ctx context.Context, key string, p Policy, n float64) (Dec
 	}
 	return d, nil
 }
+
+// debitArgs are debitScript's arguments for n from p's balance.
+func (r *Redis) debitArgs(p Policy, n float64) []any {
+	now := ""
+	if r.now != nil {
+		now = strconv.FormatInt(r.now().UnixMicro(), 10)
+	}
+	return []any{strconv.FormatFloat(p.Rate, 'g', -1, 64), p.Burst, strconv.FormatFloat(n, 'g', -1, 64), now}
+}
+
+// debitKey is where Debit keeps key's balance.
+func (r *Redis) debitKey(key string) string { return r.prefix + "debit:" + key }
 
 // roundUp rounds d up to a multiple of m.
 func roundUp(d, m time.Duration) time.Duration {

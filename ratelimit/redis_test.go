@@ -2,6 +2,8 @@ package ratelimit
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 	"math"
 	"sync"
 	"sync/atomic"
@@ -125,4 +127,69 @@ func BenchmarkRedisOps(b *testing.B) {
 			release()
 		}
 	})
+	// A run's limits through a Cluster: admitted (bucket, budget, slot)
+	// in one round trip; the charge and the release are queued, and
+	// written in the background, many in a round trip.
+	cl, err := NewCluster(ClusterConfig{URL: "redis://" + rdb.Options().Addr, Prefix: prefix, ID: "bench",
+		Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer cl.Close()
+	cll, _ := cl.Limiter()
+	ra := cll.(RunAdmitter)
+	req := RunRequest{Rates: []Bucket{{"t", p}}, Budget: Bucket{"cpu:t", p}, Slots: []Slot{{"tenant:t", 10000}}}
+	admit := func() error {
+		v, ok := ra.AdmitRun(ctx, req)
+		if !ok || v.Release == nil {
+			return fmt.Errorf("not admitted: %+v, %v", v, ok)
+		}
+		if err := ra.Charge("cpu:t", p, 0.1); err != nil {
+			return err
+		}
+		v.Release()
+		return nil
+	}
+	// What a run asked of Redis before RunAdmitter: five round trips.
+	fiveOps := func() error {
+		if _, err := l.Allow(ctx, "t", p); err != nil {
+			return err
+		}
+		if _, err := l.Debit(ctx, "cpu:t", p, 0); err != nil {
+			return err
+		}
+		release, err := c.Acquire(ctx, "tenant:t", 10000, 100, time.Second)
+		if err != nil {
+			return err
+		}
+		if _, err := l.Debit(ctx, "cpu:t", p, 0.1); err != nil {
+			return err
+		}
+		release()
+		return nil
+	}
+	for _, run := range []struct {
+		name string
+		f    func() error
+	}{{"run:five-ops", fiveOps}, {"run:admit+charge+release", admit}} {
+		b.Run(run.name, func(b *testing.B) {
+			for b.Loop() {
+				if err := run.f(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		// 32 runs at once, as bench/redislimit.sh's load.
+		b.Run(run.name+"/parallel", func(b *testing.B) {
+			b.SetParallelism(16)
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if err := run.f(); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
+	}
 }

@@ -43,6 +43,7 @@ type RedisConcurrency struct {
 	seq    atomic.Uint64
 	line   *Concurrency // who polls Redis next, per key
 	onErr  func(error)  // told of failures outside Acquire (renewals, releases)
+	after  *afterRun    // if set, releases go through it
 
 	mu   sync.Mutex
 	held map[string]string // member → key
@@ -145,8 +146,7 @@ func (r *RedisConcurrency) Acquire(ctx context.Context, key string, limit, queue
 
 // try takes a slot if one is free: its release, or nil.
 func (r *RedisConcurrency) try(ctx context.Context, key string, limit int) (func(), error) {
-	member := r.id + ":" + strconv.FormatUint(r.seq.Add(1), 10)
-	zkey := r.prefix + "conc:" + key
+	member, zkey := r.member(), r.slotKey(key)
 	// Not the caller's cancellation: a slot taken in Redis must be known
 	// here, or it would be held until its lease ends.
 	ok, err := acquireScript.Run(context.WithoutCancel(ctx), r.rdb, []string{zkey}, member, limit, r.lease.Milliseconds()).Int()
@@ -156,6 +156,18 @@ func (r *RedisConcurrency) try(ctx context.Context, key string, limit int) (func
 	if ok != 1 {
 		return nil, nil
 	}
+	return r.hold(key, zkey, member), nil
+}
+
+// member names a new holder of this process.
+func (r *RedisConcurrency) member() string { return r.id + ":" + strconv.FormatUint(r.seq.Add(1), 10) }
+
+// slotKey is the sorted set of key's holders.
+func (r *RedisConcurrency) slotKey(key string) string { return r.prefix + "conc:" + key }
+
+// hold keeps renewing the lease of member, a holder of zkey taken in
+// Redis, and returns its release.
+func (r *RedisConcurrency) hold(key, zkey, member string) func() {
 	r.mu.Lock()
 	r.held[member] = zkey
 	r.mu.Unlock()
@@ -167,12 +179,22 @@ func (r *RedisConcurrency) try(ctx context.Context, key string, limit int) (func
 		r.mu.Lock()
 		delete(r.held, member)
 		r.mu.Unlock()
+		if r.after != nil {
+			// In the background, with other writes: the lease frees the
+			// slot anyway if Redis cannot be written.
+			r.after.send(afterOp{key: zkey, member: member})
+			return
+		}
 		if err := r.rdb.ZRem(context.Background(), zkey, member).Err(); err != nil {
 			// The lease frees the slot anyway.
 			r.onErr(fmt.Errorf("%w: releasing %q: %w", errRedis, key, err))
 		}
-	}, nil
+	}
 }
+
+// queued reports whether callers of this process wait for key: a
+// newcomer does not take a slot ahead of them.
+func (r *RedisConcurrency) queued(key string) bool { return r.line.InFlight(key) > 0 }
 
 // renew extends the leases of this process's holders every third of a
 // lease until Close.
