@@ -1,0 +1,50 @@
+package storerow
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+
+	"github.com/scriptforge/scriptforge/functions/queue"
+)
+
+// QueueColumns are the columns of queue_runs ScanQueued reads, in its order.
+const QueueColumns = `id, tenant, function_id, export, data, headers, callback_url, idempotency_key, state, attempts,
+max_attempts, errors, token, lease_until, next_at, status, result, error, enqueued_at, started_at, finished_at,
+callback_state, callback_attempts`
+
+// ScanQueued reads a row of QueueColumns. A result column with nothing
+// in it (NULL or empty) is no result.
+func ScanQueued(row Scanner) (queue.Run, error) {
+	var r queue.Run
+	var headers, errs string
+	var lease, next, enq, started, finished int64
+	var data, result []byte
+	err := row.Scan(&r.ID, &r.Tenant, &r.FunctionID, &r.Export, &data, &headers, &r.CallbackURL, &r.IdempotencyKey,
+		&r.State, &r.Attempts, &r.MaxAttempts, &errs, &r.Token, &lease, &next, &r.Status, &result, &r.Error,
+		&enq, &started, &finished, &r.CallbackState, &r.CallbackAttempts)
+	if err != nil {
+		return queue.Run{}, err
+	}
+	r.Data = data
+	if len(result) > 0 {
+		r.Result = result
+	}
+	if err := json.Unmarshal([]byte(headers), &r.Headers); err != nil {
+		return queue.Run{}, fmt.Errorf("headers of %s: %w", r.ID, err)
+	}
+	if err := json.Unmarshal([]byte(errs), &r.Errors); err != nil {
+		return queue.Run{}, fmt.Errorf("errors of %s: %w", r.ID, err)
+	}
+	r.LeaseUntil, r.NextAt, r.EnqueuedAt = OptMillis(lease), OptMillis(next), FromMillis(enq)
+	r.StartedAt, r.FinishedAt = OptMillis(started), OptMillis(finished)
+	return r, nil
+}
+
+// NewToken is a fresh lease token: 96 random bits in hex.
+func NewToken() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:]) // crypto/rand does not fail on Linux
+	return hex.EncodeToString(b[:])
+}
