@@ -2,10 +2,8 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/scriptforge/scriptforge/functions"
@@ -15,24 +13,11 @@ import (
 // Create inserts a function with version 1 live, under a fresh id and UUID.
 func (s *Store) Create(ctx context.Context, tenant, name string, set functions.Settings, v functions.NewVersion) (functions.Deployed, error) {
 	now := s.stamp()
-	if set.Auth == "" {
-		set.Auth = functions.AuthPublic
-	}
-	f := functions.Function{
-		ID:            functions.NewID("fn_"),
-		Tenant:        tenant,
-		UUID:          uuid.NewString(),
-		Name:          name,
-		LiveVersion:   1,
-		LatestVersion: 1,
-		Settings:      set,
-		CreatedAt:     now,
-		UpdatedAt:     now,
-	}
-	limits, err := json.Marshal(set.Limits)
+	f, limits, err := storerow.NewFunction(tenant, name, set, now)
 	if err != nil {
-		return functions.Deployed{}, fmt.Errorf("postgres: create function %q: encode limits: %w", name, err)
+		return functions.Deployed{}, fmt.Errorf("postgres: create function %q: %w", name, err)
 	}
+	set = f.Settings // with its defaults
 	ver, err := storerow.MakeVersion(f.ID, 1, v, now)
 	if err != nil {
 		return functions.Deployed{}, fmt.Errorf("postgres: create function %q: %w", name, err)
@@ -41,7 +26,7 @@ func (s *Store) Create(ctx context.Context, tenant, name string, set functions.S
 		_, err := tx.Exec(ctx, `
 INSERT INTO functions (id, tenant, uuid, name, live_version, latest_version, auth, limits, fresh_runtime, voice, routing_priority, routing_order, input_schema, output_schema, schedule, schedule_since, created_at, updated_at, callback_url)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
-			f.ID, f.Tenant, f.UUID, f.Name, f.LiveVersion, f.LatestVersion, string(set.Auth), string(limits), set.FreshRuntime, storerow.EncodeVoice(set.Voice),
+			f.ID, f.Tenant, f.UUID, f.Name, f.LiveVersion, f.LatestVersion, string(set.Auth), limits, set.FreshRuntime, storerow.EncodeVoice(set.Voice),
 			string(set.RoutingPriority), set.RoutingOrder, string(set.InputSchema), string(set.OutputSchema), string(set.Schedule), storerow.ToMillis(f.CreatedAt),
 			storerow.ToMillis(f.CreatedAt), storerow.ToMillis(f.UpdatedAt), set.CallbackURL)
 		// The constraint's name tells a name clash (the caller's) from a
@@ -144,16 +129,16 @@ RETURNING `+storerow.FunctionCols, newUUID, storerow.ToMillis(s.stamp()), tenant
 // only when the schedule changes: its slots start after it was set.
 func (s *Store) UpdateSettings(ctx context.Context, tenant, id string, set functions.Settings) (functions.Function, error) {
 	now := storerow.ToMillis(s.stamp())
-	limits, err := json.Marshal(set.Limits)
+	limits, err := storerow.EncodeLimits(set.Limits)
 	if err != nil {
-		return functions.Function{}, fmt.Errorf("postgres: update settings of function %s: encode limits: %w", id, err)
+		return functions.Function{}, fmt.Errorf("postgres: update settings of function %s: %w", id, err)
 	}
 	f, err := storerow.ScanFunction(s.pool.QueryRow(ctx, `
 UPDATE functions SET auth = $1, limits = $2, fresh_runtime = $3, voice = $4, routing_priority = $5, routing_order = $6, input_schema = $7, output_schema = $8,
 	schedule_since = CASE WHEN schedule = $9 THEN schedule_since ELSE $10 END, -- SET reads the row as it was: the old schedule
 	schedule = $9, updated_at = $10, callback_url = $13
 WHERE tenant = $11 AND id = $12
-RETURNING `+storerow.FunctionCols, string(set.Auth), string(limits), set.FreshRuntime, storerow.EncodeVoice(set.Voice),
+RETURNING `+storerow.FunctionCols, string(set.Auth), limits, set.FreshRuntime, storerow.EncodeVoice(set.Voice),
 		string(set.RoutingPriority), set.RoutingOrder, string(set.InputSchema), string(set.OutputSchema),
 		string(set.Schedule), now, tenant, id, set.CallbackURL))
 	if isNoRows(err) {

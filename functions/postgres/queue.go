@@ -33,18 +33,10 @@ func (s *Store) Queue() backend.Queue { return &Queue{s: s} }
 // The counts are held only from the insert to the commit: every accept
 // and every run's end in the cluster takes them.
 func (q *Queue) Enqueue(ctx context.Context, r queue.Run, lim queue.Limits) (queue.Run, bool, error) {
-	headers, err := json.Marshal(r.Headers)
+	r, headers, err := storerow.NewQueued(r, q.s.stamp)
 	if err != nil {
 		return r, false, fmt.Errorf("postgres: enqueue: %w", err)
 	}
-	if r.Data == nil {
-		r.Data = json.RawMessage("{}")
-	}
-	if r.EnqueuedAt.IsZero() {
-		r.EnqueuedAt = q.s.stamp()
-	}
-	r.State, r.Attempts, r.Errors, r.NextAt = queue.Queued, 0, nil, r.EnqueuedAt
-	r.MaxAttempts = max(r.MaxAttempts, 1)
 	out, created := r, false
 	err = inTx(ctx, q.s.pool, func(tx pgx.Tx) error {
 		// A run with the same key (stored before, or committed by another
@@ -53,7 +45,7 @@ func (q *Queue) Enqueue(ctx context.Context, r queue.Run, lim queue.Limits) (que
 INSERT INTO queue_runs (id, tenant, function_id, export, data, headers, callback_url, idempotency_key, state, max_attempts, next_at, enqueued_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 ON CONFLICT (tenant, idempotency_key) WHERE idempotency_key <> '' DO NOTHING`,
-			r.ID, r.Tenant, r.FunctionID, r.Export, []byte(r.Data), string(headers), r.CallbackURL, r.IdempotencyKey,
+			r.ID, r.Tenant, r.FunctionID, r.Export, []byte(r.Data), headers, r.CallbackURL, r.IdempotencyKey,
 			string(queue.Queued), r.MaxAttempts, storerow.ToMillis(r.NextAt), storerow.ToMillis(r.EnqueuedAt))
 		if err != nil {
 			return err
@@ -133,8 +125,7 @@ func (q *Queue) Claim(ctx context.Context, now time.Time, lease time.Duration) (
 			if err != nil {
 				return err
 			}
-			r.State, r.Attempts, r.Token = queue.Running, r.Attempts+1, storerow.NewToken()
-			r.StartedAt, r.LeaseUntil = storerow.FromMillis(at), storerow.FromMillis(storerow.ToMillis(now.Add(lease)))
+			r = storerow.Claimed(r, now, lease)
 			if _, err := tx.Exec(ctx, `
 UPDATE queue_runs SET state = $1, attempts = $2, token = $3, started_at = $4, lease_until = $5, errors = $6 WHERE id = $7`,
 				string(r.State), r.Attempts, r.Token, at, storerow.ToMillis(r.LeaseUntil), string(errs), r.ID); err != nil {

@@ -13,21 +13,7 @@ import (
 // ScheduledFunctions lists every tenant's functions with a schedule, each
 // with its latest fire record's slot, in one query.
 func (s *Store) ScheduledFunctions(ctx context.Context) ([]schedule.Scheduled, error) {
-	list, err := queryAll(ctx, s.pool, func(row scanner) (schedule.Scheduled, error) {
-		var sc schedule.Scheduled
-		var since int64
-		var last *int64
-		if err := row.Scan(&sc.Tenant, &sc.FunctionID, &sc.Schedule, &since, &last); err != nil {
-			return sc, err
-		}
-		sc.Since = storerow.FromMillis(since)
-		if last != nil {
-			sc.LastSlot = storerow.FromMillis(*last)
-		}
-		return sc, nil
-	}, `
-SELECT f.tenant, f.id, f.schedule, f.schedule_since, (SELECT max(slot) FROM schedule_fires WHERE function_id = f.id)
-FROM functions f WHERE f.schedule <> '' ORDER BY f.id`)
+	list, err := queryAll(ctx, s.pool, storerow.ScanScheduled, storerow.ScheduledSelect)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: scheduled functions: %w", err)
 	}

@@ -3,11 +3,8 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
-
-	"github.com/google/uuid"
 
 	"github.com/scriptforge/scriptforge/functions"
 	"github.com/scriptforge/scriptforge/functions/storerow"
@@ -23,24 +20,11 @@ type querier interface {
 // Create inserts a function with version 1 live, under a fresh File ID and UUID.
 func (s *Store) Create(ctx context.Context, tenant, name string, set functions.Settings, v functions.NewVersion) (functions.Deployed, error) {
 	now := s.stamp()
-	if set.Auth == "" {
-		set.Auth = functions.AuthPublic
-	}
-	f := functions.Function{
-		ID:            functions.NewID("fn_"),
-		Tenant:        tenant,
-		UUID:          uuid.NewString(),
-		Name:          name,
-		LiveVersion:   1,
-		LatestVersion: 1,
-		Settings:      set,
-		CreatedAt:     now,
-		UpdatedAt:     now,
-	}
-	limits, err := json.Marshal(set.Limits)
+	f, limits, err := storerow.NewFunction(tenant, name, set, now)
 	if err != nil {
-		return functions.Deployed{}, fmt.Errorf("sqlite: create function %q: encode limits: %w", name, err)
+		return functions.Deployed{}, fmt.Errorf("sqlite: create function %q: %w", name, err)
 	}
+	set = f.Settings // with its defaults
 	ver, err := storerow.MakeVersion(f.ID, 1, v, now)
 	if err != nil {
 		return functions.Deployed{}, fmt.Errorf("sqlite: create function %q: %w", name, err)
@@ -49,7 +33,7 @@ func (s *Store) Create(ctx context.Context, tenant, name string, set functions.S
 		_, err := tx.ExecContext(ctx, `
 INSERT INTO functions (id, tenant, uuid, name, live_version, latest_version, auth, limits, fresh_runtime, voice, routing_priority, routing_order, input_schema, output_schema, schedule, schedule_since, callback_url, created_at, updated_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			f.ID, f.Tenant, f.UUID, f.Name, f.LiveVersion, f.LatestVersion, string(set.Auth), string(limits), set.FreshRuntime, storerow.EncodeVoice(set.Voice),
+			f.ID, f.Tenant, f.UUID, f.Name, f.LiveVersion, f.LatestVersion, string(set.Auth), limits, set.FreshRuntime, storerow.EncodeVoice(set.Voice),
 			string(set.RoutingPriority), set.RoutingOrder, string(set.InputSchema), string(set.OutputSchema), string(set.Schedule), storerow.ToMillis(f.CreatedAt),
 			set.CallbackURL, storerow.ToMillis(f.CreatedAt), storerow.ToMillis(f.UpdatedAt))
 		if isUniqueViolation(err) {
@@ -167,16 +151,16 @@ RETURNING `+storerow.FunctionCols, newUUID, storerow.ToMillis(s.stamp()), tenant
 // UpdateSettings replaces the function's auth mode and usage limits.
 func (s *Store) UpdateSettings(ctx context.Context, tenant, id string, set functions.Settings) (functions.Function, error) {
 	now := storerow.ToMillis(s.stamp())
-	limits, err := json.Marshal(set.Limits)
+	limits, err := storerow.EncodeLimits(set.Limits)
 	if err != nil {
-		return functions.Function{}, fmt.Errorf("sqlite: update settings of function %s: encode limits: %w", id, err)
+		return functions.Function{}, fmt.Errorf("sqlite: update settings of function %s: %w", id, err)
 	}
 	row := s.db.QueryRowContext(ctx, `
 UPDATE functions SET auth = ?, limits = ?, fresh_runtime = ?, voice = ?, routing_priority = ?, routing_order = ?, input_schema = ?, output_schema = ?,
 	schedule_since = CASE WHEN schedule = ? THEN schedule_since ELSE ? END, -- SET reads the row as it was: the old schedule
 	schedule = ?, callback_url = ?, updated_at = ?
 WHERE tenant = ? AND id = ?
-RETURNING `+storerow.FunctionCols, string(set.Auth), string(limits), set.FreshRuntime, storerow.EncodeVoice(set.Voice),
+RETURNING `+storerow.FunctionCols, string(set.Auth), limits, set.FreshRuntime, storerow.EncodeVoice(set.Voice),
 		string(set.RoutingPriority), set.RoutingOrder, string(set.InputSchema), string(set.OutputSchema),
 		string(set.Schedule), now, string(set.Schedule), set.CallbackURL, now, tenant, id)
 	f, err := storerow.ScanFunction(row)

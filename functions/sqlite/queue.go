@@ -31,19 +31,11 @@ func (s *Store) Queue() backend.Queue { return &Queue{s: s} }
 // check is in the same transaction, so the bounds hold exactly however
 // many gateways enqueue.
 func (q *Queue) Enqueue(ctx context.Context, r queue.Run, lim queue.Limits) (queue.Run, bool, error) {
-	headers, err := json.Marshal(r.Headers)
+	r, headers, err := storerow.NewQueued(r, q.s.stamp)
 	if err != nil {
 		return r, false, fmt.Errorf("sqlite: enqueue: %w", err)
 	}
-	if r.Data == nil {
-		r.Data = json.RawMessage("{}")
-	}
-	if r.EnqueuedAt.IsZero() {
-		r.EnqueuedAt = q.s.stamp()
-	}
-	r.State, r.Attempts, r.Errors, r.NextAt = queue.Queued, 0, nil, r.EnqueuedAt
-	r.MaxAttempts = max(r.MaxAttempts, 1)
-	req := &enqueueReq{r: r, headers: string(headers), lim: lim, wake: make(chan struct{}, 1)}
+	req := &enqueueReq{r: r, headers: headers, lim: lim, wake: make(chan struct{}, 1)}
 	b := &q.s.enqueues
 	b.mu.Lock()
 	b.pending = append(b.pending, req)
@@ -229,8 +221,7 @@ func (q *Queue) Claim(ctx context.Context, now time.Time, lease time.Duration) (
 			if err != nil {
 				return err
 			}
-			r.State, r.Attempts, r.Token = queue.Running, r.Attempts+1, storerow.NewToken()
-			r.StartedAt, r.LeaseUntil = storerow.FromMillis(at), storerow.FromMillis(storerow.ToMillis(now.Add(lease)))
+			r = storerow.Claimed(r, now, lease)
 			if _, err := tx.ExecContext(ctx, `
 UPDATE queue_runs SET state = ?, attempts = ?, token = ?, started_at = ?, lease_until = ?, errors = ? WHERE id = ?`,
 				string(r.State), r.Attempts, r.Token, at, storerow.ToMillis(r.LeaseUntil), string(errs), r.ID); err != nil {

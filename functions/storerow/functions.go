@@ -1,8 +1,11 @@
 package storerow
 
 import (
+	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/scriptforge/scriptforge/functions"
 )
@@ -141,4 +144,36 @@ func MakeVersion(functionID string, number int, nv functions.NewVersion, now tim
 		},
 		EnvJSON: enc,
 	}, nil
+}
+
+// NewFunction is a function about to be created at now: a fresh id and
+// UUID, version 1 live, public unless set says otherwise. limits is its
+// limits column.
+func NewFunction(tenant, name string, set functions.Settings, now time.Time) (f functions.Function, limits string, err error) {
+	if set.Auth == "" {
+		set.Auth = functions.AuthPublic
+	}
+	if limits, err = EncodeLimits(set.Limits); err != nil {
+		return functions.Function{}, "", err
+	}
+	return functions.Function{
+		ID:            functions.NewID("fn_"),
+		Tenant:        tenant,
+		UUID:          uuid.NewString(),
+		Name:          name,
+		LiveVersion:   1,
+		LatestVersion: 1,
+		Settings:      set,
+		CreatedAt:     now,
+		UpdatedAt:     now,
+	}, limits, nil
+}
+
+// EncodeLimits is a function's limits column.
+func EncodeLimits(l functions.UsageLimits) (string, error) {
+	b, err := json.Marshal(l)
+	if err != nil {
+		return "", fmt.Errorf("encode limits: %w", err)
+	}
+	return string(b), nil
 }

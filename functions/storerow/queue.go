@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/scriptforge/scriptforge/functions/queue"
 )
@@ -47,4 +48,32 @@ func NewToken() string {
 	var b [12]byte
 	_, _ = rand.Read(b[:]) // crypto/rand does not fail on Linux
 	return hex.EncodeToString(b[:])
+}
+
+// NewQueued is r as a run about to be queued: queued, due at once, no
+// attempts or errors yet, at least one attempt allowed, {} as data when it
+// has none, enqueued at stamp() unless r says when. headers is its headers
+// column.
+func NewQueued(r queue.Run, stamp func() time.Time) (queued queue.Run, headers string, err error) {
+	h, err := json.Marshal(r.Headers)
+	if err != nil {
+		return r, "", err
+	}
+	if r.Data == nil {
+		r.Data = json.RawMessage("{}")
+	}
+	if r.EnqueuedAt.IsZero() {
+		r.EnqueuedAt = stamp()
+	}
+	r.State, r.Attempts, r.Errors, r.NextAt = queue.Queued, 0, nil, r.EnqueuedAt
+	r.MaxAttempts = max(r.MaxAttempts, 1)
+	return r, string(h), nil
+}
+
+// Claimed is r as claimed at now for lease: running, its attempts one
+// more, under a fresh token, its times at storage precision.
+func Claimed(r queue.Run, now time.Time, lease time.Duration) queue.Run {
+	r.State, r.Attempts, r.Token = queue.Running, r.Attempts+1, NewToken()
+	r.StartedAt, r.LeaseUntil = FromMillis(ToMillis(now)), FromMillis(ToMillis(now.Add(lease)))
+	return r
 }

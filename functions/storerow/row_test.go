@@ -1,6 +1,7 @@
 package storerow
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -290,5 +291,79 @@ func TestMakeVersionCopiesEnv(t *testing.T) {
 	}
 	if v, _ := MakeVersion("fn_1", 1, functions.NewVersion{}, now); v.EnvJSON != "[]" || v.Env == nil {
 		t.Errorf("no env: EnvJSON %q, Env %#v; want [] and an empty slice", v.EnvJSON, v.Env)
+	}
+}
+
+func TestNewFunction(t *testing.T) {
+	now := time.UnixMilli(7).UTC()
+	tests := []struct {
+		name     string
+		set      functions.Settings
+		wantAuth functions.AuthMode
+	}{
+		{"public unless set", functions.Settings{}, functions.AuthPublic},
+		{"auth kept", functions.Settings{Auth: functions.AuthMode("key")}, functions.AuthMode("key")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, limits, err := NewFunction("t1", "hello", tt.set, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f.Auth != tt.wantAuth || f.Tenant != "t1" || f.Name != "hello" || f.LiveVersion != 1 || f.LatestVersion != 1 ||
+				!strings.HasPrefix(f.ID, "fn_") || f.UUID == "" || !f.CreatedAt.Equal(now) || !f.UpdatedAt.Equal(now) {
+				t.Errorf("NewFunction = %+v", f)
+			}
+			var back functions.UsageLimits
+			if err := DecodeObject(limits, &back); err != nil || back != tt.set.Limits {
+				t.Errorf("limits column %q decodes to %+v, %v; want %+v", limits, back, err, tt.set.Limits)
+			}
+		})
+	}
+	a, _, _ := NewFunction("t", "a", functions.Settings{}, now)
+	b, _, _ := NewFunction("t", "b", functions.Settings{}, now)
+	if a.ID == b.ID || a.UUID == b.UUID {
+		t.Errorf("two functions share an id or UUID: %s/%s, %s/%s", a.ID, a.UUID, b.ID, b.UUID)
+	}
+}
+
+func TestNewQueued(t *testing.T) {
+	stamped := time.UnixMilli(5000).UTC()
+	given := time.UnixMilli(9000).UTC()
+	tests := []struct {
+		name        string
+		in          queue.Run
+		wantAt      time.Time
+		wantData    string
+		wantMax     int
+		wantHeaders string
+	}{
+		{"defaults", queue.Run{ID: "r1"}, stamped, "{}", 1, "null"},
+		{"kept", queue.Run{ID: "r2", Data: json.RawMessage(`[1]`), EnqueuedAt: given, MaxAttempts: 4, Headers: map[string]string{"a": "b"}},
+			given, "[1]", 4, `{"a":"b"}`},
+		{"reset", queue.Run{ID: "r3", State: queue.Dead, Attempts: 3, Errors: []queue.Attempt{{N: 1}}, MaxAttempts: -2}, stamped, "{}", 1, "null"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, headers, err := NewQueued(tt.in, func() time.Time { return stamped })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.State != queue.Queued || r.Attempts != 0 || r.Errors != nil || r.MaxAttempts != tt.wantMax ||
+				!r.EnqueuedAt.Equal(tt.wantAt) || !r.NextAt.Equal(tt.wantAt) || string(r.Data) != tt.wantData || headers != tt.wantHeaders {
+				t.Errorf("NewQueued = %+v, headers %q", r, headers)
+			}
+		})
+	}
+}
+
+func TestClaimed(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 678_900_000, time.UTC)
+	r := Claimed(queue.Run{ID: "r", State: queue.Queued, Attempts: 1, Token: "old"}, now, 30*time.Second)
+	if r.State != queue.Running || r.Attempts != 2 || r.Token == "old" || len(r.Token) != 24 {
+		t.Errorf("Claimed = %+v", r)
+	}
+	if !r.StartedAt.Equal(now.Truncate(time.Millisecond)) || !r.LeaseUntil.Equal(now.Add(30*time.Second).Truncate(time.Millisecond)) {
+		t.Errorf("StartedAt %v LeaseUntil %v: want them at millisecond precision", r.StartedAt, r.LeaseUntil)
 	}
 }
