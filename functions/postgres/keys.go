@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -13,20 +12,13 @@ import (
 // CreateKey stores an API key. The caller chooses the id and hashes the
 // secret; a zero CreatedAt is set to now. A duplicate id or hash fails.
 func (s *Store) CreateKey(ctx context.Context, k auth.Key) error {
-	if k.ID == "" || k.Hash == "" {
-		return errors.New("postgres: create api key: id and hash are required")
-	}
-	created := k.CreatedAt
-	if created.IsZero() {
-		created = s.now()
-	}
-	scopes, err := storerow.EncodeList(k.Scopes)
+	created, scopes, err := storerow.NewKeyRow(k, s.now)
 	if err != nil {
-		return fmt.Errorf("postgres: create api key %s: encode scopes: %w", k.ID, err)
+		return fmt.Errorf("postgres: create api key: %w", err)
 	}
 	if _, err := s.pool.Exec(ctx,
 		`INSERT INTO api_keys (id, tenant, name, hash, scopes, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-		k.ID, k.Tenant, k.Name, k.Hash, scopes, storerow.ToMillis(created),
+		k.ID, k.Tenant, k.Name, k.Hash, scopes, created,
 	); err != nil {
 		return fmt.Errorf("postgres: create api key %s: %w", k.ID, err)
 	}

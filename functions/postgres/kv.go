@@ -35,7 +35,7 @@ func (s *Store) KVGet(ctx context.Context, tenant, key string) (json.RawMessage,
 func (s *Store) KVSet(ctx context.Context, tenant, key string, value json.RawMessage, ttl time.Duration, quota functions.KVQuota) error {
 	now := s.now()
 	err := s.kvTx(ctx, tenant, func(tx pgx.Tx) error {
-		return kvPut(ctx, tx, tenant, key, value, expiry(now, ttl), now, quota)
+		return kvPut(ctx, tx, tenant, key, value, storerow.KVExpiry(now, ttl), now, quota)
 	})
 	if err != nil {
 		return fmt.Errorf("postgres: kv set: %w", err)
@@ -79,7 +79,7 @@ func (s *Store) KVIncr(ctx context.Context, tenant, key string, by float64, ttl 
 		}
 		sum += by
 		if ttl > 0 {
-			expires = expiry(now, ttl)
+			expires = storerow.KVExpiry(now, ttl)
 		}
 		return kvPut(ctx, tx, tenant, key, []byte(strconv.FormatFloat(sum, 'g', -1, 64)), expires, now, quota)
 	})
@@ -122,13 +122,7 @@ func checkQuota(ctx context.Context, tx pgx.Tx, tenant string, now time.Time, q 
 		tenant).Scan(&keys, &bytes); err != nil {
 		return err
 	}
-	if newKey && keys+1 > int64(q.MaxKeys) {
-		return fmt.Errorf("%w: the tenant has %d keys, its limit", functions.ErrKVQuota, keys)
-	}
-	if bytes+grow > q.MaxBytes {
-		return fmt.Errorf("%w: the tenant's keys and values would take %d bytes; its limit is %d", functions.ErrKVQuota, bytes+grow, q.MaxBytes)
-	}
-	return nil
+	return storerow.CheckKVQuota(q, keys, bytes, newKey, grow)
 }
 
 // KVDelete removes a key, expired or not; it reports whether a live one
@@ -148,17 +142,7 @@ func (s *Store) KVList(ctx context.Context, tenant, prefix, after string, limit 
 	// A range scan on the primary key: prefix <= key < prefix + U+10FFFF
 	// (byte order: the column is COLLATE "C").
 	from := max(prefix, after)
-	keys, err := queryAll(ctx, s.pool, func(row scanner) (functions.KVKey, error) {
-		var k functions.KVKey
-		var expires int64
-		if err := row.Scan(&k.Name, &expires); err != nil {
-			return k, err
-		}
-		if expires > 0 {
-			k.ExpiresAt = storerow.FromMillis(expires)
-		}
-		return k, nil
-	}, `SELECT key, expires_at FROM kv WHERE tenant = $1 AND key >= $2 AND `+live+` AND key > $4 AND key < $5 ORDER BY key LIMIT $6`,
+	keys, err := queryAll(ctx, s.pool, storerow.ScanKVKey, `SELECT key, expires_at FROM kv WHERE tenant = $1 AND key >= $2 AND `+live+` AND key > $4 AND key < $5 ORDER BY key LIMIT $6`,
 		tenant, from, storerow.ToMillis(s.now()), after, prefix+"\U0010FFFF", limit)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: kv list: %w", err)
@@ -182,12 +166,4 @@ DELETE FROM kv WHERE (tenant, key) IN (
 			return total, nil
 		}
 	}
-}
-
-// expiry is the expires_at column for a ttl; 0 without one.
-func expiry(now time.Time, ttl time.Duration) int64 {
-	if ttl <= 0 {
-		return 0
-	}
-	return storerow.ToMillis(now.Add(ttl))
 }

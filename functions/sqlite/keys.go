@@ -14,20 +14,13 @@ import (
 // CreateKey stores an API key. The caller chooses the ID and hashes the
 // secret; a zero CreatedAt is set to now. A duplicate ID or hash fails.
 func (s *Store) CreateKey(ctx context.Context, k auth.Key) error {
-	if k.ID == "" || k.Hash == "" {
-		return errors.New("sqlite: create api key: id and hash are required")
-	}
-	created := k.CreatedAt
-	if created.IsZero() {
-		created = s.now()
-	}
-	scopes, err := storerow.EncodeList(k.Scopes)
+	created, scopes, err := storerow.NewKeyRow(k, s.now)
 	if err != nil {
-		return fmt.Errorf("sqlite: create api key %s: encode scopes: %w", k.ID, err)
+		return fmt.Errorf("sqlite: create api key: %w", err)
 	}
 	if _, err := s.db.ExecContext(ctx,
 		`INSERT INTO api_keys (id, tenant, name, hash, scopes, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		k.ID, k.Tenant, k.Name, k.Hash, scopes, storerow.ToMillis(created),
+		k.ID, k.Tenant, k.Name, k.Hash, scopes, created,
 	); err != nil {
 		return fmt.Errorf("sqlite: create api key %s: %w", k.ID, err)
 	}

@@ -37,7 +37,7 @@ func (s *Store) KVGet(ctx context.Context, tenant, key string) (json.RawMessage,
 func (s *Store) KVSet(ctx context.Context, tenant, key string, value json.RawMessage, ttl time.Duration, quota functions.KVQuota) error {
 	now := s.now()
 	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
-		return s.kvPut(ctx, tx, tenant, key, string(value), expiry(now, ttl), now, quota)
+		return s.kvPut(ctx, tx, tenant, key, string(value), storerow.KVExpiry(now, ttl), now, quota)
 	})
 	if err != nil {
 		return fmt.Errorf("sqlite: kv set: %w", err)
@@ -69,7 +69,7 @@ func (s *Store) KVIncr(ctx context.Context, tenant, key string, by float64, ttl 
 		}
 		sum += by
 		if ttl > 0 {
-			expires = expiry(now, ttl)
+			expires = storerow.KVExpiry(now, ttl)
 		}
 		return s.kvPut(ctx, tx, tenant, key, strconv.FormatFloat(sum, 'g', -1, 64), expires, now, quota)
 	})
@@ -112,13 +112,7 @@ func (s *Store) checkQuota(ctx context.Context, tx *sql.Tx, tenant string, now t
 		tenant).Scan(&keys, &bytes); err != nil {
 		return err
 	}
-	if newKey && keys+1 > int64(q.MaxKeys) {
-		return fmt.Errorf("%w: the tenant has %d keys, its limit", functions.ErrKVQuota, keys)
-	}
-	if bytes+grow > q.MaxBytes {
-		return fmt.Errorf("%w: the tenant's keys and values would take %d bytes; its limit is %d", functions.ErrKVQuota, bytes+grow, q.MaxBytes)
-	}
-	return nil
+	return storerow.CheckKVQuota(q, keys, bytes, newKey, grow)
 }
 
 // KVDelete removes a key; it reports whether a live one was there.
@@ -140,17 +134,7 @@ func (s *Store) KVList(ctx context.Context, tenant, prefix, after string, limit 
 	limit = min(max(limit, 1), functions.MaxKVListLimit)
 	// A range scan on the primary key: prefix <= key < prefix + U+10FFFF.
 	from := max(prefix, after)
-	keys, err := queryAll(ctx, s.db, func(row scanner) (functions.KVKey, error) {
-		var k functions.KVKey
-		var expires int64
-		if err := row.Scan(&k.Name, &expires); err != nil {
-			return k, err
-		}
-		if expires > 0 {
-			k.ExpiresAt = storerow.FromMillis(expires)
-		}
-		return k, nil
-	}, `SELECT key, expires_at FROM kv WHERE tenant = ? AND key >= ? AND key > ? AND key < ? AND `+live+` ORDER BY key LIMIT ?`,
+	keys, err := queryAll(ctx, s.db, storerow.ScanKVKey, `SELECT key, expires_at FROM kv WHERE tenant = ? AND key >= ? AND key > ? AND key < ? AND `+live+` ORDER BY key LIMIT ?`,
 		tenant, from, after, prefix+"\U0010FFFF", storerow.ToMillis(s.now()), limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: kv list: %w", err)
@@ -178,12 +162,4 @@ DELETE FROM kv WHERE (tenant, key) IN (
 			return total, nil
 		}
 	}
-}
-
-// expiry is the expires_at column for a ttl; 0 without one.
-func expiry(now time.Time, ttl time.Duration) int64 {
-	if ttl <= 0 {
-		return 0
-	}
-	return storerow.ToMillis(now.Add(ttl))
 }

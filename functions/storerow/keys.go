@@ -1,6 +1,12 @@
 package storerow
 
-import "github.com/scriptforge/scriptforge/auth"
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/scriptforge/scriptforge/auth"
+)
 
 // KeyCols are the columns ScanKey reads, in its order.
 const KeyCols = `id, tenant, name, hash, scopes, created_at, last_used_at, revoked_at`
@@ -18,4 +24,20 @@ func ScanKey(row Scanner) (auth.Key, error) {
 		return auth.Key{}, err
 	}
 	return k, nil
+}
+
+// NewKeyRow checks a key about to be stored and encodes its columns: its
+// creation time (now() when it has none) and scopes.
+func NewKeyRow(k auth.Key, now func() time.Time) (created int64, scopes string, err error) {
+	if k.ID == "" || k.Hash == "" {
+		return 0, "", errors.New("id and hash are required")
+	}
+	at := k.CreatedAt
+	if at.IsZero() {
+		at = now()
+	}
+	if scopes, err = EncodeList(k.Scopes); err != nil {
+		return 0, "", fmt.Errorf("%s: encode scopes: %w", k.ID, err)
+	}
+	return ToMillis(at), scopes, nil
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scriptforge/scriptforge/auth"
 	"github.com/scriptforge/scriptforge/functions"
 	"github.com/scriptforge/scriptforge/functions/queue"
 )
@@ -365,5 +366,78 @@ func TestClaimed(t *testing.T) {
 	}
 	if !r.StartedAt.Equal(now.Truncate(time.Millisecond)) || !r.LeaseUntil.Equal(now.Add(30*time.Second).Truncate(time.Millisecond)) {
 		t.Errorf("StartedAt %v LeaseUntil %v: want them at millisecond precision", r.StartedAt, r.LeaseUntil)
+	}
+}
+
+func TestCheckKVQuota(t *testing.T) {
+	q := functions.KVQuota{MaxKeys: 2, MaxBytes: 100}
+	tests := []struct {
+		name        string
+		keys, bytes int64
+		newKey      bool
+		grow        int64
+		wantErr     bool
+	}{
+		{"room for a key", 1, 10, true, 10, false},
+		{"no room for a key", 2, 10, true, 10, true},
+		{"replacing at the key limit", 2, 10, false, 10, false},
+		{"exactly the byte limit", 1, 90, false, 10, false},
+		{"one byte over", 1, 90, false, 11, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := CheckKVQuota(q, tt.keys, tt.bytes, tt.newKey, tt.grow)
+			if (err != nil) != tt.wantErr || err != nil && !errors.Is(err, functions.ErrKVQuota) {
+				t.Errorf("CheckKVQuota = %v, want error %v (ErrKVQuota)", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestKVExpiryAndScan(t *testing.T) {
+	now := time.UnixMilli(1000).UTC()
+	if got := KVExpiry(now, 0); got != 0 {
+		t.Errorf("KVExpiry without ttl = %d, want 0 (never)", got)
+	}
+	if got := KVExpiry(now, 2*time.Second); got != 3000 {
+		t.Errorf("KVExpiry(1s, 2s) = %d, want 3000", got)
+	}
+	k, err := ScanKVKey(fakeRow{"a", int64(0)})
+	if err != nil || k.Name != "a" || !k.ExpiresAt.IsZero() {
+		t.Errorf("ScanKVKey without expiry = %+v, %v", k, err)
+	}
+	k, err = ScanKVKey(fakeRow{"b", int64(3000)})
+	if err != nil || !k.ExpiresAt.Equal(time.UnixMilli(3000)) {
+		t.Errorf("ScanKVKey with expiry = %+v, %v", k, err)
+	}
+}
+
+func TestNewKeyRow(t *testing.T) {
+	now := func() time.Time { return time.UnixMilli(500) }
+	tests := []struct {
+		name        string
+		k           auth.Key
+		wantCreated int64
+		wantScopes  string
+		wantErr     string
+	}{
+		{"no id", auth.Key{Hash: "h"}, 0, "", "id and hash are required"},
+		{"no hash", auth.Key{ID: "k"}, 0, "", "id and hash are required"},
+		{"now when unset", auth.Key{ID: "k", Hash: "h"}, 500, "[]", ""},
+		{"given time and scopes", auth.Key{ID: "k", Hash: "h", CreatedAt: time.UnixMilli(42), Scopes: []string{"a"}}, 42, `["a"]`, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			created, scopes, err := NewKeyRow(tt.k, now)
+			if tt.wantErr != "" {
+				if err == nil || err.Error() != tt.wantErr {
+					t.Fatalf("error = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || created != tt.wantCreated || scopes != tt.wantScopes {
+				t.Errorf("NewKeyRow = %d, %q, %v; want %d, %q", created, scopes, err, tt.wantCreated, tt.wantScopes)
+			}
+		})
 	}
 }
