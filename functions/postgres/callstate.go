@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/scriptforge/scriptforge/functions/storerow"
 	"github.com/scriptforge/scriptforge/functions/voice"
 )
 
@@ -14,7 +15,7 @@ func (s *Store) CallState(ctx context.Context, tenant, callID string) (voice.Sta
 	var st voice.State
 	var data []byte
 	err := s.pool.QueryRow(ctx, `SELECT state, version FROM call_state WHERE tenant = $1 AND call_id = $2 AND expires_at > $3`,
-		tenant, callID, toMillis(s.now())).Scan(&data, &st.Version)
+		tenant, callID, storerow.ToMillis(s.now())).Scan(&data, &st.Version)
 	if isNoRows(err) {
 		return voice.State{}, nil
 	}
@@ -32,7 +33,7 @@ func (s *Store) CallState(ctx context.Context, tenant, callID string) (voice.Sta
 // TTL starts afresh; the stored number still goes up, never reused.
 func (s *Store) SaveCallState(ctx context.Context, tenant, callID string, data json.RawMessage, version int64, ttl time.Duration) (int64, error) {
 	now := s.now()
-	nowMS, expires := toMillis(now), toMillis(now.Add(ttl))
+	nowMS, expires := storerow.ToMillis(now), storerow.ToMillis(now.Add(ttl))
 	var next int64
 	var err error
 	if version == 0 {
@@ -66,7 +67,7 @@ func (s *Store) DeleteCallState(ctx context.Context, tenant, callID string) erro
 
 // PruneCallState deletes expired states.
 func (s *Store) PruneCallState(ctx context.Context) (int64, error) {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM call_state WHERE expires_at <= $1`, toMillis(s.now()))
+	tag, err := s.pool.Exec(ctx, `DELETE FROM call_state WHERE expires_at <= $1`, storerow.ToMillis(s.now()))
 	if err != nil {
 		return 0, fmt.Errorf("postgres: prune call state: %w", err)
 	}

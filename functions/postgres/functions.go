@@ -2,38 +2,23 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"time"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/scriptforge/scriptforge/functions"
+	"github.com/scriptforge/scriptforge/functions/storerow"
 )
 
 // Create inserts a function with version 1 live, under a fresh id and UUID.
 func (s *Store) Create(ctx context.Context, tenant, name string, set functions.Settings, v functions.NewVersion) (functions.Deployed, error) {
 	now := s.stamp()
-	if set.Auth == "" {
-		set.Auth = functions.AuthPublic
-	}
-	f := functions.Function{
-		ID:            functions.NewID("fn_"),
-		Tenant:        tenant,
-		UUID:          uuid.NewString(),
-		Name:          name,
-		LiveVersion:   1,
-		LatestVersion: 1,
-		Settings:      set,
-		CreatedAt:     now,
-		UpdatedAt:     now,
-	}
-	limits, err := json.Marshal(set.Limits)
+	f, limits, err := storerow.NewFunction(tenant, name, set, now)
 	if err != nil {
-		return functions.Deployed{}, fmt.Errorf("postgres: create function %q: encode limits: %w", name, err)
+		return functions.Deployed{}, fmt.Errorf("postgres: create function %q: %w", name, err)
 	}
-	ver, err := newVersion(f.ID, 1, v, now)
+	set = f.Settings // with its defaults
+	ver, err := storerow.MakeVersion(f.ID, 1, v, now)
 	if err != nil {
 		return functions.Deployed{}, fmt.Errorf("postgres: create function %q: %w", name, err)
 	}
@@ -41,9 +26,9 @@ func (s *Store) Create(ctx context.Context, tenant, name string, set functions.S
 		_, err := tx.Exec(ctx, `
 INSERT INTO functions (id, tenant, uuid, name, live_version, latest_version, auth, limits, fresh_runtime, voice, routing_priority, routing_order, input_schema, output_schema, schedule, schedule_since, created_at, updated_at, callback_url)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
-			f.ID, f.Tenant, f.UUID, f.Name, f.LiveVersion, f.LatestVersion, string(set.Auth), string(limits), set.FreshRuntime, encodeVoice(set.Voice),
-			string(set.RoutingPriority), set.RoutingOrder, string(set.InputSchema), string(set.OutputSchema), string(set.Schedule), toMillis(f.CreatedAt),
-			toMillis(f.CreatedAt), toMillis(f.UpdatedAt), set.CallbackURL)
+			f.ID, f.Tenant, f.UUID, f.Name, f.LiveVersion, f.LatestVersion, string(set.Auth), limits, set.FreshRuntime, storerow.EncodeVoice(set.Voice),
+			string(set.RoutingPriority), set.RoutingOrder, string(set.InputSchema), string(set.OutputSchema), string(set.Schedule), storerow.ToMillis(f.CreatedAt),
+			storerow.ToMillis(f.CreatedAt), storerow.ToMillis(f.UpdatedAt), set.CallbackURL)
 		// The constraint's name tells a name clash (the caller's) from a
 		// UUID clash (ours).
 		if uniqueViolation(err) == "functions_tenant_name_key" {
@@ -70,14 +55,14 @@ func (s *Store) Deploy(ctx context.Context, tenant, id string, v functions.NewVe
 		err := tx.QueryRow(ctx, `
 UPDATE functions SET latest_version = latest_version + 1, live_version = latest_version + 1, updated_at = $1
 WHERE tenant = $2 AND id = $3
-RETURNING latest_version`, toMillis(now), tenant, id).Scan(&number)
+RETURNING latest_version`, storerow.ToMillis(now), tenant, id).Scan(&number)
 		if isNoRows(err) {
 			return functions.ErrNotFound
 		}
 		if err != nil {
 			return err
 		}
-		ver, err := newVersion(id, number, v, now)
+		ver, err := storerow.MakeVersion(id, number, v, now)
 		if err != nil {
 			return err
 		}
@@ -102,7 +87,7 @@ func (s *Store) Rollback(ctx context.Context, tenant, id string, version int) (f
 UPDATE functions SET live_version = $1, updated_at = $2
 WHERE tenant = $3 AND id = $4
   AND EXISTS (SELECT 1 FROM versions WHERE function_id = functions.id AND version = $1)`,
-			version, toMillis(now), tenant, id)
+			version, storerow.ToMillis(now), tenant, id)
 		if err != nil {
 			return err
 		}
@@ -127,10 +112,10 @@ func (s *Store) RotateUUID(ctx context.Context, tenant, id, newUUID string) (fun
 	if newUUID == "" {
 		return functions.Function{}, fmt.Errorf("postgres: rotate uuid of function %s: empty uuid", id)
 	}
-	f, err := scanFunction(s.pool.QueryRow(ctx, `
+	f, err := storerow.ScanFunction(s.pool.QueryRow(ctx, `
 UPDATE functions SET uuid = $1, updated_at = $2
 WHERE tenant = $3 AND id = $4
-RETURNING `+functionCols, newUUID, toMillis(s.stamp()), tenant, id))
+RETURNING `+storerow.FunctionCols, newUUID, storerow.ToMillis(s.stamp()), tenant, id))
 	if isNoRows(err) {
 		err = functions.ErrNotFound
 	}
@@ -143,17 +128,17 @@ RETURNING `+functionCols, newUUID, toMillis(s.stamp()), tenant, id))
 // UpdateSettings replaces the function's settings. schedule_since moves
 // only when the schedule changes: its slots start after it was set.
 func (s *Store) UpdateSettings(ctx context.Context, tenant, id string, set functions.Settings) (functions.Function, error) {
-	now := toMillis(s.stamp())
-	limits, err := json.Marshal(set.Limits)
+	now := storerow.ToMillis(s.stamp())
+	limits, err := storerow.EncodeLimits(set.Limits)
 	if err != nil {
-		return functions.Function{}, fmt.Errorf("postgres: update settings of function %s: encode limits: %w", id, err)
+		return functions.Function{}, fmt.Errorf("postgres: update settings of function %s: %w", id, err)
 	}
-	f, err := scanFunction(s.pool.QueryRow(ctx, `
+	f, err := storerow.ScanFunction(s.pool.QueryRow(ctx, `
 UPDATE functions SET auth = $1, limits = $2, fresh_runtime = $3, voice = $4, routing_priority = $5, routing_order = $6, input_schema = $7, output_schema = $8,
 	schedule_since = CASE WHEN schedule = $9 THEN schedule_since ELSE $10 END, -- SET reads the row as it was: the old schedule
 	schedule = $9, updated_at = $10, callback_url = $13
 WHERE tenant = $11 AND id = $12
-RETURNING `+functionCols, string(set.Auth), string(limits), set.FreshRuntime, encodeVoice(set.Voice),
+RETURNING `+storerow.FunctionCols, string(set.Auth), limits, set.FreshRuntime, storerow.EncodeVoice(set.Voice),
 		string(set.RoutingPriority), set.RoutingOrder, string(set.InputSchema), string(set.OutputSchema),
 		string(set.Schedule), now, tenant, id, set.CallbackURL))
 	if isNoRows(err) {
@@ -218,7 +203,7 @@ func (s *Store) ByUUID(ctx context.Context, id string) (functions.Deployed, erro
 
 // List returns the tenant's functions, oldest first, id breaking ties.
 func (s *Store) List(ctx context.Context, tenant string) ([]functions.Deployed, error) {
-	list, err := queryAll(ctx, s.pool, scanDeployed, deployedSelect+`WHERE f.tenant = $1 ORDER BY f.created_at, f.id`, tenant)
+	list, err := queryAll(ctx, s.pool, storerow.ScanDeployed, storerow.DeployedSelect+`WHERE f.tenant = $1 ORDER BY f.created_at, f.id`, tenant)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: list functions: %w", err)
 	}
@@ -228,10 +213,7 @@ func (s *Store) List(ctx context.Context, tenant string) ([]functions.Deployed, 
 // Versions returns all versions of the function, newest first.
 func (s *Store) Versions(ctx context.Context, tenant, id string) ([]functions.Version, error) {
 	// Every function has version 1: no rows means no such function here.
-	out, err := queryAll(ctx, s.pool, func(row scanner) (functions.Version, error) {
-		var v functions.Version
-		return v, scanVersion(row, &v)
-	}, `SELECT `+versionCols+`
+	out, err := queryAll(ctx, s.pool, storerow.ScanVersion, `SELECT `+storerow.VersionCols+`
 FROM versions v JOIN functions f ON f.id = v.function_id
 WHERE f.tenant = $1 AND f.id = $2
 ORDER BY v.version DESC`, tenant, id)
@@ -244,53 +226,9 @@ ORDER BY v.version DESC`, tenant, id)
 	return out, nil
 }
 
-const (
-	functionCols = `id, tenant, uuid, name, live_version, latest_version, auth, limits, fresh_runtime, voice, routing_priority, routing_order, input_schema, output_schema, schedule, callback_url, created_at, updated_at`
-	// versionCols expects the versions table aliased as v.
-	versionCols = `v.function_id, v.version, v.type, v.source, v.code, v.hash, v.env, v.timeout_ms, v.memory_mb, v.created_at`
-	// deployedSelect reads functions (as f) joined with their live version.
-	deployedSelect = `
-SELECT f.id, f.tenant, f.uuid, f.name, f.live_version, f.latest_version, f.auth, f.limits, f.fresh_runtime, f.voice, f.routing_priority, f.routing_order, f.input_schema, f.output_schema, f.schedule, f.callback_url, f.created_at, f.updated_at, ` + versionCols + `
-FROM functions f JOIN versions v ON v.function_id = f.id AND v.version = f.live_version
-`
-)
-
-// functionRow holds the columns of a function that need decoding.
-type functionRow struct {
-	limits, voice    string
-	created, updated int64
-}
-
-func functionDest(f *functions.Function, r *functionRow) []any {
-	return []any{&f.ID, &f.Tenant, &f.UUID, &f.Name, &f.LiveVersion, &f.LatestVersion,
-		&f.Auth, &r.limits, &f.FreshRuntime, &r.voice, &f.RoutingPriority, &f.RoutingOrder,
-		&f.InputSchema, &f.OutputSchema, &f.Schedule, &f.CallbackURL, &r.created, &r.updated}
-}
-
-func (r *functionRow) decode(f *functions.Function) error {
-	if err := decodeObject(r.limits, &f.Limits); err != nil {
-		return err
-	}
-	var err error
-	if f.Voice, err = decodeVoice(r.voice); err != nil {
-		return err
-	}
-	f.CreatedAt, f.UpdatedAt = fromMillis(r.created), fromMillis(r.updated)
-	return nil
-}
-
-func scanFunction(row scanner) (functions.Function, error) {
-	var f functions.Function
-	var r functionRow
-	if err := row.Scan(functionDest(&f, &r)...); err != nil {
-		return functions.Function{}, err
-	}
-	return f, r.decode(&f)
-}
-
 // getFunction reads the function head only; no row is ErrNotFound.
 func getFunction(ctx context.Context, q querier, tenant, id string) (functions.Function, error) {
-	f, err := scanFunction(q.QueryRow(ctx, `SELECT `+functionCols+` FROM functions WHERE tenant = $1 AND id = $2`, tenant, id))
+	f, err := storerow.ScanFunction(q.QueryRow(ctx, `SELECT `+storerow.FunctionCols+` FROM functions WHERE tenant = $1 AND id = $2`, tenant, id))
 	if isNoRows(err) {
 		return functions.Function{}, functions.ErrNotFound
 	}
@@ -300,86 +238,18 @@ func getFunction(ctx context.Context, q querier, tenant, id string) (functions.F
 // getDeployed reads one function joined with its live version; where
 // filters on the functions table aliased as f.
 func getDeployed(ctx context.Context, q querier, where string, args ...any) (functions.Deployed, error) {
-	d, err := scanDeployed(q.QueryRow(ctx, deployedSelect+`WHERE `+where, args...))
+	d, err := storerow.ScanDeployed(q.QueryRow(ctx, storerow.DeployedSelect+`WHERE `+where, args...))
 	if isNoRows(err) {
 		return functions.Deployed{}, functions.ErrNotFound
 	}
 	return d, err
 }
 
-func scanDeployed(row scanner) (functions.Deployed, error) {
-	var d functions.Deployed
-	var r functionRow
-	var vr versionScan
-	if err := row.Scan(append(functionDest(&d.Function, &r), vr.dest(&d.Version)...)...); err != nil {
-		return functions.Deployed{}, err
-	}
-	if err := r.decode(&d.Function); err != nil {
-		return functions.Deployed{}, err
-	}
-	return d, vr.decode(&d.Version)
-}
-
-// versionScan holds the columns of a version that need decoding.
-type versionScan struct {
-	env          string
-	source, code []byte
-	created      int64
-}
-
-func (vr *versionScan) dest(v *functions.Version) []any {
-	return []any{&v.FunctionID, &v.Number, &v.Type, &vr.source, &vr.code, &v.Hash, &vr.env, &v.TimeoutMS, &v.MemoryMB, &vr.created}
-}
-
-func (vr *versionScan) decode(v *functions.Version) error {
-	v.Source, v.Code = string(vr.source), string(vr.code)
-	v.CreatedAt = fromMillis(vr.created)
-	return decodeList(vr.env, &v.Env)
-}
-
-func scanVersion(row scanner, v *functions.Version) error {
-	var vr versionScan
-	if err := row.Scan(vr.dest(v)...); err != nil {
-		return err
-	}
-	return vr.decode(v)
-}
-
-// versionRow is a version ready to insert, with env already encoded.
-type versionRow struct {
-	functions.Version
-	env string
-}
-
-func newVersion(functionID string, number int, nv functions.NewVersion, now time.Time) (versionRow, error) {
-	enc, err := encodeList(nv.Env)
-	if err != nil {
-		return versionRow{}, fmt.Errorf("encode env: %w", err)
-	}
-	return versionRow{
-		Version: functions.Version{
-			FunctionID: functionID,
-			Number:     number,
-			Type:       nv.Type,
-			Source:     nv.Source,
-			Code:       nv.Code,
-			Hash:       nv.Hash,
-			// A copy: the caller changing its slice later cannot change
-			// what we report as stored.
-			Env:       append([]functions.EnvVar{}, nv.Env...),
-			TimeoutMS: nv.TimeoutMS,
-			MemoryMB:  nv.MemoryMB,
-			CreatedAt: now,
-		},
-		env: enc,
-	}, nil
-}
-
-func insertVersion(ctx context.Context, tx pgx.Tx, v versionRow) error {
+func insertVersion(ctx context.Context, tx pgx.Tx, v storerow.NewVersion) error {
 	if _, err := tx.Exec(ctx, `
 INSERT INTO versions (function_id, version, type, source, code, hash, env, timeout_ms, memory_mb, created_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		v.FunctionID, v.Number, string(v.Type), []byte(v.Source), []byte(v.Code), v.Hash, v.env, v.TimeoutMS, v.MemoryMB, toMillis(v.CreatedAt),
+		v.FunctionID, v.Number, string(v.Type), []byte(v.Source), []byte(v.Code), v.Hash, v.EnvJSON, v.TimeoutMS, v.MemoryMB, storerow.ToMillis(v.CreatedAt),
 	); err != nil {
 		return fmt.Errorf("insert version %d: %w", v.Number, err)
 	}
@@ -390,7 +260,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 // chain with their live versions: run-first ones, then run-last ones,
 // each sorted by routing_order (ties by creation, then id).
 func (s *Store) RoutingChain(ctx context.Context, tenant string) (first, last []functions.Deployed, err error) {
-	list, err := queryAll(ctx, s.pool, scanDeployed, deployedSelect+`
+	list, err := queryAll(ctx, s.pool, storerow.ScanDeployed, storerow.DeployedSelect+`
 WHERE f.tenant = $1 AND f.routing_priority <> ''
 ORDER BY f.routing_order, f.created_at, f.id`, tenant)
 	if err != nil {

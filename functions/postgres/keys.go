@@ -2,53 +2,33 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/scriptforge/scriptforge/auth"
+	"github.com/scriptforge/scriptforge/functions/storerow"
 )
 
 // CreateKey stores an API key. The caller chooses the id and hashes the
 // secret; a zero CreatedAt is set to now. A duplicate id or hash fails.
 func (s *Store) CreateKey(ctx context.Context, k auth.Key) error {
-	if k.ID == "" || k.Hash == "" {
-		return errors.New("postgres: create api key: id and hash are required")
-	}
-	created := k.CreatedAt
-	if created.IsZero() {
-		created = s.now()
-	}
-	scopes, err := encodeList(k.Scopes)
+	created, scopes, err := storerow.NewKeyRow(k, s.now)
 	if err != nil {
-		return fmt.Errorf("postgres: create api key %s: encode scopes: %w", k.ID, err)
+		return fmt.Errorf("postgres: create api key: %w", err)
 	}
 	if _, err := s.pool.Exec(ctx,
 		`INSERT INTO api_keys (id, tenant, name, hash, scopes, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-		k.ID, k.Tenant, k.Name, k.Hash, scopes, toMillis(created),
+		k.ID, k.Tenant, k.Name, k.Hash, scopes, created,
 	); err != nil {
 		return fmt.Errorf("postgres: create api key %s: %w", k.ID, err)
 	}
 	return nil
 }
 
-const keyCols = `id, tenant, name, hash, scopes, created_at, last_used_at, revoked_at`
-
-func scanKey(row scanner) (auth.Key, error) {
-	var k auth.Key
-	var scopes string
-	var created, used, revoked int64
-	if err := row.Scan(&k.ID, &k.Tenant, &k.Name, &k.Hash, &scopes, &created, &used, &revoked); err != nil {
-		return auth.Key{}, err
-	}
-	k.CreatedAt, k.LastUsedAt, k.RevokedAt = fromMillis(created), optionalMillis(used), optionalMillis(revoked)
-	return k, decodeList(scopes, &k.Scopes)
-}
-
 // KeyByHash finds a live key by the hash of its secret; unknown or
 // revoked is ErrKeyNotFound.
 func (s *Store) KeyByHash(ctx context.Context, hash string) (auth.Key, error) {
-	k, err := scanKey(s.pool.QueryRow(ctx, `SELECT `+keyCols+` FROM api_keys WHERE hash = $1 AND revoked_at = 0`, hash))
+	k, err := storerow.ScanKey(s.pool.QueryRow(ctx, `SELECT `+storerow.KeyCols+` FROM api_keys WHERE hash = $1 AND revoked_at = 0`, hash))
 	if isNoRows(err) {
 		// No hash in the message: it is as good as the secret for lookups.
 		return auth.Key{}, fmt.Errorf("postgres: api key: %w", auth.ErrKeyNotFound)
@@ -61,7 +41,7 @@ func (s *Store) KeyByHash(ctx context.Context, hash string) (auth.Key, error) {
 
 // Keys lists the tenant's keys, revoked ones included, oldest first.
 func (s *Store) Keys(ctx context.Context, tenant string) ([]auth.Key, error) {
-	keys, err := queryAll(ctx, s.pool, scanKey, `SELECT `+keyCols+` FROM api_keys WHERE tenant = $1 ORDER BY created_at, id`, tenant)
+	keys, err := queryAll(ctx, s.pool, storerow.ScanKey, `SELECT `+storerow.KeyCols+` FROM api_keys WHERE tenant = $1 ORDER BY created_at, id`, tenant)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: list api keys: %w", err)
 	}
@@ -71,7 +51,7 @@ func (s *Store) Keys(ctx context.Context, tenant string) ([]auth.Key, error) {
 // RevokeKey revokes a live key of the tenant.
 func (s *Store) RevokeKey(ctx context.Context, tenant, id string) error {
 	tag, err := s.pool.Exec(ctx, `UPDATE api_keys SET revoked_at = $1 WHERE tenant = $2 AND id = $3 AND revoked_at = 0`,
-		toMillis(s.stamp()), tenant, id)
+		storerow.ToMillis(s.stamp()), tenant, id)
 	if err == nil && tag.RowsAffected() == 0 {
 		err = auth.ErrKeyNotFound
 	}
@@ -85,7 +65,7 @@ func (s *Store) RevokeKey(ctx context.Context, tenant, id string) error {
 // a later one.
 func (s *Store) TouchKey(ctx context.Context, id string, at time.Time) error {
 	if _, err := s.pool.Exec(ctx, `UPDATE api_keys SET last_used_at = greatest(last_used_at, $1) WHERE id = $2`,
-		toMillis(at), id); err != nil {
+		storerow.ToMillis(at), id); err != nil {
 		return fmt.Errorf("postgres: touch api key %s: %w", id, err)
 	}
 	return nil

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/scriptforge/scriptforge/functions"
+	"github.com/scriptforge/scriptforge/functions/storerow"
 )
 
 // live is the condition for a key that has not expired; $3 is now.
@@ -20,7 +21,7 @@ const live = `(expires_at = 0 OR expires_at > $3)`
 func (s *Store) KVGet(ctx context.Context, tenant, key string) (json.RawMessage, bool, error) {
 	var v []byte
 	err := s.pool.QueryRow(ctx, `SELECT value FROM kv WHERE tenant = $1 AND key = $2 AND `+live,
-		tenant, key, toMillis(s.now())).Scan(&v)
+		tenant, key, storerow.ToMillis(s.now())).Scan(&v)
 	if isNoRows(err) {
 		return nil, false, nil
 	}
@@ -34,7 +35,7 @@ func (s *Store) KVGet(ctx context.Context, tenant, key string) (json.RawMessage,
 func (s *Store) KVSet(ctx context.Context, tenant, key string, value json.RawMessage, ttl time.Duration, quota functions.KVQuota) error {
 	now := s.now()
 	err := s.kvTx(ctx, tenant, func(tx pgx.Tx) error {
-		return kvPut(ctx, tx, tenant, key, value, expiry(now, ttl), now, quota)
+		return kvPut(ctx, tx, tenant, key, value, storerow.KVExpiry(now, ttl), now, quota)
 	})
 	if err != nil {
 		return fmt.Errorf("postgres: kv set: %w", err)
@@ -63,7 +64,7 @@ func (s *Store) KVIncr(ctx context.Context, tenant, key string, by float64, ttl 
 		var cur []byte
 		var expires int64
 		err := tx.QueryRow(ctx, `SELECT value, expires_at FROM kv WHERE tenant = $1 AND key = $2 AND `+live,
-			tenant, key, toMillis(now)).Scan(&cur, &expires)
+			tenant, key, storerow.ToMillis(now)).Scan(&cur, &expires)
 		switch {
 		case isNoRows(err):
 			expires = 0
@@ -78,7 +79,7 @@ func (s *Store) KVIncr(ctx context.Context, tenant, key string, by float64, ttl 
 		}
 		sum += by
 		if ttl > 0 {
-			expires = expiry(now, ttl)
+			expires = storerow.KVExpiry(now, ttl)
 		}
 		return kvPut(ctx, tx, tenant, key, []byte(strconv.FormatFloat(sum, 'g', -1, 64)), expires, now, quota)
 	})
@@ -93,7 +94,7 @@ func kvPut(ctx context.Context, tx pgx.Tx, tenant, key string, value []byte, exp
 	quota = quota.WithDefaults()
 	var oldSize int64 = -1 // no live key
 	err := tx.QueryRow(ctx, `SELECT octet_length(key) + octet_length(value) FROM kv WHERE tenant = $1 AND key = $2 AND `+live,
-		tenant, key, toMillis(now)).Scan(&oldSize)
+		tenant, key, storerow.ToMillis(now)).Scan(&oldSize)
 	if err != nil && !isNoRows(err) {
 		return err
 	}
@@ -113,7 +114,7 @@ ON CONFLICT (tenant, key) DO UPDATE SET value = excluded.value, expires_at = exc
 // checkQuota counts the tenant's live keys and bytes. Expired keys are
 // deleted first, so they never count against it.
 func checkQuota(ctx context.Context, tx pgx.Tx, tenant string, now time.Time, q functions.KVQuota, newKey bool, grow int64) error {
-	if _, err := tx.Exec(ctx, `DELETE FROM kv WHERE tenant = $1 AND expires_at > 0 AND expires_at <= $2`, tenant, toMillis(now)); err != nil {
+	if _, err := tx.Exec(ctx, `DELETE FROM kv WHERE tenant = $1 AND expires_at > 0 AND expires_at <= $2`, tenant, storerow.ToMillis(now)); err != nil {
 		return err
 	}
 	var keys, bytes int64
@@ -121,20 +122,14 @@ func checkQuota(ctx context.Context, tx pgx.Tx, tenant string, now time.Time, q 
 		tenant).Scan(&keys, &bytes); err != nil {
 		return err
 	}
-	if newKey && keys+1 > int64(q.MaxKeys) {
-		return fmt.Errorf("%w: the tenant has %d keys, its limit", functions.ErrKVQuota, keys)
-	}
-	if bytes+grow > q.MaxBytes {
-		return fmt.Errorf("%w: the tenant's keys and values would take %d bytes; its limit is %d", functions.ErrKVQuota, bytes+grow, q.MaxBytes)
-	}
-	return nil
+	return storerow.CheckKVQuota(q, keys, bytes, newKey, grow)
 }
 
 // KVDelete removes a key, expired or not; it reports whether a live one
 // was there.
 func (s *Store) KVDelete(ctx context.Context, tenant, key string) (bool, error) {
 	var wasLive bool
-	err := s.pool.QueryRow(ctx, `DELETE FROM kv WHERE tenant = $1 AND key = $2 RETURNING `+live, tenant, key, toMillis(s.now())).Scan(&wasLive)
+	err := s.pool.QueryRow(ctx, `DELETE FROM kv WHERE tenant = $1 AND key = $2 RETURNING `+live, tenant, key, storerow.ToMillis(s.now())).Scan(&wasLive)
 	if err != nil && !isNoRows(err) {
 		return false, fmt.Errorf("postgres: kv delete: %w", err)
 	}
@@ -147,18 +142,8 @@ func (s *Store) KVList(ctx context.Context, tenant, prefix, after string, limit 
 	// A range scan on the primary key: prefix <= key < prefix + U+10FFFF
 	// (byte order: the column is COLLATE "C").
 	from := max(prefix, after)
-	keys, err := queryAll(ctx, s.pool, func(row scanner) (functions.KVKey, error) {
-		var k functions.KVKey
-		var expires int64
-		if err := row.Scan(&k.Name, &expires); err != nil {
-			return k, err
-		}
-		if expires > 0 {
-			k.ExpiresAt = fromMillis(expires)
-		}
-		return k, nil
-	}, `SELECT key, expires_at FROM kv WHERE tenant = $1 AND key >= $2 AND `+live+` AND key > $4 AND key < $5 ORDER BY key LIMIT $6`,
-		tenant, from, toMillis(s.now()), after, prefix+"\U0010FFFF", limit)
+	keys, err := queryAll(ctx, s.pool, storerow.ScanKVKey, `SELECT key, expires_at FROM kv WHERE tenant = $1 AND key >= $2 AND `+live+` AND key > $4 AND key < $5 ORDER BY key LIMIT $6`,
+		tenant, from, storerow.ToMillis(s.now()), after, prefix+"\U0010FFFF", limit)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: kv list: %w", err)
 	}
@@ -172,7 +157,7 @@ func (s *Store) PruneKV(ctx context.Context) (int64, error) {
 	for {
 		tag, err := s.pool.Exec(ctx, `
 DELETE FROM kv WHERE (tenant, key) IN (
-	SELECT tenant, key FROM kv WHERE expires_at > 0 AND expires_at <= $1 LIMIT 1000)`, toMillis(s.now()))
+	SELECT tenant, key FROM kv WHERE expires_at > 0 AND expires_at <= $1 LIMIT 1000)`, storerow.ToMillis(s.now()))
 		if err != nil {
 			return total, fmt.Errorf("postgres: prune kv: %w", err)
 		}
@@ -181,12 +166,4 @@ DELETE FROM kv WHERE (tenant, key) IN (
 			return total, nil
 		}
 	}
-}
-
-// expiry is the expires_at column for a ttl; 0 without one.
-func expiry(now time.Time, ttl time.Duration) int64 {
-	if ttl <= 0 {
-		return 0
-	}
-	return toMillis(now.Add(ttl))
 }

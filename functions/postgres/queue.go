@@ -2,8 +2,6 @@ package postgres
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +12,7 @@ import (
 
 	"github.com/scriptforge/scriptforge/functions/backend"
 	"github.com/scriptforge/scriptforge/functions/queue"
+	"github.com/scriptforge/scriptforge/functions/storerow"
 )
 
 // Queue is the store's queue of async runs (the queue_runs table), shared
@@ -27,36 +26,6 @@ var _ backend.Queue = (*Queue)(nil)
 // Queue returns the queue of async runs kept in the same database.
 func (s *Store) Queue() backend.Queue { return &Queue{s: s} }
 
-const queueColumns = `id, tenant, function_id, export, data, headers, callback_url, idempotency_key, state, attempts,
-max_attempts, errors, token, lease_until, next_at, status, result, error, enqueued_at, started_at, finished_at,
-callback_state, callback_attempts`
-
-func scanQueued(row scanner) (queue.Run, error) {
-	var r queue.Run
-	var headers, errs string
-	var lease, next, enq, started, finished int64
-	var data, result []byte
-	err := row.Scan(&r.ID, &r.Tenant, &r.FunctionID, &r.Export, &data, &headers, &r.CallbackURL, &r.IdempotencyKey,
-		&r.State, &r.Attempts, &r.MaxAttempts, &errs, &r.Token, &lease, &next, &r.Status, &result, &r.Error,
-		&enq, &started, &finished, &r.CallbackState, &r.CallbackAttempts)
-	if err != nil {
-		return r, err
-	}
-	r.Data = data
-	if len(result) > 0 {
-		r.Result = result
-	}
-	if err := json.Unmarshal([]byte(headers), &r.Headers); err != nil {
-		return r, fmt.Errorf("headers of %s: %w", r.ID, err)
-	}
-	if err := json.Unmarshal([]byte(errs), &r.Errors); err != nil {
-		return r, fmt.Errorf("errors of %s: %w", r.ID, err)
-	}
-	r.LeaseUntil, r.NextAt, r.EnqueuedAt = optMillis(lease), optMillis(next), fromMillis(enq)
-	r.StartedAt, r.FinishedAt = optMillis(started), optMillis(finished)
-	return r, nil
-}
-
 // Enqueue stores a queued run in its own transaction. The insert comes
 // first: its trigger adds the run to the depth counts, locking them (” then
 // the tenant's) until the commit, so the counts read after it are exact
@@ -64,18 +33,10 @@ func scanQueued(row scanner) (queue.Run, error) {
 // The counts are held only from the insert to the commit: every accept
 // and every run's end in the cluster takes them.
 func (q *Queue) Enqueue(ctx context.Context, r queue.Run, lim queue.Limits) (queue.Run, bool, error) {
-	headers, err := json.Marshal(r.Headers)
+	r, headers, err := storerow.NewQueued(r, q.s.stamp)
 	if err != nil {
 		return r, false, fmt.Errorf("postgres: enqueue: %w", err)
 	}
-	if r.Data == nil {
-		r.Data = json.RawMessage("{}")
-	}
-	if r.EnqueuedAt.IsZero() {
-		r.EnqueuedAt = q.s.stamp()
-	}
-	r.State, r.Attempts, r.Errors, r.NextAt = queue.Queued, 0, nil, r.EnqueuedAt
-	r.MaxAttempts = max(r.MaxAttempts, 1)
 	out, created := r, false
 	err = inTx(ctx, q.s.pool, func(tx pgx.Tx) error {
 		// A run with the same key (stored before, or committed by another
@@ -84,13 +45,13 @@ func (q *Queue) Enqueue(ctx context.Context, r queue.Run, lim queue.Limits) (que
 INSERT INTO queue_runs (id, tenant, function_id, export, data, headers, callback_url, idempotency_key, state, max_attempts, next_at, enqueued_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 ON CONFLICT (tenant, idempotency_key) WHERE idempotency_key <> '' DO NOTHING`,
-			r.ID, r.Tenant, r.FunctionID, r.Export, []byte(r.Data), string(headers), r.CallbackURL, r.IdempotencyKey,
-			string(queue.Queued), r.MaxAttempts, toMillis(r.NextAt), toMillis(r.EnqueuedAt))
+			r.ID, r.Tenant, r.FunctionID, r.Export, []byte(r.Data), headers, r.CallbackURL, r.IdempotencyKey,
+			string(queue.Queued), r.MaxAttempts, storerow.ToMillis(r.NextAt), storerow.ToMillis(r.EnqueuedAt))
 		if err != nil {
 			return err
 		}
 		if tag.RowsAffected() == 0 {
-			out, err = scanQueued(tx.QueryRow(ctx, `SELECT `+queueColumns+` FROM queue_runs WHERE tenant = $1 AND idempotency_key = $2`,
+			out, err = storerow.ScanQueued(tx.QueryRow(ctx, `SELECT `+storerow.QueueColumns+` FROM queue_runs WHERE tenant = $1 AND idempotency_key = $2`,
 				r.Tenant, r.IdempotencyKey))
 			return err
 		}
@@ -125,9 +86,9 @@ FROM queue_depth WHERE tenant IN ('', $1)`, r.Tenant).Scan(&mine, &total); err !
 // passes over a run another gateway is claiming this instant instead of
 // waiting for it, so concurrent claims take different runs.
 const (
-	claimLostSQL = `SELECT ` + queueColumns + ` FROM queue_runs
+	claimLostSQL = `SELECT ` + storerow.QueueColumns + ` FROM queue_runs
 WHERE state IN ('queued', 'running') AND state = 'running' AND lease_until <= $1 LIMIT 1 FOR UPDATE SKIP LOCKED`
-	claimDueSQL = `SELECT ` + queueColumns + ` FROM queue_runs
+	claimDueSQL = `SELECT ` + storerow.QueueColumns + ` FROM queue_runs
 WHERE state IN ('queued', 'running') AND state = 'queued' AND next_at <= $1 ORDER BY next_at LIMIT 1 FOR UPDATE SKIP LOCKED`
 )
 
@@ -136,14 +97,14 @@ WHERE state IN ('queued', 'running') AND state = 'queued' AND next_at <= $1 ORDE
 func (q *Queue) Claim(ctx context.Context, now time.Time, lease time.Duration) (queue.Run, bool, error) {
 	var claimed queue.Run
 	ok := false
-	at := toMillis(now)
+	at := storerow.ToMillis(now)
 	err := inTx(ctx, q.s.pool, func(tx pgx.Tx) error {
 		// Each pass either claims a run or dead-letters one whose lease
 		// expired on its last attempt; bounded so a claim stays short.
 		for range 16 {
-			r, err := scanQueued(tx.QueryRow(ctx, claimLostSQL, at))
+			r, err := storerow.ScanQueued(tx.QueryRow(ctx, claimLostSQL, at))
 			if isNoRows(err) {
-				r, err = scanQueued(tx.QueryRow(ctx, claimDueSQL, at))
+				r, err = storerow.ScanQueued(tx.QueryRow(ctx, claimDueSQL, at))
 			}
 			if isNoRows(err) {
 				return nil
@@ -164,11 +125,10 @@ func (q *Queue) Claim(ctx context.Context, now time.Time, lease time.Duration) (
 			if err != nil {
 				return err
 			}
-			r.State, r.Attempts, r.Token = queue.Running, r.Attempts+1, newToken()
-			r.StartedAt, r.LeaseUntil = fromMillis(at), fromMillis(toMillis(now.Add(lease)))
+			r = storerow.Claimed(r, now, lease)
 			if _, err := tx.Exec(ctx, `
 UPDATE queue_runs SET state = $1, attempts = $2, token = $3, started_at = $4, lease_until = $5, errors = $6 WHERE id = $7`,
-				string(r.State), r.Attempts, r.Token, at, toMillis(r.LeaseUntil), string(errs), r.ID); err != nil {
+				string(r.State), r.Attempts, r.Token, at, storerow.ToMillis(r.LeaseUntil), string(errs), r.ID); err != nil {
 				return err
 			}
 			claimed, ok = r, true
@@ -193,20 +153,14 @@ func deadLetter(ctx context.Context, tx pgx.Tx, r queue.Run, now time.Time) erro
 	}
 	_, err = tx.Exec(ctx, `
 UPDATE queue_runs SET state = 'dead', token = '', lease_until = 0, errors = $1, error = $2, finished_at = $3 WHERE id = $4`,
-		string(errs), pgText(last), toMillis(now), r.ID)
+		string(errs), pgText(last), storerow.ToMillis(now), r.ID)
 	return err
-}
-
-func newToken() string {
-	var b [12]byte
-	_, _ = rand.Read(b[:]) // crypto/rand does not fail on Linux
-	return hex.EncodeToString(b[:])
 }
 
 // Extend moves the end of a held lease.
 func (q *Queue) Extend(ctx context.Context, id, token string, until time.Time) error {
 	tag, err := q.s.pool.Exec(ctx, `UPDATE queue_runs SET lease_until = $1 WHERE id = $2 AND token = $3 AND state = 'running'`,
-		toMillis(until), id, token)
+		storerow.ToMillis(until), id, token)
 	return leaseHeld(tag, err, "extend", id)
 }
 
@@ -224,7 +178,7 @@ func leaseHeld(tag pgconn.CommandTag, err error, op, id string) error {
 func (q *Queue) Release(ctx context.Context, id, token string, retryAt time.Time) error {
 	tag, err := q.s.pool.Exec(ctx, `
 UPDATE queue_runs SET state = 'queued', attempts = attempts - 1, token = '', lease_until = 0, next_at = $1
-WHERE id = $2 AND token = $3 AND state = 'running'`, toMillis(retryAt), id, token)
+WHERE id = $2 AND token = $3 AND state = 'running'`, storerow.ToMillis(retryAt), id, token)
 	return leaseHeld(tag, err, "release", id)
 }
 
@@ -244,7 +198,7 @@ func (q *Queue) Complete(ctx context.Context, id, token string, o queue.Outcome,
 UPDATE queue_runs SET state = $1, status = $2, result = $3, error = $4, finished_at = $5, token = '', lease_until = 0,
 	callback_state = CASE WHEN callback_url <> '' THEN 'pending' ELSE '' END, callback_attempts = 0, callback_next_at = $5
 WHERE id = $6 AND token = $7 AND state = 'running'`,
-		string(o.State), o.Status, result, pgText(o.Error), toMillis(at), id, token)
+		string(o.State), o.Status, result, pgText(o.Error), storerow.ToMillis(at), id, token)
 	return leaseHeld(tag, err, "complete", id)
 }
 
@@ -254,7 +208,7 @@ func (q *Queue) Fail(ctx context.Context, id, token, errText string, at, retryAt
 	state := queue.Queued
 	errText = pgText(errText)
 	err := inTx(ctx, q.s.pool, func(tx pgx.Tx) error {
-		r, err := scanQueued(tx.QueryRow(ctx, `SELECT `+queueColumns+` FROM queue_runs WHERE id = $1 AND token = $2 AND state = 'running' FOR UPDATE`, id, token))
+		r, err := storerow.ScanQueued(tx.QueryRow(ctx, `SELECT `+storerow.QueueColumns+` FROM queue_runs WHERE id = $1 AND token = $2 AND state = 'running' FOR UPDATE`, id, token))
 		if isNoRows(err) {
 			return queue.ErrLeaseLost
 		}
@@ -272,7 +226,7 @@ func (q *Queue) Fail(ctx context.Context, id, token, errText string, at, retryAt
 		}
 		_, err = tx.Exec(ctx, `
 UPDATE queue_runs SET state = 'queued', token = '', lease_until = 0, errors = $1, error = $2, next_at = $3 WHERE id = $4`,
-			string(errs), errText, toMillis(retryAt), id)
+			string(errs), errText, storerow.ToMillis(retryAt), id)
 		return err
 	})
 	if errors.Is(err, queue.ErrLeaseLost) {
@@ -297,7 +251,7 @@ func (q *Queue) Cancel(ctx context.Context, tenant, id string, at time.Time) (qu
 		}
 		state = queue.Cancelled
 		_, err := tx.Exec(ctx, `UPDATE queue_runs SET state = 'cancelled', error = 'cancelled before it ran', finished_at = $1 WHERE id = $2`,
-			toMillis(at), id)
+			storerow.ToMillis(at), id)
 		return err
 	})
 	if isNoRows(err) {
@@ -311,7 +265,7 @@ func (q *Queue) Cancel(ctx context.Context, tenant, id string, at time.Time) (qu
 
 // Get reads one of the tenant's async runs.
 func (q *Queue) Get(ctx context.Context, tenant, id string) (queue.Run, error) {
-	r, err := scanQueued(q.s.pool.QueryRow(ctx, `SELECT `+queueColumns+` FROM queue_runs WHERE tenant = $1 AND id = $2`, tenant, id))
+	r, err := storerow.ScanQueued(q.s.pool.QueryRow(ctx, `SELECT `+storerow.QueueColumns+` FROM queue_runs WHERE tenant = $1 AND id = $2`, tenant, id))
 	if isNoRows(err) {
 		return queue.Run{}, queue.ErrNotFound
 	}
@@ -323,7 +277,7 @@ func (q *Queue) Get(ctx context.Context, tenant, id string) (queue.Run, error) {
 
 // Dead lists the tenant's dead runs, the latest to die first.
 func (q *Queue) Dead(ctx context.Context, tenant string, limit int) ([]queue.Run, error) {
-	list, err := queryAll(ctx, q.s.pool, scanQueued, `SELECT `+queueColumns+` FROM queue_runs
+	list, err := queryAll(ctx, q.s.pool, storerow.ScanQueued, `SELECT `+storerow.QueueColumns+` FROM queue_runs
 WHERE tenant = $1 AND state = 'dead' ORDER BY finished_at DESC, id LIMIT $2`, tenant, limit)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: dead runs: %w", err)
@@ -337,7 +291,7 @@ func (q *Queue) Redrive(ctx context.Context, tenant, id string, at time.Time) (i
 	stmt := `UPDATE queue_runs SET state = 'queued', attempts = 0, next_at = $1, error = '', finished_at = 0,
 	callback_state = '', callback_attempts = 0
 WHERE tenant = $2 AND state = 'dead'`
-	args := []any{toMillis(at), tenant}
+	args := []any{storerow.ToMillis(at), tenant}
 	if id != "" {
 		stmt += ` AND id = $3`
 		args = append(args, id)
@@ -400,8 +354,8 @@ func (q *Queue) ClaimCallback(ctx context.Context, now time.Time, lease time.Dur
 	ok := false
 	err := inTx(ctx, q.s.pool, func(tx pgx.Tx) error {
 		var err error
-		r, err = scanQueued(tx.QueryRow(ctx, `SELECT `+queueColumns+` FROM queue_runs
-WHERE callback_state = 'pending' AND callback_next_at <= $1 ORDER BY callback_next_at LIMIT 1 FOR UPDATE SKIP LOCKED`, toMillis(now)))
+		r, err = storerow.ScanQueued(tx.QueryRow(ctx, `SELECT `+storerow.QueueColumns+` FROM queue_runs
+WHERE callback_state = 'pending' AND callback_next_at <= $1 ORDER BY callback_next_at LIMIT 1 FOR UPDATE SKIP LOCKED`, storerow.ToMillis(now)))
 		if isNoRows(err) {
 			return nil
 		}
@@ -409,7 +363,7 @@ WHERE callback_state = 'pending' AND callback_next_at <= $1 ORDER BY callback_ne
 			return err
 		}
 		ok = true
-		_, err = tx.Exec(ctx, `UPDATE queue_runs SET callback_next_at = $1 WHERE id = $2`, toMillis(now.Add(lease)), r.ID)
+		_, err = tx.Exec(ctx, `UPDATE queue_runs SET callback_next_at = $1 WHERE id = $2`, storerow.ToMillis(now.Add(lease)), r.ID)
 		return err
 	})
 	if err != nil {
@@ -433,7 +387,7 @@ func (q *Queue) CallbackFailed(ctx context.Context, id, errText string, at, retr
 	dead := false
 	errText = pgText(errText)
 	err := inTx(ctx, q.s.pool, func(tx pgx.Tx) error {
-		r, err := scanQueued(tx.QueryRow(ctx, `SELECT `+queueColumns+` FROM queue_runs WHERE id = $1 AND callback_state = 'pending' FOR UPDATE`, id))
+		r, err := storerow.ScanQueued(tx.QueryRow(ctx, `SELECT `+storerow.QueueColumns+` FROM queue_runs WHERE id = $1 AND callback_state = 'pending' FOR UPDATE`, id))
 		if err != nil {
 			return err
 		}
@@ -446,11 +400,11 @@ func (q *Queue) CallbackFailed(ctx context.Context, id, errText string, at, retr
 		if r.CallbackAttempts >= max {
 			dead = true
 			_, err = tx.Exec(ctx, `UPDATE queue_runs SET state = 'dead', callback_state = 'failed', callback_attempts = $1, errors = $2,
-	error = $3, finished_at = $4 WHERE id = $5`, r.CallbackAttempts, string(errs), "callback: "+errText, toMillis(at), id)
+	error = $3, finished_at = $4 WHERE id = $5`, r.CallbackAttempts, string(errs), "callback: "+errText, storerow.ToMillis(at), id)
 			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE queue_runs SET callback_attempts = $1, errors = $2, callback_next_at = $3 WHERE id = $4`,
-			r.CallbackAttempts, string(errs), toMillis(retryAt), id)
+			r.CallbackAttempts, string(errs), storerow.ToMillis(retryAt), id)
 		return err
 	})
 	if err != nil {
@@ -475,7 +429,7 @@ func (q *Queue) CallbackSecret(ctx context.Context, tenant string) (string, erro
 // SetCallbackSecret replaces the tenant's signing secret.
 func (q *Queue) SetCallbackSecret(ctx context.Context, tenant, secret string, at time.Time) error {
 	_, err := q.s.pool.Exec(ctx, `INSERT INTO callback_secrets (tenant, secret, created_at) VALUES ($1, $2, $3)
-ON CONFLICT (tenant) DO UPDATE SET secret = excluded.secret, created_at = excluded.created_at`, tenant, secret, toMillis(at))
+ON CONFLICT (tenant) DO UPDATE SET secret = excluded.secret, created_at = excluded.created_at`, tenant, secret, storerow.ToMillis(at))
 	if err != nil {
 		return fmt.Errorf("postgres: set callback secret: %w", err)
 	}

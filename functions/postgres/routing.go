@@ -7,15 +7,14 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/scriptforge/scriptforge/functions/routing"
+	"github.com/scriptforge/scriptforge/functions/storerow"
 )
-
-const assignmentCols = `tenant, kind, key, function_id, timeout_ms, timeout_action, created_at, updated_at`
 
 // PutAssignment creates or replaces an assignment. The function is
 // checked in the same transaction, scoped by tenant; the foreign key
 // keeps a function deleted meanwhile from being assigned.
 func (s *Store) PutAssignment(ctx context.Context, a routing.Assignment) (routing.Assignment, error) {
-	now := toMillis(s.stamp())
+	now := storerow.ToMillis(s.stamp())
 	var out routing.Assignment
 	err := inTx(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := getFunction(ctx, tx, a.Tenant, a.FunctionID); err != nil {
@@ -23,13 +22,13 @@ func (s *Store) PutAssignment(ctx context.Context, a routing.Assignment) (routin
 		}
 		// created_at survives a replacement; updated_at moves.
 		var err error
-		out, err = scanAssignment(tx.QueryRow(ctx, `
-INSERT INTO routing_assignments (`+assignmentCols+`)
+		out, err = storerow.ScanAssignment(tx.QueryRow(ctx, `
+INSERT INTO routing_assignments (`+storerow.AssignmentCols+`)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
 ON CONFLICT (tenant, kind, key) DO UPDATE SET
 	function_id = excluded.function_id, timeout_ms = excluded.timeout_ms,
 	timeout_action = excluded.timeout_action, updated_at = excluded.updated_at
-RETURNING `+assignmentCols,
+RETURNING `+storerow.AssignmentCols,
 			a.Tenant, string(a.Kind), a.Key, a.FunctionID, a.TimeoutMS, a.TimeoutAction.String(), now))
 		return err
 	})
@@ -41,8 +40,8 @@ RETURNING `+assignmentCols,
 
 // GetAssignment returns one assignment, or routing.ErrNoAssignment.
 func (s *Store) GetAssignment(ctx context.Context, tenant string, kind routing.Kind, key string) (routing.Assignment, error) {
-	a, err := scanAssignment(s.pool.QueryRow(ctx,
-		`SELECT `+assignmentCols+` FROM routing_assignments WHERE tenant = $1 AND kind = $2 AND key = $3`, tenant, string(kind), key))
+	a, err := storerow.ScanAssignment(s.pool.QueryRow(ctx,
+		`SELECT `+storerow.AssignmentCols+` FROM routing_assignments WHERE tenant = $1 AND kind = $2 AND key = $3`, tenant, string(kind), key))
 	if isNoRows(err) {
 		err = routing.ErrNoAssignment
 	}
@@ -67,25 +66,10 @@ func (s *Store) DeleteAssignment(ctx context.Context, tenant string, kind routin
 
 // ListAssignments returns the tenant's assignments of one kind, by key.
 func (s *Store) ListAssignments(ctx context.Context, tenant string, kind routing.Kind) ([]routing.Assignment, error) {
-	list, err := queryAll(ctx, s.pool, scanAssignment,
-		`SELECT `+assignmentCols+` FROM routing_assignments WHERE tenant = $1 AND kind = $2 ORDER BY key`, tenant, string(kind))
+	list, err := queryAll(ctx, s.pool, storerow.ScanAssignment,
+		`SELECT `+storerow.AssignmentCols+` FROM routing_assignments WHERE tenant = $1 AND kind = $2 ORDER BY key`, tenant, string(kind))
 	if err != nil {
 		return nil, fmt.Errorf("postgres: list %s assignments: %w", kind, err)
 	}
 	return list, nil
-}
-
-func scanAssignment(row scanner) (routing.Assignment, error) {
-	var a routing.Assignment
-	var action string
-	var created, updated int64
-	if err := row.Scan(&a.Tenant, &a.Kind, &a.Key, &a.FunctionID, &a.TimeoutMS, &action, &created, &updated); err != nil {
-		return routing.Assignment{}, err
-	}
-	var err error
-	if a.TimeoutAction, err = routing.ParseTimeoutAction(action); err != nil {
-		return routing.Assignment{}, fmt.Errorf("stored timeout action: %w", err)
-	}
-	a.CreatedAt, a.UpdatedAt = fromMillis(created), fromMillis(updated)
-	return a, nil
 }

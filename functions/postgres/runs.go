@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/scriptforge/scriptforge/functions"
+	"github.com/scriptforge/scriptforge/functions/storerow"
 )
 
 // SaveRuns inserts the runs in one transaction, sent as one pipelined
@@ -21,14 +22,14 @@ func (s *Store) SaveRuns(ctx context.Context, runs []functions.Run) error {
 	err := inTx(ctx, s.pool, func(tx pgx.Tx) error {
 		var b pgx.Batch
 		for _, r := range runs {
-			logs, err := encodeList(r.Logs)
+			logs, err := storerow.EncodeList(r.Logs)
 			if err != nil {
 				return fmt.Errorf("run %s: encode logs: %w", r.RequestID, err)
 			}
-			b.Queue(`INSERT INTO runs (`+runCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+			b.Queue(`INSERT INTO runs (`+storerow.RunCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
 ON CONFLICT (request_id) DO NOTHING`,
 				pgText(r.RequestID), pgText(r.FunctionID), pgText(r.Tenant), r.Version, pgText(r.Export), r.Status, pgText(r.ErrorCode), pgText(r.Error), logs,
-				r.DurationUS, toMillis(r.StartedAt), r.CPUUS, string(triggerOrHTTP(r.Trigger)), pgText(r.TraceID))
+				r.DurationUS, storerow.ToMillis(r.StartedAt), r.CPUUS, string(storerow.TriggerOrHTTP(r.Trigger)), pgText(r.TraceID))
 		}
 		return tx.SendBatch(ctx, &b).Close()
 	})
@@ -36,15 +37,6 @@ ON CONFLICT (request_id) DO NOTHING`,
 		return fmt.Errorf("postgres: save runs: %w", err)
 	}
 	return nil
-}
-
-// triggerOrHTTP is the trigger stored for a record: one without a trigger
-// is an HTTP call.
-func triggerOrHTTP(t functions.Trigger) functions.Trigger {
-	if t == "" {
-		return functions.TriggerHTTP
-	}
-	return t
 }
 
 // Runs lists a page of the tenant's runs matching q, newest first by
@@ -60,7 +52,7 @@ func (s *Store) Runs(ctx context.Context, tenant string, q functions.RunQuery) (
 	where := runFilter(&a, tenant, q)
 	limit := q.PageLimit()
 	// One more than the page: whether it exists says if there is a next page.
-	runs, err := queryAll(ctx, s.pool, scanRun, `SELECT `+runCols+` FROM runs WHERE `+where+`
+	runs, err := queryAll(ctx, s.pool, storerow.ScanRun, `SELECT `+storerow.RunCols+` FROM runs WHERE `+where+`
 ORDER BY started_at DESC, request_id DESC LIMIT `+a.add(limit+1), a...)
 	if err != nil {
 		return functions.RunPage{}, fmt.Errorf("postgres: runs of tenant %s: %w", tenant, err)
@@ -103,22 +95,22 @@ func runFilter(a *args, tenant string, q functions.RunQuery) string {
 		conds = append(conds, "status BETWEEN "+a.add(q.Status.Min)+" AND "+a.add(q.Status.Max))
 	}
 	if !q.Since.IsZero() {
-		conds = append(conds, "started_at >= "+a.add(toMillis(q.Since)))
+		conds = append(conds, "started_at >= "+a.add(storerow.ToMillis(q.Since)))
 	}
 	if !q.Until.IsZero() {
-		conds = append(conds, "started_at < "+a.add(toMillis(q.Until)))
+		conds = append(conds, "started_at < "+a.add(storerow.ToMillis(q.Until)))
 	}
 	if c := q.After; c != nil {
 		// A row value: the index is sought to it, so a deep page costs
 		// what the first does.
-		conds = append(conds, "(started_at, request_id) < ("+a.add(toMillis(c.StartedAt))+", "+a.add(c.RequestID)+")")
+		conds = append(conds, "(started_at, request_id) < ("+a.add(storerow.ToMillis(c.StartedAt))+", "+a.add(c.RequestID)+")")
 	}
 	return strings.Join(conds, " AND ")
 }
 
 // RunByID finds one of the tenant's runs by its request id.
 func (s *Store) RunByID(ctx context.Context, tenant, requestID string) (functions.Run, error) {
-	r, err := scanRun(s.pool.QueryRow(ctx, `SELECT `+runCols+` FROM runs WHERE tenant = $1 AND request_id = $2`, tenant, requestID))
+	r, err := storerow.ScanRun(s.pool.QueryRow(ctx, `SELECT `+storerow.RunCols+` FROM runs WHERE tenant = $1 AND request_id = $2`, tenant, requestID))
 	if isNoRows(err) {
 		err = functions.ErrNotFound
 	}
@@ -136,7 +128,7 @@ func (s *Store) PruneRuns(ctx context.Context, tenant string, r functions.RunRet
 	tenantArg := a.add(tenant)
 	var conds []string
 	if !r.Before.IsZero() {
-		conds = append(conds, "started_at < "+a.add(toMillis(r.Before)))
+		conds = append(conds, "started_at < "+a.add(storerow.ToMillis(r.Before)))
 	}
 	if r.Keep > 0 {
 		// The newest record past the count: it and everything older go.
@@ -161,18 +153,4 @@ ORDER BY started_at, request_id LIMIT `+a.add(max(batch, 1))+`)`, a...)
 		return 0, fmt.Errorf("postgres: prune runs of %s: %w", tenant, err)
 	}
 	return tag.RowsAffected(), nil
-}
-
-const runCols = `request_id, function_id, tenant, version, export, status, error_code, error, logs, duration_us, started_at, cpu_us, run_trigger, trace_id`
-
-func scanRun(row scanner) (functions.Run, error) {
-	var r functions.Run
-	var logs string
-	var started int64
-	if err := row.Scan(&r.RequestID, &r.FunctionID, &r.Tenant, &r.Version, &r.Export, &r.Status,
-		&r.ErrorCode, &r.Error, &logs, &r.DurationUS, &started, &r.CPUUS, &r.Trigger, &r.TraceID); err != nil {
-		return r, err
-	}
-	r.StartedAt = fromMillis(started)
-	return r, decodeList(logs, &r.Logs)
 }

@@ -7,26 +7,13 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/scriptforge/scriptforge/functions/schedule"
+	"github.com/scriptforge/scriptforge/functions/storerow"
 )
 
 // ScheduledFunctions lists every tenant's functions with a schedule, each
 // with its latest fire record's slot, in one query.
 func (s *Store) ScheduledFunctions(ctx context.Context) ([]schedule.Scheduled, error) {
-	list, err := queryAll(ctx, s.pool, func(row scanner) (schedule.Scheduled, error) {
-		var sc schedule.Scheduled
-		var since int64
-		var last *int64
-		if err := row.Scan(&sc.Tenant, &sc.FunctionID, &sc.Schedule, &since, &last); err != nil {
-			return sc, err
-		}
-		sc.Since = fromMillis(since)
-		if last != nil {
-			sc.LastSlot = fromMillis(*last)
-		}
-		return sc, nil
-	}, `
-SELECT f.tenant, f.id, f.schedule, f.schedule_since, (SELECT max(slot) FROM schedule_fires WHERE function_id = f.id)
-FROM functions f WHERE f.schedule <> '' ORDER BY f.id`)
+	list, err := queryAll(ctx, s.pool, storerow.ScanScheduled, storerow.ScheduledSelect)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: scheduled functions: %w", err)
 	}
@@ -39,7 +26,7 @@ func (s *Store) ClaimFire(ctx context.Context, f schedule.Fire) (bool, error) {
 	tag, err := s.pool.Exec(ctx, `
 INSERT INTO schedule_fires (function_id, slot, tenant, state, request_id, at) VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT (function_id, slot) DO NOTHING`,
-		f.FunctionID, toMillis(f.Slot), f.Tenant, string(schedule.FireClaimed), f.RequestID, toMillis(f.At))
+		f.FunctionID, storerow.ToMillis(f.Slot), f.Tenant, string(schedule.FireClaimed), f.RequestID, storerow.ToMillis(f.At))
 	if err != nil {
 		return false, fmt.Errorf("postgres: claim fire of %s: %w", f.FunctionID, err)
 	}
@@ -57,7 +44,7 @@ func (s *Store) SkipFires(ctx context.Context, fs []schedule.Fire) error {
 		for _, f := range fs {
 			b.Queue(`
 INSERT INTO schedule_fires (function_id, slot, tenant, state, reason, at) VALUES ($1, $2, $3, $4, $5, $6)
-ON CONFLICT (function_id, slot) DO NOTHING`, f.FunctionID, toMillis(f.Slot), f.Tenant, string(schedule.FireSkipped), f.Reason, toMillis(f.At))
+ON CONFLICT (function_id, slot) DO NOTHING`, f.FunctionID, storerow.ToMillis(f.Slot), f.Tenant, string(schedule.FireSkipped), f.Reason, storerow.ToMillis(f.At))
 		}
 		return tx.SendBatch(ctx, &b).Close()
 	})
@@ -72,18 +59,16 @@ func (s *Store) FinishFire(ctx context.Context, f schedule.Fire) error {
 	_, err := s.pool.Exec(ctx, `
 UPDATE schedule_fires SET state = $1, status = $2, error = $3, at = $4
 WHERE function_id = $5 AND slot = $6 AND state = $7`,
-		string(f.State), f.Status, pgText(f.Error), toMillis(f.At), f.FunctionID, toMillis(f.Slot), string(schedule.FireClaimed))
+		string(f.State), f.Status, pgText(f.Error), storerow.ToMillis(f.At), f.FunctionID, storerow.ToMillis(f.Slot), string(schedule.FireClaimed))
 	if err != nil {
 		return fmt.Errorf("postgres: finish fire of %s: %w", f.FunctionID, err)
 	}
 	return nil
 }
 
-const fireCols = `function_id, slot, tenant, state, reason, request_id, status, error, at`
-
 // Fires lists a function's latest fire records, newest slot first.
 func (s *Store) Fires(ctx context.Context, tenant, functionID string, limit int) ([]schedule.Fire, error) {
-	list, err := queryAll(ctx, s.pool, scanFire, `SELECT `+fireCols+`
+	list, err := queryAll(ctx, s.pool, storerow.ScanFire, `SELECT `+storerow.FireCols+`
 FROM schedule_fires WHERE tenant = $1 AND function_id = $2 ORDER BY slot DESC LIMIT $3`, tenant, functionID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: fires of %s: %w", functionID, err)
@@ -93,7 +78,7 @@ FROM schedule_fires WHERE tenant = $1 AND function_id = $2 ORDER BY slot DESC LI
 
 // LastFire is the function's latest fire record; false when it has none.
 func (s *Store) LastFire(ctx context.Context, tenant, functionID string) (schedule.Fire, bool, error) {
-	f, err := scanFire(s.pool.QueryRow(ctx, `SELECT `+fireCols+`
+	f, err := storerow.ScanFire(s.pool.QueryRow(ctx, `SELECT `+storerow.FireCols+`
 FROM schedule_fires WHERE tenant = $1 AND function_id = $2 ORDER BY slot DESC LIMIT 1`, tenant, functionID))
 	if isNoRows(err) {
 		return schedule.Fire{}, false, nil
@@ -102,12 +87,4 @@ FROM schedule_fires WHERE tenant = $1 AND function_id = $2 ORDER BY slot DESC LI
 		return schedule.Fire{}, false, fmt.Errorf("postgres: last fire of %s: %w", functionID, err)
 	}
 	return f, true, nil
-}
-
-func scanFire(row scanner) (schedule.Fire, error) {
-	var f schedule.Fire
-	var slot, at int64
-	err := row.Scan(&f.FunctionID, &slot, &f.Tenant, &f.State, &f.Reason, &f.RequestID, &f.Status, &f.Error, &at)
-	f.Slot, f.At = fromMillis(slot), fromMillis(at)
-	return f, err
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/scriptforge/scriptforge/functions/backend"
+	"github.com/scriptforge/scriptforge/functions/storerow"
 )
 
 var _ backend.Backend = (*Store)(nil)
@@ -57,7 +58,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		return nil, fmt.Errorf("postgres: connect to %s:%d/%s: %w", cfg.ConnConfig.Host, cfg.ConnConfig.Port, cfg.ConnConfig.Database, err)
 	}
 	s := &Store{pool: pool, now: time.Now}
-	if err := migrate(ctx, pool, toMillis(s.now())); err != nil {
+	if err := migrate(ctx, pool, storerow.ToMillis(s.now())); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: migrate: %w", err)
 	}
@@ -119,8 +120,8 @@ type querier interface {
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
 }
 
-// scanner is what pgx.Row and pgx.Rows share.
-type scanner interface{ Scan(dest ...any) error }
+// scanner is one row, pgx.Row or pgx.Rows.
+type scanner = storerow.Scanner
 
 // queryAll runs a query and scans every row; no rows is an empty, non-nil
 // slice, which encodes as [] in JSON.
@@ -141,29 +142,7 @@ func queryAll[T any](ctx context.Context, q querier, scan func(scanner) (T, erro
 	return out, rows.Err()
 }
 
-// Times are stored as unix milliseconds in UTC, as in the SQLite store.
-func toMillis(t time.Time) int64 { return t.UnixMilli() }
-
-func fromMillis(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
-
-// optMillis reads a time column where 0 means none.
-func optMillis(ms int64) time.Time {
-	if ms == 0 {
-		return time.Time{}
-	}
-	return fromMillis(ms)
-}
-
-// optionalMillis is optMillis for a pointer field.
-func optionalMillis(ms int64) *time.Time {
-	if ms == 0 {
-		return nil
-	}
-	t := fromMillis(ms)
-	return &t
-}
-
 // stamp returns the current time at storage precision.
-func (s *Store) stamp() time.Time { return fromMillis(toMillis(s.now())) }
+func (s *Store) stamp() time.Time { return storerow.FromMillis(storerow.ToMillis(s.now())) }
 
 func isNoRows(err error) bool { return errors.Is(err, pgx.ErrNoRows) }

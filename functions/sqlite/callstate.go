@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/scriptforge/scriptforge/functions/storerow"
 	"github.com/scriptforge/scriptforge/functions/voice"
 )
 
@@ -18,7 +19,7 @@ func (s *Store) CallState(ctx context.Context, tenant, callID string) (voice.Sta
 	var st voice.State
 	var data string
 	err := s.db.QueryRowContext(ctx, `SELECT state, version FROM call_state WHERE tenant = ? AND call_id = ? AND expires_at > ?`,
-		tenant, callID, toMillis(s.now())).Scan(&data, &st.Version)
+		tenant, callID, storerow.ToMillis(s.now())).Scan(&data, &st.Version)
 	if errors.Is(err, sql.ErrNoRows) {
 		return voice.State{}, nil
 	}
@@ -129,7 +130,7 @@ func (s *Store) commitCallStates(batch []*stateWrite) {
 				return err
 			}
 			live := cur
-			if cur != 0 && expires <= toMillis(now) {
+			if cur != 0 && expires <= storerow.ToMillis(now) {
 				live = 0
 			}
 			if live != w.version {
@@ -140,7 +141,7 @@ func (s *Store) commitCallStates(batch []*stateWrite) {
 			if _, err := tx.ExecContext(ctx, `
 INSERT INTO call_state (tenant, call_id, state, version, expires_at) VALUES (?, ?, ?, ?, ?)
 ON CONFLICT (tenant, call_id) DO UPDATE SET state = excluded.state, version = excluded.version, expires_at = excluded.expires_at`,
-				w.tenant, w.callID, string(w.data), w.next, toMillis(now.Add(w.ttl))); err != nil {
+				w.tenant, w.callID, string(w.data), w.next, storerow.ToMillis(now.Add(w.ttl))); err != nil {
 				return err
 			}
 		}
@@ -156,7 +157,7 @@ ON CONFLICT (tenant, call_id) DO UPDATE SET state = excluded.state, version = ex
 
 // PruneCallState deletes expired states.
 func (s *Store) PruneCallState(ctx context.Context) (int64, error) {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM call_state WHERE expires_at <= ?`, toMillis(s.now()))
+	res, err := s.db.ExecContext(ctx, `DELETE FROM call_state WHERE expires_at <= ?`, storerow.ToMillis(s.now()))
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: prune call state: %w", err)
 	}

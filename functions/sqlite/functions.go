@@ -3,14 +3,11 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
-
-	"github.com/google/uuid"
 
 	"github.com/scriptforge/scriptforge/functions"
+	"github.com/scriptforge/scriptforge/functions/storerow"
 )
 
 // querier is what *sql.DB and *sql.Tx share, so reads work in and out of a
@@ -23,25 +20,12 @@ type querier interface {
 // Create inserts a function with version 1 live, under a fresh File ID and UUID.
 func (s *Store) Create(ctx context.Context, tenant, name string, set functions.Settings, v functions.NewVersion) (functions.Deployed, error) {
 	now := s.stamp()
-	if set.Auth == "" {
-		set.Auth = functions.AuthPublic
-	}
-	f := functions.Function{
-		ID:            functions.NewID("fn_"),
-		Tenant:        tenant,
-		UUID:          uuid.NewString(),
-		Name:          name,
-		LiveVersion:   1,
-		LatestVersion: 1,
-		Settings:      set,
-		CreatedAt:     now,
-		UpdatedAt:     now,
-	}
-	limits, err := json.Marshal(set.Limits)
+	f, limits, err := storerow.NewFunction(tenant, name, set, now)
 	if err != nil {
-		return functions.Deployed{}, fmt.Errorf("sqlite: create function %q: encode limits: %w", name, err)
+		return functions.Deployed{}, fmt.Errorf("sqlite: create function %q: %w", name, err)
 	}
-	ver, err := newVersion(f.ID, 1, v, now)
+	set = f.Settings // with its defaults
+	ver, err := storerow.MakeVersion(f.ID, 1, v, now)
 	if err != nil {
 		return functions.Deployed{}, fmt.Errorf("sqlite: create function %q: %w", name, err)
 	}
@@ -49,9 +33,9 @@ func (s *Store) Create(ctx context.Context, tenant, name string, set functions.S
 		_, err := tx.ExecContext(ctx, `
 INSERT INTO functions (id, tenant, uuid, name, live_version, latest_version, auth, limits, fresh_runtime, voice, routing_priority, routing_order, input_schema, output_schema, schedule, schedule_since, callback_url, created_at, updated_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			f.ID, f.Tenant, f.UUID, f.Name, f.LiveVersion, f.LatestVersion, string(set.Auth), string(limits), set.FreshRuntime, encodeVoice(set.Voice),
-			string(set.RoutingPriority), set.RoutingOrder, string(set.InputSchema), string(set.OutputSchema), string(set.Schedule), toMillis(f.CreatedAt),
-			set.CallbackURL, toMillis(f.CreatedAt), toMillis(f.UpdatedAt))
+			f.ID, f.Tenant, f.UUID, f.Name, f.LiveVersion, f.LatestVersion, string(set.Auth), limits, set.FreshRuntime, storerow.EncodeVoice(set.Voice),
+			string(set.RoutingPriority), set.RoutingOrder, string(set.InputSchema), string(set.OutputSchema), string(set.Schedule), storerow.ToMillis(f.CreatedAt),
+			set.CallbackURL, storerow.ToMillis(f.CreatedAt), storerow.ToMillis(f.UpdatedAt))
 		if isUniqueViolation(err) {
 			// The table has two UNIQUE constraints (uuid, tenant+name). Ask
 			// which one, in the same transaction, rather than parse the
@@ -89,14 +73,14 @@ func (s *Store) Deploy(ctx context.Context, tenant, id string, v functions.NewVe
 		err := tx.QueryRowContext(ctx, `
 UPDATE functions SET latest_version = latest_version + 1, live_version = latest_version + 1, updated_at = ?
 WHERE tenant = ? AND id = ?
-RETURNING latest_version`, toMillis(now), tenant, id).Scan(&number)
+RETURNING latest_version`, storerow.ToMillis(now), tenant, id).Scan(&number)
 		if errors.Is(err, sql.ErrNoRows) {
 			return functions.ErrNotFound
 		}
 		if err != nil {
 			return err
 		}
-		ver, err := newVersion(id, number, v, now)
+		ver, err := storerow.MakeVersion(id, number, v, now)
 		if err != nil {
 			return err
 		}
@@ -121,7 +105,7 @@ func (s *Store) Rollback(ctx context.Context, tenant, id string, version int) (f
 UPDATE functions SET live_version = ?, updated_at = ?
 WHERE tenant = ? AND id = ?
   AND EXISTS (SELECT 1 FROM versions WHERE function_id = functions.id AND version = ?)`,
-			version, toMillis(now), tenant, id, version)
+			version, storerow.ToMillis(now), tenant, id, version)
 		if err != nil {
 			return err
 		}
@@ -153,8 +137,8 @@ func (s *Store) RotateUUID(ctx context.Context, tenant, id, newUUID string) (fun
 	row := s.db.QueryRowContext(ctx, `
 UPDATE functions SET uuid = ?, updated_at = ?
 WHERE tenant = ? AND id = ?
-RETURNING `+functionCols, newUUID, toMillis(s.stamp()), tenant, id)
-	f, err := scanFunction(row)
+RETURNING `+storerow.FunctionCols, newUUID, storerow.ToMillis(s.stamp()), tenant, id)
+	f, err := storerow.ScanFunction(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		err = functions.ErrNotFound
 	}
@@ -166,20 +150,20 @@ RETURNING `+functionCols, newUUID, toMillis(s.stamp()), tenant, id)
 
 // UpdateSettings replaces the function's auth mode and usage limits.
 func (s *Store) UpdateSettings(ctx context.Context, tenant, id string, set functions.Settings) (functions.Function, error) {
-	now := toMillis(s.stamp())
-	limits, err := json.Marshal(set.Limits)
+	now := storerow.ToMillis(s.stamp())
+	limits, err := storerow.EncodeLimits(set.Limits)
 	if err != nil {
-		return functions.Function{}, fmt.Errorf("sqlite: update settings of function %s: encode limits: %w", id, err)
+		return functions.Function{}, fmt.Errorf("sqlite: update settings of function %s: %w", id, err)
 	}
 	row := s.db.QueryRowContext(ctx, `
 UPDATE functions SET auth = ?, limits = ?, fresh_runtime = ?, voice = ?, routing_priority = ?, routing_order = ?, input_schema = ?, output_schema = ?,
 	schedule_since = CASE WHEN schedule = ? THEN schedule_since ELSE ? END, -- SET reads the row as it was: the old schedule
 	schedule = ?, callback_url = ?, updated_at = ?
 WHERE tenant = ? AND id = ?
-RETURNING `+functionCols, string(set.Auth), string(limits), set.FreshRuntime, encodeVoice(set.Voice),
+RETURNING `+storerow.FunctionCols, string(set.Auth), limits, set.FreshRuntime, storerow.EncodeVoice(set.Voice),
 		string(set.RoutingPriority), set.RoutingOrder, string(set.InputSchema), string(set.OutputSchema),
 		string(set.Schedule), now, string(set.Schedule), set.CallbackURL, now, tenant, id)
-	f, err := scanFunction(row)
+	f, err := storerow.ScanFunction(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		err = functions.ErrNotFound
 	}
@@ -247,7 +231,7 @@ func (s *Store) ByUUID(ctx context.Context, id string) (functions.Deployed, erro
 // List returns the tenant's functions, oldest first; id breaks ties so the
 // order is stable.
 func (s *Store) List(ctx context.Context, tenant string) ([]functions.Deployed, error) {
-	list, err := queryAll(ctx, s.db, scanDeployed, deployedSelect+`WHERE f.tenant = ? ORDER BY f.created_at, f.id`, tenant)
+	list, err := queryAll(ctx, s.db, storerow.ScanDeployed, storerow.DeployedSelect+`WHERE f.tenant = ? ORDER BY f.created_at, f.id`, tenant)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list functions: %w", err)
 	}
@@ -258,24 +242,12 @@ func (s *Store) List(ctx context.Context, tenant string) ([]functions.Deployed, 
 func (s *Store) Versions(ctx context.Context, tenant, id string) ([]functions.Version, error) {
 	// The join scopes by tenant. Every function has at least version 1, so
 	// no rows means no such function for this tenant.
-	rows, err := s.db.QueryContext(ctx, `
-SELECT `+versionCols+`
+	out, err := queryAll(ctx, s.db, storerow.ScanVersion, `
+SELECT `+storerow.VersionCols+`
 FROM versions v JOIN functions f ON f.id = v.function_id
 WHERE f.tenant = ? AND f.id = ?
 ORDER BY v.version DESC`, tenant, id)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: versions of function %s: %w", id, err)
-	}
-	defer rows.Close()
-	var out []functions.Version
-	for rows.Next() {
-		var v functions.Version
-		if err := rows.Scan(versionDest(&v)...); err != nil {
-			return nil, fmt.Errorf("sqlite: versions of function %s: %w", id, err)
-		}
-		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlite: versions of function %s: %w", id, err)
 	}
 	if len(out) == 0 {
@@ -284,31 +256,13 @@ ORDER BY v.version DESC`, tenant, id)
 	return out, nil
 }
 
-const (
-	functionCols = `id, tenant, uuid, name, live_version, latest_version, auth, limits, fresh_runtime, voice, routing_priority, routing_order, input_schema, output_schema, schedule, callback_url, created_at, updated_at`
-	// versionCols expects the versions table aliased as v.
-	versionCols = `v.function_id, v.version, v.type, v.source, v.code, v.hash, v.env, v.timeout_ms, v.memory_mb, v.created_at`
-)
-
-// scanner is what *sql.Row and *sql.Rows share.
-type scanner interface{ Scan(dest ...any) error }
-
-func scanFunction(row scanner) (functions.Function, error) {
-	var f functions.Function
-	var created, updated int64
-	if err := row.Scan(&f.ID, &f.Tenant, &f.UUID, &f.Name, &f.LiveVersion, &f.LatestVersion,
-		&f.Auth, objectColumn[functions.UsageLimits]{dst: &f.Limits}, &f.FreshRuntime, voiceColumn{&f.Voice}, &f.RoutingPriority, &f.RoutingOrder,
-		&f.InputSchema, &f.OutputSchema, &f.Schedule, &f.CallbackURL, &created, &updated); err != nil {
-		return functions.Function{}, err
-	}
-	f.CreatedAt, f.UpdatedAt = fromMillis(created), fromMillis(updated)
-	return f, nil
-}
+// scanner is one row, *sql.Row or *sql.Rows.
+type scanner = storerow.Scanner
 
 // getFunction reads the function head only; sql.ErrNoRows becomes ErrNotFound.
 func getFunction(ctx context.Context, q querier, tenant, id string) (functions.Function, error) {
-	f, err := scanFunction(q.QueryRowContext(ctx,
-		`SELECT `+functionCols+` FROM functions WHERE tenant = ? AND id = ?`, tenant, id))
+	f, err := storerow.ScanFunction(q.QueryRowContext(ctx,
+		`SELECT `+storerow.FunctionCols+` FROM functions WHERE tenant = ? AND id = ?`, tenant, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return functions.Function{}, functions.ErrNotFound
 	}
@@ -318,78 +272,18 @@ func getFunction(ctx context.Context, q querier, tenant, id string) (functions.F
 // getDeployed reads one function joined with its live version, in one query.
 // where filters on the functions table aliased as f.
 func getDeployed(ctx context.Context, q querier, where string, args ...any) (functions.Deployed, error) {
-	d, err := scanDeployed(q.QueryRowContext(ctx, deployedSelect+`WHERE `+where, args...))
+	d, err := storerow.ScanDeployed(q.QueryRowContext(ctx, storerow.DeployedSelect+`WHERE `+where, args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return functions.Deployed{}, functions.ErrNotFound
 	}
 	return d, err
 }
 
-// deployedSelect reads functions joined with their live version.
-const deployedSelect = `
-SELECT f.id, f.tenant, f.uuid, f.name, f.live_version, f.latest_version, f.auth, f.limits, f.fresh_runtime, f.voice, f.routing_priority, f.routing_order, f.input_schema, f.output_schema, f.schedule, f.callback_url, f.created_at, f.updated_at, ` + versionCols + `
-FROM functions f JOIN versions v ON v.function_id = f.id AND v.version = f.live_version
-`
-
-func scanDeployed(row scanner) (functions.Deployed, error) {
-	var d functions.Deployed
-	var created, updated int64
-	dest := append([]any{
-		&d.ID, &d.Tenant, &d.UUID, &d.Name, &d.LiveVersion, &d.LatestVersion,
-		&d.Auth, objectColumn[functions.UsageLimits]{dst: &d.Limits}, &d.FreshRuntime, voiceColumn{&d.Voice}, &d.RoutingPriority, &d.RoutingOrder,
-		&d.InputSchema, &d.OutputSchema, &d.Schedule, &d.CallbackURL, &created, &updated,
-	}, versionDest(&d.Version)...)
-	if err := row.Scan(dest...); err != nil {
-		return functions.Deployed{}, err
-	}
-	d.CreatedAt, d.UpdatedAt = fromMillis(created), fromMillis(updated)
-	return d, nil
-}
-
-// versionDest returns scan targets for versionCols; the JSON and time
-// columns go through sql.Scanner adapters that decode straight into v.
-func versionDest(v *functions.Version) []any {
-	return []any{
-		&v.FunctionID, &v.Number, &v.Type, &v.Source, &v.Code, &v.Hash,
-		jsonColumn[functions.EnvVar]{dst: &v.Env}, &v.TimeoutMS, &v.MemoryMB, millisColumn{dst: &v.CreatedAt},
-	}
-}
-
-// versionRow is a version ready to insert, with env already encoded.
-type versionRow struct {
-	functions.Version
-	env string
-}
-
-func newVersion(functionID string, number int, nv functions.NewVersion, now time.Time) (versionRow, error) {
-	enc, err := encodeJSON(nv.Env)
-	if err != nil {
-		return versionRow{}, fmt.Errorf("encode env: %w", err)
-	}
-	return versionRow{
-		Version: functions.Version{
-			FunctionID: functionID,
-			Number:     number,
-			Type:       nv.Type,
-			Source:     nv.Source,
-			Code:       nv.Code,
-			Hash:       nv.Hash,
-			// A copy, so the caller changing its slice later cannot change
-			// what we report as stored.
-			Env:       append([]functions.EnvVar{}, nv.Env...),
-			TimeoutMS: nv.TimeoutMS,
-			MemoryMB:  nv.MemoryMB,
-			CreatedAt: now,
-		},
-		env: string(enc),
-	}, nil
-}
-
-func insertVersion(ctx context.Context, tx *sql.Tx, v versionRow) error {
+func insertVersion(ctx context.Context, tx *sql.Tx, v storerow.NewVersion) error {
 	if _, err := tx.ExecContext(ctx, `
 INSERT INTO versions (function_id, version, type, source, code, hash, env, timeout_ms, memory_mb, created_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		v.FunctionID, v.Number, string(v.Type), v.Source, v.Code, v.Hash, v.env, v.TimeoutMS, v.MemoryMB, toMillis(v.CreatedAt),
+		v.FunctionID, v.Number, string(v.Type), v.Source, v.Code, v.Hash, v.EnvJSON, v.TimeoutMS, v.MemoryMB, storerow.ToMillis(v.CreatedAt),
 	); err != nil {
 		return fmt.Errorf("insert version %d: %w", v.Number, err)
 	}
@@ -400,7 +294,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 // chain, with their live versions: run-first ones, then run-last ones,
 // each place sorted by routing_order (ties by creation, then id).
 func (s *Store) RoutingChain(ctx context.Context, tenant string) (first, last []functions.Deployed, err error) {
-	list, err := queryAll(ctx, s.db, scanDeployed, deployedSelect+`
+	list, err := queryAll(ctx, s.db, storerow.ScanDeployed, storerow.DeployedSelect+`
 WHERE f.tenant = ? AND f.routing_priority <> ''
 ORDER BY f.routing_order, f.created_at, f.id`, tenant)
 	if err != nil {

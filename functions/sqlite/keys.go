@@ -8,58 +8,30 @@ import (
 	"time"
 
 	"github.com/scriptforge/scriptforge/auth"
+	"github.com/scriptforge/scriptforge/functions/storerow"
 )
 
 // CreateKey stores an API key. The caller chooses the ID and hashes the
 // secret; a zero CreatedAt is set to now. A duplicate ID or hash fails.
 func (s *Store) CreateKey(ctx context.Context, k auth.Key) error {
-	if k.ID == "" || k.Hash == "" {
-		return errors.New("sqlite: create api key: id and hash are required")
-	}
-	created := k.CreatedAt
-	if created.IsZero() {
-		created = s.now()
-	}
-	scopes, err := encodeJSON(k.Scopes)
+	created, scopes, err := storerow.NewKeyRow(k, s.now)
 	if err != nil {
-		return fmt.Errorf("sqlite: create api key %s: encode scopes: %w", k.ID, err)
+		return fmt.Errorf("sqlite: create api key: %w", err)
 	}
 	if _, err := s.db.ExecContext(ctx,
 		`INSERT INTO api_keys (id, tenant, name, hash, scopes, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		k.ID, k.Tenant, k.Name, k.Hash, scopes, toMillis(created),
+		k.ID, k.Tenant, k.Name, k.Hash, scopes, created,
 	); err != nil {
 		return fmt.Errorf("sqlite: create api key %s: %w", k.ID, err)
 	}
 	return nil
 }
 
-const keyCols = `id, tenant, name, hash, scopes, created_at, last_used_at, revoked_at`
-
-func scanKey(row scanner) (auth.Key, error) {
-	var k auth.Key
-	var used, revoked int64
-	if err := row.Scan(&k.ID, &k.Tenant, &k.Name, &k.Hash, jsonColumn[string]{dst: &k.Scopes},
-		millisColumn{dst: &k.CreatedAt}, &used, &revoked); err != nil {
-		return auth.Key{}, err
-	}
-	k.LastUsedAt, k.RevokedAt = optionalMillis(used), optionalMillis(revoked)
-	return k, nil
-}
-
-// optionalMillis reads a time column where 0 means none.
-func optionalMillis(ms int64) *time.Time {
-	if ms == 0 {
-		return nil
-	}
-	t := fromMillis(ms)
-	return &t
-}
-
 // KeyByHash finds a live key by the hash of its secret; unknown or revoked
 // is ErrKeyNotFound.
 func (s *Store) KeyByHash(ctx context.Context, hash string) (auth.Key, error) {
-	k, err := scanKey(s.db.QueryRowContext(ctx,
-		`SELECT `+keyCols+` FROM api_keys WHERE hash = ? AND revoked_at = 0`, hash))
+	k, err := storerow.ScanKey(s.db.QueryRowContext(ctx,
+		`SELECT `+storerow.KeyCols+` FROM api_keys WHERE hash = ? AND revoked_at = 0`, hash))
 	if errors.Is(err, sql.ErrNoRows) {
 		// No hash in the message: it is as good as the secret for lookups.
 		return auth.Key{}, fmt.Errorf("sqlite: api key: %w", auth.ErrKeyNotFound)
@@ -72,7 +44,7 @@ func (s *Store) KeyByHash(ctx context.Context, hash string) (auth.Key, error) {
 
 // Keys lists the tenant's keys, revoked ones included, oldest first.
 func (s *Store) Keys(ctx context.Context, tenant string) ([]auth.Key, error) {
-	keys, err := queryAll(ctx, s.db, scanKey, `SELECT `+keyCols+` FROM api_keys WHERE tenant = ? ORDER BY created_at, id`, tenant)
+	keys, err := queryAll(ctx, s.db, storerow.ScanKey, `SELECT `+storerow.KeyCols+` FROM api_keys WHERE tenant = ? ORDER BY created_at, id`, tenant)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list api keys: %w", err)
 	}
@@ -82,7 +54,7 @@ func (s *Store) Keys(ctx context.Context, tenant string) ([]auth.Key, error) {
 // RevokeKey revokes a live key of the tenant.
 func (s *Store) RevokeKey(ctx context.Context, tenant, id string) error {
 	res, err := s.db.ExecContext(ctx, `UPDATE api_keys SET revoked_at = ? WHERE tenant = ? AND id = ? AND revoked_at = 0`,
-		toMillis(s.stamp()), tenant, id)
+		storerow.ToMillis(s.stamp()), tenant, id)
 	if err != nil {
 		return fmt.Errorf("sqlite: revoke api key %s: %w", id, err)
 	}
@@ -95,7 +67,7 @@ func (s *Store) RevokeKey(ctx context.Context, tenant, id string) error {
 // TouchKey records the key's last use; an earlier time never overwrites a later one.
 func (s *Store) TouchKey(ctx context.Context, id string, at time.Time) error {
 	if _, err := s.db.ExecContext(ctx, `UPDATE api_keys SET last_used_at = max(last_used_at, ?) WHERE id = ?`,
-		toMillis(at), id); err != nil {
+		storerow.ToMillis(at), id); err != nil {
 		return fmt.Errorf("sqlite: touch api key %s: %w", id, err)
 	}
 	return nil

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/scriptforge/scriptforge/functions"
+	"github.com/scriptforge/scriptforge/functions/storerow"
 )
 
 var _ functions.KVStore = (*Store)(nil)
@@ -22,7 +23,7 @@ const live = `(expires_at = 0 OR expires_at > ?)`
 func (s *Store) KVGet(ctx context.Context, tenant, key string) (json.RawMessage, bool, error) {
 	var v string
 	err := s.db.QueryRowContext(ctx, `SELECT value FROM kv WHERE tenant = ? AND key = ? AND `+live,
-		tenant, key, toMillis(s.now())).Scan(&v)
+		tenant, key, storerow.ToMillis(s.now())).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, nil
 	}
@@ -36,7 +37,7 @@ func (s *Store) KVGet(ctx context.Context, tenant, key string) (json.RawMessage,
 func (s *Store) KVSet(ctx context.Context, tenant, key string, value json.RawMessage, ttl time.Duration, quota functions.KVQuota) error {
 	now := s.now()
 	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
-		return s.kvPut(ctx, tx, tenant, key, string(value), expiry(now, ttl), now, quota)
+		return s.kvPut(ctx, tx, tenant, key, string(value), storerow.KVExpiry(now, ttl), now, quota)
 	})
 	if err != nil {
 		return fmt.Errorf("sqlite: kv set: %w", err)
@@ -53,7 +54,7 @@ func (s *Store) KVIncr(ctx context.Context, tenant, key string, by float64, ttl 
 		var cur string
 		var expires int64
 		err := tx.QueryRowContext(ctx, `SELECT value, expires_at FROM kv WHERE tenant = ? AND key = ? AND `+live,
-			tenant, key, toMillis(now)).Scan(&cur, &expires)
+			tenant, key, storerow.ToMillis(now)).Scan(&cur, &expires)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			expires = 0
@@ -68,7 +69,7 @@ func (s *Store) KVIncr(ctx context.Context, tenant, key string, by float64, ttl 
 		}
 		sum += by
 		if ttl > 0 {
-			expires = expiry(now, ttl)
+			expires = storerow.KVExpiry(now, ttl)
 		}
 		return s.kvPut(ctx, tx, tenant, key, strconv.FormatFloat(sum, 'g', -1, 64), expires, now, quota)
 	})
@@ -83,7 +84,7 @@ func (s *Store) kvPut(ctx context.Context, tx *sql.Tx, tenant, key, value string
 	quota = quota.WithDefaults()
 	var oldSize int64 = -1 // no live key
 	err := tx.QueryRowContext(ctx, `SELECT length(CAST(key AS BLOB)) + length(CAST(value AS BLOB)) FROM kv WHERE tenant = ? AND key = ? AND `+live,
-		tenant, key, toMillis(now)).Scan(&oldSize)
+		tenant, key, storerow.ToMillis(now)).Scan(&oldSize)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return err
 	}
@@ -103,7 +104,7 @@ ON CONFLICT (tenant, key) DO UPDATE SET value = excluded.value, expires_at = exc
 // checkQuota counts the tenant's live keys and bytes. Expired keys are
 // deleted first, so they never count against it.
 func (s *Store) checkQuota(ctx context.Context, tx *sql.Tx, tenant string, now time.Time, q functions.KVQuota, newKey bool, grow int64) error {
-	if _, err := tx.ExecContext(ctx, `DELETE FROM kv WHERE tenant = ? AND expires_at > 0 AND expires_at <= ?`, tenant, toMillis(now)); err != nil {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM kv WHERE tenant = ? AND expires_at > 0 AND expires_at <= ?`, tenant, storerow.ToMillis(now)); err != nil {
 		return err
 	}
 	var keys, bytes int64
@@ -111,18 +112,12 @@ func (s *Store) checkQuota(ctx context.Context, tx *sql.Tx, tenant string, now t
 		tenant).Scan(&keys, &bytes); err != nil {
 		return err
 	}
-	if newKey && keys+1 > int64(q.MaxKeys) {
-		return fmt.Errorf("%w: the tenant has %d keys, its limit", functions.ErrKVQuota, keys)
-	}
-	if bytes+grow > q.MaxBytes {
-		return fmt.Errorf("%w: the tenant's keys and values would take %d bytes; its limit is %d", functions.ErrKVQuota, bytes+grow, q.MaxBytes)
-	}
-	return nil
+	return storerow.CheckKVQuota(q, keys, bytes, newKey, grow)
 }
 
 // KVDelete removes a key; it reports whether a live one was there.
 func (s *Store) KVDelete(ctx context.Context, tenant, key string) (bool, error) {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM kv WHERE tenant = ? AND key = ? AND `+live, tenant, key, toMillis(s.now()))
+	res, err := s.db.ExecContext(ctx, `DELETE FROM kv WHERE tenant = ? AND key = ? AND `+live, tenant, key, storerow.ToMillis(s.now()))
 	if err != nil {
 		return false, fmt.Errorf("sqlite: kv delete: %w", err)
 	}
@@ -139,18 +134,8 @@ func (s *Store) KVList(ctx context.Context, tenant, prefix, after string, limit 
 	limit = min(max(limit, 1), functions.MaxKVListLimit)
 	// A range scan on the primary key: prefix <= key < prefix + U+10FFFF.
 	from := max(prefix, after)
-	keys, err := queryAll(ctx, s.db, func(row scanner) (functions.KVKey, error) {
-		var k functions.KVKey
-		var expires int64
-		if err := row.Scan(&k.Name, &expires); err != nil {
-			return k, err
-		}
-		if expires > 0 {
-			k.ExpiresAt = fromMillis(expires)
-		}
-		return k, nil
-	}, `SELECT key, expires_at FROM kv WHERE tenant = ? AND key >= ? AND key > ? AND key < ? AND `+live+` ORDER BY key LIMIT ?`,
-		tenant, from, after, prefix+"\U0010FFFF", toMillis(s.now()), limit)
+	keys, err := queryAll(ctx, s.db, storerow.ScanKVKey, `SELECT key, expires_at FROM kv WHERE tenant = ? AND key >= ? AND key > ? AND key < ? AND `+live+` ORDER BY key LIMIT ?`,
+		tenant, from, after, prefix+"\U0010FFFF", storerow.ToMillis(s.now()), limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: kv list: %w", err)
 	}
@@ -164,7 +149,7 @@ func (s *Store) PruneKV(ctx context.Context) (int64, error) {
 	for {
 		res, err := s.db.ExecContext(ctx, `
 DELETE FROM kv WHERE (tenant, key) IN (
-	SELECT tenant, key FROM kv WHERE expires_at > 0 AND expires_at <= ? LIMIT 1000)`, toMillis(s.now()))
+	SELECT tenant, key FROM kv WHERE expires_at > 0 AND expires_at <= ? LIMIT 1000)`, storerow.ToMillis(s.now()))
 		if err != nil {
 			return total, fmt.Errorf("sqlite: prune kv: %w", err)
 		}
@@ -177,12 +162,4 @@ DELETE FROM kv WHERE (tenant, key) IN (
 			return total, nil
 		}
 	}
-}
-
-// expiry is the expires_at column for a ttl; 0 without one.
-func expiry(now time.Time, ttl time.Duration) int64 {
-	if ttl <= 0 {
-		return 0
-	}
-	return toMillis(now.Add(ttl))
 }

@@ -2,9 +2,7 @@ package sqlite
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +11,7 @@ import (
 
 	"github.com/scriptforge/scriptforge/functions/backend"
 	"github.com/scriptforge/scriptforge/functions/queue"
+	"github.com/scriptforge/scriptforge/functions/storerow"
 )
 
 var (
@@ -26,70 +25,17 @@ type Queue struct{ s *Store }
 // Queue returns the queue of async runs kept in the same file.
 func (s *Store) Queue() backend.Queue { return &Queue{s: s} }
 
-const queueColumns = `id, tenant, function_id, export, data, headers, callback_url, idempotency_key, state, attempts,
-max_attempts, errors, token, lease_until, next_at, status, result, error, enqueued_at, started_at, finished_at,
-callback_state, callback_attempts`
-
-func scanQueued(row scanner) (queue.Run, error) {
-	var r queue.Run
-	var headers, errs string
-	var lease, next, enq, started, finished int64
-	var data, result []byte
-	err := row.Scan(&r.ID, &r.Tenant, &r.FunctionID, &r.Export, &data, &headers, &r.CallbackURL, &r.IdempotencyKey,
-		&r.State, &r.Attempts, &r.MaxAttempts, &errs, &r.Token, &lease, &next, &r.Status, &result, &r.Error,
-		&enq, &started, &finished, &r.CallbackState, &r.CallbackAttempts)
-	if err != nil {
-		return r, err
-	}
-	r.Data = data
-	if len(result) > 0 {
-		r.Result = result
-	}
-	if err := json.Unmarshal([]byte(headers), &r.Headers); err != nil {
-		return r, fmt.Errorf("headers of %s: %w", r.ID, err)
-	}
-	if err := json.Unmarshal([]byte(errs), &r.Errors); err != nil {
-		return r, fmt.Errorf("errors of %s: %w", r.ID, err)
-	}
-	r.LeaseUntil, r.NextAt, r.EnqueuedAt = optMillis(lease), optMillis(next), fromMillis(enq)
-	r.StartedAt, r.FinishedAt = optMillis(started), optMillis(finished)
-	return r, nil
-}
-
-// optMillis reads a time column where 0 means none.
-func optMillis(ms int64) time.Time {
-	if ms == 0 {
-		return time.Time{}
-	}
-	return fromMillis(ms)
-}
-
-func optToMillis(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return toMillis(t)
-}
-
 // Enqueue stores a queued run. Concurrent Enqueues share one write
 // transaction (enqueueBatch): a commit is an fsync, and one per accepted
 // call held accepts to a few hundred a second (bench/async.sh). The depth
 // check is in the same transaction, so the bounds hold exactly however
 // many gateways enqueue.
 func (q *Queue) Enqueue(ctx context.Context, r queue.Run, lim queue.Limits) (queue.Run, bool, error) {
-	headers, err := json.Marshal(r.Headers)
+	r, headers, err := storerow.NewQueued(r, q.s.stamp)
 	if err != nil {
 		return r, false, fmt.Errorf("sqlite: enqueue: %w", err)
 	}
-	if r.Data == nil {
-		r.Data = json.RawMessage("{}")
-	}
-	if r.EnqueuedAt.IsZero() {
-		r.EnqueuedAt = q.s.stamp()
-	}
-	r.State, r.Attempts, r.Errors, r.NextAt = queue.Queued, 0, nil, r.EnqueuedAt
-	r.MaxAttempts = max(r.MaxAttempts, 1)
-	req := &enqueueReq{r: r, headers: string(headers), lim: lim, wake: make(chan struct{}, 1)}
+	req := &enqueueReq{r: r, headers: headers, lim: lim, wake: make(chan struct{}, 1)}
 	b := &q.s.enqueues
 	b.mu.Lock()
 	b.pending = append(b.pending, req)
@@ -167,7 +113,7 @@ func (q *Queue) commitEnqueues(ctx context.Context, batch []*enqueueReq) {
 			req.out, req.created, req.err = req.r, false, nil
 			r, lim := req.r, req.lim
 			if r.IdempotencyKey != "" {
-				e, err := scanQueued(tx.QueryRowContext(ctx, `SELECT `+queueColumns+` FROM queue_runs WHERE tenant = ? AND idempotency_key = ?`,
+				e, err := storerow.ScanQueued(tx.QueryRowContext(ctx, `SELECT `+storerow.QueueColumns+` FROM queue_runs WHERE tenant = ? AND idempotency_key = ?`,
 					r.Tenant, r.IdempotencyKey))
 				if err == nil {
 					req.out = e
@@ -206,7 +152,7 @@ func (q *Queue) commitEnqueues(ctx context.Context, batch []*enqueueReq) {
 INSERT INTO queue_runs (id, tenant, function_id, export, data, headers, callback_url, idempotency_key, state, max_attempts, next_at, enqueued_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 				r.ID, r.Tenant, r.FunctionID, r.Export, []byte(r.Data), req.headers, r.CallbackURL, r.IdempotencyKey,
-				string(queue.Queued), r.MaxAttempts, toMillis(r.NextAt), toMillis(r.EnqueuedAt))
+				string(queue.Queued), r.MaxAttempts, storerow.ToMillis(r.NextAt), storerow.ToMillis(r.EnqueuedAt))
 			if err != nil { // this statement is undone, not the transaction
 				req.err = fmt.Errorf("sqlite: enqueue %s: %w", r.ID, err)
 				continue
@@ -231,9 +177,9 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 
 // The claim's lookups (see Claim; TestClaimUsesTheIndex).
 const (
-	claimLostSQL = `SELECT ` + queueColumns + ` FROM queue_runs
+	claimLostSQL = `SELECT ` + storerow.QueueColumns + ` FROM queue_runs
 WHERE state IN ('queued', 'running') AND state = 'running' AND lease_until <= ? LIMIT 1`
-	claimDueSQL = `SELECT ` + queueColumns + ` FROM queue_runs
+	claimDueSQL = `SELECT ` + storerow.QueueColumns + ` FROM queue_runs
 WHERE state IN ('queued', 'running') AND state = 'queued' AND next_at <= ? ORDER BY next_at LIMIT 1`
 )
 
@@ -242,7 +188,7 @@ WHERE state IN ('queued', 'running') AND state = 'queued' AND next_at <= ? ORDER
 func (q *Queue) Claim(ctx context.Context, now time.Time, lease time.Duration) (queue.Run, bool, error) {
 	var claimed queue.Run
 	ok := false
-	at := toMillis(now)
+	at := storerow.ToMillis(now)
 	err := inTx(ctx, q.s.db, func(tx *sql.Tx) error {
 		// Each pass either claims a run or dead-letters one whose lease
 		// expired on its last attempt; bounded so a claim stays short.
@@ -252,9 +198,9 @@ func (q *Queue) Claim(ctx context.Context, now time.Time, lease time.Duration) (
 			// where one query with an OR would sort the whole queue. The
 			// IN term repeats the index's WHERE: without it SQLite does not
 			// see that the index applies, and scans the table.
-			r, err := scanQueued(tx.QueryRowContext(ctx, claimLostSQL, at))
+			r, err := storerow.ScanQueued(tx.QueryRowContext(ctx, claimLostSQL, at))
 			if errors.Is(err, sql.ErrNoRows) {
-				r, err = scanQueued(tx.QueryRowContext(ctx, claimDueSQL, at))
+				r, err = storerow.ScanQueued(tx.QueryRowContext(ctx, claimDueSQL, at))
 			}
 			if errors.Is(err, sql.ErrNoRows) {
 				return nil
@@ -275,11 +221,10 @@ func (q *Queue) Claim(ctx context.Context, now time.Time, lease time.Duration) (
 			if err != nil {
 				return err
 			}
-			r.State, r.Attempts, r.Token = queue.Running, r.Attempts+1, newToken()
-			r.StartedAt, r.LeaseUntil = fromMillis(at), fromMillis(toMillis(now.Add(lease)))
+			r = storerow.Claimed(r, now, lease)
 			if _, err := tx.ExecContext(ctx, `
 UPDATE queue_runs SET state = ?, attempts = ?, token = ?, started_at = ?, lease_until = ?, errors = ? WHERE id = ?`,
-				string(r.State), r.Attempts, r.Token, at, toMillis(r.LeaseUntil), string(errs), r.ID); err != nil {
+				string(r.State), r.Attempts, r.Token, at, storerow.ToMillis(r.LeaseUntil), string(errs), r.ID); err != nil {
 				return err
 			}
 			claimed, ok = r, true
@@ -304,20 +249,14 @@ func (q *Queue) deadLetter(ctx context.Context, tx *sql.Tx, r queue.Run, now tim
 	}
 	_, err = tx.ExecContext(ctx, `
 UPDATE queue_runs SET state = 'dead', token = '', lease_until = 0, errors = ?, error = ?, finished_at = ? WHERE id = ?`,
-		string(errs), last, toMillis(now), r.ID)
+		string(errs), last, storerow.ToMillis(now), r.ID)
 	return err
-}
-
-func newToken() string {
-	var b [12]byte
-	_, _ = rand.Read(b[:]) // crypto/rand does not fail on Linux
-	return hex.EncodeToString(b[:])
 }
 
 // Extend moves the end of a held lease.
 func (q *Queue) Extend(ctx context.Context, id, token string, until time.Time) error {
 	res, err := q.s.db.ExecContext(ctx, `UPDATE queue_runs SET lease_until = ? WHERE id = ? AND token = ? AND state = 'running'`,
-		toMillis(until), id, token)
+		storerow.ToMillis(until), id, token)
 	return leaseHeld(res, err, "extend", id)
 }
 
@@ -339,7 +278,7 @@ func leaseHeld(res sql.Result, err error, op, id string) error {
 func (q *Queue) Release(ctx context.Context, id, token string, retryAt time.Time) error {
 	res, err := q.s.db.ExecContext(ctx, `
 UPDATE queue_runs SET state = 'queued', attempts = attempts - 1, token = '', lease_until = 0, next_at = ?
-WHERE id = ? AND token = ? AND state = 'running'`, toMillis(retryAt), id, token)
+WHERE id = ? AND token = ? AND state = 'running'`, storerow.ToMillis(retryAt), id, token)
 	return leaseHeld(res, err, "release", id)
 }
 
@@ -355,7 +294,7 @@ func (q *Queue) Complete(ctx context.Context, id, token string, o queue.Outcome,
 UPDATE queue_runs SET state = ?, status = ?, result = ?, error = ?, finished_at = ?, token = '', lease_until = 0,
 	callback_state = CASE WHEN callback_url <> '' THEN 'pending' ELSE '' END, callback_attempts = 0, callback_next_at = ?
 WHERE id = ? AND token = ? AND state = 'running'`,
-		string(o.State), o.Status, []byte(o.Result), o.Error, toMillis(at), toMillis(at), id, token)
+		string(o.State), o.Status, []byte(o.Result), o.Error, storerow.ToMillis(at), storerow.ToMillis(at), id, token)
 	return leaseHeld(res, err, "complete", id)
 }
 
@@ -364,7 +303,7 @@ WHERE id = ? AND token = ? AND state = 'running'`,
 func (q *Queue) Fail(ctx context.Context, id, token, errText string, at, retryAt time.Time) (queue.State, error) {
 	state := queue.Queued
 	err := inTx(ctx, q.s.db, func(tx *sql.Tx) error {
-		r, err := scanQueued(tx.QueryRowContext(ctx, `SELECT `+queueColumns+` FROM queue_runs WHERE id = ? AND token = ? AND state = 'running'`, id, token))
+		r, err := storerow.ScanQueued(tx.QueryRowContext(ctx, `SELECT `+storerow.QueueColumns+` FROM queue_runs WHERE id = ? AND token = ? AND state = 'running'`, id, token))
 		if errors.Is(err, sql.ErrNoRows) {
 			return queue.ErrLeaseLost
 		}
@@ -382,7 +321,7 @@ func (q *Queue) Fail(ctx context.Context, id, token, errText string, at, retryAt
 		}
 		_, err = tx.ExecContext(ctx, `
 UPDATE queue_runs SET state = 'queued', token = '', lease_until = 0, errors = ?, error = ?, next_at = ? WHERE id = ?`,
-			string(errs), errText, toMillis(retryAt), id)
+			string(errs), errText, storerow.ToMillis(retryAt), id)
 		return err
 	})
 	if errors.Is(err, queue.ErrLeaseLost) {
@@ -406,7 +345,7 @@ func (q *Queue) Cancel(ctx context.Context, tenant, id string, at time.Time) (qu
 		}
 		state = queue.Cancelled
 		_, err := tx.ExecContext(ctx, `UPDATE queue_runs SET state = 'cancelled', error = 'cancelled before it ran', finished_at = ? WHERE id = ?`,
-			toMillis(at), id)
+			storerow.ToMillis(at), id)
 		return err
 	})
 	if errors.Is(err, sql.ErrNoRows) {
@@ -420,7 +359,7 @@ func (q *Queue) Cancel(ctx context.Context, tenant, id string, at time.Time) (qu
 
 // Get reads one of the tenant's async runs.
 func (q *Queue) Get(ctx context.Context, tenant, id string) (queue.Run, error) {
-	r, err := scanQueued(q.s.db.QueryRowContext(ctx, `SELECT `+queueColumns+` FROM queue_runs WHERE tenant = ? AND id = ?`, tenant, id))
+	r, err := storerow.ScanQueued(q.s.db.QueryRowContext(ctx, `SELECT `+storerow.QueueColumns+` FROM queue_runs WHERE tenant = ? AND id = ?`, tenant, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return queue.Run{}, queue.ErrNotFound
 	}
@@ -432,7 +371,7 @@ func (q *Queue) Get(ctx context.Context, tenant, id string) (queue.Run, error) {
 
 // Dead lists the tenant's dead runs, the latest to die first.
 func (q *Queue) Dead(ctx context.Context, tenant string, limit int) ([]queue.Run, error) {
-	list, err := queryAll(ctx, q.s.db, scanQueued, `SELECT `+queueColumns+` FROM queue_runs
+	list, err := queryAll(ctx, q.s.db, storerow.ScanQueued, `SELECT `+storerow.QueueColumns+` FROM queue_runs
 WHERE tenant = ? AND state = 'dead' ORDER BY finished_at DESC, id LIMIT ?`, tenant, limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: dead runs: %w", err)
@@ -446,7 +385,7 @@ func (q *Queue) Redrive(ctx context.Context, tenant, id string, at time.Time) (i
 	stmt := `UPDATE queue_runs SET state = 'queued', attempts = 0, next_at = ?, error = '', finished_at = 0,
 	callback_state = '', callback_attempts = 0
 WHERE tenant = ? AND state = 'dead'`
-	args := []any{toMillis(at), tenant}
+	args := []any{storerow.ToMillis(at), tenant}
 	if id != "" {
 		stmt += ` AND id = ?`
 		args = append(args, id)
@@ -515,8 +454,8 @@ func (q *Queue) ClaimCallback(ctx context.Context, now time.Time, lease time.Dur
 	ok := false
 	err := inTx(ctx, q.s.db, func(tx *sql.Tx) error {
 		var err error
-		r, err = scanQueued(tx.QueryRowContext(ctx, `SELECT `+queueColumns+` FROM queue_runs
-WHERE callback_state = 'pending' AND callback_next_at <= ? ORDER BY callback_next_at LIMIT 1`, toMillis(now)))
+		r, err = storerow.ScanQueued(tx.QueryRowContext(ctx, `SELECT `+storerow.QueueColumns+` FROM queue_runs
+WHERE callback_state = 'pending' AND callback_next_at <= ? ORDER BY callback_next_at LIMIT 1`, storerow.ToMillis(now)))
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}
@@ -524,7 +463,7 @@ WHERE callback_state = 'pending' AND callback_next_at <= ? ORDER BY callback_nex
 			return err
 		}
 		ok = true
-		_, err = tx.ExecContext(ctx, `UPDATE queue_runs SET callback_next_at = ? WHERE id = ?`, toMillis(now.Add(lease)), r.ID)
+		_, err = tx.ExecContext(ctx, `UPDATE queue_runs SET callback_next_at = ? WHERE id = ?`, storerow.ToMillis(now.Add(lease)), r.ID)
 		return err
 	})
 	if err != nil {
@@ -547,7 +486,7 @@ WHERE id = ? AND callback_state = 'pending'`, id)
 func (q *Queue) CallbackFailed(ctx context.Context, id, errText string, at, retryAt time.Time, max int) (bool, error) {
 	dead := false
 	err := inTx(ctx, q.s.db, func(tx *sql.Tx) error {
-		r, err := scanQueued(tx.QueryRowContext(ctx, `SELECT `+queueColumns+` FROM queue_runs WHERE id = ? AND callback_state = 'pending'`, id))
+		r, err := storerow.ScanQueued(tx.QueryRowContext(ctx, `SELECT `+storerow.QueueColumns+` FROM queue_runs WHERE id = ? AND callback_state = 'pending'`, id))
 		if err != nil {
 			return err
 		}
@@ -560,11 +499,11 @@ func (q *Queue) CallbackFailed(ctx context.Context, id, errText string, at, retr
 		if r.CallbackAttempts >= max {
 			dead = true
 			_, err = tx.ExecContext(ctx, `UPDATE queue_runs SET state = 'dead', callback_state = 'failed', callback_attempts = ?, errors = ?,
-	error = ?, finished_at = ? WHERE id = ?`, r.CallbackAttempts, string(errs), "callback: "+errText, toMillis(at), id)
+	error = ?, finished_at = ? WHERE id = ?`, r.CallbackAttempts, string(errs), "callback: "+errText, storerow.ToMillis(at), id)
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE queue_runs SET callback_attempts = ?, errors = ?, callback_next_at = ? WHERE id = ?`,
-			r.CallbackAttempts, string(errs), toMillis(retryAt), id)
+			r.CallbackAttempts, string(errs), storerow.ToMillis(retryAt), id)
 		return err
 	})
 	if err != nil {
@@ -589,7 +528,7 @@ func (q *Queue) CallbackSecret(ctx context.Context, tenant string) (string, erro
 // SetCallbackSecret replaces the tenant's signing secret.
 func (q *Queue) SetCallbackSecret(ctx context.Context, tenant, secret string, at time.Time) error {
 	_, err := q.s.db.ExecContext(ctx, `INSERT INTO callback_secrets (tenant, secret, created_at) VALUES (?, ?, ?)
-ON CONFLICT (tenant) DO UPDATE SET secret = excluded.secret, created_at = excluded.created_at`, tenant, secret, toMillis(at))
+ON CONFLICT (tenant) DO UPDATE SET secret = excluded.secret, created_at = excluded.created_at`, tenant, secret, storerow.ToMillis(at))
 	if err != nil {
 		return fmt.Errorf("sqlite: set callback secret: %w", err)
 	}

@@ -7,17 +7,16 @@ import (
 	"fmt"
 
 	"github.com/scriptforge/scriptforge/functions/routing"
+	"github.com/scriptforge/scriptforge/functions/storerow"
 )
 
 var _ routing.Store = (*Store)(nil)
-
-const assignmentCols = `tenant, kind, key, function_id, timeout_ms, timeout_action, created_at, updated_at`
 
 // PutAssignment creates or replaces an assignment. The function is
 // checked in the same transaction, scoped by tenant: a tenant cannot
 // route its calls to another tenant's function by knowing its id.
 func (s *Store) PutAssignment(ctx context.Context, a routing.Assignment) (routing.Assignment, error) {
-	now := toMillis(s.stamp())
+	now := storerow.ToMillis(s.stamp())
 	var out routing.Assignment
 	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
 		if _, err := getFunction(ctx, tx, a.Tenant, a.FunctionID); err != nil {
@@ -25,15 +24,15 @@ func (s *Store) PutAssignment(ctx context.Context, a routing.Assignment) (routin
 		}
 		// created_at survives a replacement; updated_at moves.
 		row := tx.QueryRowContext(ctx, `
-INSERT INTO routing_assignments (`+assignmentCols+`)
+INSERT INTO routing_assignments (`+storerow.AssignmentCols+`)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (tenant, kind, key) DO UPDATE SET
 	function_id = excluded.function_id, timeout_ms = excluded.timeout_ms,
 	timeout_action = excluded.timeout_action, updated_at = excluded.updated_at
-RETURNING `+assignmentCols,
+RETURNING `+storerow.AssignmentCols,
 			a.Tenant, string(a.Kind), a.Key, a.FunctionID, a.TimeoutMS, a.TimeoutAction.String(), now, now)
 		var err error
-		out, err = scanAssignment(row)
+		out, err = storerow.ScanAssignment(row)
 		return err
 	})
 	if err != nil {
@@ -44,8 +43,8 @@ RETURNING `+assignmentCols,
 
 // GetAssignment returns one assignment, or routing.ErrNoAssignment.
 func (s *Store) GetAssignment(ctx context.Context, tenant string, kind routing.Kind, key string) (routing.Assignment, error) {
-	a, err := scanAssignment(s.db.QueryRowContext(ctx,
-		`SELECT `+assignmentCols+` FROM routing_assignments WHERE tenant = ? AND kind = ? AND key = ?`, tenant, string(kind), key))
+	a, err := storerow.ScanAssignment(s.db.QueryRowContext(ctx,
+		`SELECT `+storerow.AssignmentCols+` FROM routing_assignments WHERE tenant = ? AND kind = ? AND key = ?`, tenant, string(kind), key))
 	if errors.Is(err, sql.ErrNoRows) {
 		err = routing.ErrNoAssignment
 	}
@@ -73,25 +72,10 @@ func (s *Store) DeleteAssignment(ctx context.Context, tenant string, kind routin
 
 // ListAssignments returns the tenant's assignments of one kind, by key.
 func (s *Store) ListAssignments(ctx context.Context, tenant string, kind routing.Kind) ([]routing.Assignment, error) {
-	list, err := queryAll(ctx, s.db, scanAssignment,
-		`SELECT `+assignmentCols+` FROM routing_assignments WHERE tenant = ? AND kind = ? ORDER BY key`, tenant, string(kind))
+	list, err := queryAll(ctx, s.db, storerow.ScanAssignment,
+		`SELECT `+storerow.AssignmentCols+` FROM routing_assignments WHERE tenant = ? AND kind = ? ORDER BY key`, tenant, string(kind))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list %s assignments: %w", kind, err)
 	}
 	return list, nil
-}
-
-func scanAssignment(row scanner) (routing.Assignment, error) {
-	var a routing.Assignment
-	var action string
-	var created, updated int64
-	if err := row.Scan(&a.Tenant, &a.Kind, &a.Key, &a.FunctionID, &a.TimeoutMS, &action, &created, &updated); err != nil {
-		return routing.Assignment{}, err
-	}
-	var err error
-	if a.TimeoutAction, err = routing.ParseTimeoutAction(action); err != nil {
-		return routing.Assignment{}, fmt.Errorf("stored timeout action: %w", err)
-	}
-	a.CreatedAt, a.UpdatedAt = fromMillis(created), fromMillis(updated)
-	return a, nil
 }

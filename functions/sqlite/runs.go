@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/scriptforge/scriptforge/functions"
+	"github.com/scriptforge/scriptforge/functions/storerow"
 )
 
 // SaveRuns inserts the runs in one transaction: one fsync for the batch.
@@ -31,12 +32,12 @@ func (s *Store) saveRuns(ctx context.Context, runs []functions.Run, perInsert in
 			runs = runs[len(chunk):]
 			args = args[:0]
 			for _, r := range chunk {
-				logs, err := encodeJSON(r.Logs)
+				logs, err := storerow.EncodeList(r.Logs)
 				if err != nil {
 					return fmt.Errorf("run %s: encode logs: %w", r.RequestID, err)
 				}
 				args = append(args, r.RequestID, r.FunctionID, r.Tenant, r.Version, r.Export, r.Status,
-					r.ErrorCode, r.Error, logs, r.DurationUS, toMillis(r.StartedAt), r.CPUUS, string(triggerOrHTTP(r.Trigger)), r.TraceID)
+					r.ErrorCode, r.Error, logs, r.DurationUS, storerow.ToMillis(r.StartedAt), r.CPUUS, string(storerow.TriggerOrHTTP(r.Trigger)), r.TraceID)
 			}
 			var err error
 			if len(chunk) == perInsert {
@@ -72,7 +73,7 @@ const (
 // insertRuns is the INSERT of n rows.
 func insertRuns(n int) string {
 	var b strings.Builder
-	b.WriteString(`INSERT OR IGNORE INTO runs (` + runCols + `) VALUES `)
+	b.WriteString(`INSERT OR IGNORE INTO runs (` + storerow.RunCols + `) VALUES `)
 	for i := range n {
 		if i > 0 {
 			b.WriteByte(',')
@@ -80,15 +81,6 @@ func insertRuns(n int) string {
 		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
 	}
 	return b.String()
-}
-
-// triggerOrHTTP is the trigger stored for a record: one without a
-// trigger is an HTTP call, as every record was before triggers existed.
-func triggerOrHTTP(t functions.Trigger) functions.Trigger {
-	if t == "" {
-		return functions.TriggerHTTP
-	}
-	return t
 }
 
 // Runs lists a page of the tenant's runs matching q, newest first by
@@ -103,7 +95,7 @@ func (s *Store) Runs(ctx context.Context, tenant string, q functions.RunQuery) (
 	where, args := runFilter(tenant, q)
 	limit := q.PageLimit()
 	// One more than the page: whether it exists says if there is a next page.
-	runs, err := queryAll(ctx, s.db, scanRun, `SELECT `+runCols+` FROM runs WHERE `+where+`
+	runs, err := queryAll(ctx, s.db, storerow.ScanRun, `SELECT `+storerow.RunCols+` FROM runs WHERE `+where+`
 ORDER BY started_at DESC, request_id DESC LIMIT ?`, append(args, limit+1)...)
 	if err != nil {
 		return functions.RunPage{}, fmt.Errorf("sqlite: runs of tenant %s: %w", tenant, err)
@@ -146,23 +138,23 @@ func runFilter(tenant string, q functions.RunQuery) (string, []any) {
 		add("status BETWEEN ? AND ?", q.Status.Min, q.Status.Max)
 	}
 	if !q.Since.IsZero() {
-		add("started_at >= ?", toMillis(q.Since))
+		add("started_at >= ?", storerow.ToMillis(q.Since))
 	}
 	if !q.Until.IsZero() {
-		add("started_at < ?", toMillis(q.Until))
+		add("started_at < ?", storerow.ToMillis(q.Until))
 	}
 	if c := q.After; c != nil {
 		// A row value: SQLite and PostgreSQL both seek the index to it,
 		// so a deep page costs what the first does.
-		add("(started_at, request_id) < (?, ?)", toMillis(c.StartedAt), c.RequestID)
+		add("(started_at, request_id) < (?, ?)", storerow.ToMillis(c.StartedAt), c.RequestID)
 	}
 	return strings.Join(conds, " AND "), args
 }
 
 // RunByID finds one of the tenant's runs by its request id.
 func (s *Store) RunByID(ctx context.Context, tenant, requestID string) (functions.Run, error) {
-	r, err := scanRun(s.db.QueryRowContext(ctx,
-		`SELECT `+runCols+` FROM runs WHERE tenant = ? AND request_id = ?`, tenant, requestID))
+	r, err := storerow.ScanRun(s.db.QueryRowContext(ctx,
+		`SELECT `+storerow.RunCols+` FROM runs WHERE tenant = ? AND request_id = ?`, tenant, requestID))
 	if errors.Is(err, sql.ErrNoRows) {
 		err = functions.ErrNotFound
 	}
@@ -181,7 +173,7 @@ func (s *Store) PruneRuns(ctx context.Context, tenant string, r functions.RunRet
 	args := []any{tenant}
 	if !r.Before.IsZero() {
 		conds = append(conds, "started_at < ?")
-		args = append(args, toMillis(r.Before))
+		args = append(args, storerow.ToMillis(r.Before))
 	}
 	if r.Keep > 0 {
 		// The newest record past the count: it and everything older go.
@@ -211,14 +203,4 @@ ORDER BY started_at, request_id LIMIT ?)`, append(args, max(batch, 1))...)
 		return 0, fmt.Errorf("sqlite: prune runs of %s: %w", tenant, err)
 	}
 	return n, nil
-}
-
-const runCols = `request_id, function_id, tenant, version, export, status, error_code, error, logs, duration_us, started_at, cpu_us, run_trigger, trace_id`
-
-func scanRun(row scanner) (functions.Run, error) {
-	var r functions.Run
-	err := row.Scan(&r.RequestID, &r.FunctionID, &r.Tenant, &r.Version, &r.Export, &r.Status,
-		&r.ErrorCode, &r.Error, jsonColumn[functions.LogLine]{dst: &r.Logs}, &r.DurationUS,
-		millisColumn{dst: &r.StartedAt}, &r.CPUUS, &r.Trigger, &r.TraceID)
-	return r, err
 }

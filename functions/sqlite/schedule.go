@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/scriptforge/scriptforge/functions/schedule"
+	"github.com/scriptforge/scriptforge/functions/storerow"
 )
 
 var _ schedule.Store = (*Store)(nil)
@@ -14,21 +15,7 @@ var _ schedule.Store = (*Store)(nil)
 // ScheduledFunctions lists every tenant's functions with a schedule, each
 // with its latest fire record's slot, in one query.
 func (s *Store) ScheduledFunctions(ctx context.Context) ([]schedule.Scheduled, error) {
-	list, err := queryAll(ctx, s.db, func(row scanner) (schedule.Scheduled, error) {
-		var sc schedule.Scheduled
-		var since int64
-		var last sql.NullInt64
-		if err := row.Scan(&sc.Tenant, &sc.FunctionID, &sc.Schedule, &since, &last); err != nil {
-			return sc, err
-		}
-		sc.Since = fromMillis(since)
-		if last.Valid {
-			sc.LastSlot = fromMillis(last.Int64)
-		}
-		return sc, nil
-	}, `
-SELECT f.tenant, f.id, f.schedule, f.schedule_since, (SELECT MAX(slot) FROM schedule_fires WHERE function_id = f.id)
-FROM functions f WHERE f.schedule <> '' ORDER BY f.id`)
+	list, err := queryAll(ctx, s.db, storerow.ScanScheduled, storerow.ScheduledSelect)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: scheduled functions: %w", err)
 	}
@@ -40,7 +27,7 @@ func (s *Store) ClaimFire(ctx context.Context, f schedule.Fire) (bool, error) {
 	res, err := s.db.ExecContext(ctx, `
 INSERT INTO schedule_fires (function_id, slot, tenant, state, request_id, at) VALUES (?, ?, ?, ?, ?, ?)
 ON CONFLICT (function_id, slot) DO NOTHING`,
-		f.FunctionID, toMillis(f.Slot), f.Tenant, string(schedule.FireClaimed), f.RequestID, toMillis(f.At))
+		f.FunctionID, storerow.ToMillis(f.Slot), f.Tenant, string(schedule.FireClaimed), f.RequestID, storerow.ToMillis(f.At))
 	if err != nil {
 		return false, fmt.Errorf("sqlite: claim fire of %s: %w", f.FunctionID, err)
 	}
@@ -63,7 +50,7 @@ ON CONFLICT (function_id, slot) DO NOTHING`)
 		}
 		defer stmt.Close()
 		for _, f := range fs {
-			if _, err := stmt.ExecContext(ctx, f.FunctionID, toMillis(f.Slot), f.Tenant, string(schedule.FireSkipped), f.Reason, toMillis(f.At)); err != nil {
+			if _, err := stmt.ExecContext(ctx, f.FunctionID, storerow.ToMillis(f.Slot), f.Tenant, string(schedule.FireSkipped), f.Reason, storerow.ToMillis(f.At)); err != nil {
 				return err
 			}
 		}
@@ -80,7 +67,7 @@ func (s *Store) FinishFire(ctx context.Context, f schedule.Fire) error {
 	_, err := s.db.ExecContext(ctx, `
 UPDATE schedule_fires SET state = ?, status = ?, error = ?, at = ?
 WHERE function_id = ? AND slot = ? AND state = ?`,
-		string(f.State), f.Status, f.Error, toMillis(f.At), f.FunctionID, toMillis(f.Slot), string(schedule.FireClaimed))
+		string(f.State), f.Status, f.Error, storerow.ToMillis(f.At), f.FunctionID, storerow.ToMillis(f.Slot), string(schedule.FireClaimed))
 	if err != nil {
 		return fmt.Errorf("sqlite: finish fire of %s: %w", f.FunctionID, err)
 	}
@@ -89,8 +76,7 @@ WHERE function_id = ? AND slot = ? AND state = ?`,
 
 // Fires lists a function's latest fire records, newest slot first.
 func (s *Store) Fires(ctx context.Context, tenant, functionID string, limit int) ([]schedule.Fire, error) {
-	list, err := queryAll(ctx, s.db, scanFire, `
-SELECT function_id, slot, tenant, state, reason, request_id, status, error, at
+	list, err := queryAll(ctx, s.db, storerow.ScanFire, `SELECT `+storerow.FireCols+`
 FROM schedule_fires WHERE tenant = ? AND function_id = ? ORDER BY slot DESC LIMIT ?`, tenant, functionID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: fires of %s: %w", functionID, err)
@@ -100,8 +86,7 @@ FROM schedule_fires WHERE tenant = ? AND function_id = ? ORDER BY slot DESC LIMI
 
 // LastFire is the function's latest fire record; false when it has none.
 func (s *Store) LastFire(ctx context.Context, tenant, functionID string) (schedule.Fire, bool, error) {
-	f, err := scanFire(s.db.QueryRowContext(ctx, `
-SELECT function_id, slot, tenant, state, reason, request_id, status, error, at
+	f, err := storerow.ScanFire(s.db.QueryRowContext(ctx, `SELECT `+storerow.FireCols+`
 FROM schedule_fires WHERE tenant = ? AND function_id = ? ORDER BY slot DESC LIMIT 1`, tenant, functionID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return schedule.Fire{}, false, nil
@@ -110,12 +95,4 @@ FROM schedule_fires WHERE tenant = ? AND function_id = ? ORDER BY slot DESC LIMI
 		return schedule.Fire{}, false, fmt.Errorf("sqlite: last fire of %s: %w", functionID, err)
 	}
 	return f, true, nil
-}
-
-func scanFire(row scanner) (schedule.Fire, error) {
-	var f schedule.Fire
-	var slot, at int64
-	err := row.Scan(&f.FunctionID, &slot, &f.Tenant, &f.State, &f.Reason, &f.RequestID, &f.Status, &f.Error, &at)
-	f.Slot, f.At = fromMillis(slot), fromMillis(at)
-	return f, err
 }

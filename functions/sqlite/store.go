@@ -20,6 +20,7 @@ import (
 	"github.com/scriptforge/scriptforge/auth"
 	"github.com/scriptforge/scriptforge/functions"
 	"github.com/scriptforge/scriptforge/functions/backend"
+	"github.com/scriptforge/scriptforge/functions/storerow"
 )
 
 var (
@@ -73,7 +74,7 @@ func Open(path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
 	}
-	if err := migrate(ctx, db, func() int64 { return toMillis(s.now()) }); err != nil {
+	if err := migrate(ctx, db, func() int64 { return storerow.ToMillis(s.now()) }); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: migrate %s: %w", abs, err)
 	}
@@ -165,12 +166,24 @@ func isPrimaryKeyViolation(err error) bool {
 	return errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
 }
 
-// Times are stored as unix milliseconds in UTC. Values handed back to the
-// caller are rounded the same way, so what a write returns equals what a
-// later read returns.
-func toMillis(t time.Time) int64 { return t.UnixMilli() }
-
-func fromMillis(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
-
 // stamp returns the current time at storage precision.
-func (s *Store) stamp() time.Time { return fromMillis(toMillis(s.now())) }
+func (s *Store) stamp() time.Time { return storerow.FromMillis(storerow.ToMillis(s.now())) }
+
+// queryAll runs a query and scans every row with scan. The result is empty,
+// not nil, when there are no rows: it encodes as [] in JSON.
+func queryAll[T any](ctx context.Context, q querier, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}

@@ -3,27 +3,25 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 
 	"github.com/scriptforge/scriptforge/auth"
+	"github.com/scriptforge/scriptforge/functions/storerow"
 )
 
 var _ auth.TenantStore = (*Store)(nil)
-
-const tenantCols = `id, name, limits, jwt, created_at, updated_at, runs_retention`
 
 // CreateTenant stores a new tenant; an id already taken is ErrTenantExists.
 func (s *Store) CreateTenant(ctx context.Context, t auth.Tenant) (auth.Tenant, error) {
 	now := s.stamp()
 	t.CreatedAt, t.UpdatedAt = now, now
-	limits, jwt, retention, err := encodeTenant(t)
+	limits, jwt, retention, err := storerow.EncodeTenant(t)
 	if err != nil {
 		return auth.Tenant{}, fmt.Errorf("sqlite: create tenant %s: %w", t.ID, err)
 	}
-	_, err = s.db.ExecContext(ctx, `INSERT INTO tenants (`+tenantCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		t.ID, t.Name, limits, jwt, toMillis(now), toMillis(now), retention)
+	_, err = s.db.ExecContext(ctx, `INSERT INTO tenants (`+storerow.TenantCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		t.ID, t.Name, limits, jwt, storerow.ToMillis(now), storerow.ToMillis(now), retention)
 	if isUniqueViolation(err) || isPrimaryKeyViolation(err) {
 		err = auth.ErrTenantExists
 	}
@@ -35,7 +33,7 @@ func (s *Store) CreateTenant(ctx context.Context, t auth.Tenant) (auth.Tenant, e
 
 // Tenant reads one tenant; unknown is ErrTenantNotFound.
 func (s *Store) Tenant(ctx context.Context, id string) (auth.Tenant, error) {
-	t, err := scanTenant(s.db.QueryRowContext(ctx, `SELECT `+tenantCols+` FROM tenants WHERE id = ?`, id))
+	t, err := storerow.ScanTenant(s.db.QueryRowContext(ctx, `SELECT `+storerow.TenantCols+` FROM tenants WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		err = auth.ErrTenantNotFound
 	}
@@ -47,7 +45,7 @@ func (s *Store) Tenant(ctx context.Context, id string) (auth.Tenant, error) {
 
 // Tenants lists every tenant, oldest first.
 func (s *Store) Tenants(ctx context.Context) ([]auth.Tenant, error) {
-	list, err := queryAll(ctx, s.db, scanTenant, `SELECT `+tenantCols+` FROM tenants ORDER BY created_at, id`)
+	list, err := queryAll(ctx, s.db, storerow.ScanTenant, `SELECT `+storerow.TenantCols+` FROM tenants ORDER BY created_at, id`)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list tenants: %w", err)
 	}
@@ -56,13 +54,13 @@ func (s *Store) Tenants(ctx context.Context) ([]auth.Tenant, error) {
 
 // UpdateTenant replaces the tenant's name, limits, JWT settings and runs retention.
 func (s *Store) UpdateTenant(ctx context.Context, t auth.Tenant) (auth.Tenant, error) {
-	limits, jwt, retention, err := encodeTenant(t)
+	limits, jwt, retention, err := storerow.EncodeTenant(t)
 	if err != nil {
 		return auth.Tenant{}, fmt.Errorf("sqlite: update tenant %s: %w", t.ID, err)
 	}
-	out, err := scanTenant(s.db.QueryRowContext(ctx, `
+	out, err := storerow.ScanTenant(s.db.QueryRowContext(ctx, `
 UPDATE tenants SET name = ?, limits = ?, jwt = ?, runs_retention = ?, updated_at = ? WHERE id = ?
-RETURNING `+tenantCols, t.Name, limits, jwt, retention, toMillis(s.stamp()), t.ID))
+RETURNING `+storerow.TenantCols, t.Name, limits, jwt, retention, storerow.ToMillis(s.stamp()), t.ID))
 	if errors.Is(err, sql.ErrNoRows) {
 		err = auth.ErrTenantNotFound
 	}
@@ -70,41 +68,4 @@ RETURNING `+tenantCols, t.Name, limits, jwt, retention, toMillis(s.stamp()), t.I
 		return auth.Tenant{}, fmt.Errorf("sqlite: update tenant %s: %w", t.ID, err)
 	}
 	return out, nil
-}
-
-// encodeTenant encodes the JSON columns; no JWT settings is ”.
-func encodeTenant(t auth.Tenant) (limits, jwt, retention string, err error) {
-	b, err := json.Marshal(t.Limits)
-	if err != nil {
-		return "", "", "", fmt.Errorf("encode limits: %w", err)
-	}
-	r, err := json.Marshal(t.RunsRetention)
-	if err != nil {
-		return "", "", "", fmt.Errorf("encode runs retention: %w", err)
-	}
-	if t.JWT == nil {
-		return string(b), "", string(r), nil
-	}
-	j, err := json.Marshal(t.JWT)
-	if err != nil {
-		return "", "", "", fmt.Errorf("encode jwt: %w", err)
-	}
-	return string(b), string(j), string(r), nil
-}
-
-func scanTenant(row scanner) (auth.Tenant, error) {
-	var t auth.Tenant
-	var jwt string
-	if err := row.Scan(&t.ID, &t.Name, objectColumn[auth.TenantLimits]{dst: &t.Limits}, &jwt,
-		millisColumn{dst: &t.CreatedAt}, millisColumn{dst: &t.UpdatedAt},
-		objectColumn[auth.RunsRetention]{dst: &t.RunsRetention}); err != nil {
-		return auth.Tenant{}, err
-	}
-	if jwt != "" {
-		t.JWT = new(auth.JWTConfig)
-		if err := json.Unmarshal([]byte(jwt), t.JWT); err != nil {
-			return auth.Tenant{}, fmt.Errorf("jwt column: %w", err)
-		}
-	}
-	return t, nil
 }

@@ -1,17 +1,19 @@
-package postgres
+package storerow
 
 import (
 	"encoding/json"
 	"fmt"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/scriptforge/scriptforge/functions"
 )
 
-// decodeList decodes a TEXT column holding a JSON array. An empty array
-// becomes an empty, non-nil slice, which encodes as [] rather than null.
-func decodeList[T any](text string, dst *[]T) error {
+// The JSON columns are TEXT: an array (env, logs, scopes, a run's errors)
+// or one object (limits, voice, retention).
+
+// DecodeList decodes a column holding a JSON array. An empty array, or
+// "", becomes an empty, non-nil slice, which encodes as [] rather than
+// null in API responses.
+func DecodeList[T any](text string, dst *[]T) error {
 	var out []T
 	if text != "" {
 		if err := json.Unmarshal([]byte(text), &out); err != nil {
@@ -25,18 +27,21 @@ func decodeList[T any](text string, dst *[]T) error {
 	return nil
 }
 
-// encodeList encodes a slice for decodeList; nil is stored as [].
-func encodeList[T any](v []T) (string, error) {
+// EncodeList encodes a slice for DecodeList; nil is stored as [].
+func EncodeList[T any](v []T) (string, error) {
 	if v == nil {
 		return "[]", nil
 	}
 	b, err := json.Marshal(v)
-	return string(b), err
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
 }
 
-// decodeObject decodes a TEXT column holding one JSON object; "" leaves
-// the zero value.
-func decodeObject[T any](text string, dst *T) error {
+// DecodeObject decodes a column holding one JSON object; "" leaves the
+// zero value.
+func DecodeObject[T any](text string, dst *T) error {
 	var out T
 	if text != "" {
 		if err := json.Unmarshal([]byte(text), &out); err != nil {
@@ -48,8 +53,7 @@ func decodeObject[T any](text string, dst *T) error {
 }
 
 // storedVoice is functions.VoiceSettings as the voice column keeps it:
-// with the signing secret, which the model never encodes. The same JSON
-// as the SQLite store's column.
+// with the signing secret, which the model never encodes.
 type storedVoice struct {
 	StateTTLS     int    `json:"state_ttl_s,omitempty"`
 	StateMaxBytes int    `json:"state_max_bytes,omitempty"`
@@ -57,27 +61,19 @@ type storedVoice struct {
 	SigningSecret string `json:"signing_secret,omitempty"`
 }
 
-func encodeVoice(v functions.VoiceSettings) string {
+// EncodeVoice is the voice column's value, secret included.
+func EncodeVoice(v functions.VoiceSettings) string {
 	b, _ := json.Marshal(storedVoice{v.StateTTLS, v.StateMaxBytes, v.SigningScheme, v.SigningSecret}) // strings and ints only
 	return string(b)
 }
 
-func decodeVoice(text string) (functions.VoiceSettings, error) {
+// DecodeVoice reads the voice column; SecretSet tells whether it holds a
+// secret.
+func DecodeVoice(text string) (functions.VoiceSettings, error) {
 	var sv storedVoice
-	if err := decodeObject(text, &sv); err != nil {
+	if err := DecodeObject(text, &sv); err != nil {
 		return functions.VoiceSettings{}, err
 	}
 	return functions.VoiceSettings{StateTTLS: sv.StateTTLS, StateMaxBytes: sv.StateMaxBytes, SigningScheme: sv.SigningScheme,
 		SigningSecret: sv.SigningSecret, SecretSet: sv.SigningSecret != ""}, nil
-}
-
-// pgText makes free text that a function produced (an error message) fit
-// a TEXT column: PostgreSQL refuses NUL bytes and invalid UTF-8, which
-// SQLite stores, and one refused run record would fail its whole batch.
-// Each offending byte becomes U+FFFD.
-func pgText(s string) string {
-	if utf8.ValidString(s) && !strings.Contains(s, "\x00") {
-		return s
-	}
-	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
 }
