@@ -295,7 +295,26 @@ func TestClusterSchedulerFailover(t *testing.T) {
 			}
 		}
 	}
+	// scheduledRuns counts the function's run records of trigger schedule.
+	scheduledRuns := func(g *gatewayProcess) (int, []byte) {
+		status, body := do(t, "GET", g.url+"/v1/functions/"+fn.ID+"/runs?trigger=schedule", clusterKey, nil)
+		var runs struct{ Runs []struct{ Trigger string } }
+		if status != 200 || json.Unmarshal(body, &runs) != nil {
+			t.Fatalf("runs: %d %s", status, body)
+		}
+		n := 0
+		for _, r := range runs.Runs {
+			if r.Trigger == "schedule" {
+				n++
+			}
+		}
+		return n, body
+	}
 	waitFor("a first slot fired", 75*time.Second, func() bool { return succeeded(time.Time{}) })
+	// Run records are written in batches, a few each 200 ms: a kill -9
+	// before its batch would lose the record (not the slot's fire, which
+	// is claimed and settled in the store on its own).
+	waitFor("the first slot's run record", 5*time.Second, func() bool { n, _ := scheduledRuns(alive[0]); return n >= 1 })
 	if err := leader.cmd.Process.Kill(); err != nil { // kill -9: no goodbye
 		t.Fatal(err)
 	}
@@ -332,18 +351,7 @@ func TestClusterSchedulerFailover(t *testing.T) {
 	// Run records are written in batches: give the last one time to land.
 	var n int
 	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		status, body = do(t, "GET", alive[1].url+"/v1/functions/"+fn.ID+"/runs?trigger=schedule", clusterKey, nil)
-		var runs struct{ Runs []struct{ Trigger string } }
-		if status != 200 || json.Unmarshal(body, &runs) != nil {
-			t.Fatalf("runs: %d %s", status, body)
-		}
-		n = 0
-		for _, r := range runs.Runs {
-			if r.Trigger == "schedule" {
-				n++
-			}
-		}
-		if n >= len(seen) || time.Now().After(deadline) {
+		if n, body = scheduledRuns(alive[1]); n >= len(seen) || time.Now().After(deadline) {
 			break
 		}
 	}
