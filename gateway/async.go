@@ -293,6 +293,9 @@ func (g *Gateway) runQueued(ctx context.Context, r queue.Run) bool {
 	} // a tenant that cannot be read fails the attempt below
 	started := time.Now()
 	res, runErr := g.attemptQueued(ctx, runCtx, r, started)
+	// Over: a DELETE from now on must not be told it stopped the run,
+	// whose outcome is being recorded.
+	end()
 	now := time.Now()
 	var err error
 	switch {
