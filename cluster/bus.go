@@ -103,6 +103,7 @@ type Bus struct {
 	lastSeq int64
 
 	purges       atomic.Uint64
+	applied      atomic.Uint64 // invalidations handed to the gateway
 	reconnects   atomic.Uint64
 	logsDropped  atomic.Uint64
 	publishFails atomic.Uint64
@@ -199,6 +200,7 @@ type Stats struct {
 	Connected    bool   `json:"connected"`
 	Leader       bool   `json:"leader"`
 	Purges       uint64 `json:"purges"`
+	Applied      uint64 `json:"invalidations"`
 	Reconnects   uint64 `json:"reconnects"`
 	LogsDropped  uint64 `json:"logs_dropped"`
 	PublishFails uint64 `json:"publish_failures"`
@@ -207,7 +209,7 @@ type Stats struct {
 // Stats returns the bus's figures now.
 func (b *Bus) Stats() Stats {
 	return Stats{Node: b.node, Connected: b.connected.Load(), Leader: b.leader.Load(),
-		Purges: b.purges.Load(), Reconnects: b.reconnects.Load(),
+		Purges: b.purges.Load(), Applied: b.applied.Load(), Reconnects: b.reconnects.Load(),
 		LogsDropped: b.logsDropped.Load(), PublishFails: b.publishFails.Load()}
 }
 
@@ -387,6 +389,7 @@ func (b *Bus) dispatch(n *pgconn.Notification) {
 	case msgInvalidate:
 		if e.Inv != nil && h.Invalidate != nil {
 			h.Invalidate(*e.Inv)
+			b.applied.Add(1)
 		}
 		b.seen(e.Seq)
 	case msgCancel:

@@ -142,10 +142,19 @@ func TestClusterMissedChangePurges(t *testing.T) {
 	nodes := startCluster(t, 2)
 	a, b := nodes[0], nodes[1]
 	off := startServerWith(t, a.dir, "inprocess", 0) // the same store, no bus
+	applied := b.bus.Stats().Applied
 	r := a.admin("POST", "/v1/functions", map[string]any{"name": "greet", "auth": "public", "source": `function main() { return "v1" }`})
 	if r.status != http.StatusCreated {
 		t.Fatalf("deploy: %d %s", r.status, r.body)
 	}
+	// The deploy's own invalidation reaches b before b caches the
+	// function: arriving after, it would drop the cache for a reason.
+	eventually(t, 3*time.Second, "the deploy's invalidation on b", func() string {
+		if n := b.bus.Stats().Applied; n == applied {
+			return "none applied"
+		}
+		return ""
+	})
 	id, uuid := r.json(t)["id"].(string), r.json(t)["uuid"].(string)
 	if r := b.do("POST", "/v1/fn/"+uuid, `{}`, nil); string(r.body) != `"v1"` { // cached now
 		t.Fatalf("call: %d %s", r.status, r.body)
