@@ -108,6 +108,7 @@ func TestMetricsEndToEnd(t *testing.T) {
 			s := startServerWith(t, t.TempDir(), "inprocess", 0, func(c *gateway.Config) {
 				c.Executor, c.EngineStats, c.MetricsFunctionIDs = exec, stats, 1
 			})
+			base := s.scrape()
 			id, uuid := s.deploy("probe", "app", `export async function main(data) {
 				if (data.fetch) { try { await fetch("http://169.254.169.254/latest/meta-data/") } catch (e) { return e.code } }
 				if (data.spin) while (true) {}
@@ -118,10 +119,10 @@ func TestMetricsEndToEnd(t *testing.T) {
 			post := func(u, body string) response {
 				return s.do("POST", "/v1/fn/"+u, body, map[string]string{"Content-Type": "application/json"})
 			}
-			// The deploys compiled both into the cache; let their figures arrive.
-			base := s.waitDeltas(s.scrape(), nil)
-			time.Sleep(300 * time.Millisecond)
-			base = s.scrape()
+			// Each deploy compiles its program in the background: wait for
+			// both compiles to be counted, however long a loaded machine
+			// takes, so that the calls below find the program ready.
+			base = s.waitDeltas(base, map[string]float64{"scriptforge_program_cache_misses_total": 2})
 
 			for range 3 {
 				if r := post(uuid, `{}`); r.status != http.StatusOK {
