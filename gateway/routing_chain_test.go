@@ -187,9 +187,14 @@ export async function main(d) { await new Promise(r => setTimeout(r, 3000)); ret
 			t.Fatalf("%s: %d %s", path, r.status, r.body)
 		}
 		// Measured at the client, so it includes the request's trip:
-		// the answer must still come within 20 ms after the deadline.
-		off := took - budget
-		if off < -2*time.Millisecond || off > 20*time.Millisecond {
+		// the answer must still come within 20 ms after the deadline
+		// (60 ms under the race detector, which slows every goroutine
+		// switch on the way; a run's end is seconds away either way).
+		off, slack := took-budget, 20*time.Millisecond
+		if raceBuild {
+			slack = 60 * time.Millisecond
+		}
+		if off < -2*time.Millisecond || off > slack {
 			t.Fatalf("%s: answered after %v for a budget of %v", path, took, budget)
 		}
 		worst = max(worst, off)
