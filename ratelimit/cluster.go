@@ -139,6 +139,14 @@ func (c *Cluster) beat() {
 		return
 	}
 	c.live.Store(max(1, n))
+	if c.down.Load() {
+		// The slots taken locally meanwhile go to Redis before any
+		// decision is made there again, so that it counts them.
+		if err := c.conc.Renew(); err != nil {
+			c.fail(err)
+			return
+		}
+	}
 	if c.down.CompareAndSwap(true, false) {
 		c.log.Info("ratelimit: redis reachable again, limits are shared", slog.Int64("gateways", n))
 	}
@@ -254,8 +262,9 @@ func (l *clusterLimiter) Debit(ctx context.Context, key string, p Policy, n floa
 
 // Concurrency returns a ConcurrencyLimiter counting holders in Redis, or
 // locally, against this gateway's share of each cap, while Redis is
-// unreachable. Slots taken locally are not known to Redis when it
-// returns: for as long as they are held, a cap may be exceeded by them.
+// unreachable. Slots taken locally are added to Redis when it returns,
+// before it decides again: a cap the gateways filled apart is then full
+// in Redis too, until those slots are released.
 func (c *Cluster) Concurrency() (ConcurrencyLimiter, error) {
 	local, err := NewConcurrency(c.cfg.MaxKeys)
 	if err != nil {
@@ -277,8 +286,16 @@ func (cc *clusterConcurrency) Acquire(ctx context.Context, key string, limit, qu
 		}
 		cc.c.fail(err)
 	}
-	if n := int(cc.c.live.Load()); n > 1 && limit > 0 {
+	if limit <= 0 {
+		return cc.local.Acquire(ctx, key, limit, queue, wait)
+	}
+	if n := int(cc.c.live.Load()); n > 1 {
 		limit = max(1, limit/n)
 	}
-	return cc.local.Acquire(ctx, key, limit, queue, wait)
+	release, err := cc.local.Acquire(ctx, key, limit, queue, wait)
+	if err != nil {
+		return nil, err
+	}
+	known := cc.c.conc.Adopt(key)
+	return func() { release(); known() }, nil
 }

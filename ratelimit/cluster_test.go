@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/scriptforge/scriptforge/internal/servicetest"
 )
 
@@ -148,6 +149,44 @@ func TestClusterFallsBackAndReturns(t *testing.T) {
 	if n := holders(t, ca, "c3", 4) + holders(t, cb, "c3", 4); n != 4 {
 		t.Fatalf("shared again: %d slots across two gateways, want 4", n)
 	}
+}
+
+// Slots taken while Redis was unreachable are counted by Redis when it
+// returns, before it grants any: gateways that filled a cap apart do not
+// find it empty together.
+func TestClusterCountsLocalSlotsOnReturn(t *testing.T) {
+	srv := servicetest.NewRedisServer(t)
+	a := newTestCluster(t, srv.Addr(), "a", &syncBuffer{})
+	b := newTestCluster(t, srv.Addr(), "b", &syncBuffer{})
+	waitUntil(t, "both gateways count each other", func() bool { return a.Gateways() == 2 && b.Gateways() == 2 })
+	ca, _ := a.Concurrency()
+	cb, _ := b.Concurrency()
+
+	srv.Stop()
+	var releases []func()
+	for range 2 { // a's share of 4: half
+		release, err := ca.Acquire(context.Background(), "k", 4, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		releases = append(releases, release)
+	}
+	if a.Shared() {
+		t.Fatal("still shared with Redis stopped")
+	}
+	srv.Start()
+	waitUntil(t, "both gateways share again", func() bool { return a.Shared() && b.Shared() })
+	if n := holders(t, cb, "k", 4); n != 2 {
+		t.Fatalf("b was granted %d slots of 4 while a holds 2", n)
+	}
+	for _, release := range releases {
+		release()
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr()})
+	defer rdb.Close()
+	waitUntil(t, "a's slots leave Redis", func() bool {
+		return rdb.ZCard(context.Background(), "sftest:cluster:conc:k").Val() == 2
+	})
 }
 
 func TestNewClusterRejectsBadURL(t *testing.T) {

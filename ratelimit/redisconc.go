@@ -46,7 +46,9 @@ type RedisConcurrency struct {
 	after  *afterRun    // if set, releases go through it
 
 	mu   sync.Mutex
-	held map[string]string // member → key
+	held map[string]holder // by member
+
+	renewing sync.Mutex // one renewal at a time: the loop's, or a returning Redis's
 
 	stop chan struct{}
 	done chan struct{}
@@ -70,7 +72,7 @@ func NewRedisConcurrency(rdb redis.UniversalClient, prefix, id string, lease tim
 		onErr = func(error) {}
 	}
 	r := &RedisConcurrency{rdb: rdb, prefix: prefix, lease: lease, id: id, line: line, onErr: onErr,
-		held: map[string]string{}, stop: make(chan struct{}), done: make(chan struct{})}
+		held: map[string]holder{}, stop: make(chan struct{}), done: make(chan struct{})}
 	go r.renew()
 	return r, nil
 }
@@ -89,15 +91,28 @@ redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1
 `)
 
-// renewScript extends ARGV[1]'s lease in KEYS[1], if it still holds one.
+// renewScript extends ARGV[1]'s lease in KEYS[1], if it still holds one;
+// with ARGV[3] = 1, it adds ARGV[1] if it does not (past the cap: the
+// holder runs already, and Redis must count it).
 var renewScript = redis.NewScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-if redis.call('ZADD', KEYS[1], 'XX', 'CH', now + tonumber(ARGV[2]), ARGV[1]) == 1 then
+if ARGV[3] == '1' then
+  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+elseif redis.call('ZADD', KEYS[1], 'XX', 'CH', now + tonumber(ARGV[2]), ARGV[1]) == 1 then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
 end
 return 0
 `)
+
+// holder is a slot this process holds: its set in Redis, and whether
+// Redis may not know of it (taken locally while Redis was unreachable, or
+// with a lease that may have ended during an outage).
+type holder struct {
+	zkey   string
+	unsure bool
+}
 
 // Acquire waits for one of limit slots for key across all gateways. Errors
 // reaching Redis are returned as such, not as refusals.
@@ -168,8 +183,21 @@ func (r *RedisConcurrency) slotKey(key string) string { return r.prefix + "conc:
 // hold keeps renewing the lease of member, a holder of zkey taken in
 // Redis, and returns its release.
 func (r *RedisConcurrency) hold(key, zkey, member string) func() {
+	return r.keep(key, zkey, member, false)
+}
+
+// Adopt makes a slot of key, taken outside Redis (by a local limiter
+// while Redis was unreachable), known to Redis at the next renewal that
+// reaches it, so that the other gateways count it for as long as it is
+// held. It returns the slot's release, which the holder calls along with
+// its local one.
+func (r *RedisConcurrency) Adopt(key string) func() {
+	return r.keep(key, r.slotKey(key), r.member(), true)
+}
+
+func (r *RedisConcurrency) keep(key, zkey, member string, unsure bool) func() {
 	r.mu.Lock()
-	r.held[member] = zkey
+	r.held[member] = holder{zkey: zkey, unsure: unsure}
 	r.mu.Unlock()
 	var done atomic.Bool
 	return func() {
@@ -208,23 +236,72 @@ func (r *RedisConcurrency) renew() {
 			return
 		case <-tick.C:
 		}
-		r.mu.Lock()
-		held := make(map[string]string, len(r.held))
-		for m, k := range r.held {
-			held[m] = k
-		}
-		r.mu.Unlock()
-		if len(held) == 0 {
-			continue
-		}
-		pipe := r.rdb.Pipeline()
-		for m, k := range held {
-			renewScript.Eval(context.Background(), pipe, []string{k}, m, r.lease.Milliseconds())
-		}
-		if _, err := pipe.Exec(context.Background()); err != nil {
-			r.onErr(fmt.Errorf("%w: renewing leases: %w", errRedis, err))
+		if err := r.Renew(); err != nil {
+			r.onErr(err)
 		}
 	}
+}
+
+// Renew extends the leases of this process's holders now, and adds to
+// Redis those it may not know of. After a failure, every holder is in
+// doubt: its lease may end before Redis is reached again.
+func (r *RedisConcurrency) Renew() error {
+	r.renewing.Lock()
+	defer r.renewing.Unlock()
+	r.mu.Lock()
+	held := make(map[string]holder, len(r.held))
+	for m, h := range r.held {
+		held[m] = h
+	}
+	r.mu.Unlock()
+	if len(held) == 0 {
+		return nil
+	}
+	pipe := r.rdb.Pipeline()
+	for m, h := range held {
+		add := 0
+		if h.unsure {
+			add = 1
+		}
+		renewScript.Eval(context.Background(), pipe, []string{h.zkey}, m, r.lease.Milliseconds(), add)
+	}
+	if _, err := pipe.Exec(context.Background()); err != nil {
+		r.mu.Lock()
+		for m, h := range r.held {
+			h.unsure = true
+			r.held[m] = h
+		}
+		r.mu.Unlock()
+		return fmt.Errorf("%w: renewing leases: %w", errRedis, err)
+	}
+	// A holder added back may have been released meanwhile, its removal
+	// written before the add: remove it again, or it would count until
+	// its lease ends.
+	var gone []holder
+	var members []string
+	r.mu.Lock()
+	for m, h := range held {
+		if !h.unsure {
+			continue
+		}
+		if now, ok := r.held[m]; ok {
+			now.unsure = false
+			r.held[m] = now
+		} else {
+			gone, members = append(gone, h), append(members, m)
+		}
+	}
+	r.mu.Unlock()
+	if len(gone) > 0 {
+		pipe := r.rdb.Pipeline()
+		for i, h := range gone {
+			pipe.ZRem(context.Background(), h.zkey, members[i])
+		}
+		if _, err := pipe.Exec(context.Background()); err != nil {
+			return fmt.Errorf("%w: releasing slots: %w", errRedis, err)
+		}
+	}
+	return nil
 }
 
 // Close stops renewing leases. Slots still held are not given back: they

@@ -130,3 +130,42 @@ func TestRedisConcurrencyLeases(t *testing.T) {
 	}
 	release()
 }
+
+// An adopted slot (taken while Redis was unreachable) is added to Redis
+// by the next renewal, past the cap if need be, and leaves with its
+// release; one released before that renewal is never added.
+func TestRedisConcurrencyAdopt(t *testing.T) {
+	rdb, prefix := testRedis(t)
+	ctx := context.Background()
+	c := newTestRedisConcurrency(t, rdb, prefix, "a", time.Minute) // no renewal but ours
+	count := func() int64 { return rdb.ZCard(ctx, prefix+"conc:k").Val() }
+
+	taken, err := c.Acquire(ctx, "k", 1, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	adopted := c.Adopt("k")
+	gone := c.Adopt("k")
+	if n := count(); n != 1 {
+		t.Fatalf("%d holders before the renewal, want the 1 taken in Redis", n)
+	}
+	gone()
+	if err := c.Renew(); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(); n != 2 {
+		t.Fatalf("%d holders after the renewal, want 2: the cap is 1, but both run", n)
+	}
+	if _, err := c.Acquire(ctx, "k", 2, 0, 0); !errors.Is(err, ErrQueueFull) {
+		t.Fatalf("a slot was granted beside the adopted one: %v", err)
+	}
+	adopted()
+	taken()
+	waitUntil(t, "the slots are released", func() bool { return count() == 0 })
+	if err := c.Renew(); err != nil { // renews nothing, adds nothing back
+		t.Fatal(err)
+	}
+	if n := count(); n != 0 {
+		t.Fatalf("%d holders after the releases", n)
+	}
+}
