@@ -81,7 +81,7 @@ func (in *interest) prune(now time.Time) {
 }
 
 // Followed reports whether another gateway follows functionID's logs: a
-// run asks once, and sends its lines over the bus only then. With no
+// run asks for each line, and sends it over the bus only then. With no
 // follower anywhere it is one atomic load.
 func (b *Bus) Followed(functionID string) bool {
 	if b == nil || b.interest.remote.Load() == 0 {

@@ -172,11 +172,11 @@ func (g *Gateway) followCluster(id string) (unfollow func()) {
 	return g.cfg.Bus.Follow(id)
 }
 
-// publishLine hands a run's line to the followers here and, when remote,
-// to those of other gateways.
+// publishLine hands a run's line to the followers here and, while
+// another gateway follows the function, to those over there.
 func (t logTap) publishLine(l logstream.Line) {
 	t.hub.Publish(t.fn, l)
-	if t.remote {
+	if t.bus.Followed(t.fn) {
 		t.bus.PublishLog(t.fn, l)
 	}
 }

@@ -350,6 +350,43 @@ func TestClusterFollowLogs(t *testing.T) {
 	}
 }
 
+// TestClusterFollowLogsMidRun: a follower on another gateway that comes
+// while a run followed where it runs is printing gets the lines printed
+// after it came.
+func TestClusterFollowLogsMidRun(t *testing.T) {
+	nodes := startCluster(t, 2, fastKeepAlive)
+	a, b := nodes[0], nodes[1]
+	id, uuid := a.deploy("slow", "app", `export async function main() {
+		console.log("first")
+		await new Promise((resolve) => setTimeout(resolve, 1500))
+		console.log("second")
+		return 1
+	}`)
+	if r := a.admin("PUT", "/v1/functions/"+id, map[string]any{"timeout_ms": 5000}); r.status != 200 {
+		t.Fatalf("set timeout: %d %s", r.status, r.body)
+	}
+	here := b.follow(adminKey, id, "")
+	answered := invokeAsync(context.Background(), b.url+"/v1/fn/"+uuid, `{}`)
+	first := here.lines(1)[0]
+	if !strings.HasSuffix(first, " info first") {
+		t.Fatalf("the follower where it runs: %q", first)
+	}
+	rid := strings.Fields(first)[0]
+	there := a.follow(adminKey, id, "")
+	eventually(t, time.Second, "the interest reaching b", func() string {
+		if !b.bus.Followed(id) {
+			return "not followed"
+		}
+		return ""
+	})
+	if r := <-answered; r.err != nil || r.resp.status != 200 {
+		t.Fatalf("run: %v %+v", r.err, r.resp)
+	}
+	if got := there.lines(1); got[0] != rid+" info second" {
+		t.Fatalf("the follower on a: %q, want the line printed after it came", got)
+	}
+}
+
 // TestClusterCancel: DELETE /v1/runs/{id} on a gateway that does not run
 // the run stops it on the one that does, and answers as if local.
 func TestClusterCancel(t *testing.T) {

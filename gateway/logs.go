@@ -23,14 +23,16 @@ import (
 
 // logTap takes a run's console lines where they are wanted while it
 // runs: its event stream, if it is streamed, and its function's log
-// followers, here and on other gateways (remote), if it has any when it
-// starts. A value, so that a run nobody watches allocates nothing for it.
+// followers, here and on other gateways, if it has any when it starts.
+// Lines go to other gateways while one of them follows: one that starts
+// following during the run gets the lines printed after that, as a
+// follower here does. A value, so that a run nobody watches allocates
+// nothing for it.
 type logTap struct {
 	hub     *logstream.Hub
 	bus     *cluster.Bus // nil: a single gateway
 	fn, rid string
 	live    bool // followers get the lines as they are printed
-	remote  bool // some of them on other gateways
 }
 
 // tapLogs sets inv.OnLog if anyone wants the run's lines as they come:
@@ -38,8 +40,8 @@ type logTap struct {
 // chain), and the function's followers. rid is the request id the lines
 // are tagged with for followers (its run record's).
 func (g *Gateway) tapLogs(inv *functions.Invocation, rid string, s *runStream, step int) logTap {
-	t := logTap{hub: g.logs, bus: g.cfg.Bus, fn: inv.Function.ID, rid: rid, remote: g.cfg.Bus.Followed(inv.Function.ID)}
-	t.live = t.remote || g.logs.Following(inv.Function.ID)
+	t := logTap{hub: g.logs, bus: g.cfg.Bus, fn: inv.Function.ID, rid: rid}
+	t.live = g.cfg.Bus.Followed(inv.Function.ID) || g.logs.Following(inv.Function.ID)
 	var stream func(functions.LogLine)
 	if s != nil {
 		stepFn := ""
@@ -65,8 +67,7 @@ func (t logTap) finish(res *functions.Result, err error) {
 	if t.live {
 		return
 	}
-	t.remote = t.bus.Followed(t.fn)
-	if !t.remote && !t.hub.Following(t.fn) {
+	if !t.bus.Followed(t.fn) && !t.hub.Following(t.fn) {
 		return
 	}
 	for _, l := range runLogs(res, err) {
