@@ -32,6 +32,7 @@ import (
 	"github.com/scriptforge/scriptforge/functions/sandbox"
 	"github.com/scriptforge/scriptforge/functions/voice"
 	"github.com/scriptforge/scriptforge/functions/workers"
+	"github.com/scriptforge/scriptforge/internal/reuse"
 	"github.com/scriptforge/scriptforge/openapi"
 	"github.com/scriptforge/scriptforge/openapi/docs"
 	"github.com/scriptforge/scriptforge/ratelimit"
@@ -236,7 +237,7 @@ type Gateway struct {
 	closing     chan struct{}
 	closingOnce sync.Once
 	// streamRunners run streamed calls' runs.
-	streamRunners *runners
+	streamRunners *reuse.Runners[func()]
 	// async wakes and tracks the queue's workers (async.go).
 	async *asyncWorkers
 	// workerOps are Worker stops and starts from other gateways, applied
@@ -299,7 +300,7 @@ func New(cfg Config) (*Gateway, error) {
 		contracts:     newContractCache(10000, 4<<20, cfg.SchemaBudget),
 		tracer:        cfg.Tracer,
 		logs:          logstream.New(),
-		streamRunners: newRunners(),
+		streamRunners: reuse.NewRunners(func(job func()) { job() }),
 		async:         &asyncWorkers{wake: make(chan struct{}, 1), callbacks: make(chan struct{}, 1), held: map[string]int{}},
 		closing:       make(chan struct{}),
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/scriptforge/scriptforge/functions"
+	"github.com/scriptforge/scriptforge/internal/reuse"
 )
 
 // Server-sent events: a call with Accept: text/event-stream gets its run
@@ -277,58 +278,6 @@ func resultEvent(rid string, started time.Time, res *functions.Result, err error
 // sseBodies are buffers for answers sent whole (see streamRun).
 var sseBodies = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
-// Coalescing timers are reused: a new one per call is three allocations.
-// Since Go 1.23 a stopped timer delivers nothing stale.
-var sseTimers sync.Pool
-
-func startTimer(d time.Duration) *time.Timer {
-	if t, ok := sseTimers.Get().(*time.Timer); ok {
-		t.Reset(d)
-		return t
-	}
-	return time.NewTimer(d)
-}
-
-func stopTimer(t *time.Timer) {
-	t.Stop()
-	sseTimers.Put(t)
-}
-
-// runners runs streamed runs on goroutines it keeps: a run in process
-// grows its goroutine's stack to tens of KiB, and a new goroutine per
-// run would pay for that growth on every run (as the sandbox's runners
-// do, for the same reason). Idle goroutines beyond the load exit.
-type runners struct {
-	idle chan func() // unbuffered: a send succeeds only into a waiting runner
-}
-
-// runnerIdle is how long a runner waits for the next run before it exits.
-const runnerIdle = 10 * time.Second
-
-func newRunners() *runners { return &runners{idle: make(chan func())} }
-
-func (rs *runners) start(job func()) {
-	select {
-	case rs.idle <- job:
-	default:
-		go rs.loop(job)
-	}
-}
-
-func (rs *runners) loop(job func()) {
-	wait := time.NewTimer(runnerIdle)
-	defer wait.Stop()
-	for {
-		job()
-		wait.Reset(runnerIdle)
-		select {
-		case job = <-rs.idle:
-		case <-wait.C:
-			return
-		}
-	}
-}
-
 // withCPU gives a run's final event the CPU time the run took.
 func (f sseFinal) withCPU(cpu time.Duration) sseFinal {
 	ms := float64(cpu.Microseconds()) / 1000
@@ -359,16 +308,16 @@ func (g *Gateway) streamRun(c *fiber.Ctx, ctx context.Context, head runHeader, f
 	s := newRunStream(g.cfg.SSEBuffer)
 	finished := make(chan sseFinal, 1)
 	g.metrics.sseClients.Inc()
-	g.streamRunners.start(func() {
+	g.streamRunners.Start(func() {
 		defer done()
 		finished <- run(ctx, s)
 	})
 	setEventStreamHeaders(c)
 	if w := g.cfg.SSECoalesce; w > 0 {
-		t := startTimer(w)
+		t := reuse.StartTimer(w)
 		select {
 		case final := <-finished:
-			stopTimer(t)
+			reuse.StopTimer(t)
 			g.metrics.sseStreams.WithLabelValues("whole").Inc()
 			defer g.metrics.sseClients.Dec()
 			body := sseBodies.Get().(*[]byte)
@@ -386,7 +335,7 @@ func (g *Gateway) streamRun(c *fiber.Ctx, ctx context.Context, head runHeader, f
 			}
 			return c.Send(out.body) // copied into the response
 		case <-t.C:
-			stopTimer(t)
+			reuse.StopTimer(t)
 		}
 	}
 	g.metrics.sseStreams.WithLabelValues("events").Inc()

@@ -11,6 +11,7 @@ import (
 
 	"github.com/scriptforge/scriptforge/functions"
 	"github.com/scriptforge/scriptforge/functions/engine"
+	"github.com/scriptforge/scriptforge/internal/reuse"
 )
 
 // Serve is the sandbox process's loop: it reads requests from r, runs each
@@ -55,7 +56,7 @@ func serve(r io.Reader, w io.Writer, eng functions.Executor, kv *kvClient, hando
 			return out.send(func(b []byte) ([]byte, error) { return appendResponse(b, &resp), nil })
 		}
 	}
-	runs := newRunners(func(j job) {
+	runs := reuse.NewRunners(func(j job) {
 		defer wg.Done()
 		var resp response
 		if j.req.Chain != nil {
@@ -109,7 +110,7 @@ func serve(r io.Reader, w io.Writer, eng functions.Executor, kv *kvClient, hando
 		cancels[req.ID] = cancel
 		cmu.Unlock()
 		wg.Add(1)
-		runs.start(job{req: req, ctx: ctx, cancel: cancel})
+		runs.Start(job{req: req, ctx: ctx, cancel: cancel})
 	}
 }
 
@@ -147,44 +148,6 @@ type job struct {
 	req    request
 	ctx    context.Context
 	cancel context.CancelFunc
-}
-
-// runnerIdle is how long a runner goroutine waits for the next run before
-// it exits.
-const runnerIdle = 10 * time.Second
-
-// runners reuses goroutines across runs. A goja run grows its goroutine's
-// stack to tens of KiB; a new goroutine per run would pay for that growth,
-// copying the stack several times, on every run (~8% of a trivial run's
-// CPU in BenchmarkPoolTrivial). There is no cap: every request gets a
-// runner at once, as before; idle runners beyond the load exit.
-type runners struct {
-	do   func(job)
-	idle chan job // unbuffered: a send succeeds only into a waiting runner
-}
-
-func newRunners(do func(job)) *runners { return &runners{do: do, idle: make(chan job)} }
-
-func (rs *runners) start(j job) {
-	select {
-	case rs.idle <- j:
-	default:
-		go rs.loop(j)
-	}
-}
-
-func (rs *runners) loop(j job) {
-	wait := time.NewTimer(runnerIdle)
-	defer wait.Stop()
-	for {
-		rs.do(j)
-		wait.Reset(runnerIdle)
-		select {
-		case j = <-rs.idle:
-		case <-wait.C:
-			return
-		}
-	}
 }
 
 func run(ctx context.Context, eng functions.Executor, req request) response {

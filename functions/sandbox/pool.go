@@ -23,6 +23,7 @@ import (
 	lru "github.com/hashicorp/golang-lru/v2"
 
 	"github.com/scriptforge/scriptforge/functions"
+	"github.com/scriptforge/scriptforge/internal/reuse"
 )
 
 // Error codes of runs lost with their sandbox.
@@ -690,8 +691,8 @@ func (p *process) exchange(ctx context.Context, t trip) (response, error) {
 	}
 
 	timeout := t.limit
-	watchdog := startTimer(timeout + p.slot.pool.cfg.Grace)
-	defer stopTimer(watchdog)
+	watchdog := reuse.StartTimer(timeout + p.slot.pool.cfg.Grace)
+	defer reuse.StopTimer(watchdog)
 	done := ctx.Done()
 	for {
 		select {
@@ -733,24 +734,6 @@ func (p *process) exchange(ctx context.Context, t trip) (response, error) {
 			done = nil // the answer says where the cancel stopped it
 		}
 	}
-}
-
-// Watchdog timers are reused: a new one per call is three allocations.
-// Since Go 1.23 a stopped timer delivers nothing stale, so a timer taken
-// from the pool behaves as a new one.
-var timers sync.Pool
-
-func startTimer(d time.Duration) *time.Timer {
-	if t, ok := timers.Get().(*time.Timer); ok {
-		t.Reset(d)
-		return t
-	}
-	return time.NewTimer(d)
-}
-
-func stopTimer(t *time.Timer) {
-	t.Stop()
-	timers.Put(t)
 }
 
 // tail logs a sandbox's stderr, keeps its end for context, and notes a
