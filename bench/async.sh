@@ -21,8 +21,12 @@
 # bench/callbacklat sending CALLS async calls at RATE per second with a
 # callback URL it serves; p50 and p99 from each 202 to its callback.
 #
+# STORE=postgres puts each gateway on a new schema of its own on PG_URL
+# (the PostgreSQL store) instead of SQLite in its data dir.
+#
 # Knobs: ROUNDS=3 DURATION=5s WARMUP=1s CONCURRENCY=32 ISOLATION=process PIN=0
-#        CALLS=500 RATE=200
+#        CALLS=500 RATE=200 STORE=sqlite
+#        PG_URL=postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 set -euo pipefail
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-5s}
@@ -36,8 +40,18 @@ source "$(dirname "$0")/lib.sh"
 
 CALLS=${CALLS:-500}
 RATE=${RATE:-200}
+STORE=${STORE:-sqlite}
+# use_store NAME sets $store to the flags that put gateway NAME on STORE.
+use_store() {
+	case $STORE in
+	sqlite) store=() ;;
+	postgres) pg_schema "$1" && store=(--database-url "$db_url") ;;
+	*) die "STORE is sqlite or postgres, not $STORE" ;;
+	esac
+}
 build ./cmd/scriptforge ./bench/loadgen ./bench/callbacklat
-start_gateway gw --isolation "$ISOLATION" --async-workers -1 --async-max-tenant-depth 100000000 --async-max-depth 100000000
+use_store gw
+start_gateway gw ${store[@]+"${store[@]}"} --isolation "$ISOLATION" --async-workers -1 --async-max-tenant-depth 100000000 --async-max-depth 100000000
 uuid=$(deploy_app "$gw_url" bench_async)
 check=$(curl -sS -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' -H 'Prefer: respond-async' -d "$body" "$gw_url/v1/fn/$uuid")
 [[ $check == 202 ]] || die "an async call was answered $check, not 202"
@@ -45,7 +59,7 @@ check=$(curl -sS -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: applic
 declare -A rps_of p99_of rps_all
 failed=0
 ratios=()
-echo "async accept vs sync, $ISOLATION isolation, concurrency $CONCURRENCY, $ROUNDS rounds of $DURATION, $(nproc) CPUs"
+echo "async accept vs sync, $STORE store, $ISOLATION isolation, concurrency $CONCURRENCY, $ROUNDS rounds of $DURATION, $(nproc) CPUs"
 printf '%-8s %-8s %10s %8s %8s %7s %7s\n' round target rps p50_ms p99_ms errors non2xx
 for ((r = 1; r <= ROUNDS; r++)); do
 	order=(sync async)
@@ -65,7 +79,8 @@ echo "async accepts/s ÷ sync calls/s: median $(median "${ratios[@]}") (rounds: 
 echo "result: ratio=$(median "${ratios[@]}") async_rps=$(median ${rps_all[async]}) sync_rps=$(median ${rps_all[sync]}) async_p99_ms=$(median ${p99_of[async]}) sync_p99_ms=$(median ${p99_of[sync]}) failed=$failed"
 
 stop_server "$gw_pid"
-start_gateway cb --isolation "$ISOLATION" --fetch-allow 127.0.0.1/32
+use_store cb
+start_gateway cb ${store[@]+"${store[@]}"} --isolation "$ISOLATION" --fetch-allow 127.0.0.1/32
 cb_uuid=$(deploy_app "$gw_url" bench_callback)
 curl -fsS -X POST -H "Authorization: Bearer $KEY" "$gw_url/v1/callback-secret" >/dev/null || die "no callback secret"
 lat=$("$work/callbacklat" --url "$gw_url/v1/fn/$cb_uuid" --n "$CALLS" --rate "$RATE") || die "callbacklat failed"

@@ -27,17 +27,12 @@ WARMUP=${WARMUP:-1s}
 CONCURRENCY=${CONCURRENCY:-32}
 ISOLATION=${ISOLATION:-process}
 PIN=${PIN:-0}
-PG_URL=${PG_URL:-postgres://postgres@127.0.0.1:5432/test?sslmode=disable}
 REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/0}
 BENCH_NAME=cluster.sh
 # shellcheck source=bench/lib.sh
 source "$(dirname "$0")/lib.sh"
 
-command -v psql >/dev/null || die "psql is needed to make the run's schema"
-schema=sfbench_$$
-psql -q "$PG_URL" -c "CREATE SCHEMA $schema" || die "cannot reach PostgreSQL at $PG_URL"
-trap 'cleanup; psql -q "$PG_URL" -c "DROP SCHEMA IF EXISTS $schema CASCADE" >/dev/null 2>&1 || true' EXIT
-db_url="$PG_URL&search_path=$schema"
+pg_schema cluster
 
 limits=(--tenant-rate 1000000 --tenant-burst 1000000 --tenant-cpu-ms 1000000 --tenant-concurrency 10000)
 shared=(--database-url "$db_url" --redis-url "$REDIS_URL" --redis-prefix "sfbench:$$:")

@@ -4,9 +4,10 @@
 #   BENCH_NAME=foo.sh; source "$(dirname "$0")/lib.sh"
 #
 # Sourcing it moves to the module root, makes a temp dir $work (removed on
-# exit; KEEP=1 keeps it, to read the servers' logs) and installs a trap
-# that stops, on any exit or Ctrl-C, every server started with
-# start_server and every loadgen started with start_loadgen.
+# exit; KEEP=1 keeps it, and pg_schema's schemas, to read the servers'
+# logs and data) and installs a trap that stops, on any exit or Ctrl-C,
+# every server started with start_server and every loadgen started with
+# start_loadgen.
 # It reads the common knobs DURATION, WARMUP, CONCURRENCY and PIN (the
 # scripts set their own defaults before sourcing it).
 # shellcheck shell=bash
@@ -22,6 +23,8 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/sfbench.XXXXXX")
 chmod 711 "$work"
 pids=()    # servers, stopped gently on exit
 lg_pids=() # loadgens still running, killed on exit
+schemas=() # PostgreSQL schemas made by pg_schema, dropped on exit
+PG_URL=${PG_URL:-postgres://postgres@127.0.0.1:5432/test?sslmode=disable}
 used_ports=" "
 
 cleanup() {
@@ -35,15 +38,28 @@ cleanup() {
 		wait "$p" 2>/dev/null || true
 	done
 	if [[ ${KEEP:-0} == 1 ]]; then
-		echo "KEEP=1: the servers' logs and data are in $work" >&2
+		echo "KEEP=1: the servers' logs and data are in $work${schemas[*]+, and in the schemas ${schemas[*]} on $PG_URL}" >&2
 	else
 		rm -rf "$work"
+		for p in ${schemas[@]+"${schemas[@]}"}; do
+			psql -q "$PG_URL" -c "DROP SCHEMA IF EXISTS $p CASCADE" >/dev/null 2>&1 || true
+		done
 	fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 die() { echo "$BENCH_NAME: $*" >&2; exit 1; }
+
+# pg_schema NAME makes a new schema for this run on $PG_URL (dropped on
+# exit) and sets $db_url to a database URL that uses it.
+pg_schema() {
+	command -v psql >/dev/null || die "psql is needed to make the run's schema"
+	local schema=sfbench_$$_$1
+	psql -q "$PG_URL" -c "CREATE SCHEMA $schema" || die "cannot reach PostgreSQL at $PG_URL"
+	schemas+=("$schema")
+	db_url="$PG_URL&search_path=$schema"
+}
 
 # seconds turns 5, 5s, 0.5s or 500ms into seconds for sleep and awk.
 seconds() {

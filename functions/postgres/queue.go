@@ -26,19 +26,52 @@ var _ backend.Queue = (*Queue)(nil)
 // Queue returns the queue of async runs kept in the same database.
 func (s *Store) Queue() backend.Queue { return &Queue{s: s} }
 
-// Enqueue stores a queued run in its own transaction. The insert comes
-// first: its trigger adds the run to the depth counts, locking them (” then
-// the tenant's) until the commit, so the counts read after it are exact
-// whatever other gateways enqueue, and a run past a bound is rolled back.
-// The counts are held only from the insert to the commit: every accept
-// and every run's end in the cluster takes them.
+// depthStripes is how many stripes the depth counts are kept in
+// (migration 3's pg_backend_pid() % 16).
+const depthStripes = 16
+
+// errNearBound sends an enqueue too near a depth bound to decide in its
+// stripe back to decide holding every stripe.
+var errNearBound = errors.New("postgres: near a queue bound")
+
+// Enqueue stores a queued run in its own transaction, and holds the
+// depth bounds exactly.
+//
+// The insert comes first: its trigger adds the run to the counts of its
+// connection's stripe, locking that stripe (” then the tenant's) until
+// the commit. Each stripe has one such holder at a time, so the counts
+// read next miss at most depthStripes-1 runs of other holders, not yet
+// committed. A run with that much room below each bound is taken at
+// once; one past a bound is refused. Between the two, the enqueue starts
+// again holding every stripe of ” (in order, as Redrive does), which
+// waits out the other holders: the counts it reads are exact.
 func (q *Queue) Enqueue(ctx context.Context, r queue.Run, lim queue.Limits) (queue.Run, bool, error) {
 	r, headers, err := storerow.NewQueued(r, q.s.stamp)
 	if err != nil {
 		return r, false, fmt.Errorf("postgres: enqueue: %w", err)
 	}
+	out, created, err := q.enqueue(ctx, r, headers, lim, false)
+	if errors.Is(err, errNearBound) {
+		out, created, err = q.enqueue(ctx, r, headers, lim, true)
+	}
+	if errors.Is(err, queue.ErrTenantFull) || errors.Is(err, queue.ErrFull) {
+		return r, false, err
+	}
+	if err != nil {
+		return r, false, fmt.Errorf("postgres: enqueue %s: %w", r.ID, err)
+	}
+	return out, created, nil
+}
+
+// enqueue is one try of Enqueue: in its own stripe, or holding them all.
+func (q *Queue) enqueue(ctx context.Context, r queue.Run, headers string, lim queue.Limits, exclusive bool) (queue.Run, bool, error) {
 	out, created := r, false
-	err = inTx(ctx, q.s.pool, func(tx pgx.Tx) error {
+	err := inTx(ctx, q.s.pool, func(tx pgx.Tx) error {
+		if exclusive {
+			if err := lockAllStripes(ctx, tx); err != nil {
+				return err
+			}
+		}
 		// A run with the same key (stored before, or committed by another
 		// gateway meanwhile) is returned and nothing is inserted.
 		tag, err := tx.Exec(ctx, `
@@ -57,8 +90,7 @@ ON CONFLICT (tenant, idempotency_key) WHERE idempotency_key <> '' DO NOTHING`,
 		}
 		if lim.Tenant > 0 || lim.Total > 0 {
 			var mine, total int
-			if err := tx.QueryRow(ctx, `SELECT coalesce(sum(n) FILTER (WHERE tenant = $1), 0)::bigint, coalesce(sum(n) FILTER (WHERE tenant = ''), 0)::bigint
-FROM queue_depth WHERE tenant IN ('', $1)`, r.Tenant).Scan(&mine, &total); err != nil {
+			if err := tx.QueryRow(ctx, depthSQL, r.Tenant).Scan(&mine, &total); err != nil {
 				return err
 			}
 			// The counts include this run.
@@ -68,17 +100,32 @@ FROM queue_depth WHERE tenant IN ('', $1)`, r.Tenant).Scan(&mine, &total); err !
 			if lim.Total > 0 && total > lim.Total {
 				return queue.ErrFull
 			}
+			unseen := depthStripes - 1 // other holders' runs, at most
+			if exclusive {
+				unseen = 0
+			}
+			if (lim.Tenant > 0 && mine+unseen > lim.Tenant) || (lim.Total > 0 && total+unseen > lim.Total) {
+				return errNearBound
+			}
 		}
 		created = true
 		return nil
 	})
-	if errors.Is(err, queue.ErrTenantFull) || errors.Is(err, queue.ErrFull) {
-		return r, false, err
-	}
-	if err != nil {
-		return r, false, fmt.Errorf("postgres: enqueue %s: %w", r.ID, err)
-	}
-	return out, created, nil
+	return out, created, err
+}
+
+// depthSQL reads a tenant's depth and the total, adding up the stripes.
+const depthSQL = `SELECT coalesce(sum(n) FILTER (WHERE tenant = $1), 0)::bigint, coalesce(sum(n) FILTER (WHERE tenant = ''), 0)::bigint
+FROM queue_depth WHERE tenant IN ('', $1)`
+
+// lockAllStripes holds every stripe of the total, in order, until the
+// transaction ends: it waits for the transactions counting in any of
+// them, and keeps out all others that would. Every count change takes
+// its stripe of ” first, so none holds a count that this waits for
+// while waiting for one this holds.
+func lockAllStripes(ctx context.Context, tx pgx.Tx) error {
+	_, err := tx.Exec(ctx, `SELECT 1 FROM queue_depth WHERE tenant = '' ORDER BY stripe FOR UPDATE`)
+	return err
 }
 
 // The claim's lookups: runs whose worker was lost first, then the queued
@@ -298,10 +345,10 @@ WHERE tenant = $2 AND state = 'dead'`
 	}
 	var n int64
 	err := inTx(ctx, q.s.pool, func(tx pgx.Tx) error {
-		// The counts first, in the trigger's order: the rows' triggers
-		// then find them held, and no two redrives lock runs and counts
-		// in opposite orders.
-		if _, err := tx.Exec(ctx, `SELECT 1 FROM queue_depth WHERE tenant IN ('', $1) ORDER BY tenant FOR UPDATE`, tenant); err != nil {
+		// The counts first: the rows' triggers then find their stripe
+		// held, and no two redrives lock runs and counts in opposite
+		// orders.
+		if err := lockAllStripes(ctx, tx); err != nil {
 			return err
 		}
 		tag, err := tx.Exec(ctx, stmt, args...)
@@ -339,8 +386,7 @@ func (q *Queue) Discard(ctx context.Context, tenant, id string) error {
 // running: two rows of the counts the trigger keeps.
 func (q *Queue) Depth(ctx context.Context, tenant string) (int, int, error) {
 	var mine, all int
-	err := q.s.pool.QueryRow(ctx, `SELECT coalesce(sum(n) FILTER (WHERE tenant = $1), 0)::bigint, coalesce(sum(n) FILTER (WHERE tenant = ''), 0)::bigint
-FROM queue_depth WHERE tenant IN ('', $1)`, tenant).Scan(&mine, &all)
+	err := q.s.pool.QueryRow(ctx, depthSQL, tenant).Scan(&mine, &all)
 	if err != nil {
 		return 0, 0, fmt.Errorf("postgres: queue depth: %w", err)
 	}

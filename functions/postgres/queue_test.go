@@ -108,11 +108,18 @@ func TestQueueExpiredLeaseTakenByAnotherGateway(t *testing.T) {
 }
 
 // Enqueues from two gateways at once hold the tenant's bound and the
-// total exactly, and one idempotency key makes one run.
+// total exactly, and one idempotency key makes one run: near the bounds
+// from the start, and from far below them, where the first enqueues are
+// decided in their stripes and the last holding them all.
 func TestQueueBoundsAcrossGateways(t *testing.T) {
+	for _, c := range []struct{ n, bound, total int }{{40, 15, 25}, {160, 60, 100}} {
+		t.Run(fmt.Sprint(c.total), func(t *testing.T) { testQueueBounds(t, c.n, c.bound, c.total) })
+	}
+}
+
+func testQueueBounds(t *testing.T, n, bound, total int) {
 	ctx := context.Background()
 	gws := gateways(t, 2)
-	const n, bound, total = 40, 15, 25
 	var created, tenantFull, full atomic.Int32
 	ids := make(chan string, n)
 	var wg sync.WaitGroup
