@@ -266,6 +266,12 @@ $$;
 // for the first, then find its steps recorded and apply nothing. A crash
 // mid-way leaves no step half done (PostgreSQL's DDL is transactional).
 func migrate(ctx context.Context, pool *pgxpool.Pool, appliedAt int64) error {
+	return migrateSteps(ctx, pool, appliedAt, migrations)
+}
+
+// migrateSteps is migrate with the steps to know: a test gives fewer, to
+// make a database as an older gateway left it.
+func migrateSteps(ctx context.Context, pool *pgxpool.Pool, appliedAt int64, migrations []string) error {
 	return inTx(ctx, pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('scriptforge migrate ' || coalesce(current_schema(), ''), 0))`); err != nil {
 			return fmt.Errorf("lock: %w", err)

@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/scriptforge/scriptforge/functions/postgres/pgtest"
 	"github.com/scriptforge/scriptforge/functions/queue"
 	"github.com/scriptforge/scriptforge/functions/storetest"
 )
@@ -160,5 +163,57 @@ func testQueueBounds(t *testing.T, n, bound, total int) {
 		if r, err := gws[0].Queue().Get(ctx, "ta", id); err != nil || r.IdempotencyKey != "k" {
 			t.Fatalf("a repeated key returned %s: %+v, %v", id, r, err)
 		}
+	}
+}
+
+// A database whose counts an older gateway kept in one row per tenant
+// keeps them through the stripes' migration, and counts on from there.
+func TestQueueDepthStripesMigration(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.URL(t)
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := migrateSteps(ctx, pool, 0, migrations[:2]); err != nil {
+		pool.Close()
+		t.Fatal(err)
+	}
+	for i, st := range []string{"queued", "queued", "running", "succeeded", "queued"} {
+		tenant := "t1"
+		if i == 4 {
+			tenant = "t2"
+		}
+		if _, err := pool.Exec(ctx, `INSERT INTO queue_runs (id, tenant, function_id, export, data, headers, callback_url, idempotency_key, state, max_attempts, next_at, enqueued_at)
+VALUES ($1, $2, 'f', '', '\x7b7d', '{}', '', '', $3, 3, 0, 0)`, fmt.Sprintf("old%d", i), tenant, st); err != nil {
+			pool.Close()
+			t.Fatal(err)
+		}
+	}
+	pool.Close()
+
+	q := openAt(t, url).Queue()
+	depth := func(tenant string) (int, int) {
+		t.Helper()
+		mine, all, err := q.Depth(ctx, tenant)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return mine, all
+	}
+	if mine, all := depth("t1"); mine != 3 || all != 4 {
+		t.Fatalf("after the migration: t1 %d of %d, want 3 of 4", mine, all)
+	}
+	if _, _, err := q.Enqueue(ctx, queue.Run{ID: "new", Tenant: "t1", FunctionID: "f"}, queue.Limits{Tenant: 4, Total: 5}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := q.Enqueue(ctx, queue.Run{ID: "over", Tenant: "t1", FunctionID: "f"}, queue.Limits{Tenant: 4}); !errors.Is(err, queue.ErrTenantFull) {
+		t.Fatalf("past the bound, counted across stripes: %v", err)
+	}
+	if _, err := q.Cancel(ctx, "t1", "old0", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if mine, all := depth("t1"); mine != 3 || all != 4 {
+		t.Fatalf("after an enqueue and a cancel: t1 %d of %d, want 3 of 4", mine, all)
 	}
 }
