@@ -173,9 +173,16 @@ func TestPoolChain(t *testing.T) {
 	if len(runs) != 2 || !errors.As(runs[1].Err, &re) || re.SIPCode != 486 {
 		t.Fatalf("thrown: %+v", runs)
 	}
+	// The chain's deadline (100 ms) stops the spinner long before its own
+	// time limit would: 10 s, so that a slow machine cannot blur the two.
+	steps := []*functions.Invocation{step("acme", add), step("acme", `exports.main = () => { for (;;) {} }`), step("acme", add)}
 	start := time.Now()
-	runs = chain(start.Add(100*time.Millisecond), add, `exports.main = () => { for (;;) {} }`, add)
-	if len(runs) != 2 || runs[1].Err == nil || time.Since(start) > time.Second {
+	for i, inv := range steps {
+		inv.Function.ID = "fn_" + string(rune('a'+i))
+		inv.Timeout, inv.Deadline = 10*time.Second, start.Add(100*time.Millisecond)
+	}
+	runs = p.ExecuteChain(context.Background(), testHandoff, steps)
+	if len(runs) != 2 || runs[1].Err == nil || time.Since(start) > 3*time.Second {
 		t.Fatalf("deadline: %v %+v", time.Since(start), runs)
 	}
 	// An unknown handoff is an error of the chain, not a crash.
