@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -135,6 +136,7 @@ func TestFrameWriterCloseWhileSending(t *testing.T) {
 	defer pr.Close()
 	fw := newFrameWriter(pw, false)
 	var accepted sync.Map
+	var naccepted atomic.Int64
 	var wg sync.WaitGroup
 	for s := uint64(1); s <= 4; s++ {
 		wg.Add(1)
@@ -149,6 +151,7 @@ func TestFrameWriterCloseWhileSending(t *testing.T) {
 					return
 				}
 				accepted.Store([2]uint64{s, i}, true)
+				naccepted.Add(1)
 			}
 		}()
 	}
@@ -167,7 +170,15 @@ func TestFrameWriterCloseWhileSending(t *testing.T) {
 			}
 		}
 	}()
-	time.Sleep(10 * time.Millisecond)
+	// Close once more frames were accepted than the pipe holds (~70), not
+	// after a fixed pause, which a slow machine can spend before any.
+	deadline := time.Now().Add(10 * time.Second)
+	for naccepted.Load() < 100 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d frames accepted before the close", naccepted.Load())
+		}
+		time.Sleep(time.Millisecond)
+	}
 	if err := fw.close(); err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -301,7 +302,7 @@ func TestRestartsCostNeighboursNothing(t *testing.T) {
 			}
 		}()
 	}
-	time.Sleep(200 * time.Millisecond) // their frames are in the pipe
+	waitQueued(t, proc, 9) // the spinner's and their frames are in the pipe
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -339,6 +340,33 @@ func waitRead(t testing.TB, proc *process, n int) {
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("%d runs held, %d bytes unread", held, unread)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// waitQueued waits until proc holds n runs whose frames are all written
+// into its pipe.
+func waitQueued(t testing.TB, proc *process, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		proc.mu.Lock()
+		held, last := len(proc.pending), int64(0)
+		for _, run := range proc.pending {
+			if run.end == 0 {
+				last = -1 // not queued yet
+				break
+			}
+			last = max(last, run.end)
+		}
+		proc.mu.Unlock()
+		written := proc.stdin.written.Load()
+		if held == n && last > 0 && written >= last {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d runs held, frames up to %d queued, %d bytes written", held, last, written)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
@@ -410,6 +438,7 @@ func TestBombIsQuarantined(t *testing.T) {
 	}
 	stop := make(chan struct{})
 	calls := make(chan outcome, 100000)
+	var made atomic.Int64 // the neighbour's calls so far
 	var wg sync.WaitGroup
 	for range 2 {
 		wg.Add(1)
@@ -428,6 +457,7 @@ func TestBombIsQuarantined(t *testing.T) {
 					code = "wrong answer " + string(res.JSON)
 				}
 				calls <- outcome{at, code}
+				made.Add(1)
 				time.Sleep(time.Millisecond)
 			}
 		}()
@@ -435,7 +465,15 @@ func TestBombIsQuarantined(t *testing.T) {
 	defer func() { close(stop); wg.Wait() }()
 
 	for i := 1; i <= 2; i++ {
-		time.Sleep(100 * time.Millisecond) // the neighbour is in full swing
+		// The neighbour is in full swing: 100 ms and ten more calls of it
+		// (a slow machine can spend the pause before any call).
+		want := made.Load() + 10
+		time.Sleep(100 * time.Millisecond)
+		for deadline := time.Now().Add(10 * time.Second); made.Load() < want; time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("before bomb %d: the neighbour made %d calls", i, made.Load())
+			}
+		}
 		if _, err := p.Execute(context.Background(), bomb); runCode(err) != functions.CodeMemoryLimit {
 			t.Fatalf("bomb %d: %v", i, err)
 		}
@@ -478,12 +516,18 @@ func TestBombIsQuarantined(t *testing.T) {
 		t.Fatalf("bomb in quarantine: %v", err)
 	}
 
-	time.Sleep(200 * time.Millisecond)
+	// The quarantine sandbox's restart is counted when it is up again,
+	// which a slow machine may take longer than any fixed pause for.
+	deadline := time.Now().Add(10 * time.Second)
+	for p.Restarts() == restarts {
+		if time.Now().After(deadline) {
+			t.Fatal("the quarantine sandbox was not restarted")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(200 * time.Millisecond) // time for the shared sandbox to die, were it to
 	if pid := livePid(t, p.slots[0]); pid != sharedPid {
 		t.Fatalf("the shared sandbox died in quarantine (pid %d, was %d)", pid, sharedPid)
-	}
-	if p.Restarts() == restarts {
-		t.Fatal("the quarantine sandbox was not restarted")
 	}
 	close(stop)
 	wg.Wait()
