@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -171,7 +172,8 @@ func BenchmarkAwaitingRun(b *testing.B) {
 // once made, so the runs start one after another.)
 func TestWaitingRunsHoldNoThread(t *testing.T) {
 	e := New(Config{})
-	tr, err := Transpile("w.js", `export async function main() { await new Promise(r => setTimeout(r, 2000)); return 1 }`)
+	// The line says the run has set its timer and is about to await it.
+	tr, err := Transpile("w.js", `export async function main() { const p = new Promise(r => setTimeout(r, 2000)); console.log("waiting"); await p; return 1 }`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,12 +181,21 @@ func TestWaitingRunsHoldNoThread(t *testing.T) {
 	before := osThreads(t)
 	errs := make(chan error, runs)
 	for i := 0; i < runs; i++ {
+		waiting := make(chan struct{})
+		var once sync.Once
 		go func() {
 			_, err := e.Execute(context.Background(), &functions.Invocation{Type: functions.TypeApp, Code: tr.Code, Hash: tr.Hash,
-				Timeout: 5 * time.Second, Data: json.RawMessage(`{}`)})
+				Timeout: 5 * time.Second, Data: json.RawMessage(`{}`), OnLog: func(functions.LogLine) { once.Do(func() { close(waiting) }) }})
 			errs <- err
 		}()
-		time.Sleep(10 * time.Millisecond) // time to reach its event loop
+		// Each run starts once the one before has reached its await (a
+		// fixed pause can end, on a slow machine, while it still computes).
+		select {
+		case <-waiting:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("run %d never reached its await", i)
+		}
+		time.Sleep(time.Millisecond) // from the line to the event loop
 	}
 	during := osThreads(t)
 	for i := 0; i < runs; i++ {
