@@ -2,6 +2,7 @@ package reuse
 
 import (
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -23,14 +24,16 @@ func TestRunners(t *testing.T) {
 		}
 		wg.Done()
 	})
-	rs.wait = 50 * time.Millisecond
+	// Idle runners exit soon, but not so soon that a loaded machine's pause
+	// between a runner's going back to waiting and the next Start ends it.
+	rs.wait = 500 * time.Millisecond
 	before := runtime.NumGoroutine()
 
 	for range 5 {
 		wg.Add(1)
 		rs.Start(false)
 		wg.Wait()
-		time.Sleep(10 * time.Millisecond) // the runner goes back to waiting
+		waitIdleRunner(t) // the runner goes back to waiting
 	}
 	// One, unless a loaded machine kept the runner from its wait once.
 	if len(ids) > 2 {
@@ -59,6 +62,25 @@ func TestRunners(t *testing.T) {
 	for deadline := time.Now().Add(5 * time.Second); runtime.NumGoroutine() > before; time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("%d goroutines left after the idle time, %d before", runtime.NumGoroutine(), before)
+		}
+	}
+}
+
+// waitIdleRunner waits until a runner is parked in its select, waiting
+// for a job, as the goroutines' stacks show.
+func waitIdleRunner(t *testing.T) {
+	t.Helper()
+	buf := make([]byte, 1<<20)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		for _, g := range strings.Split(string(buf[:runtime.Stack(buf, true)]), "\n\n") {
+			head, rest, _ := strings.Cut(g, "\n")
+			if strings.Contains(head, "[select") && strings.HasPrefix(rest, "github.com/scriptforge/scriptforge/internal/reuse.(*Runners[") &&
+				strings.Contains(strings.SplitN(rest, "\n", 2)[0], ").loop(") {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no runner went back to waiting")
 		}
 	}
 }
