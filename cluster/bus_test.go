@@ -284,8 +284,10 @@ func TestLogsFollowAcrossNodes(t *testing.T) {
 	within(t, time.Second, "interest withdrawn", func() bool { return !a.Followed("fn_1") })
 
 	// An announcement not repeated expires: a node that died says nothing.
+	noted := time.Now()
 	a.interest.note("ghost", []string{"fn_3"}, 50*time.Millisecond)
-	if !a.Followed("fn_3") {
+	// Fresh, unless a loaded machine paused this goroutine past the 50 ms.
+	if !a.Followed("fn_3") && time.Since(noted) < 50*time.Millisecond {
 		t.Fatal("fresh interest not seen")
 	}
 	time.Sleep(60 * time.Millisecond)
