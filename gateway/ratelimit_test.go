@@ -3,6 +3,7 @@ package gateway_test
 import (
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"runtime"
 	"strconv"
 	"strings"
@@ -239,22 +240,76 @@ func TestManyClientIPsBoundedMemory(t *testing.T) {
 	}
 }
 
+// gate is a local server a function's run can wait on: a fetch of its
+// URL tells the test the run is under way (entered) and answers only once
+// the test opens the gate, so a test holds a run as long as it needs
+// whatever the machine's speed. Functions reach it through a
+// loopbackExecutor.
+type gate struct {
+	*httptest.Server
+	entered chan struct{}
+	open    chan struct{}
+	opened  sync.Once
+}
+
+func newGate(t *testing.T) *gate {
+	g := &gate{entered: make(chan struct{}, 16), open: make(chan struct{})}
+	g.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		g.entered <- struct{}{}
+		select {
+		case <-g.open:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(func() { g.release(); g.Close() })
+	return g
+}
+
+// waitEntered waits for a run to reach the gate.
+func (g *gate) waitEntered(t *testing.T) {
+	t.Helper()
+	select {
+	case <-g.entered:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no run reached the gate")
+	}
+}
+
+// release opens the gate for good.
+func (g *gate) release() { g.opened.Do(func() { close(g.open) }) }
+
 // A function's concurrency cap: one run at a time, one more waits, a third
 // is refused at once.
 func TestConcurrencyCap(t *testing.T) {
+	hold := newGate(t)
 	s := startServerWith(t, t.TempDir(), "inprocess", 0, func(c *gateway.Config) {
-		c.Usage = gateway.UsageDefaults{Queue: 1, QueueWait: 3 * time.Second}
+		c.Executor = loopbackExecutor(t, "inprocess")
+		// Long enough that the waiting run cannot give up on a slow machine.
+		c.Usage = gateway.UsageDefaults{Queue: 1, QueueWait: 10 * time.Second}
 	})
-	r := s.admin("POST", "/v1/functions", map[string]any{"name": "slow", "limits": map[string]any{"concurrency": 1},
-		"source": `function main() { const end = Date.now() + 300; while (Date.now() < end) {} return "done" }`})
+	// The test server's longest time limit: the held run must not time out.
+	r := s.admin("POST", "/v1/functions", map[string]any{"name": "slow", "type": "app", "limits": map[string]any{"concurrency": 1},
+		"timeout_ms": 5000, "env": map[string]any{"GATE": hold.URL},
+		"source": `export async function main(d) { if (d.hold) await fetch(process.env.GATE); return "done" }`})
 	if r.status != http.StatusCreated {
 		t.Fatalf("deploy: %d %s", r.status, r.body)
 	}
 	path := "/v1/fn/" + r.json(t)["uuid"].(string)
 	results := make(chan response, 3)
-	for i := 0; i < 3; i++ {
+	go func() { results <- s.do("POST", path, `{"hold":true}`, nil) }()
+	hold.waitEntered(t) // the first runs, holding the slot until released
+	for i := 0; i < 2; i++ {
+		// Whichever comes first waits in the queue, the other is refused.
 		go func() { results <- s.do("POST", path, `{}`, nil) }()
-		time.Sleep(50 * time.Millisecond) // in order: run, wait, refuse
+	}
+	// The refusal comes while the first still runs; only then is the
+	// slot given back, to the one waiting.
+	select {
+	case first := <-results:
+		hold.release()
+		results <- first
+	case <-time.After(15 * time.Second): // none refused: the counts below say so
+		hold.release()
 	}
 	counts := map[int]int{}
 	for i := 0; i < 3; i++ {

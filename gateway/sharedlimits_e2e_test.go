@@ -62,15 +62,19 @@ func withSharedLimits(t *testing.T) func(*gateway.Config) {
 // slot taken waits, and is refused with 429 concurrency_limited when the
 // slot is not given back in time; a slot given back is free again.
 func TestSharedConcurrencyCap(t *testing.T) {
+	hold := newGate(t)
 	s := startServerWith(t, t.TempDir(), "inprocess", 0, withSharedLimits(t), func(c *gateway.Config) {
+		c.Executor = loopbackExecutor(t, "inprocess")
 		c.Usage = gateway.UsageDefaults{TenantConcurrency: 10, QueueWait: 100 * time.Millisecond}
 	})
-	path := "/v1/fn/" + s.deployWith(map[string]any{"name": "slow", "limits": map[string]any{"concurrency": 1},
-		"source": `function main(d) { const end = Date.now() + (d.ms || 0); while (Date.now() < end) {} return "done" }`})
+	path := "/v1/fn/" + s.deployWith(map[string]any{"name": "slow", "type": "app", "limits": map[string]any{"concurrency": 1},
+		"timeout_ms": 5000, "env": map[string]any{"GATE": hold.URL}, // the held run must not time out
+		"source": `export async function main(d) { if (d.hold) await fetch(process.env.GATE); return "done" }`})
 	first := make(chan response, 1)
-	go func() { first <- s.do("POST", path, `{"ms":600}`, nil) }()
-	time.Sleep(200 * time.Millisecond) // the first runs
+	go func() { first <- s.do("POST", path, `{"hold":true}`, nil) }()
+	hold.waitEntered(t) // the first runs, holding the slot until released
 	r := s.do("POST", path, `{}`, nil)
+	hold.release()
 	if r.status != http.StatusTooManyRequests || r.errorCode(t) != "concurrency_limited" || r.header.Get("Retry-After") != "1" ||
 		!strings.Contains(string(r.body), "function already has 1 runs in progress") {
 		t.Fatalf("while the slot is held: %d %s %v", r.status, r.body, r.header)

@@ -275,8 +275,12 @@ export function main(data) { console.log("call", data.call.id); const r = new Vo
 
 // The SSE clients connected now are on /metrics.
 func TestSSEClientsGauge(t *testing.T) {
-	s := startServerWith(t, t.TempDir(), "inprocess", 0, fastKeepAlive)
-	_, uuid := s.deploy("slow", "script", `function main() { const until = Date.now() + 600; while (Date.now() < until) {} return 1 }`)
+	hold := newGate(t)
+	s := startServerWith(t, t.TempDir(), "inprocess", 0, fastKeepAlive, func(c *gateway.Config) { c.Executor = loopbackExecutor(t, "inprocess") })
+	// The run lasts until the test has seen the gauge: the test server's
+	// longest time limit keeps it from timing out first.
+	uuid := s.deployWith(map[string]any{"name": "slow", "type": "app", "timeout_ms": 5000, "env": map[string]any{"GATE": hold.URL},
+		"source": `export async function main() { await fetch(process.env.GATE); return 1 }`})
 	gauge := func() string {
 		r := s.do("GET", "/metrics", nil, nil)
 		for _, line := range strings.Split(string(r.body), "\n") {
@@ -295,17 +299,19 @@ func TestSSEClientsGauge(t *testing.T) {
 		defer close(done)
 		s.stream("POST", "/v1/fn/"+uuid, `{}`, nil)
 	}()
+	hold.waitEntered(t)
 	var during string
-	for deadline := time.Now().Add(500 * time.Millisecond); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		if during = gauge(); during == "1" {
 			break
 		}
 	}
+	hold.release()
 	<-done
 	if during != "1" {
 		t.Fatalf("gauge during the stream: %s", during)
 	}
-	for deadline := time.Now().Add(2 * time.Second); gauge() != "0"; time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(10 * time.Second); gauge() != "0"; time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("gauge after the stream: %s", gauge())
 		}

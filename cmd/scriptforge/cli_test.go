@@ -360,9 +360,29 @@ func TestCLIRunLocally(t *testing.T) {
 
 // SIGTERM lets a run in flight finish before the process exits.
 func TestGracefulShutdown(t *testing.T) {
-	g := startGateway(t)
-	slow := writeFile(t, "slow.js", `function main() { const t = Date.now(); while (Date.now() - t < 700) {} return "finished" }`)
-	out, _, code := g.cli(t, "deploy", slow)
+	// The run waits on a local server that answers only once the gateway
+	// has stopped listening, so it is in flight when SIGTERM comes and
+	// still in flight when the shutdown has begun, however slow the machine.
+	entered, open := make(chan struct{}, 1), make(chan struct{})
+	hold := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		entered <- struct{}{}
+		select {
+		case <-open:
+		case <-r.Context().Done():
+		}
+	}))
+	defer hold.Close()
+	released := false
+	release := func() {
+		if !released {
+			released = true
+			close(open)
+		}
+	}
+	defer release()
+	g := startGateway(t, "--fetch-allow", "127.0.0.1/32")
+	slow := writeFile(t, "slow.js", `export default async () => { await fetch("`+hold.URL+`"); return "finished" }`)
+	out, _, code := g.cli(t, "deploy", slow, "--type", "app", "--timeout", "20s")
 	if code != 0 {
 		t.Fatalf("deploy: %s", out)
 	}
@@ -383,10 +403,30 @@ func TestGracefulShutdown(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		done <- result{status: resp.StatusCode, body: string(b)}
 	}()
-	time.Sleep(200 * time.Millisecond) // the run is under way
+	select {
+	case <-entered: // the run is under way
+	case r := <-done:
+		t.Fatalf("the run ended before it was held: %+v", r)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the run did not start")
+	}
 	if err := g.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
+	// Shutting down, the gateway closes its listener: new connections are
+	// refused while the run goes on.
+	addr := strings.TrimPrefix(g.url, "http://")
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err != nil {
+			break
+		}
+		c.Close()
+		if time.Now().After(deadline) {
+			t.Fatal("the gateway still takes connections 10 s after SIGTERM")
+		}
+	}
+	release()
 	r := <-done
 	if r.err != nil || r.status != 200 || r.body != `"finished"` {
 		t.Fatalf("in-flight run cut short: %+v", r)
