@@ -38,13 +38,14 @@ var errNearBound = errors.New("postgres: near a queue bound")
 // depth bounds exactly.
 //
 // The insert comes first: its trigger adds the run to the counts of its
-// connection's stripe, locking that stripe (” then the tenant's) until
-// the commit. Each stripe has one such holder at a time, so the counts
-// read next miss at most depthStripes-1 runs of other holders, not yet
-// committed. A run with that much room below each bound is taken at
-// once; one past a bound is refused. Between the two, the enqueue starts
-// again holding every stripe of ” (in order, as Redrive does), which
-// waits out the other holders: the counts it reads are exact.
+// connection's stripe, locking that stripe (the total's row, then the
+// tenant's) until the commit. Each stripe has one such holder at a time,
+// so the counts read next miss at most depthStripes-1 runs of other
+// holders, not yet committed. A run with that much room below each bound
+// is taken at once; one past a bound is refused. Between the two, the
+// enqueue starts again holding every stripe of the total (in order, as
+// Redrive does), which waits out the other holders: the counts it reads
+// are exact.
 func (q *Queue) Enqueue(ctx context.Context, r queue.Run, lim queue.Limits) (queue.Run, bool, error) {
 	r, headers, err := storerow.NewQueued(r, q.s.stamp)
 	if err != nil {
@@ -121,7 +122,7 @@ FROM queue_depth WHERE tenant IN ('', $1)`
 // lockAllStripes holds every stripe of the total, in order, until the
 // transaction ends: it waits for the transactions counting in any of
 // them, and keeps out all others that would. Every count change takes
-// its stripe of ” first, so none holds a count that this waits for
+// its stripe of the total first, so none holds a count that this waits for
 // while waiting for one this holds.
 func lockAllStripes(ctx context.Context, tx pgx.Tx) error {
 	_, err := tx.Exec(ctx, `SELECT 1 FROM queue_depth WHERE tenant = '' ORDER BY stripe FOR UPDATE`)

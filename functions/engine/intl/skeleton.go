@@ -500,7 +500,7 @@ type token struct {
 
 // parseDatePattern splits a CLDR date pattern into fields and literals: ASCII
 // letters are fields, text in single quotes and everything else literal,
-// ” an apostrophe.
+// and two apostrophes in a row an apostrophe.
 func parseDatePattern(p string) []token {
 	var out []token
 	var lit strings.Builder
