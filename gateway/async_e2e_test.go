@@ -196,7 +196,7 @@ func TestAsyncRetriedToDead(t *testing.T) {
 	}
 	// Each attempt has its run record.
 	for _, rec := range []string{id, id + "-attempt-2", id + "-attempt-3"} {
-		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 			r := s.admin("GET", "/v1/runs/"+rec, nil)
 			if r.status == 200 && (rec == id || r.json(t)["status"] == 500.0) {
 				break
@@ -256,7 +256,7 @@ func TestAsyncRetriedToDead(t *testing.T) {
 	// Its run record stays (the first attempt's); the queue forgets it.
 	// Records are written up to runFlushEvery after a run: on a fast
 	// store all of the above can take less.
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		r := s.admin("GET", "/v1/runs/"+others[0], nil)
 		if r.status == 200 && r.json(t)["status"] == 500.0 {
 			break

@@ -121,7 +121,7 @@ func TestContracts(t *testing.T) {
 
 func waitRun(t *testing.T, s *server, rid string) map[string]any {
 	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		r := s.admin("GET", "/v1/runs/"+rid, nil)
 		if r.status == 200 {
 			return r.json(t)

@@ -30,7 +30,7 @@ func serverTiming(t *testing.T, r response) (cpu, total time.Duration) {
 // runRecord waits for the run record of a call and returns it.
 func (s *server) runRecord(r response) map[string]any {
 	s.t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(10 * time.Second)
 	for {
 		rec := s.admin("GET", "/v1/runs/"+r.header.Get("X-Request-Id"), nil)
 		if rec.status == http.StatusOK {

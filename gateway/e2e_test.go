@@ -584,7 +584,7 @@ func TestRunRecords(t *testing.T) {
 	ok := s.do("POST", "/v1/fn/"+u, `{"x":1}`, map[string]string{"Content-Type": "application/json"})
 	bad := s.do("POST", "/v1/fn/"+u, `{"fail":true}`, map[string]string{"Content-Type": "application/json"})
 	var run map[string]any
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(10 * time.Second)
 	for {
 		r := s.admin("GET", "/v1/runs/"+bad.header.Get("X-Request-Id"), nil)
 		if r.status == 200 {

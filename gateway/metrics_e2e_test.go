@@ -73,7 +73,7 @@ func (s *server) scrape() map[string]float64 {
 func (s *server) waitDeltas(base map[string]float64, want map[string]float64) map[string]float64 {
 	s.t.Helper()
 	var now map[string]float64
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		now = s.scrape()
 		ok := true
 		for k, d := range want {
@@ -185,7 +185,7 @@ func TestMetricsEndToEnd(t *testing.T) {
 					t.Fatalf("bomb: %d %s", r.status, r.body)
 				}
 				// The watcher may trip more than once while the garbage waits for a GC.
-				for deadline := time.Now().Add(5 * time.Second); s.scrape()["scriptforge_heap_limit_trips_total"] < base["scriptforge_heap_limit_trips_total"]+1; time.Sleep(50 * time.Millisecond) {
+				for deadline := time.Now().Add(10 * time.Second); s.scrape()["scriptforge_heap_limit_trips_total"] < base["scriptforge_heap_limit_trips_total"]+1; time.Sleep(50 * time.Millisecond) {
 					if time.Now().After(deadline) {
 						t.Fatal("no heap-limit trip counted from the sandbox")
 					}

@@ -53,7 +53,7 @@ func (s *server) route(key, path string, body any, headers ...string) response {
 // batches a moment after the run) and returns it.
 func (s *server) stepRecord(key, id string) map[string]any {
 	s.t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		r := s.as(key, "GET", "/v1/runs/"+id, nil)
 		if r.status == http.StatusOK {
 			return r.json(s.t)

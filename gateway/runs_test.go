@@ -153,7 +153,7 @@ func TestRunPruner(t *testing.T) {
 	// Started, it prunes at once; close returns promptly.
 	store.backlog["acme"] = 5
 	p.start()
-	for deadline := time.Now().Add(5 * time.Second); pruned.Load() < 2*pruneBatch+15; time.Sleep(time.Millisecond) {
+	for deadline := time.Now().Add(10 * time.Second); pruned.Load() < 2*pruneBatch+15; time.Sleep(time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("the started pruner did not prune")
 		}
@@ -170,7 +170,7 @@ func TestRunPruner(t *testing.T) {
 	store.backlog["acme"] = 1_000_000
 	p.gap = time.Hour
 	p.start()
-	for deadline := time.Now().Add(5 * time.Second); store.remaining("acme") == 1_000_000; time.Sleep(time.Millisecond) {
+	for deadline := time.Now().Add(10 * time.Second); store.remaining("acme") == 1_000_000; time.Sleep(time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("the pruner did not start on the backlog")
 		}

@@ -108,7 +108,7 @@ func TestSharedLimitsAcrossGateways(t *testing.T) {
 	b, cb := sharedGateway(t, srv.Addr(), "b")
 	_, uuidA := a.deploy("shared", "script", `function main() { return 1 }`)
 	_, uuidB := b.deploy("shared", "script", `function main() { return 1 }`)
-	for deadline := time.Now().Add(5 * time.Second); ca.Gateways() != 2 || cb.Gateways() != 2; time.Sleep(5 * time.Millisecond) {
+	for deadline := time.Now().Add(10 * time.Second); ca.Gateways() != 2 || cb.Gateways() != 2; time.Sleep(5 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("the gateways do not count each other")
 		}
@@ -143,7 +143,7 @@ func TestSharedLimitsAcrossGateways(t *testing.T) {
 	}
 
 	srv.Start()
-	for deadline := time.Now().Add(5 * time.Second); !ca.Shared() || !cb.Shared() || ca.Gateways() != 2; time.Sleep(5 * time.Millisecond) {
+	for deadline := time.Now().Add(10 * time.Second); !ca.Shared() || !cb.Shared() || ca.Gateways() != 2; time.Sleep(5 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("the gateways did not share again")
 		}

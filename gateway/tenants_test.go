@@ -91,7 +91,7 @@ func TestTenantsAndKeys(t *testing.T) {
 		t.Fatalf("revoked key still works: %d %s", r.status, r.body)
 	}
 	// Last use is recorded (in the background).
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(10 * time.Second)
 	for {
 		list := s.as(acmeAdmin, "GET", "/v1/tenants/acme/keys", nil)
 		if strings.Contains(string(list.body), `"last_used_at"`) && strings.Contains(string(list.body), `"revoked_at"`) {

@@ -484,7 +484,7 @@ func TestCLITenantsAndKeys(t *testing.T) {
 		t.Fatalf("tenant set --cpu-ms: %d %s %s", code, out, errOut)
 	}
 	// fn runs shows each run's trigger, status, version, and CPU time next to its duration.
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		out, errOut, _ := g.cli(t, "fn", "runs", id, "--key", deployer)
 		if regexp.MustCompile(`(?m)  http\s+200\s+1\s+[0-9.]+(µs|ms|s)\s+[0-9.]+(µs|ms|s)\s+\S+\s*$`).MatchString(out) {
 			break

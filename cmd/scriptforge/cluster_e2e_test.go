@@ -355,7 +355,7 @@ func TestClusterSchedulerFailover(t *testing.T) {
 	}
 	// Run records are written in batches: give the last one time to land.
 	var n int
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 		if n, body = scheduledRuns(alive[1]); n >= len(seen) || time.Now().After(deadline) {
 			break
 		}

@@ -28,7 +28,7 @@ func TestCLILogs(t *testing.T) {
 		t.Fatalf("invoke: %d", code)
 	}
 	line := regexp.MustCompile(`^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} (info |warn ) [0-9a-f-]{36} (hello|careful) 1$`)
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		out, _, code = g.cli(t, "logs", id)
 		if code == 0 && strings.Count(out, "\n") == 2 {
 			break

@@ -30,7 +30,7 @@ func TestCLIRuns(t *testing.T) {
 			t.Fatalf("invoke %d: %d", i, code)
 		}
 	}
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		out, _, _ := g.cli(t, "fn", "runs", id, "--json")
 		var page struct{ Runs []any }
 		if json.Unmarshal([]byte(out), &page) == nil && len(page.Runs) == 5 {

@@ -146,7 +146,7 @@ func TestServeRunsSchedules(t *testing.T) {
 			RequestID string `json:"request_id"`
 		} `json:"last_fire"`
 	}
-	for deadline := time.Now().Add(5 * time.Second); fn.LastFire.State != "succeeded"; time.Sleep(50 * time.Millisecond) {
+	for deadline := time.Now().Add(10 * time.Second); fn.LastFire.State != "succeeded"; time.Sleep(50 * time.Millisecond) {
 		get("/v1/functions/"+id, &fn)
 		if time.Now().After(deadline) {
 			t.Fatalf("last_fire %+v", fn.LastFire)
