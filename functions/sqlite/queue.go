@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/scriptforge/scriptforge/functions/backend"
@@ -26,7 +25,7 @@ type Queue struct{ s *Store }
 func (s *Store) Queue() backend.Queue { return &Queue{s: s} }
 
 // Enqueue stores a queued run. Concurrent Enqueues share one write
-// transaction (enqueueBatch): a commit is an fsync, and one per accepted
+// transaction (groupcommit.Group): a commit is an fsync, and one per accepted
 // call held accepts to a few hundred a second (bench/async.sh). The depth
 // check is in the same transaction, so the bounds hold exactly however
 // many gateways enqueue.
@@ -35,37 +34,13 @@ func (q *Queue) Enqueue(ctx context.Context, r queue.Run, lim queue.Limits) (que
 	if err != nil {
 		return r, false, fmt.Errorf("sqlite: enqueue: %w", err)
 	}
-	req := &enqueueReq{r: r, headers: headers, lim: lim, wake: make(chan struct{}, 1)}
-	b := &q.s.enqueues
-	b.mu.Lock()
-	b.pending = append(b.pending, req)
-	if !b.leading {
-		b.leading = true
-		q.lead(ctx) // commits req among others
-		return req.out, req.created, req.err
-	}
-	b.mu.Unlock()
-	<-req.wake // committed, or handed the lead
-	b.mu.Lock()
-	if req.lead {
-		req.lead = false
-		q.lead(ctx) // commits req among others
-		return req.out, req.created, req.err
-	}
-	b.mu.Unlock()
+	req := &enqueueReq{r: r, headers: headers, lim: lim}
+	q.s.enqueues.Do(ctx, req, q.commitEnqueues)
 	return req.out, req.created, req.err
 }
 
-// enqueueBatch groups concurrent Enqueues: one caller leads, committing
-// what is pending in one transaction, then what came meanwhile; the others
-// wait. After a few rounds the leader hands the lead to a waiting caller,
-// so under steady load no caller commits for the others forever.
-type enqueueBatch struct {
-	mu      sync.Mutex
-	pending []*enqueueReq
-	leading bool
-}
-
+// enqueueReq is one Enqueue in a shared transaction: its run, and what
+// became of it.
 type enqueueReq struct {
 	r       queue.Run
 	headers string
@@ -73,34 +48,6 @@ type enqueueReq struct {
 	out     queue.Run
 	created bool
 	err     error
-	lead    bool          // handed the lead (under enqueueBatch.mu)
-	wake    chan struct{} // committed, or handed the lead
-}
-
-// lead is called with the batch's mutex held and the lead taken; it
-// returns with the mutex released.
-func (q *Queue) lead(ctx context.Context) {
-	b := &q.s.enqueues
-	ctx = context.WithoutCancel(ctx) // it commits other callers' runs too
-	for rounds := 0; ; rounds++ {
-		if len(b.pending) == 0 {
-			b.leading = false
-			b.mu.Unlock()
-			return
-		}
-		if rounds == 2 { // hand over: this caller's run is committed
-			next := b.pending[0]
-			next.lead = true
-			b.mu.Unlock()
-			next.wake <- struct{}{}
-			return
-		}
-		batch := b.pending
-		b.pending = nil
-		b.mu.Unlock()
-		q.commitEnqueues(ctx, batch)
-		b.mu.Lock()
-	}
 }
 
 // commitEnqueues stores a batch in one transaction; a run refused (a full
@@ -167,11 +114,10 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		}
 		return nil
 	})
-	for _, req := range batch {
-		if err != nil {
+	if err != nil {
+		for _, req := range batch {
 			req.out, req.created, req.err = req.r, false, fmt.Errorf("sqlite: enqueue %s: %w", req.r.ID, err)
 		}
-		req.wake <- struct{}{}
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/scriptforge/scriptforge/auth"
 	"github.com/scriptforge/scriptforge/functions"
 	"github.com/scriptforge/scriptforge/functions/backend"
+	"github.com/scriptforge/scriptforge/functions/groupcommit"
 	"github.com/scriptforge/scriptforge/functions/storerow"
 )
 
@@ -38,7 +39,7 @@ type Store struct {
 	// calls batches call-state writes (see callWriteQueue).
 	calls *callWriteQueue
 	// enqueues groups async runs' Enqueues into shared commits (queue.go).
-	enqueues enqueueBatch
+	enqueues groupcommit.Group[*enqueueReq]
 }
 
 // Open opens (creating if needed) the database file at path and migrates it
