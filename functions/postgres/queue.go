@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -30,89 +32,240 @@ func (s *Store) Queue() backend.Queue { return &Queue{s: s} }
 // (migration 3's pg_backend_pid() % 16).
 const depthStripes = 16
 
-// errNearBound sends an enqueue too near a depth bound to decide in its
-// stripe back to decide holding every stripe.
-var errNearBound = errors.New("postgres: near a queue bound")
+// maxStripeRuns bounds the runs of one transaction that decides in its
+// stripe: a count read there misses at most that many runs of each other
+// stripe's holder (see Enqueue).
+const maxStripeRuns = 32
 
-// Enqueue stores a queued run in its own transaction, and holds the
-// depth bounds exactly.
+// unseenRuns is how many runs of other holders a count read in one
+// stripe can miss: a run with less room than that below a bound is
+// decided holding every stripe.
+const unseenRuns = (depthStripes - 1) * maxStripeRuns
+
+// Enqueue stores a queued run, and holds the depth bounds exactly.
+// Concurrent Enqueues share transactions (groupcommit.Group): one
+// transaction per accept held accepts to PostgreSQL's commit rate
+// (bench/async.sh).
 //
-// The insert comes first: its trigger adds the run to the counts of its
-// connection's stripe, locking that stripe (the total's row, then the
-// tenant's) until the commit. Each stripe has one such holder at a time,
-// so the counts read next miss at most depthStripes-1 runs of other
-// holders, not yet committed. A run with that much room below each bound
-// is taken at once; one past a bound is refused. Between the two, the
-// enqueue starts again holding every stripe of the total (in order, as
-// Redrive does), which waits out the other holders: the counts it reads
-// are exact.
+// A transaction first locks its connection's stripe of the total (the
+// row its inserts' trigger counts in, see migration 3), then reads the
+// counts, and keeps them up to date as it inserts. Each stripe has one
+// such holder at a time, and one holds at most maxStripeRuns runs, so the
+// counts it read miss at most unseenRuns runs of other holders, not yet
+// committed. A run with that much room below each bound is taken at once;
+// one past a bound is refused. From the first run in between, the rest of
+// the batch is decided in a second transaction holding every stripe of
+// the total (in order, as Redrive does), which waits out the other
+// holders: the counts it reads are exact.
 func (q *Queue) Enqueue(ctx context.Context, r queue.Run, lim queue.Limits) (queue.Run, bool, error) {
 	r, headers, err := storerow.NewQueued(r, q.s.stamp)
 	if err != nil {
 		return r, false, fmt.Errorf("postgres: enqueue: %w", err)
 	}
-	out, created, err := q.enqueue(ctx, r, headers, lim, false)
-	if errors.Is(err, errNearBound) {
-		out, created, err = q.enqueue(ctx, r, headers, lim, true)
-	}
-	if errors.Is(err, queue.ErrTenantFull) || errors.Is(err, queue.ErrFull) {
-		return r, false, err
-	}
-	if err != nil {
-		return r, false, fmt.Errorf("postgres: enqueue %s: %w", r.ID, err)
-	}
-	return out, created, nil
+	req := &enqueueReq{r: r, headers: headers, lim: lim}
+	q.s.enqueues.Do(ctx, req, q.commitEnqueues)
+	return req.out, req.created, req.err
 }
 
-// enqueue is one try of Enqueue: in its own stripe, or holding them all.
-func (q *Queue) enqueue(ctx context.Context, r queue.Run, headers string, lim queue.Limits, exclusive bool) (queue.Run, bool, error) {
-	out, created := r, false
-	err := inTx(ctx, q.s.pool, func(tx pgx.Tx) error {
+// enqueueReq is one Enqueue in a shared transaction: its run, and what
+// became of it.
+type enqueueReq struct {
+	r       queue.Run
+	headers string
+	lim     queue.Limits
+	out     queue.Run
+	created bool
+	err     error
+}
+
+func (req *enqueueReq) limited() bool { return req.lim.Tenant > 0 || req.lim.Total > 0 }
+
+func (req *enqueueReq) fail(err error) {
+	req.out, req.created, req.err = req.r, false, fmt.Errorf("postgres: enqueue %s: %w", req.r.ID, err)
+}
+
+// commitEnqueues decides a batch, maxStripeRuns runs a transaction, each
+// in its stripe until one comes near a bound; from there on, holding
+// every stripe.
+func (q *Queue) commitEnqueues(ctx context.Context, batch []*enqueueReq) {
+	for len(batch) > 0 {
+		n := min(len(batch), maxStripeRuns)
+		if rest := q.commitRuns(ctx, batch[:n], false); len(rest) > 0 {
+			q.commitRuns(ctx, append(rest, batch[n:]...), true)
+			return
+		}
+		batch = batch[n:]
+	}
+}
+
+// commitRuns decides reqs in one transaction. In PostgreSQL an error
+// aborts the whole transaction, so a run's own error (an id taken, bad
+// data) takes that run out and the others are tried again without it; any
+// other error fails them all. It returns the runs left undecided: from
+// the first one too near a bound to decide in its stripe on (none when
+// exclusive).
+func (q *Queue) commitRuns(ctx context.Context, reqs []*enqueueReq, exclusive bool) []*enqueueReq {
+	live := append([]*enqueueReq(nil), reqs...)
+	for deadlocks := 0; ; {
+		var bad *enqueueReq
+		var rest []*enqueueReq
+		err := inTx(ctx, q.s.pool, func(tx pgx.Tx) error {
+			var err error
+			rest, bad, err = q.decideRuns(ctx, tx, live, exclusive)
+			return err
+		})
+		if bad != nil {
+			bad.fail(err)
+			live = slices.DeleteFunc(live, func(r *enqueueReq) bool { return r == bad })
+			continue
+		}
+		// Two batches inserting one key each may wait for the other's
+		// (as an exclusive one and another waiting for its stripe may):
+		// PostgreSQL aborts one, which then goes after the other.
+		if deadlocked(err) && deadlocks < 3 {
+			deadlocks++
+			continue
+		}
+		if err != nil {
+			for _, req := range live {
+				req.fail(err)
+			}
+			return nil
+		}
+		return rest
+	}
+}
+
+func deadlocked(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "40P01"
+}
+
+// decideRuns is one try of commitRuns, in tx. On an error that is one
+// run's own, it returns that run too.
+func (q *Queue) decideRuns(ctx context.Context, tx pgx.Tx, reqs []*enqueueReq, exclusive bool) (rest []*enqueueReq, bad *enqueueReq, err error) {
+	tenants := []string{""} // the total's rows, then each tenant's
+	for _, req := range reqs {
+		req.out, req.created, req.err = req.r, false, nil
+		if req.limited() && !slices.Contains(tenants, req.r.Tenant) {
+			tenants = append(tenants, req.r.Tenant)
+		}
+	}
+	depth := map[string]int{} // the total under ""
+	if len(tenants) > 1 {
+		lock := lockOwnStripeSQL
 		if exclusive {
-			if err := lockAllStripes(ctx, tx); err != nil {
-				return err
+			lock = lockAllStripesSQL
+		}
+		if _, err := tx.Exec(ctx, lock); err != nil {
+			return nil, nil, err
+		}
+		if depth, err = depthsOf(ctx, tx, tenants); err != nil {
+			return nil, nil, err
+		}
+	} else if exclusive { // no bound to decide: nothing to wait for
+		exclusive = false
+	}
+	unseen := unseenRuns
+	if exclusive {
+		unseen = 0
+	}
+	for i, req := range reqs {
+		r, lim := req.r, req.lim
+		if req.limited() {
+			mine, total := depth[r.Tenant]+1, depth[""]+1 // with this run
+			refused := error(nil)
+			switch {
+			case lim.Tenant > 0 && mine > lim.Tenant:
+				refused = queue.ErrTenantFull
+			case lim.Total > 0 && total > lim.Total:
+				refused = queue.ErrFull
+			case (lim.Tenant > 0 && mine+unseen > lim.Tenant) || (lim.Total > 0 && total+unseen > lim.Total):
+				return reqs[i:], nil, nil
+			}
+			if refused != nil {
+				// A run with the same key is returned even at the bound.
+				if r.IdempotencyKey != "" {
+					e, err := storerow.ScanQueued(tx.QueryRow(ctx, byKeySQL, r.Tenant, r.IdempotencyKey))
+					if err == nil {
+						req.out = e
+						continue
+					}
+					if !isNoRows(err) {
+						return nil, nil, err
+					}
+				}
+				req.err = refused
+				continue
 			}
 		}
-		// A run with the same key (stored before, or committed by another
-		// gateway meanwhile) is returned and nothing is inserted.
-		tag, err := tx.Exec(ctx, `
-INSERT INTO queue_runs (id, tenant, function_id, export, data, headers, callback_url, idempotency_key, state, max_attempts, next_at, enqueued_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-ON CONFLICT (tenant, idempotency_key) WHERE idempotency_key <> '' DO NOTHING`,
-			r.ID, r.Tenant, r.FunctionID, r.Export, []byte(r.Data), headers, r.CallbackURL, r.IdempotencyKey,
+		// A run with the same key (stored before, earlier in this batch,
+		// or committed by another gateway meanwhile) is returned and
+		// nothing is inserted.
+		tag, err := tx.Exec(ctx, insertQueuedSQL,
+			r.ID, r.Tenant, r.FunctionID, r.Export, []byte(r.Data), req.headers, r.CallbackURL, r.IdempotencyKey,
 			string(queue.Queued), r.MaxAttempts, storerow.ToMillis(r.NextAt), storerow.ToMillis(r.EnqueuedAt))
 		if err != nil {
-			return err
+			if runsOwn(err) {
+				return nil, req, err
+			}
+			return nil, nil, err
 		}
 		if tag.RowsAffected() == 0 {
-			out, err = storerow.ScanQueued(tx.QueryRow(ctx, `SELECT `+storerow.QueueColumns+` FROM queue_runs WHERE tenant = $1 AND idempotency_key = $2`,
-				r.Tenant, r.IdempotencyKey))
-			return err
+			if req.out, err = storerow.ScanQueued(tx.QueryRow(ctx, byKeySQL, r.Tenant, r.IdempotencyKey)); err != nil {
+				return nil, nil, err
+			}
+			continue
 		}
-		if lim.Tenant > 0 || lim.Total > 0 {
-			var mine, total int
-			if err := tx.QueryRow(ctx, depthSQL, r.Tenant).Scan(&mine, &total); err != nil {
-				return err
-			}
-			// The counts include this run.
-			if lim.Tenant > 0 && mine > lim.Tenant {
-				return queue.ErrTenantFull
-			}
-			if lim.Total > 0 && total > lim.Total {
-				return queue.ErrFull
-			}
-			unseen := depthStripes - 1 // other holders' runs, at most
-			if exclusive {
-				unseen = 0
-			}
-			if (lim.Tenant > 0 && mine+unseen > lim.Tenant) || (lim.Total > 0 && total+unseen > lim.Total) {
-				return errNearBound
+		req.created = true
+		if len(tenants) > 1 {
+			depth[""]++
+			if _, ok := depth[r.Tenant]; ok {
+				depth[r.Tenant]++
 			}
 		}
-		created = true
-		return nil
-	})
-	return out, created, err
+	}
+	return nil, nil, nil
+}
+
+// runsOwn tells an error that one run's values caused (a key taken, bad
+// data) from one of the transaction or the connection.
+func runsOwn(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (strings.HasPrefix(pe.Code, "23") || strings.HasPrefix(pe.Code, "22"))
+}
+
+const (
+	insertQueuedSQL = `
+INSERT INTO queue_runs (id, tenant, function_id, export, data, headers, callback_url, idempotency_key, state, max_attempts, next_at, enqueued_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+ON CONFLICT (tenant, idempotency_key) WHERE idempotency_key <> '' DO NOTHING`
+	byKeySQL = `SELECT ` + storerow.QueueColumns + ` FROM queue_runs WHERE tenant = $1 AND idempotency_key = $2`
+	// The stripe the trigger of this connection's inserts counts in.
+	lockOwnStripeSQL = `SELECT 1 FROM queue_depth WHERE tenant = '' AND stripe = pg_backend_pid() % 16 FOR UPDATE`
+)
+
+// depthsOf reads the depth of each of tenants ("" for the total), adding
+// up the stripes; one with no runs is 0.
+func depthsOf(ctx context.Context, tx pgx.Tx, tenants []string) (map[string]int, error) {
+	rows, err := tx.Query(ctx, `SELECT tenant, sum(n)::bigint FROM queue_depth WHERE tenant = ANY($1) GROUP BY tenant`, tenants)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	depth := make(map[string]int, len(tenants))
+	for _, t := range tenants {
+		depth[t] = 0
+	}
+	for rows.Next() {
+		var t string
+		var n int
+		if err := rows.Scan(&t, &n); err != nil {
+			return nil, err
+		}
+		depth[t] = n
+	}
+	return depth, rows.Err()
 }
 
 // depthSQL reads a tenant's depth and the total, adding up the stripes.
@@ -125,9 +278,11 @@ FROM queue_depth WHERE tenant IN ('', $1)`
 // its stripe of the total first, so none holds a count that this waits for
 // while waiting for one this holds.
 func lockAllStripes(ctx context.Context, tx pgx.Tx) error {
-	_, err := tx.Exec(ctx, `SELECT 1 FROM queue_depth WHERE tenant = '' ORDER BY stripe FOR UPDATE`)
+	_, err := tx.Exec(ctx, lockAllStripesSQL)
 	return err
 }
+
+const lockAllStripesSQL = `SELECT 1 FROM queue_depth WHERE tenant = '' ORDER BY stripe FOR UPDATE`
 
 // The claim's lookups: runs whose worker was lost first, then the queued
 // run due longest, each on the partial (state, next_at) index. SKIP LOCKED

@@ -13,6 +13,7 @@ import (
 
 	"github.com/scriptforge/scriptforge/functions/postgres/pgtest"
 	"github.com/scriptforge/scriptforge/functions/queue"
+	"github.com/scriptforge/scriptforge/functions/storerow"
 	"github.com/scriptforge/scriptforge/functions/storetest"
 )
 
@@ -112,10 +113,11 @@ func TestQueueExpiredLeaseTakenByAnotherGateway(t *testing.T) {
 
 // Enqueues from two gateways at once hold the tenant's bound and the
 // total exactly, and one idempotency key makes one run: near the bounds
-// from the start, and from far below them, where the first enqueues are
-// decided in their stripes and the last holding them all.
+// from the start, and from far below them (more than unseenRuns), where
+// the first enqueues are decided in their stripes and the last holding
+// them all.
 func TestQueueBoundsAcrossGateways(t *testing.T) {
-	for _, c := range []struct{ n, bound, total int }{{40, 15, 25}, {160, 60, 100}} {
+	for _, c := range []struct{ n, bound, total int }{{40, 15, 25}, {160, 60, 100}, {1200, 450, 800}} {
 		t.Run(fmt.Sprint(c.total), func(t *testing.T) { testQueueBounds(t, c.n, c.bound, c.total) })
 	}
 }
@@ -135,7 +137,7 @@ func testQueueBounds(t *testing.T, n, bound, total int) {
 			if i%8 == 0 {
 				key = "k"
 			}
-			r, ok, err := gws[i%2].Queue().Enqueue(ctx, queue.Run{ID: fmt.Sprintf("r%02d", i), Tenant: tenant, FunctionID: "f", IdempotencyKey: key},
+			r, ok, err := gws[i%2].Queue().Enqueue(ctx, queue.Run{ID: fmt.Sprintf("r%04d", i), Tenant: tenant, FunctionID: "f", IdempotencyKey: key},
 				queue.Limits{Tenant: bound, Total: total})
 			switch {
 			case errors.Is(err, queue.ErrTenantFull):
@@ -163,6 +165,103 @@ func testQueueBounds(t *testing.T, n, bound, total int) {
 		if r, err := gws[0].Queue().Get(ctx, "ta", id); err != nil || r.IdempotencyKey != "k" {
 			t.Fatalf("a repeated key returned %s: %+v, %v", id, r, err)
 		}
+	}
+}
+
+// batchOf is a batch of Enqueues as the group would hand it to
+// commitEnqueues.
+func batchOf(t *testing.T, s *Store, lim queue.Limits, runs ...queue.Run) []*enqueueReq {
+	t.Helper()
+	var batch []*enqueueReq
+	for _, r := range runs {
+		r, headers, err := storerow.NewQueued(r, s.stamp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		batch = append(batch, &enqueueReq{r: r, headers: headers, lim: lim})
+	}
+	return batch
+}
+
+// In one batch (one transaction), a run whose id is taken fails alone,
+// wherever it stands; two runs with one key make one run, the second
+// given the first back; and the counts kept within the batch hold the
+// bound, near it (decided holding every stripe) as below.
+func TestQueueBatchOutcomes(t *testing.T) {
+	ctx := context.Background()
+	s := gateways(t, 1)[0]
+	q := &Queue{s: s}
+	storetest.EnqueueTest(t, q, "taken", "t1", 1)
+	for _, lim := range []queue.Limits{{}, {Tenant: 8}, {Tenant: 600, Total: 1000}} {
+		t.Run(fmt.Sprint(lim.Tenant), func(t *testing.T) {
+			p := fmt.Sprintf("l%d-", lim.Tenant)
+			batch := batchOf(t, s, lim,
+				queue.Run{ID: "taken", Tenant: "t2", FunctionID: "f"},
+				queue.Run{ID: p + "a", Tenant: "t2", FunctionID: "f", IdempotencyKey: p + "k"},
+				queue.Run{ID: p + "b", Tenant: "t2", FunctionID: "f"},
+				queue.Run{ID: p + "c", Tenant: "t2", FunctionID: "f", IdempotencyKey: p + "k"},
+				queue.Run{ID: "taken", Tenant: "t2", FunctionID: "f"},
+				queue.Run{ID: p + "d", Tenant: "t2", FunctionID: "f"},
+			)
+			q.commitEnqueues(ctx, batch)
+			for i, want := range []struct {
+				id      string
+				created bool
+				failed  bool
+			}{{"taken", false, true}, {p + "a", true, false}, {p + "b", true, false}, {p + "a", false, false}, {"taken", false, true}, {p + "d", true, false}} {
+				req := batch[i]
+				if req.out.ID != want.id || req.created != want.created || (req.err != nil) != want.failed {
+					t.Errorf("run %d (%s): %s, created %v, %v; want %s, created %v, failed %v", i, req.r.ID, req.out.ID, req.created, req.err, want.id, want.created, want.failed)
+				}
+				if want.failed && uniqueViolation(req.err) == "" {
+					t.Errorf("run %d: %v, want the id's unique violation", i, req.err)
+				}
+			}
+			for _, id := range []string{"a", "b", "d"} {
+				if _, err := q.Get(ctx, "t2", p+id); err != nil {
+					t.Errorf("run %s not stored: %v", p+id, err)
+				}
+			}
+		})
+	}
+	// Near a bound of 11, 9 stored: a batch of 4 takes 2, and a key used
+	// is found even at the bound.
+	batch := batchOf(t, s, queue.Limits{Tenant: 11},
+		queue.Run{ID: "x1", Tenant: "t2", FunctionID: "f"},
+		queue.Run{ID: "x2", Tenant: "t2", FunctionID: "f"},
+		queue.Run{ID: "x3", Tenant: "t2", FunctionID: "f", IdempotencyKey: "l8-k"},
+		queue.Run{ID: "x4", Tenant: "t2", FunctionID: "f"},
+	)
+	mine, _, _ := q.Depth(ctx, "t2")
+	q.commitEnqueues(ctx, batch)
+	if after, _, _ := q.Depth(ctx, "t2"); mine != 9 || after != 11 ||
+		!batch[0].created || !batch[1].created || batch[2].out.ID != "l8-a" || batch[2].err != nil || !errors.Is(batch[3].err, queue.ErrTenantFull) {
+		t.Fatalf("t2 at %d then %d; created %v %v, key's run %s (%v), last %v", mine, after, batch[0].created, batch[1].created, batch[2].out.ID, batch[2].err, batch[3].err)
+	}
+}
+
+// A caller whose context ends while its run waits in a batch does not
+// stop the batch: every run is stored.
+func TestQueueEnqueueCancelledCaller(t *testing.T) {
+	s := gateways(t, 1)[0]
+	q := s.Queue()
+	var wg sync.WaitGroup
+	var created atomic.Int32
+	for i := range 64 {
+		wg.Go(func() {
+			ctx, cancel := context.WithCancel(context.Background())
+			if i%2 == 0 {
+				cancel() // gone before its run is stored
+			}
+			defer cancel()
+			if _, ok, err := q.Enqueue(ctx, queue.Run{ID: fmt.Sprintf("r%02d", i), Tenant: "t1", FunctionID: "f"}, queue.Limits{Tenant: 100}); err == nil && ok {
+				created.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if mine, _, _ := q.Depth(context.Background(), "t1"); int(created.Load()) != 64 || mine != 64 {
+		t.Fatalf("created %d, depth %d, want 64", created.Load(), mine)
 	}
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/scriptforge/scriptforge/functions/backend"
+	"github.com/scriptforge/scriptforge/functions/groupcommit"
 	"github.com/scriptforge/scriptforge/functions/storerow"
 )
 
@@ -32,6 +33,9 @@ type Store struct {
 	pool *pgxpool.Pool
 	// now is the clock; tests replace it with SetClock.
 	now func() time.Time
+	// enqueues groups async runs' Enqueues into shared transactions
+	// (queue.go).
+	enqueues groupcommit.Group[*enqueueReq]
 }
 
 // Open connects to the database at url (postgres://… or a key=value DSN)

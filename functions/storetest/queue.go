@@ -418,6 +418,86 @@ func testQueueEnqueueConcurrently(t *testing.T, open Open) {
 	}
 }
 
+// TestQueueEnqueueAroundBounds: many concurrent Enqueues from far below
+// the bounds to past them, on one store (so in shared transactions), fill
+// the total, then tenants' bounds, exactly, and refuse the rest.
+func testQueueEnqueueAroundBounds(t *testing.T, open Open) {
+	ctx := context.Background()
+	s := openTest(t, open)
+	q := s.Queue()
+	const prefilled = 10
+	for i := range prefilled {
+		EnqueueTest(t, q, fmt.Sprintf("p%02d", i), "ta", 1)
+	}
+	var created, refused, same atomic.Int32
+	enqueue := func(id, tenant, key string, lim queue.Limits) {
+		_, ok, err := q.Enqueue(ctx, queue.Run{ID: id, Tenant: tenant, FunctionID: "f", IdempotencyKey: key}, lim)
+		switch {
+		case errors.Is(err, queue.ErrTenantFull), errors.Is(err, queue.ErrFull):
+			refused.Add(1)
+		case err != nil:
+			t.Error(err)
+		case ok:
+			created.Add(1)
+		case key != "":
+			same.Add(1)
+		default:
+			t.Errorf("%s neither created nor found", id)
+		}
+	}
+	depth := func(tenant string) (int, int) {
+		t.Helper()
+		mine, all, err := q.Depth(ctx, tenant)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return mine, all
+	}
+
+	// The total: ta and tb, each with room for more than its share.
+	const n, tenantBound, total = 1000, 400, 700
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			tenant, key := "ta", ""
+			if i%2 == 1 {
+				tenant = "tb"
+			} else if i%50 == 0 {
+				key = "k"
+			}
+			enqueue(fmt.Sprintf("a%04d", i), tenant, key, queue.Limits{Tenant: tenantBound, Total: total})
+		})
+	}
+	wg.Wait()
+	ta, all := depth("ta")
+	tb, _ := depth("tb")
+	if all != total || ta > tenantBound || tb > tenantBound || ta+tb != total ||
+		int(created.Load()) != total-prefilled || int(created.Load()+refused.Load()+same.Load()) != n {
+		t.Fatalf("ta %d, tb %d, all %d; created %d, refused %d, same key %d; bounds %d a tenant, %d in all",
+			ta, tb, all, created.Load(), refused.Load(), same.Load(), tenantBound, total)
+	}
+
+	// Tenants' bounds, one far above the first runs and one near.
+	created.Store(0)
+	refused.Store(0)
+	const nd, dBound, ne, eBound = 700, 600, 100, 30
+	for i := range nd + ne {
+		wg.Go(func() {
+			if i < nd {
+				enqueue(fmt.Sprintf("d%04d", i), "td", "", queue.Limits{Tenant: dBound})
+			} else {
+				enqueue(fmt.Sprintf("e%04d", i), "te", "", queue.Limits{Tenant: eBound})
+			}
+		})
+	}
+	wg.Wait()
+	td, _ := depth("td")
+	te, _ := depth("te")
+	if td != dBound || te != eBound || int(created.Load()) != dBound+eBound || int(refused.Load()) != nd+ne-dBound-eBound {
+		t.Fatalf("td %d (bound %d), te %d (bound %d); created %d, refused %d", td, dBound, te, eBound, created.Load(), refused.Load())
+	}
+}
+
 // TestQueueDepthFollowsEveryChange drives runs of two tenants through every
 // transition and checks after each step that Depth, which reads kept
 // counts, says what the runs' own states say.

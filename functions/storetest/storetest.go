@@ -82,6 +82,7 @@ var cases = []struct {
 	{"QueueRedriveAllAndDiscard", testQueueRedriveAllAndDiscard},
 	{"QueueCallbacks", testQueueCallbacks},
 	{"QueueEnqueueConcurrently", testQueueEnqueueConcurrently},
+	{"QueueEnqueueAroundBounds", testQueueEnqueueAroundBounds},
 	{"QueueDepthFollowsEveryChange", testQueueDepthFollowsEveryChange},
 }
 
