@@ -170,6 +170,10 @@ func (q *Queue) decideRuns(ctx context.Context, tx pgx.Tx, reqs []*enqueueReq, e
 	if exclusive {
 		unseen = 0
 	}
+	if roomForAll(reqs, depth, unseen) {
+		bad, err := insertAll(ctx, tx, reqs)
+		return nil, bad, err
+	}
 	for i, req := range reqs {
 		r, lim := req.r, req.lim
 		if req.limited() {
@@ -226,6 +230,55 @@ func (q *Queue) decideRuns(ctx context.Context, tx pgx.Tx, reqs []*enqueueReq, e
 		}
 	}
 	return nil, nil, nil
+}
+
+// roomForAll tells whether every run of reqs would be taken even were
+// all of them new: then none needs the counts as they stand before it.
+func roomForAll(reqs []*enqueueReq, depth map[string]int, unseen int) bool {
+	n := len(reqs) + unseen
+	for _, req := range reqs {
+		lim := req.lim
+		if (lim.Tenant > 0 && depth[req.r.Tenant]+n > lim.Tenant) || (lim.Total > 0 && depth[""]+n > lim.Total) {
+			return false
+		}
+	}
+	return true
+}
+
+// insertAll inserts reqs in one round trip (each statement waits for none
+// of the others' answers), then reads the runs whose key was used. On an
+// error that is one run's own, it returns that run too.
+func insertAll(ctx context.Context, tx pgx.Tx, reqs []*enqueueReq) (*enqueueReq, error) {
+	b := &pgx.Batch{}
+	for _, req := range reqs {
+		r := req.r
+		b.Queue(insertQueuedSQL, r.ID, r.Tenant, r.FunctionID, r.Export, []byte(r.Data), req.headers, r.CallbackURL, r.IdempotencyKey,
+			string(queue.Queued), r.MaxAttempts, storerow.ToMillis(r.NextAt), storerow.ToMillis(r.EnqueuedAt))
+	}
+	res := tx.SendBatch(ctx, b)
+	for _, req := range reqs {
+		tag, err := res.Exec()
+		if err != nil {
+			_ = res.Close() // err is the one that matters
+			if runsOwn(err) {
+				return req, err
+			}
+			return nil, err
+		}
+		req.created = tag.RowsAffected() == 1
+	}
+	if err := res.Close(); err != nil {
+		return nil, err
+	}
+	for _, req := range reqs {
+		if !req.created {
+			var err error
+			if req.out, err = storerow.ScanQueued(tx.QueryRow(ctx, byKeySQL, req.r.Tenant, req.r.IdempotencyKey)); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return nil, nil
 }
 
 // runsOwn tells an error that one run's values caused (a key taken, bad
