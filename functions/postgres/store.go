@@ -135,15 +135,7 @@ func queryAll[T any](ctx context.Context, q querier, scan func(scanner) (T, erro
 		return nil, err
 	}
 	defer rows.Close()
-	out := []T{}
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return storerow.ScanAll(rows, scan)
 }
 
 // stamp returns the current time at storage precision.

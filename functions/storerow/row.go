@@ -11,6 +11,29 @@ import "time"
 // this method.
 type Scanner interface{ Scan(dest ...any) error }
 
+// Rows is a query's rows as both drivers give them (*sql.Rows,
+// pgx.Rows), without Close, whose signatures differ.
+type Rows interface {
+	Scanner
+	Next() bool
+	Err() error
+}
+
+// ScanAll scans every row of rows with scan. The result is empty, not
+// nil, when there are no rows: it encodes as [] in JSON. The caller
+// closes rows.
+func ScanAll[T any](rows Rows, scan func(Scanner) (T, error)) ([]T, error) {
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 // Times are stored as unix milliseconds in UTC. A value handed back to a
 // caller is rounded the same way, so what a write returns equals what a
 // later read returns.
