@@ -28,12 +28,6 @@
 #        CALLS=500 RATE=200 STORE=sqlite
 #        PG_URL=postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 set -euo pipefail
-ROUNDS=${ROUNDS:-3}
-DURATION=${DURATION:-5s}
-WARMUP=${WARMUP:-1s}
-CONCURRENCY=${CONCURRENCY:-32}
-ISOLATION=${ISOLATION:-process}
-PIN=${PIN:-0}
 BENCH_NAME=async.sh
 # shellcheck source=bench/lib.sh
 source "$(dirname "$0")/lib.sh"

@@ -11,12 +11,7 @@
 # (in process by default: the cheapest invocation, where a fixed cost per
 # call shows most).
 set -euo pipefail
-ROUNDS=${ROUNDS:-3}
-DURATION=${DURATION:-5s}
-WARMUP=${WARMUP:-1s}
-CONCURRENCY=${CONCURRENCY:-32}
 ISOLATION=${ISOLATION:-inprocess}
-PIN=${PIN:-0}
 BENCH_NAME=cancel.sh
 # shellcheck source=bench/lib.sh
 source "$(dirname "$0")/lib.sh"

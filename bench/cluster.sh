@@ -21,12 +21,6 @@
 #        PG_URL=postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 #        REDIS_URL=redis://127.0.0.1:6379/0
 set -euo pipefail
-ROUNDS=${ROUNDS:-3}
-DURATION=${DURATION:-5s}
-WARMUP=${WARMUP:-1s}
-CONCURRENCY=${CONCURRENCY:-32}
-ISOLATION=${ISOLATION:-process}
-PIN=${PIN:-0}
 REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/0}
 BENCH_NAME=cluster.sh
 # shellcheck source=bench/lib.sh

@@ -41,11 +41,6 @@
 # non-zero when the setup failed. All servers are stopped on exit.
 set -euo pipefail
 
-ROUNDS=${ROUNDS:-3}
-DURATION=${DURATION:-5s}
-WARMUP=${WARMUP:-1s}
-CONCURRENCY=${CONCURRENCY:-32}
-PIN=${PIN:-0}
 ISOLATION=${ISOLATION:-process}
 [[ $ISOLATION == both ]] && ISOLATION="process inprocess"
 ISOLATION=${ISOLATION//,/ }

@@ -8,12 +8,19 @@
 # logs and data) and installs a trap that stops, on any exit or Ctrl-C,
 # every server started with start_server and every loadgen started with
 # start_loadgen.
-# It reads the common knobs DURATION, WARMUP, CONCURRENCY and PIN (the
-# scripts set their own defaults before sourcing it).
+# It gives the common knobs their defaults, unless the caller or the
+# script (before sourcing it) set them: ROUNDS=3 DURATION=5s WARMUP=1s
+# CONCURRENCY=32 ISOLATION=process PIN=0.
 # shellcheck shell=bash
 
 KEY=bench-admin-key-0123456789abcdef
 BENCH_NAME=${BENCH_NAME:-bench}
+ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-5s}
+WARMUP=${WARMUP:-1s}
+CONCURRENCY=${CONCURRENCY:-32}
+ISOLATION=${ISOLATION:-process}
+PIN=${PIN:-0}
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 work=$(mktemp -d "${TMPDIR:-/tmp}/sfbench.XXXXXX")

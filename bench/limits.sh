@@ -22,12 +22,6 @@
 # Exit status: 0 on success, 3 when any run saw errors or non-2xx answers.
 set -euo pipefail
 
-ROUNDS=${ROUNDS:-3}
-DURATION=${DURATION:-5s}
-WARMUP=${WARMUP:-1s}
-CONCURRENCY=${CONCURRENCY:-32}
-PIN=${PIN:-0}
-ISOLATION=${ISOLATION:-process}
 BENCH_NAME=limits.sh
 # shellcheck source=bench/lib.sh
 source "$(dirname "$0")/lib.sh"

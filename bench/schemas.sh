@@ -17,12 +17,6 @@
 #
 # Knobs: ROUNDS=3 DURATION=5s WARMUP=1s CONCURRENCY=32 ISOLATION=process PIN=0
 set -euo pipefail
-ROUNDS=${ROUNDS:-3}
-DURATION=${DURATION:-5s}
-WARMUP=${WARMUP:-1s}
-CONCURRENCY=${CONCURRENCY:-32}
-ISOLATION=${ISOLATION:-process}
-PIN=${PIN:-0}
 BENCH_NAME=schemas.sh
 # shellcheck source=bench/lib.sh
 source "$(dirname "$0")/lib.sh"

@@ -20,13 +20,7 @@
 #
 # Knobs: ROUNDS=3 DURATION=5s WARMUP=1s CONCURRENCY=32 ISOLATION=process LOG_LINES=1 COALESCE= PIN=0
 set -euo pipefail
-ROUNDS=${ROUNDS:-3}
-DURATION=${DURATION:-5s}
-WARMUP=${WARMUP:-1s}
-CONCURRENCY=${CONCURRENCY:-32}
-ISOLATION=${ISOLATION:-process}
 LOG_LINES=${LOG_LINES:-1}
-PIN=${PIN:-0}
 BENCH_NAME=sse.sh
 # shellcheck source=bench/lib.sh
 source "$(dirname "$0")/lib.sh"

@@ -22,13 +22,7 @@
 #
 # Knobs: ROUNDS=3 DURATION=5s WARMUP=1s CONCURRENCY=32 ISOLATION=process TRACEPARENT=0 SAMPLER= SAMPLER_ARG= PIN=0
 set -euo pipefail
-ROUNDS=${ROUNDS:-3}
-DURATION=${DURATION:-5s}
-WARMUP=${WARMUP:-1s}
-CONCURRENCY=${CONCURRENCY:-32}
-ISOLATION=${ISOLATION:-process}
 TRACEPARENT=${TRACEPARENT:-0}
-PIN=${PIN:-0}
 BENCH_NAME=tracing.sh
 # shellcheck source=bench/lib.sh
 source "$(dirname "$0")/lib.sh"

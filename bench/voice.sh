@@ -21,12 +21,7 @@
 # Knobs: ROUNDS=2 DURATION=5s WARMUP=1s CONCURRENCY=32 CALLS=1000 ISOLATION=process PIN=0
 set -euo pipefail
 ROUNDS=${ROUNDS:-2}
-DURATION=${DURATION:-5s}
-WARMUP=${WARMUP:-1s}
-CONCURRENCY=${CONCURRENCY:-32}
 CALLS=${CALLS:-1000}
-ISOLATION=${ISOLATION:-process}
-PIN=${PIN:-0}
 BENCH_NAME=voice.sh
 # shellcheck source=bench/lib.sh
 source "$(dirname "$0")/lib.sh"
